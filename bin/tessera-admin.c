@@ -1,0 +1,371 @@
+/* tessera-admin: operator commands. migrate, seed, project and client management.
+ * Secrets are printed once, at creation, and stored only hashed. */
+#include "clients.h"
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "password.h"
+
+#include <jansson.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: tessera-admin COMMAND [options]\n"
+		"  migrate [--sql-dir DIR]               apply pending migrations\n"
+		"  seed [--email E] [--password P]       super-admin project and admin user\n"
+		"  project create NAME                   create a project, print its id\n"
+		"  project list                          list projects\n"
+		"  client create --project ID --name N   create a client, print id and secret once\n"
+		"  client list [--project ID]            list clients\n");
+	return 2;
+}
+
+static const char *option(int argc, char **argv, const char *name)
+{
+	for (int i = 0; i + 1 < argc; i++)
+		if (!strcmp(argv[i], name))
+			return argv[i + 1];
+	return NULL;
+}
+
+/* Options must be known and each take a value; anything else is a usage error. */
+static bool options_ok(int argc, char **argv, int first, const char *const *known)
+{
+	for (int i = first; i < argc; i += 2) {
+		bool ok = false;
+		for (const char *const *k = known; *k; k++)
+			ok |= !strcmp(argv[i], *k);
+		if (!ok || i + 1 >= argc) {
+			fprintf(stderr, "tessera-admin: unexpected argument '%s'\n", argv[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	rewind(f);
+	char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	if (buf)
+		buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void default_sql_dir(char *out, size_t len)
+{
+	const char *env = getenv("TESSERA_SQL_DIR");
+	if (env) {
+		snprintf(out, len, "%s", env);
+		return;
+	}
+	/* Run from a build tree: ../sql next to bin/; installed: PKGDATADIR/sql. */
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+	if (slash) {
+		*slash = '\0';
+		char probe[PATH_MAX + 32];
+		snprintf(probe, sizeof probe, "%s/../sql/001_init.sql", exe);
+		if (access(probe, R_OK) == 0) {
+			snprintf(out, len, "%s/../sql", exe);
+			return;
+		}
+	}
+	snprintf(out, len, "%s/sql", PKGDATADIR);
+}
+
+static int migrations_table(void)
+{
+	char err[512];
+	if (db_run_script("CREATE TABLE IF NOT EXISTS schema_migration (version INT NOT NULL PRIMARY KEY, "
+			  "name VARCHAR(255) NOT NULL, applied_at DATETIME(3) NOT NULL DEFAULT UTC_TIMESTAMP(3)) "
+			  "ENGINE=InnoDB",
+			  err, sizeof err) < 0) {
+		fprintf(stderr, "tessera-admin: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int applied(int version)
+{
+	struct db_result r;
+	if (db_query(&r, "SELECT 1 FROM schema_migration WHERE version = ?", "i", (long long)version) < 0)
+		return -1;
+	int found = r.nrows > 0;
+	db_result_free(&r);
+	return found;
+}
+
+static int apply(const char *dir, const char *name, int version)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	char *sql = read_file(path);
+	if (!sql) {
+		fprintf(stderr, "tessera-admin: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	char err[1024];
+	int rc = db_run_script(sql, err, sizeof err);
+	free(sql);
+	if (rc < 0) {
+		fprintf(stderr, "tessera-admin: migration %s failed: %s\n", name, err);
+		return -1;
+	}
+	if (db_exec(NULL, "INSERT INTO schema_migration (version, name) VALUES (?, ?)", "is", (long long)version,
+		    name) < 0)
+		return -1;
+	printf("applied %s\n", name);
+	return 0;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int only_migrations(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+	return n > 8 && d->d_name[0] >= '0' && d->d_name[0] <= '9' && !strcmp(d->d_name + n - 4, ".sql");
+}
+
+static int cmd_migrate(int argc, char **argv)
+{
+	static const char *const known[] = { "--sql-dir", NULL };
+	if (!options_ok(argc, argv, 2, known))
+		return 2;
+	char dir[PATH_MAX];
+	const char *given = option(argc, argv, "--sql-dir");
+	if (given)
+		snprintf(dir, sizeof dir, "%s", given);
+	else
+		default_sql_dir(dir, sizeof dir);
+	struct dirent **list;
+	int n = scandir(dir, &list, only_migrations, by_name);
+	if (n < 0) {
+		fprintf(stderr, "tessera-admin: %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	int rc = migrations_table();
+	int count = 0;
+	for (int i = 0; i < n; i++) {
+		int version = atoi(list[i]->d_name);
+		int done = rc == 0 ? applied(version) : -1;
+		if (done < 0 || (!done && apply(dir, list[i]->d_name, version) < 0))
+			rc = -1;
+		else if (!done)
+			count++;
+		free(list[i]);
+	}
+	free(list);
+	if (rc == 0)
+		printf("migrations current (%d applied now)\n", count);
+	return rc == 0 ? 0 : 1;
+}
+
+static int find_admin(const char *email, char user_id[37])
+{
+	struct db_result r;
+	if (db_query(&r, "SELECT id FROM user WHERE project_id IS NULL AND email = ?", "s", email) < 0)
+		return -1;
+	int found = r.nrows > 0;
+	if (found)
+		snprintf(user_id, 37, "%s", db_cell(&r, 0, 0));
+	db_result_free(&r);
+	return found;
+}
+
+static int create_admin(const char *email, const char *hash)
+{
+	char project[37], user[37], profile[37], membership[37];
+	if (crypto_uuid_v4(project) || crypto_uuid_v4(user) || crypto_uuid_v4(profile) || crypto_uuid_v4(membership))
+		return -1;
+	json_t *res = json_pack("{s:s, s:s, s:[{s:[s], s:s}], s:[{s:s, s:s, s:s}], s:{s:s}}", "resourceType",
+				"Practitioner", "id", profile, "name", "given", "Super", "family", "Admin", "telecom",
+				"system", "email", "use", "work", "value", email, "meta", "project", project);
+	char *json = json_dumps(res, JSON_COMPACT);
+	json_decref(res);
+	int rc = -1;
+	if (json && db_begin() == 0) {
+		rc = db_exec(NULL, "INSERT INTO project (id, name, super_admin, owner_user_id) VALUES (?, 'Super Admin', TRUE, ?)",
+			     "ss", project, user) ||
+		     db_exec(NULL,
+			     "INSERT INTO user (id, email, email_verified, first_name, last_name, password_hash, admin) "
+			     "VALUES (?, ?, TRUE, 'Super', 'Admin', ?, TRUE)",
+			     "sss", user, email, hash) ||
+		     db_exec(NULL,
+			     "INSERT INTO profile (id, resource_type, project_id, display, resource) "
+			     "VALUES (?, 'Practitioner', ?, 'Super Admin', ?)",
+			     "sss", profile, project, json) ||
+		     db_exec(NULL,
+			     "INSERT INTO project_membership (id, project_id, user_type, user_id, profile_type, profile_id, admin) "
+			     "VALUES (?, ?, 'User', ?, 'Practitioner', ?, TRUE)",
+			     "ssss", membership, project, user, profile);
+		rc = rc == 0 ? db_commit() : (db_rollback(), -1);
+	}
+	free(json);
+	return rc;
+}
+
+static void lower(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+static int cmd_seed(int argc, char **argv)
+{
+	static const char *const known[] = { "--email", "--password", NULL };
+	if (!options_ok(argc, argv, 2, known))
+		return 2;
+	const char *e = option(argc, argv, "--email");
+	const char *given = option(argc, argv, "--password");
+	char email[321], generated[33], hash[PASSWORD_HASH_LEN], user[37];
+	snprintf(email, sizeof email, "%s", e && *e ? e : "admin@example.com");
+	lower(email);
+	if (given && (strlen(given) < 8 || strlen(given) > 72)) {
+		fprintf(stderr, "tessera-admin: password must be between 8 and 72 characters\n");
+		return 2;
+	}
+	if (!given && crypto_random_hex(generated, 16) == 0)
+		given = generated;
+	int found = find_admin(email, user);
+	if (found < 0 || password_hash(given, hash) < 0)
+		return 1;
+	if (found) {
+		if (db_exec(NULL, "UPDATE user SET password_hash = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", "ss", hash,
+			    user) < 0)
+			return 1;
+		printf("admin exists: %s (password set)\n", email);
+	} else if (create_admin(email, hash) < 0) {
+		fprintf(stderr, "tessera-admin: could not create the admin\n");
+		return 1;
+	} else {
+		printf("admin created: %s\n", email);
+	}
+	printf("email: %s\npassword: %s\n", email, given);
+	return 0;
+}
+
+static int cmd_project(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[2], "create")) {
+		char id[37];
+		if (!*argv[3] || strlen(argv[3]) > 255) {
+			fprintf(stderr, "tessera-admin: a project name is 1 to 255 characters\n");
+			return 2;
+		}
+		crypto_uuid_v4(id);
+		if (db_exec(NULL, "INSERT INTO project (id, name) VALUES (?, ?)", "ss", id, argv[3]) < 0)
+			return 1;
+		printf("%s\n", id);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[2], "list")) {
+		struct db_result r;
+		if (db_query(&r, "SELECT id, name, super_admin FROM project ORDER BY created_at", "") < 0)
+			return 1;
+		for (unsigned i = 0; i < r.nrows; i++)
+			printf("%s\t%s%s\n", db_cell(&r, i, 0), db_cell(&r, i, 1),
+			       !strcmp(db_cell(&r, i, 2), "1") ? "\t(super admin)" : "");
+		db_result_free(&r);
+		return 0;
+	}
+	return usage();
+}
+
+static int project_exists(const char *id)
+{
+	struct db_result r;
+	if (!crypto_is_uuid(id) || db_query(&r, "SELECT 1 FROM project WHERE id = ?", "s", id) < 0)
+		return crypto_is_uuid(id) ? -1 : 0;
+	int found = r.nrows > 0;
+	db_result_free(&r);
+	return found;
+}
+
+static int cmd_client(int argc, char **argv)
+{
+	static const char *const known[] = { "--project", "--name", "--description", NULL };
+	if (argc < 3 || !options_ok(argc, argv, 3, known))
+		return usage();
+	const char *project = option(argc, argv, "--project");
+	if (!strcmp(argv[2], "create")) {
+		const char *name = option(argc, argv, "--name");
+		if (!project || !name || !*name || strlen(name) > 255)
+			return usage();
+		int exists = project_exists(project);
+		if (exists <= 0) {
+			fprintf(stderr, "tessera-admin: no project %s\n", project);
+			return exists < 0 ? 1 : 2;
+		}
+		char id[37], secret[65];
+		if (clients_create(project, name, option(argc, argv, "--description"), id, secret) < 0)
+			return 1;
+		printf("client_id: %s\nclient_secret: %s\n", id, secret);
+		return 0;
+	}
+	if (!strcmp(argv[2], "list")) {
+		struct db_result r;
+		if (db_query(&r,
+			     "SELECT id, project_id, name, status FROM client_application WHERE ? IS NULL OR project_id = ? "
+			     "ORDER BY created_at",
+			     "ss", project, project) < 0)
+			return 1;
+		for (unsigned i = 0; i < r.nrows; i++)
+			printf("%s\t%s\t%s\t%s\n", db_cell(&r, i, 0), db_cell(&r, i, 1), db_cell(&r, i, 2), db_cell(&r, i, 3));
+		db_result_free(&r);
+		return 0;
+	}
+	return usage();
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage();
+	char err[512];
+	if (config_load(err, sizeof err) < 0) {
+		fprintf(stderr, "tessera-admin: configuration: %s\n", err);
+		return 1;
+	}
+	int rc;
+	if (!strcmp(argv[1], "migrate"))
+		rc = cmd_migrate(argc, argv);
+	else if (!strcmp(argv[1], "seed"))
+		rc = cmd_seed(argc, argv);
+	else if (!strcmp(argv[1], "project"))
+		rc = cmd_project(argc, argv);
+	else if (!strcmp(argv[1], "client"))
+		rc = cmd_client(argc, argv);
+	else
+		rc = usage();
+	if (rc == 1 && db_unavailable())
+		fprintf(stderr, "tessera-admin: the database cannot be reached\n");
+	db_close();
+	config_free();
+	return rc;
+}

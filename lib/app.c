@@ -1,0 +1,194 @@
+/* app: FastCGI accept loop, dispatch and per-request logging. */
+#include "app.h"
+#include "auth.h"
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "log.h"
+#include "response.h"
+
+#include <fcgiapp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static bool method_listed(const char *methods, const char *method)
+{
+	size_t n = strlen(method);
+	for (const char *p = methods; (p = strstr(p, method)); p += n)
+		if ((p == methods || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* Matches "/a/:x/b" against the path; captured segments go to req->path_params. */
+static bool pattern_match(const char *pattern, struct request *req)
+{
+	const char *p = pattern, *s = req->path;
+	int captured = 0;
+	char *caps[MAX_PATH_PARAMS] = { 0 };
+	while (*p && *s) {
+		if (*p == ':') {
+			size_t seg = strcspn(s, "/");
+			if (seg == 0 || captured >= MAX_PATH_PARAMS)
+				goto no;
+			caps[captured++] = strndup(s, seg);
+			s += seg;
+			p += strcspn(p, "/");
+		} else if (*p++ != *s++) {
+			goto no;
+		}
+	}
+	if (*p || *s)
+		goto no;
+	for (int i = 0; i < MAX_PATH_PARAMS; i++) {
+		free(req->path_params[i]);
+		req->path_params[i] = caps[i];
+	}
+	return true;
+no:
+	for (int i = 0; i < captured; i++)
+		free(caps[i]);
+	return false;
+}
+
+const struct route *app_match(const struct route *routes, struct request *req, bool *method_mismatch)
+{
+	*method_mismatch = false;
+	for (const struct route *r = routes; r->pattern; r++) {
+		if (!pattern_match(r->pattern, req))
+			continue;
+		if (method_listed(r->methods, req->method) ||
+		    (!strcmp(req->method, "HEAD") && method_listed(r->methods, "GET")))
+			return r;
+		*method_mismatch = true;
+	}
+	return NULL;
+}
+
+static void send_input_error(struct request *req, unsigned flags, const char *text, const char *field)
+{
+	if (flags & ROUTE_OAUTH)
+		send_oauth_error(req, 400, "invalid_request", text);
+	else if (flags & ROUTE_TEXT_ERRORS)
+		send_text(req, 400, text, NULL);
+	else
+		send_bad_request(req, text, field);
+}
+
+static const char *parse_error_text(enum req_error e)
+{
+	switch (e) {
+	case REQ_TOO_LARGE: return "File too large";
+	case REQ_BAD_JSON: return "Content could not be parsed";
+	case REQ_BAD_ENCODING: return "Invalid encoding: text must be valid UTF-8 without NUL bytes";
+	case REQ_FIELD_TOO_LONG: return "Field too long";
+	case REQ_DUPLICATE: return "Parameters must not be repeated";
+	default: return "Invalid request";
+	}
+}
+
+static void preflight(struct request *req)
+{
+	char extra[1024] = "";
+	const char *asked = req_header(req, "HTTP_ACCESS_CONTROL_REQUEST_HEADERS");
+	if (cors_origin_allowed(req->origin) && (!asked || (valid_header_list(asked))))
+		snprintf(extra, sizeof extra,
+			 "Access-Control-Allow-Methods: GET,HEAD,PUT,PATCH,POST,DELETE\r\n"
+			 "Access-Control-Allow-Headers: %s\r\nAccess-Control-Max-Age: 600\r\n",
+			 asked ? asked : "Authorization,Content-Type,X-Medplum");
+	send_empty(req, 204, extra);
+}
+
+void app_handle(const struct route *routes, struct request *req, enum req_error parse_error)
+{
+	bool wrong_method;
+	const struct route *r = parse_error == REQ_NOMEM ? NULL : app_match(routes, req, &wrong_method);
+	unsigned flags = r ? r->flags : 0;
+	req->route = r ? r->pattern : "-";
+	if (parse_error == REQ_NOMEM)
+		return send_server_error(req);
+	if (!strcmp(req->method, "OPTIONS"))
+		return preflight(req);
+	if (!r) {
+		if (wrong_method)
+			return send_outcome(req, 405, NULL, "not-supported", "Method not allowed", NULL);
+		return send_not_found(req);
+	}
+	if (parse_error)
+		return send_input_error(req, flags, parse_error_text(parse_error), NULL);
+	if ((flags & ROUTE_FORM_ONLY) && req->body_kind != BODY_FORM)
+		return send_text(req, 400, "Unsupported content type", NULL);
+	if ((flags & ROUTE_FORM_ONLY) && req->nparams && !req->params[0].from_body)
+		return send_input_error(req, flags, "Parameters must be sent in the request body", NULL);
+	if ((flags & ROUTE_OAUTH) && req->duplicate)
+		return send_input_error(req, flags, parse_error_text(REQ_DUPLICATE), req->duplicate);
+	struct input_error ie;
+	if (!input_check(req, r->inputs, &ie))
+		return send_input_error(req, flags, ie.message, ie.name);
+	struct auth a = { 0 };
+	if (flags & ROUTE_AUTH) {
+		int rc = auth_authenticate(req, &a);
+		if (rc != 0) {
+			auth_free(&a);
+			if (rc < 0)
+				return db_unavailable() ? send_unavailable(req) : send_server_error(req);
+			return send_unauthorized(req);
+		}
+		req->auth = &a;
+		snprintf(req->log_login, sizeof req->log_login, "%s", a.login.id);
+		snprintf(req->log_client, sizeof req->log_client, "%s", a.login.client_id);
+	}
+	int rc = r->handler(req);
+	if (rc < 0 && !req->headers_sent) {
+		if (db_unavailable())
+			send_unavailable(req);
+		else
+			send_server_error(req);
+	}
+	req->auth = NULL;
+	auth_free(&a);
+}
+
+static double elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+int app_run(const char *program, const struct route *routes)
+{
+	log_set_program(program);
+	char err[512];
+	if (config_load(err, sizeof err) < 0) {
+		log_error("configuration: %s", err);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (FCGX_Init() != 0)
+		return 1;
+	FCGX_Request fcgi;
+	FCGX_InitRequest(&fcgi, 0, 0);
+	while (FCGX_Accept_r(&fcgi) >= 0) {
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		struct request req = { 0 };
+		crypto_uuid_v4(req.request_id);
+		enum req_error pe = request_read(&req, &fcgi);
+		app_handle(routes, &req, pe);
+		if (!req.headers_sent)
+			send_server_error(&req);
+		if (cfg.log_requests)
+			log_info("request=%s method=%s route=%s status=%d ms=%.2f login=%s client=%s", req.request_id,
+				 req.method, req.route ? req.route : "-", req.status, elapsed_ms(&t0),
+				 req.log_login[0] ? req.log_login : "-", req.log_client[0] ? req.log_client : "-");
+		request_free(&req);
+		FCGX_Finish_r(&fcgi);
+	}
+	db_close();
+	config_free();
+	return 0;
+}

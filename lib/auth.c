@@ -1,0 +1,126 @@
+/* auth: Bearer and Basic authentication of API requests. */
+#include "auth.h"
+#include "clients.h"
+#include "db.h"
+#include "jwt.h"
+#include "request.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const select_session =
+	"SELECT l.user_type, l.user_id, l.client_id, l.membership_id, l.auth_method, UNIX_TIMESTAMP(l.auth_time), "
+	"l.scope, l.revoked, l.granted, m.project_id, m.profile_type, m.profile_id, m.admin, m.active, p.super_admin "
+	"FROM login l JOIN project_membership m ON m.id = l.membership_id JOIN project p ON p.id = m.project_id "
+	"WHERE l.id = ?";
+
+static void put(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src ? src : "");
+}
+
+static bool is_true(const char *v)
+{
+	return v && !strcmp(v, "1");
+}
+
+/* 0 found and usable, 1 missing/revoked/inactive, -1 database error. */
+static int load_session(const char *login_id, struct auth *a)
+{
+	struct db_result r;
+	if (db_query(&r, select_session, "s", login_id) < 0)
+		return -1;
+	int rc = 1;
+	if (r.nrows == 1 && !is_true(db_cell(&r, 0, 7)) && is_true(db_cell(&r, 0, 13))) {
+		struct login *l = &a->login;
+		put(l->id, sizeof l->id, login_id);
+		put(l->user_type, sizeof l->user_type, db_cell(&r, 0, 0));
+		put(l->user_id, sizeof l->user_id, db_cell(&r, 0, 1));
+		put(l->client_id, sizeof l->client_id, db_cell(&r, 0, 2));
+		put(l->membership_id, sizeof l->membership_id, db_cell(&r, 0, 3));
+		put(l->auth_method, sizeof l->auth_method, db_cell(&r, 0, 4));
+		l->auth_time = (time_t)strtoll(db_cell(&r, 0, 5), NULL, 10);
+		put(l->scope, sizeof l->scope, db_cell(&r, 0, 6));
+		l->granted = is_true(db_cell(&r, 0, 8));
+		put(a->project_id, sizeof a->project_id, db_cell(&r, 0, 9));
+		put(a->profile_type, sizeof a->profile_type, db_cell(&r, 0, 10));
+		put(a->profile_id, sizeof a->profile_id, db_cell(&r, 0, 11));
+		a->admin = is_true(db_cell(&r, 0, 12));
+		a->super_admin = is_true(db_cell(&r, 0, 14));
+		rc = 0;
+	}
+	db_result_free(&r);
+	return rc;
+}
+
+int auth_from_token(const char *token, struct auth *a)
+{
+	memset(a, 0, sizeof *a);
+	json_t *claims = jwt_verify(token, NULL);
+	if (!claims)
+		return 1;
+	json_t *lid = json_object_get(claims, "login_id");
+	/* Refresh and ID tokens carry login_id too; only access tokens have "username"/"scope"
+	 * without "refresh_secret" and without "nonce"-only shape, so insist on no refresh_secret. */
+	if (!json_is_string(lid) || json_object_get(claims, "refresh_secret") || json_object_get(claims, "fhirUser")) {
+		json_decref(claims);
+		return 1;
+	}
+	int rc = load_session(json_string_value(lid), a);
+	if (rc != 0) {
+		json_decref(claims);
+		return rc;
+	}
+	a->claims = claims;
+	return 0;
+}
+
+static int basic(const char *header, struct auth *a)
+{
+	char id[128], secret[256];
+	if (!parse_basic_auth(header, id, sizeof id, secret, sizeof secret))
+		return 1;
+	struct client c;
+	int rc = clients_get(id, &c);
+	bool ok = rc == 0 && clients_secret_ok(&c, secret, false) && clients_usable(&c);
+	memset(secret, 0, sizeof secret);
+	if (rc < 0)
+		return -1;
+	if (!ok)
+		return 1;
+	a->basic = true;
+	struct login *l = &a->login;
+	put(l->user_type, sizeof l->user_type, "ClientApplication");
+	put(l->user_id, sizeof l->user_id, c.id);
+	put(l->client_id, sizeof l->client_id, c.id);
+	put(l->membership_id, sizeof l->membership_id, c.membership_id);
+	put(l->auth_method, sizeof l->auth_method, "client");
+	l->auth_time = time(NULL);
+	l->granted = true;
+	put(a->project_id, sizeof a->project_id, c.project_id);
+	put(a->profile_type, sizeof a->profile_type, "ClientApplication");
+	put(a->profile_id, sizeof a->profile_id, c.id);
+	a->super_admin = c.project_super_admin;
+	return 0;
+}
+
+int auth_authenticate(struct request *req, struct auth *a)
+{
+	memset(a, 0, sizeof *a);
+	const char *h = req->authorization;
+	if (!h)
+		return 1;
+	/* The scheme is case-sensitive and followed by exactly one space, as in Medplum. */
+	if (!strncmp(h, "Bearer ", 7))
+		return auth_from_token(h + 7, a);
+	if (!strncmp(h, "Basic ", 6))
+		return basic(h, a);
+	return 1;
+}
+
+void auth_free(struct auth *a)
+{
+	json_decref(a->claims);
+	a->claims = NULL;
+}

@@ -1,0 +1,102 @@
+/* clients: reads and creates ClientApplication rows. */
+#include "clients.h"
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const select_client =
+	"SELECT c.id, c.project_id, c.name, c.status, c.secret_hash, c.retiring_secret_hash, c.pkce_optional, "
+	"c.access_token_lifetime, c.refresh_token_lifetime, m.id, p.name, p.super_admin "
+	"FROM client_application c JOIN project p ON p.id = c.project_id "
+	"LEFT JOIN project_membership m ON m.user_id = c.id AND m.project_id = c.project_id "
+	"WHERE c.id = ? LIMIT 1";
+
+static void copy(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src ? src : "");
+}
+
+static bool copy_hash(uint8_t out[32], const struct db_result *r, unsigned col)
+{
+	if (!db_cell(r, 0, col) || db_len(r, 0, col) != 32)
+		return false;
+	memcpy(out, db_cell(r, 0, col), 32);
+	return true;
+}
+
+static long lifetime(const char *s, long fallback)
+{
+	long v = s ? config_parse_duration(s) : -1;
+	return v > 0 ? v : fallback;
+}
+
+int clients_get(const char *id, struct client *c)
+{
+	memset(c, 0, sizeof *c);
+	if (!crypto_is_uuid(id))
+		return 1;
+	struct db_result r;
+	if (db_query(&r, select_client, "s", id) < 0)
+		return -1;
+	if (r.nrows == 0) {
+		db_result_free(&r);
+		return 1;
+	}
+	copy(c->id, sizeof c->id, db_cell(&r, 0, 0));
+	copy(c->project_id, sizeof c->project_id, db_cell(&r, 0, 1));
+	copy(c->name, sizeof c->name, db_cell(&r, 0, 2));
+	copy(c->status, sizeof c->status, db_cell(&r, 0, 3));
+	c->has_secret = copy_hash(c->secret_hash, &r, 4);
+	c->has_retiring = copy_hash(c->retiring_hash, &r, 5);
+	c->pkce_optional = !strcmp(db_cell(&r, 0, 6), "1");
+	c->access_lifetime = lifetime(db_cell(&r, 0, 7), cfg.access_token_lifetime);
+	c->refresh_lifetime = lifetime(db_cell(&r, 0, 8), cfg.refresh_token_lifetime);
+	copy(c->membership_id, sizeof c->membership_id, db_cell(&r, 0, 9));
+	copy(c->project_name, sizeof c->project_name, db_cell(&r, 0, 10));
+	c->project_super_admin = !strcmp(db_cell(&r, 0, 11), "1");
+	db_result_free(&r);
+	return 0;
+}
+
+bool clients_secret_ok(const struct client *c, const char *secret, bool allow_retiring)
+{
+	uint8_t h[32];
+	if (!secret || !*secret || crypto_keyed_hash(secret, h) < 0)
+		return false;
+	/* Both comparisons always run so timing does not tell which secret matched. */
+	bool current = c->has_secret && crypto_equal(h, 32, c->secret_hash, 32);
+	bool retiring = c->has_retiring && crypto_equal(h, 32, c->retiring_hash, 32);
+	return current || (allow_retiring && retiring);
+}
+
+bool clients_usable(const struct client *c)
+{
+	return !strcmp(c->status, "active") && c->membership_id[0];
+}
+
+int clients_create(const char *project_id, const char *name, const char *description, char id[37],
+		   char secret[65])
+{
+	char membership[37];
+	uint8_t h[32];
+	if (crypto_uuid_v4(id) < 0 || crypto_uuid_v4(membership) < 0 || crypto_random_hex(secret, 32) < 0 ||
+	    crypto_keyed_hash(secret, h) < 0)
+		return -1;
+	if (db_begin() < 0)
+		return -1;
+	if (db_exec(NULL,
+		    "INSERT INTO client_application (id, project_id, name, description, secret_hash) VALUES (?, ?, ?, ?, ?)",
+		    "ssssb", id, project_id, name, description, h, sizeof h) < 0 ||
+	    db_exec(NULL,
+		    "INSERT INTO project_membership (id, project_id, user_type, user_id, profile_type, profile_id) "
+		    "VALUES (?, ?, 'ClientApplication', ?, 'ClientApplication', ?)",
+		    "ssss", membership, project_id, id, id) < 0 ||
+	    db_commit() < 0) {
+		db_rollback();
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,63 @@
+/* config: the one configuration file (TESSERA_CONFIG, default /etc/tessera/tessera.conf) with
+ * TESSERA_<KEY> environment overrides. Every key lives in one table so documentation and
+ * behaviour cannot drift (tests compare docs/CONFIGURATION.md against config_keys()). */
+#ifndef TESSERA_CONFIG_H
+#define TESSERA_CONFIG_H
+#include <stdbool.h>
+#include <stddef.h>
+
+struct config {
+	char *base_url;          /* always ends in '/' */
+	char *issuer;            /* defaults to base_url */
+	char *app_base_url;      /* defaults to base_url */
+	char *db_host;
+	int db_port;
+	char *db_socket;
+	char *db_user;
+	char *db_password;
+	char *db_name;
+	char *smtp_url;
+	char *smtp_user;
+	char *smtp_password;
+	char *smtp_from;
+	char *hash_key;          /* hex; keys the hashes of client and request secrets */
+	int access_token_lifetime;
+	int refresh_token_lifetime;
+	int id_token_lifetime;
+	int code_lifetime;
+	int scrypt_n_log2;
+	int scrypt_r;
+	int scrypt_p;
+	int max_body;
+	int max_field;
+	char *allowed_origins;
+	bool cookie_secure;
+	char *signing_alg;
+	int key_cache_seconds;
+	char *trusted_proxies;
+	int auth_rate_limit;
+	int rate_limit;
+	bool register_enabled;
+	bool log_requests;
+};
+
+struct config_key {
+	const char *name;
+	enum { CK_STRING, CK_INT, CK_BOOL } type;
+	size_t offset;
+	const char *default_value;
+	const char *help;
+};
+
+extern struct config cfg;
+
+/* Loads defaults, then the file, then the environment. Returns 0, or -1 with a message in err. */
+int config_load(char *err, size_t errlen);
+/* Applies one key=value pair; used by the loader and the tests. */
+int config_set(const char *key, const char *value, char *err, size_t errlen);
+const struct config_key *config_keys(size_t *count);
+void config_free(void);
+/* Lifetime strings such as "60s", "1h", "2w" (Medplum's ^\d+[smhdwy]$); -1 if malformed. */
+long config_parse_duration(const char *s);
+
+#endif

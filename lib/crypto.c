@@ -1,0 +1,182 @@
+/* crypto: thin wrappers over OpenSSL and cjose so callers never touch raw APIs. */
+#include "crypto.h"
+#include "config.h"
+
+#include <cjose/base64.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+
+int crypto_random(void *buf, size_t len)
+{
+	return RAND_bytes(buf, (int)len) == 1 ? 0 : -1;
+}
+
+void crypto_hex(const uint8_t *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+int crypto_unhex(const char *hex, uint8_t *out, size_t outcap, size_t *outlen)
+{
+	size_t n = strlen(hex);
+	if (n % 2 || n / 2 > outcap)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*outlen = n / 2;
+	return 0;
+}
+
+int crypto_random_hex(char *out, size_t nbytes)
+{
+	uint8_t buf[128];
+	if (nbytes > sizeof buf || crypto_random(buf, nbytes) < 0)
+		return -1;
+	crypto_hex(buf, nbytes, out);
+	OPENSSL_cleanse(buf, nbytes);
+	return 0;
+}
+
+int crypto_uuid_v4(char out[UUID_LEN + 1])
+{
+	uint8_t b[16];
+	char h[33];
+	if (crypto_random(b, sizeof b) < 0)
+		return -1;
+	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+	crypto_hex(b, sizeof b, h);
+	memcpy(out, h, 8);
+	out[8] = '-';
+	memcpy(out + 9, h + 8, 4);
+	out[13] = '-';
+	memcpy(out + 14, h + 12, 4);
+	out[18] = '-';
+	memcpy(out + 19, h + 16, 4);
+	out[23] = '-';
+	memcpy(out + 24, h + 20, 12);
+	out[36] = '\0';
+	return 0;
+}
+
+bool crypto_is_uuid(const char *s)
+{
+	if (!s || strlen(s) != UUID_LEN)
+		return false;
+	for (int i = 0; i < UUID_LEN; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? s[i] != '-' : hexval(s[i]) < 0)
+			return false;
+	}
+	return true;
+}
+
+bool crypto_is_hex(const char *s, size_t len)
+{
+	if (!s || strlen(s) != len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (hexval(s[i]) < 0)
+			return false;
+	return true;
+}
+
+void crypto_sha256(const void *data, size_t len, uint8_t out[SHA256_LEN])
+{
+	EVP_Digest(data, len, out, NULL, EVP_sha256(), NULL);
+}
+
+void crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len, uint8_t out[SHA256_LEN])
+{
+	unsigned int n = SHA256_LEN;
+	HMAC(EVP_sha256(), key, (int)keylen, data, len, out, &n);
+}
+
+int crypto_keyed_hash(const char *secret, uint8_t out[SHA256_LEN])
+{
+	static uint8_t key[128];
+	static size_t keylen;
+	static const char *loaded_from;
+	if (loaded_from != cfg.hash_key) {
+		if (!cfg.hash_key || crypto_unhex(cfg.hash_key, key, sizeof key, &keylen) < 0 || keylen < 16)
+			return -1;
+		loaded_from = cfg.hash_key;
+	}
+	crypto_hmac_sha256(key, keylen, secret, strlen(secret), out);
+	return 0;
+}
+
+bool crypto_equal(const void *a, size_t alen, const void *b, size_t blen)
+{
+	return alen == blen && CRYPTO_memcmp(a, b, alen) == 0;
+}
+
+bool crypto_streq(const char *a, const char *b)
+{
+	return a && b && crypto_equal(a, strlen(a), b, strlen(b));
+}
+
+char *crypto_b64url_encode(const void *data, size_t len)
+{
+	char *out = NULL;
+	size_t outlen;
+	cjose_err err;
+	if (!cjose_base64url_encode(data, len, &out, &outlen, &err))
+		return NULL;
+	return out;
+}
+
+static bool b64_alphabet(const char *s, size_t n, bool url)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			  (url ? (c == '-' || c == '_') : (c == '+' || c == '/' || c == '='));
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+uint8_t *crypto_b64url_decode(const char *s, size_t slen, size_t *outlen)
+{
+	uint8_t *out = NULL;
+	cjose_err err;
+	if (!b64_alphabet(s, slen, true) || slen % 4 == 1)
+		return NULL;
+	if (!cjose_base64url_decode(s, slen, &out, outlen, &err))
+		return NULL;
+	return out;
+}
+
+uint8_t *crypto_b64_decode(const char *s, size_t slen, size_t *outlen)
+{
+	uint8_t *out = NULL;
+	cjose_err err;
+	if (!b64_alphabet(s, slen, false) || slen % 4 != 0)
+		return NULL;
+	if (!cjose_base64_decode(s, slen, &out, outlen, &err))
+		return NULL;
+	return out;
+}

@@ -1,0 +1,41 @@
+/* db: one MariaDB connection per process, prepared statements only (cached per process),
+ * lazy reconnect. When the server is away every call fails fast and db_unavailable() says
+ * so, which the dispatcher turns into 503; the next request simply tries again. */
+#ifndef TESSERA_DB_H
+#define TESSERA_DB_H
+#include <stdbool.h>
+#include <stddef.h>
+
+struct db_result {
+	unsigned nrows;
+	unsigned ncols;
+	char **cells;             /* nrows*ncols values, NULL for SQL NULL, always NUL-terminated */
+	unsigned long *lens;
+};
+
+/* Argument formats: 's' char* (NULL → SQL NULL), 'i' long long, 'b' (const void*, size_t) bytes,
+ * 'n' SQL NULL (no argument consumed). */
+int db_exec(unsigned long long *affected, const char *sql, const char *fmt, ...);
+int db_query(struct db_result *res, const char *sql, const char *fmt, ...);
+void db_result_free(struct db_result *res);
+static inline const char *db_cell(const struct db_result *r, unsigned row, unsigned col)
+{
+	return row < r->nrows && col < r->ncols ? r->cells[row * r->ncols + col] : NULL;
+}
+static inline unsigned long db_len(const struct db_result *r, unsigned row, unsigned col)
+{
+	return row < r->nrows && col < r->ncols ? r->lens[row * r->ncols + col] : 0;
+}
+
+int db_begin(void);
+int db_commit(void);
+void db_rollback(void);
+/* True when the last failure was a lost or refused connection (→ 503). */
+bool db_unavailable(void);
+/* True when the last failure was a duplicate key (ER_DUP_ENTRY). */
+bool db_duplicate(void);
+void db_close(void);
+/* Runs a script of statements separated by semicolons at line ends (migrations only). */
+int db_run_script(const char *sql, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,17 @@
+/* jwt: compact JWS tokens. Signing adds the header {alg, kid, typ} and iat/nbf/iss/exp;
+ * verification pins the algorithm to the key's own (no "none", no HS/RS confusion) and checks
+ * the signature, iss, exp and nbf with no clock tolerance, as Medplum does. */
+#ifndef TESSERA_JWT_H
+#define TESSERA_JWT_H
+#include <jansson.h>
+#include <stddef.h>
+#include <time.h>
+
+/* Signs claims (borrowed; iat, nbf, iss and exp are added). Returns a malloc'd token. */
+char *jwt_sign(json_t *claims, long lifetime_seconds, time_t now);
+/* Returns the verified claims (new reference) or NULL with a short reason. */
+json_t *jwt_verify(const char *token, const char **why);
+/* Decodes the payload without verifying (for error paths that only need a field). */
+json_t *jwt_peek(const char *token);
+
+#endif

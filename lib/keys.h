@@ -1,0 +1,27 @@
+/* keys: the signing keys. Created on first use (ES256 by default, RS256 supported), stored in
+ * MariaDB, cached for key_cache_seconds, exported as a JWKS. The newest active key signs;
+ * every key not yet expired verifies, so rotation keeps old tokens valid until they expire. */
+#ifndef TESSERA_KEYS_H
+#define TESSERA_KEYS_H
+#include <cjose/jwk.h>
+#include <jansson.h>
+#include <stdbool.h>
+
+struct signing_key {
+	char kid[37];
+	char alg[8];
+	bool active;
+	cjose_jwk_t *jwk;
+};
+
+/* Loads (or refreshes) the cache, creating a key when none is active. 0 on success. */
+int keys_load(void);
+const struct signing_key *keys_signer(void);
+const struct signing_key *keys_find(const char *kid);
+/* {"keys":[...public parts...]} */
+json_t *keys_jwks(void);
+/* Makes a new key and stores it active. Used on first use and by `tessera-admin keys rotate`. */
+int keys_create(const char *alg, char kid_out[37]);
+void keys_reset_cache(void);
+
+#endif

@@ -1,0 +1,28 @@
+/* login: the Login rows, one per sign-in or session (spec §2 "Login"). */
+#ifndef TESSERA_LOGIN_H
+#define TESSERA_LOGIN_H
+#include <stdbool.h>
+#include <time.h>
+
+struct client;
+struct request;
+
+struct login {
+	char id[37];
+	char user_type[32];
+	char user_id[37];
+	char client_id[37];
+	char membership_id[37];
+	char auth_method[16];
+	time_t auth_time;
+	char scope[1025];
+	bool revoked;
+	bool granted;
+};
+
+/* The one durable write of a client_credentials grant. */
+int login_create_for_client(const struct client *c, const char *scope, const struct request *req,
+			    struct login *out);
+int login_revoke(const char *id);
+
+#endif

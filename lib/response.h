@@ -1,0 +1,37 @@
+/* response: every byte that goes back to the client. Standard security headers and CORS
+ * (spec §1.2) on everything; OperationOutcome and OAuth error bodies with the exact status
+ * mapping of §1.3; no-store on token responses. */
+#ifndef TESSERA_RESPONSE_H
+#define TESSERA_RESPONSE_H
+#include <jansson.h>
+#include <stdbool.h>
+
+struct request;
+
+/* Extra header lines ("Name: value\r\n"...) may be passed as NULL. */
+void send_json(struct request *req, int status, json_t *body, const char *extra_headers);
+void send_text(struct request *req, int status, const char *text, const char *extra_headers);
+void send_empty(struct request *req, int status, const char *extra_headers);
+
+/* OperationOutcome answers. */
+void send_outcome(struct request *req, int status, const char *id, const char *code,
+		  const char *text, const char *expression);
+void send_bad_request(struct request *req, const char *text, const char *expression);
+void send_unauthorized(struct request *req);
+void send_forbidden(struct request *req);
+void send_not_found(struct request *req);
+void send_all_ok(struct request *req);
+void send_unavailable(struct request *req);
+void send_server_error(struct request *req);
+
+/* OAuth error: {"error":..., "error_description":...}; 401 invalid_client adds WWW-Authenticate. */
+void send_oauth_error(struct request *req, int status, const char *error, const char *description);
+
+json_t *outcome_new(const char *id, const char *severity, const char *code, const char *text,
+		    const char *expression);
+int outcome_status(const char *id, const char *code);
+/* The CORS headers for this request (empty string when the origin is not allowed). */
+void cors_headers(const struct request *req, char *out, size_t outlen);
+bool cors_origin_allowed(const char *origin);
+
+#endif
