@@ -25,7 +25,8 @@ static int usage(void)
 		"  project create NAME                   create a project, print its id\n"
 		"  project list                          list projects\n"
 		"  client create --project ID --name N   create a client, print id and secret once\n"
-		"  client list [--project ID]            list clients\n");
+		"  client list [--project ID]            list clients\n"
+		"  config                                list configuration keys and defaults\n");
 	return 2;
 }
 
@@ -343,10 +344,22 @@ static int cmd_client(int argc, char **argv)
 	return usage();
 }
 
+/* Needs no configuration: documentation tests compare this list with docs/CONFIGURATION.md. */
+static int cmd_config(void)
+{
+	size_t n;
+	const struct config_key *keys = config_keys(&n);
+	for (size_t i = 0; i < n; i++)
+		printf("%s\t%s\n", keys[i].name, keys[i].default_value);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
 		return usage();
+	if (!strcmp(argv[1], "config"))
+		return argc == 2 ? cmd_config() : usage();
 	char err[512];
 	if (config_load(err, sizeof err) < 0) {
 		fprintf(stderr, "tessera-admin: configuration: %s\n", err);

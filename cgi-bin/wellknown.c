@@ -3,7 +3,12 @@
 #include "app.h"
 #include "discovery.h"
 #include "keys.h"
+#include "config.h"
+#include "request.h"
 #include "response.h"
+
+#include <stdio.h>
+#include <string.h>
 
 static int openid_configuration(struct request *req)
 {
@@ -26,7 +31,56 @@ static int jwks(struct request *req)
 	return 0;
 }
 
+/* Fixed styling for SMART apps (spec §8); the token response's smart_style_url points here. */
+static int smart_styles(struct request *req)
+{
+	send_json(req, 200,
+		  json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "color_background", "#edeae3",
+			    "color_error", "#9e2d2d", "color_highlight", "#69b5ce", "color_modal_backdrop", "",
+			    "color_success", "#498e49", "color_text", "#303030", "dim_border_radius", "6px",
+			    "dim_font_size", "13px", "dim_spacing_size", "20px", "font_family_body",
+			    "Georgia, Times, 'Times New Roman', serif", "font_family_heading",
+			    "'HelveticaNeue-Light', Helvetica, Arial, 'Lucida Grande', sans-serif"),
+		  NULL);
+	return 0;
+}
+
+/* RFC 9728 metadata for the protected resource; resource must lie under base_url. */
+static int protected_resource(struct request *req)
+{
+	const char *resource = req_param(req, "resource");
+	if (resource && strncmp(resource, cfg.base_url, strlen(cfg.base_url))) {
+		send_text(req, 400, "Invalid resource URL", NULL);
+		return 0;
+	}
+	char introspect[2048];
+	snprintf(introspect, sizeof introspect, "%soauth2/introspect", cfg.base_url);
+	send_json(req, 200,
+		  json_pack("{s:s, s:s, s:[s], s:o, s:[s], s:s}", "resource", resource ? resource : cfg.base_url, "issuer",
+			    cfg.issuer, "authorization_servers", cfg.issuer, "scopes_supported",
+			    discovery_list(scopes_supported), "bearer_methods_supported",
+			    "header", "introspection_endpoint", introspect),
+		  NULL);
+	return 0;
+}
+
+static const struct input resource_inputs[] = {
+	{ "resource", IN_URI, false, 2048, "Invalid resource URL", NULL },
+	{ 0 },
+};
+
+/* Liveness for load balancers, and the benchmark's FastCGI ceiling: no database work. */
+static int healthz(struct request *req)
+{
+	send_json(req, 200, json_pack("{s:s}", "status", "ok"), NULL);
+	return 0;
+}
+
 static const struct route routes[] = {
+	{ "GET", "/healthz", healthz, NULL, 0 },
+	{ "GET", "/.well-known/smart-styles.json", smart_styles, NULL, 0 },
+	{ "GET", "/fhir/R4/.well-known/smart-styles.json", smart_styles, NULL, 0 },
+	{ "GET", "/.well-known/oauth-protected-resource", protected_resource, resource_inputs, ROUTE_TEXT_ERRORS },
 	{ "GET", "/.well-known/openid-configuration", openid_configuration, NULL, 0 },
 	{ "GET", "/.well-known/oauth-authorization-server", openid_configuration, NULL, 0 },
 	{ "GET", "/.well-known/jwks.json", jwks, NULL, 0 },

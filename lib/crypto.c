@@ -115,16 +115,17 @@ void crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t
 
 int crypto_keyed_hash(const char *secret, uint8_t out[SHA256_LEN])
 {
-	static uint8_t key[128];
-	static size_t keylen;
-	static const char *loaded_from;
-	if (loaded_from != cfg.hash_key) {
-		if (!cfg.hash_key || crypto_unhex(cfg.hash_key, key, sizeof key, &keylen) < 0 || keylen < 16)
-			return -1;
-		loaded_from = cfg.hash_key;
+	/* Decoded on every call: a cache keyed on the cfg.hash_key pointer reused a stale (or
+	 * partly overwritten) key when a new value was allocated at a freed string's address. */
+	uint8_t key[128];
+	size_t keylen = 0;
+	int rc = -1;
+	if (cfg.hash_key && crypto_unhex(cfg.hash_key, key, sizeof key, &keylen) == 0 && keylen >= 16) {
+		crypto_hmac_sha256(key, keylen, secret, strlen(secret), out);
+		rc = 0;
 	}
-	crypto_hmac_sha256(key, keylen, secret, strlen(secret), out);
-	return 0;
+	OPENSSL_cleanse(key, sizeof key);
+	return rc;
 }
 
 bool crypto_equal(const void *a, size_t alen, const void *b, size_t blen)

@@ -8,7 +8,7 @@ const char *const grant_types_supported[] = { "client_credentials", NULL };
 const char *const token_auth_methods_supported[] = { "client_secret_basic", "client_secret_post", NULL };
 const char *const signing_algs_supported[] = { "ES256", "RS256", NULL };
 static const char *const subject_types[] = { "public", NULL };
-static const char *const scopes[] = { "openid", NULL };
+const char *const scopes_supported[] = { "openid", NULL };
 static const char *const introspection_auth_methods[] = { "client_secret_basic", "client_secret_post", NULL };
 
 json_t *discovery_list(const char *const *items)
@@ -39,7 +39,7 @@ json_t *discovery_openid_configuration(void)
 	json_object_set_new(d, "id_token_signing_alg_values_supported", discovery_list(signing_algs_supported));
 	json_object_set_new(d, "subject_types_supported", discovery_list(subject_types));
 	json_object_set_new(d, "response_types_supported", json_array());
-	json_object_set_new(d, "scopes_supported", discovery_list(scopes));
+	json_object_set_new(d, "scopes_supported", discovery_list(scopes_supported));
 	return d;
 }
 
@@ -52,7 +52,7 @@ json_t *discovery_smart_configuration(void)
 	json_object_set_new(d, "introspection_endpoint", url("oauth2/introspect"));
 	json_object_set_new(d, "grant_types_supported", discovery_list(grant_types_supported));
 	json_object_set_new(d, "token_endpoint_auth_methods_supported", discovery_list(token_auth_methods_supported));
-	json_object_set_new(d, "scopes_supported", discovery_list(scopes));
+	json_object_set_new(d, "scopes_supported", discovery_list(scopes_supported));
 	json_object_set_new(d, "response_types_supported", json_array());
 	json_object_set_new(d, "capabilities", json_pack("[s]", "client-confidential-symmetric"));
 	return d;

@@ -144,8 +144,12 @@ static enum req_error parse_json_body(struct request *req)
 		return REQ_BAD_ENCODING;
 	json_error_t jerr;
 	req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!req->json)
-		return REQ_BAD_JSON;
+	if (!req->json) {
+		/* jansson refuses \u0000 itself: report it as the NUL byte it is */
+		enum json_error_code code = json_error_code(&jerr);
+		bool nul = code == json_error_null_character || code == json_error_null_byte_in_key;
+		return nul ? REQ_BAD_ENCODING : REQ_BAD_JSON;
+	}
 	if (!json_is_object(req->json))
 		return REQ_BAD_JSON;
 	const char *key;
@@ -334,6 +338,23 @@ bool req_cookie(const struct request *req, const char *name, char *out, size_t o
 	return false;
 }
 
+/* RFC 6749 §2.3.1: id and secret are form-urlencoded before base64 (oauth4webapi encodes
+ * even '-' of a UUID as %2D). Medplum's SDK sends them raw, which decoding leaves as they
+ * are: client ids are UUIDs and secrets hex. The result is never longer than the input. */
+static bool form_decode_in_place(char *s)
+{
+	enum req_error err = REQ_OK;
+	size_t len = strlen(s);
+	char *d = url_decode(s, len, true, &err);
+	if (!d)
+		return false;
+	size_t dlen = strlen(d);
+	memcpy(s, d, dlen + 1);
+	memset(d, 0, dlen);
+	free(d);
+	return true;
+}
+
 bool parse_basic_auth(const char *header, char *id, size_t idlen, char *secret, size_t secretlen)
 {
 	if (!header || strncmp(header, "Basic ", 6) != 0)
@@ -352,7 +373,9 @@ bool parse_basic_auth(const char *header, char *id, size_t idlen, char *secret, 
 			id[il] = '\0';
 			memcpy(secret, colon + 1, sl);
 			secret[sl] = '\0';
-			ok = true;
+			ok = form_decode_in_place(id) && form_decode_in_place(secret);
+			if (!ok)
+				memset(secret, 0, secretlen);
 		}
 	}
 	memset(raw, 0, outlen);

@@ -38,12 +38,15 @@ bool cors_origin_allowed(const char *origin)
 {
 	if (!origin || !*origin || strlen(origin) > 512)
 		return false;
-	if (!strncmp(cfg.app_base_url, origin, strlen(origin)))
+	/* Medplum's appBaseUrl.startsWith(origin), but only at a whole origin: a bare prefix
+	 * would let "https://app.example.co" in for "https://app.example.com/". */
+	size_t olen = strlen(origin);
+	if (!strncmp(cfg.app_base_url, origin, olen) &&
+	    (cfg.app_base_url[olen] == '/' || cfg.app_base_url[olen] == '\0'))
 		return true;
 	if (!strcmp(cfg.allowed_origins, "*"))
 		return true;
 	const char *list = cfg.allowed_origins;
-	size_t olen = strlen(origin);
 	while (*list) {
 		while (*list == ' ' || *list == ',')
 			list++;
@@ -105,7 +108,7 @@ static void write_head(struct request *req, int status, const char *content_type
 			     : "",
 		     req->request_id, cors, extra ? extra : "");
 	if (content_type)
-		FCGX_FPrintF(out, "Content-Type: %s\r\nContent-Length: %zu\r\n", content_type, length);
+		FCGX_FPrintF(out, "Content-Type: %s\r\nContent-Length: %lu\r\n", content_type, (unsigned long)length);
 	else
 		FCGX_FPrintF(out, "Content-Length: 0\r\n");
 	FCGX_PutS("\r\n", out);

@@ -23,8 +23,8 @@ CREATE TABLE project (
 -- (MariaDB has no partial unique indexes).
 CREATE TABLE user (
   id CHAR(36) CHARACTER SET ascii NOT NULL PRIMARY KEY,
-  project_id CHAR(36) CHARACTER SET ascii NULL,
-  scope_key CHAR(36) CHARACTER SET ascii AS (COALESCE(project_id, '')) PERSISTENT,
+  project_id VARCHAR(36) CHARACTER SET ascii NULL,  -- VARCHAR: MariaDB refuses COALESCE on CHAR below
+  scope_key VARCHAR(36) CHARACTER SET ascii AS (COALESCE(project_id, '')) PERSISTENT,
   email VARCHAR(320) NOT NULL,          -- stored lower-cased
   email_verified BOOLEAN NOT NULL DEFAULT FALSE,
   first_name VARCHAR(128) NOT NULL,
