@@ -120,7 +120,9 @@ static int token(struct request *req)
 }
 
 static const struct input token_inputs[] = {
-	{ "grant_type", IN_TOKEN, true, 128, "Missing grant_type", NULL },
+	/* Any text: a present but unknown value (even with spaces) is "Unsupported grant_type"
+	 * from the dispatcher, as in Medplum; this message is only for a missing one. */
+	{ "grant_type", IN_STRING, true, 0, "Missing grant_type", NULL },
 	{ "client_id", IN_TOKEN, false, 127, "Invalid client", NULL },
 	{ "client_secret", IN_TOKEN, false, 255, "Invalid secret", NULL },
 	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", NULL },

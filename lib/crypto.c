@@ -120,7 +120,7 @@ int crypto_keyed_hash(const char *secret, uint8_t out[SHA256_LEN])
 	uint8_t key[128];
 	size_t keylen = 0;
 	int rc = -1;
-	if (cfg.hash_key && crypto_unhex(cfg.hash_key, key, sizeof key, &keylen) == 0 && keylen >= 16) {
+	if (cfg.hash_key && crypto_unhex(cfg.hash_key, key, sizeof key, &keylen) == 0 && keylen >= 32) {
 		crypto_hmac_sha256(key, keylen, secret, strlen(secret), out);
 		rc = 0;
 	}

@@ -93,14 +93,15 @@ json_t *jwt_verify(const char *token, const char **why)
 	cjose_header_t *hdr = cjose_jws_get_protected(jws);
 	const char *alg = cjose_header_get(hdr, CJOSE_HDR_ALG, &err);
 	const char *kid = cjose_header_get(hdr, CJOSE_HDR_KID, &err);
-	const struct signing_key *key = kid ? keys_find(kid) : NULL;
+	const struct signing_key *key = NULL;
 	json_t *claims = NULL;
 	uint8_t *plain = NULL;
 	size_t plain_len = 0;
 	const char *reason = NULL;
+	/* The algorithm is judged before any key lookup, so forged headers cost no query. */
 	if (!alg || (strcmp(alg, "ES256") && strcmp(alg, "RS256")))
 		reason = "algorithm not allowed";
-	else if (!key)
+	else if (!kid || !(key = keys_find(kid)))
 		reason = "unknown key";
 	else if (strcmp(alg, key->alg))
 		reason = "algorithm does not match key";

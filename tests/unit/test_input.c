@@ -1,0 +1,280 @@
+/* input: route input tables and the validators behind them. */
+#include "tests.h"
+
+#include "config.h"
+#include "input.h"
+#include "request.h"
+
+#include <string.h>
+
+static struct request req;
+
+static void setup(void)
+{
+	test_config_load();
+	memset(&req, 0, sizeof req);
+}
+
+static void teardown(void)
+{
+	request_free(&req);
+	config_free();
+}
+
+static void form(const char *body)
+{
+	request_free(&req);
+	ck_assert_int_eq(request_parse(&req, "POST", "/auth/login", "application/x-www-form-urlencoded", body,
+				       strlen(body)),
+			 REQ_OK);
+}
+
+static bool only_yes(const char *v)
+{
+	return !strcmp(v, "yes");
+}
+
+static const struct input table[] = {
+	{ "client_id", IN_UUID, true, 0, "Invalid client", NULL },
+	{ "scope", IN_SCOPE, false, 20, "Invalid scope", NULL },
+	{ "email", IN_EMAIL, false, 20, "Valid email address is required", NULL },
+	{ "remember", IN_BOOL, false, 0, "Invalid remember", NULL },
+	{ "confirm", IN_STRING, false, 0, "Must confirm", only_yes },
+	{ NULL, IN_STRING, false, 0, NULL, NULL },
+};
+
+#define CID "client_id=123e4567-e89b-42d3-a456-426614174000"
+
+static struct input_error check_fails(const char *body)
+{
+	struct input_error err = { "unset", "unset", false };
+	form(body);
+	ck_assert_msg(!input_check(&req, table, &err), "'%s' passed", body);
+	return err;
+}
+
+START_TEST(test_input_ok)
+{
+	struct input_error err = { "unset", "unset", false };
+	form(CID);
+	ck_assert(input_check(&req, table, &err));
+	ck_assert_str_eq(err.name, "unset"); /* untouched on success */
+	form(CID "&scope=openid+profile&email=a%40b.com&remember=true&confirm=yes&extra=%01ignored");
+	ck_assert(input_check(&req, table, &err));
+	/* optional inputs given empty count as absent */
+	form(CID "&scope=&email=&remember=");
+	ck_assert(input_check(&req, table, &err));
+	/* an empty table, or none, accepts anything */
+	static const struct input none[] = { { NULL, IN_STRING, false, 0, NULL, NULL } };
+	ck_assert(input_check(&req, none, &err));
+	ck_assert(input_check(&req, NULL, &err));
+}
+END_TEST
+
+START_TEST(test_input_required)
+{
+	struct input_error err = check_fails("scope=openid");
+	ck_assert_str_eq(err.name, "client_id");
+	ck_assert_str_eq(err.message, "Invalid client");
+	ck_assert(err.missing);
+	err = check_fails("client_id=");
+	ck_assert_str_eq(err.name, "client_id");
+	ck_assert(err.missing);
+	err = check_fails("client_id=not-a-uuid");
+	ck_assert_str_eq(err.name, "client_id");
+	ck_assert_str_eq(err.message, "Invalid client");
+	ck_assert(!err.missing);
+	/* the first failing input in table order is reported */
+	err = check_fails("email=bad&client_id=bad");
+	ck_assert_str_eq(err.name, "client_id");
+}
+END_TEST
+
+START_TEST(test_input_maxlen_and_types)
+{
+	struct input_error err;
+	form(CID "&email=abcdefgh%40example.com"); /* exactly 20 */
+	ck_assert(input_check(&req, table, &err));
+	err = check_fails(CID "&email=abcdefghi%40example.com"); /* 21 */
+	ck_assert_str_eq(err.name, "email");
+	ck_assert_str_eq(err.message, "Valid email address is required");
+	ck_assert(!err.missing);
+	err = check_fails(CID "&email=not-an-email");
+	ck_assert_str_eq(err.name, "email");
+	err = check_fails(CID "&scope=openid++profile");
+	ck_assert_str_eq(err.name, "scope");
+	ck_assert_str_eq(err.message, "Invalid scope");
+	err = check_fails(CID "&scope=openid+profile+email+phone"); /* valid but 26 > 20 */
+	ck_assert_str_eq(err.name, "scope");
+	err = check_fails(CID "&remember=1");
+	ck_assert_str_eq(err.name, "remember");
+	err = check_fails(CID "&confirm=no");
+	ck_assert_str_eq(err.name, "confirm");
+	ck_assert_str_eq(err.message, "Must confirm");
+	err = check_fails(CID "&confirm=ye%01s");
+	ck_assert_str_eq(err.name, "confirm");
+	err = check_fails(CID "&confirm=yes&remember=TRUE");
+	ck_assert_str_eq(err.name, "remember");
+}
+END_TEST
+
+START_TEST(test_input_json)
+{
+	struct input_error err;
+	static const char body[] = "{\"client_id\":\"123e4567-e89b-42d3-a456-426614174000\",\"remember\":true}";
+	request_free(&req);
+	ck_assert_int_eq(request_parse(&req, "POST", "/auth/login", "application/json", body, strlen(body)), REQ_OK);
+	ck_assert(input_check(&req, table, &err));
+	static const char bad[] = "{\"client_id\":{\"id\":\"123e4567-e89b-42d3-a456-426614174000\"}}";
+	request_free(&req);
+	ck_assert_int_eq(request_parse(&req, "POST", "/auth/login", "application/json", bad, strlen(bad)), REQ_OK);
+	ck_assert(!input_check(&req, table, &err));
+	ck_assert_str_eq(err.name, "client_id");
+	ck_assert(err.missing);
+}
+END_TEST
+
+START_TEST(test_valid_string)
+{
+	ck_assert(input_valid(IN_STRING, "hello world"));
+	ck_assert(input_valid(IN_STRING, "line\none\ttab\r"));
+	ck_assert(input_valid(IN_STRING, "Jos\xc3\xa9"));
+	ck_assert(!input_valid(IN_STRING, "a\x01" "b"));
+	ck_assert(!input_valid(IN_STRING, "\x1b[31m"));
+	ck_assert(!input_valid(IN_STRING, "a\x1f"));
+}
+END_TEST
+
+START_TEST(test_valid_token)
+{
+	ck_assert(input_valid(IN_TOKEN, "abc-123_.~"));
+	ck_assert(input_valid(IN_TOKEN, "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"));
+	ck_assert(input_valid(IN_TOKEN, "!\"#$%&'()*+,/:;<=>?@[\\]^`{|}"));
+	ck_assert(!input_valid(IN_TOKEN, "a b"));
+	ck_assert(!input_valid(IN_TOKEN, " ab"));
+	ck_assert(!input_valid(IN_TOKEN, "ab "));
+	ck_assert(!input_valid(IN_TOKEN, "a\tb"));
+	ck_assert(!input_valid(IN_TOKEN, "a\nb"));
+	ck_assert(!input_valid(IN_TOKEN, "a\rb"));
+	ck_assert(!input_valid(IN_TOKEN, "a\x01" "b"));
+	ck_assert(!input_valid(IN_TOKEN, "a\x7f"));
+	ck_assert(!input_valid(IN_TOKEN, "Jos\xc3\xa9"));
+}
+END_TEST
+
+START_TEST(test_valid_scope)
+{
+	ck_assert(input_valid(IN_SCOPE, "openid"));
+	ck_assert(input_valid(IN_SCOPE, "openid profile email offline_access"));
+	ck_assert(input_valid(IN_SCOPE, "patient/*.read user/Patient.rs launch/patient"));
+	ck_assert(input_valid(IN_SCOPE, "!#[]~"));
+	ck_assert(!input_valid(IN_SCOPE, ""));
+	ck_assert(!input_valid(IN_SCOPE, " "));
+	ck_assert(!input_valid(IN_SCOPE, "openid  profile"));
+	ck_assert(!input_valid(IN_SCOPE, " openid"));
+	ck_assert(!input_valid(IN_SCOPE, "openid "));
+	ck_assert(!input_valid(IN_SCOPE, "open\"id"));
+	ck_assert(!input_valid(IN_SCOPE, "open\\id"));
+	ck_assert(!input_valid(IN_SCOPE, "openid\tprofile"));
+	ck_assert(!input_valid(IN_SCOPE, "openid\nprofile"));
+	ck_assert(!input_valid(IN_SCOPE, "openid\x7f"));
+	ck_assert(!input_valid(IN_SCOPE, "sc\xc3\xb6pe"));
+}
+END_TEST
+
+START_TEST(test_valid_uuid_bool)
+{
+	ck_assert(input_valid(IN_UUID, "123e4567-e89b-42d3-a456-426614174000"));
+	ck_assert(!input_valid(IN_UUID, "123e4567-e89b-42d3-a456-42661417400"));
+	ck_assert(!input_valid(IN_UUID, "medplum-cli"));
+	ck_assert(input_valid(IN_BOOL, "true"));
+	ck_assert(input_valid(IN_BOOL, "false"));
+	ck_assert(!input_valid(IN_BOOL, "TRUE"));
+	ck_assert(!input_valid(IN_BOOL, "1"));
+	ck_assert(!input_valid(IN_BOOL, "yes"));
+	ck_assert(!input_valid(IN_BOOL, "true "));
+	ck_assert(!input_valid(IN_BOOL, ""));
+}
+END_TEST
+
+START_TEST(test_valid_email)
+{
+	static const char *const good[] = {
+		"a@b.com", "first.last+tag@sub.example.org", "x_y-z@example.co.uk", "admin@example.com",
+	};
+	static const char *const bad[] = {
+		"", "a", "a.com", "@b.com", "a@", "a@b", "a@b.", "a@.com", "a@@b.com", "a@b@c.com",
+		"a b@c.com", "a@b .com", "a@b.com\r\nBcc: x", "a@b.com\n", "a@b.com\r", "\ta@b.com",
+		"<a@b.com>", "A <a@b.com>", "a@b.com,c@d.com", "a@b.com;x", "a\x7f@b.com", "a\x01@b.com",
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		ck_assert_msg(valid_email(good[i]), "'%s' refused", good[i]);
+		ck_assert(input_valid(IN_EMAIL, good[i]));
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_msg(!valid_email(bad[i]), "'%s' accepted", bad[i]);
+		ck_assert(!input_valid(IN_EMAIL, bad[i]));
+	}
+}
+END_TEST
+
+START_TEST(test_valid_uri)
+{
+	static const char *const good[] = {
+		"https://example.com/cb", "http://localhost:9615", "HTTPS://EXAMPLE.COM", "https://a.example/cb?x=1&y=2",
+	};
+	static const char *const bad[] = {
+		"", "example.com", "//example.com", "ftp://example.com", "javascript:alert(1)", "https://", "http://",
+		"https:///path", "https://exa mple.com", "https://a.com/\r\nX: y", "https://a.com/\x01", "https:example.com",
+		"data:text/html,x",
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		ck_assert_msg(valid_uri(good[i]), "'%s' refused", good[i]);
+		ck_assert(input_valid(IN_URI, good[i]));
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_msg(!valid_uri(bad[i]), "'%s' accepted", bad[i]);
+		ck_assert(!input_valid(IN_URI, bad[i]));
+	}
+}
+END_TEST
+
+START_TEST(test_valid_header_list)
+{
+	ck_assert(valid_header_list("Authorization, Content-Type, X-Medplum"));
+	ck_assert(valid_header_list("authorization,content-type"));
+	ck_assert(valid_header_list(""));
+	ck_assert(!valid_header_list("a\r\nb"));
+	ck_assert(!valid_header_list("a:b"));
+	ck_assert(!valid_header_list("a;b"));
+	char big[600];
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	ck_assert(!valid_header_list(big));
+	big[512] = '\0';
+	ck_assert(valid_header_list(big));
+}
+END_TEST
+
+Suite *input_suite(void)
+{
+	Suite *s = suite_create("input");
+	TCase *tc = tcase_create("check");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_input_ok);
+	tcase_add_test(tc, test_input_required);
+	tcase_add_test(tc, test_input_maxlen_and_types);
+	tcase_add_test(tc, test_input_json);
+	suite_add_tcase(s, tc);
+
+	TCase *v = tcase_create("validators");
+	tcase_add_test(v, test_valid_string);
+	tcase_add_test(v, test_valid_token);
+	tcase_add_test(v, test_valid_scope);
+	tcase_add_test(v, test_valid_uuid_bool);
+	tcase_add_test(v, test_valid_email);
+	tcase_add_test(v, test_valid_uri);
+	tcase_add_test(v, test_valid_header_list);
+	suite_add_tcase(s, v);
+	return s;
+}
