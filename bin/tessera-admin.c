@@ -4,6 +4,8 @@
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
+#include "keys.h"
+#include "keywrap.h"
 #include "password.h"
 
 #include <jansson.h>
@@ -26,7 +28,11 @@ static int usage(void)
 		"  project list                          list projects\n"
 		"  client create --project ID --name N   create a client, print id and secret once\n"
 		"  client list [--project ID]            list clients\n"
-		"  config                                list configuration keys and defaults\n");
+		"  config                                list configuration keys and defaults\n"
+		"  keys list|rotate|wrap                 signing keys: list, new key (old one verifies until\n"
+		"                                        its tokens expire), wrap with key_encryption_key\n"
+		"  status                                database, migrations, keys, outbox backlog\n"
+		"  purge [--days N]                      delete expired logins, requests, sent mail (N=30)\n");
 	return 2;
 }
 
@@ -344,6 +350,187 @@ static int cmd_client(int argc, char **argv)
 	return usage();
 }
 
+static int cmd_keys_list(void)
+{
+	struct db_result r;
+	if (db_query(&r,
+		     "SELECT id, alg, active, wrapped, created_at, COALESCE(expires_at, '-') FROM signing_key "
+		     "WHERE active OR expires_at > UTC_TIMESTAMP(3) ORDER BY created_at DESC",
+		     "") < 0)
+		return 1;
+	for (unsigned i = 0; i < r.nrows; i++)
+		printf("%s\t%s\t%s\t%s\tcreated %s\texpires %s\n", db_cell(&r, i, 0), db_cell(&r, i, 1),
+		       !strcmp(db_cell(&r, i, 2), "1") ? "signing" : "verify-only",
+		       !strcmp(db_cell(&r, i, 3), "1") ? "wrapped" : "plain", db_cell(&r, i, 4), db_cell(&r, i, 5));
+	db_result_free(&r);
+	return 0;
+}
+
+/* The old keys stop signing at once but keep verifying until every token they signed has
+ * expired: the longest lifetime of any token plus a margin for clock skew. */
+static long longest_token_lifetime(void)
+{
+	long longest = cfg.access_token_lifetime;
+	if (cfg.refresh_token_lifetime > longest)
+		longest = cfg.refresh_token_lifetime;
+	if (cfg.id_token_lifetime > longest)
+		longest = cfg.id_token_lifetime;
+	struct db_result r;
+	if (db_query(&r, "SELECT refresh_token_lifetime FROM client_application WHERE refresh_token_lifetime IS NOT NULL "
+			 "UNION SELECT access_token_lifetime FROM client_application WHERE access_token_lifetime IS NOT NULL",
+		     "") == 0) {
+		for (unsigned i = 0; i < r.nrows; i++) {
+			long v = config_parse_duration(db_cell(&r, i, 0));
+			if (v > longest)
+				longest = v;
+		}
+		db_result_free(&r);
+	}
+	return longest + 300;
+}
+
+static int cmd_keys_rotate(void)
+{
+	char kid[37];
+	long keep = longest_token_lifetime();
+	if (db_begin() < 0)
+		return 1;
+	if (db_exec(NULL,
+		    "UPDATE signing_key SET active = FALSE, retired_at = UTC_TIMESTAMP(3), "
+		    "expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND WHERE active",
+		    "i", (long long)keep) < 0 ||
+	    keys_create(cfg.signing_alg, kid) < 0 || db_commit() < 0) {
+		db_rollback();
+		return 1;
+	}
+	printf("new signing key %s (%s)%s; previous keys verify for %ld more seconds\n", kid, cfg.signing_alg,
+	       keywrap_enabled() ? ", wrapped" : "", keep);
+	return 0;
+}
+
+static int cmd_keys_wrap(void)
+{
+	if (!keywrap_enabled()) {
+		fprintf(stderr, "tessera-admin: key_encryption_key is not set (64 hex characters)\n");
+		return 2;
+	}
+	struct db_result r;
+	if (db_query(&r, "SELECT id, jwk FROM signing_key WHERE NOT wrapped", "") < 0)
+		return 1;
+	int rc = 0;
+	for (unsigned i = 0; i < r.nrows && rc == 0; i++) {
+		char *wrapped = keywrap_wrap(db_cell(&r, i, 1), db_cell(&r, i, 0));
+		rc = wrapped && db_exec(NULL, "UPDATE signing_key SET jwk = ?, wrapped = TRUE WHERE id = ? AND NOT wrapped",
+					"ss", wrapped, db_cell(&r, i, 0)) == 0
+			     ? 0
+			     : 1;
+		free(wrapped);
+	}
+	printf("%u key(s) wrapped\n", rc == 0 ? r.nrows : 0);
+	db_result_free(&r);
+	return rc;
+}
+
+static int cmd_keys(int argc, char **argv)
+{
+	if (argc != 3)
+		return usage();
+	if (!strcmp(argv[2], "list"))
+		return cmd_keys_list();
+	if (!strcmp(argv[2], "rotate"))
+		return cmd_keys_rotate();
+	if (!strcmp(argv[2], "wrap"))
+		return cmd_keys_wrap();
+	return usage();
+}
+
+static long long count(const char *sql)
+{
+	struct db_result r;
+	if (db_query(&r, sql, "") < 0)
+		return -1;
+	long long n = r.nrows ? strtoll(db_cell(&r, 0, 0), NULL, 10) : 0;
+	db_result_free(&r);
+	return n;
+}
+
+static int pending_migrations(void)
+{
+	char dir[PATH_MAX];
+	default_sql_dir(dir, sizeof dir);
+	struct dirent **list;
+	int n = scandir(dir, &list, only_migrations, by_name);
+	if (n < 0)
+		return -1;
+	int pending = 0;
+	for (int i = 0; i < n; i++) {
+		if (applied(atoi(list[i]->d_name)) != 1)
+			pending++;
+		free(list[i]);
+	}
+	free(list);
+	return pending;
+}
+
+static int cmd_status(void)
+{
+	long long keys = count("SELECT COUNT(*) FROM signing_key WHERE active OR expires_at > UTC_TIMESTAMP(3)");
+	if (keys < 0) {
+		printf("database: unreachable\n");
+		return 1;
+	}
+	int pending = pending_migrations();
+	long long backlog = count("SELECT COUNT(*) FROM email_outbox WHERE status = 'pending'");
+	long long failed = count("SELECT COUNT(*) FROM email_outbox WHERE status = 'failed'");
+	printf("database: reachable\n");
+	printf("migrations: %s\n", pending == 0 ? "current" : pending < 0 ? "unknown (no sql directory)" : "PENDING");
+	printf("signing keys: %lld (signing: %lld)\n", keys, count("SELECT COUNT(*) FROM signing_key WHERE active"));
+	printf("outbox: %lld pending, %lld failed\n", backlog, failed);
+	return pending == 0 ? 0 : 1;
+}
+
+/* Deletes in batches so a large purge never holds long locks on a busy table. */
+static long long purge(const char *sql, long long seconds)
+{
+	long long total = 0;
+	unsigned long long n;
+	do {
+		if (db_exec(&n, sql, "i", seconds) < 0)
+			return -1;
+		total += (long long)n;
+	} while (n == 5000);
+	return total;
+}
+
+static int cmd_purge(int argc, char **argv)
+{
+	static const char *const known[] = { "--days", NULL };
+	if (!options_ok(argc, argv, 2, known))
+		return 2;
+	const char *d = option(argc, argv, "--days");
+	char *end = NULL;
+	long days = d ? strtol(d, &end, 10) : 30;
+	if ((d && (*end || end == d)) || days < 0 || days > 36500) {
+		fprintf(stderr, "tessera-admin: --days takes a number of days\n");
+		return 2;
+	}
+	long long keep = days * 86400LL;
+	long long logins = purge("DELETE FROM login WHERE updated_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 5000",
+				 keep + cfg.refresh_token_lifetime);
+	long long requests = purge("DELETE FROM security_request WHERE (used OR expires_at < UTC_TIMESTAMP(3)) "
+				   "AND created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 5000",
+				   keep);
+	long long mail = purge("DELETE FROM email_outbox WHERE status = 'sent' "
+			       "AND sent_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 5000",
+			       keep);
+	long long limits = purge("DELETE FROM rate_limit WHERE window_start < UNIX_TIMESTAMP() - ? LIMIT 5000", 3600);
+	if (logins < 0 || requests < 0 || mail < 0 || limits < 0)
+		return 1;
+	printf("purged: %lld logins, %lld security requests, %lld sent emails, %lld rate-limit windows\n", logins,
+	       requests, mail, limits);
+	return 0;
+}
+
 /* Needs no configuration: documentation tests compare this list with docs/CONFIGURATION.md. */
 static int cmd_config(void)
 {
@@ -365,6 +552,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tessera-admin: configuration: %s\n", err);
 		return 1;
 	}
+	/* DDL needs the migration account; everything else uses the web programs' account. */
+	if (!strcmp(argv[1], "migrate") && *cfg.db_admin_user &&
+	    (config_set("db_user", cfg.db_admin_user, err, sizeof err) < 0 ||
+	     config_set("db_password", cfg.db_admin_password, err, sizeof err) < 0))
+		return 1;
 	int rc;
 	if (!strcmp(argv[1], "migrate"))
 		rc = cmd_migrate(argc, argv);
@@ -374,6 +566,12 @@ int main(int argc, char **argv)
 		rc = cmd_project(argc, argv);
 	else if (!strcmp(argv[1], "client"))
 		rc = cmd_client(argc, argv);
+	else if (!strcmp(argv[1], "keys"))
+		rc = cmd_keys(argc, argv);
+	else if (!strcmp(argv[1], "status"))
+		rc = argc == 2 ? cmd_status() : usage();
+	else if (!strcmp(argv[1], "purge"))
+		rc = cmd_purge(argc, argv);
 	else
 		rc = usage();
 	if (rc == 1 && db_unavailable())

@@ -57,9 +57,10 @@ static int load_session(const char *login_id, struct auth *a)
 int auth_from_token(const char *token, struct auth *a)
 {
 	memset(a, 0, sizeof *a);
-	json_t *claims = jwt_verify(token, NULL);
+	const char *why = NULL;
+	json_t *claims = jwt_verify(token, &why);
 	if (!claims)
-		return 1;
+		return why && !strcmp(why, JWT_KEYS_UNAVAILABLE) ? -1 : 1;
 	json_t *lid = json_object_get(claims, "login_id");
 	/* Refresh and ID tokens carry login_id too; only access tokens have "username"/"scope"
 	 * without "refresh_secret" and without "nonce"-only shape, so insist on no refresh_secret. */

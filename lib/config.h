@@ -33,6 +33,9 @@ struct config {
 	char *allowed_origins;
 	bool cookie_secure;
 	char *signing_alg;
+	char *key_encryption_key;
+	char *db_admin_user;
+	char *db_admin_password;
 	int key_cache_seconds;
 	char *trusted_proxies;
 	int auth_rate_limit;

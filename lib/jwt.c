@@ -102,7 +102,7 @@ json_t *jwt_verify(const char *token, const char **why)
 	if (!alg || (strcmp(alg, "ES256") && strcmp(alg, "RS256")))
 		reason = "algorithm not allowed";
 	else if (!kid || !(key = keys_find(kid)))
-		reason = "unknown key";
+		reason = kid && keys_unavailable() ? JWT_KEYS_UNAVAILABLE : "unknown key";
 	else if (strcmp(alg, key->alg))
 		reason = "algorithm does not match key";
 	else if (!cjose_jws_verify(jws, key->jwk, &err))

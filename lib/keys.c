@@ -1,5 +1,6 @@
 /* keys: creation, storage and caching of JWS signing keys. */
 #include "keys.h"
+#include "keywrap.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
@@ -15,6 +16,7 @@
 static struct signing_key keys[MAX_KEYS];
 static int nkeys;
 static time_t loaded_at;
+static json_t *jwks_cache;  /* built once per key load: the JWKS is fetched far more often than keys change */
 
 void keys_reset_cache(void)
 {
@@ -22,6 +24,8 @@ void keys_reset_cache(void)
 		cjose_jwk_release(keys[i].jwk);
 	nkeys = 0;
 	loaded_at = 0;
+	json_decref(jwks_cache);
+	jwks_cache = NULL;
 }
 
 static cjose_jwk_t *generate(const char *alg)
@@ -46,14 +50,20 @@ int keys_create(const char *alg, char kid[37])
 	cjose_jwk_release(jwk);
 	if (!json)
 		return -1;
-	int rc = db_exec(NULL, "INSERT INTO signing_key (id, alg, jwk) VALUES (?, ?, ?)", "sss", kid, alg, json);
+	bool wrap = keywrap_enabled();
+	char *stored = wrap ? keywrap_wrap(json, kid) : json;
+	int rc = stored ? db_exec(NULL, "INSERT INTO signing_key (id, alg, jwk, wrapped) VALUES (?, ?, ?, ?)", "sssi", kid,
+				  alg, stored, (long long)wrap)
+			: -1;
+	if (wrap)
+		free(stored);
 	memset(json, 0, strlen(json));
 	free(json);
 	return rc;
 }
 
 static const char *const select_keys =
-	"SELECT id, alg, jwk, active FROM signing_key "
+	"SELECT id, alg, jwk, active, wrapped FROM signing_key "
 	"WHERE active OR expires_at > UTC_TIMESTAMP(3) ORDER BY active DESC, created_at DESC LIMIT 16";
 
 static int read_keys(void)
@@ -64,8 +74,18 @@ static int read_keys(void)
 	keys_reset_cache();
 	for (unsigned i = 0; i < r.nrows && nkeys < MAX_KEYS; i++) {
 		cjose_err err;
-		const char *json = db_cell(&r, i, 2);
-		cjose_jwk_t *jwk = cjose_jwk_import(json, strlen(json), &err);
+		const char *kid = db_cell(&r, i, 0);
+		bool wrapped = !strcmp(db_cell(&r, i, 4), "1");
+		char *json = wrapped ? keywrap_unwrap(db_cell(&r, i, 2), kid) : strdup(db_cell(&r, i, 2));
+		cjose_jwk_t *jwk = json ? cjose_jwk_import(json, strlen(json), &err) : NULL;
+		if (json) {
+			memset(json, 0, strlen(json));
+			free(json);
+		}
+		if (!jwk && !json) {
+			log_error("signing key %s is wrapped and key_encryption_key cannot unwrap it", kid);
+			continue;
+		}
 		if (!jwk) {
 			log_error("signing key %s cannot be read: %s", db_cell(&r, i, 0), err.message);
 			continue;
@@ -122,18 +142,35 @@ const struct signing_key *keys_signer(void)
 	return &keys[0];
 }
 
+/* Set when the last keys_find could not read the keys (database away): the caller must
+ * answer 503, not treat the token as invalid (a 401 makes the SDK drop its session). */
+static bool find_failed;
+
+bool keys_unavailable(void)
+{
+	return find_failed;
+}
+
 const struct signing_key *keys_find(const char *kid)
 {
-	if (keys_load() < 0)
+	find_failed = false;
+	if (keys_load() < 0) {
+		find_failed = true;
 		return NULL;
+	}
 	for (int i = 0; i < nkeys; i++)
 		if (!strcmp(keys[i].kid, kid))
 			return &keys[i];
 	/* A key made by another process since we cached: look once more. */
-	if (time(NULL) != loaded_at && read_keys() == 0)
+	if (time(NULL) != loaded_at) {
+		if (read_keys() < 0) {
+			find_failed = true;
+			return NULL;
+		}
 		for (int i = 0; i < nkeys; i++)
 			if (!strcmp(keys[i].kid, kid))
 				return &keys[i];
+	}
 	return NULL;
 }
 
@@ -141,6 +178,8 @@ json_t *keys_jwks(void)
 {
 	if (keys_load() < 0)
 		return NULL;
+	if (jwks_cache)
+		return json_incref(jwks_cache);
 	json_t *list = json_array();
 	for (int i = 0; i < nkeys; i++) {
 		cjose_err err;
@@ -155,5 +194,6 @@ json_t *keys_jwks(void)
 		json_object_set_new(j, "use", json_string("sig"));
 		json_array_append_new(list, j);
 	}
-	return json_pack("{s:o}", "keys", list);
+	jwks_cache = json_pack("{s:o}", "keys", list);
+	return json_incref(jwks_cache);
 }

@@ -18,6 +18,8 @@ struct signing_key {
 int keys_load(void);
 const struct signing_key *keys_signer(void);
 const struct signing_key *keys_find(const char *kid);
+/* True when the last keys_find failed because the keys could not be read. */
+bool keys_unavailable(void);
 /* {"keys":[...public parts...]} */
 json_t *keys_jwks(void);
 /* Makes a new key and stores it active. Used on first use and by `tessera-admin keys rotate`. */

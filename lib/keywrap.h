@@ -1,0 +1,13 @@
+/* keywrap: AES-256-GCM wrapping of private signing keys under the configured
+ * key_encryption_key, so a database dump alone does not leak them. The kid is bound as
+ * associated data: a wrapped key cannot be swapped onto another row. */
+#ifndef TESSERA_KEYWRAP_H
+#define TESSERA_KEYWRAP_H
+#include <stdbool.h>
+
+bool keywrap_enabled(void);
+/* Both return malloc'd strings or NULL. Wrapped form: base64url(iv || ciphertext || tag). */
+char *keywrap_wrap(const char *plain, const char *kid);
+char *keywrap_unwrap(const char *wrapped, const char *kid);
+
+#endif
