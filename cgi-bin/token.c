@@ -4,7 +4,10 @@
 #include "clients.h"
 #include "config.h"
 #include "crypto.h"
+#include "db.h"
 #include "discovery.h"
+#include "grant.h"
+#include "jwt.h"
 #include "log.h"
 #include "login.h"
 #include "request.h"
@@ -101,11 +104,324 @@ static int client_credentials(struct request *req)
 	return 0;
 }
 
+/* Sends the §3.1 response for a login; refresh_secret NULL: no refresh token. */
+static int send_tokens(struct request *req, const char *login_id, const char *refresh_secret)
+{
+	struct grant_subject g;
+	int rc = grant_load(login_id, &g);
+	if (rc != 0)
+		return -1;
+	struct token_grant t;
+	grant_tokens(&g, refresh_secret, &t);
+	json_t *body = tokens_response(&t);
+	if (!body)
+		return -1;
+	snprintf(req->log_login, sizeof req->log_login, "%s", login_id);
+	snprintf(req->log_client, sizeof req->log_client, "%s", g.client_id);
+	send_json(req, 200, body, NULL);
+	return 0;
+}
+
+/* A new refresh secret: the token carries it, the login keeps only its digest. */
+static int new_refresh_secret(char secret[65], uint8_t digest[32])
+{
+	if (crypto_random_hex(secret, 32) < 0)
+		return -1;
+	crypto_sha256(secret, 64, digest);
+	return 0;
+}
+
+struct code_login {
+	char id[37];
+	char client_id[37];
+	char redirect_uri[2049];
+	char challenge[129];
+	char method[8];
+	bool has_membership, granted, revoked, expired, refresh_allowed;
+};
+
+static const char *const select_code =
+	"SELECT id, client_id, membership_id IS NOT NULL, granted, revoked, code_expires_at < UTC_TIMESTAMP(3), "
+	"redirect_uri, code_challenge, code_challenge_method, refresh_allowed FROM login WHERE code_hash = ?";
+
+static int find_code(const char *code, struct code_login *cl)
+{
+	uint8_t digest[32];
+	crypto_sha256(code, strlen(code), digest);
+	struct db_result r;
+	if (db_query(&r, select_code, "b", digest, sizeof digest) < 0)
+		return -1;
+	int found = r.nrows == 1;
+	if (found) {
+		snprintf(cl->id, sizeof cl->id, "%s", db_cell(&r, 0, 0));
+		snprintf(cl->client_id, sizeof cl->client_id, "%s", db_cell(&r, 0, 1) ? db_cell(&r, 0, 1) : "");
+		cl->has_membership = !strcmp(db_cell(&r, 0, 2), "1");
+		cl->granted = !strcmp(db_cell(&r, 0, 3), "1");
+		cl->revoked = !strcmp(db_cell(&r, 0, 4), "1");
+		cl->expired = !db_cell(&r, 0, 5) || !strcmp(db_cell(&r, 0, 5), "1");
+		snprintf(cl->redirect_uri, sizeof cl->redirect_uri, "%s", db_cell(&r, 0, 6) ? db_cell(&r, 0, 6) : "");
+		snprintf(cl->challenge, sizeof cl->challenge, "%s", db_cell(&r, 0, 7) ? db_cell(&r, 0, 7) : "");
+		snprintf(cl->method, sizeof cl->method, "%s", db_cell(&r, 0, 8) ? db_cell(&r, 0, 8) : "");
+		cl->refresh_allowed = !strcmp(db_cell(&r, 0, 9), "1");
+	}
+	db_result_free(&r);
+	return found;
+}
+
+/* RFC 7636 §4.6: plain compares as is; S256 compares BASE64URL(SHA256(verifier)). */
+static bool pkce_ok(const struct code_login *cl, const char *verifier)
+{
+	if (!strcmp(cl->method, "S256")) {
+		uint8_t digest[32];
+		crypto_sha256(verifier, strlen(verifier), digest);
+		char *b64 = crypto_b64url_encode(digest, sizeof digest);
+		bool ok = b64 && crypto_streq(b64, cl->challenge);
+		free(b64);
+		return ok;
+	}
+	return crypto_streq(verifier, cl->challenge);
+}
+
+/* The client part of a code redemption: the same client, a verified secret when one is
+ * presented, and PKCE unless the client is pkceOptional. False after sending the error. */
+static bool code_client_ok(struct request *req, const struct code_login *cl)
+{
+	char id[128] = "", secret[256] = "";
+	bool basic = req->authorization != NULL;
+	if (basic && !parse_basic_auth(req->authorization, id, sizeof id, secret, sizeof secret)) {
+		send_oauth_error(req, 400, "invalid_request", "Invalid authorization header");
+		return false;
+	}
+	const char *body_id = req_param(req, "client_id"), *body_secret = req_param(req, "client_secret");
+	if (!basic && body_id)
+		snprintf(id, sizeof id, "%s", body_id);
+	if (!basic && body_secret)
+		snprintf(secret, sizeof secret, "%s", body_secret);
+	if (id[0] && strcmp(id, cl->client_id)) {
+		send_oauth_error(req, 400, "invalid_request", "Invalid client");
+		return false;
+	}
+	struct client c = { 0 };
+	if (cl->client_id[0] && clients_get(cl->client_id, &c) != 0) {
+		send_oauth_error(req, 400, "invalid_request", "Invalid client");
+		return false;
+	}
+	bool secret_ok = !secret[0] || clients_secret_ok(&c, secret, true);
+	memset(secret, 0, sizeof secret);
+	if (!secret_ok) {
+		send_oauth_error(req, basic ? 401 : 400, basic ? "invalid_client" : "invalid_request", "Invalid secret");
+		return false;
+	}
+	const char *verifier = req_param(req, "code_verifier");
+	/* RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a downgrade attempt. */
+	if (verifier && *verifier && !cl->challenge[0]) {
+		send_oauth_error(req, 400, "invalid_request", "Invalid code verifier");
+		return false;
+	}
+	if (c.pkce_optional && !cl->challenge[0])
+		return true;
+	if (!cl->challenge[0]) {
+		send_oauth_error(req, 400, "invalid_request", "Missing verification context");
+		return false;
+	}
+	if (!verifier || !*verifier) {
+		send_oauth_error(req, 400, "invalid_request", "Missing code verifier");
+		return false;
+	}
+	if (!pkce_ok(cl, verifier)) {
+		send_oauth_error(req, 400, "invalid_request", "Invalid code verifier");
+		return false;
+	}
+	return true;
+}
+
+/* The login state checks of §7.2.2 plus Tessera's expiry and redirect_uri binding
+ * (stricter.md rows 2 and 3). A reused code revokes the whole login. */
+static int code_state_ok(struct request *req, const struct code_login *cl)
+{
+	if (!cl->has_membership) {
+		send_oauth_error(req, 400, "invalid_request", "Invalid profile");
+		return 0;
+	}
+	if (cl->granted) {
+		if (login_revoke(cl->id) < 0)
+			return -1;
+		send_oauth_error(req, 400, "invalid_grant", "Token already granted");
+		return 0;
+	}
+	if (cl->revoked) {
+		send_oauth_error(req, 400, "invalid_grant", "Token revoked");
+		return 0;
+	}
+	if (cl->expired) {
+		send_oauth_error(req, 400, "invalid_grant", "Code expired");
+		return 0;
+	}
+	const char *redirect = req_param(req, "redirect_uri");
+	if (cl->redirect_uri[0] && (!redirect || strcmp(redirect, cl->redirect_uri))) {
+		send_oauth_error(req, 400, "invalid_grant", "Invalid redirect URI");
+		return 0;
+	}
+	return 1;
+}
+
+static int authorization_code(struct request *req)
+{
+	const char *code = req_param(req, "code");
+	if (!code || !*code) {
+		send_oauth_error(req, 400, "invalid_request", "Missing code");
+		return 0;
+	}
+	struct code_login cl;
+	int rc = find_code(code, &cl);
+	if (rc <= 0) {
+		if (rc == 0)
+			send_oauth_error(req, 400, "invalid_grant", "Invalid code");
+		return rc;
+	}
+	snprintf(req->log_login, sizeof req->log_login, "%s", cl.id);
+	if ((rc = code_state_ok(req, &cl)) != 1)
+		return rc;
+	if (!code_client_ok(req, &cl))
+		return 0;
+	char secret[65];
+	uint8_t digest[32];
+	if (cl.refresh_allowed && new_refresh_secret(secret, digest) < 0)
+		return -1;
+	unsigned long long n = 0;
+	if (db_exec(&n,
+		    "UPDATE login SET granted = TRUE, refresh_hash = ?, updated_at = UTC_TIMESTAMP(3) "
+		    "WHERE id = ? AND NOT granted AND NOT revoked",
+		    "bs", cl.refresh_allowed ? digest : NULL, sizeof digest, cl.id) < 0)
+		return -1;
+	if (n != 1) {
+		/* Another request redeemed the same code at the same moment: treat as reuse. */
+		if (login_revoke(cl.id) < 0)
+			return -1;
+		send_oauth_error(req, 400, "invalid_grant", "Token already granted");
+		return 0;
+	}
+	return send_tokens(req, cl.id, cl.refresh_allowed ? secret : NULL);
+}
+
+struct refresh_login {
+	char client_id[37];
+	uint8_t hash[32];
+	bool has_hash, revoked;
+};
+
+static int find_refresh(const char *login_id, struct refresh_login *rl)
+{
+	struct db_result r;
+	if (db_query(&r, "SELECT client_id, refresh_hash, revoked FROM login WHERE id = ?", "s", login_id) < 0)
+		return -1;
+	int found = r.nrows == 1;
+	if (found) {
+		snprintf(rl->client_id, sizeof rl->client_id, "%s", db_cell(&r, 0, 0) ? db_cell(&r, 0, 0) : "");
+		rl->has_hash = db_cell(&r, 0, 1) && db_len(&r, 0, 1) == 32;
+		if (rl->has_hash)
+			memcpy(rl->hash, db_cell(&r, 0, 1), 32);
+		rl->revoked = !strcmp(db_cell(&r, 0, 2), "1");
+	}
+	db_result_free(&r);
+	return found;
+}
+
+/* §7.2.3 with a Basic header: the client must match and, unlike Medplum, its secret is
+ * verified (stricter.md row 4). */
+static bool refresh_client_ok(struct request *req, const struct refresh_login *rl)
+{
+	if (!req->authorization)
+		return true;
+	char id[128], secret[256];
+	if (!parse_basic_auth(req->authorization, id, sizeof id, secret, sizeof secret)) {
+		send_oauth_error(req, 400, "invalid_request", "Invalid authorization header");
+		return false;
+	}
+	if (strcmp(id, rl->client_id)) {
+		send_oauth_error(req, 400, "invalid_grant", "Incorrect client");
+		return false;
+	}
+	struct client c;
+	bool ok = secret[0] && clients_get(id, &c) == 0 && clients_secret_ok(&c, secret, true);
+	memset(secret, 0, sizeof secret);
+	if (!ok)
+		send_oauth_error(req, 400, "invalid_grant", "Incorrect client secret");
+	return ok;
+}
+
+/* Refresh reuse detection (RFC 9700 §4.14.2, stricter.md row 5): a rotated-out secret
+ * revokes the whole login. */
+static int refresh_reused(struct request *req, const char *login_id)
+{
+	if (login_revoke(login_id) < 0)
+		return -1;
+	send_oauth_error(req, 400, "invalid_request", "Invalid token");
+	return 0;
+}
+
+static int refresh_token(struct request *req)
+{
+	const char *why = NULL, *token = req_param(req, "refresh_token");
+	json_t *claims = token && *token ? jwt_verify(token, &why) : NULL;
+	if (!claims && why && !strcmp(why, JWT_KEYS_UNAVAILABLE))
+		return -1;
+	const char *login_id = json_string_value(json_object_get(claims, "login_id"));
+	const char *secret = json_string_value(json_object_get(claims, "refresh_secret"));
+	if (!login_id || !secret) {
+		json_decref(claims);
+		send_oauth_error(req, 400, "invalid_request", "Invalid refresh token");
+		return 0;
+	}
+	char id[37], presented[65];
+	snprintf(id, sizeof id, "%s", login_id);
+	snprintf(presented, sizeof presented, "%s", secret);
+	json_decref(claims);
+	snprintf(req->log_login, sizeof req->log_login, "%s", id);
+	struct refresh_login rl;
+	int rc = find_refresh(id, &rl);
+	if (rc <= 0) {
+		if (rc == 0)
+			send_not_found(req);
+		return rc;
+	}
+	if (!rl.has_hash) {
+		send_oauth_error(req, 400, "invalid_request", "Invalid refresh token");
+		return 0;
+	}
+	if (rl.revoked) {
+		send_oauth_error(req, 400, "invalid_grant", "Token revoked");
+		return 0;
+	}
+	if (!refresh_client_ok(req, &rl))
+		return 0;
+	uint8_t digest[32];
+	crypto_sha256(presented, strlen(presented), digest);
+	if (!crypto_equal(digest, 32, rl.hash, 32))
+		return refresh_reused(req, id);
+	char fresh[65];
+	uint8_t fresh_digest[32];
+	char ua[513];
+	snprintf(ua, sizeof ua, "%s", req->user_agent ? req->user_agent : "");
+	unsigned long long n = 0;
+	if (new_refresh_secret(fresh, fresh_digest) < 0 ||
+	    db_exec(&n,
+		    "UPDATE login SET refresh_hash = ?, remote_address = ?, user_agent = ?, updated_at = UTC_TIMESTAMP(3) "
+		    "WHERE id = ? AND refresh_hash = ? AND NOT revoked",
+		    "bsssb", fresh_digest, sizeof fresh_digest, req->remote_addr, ua, id, digest, sizeof digest) < 0)
+		return -1;
+	if (n != 1)
+		return refresh_reused(req, id);
+	return send_tokens(req, id, fresh);
+}
+
 static const struct grant {
 	const char *name;
 	handler_fn handler;
 } grants[] = {
 	{ "client_credentials", client_credentials },
+	{ "authorization_code", authorization_code },
+	{ "refresh_token", refresh_token },
 	{ NULL, NULL },
 };
 
@@ -126,6 +442,10 @@ static const struct input token_inputs[] = {
 	{ "client_id", IN_TOKEN, false, 127, "Invalid client", NULL },
 	{ "client_secret", IN_TOKEN, false, 255, "Invalid secret", NULL },
 	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", NULL },
+	{ "code", IN_TOKEN, false, 64, "Invalid code", NULL },
+	{ "code_verifier", IN_TOKEN, false, 128, "Invalid code verifier", NULL },
+	{ "redirect_uri", IN_TOKEN, false, 2048, "Invalid redirect URI", NULL },
+	{ "refresh_token", IN_TOKEN, false, 8192, "Invalid refresh token", NULL },
 	{ 0 },
 };
 

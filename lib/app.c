@@ -74,8 +74,12 @@ static void send_input_error(struct request *req, unsigned flags, const char *te
 		send_oauth_error(req, 400, "invalid_request", text);
 	else if (flags & ROUTE_TEXT_ERRORS)
 		send_text(req, 400, text, NULL);
-	else
-		send_bad_request(req, text, field);
+	else {
+		/* Medplum's invalidRequest shape: a random id and the field as expression. */
+		char id[37];
+		crypto_uuid_v4(id);
+		send_outcome(req, 400, id, "invalid", text, field);
+	}
 }
 
 static const char *parse_error_text(enum req_error e)

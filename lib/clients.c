@@ -4,12 +4,14 @@
 #include "crypto.h"
 #include "db.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
 static const char *const select_client =
 	"SELECT c.id, c.project_id, c.name, c.status, c.secret_hash, c.retiring_secret_hash, c.pkce_optional, "
-	"c.access_token_lifetime, c.refresh_token_lifetime, m.id, p.name, p.super_admin "
+	"c.access_token_lifetime, c.refresh_token_lifetime, m.id, p.name, p.super_admin, c.redirect_uris, "
+	"c.allowed_origins, c.default_scope "
 	"FROM client_application c JOIN project p ON p.id = c.project_id "
 	"LEFT JOIN project_membership m ON m.user_id = c.id AND m.project_id = c.project_id "
 	"WHERE c.id = ? LIMIT 1";
@@ -57,6 +59,9 @@ int clients_get(const char *id, struct client *c)
 	copy(c->membership_id, sizeof c->membership_id, db_cell(&r, 0, 9));
 	copy(c->project_name, sizeof c->project_name, db_cell(&r, 0, 10));
 	c->project_super_admin = !strcmp(db_cell(&r, 0, 11), "1");
+	copy(c->redirect_uris, sizeof c->redirect_uris, db_cell(&r, 0, 12));
+	copy(c->allowed_origins, sizeof c->allowed_origins, db_cell(&r, 0, 13));
+	copy(c->default_scope, sizeof c->default_scope, db_cell(&r, 0, 14));
 	db_result_free(&r);
 	return 0;
 }
@@ -98,5 +103,38 @@ int clients_create(const char *project_id, const char *name, const char *descrip
 		db_rollback();
 		return -1;
 	}
+	return 0;
+}
+
+static bool listed(const char *json_array, const char *value)
+{
+	json_t *list = json_array[0] ? json_loads(json_array, 0, NULL) : NULL;
+	bool found = false;
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v)
+		found |= json_is_string(v) && !strcmp(json_string_value(v), value);
+	json_decref(list);
+	return found;
+}
+
+bool clients_redirect_ok(const struct client *c, const char *uri)
+{
+	return uri && *uri && listed(c->redirect_uris, uri);
+}
+
+bool clients_origin_ok(const struct client *c, const char *origin)
+{
+	json_t *list = c->allowed_origins[0] ? json_loads(c->allowed_origins, 0, NULL) : NULL;
+	bool open = !list || json_array_size(list) == 0;
+	json_decref(list);
+	return open || !origin || listed(c->allowed_origins, origin);
+}
+
+int clients_default_scope(const struct client *c, char *out, size_t outlen)
+{
+	if (!c->default_scope[0])
+		return -1;
+	snprintf(out, outlen, "%s", c->default_scope);
 	return 0;
 }

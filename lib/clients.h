@@ -3,6 +3,7 @@
 #ifndef TESSERA_CLIENTS_H
 #define TESSERA_CLIENTS_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct client {
@@ -19,7 +20,17 @@ struct client {
 	long access_lifetime;      /* seconds */
 	long refresh_lifetime;
 	bool project_super_admin;
+	char redirect_uris[4096];  /* JSON array text, "" when none */
+	char allowed_origins[2048];
+	char default_scope[1025];  /* space-separated */
 };
+
+/* The client's defaultScope joined by spaces; -1 when it has none. */
+int clients_default_scope(const struct client *c, char *out, size_t outlen);
+/* Exact match against the registered redirect URIs (no prefix matching). */
+bool clients_redirect_ok(const struct client *c, const char *uri);
+/* Origin check of §5.1 step 2: true when the client lists no origins or lists this one. */
+bool clients_origin_ok(const struct client *c, const char *origin);
 
 /* 0 found, 1 not found (including ids that are not UUIDs), -1 database error. */
 int clients_get(const char *id, struct client *c);

@@ -311,6 +311,24 @@ const char *req_param(const struct request *req, const char *name)
 	return NULL;
 }
 
+static const char *param_where(const struct request *req, const char *name, bool from_body)
+{
+	for (size_t i = 0; i < req->nparams; i++)
+		if (req->params[i].from_body == from_body && strcmp(req->params[i].name, name) == 0)
+			return req->params[i].value;
+	return NULL;
+}
+
+const char *req_query_param(const struct request *req, const char *name)
+{
+	return param_where(req, name, false);
+}
+
+const char *req_body_param(const struct request *req, const char *name)
+{
+	return param_where(req, name, true);
+}
+
 const char *req_header(const struct request *req, const char *cgi_name)
 {
 	return req->fcgi ? FCGX_GetParam(cgi_name, req->fcgi->envp) : NULL;

@@ -66,6 +66,9 @@ enum req_error request_parse(struct request *req, const char *method, const char
 void request_free(struct request *req);
 
 const char *req_param(const struct request *req, const char *name);
+/* Only from the query string, or only from the body (POST forms). */
+const char *req_query_param(const struct request *req, const char *name);
+const char *req_body_param(const struct request *req, const char *name);
 const char *req_header(const struct request *req, const char *cgi_name);
 /* Cookie value by name, copied into out; false if absent or too long. */
 bool req_cookie(const struct request *req, const char *name, char *out, size_t outlen);

@@ -1,0 +1,260 @@
+/* tessera-authorize: GET and POST /oauth2/authorize (spec §7.1). Checks the client and its
+ * exact redirect URI, reuses an existing session (SSO cookie or id_token_hint) when it can,
+ * and otherwise continues to Tessera's own sign-in page at <app_base_url>oauth. */
+#include "app.h"
+#include "clients.h"
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "flow.h"
+#include "jwt.h"
+#include "redirect.h"
+#include "request.h"
+#include "response.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* GET reads the query, POST the form body; max_age and id_token_hint always come from the
+ * query (Medplum's behaviour). */
+static const char *param(const struct request *req, const char *name)
+{
+	return strcmp(req->method, "POST") ? req_query_param(req, name) : req_body_param(req, name);
+}
+
+static int send_redirect(struct request *req, const char *url)
+{
+	char header[8300];
+	if (redirect_header(url, header, sizeof header) < 0) {
+		send_text(req, 400, "Invalid redirect URI", NULL);
+		return 0;
+	}
+	send_empty(req, 302, header);
+	return 0;
+}
+
+/* Step 3: errors go back to the client's redirect URI with error, description and state. */
+static int redirect_error(struct request *req, const char *redirect_uri, const char *error, const char *text)
+{
+	struct url_builder u;
+	url_start(&u, redirect_uri);
+	url_param(&u, "error", error);
+	url_param(&u, "error_description", text);
+	const char *state = param(req, "state");
+	url_param(&u, "state", state ? state : "");
+	int rc = send_redirect(req, url_get(&u));
+	url_free(&u);
+	return rc;
+}
+
+static bool launch_exists(const char *launch)
+{
+	struct db_result r;
+	if (!crypto_is_uuid(launch) || db_query(&r, "SELECT 1 FROM smart_app_launch WHERE id = ?", "s", launch) < 0)
+		return false;
+	bool found = r.nrows > 0;
+	db_result_free(&r);
+	return found;
+}
+
+/* aud, when given, must name this server: same scheme and host as base_url. */
+static bool audience_ok(const char *aud)
+{
+	size_t scheme = strcspn(cfg.base_url, ":");
+	const char *host = cfg.base_url + scheme + 3;
+	size_t prefix = (size_t)(host - cfg.base_url) + strcspn(host, "/");
+	return !strncmp(aud, cfg.base_url, prefix) && (aud[prefix] == '\0' || aud[prefix] == '/');
+}
+
+/* Returns a redirect error (as a description) for step 3, or NULL when the request is fine. */
+static const char *step3_error(struct request *req, const char **error, const char *scope)
+{
+	const char *aud = param(req, "aud"), *launch = param(req, "launch");
+	const char *challenge = param(req, "code_challenge"), *method = param(req, "code_challenge_method");
+	*error = "invalid_request";
+	if (!scope || !*scope)
+		return "Missing scope";
+	if (!param(req, "response_type") || strcmp(param(req, "response_type"), "code")) {
+		*error = "unsupported_response_type";
+		return "Invalid response type";
+	}
+	if (param(req, "request")) {
+		*error = "request_not_supported";
+		return "Unsupported request parameter";
+	}
+	if (aud && !audience_ok(aud))
+		return "Invalid audience";
+	if (challenge && *challenge && (!method || !*method))
+		return "Missing code challenge method";
+	if (method && *method && strcmp(method, "S256") && strcmp(method, "plain"))
+		return "Invalid code challenge method";
+	if (launch && *launch && !launch_exists(launch))
+		return "Invalid launch";
+	return NULL;
+}
+
+/* Step 4: an existing session from id_token_hint or the SSO cookie, younger than max_age. */
+static int find_session(struct request *req, const struct client *c, struct flow_login *l)
+{
+	char login_id[37] = "";
+	const char *hint = req_query_param(req, "id_token_hint");
+	if (hint) {
+		json_t *claims = jwt_verify(hint, NULL);
+		const char *id = json_string_value(json_object_get(claims, "login_id"));
+		snprintf(login_id, sizeof login_id, "%s", id ? id : "");
+		json_decref(claims);
+	}
+	char name[64], value[65];
+	snprintf(name, sizeof name, "medplum-%s", c->id);
+	if (!login_id[0] && req_cookie(req, name, value, sizeof value) && crypto_is_hex(value, 32)) {
+		uint8_t digest[32];
+		struct db_result r;
+		crypto_sha256(value, 32, digest);
+		if (db_query(&r, "SELECT id FROM login WHERE cookie_hash = ?", "b", digest, sizeof digest) < 0)
+			return -1;
+		if (r.nrows)
+			snprintf(login_id, sizeof login_id, "%s", db_cell(&r, 0, 0));
+		db_result_free(&r);
+	}
+	if (!login_id[0])
+		return 1;
+	int rc = flow_load(login_id, l);
+	if (rc != 0)
+		return rc;
+	const char *max_age = req_query_param(req, "max_age");
+	long age = max_age ? strtol(max_age, NULL, 10) : 3600;
+	bool usable = l->granted && !l->revoked && l->membership_id[0] && !strcmp(l->client_id, c->id) &&
+		      time(NULL) - l->auth_time <= age;
+	return usable ? 0 : 1;
+}
+
+/* The session is reused: new nonce and PKCE, bound to this redirect URI, not yet granted. */
+static int reopen_session(struct request *req, struct flow_login *l, const char *redirect_uri)
+{
+	const char *nonce = param(req, "nonce"), *challenge = param(req, "code_challenge");
+	const char *method = param(req, "code_challenge_method"), *launch = param(req, "launch");
+	if (db_exec(NULL,
+		    "UPDATE login SET nonce = ?, code_challenge = COALESCE(?, code_challenge), "
+		    "code_challenge_method = COALESCE(?, code_challenge_method), launch_id = COALESCE(?, launch_id), "
+		    "redirect_uri = ?, granted = FALSE, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+		    "ssssss", nonce, challenge && *challenge ? challenge : NULL, method && *method ? method : NULL,
+		    launch && *launch ? launch : NULL, redirect_uri, l->id) < 0)
+		return -1;
+	l->granted = false;
+	return 0;
+}
+
+static int code_redirect(struct request *req, struct flow_login *l, const char *redirect_uri)
+{
+	json_t *result;
+	char cookie[33], header[512] = "";
+	if (flow_result(l, &result, cookie) != 0)
+		return -1;
+	const char *code = json_string_value(json_object_get(result, "code"));
+	if (!code) {
+		json_decref(result);
+		return redirect_error(req, redirect_uri, "login_required", "Login required");
+	}
+	struct url_builder u;
+	url_start(&u, redirect_uri);
+	url_param(&u, "code", code);
+	const char *state = param(req, "state");
+	url_param(&u, "state", state ? state : "");
+	json_decref(result);
+	if (cookie[0])
+		flow_cookie_header(l->client_id, cookie, header, sizeof header);
+	char location[8300];
+	int rc = redirect_header(url_get(&u), location, sizeof location);
+	url_free(&u);
+	if (rc < 0)
+		return -1;
+	strncat(header, location, sizeof header - strlen(header) - 1);
+	send_empty(req, 302, header);
+	return 0;
+}
+
+static const char *const forwarded[] = {
+	"response_type", "client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method",
+	"nonce", "launch", "prompt", "aud", NULL,
+};
+
+/* Step 5: on to the sign-in page with every received parameter. */
+static int to_signin(struct request *req, const char *scope, const char *login_id)
+{
+	char base[2100];
+	snprintf(base, sizeof base, "%soauth", cfg.app_base_url);
+	struct url_builder u;
+	url_start(&u, base);
+	for (int i = 0; forwarded[i]; i++)
+		url_param(&u, forwarded[i], !strcmp(forwarded[i], "scope") ? scope : param(req, forwarded[i]));
+	url_param(&u, "login", login_id);
+	int rc = send_redirect(req, url_get(&u));
+	url_free(&u);
+	return rc;
+}
+
+static int authorize(struct request *req)
+{
+	struct client c;
+	const char *client_id = param(req, "client_id"), *redirect_uri = param(req, "redirect_uri");
+	int rc = client_id ? clients_get(client_id, &c) : 1;
+	if (rc < 0)
+		return -1;
+	if (rc == 1 || strcmp(c.status, "active")) {
+		send_text(req, 400, "Client not found", NULL);
+		return 0;
+	}
+	if (!redirect_uri || !*redirect_uri) {
+		send_text(req, 400, "Missing redirect URI", NULL);
+		return 0;
+	}
+	if (!valid_uri(redirect_uri) || !clients_redirect_ok(&c, redirect_uri)) {
+		send_text(req, 400, "Invalid redirect URI", NULL);
+		return 0;
+	}
+	const char *scope = param(req, "scope"), *error;
+	char default_scope[1025] = "";
+	if ((!scope || !*scope) && clients_default_scope(&c, default_scope, sizeof default_scope) == 0)
+		scope = default_scope;
+	const char *problem = step3_error(req, &error, scope);
+	if (problem)
+		return redirect_error(req, redirect_uri, error, problem);
+	const char *prompt = param(req, "prompt");
+	struct flow_login l;
+	rc = prompt && !strcmp(prompt, "login") ? 1 : find_session(req, &c, &l);
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		return prompt && !strcmp(prompt, "none") ? redirect_error(req, redirect_uri, "login_required", "Login required")
+							 : to_signin(req, scope, NULL);
+	if (reopen_session(req, &l, redirect_uri) < 0)
+		return -1;
+	if (prompt && !strcmp(prompt, "none"))
+		return code_redirect(req, &l, redirect_uri);
+	return to_signin(req, scope, l.id);
+}
+
+static const struct input authorize_inputs[] = {
+	{ "client_id", IN_TOKEN, false, 127, "Client not found", NULL },
+	{ "redirect_uri", IN_TOKEN, false, 2048, "Invalid redirect URI", NULL },
+	{ "state", IN_STRING, false, 2048, "Invalid state", NULL },
+	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", NULL },
+	{ "nonce", IN_STRING, false, 512, "Invalid nonce", NULL },
+	{ "code_challenge", IN_TOKEN, false, 128, "Invalid code challenge", NULL },
+	{ "code_challenge_method", IN_TOKEN, false, 8, "Invalid code challenge method", NULL },
+	{ "max_age", IN_TOKEN, false, 10, "Invalid max_age", NULL },
+	{ "id_token_hint", IN_TOKEN, false, 8192, "Invalid id_token_hint", NULL },
+	{ 0 },
+};
+
+static const struct route routes[] = {
+	{ "GET POST", "/oauth2/authorize", authorize, authorize_inputs, ROUTE_TEXT_ERRORS },
+	{ 0 },
+};
+
+int main(void)
+{
+	return app_run("tessera-authorize", routes);
+}

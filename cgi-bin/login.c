@@ -1,0 +1,255 @@
+/* tessera-login: the domain, credentials, profile and scope stages as JSON for the SDK
+ * (spec §6.1, 6.2, 6.6, 6.7, 6.8, 6.16). The state machine itself is lib/flow.c. */
+#include "app.h"
+#include "clients.h"
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "flow.h"
+#include "request.h"
+#include "response.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void send_flow_error(struct request *req, const struct flow_error *err)
+{
+	if (err->status == 404)
+		send_not_found(req);
+	else
+		send_bad_request(req, err->text, err->expression);
+}
+
+/* Answers with sendLoginResult, adding the SSO cookie when a code was issued for a client. */
+static int send_result(struct request *req, struct flow_login *l)
+{
+	json_t *body;
+	char cookie[33], header[512] = "";
+	int rc = flow_result(l, &body, cookie);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		struct flow_error err = { 400, "Login revoked", NULL };
+		send_flow_error(req, &err);
+		return 0;
+	}
+	if (cookie[0])
+		flow_cookie_header(l->client_id, cookie, header, sizeof header);
+	snprintf(req->log_login, sizeof req->log_login, "%s", l->id);
+	send_json(req, 200, body, header);
+	return 0;
+}
+
+static bool password_long_enough(const char *v)
+{
+	return strlen(v) >= 5;
+}
+
+static bool project_id_ok(const char *v)
+{
+	return !strcmp(v, "new") || crypto_is_uuid(v);
+}
+
+static int login(struct request *req)
+{
+	struct login_request lr = {
+		.email = req_param(req, "email"), .password = req_param(req, "password"),
+		.project_id = req_param(req, "projectId"), .client_id = req_param(req, "clientId"),
+		.resource_type = req_param(req, "resourceType"), .scope = req_param(req, "scope"),
+		.nonce = req_param(req, "nonce"), .launch = req_param(req, "launch"),
+		.code_challenge = req_param(req, "codeChallenge"),
+		.code_challenge_method = req_param(req, "codeChallengeMethod"), .origin = req->origin,
+		.remote_addr = req->remote_addr, .user_agent = req->user_agent,
+	};
+	const char *remember = req_param(req, "remember");
+	lr.remember = remember && !strcmp(remember, "true");
+	struct flow_login l;
+	struct flow_error err;
+	int rc = flow_password_login(&lr, &l, &err);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		send_flow_error(req, &err);
+		return 0;
+	}
+	return send_result(req, &l);
+}
+
+/* Loads the login named by a parameter; sends 404 and returns 1 when there is none. */
+static int load_login(struct request *req, const char *id, struct flow_login *l)
+{
+	int rc = flow_load(id, l);
+	if (rc == 1)
+		send_not_found(req);
+	return rc;
+}
+
+static int login_status(struct request *req)
+{
+	const char *id = req->path_params[0];
+	if (!crypto_is_uuid(id)) {
+		send_bad_request(req, "Login ID is required", NULL);
+		return 0;
+	}
+	struct flow_login l;
+	int rc = load_login(req, id, &l);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if (l.granted || l.revoked) {
+		send_bad_request(req, l.granted ? "Login already granted" : "Login revoked", NULL);
+		return 0;
+	}
+	return send_result(req, &l);
+}
+
+static int profile(struct request *req)
+{
+	struct flow_login l;
+	struct flow_error err;
+	int rc = load_login(req, req_param(req, "login"), &l);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	rc = flow_set_membership(&l, req_param(req, "profile"), &err);
+	if (rc == 1) {
+		send_flow_error(req, &err);
+		return 0;
+	}
+	return rc < 0 ? -1 : send_result(req, &l);
+}
+
+static int scope(struct request *req)
+{
+	struct flow_login l;
+	struct flow_error err;
+	int rc = load_login(req, req_param(req, "login"), &l);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	rc = flow_set_scope(&l, req_param(req, "scope"), &err);
+	if (rc == 1) {
+		send_flow_error(req, &err);
+		return 0;
+	}
+	return rc < 0 ? -1 : send_result(req, &l);
+}
+
+static int clientinfo(struct request *req)
+{
+	const char *id = req->path_params[0];
+	struct db_result r;
+	if (!crypto_is_uuid(id)) {
+		send_not_found(req);
+		return 0;
+	}
+	if (db_query(&r, "SELECT sign_in_form FROM client_application WHERE id = ?", "s", id) < 0)
+		return -1;
+	if (r.nrows == 0) {
+		db_result_free(&r);
+		send_not_found(req);
+		return 0;
+	}
+	json_t *form = db_cell(&r, 0, 0) ? json_loads(db_cell(&r, 0, 0), 0, NULL) : NULL;
+	db_result_free(&r);
+	json_t *info = json_object();
+	json_t *welcome = json_object_get(form, "welcomeString"), *logo = json_object_get(form, "logo");
+	if (json_is_string(welcome))
+		json_object_set(info, "welcomeString", welcome);
+	if (json_is_object(logo))
+		json_object_set(info, "logo", logo);
+	json_decref(form);
+	send_json(req, 200, info, NULL);
+	return 0;
+}
+
+/* §6.1: an email domain with an external identity provider answers with its authorize URL. */
+static json_t *domain_redirect(const char *domain, json_t *idp)
+{
+	const char *authorize = json_string_value(json_object_get(idp, "authorizeUrl"));
+	const char *client = json_string_value(json_object_get(idp, "clientId"));
+	if (!authorize || !client || strncmp(authorize, "https://", 8) || strchr(authorize, '?'))
+		return NULL;
+	char redirect[2048];
+	snprintf(redirect, sizeof redirect, "%sauth/external", cfg.base_url);
+	char *c = curl_easy_escape(NULL, client, 0), *r = curl_easy_escape(NULL, redirect, 0);
+	char url[4096];
+	snprintf(url, sizeof url, "%s?client_id=%s&redirect_uri=%s&response_type=code&scope=openid+profile+email", authorize,
+		 c ? c : "", r ? r : "");
+	curl_free(c);
+	curl_free(r);
+	return json_pack("{s:s, s:s}", "domain", domain, "authorizeUrl", url);
+}
+
+static int method(struct request *req)
+{
+	char domain[256];
+	const char *at = strrchr(req_param(req, "email"), '@');
+	snprintf(domain, sizeof domain, "%s", at + 1);
+	for (char *p = domain; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	struct db_result r;
+	if (db_query(&r, "SELECT identity_provider FROM domain_configuration WHERE domain = ?", "s", domain) < 0)
+		return -1;
+	json_t *idp = r.nrows && db_cell(&r, 0, 0) ? json_loads(db_cell(&r, 0, 0), 0, NULL) : NULL;
+	db_result_free(&r);
+	if (!idp) {
+		send_json(req, 200, json_object(), NULL);
+		return 0;
+	}
+	json_t *answer = domain_redirect(domain, idp);
+	json_decref(idp);
+	if (!answer) {
+		send_bad_request(req, "Failed to construct URL for the domain", NULL);
+		return 0;
+	}
+	send_json(req, 200, answer, NULL);
+	return 0;
+}
+
+static const struct input login_inputs[] = {
+	{ "email", IN_EMAIL, true, 320, "Valid email address is required", NULL },
+	{ "password", IN_STRING, true, 1024, "Invalid password, must be at least 5 characters", password_long_enough },
+	{ "projectId", IN_TOKEN, false, 36, "Invalid projectId", project_id_ok },
+	{ "clientId", IN_TOKEN, false, 127, "Not found", NULL },
+	{ "resourceType", IN_TOKEN, false, 32, "Invalid resourceType", NULL },
+	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", NULL },
+	{ "nonce", IN_STRING, false, 512, "Invalid nonce", NULL },
+	{ "launch", IN_TOKEN, false, 64, "Invalid launch", NULL },
+	{ "codeChallenge", IN_TOKEN, false, 128, "Invalid code challenge", NULL },
+	{ "codeChallengeMethod", IN_TOKEN, false, 8, "Invalid code challenge method", NULL },
+	{ "remember", IN_BOOL, false, 5, "Invalid remember", NULL },
+	{ 0 },
+};
+
+static const struct input profile_inputs[] = {
+	{ "login", IN_TOKEN, true, 64, "Missing login", NULL },
+	{ "profile", IN_TOKEN, true, 64, "Missing profile", NULL },
+	{ 0 },
+};
+
+static const struct input scope_inputs[] = {
+	{ "login", IN_TOKEN, true, 64, "Missing login", NULL },
+	{ "scope", IN_SCOPE, true, 1024, "Missing scope", NULL },
+	{ 0 },
+};
+
+static const struct input method_inputs[] = {
+	{ "email", IN_EMAIL, true, 320, "Valid email address is required", NULL },
+	{ 0 },
+};
+
+static const struct route routes[] = {
+	{ "POST", "/auth/method", method, method_inputs, 0 },
+	{ "POST", "/auth/login", login, login_inputs, 0 },
+	{ "GET", "/auth/login/:login", login_status, NULL, 0 },
+	{ "POST", "/auth/profile", profile, profile_inputs, 0 },
+	{ "POST", "/auth/scope", scope, scope_inputs, 0 },
+	{ "GET", "/auth/clientinfo/:clientId", clientinfo, NULL, 0 },
+	{ 0 },
+};
+
+int main(void)
+{
+	return app_run("tessera-login", routes);
+}

@@ -1,0 +1,421 @@
+/* flow: the login state machine (spec §5). */
+#include "flow.h"
+#include "clients.h"
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "grant.h"
+#include "password.h"
+#include "smart.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int refuse(struct flow_error *err, int status, const char *text, const char *expression)
+{
+	*err = (struct flow_error){ status, text, expression };
+	return 1;
+}
+
+static void put(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src ? src : "");
+}
+
+static bool is_true(const char *v)
+{
+	return v && !strcmp(v, "1");
+}
+
+/* §5.1 step 3: PKCE is optional here but, when sent, must be well-formed. */
+static int check_pkce(const struct login_request *lr, struct flow_error *err)
+{
+	const char *c = lr->code_challenge, *m = lr->code_challenge_method;
+	bool has_c = c && *c, has_m = m && *m;
+	if (has_c && !has_m)
+		return refuse(err, 400, "Invalid code challenge", "code_challenge");
+	if (has_m && (!has_c || (strcmp(m, "plain") && strcmp(m, "S256"))))
+		return refuse(err, 400, "Invalid code challenge method", "code_challenge_method");
+	/* RFC 7636 §4.2: 43..128 characters of [A-Za-z0-9-._~]. */
+	if (has_c && (strlen(c) < 43 || strlen(c) > 128 || strspn(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+								   "0123456789-._~") != strlen(c)))
+		return refuse(err, 400, "Invalid code challenge", "code_challenge");
+	return 0;
+}
+
+/* §6.2 project binding through the client, §5.1 steps 2-3. */
+static int bind_client(const struct login_request *lr, struct client *c, char project[37], struct flow_error *err)
+{
+	put(project, 37, lr->project_id);
+	if (!lr->client_id || !*lr->client_id)
+		return check_pkce(lr, err);
+	int rc = clients_get(lr->client_id, c);
+	if (rc < 0)
+		return -1;
+	if (rc == 1 || strcmp(c->status, "active"))
+		return refuse(err, 404, "Not found", NULL);
+	if (lr->project_id && *lr->project_id && strcmp(lr->project_id, c->project_id))
+		return refuse(err, 400, "Invalid projectId", "projectId");
+	put(project, 37, c->project_id);
+	if (!clients_origin_ok(c, lr->origin))
+		return refuse(err, 400, "Invalid origin", NULL);
+	return c->pkce_optional ? 0 : check_pkce(lr, err);
+}
+
+static int check_launch(const char *launch, struct flow_error *err)
+{
+	if (!launch || !*launch)
+		return 0;
+	struct db_result r;
+	if (!crypto_is_uuid(launch))
+		return refuse(err, 404, "Not found", NULL);
+	if (db_query(&r, "SELECT 1 FROM smart_app_launch WHERE id = ?", "s", launch) < 0)
+		return -1;
+	int found = r.nrows > 0;
+	db_result_free(&r);
+	return found ? 0 : refuse(err, 404, "Not found", NULL);
+}
+
+struct user_row {
+	char id[37];
+	char hash[PASSWORD_HASH_LEN];
+	bool mfa_enrolled;
+};
+
+/* §5.1 step 5: a project-scoped user of that project first, else the server-scoped user. */
+static int find_user(const char *email, const char *project, struct user_row *u)
+{
+	struct db_result r;
+	bool scoped = project[0] && strcmp(project, "new");
+	if (db_query(&r,
+		     "SELECT id, password_hash, mfa_enrolled FROM user WHERE email = ? AND (project_id IS NULL OR project_id = ?) "
+		     "ORDER BY project_id IS NULL LIMIT 1",
+		     "ss", email, scoped ? project : "") < 0)
+		return -1;
+	int found = r.nrows > 0;
+	if (found) {
+		put(u->id, sizeof u->id, db_cell(&r, 0, 0));
+		put(u->hash, sizeof u->hash, db_cell(&r, 0, 1));
+		u->mfa_enrolled = is_true(db_cell(&r, 0, 2));
+	}
+	db_result_free(&r);
+	return found;
+}
+
+/* Unknown email and wrong password take the same time and get the same answer. */
+static int authenticate(const struct login_request *lr, const char *project, struct user_row *u,
+			struct flow_error *err)
+{
+	char email[321];
+	put(email, sizeof email, lr->email);
+	for (char *p = email; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	int found = find_user(email, project, u);
+	if (found < 0)
+		return -1;
+	if (!found || !u->hash[0]) {
+		password_dummy_verify(lr->password);
+		return refuse(err, 400, "Email or password is invalid", NULL);
+	}
+	if (!password_verify(lr->password, u->hash))
+		return refuse(err, 400, "Email or password is invalid", NULL);
+	if (password_needs_rehash(u->hash)) {
+		char fresh[PASSWORD_HASH_LEN];
+		if (password_hash(lr->password, fresh) == 0)
+			db_exec(NULL, "UPDATE user SET password_hash = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", "ss",
+				fresh, u->id);
+	}
+	return 0;
+}
+
+static int insert_login(const struct login_request *lr, const struct user_row *u, const char *project,
+			struct flow_login *l)
+{
+	memset(l, 0, sizeof *l);
+	char nonce[37];
+	if (crypto_uuid_v4(l->id) < 0 || crypto_uuid_v4(nonce) < 0)
+		return -1;
+	put(l->user_type, sizeof l->user_type, "User");
+	put(l->user_id, sizeof l->user_id, u->id);
+	put(l->client_id, sizeof l->client_id, lr->client_id);
+	l->project_new = !strcmp(project, "new");
+	put(l->project_id, sizeof l->project_id, l->project_new ? "" : project);
+	put(l->profile_type, sizeof l->profile_type, lr->resource_type);
+	put(l->auth_method, sizeof l->auth_method, "password");
+	l->auth_time = time(NULL);
+	put(l->scope, sizeof l->scope, lr->scope && *lr->scope ? lr->scope : "openid");
+	put(l->nonce, sizeof l->nonce, lr->nonce && *lr->nonce ? lr->nonce : nonce);
+	put(l->redirect_uri, sizeof l->redirect_uri, lr->redirect_uri);
+	put(l->code_challenge, sizeof l->code_challenge, lr->code_challenge);
+	put(l->code_challenge_method, sizeof l->code_challenge_method, lr->code_challenge_method);
+	put(l->remote_addr, sizeof l->remote_addr, lr->remote_addr);
+	l->refresh_allowed = lr->remember || scope_has(l->scope, "offline") || scope_has(l->scope, "offline_access");
+	l->mfa_enrolled = u->mfa_enrolled;
+	char ua[513];
+	put(ua, sizeof ua, lr->user_agent);
+	return db_exec(NULL,
+		       "INSERT INTO login (id, user_type, user_id, client_id, project_id, project_new, profile_type, auth_method, "
+		       "auth_time, scope, nonce, code_challenge, code_challenge_method, redirect_uri, refresh_allowed, launch_id, "
+		       "remote_address, user_agent) VALUES (?, 'User', ?, ?, ?, ?, ?, 'password', FROM_UNIXTIME(?), ?, ?, ?, ?, ?, ?, "
+		       "?, ?, ?)",
+		       "sssisisssssisss", l->id, l->user_id, l->client_id[0] ? l->client_id : NULL,
+		       l->project_id[0] ? l->project_id : NULL, (long long)l->project_new,
+		       l->profile_type[0] ? l->profile_type : NULL, (long long)l->auth_time, l->scope, l->nonce,
+		       l->code_challenge[0] ? l->code_challenge : NULL,
+		       l->code_challenge_method[0] ? l->code_challenge_method : NULL,
+		       l->redirect_uri[0] ? l->redirect_uri : NULL, (long long)l->refresh_allowed,
+		       lr->launch && *lr->launch ? lr->launch : NULL, l->remote_addr, ua);
+}
+
+static const char *const select_memberships =
+	"SELECT m.id, m.project_id, p.name, m.profile_type, m.profile_id, COALESCE(pr.display, c.name), m.identifier "
+	"FROM project_membership m JOIN project p ON p.id = m.project_id "
+	"LEFT JOIN profile pr ON pr.id = m.profile_id LEFT JOIN client_application c ON c.id = m.profile_id "
+	"WHERE m.user_id = ? AND (? IS NULL OR m.project_id = ?) AND (? IS NULL OR m.profile_type = ?) "
+	"ORDER BY m.created_at LIMIT 100";
+
+static int query_memberships(const struct flow_login *l, struct db_result *r)
+{
+	const char *project = l->project_id[0] ? l->project_id : NULL;
+	const char *type = l->profile_type[0] ? l->profile_type : NULL;
+	return db_query(r, select_memberships, "sssss", l->user_id, project, project, type, type);
+}
+
+static json_t *reference(const char *type, const char *id, const char *display)
+{
+	char ref[80];
+	snprintf(ref, sizeof ref, "%s/%s", type, id);
+	json_t *r = json_pack("{s:s}", "reference", ref);
+	if (display && *display)
+		json_object_set_new(r, "display", json_string(display));
+	return r;
+}
+
+json_t *flow_memberships(const struct flow_login *l)
+{
+	struct db_result r;
+	if (query_memberships(l, &r) < 0)
+		return NULL;
+	json_t *list = json_array();
+	for (unsigned i = 0; i < r.nrows; i++) {
+		json_t *m = json_pack("{s:s, s:o, s:o}", "id", db_cell(&r, i, 0), "project",
+				      reference("Project", db_cell(&r, i, 1), db_cell(&r, i, 2)), "profile",
+				      reference(db_cell(&r, i, 3), db_cell(&r, i, 4), db_cell(&r, i, 5)));
+		json_t *ident = db_cell(&r, i, 6) ? json_loads(db_cell(&r, i, 6), 0, NULL) : NULL;
+		if (ident)
+			json_object_set_new(m, "identifier", ident);
+		json_array_append_new(list, m);
+	}
+	db_result_free(&r);
+	return list;
+}
+
+/* §5.1 step 8: no membership → "User not found" (unless a project is to be created); exactly
+ * one → chosen at once. */
+static int choose_single_membership(struct flow_login *l, struct flow_error *err)
+{
+	if (l->project_new)
+		return 0;
+	struct db_result r;
+	if (query_memberships(l, &r) < 0)
+		return -1;
+	unsigned n = r.nrows;
+	char only[37] = "";
+	if (n == 1)
+		put(only, sizeof only, db_cell(&r, 0, 0));
+	db_result_free(&r);
+	if (n == 0)
+		return refuse(err, 400, "User not found", NULL);
+	return n == 1 ? flow_set_membership(l, only, err) : 0;
+}
+
+int flow_password_login(const struct login_request *lr, struct flow_login *l, struct flow_error *err)
+{
+	struct client c;
+	char project[37];
+	struct user_row u = { 0 };
+	int rc = bind_client(lr, &c, project, err);
+	if (rc == 0)
+		rc = check_launch(lr->launch, err);
+	if (rc == 0)
+		rc = authenticate(lr, project, &u, err);
+	if (rc == 0)
+		rc = insert_login(lr, &u, project, l);
+	if (rc == 0)
+		rc = choose_single_membership(l, err);
+	return rc;
+}
+
+static const char *const select_login =
+	"SELECT l.user_type, l.user_id, l.client_id, l.project_id, l.project_new, l.profile_type, l.membership_id, "
+	"l.auth_method, UNIX_TIMESTAMP(l.auth_time), l.scope, l.nonce, l.redirect_uri, l.code_challenge, "
+	"l.code_challenge_method, l.refresh_allowed, l.mfa_verified, l.granted, l.revoked, u.mfa_enrolled, "
+	"l.remote_address FROM login l LEFT JOIN user u ON u.id = l.user_id WHERE l.id = ?";
+
+int flow_load(const char *id, struct flow_login *l)
+{
+	memset(l, 0, sizeof *l);
+	if (!crypto_is_uuid(id))
+		return 1;
+	struct db_result r;
+	if (db_query(&r, select_login, "s", id) < 0)
+		return -1;
+	if (r.nrows == 0) {
+		db_result_free(&r);
+		return 1;
+	}
+	put(l->id, sizeof l->id, id);
+	put(l->user_type, sizeof l->user_type, db_cell(&r, 0, 0));
+	put(l->user_id, sizeof l->user_id, db_cell(&r, 0, 1));
+	put(l->client_id, sizeof l->client_id, db_cell(&r, 0, 2));
+	put(l->project_id, sizeof l->project_id, db_cell(&r, 0, 3));
+	l->project_new = is_true(db_cell(&r, 0, 4));
+	put(l->profile_type, sizeof l->profile_type, db_cell(&r, 0, 5));
+	put(l->membership_id, sizeof l->membership_id, db_cell(&r, 0, 6));
+	put(l->auth_method, sizeof l->auth_method, db_cell(&r, 0, 7));
+	l->auth_time = (time_t)strtoll(db_cell(&r, 0, 8), NULL, 10);
+	put(l->scope, sizeof l->scope, db_cell(&r, 0, 9));
+	put(l->nonce, sizeof l->nonce, db_cell(&r, 0, 10));
+	put(l->redirect_uri, sizeof l->redirect_uri, db_cell(&r, 0, 11));
+	put(l->code_challenge, sizeof l->code_challenge, db_cell(&r, 0, 12));
+	put(l->code_challenge_method, sizeof l->code_challenge_method, db_cell(&r, 0, 13));
+	l->refresh_allowed = is_true(db_cell(&r, 0, 14));
+	l->mfa_verified = is_true(db_cell(&r, 0, 15));
+	l->granted = is_true(db_cell(&r, 0, 16));
+	l->revoked = is_true(db_cell(&r, 0, 17));
+	l->mfa_enrolled = is_true(db_cell(&r, 0, 18));
+	put(l->remote_addr, sizeof l->remote_addr, db_cell(&r, 0, 19));
+	db_result_free(&r);
+	return 0;
+}
+
+int flow_check_open(const struct flow_login *l, struct flow_error *err)
+{
+	if (l->revoked)
+		return refuse(err, 400, "Login revoked", NULL);
+	if (l->granted)
+		return refuse(err, 400, "Login granted", NULL);
+	return 0;
+}
+
+/* MFA gates every code: flow_result is the only place that reveals one, and every stage
+ * (credentials, profile, scope, status) answers through it (stricter.md row 1). */
+static bool mfa_pending(const struct flow_login *l)
+{
+	return l->mfa_enrolled && !strcmp(l->auth_method, "password") && !l->mfa_verified;
+}
+
+int flow_set_membership(struct flow_login *l, const char *membership_id, struct flow_error *err)
+{
+	if (flow_check_open(l, err))
+		return 1;
+	if (l->membership_id[0])
+		return refuse(err, 400, "Login profile already set", NULL);
+	struct db_result r;
+	if (!crypto_is_uuid(membership_id))
+		return refuse(err, 400, "Profile not found", NULL);
+	if (db_query(&r,
+		     "SELECT m.user_id, m.active, m.project_id, p.super_admin FROM project_membership m "
+		     "JOIN project p ON p.id = m.project_id WHERE m.id = ?",
+		     "s", membership_id) < 0)
+		return -1;
+	int rc = 0;
+	if (r.nrows == 0)
+		rc = refuse(err, 400, "Profile not found", NULL);
+	else if (strcmp(db_cell(&r, 0, 0), l->user_id) || (l->project_id[0] && strcmp(db_cell(&r, 0, 2), l->project_id)))
+		rc = refuse(err, 400, "Invalid profile", NULL);
+	else if (!is_true(db_cell(&r, 0, 1)))
+		rc = refuse(err, 400, "Profile not active", NULL);
+	bool super_admin = rc == 0 && is_true(db_cell(&r, 0, 3));
+	db_result_free(&r);
+	if (rc)
+		return rc;
+	/* Super-admin sessions never get refresh tokens (§3). */
+	if (super_admin)
+		l->refresh_allowed = false;
+	unsigned long long n = 0;
+	if (db_exec(&n,
+		    "UPDATE login SET membership_id = ?, refresh_allowed = ?, updated_at = UTC_TIMESTAMP(3) "
+		    "WHERE id = ? AND membership_id IS NULL AND NOT granted AND NOT revoked",
+		    "sis", membership_id, (long long)l->refresh_allowed, l->id) < 0)
+		return -1;
+	if (n != 1)
+		return refuse(err, 400, "Login profile already set", NULL);
+	put(l->membership_id, sizeof l->membership_id, membership_id);
+	return 0;
+}
+
+int flow_set_scope(struct flow_login *l, const char *scope, struct flow_error *err)
+{
+	if (flow_check_open(l, err))
+		return 1;
+	if (!smart_scope_covered(l->scope, scope))
+		return refuse(err, 400, "Invalid scope", NULL);
+	if (db_exec(NULL, "UPDATE login SET scope = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", "ss", scope, l->id) < 0)
+		return -1;
+	put(l->scope, sizeof l->scope, scope);
+	return 0;
+}
+
+/* A fresh code on every reveal: only its hash is stored, and an older code stops working. */
+static int issue_code(struct flow_login *l, char code[33], char cookie[33])
+{
+	uint8_t code_hash[32], cookie_hash[32];
+	if (crypto_random_hex(code, 16) < 0)
+		return -1;
+	crypto_sha256(code, 32, code_hash);
+	bool with_cookie = l->client_id[0] != '\0';
+	cookie[0] = '\0';
+	if (with_cookie) {
+		if (crypto_random_hex(cookie, 16) < 0)
+			return -1;
+		crypto_sha256(cookie, 32, cookie_hash);
+	}
+	unsigned long long n = 0;
+	if (db_exec(&n,
+		    "UPDATE login SET code_hash = ?, code_expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND, "
+		    "cookie_hash = COALESCE(?, cookie_hash), updated_at = UTC_TIMESTAMP(3) "
+		    "WHERE id = ? AND NOT granted AND NOT revoked",
+		    "bibs", code_hash, sizeof code_hash, (long long)cfg.code_lifetime, with_cookie ? cookie_hash : NULL,
+		    sizeof cookie_hash, l->id) < 0)
+		return -1;
+	return n == 1 ? 0 : 1;
+}
+
+int flow_result(struct flow_login *l, json_t **out, char cookie[33])
+{
+	*out = NULL;
+	cookie[0] = '\0';
+	if (mfa_pending(l)) {
+		*out = json_pack("{s:s, s:b, s:[s]}", "login", l->id, "mfaRequired", true, "mfaMethods", "totp");
+		return 0;
+	}
+	if (l->project_new && !l->membership_id[0]) {
+		*out = json_pack("{s:s}", "login", l->id);
+		return 0;
+	}
+	if (l->membership_id[0]) {
+		char code[33];
+		int rc = issue_code(l, code, cookie);
+		if (rc != 0)
+			return rc < 0 ? -1 : 1;
+		*out = json_pack("{s:s, s:s}", "login", l->id, "code", code);
+		return 0;
+	}
+	json_t *memberships = flow_memberships(l);
+	if (!memberships)
+		return -1;
+	*out = json_pack("{s:s, s:o}", "login", l->id, "memberships", memberships);
+	return 0;
+}
+
+void flow_cookie_header(const char *client_id, const char *value, char *out, size_t outlen)
+{
+	bool clear = !value || !*value;
+	/* SameSite=None needs Secure; on plain-HTTP development Lax keeps the cookie usable. */
+	snprintf(out, outlen, "Set-Cookie: medplum-%s=%s; Max-Age=%d; Path=/; HttpOnly;%s SameSite=%s\r\n", client_id,
+		 clear ? "" : value, clear ? 0 : 3600, cfg.cookie_secure ? " Secure;" : "",
+		 cfg.cookie_secure ? "None" : "Lax");
+}

@@ -1,0 +1,76 @@
+/* flow: the login state machine of spec §5, shared by the JSON API (/auth/...) and the sign-in
+ * pages. A Login moves: credentials checked → [MFA] → membership chosen → [scope] → code →
+ * tokens. Possession of the login id is the credential between stages (as in Medplum), so
+ * every stage re-checks revoked/granted and MFA before it hands out a code. */
+#ifndef TESSERA_FLOW_H
+#define TESSERA_FLOW_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+struct flow_error {
+	int status;                /* 400 or 404 */
+	const char *text;
+	const char *expression;
+};
+
+struct login_request {
+	const char *email;
+	const char *password;
+	const char *project_id;    /* may be "new" */
+	const char *client_id;
+	const char *resource_type;
+	const char *scope;
+	const char *nonce;
+	const char *launch;
+	const char *code_challenge;
+	const char *code_challenge_method;
+	const char *redirect_uri;  /* bound to the code (from /oauth2/authorize) */
+	const char *origin;
+	const char *remote_addr;
+	const char *user_agent;
+	bool remember;
+};
+
+struct flow_login {
+	char id[37];
+	char user_type[32];
+	char user_id[37];
+	char client_id[37];
+	char project_id[37];       /* restriction chosen at sign-in */
+	bool project_new;
+	char profile_type[32];
+	char membership_id[37];
+	char auth_method[16];
+	time_t auth_time;
+	char scope[1025];
+	char nonce[513];
+	char redirect_uri[2049];
+	char code_challenge[129];
+	char code_challenge_method[8];
+	bool refresh_allowed;
+	bool mfa_verified;
+	bool granted;
+	bool revoked;
+	bool mfa_enrolled;         /* of the user */
+	char remote_addr[64];
+};
+
+/* The outcome of a stage: 0 ok, 1 refused (err filled), -1 database failure. */
+int flow_password_login(const struct login_request *lr, struct flow_login *out, struct flow_error *err);
+int flow_load(const char *login_id, struct flow_login *l);            /* 0, 1 not found, -1 */
+int flow_set_membership(struct flow_login *l, const char *membership_id, struct flow_error *err);
+int flow_set_scope(struct flow_login *l, const char *scope, struct flow_error *err);
+/* Both stages that come after credentials refuse a login that is revoked or granted. */
+int flow_check_open(const struct flow_login *l, struct flow_error *err);
+
+/* sendLoginResult (§5.3). When the result carries a code, a fresh code (and, with a
+ * client, a fresh SSO cookie value written to cookie_out) is issued and stored hashed. */
+int flow_result(struct flow_login *l, json_t **out, char cookie_out[33]);
+/* The memberships a login may choose from (id, project and profile references). */
+json_t *flow_memberships(const struct flow_login *l);
+/* Set-Cookie header line for the SSO cookie medplum-<clientId> (empty value clears it). */
+void flow_cookie_header(const char *client_id, const char *value, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,289 @@
+// Shared helpers for the end-to-end tests: where the stack is, fixtures made with
+// tessera-admin, raw HTTP helpers and a read-only look into the database.
+//
+// scripts/dev test sets TESSERA_BASE_URL, TESSERA_ROOT, TESSERA_CONFIG, TESSERA_DB_SOCKET
+// (and more); run by hand, the defaults below match `scripts/dev up`.
+import { execFileSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export const ROOT = process.env.TESSERA_ROOT || resolve(here, '../..');
+export const CONFIG = process.env.TESSERA_CONFIG || join(ROOT, 'var/tessera.conf');
+export const BASE_URL = withSlash(process.env.TESSERA_BASE_URL || 'http://127.0.0.1:8080/');
+export const ORIGIN = new URL(BASE_URL).origin;
+export const ADMIN = join(ROOT, 'bin/tessera-admin');
+export const DEV = join(ROOT, 'scripts/dev');
+
+function withSlash(u) {
+  return u.endsWith('/') ? u : u + '/';
+}
+
+/** Absolute URL of a path relative to the base URL ("oauth2/token"). */
+export function url(path) {
+  return new URL(path.replace(/^\//, ''), BASE_URL).toString();
+}
+
+/** A name unique to this run, for projects and clients. */
+export function uniqueName(prefix) {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+// ------------------------------------------------------------------ configuration
+
+let configCache;
+/** var/tessera.conf as an object (key = value lines). */
+export function readConfig() {
+  if (!configCache) {
+    configCache = {};
+    for (const line of readFileSync(CONFIG, 'utf8').split('\n')) {
+      const t = line.trim();
+      if (!t || t.startsWith('#')) continue;
+      const eq = t.indexOf('=');
+      if (eq > 0) configCache[t.slice(0, eq).trim()] = t.slice(eq + 1).trim();
+    }
+  }
+  return configCache;
+}
+
+// ------------------------------------------------------------------ tessera-admin
+
+/** The environment for Tessera's programs: only TESSERA_CONFIG, so the file decides. */
+function adminEnv() {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TESSERA_')) env[k] = v;
+  env.TESSERA_CONFIG = CONFIG;
+  return env;
+}
+
+export function tesseraAdmin(...args) {
+  return execFileSync(ADMIN, args, { env: adminEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/;
+
+/** Creates a project; returns its id. */
+export function createProject(name) {
+  const out = tesseraAdmin('project', 'create', name);
+  const m = out.match(UUID);
+  assert.ok(m, `tessera-admin project create printed no id: ${out}`);
+  return m[0];
+}
+
+/** Creates a client in a project; returns { id, secret }. */
+export function createClient(projectId, name) {
+  const out = tesseraAdmin('client', 'create', '--project', projectId, '--name', name);
+  const id = out.match(/client_id:\s*(\S+)/)?.[1];
+  const secret = out.match(/client_secret:\s*([0-9a-f]{64})\b/)?.[1];
+  assert.ok(id && UUID.test(id), `tessera-admin client create printed no client_id: ${out}`);
+  assert.ok(secret, `tessera-admin client create printed no 64-hex client_secret: ${out}`);
+  return { id, secret };
+}
+
+/** A fresh project with one client, unique names. */
+export function createFixture(prefix = 'e2e') {
+  const projectName = uniqueName(`${prefix}-project`);
+  const projectId = createProject(projectName);
+  const clientName = uniqueName(`${prefix}-client`);
+  const { id: clientId, secret: clientSecret } = createClient(projectId, clientName);
+  return { projectName, projectId, clientName, clientId, clientSecret };
+}
+
+// ------------------------------------------------------------------ HTTP
+
+/**
+ * fetch() relative to the base URL; reads the whole body once and parses JSON when the
+ * content type says so. Returns { status, headers, text, json, contentType }.
+ */
+export async function http(path, { method = 'GET', headers = {}, body, redirect = 'manual' } = {}) {
+  const res = await fetch(path.startsWith('http') ? path : url(path), { method, headers, body, redirect });
+  const text = await res.text();
+  const contentType = res.headers.get('content-type') || '';
+  let json;
+  if (/json/.test(contentType)) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+  }
+  return { status: res.status, headers: res.headers, text, json, contentType };
+}
+
+/** POST application/x-www-form-urlencoded. `params` is an object, array of pairs, or a raw string. */
+export function postForm(path, params, headers = {}) {
+  const body = typeof params === 'string' ? params : new URLSearchParams(params).toString();
+  return http(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+    body,
+  });
+}
+
+export function postJson(path, obj, headers = {}) {
+  return http(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: typeof obj === 'string' ? obj : JSON.stringify(obj),
+  });
+}
+
+export function basicAuth(id, secret) {
+  return 'Basic ' + Buffer.from(`${id}:${secret}`).toString('base64');
+}
+
+export function bearer(token) {
+  return 'Bearer ' + token;
+}
+
+/** A client_credentials grant with the secret in the body; asserts 200 and returns the body. */
+export async function clientCredentialsToken(clientId, clientSecret) {
+  const r = await postForm('oauth2/token', { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret });
+  assert.equal(r.status, 200, `token grant failed: ${r.status} ${r.text}`);
+  return r.json;
+}
+
+/** Asserts an OAuth error body (§1.3 sendTokenError). */
+export function assertOAuthError(r, status, error, description) {
+  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${r.text}`);
+  assert.match(r.contentType, /^application\/json/, `OAuth errors are JSON: ${r.contentType}`);
+  assert.equal(r.json?.error, error, r.text);
+  if (description !== undefined) assert.equal(r.json?.error_description, description, r.text);
+}
+
+/** Asserts the 401 unauthorized OperationOutcome (§1.3). */
+export function assertUnauthorized(r) {
+  assert.equal(r.status, 401, `expected 401, got ${r.status}: ${r.text}`);
+  assert.equal(r.json?.resourceType, 'OperationOutcome', r.text);
+  assert.equal(r.json?.id, 'unauthorized', r.text);
+  assert.equal(r.json?.issue?.[0]?.code, 'login', r.text);
+}
+
+// ------------------------------------------------------------------ database (read-only)
+
+function sqlQuote(v) {
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return "'" + String(v).replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\0/g, '\\0') + "'";
+}
+
+/**
+ * Runs one SQL statement with the mariadb client as Tessera's database user; `?` are
+ * replaced by quoted values. Returns the rows as arrays of strings (tab-separated output).
+ */
+export function dbQuery(sql, params = []) {
+  const cfg = readConfig();
+  let i = 0;
+  const text = sql.replace(/\?/g, () => {
+    assert.ok(i < params.length, 'too few SQL parameters');
+    return sqlQuote(params[i++]);
+  });
+  assert.equal(i, params.length, 'too many SQL parameters');
+  const socket = process.env.TESSERA_DB_SOCKET || cfg.db_socket;
+  const out = execFileSync(
+    'mariadb',
+    [
+      '--no-defaults',
+      `--socket=${socket}`,
+      `--user=${cfg.db_user || 'tessera'}`,
+      `--database=${cfg.db_name || 'tessera'}`,
+      '--batch',
+      '--skip-column-names',
+      '--raw',
+      '-e',
+      text,
+    ],
+    // The password goes through the environment, not the command line (visible in ps).
+    { env: { ...process.env, MYSQL_PWD: cfg.db_password || '' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return out
+    .split('\n')
+    .filter((l) => l.length)
+    .map((l) => l.split('\t'));
+}
+
+/** Number of Login rows of a client. */
+export function loginCount(clientId) {
+  return Number(dbQuery('SELECT COUNT(*) FROM login WHERE client_id = ?', [clientId])[0][0]);
+}
+
+/** Total number of Login rows. */
+export function totalLoginCount() {
+  return Number(dbQuery('SELECT COUNT(*) FROM login')[0][0]);
+}
+
+// ------------------------------------------------------------------ the SDK
+
+/** @medplum/core under Node 20: it needs a global WebSocket when it loads (design.md). */
+export async function loadMedplum() {
+  if (!globalThis.WebSocket) globalThis.WebSocket = (await import('undici')).WebSocket;
+  return import('@medplum/core');
+}
+
+// ------------------------------------------------------------------ running alone
+//
+// node --test runs test files in parallel processes. The database outage test must not
+// stop MariaDB under the others, so every test file registers itself (a marker file named
+// after its pid, in a directory of the runner's pid) and the outage test waits until it is
+// the only live one. Importing this module registers the importing file.
+
+const runDir = join(tmpdir(), `tessera-e2e-${process.ppid}`);
+
+function pidAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+}
+
+function markActive() {
+  try {
+    mkdirSync(runDir, { recursive: true });
+    const marker = join(runDir, String(process.pid));
+    writeFileSync(marker, process.argv[1] || '');
+    process.on('exit', () => {
+      rmSync(marker, { force: true });
+      try {
+        rmdirSync(runDir); // the last file out removes the directory
+      } catch {
+        // not empty: others still run
+      }
+    });
+  } catch {
+    // Only coordination: a read-only tmp directory must not fail the tests.
+  }
+}
+markActive();
+
+/** Waits until no other test file of this run is alive (at most `timeoutMs`). */
+export async function waitUntilAlone(timeoutMs = 20 * 60 * 1000) {
+  // Files started at the same moment need a little time to register.
+  await new Promise((r) => setTimeout(r, 1500));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let others = [];
+    try {
+      others = readdirSync(runDir)
+        .map(Number)
+        .filter((pid) => pid && pid !== process.pid && pidAlive(pid));
+    } catch {
+      others = [];
+    }
+    if (!others.length) return;
+    if (Date.now() > deadline) throw new Error(`other test files still running: ${others.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Runs scripts/dev with a subcommand (db-stop, db-start). */
+export function dev(subcommand) {
+  return execFileSync(DEV, [subcommand], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+}
+
+export { randomUUID };
