@@ -1,5 +1,6 @@
 /* tessera-admin: operator commands. migrate, seed, project and client management.
  * Secrets are printed once, at creation, and stored only hashed. */
+#include "admin.h"
 #include "clients.h"
 #include "config.h"
 #include "crypto.h"
@@ -18,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int usage(void)
+int admin_usage(void)
 {
 	fprintf(stderr,
 		"usage: tessera-admin COMMAND [options]\n"
@@ -26,37 +27,17 @@ static int usage(void)
 		"  seed [--email E] [--password P]       super-admin project and admin user\n"
 		"  project create NAME                   create a project, print its id\n"
 		"  project list                          list projects\n"
-		"  client create --project ID --name N   create a client, print id and secret once\n"
+		"  client create --project ID --name N [--redirect-uri URI]... [--pkce-optional true]\n"
+		"        [--default-scope S] [--welcome TEXT]   create a client, print id and secret once\n"
 		"  client list [--project ID]            list clients\n"
+		"  user create --email E --first F --last L [--password P] [--project ID]\n"
+		"  member add --project ID --user ID [--profile Practitioner|Patient|RelatedPerson] [--admin true]\n"
 		"  config                                list configuration keys and defaults\n"
 		"  keys list|rotate|wrap                 signing keys: list, new key (old one verifies until\n"
 		"                                        its tokens expire), wrap with key_encryption_key\n"
 		"  status                                database, migrations, keys, outbox backlog\n"
 		"  purge [--days N]                      delete expired logins, requests, sent mail (N=30)\n");
 	return 2;
-}
-
-static const char *option(int argc, char **argv, const char *name)
-{
-	for (int i = 0; i + 1 < argc; i++)
-		if (!strcmp(argv[i], name))
-			return argv[i + 1];
-	return NULL;
-}
-
-/* Options must be known and each take a value; anything else is a usage error. */
-static bool options_ok(int argc, char **argv, int first, const char *const *known)
-{
-	for (int i = first; i < argc; i += 2) {
-		bool ok = false;
-		for (const char *const *k = known; *k; k++)
-			ok |= !strcmp(argv[i], *k);
-		if (!ok || i + 1 >= argc) {
-			fprintf(stderr, "tessera-admin: unexpected argument '%s'\n", argv[i]);
-			return false;
-		}
-	}
-	return true;
 }
 
 static char *read_file(const char *path)
@@ -301,7 +282,7 @@ static int cmd_project(int argc, char **argv)
 		db_result_free(&r);
 		return 0;
 	}
-	return usage();
+	return admin_usage();
 }
 
 static int project_exists(const char *id)
@@ -314,23 +295,48 @@ static int project_exists(const char *id)
 	return found;
 }
 
+/* Redirect URIs (repeatable), PKCE-optional, default scope and sign-in welcome text. */
+static int client_settings(int argc, char **argv, const char *id)
+{
+	json_t *uris = json_array();
+	for (int i = 3; i + 1 < argc; i += 2)
+		if (!strcmp(argv[i], "--redirect-uri"))
+			json_array_append_new(uris, json_string(argv[i + 1]));
+	const char *pkce = option(argc, argv, "--pkce-optional"), *welcome = option(argc, argv, "--welcome");
+	json_t *form = welcome ? json_pack("{s:s}", "welcomeString", welcome) : NULL;
+	char *uris_text = json_array_size(uris) ? json_dumps(uris, JSON_COMPACT) : NULL;
+	char *form_text = form ? json_dumps(form, JSON_COMPACT) : NULL;
+	int rc = db_exec(NULL,
+			 "UPDATE client_application SET redirect_uris = ?, pkce_optional = ?, default_scope = ?, "
+			 "sign_in_form = ? WHERE id = ?",
+			 "sisss", uris_text, (long long)(pkce && !strcmp(pkce, "true")), option(argc, argv, "--default-scope"),
+			 form_text, id);
+	free(uris_text);
+	free(form_text);
+	json_decref(uris);
+	json_decref(form);
+	return rc;
+}
+
 static int cmd_client(int argc, char **argv)
 {
-	static const char *const known[] = { "--project", "--name", "--description", NULL };
+	static const char *const known[] = { "--project", "--name", "--description", "--redirect-uri", "--pkce-optional",
+					     "--default-scope", "--welcome", NULL };
 	if (argc < 3 || !options_ok(argc, argv, 3, known))
-		return usage();
+		return admin_usage();
 	const char *project = option(argc, argv, "--project");
 	if (!strcmp(argv[2], "create")) {
 		const char *name = option(argc, argv, "--name");
 		if (!project || !name || !*name || strlen(name) > 255)
-			return usage();
+			return admin_usage();
 		int exists = project_exists(project);
 		if (exists <= 0) {
 			fprintf(stderr, "tessera-admin: no project %s\n", project);
 			return exists < 0 ? 1 : 2;
 		}
 		char id[37], secret[65];
-		if (clients_create(project, name, option(argc, argv, "--description"), id, secret) < 0)
+		if (clients_create(project, name, option(argc, argv, "--description"), id, secret) < 0 ||
+		    client_settings(argc, argv, id) < 0)
 			return 1;
 		printf("client_id: %s\nclient_secret: %s\n", id, secret);
 		return 0;
@@ -347,7 +353,7 @@ static int cmd_client(int argc, char **argv)
 		db_result_free(&r);
 		return 0;
 	}
-	return usage();
+	return admin_usage();
 }
 
 static int cmd_keys_list(void)
@@ -434,14 +440,14 @@ static int cmd_keys_wrap(void)
 static int cmd_keys(int argc, char **argv)
 {
 	if (argc != 3)
-		return usage();
+		return admin_usage();
 	if (!strcmp(argv[2], "list"))
 		return cmd_keys_list();
 	if (!strcmp(argv[2], "rotate"))
 		return cmd_keys_rotate();
 	if (!strcmp(argv[2], "wrap"))
 		return cmd_keys_wrap();
-	return usage();
+	return admin_usage();
 }
 
 static long long count(const char *sql)
@@ -544,9 +550,9 @@ static int cmd_config(void)
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		return usage();
+		return admin_usage();
 	if (!strcmp(argv[1], "config"))
-		return argc == 2 ? cmd_config() : usage();
+		return argc == 2 ? cmd_config() : admin_usage();
 	char err[512];
 	if (config_load(err, sizeof err) < 0) {
 		fprintf(stderr, "tessera-admin: configuration: %s\n", err);
@@ -566,14 +572,18 @@ int main(int argc, char **argv)
 		rc = cmd_project(argc, argv);
 	else if (!strcmp(argv[1], "client"))
 		rc = cmd_client(argc, argv);
+	else if (!strcmp(argv[1], "user"))
+		rc = cmd_user(argc, argv);
+	else if (!strcmp(argv[1], "member"))
+		rc = cmd_member(argc, argv);
 	else if (!strcmp(argv[1], "keys"))
 		rc = cmd_keys(argc, argv);
 	else if (!strcmp(argv[1], "status"))
-		rc = argc == 2 ? cmd_status() : usage();
+		rc = argc == 2 ? cmd_status() : admin_usage();
 	else if (!strcmp(argv[1], "purge"))
 		rc = cmd_purge(argc, argv);
 	else
-		rc = usage();
+		rc = admin_usage();
 	if (rc == 1 && db_unavailable())
 		fprintf(stderr, "tessera-admin: the database cannot be reached\n");
 	db_close();

@@ -4,9 +4,11 @@
 #include "auth.h"
 #include "clients.h"
 #include "config.h"
+#include "crypto.h"
 #include "db.h"
 #include "jwt.h"
 #include "me.h"
+#include "userinfo.h"
 #include "request.h"
 #include "response.h"
 
@@ -103,6 +105,99 @@ static int introspect(struct request *req)
 	return 0;
 }
 
+static int userinfo(struct request *req)
+{
+	json_t *info = userinfo_build(req->auth);
+	if (!info)
+		return db_unavailable() ? -1 : (send_unauthorized(req), 0);
+	send_json(req, 200, info, NULL);
+	return 0;
+}
+
+/* §6.15: only the caller's own sessions; anyone else's login is "not found". */
+static int revoke_session(struct request *req)
+{
+	const struct auth *a = req->auth;
+	const char *id = req_param(req, "loginId");
+	unsigned long long n = 0;
+	if (db_exec(&n, "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND user_id = ?", "ss",
+		    id, a->login.user_id) < 0)
+		return -1;
+	struct db_result r;
+	if (n == 0) {
+		/* Already revoked logins of the caller still answer OK; others' are not found. */
+		if (db_query(&r, "SELECT 1 FROM login WHERE id = ? AND user_id = ?", "ss", id, a->login.user_id) < 0)
+			return -1;
+		n = r.nrows;
+		db_result_free(&r);
+	}
+	if (n == 0)
+		send_not_found(req);
+	else
+		send_all_ok(req);
+	return 0;
+}
+
+/* RFC 7009. The token's login is revoked when the caller may: a presented client identity
+ * must be the token's client (and a presented secret must verify); a token of a login
+ * without a client is revoked on possession. Unknown or invalid tokens get 200 too. */
+static int revoke_token(struct request *req)
+{
+	char id[128] = "", secret[256] = "";
+	if (req->authorization && !parse_basic_auth(req->authorization, id, sizeof id, secret, sizeof secret)) {
+		send_oauth_error(req, 401, "invalid_client", "Invalid client");
+		return 0;
+	}
+	if (!req->authorization) {
+		snprintf(id, sizeof id, "%s", req_param(req, "client_id") ? req_param(req, "client_id") : "");
+		snprintf(secret, sizeof secret, "%s", req_param(req, "client_secret") ? req_param(req, "client_secret") : "");
+	}
+	if (secret[0]) {
+		struct client c;
+		int rc = clients_get(id, &c);
+		bool ok = rc == 0 && clients_secret_ok(&c, secret, true);
+		memset(secret, 0, sizeof secret);
+		if (rc < 0)
+			return -1;
+		if (!ok) {
+			send_oauth_error(req, 401, "invalid_client", "Invalid client");
+			return 0;
+		}
+	}
+	const char *why = NULL;
+	json_t *claims = jwt_verify(req_param(req, "token"), &why);
+	if (!claims && why && !strcmp(why, JWT_KEYS_UNAVAILABLE))
+		return -1;
+	const char *login_id = json_string_value(json_object_get(claims, "login_id"));
+	const char *token_client = json_string_value(json_object_get(claims, "client_id"));
+	int rc = 0;
+	if (login_id && (!id[0] || (token_client && !strcmp(id, token_client))) && (id[0] || !token_client))
+		rc = login_revoke(login_id);
+	json_decref(claims);
+	if (rc < 0)
+		return -1;
+	send_json(req, 200, json_object(), NULL);
+	return 0;
+}
+
+static bool is_uuid(const char *v)
+{
+	return crypto_is_uuid(v);
+}
+
+static const struct input revoke_session_inputs[] = {
+	{ "loginId", IN_TOKEN, true, 36, "Login ID is required.", is_uuid },
+	{ 0 },
+};
+
+static const struct input revoke_token_inputs[] = {
+	{ "token", IN_TOKEN, true, 8192, "Missing token", NULL },
+	{ "token_type_hint", IN_TOKEN, false, 64, "Invalid token_type_hint", NULL },
+	{ "client_id", IN_TOKEN, false, 127, "Invalid client", NULL },
+	{ "client_secret", IN_TOKEN, false, 255, "Invalid client", NULL },
+	{ 0 },
+};
+
 static const struct input introspect_inputs[] = {
 	{ "token", IN_TOKEN, true, 8192, "Token to introspect must be provided", NULL },
 	{ "token_type_hint", IN_TOKEN, false, 64, "Invalid token_type_hint", NULL },
@@ -114,6 +209,9 @@ static const struct input introspect_inputs[] = {
 static const struct route routes[] = {
 	{ "GET", "/auth/me", me, NULL, ROUTE_AUTH },
 	{ "GET POST", "/oauth2/logout", logout, NULL, ROUTE_AUTH },
+	{ "GET POST", "/oauth2/userinfo", userinfo, NULL, ROUTE_AUTH },
+	{ "POST", "/auth/revoke", revoke_session, revoke_session_inputs, ROUTE_AUTH },
+	{ "POST", "/oauth2/revoke", revoke_token, revoke_token_inputs, ROUTE_OAUTH | ROUTE_FORM_ONLY },
 	{ "POST", "/oauth2/introspect", introspect, introspect_inputs, ROUTE_TEXT_ERRORS },
 	{ 0 },
 };

@@ -9,6 +9,7 @@ extern const char *const grant_types_supported[];
 extern const char *const token_auth_methods_supported[];
 extern const char *const signing_algs_supported[];
 extern const char *const scopes_supported[];
+extern const char *const code_challenge_methods_supported[];
 
 json_t *discovery_openid_configuration(void);
 json_t *discovery_smart_configuration(void);

@@ -160,7 +160,7 @@ static int insert_login(const struct login_request *lr, const struct user_row *u
 		       "auth_time, scope, nonce, code_challenge, code_challenge_method, redirect_uri, refresh_allowed, launch_id, "
 		       "remote_address, user_agent) VALUES (?, 'User', ?, ?, ?, ?, ?, 'password', FROM_UNIXTIME(?), ?, ?, ?, ?, ?, ?, "
 		       "?, ?, ?)",
-		       "sssisisssssisss", l->id, l->user_id, l->client_id[0] ? l->client_id : NULL,
+		       "ssssisisssssisss", l->id, l->user_id, l->client_id[0] ? l->client_id : NULL,
 		       l->project_id[0] ? l->project_id : NULL, (long long)l->project_new,
 		       l->profile_type[0] ? l->profile_type : NULL, (long long)l->auth_time, l->scope, l->nonce,
 		       l->code_challenge[0] ? l->code_challenge : NULL,
