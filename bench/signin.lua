@@ -1,0 +1,32 @@
+-- wrk script: a full password sign-in per two requests: POST /auth/login (JSON, PKCE plain)
+-- then POST /oauth2/token with the code. Environment: BENCH_EMAIL, BENCH_PASSWORD, BENCH_CLIENT.
+local email = os.getenv("BENCH_EMAIL")
+local password = os.getenv("BENCH_PASSWORD")
+local client = os.getenv("BENCH_CLIENT")
+local verifier = "benchmark-verifier-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFG"
+local codes = {}
+local signins = 0
+local login_body = string.format(
+  '{"email":"%s","password":"%s","clientId":"%s","codeChallenge":"%s","codeChallengeMethod":"plain"}',
+  email, password, client, verifier)
+
+request = function()
+  local code = table.remove(codes)
+  if code then
+    return wrk.format("POST", "/oauth2/token", { ["Content-Type"] = "application/x-www-form-urlencoded" },
+      "grant_type=authorization_code&client_id=" .. client .. "&code_verifier=" .. verifier .. "&code=" .. code)
+  end
+  return wrk.format("POST", "/auth/login", { ["Content-Type"] = "application/json" }, login_body)
+end
+
+response = function(status, headers, body)
+  local code = body:match('"code":"(%x+)"')
+  if code then table.insert(codes, code) end
+  if body:match('"access_token"') then signins = signins + 1 end
+end
+
+done = function(summary, latency, requests)
+  io.write(string.format("BENCH_RESULT rps=%.0f p50_ms=%.2f p99_ms=%.2f non2xx=%d errors=%d\n",
+    summary.requests / 2 / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
