@@ -1,5 +1,6 @@
 /* auth: Bearer and Basic authentication of API requests. */
 #include "auth.h"
+#include "text.h"
 #include "clients.h"
 #include "db.h"
 #include "jwt.h"
@@ -15,16 +16,6 @@ static const char *const select_session =
 	"FROM login l JOIN project_membership m ON m.id = l.membership_id JOIN project p ON p.id = m.project_id "
 	"WHERE l.id = ?";
 
-static void put(char *dst, size_t cap, const char *src)
-{
-	snprintf(dst, cap, "%s", src ? src : "");
-}
-
-static bool is_true(const char *v)
-{
-	return v && !strcmp(v, "1");
-}
-
 /* 0 found and usable, 1 missing/revoked/inactive, -1 database error. */
 static int load_session(const char *login_id, struct auth *a)
 {
@@ -32,22 +23,22 @@ static int load_session(const char *login_id, struct auth *a)
 	if (db_query(&r, select_session, "s", login_id) < 0)
 		return -1;
 	int rc = 1;
-	if (r.nrows == 1 && !is_true(db_cell(&r, 0, 7)) && is_true(db_cell(&r, 0, 13))) {
+	if (r.nrows == 1 && !text_true(db_cell(&r, 0, 7)) && text_true(db_cell(&r, 0, 13))) {
 		struct login *l = &a->login;
-		put(l->id, sizeof l->id, login_id);
-		put(l->user_type, sizeof l->user_type, db_cell(&r, 0, 0));
-		put(l->user_id, sizeof l->user_id, db_cell(&r, 0, 1));
-		put(l->client_id, sizeof l->client_id, db_cell(&r, 0, 2));
-		put(l->membership_id, sizeof l->membership_id, db_cell(&r, 0, 3));
-		put(l->auth_method, sizeof l->auth_method, db_cell(&r, 0, 4));
+		text_copy(l->id, sizeof l->id, login_id);
+		text_copy(l->user_type, sizeof l->user_type, db_cell(&r, 0, 0));
+		text_copy(l->user_id, sizeof l->user_id, db_cell(&r, 0, 1));
+		text_copy(l->client_id, sizeof l->client_id, db_cell(&r, 0, 2));
+		text_copy(l->membership_id, sizeof l->membership_id, db_cell(&r, 0, 3));
+		text_copy(l->auth_method, sizeof l->auth_method, db_cell(&r, 0, 4));
 		l->auth_time = (time_t)strtoll(db_cell(&r, 0, 5), NULL, 10);
-		put(l->scope, sizeof l->scope, db_cell(&r, 0, 6));
-		l->granted = is_true(db_cell(&r, 0, 8));
-		put(a->project_id, sizeof a->project_id, db_cell(&r, 0, 9));
-		put(a->profile_type, sizeof a->profile_type, db_cell(&r, 0, 10));
-		put(a->profile_id, sizeof a->profile_id, db_cell(&r, 0, 11));
-		a->admin = is_true(db_cell(&r, 0, 12));
-		a->super_admin = is_true(db_cell(&r, 0, 14));
+		text_copy(l->scope, sizeof l->scope, db_cell(&r, 0, 6));
+		l->granted = text_true(db_cell(&r, 0, 8));
+		text_copy(a->project_id, sizeof a->project_id, db_cell(&r, 0, 9));
+		text_copy(a->profile_type, sizeof a->profile_type, db_cell(&r, 0, 10));
+		text_copy(a->profile_id, sizeof a->profile_id, db_cell(&r, 0, 11));
+		a->admin = text_true(db_cell(&r, 0, 12));
+		a->super_admin = text_true(db_cell(&r, 0, 14));
 		rc = 0;
 	}
 	db_result_free(&r);
@@ -92,16 +83,16 @@ static int basic(const char *header, struct auth *a)
 		return 1;
 	a->basic = true;
 	struct login *l = &a->login;
-	put(l->user_type, sizeof l->user_type, "ClientApplication");
-	put(l->user_id, sizeof l->user_id, c.id);
-	put(l->client_id, sizeof l->client_id, c.id);
-	put(l->membership_id, sizeof l->membership_id, c.membership_id);
-	put(l->auth_method, sizeof l->auth_method, "client");
+	text_copy(l->user_type, sizeof l->user_type, "ClientApplication");
+	text_copy(l->user_id, sizeof l->user_id, c.id);
+	text_copy(l->client_id, sizeof l->client_id, c.id);
+	text_copy(l->membership_id, sizeof l->membership_id, c.membership_id);
+	text_copy(l->auth_method, sizeof l->auth_method, "client");
 	l->auth_time = time(NULL);
 	l->granted = true;
-	put(a->project_id, sizeof a->project_id, c.project_id);
-	put(a->profile_type, sizeof a->profile_type, "ClientApplication");
-	put(a->profile_id, sizeof a->profile_id, c.id);
+	text_copy(a->project_id, sizeof a->project_id, c.project_id);
+	text_copy(a->profile_type, sizeof a->profile_type, "ClientApplication");
+	text_copy(a->profile_id, sizeof a->profile_id, c.id);
 	a->super_admin = c.project_super_admin;
 	return 0;
 }

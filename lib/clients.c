@@ -1,5 +1,6 @@
 /* clients: reads and creates ClientApplication rows. */
 #include "clients.h"
+#include "text.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
@@ -16,23 +17,12 @@ static const char *const select_client =
 	"LEFT JOIN project_membership m ON m.user_id = c.id AND m.project_id = c.project_id "
 	"WHERE c.id = ? LIMIT 1";
 
-static void copy(char *dst, size_t cap, const char *src)
-{
-	snprintf(dst, cap, "%s", src ? src : "");
-}
-
 static bool copy_hash(uint8_t out[32], const struct db_result *r, unsigned col)
 {
 	if (!db_cell(r, 0, col) || db_len(r, 0, col) != 32)
 		return false;
 	memcpy(out, db_cell(r, 0, col), 32);
 	return true;
-}
-
-static long lifetime(const char *s, long fallback)
-{
-	long v = s ? config_parse_duration(s) : -1;
-	return v > 0 ? v : fallback;
 }
 
 int clients_get(const char *id, struct client *c)
@@ -47,21 +37,21 @@ int clients_get(const char *id, struct client *c)
 		db_result_free(&r);
 		return 1;
 	}
-	copy(c->id, sizeof c->id, db_cell(&r, 0, 0));
-	copy(c->project_id, sizeof c->project_id, db_cell(&r, 0, 1));
-	copy(c->name, sizeof c->name, db_cell(&r, 0, 2));
-	copy(c->status, sizeof c->status, db_cell(&r, 0, 3));
+	text_copy(c->id, sizeof c->id, db_cell(&r, 0, 0));
+	text_copy(c->project_id, sizeof c->project_id, db_cell(&r, 0, 1));
+	text_copy(c->name, sizeof c->name, db_cell(&r, 0, 2));
+	text_copy(c->status, sizeof c->status, db_cell(&r, 0, 3));
 	c->has_secret = copy_hash(c->secret_hash, &r, 4);
 	c->has_retiring = copy_hash(c->retiring_hash, &r, 5);
 	c->pkce_optional = !strcmp(db_cell(&r, 0, 6), "1");
-	c->access_lifetime = lifetime(db_cell(&r, 0, 7), cfg.access_token_lifetime);
-	c->refresh_lifetime = lifetime(db_cell(&r, 0, 8), cfg.refresh_token_lifetime);
-	copy(c->membership_id, sizeof c->membership_id, db_cell(&r, 0, 9));
-	copy(c->project_name, sizeof c->project_name, db_cell(&r, 0, 10));
+	c->access_lifetime = config_duration_or(db_cell(&r, 0, 7), cfg.access_token_lifetime);
+	c->refresh_lifetime = config_duration_or(db_cell(&r, 0, 8), cfg.refresh_token_lifetime);
+	text_copy(c->membership_id, sizeof c->membership_id, db_cell(&r, 0, 9));
+	text_copy(c->project_name, sizeof c->project_name, db_cell(&r, 0, 10));
 	c->project_super_admin = !strcmp(db_cell(&r, 0, 11), "1");
-	copy(c->redirect_uris, sizeof c->redirect_uris, db_cell(&r, 0, 12));
-	copy(c->allowed_origins, sizeof c->allowed_origins, db_cell(&r, 0, 13));
-	copy(c->default_scope, sizeof c->default_scope, db_cell(&r, 0, 14));
+	text_copy(c->redirect_uris, sizeof c->redirect_uris, db_cell(&r, 0, 12));
+	text_copy(c->allowed_origins, sizeof c->allowed_origins, db_cell(&r, 0, 13));
+	text_copy(c->default_scope, sizeof c->default_scope, db_cell(&r, 0, 14));
 	db_result_free(&r);
 	return 0;
 }

@@ -257,3 +257,9 @@ long config_parse_duration(const char *s)
 	default: return -1;
 	}
 }
+
+long config_duration_or(const char *s, long fallback)
+{
+	long v = s ? config_parse_duration(s) : -1;
+	return v > 0 ? v : fallback;
+}

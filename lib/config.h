@@ -62,5 +62,7 @@ const struct config_key *config_keys(size_t *count);
 void config_free(void);
 /* Lifetime strings such as "60s", "1h", "2w" (Medplum's ^\d+[smhdwy]$); -1 if malformed. */
 long config_parse_duration(const char *s);
+/* A client's lifetime string, or the fallback when it is absent or malformed. */
+long config_duration_or(const char *s, long fallback);
 
 #endif

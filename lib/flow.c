@@ -1,5 +1,7 @@
 /* flow: the login state machine (spec §5). */
 #include "flow.h"
+#include "text.h"
+#include "fhir.h"
 #include "clients.h"
 #include "config.h"
 #include "crypto.h"
@@ -17,16 +19,6 @@ static int refuse(struct flow_error *err, int status, const char *text, const ch
 {
 	*err = (struct flow_error){ status, text, expression };
 	return 1;
-}
-
-static void put(char *dst, size_t cap, const char *src)
-{
-	snprintf(dst, cap, "%s", src ? src : "");
-}
-
-static bool is_true(const char *v)
-{
-	return v && !strcmp(v, "1");
 }
 
 /* §5.1 step 3: PKCE is optional here but, when sent, must be well-formed. */
@@ -48,7 +40,7 @@ static int check_pkce(const struct login_request *lr, struct flow_error *err)
 /* §6.2 project binding through the client, §5.1 steps 2-3. */
 static int bind_client(const struct login_request *lr, struct client *c, char project[37], struct flow_error *err)
 {
-	put(project, 37, lr->project_id);
+	text_copy(project, 37, lr->project_id);
 	if (!lr->client_id || !*lr->client_id)
 		return check_pkce(lr, err);
 	int rc = clients_get(lr->client_id, c);
@@ -58,7 +50,7 @@ static int bind_client(const struct login_request *lr, struct client *c, char pr
 		return refuse(err, 404, "Not found", NULL);
 	if (lr->project_id && *lr->project_id && strcmp(lr->project_id, c->project_id))
 		return refuse(err, 400, "Invalid projectId", "projectId");
-	put(project, 37, c->project_id);
+	text_copy(project, 37, c->project_id);
 	if (!clients_origin_ok(c, lr->origin))
 		return refuse(err, 400, "Invalid origin", NULL);
 	return c->pkce_optional ? 0 : check_pkce(lr, err);
@@ -96,9 +88,9 @@ static int find_user(const char *email, const char *project, struct user_row *u)
 		return -1;
 	int found = r.nrows > 0;
 	if (found) {
-		put(u->id, sizeof u->id, db_cell(&r, 0, 0));
-		put(u->hash, sizeof u->hash, db_cell(&r, 0, 1));
-		u->mfa_enrolled = is_true(db_cell(&r, 0, 2));
+		text_copy(u->id, sizeof u->id, db_cell(&r, 0, 0));
+		text_copy(u->hash, sizeof u->hash, db_cell(&r, 0, 1));
+		u->mfa_enrolled = text_true(db_cell(&r, 0, 2));
 	}
 	db_result_free(&r);
 	return found;
@@ -109,7 +101,7 @@ static int authenticate(const struct login_request *lr, const char *project, str
 			struct flow_error *err)
 {
 	char email[321];
-	put(email, sizeof email, lr->email);
+	text_copy(email, sizeof email, lr->email);
 	for (char *p = email; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	int found = find_user(email, project, u);
@@ -137,24 +129,24 @@ static int insert_login(const struct login_request *lr, const struct user_row *u
 	char nonce[37];
 	if (crypto_uuid_v4(l->id) < 0 || crypto_uuid_v4(nonce) < 0)
 		return -1;
-	put(l->user_type, sizeof l->user_type, "User");
-	put(l->user_id, sizeof l->user_id, u->id);
-	put(l->client_id, sizeof l->client_id, lr->client_id);
+	text_copy(l->user_type, sizeof l->user_type, "User");
+	text_copy(l->user_id, sizeof l->user_id, u->id);
+	text_copy(l->client_id, sizeof l->client_id, lr->client_id);
 	l->project_new = !strcmp(project, "new");
-	put(l->project_id, sizeof l->project_id, l->project_new ? "" : project);
-	put(l->profile_type, sizeof l->profile_type, lr->resource_type);
-	put(l->auth_method, sizeof l->auth_method, "password");
+	text_copy(l->project_id, sizeof l->project_id, l->project_new ? "" : project);
+	text_copy(l->profile_type, sizeof l->profile_type, lr->resource_type);
+	text_copy(l->auth_method, sizeof l->auth_method, "password");
 	l->auth_time = time(NULL);
-	put(l->scope, sizeof l->scope, lr->scope && *lr->scope ? lr->scope : "openid");
-	put(l->nonce, sizeof l->nonce, lr->nonce && *lr->nonce ? lr->nonce : nonce);
-	put(l->redirect_uri, sizeof l->redirect_uri, lr->redirect_uri);
-	put(l->code_challenge, sizeof l->code_challenge, lr->code_challenge);
-	put(l->code_challenge_method, sizeof l->code_challenge_method, lr->code_challenge_method);
-	put(l->remote_addr, sizeof l->remote_addr, lr->remote_addr);
+	text_copy(l->scope, sizeof l->scope, lr->scope && *lr->scope ? lr->scope : "openid");
+	text_copy(l->nonce, sizeof l->nonce, lr->nonce && *lr->nonce ? lr->nonce : nonce);
+	text_copy(l->redirect_uri, sizeof l->redirect_uri, lr->redirect_uri);
+	text_copy(l->code_challenge, sizeof l->code_challenge, lr->code_challenge);
+	text_copy(l->code_challenge_method, sizeof l->code_challenge_method, lr->code_challenge_method);
+	text_copy(l->remote_addr, sizeof l->remote_addr, lr->remote_addr);
 	l->refresh_allowed = lr->remember || scope_has(l->scope, "offline") || scope_has(l->scope, "offline_access");
 	l->mfa_enrolled = u->mfa_enrolled;
 	char ua[513];
-	put(ua, sizeof ua, lr->user_agent);
+	text_copy(ua, sizeof ua, lr->user_agent);
 	return db_exec(NULL,
 		       "INSERT INTO login (id, user_type, user_id, client_id, project_id, project_new, profile_type, auth_method, "
 		       "auth_time, scope, nonce, code_challenge, code_challenge_method, redirect_uri, refresh_allowed, launch_id, "
@@ -183,16 +175,6 @@ static int query_memberships(const struct flow_login *l, struct db_result *r)
 	return db_query(r, select_memberships, "sssss", l->user_id, project, project, type, type);
 }
 
-static json_t *reference(const char *type, const char *id, const char *display)
-{
-	char ref[80];
-	snprintf(ref, sizeof ref, "%s/%s", type, id);
-	json_t *r = json_pack("{s:s}", "reference", ref);
-	if (display && *display)
-		json_object_set_new(r, "display", json_string(display));
-	return r;
-}
-
 json_t *flow_memberships(const struct flow_login *l)
 {
 	struct db_result r;
@@ -201,8 +183,8 @@ json_t *flow_memberships(const struct flow_login *l)
 	json_t *list = json_array();
 	for (unsigned i = 0; i < r.nrows; i++) {
 		json_t *m = json_pack("{s:s, s:o, s:o}", "id", db_cell(&r, i, 0), "project",
-				      reference("Project", db_cell(&r, i, 1), db_cell(&r, i, 2)), "profile",
-				      reference(db_cell(&r, i, 3), db_cell(&r, i, 4), db_cell(&r, i, 5)));
+				      fhir_reference("Project", db_cell(&r, i, 1), db_cell(&r, i, 2)), "profile",
+				      fhir_reference(db_cell(&r, i, 3), db_cell(&r, i, 4), db_cell(&r, i, 5)));
 		json_t *ident = db_cell(&r, i, 6) ? json_loads(db_cell(&r, i, 6), 0, NULL) : NULL;
 		if (ident)
 			json_object_set_new(m, "identifier", ident);
@@ -224,7 +206,7 @@ static int choose_single_membership(struct flow_login *l, struct flow_error *err
 	unsigned n = r.nrows;
 	char only[37] = "";
 	if (n == 1)
-		put(only, sizeof only, db_cell(&r, 0, 0));
+		text_copy(only, sizeof only, db_cell(&r, 0, 0));
 	db_result_free(&r);
 	if (n == 0)
 		return refuse(err, 400, "User not found", NULL);
@@ -266,27 +248,27 @@ int flow_load(const char *id, struct flow_login *l)
 		db_result_free(&r);
 		return 1;
 	}
-	put(l->id, sizeof l->id, id);
-	put(l->user_type, sizeof l->user_type, db_cell(&r, 0, 0));
-	put(l->user_id, sizeof l->user_id, db_cell(&r, 0, 1));
-	put(l->client_id, sizeof l->client_id, db_cell(&r, 0, 2));
-	put(l->project_id, sizeof l->project_id, db_cell(&r, 0, 3));
-	l->project_new = is_true(db_cell(&r, 0, 4));
-	put(l->profile_type, sizeof l->profile_type, db_cell(&r, 0, 5));
-	put(l->membership_id, sizeof l->membership_id, db_cell(&r, 0, 6));
-	put(l->auth_method, sizeof l->auth_method, db_cell(&r, 0, 7));
+	text_copy(l->id, sizeof l->id, id);
+	text_copy(l->user_type, sizeof l->user_type, db_cell(&r, 0, 0));
+	text_copy(l->user_id, sizeof l->user_id, db_cell(&r, 0, 1));
+	text_copy(l->client_id, sizeof l->client_id, db_cell(&r, 0, 2));
+	text_copy(l->project_id, sizeof l->project_id, db_cell(&r, 0, 3));
+	l->project_new = text_true(db_cell(&r, 0, 4));
+	text_copy(l->profile_type, sizeof l->profile_type, db_cell(&r, 0, 5));
+	text_copy(l->membership_id, sizeof l->membership_id, db_cell(&r, 0, 6));
+	text_copy(l->auth_method, sizeof l->auth_method, db_cell(&r, 0, 7));
 	l->auth_time = (time_t)strtoll(db_cell(&r, 0, 8), NULL, 10);
-	put(l->scope, sizeof l->scope, db_cell(&r, 0, 9));
-	put(l->nonce, sizeof l->nonce, db_cell(&r, 0, 10));
-	put(l->redirect_uri, sizeof l->redirect_uri, db_cell(&r, 0, 11));
-	put(l->code_challenge, sizeof l->code_challenge, db_cell(&r, 0, 12));
-	put(l->code_challenge_method, sizeof l->code_challenge_method, db_cell(&r, 0, 13));
-	l->refresh_allowed = is_true(db_cell(&r, 0, 14));
-	l->mfa_verified = is_true(db_cell(&r, 0, 15));
-	l->granted = is_true(db_cell(&r, 0, 16));
-	l->revoked = is_true(db_cell(&r, 0, 17));
-	l->mfa_enrolled = is_true(db_cell(&r, 0, 18));
-	put(l->remote_addr, sizeof l->remote_addr, db_cell(&r, 0, 19));
+	text_copy(l->scope, sizeof l->scope, db_cell(&r, 0, 9));
+	text_copy(l->nonce, sizeof l->nonce, db_cell(&r, 0, 10));
+	text_copy(l->redirect_uri, sizeof l->redirect_uri, db_cell(&r, 0, 11));
+	text_copy(l->code_challenge, sizeof l->code_challenge, db_cell(&r, 0, 12));
+	text_copy(l->code_challenge_method, sizeof l->code_challenge_method, db_cell(&r, 0, 13));
+	l->refresh_allowed = text_true(db_cell(&r, 0, 14));
+	l->mfa_verified = text_true(db_cell(&r, 0, 15));
+	l->granted = text_true(db_cell(&r, 0, 16));
+	l->revoked = text_true(db_cell(&r, 0, 17));
+	l->mfa_enrolled = text_true(db_cell(&r, 0, 18));
+	text_copy(l->remote_addr, sizeof l->remote_addr, db_cell(&r, 0, 19));
 	db_result_free(&r);
 	return 0;
 }
@@ -326,9 +308,9 @@ int flow_set_membership(struct flow_login *l, const char *membership_id, struct 
 		rc = refuse(err, 400, "Profile not found", NULL);
 	else if (strcmp(db_cell(&r, 0, 0), l->user_id) || (l->project_id[0] && strcmp(db_cell(&r, 0, 2), l->project_id)))
 		rc = refuse(err, 400, "Invalid profile", NULL);
-	else if (!is_true(db_cell(&r, 0, 1)))
+	else if (!text_true(db_cell(&r, 0, 1)))
 		rc = refuse(err, 400, "Profile not active", NULL);
-	bool super_admin = rc == 0 && is_true(db_cell(&r, 0, 3));
+	bool super_admin = rc == 0 && text_true(db_cell(&r, 0, 3));
 	db_result_free(&r);
 	if (rc)
 		return rc;
@@ -343,7 +325,7 @@ int flow_set_membership(struct flow_login *l, const char *membership_id, struct 
 		return -1;
 	if (n != 1)
 		return refuse(err, 400, "Login profile already set", NULL);
-	put(l->membership_id, sizeof l->membership_id, membership_id);
+	text_copy(l->membership_id, sizeof l->membership_id, membership_id);
 	return 0;
 }
 
@@ -355,7 +337,7 @@ int flow_set_scope(struct flow_login *l, const char *scope, struct flow_error *e
 		return refuse(err, 400, "Invalid scope", NULL);
 	if (db_exec(NULL, "UPDATE login SET scope = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", "ss", scope, l->id) < 0)
 		return -1;
-	put(l->scope, sizeof l->scope, scope);
+	text_copy(l->scope, sizeof l->scope, scope);
 	return 0;
 }
 

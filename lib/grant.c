@@ -1,5 +1,6 @@
 /* grant: the subject of a token response. */
 #include "grant.h"
+#include "text.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
@@ -18,11 +19,6 @@ static const char *const select_grant =
 	"LEFT JOIN client_application c ON c.id = l.client_id "
 	"LEFT JOIN smart_app_launch la ON la.id = l.launch_id WHERE l.id = ?";
 
-static void put(char *dst, size_t cap, const char *src)
-{
-	snprintf(dst, cap, "%s", src ? src : "");
-}
-
 bool scope_has(const char *scope, const char *word)
 {
 	size_t n = strlen(word);
@@ -30,12 +26,6 @@ bool scope_has(const char *scope, const char *word)
 		if ((p == scope || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
 			return true;
 	return false;
-}
-
-static long lifetime(const char *s, long fallback)
-{
-	long v = s ? config_parse_duration(s) : -1;
-	return v > 0 ? v : fallback;
 }
 
 int grant_load(const char *login_id, struct grant_subject *g)
@@ -48,24 +38,24 @@ int grant_load(const char *login_id, struct grant_subject *g)
 		db_result_free(&r);
 		return 1;
 	}
-	put(g->login_id, sizeof g->login_id, login_id);
-	put(g->user_type, sizeof g->user_type, db_cell(&r, 0, 0));
-	put(g->user_id, sizeof g->user_id, db_cell(&r, 0, 1));
-	put(g->client_id, sizeof g->client_id, db_cell(&r, 0, 2));
-	put(g->scope, sizeof g->scope, db_cell(&r, 0, 3));
-	put(g->nonce, sizeof g->nonce, db_cell(&r, 0, 4));
+	text_copy(g->login_id, sizeof g->login_id, login_id);
+	text_copy(g->user_type, sizeof g->user_type, db_cell(&r, 0, 0));
+	text_copy(g->user_id, sizeof g->user_id, db_cell(&r, 0, 1));
+	text_copy(g->client_id, sizeof g->client_id, db_cell(&r, 0, 2));
+	text_copy(g->scope, sizeof g->scope, db_cell(&r, 0, 3));
+	text_copy(g->nonce, sizeof g->nonce, db_cell(&r, 0, 4));
 	g->auth_time = (time_t)strtoll(db_cell(&r, 0, 5), NULL, 10);
-	put(g->profile_type, sizeof g->profile_type, db_cell(&r, 0, 6));
-	put(g->profile_id, sizeof g->profile_id, db_cell(&r, 0, 7));
-	put(g->profile_display, sizeof g->profile_display, db_cell(&r, 0, 8));
-	put(g->project_id, sizeof g->project_id, db_cell(&r, 0, 9));
-	put(g->project_display, sizeof g->project_display, db_cell(&r, 0, 10));
+	text_copy(g->profile_type, sizeof g->profile_type, db_cell(&r, 0, 6));
+	text_copy(g->profile_id, sizeof g->profile_id, db_cell(&r, 0, 7));
+	text_copy(g->profile_display, sizeof g->profile_display, db_cell(&r, 0, 8));
+	text_copy(g->project_id, sizeof g->project_id, db_cell(&r, 0, 9));
+	text_copy(g->project_display, sizeof g->project_display, db_cell(&r, 0, 10));
 	/* The email claim only with the email scope, and only for people (§3). */
 	if (scope_has(g->scope, "email"))
-		put(g->email, sizeof g->email, db_cell(&r, 0, 11));
-	g->access_lifetime = lifetime(db_cell(&r, 0, 12), cfg.access_token_lifetime);
-	g->refresh_lifetime = lifetime(db_cell(&r, 0, 13), cfg.refresh_token_lifetime);
-	put(g->patient, sizeof g->patient,
+		text_copy(g->email, sizeof g->email, db_cell(&r, 0, 11));
+	g->access_lifetime = config_duration_or(db_cell(&r, 0, 12), cfg.access_token_lifetime);
+	g->refresh_lifetime = config_duration_or(db_cell(&r, 0, 13), cfg.refresh_token_lifetime);
+	text_copy(g->patient, sizeof g->patient,
 	    db_cell(&r, 0, 14) ? db_cell(&r, 0, 14) : (!strcmp(g->profile_type, "Patient") ? g->profile_id : ""));
 	db_result_free(&r);
 	return 0;

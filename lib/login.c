@@ -1,5 +1,6 @@
 /* login: creating and revoking Login rows. */
 #include "login.h"
+#include "text.h"
 #include "clients.h"
 #include "crypto.h"
 #include "db.h"
@@ -8,27 +9,22 @@
 #include <stdio.h>
 #include <string.h>
 
-static void clip(char *dst, size_t cap, const char *src)
-{
-	snprintf(dst, cap, "%s", src ? src : "");
-}
-
 int login_create_for_client(const struct client *c, const char *scope, const struct request *req,
 			    struct login *l)
 {
 	memset(l, 0, sizeof *l);
 	if (crypto_uuid_v4(l->id) < 0)
 		return -1;
-	clip(l->user_type, sizeof l->user_type, "ClientApplication");
-	clip(l->user_id, sizeof l->user_id, c->id);
-	clip(l->client_id, sizeof l->client_id, c->id);
-	clip(l->membership_id, sizeof l->membership_id, c->membership_id);
-	clip(l->auth_method, sizeof l->auth_method, "client");
-	clip(l->scope, sizeof l->scope, scope);
+	text_copy(l->user_type, sizeof l->user_type, "ClientApplication");
+	text_copy(l->user_id, sizeof l->user_id, c->id);
+	text_copy(l->client_id, sizeof l->client_id, c->id);
+	text_copy(l->membership_id, sizeof l->membership_id, c->membership_id);
+	text_copy(l->auth_method, sizeof l->auth_method, "client");
+	text_copy(l->scope, sizeof l->scope, scope);
 	l->granted = true;
 	l->auth_time = time(NULL);
 	char ua[513];
-	clip(ua, sizeof ua, req->user_agent);
+	text_copy(ua, sizeof ua, req->user_agent);
 	return db_exec(NULL,
 		       "INSERT INTO login (id, user_type, user_id, client_id, project_id, membership_id, auth_method, "
 		       "auth_time, scope, granted, remote_address, user_agent) "

@@ -1,5 +1,7 @@
 /* me: builds the /auth/me document. */
 #include "me.h"
+#include "text.h"
+#include "fhir.h"
 #include "auth.h"
 #include "db.h"
 
@@ -22,21 +24,6 @@ static const char *const select_membership =
 enum { C_PNAME, C_PDESC, C_STRICT, C_SUPER, C_ADMIN, C_POLICY, C_IDENT, C_UTYPE, C_UID, C_PTYPE, C_PID, C_DISPLAY,
        C_RESOURCE, C_CDESC, C_CSTATUS, C_CURIS, C_POLICY_RES, C_EMAIL };
 
-static bool is_true(const char *v)
-{
-	return v && !strcmp(v, "1");
-}
-
-static json_t *reference(const char *type, const char *id, const char *display)
-{
-	char ref[80];
-	snprintf(ref, sizeof ref, "%s/%s", type, id);
-	json_t *r = json_pack("{s:s}", "reference", ref);
-	if (display && *display)
-		json_object_set_new(r, "display", json_string(display));
-	return r;
-}
-
 static json_t *cell_json(const struct db_result *r, unsigned row, unsigned col)
 {
 	const char *v = db_cell(r, row, col);
@@ -52,8 +39,8 @@ static void set_cell(json_t *o, const char *key, const struct db_result *r, unsi
 static json_t *project_of(const struct db_result *r, const char *project_id)
 {
 	json_t *p = json_pack("{s:s, s:s, s:s, s:b, s:b}", "resourceType", "Project", "id", project_id, "name",
-			      db_cell(r, 0, C_PNAME), "strictMode", is_true(db_cell(r, 0, C_STRICT)), "superAdmin",
-			      is_true(db_cell(r, 0, C_SUPER)));
+			      db_cell(r, 0, C_PNAME), "strictMode", text_true(db_cell(r, 0, C_STRICT)), "superAdmin",
+			      text_true(db_cell(r, 0, C_SUPER)));
 	set_cell(p, "description", r, C_PDESC);
 	return p;
 }
@@ -78,15 +65,15 @@ static json_t *membership_of(const struct db_result *r, const char *id, const ch
 	const char *utype = db_cell(r, 0, C_UTYPE);
 	const char *user_display = !strcmp(utype, "User") ? db_cell(r, 0, C_EMAIL) : db_cell(r, 0, C_DISPLAY);
 	json_t *m = json_pack("{s:s, s:s, s:o, s:o, s:o, s:b}", "resourceType", "ProjectMembership", "id", id, "project",
-			      reference("Project", project_id, db_cell(r, 0, C_PNAME)), "user",
-			      reference(utype, db_cell(r, 0, C_UID), user_display), "profile",
-			      reference(db_cell(r, 0, C_PTYPE), db_cell(r, 0, C_PID), db_cell(r, 0, C_DISPLAY)), "admin",
-			      is_true(db_cell(r, 0, C_ADMIN)));
+			      fhir_reference("Project", project_id, db_cell(r, 0, C_PNAME)), "user",
+			      fhir_reference(utype, db_cell(r, 0, C_UID), user_display), "profile",
+			      fhir_reference(db_cell(r, 0, C_PTYPE), db_cell(r, 0, C_PID), db_cell(r, 0, C_DISPLAY)), "admin",
+			      text_true(db_cell(r, 0, C_ADMIN)));
 	json_t *ident = cell_json(r, 0, C_IDENT);
 	if (ident)
 		json_object_set_new(m, "identifier", ident);
 	if (db_cell(r, 0, C_POLICY))
-		json_object_set_new(m, "accessPolicy", reference("AccessPolicy", db_cell(r, 0, C_POLICY), NULL));
+		json_object_set_new(m, "accessPolicy", fhir_reference("AccessPolicy", db_cell(r, 0, C_POLICY), NULL));
 	return m;
 }
 
@@ -127,7 +114,7 @@ static json_t *load_user(const char *id, bool *mfa_enrolled)
 		json_t *ident = cell_json(&r, 0, 1);
 		if (ident)
 			json_object_set_new(u, "identifier", ident);
-		*mfa_enrolled = is_true(db_cell(&r, 0, 2));
+		*mfa_enrolled = text_true(db_cell(&r, 0, 2));
 	}
 	db_result_free(&r);
 	return u;
@@ -164,8 +151,8 @@ static json_t *load_user_memberships(const char *user_id, const char *project_id
 	for (unsigned i = 0; i < r.nrows; i++)
 		json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:b}", "resourceType", "ProjectMembership", "id",
 						      db_cell(&r, i, 0), "profile",
-						      reference(db_cell(&r, i, 1), db_cell(&r, i, 2), db_cell(&r, i, 4)),
-						      "admin", is_true(db_cell(&r, i, 3))));
+						      fhir_reference(db_cell(&r, i, 1), db_cell(&r, i, 2), db_cell(&r, i, 4)),
+						      "admin", text_true(db_cell(&r, i, 3))));
 	db_result_free(&r);
 	return list;
 }
@@ -198,7 +185,7 @@ json_t *me_build(const struct auth *a)
 	if (profile)
 		me = json_pack("{s:o, s:o, s:o, s:o, s:o}", "project", project_of(&r, a->project_id), "membership",
 			       membership_of(&r, a->login.membership_id, a->project_id), "profile", profile, "config",
-			       default_config(is_true(db_cell(&r, 0, C_ADMIN)), is_true(db_cell(&r, 0, C_SUPER))),
+			       default_config(text_true(db_cell(&r, 0, C_ADMIN)), text_true(db_cell(&r, 0, C_SUPER))),
 			       "accessPolicy", policy_of(&r));
 	db_result_free(&r);
 	if (me && !strcmp(a->login.user_type, "User") && add_user_parts(me, a) < 0) {

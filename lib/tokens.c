@@ -1,5 +1,6 @@
 /* tokens: claim sets and the token response. */
 #include "tokens.h"
+#include "fhir.h"
 #include "config.h"
 #include "jwt.h"
 
@@ -74,15 +75,6 @@ static char *refresh_token(const struct token_grant *g, time_t now)
 	return t;
 }
 
-static json_t *reference(const char *type, const char *id, const char *display)
-{
-	char ref[80];
-	snprintf(ref, sizeof ref, "%s/%s", type, id);
-	json_t *r = json_pack("{s:s}", "reference", ref);
-	set_str(r, "display", display);
-	return r;
-}
-
 json_t *tokens_response(const struct token_grant *g)
 {
 	time_t now = time(NULL);
@@ -96,8 +88,8 @@ json_t *tokens_response(const struct token_grant *g)
 			      (json_int_t)g->access_lifetime, "scope", g->scope ? g->scope : "", "id_token", id,
 			      "access_token", access);
 		set_str(r, "refresh_token", refresh);
-		json_object_set_new(r, "project", reference("Project", g->project_id, g->project_display));
-		json_object_set_new(r, "profile", reference(g->profile_type, g->profile_id, g->profile_display));
+		json_object_set_new(r, "project", fhir_reference("Project", g->project_id, g->project_display));
+		json_object_set_new(r, "profile", fhir_reference(g->profile_type, g->profile_id, g->profile_display));
 		set_str(r, "patient", g->patient);
 		json_object_set_new(r, "smart_style_url", json_string(style));
 		json_object_set_new(r, "need_patient_banner", json_boolean(present(g->patient)));
