@@ -266,6 +266,46 @@ static enum req_error read_body(struct request *req)
 	return REQ_OK;
 }
 
+bool address_listed(const char *list, const char *addr)
+{
+	size_t n = strlen(addr);
+	while (list && *list) {
+		list += strspn(list, " ,");
+		size_t len = strcspn(list, " ,");
+		if (len && len == n && !strncmp(list, addr, n))
+			return true;
+		list += len;
+	}
+	return false;
+}
+
+/* X-Forwarded-For is believed only from a configured proxy, and then walked from the
+ * right: the first address that is not itself a trusted proxy is the client. */
+void client_address(struct request *req, const char *forwarded)
+{
+	if (!forwarded || !address_listed(cfg.trusted_proxies, req->remote_addr))
+		return;
+	char hops[1024];
+	snprintf(hops, sizeof hops, "%s", forwarded);
+	for (char *end = hops + strlen(hops); end > hops;) {
+		char *comma = end;
+		while (comma > hops && comma[-1] != ',')
+			comma--;
+		char *hop = comma + strspn(comma, " ");
+		*end = '\0';
+		while (end > hop && end[-1] == ' ')
+			*--end = '\0';
+		if (*hop && strlen(hop) < sizeof req->remote_addr && strspn(hop, "0123456789abcdefABCDEF.:") == strlen(hop)) {
+			snprintf(req->remote_addr, sizeof req->remote_addr, "%s", hop);
+			if (!address_listed(cfg.trusted_proxies, hop))
+				return;
+		} else {
+			return;
+		}
+		end = comma > hops ? comma - 1 : hops;
+	}
+}
+
 enum req_error request_read(struct request *req, FCGX_Request *fcgi)
 {
 	char **env = fcgi->envp;
@@ -280,6 +320,7 @@ enum req_error request_read(struct request *req, FCGX_Request *fcgi)
 	req->cookie_header = FCGX_GetParam("HTTP_COOKIE", env);
 	const char *addr = FCGX_GetParam("REMOTE_ADDR", env);
 	snprintf(req->remote_addr, sizeof req->remote_addr, "%s", addr ? addr : "");
+	client_address(req, FCGX_GetParam("HTTP_X_FORWARDED_FOR", env));
 	enum req_error err = parse_path(req, FCGX_GetParam("REQUEST_URI", env));
 	if (err)
 		return err;

@@ -73,6 +73,10 @@ const char *req_header(const struct request *req, const char *cgi_name);
 /* Cookie value by name, copied into out; false if absent or too long. */
 bool req_cookie(const struct request *req, const char *name, char *out, size_t outlen);
 
+/* The client's address: REMOTE_ADDR, or X-Forwarded-For when the peer is a trusted proxy. */
+void client_address(struct request *req, const char *forwarded);
+bool address_listed(const char *list, const char *addr);
+
 /* Decoders, exposed for tests and fuzzers. */
 enum req_error parse_urlencoded(const char *s, size_t len, struct request *req, bool from_body);
 bool utf8_valid(const char *s, size_t len);

@@ -534,6 +534,32 @@ START_TEST(test_cookies)
 }
 END_TEST
 
+
+/* X-Forwarded-For only from trusted proxies, walked from the right. */
+START_TEST(test_client_address)
+{
+	struct request req;
+	memset(&req, 0, sizeof req);
+	set("trusted_proxies", "");
+	snprintf(req.remote_addr, sizeof req.remote_addr, "10.0.0.1");
+	client_address(&req, "6.6.6.6");
+	ck_assert_str_eq(req.remote_addr, "10.0.0.1"); /* untrusted peer: header ignored */
+	set("trusted_proxies", "10.0.0.1, 10.0.0.2");
+	client_address(&req, "6.6.6.6, 1.2.3.4");
+	ck_assert_str_eq(req.remote_addr, "1.2.3.4"); /* right-most hop */
+	snprintf(req.remote_addr, sizeof req.remote_addr, "10.0.0.1");
+	client_address(&req, "1.2.3.4, 10.0.0.2");
+	ck_assert_str_eq(req.remote_addr, "1.2.3.4"); /* skips a second trusted proxy */
+	snprintf(req.remote_addr, sizeof req.remote_addr, "10.0.0.1");
+	client_address(&req, "1.2.3.4, <script>");
+	ck_assert_str_eq(req.remote_addr, "10.0.0.1"); /* garbage hop: keep the peer */
+	snprintf(req.remote_addr, sizeof req.remote_addr, "10.0.0.1");
+	client_address(&req, "2001:db8::1");
+	ck_assert_str_eq(req.remote_addr, "2001:db8::1");
+	set("trusted_proxies", "");
+}
+END_TEST
+
 Suite *request_suite(void)
 {
 	Suite *s = suite_create("request");
@@ -560,6 +586,7 @@ Suite *request_suite(void)
 	tcase_add_test(tc, test_request_free_resets);
 	tcase_add_test(tc, test_basic_auth);
 	tcase_add_test(tc, test_cookies);
+	tcase_add_test(tc, test_client_address);
 	suite_add_tcase(s, tc);
 	return s;
 }
