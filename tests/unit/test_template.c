@@ -250,13 +250,15 @@ END_TEST
 
 static char *nested(int depth)
 {
-	char *s = malloc((size_t)depth * 16 + 1);
-	size_t n = 0;
+	size_t cap = (size_t)depth * 16 + 2, n = 0;
+	char *s = malloc(cap);
+	if (!s)
+		abort();
 	for (int i = 0; i < depth; i++)
-		n += (size_t)sprintf(s + n, "{{#a}}");
-	n += (size_t)sprintf(s + n, "x");
+		n += (size_t)snprintf(s + n, cap - n, "{{#a}}");
+	n += (size_t)snprintf(s + n, cap - n, "x");
 	for (int i = 0; i < depth; i++)
-		n += (size_t)sprintf(s + n, "{{/a}}");
+		n += (size_t)snprintf(s + n, cap - n, "{{/a}}");
 	return s;
 }
 
