@@ -195,9 +195,32 @@ static int to_signin(struct request *req, const char *scope, const char *login_i
 	return rc;
 }
 
+/* RFC 6749 §3.1: request parameters must not be repeated; which copy would count is
+ * ambiguous (the sign-in page or a proxy might read another one than Tessera checked). */
+static bool repeated_parameter(const struct request *req)
+{
+	static const char *const also[] = { "max_age", "id_token_hint", "request", "response_mode", NULL };
+	for (size_t i = 0; i < req->nparams; i++)
+		for (size_t j = i + 1; j < req->nparams; j++) {
+			if (strcmp(req->params[i].name, req->params[j].name))
+				continue;
+			for (int k = 0; forwarded[k]; k++)
+				if (!strcmp(forwarded[k], req->params[i].name))
+					return true;
+			for (int k = 0; also[k]; k++)
+				if (!strcmp(also[k], req->params[i].name))
+					return true;
+		}
+	return false;
+}
+
 static int authorize(struct request *req)
 {
 	struct client c;
+	if (repeated_parameter(req)) {
+		send_text(req, 400, "Parameters must not be repeated", NULL);
+		return 0;
+	}
 	const char *client_id = param(req, "client_id"), *redirect_uri = param(req, "redirect_uri");
 	int rc = client_id ? clients_get(client_id, &c) : 1;
 	if (rc < 0)

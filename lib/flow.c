@@ -225,8 +225,12 @@ int flow_password_login(const struct login_request *lr, struct flow_login *l, st
 		rc = authenticate(lr, project, &u, err);
 	if (rc == 0)
 		rc = insert_login(lr, &u, project, l);
-	if (rc == 0)
-		rc = choose_single_membership(l, err);
+	if (rc != 0)
+		return rc;
+	rc = choose_single_membership(l, err);
+	/* A refused sign-in (no or an unusable membership) leaves no Login behind. */
+	if (rc == 1 && db_exec(NULL, "DELETE FROM login WHERE id = ? AND membership_id IS NULL", "s", l->id) < 0)
+		return -1;
 	return rc;
 }
 

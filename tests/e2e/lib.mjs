@@ -4,7 +4,7 @@
 // scripts/dev test sets TESSERA_BASE_URL, TESSERA_ROOT, TESSERA_CONFIG, TESSERA_DB_SOCKET
 // (and more); run by hand, the defaults below match `scripts/dev up`.
 import { execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -287,3 +287,172 @@ export function dev(subcommand) {
 }
 
 export { randomUUID };
+
+// ------------------------------------------------------------------ interactive sign-in
+//
+// Helpers for the password sign-in flow (§5, §6.2, §7.2.2): users and memberships made
+// with tessera-admin, PKCE pairs, /auth/login and the authorization_code redemption.
+
+/** An email address unique to this run. */
+export function uniqueEmail(prefix = 'user') {
+  return `${uniqueName(prefix)}@example.com`.toLowerCase();
+}
+
+/** Creates a user; returns its id. `project` makes it project-scoped. */
+export function createUser({ email, first = 'Alice', last = 'Smith', password, project } = {}) {
+  const args = ['user', 'create', '--email', email, '--first', first, '--last', last];
+  if (password !== undefined) args.push('--password', password);
+  if (project) args.push('--project', project);
+  const out = tesseraAdmin(...args);
+  const id = out.match(/user_id:\s*(\S+)/)?.[1];
+  assert.ok(id && UUID.test(id), `tessera-admin user create printed no user_id: ${out}`);
+  return id;
+}
+
+/** Adds a membership; returns { membershipId, profileType, profileId }. */
+export function addMember({ project, user, profile = 'Practitioner', admin = false }) {
+  const args = ['member', 'add', '--project', project, '--user', user, '--profile', profile];
+  if (admin) args.push('--admin', 'true');
+  const out = tesseraAdmin(...args);
+  const membershipId = out.match(/membership_id:\s*(\S+)/)?.[1];
+  const ref = out.match(/profile:\s*(\w+)\/(\S+)/);
+  assert.ok(membershipId && UUID.test(membershipId), `tessera-admin member add printed no membership_id: ${out}`);
+  assert.ok(ref, `tessera-admin member add printed no profile: ${out}`);
+  return { membershipId, profileType: ref[1], profileId: ref[2] };
+}
+
+/**
+ * Creates a client with sign-in options; returns { id, secret }.
+ * opts: redirectUris[], pkceOptional, defaultScope, welcome.
+ */
+export function createSigninClient(projectId, name, opts = {}) {
+  const args = ['client', 'create', '--project', projectId, '--name', name];
+  for (const u of opts.redirectUris || []) args.push('--redirect-uri', u);
+  if (opts.pkceOptional) args.push('--pkce-optional', 'true');
+  if (opts.defaultScope) args.push('--default-scope', opts.defaultScope);
+  if (opts.welcome) args.push('--welcome', opts.welcome);
+  const out = tesseraAdmin(...args);
+  const id = out.match(/client_id:\s*(\S+)/)?.[1];
+  const secret = out.match(/client_secret:\s*([0-9a-f]{64})\b/)?.[1];
+  assert.ok(id && UUID.test(id) && secret, `tessera-admin client create: ${out}`);
+  return { id, secret };
+}
+
+export const TEST_PASSWORD = 'correct-horse-battery-9';
+
+/**
+ * A project, a client (redirect URI https://app.example.com/callback), a user with a
+ * password and one Practitioner membership. Returns every id plus email/password.
+ */
+export function createSigninFixture(prefix = 'si', clientOpts = {}) {
+  const projectName = uniqueName(`${prefix}-project`);
+  const projectId = createProject(projectName);
+  const redirectUri = `https://app.example.com/${prefix}/callback`;
+  const client = createSigninClient(projectId, uniqueName(`${prefix}-client`), {
+    redirectUris: [redirectUri],
+    ...clientOpts,
+  });
+  const email = uniqueEmail(prefix);
+  const first = 'Alice';
+  const last = `Smith${randomBytes(2).toString('hex')}`;
+  const userId = createUser({ email, first, last, password: TEST_PASSWORD });
+  const member = addMember({ project: projectId, user: userId, profile: 'Practitioner' });
+  return {
+    projectName,
+    projectId,
+    clientId: client.id,
+    clientSecret: client.secret,
+    redirectUri,
+    email,
+    password: TEST_PASSWORD,
+    userId,
+    first,
+    last,
+    ...member,
+  };
+}
+
+/** A PKCE pair (RFC 7636): S256 by default, or plain. */
+export function pkcePair(method = 'S256') {
+  const verifier = randomBytes(48).toString('base64url'); // 64 chars
+  const challenge =
+    method === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
+  return { verifier, challenge, method };
+}
+
+/** The payload of a JWT, unverified. */
+export function decodeJwt(token) {
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+}
+
+/**
+ * POST /auth/login as the SDK does (application/fhir+json). `pkce` is a pkcePair or null
+ * for none; extra fields are merged into the body.
+ */
+export function authLogin({ email, password, clientId, pkce, ...rest }, headers = {}) {
+  const body = { email, password, ...rest };
+  if (clientId !== undefined) body.clientId = clientId;
+  if (pkce) {
+    body.codeChallenge = pkce.challenge;
+    body.codeChallengeMethod = pkce.method;
+  }
+  return postJson('auth/login', body, { 'Content-Type': 'application/fhir+json', ...headers });
+}
+
+/** POST /oauth2/token grant_type=authorization_code. */
+export function redeemCode(code, { clientId, verifier, redirectUri, headers = {}, extra = {} } = {}) {
+  const p = { grant_type: 'authorization_code', code };
+  if (clientId !== undefined) p.client_id = clientId;
+  if (redirectUri !== undefined) p.redirect_uri = redirectUri;
+  if (verifier !== undefined) p.code_verifier = verifier;
+  return postForm('oauth2/token', { ...p, ...extra }, headers);
+}
+
+/** POST /oauth2/token grant_type=refresh_token. */
+export function refreshGrant(refreshToken, { clientId = '', headers = {} } = {}) {
+  return postForm('oauth2/token', { grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken }, headers);
+}
+
+/**
+ * Full password sign-in of a fixture through the JSON API: /auth/login with S256 PKCE
+ * (extra login fields in `login`), then the code redemption. Returns
+ * { login, code, tokens, pkce, loginResponse }; asserts every step succeeded.
+ */
+export async function signIn(fx, { login = {}, clientId = fx.clientId, method = 'S256', redeem = {} } = {}) {
+  const pkce = pkcePair(method);
+  const r = await authLogin({ email: fx.email, password: fx.password, clientId, pkce, ...login });
+  assert.equal(r.status, 200, `auth/login: ${r.status} ${r.text}`);
+  assert.ok(r.json?.code, `auth/login gave no code: ${r.text}`);
+  const t = await redeemCode(r.json.code, { clientId, verifier: pkce.verifier, ...redeem });
+  assert.equal(t.status, 200, `token: ${t.status} ${t.text}`);
+  return { login: r.json.login, code: r.json.code, tokens: t.json, pkce, loginResponse: r };
+}
+
+/** GET /auth/me with a bearer token. */
+export function authMe(accessToken) {
+  return http('auth/me', { headers: { Authorization: bearer(accessToken) } });
+}
+
+/** Runs a statement that changes rows (dbQuery with no result rows expected). */
+export function dbExec(sql, params = []) {
+  dbQuery(sql, params);
+}
+
+/** The Set-Cookie header lines of a response. */
+export function setCookies(headers) {
+  return typeof headers.getSetCookie === 'function' ? headers.getSetCookie() : [headers.get('set-cookie')].filter(Boolean);
+}
+
+/** Asserts a 400 OperationOutcome whose first issue has exactly this text. */
+export function assertBadRequest(r, text, status = 400) {
+  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${r.text}`);
+  assert.equal(r.json?.resourceType, 'OperationOutcome', r.text);
+  assert.equal(r.json?.issue?.[0]?.details?.text, text, r.text);
+}
+
+/** Asserts the 404 not-found OperationOutcome. */
+export function assertNotFound(r) {
+  assert.equal(r.status, 404, `expected 404, got ${r.status}: ${r.text}`);
+  assert.equal(r.json?.resourceType, 'OperationOutcome', r.text);
+  assert.equal(r.json?.id, 'not-found', r.text);
+}
