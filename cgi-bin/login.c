@@ -1,11 +1,13 @@
 /* tessera-login: the domain, credentials, profile and scope stages as JSON for the SDK
- * (spec §6.1, 6.2, 6.6, 6.7, 6.8, 6.16). The state machine itself is lib/flow.c. */
+ * (spec §6.1, 6.2, 6.6, 6.7, 6.8, 6.16), and as HTML pages for browsers (pages.c: /signin,
+ * /oauth, /oauth/profile, /oauth/consent). The state machine itself is lib/flow.c. */
 #include "app.h"
 #include "clients.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
 #include "flow.h"
+#include "pages.h"
 #include "request.h"
 #include "response.h"
 
@@ -136,28 +138,14 @@ static int scope(struct request *req)
 
 static int clientinfo(struct request *req)
 {
-	const char *id = req->path_params[0];
-	struct db_result r;
-	if (!crypto_is_uuid(id)) {
-		send_not_found(req);
-		return 0;
-	}
-	if (db_query(&r, "SELECT sign_in_form FROM client_application WHERE id = ?", "s", id) < 0)
+	json_t *info;
+	int rc = clients_branding(req->path_params[0], &info);
+	if (rc < 0)
 		return -1;
-	if (r.nrows == 0) {
-		db_result_free(&r);
+	if (rc == 1) {
 		send_not_found(req);
 		return 0;
 	}
-	json_t *form = db_cell(&r, 0, 0) ? json_loads(db_cell(&r, 0, 0), 0, NULL) : NULL;
-	db_result_free(&r);
-	json_t *info = json_object();
-	json_t *welcome = json_object_get(form, "welcomeString"), *logo = json_object_get(form, "logo");
-	if (json_is_string(welcome))
-		json_object_set(info, "welcomeString", welcome);
-	if (json_is_object(logo))
-		json_object_set(info, "logo", logo);
-	json_decref(form);
 	send_json(req, 200, info, NULL);
 	return 0;
 }
@@ -246,6 +234,15 @@ static const struct route routes[] = {
 	{ "POST", "/auth/profile", profile, profile_inputs, 0 },
 	{ "POST", "/auth/scope", scope, scope_inputs, 0 },
 	{ "GET", "/auth/clientinfo/:clientId", clientinfo, NULL, 0 },
+	/* The same stages as HTML pages for browsers (pages.c). */
+	{ "GET", "/signin", pages_signin_get, pages_signin_inputs, ROUTE_PAGE },
+	{ "POST", "/signin", pages_signin_post, pages_signin_inputs, ROUTE_PAGE },
+	{ "GET", "/oauth", pages_signin_get, pages_signin_inputs, ROUTE_PAGE },
+	{ "POST", "/oauth", pages_signin_post, pages_signin_inputs, ROUTE_PAGE },
+	{ "GET", "/oauth/profile", pages_profile_get, pages_stage_inputs, ROUTE_PAGE },
+	{ "POST", "/oauth/profile", pages_profile_post, pages_stage_inputs, ROUTE_PAGE },
+	{ "GET", "/oauth/consent", pages_consent_get, pages_stage_inputs, ROUTE_PAGE },
+	{ "POST", "/oauth/consent", pages_consent_post, pages_stage_inputs, ROUTE_PAGE },
 	{ 0 },
 };
 

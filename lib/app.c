@@ -5,6 +5,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "log.h"
+#include "page.h"
 #include "response.h"
 
 #include <fcgiapp.h>
@@ -72,6 +73,12 @@ static void send_input_error(struct request *req, unsigned flags, const char *te
 {
 	if (flags & ROUTE_OAUTH)
 		send_oauth_error(req, 400, "invalid_request", text);
+	else if (flags & ROUTE_PAGE) {
+		/* Only hidden fields reach this (typed fields are the handler's, shown beside
+		 * the field): a tampered or truncated link. */
+		if (page_message(req, 400, "This link is not valid", text, NULL) < 0)
+			send_text(req, 400, text, NULL);
+	}
 	else if (flags & ROUTE_TEXT_ERRORS)
 		send_text(req, 400, text, NULL);
 	else {

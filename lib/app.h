@@ -11,6 +11,7 @@ enum route_flags {
 	ROUTE_OAUTH = 2,     /* OAuth error bodies; repeated parameters refused (RFC 6749 §3.1) */
 	ROUTE_TEXT_ERRORS = 4, /* input errors as plain text (introspect, authorize) */
 	ROUTE_FORM_ONLY = 8, /* body must be application/x-www-form-urlencoded; no query parameters */
+	ROUTE_PAGE = 16,     /* a browser page: input errors as an HTML page (lib/page.c) */
 };
 
 /* 0 when a response was sent; -1 on failure (503 if the database is away, else 500). */

@@ -56,6 +56,30 @@ int clients_get(const char *id, struct client *c)
 	return 0;
 }
 
+int clients_branding(const char *id, json_t **out)
+{
+	*out = NULL;
+	struct db_result r;
+	if (!crypto_is_uuid(id))
+		return 1;
+	if (db_query(&r, "SELECT sign_in_form FROM client_application WHERE id = ?", "s", id) < 0)
+		return -1;
+	if (r.nrows == 0) {
+		db_result_free(&r);
+		return 1;
+	}
+	json_t *form = db_cell(&r, 0, 0) ? json_loads(db_cell(&r, 0, 0), 0, NULL) : NULL;
+	db_result_free(&r);
+	*out = json_object();
+	json_t *welcome = json_object_get(form, "welcomeString"), *logo = json_object_get(form, "logo");
+	if (json_is_string(welcome))
+		json_object_set(*out, "welcomeString", welcome);
+	if (json_is_object(logo))
+		json_object_set(*out, "logo", logo);
+	json_decref(form);
+	return 0;
+}
+
 bool clients_secret_ok(const struct client *c, const char *secret, bool allow_retiring)
 {
 	uint8_t h[32];

@@ -2,6 +2,7 @@
  * keyed hashes (HMAC-SHA256 under hash_key) and compared in constant time. */
 #ifndef TESSERA_CLIENTS_H
 #define TESSERA_CLIENTS_H
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +35,9 @@ bool clients_origin_ok(const struct client *c, const char *origin);
 
 /* 0 found, 1 not found (including ids that are not UUIDs), -1 database error. */
 int clients_get(const char *id, struct client *c);
+/* The client's sign-in branding (§6.16): {"welcomeString"?, "logo"?} from its signInForm,
+ * written to *out. 0 found, 1 not found, -1 database error. */
+int clients_branding(const char *id, json_t **out);
 /* Accepts the current secret, and the retiring one when allow_retiring. */
 bool clients_secret_ok(const struct client *c, const char *secret, bool allow_retiring);
 /* Usable for client credentials: active status and a membership. */

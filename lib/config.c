@@ -47,6 +47,7 @@ static const struct config_key keys[] = {
 	K(rate_limit, CK_INT, "60000", "Requests per minute per IP elsewhere; -1 disables rate limits"),
 	K(register_enabled, CK_BOOL, "true", "Allow self-registration"),
 	K(log_requests, CK_BOOL, "true", "One log line per request on stderr"),
+	K(templates_dir, CK_STRING, "", "Directory of the HTML page templates; empty means <pkgdatadir>/templates"),
 };
 #undef K
 
@@ -197,6 +198,8 @@ static int derive_defaults(char *err, size_t errlen)
 	if (!*cfg.app_base_url && config_set("app_base_url", cfg.base_url, err, errlen) < 0)
 		return -1;
 	if (with_slash(&cfg.app_base_url) < 0)
+		return -1;
+	if (!*cfg.templates_dir && config_set("templates_dir", PKGDATADIR "/templates", err, errlen) < 0)
 		return -1;
 	if (cfg.code_lifetime < 1 || cfg.code_lifetime > 600) {
 		snprintf(err, errlen, "code_lifetime must be between 1 and 600 seconds");

@@ -42,6 +42,7 @@ struct config {
 	int rate_limit;
 	bool register_enabled;
 	bool log_requests;
+	char *templates_dir;     /* the page templates; defaults to PKGDATADIR "/templates" */
 };
 
 struct config_key {

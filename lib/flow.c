@@ -288,7 +288,7 @@ int flow_check_open(const struct flow_login *l, struct flow_error *err)
 
 /* MFA gates every code: flow_result is the only place that reveals one, and every stage
  * (credentials, profile, scope, status) answers through it (stricter.md row 1). */
-static bool mfa_pending(const struct flow_login *l)
+bool flow_mfa_pending(const struct flow_login *l)
 {
 	return l->mfa_enrolled && !strcmp(l->auth_method, "password") && !l->mfa_verified;
 }
@@ -374,7 +374,7 @@ int flow_result(struct flow_login *l, json_t **out, char cookie[33])
 {
 	*out = NULL;
 	cookie[0] = '\0';
-	if (mfa_pending(l)) {
+	if (flow_mfa_pending(l)) {
 		*out = json_pack("{s:s, s:b, s:[s]}", "login", l->id, "mfaRequired", true, "mfaMethods", "totp");
 		return 0;
 	}

@@ -65,6 +65,9 @@ int flow_set_scope(struct flow_login *l, const char *scope, struct flow_error *e
 /* Both stages that come after credentials refuse a login that is revoked or granted. */
 int flow_check_open(const struct flow_login *l, struct flow_error *err);
 
+/* True while the login still owes its second factor: no code until it is given. */
+bool flow_mfa_pending(const struct flow_login *l);
+
 /* sendLoginResult (§5.3). When the result carries a code, a fresh code (and, with a
  * client, a fresh SSO cookie value written to cookie_out) is issued and stored hashed. */
 int flow_result(struct flow_login *l, json_t **out, char cookie_out[33]);

@@ -14,6 +14,7 @@ static const char *reason(int status)
 	case 201: return "Created";
 	case 204: return "No Content";
 	case 302: return "Found";
+	case 303: return "See Other";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -79,8 +80,11 @@ void cors_headers(const struct request *req, char *out, size_t outlen)
 		 req->origin);
 }
 
-static void write_head(struct request *req, int status, const char *content_type, size_t length,
-		       const char *extra)
+#define API_CSP "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none';"
+
+/* csp: the Content-Security-Policy value; NULL for the API's (HTML pages bring their own). */
+static void write_head_csp(struct request *req, int status, const char *content_type, size_t length,
+			   const char *extra, const char *csp)
 {
 	FCGX_Stream *out = req->fcgi ? req->fcgi->out : NULL;
 	req->status = status;
@@ -94,7 +98,7 @@ static void write_head(struct request *req, int status, const char *content_type
 		     "Cache-Control: no-store, no-cache, must-revalidate\r\n"
 		     "Pragma: no-cache\r\n"
 		     "%s"
-		     "Content-Security-Policy: default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none';\r\n"
+		     "Content-Security-Policy: %s\r\n"
 		     "Referrer-Policy: no-referrer\r\n"
 		     "X-Content-Type-Options: nosniff\r\n"
 		     "X-Frame-Options: DENY\r\n"
@@ -106,12 +110,18 @@ static void write_head(struct request *req, int status, const char *content_type
 		     !strncmp(cfg.base_url, "https:", 6)
 			     ? "Strict-Transport-Security: max-age=63072000; includeSubDomains; preload\r\n"
 			     : "",
-		     req->request_id, cors, extra ? extra : "");
+		     csp && !strpbrk(csp, "\r\n") ? csp : API_CSP, req->request_id, cors, extra ? extra : "");
 	if (content_type)
 		FCGX_FPrintF(out, "Content-Type: %s\r\nContent-Length: %lu\r\n", content_type, (unsigned long)length);
 	else
 		FCGX_FPrintF(out, "Content-Length: 0\r\n");
 	FCGX_PutS("\r\n", out);
+}
+
+static void write_head(struct request *req, int status, const char *content_type, size_t length,
+		       const char *extra)
+{
+	write_head_csp(req, status, content_type, length, extra, NULL);
 }
 
 static void write_body(struct request *req, const char *body, size_t len)
@@ -145,6 +155,20 @@ void send_text(struct request *req, int status, const char *text, const char *ex
 	size_t len = strlen(text);
 	write_head(req, status, "text/plain; charset=utf-8", len, extra);
 	write_body(req, text, len);
+}
+
+void header_append(char *headers, size_t len, const char *line)
+{
+	size_t used = strlen(headers), add = strlen(line);
+	if (used + add < len)
+		memcpy(headers + used, line, add + 1);
+}
+
+void send_html(struct request *req, int status, const char *html, const char *csp, const char *extra)
+{
+	size_t len = strlen(html);
+	write_head_csp(req, status, "text/html; charset=utf-8", len, extra, csp);
+	write_body(req, html, len);
 }
 
 void send_empty(struct request *req, int status, const char *extra)

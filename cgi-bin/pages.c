@@ -1,0 +1,533 @@
+/* pages: the sign-in pages of tessera-login. /signin and /oauth (where /oauth2/authorize
+ * continues, spec §7.1 step 5) ask for email and password; /oauth/profile lets a user with
+ * several memberships choose one; /oauth/consent asks before a client gets more than
+ * `openid`; then the browser goes back to the client with code and state.
+ *
+ * Every stage calls the same lib/flow.c functions as the JSON routes in login.c. The pages
+ * add what a browser needs: a CSRF token in every form, the binding of a login to the browser
+ * that typed the password (lib/csrf.c), post-redirect-get, and HTML from templates/ with
+ * every value escaped (lib/page.c). Nothing here trusts the query: the client and its exact
+ * redirect URI are checked again on every post, and later stages use the redirect URI
+ * stored on the login. */
+#include "pages.h"
+#include "clients.h"
+#include "config.h"
+#include "crypto.h"
+#include "csrf.h"
+#include "flow.h"
+#include "grant.h"
+#include "login.h"
+#include "page.h"
+#include "redirect.h"
+#include "request.h"
+#include "response.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HEADERS_LEN 4096
+
+/* The parameters the sign-in form carries from /oauth2/authorize to its own post. */
+static const char *const carried[] = {
+	"client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method", "nonce", "launch", NULL,
+};
+
+const struct input pages_signin_inputs[] = {
+	{ "client_id", IN_TOKEN, false, 127, "Client not found", NULL },
+	{ "redirect_uri", IN_TOKEN, false, 2048, "Invalid redirect URI", NULL },
+	{ "state", IN_STRING, false, 2048, "Invalid state", NULL },
+	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", NULL },
+	{ "nonce", IN_STRING, false, 512, "Invalid nonce", NULL },
+	{ "code_challenge", IN_TOKEN, false, 128, "Invalid code challenge", NULL },
+	{ "code_challenge_method", IN_TOKEN, false, 8, "Invalid code challenge method", NULL },
+	{ "launch", IN_TOKEN, false, 64, "Invalid launch", NULL },
+	{ 0 },
+};
+
+const struct input pages_stage_inputs[] = {
+	{ "login", IN_UUID, true, 36, "This sign-in link is not valid", NULL },
+	{ "state", IN_STRING, false, 2048, "Invalid state", NULL },
+	{ 0 },
+};
+
+/* The fields a person types: checked in the handler so the message shows beside the field. */
+static const struct input credential_inputs[] = {
+	{ "email", IN_EMAIL, true, 320, "Enter your email address, like name@example.com", NULL },
+	{ "password", IN_STRING, true, 1024, "Enter your password", NULL },
+	{ 0 },
+};
+
+/* ------------------------------------------------------------------ answers */
+
+/* Sends a message page; 1 when sent (the request is answered), -1 when it could not be. */
+static int refuse(struct request *req, int status, const char *title, const char *text, const char *headers)
+{
+	return page_message(req, status, title, text, headers) < 0 ? -1 : 1;
+}
+
+/* The handler's return value after a helper that answers with 1 (sent) or -1 (failed). */
+static int answered(int rc)
+{
+	return rc < 0 ? -1 : 0;
+}
+
+static int forbidden(struct request *req)
+{
+	return refuse(req, 403, "This form has expired",
+		      "For your safety the form could not be accepted. Go back, reload the page and try again.", NULL);
+}
+
+/* 303 to the finished URL (post-redirect-get); frees the builder. */
+static int see_other(struct request *req, struct url_builder *u, char *headers)
+{
+	char location[8300];
+	int rc = url_get(u) ? redirect_header(url_get(u), location, sizeof location) : -1;
+	url_free(u);
+	if (rc < 0)
+		return refuse(req, 400, "This sign-in cannot continue", "The address to return to is not valid.", NULL);
+	header_append(headers, HEADERS_LEN, location);
+	send_empty(req, 303, headers);
+	return 1;
+}
+
+/* The next page of this sign-in on Tessera's side: /oauth/profile or /oauth/consent. */
+static int to_stage(struct request *req, const char *stage, const char *login_id, const char *state, char *headers)
+{
+	char base[2100];
+	snprintf(base, sizeof base, "%s%s", cfg.app_base_url, stage);
+	struct url_builder u;
+	url_start(&u, base);
+	url_param(&u, "login", login_id);
+	url_param(&u, "state", state);
+	return see_other(req, &u, headers);
+}
+
+/* Back to the client: redirect_uri?name=value&state=... (state always present, as §7.1). */
+static int to_client(struct request *req, const char *redirect_uri, const char *name, const char *value,
+		     const char *state, char *headers)
+{
+	struct url_builder u;
+	url_start(&u, redirect_uri);
+	url_param(&u, name, value);
+	url_param(&u, "state", state ? state : "");
+	return see_other(req, &u, headers);
+}
+
+/* The page's CSP form-action also allows the client's origin: Chromium applies form-action
+ * to the redirect that answers a form post. */
+static int send_form_page(struct request *req, int status, const char *name, json_t *ctx, const char *redirect_uri,
+			  const char *headers)
+{
+	char origin[512] = "";
+	if (redirect_uri && *redirect_uri)
+		page_origin(redirect_uri, origin, sizeof origin);
+	return page_send(req, status, name, ctx, origin, headers) < 0 ? -1 : 1;
+}
+
+/* page_context plus the CSRF token (and its cookie, on a browser's first form). */
+static json_t *form_context(const struct request *req, const char *title, char *headers)
+{
+	char token[65];
+	if (csrf_token(req, token, headers, HEADERS_LEN) < 0)
+		return NULL;
+	json_t *ctx = page_context(title);
+	json_object_set_new(ctx, "csrf", json_string(token));
+	return ctx;
+}
+
+/* A field's message beside it: {"<field>_error": message}. */
+static void field_error(json_t *ctx, const char *field, const char *message)
+{
+	char key[64];
+	if (!field || !message)
+		return;
+	snprintf(key, sizeof key, "%s_error", field);
+	json_object_set_new(ctx, key, json_string(message));
+}
+
+/* ------------------------------------------------------------------ the sign-in form */
+
+struct signin {
+	bool oauth;               /* a client sent the browser: back to it at the end */
+	struct client client;
+	const char *redirect_uri;
+};
+
+/* Checks the client and its exact redirect URI as /oauth2/authorize does: anyone can craft
+ * /oauth?redirect_uri=... by hand. 0 fine, 1 refused (page sent), -1 failure. */
+static int read_signin(struct request *req, struct signin *s)
+{
+	memset(s, 0, sizeof *s);
+	const char *client_id = req_param(req, "client_id");
+	s->redirect_uri = req_param(req, "redirect_uri");
+	s->oauth = (client_id && *client_id) || (s->redirect_uri && *s->redirect_uri);
+	if (!s->oauth)
+		return 0;
+	int rc = client_id ? clients_get(client_id, &s->client) : 1;
+	if (rc < 0)
+		return -1;
+	if (rc == 1 || strcmp(s->client.status, "active"))
+		return refuse(req, 400, "This sign-in cannot start", "Client not found", NULL);
+	if (!s->redirect_uri || !valid_uri(s->redirect_uri) || !clients_redirect_ok(&s->client, s->redirect_uri))
+		return refuse(req, 400, "This sign-in cannot start", "Invalid redirect URI", NULL);
+	return 0;
+}
+
+/* A logo is shown only from an https: or data:image/ URL (never javascript: or http:). */
+static void add_branding(json_t *ctx, const struct client *c)
+{
+	json_t *b;
+	json_object_set_new(ctx, "client", json_string(c->name));
+	if (clients_branding(c->id, &b) != 0)
+		return;
+	json_t *welcome = json_object_get(b, "welcomeString");
+	if (json_is_string(welcome))
+		json_object_set(ctx, "welcome", welcome);
+	const char *url = json_string_value(json_object_get(json_object_get(b, "logo"), "url"));
+	const char *alt = json_string_value(json_object_get(json_object_get(b, "logo"), "title"));
+	if (url && (!strncmp(url, "https://", 8) || !strncmp(url, "data:image/", 11)))
+		json_object_set_new(ctx, "logo", json_pack("{s:s, s:s}", "url", url, "alt", alt ? alt : c->name));
+	json_decref(b);
+}
+
+/* The form; field and message (may be NULL) put an error beside "email" or "password". */
+static int show_signin(struct request *req, const struct signin *s, int status, const char *field,
+		       const char *message)
+{
+	char headers[HEADERS_LEN] = "", action[2100];
+	json_t *ctx = form_context(req, "Sign in", headers);
+	if (!ctx)
+		return -1;
+	snprintf(action, sizeof action, "%s%s", cfg.app_base_url, req->path + 1);
+	json_object_set_new(ctx, "action", json_string(action));
+	for (int i = 0; s->oauth && carried[i]; i++)
+		page_hidden(ctx, carried[i], req_param(req, carried[i]));
+	if (s->oauth)
+		add_branding(ctx, &s->client);
+	const char *email = req_body_param(req, "email");
+	if (email && strlen(email) <= 320)
+		json_object_set_new(ctx, "email", json_string(email));
+	json_object_set_new(ctx, "register", json_boolean(cfg.register_enabled));
+	field_error(ctx, field, message);
+	return send_form_page(req, status, "signin", ctx, s->oauth ? s->redirect_uri : NULL, headers);
+}
+
+int pages_signin_get(struct request *req)
+{
+	struct signin s;
+	int rc = read_signin(req, &s);
+	if (rc == 0)
+		rc = show_signin(req, &s, 200, NULL, NULL);
+	return answered(rc);
+}
+
+/* ------------------------------------------------------------------ after the password */
+
+static int next_stage(struct request *req, struct flow_login *l, const char *state);
+
+/* A refusal of the flow: the person's own (wrong password, no membership) shows beside the
+ * password; one of the client's request (PKCE, launch) as a page. */
+static int signin_refused(struct request *req, const struct signin *s, const struct flow_error *err)
+{
+	if (err->status == 404 || err->expression)
+		return refuse(req, 400, "This sign-in cannot start", err->text, NULL);
+	return show_signin(req, s, 400, "password", err->text);
+}
+
+/* What the client asked for, bound to the login and later to its code. */
+static void bind_request(const struct request *req, const struct signin *s, struct login_request *lr)
+{
+	lr->client_id = s->client.id;
+	lr->redirect_uri = s->redirect_uri;
+	lr->scope = req_param(req, "scope");
+	lr->nonce = req_param(req, "nonce");
+	lr->launch = req_param(req, "launch");
+	lr->code_challenge = req_param(req, "code_challenge");
+	lr->code_challenge_method = req_param(req, "code_challenge_method");
+}
+
+int pages_signin_post(struct request *req)
+{
+	if (!csrf_check(req))
+		return answered(forbidden(req));
+	struct signin s;
+	struct input_error ie;
+	int rc = read_signin(req, &s);
+	if (rc != 0)
+		return answered(rc);
+	if (!input_check(req, credential_inputs, &ie))
+		return answered(show_signin(req, &s, 400, ie.name, ie.message));
+	struct login_request lr = {
+		.email = req_body_param(req, "email"), .password = req_body_param(req, "password"),
+		.remote_addr = req->remote_addr, .user_agent = req->user_agent,
+	};
+	if (s.oauth)
+		bind_request(req, &s, &lr);
+	struct flow_login l;
+	struct flow_error err;
+	rc = flow_password_login(&lr, &l, &err);
+	if (rc != 0)
+		return rc < 0 ? -1 : answered(signin_refused(req, &s, &err));
+	snprintf(req->log_login, sizeof req->log_login, "%s", l.id);
+	return answered(next_stage(req, &l, req_param(req, "state")));
+}
+
+/* "Signed in as": a sign-in without a client has no application to return to. */
+static int signed_in(struct request *req, const struct flow_login *l, const char *headers)
+{
+	json_t *list = flow_memberships(l), *m;
+	size_t i;
+	if (!list)
+		return -1;
+	json_t *ctx = page_context("Signed in");
+	json_array_foreach (list, i, m)
+		if (!strcmp(json_string_value(json_object_get(m, "id")), l->membership_id)) {
+			json_object_set(ctx, "profile", json_object_get(json_object_get(m, "profile"), "display"));
+			json_object_set(ctx, "project", json_object_get(json_object_get(m, "project"), "display"));
+		}
+	json_decref(list);
+	return page_send(req, 200, "signed-in", ctx, NULL, headers) < 0 ? -1 : 1;
+}
+
+/* The last stage: a fresh code to the client (and the SSO cookie, as authorize.c sets it). */
+static int finish(struct request *req, struct flow_login *l, const char *state)
+{
+	char headers[HEADERS_LEN] = "", cookie_line[512], cookie[33];
+	json_t *result = NULL;
+	csrf_unbind_login(headers, sizeof headers);
+	if (!l->client_id[0])
+		return signed_in(req, l, headers);
+	int rc = flow_result(l, &result, cookie);
+	if (rc < 0)
+		return -1;
+	const char *code = rc == 0 ? json_string_value(json_object_get(result, "code")) : NULL;
+	if (!code) {
+		json_decref(result);
+		return refuse(req, 400, "This sign-in has ended", "Start again from your application.", headers);
+	}
+	if (cookie[0]) {
+		flow_cookie_header(l->client_id, cookie, cookie_line, sizeof cookie_line);
+		header_append(headers, sizeof headers, cookie_line);
+	}
+	rc = to_client(req, l->redirect_uri, "code", code, state, headers);
+	json_decref(result);
+	return rc;
+}
+
+static bool consent_needed(const struct flow_login *l)
+{
+	return l->client_id[0] && strcmp(l->scope, "openid") != 0;
+}
+
+/* Credentials → [MFA] → profile → [consent] → code (§5.4). */
+static int next_stage(struct request *req, struct flow_login *l, const char *state)
+{
+	char headers[HEADERS_LEN] = "";
+	if (flow_mfa_pending(l))
+		return refuse(req, 403, "Two-step verification",
+			      "This account uses two-step verification, which this page does not offer yet. "
+			      "Sign in from your application instead.",
+			      NULL);
+	const char *stage = !l->membership_id[0] ? "oauth/profile" : consent_needed(l) ? "oauth/consent" : NULL;
+	if (!stage)
+		return finish(req, l, state);
+	if (csrf_bind_login(l->id, headers, sizeof headers) < 0)
+		return -1;
+	return to_stage(req, stage, l->id, state, headers);
+}
+
+/* ------------------------------------------------------------------ profile and consent */
+
+/* Loads the login a stage page names, only for the browser it is bound to and only while it
+ * is open. 0 loaded, 1 refused (page sent), -1 failure. */
+static int load_bound(struct request *req, struct flow_login *l)
+{
+	const char *id = req_param(req, "login");
+	struct flow_error err;
+	if (!csrf_login_bound(req, id))
+		return refuse(req, 403, "This sign-in has expired",
+			      "It was started in another browser or too long ago. Start again from your application.", NULL);
+	int rc = flow_load(id, l);
+	if (rc != 0)
+		return rc < 0 ? -1 : refuse(req, 400, "This sign-in has expired", "Start again from your application.", NULL);
+	if (flow_check_open(l, &err) != 0)
+		return refuse(req, 400, "This sign-in has ended", err.text, NULL);
+	snprintf(req->log_login, sizeof req->log_login, "%s", l->id);
+	return 0;
+}
+
+/* The hidden fields of a stage form: the login and the client's state. */
+static json_t *stage_context(struct request *req, const struct flow_login *l, const char *title, char *headers)
+{
+	json_t *ctx = form_context(req, title, headers);
+	if (!ctx)
+		return NULL;
+	json_object_set_new(ctx, "login", json_string(l->id));
+	page_hidden(ctx, "state", req_param(req, "state"));
+	return ctx;
+}
+
+static int show_profiles(struct request *req, const struct flow_login *l, int status, const char *message)
+{
+	char headers[HEADERS_LEN] = "";
+	json_t *list = flow_memberships(l), *m;
+	size_t i;
+	json_t *ctx = list ? stage_context(req, l, "Choose a profile", headers) : NULL;
+	if (!ctx) {
+		json_decref(list);
+		return -1;
+	}
+	json_array_foreach (list, i, m)
+		json_object_set_new(m, "checked", json_boolean(i == 0));
+	json_object_set_new(ctx, "memberships", list);
+	field_error(ctx, "profile", message);
+	return send_form_page(req, status, "profile", ctx, l->redirect_uri, headers);
+}
+
+int pages_profile_get(struct request *req)
+{
+	struct flow_login l;
+	int rc = load_bound(req, &l);
+	if (rc == 0 && l.membership_id[0])
+		rc = refuse(req, 400, "Profile already chosen", "Continue in the page that followed, or start again.", NULL);
+	if (rc == 0)
+		rc = show_profiles(req, &l, 200, NULL);
+	return answered(rc);
+}
+
+int pages_profile_post(struct request *req)
+{
+	struct flow_login l;
+	struct flow_error err;
+	if (!csrf_check(req))
+		return answered(forbidden(req));
+	int rc = load_bound(req, &l);
+	if (rc != 0)
+		return answered(rc);
+	const char *profile = req_body_param(req, "profile");
+	if (!profile || !crypto_is_uuid(profile))
+		return answered(show_profiles(req, &l, 400, "Choose one of your profiles"));
+	rc = flow_set_membership(&l, profile, &err);
+	if (rc != 0)
+		return rc < 0 ? -1 : answered(show_profiles(req, &l, 400, err.text));
+	return answered(next_stage(req, &l, req_param(req, "state")));
+}
+
+/* What a scope lets the client see, in words; other scopes (SMART) are shown as they are. */
+static const char *scope_label(const char *scope)
+{
+	static const struct { const char *scope, *label; } labels[] = {
+		{ "profile", "Your name and profile" },
+		{ "email", "Your email address" },
+		{ "phone", "Your phone number" },
+		{ "address", "Your postal address" },
+		{ "fhirUser", "Your record as a user of the health record" },
+		{ "offline_access", "Stay signed in when you are away" },
+		{ "offline", "Stay signed in when you are away" },
+		{ "launch", "The context your application was launched in" },
+		{ "launch/patient", "The patient chosen at launch" },
+	};
+	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+		if (!strcmp(labels[i].scope, scope))
+			return labels[i].label;
+	return NULL;
+}
+
+/* The login's scopes other than openid, each {value, label?}. */
+static json_t *scope_list(const char *scope)
+{
+	json_t *list = json_array();
+	char copy[1025], *save = NULL;
+	snprintf(copy, sizeof copy, "%s", scope);
+	for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		if (!strcmp(t, "openid"))
+			continue;
+		json_t *item = json_pack("{s:s}", "value", t);
+		if (scope_label(t))
+			json_object_set_new(item, "label", json_string(scope_label(t)));
+		json_array_append_new(list, item);
+	}
+	return list;
+}
+
+static int show_consent(struct request *req, const struct flow_login *l, int status, const char *message)
+{
+	char headers[HEADERS_LEN] = "";
+	struct client c;
+	int rc = clients_get(l->client_id, &c);
+	json_t *ctx = rc == 0 ? stage_context(req, l, "Allow access", headers) : NULL;
+	if (!ctx)
+		return -1;
+	json_object_set_new(ctx, "client", json_string(c.name));
+	json_object_set_new(ctx, "scopes", scope_list(l->scope));
+	field_error(ctx, "scope", message);
+	return send_form_page(req, status, "consent", ctx, l->redirect_uri, headers);
+}
+
+/* The consent stage needs a login with a client, a chosen profile and no second factor owed. */
+static int load_consent(struct request *req, struct flow_login *l)
+{
+	int rc = load_bound(req, l);
+	if (rc == 0 && (!l->client_id[0] || !l->membership_id[0] || flow_mfa_pending(l)))
+		rc = refuse(req, 400, "This sign-in cannot continue", "Start again from your application.", NULL);
+	return rc;
+}
+
+int pages_consent_get(struct request *req)
+{
+	struct flow_login l;
+	int rc = load_consent(req, &l);
+	if (rc == 0)
+		rc = show_consent(req, &l, 200, NULL);
+	return answered(rc);
+}
+
+/* openid (when asked for) plus every ticked scope; false when a ticked value is malformed or
+ * the whole does not fit. Whether each is one the client asked for is flow_set_scope's check. */
+static bool chosen_scope(const struct request *req, const struct flow_login *l, char *out, size_t outlen)
+{
+	size_t len = (size_t)snprintf(out, outlen, "%s", scope_has(l->scope, "openid") ? "openid" : "");
+	for (size_t i = 0; i < req->nparams; i++) {
+		const struct param *p = &req->params[i];
+		if (!p->from_body || strcmp(p->name, "scope"))
+			continue;
+		if (!valid_token(p->value) || !strcmp(p->value, "openid"))
+			return false;
+		len += (size_t)snprintf(out + len, len < outlen ? outlen - len : 0, "%s%s", len ? " " : "", p->value);
+		if (len >= outlen)
+			return false;
+	}
+	return len > 0;
+}
+
+/* Deny: the login is revoked (it will never give a code) and the client hears access_denied. */
+static int deny(struct request *req, const struct flow_login *l)
+{
+	char headers[HEADERS_LEN] = "";
+	if (login_revoke(l->id) < 0)
+		return -1;
+	csrf_unbind_login(headers, sizeof headers);
+	return to_client(req, l->redirect_uri, "error", "access_denied", req_param(req, "state"), headers);
+}
+
+int pages_consent_post(struct request *req)
+{
+	struct flow_login l;
+	struct flow_error err;
+	char scope[1025];
+	if (!csrf_check(req))
+		return answered(forbidden(req));
+	int rc = load_consent(req, &l);
+	if (rc != 0)
+		return answered(rc);
+	const char *decision = req_body_param(req, "decision");
+	if (decision && !strcmp(decision, "deny"))
+		return answered(deny(req, &l));
+	if (!decision || strcmp(decision, "allow") || !chosen_scope(req, &l, scope, sizeof scope))
+		return answered(show_consent(req, &l, 400, "Choose what to share, then Allow or Deny"));
+	rc = flow_set_scope(&l, scope, &err);
+	if (rc != 0)
+		return rc < 0 ? -1 : answered(show_consent(req, &l, 400, err.text));
+	return answered(finish(req, &l, req_param(req, "state")));
+}

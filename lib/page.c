@@ -1,0 +1,78 @@
+/* page: templated HTML pages with their own Content-Security-Policy (see page.h). */
+#include "page.h"
+#include "config.h"
+#include "log.h"
+#include "request.h"
+#include "response.h"
+#include "template.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+json_t *page_context(const char *title)
+{
+	char css[2100];
+	snprintf(css, sizeof css, "%stessera.css", cfg.app_base_url);
+	return json_pack("{s:s, s:s, s:s, s:s}", "product", "Tessera", "title", title, "css", css, "app_base_url",
+			 cfg.app_base_url);
+}
+
+void page_hidden(json_t *ctx, const char *name, const char *value)
+{
+	if (!value || !*value)
+		return;
+	json_t *list = json_object_get(ctx, "hidden");
+	if (!list) {
+		list = json_array();
+		json_object_set_new(ctx, "hidden", list);
+	}
+	json_array_append_new(list, json_pack("{s:s, s:s}", "name", name, "value", value));
+}
+
+void page_origin(const char *url, char *out, size_t outlen)
+{
+	out[0] = '\0';
+	size_t scheme;
+	if (!strncmp(url, "https://", 8))
+		scheme = 8;
+	else if (!strncmp(url, "http://", 7))
+		scheme = 7;
+	else
+		return;
+	size_t host = strcspn(url + scheme, "/?#");
+	/* host, optional port; no userinfo and nothing that would end a CSP source expression */
+	static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]";
+	if (host == 0 || strspn(url + scheme, allowed) < host || scheme + host >= outlen)
+		return;
+	memcpy(out, url, scheme + host);
+	out[scheme + host] = '\0';
+}
+
+int page_send(struct request *req, int status, const char *name, json_t *ctx, const char *form_origin,
+	      const char *extra_headers)
+{
+	const char *err = NULL;
+	char *html = template_render_page(cfg.templates_dir, name, ctx, &err);
+	json_decref(ctx);
+	if (!html) {
+		log_error("template %s/%s.html: %s", cfg.templates_dir, name, err ? err : "failed");
+		return -1;
+	}
+	char csp[700];
+	bool extra_origin = form_origin && *form_origin && strlen(form_origin) < 512;
+	snprintf(csp, sizeof csp,
+		 "default-src 'none'; style-src 'self'; img-src 'self' data: https:; form-action 'self'%s%s; "
+		 "frame-ancestors 'none'; base-uri 'none'",
+		 extra_origin ? " " : "", extra_origin ? form_origin : "");
+	send_html(req, status, html, csp, extra_headers);
+	free(html);
+	return 0;
+}
+
+int page_message(struct request *req, int status, const char *title, const char *message, const char *extra_headers)
+{
+	json_t *ctx = page_context(title);
+	json_object_set_new(ctx, "message", json_string(message));
+	return page_send(req, status, "message", ctx, NULL, extra_headers);
+}

@@ -1,0 +1,204 @@
+/* csrf: form tokens bound to the browser's cookie, the login-to-browser binding cookie; page:
+ * the origin of a client's redirect URI for the page CSP. */
+#include "tests.h"
+
+#include "config.h"
+#include "csrf.h"
+#include "page.h"
+#include "request.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define FORM "application/x-www-form-urlencoded"
+#define LOGIN_ID "3f2a1c1e-5b6d-4e7f-8a9b-0c1d2e3f4a5b"
+
+static struct request req;
+static char cookies[512];
+
+static void setup(void)
+{
+	test_config_load();
+	memset(&req, 0, sizeof req);
+}
+
+static void teardown(void)
+{
+	request_free(&req);
+	config_free();
+}
+
+/* A POST with this form body and Cookie header (NULL: none). */
+static void post(const char *body, const char *cookie_header)
+{
+	request_free(&req);
+	ck_assert_int_eq(request_parse(&req, "POST", "/oauth", FORM, body, strlen(body)), REQ_OK);
+	req.cookie_header = cookie_header;
+}
+
+/* The value of the Set-Cookie line for name in headers, copied to out. */
+static bool set_cookie_value(const char *headers, const char *name, char *out, size_t outlen)
+{
+	char prefix[64];
+	snprintf(prefix, sizeof prefix, "Set-Cookie: %s=", name);
+	const char *p = strstr(headers, prefix);
+	if (!p)
+		return false;
+	p += strlen(prefix);
+	size_t n = strcspn(p, ";\r");
+	if (n >= outlen)
+		return false;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return true;
+}
+
+/* A first visit: a fresh cookie (HttpOnly, SameSite=Lax) and a token derived from it. */
+static void first_visit(char token[65], char cookie[33])
+{
+	char headers[512] = "";
+	post("x=1", NULL);
+	ck_assert_int_eq(csrf_token(&req, token, headers, sizeof headers), 0);
+	ck_assert_uint_eq(strlen(token), 64);
+	ck_assert(set_cookie_value(headers, CSRF_COOKIE, cookie, 33));
+	ck_assert_uint_eq(strlen(cookie), 32);
+	ck_assert_ptr_nonnull(strstr(headers, "HttpOnly;"));
+	ck_assert_ptr_nonnull(strstr(headers, "SameSite=Lax"));
+}
+
+START_TEST(test_token_round_trip)
+{
+	char token[65], cookie[33], body[256], again[65], headers[512] = "";
+	first_visit(token, cookie);
+	snprintf(cookies, sizeof cookies, "other=1; %s=%s", CSRF_COOKIE, cookie);
+	snprintf(body, sizeof body, "email=a%%40b.c&%s=%s", CSRF_FIELD, token);
+	post(body, cookies);
+	ck_assert(csrf_check(&req));
+	/* The browser has a cookie now: the same token, no new cookie. */
+	ck_assert_int_eq(csrf_token(&req, again, headers, sizeof headers), 0);
+	ck_assert_str_eq(again, token);
+	ck_assert_str_eq(headers, "");
+}
+END_TEST
+
+START_TEST(test_token_refused)
+{
+	char token[65], cookie[33], body[256], other[33] = "0123456789abcdef0123456789abcdef";
+	first_visit(token, cookie);
+	snprintf(cookies, sizeof cookies, "%s=%s", CSRF_COOKIE, cookie);
+	/* no field, an empty one, a wrong one, one with a byte changed */
+	post("email=a", cookies);
+	ck_assert(!csrf_check(&req));
+	post("csrf=", cookies);
+	ck_assert(!csrf_check(&req));
+	post("csrf=00", cookies);
+	ck_assert(!csrf_check(&req));
+	token[10] = token[10] == 'a' ? 'b' : 'a';
+	snprintf(body, sizeof body, "%s=%s", CSRF_FIELD, token);
+	post(body, cookies);
+	ck_assert(!csrf_check(&req));
+	token[10] = token[10] == 'a' ? 'b' : 'a';
+	/* the right field without the cookie, or with another browser's cookie */
+	post(body, NULL);
+	ck_assert(!csrf_check(&req));
+	snprintf(cookies, sizeof cookies, "%s=%s", CSRF_COOKIE, other);
+	post(body, cookies);
+	ck_assert(!csrf_check(&req));
+	/* a cookie not of our shape is replaced, never used */
+	char headers[512] = "", fresh[65];
+	snprintf(cookies, sizeof cookies, "%s=short", CSRF_COOKIE);
+	post(body, cookies);
+	ck_assert(!csrf_check(&req));
+	ck_assert_int_eq(csrf_token(&req, fresh, headers, sizeof headers), 0);
+	ck_assert_ptr_nonnull(strstr(headers, "Set-Cookie: " CSRF_COOKIE "="));
+}
+END_TEST
+
+START_TEST(test_token_keyed)
+{
+	/* Another hash_key gives another token for the same cookie. */
+	char token[65], cookie[33], again[65], headers[512] = "", err[256];
+	first_visit(token, cookie);
+	snprintf(cookies, sizeof cookies, "%s=%s", CSRF_COOKIE, cookie);
+	ck_assert_int_eq(config_set("hash_key", "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100", err,
+				    sizeof err),
+			 0);
+	post("x=1", cookies);
+	ck_assert_int_eq(csrf_token(&req, again, headers, sizeof headers), 0);
+	ck_assert_str_ne(again, token);
+}
+END_TEST
+
+START_TEST(test_login_binding)
+{
+	char headers[512] = "", value[160];
+	ck_assert_int_eq(csrf_bind_login(LOGIN_ID, headers, sizeof headers), 0);
+	ck_assert_ptr_nonnull(strstr(headers, "Path=/oauth;"));
+	ck_assert_ptr_nonnull(strstr(headers, "HttpOnly;"));
+	ck_assert(set_cookie_value(headers, LOGIN_COOKIE, value, sizeof value));
+	snprintf(cookies, sizeof cookies, "%s=%s", LOGIN_COOKIE, value);
+	post("x=1", cookies);
+	ck_assert(csrf_login_bound(&req, LOGIN_ID));
+	/* another login, no cookie, a forged MAC, a cookie for another login */
+	ck_assert(!csrf_login_bound(&req, "3f2a1c1e-5b6d-4e7f-8a9b-0c1d2e3f4a5c"));
+	ck_assert(!csrf_login_bound(&req, NULL));
+	ck_assert(!csrf_login_bound(&req, "not-a-uuid"));
+	post("x=1", NULL);
+	ck_assert(!csrf_login_bound(&req, LOGIN_ID));
+	value[strlen(value) - 1] = value[strlen(value) - 1] == '0' ? '1' : '0';
+	snprintf(cookies, sizeof cookies, "%s=%s", LOGIN_COOKIE, value);
+	post("x=1", cookies);
+	ck_assert(!csrf_login_bound(&req, LOGIN_ID));
+	snprintf(cookies, sizeof cookies, "%s=%s", LOGIN_COOKIE, LOGIN_ID);
+	post("x=1", cookies);
+	ck_assert(!csrf_login_bound(&req, LOGIN_ID));
+	/* only UUIDs are bound */
+	headers[0] = '\0';
+	ck_assert_int_eq(csrf_bind_login("x; Path=/", headers, sizeof headers), -1);
+	ck_assert_str_eq(headers, "");
+	csrf_unbind_login(headers, sizeof headers);
+	ck_assert_ptr_nonnull(strstr(headers, "Set-Cookie: " LOGIN_COOKIE "=; Max-Age=0; Path=/oauth;"));
+}
+END_TEST
+
+START_TEST(test_page_origin)
+{
+	static const struct { const char *url, *origin; } cases[] = {
+		{ "https://app.example.com/callback?x=1", "https://app.example.com" },
+		{ "http://127.0.0.1:3000/cb", "http://127.0.0.1:3000" },
+		{ "https://app.example.com", "https://app.example.com" },
+		{ "https://[::1]:8443/x", "https://[::1]:8443" },
+		{ "https://app.example.com#frag", "https://app.example.com" },
+		{ "myapp://callback", "" },
+		{ "javascript:alert(1)", "" },
+		{ "https:///path", "" },
+		{ "https://user@evil.example/", "" },
+		{ "https://a.example;script-src *", "" },
+		{ "https://a.example 'unsafe-inline'", "" },
+		{ "", "" },
+	};
+	char out[512];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		page_origin(cases[i].url, out, sizeof out);
+		ck_assert_msg(!strcmp(out, cases[i].origin), "%s gave '%s'", cases[i].url, out);
+	}
+	/* an origin that does not fit is left out, never cut */
+	char small[16];
+	page_origin("https://a-long-host.example.com/", small, sizeof small);
+	ck_assert_str_eq(small, "");
+}
+END_TEST
+
+Suite *csrf_suite(void)
+{
+	Suite *s = suite_create("csrf");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_token_round_trip);
+	tcase_add_test(tc, test_token_refused);
+	tcase_add_test(tc, test_token_keyed);
+	tcase_add_test(tc, test_login_binding);
+	tcase_add_test(tc, test_page_origin);
+	suite_add_tcase(s, tc);
+	return s;
+}
