@@ -380,6 +380,29 @@ export function pkcePair(method = 'S256') {
   return { verifier, challenge, method };
 }
 
+/**
+ * A /oauth2/authorize request for a fixture's client: code flow, S256 PKCE, a fresh state and
+ * nonce; `extra` adds or replaces parameters (undefined leaves one out). Returns
+ * { url, params, pkce }.
+ */
+export function authorizeRequest(fx, extra = {}) {
+  const pkce = pkcePair();
+  const params = {
+    response_type: 'code',
+    client_id: fx.clientId,
+    redirect_uri: fx.redirectUri,
+    state: `st-${randomUUID()}`,
+    scope: 'openid',
+    code_challenge: pkce.challenge,
+    code_challenge_method: 'S256',
+    nonce: `n-${randomUUID()}`,
+    ...extra,
+  };
+  const u = new URL('oauth2/authorize', BASE_URL);
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) u.searchParams.set(k, v);
+  return { url: u.toString(), params, pkce };
+}
+
 /** The payload of a JWT, unverified. */
 export function decodeJwt(token) {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import {
   BASE_URL,
   addMember,
+  authorizeRequest,
   createProject,
   createSigninFixture,
   createUser,
@@ -15,7 +16,6 @@ import {
   dbQuery,
   http,
   loginCount,
-  pkcePair,
   randomUUID,
   readConfig,
   redeemCode,
@@ -82,27 +82,9 @@ function formOf(html) {
   return { action: decodeHtml(action), fields: Object.fromEntries(fields) };
 }
 
-function authorizeUrl(fx, extra = {}) {
-  const pkce = pkcePair();
-  const u = new URL('oauth2/authorize', BASE_URL);
-  const params = {
-    response_type: 'code',
-    client_id: fx.clientId,
-    redirect_uri: fx.redirectUri,
-    state: `st-${randomUUID()}`,
-    scope: 'openid',
-    code_challenge: pkce.challenge,
-    code_challenge_method: 'S256',
-    nonce: `n-${randomUUID()}`,
-    ...extra,
-  };
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) u.searchParams.set(k, v);
-  return { url: u.toString(), pkce, params };
-}
-
 /** /oauth2/authorize → the /oauth sign-in page; returns the page and its form. */
 async function openSignin(browser, fx, extra = {}) {
-  const a = authorizeUrl(fx, extra);
+  const a = authorizeRequest(fx, extra);
   const r = await http(a.url);
   assert.equal(r.status, 302, r.text);
   const loc = r.headers.get('location');
