@@ -1,13 +1,15 @@
 /* tessera-password: the password life cycle (spec §6.14): /auth/setpassword completes an
- * invite or reset link, /auth/resetpassword makes a reset link (never telling whether the
- * email exists), /auth/changepassword for a signed-in user, /auth/verifyemail. Links are
+ * invite or reset link, /auth/resetpassword makes a reset link and emails it (never telling
+ * whether the email exists), /auth/changepassword for a signed-in user, /auth/verifyemail. Links are
  * security requests (lib/secreq.c); every new password passes lib/pwpolicy.c. A new password
  * ends the user's other sessions (as newer Medplum does for setpassword). */
 #include "app.h"
 #include "auth.h"
 #include "crypto.h"
 #include "db.h"
+#include "log.h"
 #include "login.h"
+#include "mail.h"
 #include "password.h"
 #include "people.h"
 #include "pwpolicy.h"
@@ -16,6 +18,7 @@
 #include "secreq.h"
 #include "text.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -104,6 +107,43 @@ static int external_domain(struct request *req, const char *email)
 	return 0;
 }
 
+static bool text_false(const char *v)
+{
+	return v && !strcmp(v, "false");
+}
+
+/* The reset request and its email (§13.2) in one transaction, delivered after the commit.
+ * With sendEmail false only the request is made (custom emails, §13.5). */
+static int reset_link(const struct person *p, const char *redirect_uri, bool send_email)
+{
+	char id[37], secret[SECREQ_SECRET_LEN + 1], outbox[37] = "", name[260];
+	snprintf(name, sizeof name, "%s %s", p->first_name, p->last_name);
+	if (db_begin() < 0)
+		return -1;
+	int rc = secreq_create("reset", p->id, p->project_id, redirect_uri, id, secret);
+	if (rc == 0 && send_email) {
+		json_t *vars = json_pack("{s:s, s:s}", "id", id, "secret", secret);
+		struct mail_message m = { p->project_id[0] ? p->project_id : NULL, "reset", p->email, name, vars };
+		rc = vars ? mail_enqueue(&m, outbox) : -1;
+		json_decref(vars);
+		/* An address the outbox refuses: the request stays, nothing is sent. */
+		if (rc == 1) {
+			log_error("resetpassword: the reset email was refused for user %s", p->id);
+			rc = 0;
+		}
+	}
+	if (rc == 0)
+		rc = db_commit();
+	OPENSSL_cleanse(secret, sizeof secret);
+	if (rc != 0) {
+		db_rollback();
+		return -1;
+	}
+	if (outbox[0] && mail_deliver(outbox) < 0)
+		log_error("resetpassword: the outbox could not be read after the commit");
+	return 0;
+}
+
 static int resetpassword(struct request *req)
 {
 	const char *email = req_param(req, "email");
@@ -115,16 +155,8 @@ static int resetpassword(struct request *req)
 	if (rc < 0)
 		return -1;
 	/* No such user: the same answer, so the endpoint does not reveal who has an account. */
-	if (rc == 0) {
-		char id[37], secret[SECREQ_SECRET_LEN + 1];
-		if (db_begin() < 0)
-			return -1;
-		if (secreq_create("reset", p.id, p.project_id, req_param(req, "redirectUri"), id, secret) < 0 ||
-		    db_commit() < 0) {
-			db_rollback();
-			return -1;
-		}
-	}
+	if (rc == 0 && reset_link(&p, req_param(req, "redirectUri"), !text_false(req_param(req, "sendEmail"))) < 0)
+		return -1;
 	send_all_ok(req);
 	return 0;
 }

@@ -1,11 +1,14 @@
 /* register: /auth/newuser, /auth/newproject, /auth/newpatient (spec §6.11-6.13). Every
- * multi-row change is one transaction: a refused or failed registration leaves nothing. */
+ * multi-row change is one transaction: a refused or failed registration leaves nothing. A new
+ * project's welcome email is written to the outbox in that transaction, sent after it. */
 #include "register.h"
 #include "clients.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
 #include "flow.h"
+#include "log.h"
+#include "mail.h"
 #include "password.h"
 #include "people.h"
 #include "pwpolicy.h"
@@ -184,18 +187,39 @@ static int login_user(struct request *req, const struct flow_login *l, struct pe
 	return rc;
 }
 
-/* Ends a registration transaction: commit and answer with the code, or roll back and
- * answer with the refusal. */
-static int finish(struct request *req, struct flow_login *l, int rc, const struct flow_error *err)
+/* Ends a registration transaction: commit (then deliver the email written with it, if
+ * any) and answer with the code, or roll back and answer with the refusal. */
+static int finish(struct request *req, struct flow_login *l, int rc, const struct flow_error *err, const char *outbox)
 {
-	if (rc == 0 && db_commit() == 0)
+	if (rc == 0 && db_commit() == 0) {
+		if (outbox && outbox[0] && mail_deliver(outbox) < 0)
+			log_error("newproject: the outbox could not be read after the commit");
 		return stage_send_result(req, l);
+	}
 	db_rollback();
 	if (rc == 1) {
 		stage_send_error(req, err);
 		return 0;
 	}
 	return -1;
+}
+
+/* The project welcome email to its owner (§13.3), written with the project. A refused
+ * address does not stop the registration. 0 or -1. */
+static int welcome_email(const char *project, const struct person *p, char outbox[37])
+{
+	char name[260];
+	snprintf(name, sizeof name, "%s %s", p->first_name, p->last_name);
+	json_t *vars = json_pack("{s:s}", "first_name", p->first_name);
+	struct mail_message m = { project, "welcome", p->email, name, vars };
+	int rc = vars ? mail_enqueue(&m, outbox) : -1;
+	json_decref(vars);
+	if (rc == 1) {
+		log_error("newproject: the welcome email was refused for user %s", p->id);
+		outbox[0] = '\0';
+		rc = 0;
+	}
+	return rc;
 }
 
 int register_newproject(struct request *req)
@@ -228,7 +252,10 @@ int register_newproject(struct request *req)
 		rc = people_create_membership(project, p.id, "Practitioner", profile, true, NULL, membership);
 	if (rc == 0)
 		rc = flow_join_project(&l, project, membership, &err);
-	return finish(req, &l, rc, &err);
+	char outbox[37] = "";
+	if (rc == 0)
+		rc = welcome_email(project, &p, outbox);
+	return finish(req, &l, rc, &err, outbox);
 }
 
 int register_newpatient(struct request *req)
@@ -263,7 +290,7 @@ int register_newpatient(struct request *req)
 		rc = people_create_membership(project, p.id, "Patient", profile, false, policy, membership);
 	if (rc == 0)
 		rc = flow_set_membership(&l, membership, &err);
-	return finish(req, &l, rc, &err);
+	return finish(req, &l, rc, &err, NULL);
 }
 
 const struct input register_newuser_inputs[] = {
