@@ -187,6 +187,16 @@ static int login_user(struct request *req, const struct flow_login *l, struct pe
 	return rc;
 }
 
+/* The start of newproject and newpatient: registration allowed, the login found and still
+ * without a membership, its user. 0, 1 answered, -1. */
+static int open_stage(struct request *req, struct flow_login *l, struct person *p)
+{
+	if (registration_refused(req))
+		return 1;
+	int rc = load_open_login(req, l);
+	return rc == 0 ? login_user(req, l, p) : rc;
+}
+
 /* Ends a registration transaction: commit (then deliver the email written with it, if
  * any) and answer with the code, or roll back and answer with the refusal. */
 static int finish(struct request *req, struct flow_login *l, int rc, const struct flow_error *err, const char *outbox)
@@ -224,13 +234,9 @@ static int welcome_email(const char *project, const struct person *p, char outbo
 
 int register_newproject(struct request *req)
 {
-	if (registration_refused(req))
-		return 0;
 	struct flow_login l;
 	struct person p;
-	int rc = load_open_login(req, &l);
-	if (rc == 0)
-		rc = login_user(req, &l, &p);
+	int rc = open_stage(req, &l, &p);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	const char *name = req_param(req, "projectName");
@@ -260,13 +266,9 @@ int register_newproject(struct request *req)
 
 int register_newpatient(struct request *req)
 {
-	if (registration_refused(req))
-		return 0;
 	struct flow_login l;
 	struct person p;
-	int rc = load_open_login(req, &l);
-	if (rc == 0)
-		rc = login_user(req, &l, &p);
+	int rc = open_stage(req, &l, &p);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	const char *project = req_param(req, "projectId");

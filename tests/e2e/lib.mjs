@@ -224,6 +224,18 @@ export async function loadMedplum() {
   return import('@medplum/core');
 }
 
+/**
+ * Under Node the SDK has no window.crypto and falls back to PKCE plain with a warning
+ * (design.md "Testing notes"); the warning is expected, keep the output readable.
+ */
+export function quietPkceWarning() {
+  const warn = console.warn;
+  console.warn = (...args) => {
+    if (typeof args[0] === 'string' && args[0].startsWith('Failed to hash code verifier')) return;
+    warn(...args);
+  };
+}
+
 // ------------------------------------------------------------------ running alone
 //
 // node --test runs test files in parallel processes. The database outage test must not

@@ -19,6 +19,7 @@ import {
   dbQuery,
   http,
   loadMedplum,
+  quietPkceWarning,
   postJson,
   randomUUID,
   readConfig,
@@ -30,6 +31,7 @@ import {
 } from './lib.mjs';
 
 const { MedplumClient } = await loadMedplum();
+quietPkceWarning();
 const fhir = { 'Content-Type': 'application/fhir+json' };
 const post = (path, body, headers = {}) => postJson(path, body, { ...fhir, ...headers });
 

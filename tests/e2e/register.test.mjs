@@ -19,6 +19,7 @@ import {
   createUser,
   dbQuery,
   loadMedplum,
+  quietPkceWarning,
   pkcePair,
   postForm,
   postJson,
@@ -32,11 +33,7 @@ import {
 
 const { MedplumClient } = await loadMedplum();
 
-const warn = console.warn;
-console.warn = (...args) => {
-  if (typeof args[0] === 'string' && args[0].startsWith('Failed to hash code verifier')) return;
-  warn(...args);
-};
+quietPkceWarning();
 
 function newMedplum(opts = {}) {
   return new MedplumClient({ baseUrl: BASE_URL, fetch: (u, o) => fetch(u, o), ...opts });
