@@ -124,15 +124,15 @@ async function redeemAndCheck(callback, a, expected) {
   assert.equal(tokens.scope, expected.scope);
   assert.equal(tokens.profile?.reference, expected.profile);
 
-  // UserInfo's sub is the profile id, the ID token's the user id: Medplum's wire behaviour
-  // (spec §3, §7.3), though OIDC Core §5.3.2 wants them equal; so the subject check is skipped.
+  // UserInfo's sub equals the ID token's (OIDC Core §5.3.2): the client's own subject check runs.
   const info = await oauth.processUserInfoResponse(
     as,
     client,
-    oauth.skipSubjectCheck,
+    claims.sub,
     await oauth.userInfoRequest(as, client, tokens.access_token, insecure),
   );
-  assert.equal(info.sub, expected.profile.split('/')[1]);
+  assert.equal(info.sub, claims.sub);
+  assert.equal(info.fhirUser, expected.profile);
   if (expected.email) assert.equal(info.email, expected.email);
 
   if (expected.scope.includes('offline_access')) {
