@@ -58,6 +58,9 @@ no:
 const struct route *app_match(const struct route *routes, struct request *req, bool *method_mismatch)
 {
 	*method_mismatch = false;
+	/* A path refused by the parser (longer than 2048 bytes) matches nothing. */
+	if (!req->path)
+		return NULL;
 	for (const struct route *r = routes; r->pattern; r++) {
 		if (!pattern_match(r->pattern, req))
 			continue;
@@ -121,6 +124,8 @@ void app_handle(const struct route *routes, struct request *req, enum req_error 
 	req->route = r ? r->pattern : "-";
 	if (parse_error == REQ_NOMEM)
 		return send_server_error(req);
+	if (!req->path)
+		return send_text(req, 414, "URI too long", NULL);
 	if (!strcmp(req->method, "OPTIONS"))
 		return preflight(req);
 	if (!r) {

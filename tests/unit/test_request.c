@@ -2,6 +2,7 @@
 #include "tests.h"
 
 #include "config.h"
+#include "app.h"
 #include "request.h"
 
 #include <stdio.h>
@@ -136,6 +137,10 @@ START_TEST(test_path_too_long)
 	uri[0] = '/';
 	uri[sizeof uri - 1] = '\0';
 	ck_assert_int_eq(parse("GET", uri, NULL, NULL), REQ_FIELD_TOO_LONG);
+	/* no path: no route matches (app_match once read the missing path and crashed) */
+	static const struct route routes[] = { { "GET", "/:id", NULL, NULL, 0 }, { 0 } };
+	bool wrong_method;
+	ck_assert_ptr_null(app_match(routes, &req, &wrong_method));
 	uri[2048] = '\0';
 	ck_assert_int_eq(parse("GET", uri, NULL, NULL), REQ_OK);
 	ck_assert_uint_eq(strlen(req.path), 2048);
