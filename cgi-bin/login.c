@@ -248,6 +248,12 @@ static const struct route routes[] = {
 	{ "POST", "/oauth/profile", pages_profile_post, pages_stage_inputs, ROUTE_PAGE },
 	{ "GET", "/oauth/consent", pages_consent_get, pages_stage_inputs, ROUTE_PAGE },
 	{ "POST", "/oauth/consent", pages_consent_post, pages_stage_inputs, ROUTE_PAGE },
+	{ "GET", "/register", pages_register_get, pages_register_inputs, ROUTE_PAGE },
+	{ "POST", "/register", pages_register_post, pages_register_inputs, ROUTE_PAGE },
+	{ "GET", "/register/project", pages_register_project_get, NULL, ROUTE_PAGE },
+	{ "POST", "/register/project", pages_register_project_post, NULL, ROUTE_PAGE },
+	{ "GET", "/account", pages_account_get, NULL, ROUTE_PAGE },
+	{ "POST", "/account", pages_account_post, NULL, ROUTE_PAGE },
 	{ 0 },
 };
 

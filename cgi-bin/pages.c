@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HEADERS_LEN 4096
+#define HEADERS_LEN PAGE_HEADERS_LEN
 
 /* The parameters the sign-in form carries from /oauth2/authorize to its own post. */
 static const char *const carried[] = {
@@ -74,8 +74,7 @@ static int answered(int rc)
 
 static int forbidden(struct request *req)
 {
-	return refuse(req, 403, "This form has expired",
-		      "For your safety the form could not be accepted. Go back, reload the page and try again.", NULL);
+	return page_forbidden(req) < 0 ? -1 : 1;
 }
 
 /* 303 to the finished URL (post-redirect-get); frees the builder. */
@@ -125,25 +124,9 @@ static int send_form_page(struct request *req, int status, const char *name, jso
 	return page_send(req, status, name, ctx, origin, headers) < 0 ? -1 : 1;
 }
 
-/* page_context plus the CSRF token (and its cookie, on a browser's first form). */
 static json_t *form_context(const struct request *req, const char *title, char *headers)
 {
-	char token[65];
-	if (csrf_token(req, token, headers, HEADERS_LEN) < 0)
-		return NULL;
-	json_t *ctx = page_context(title);
-	json_object_set_new(ctx, "csrf", json_string(token));
-	return ctx;
-}
-
-/* A field's message beside it: {"<field>_error": message}. */
-static void field_error(json_t *ctx, const char *field, const char *message)
-{
-	char key[64];
-	if (!field || !message)
-		return;
-	snprintf(key, sizeof key, "%s_error", field);
-	json_object_set_new(ctx, key, json_string(message));
+	return page_form_context(req, title, headers, HEADERS_LEN);
 }
 
 /* ------------------------------------------------------------------ the sign-in form */
@@ -209,7 +192,7 @@ static int show_signin(struct request *req, const struct signin *s, int status, 
 	if (email && strlen(email) <= 320)
 		json_object_set_new(ctx, "email", json_string(email));
 	json_object_set_new(ctx, "register", json_boolean(cfg.register_enabled));
-	field_error(ctx, field, message);
+	page_field_error(ctx, field, message);
 	return send_form_page(req, status, "signin", ctx, s->oauth ? s->redirect_uri : NULL, headers);
 }
 
@@ -273,21 +256,14 @@ int pages_signin_post(struct request *req)
 	return answered(next_stage(req, &l, req_param(req, "state")));
 }
 
-/* "Signed in as": a sign-in without a client has no application to return to. */
-static int signed_in(struct request *req, const struct flow_login *l, const char *headers)
+/* A sign-in without a client has no application to return to: the browser gets a page
+ * session (csrf.h BIND_SESSION) and goes to /account, which says who is signed in. */
+static int signed_in(struct request *req, const struct flow_login *l, char *headers)
 {
-	json_t *list = flow_memberships(l), *m;
-	size_t i;
-	if (!list)
+	if (csrf_bind(BIND_SESSION, l->id, headers, HEADERS_LEN) < 0)
 		return -1;
-	json_t *ctx = page_context("Signed in");
-	json_array_foreach (list, i, m)
-		if (!strcmp(json_string_value(json_object_get(m, "id")), l->membership_id)) {
-			json_object_set(ctx, "profile", json_object_get(json_object_get(m, "profile"), "display"));
-			json_object_set(ctx, "project", json_object_get(json_object_get(m, "project"), "display"));
-		}
-	json_decref(list);
-	return page_send(req, 200, "signed-in", ctx, NULL, headers) < 0 ? -1 : 1;
+	page_see_other(req, "account", headers, HEADERS_LEN);
+	return 1;
 }
 
 /* The last stage: a fresh code to the client (and the SSO cookie, as authorize.c sets it). */
@@ -295,7 +271,7 @@ static int finish(struct request *req, struct flow_login *l, const char *state)
 {
 	char headers[HEADERS_LEN] = "", cookie_line[512], cookie[33];
 	json_t *result = NULL;
-	csrf_unbind_login(headers, sizeof headers);
+	csrf_unbind(BIND_SIGNIN, headers, sizeof headers);
 	if (!l->client_id[0])
 		return signed_in(req, l, headers);
 	int rc = flow_result(l, &result, cookie);
@@ -332,7 +308,7 @@ static int next_stage(struct request *req, struct flow_login *l, const char *sta
 	const char *stage = !l->membership_id[0] ? "oauth/profile" : consent_needed(l) ? "oauth/consent" : NULL;
 	if (!stage)
 		return finish(req, l, state);
-	if (csrf_bind_login(l->id, headers, sizeof headers) < 0)
+	if (csrf_bind(BIND_SIGNIN, l->id, headers, sizeof headers) < 0)
 		return -1;
 	return to_stage(req, stage, l->id, state, headers);
 }
@@ -345,7 +321,7 @@ static int load_bound(struct request *req, struct flow_login *l)
 {
 	const char *id = req_param(req, "login");
 	struct flow_error err;
-	if (!csrf_login_bound(req, id))
+	if (!csrf_bound(req, BIND_SIGNIN, id))
 		return refuse(req, 403, "This sign-in has expired",
 			      "It was started in another browser or too long ago. Start again from your application.", NULL);
 	int rc = flow_load(id, l);
@@ -381,7 +357,7 @@ static int show_profiles(struct request *req, const struct flow_login *l, int st
 	json_array_foreach (list, i, m)
 		json_object_set_new(m, "checked", json_boolean(i == 0));
 	json_object_set_new(ctx, "memberships", list);
-	field_error(ctx, "profile", message);
+	page_field_error(ctx, "profile", message);
 	return send_form_page(req, status, "profile", ctx, l->redirect_uri, headers);
 }
 
@@ -461,7 +437,7 @@ static int show_consent(struct request *req, const struct flow_login *l, int sta
 		return -1;
 	json_object_set_new(ctx, "client", json_string(c.name));
 	json_object_set_new(ctx, "scopes", scope_list(l->scope));
-	field_error(ctx, "scope", message);
+	page_field_error(ctx, "scope", message);
 	return send_form_page(req, status, "consent", ctx, l->redirect_uri, headers);
 }
 
@@ -507,7 +483,7 @@ static int deny(struct request *req, const struct flow_login *l)
 	char headers[HEADERS_LEN] = "";
 	if (login_revoke(l->id) < 0)
 		return -1;
-	csrf_unbind_login(headers, sizeof headers);
+	csrf_unbind(BIND_SIGNIN, headers, sizeof headers);
 	return to_client(req, l->redirect_uri, "error", "access_denied", req_param(req, "state"), headers);
 }
 
@@ -530,4 +506,61 @@ int pages_consent_post(struct request *req)
 	if (rc != 0)
 		return rc < 0 ? -1 : answered(show_consent(req, &l, 400, err.text));
 	return answered(finish(req, &l, req_param(req, "state")));
+}
+
+/* ------------------------------------------------------------------ the signed-in page */
+
+/* Loads the page session; not signed in → 303 to /signin (1), -1 failure. */
+static int load_session(struct request *req, struct flow_login *l)
+{
+	char headers[HEADERS_LEN] = "";
+	int rc = page_session(req, l);
+	if (rc == 1) {
+		csrf_unbind(BIND_SESSION, headers, sizeof headers);
+		page_see_other(req, "signin", headers, sizeof headers);
+	}
+	if (rc == 0)
+		snprintf(req->log_login, sizeof req->log_login, "%s", l->id);
+	return rc;
+}
+
+/* "Signed in as <profile> in <project>", with change password and sign out. */
+int pages_account_get(struct request *req)
+{
+	char headers[HEADERS_LEN] = "";
+	struct flow_login l;
+	int rc = load_session(req, &l);
+	if (rc != 0)
+		return answered(rc);
+	json_t *list = flow_memberships(&l), *m;
+	json_t *ctx = list ? form_context(req, "Signed in", headers) : NULL;
+	size_t i;
+	if (!ctx) {
+		json_decref(list);
+		return -1;
+	}
+	json_array_foreach (list, i, m)
+		if (!strcmp(json_string_value(json_object_get(m, "id")), l.membership_id)) {
+			json_object_set(ctx, "profile", json_object_get(json_object_get(m, "profile"), "display"));
+			json_object_set(ctx, "project", json_object_get(json_object_get(m, "project"), "display"));
+		}
+	json_decref(list);
+	return answered(send_form_page(req, 200, "signed-in", ctx, NULL, headers));
+}
+
+/* Sign out: the login is revoked (its tokens, if any, too) and the cookie cleared. */
+int pages_account_post(struct request *req)
+{
+	char headers[HEADERS_LEN] = "";
+	struct flow_login l;
+	if (!csrf_check(req))
+		return answered(forbidden(req));
+	int rc = load_session(req, &l);
+	if (rc != 0)
+		return answered(rc);
+	if (login_revoke(l.id) < 0)
+		return -1;
+	csrf_unbind(BIND_SESSION, headers, sizeof headers);
+	page_see_other(req, "signin", headers, sizeof headers);
+	return 0;
 }

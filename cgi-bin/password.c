@@ -2,10 +2,11 @@
  * /auth/setpassword completes an invite or reset link, /auth/resetpassword makes a reset link
  * and emails it (never telling whether the email exists), /auth/changepassword for a signed-in
  * user, /auth/verifyemail. The logic is lib/account.c, shared with the
- * pages. */
+ * pages (password-pages.c). */
 #include "account.h"
 #include "app.h"
 #include "auth.h"
+#include "password-pages.h"
 #include "pwpolicy.h"
 #include "request.h"
 #include "response.h"
@@ -90,6 +91,19 @@ static const struct route routes[] = {
 	{ "POST", "/auth/resetpassword", resetpassword, resetpassword_inputs, 0 },
 	{ "POST", "/auth/changepassword", changepassword, changepassword_inputs, ROUTE_AUTH },
 	{ "POST", "/auth/verifyemail", verifyemail, verifyemail_inputs, 0 },
+	/* The same as HTML pages for browsers (password-pages.c). */
+	{ "GET", "/resetpassword", password_pages_reset_get, password_pages_reset_inputs, ROUTE_PAGE },
+	{ "POST", "/resetpassword", password_pages_reset_post, password_pages_reset_inputs, ROUTE_PAGE },
+	{ "GET", "/resetpassword/sent", password_pages_reset_sent, NULL, ROUTE_PAGE },
+	{ "GET", "/setpassword/done", password_pages_set_done, NULL, ROUTE_PAGE },
+	{ "GET", "/setpassword/:id/:secret", password_pages_set_get, NULL, ROUTE_PAGE },
+	{ "POST", "/setpassword/:id/:secret", password_pages_set_post, NULL, ROUTE_PAGE },
+	{ "GET", "/verifyemail/done", password_pages_verify_done, NULL, ROUTE_PAGE },
+	{ "GET", "/verifyemail/:id/:secret", password_pages_verify_get, NULL, ROUTE_PAGE },
+	{ "POST", "/verifyemail/:id/:secret", password_pages_verify_post, NULL, ROUTE_PAGE },
+	{ "GET", "/changepassword", password_pages_change_get, NULL, ROUTE_PAGE },
+	{ "POST", "/changepassword", password_pages_change_post, NULL, ROUTE_PAGE },
+	{ "GET", "/changepassword/done", password_pages_change_done, NULL, ROUTE_PAGE },
 	{ 0 },
 };
 

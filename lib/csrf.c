@@ -50,46 +50,67 @@ bool csrf_check(const struct request *req)
 	return crypto_streq(field, expected);
 }
 
-/* The binding cookie goes only to the stage pages: <path of app_base_url>oauth ("/oauth" when
- * the pages are at the root of their origin). */
-static void login_cookie_path(char *out, size_t outlen)
+/* The binding cookies: name, MAC prefix (so one kind never passes for another), the path
+ * under app_base_url's own path, lifetime. */
+static const struct {
+	const char *cookie, *prefix, *path;
+	int seconds;
+} bindings[] = {
+	[BIND_SIGNIN] = { LOGIN_COOKIE, "login:", "oauth", LOGIN_COOKIE_SECONDS },
+	[BIND_REGISTER] = { REGISTER_COOKIE, "register:", "register", LOGIN_COOKIE_SECONDS },
+	[BIND_SESSION] = { SESSION_COOKIE, "session:", "", SESSION_SECONDS },
+};
+
+/* <path of app_base_url><suffix> ("/oauth" when the pages are at the root of their origin):
+ * each cookie goes only to the pages that read it. */
+static void cookie_path(const char *suffix, char *out, size_t outlen)
 {
 	const char *host = strstr(cfg.app_base_url, "://");
 	const char *path = host ? strchr(host + 3, '/') : NULL;
-	snprintf(out, outlen, "%soauth", path && !strpbrk(path, ";\r\n") ? path : "/");
+	snprintf(out, outlen, "%s%s", path && !strpbrk(path, ";\r\n") ? path : "/", suffix);
 }
 
-int csrf_bind_login(const char *login_id, char *headers, size_t headers_len)
+int csrf_bind(enum csrf_binding b, const char *login_id, char *headers, size_t headers_len)
 {
 	char mac[65], line[2400], path[2100];
-	if (!crypto_is_uuid(login_id) || mac_hex("login:", login_id, mac) < 0)
+	if (!crypto_is_uuid(login_id) || mac_hex(bindings[b].prefix, login_id, mac) < 0)
 		return -1;
-	login_cookie_path(path, sizeof path);
+	cookie_path(bindings[b].path, path, sizeof path);
 	snprintf(line, sizeof line, "Set-Cookie: %s=%s.%s; Max-Age=%d; Path=%s; HttpOnly;%s SameSite=Lax\r\n",
-		 LOGIN_COOKIE, login_id, mac, LOGIN_COOKIE_SECONDS, path, cfg.cookie_secure ? " Secure;" : "");
+		 bindings[b].cookie, login_id, mac, bindings[b].seconds, path, cfg.cookie_secure ? " Secure;" : "");
 	header_append(headers, headers_len, line);
 	return 0;
 }
 
-void csrf_unbind_login(char *headers, size_t headers_len)
+void csrf_unbind(enum csrf_binding b, char *headers, size_t headers_len)
 {
 	char line[2300], path[2100];
-	login_cookie_path(path, sizeof path);
-	snprintf(line, sizeof line, "Set-Cookie: %s=; Max-Age=0; Path=%s; HttpOnly;%s SameSite=Lax\r\n", LOGIN_COOKIE,
+	cookie_path(bindings[b].path, path, sizeof path);
+	snprintf(line, sizeof line, "Set-Cookie: %s=; Max-Age=0; Path=%s; HttpOnly;%s SameSite=Lax\r\n", bindings[b].cookie,
 		 path, cfg.cookie_secure ? " Secure;" : "");
 	header_append(headers, headers_len, line);
 }
 
-bool csrf_login_bound(const struct request *req, const char *login_id)
+bool csrf_bound_login(const struct request *req, enum csrf_binding b, char login_id[37])
 {
 	char value[UUID_LEN + 1 + 64 + 1], expected[65];
-	if (!login_id || !crypto_is_uuid(login_id) || !req_cookie(req, LOGIN_COOKIE, value, sizeof value))
+	login_id[0] = '\0';
+	if (!req_cookie(req, bindings[b].cookie, value, sizeof value))
 		return false;
 	if (strlen(value) != UUID_LEN + 1 + 64 || value[UUID_LEN] != '.')
 		return false;
 	value[UUID_LEN] = '\0';
-	/* The id is not secret (the form posts it), only the MAC is: compare that in constant time. */
-	if (strcmp(value, login_id) || mac_hex("login:", login_id, expected) < 0)
+	if (!crypto_is_uuid(value) || mac_hex(bindings[b].prefix, value, expected) < 0)
 		return false;
-	return crypto_streq(value + UUID_LEN + 1, expected);
+	/* The id is not secret (forms post it), only the MAC is: compare that in constant time. */
+	if (!crypto_streq(value + UUID_LEN + 1, expected))
+		return false;
+	memcpy(login_id, value, UUID_LEN + 1);
+	return true;
+}
+
+bool csrf_bound(const struct request *req, enum csrf_binding b, const char *login_id)
+{
+	char bound[37];
+	return login_id && csrf_bound_login(req, b, bound) && !strcmp(bound, login_id);
 }

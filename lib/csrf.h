@@ -4,10 +4,16 @@
  * carries the hidden field `csrf` = hex HMAC-SHA256(hash_key, "csrf:" + cookie). A forged
  * cross-site post has neither the cookie value nor the key to derive the field from it.
  *
- * In-progress logins: possession of a login id is a credential between the stages of a
- * sign-in (§5), so the pages also tie the login to the browser that typed the password:
- * `tessera-login=<login id>.<hex HMAC-SHA256(hash_key, "login:" + login id)>` (HttpOnly,
- * SameSite=Lax, Path=<path of app_base_url>oauth, 15 minutes). The profile and consent stages require it. */
+ * Binding cookies tie a login to a browser: `<cookie>=<login id>.<hex HMAC-SHA256(hash_key,
+ * "<kind>:" + login id)>` (HttpOnly, SameSite=Lax, Path=<path of app_base_url><suffix>):
+ * - BIND_SIGNIN `tessera-login` (Path …oauth, 15 minutes): possession of a login id is a
+ *   credential between the stages of a sign-in (§5), so the profile and consent pages require
+ *   the browser that typed the password;
+ * - BIND_REGISTER `tessera-register` (Path …register, 15 minutes): a new user's login until
+ *   the project page gives it a membership;
+ * - BIND_SESSION `tessera-session` (Path = app_base_url's path, 8 hours): a user signed in on
+ *   the pages without a client (/signin, /register), for /account and /changepassword. The
+ *   cookie only names the login: the pages re-read it, so a revoked login ends the session. */
 #ifndef TESSERA_CSRF_H
 #define TESSERA_CSRF_H
 #include <stdbool.h>
@@ -19,6 +25,9 @@ struct request;
 #define CSRF_FIELD "csrf"
 #define LOGIN_COOKIE "tessera-login"
 #define LOGIN_COOKIE_SECONDS 900
+#define REGISTER_COOKIE "tessera-register"
+#define SESSION_COOKIE "tessera-session"
+#define SESSION_SECONDS (8 * 3600)
 
 /* The form token for this browser (65 bytes: 64 hex + NUL). When the browser has no valid
  * cookie yet a new one is made and its Set-Cookie line is appended to headers (which must
@@ -27,11 +36,16 @@ int csrf_token(const struct request *req, char token[65], char *headers, size_t 
 /* True when the posted form field matches this browser's cookie (constant-time compare). */
 bool csrf_check(const struct request *req);
 
-/* Appends the Set-Cookie line binding login_id to this browser; -1 without a hash_key. */
-int csrf_bind_login(const char *login_id, char *headers, size_t headers_len);
+enum csrf_binding { BIND_SIGNIN, BIND_REGISTER, BIND_SESSION };
+
+/* Appends the Set-Cookie line binding login_id to this browser; -1 without a hash_key or for
+ * an id that is not a UUID. */
+int csrf_bind(enum csrf_binding b, const char *login_id, char *headers, size_t headers_len);
 /* Appends the Set-Cookie line that clears the binding. */
-void csrf_unbind_login(char *headers, size_t headers_len);
+void csrf_unbind(enum csrf_binding b, char *headers, size_t headers_len);
 /* True when the browser's binding cookie names login_id with a valid MAC. */
-bool csrf_login_bound(const struct request *req, const char *login_id);
+bool csrf_bound(const struct request *req, enum csrf_binding b, const char *login_id);
+/* The login the browser's binding cookie names, when its MAC is valid (else false, ""). */
+bool csrf_bound_login(const struct request *req, enum csrf_binding b, char login_id[37]);
 
 #endif

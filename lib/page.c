@@ -1,6 +1,10 @@
 /* page: templated HTML pages with their own Content-Security-Policy (see page.h). */
 #include "page.h"
 #include "config.h"
+#include "crypto.h"
+#include "csrf.h"
+#include "flow.h"
+#include "input.h"
 #include "log.h"
 #include "request.h"
 #include "response.h"
@@ -9,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 json_t *page_context(const char *title)
 {
@@ -75,4 +80,83 @@ int page_message(struct request *req, int status, const char *title, const char 
 	json_t *ctx = page_context(title);
 	json_object_set_new(ctx, "message", json_string(message));
 	return page_send(req, status, "message", ctx, NULL, extra_headers);
+}
+
+int page_message_link(struct request *req, int status, const char *title, const char *message, const char *href,
+		      const char *link_text, const char *extra_headers)
+{
+	char url[2200];
+	json_t *ctx = page_context(title);
+	snprintf(url, sizeof url, "%s%s", cfg.app_base_url, href);
+	json_object_set_new(ctx, "message", json_string(message));
+	json_object_set_new(ctx, "link", json_pack("{s:s, s:s}", "href", url, "text", link_text));
+	return page_send(req, status, "message", ctx, NULL, extra_headers);
+}
+
+json_t *page_form_context(const struct request *req, const char *title, char *headers, size_t headers_len)
+{
+	char token[65];
+	if (csrf_token(req, token, headers, headers_len) < 0)
+		return NULL;
+	json_t *ctx = page_context(title);
+	json_object_set_new(ctx, CSRF_FIELD, json_string(token));
+	return ctx;
+}
+
+void page_field_error(json_t *ctx, const char *field, const char *message)
+{
+	char key[64];
+	if (!field || !message)
+		return;
+	snprintf(key, sizeof key, "%s_error", field);
+	json_object_set_new(ctx, key, json_string(message));
+}
+
+int page_check_fields(const struct request *req, const struct input *inputs, const char *const *keep, json_t *ctx)
+{
+	int errors = 0;
+	for (const struct input *in = inputs; in->name; in++) {
+		char key[64];
+		snprintf(key, sizeof key, "%s_error", in->name);
+		if (json_object_get(ctx, key))
+			continue; /* a field's first message only */
+		struct input one[2] = { *in, { 0 } };
+		struct input_error ie;
+		if (!input_check(req, one, &ie)) {
+			page_field_error(ctx, in->name, ie.message);
+			errors++;
+		}
+	}
+	for (; keep && *keep; keep++) {
+		const char *v = req_body_param(req, *keep);
+		if (v && strlen(v) <= 1024)
+			json_object_set_new(ctx, *keep, json_string(v));
+	}
+	return errors;
+}
+
+int page_forbidden(struct request *req)
+{
+	return page_message(req, 403, "This form has expired",
+			    "For your safety the form could not be accepted. Go back, reload the page and try again.", NULL);
+}
+
+void page_see_other(struct request *req, const char *path, char *headers, size_t headers_len)
+{
+	char line[2200];
+	snprintf(line, sizeof line, "Location: %s%s\r\n", cfg.app_base_url, path);
+	header_append(headers, headers_len, line);
+	send_empty(req, 303, headers);
+}
+
+int page_session(const struct request *req, struct flow_login *l)
+{
+	char id[37];
+	if (!csrf_bound_login(req, BIND_SESSION, id))
+		return 1;
+	int rc = flow_load(id, l);
+	if (rc != 0)
+		return rc;
+	bool fresh = l->auth_time > 0 && time(NULL) - l->auth_time < SESSION_SECONDS;
+	return !l->revoked && fresh && !strcmp(l->user_type, "User") && l->membership_id[0] && !flow_mfa_pending(l) ? 0 : 1;
 }

@@ -132,38 +132,71 @@ END_TEST
 START_TEST(test_login_binding)
 {
 	char headers[512] = "", value[160];
-	ck_assert_int_eq(csrf_bind_login(LOGIN_ID, headers, sizeof headers), 0);
+	ck_assert_int_eq(csrf_bind(BIND_SIGNIN, LOGIN_ID, headers, sizeof headers), 0);
 	ck_assert_ptr_nonnull(strstr(headers, "Path=/oauth;"));
 	ck_assert_ptr_nonnull(strstr(headers, "HttpOnly;"));
 	ck_assert(set_cookie_value(headers, LOGIN_COOKIE, value, sizeof value));
 	snprintf(cookies, sizeof cookies, "%s=%s", LOGIN_COOKIE, value);
 	post("x=1", cookies);
-	ck_assert(csrf_login_bound(&req, LOGIN_ID));
+	ck_assert(csrf_bound(&req, BIND_SIGNIN, LOGIN_ID));
 	/* another login, no cookie, a forged MAC, a cookie for another login */
-	ck_assert(!csrf_login_bound(&req, "3f2a1c1e-5b6d-4e7f-8a9b-0c1d2e3f4a5c"));
-	ck_assert(!csrf_login_bound(&req, NULL));
-	ck_assert(!csrf_login_bound(&req, "not-a-uuid"));
+	ck_assert(!csrf_bound(&req, BIND_SIGNIN, "3f2a1c1e-5b6d-4e7f-8a9b-0c1d2e3f4a5c"));
+	ck_assert(!csrf_bound(&req, BIND_SIGNIN, NULL));
+	ck_assert(!csrf_bound(&req, BIND_SIGNIN, "not-a-uuid"));
 	post("x=1", NULL);
-	ck_assert(!csrf_login_bound(&req, LOGIN_ID));
+	ck_assert(!csrf_bound(&req, BIND_SIGNIN, LOGIN_ID));
 	value[strlen(value) - 1] = value[strlen(value) - 1] == '0' ? '1' : '0';
 	snprintf(cookies, sizeof cookies, "%s=%s", LOGIN_COOKIE, value);
 	post("x=1", cookies);
-	ck_assert(!csrf_login_bound(&req, LOGIN_ID));
+	ck_assert(!csrf_bound(&req, BIND_SIGNIN, LOGIN_ID));
 	snprintf(cookies, sizeof cookies, "%s=%s", LOGIN_COOKIE, LOGIN_ID);
 	post("x=1", cookies);
-	ck_assert(!csrf_login_bound(&req, LOGIN_ID));
+	ck_assert(!csrf_bound(&req, BIND_SIGNIN, LOGIN_ID));
 	/* only UUIDs are bound */
 	headers[0] = '\0';
-	ck_assert_int_eq(csrf_bind_login("x; Path=/", headers, sizeof headers), -1);
+	ck_assert_int_eq(csrf_bind(BIND_SIGNIN, "x; Path=/", headers, sizeof headers), -1);
 	ck_assert_str_eq(headers, "");
-	csrf_unbind_login(headers, sizeof headers);
+	csrf_unbind(BIND_SIGNIN, headers, sizeof headers);
 	ck_assert_ptr_nonnull(strstr(headers, "Set-Cookie: " LOGIN_COOKIE "=; Max-Age=0; Path=/oauth;"));
 	/* pages under a path of their origin: the cookie follows them there */
 	char err[256];
 	ck_assert_int_eq(config_set("app_base_url", "https://id.example.com/clinic/", err, sizeof err), 0);
 	headers[0] = '\0';
-	ck_assert_int_eq(csrf_bind_login(LOGIN_ID, headers, sizeof headers), 0);
+	ck_assert_int_eq(csrf_bind(BIND_SIGNIN, LOGIN_ID, headers, sizeof headers), 0);
 	ck_assert_ptr_nonnull(strstr(headers, "; Path=/clinic/oauth; HttpOnly;"));
+}
+END_TEST
+
+/* The session and registration bindings: their own cookie, path and MAC; one kind never
+ * passes for another. */
+START_TEST(test_session_binding)
+{
+	char headers[1024] = "", value[160], id[37];
+	ck_assert_int_eq(csrf_bind(BIND_SESSION, LOGIN_ID, headers, sizeof headers), 0);
+	ck_assert_ptr_nonnull(strstr(headers, "Set-Cookie: " SESSION_COOKIE "="));
+	ck_assert_ptr_nonnull(strstr(headers, "; Max-Age=28800; Path=/; HttpOnly;"));
+	ck_assert(set_cookie_value(headers, SESSION_COOKIE, value, sizeof value));
+	snprintf(cookies, sizeof cookies, "%s=%s", SESSION_COOKIE, value);
+	post("x=1", cookies);
+	ck_assert(csrf_bound_login(&req, BIND_SESSION, id));
+	ck_assert_str_eq(id, LOGIN_ID);
+	ck_assert(csrf_bound(&req, BIND_SESSION, LOGIN_ID));
+	ck_assert(!csrf_bound(&req, BIND_SIGNIN, LOGIN_ID));
+	/* a sign-in binding's value in the session cookie is refused, and so the other way */
+	snprintf(cookies, sizeof cookies, "%s=%s; %s=%s", LOGIN_COOKIE, value, REGISTER_COOKIE, value);
+	post("x=1", cookies);
+	ck_assert(!csrf_bound(&req, BIND_SIGNIN, LOGIN_ID));
+	ck_assert(!csrf_bound(&req, BIND_REGISTER, LOGIN_ID));
+	ck_assert(!csrf_bound_login(&req, BIND_SESSION, id));
+	ck_assert_str_eq(id, "");
+	/* the registration binding goes only to the register pages */
+	headers[0] = '\0';
+	ck_assert_int_eq(csrf_bind(BIND_REGISTER, LOGIN_ID, headers, sizeof headers), 0);
+	ck_assert_ptr_nonnull(strstr(headers, "Set-Cookie: " REGISTER_COOKIE "="));
+	ck_assert_ptr_nonnull(strstr(headers, "; Path=/register; HttpOnly;"));
+	headers[0] = '\0';
+	csrf_unbind(BIND_SESSION, headers, sizeof headers);
+	ck_assert_ptr_nonnull(strstr(headers, "Set-Cookie: " SESSION_COOKIE "=; Max-Age=0; Path=/;"));
 }
 END_TEST
 
@@ -204,6 +237,7 @@ Suite *csrf_suite(void)
 	tcase_add_test(tc, test_token_refused);
 	tcase_add_test(tc, test_token_keyed);
 	tcase_add_test(tc, test_login_binding);
+	tcase_add_test(tc, test_session_binding);
 	tcase_add_test(tc, test_page_origin);
 	suite_add_tcase(s, tc);
 	return s;

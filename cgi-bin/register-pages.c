@@ -1,0 +1,222 @@
+/* register-pages: /register for browsers (tessera-login). An account first (first and last
+ * name, email, password), then either a new project (/register/project: the user its admin,
+ * like /auth/newproject) or, with ?projectId=<id> of a project that allows patient
+ * registration, a patient membership there (like /auth/newpatient). Either way the browser
+ * ends signed in on the pages (a page session, csrf.h) at /account.
+ *
+ * The registration itself is lib/registration.c, the same functions as the JSON routes in
+ * register.c. Between the account and the project the new user's login is bound to this
+ * browser by the tessera-register cookie (its id never appears in a URL). */
+#include "pages.h"
+#include "config.h"
+#include "csrf.h"
+#include "page.h"
+#include "pwpolicy.h"
+#include "registration.h"
+#include "response.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define HEADERS_LEN PAGE_HEADERS_LEN
+
+/* The fields a person types, with the spec's messages (§6.11), each shown beside its field. */
+static const struct input account_fields[] = {
+	{ "firstName", IN_STRING, true, 512, "First name must be between 1 and 128 characters", registration_name_ok },
+	{ "lastName", IN_STRING, true, 512, "Last name must be between 1 and 128 characters", registration_name_ok },
+	{ "email", IN_EMAIL, true, 72, "Valid email address between 3 and 72 characters is required", NULL },
+	{ "password", IN_STRING, true, 0, "Password must be between 8 and 72 characters", pwpolicy_length_ok },
+	{ 0 },
+};
+static const char *const account_kept[] = { "firstName", "lastName", "email", NULL };
+
+static const struct input project_fields[] = {
+	{ "projectName", IN_STRING, true, 288, "Project name must be between 4 and 72 characters",
+	  registration_project_name_ok },
+	{ 0 },
+};
+static const char *const project_kept[] = { "projectName", NULL };
+
+const struct input pages_register_inputs[] = {
+	{ "projectId", IN_UUID, false, 36, "This registration link names no project", NULL },
+	{ 0 },
+};
+
+/* 1 when the page was sent, -1 when it could not be. */
+static int sent(int rc)
+{
+	return rc < 0 ? -1 : 1;
+}
+
+static int answered(int rc)
+{
+	return rc < 0 ? -1 : 0;
+}
+
+/* The project of a patient registration (?projectId=): 0 open to patients (name filled), 1
+ * refused (page sent), -1. Without a projectId: 0, name "". */
+static int patient_project(struct request *req, char name[256])
+{
+	const char *project = req_param(req, "projectId");
+	char policy[37];
+	name[0] = '\0';
+	if (!project || !*project)
+		return 0;
+	int rc = registration_project(project, name, policy);
+	if (rc == 1)
+		return sent(page_message(req, 404, "Registration", "This project does not exist.", NULL));
+	if (rc == 0 && !policy[0])
+		return sent(page_message(req, 403, "Registration", "Project does not allow open registration", NULL));
+	return rc;
+}
+
+/* registerEnabled false: no page at all (Medplum's text). */
+static int disabled(struct request *req)
+{
+	if (cfg.register_enabled)
+		return 0;
+	return sent(page_message(req, 403, "Registration", "Registration is disabled", NULL));
+}
+
+static int show_account(struct request *req, int status, const char *project_name, json_t *ctx, const char *headers)
+{
+	json_object_set_new(ctx, "project_name", json_string(project_name));
+	page_hidden(ctx, "projectId", req_param(req, "projectId"));
+	return sent(page_send(req, status, "register", ctx, NULL, headers));
+}
+
+int pages_register_get(struct request *req)
+{
+	char headers[HEADERS_LEN] = "", project_name[256];
+	int rc = disabled(req);
+	if (rc == 0)
+		rc = patient_project(req, project_name);
+	if (rc != 0)
+		return answered(rc);
+	json_t *ctx = page_form_context(req, project_name[0] ? "Register" : "Create an account", headers, sizeof headers);
+	return ctx ? answered(show_account(req, 200, project_name, ctx, headers)) : -1;
+}
+
+/* The end of a registration: the new user signed in on the pages, at /account. */
+static int signed_in(struct request *req, const char *login_id)
+{
+	char headers[HEADERS_LEN] = "";
+	csrf_unbind(BIND_REGISTER, headers, sizeof headers);
+	if (csrf_bind(BIND_SESSION, login_id, headers, sizeof headers) < 0)
+		return -1;
+	page_see_other(req, "account", headers, sizeof headers);
+	return 1;
+}
+
+/* A refusal of a registration step: beside its field when it names one (show sends the form
+ * again), else as a page. Takes ctx. */
+static int refused(struct request *req, const struct flow_error *err, json_t *ctx, const char *project_name,
+		   const char *headers, int (*show)(struct request *, int, const char *, json_t *, const char *))
+{
+	if (err->expression) {
+		page_field_error(ctx, err->expression, err->text);
+		return show(req, 400, project_name, ctx, headers);
+	}
+	json_decref(ctx);
+	return sent(page_message(req, err->status == 404 ? 404 : 400, "Registration", err->text, NULL));
+}
+
+int pages_register_post(struct request *req)
+{
+	char headers[HEADERS_LEN] = "", project_name[256];
+	if (!csrf_check(req))
+		return answered(page_forbidden(req) < 0 ? -1 : 1);
+	int rc = disabled(req);
+	if (rc == 0)
+		rc = patient_project(req, project_name);
+	if (rc != 0)
+		return answered(rc);
+	json_t *ctx = page_form_context(req, project_name[0] ? "Register" : "Create an account", headers, sizeof headers);
+	if (!ctx)
+		return -1;
+	if (page_check_fields(req, account_fields, account_kept, ctx) > 0)
+		return answered(show_account(req, 400, project_name, ctx, headers));
+	const char *project = project_name[0] ? req_param(req, "projectId") : NULL;
+	struct login_request lr = {
+		.email = req_body_param(req, "email"), .password = req_body_param(req, "password"), .project_id = project,
+		.remote_addr = req->remote_addr, .user_agent = req->user_agent,
+	};
+	struct flow_login l;
+	struct flow_error err;
+	rc = registration_new_user(req_body_param(req, "firstName"), req_body_param(req, "lastName"), &lr, &l, &err);
+	if (rc == 1)
+		return answered(refused(req, &err, ctx, project_name, headers, show_account));
+	json_decref(ctx);
+	if (rc < 0)
+		return -1;
+	snprintf(req->log_login, sizeof req->log_login, "%s", l.id);
+	if (project) {
+		/* A patient: the membership at once, no second page. */
+		char login_id[37];
+		snprintf(login_id, sizeof login_id, "%s", l.id);
+		rc = registration_new_patient(login_id, project, &l, &err);
+		if (rc != 0)
+			return rc < 0 ? -1 : answered(page_message(req, 400, "Registration", err.text, NULL));
+		return answered(signed_in(req, l.id));
+	}
+	if (csrf_bind(BIND_REGISTER, l.id, headers, sizeof headers) < 0)
+		return -1;
+	page_see_other(req, "register/project", headers, sizeof headers);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ the new project */
+
+/* The new user's login this browser holds: 0 (id filled), 1 refused (page sent). */
+static int registering(struct request *req, char login_id[37])
+{
+	if (csrf_bound_login(req, BIND_REGISTER, login_id))
+		return 0;
+	return sent(page_message_link(req, 403, "This registration has expired",
+				      "It was started in another browser or too long ago.", "register", "Start again", NULL));
+}
+
+static int show_project(struct request *req, int status, const char *unused, json_t *ctx, const char *headers)
+{
+	(void)unused;
+	return sent(page_send(req, status, "register-project", ctx, NULL, headers));
+}
+
+int pages_register_project_get(struct request *req)
+{
+	char headers[HEADERS_LEN] = "", login_id[37];
+	int rc = disabled(req);
+	if (rc == 0)
+		rc = registering(req, login_id);
+	if (rc != 0)
+		return answered(rc);
+	json_t *ctx = page_form_context(req, "Create a project", headers, sizeof headers);
+	return ctx ? answered(show_project(req, 200, NULL, ctx, headers)) : -1;
+}
+
+int pages_register_project_post(struct request *req)
+{
+	char headers[HEADERS_LEN] = "", login_id[37];
+	if (!csrf_check(req))
+		return answered(page_forbidden(req) < 0 ? -1 : 1);
+	int rc = disabled(req);
+	if (rc == 0)
+		rc = registering(req, login_id);
+	if (rc != 0)
+		return answered(rc);
+	json_t *ctx = page_form_context(req, "Create a project", headers, sizeof headers);
+	if (!ctx)
+		return -1;
+	if (page_check_fields(req, project_fields, project_kept, ctx) > 0)
+		return answered(show_project(req, 400, NULL, ctx, headers));
+	struct flow_login l;
+	struct flow_error err = { 0 };
+	snprintf(req->log_login, sizeof req->log_login, "%s", login_id);
+	rc = registration_new_project(login_id, req_body_param(req, "projectName"), &l, &err);
+	if (rc == 1)
+		return answered(refused(req, &err, ctx, NULL, headers, show_project));
+	json_decref(ctx);
+	if (rc < 0)
+		return -1;
+	return answered(signed_in(req, l.id));
+}
