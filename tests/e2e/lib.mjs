@@ -569,3 +569,74 @@ export async function waitForMail(address, count = 1, timeoutMs = 10_000) {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+// ------------------------------------------------------------------ pages without a browser
+//
+// A small cookie jar over fetch, the forms of a page and the headers every page carries.
+
+/** Cookies by name (paths and expiry ignored: every test's requests go to one server). */
+export class Browser {
+  constructor() {
+    this.cookies = new Map();
+  }
+  header() {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+  take(r) {
+    for (const line of setCookies(r.headers)) {
+      const [pair, ...attrs] = line.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      if (!value || attrs.some((a) => /^\s*max-age=0\s*$/i.test(a))) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return r;
+  }
+  async get(path) {
+    return this.take(await http(path, { headers: this.cookies.size ? { Cookie: this.header() } : {} }));
+  }
+  async post(path, fields) {
+    const headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
+    if (this.cookies.size) headers.Cookie = this.header();
+    const body = new URLSearchParams(fields).toString();
+    return this.take(await http(path, { method: 'POST', headers, body }));
+  }
+}
+
+export function decodeHtml(s) {
+  return s
+    .replace(/&#x2F;/g, '/')
+    .replace(/&#39;/g, "'")
+    .replace(/&#61;/g, '=')
+    .replace(/&#96;/g, '`')
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+/** The fields of the first form on a page (hidden and typed values), and its action. */
+export function formOf(html) {
+  const action = html.match(/<form method="post" action="([^"]*)"/)?.[1];
+  assert.ok(action, `a form on the page: ${html}`);
+  const fields = [];
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields.push([decodeHtml(m[1]), decodeHtml(m[2])]);
+  return { action: decodeHtml(action), fields: Object.fromEntries(fields) };
+}
+
+/** The headers and markup rules of every page: HTML, the page CSP, no inline script or style. */
+export function assertPageHeaders(r) {
+  assert.match(r.contentType, /^text\/html; charset=utf-8/);
+  const csp = r.headers.get('content-security-policy');
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /style-src 'self'/);
+  assert.doesNotMatch(csp, /unsafe-inline|script-src/);
+  assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(r.headers.get('referrer-policy'), 'no-referrer');
+  assert.equal(r.headers.get('x-frame-options'), 'DENY');
+  assert.match(r.headers.get('cache-control'), /no-store/);
+  // No inline script or style (the CSP forbids them; the page must not need them).
+  assert.doesNotMatch(r.text, /<script|\sstyle=|\son[a-z]+=/i);
+}

@@ -7,6 +7,10 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE_URL,
+  Browser,
+  assertPageHeaders,
+  decodeHtml,
+  formOf,
   addMember,
   authorizeRequest,
   createProject,
@@ -28,59 +32,6 @@ const APP_BASE = (() => {
   const a = readConfig().app_base_url || BASE_URL;
   return a.endsWith('/') ? a : a + '/';
 })();
-
-// ------------------------------------------------------------------ a browser, roughly
-
-/** Cookies by name (paths and expiry ignored: every test's requests go to one server). */
-class Browser {
-  constructor() {
-    this.cookies = new Map();
-  }
-  header() {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-  take(r) {
-    for (const line of setCookies(r.headers)) {
-      const [pair, ...attrs] = line.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      if (!value || attrs.some((a) => /^\s*max-age=0\s*$/i.test(a))) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return r;
-  }
-  async get(path) {
-    return this.take(await http(path, { headers: this.cookies.size ? { Cookie: this.header() } : {} }));
-  }
-  async post(path, fields) {
-    const headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
-    if (this.cookies.size) headers.Cookie = this.header();
-    const body = new URLSearchParams(fields).toString();
-    return this.take(await http(path, { method: 'POST', headers, body }));
-  }
-}
-
-function decodeHtml(s) {
-  return s
-    .replace(/&#x2F;/g, '/')
-    .replace(/&#39;/g, "'")
-    .replace(/&#61;/g, '=')
-    .replace(/&#96;/g, '`')
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-}
-
-/** The fields of the first form on a page (hidden and typed values), and its action. */
-function formOf(html) {
-  const action = html.match(/<form method="post" action="([^"]*)"/)?.[1];
-  assert.ok(action, `a form on the page: ${html}`);
-  const fields = [];
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields.push([decodeHtml(m[1]), decodeHtml(m[2])]);
-  return { action: decodeHtml(action), fields: Object.fromEntries(fields) };
-}
 
 /** /oauth2/authorize → the /oauth sign-in page; returns the page and its form. */
 async function openSignin(browser, fx, extra = {}) {
@@ -108,21 +59,6 @@ function codeFrom(r, fx, state) {
   const code = loc.searchParams.get('code');
   assert.match(code, /^[0-9a-f]{32}$/);
   return code;
-}
-
-function assertPageHeaders(r) {
-  assert.match(r.contentType, /^text\/html; charset=utf-8/);
-  const csp = r.headers.get('content-security-policy');
-  assert.match(csp, /frame-ancestors 'none'/);
-  assert.match(csp, /default-src 'none'/);
-  assert.match(csp, /style-src 'self'/);
-  assert.doesNotMatch(csp, /unsafe-inline|script-src/);
-  assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
-  assert.equal(r.headers.get('referrer-policy'), 'no-referrer');
-  assert.equal(r.headers.get('x-frame-options'), 'DENY');
-  assert.match(r.headers.get('cache-control'), /no-store/);
-  // No inline script or style (the CSP forbids them; the page must not need them).
-  assert.doesNotMatch(r.text, /<script|\sstyle=|\son[a-z]+=/i);
 }
 
 let fx;
@@ -274,12 +210,16 @@ describe('sign-in through the pages to a code', () => {
     assert.equal(t.json.profile.reference, `Patient/${m2.profileId}`);
   });
 
-  it('/signin without a client: "Signed in as" the profile', async () => {
+  it('/signin without a client: a page session, then "Signed in as" the profile at /account', async () => {
     const b = new Browser();
     const page = await b.get('signin');
     const f = formOf(page.text);
     assert.deepEqual(Object.keys(f.fields), ['csrf']);
-    const r = await b.post(f.action, { ...f.fields, email: fx.email, password: fx.password });
+    const done = await b.post(f.action, { ...f.fields, email: fx.email, password: fx.password });
+    assert.equal(done.status, 303, done.text);
+    assert.equal(done.headers.get('location'), `${APP_BASE}account`);
+    assert.ok(b.cookies.has('tessera-session'), 'the page session cookie');
+    const r = await b.get('account');
     assert.equal(r.status, 200, r.text);
     assertPageHeaders(r);
     assert.match(r.text, new RegExp(`Signed in as <strong>${fx.first} ${fx.last}</strong> in ${fx.projectName}`));
