@@ -27,6 +27,7 @@ static const struct config_key keys[] = {
 	K(smtp_user, CK_STRING, "", "SMTP AUTH user"),
 	K(smtp_password, CK_STRING, "", "SMTP AUTH password"),
 	K(smtp_from, CK_STRING, "Tessera <noreply@localhost>", "From header of outgoing mail"),
+	K(mail_max_attempts, CK_INT, "10", "Delivery attempts per email before it is marked failed (30 s backoff doubling, at most 1 h)"),
 	K(hash_key, CK_STRING, "", "Hex key (32+ bytes) for the keyed hashes of client and request secrets; required"),
 	K(access_token_lifetime, CK_INT, "3600", "Access token lifetime in seconds"),
 	K(refresh_token_lifetime, CK_INT, "1209600", "Refresh token lifetime in seconds"),
@@ -207,6 +208,10 @@ static int derive_defaults(char *err, size_t errlen)
 	}
 	if (strcmp(cfg.signing_alg, "ES256") && strcmp(cfg.signing_alg, "RS256")) {
 		snprintf(err, errlen, "signing_alg must be ES256 or RS256");
+		return -1;
+	}
+	if (cfg.mail_max_attempts < 1) {
+		snprintf(err, errlen, "mail_max_attempts must be at least 1");
 		return -1;
 	}
 	if (cfg.scrypt_n_log2 < 10 || cfg.scrypt_n_log2 > 22 || cfg.scrypt_r < 1 || cfg.scrypt_p < 1) {

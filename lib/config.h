@@ -20,6 +20,7 @@ struct config {
 	char *smtp_user;
 	char *smtp_password;
 	char *smtp_from;
+	int mail_max_attempts;   /* delivery attempts before an outbox row is 'failed' */
 	char *hash_key;          /* hex; keys the hashes of client and request secrets */
 	int access_token_lifetime;
 	int refresh_token_lifetime;

@@ -8,11 +8,23 @@
  * with backoff and records the final status. Delivery never fails the request.
  *
  * Templates see the caller's vars plus "brand" (the project's brand name, else "Tessera"),
- * "app_base_url" and "recipient_name". The HTML part is escaped like the pages; the text part
- * and the subject are not (they are not HTML), but no header may carry CR or LF. */
+ * "app_base_url", "recipient_name" and, with a project, "project_name"; these four come from
+ * trusted sources and win over a caller's var of the same name. The HTML part is escaped like
+ * the pages; the text part and the subject are not (they are not HTML), but no header may
+ * carry CR or LF. File templates wrap <name>.html in <templates_dir>/email/layout.html; a
+ * project's body_html is used as it is (a whole document), and without one the HTML part is
+ * the text part, escaped, in <pre>.
+ *
+ * Delivery is at least once: a row is claimed (status 'sending') with one conditional UPDATE,
+ * so two mailers or web nodes never send it at the same time; a row left in 'sending' by a
+ * process that died goes back to pending after MAIL_STALE_SECONDS and may then be sent twice
+ * (same Message-ID). A failed attempt waits mail_backoff_seconds(attempts) before the next;
+ * after mail_max_attempts the row is 'failed'. Once sent, the bodies are emptied: the links in
+ * them carry secrets that have no business staying in the database. */
 #ifndef TESSERA_MAIL_H
 #define TESSERA_MAIL_H
 #include <jansson.h>
+#include <signal.h>
 
 struct mail_message {
 	const char *project_id;    /* for the template override and the brand; may be NULL */
@@ -31,8 +43,21 @@ int mail_enqueue(const struct mail_message *m, char id_out[37]);
  * 1 when it stays pending (or failed for good), -1 on a database failure. */
 int mail_deliver(const char *outbox_id);
 
-/* Delivers every due row (the mailer's loop body). Returns how many were sent, -1 on a
- * database failure. */
+/* Delivers every due row (the mailer's loop body), at most limit of them, with the mailer's
+ * longer SMTP timeouts; first hands stale 'sending' rows back. Returns how many were sent,
+ * -1 on a database failure. */
 int mail_deliver_due(int limit);
+
+/* mail_deliver_due that also stops before the next row once *stop is non-zero (the mailer's
+ * SIGTERM flag), so a shutdown waits for one SMTP attempt at most. */
+int mail_deliver_due_until(int limit, volatile sig_atomic_t *stop);
+
+/* A row left in 'sending' this long belongs to a process that died: far longer than any
+ * attempt can last (SMTP_LIMITS_MAILER allows 60 s). */
+#define MAIL_STALE_SECONDS 600
+
+/* Seconds to wait after the attempts-th failed attempt (1, 2, ...): 30 s doubling, capped at
+ * one hour. */
+long mail_backoff_seconds(int attempts);
 
 #endif

@@ -570,19 +570,19 @@ static bool page_name_valid(const char *name)
 	return name[0] && name[0] != '.' && !strchr(name, '/');
 }
 
-/* Renders <dir>/<name>.html over the base contexts. */
-static char *render_file(const char *dir, const char *name, json_t **bases, size_t nbases,
-			 const char **err)
+/* Renders <dir>/<name><ext> over the base contexts. */
+static char *render_file(const char *dir, const char *name, const char *ext, json_t **bases, size_t nbases,
+			 bool html, const char **err)
 {
 	char *path = NULL;
 	struct template *uncached;
-	if (asprintf(&path, "%s/%s.html", dir, name) < 0) {
+	if (asprintf(&path, "%s/%s%s", dir, name, ext) < 0) {
 		*err = "out of memory";
 		return NULL;
 	}
 	const struct template *t = get_template(path, &uncached, err);
 	free(path);
-	char *out = t ? render_template(t, bases, nbases, true, err) : NULL;
+	char *out = t ? render_template(t, bases, nbases, html, err) : NULL;
 	template_free(uncached);
 	return out;
 }
@@ -596,7 +596,7 @@ char *template_render_page(const char *dir, const char *name, json_t *ctx, const
 		*err = "invalid template name";
 		return NULL;
 	}
-	char *content = render_file(dir, name, &ctx, 1, err);
+	char *content = render_file(dir, name, ".html", &ctx, 1, true, err);
 	if (!content)
 		return NULL;
 	/* content goes on top of ctx instead of into it: the caller's object is not modified */
@@ -604,11 +604,23 @@ char *template_render_page(const char *dir, const char *name, json_t *ctx, const
 	char *out = NULL;
 	if (top && json_object_set_new(top, "content", json_stringn_nocheck(content, strlen(content))) == 0) {
 		json_t *bases[2] = { ctx, top };
-		out = render_file(dir, "layout", bases, 2, err);
+		out = render_file(dir, "layout", ".html", bases, 2, true, err);
 	} else {
 		*err = "out of memory";
 	}
 	json_decref(top);
 	free(content);
 	return out;
+}
+
+char *template_render_file(const char *dir, const char *file, json_t *ctx, bool html, const char **err)
+{
+	const char *ignored;
+	if (!err)
+		err = &ignored;
+	if (!page_name_valid(file)) {
+		*err = "invalid template name";
+		return NULL;
+	}
+	return render_file(dir, file, "", &ctx, 1, html, err);
 }

@@ -26,6 +26,7 @@
 #ifndef TESSERA_TEMPLATE_H
 #define TESSERA_TEMPLATE_H
 #include <jansson.h>
+#include <stdbool.h>
 
 #define TEMPLATE_MAX_SOURCE (1024 * 1024)
 #define TEMPLATE_MAX_OUTPUT (8 * 1024 * 1024)
@@ -42,6 +43,10 @@ char *template_render_text(const char *source, json_t *ctx, const char **err);
  * top of ctx. Files are read once per process and kept parsed in memory. name must be a plain
  * file name (no '/', not starting with '.'). */
 char *template_render_page(const char *dir, const char *name, json_t *ctx, const char **err);
+
+/* Renders the file <dir>/<file> (a plain file name such as "reset.txt") with ctx, HTML-escaped
+ * or as text; cached like the pages. A missing file fails with "cannot read template". */
+char *template_render_file(const char *dir, const char *file, json_t *ctx, bool html, const char **err);
 
 /* Frees the cached templates (so tests and leak checkers see a clean exit, or to reload). */
 void template_cache_clear(void);
