@@ -1,13 +1,16 @@
 /* tessera-login: the domain, credentials, profile and scope stages as JSON for the SDK
- * (spec §6.1, 6.2, 6.6, 6.7, 6.8, 6.16), and as HTML pages for browsers (pages.c: /signin,
- * /oauth, /oauth/profile, /oauth/consent). The state machine itself is lib/flow.c. */
+ * (spec §6.1, 6.2, 6.6, 6.7, 6.8, 6.16), registration (register.c: §6.11-6.13), and as HTML
+ * pages for browsers (pages.c: /signin, /oauth, /oauth/profile, /oauth/consent). The state
+ * machine itself is lib/flow.c. */
 #include "app.h"
 #include "clients.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
 #include "flow.h"
+#include "stage.h"
 #include "pages.h"
+#include "register.h"
 #include "request.h"
 #include "response.h"
 
@@ -16,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void send_flow_error(struct request *req, const struct flow_error *err)
+void stage_send_error(struct request *req, const struct flow_error *err)
 {
 	if (err->status == 404)
 		send_not_found(req);
@@ -24,8 +27,7 @@ static void send_flow_error(struct request *req, const struct flow_error *err)
 		send_bad_request(req, err->text, err->expression);
 }
 
-/* Answers with sendLoginResult, adding the SSO cookie when a code was issued for a client. */
-static int send_result(struct request *req, struct flow_login *l)
+int stage_send_result(struct request *req, struct flow_login *l)
 {
 	json_t *body;
 	char cookie[33], header[512] = "";
@@ -34,7 +36,7 @@ static int send_result(struct request *req, struct flow_login *l)
 		return -1;
 	if (rc == 1) {
 		struct flow_error err = { 400, "Login revoked", NULL };
-		send_flow_error(req, &err);
+		stage_send_error(req, &err);
 		return 0;
 	}
 	if (cookie[0])
@@ -49,7 +51,7 @@ static bool password_long_enough(const char *v)
 	return strlen(v) >= 5;
 }
 
-static bool project_id_ok(const char *v)
+bool stage_project_id_ok(const char *v)
 {
 	return !strcmp(v, "new") || crypto_is_uuid(v);
 }
@@ -73,10 +75,10 @@ static int login(struct request *req)
 	if (rc < 0)
 		return -1;
 	if (rc == 1) {
-		send_flow_error(req, &err);
+		stage_send_error(req, &err);
 		return 0;
 	}
-	return send_result(req, &l);
+	return stage_send_result(req, &l);
 }
 
 /* Loads the login named by a parameter; sends 404 and returns 1 when there is none. */
@@ -103,7 +105,7 @@ static int login_status(struct request *req)
 		send_bad_request(req, l.granted ? "Login already granted" : "Login revoked", NULL);
 		return 0;
 	}
-	return send_result(req, &l);
+	return stage_send_result(req, &l);
 }
 
 static int profile(struct request *req)
@@ -115,10 +117,10 @@ static int profile(struct request *req)
 		return rc < 0 ? -1 : 0;
 	rc = flow_set_membership(&l, req_param(req, "profile"), &err);
 	if (rc == 1) {
-		send_flow_error(req, &err);
+		stage_send_error(req, &err);
 		return 0;
 	}
-	return rc < 0 ? -1 : send_result(req, &l);
+	return rc < 0 ? -1 : stage_send_result(req, &l);
 }
 
 static int scope(struct request *req)
@@ -130,10 +132,10 @@ static int scope(struct request *req)
 		return rc < 0 ? -1 : 0;
 	rc = flow_set_scope(&l, req_param(req, "scope"), &err);
 	if (rc == 1) {
-		send_flow_error(req, &err);
+		stage_send_error(req, &err);
 		return 0;
 	}
-	return rc < 0 ? -1 : send_result(req, &l);
+	return rc < 0 ? -1 : stage_send_result(req, &l);
 }
 
 static int clientinfo(struct request *req)
@@ -198,7 +200,7 @@ static int method(struct request *req)
 static const struct input login_inputs[] = {
 	{ "email", IN_EMAIL, true, 320, "Valid email address is required", NULL },
 	{ "password", IN_STRING, true, 1024, "Invalid password, must be at least 5 characters", password_long_enough },
-	{ "projectId", IN_TOKEN, false, 36, "Invalid projectId", project_id_ok },
+	{ "projectId", IN_TOKEN, false, 36, "Invalid projectId", stage_project_id_ok },
 	{ "clientId", IN_TOKEN, false, 127, "Not found", NULL },
 	{ "resourceType", IN_TOKEN, false, 32, "Invalid resourceType", NULL },
 	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", NULL },
@@ -234,6 +236,9 @@ static const struct route routes[] = {
 	{ "POST", "/auth/profile", profile, profile_inputs, 0 },
 	{ "POST", "/auth/scope", scope, scope_inputs, 0 },
 	{ "GET", "/auth/clientinfo/:clientId", clientinfo, NULL, 0 },
+	{ "POST", "/auth/newuser", register_newuser, register_newuser_inputs, 0 },
+	{ "POST", "/auth/newproject", register_newproject, register_newproject_inputs, 0 },
+	{ "POST", "/auth/newpatient", register_newpatient, register_newpatient_inputs, 0 },
 	/* The same stages as HTML pages for browsers (pages.c). */
 	{ "GET", "/signin", pages_signin_get, pages_signin_inputs, ROUTE_PAGE },
 	{ "POST", "/signin", pages_signin_post, pages_signin_inputs, ROUTE_PAGE },

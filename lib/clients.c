@@ -96,15 +96,12 @@ bool clients_usable(const struct client *c)
 	return !strcmp(c->status, "active") && c->membership_id[0];
 }
 
-int clients_create(const char *project_id, const char *name, const char *description, char id[37],
-		   char secret[65])
+int clients_insert(const char *project_id, const char *name, const char *description, char id[37], char secret[65])
 {
 	char membership[37];
 	uint8_t h[32];
 	if (crypto_uuid_v4(id) < 0 || crypto_uuid_v4(membership) < 0 || crypto_random_hex(secret, 32) < 0 ||
 	    crypto_keyed_hash(secret, h) < 0)
-		return -1;
-	if (db_begin() < 0)
 		return -1;
 	if (db_exec(NULL,
 		    "INSERT INTO client_application (id, project_id, name, description, secret_hash) VALUES (?, ?, ?, ?, ?)",
@@ -112,8 +109,17 @@ int clients_create(const char *project_id, const char *name, const char *descrip
 	    db_exec(NULL,
 		    "INSERT INTO project_membership (id, project_id, user_type, user_id, profile_type, profile_id) "
 		    "VALUES (?, ?, 'ClientApplication', ?, 'ClientApplication', ?)",
-		    "ssss", membership, project_id, id, id) < 0 ||
-	    db_commit() < 0) {
+		    "ssss", membership, project_id, id, id) < 0)
+		return -1;
+	return 0;
+}
+
+int clients_create(const char *project_id, const char *name, const char *description, char id[37],
+		   char secret[65])
+{
+	if (db_begin() < 0)
+		return -1;
+	if (clients_insert(project_id, name, description, id, secret) < 0 || db_commit() < 0) {
 		db_rollback();
 		return -1;
 	}

@@ -46,5 +46,8 @@ bool clients_usable(const struct client *c);
  * secret_out. One transaction. */
 int clients_create(const char *project_id, const char *name, const char *description, char id_out[37],
 		   char secret_out[65]);
+/* The same two rows inside the caller's transaction (a new project's default client). */
+int clients_insert(const char *project_id, const char *name, const char *description, char id_out[37],
+		   char secret_out[65]);
 
 #endif

@@ -234,6 +234,20 @@ int flow_password_login(const struct login_request *lr, struct flow_login *l, st
 	return rc;
 }
 
+int flow_check_request(const struct login_request *lr, char project[37], struct flow_error *err)
+{
+	struct client c;
+	int rc = bind_client(lr, &c, project, err);
+	return rc == 0 ? check_launch(lr->launch, err) : rc;
+}
+
+int flow_start(const struct login_request *lr, const char *user_id, const char *project, struct flow_login *l)
+{
+	struct user_row u = { 0 };
+	text_copy(u.id, sizeof u.id, user_id);
+	return insert_login(lr, &u, project, l);
+}
+
 static const char *const select_login =
 	"SELECT l.user_type, l.user_id, l.client_id, l.project_id, l.project_new, l.profile_type, l.membership_id, "
 	"l.auth_method, UNIX_TIMESTAMP(l.auth_time), l.scope, l.nonce, l.redirect_uri, l.code_challenge, "
@@ -330,6 +344,26 @@ int flow_set_membership(struct flow_login *l, const char *membership_id, struct 
 	if (n != 1)
 		return refuse(err, 400, "Login profile already set", NULL);
 	text_copy(l->membership_id, sizeof l->membership_id, membership_id);
+	return 0;
+}
+
+int flow_join_project(struct flow_login *l, const char *project_id, const char *membership_id, struct flow_error *err)
+{
+	if (flow_check_open(l, err))
+		return 1;
+	if (l->membership_id[0])
+		return refuse(err, 400, "Login already has a membership", NULL);
+	unsigned long long n = 0;
+	if (db_exec(&n,
+		    "UPDATE login SET membership_id = ?, project_id = ?, project_new = FALSE, updated_at = UTC_TIMESTAMP(3) "
+		    "WHERE id = ? AND membership_id IS NULL AND NOT granted AND NOT revoked",
+		    "sss", membership_id, project_id, l->id) < 0)
+		return -1;
+	if (n != 1)
+		return refuse(err, 400, "Login already has a membership", NULL);
+	text_copy(l->membership_id, sizeof l->membership_id, membership_id);
+	text_copy(l->project_id, sizeof l->project_id, project_id);
+	l->project_new = false;
 	return 0;
 }
 

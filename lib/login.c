@@ -37,3 +37,11 @@ int login_revoke(const char *id)
 {
 	return db_exec(NULL, "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", "s", id);
 }
+
+int login_revoke_user(const char *user_id, const char *except_id)
+{
+	return db_exec(NULL,
+		       "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) "
+		       "WHERE user_id = ? AND NOT revoked AND id <> COALESCE(?, '')",
+		       "ss", user_id, except_id);
+}

@@ -4,7 +4,7 @@
 // scripts/dev test sets TESSERA_BASE_URL, TESSERA_ROOT, TESSERA_CONFIG, TESSERA_DB_SOCKET
 // (and more); run by hand, the defaults below match `scripts/dev up`.
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -222,6 +222,18 @@ export function totalLoginCount() {
 export async function loadMedplum() {
   if (!globalThis.WebSocket) globalThis.WebSocket = (await import('undici')).WebSocket;
   return import('@medplum/core');
+}
+
+/**
+ * Under Node the SDK has no window.crypto and falls back to PKCE plain with a warning
+ * (design.md "Testing notes"); the warning is expected, keep the output readable.
+ */
+export function quietPkceWarning() {
+  const warn = console.warn;
+  console.warn = (...args) => {
+    if (typeof args[0] === 'string' && args[0].startsWith('Failed to hash code verifier')) return;
+    warn(...args);
+  };
 }
 
 // ------------------------------------------------------------------ running alone
@@ -529,4 +541,82 @@ export function assertNotFound(r) {
   assert.equal(r.status, 404, `expected 404, got ${r.status}: ${r.text}`);
   assert.equal(r.json?.resourceType, 'OperationOutcome', r.text);
   assert.equal(r.json?.id, 'not-found', r.text);
+}
+
+// ------------------------------------------------------------------ registration and passwords
+//
+// Security requests made directly in the database (the link's secret is known to the test),
+// projects open to patient registration, and the emails the SMTP sink wrote to var/mail.
+
+/** HMAC-SHA256 of a secret under the configured hash_key: what security_request stores. */
+export function keyedHash(secret) {
+  return createHmac('sha256', Buffer.from(readConfig().hash_key, 'hex')).update(secret).digest('hex');
+}
+
+/** Inserts a security request; returns { id, secret }. `expiresIn` in seconds (negative: expired). */
+export function createSecurityRequest({ type, userId, projectId = null, expiresIn = 3600, used = false }) {
+  const id = randomUUID();
+  const secret = randomBytes(16).toString('hex');
+  dbExec(
+    `INSERT INTO security_request (id, type, user_id, project_id, secret_hash, used, expires_at)
+     VALUES (?, ?, ?, ${projectId ? '?' : 'NULL'}, UNHEX(?), ?, UTC_TIMESTAMP(3) + INTERVAL ? SECOND)`,
+    [id, type, userId, ...(projectId ? [projectId] : []), keyedHash(secret), used ? 1 : 0, expiresIn],
+  );
+  return { id, secret };
+}
+
+/** A project whose defaultPatientAccessPolicy allows patient self-registration; returns { projectId, policyId }. */
+export function createOpenProject(prefix = 'open') {
+  const projectId = createProject(uniqueName(`${prefix}-project`));
+  const policyId = randomUUID();
+  dbExec(`INSERT INTO access_policy (id, project_id, name, resource) VALUES (?, ?, 'Patients', ?)`, [
+    policyId,
+    projectId,
+    JSON.stringify({ resourceType: 'AccessPolicy', id: policyId, name: 'Patients', resource: [{ resourceType: 'Patient' }] }),
+  ]);
+  dbExec('UPDATE project SET default_patient_access_policy_id = ? WHERE id = ?', [policyId, projectId]);
+  return { projectId, policyId };
+}
+
+/** Decodes the text/plain part of a message written by the SMTP sink. */
+export function mailText(raw) {
+  const boundary = raw.match(/boundary="([^"]+)"/)?.[1];
+  const parts = boundary ? raw.split(`--${boundary}`) : [raw];
+  for (const part of parts) {
+    if (!/Content-Type: text\/plain/i.test(part)) continue;
+    const [head, ...rest] = part.split(/\r?\n\r?\n/);
+    const body = rest.join('\n\n');
+    return /base64/i.test(head) ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8') : body;
+  }
+  return '';
+}
+
+/** The messages to an address in var/mail, oldest first: [{ file, raw, subject, text }]. */
+export function mailTo(address) {
+  const dir = join(ROOT, 'var/mail');
+  let files = [];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.eml')).sort();
+  } catch {
+    return [];
+  }
+  const out = [];
+  for (const f of files) {
+    const raw = readFileSync(join(dir, f), 'utf8');
+    const head = raw.split(/\r?\n\r?\n/)[0];
+    if (!new RegExp(`^(To|X-Original-To):.*<?${address.replace(/[.+]/g, '\\$&')}>?`, 'mi').test(head)) continue;
+    out.push({ file: f, raw, subject: head.match(/^Subject: (.*)$/m)?.[1], text: mailText(raw) });
+  }
+  return out;
+}
+
+/** Waits until `count` messages to an address have arrived (delivery follows the response). */
+export async function waitForMail(address, count = 1, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const mails = mailTo(address);
+    if (mails.length >= count) return mails;
+    if (Date.now() > deadline) throw new Error(`no mail to ${address} after ${timeoutMs} ms (have ${mails.length})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

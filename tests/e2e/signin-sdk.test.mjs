@@ -16,6 +16,7 @@ import {
   dbQuery,
   decodeJwt,
   loadMedplum,
+  quietPkceWarning,
   loginCount,
   pkcePair,
   redeemCode,
@@ -27,13 +28,7 @@ import {
 
 const { MedplumClient, ClientStorage, MemoryStorage } = await loadMedplum();
 
-// Under Node the SDK has no window.crypto and falls back to PKCE plain with a warning
-// (design.md "Testing notes"); the warning is expected, keep the output readable.
-const warn = console.warn;
-console.warn = (...args) => {
-  if (typeof args[0] === 'string' && args[0].startsWith('Failed to hash code verifier')) return;
-  warn(...args);
-};
+quietPkceWarning();
 
 function newMedplum(opts = {}) {
   return new MedplumClient({ baseUrl: BASE_URL, fetch: (u, o) => fetch(u, o), ...opts });

@@ -11,6 +11,7 @@ Suite *jwt_suite(void);
 Suite *response_suite(void);
 Suite *template_suite(void);
 Suite *csrf_suite(void);
+Suite *pwpolicy_suite(void);
 Suite *mail_suite(void);
 
 /* A 32-byte hash key used by every test that loads the configuration. */
