@@ -510,26 +510,12 @@ int pages_consent_post(struct request *req)
 
 /* ------------------------------------------------------------------ the signed-in page */
 
-/* Loads the page session; not signed in → 303 to /signin (1), -1 failure. */
-static int load_session(struct request *req, struct flow_login *l)
-{
-	char headers[HEADERS_LEN] = "";
-	int rc = page_session(req, l);
-	if (rc == 1) {
-		csrf_unbind(BIND_SESSION, headers, sizeof headers);
-		page_see_other(req, "signin", headers, sizeof headers);
-	}
-	if (rc == 0)
-		snprintf(req->log_login, sizeof req->log_login, "%s", l->id);
-	return rc;
-}
-
 /* "Signed in as <profile> in <project>", with change password and sign out. */
 int pages_account_get(struct request *req)
 {
 	char headers[HEADERS_LEN] = "";
 	struct flow_login l;
-	int rc = load_session(req, &l);
+	int rc = page_require_session(req, &l);
 	if (rc != 0)
 		return answered(rc);
 	json_t *list = flow_memberships(&l), *m;
@@ -555,7 +541,7 @@ int pages_account_post(struct request *req)
 	struct flow_login l;
 	if (!csrf_check(req))
 		return answered(forbidden(req));
-	int rc = load_session(req, &l);
+	int rc = page_require_session(req, &l);
 	if (rc != 0)
 		return answered(rc);
 	if (login_revoke(l.id) < 0)

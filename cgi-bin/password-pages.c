@@ -248,20 +248,6 @@ int password_pages_verify_done(struct request *req)
 
 /* ------------------------------------------------------------------ change (signed in) */
 
-/* The page session: 0 signed in, 1 not (303 to /signin sent), -1. */
-static int signed_in(struct request *req, struct flow_login *l)
-{
-	char headers[HEADERS_LEN] = "";
-	int rc = page_session(req, l);
-	if (rc == 1) {
-		csrf_unbind(BIND_SESSION, headers, sizeof headers);
-		page_see_other(req, "signin", headers, sizeof headers);
-	}
-	if (rc == 0)
-		snprintf(req->log_login, sizeof req->log_login, "%s", l->id);
-	return rc;
-}
-
 static int show_change(struct request *req, int status, json_t *ctx, const struct flow_login *l, const char *headers)
 {
 	struct person p;
@@ -278,7 +264,7 @@ int password_pages_change_get(struct request *req)
 {
 	char headers[HEADERS_LEN] = "";
 	struct flow_login l;
-	int rc = signed_in(req, &l);
+	int rc = page_require_session(req, &l);
 	if (rc != 0)
 		return answered(rc);
 	json_t *ctx = page_form_context(req, "Change your password", headers, sizeof headers);
@@ -291,7 +277,7 @@ int password_pages_change_post(struct request *req)
 	struct flow_login l;
 	if (!csrf_check(req))
 		return answered(page_forbidden(req) < 0 ? -1 : 1);
-	int rc = signed_in(req, &l);
+	int rc = page_require_session(req, &l);
 	if (rc != 0)
 		return answered(rc);
 	json_t *ctx = page_form_context(req, "Change your password", headers, sizeof headers);

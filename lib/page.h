@@ -56,5 +56,8 @@ void page_see_other(struct request *req, const char *path, char *headers, size_t
  * 0 (l filled), 1 not signed in, -1 database failure. */
 struct flow_login;
 int page_session(const struct request *req, struct flow_login *l);
+/* page_session for a page that needs it: without a session the cookie is cleared and the
+ * browser sent to /signin (303; 1). 0 signed in (l filled; the login goes to the log line), -1. */
+int page_require_session(struct request *req, struct flow_login *l);
 
 #endif

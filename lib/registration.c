@@ -147,6 +147,12 @@ static int load_open_login(const char *login_id, struct flow_login *l, struct pe
 	return 0;
 }
 
+/* The start of newproject and newpatient: registration allowed, the login open, its user. */
+static int open_stage(const char *login_id, struct flow_login *l, struct person *p, struct flow_error *err)
+{
+	return registration_refused(err) ? 1 : load_open_login(login_id, l, p, err);
+}
+
 /* Ends a registration transaction: commit, then deliver the email written with it (if any);
  * or roll back. Returns rc (0 committed, 1 refused, -1). */
 static int finish(int rc, const char *outbox)
@@ -181,9 +187,7 @@ static int welcome_email(const char *project, const struct person *p, char outbo
 int registration_new_project(const char *login_id, const char *name, struct flow_login *l, struct flow_error *err)
 {
 	struct person p;
-	if (registration_refused(err))
-		return 1;
-	int rc = load_open_login(login_id, l, &p, err);
+	int rc = open_stage(login_id, l, &p, err);
 	if (rc != 0)
 		return rc;
 	char project[37], client[37], secret[65], client_name[300], client_desc[300], profile[37], membership[37];
@@ -212,9 +216,7 @@ int registration_new_project(const char *login_id, const char *name, struct flow
 int registration_new_patient(const char *login_id, const char *project, struct flow_login *l, struct flow_error *err)
 {
 	struct person p;
-	if (registration_refused(err))
-		return 1;
-	int rc = load_open_login(login_id, l, &p, err);
+	int rc = open_stage(login_id, l, &p, err);
 	if (rc != 0)
 		return rc;
 	if (!p.project_id[0] || strcmp(p.project_id, project))
