@@ -35,6 +35,10 @@ int admin_usage(void)
 		"  config                                list configuration keys and defaults\n"
 		"  keys list|rotate|wrap                 signing keys: list, new key (old one verifies until\n"
 		"                                        its tokens expire), wrap with key_encryption_key\n"
+		"  mail send-test --to ADDRESS [--name N] [--project ID] [--template NAME]\n"
+		"                                        queue a message (template test) and try to send it\n"
+		"  mail status                           outbox counts: pending, sending, sent, failed\n"
+		"  mail retry                            pending mail due now, failed mail pending again\n"
 		"  status                                database, migrations, keys, outbox backlog\n"
 		"  purge [--days N]                      delete expired logins, requests, sent mail (N=30)\n");
 	return 2;
@@ -576,6 +580,8 @@ int main(int argc, char **argv)
 		rc = cmd_user(argc, argv);
 	else if (!strcmp(argv[1], "member"))
 		rc = cmd_member(argc, argv);
+	else if (!strcmp(argv[1], "mail"))
+		rc = cmd_mail(argc, argv);
 	else if (!strcmp(argv[1], "keys"))
 		rc = cmd_keys(argc, argv);
 	else if (!strcmp(argv[1], "status"))
