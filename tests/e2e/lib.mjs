@@ -249,6 +249,7 @@ function markActive() {
     writeFileSync(marker, process.argv[1] || '');
     process.on('exit', () => {
       rmSync(marker, { force: true });
+      rmSync(`${marker}.alone`, { force: true });
       try {
         rmdirSync(runDir); // the last file out removes the directory
       } catch {
@@ -261,17 +262,30 @@ function markActive() {
 }
 markActive();
 
-/** Waits until no other test file of this run is alive (at most `timeoutMs`). */
+/**
+ * Waits until no other test file of this run is alive (at most `timeoutMs`). Several files
+ * may wait so (the database and the SMTP outage tests): each marks itself waiting, and the
+ * one with the lowest pid goes first while the others keep waiting, so they never wait for
+ * each other.
+ */
 export async function waitUntilAlone(timeoutMs = 20 * 60 * 1000) {
+  try {
+    writeFileSync(join(runDir, `${process.pid}.alone`), '');
+  } catch {
+    // only coordination
+  }
   // Files started at the same moment need a little time to register.
   await new Promise((r) => setTimeout(r, 1500));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let others = [];
     try {
-      others = readdirSync(runDir)
+      const names = readdirSync(runDir);
+      const waiting = new Set(names.filter((n) => n.endsWith('.alone')).map((n) => Number(n.slice(0, -6))));
+      others = names
         .map(Number)
-        .filter((pid) => pid && pid !== process.pid && pidAlive(pid));
+        .filter((pid) => pid && pid !== process.pid && pidAlive(pid))
+        .filter((pid) => !(waiting.has(pid) && pid > process.pid));
     } catch {
       others = [];
     }
