@@ -492,10 +492,12 @@ static int cmd_status(void)
 	int pending = pending_migrations();
 	long long backlog = count("SELECT COUNT(*) FROM email_outbox WHERE status = 'pending'");
 	long long failed = count("SELECT COUNT(*) FROM email_outbox WHERE status = 'failed'");
+	long long oldest = count("SELECT COALESCE(TIMESTAMPDIFF(SECOND, MIN(created_at), UTC_TIMESTAMP(3)), 0) "
+				 "FROM email_outbox WHERE status = 'pending'");
 	printf("database: reachable\n");
 	printf("migrations: %s\n", pending == 0 ? "current" : pending < 0 ? "unknown (no sql directory)" : "PENDING");
 	printf("signing keys: %lld (signing: %lld)\n", keys, count("SELECT COUNT(*) FROM signing_key WHERE active"));
-	printf("outbox: %lld pending, %lld failed\n", backlog, failed);
+	printf("outbox: %lld pending (oldest %lld s), %lld failed\n", backlog, oldest, failed);
 	return pending == 0 ? 0 : 1;
 }
 
