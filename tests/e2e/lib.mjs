@@ -295,9 +295,46 @@ export async function waitUntilAlone(timeoutMs = 20 * 60 * 1000) {
   }
 }
 
-/** Runs scripts/dev with a subcommand (db-stop, db-start). */
+/** Runs scripts/dev with a subcommand (db-stop, db-start, smtp-stop, smtp-start). */
 export function dev(subcommand) {
   return execFileSync(DEV, [subcommand], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+}
+
+/**
+ * For outage tests: `stop()` runs `scripts/dev <stopCommand>`, `restore()` runs `<startCommand>`
+ * once if stopped. Whatever happens (a failed assertion, an exception, Ctrl-C) the service comes
+ * back: restore also runs on exit and on SIGINT/SIGTERM.
+ */
+export function outage(stopCommand, startCommand) {
+  let stopped = false;
+  const restore = () => {
+    if (!stopped) return;
+    dev(startCommand);
+    stopped = false;
+  };
+  process.on('exit', () => {
+    try {
+      restore();
+    } catch (e) {
+      console.error(`scripts/dev ${startCommand} failed:`, e.message);
+    }
+  });
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.once(sig, () => {
+      try {
+        restore();
+      } finally {
+        process.exit(130);
+      }
+    });
+  }
+  return {
+    stop() {
+      stopped = true;
+      dev(stopCommand);
+    },
+    restore,
+  };
 }
 
 export { randomUUID };

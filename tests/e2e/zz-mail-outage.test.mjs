@@ -7,43 +7,19 @@
 // `scripts/dev smtp-start`.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dev, uniqueEmail, waitUntilAlone } from './lib.mjs';
+import { outage, uniqueEmail, waitUntilAlone } from './lib.mjs';
 import { ADMIN, MAILER, mailsTo, outboxRow, run, sendTest, waitForMail, waitForStatus } from './mail-lib.mjs';
 
-let sinkStopped = false;
-
-function restoreSink() {
-  if (!sinkStopped) return;
-  dev('smtp-start');
-  sinkStopped = false;
-}
-
-process.on('exit', () => {
-  try {
-    restoreSink();
-  } catch (e) {
-    console.error('could not restart the SMTP sink:', e.message);
-  }
-});
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.once(sig, () => {
-    try {
-      restoreSink();
-    } finally {
-      process.exit(130);
-    }
-  });
-}
+const sink = outage('smtp-stop', 'smtp-start');
 
 before(async () => {
   await waitUntilAlone();
 });
 
-after(() => restoreSink());
+after(() => sink.restore());
 
 test('with the SMTP sink stopped the message is queued, and delivered once it is back', async () => {
-  dev('smtp-stop');
-  sinkStopped = true;
+  sink.stop();
 
   const to = uniqueEmail('outage');
   const started = Date.now();
@@ -64,7 +40,7 @@ test('with the SMTP sink stopped the message is queued, and delivered once it is
   assert.equal(run(MAILER, ['--once']).status, 0);
   assert.equal(outboxRow(r.id).status, 'pending');
 
-  restoreSink();
+  sink.restore();
   // After the outage an operator makes the backlog due now; then one mailer pass (this one or
   // the running daemon's, whichever claims the row first) sends it, exactly once.
   const retry = run(ADMIN, ['mail', 'retry']);
