@@ -8,6 +8,7 @@ const char *option(int argc, char **argv, const char *name);
 bool options_ok(int argc, char **argv, int first, const char *const *known);
 int cmd_user(int argc, char **argv);
 int cmd_member(int argc, char **argv);
+int cmd_mail(int argc, char **argv);
 int admin_usage(void);
 
 #endif

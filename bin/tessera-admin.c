@@ -35,6 +35,10 @@ int admin_usage(void)
 		"  config                                list configuration keys and defaults\n"
 		"  keys list|rotate|wrap                 signing keys: list, new key (old one verifies until\n"
 		"                                        its tokens expire), wrap with key_encryption_key\n"
+		"  mail send-test --to ADDRESS [--name N] [--project ID] [--template NAME]\n"
+		"                                        queue a message (template test) and try to send it\n"
+		"  mail status                           outbox counts: pending, sending, sent, failed\n"
+		"  mail retry                            pending mail due now, failed mail pending again\n"
 		"  status                                database, migrations, keys, outbox backlog\n"
 		"  purge [--days N]                      delete expired logins, requests, sent mail (N=30)\n");
 	return 2;
@@ -488,10 +492,12 @@ static int cmd_status(void)
 	int pending = pending_migrations();
 	long long backlog = count("SELECT COUNT(*) FROM email_outbox WHERE status = 'pending'");
 	long long failed = count("SELECT COUNT(*) FROM email_outbox WHERE status = 'failed'");
+	long long oldest = count("SELECT COALESCE(TIMESTAMPDIFF(SECOND, MIN(created_at), UTC_TIMESTAMP(3)), 0) "
+				 "FROM email_outbox WHERE status = 'pending'");
 	printf("database: reachable\n");
 	printf("migrations: %s\n", pending == 0 ? "current" : pending < 0 ? "unknown (no sql directory)" : "PENDING");
 	printf("signing keys: %lld (signing: %lld)\n", keys, count("SELECT COUNT(*) FROM signing_key WHERE active"));
-	printf("outbox: %lld pending, %lld failed\n", backlog, failed);
+	printf("outbox: %lld pending (oldest %lld s), %lld failed\n", backlog, oldest, failed);
 	return pending == 0 ? 0 : 1;
 }
 
@@ -576,6 +582,8 @@ int main(int argc, char **argv)
 		rc = cmd_user(argc, argv);
 	else if (!strcmp(argv[1], "member"))
 		rc = cmd_member(argc, argv);
+	else if (!strcmp(argv[1], "mail"))
+		rc = cmd_mail(argc, argv);
 	else if (!strcmp(argv[1], "keys"))
 		rc = cmd_keys(argc, argv);
 	else if (!strcmp(argv[1], "status"))

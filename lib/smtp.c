@@ -79,8 +79,10 @@ int smtp_send(const char *from, const char *to, const char *message, size_t len,
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);
 	/* libcurl's text for the code and the server's reply code only: the ERRORBUFFER can quote
 	 * server replies, which are not ours to copy into logs and the database. */
-	if (rc != CURLE_OK)
+	if (rc != CURLE_OK && reply)
 		snprintf(err, errlen, "%s (SMTP reply %ld)", curl_easy_strerror(rc), reply);
+	else if (rc != CURLE_OK)
+		snprintf(err, errlen, "%s", curl_easy_strerror(rc));
 	curl_slist_free_all(rcpt);
 	curl_easy_cleanup(c);
 	return rc == CURLE_OK ? 0 : -1;

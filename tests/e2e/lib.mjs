@@ -261,6 +261,7 @@ function markActive() {
     writeFileSync(marker, process.argv[1] || '');
     process.on('exit', () => {
       rmSync(marker, { force: true });
+      rmSync(`${marker}.alone`, { force: true });
       try {
         rmdirSync(runDir); // the last file out removes the directory
       } catch {
@@ -273,17 +274,30 @@ function markActive() {
 }
 markActive();
 
-/** Waits until no other test file of this run is alive (at most `timeoutMs`). */
+/**
+ * Waits until no other test file of this run is alive (at most `timeoutMs`). Several files
+ * may wait so (the database and the SMTP outage tests): each marks itself waiting, and the
+ * one with the lowest pid goes first while the others keep waiting, so they never wait for
+ * each other.
+ */
 export async function waitUntilAlone(timeoutMs = 20 * 60 * 1000) {
+  try {
+    writeFileSync(join(runDir, `${process.pid}.alone`), '');
+  } catch {
+    // only coordination
+  }
   // Files started at the same moment need a little time to register.
   await new Promise((r) => setTimeout(r, 1500));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let others = [];
     try {
-      others = readdirSync(runDir)
+      const names = readdirSync(runDir);
+      const waiting = new Set(names.filter((n) => n.endsWith('.alone')).map((n) => Number(n.slice(0, -6))));
+      others = names
         .map(Number)
-        .filter((pid) => pid && pid !== process.pid && pidAlive(pid));
+        .filter((pid) => pid && pid !== process.pid && pidAlive(pid))
+        .filter((pid) => !(waiting.has(pid) && pid > process.pid));
     } catch {
       others = [];
     }
@@ -293,9 +307,46 @@ export async function waitUntilAlone(timeoutMs = 20 * 60 * 1000) {
   }
 }
 
-/** Runs scripts/dev with a subcommand (db-stop, db-start). */
+/** Runs scripts/dev with a subcommand (db-stop, db-start, smtp-stop, smtp-start). */
 export function dev(subcommand) {
   return execFileSync(DEV, [subcommand], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+}
+
+/**
+ * For outage tests: `stop()` runs `scripts/dev <stopCommand>`, `restore()` runs `<startCommand>`
+ * once if stopped. Whatever happens (a failed assertion, an exception, Ctrl-C) the service comes
+ * back: restore also runs on exit and on SIGINT/SIGTERM.
+ */
+export function outage(stopCommand, startCommand) {
+  let stopped = false;
+  const restore = () => {
+    if (!stopped) return;
+    dev(startCommand);
+    stopped = false;
+  };
+  process.on('exit', () => {
+    try {
+      restore();
+    } catch (e) {
+      console.error(`scripts/dev ${startCommand} failed:`, e.message);
+    }
+  });
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.once(sig, () => {
+      try {
+        restore();
+      } finally {
+        process.exit(130);
+      }
+    });
+  }
+  return {
+    stop() {
+      stopped = true;
+      dev(stopCommand);
+    },
+    restore,
+  };
 }
 
 export { randomUUID };

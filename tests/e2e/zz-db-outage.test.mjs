@@ -13,8 +13,8 @@ import {
   bearer,
   clientCredentialsToken,
   createFixture,
-  dev,
   http,
+  outage,
   postForm,
   readConfig,
   waitUntilAlone,
@@ -22,31 +22,7 @@ import {
 
 let fx;
 let token;
-let dbStopped = false;
-
-function restoreDb() {
-  if (!dbStopped) return;
-  dev('db-start');
-  dbStopped = false;
-}
-
-// Whatever happens (a failed assertion, an exception, Ctrl-C), MariaDB comes back.
-process.on('exit', () => {
-  try {
-    restoreDb();
-  } catch (e) {
-    console.error('could not restart MariaDB:', e.message);
-  }
-});
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.once(sig, () => {
-    try {
-      restoreDb();
-    } finally {
-      process.exit(130);
-    }
-  });
-}
+const db = outage('db-stop', 'db-start');
 
 function grant() {
   return postForm('oauth2/token', { grant_type: 'client_credentials', client_id: fx.clientId, client_secret: fx.clientSecret });
@@ -80,11 +56,10 @@ describe('database outage', () => {
     }
   });
 
-  after(() => restoreDb());
+  after(() => db.restore());
 
   it('answers 503 OperationOutcome while MariaDB is down, and recovers after', async () => {
-    dbStopped = true;
-    dev('db-stop');
+    db.stop();
     try {
       for (let round = 0; round < 4; round++) {
         assertUnavailable(await grant(), 'client_credentials grant');
@@ -108,7 +83,7 @@ describe('database outage', () => {
         n++;
       }
     } finally {
-      restoreDb();
+      db.restore();
     }
 
     // Back: the very first answers are normal, without restarting lighttpd.

@@ -320,12 +320,9 @@ static char tmpdir[64];
 
 static void write_file(const char *name, const char *content)
 {
-	char path[256];
-	snprintf(path, sizeof path, "%s/email/%s", tmpdir, name);
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(content, f);
-	fclose(f);
+	char dir[128];
+	snprintf(dir, sizeof dir, "%s/email", tmpdir);
+	test_write_file(dir, name, content);
 }
 
 static void templates_setup(void)

@@ -38,6 +38,16 @@ void test_config_free(void)
 	config_free();
 }
 
+void test_write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	ck_assert_msg(f != NULL, "cannot write %s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
 int main(void)
 {
 	SRunner *sr = srunner_create(crypto_suite());

@@ -330,12 +330,7 @@ static char dir[64];
 
 static void write_file(const char *name, const char *text)
 {
-	char path[128];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
+	test_write_file(dir, name, text);
 }
 
 static void remove_file(const char *name)

@@ -26,5 +26,7 @@ void test_env_reset(void);
 void test_config_load(void);
 /* Checked-fixture teardown: frees the configuration. */
 void test_config_free(void);
+/* Writes text to <dir>/<name> (asserted). */
+void test_write_file(const char *dir, const char *name, const char *text);
 
 #endif
