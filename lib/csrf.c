@@ -50,22 +50,33 @@ bool csrf_check(const struct request *req)
 	return crypto_streq(field, expected);
 }
 
+/* The binding cookie goes only to the stage pages: <path of app_base_url>oauth ("/oauth" when
+ * the pages are at the root of their origin). */
+static void login_cookie_path(char *out, size_t outlen)
+{
+	const char *host = strstr(cfg.app_base_url, "://");
+	const char *path = host ? strchr(host + 3, '/') : NULL;
+	snprintf(out, outlen, "%soauth", path && !strpbrk(path, ";\r\n") ? path : "/");
+}
+
 int csrf_bind_login(const char *login_id, char *headers, size_t headers_len)
 {
-	char mac[65], line[256];
+	char mac[65], line[2400], path[2100];
 	if (!crypto_is_uuid(login_id) || mac_hex("login:", login_id, mac) < 0)
 		return -1;
-	snprintf(line, sizeof line, "Set-Cookie: %s=%s.%s; Max-Age=%d; Path=/oauth; HttpOnly;%s SameSite=Lax\r\n",
-		 LOGIN_COOKIE, login_id, mac, LOGIN_COOKIE_SECONDS, cfg.cookie_secure ? " Secure;" : "");
+	login_cookie_path(path, sizeof path);
+	snprintf(line, sizeof line, "Set-Cookie: %s=%s.%s; Max-Age=%d; Path=%s; HttpOnly;%s SameSite=Lax\r\n",
+		 LOGIN_COOKIE, login_id, mac, LOGIN_COOKIE_SECONDS, path, cfg.cookie_secure ? " Secure;" : "");
 	header_append(headers, headers_len, line);
 	return 0;
 }
 
 void csrf_unbind_login(char *headers, size_t headers_len)
 {
-	char line[160];
-	snprintf(line, sizeof line, "Set-Cookie: %s=; Max-Age=0; Path=/oauth; HttpOnly;%s SameSite=Lax\r\n", LOGIN_COOKIE,
-		 cfg.cookie_secure ? " Secure;" : "");
+	char line[2300], path[2100];
+	login_cookie_path(path, sizeof path);
+	snprintf(line, sizeof line, "Set-Cookie: %s=; Max-Age=0; Path=%s; HttpOnly;%s SameSite=Lax\r\n", LOGIN_COOKIE,
+		 path, cfg.cookie_secure ? " Secure;" : "");
 	header_append(headers, headers_len, line);
 }
 

@@ -7,7 +7,7 @@
  * In-progress logins: possession of a login id is a credential between the stages of a
  * sign-in (§5), so the pages also tie the login to the browser that typed the password:
  * `tessera-login=<login id>.<hex HMAC-SHA256(hash_key, "login:" + login id)>` (HttpOnly,
- * SameSite=Lax, Path=/oauth, 15 minutes). The profile and consent stages require it. */
+ * SameSite=Lax, Path=<path of app_base_url>oauth, 15 minutes). The profile and consent stages require it. */
 #ifndef TESSERA_CSRF_H
 #define TESSERA_CSRF_H
 #include <stdbool.h>

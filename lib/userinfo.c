@@ -86,7 +86,14 @@ json_t *userinfo_build(const struct auth *a)
 		return NULL;
 	}
 	json_t *profile = db_cell(&r, 0, 0) ? json_loads(db_cell(&r, 0, 0), 0, NULL) : json_object();
-	json_t *out = json_pack("{s:s}", "sub", a->profile_id);
+	/* The ID token's subject (OIDC Core §5.3.2: a relying party must find them equal), where
+	 * Medplum answers the profile id; the profile stays reachable as the fhirUser claim. */
+	json_t *out = json_pack("{s:s}", "sub", a->login.user_id);
+	if (a->profile_type[0] && a->profile_id[0]) {
+		char fhir_user[80];
+		snprintf(fhir_user, sizeof fhir_user, "%s/%s", a->profile_type, a->profile_id);
+		json_object_set_new(out, "fhirUser", json_string(fhir_user));
+	}
 	const char *scope = a->login.scope;
 	if (scope_has(scope, "profile"))
 		add_profile_claims(out, profile, a, db_cell(&r, 0, 1));

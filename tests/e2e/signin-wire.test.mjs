@@ -18,6 +18,7 @@ import {
   createSigninClient,
   createSigninFixture,
   createUser,
+  decodeJwt,
   http,
   pkcePair,
   postJson,
@@ -215,17 +216,18 @@ describe('/auth/me for a user (§6.10)', () => {
 });
 
 describe('userinfo (§7.3)', () => {
-  it('sub is the profile id; claims follow the scope', async () => {
+  it('sub is the ID token subject (OIDC Core §5.3.2, not Medplum\'s profile id); fhirUser; claims follow the scope', async () => {
     const only = await signIn(fx);
     let r = await http('oauth2/userinfo', { headers: { Authorization: bearer(only.tokens.access_token) } });
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.json, { sub: fx.profileId }, 'openid alone: only sub');
+    assert.deepEqual(r.json, { sub: fx.userId, fhirUser: `Practitioner/${fx.profileId}` }, 'openid alone: sub and fhirUser');
+    assert.equal(r.json.sub, decodeJwt(only.tokens.id_token).sub, 'the same subject as the ID token');
 
     const full = await signIn(fx, { login: { scope: 'openid profile email phone address' } });
     r = await http('oauth2/userinfo', { method: 'POST', headers: { Authorization: bearer(full.tokens.access_token) } });
     assert.equal(r.status, 200, r.text);
     const u = r.json;
-    assert.equal(u.sub, fx.profileId);
+    assert.equal(u.sub, fx.userId);
     assert.equal(u.profile, `Practitioner/${fx.profileId}`);
     assert.equal(u.name, `${fx.first} ${fx.last}`);
     assert.equal(u.given_name, fx.first);
@@ -242,7 +244,7 @@ describe('userinfo (§7.3)', () => {
 
     const em = await signIn(fx, { login: { scope: 'openid email' } });
     r = await http('oauth2/userinfo', { headers: { Authorization: bearer(em.tokens.access_token) } });
-    assert.deepEqual(Object.keys(r.json).sort(), ['email', 'email_verified', 'sub']);
+    assert.deepEqual(Object.keys(r.json).sort(), ['email', 'email_verified', 'fhirUser', 'sub']);
   });
 
   it('without a token: 401', async () => {

@@ -158,6 +158,12 @@ START_TEST(test_login_binding)
 	ck_assert_str_eq(headers, "");
 	csrf_unbind_login(headers, sizeof headers);
 	ck_assert_ptr_nonnull(strstr(headers, "Set-Cookie: " LOGIN_COOKIE "=; Max-Age=0; Path=/oauth;"));
+	/* pages under a path of their origin: the cookie follows them there */
+	char err[256];
+	ck_assert_int_eq(config_set("app_base_url", "https://id.example.com/clinic/", err, sizeof err), 0);
+	headers[0] = '\0';
+	ck_assert_int_eq(csrf_bind_login(LOGIN_ID, headers, sizeof headers), 0);
+	ck_assert_ptr_nonnull(strstr(headers, "; Path=/clinic/oauth; HttpOnly;"));
 }
 END_TEST
 
