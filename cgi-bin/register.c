@@ -59,8 +59,8 @@ int register_newpatient(struct request *req)
 }
 
 const struct input register_newuser_inputs[] = {
-	{ "firstName", IN_STRING, true, 512, "First name must be between 1 and 128 characters", registration_name_ok },
-	{ "lastName", IN_STRING, true, 512, "Last name must be between 1 and 128 characters", registration_name_ok },
+	{ "firstName", IN_STRING, true, 512, "First name must be between 1 and 128 characters", valid_person_name },
+	{ "lastName", IN_STRING, true, 512, "Last name must be between 1 and 128 characters", valid_person_name },
 	{ "email", IN_EMAIL, true, 72, "Valid email address between 3 and 72 characters is required", NULL },
 	{ "password", IN_STRING, true, 0, "Password must be between 8 and 72 characters", pwpolicy_length_ok },
 	{ "projectId", IN_TOKEN, false, 36, "Invalid projectId", stage_project_id_ok },

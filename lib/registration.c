@@ -4,6 +4,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
+#include "input.h"
 #include "log.h"
 #include "mail.h"
 #include "password.h"
@@ -14,27 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
-/* min..max characters (code points), no control characters: names end up in profiles,
- * displays and email headers. */
-static bool chars_between(const char *v, size_t min, size_t max)
-{
-	size_t chars = 0;
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			return false;
-		chars += (*p & 0xc0) != 0x80;
-	}
-	return chars >= min && chars <= max;
-}
-
-bool registration_name_ok(const char *v)
-{
-	return chars_between(v, 1, 128);
-}
-
 bool registration_project_name_ok(const char *v)
 {
-	return chars_between(v, 4, 72);
+	return valid_chars_between(v, 4, 72);
 }
 
 static int refuse(struct flow_error *err, int status, const char *text, const char *expression)

@@ -9,9 +9,8 @@
 #include "flow.h"
 #include <stdbool.h>
 
-/* Validators for input tables: names 1..128 characters, project names 4..72 (code points,
- * as Medplum counts them), never a control character. */
-bool registration_name_ok(const char *v);
+/* Validator for input tables: project names 4..72 characters (code points, as Medplum counts
+ * them), never a control character. Person names: valid_person_name (input.h). */
 bool registration_project_name_ok(const char *v);
 
 /* A project's name and its open-registration policy (empty when it has none), for a page that

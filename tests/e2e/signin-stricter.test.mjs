@@ -6,17 +6,16 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE_URL,
   addMember,
   assertBadRequest,
   authLogin,
+  authorizeRequest,
   createProject,
   createSigninFixture,
   dbExec,
   http,
   pkcePair,
   postJson,
-  randomUUID,
   redeemCode,
   setCookies,
   uniqueName,
@@ -33,22 +32,9 @@ function assertMfaPending(r, loginId) {
   if (loginId) assert.equal(r.json.login, loginId);
 }
 
-function authorizeUrl(fx, extra) {
-  const u = new URL('oauth2/authorize', BASE_URL);
-  const pkce = pkcePair();
-  const params = {
-    response_type: 'code',
-    client_id: fx.clientId,
-    redirect_uri: fx.redirectUri,
-    state: `st-${randomUUID()}`,
-    scope: 'openid',
-    code_challenge: pkce.challenge,
-    code_challenge_method: 'S256',
-    prompt: 'none',
-    ...extra,
-  };
-  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
-  return u.toString();
+/** A prompt=none authorization request URL for the fixture's client. */
+function authorizeUrl(fx, extra = {}) {
+  return authorizeRequest(fx, { prompt: 'none', ...extra }).url;
 }
 
 describe('no code before MFA (row 1)', () => {
