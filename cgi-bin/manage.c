@@ -3,6 +3,7 @@
  * user's password, the project's email templates and brand name; super admins also set any
  * user's password and purge old logins and audit events. Every route needs authentication
  * (401) and an admin (403 "Forbidden"); every multi-row change is one transaction. */
+#include "admin.h"
 #include "app.h"
 #include "auth.h"
 #include "clients.h"
@@ -33,39 +34,16 @@
 
 /* ---- who may act where ---- */
 
-/* The project a route acts on: a super admin's path project (which must exist), else the
- * caller's own. A project admin naming another project gets 403 (Medplum silently uses the
- * caller's own project instead; refusing says what happens). path_project NULL: the caller's
- * project. 0 (project filled), 1 answered, -1. */
+/* The project a route acts on (lib/admin.c: the rule the admin pages share): 0 (project
+ * filled), 1 answered (403 Forbidden, or 404 for a super admin's unknown project), -1. */
 static int admin_project(struct request *req, const char *path_project, char project[37])
 {
-	const struct auth *a = req->auth;
-	if (!a->admin && !a->super_admin) {
+	int rc = admin_project_for(req->auth, path_project, project);
+	if (rc == 403)
 		send_forbidden(req);
-		return 1;
-	}
-	if (!path_project || !a->super_admin) {
-		if (path_project && strcmp(path_project, a->project_id)) {
-			send_forbidden(req);
-			return 1;
-		}
-		text_copy(project, 37, a->project_id);
-		return 0;
-	}
-	struct db_result r;
-	if (!crypto_is_uuid(path_project)) {
+	else if (rc == 404)
 		send_not_found(req);
-		return 1;
-	}
-	if (db_query(&r, "SELECT id FROM project WHERE id = ?", "s", path_project) < 0)
-		return -1;
-	int found = r.nrows > 0;
-	if (found)
-		text_copy(project, 37, db_cell(&r, 0, 0));
-	db_result_free(&r);
-	if (!found)
-		send_not_found(req);
-	return found ? 0 : 1;
+	return rc <= 0 ? rc : 1;
 }
 
 static int super_only(struct request *req)
@@ -202,8 +180,9 @@ static bool lifetime_ok(const char *v)
 	return isdigit((unsigned char)v[0]) && config_parse_duration(v) > 0;
 }
 
-/* The access policy of a new client or bot: 0 (id filled or ""), 1 answered, -1. */
-static int policy_of(struct request *req, const char *project, char id[37])
+/* The access policy a new client or bot names (accessPolicy), parsed but not yet checked
+ * against the project: 0 (id filled or ""), 1 answered. */
+static int policy_named(struct request *req, char id[37])
 {
 	struct member_fields f = { 0 };
 	struct member_error err;
@@ -212,11 +191,23 @@ static int policy_of(struct request *req, const char *project, char id[37])
 		json_object_set(top, "accessPolicy", json_object_get(req->json, "accessPolicy"));
 	int rc = members_parse_fields(top, &f, &err);
 	json_decref(top);
-	if (rc == 0)
-		rc = members_check_policies(&f, project, &err);
 	if (rc == 1)
 		send_member_error(req, &err);
 	text_copy(id, 37, f.access_policy_id);
+	return rc;
+}
+
+/* The access policy of a new bot, checked inside the caller's transaction: 0, 1 answered, -1. */
+static int policy_of(struct request *req, const char *project, char id[37])
+{
+	struct member_fields f = { 0 };
+	struct member_error err;
+	int rc = policy_named(req, id);
+	text_copy(f.access_policy_id, sizeof f.access_policy_id, id);
+	if (rc == 0)
+		rc = members_check_policies(&f, project, &err);
+	if (rc == 1 && !req->headers_sent)
+		send_member_error(req, &err);
 	return rc;
 }
 
@@ -255,8 +246,10 @@ static int redirect_uris(struct request *req, json_t **out)
 static int create_client(struct request *req)
 {
 	char project[37], policy[37], id[37], secret[65];
-	json_t *uris;
+	json_t *uris = NULL;
 	int rc = admin_project(req, req->path_params[0], project);
+	if (rc == 0)
+		rc = policy_named(req, policy);
 	if (rc == 0)
 		rc = redirect_uris(req, &uris);
 	if (rc != 0)
@@ -264,27 +257,14 @@ static int create_client(struct request *req)
 	const char *name = req_param(req, "name"), *description = param_or_null(req, "description");
 	const char *access = param_or_null(req, "accessTokenLifetime"), *refresh = param_or_null(req, "refreshTokenLifetime");
 	char *uris_text = uris ? json_dumps(uris, JSON_COMPACT) : NULL;
-	if (db_begin() < 0) {
-		free(uris_text);
-		json_decref(uris);
-		return -1;
-	}
-	/* The client and its membership (clients_insert), then what the request adds to them. */
-	rc = policy_of(req, project, policy);
-	if (rc == 0)
-		rc = clients_insert(project, name, description, id, secret);
-	if (rc == 0)
-		rc = db_exec(NULL,
-			     "UPDATE client_application SET redirect_uris = ?, access_token_lifetime = ?, "
-			     "refresh_token_lifetime = ? WHERE id = ?",
-			     "ssss", uris_text, access, refresh, id);
-	if (rc == 0 && policy[0])
-		rc = db_exec(NULL, "UPDATE project_membership SET access_policy_id = ? WHERE user_id = ? AND project_id = ?",
-			     "sss", policy, id, project);
+	struct client_new n = { project, name, description, uris_text, access, refresh, policy };
+	struct member_error err;
+	rc = clients_admin_create(&n, id, secret, &err);
 	free(uris_text);
-	rc = finish(rc);
 	if (rc != 0) {
 		json_decref(uris);
+		if (rc == 1)
+			send_member_error(req, &err);
 		return rc < 0 ? -1 : 0;
 	}
 	/* The secret is in this answer and nowhere else: only its keyed hash is stored. */
@@ -429,29 +409,13 @@ static int delete_member(struct request *req)
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	json_decref(m);
-	const char *id = req->path_params[1];
-	struct db_result r;
-	if (db_query(&r,
-		     "SELECT 1 FROM project_membership m JOIN project p ON p.id = m.project_id "
-		     "WHERE m.id = ? AND m.user_id = p.owner_user_id",
-		     "s", id) < 0)
-		return -1;
-	bool owner = r.nrows > 0;
-	db_result_free(&r);
-	if (owner) {
-		send_bad_request(req, "Cannot delete the owner of the project", NULL);
-		return 0;
-	}
-	/* Its sessions end with it (the bearer check would refuse them anyway: no membership). */
-	if (db_begin() < 0)
-		return -1;
-	rc = db_exec(NULL, "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE membership_id = ?", "s", id);
-	if (rc == 0)
-		rc = db_exec(NULL, "DELETE FROM project_membership WHERE id = ?", "s", id);
-	if (finish(rc) != 0)
-		return -1;
-	send_all_ok(req);
-	return 0;
+	struct member_error err;
+	rc = members_delete(req->path_params[1], &err);
+	if (rc == 1)
+		send_member_error(req, &err);
+	else if (rc == 0)
+		send_all_ok(req);
+	return rc < 0 ? -1 : 0;
 }
 
 /* ---- passwords ---- */

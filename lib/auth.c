@@ -45,6 +45,12 @@ static int load_session(const char *login_id, struct auth *a)
 	return rc;
 }
 
+int auth_from_login(const char *login_id, struct auth *a)
+{
+	memset(a, 0, sizeof *a);
+	return load_session(login_id, a);
+}
+
 int auth_from_token(const char *token, struct auth *a)
 {
 	memset(a, 0, sizeof *a);

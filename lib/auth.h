@@ -24,6 +24,9 @@ struct auth {
 int auth_authenticate(struct request *req, struct auth *a);
 /* The same for a bare access token (introspection). */
 int auth_from_token(const char *token, struct auth *a);
+/* The same for a Login the caller already trusts (a page session): its membership, admin and
+ * super admin flags exactly as a Bearer token of that Login would have them. */
+int auth_from_login(const char *login_id, struct auth *a);
 void auth_free(struct auth *a);
 
 #endif

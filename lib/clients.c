@@ -4,6 +4,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
+#include "members.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -157,4 +158,29 @@ int clients_default_scope(const struct client *c, char *out, size_t outlen)
 		return -1;
 	snprintf(out, outlen, "%s", c->default_scope);
 	return 0;
+}
+
+int clients_admin_create(const struct client_new *n, char id[37], char secret[65], struct member_error *err)
+{
+	struct member_fields f = { .active = true };
+	if (n->access_policy_id)
+		text_copy(f.access_policy_id, sizeof f.access_policy_id, n->access_policy_id);
+	if (db_begin() < 0)
+		return -1;
+	int rc = members_check_policies(&f, n->project_id, err);
+	if (rc == 0)
+		rc = clients_insert(n->project_id, n->name, n->description, id, secret);
+	if (rc == 0)
+		rc = db_exec(NULL,
+			     "UPDATE client_application SET redirect_uris = ?, access_token_lifetime = ?, "
+			     "refresh_token_lifetime = ? WHERE id = ?",
+			     "ssss", n->redirect_uris, n->access_lifetime, n->refresh_lifetime, id);
+	if (rc == 0 && f.access_policy_id[0])
+		rc = db_exec(NULL, "UPDATE project_membership SET access_policy_id = ? WHERE user_id = ? AND project_id = ?",
+			     "sss", f.access_policy_id, id, n->project_id);
+	if (rc == 0)
+		rc = db_commit();
+	if (rc != 0)
+		db_rollback();
+	return rc;
 }

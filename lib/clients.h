@@ -50,4 +50,21 @@ int clients_create(const char *project_id, const char *name, const char *descrip
 int clients_insert(const char *project_id, const char *name, const char *description, char id_out[37],
 		   char secret_out[65]);
 
+/* A client as the admin API and the admin pages create it (spec §9.2). */
+struct client_new {
+	const char *project_id;
+	const char *name;
+	const char *description;        /* NULL for none */
+	const char *redirect_uris;      /* JSON array text, NULL for none */
+	const char *access_lifetime;    /* "1h" style, NULL for the default */
+	const char *refresh_lifetime;
+	const char *access_policy_id;   /* NULL or "" for none; checked against the project */
+};
+
+struct member_error;
+/* The client, its membership (with the access policy) and its settings in one transaction.
+ * 0 (id and the fresh secret filled: show it once, it is stored only as a keyed hash),
+ * 1 refused (err: an unknown policy or one of another project), -1. */
+int clients_admin_create(const struct client_new *n, char id_out[37], char secret_out[65], struct member_error *err);
+
 #endif

@@ -182,6 +182,37 @@ int members_update(const char *id, const struct member_fields *f)
 			    f, "s", id, NULL, NULL, NULL, NULL, NULL, NULL);
 }
 
+int members_delete(const char *id, struct member_error *err)
+{
+	struct db_result r;
+	if (db_query(&r,
+		     "SELECT 1 FROM project_membership m JOIN project p ON p.id = m.project_id "
+		     "WHERE m.id = ? AND m.user_id = p.owner_user_id",
+		     "s", id) < 0)
+		return -1;
+	bool owner = r.nrows > 0;
+	db_result_free(&r);
+	if (owner) {
+		*err = (struct member_error){ .status = 400 };
+		snprintf(err->text, sizeof err->text, "Cannot delete the owner of the project");
+		return 1;
+	}
+	/* Its sessions end with it (the bearer check would refuse them anyway: no membership). */
+	if (db_begin() < 0)
+		return -1;
+	int rc = db_exec(NULL, "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE membership_id = ?", "s",
+			 id);
+	if (rc == 0)
+		rc = db_exec(NULL, "DELETE FROM project_membership WHERE id = ?", "s", id);
+	if (rc == 0)
+		rc = db_commit();
+	if (rc != 0) {
+		db_rollback();
+		return -1;
+	}
+	return 0;
+}
+
 int members_find(const char *project_id, const char *user_id, char id_out[37], char profile_out[80])
 {
 	struct db_result r;

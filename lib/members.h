@@ -43,6 +43,11 @@ int members_insert(const char *project_id, const char *user_type, const char *us
 /* Replaces the settable fields of a membership. 0, 1 duplicate externalId/userName, -1. */
 int members_update(const char *id, const struct member_fields *f);
 
+/* Deletes a membership and, in the same transaction, revokes its logins (their tokens get 401
+ * at once). The project owner's membership is refused: 400 "Cannot delete the owner of the
+ * project". 0, 1 refused (err filled), -1. Opens its own transaction. */
+int members_delete(const char *id, struct member_error *err);
+
 /* The ProjectMembership resource; project_out (may be NULL) receives its project id.
  * 0 found, 1 not found (also for ids that are not UUIDs), -1. */
 int members_get(const char *id, json_t **out, char project_out[37]);
