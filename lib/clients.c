@@ -11,7 +11,9 @@
 #include <string.h>
 
 static const char *const select_client =
-	"SELECT c.id, c.project_id, c.name, c.status, c.secret_hash, c.retiring_secret_hash, c.pkce_optional, "
+	"SELECT c.id, c.project_id, c.name, c.status, c.secret_hash, "
+	"IF(c.retiring_secret_expires_at IS NULL OR c.retiring_secret_expires_at > UTC_TIMESTAMP(3), "
+	"c.retiring_secret_hash, NULL), c.pkce_optional, "
 	"c.access_token_lifetime, c.refresh_token_lifetime, m.id, p.name, p.super_admin, c.redirect_uris, "
 	"c.allowed_origins, c.default_scope "
 	"FROM client_application c JOIN project p ON p.id = c.project_id "
@@ -183,4 +185,54 @@ int clients_admin_create(const struct client_new *n, char id[37], char secret[65
 	if (rc != 0)
 		db_rollback();
 	return rc;
+}
+
+int clients_list(const char *project_id, json_t **out)
+{
+	struct db_result r;
+	*out = NULL;
+	if (db_query(&r,
+		     "SELECT id, name, description, status, DATE_FORMAT(created_at, '%Y-%m-%d %H:%i UTC'), "
+		     "retiring_secret_hash IS NOT NULL AND (retiring_secret_expires_at IS NULL OR "
+		     "retiring_secret_expires_at > UTC_TIMESTAMP(3)), "
+		     "DATE_FORMAT(retiring_secret_expires_at, '%Y-%m-%d %H:%i UTC') "
+		     "FROM client_application WHERE project_id = ? ORDER BY name, id LIMIT 500",
+		     "s", project_id) < 0)
+		return -1;
+	*out = json_array();
+	for (unsigned i = 0; i < r.nrows; i++) {
+		json_t *c = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:b, s:s?}", "id", db_cell(&r, i, 0), "name",
+				      db_cell(&r, i, 1), "description", db_cell(&r, i, 2), "status", db_cell(&r, i, 3),
+				      "created", db_cell(&r, i, 4), "retiring", text_true(db_cell(&r, i, 5)), "retiringUntil",
+				      db_cell(&r, i, 6));
+		if (c)
+			json_array_append_new(*out, c);
+	}
+	db_result_free(&r);
+	return 0;
+}
+
+int clients_rotate_secret(const char *project_id, const char *client_id, long retire_seconds, char secret[65])
+{
+	uint8_t h[32];
+	if (!crypto_is_uuid(client_id))
+		return 1;
+	if (crypto_random_hex(secret, 32) < 0 || crypto_keyed_hash(secret, h) < 0)
+		return -1;
+	unsigned long long n = 0;
+	/* One statement: the current hash becomes the retiring one (MariaDB evaluates SET left to
+	 * right, so retiring_secret_hash takes the old secret_hash before it is replaced). */
+	int rc = retire_seconds > 0
+			 ? db_exec(&n,
+				   "UPDATE client_application SET retiring_secret_hash = secret_hash, "
+				   "retiring_secret_expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND, secret_hash = ?, "
+				   "updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND project_id = ?",
+				   "ibss", (long long)retire_seconds, h, sizeof h, client_id, project_id)
+			 : db_exec(&n,
+				   "UPDATE client_application SET retiring_secret_hash = NULL, retiring_secret_expires_at = NULL, "
+				   "secret_hash = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND project_id = ?",
+				   "bss", h, sizeof h, client_id, project_id);
+	if (rc < 0)
+		return -1;
+	return n == 1 ? 0 : 1;
 }

@@ -67,4 +67,16 @@ struct member_error;
  * 1 refused (err: an unknown policy or one of another project), -1. */
 int clients_admin_create(const struct client_new *n, char id_out[37], char secret_out[65], struct member_error *err);
 
+/* The project's clients for the admin pages: [{id, name, description?, status, created,
+ * retiring (bool), retiringUntil?}] by name (at most 500). 0 or -1. Never a secret. */
+int clients_list(const char *project_id, json_t **out);
+
+/* How long the secret a rotation replaces keeps working at the token endpoint by default. */
+#define CLIENT_RETIRING_SECONDS (24 * 3600)
+/* Gives the project's client a fresh secret (64 hex, to show once; stored as a keyed hash).
+ * retire_seconds > 0: the old secret stays accepted as the retiring secret (token endpoint
+ * only, never Basic) for that long; 0: it stops at once. A previous retiring secret ends
+ * either way. One UPDATE. 0, 1 no such client in this project, -1. */
+int clients_rotate_secret(const char *project_id, const char *client_id, long retire_seconds, char secret_out[65]);
+
 #endif

@@ -207,3 +207,53 @@ int invite_user(const struct invite_request *in, struct invite_result *out, stru
 		rc = attempt(in, email, hash, out, err);
 	return rc == -2 ? refuse(err, 409, ALREADY_MEMBER, NULL) : rc;
 }
+
+int invite_resend(const char *project_id, const char *membership_id, char outbox_id[37], struct member_error *err)
+{
+	char request_id[37], secret[SECREQ_SECRET_LEN + 1] = "", user_id[37], email[321], name[260];
+	struct db_result r;
+	outbox_id[0] = '\0';
+	if (!crypto_is_uuid(membership_id))
+		return refuse(err, 404, "Not found", NULL);
+	if (db_begin() < 0)
+		return -1;
+	/* Locked: two resends of one invite take turns, and the last link sent is the one that works. */
+	if (db_query(&r,
+		     "SELECT u.id, u.email, u.first_name, u.last_name, NOT u.email_verified AND EXISTS (SELECT 1 FROM "
+		     "security_request s WHERE s.user_id = u.id AND s.type = 'invite') "
+		     "FROM project_membership m JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
+		     "WHERE m.id = ? AND m.project_id = ? FOR UPDATE",
+		     "ss", membership_id, project_id) < 0) {
+		db_rollback();
+		return -1;
+	}
+	int rc = 0;
+	if (r.nrows == 0)
+		rc = refuse(err, 404, "Not found", NULL);
+	else if (!db_cell(&r, 0, 1) || !text_true(db_cell(&r, 0, 4)))
+		rc = refuse(err, 400, "This member has no pending invite", NULL);
+	else {
+		text_copy(user_id, sizeof user_id, db_cell(&r, 0, 0));
+		text_copy(email, sizeof email, db_cell(&r, 0, 1));
+		snprintf(name, sizeof name, "%s %s", db_cell(&r, 0, 2), db_cell(&r, 0, 3));
+	}
+	db_result_free(&r);
+	if (rc == 0)
+		rc = secreq_create("invite", user_id, project_id, NULL, request_id, secret);
+	if (rc == 0) {
+		json_t *vars = json_pack("{s:s, s:s}", "id", request_id, "secret", secret);
+		struct mail_message m = { project_id, "invite", email, name, vars };
+		rc = vars ? mail_enqueue(&m, outbox_id) : -1;
+		json_decref(vars);
+		if (rc == 1)
+			rc = refuse(err, 400, "The invite email could not be written for this address", NULL);
+	}
+	OPENSSL_cleanse(secret, sizeof secret);
+	if (rc == 0)
+		rc = db_commit();
+	if (rc != 0) {
+		db_rollback();
+		outbox_id[0] = '\0';
+	}
+	return rc;
+}

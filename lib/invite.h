@@ -33,4 +33,10 @@ struct invite_result {
  * 400, 404 or 409 and Medplum's text), -1 failure. */
 int invite_user(const struct invite_request *in, struct invite_result *out, struct member_error *err);
 
+/* Resends the invite of a member of the project whose invite is pending (members_list's
+ * "invited"): a new invite security request (superseding the older links) and the invite
+ * email, in one transaction. 0 (outbox_id filled: deliver it after this), 1 refused (err: 404
+ * no such member of this project, 400 not a pending invite), -1. */
+int invite_resend(const char *project_id, const char *membership_id, char outbox_id[37], struct member_error *err);
+
 #endif

@@ -213,6 +213,39 @@ int members_delete(const char *id, struct member_error *err)
 	return 0;
 }
 
+/* A User made by an invite who has not used a link yet (see members_list). */
+#define PENDING_INVITE                                                                                                 \
+	"(m.user_type = 'User' AND u.email IS NOT NULL AND NOT u.email_verified AND EXISTS (SELECT 1 FROM "            \
+	"security_request s WHERE s.user_id = u.id AND s.type = 'invite'))"
+
+int members_list(const char *project_id, json_t **out)
+{
+	struct db_result r;
+	*out = NULL;
+	if (db_query(&r,
+		     "SELECT m.id, m.user_type, COALESCE(pr.display, c.name, b.name, ''), u.email, m.admin, m.active, "
+		     "m.user_id = p.owner_user_id, " PENDING_INVITE " "
+		     "FROM project_membership m JOIN project p ON p.id = m.project_id "
+		     "LEFT JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
+		     "LEFT JOIN profile pr ON pr.id = m.profile_id "
+		     "LEFT JOIN client_application c ON c.id = m.profile_id "
+		     "LEFT JOIN bot b ON b.id = m.profile_id "
+		     "WHERE m.project_id = ? ORDER BY m.user_type DESC, 3, m.created_at LIMIT 1000",
+		     "s", project_id) < 0)
+		return -1;
+	*out = json_array();
+	for (unsigned i = 0; i < r.nrows; i++) {
+		json_t *m = json_pack("{s:s, s:s, s:s, s:s?, s:b, s:b, s:b, s:b}", "id", db_cell(&r, i, 0), "userType",
+				      db_cell(&r, i, 1), "name", db_cell(&r, i, 2), "email", db_cell(&r, i, 3), "admin",
+				      text_true(db_cell(&r, i, 4)), "active", text_true(db_cell(&r, i, 5)), "owner",
+				      text_true(db_cell(&r, i, 6)), "invited", text_true(db_cell(&r, i, 7)));
+		if (m)
+			json_array_append_new(*out, m);
+	}
+	db_result_free(&r);
+	return 0;
+}
+
 int members_find(const char *project_id, const char *user_id, char id_out[37], char profile_out[80])
 {
 	struct db_result r;

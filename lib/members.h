@@ -48,6 +48,12 @@ int members_update(const char *id, const struct member_fields *f);
  * project". 0, 1 refused (err filled), -1. Opens its own transaction. */
 int members_delete(const char *id, struct member_error *err);
 
+/* The project's members for the admin pages, by name: [{id, userType, name, email?, admin,
+ * active, owner, invited}] (at most 1000). invited: a User the invite made, who has not yet
+ * used an invite or reset link (email not verified) -- the members whose invite can be resent.
+ * 0 or -1. */
+int members_list(const char *project_id, json_t **out);
+
 /* The ProjectMembership resource; project_out (may be NULL) receives its project id.
  * 0 found, 1 not found (also for ids that are not UUIDs), -1. */
 int members_get(const char *id, json_t **out, char project_out[37]);
