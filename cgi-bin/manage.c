@@ -1,4 +1,5 @@
-/* tessera-manage: the admin API (spec §9) under /admin/. Project admins act on their own
+/* tessera-manage: the admin API (spec §9) under /admin/, and the admin pages under /manage/
+ * (manage-pages.c). Project admins act on their own
  * project, super admins on any: invite (lib/invite.c), clients, bots, members, a project-scoped
  * user's password, the project's email templates and brand name; super admins also set any
  * user's password and purge old logins and audit events. Every route needs authentication
@@ -13,6 +14,7 @@
 #include "fhir.h"
 #include "invite.h"
 #include "log.h"
+#include "manage-pages.h"
 #include "login.h"
 #include "mail.h"
 #include "members.h"
@@ -827,6 +829,7 @@ static const struct input settings_inputs[] = {
 };
 
 #define P "/admin/projects/:projectId"
+#define M "/manage/projects/:projectId"
 static const struct route routes[] = {
 	{ "POST", "/admin/projects/setpassword", project_setpassword, setpassword_inputs, ROUTE_AUTH },
 	{ "POST", P "/invite", invite, invite_inputs, ROUTE_AUTH },
@@ -843,6 +846,17 @@ static const struct route routes[] = {
 	{ "POST", P "/settings", post_settings, settings_inputs, ROUTE_AUTH },
 	{ "POST", "/admin/super/setpassword", super_setpassword, super_setpassword_inputs, ROUTE_AUTH },
 	{ "POST", "/admin/super/purge", super_purge, purge_inputs, ROUTE_AUTH },
+	/* The admin pages for browsers (manage-pages.c): the page session, not a bearer token. */
+	{ "GET", M "/members", manage_members_get, manage_members_inputs, ROUTE_PAGE },
+	{ "GET", M "/members/:membershipId/remove", manage_remove_get, NULL, ROUTE_PAGE },
+	{ "POST", M "/members/:membershipId/remove", manage_remove_post, NULL, ROUTE_PAGE },
+	{ "POST", M "/members/:membershipId/resend", manage_resend_post, NULL, ROUTE_PAGE },
+	{ "GET", M "/invite", manage_invite_get, NULL, ROUTE_PAGE },
+	{ "POST", M "/invite", manage_invite_post, NULL, ROUTE_PAGE },
+	{ "GET", M "/clients", manage_clients_get, NULL, ROUTE_PAGE },
+	{ "POST", M "/clients", manage_clients_post, NULL, ROUTE_PAGE },
+	{ "POST", M "/clients/:clientId/rotate", manage_rotate_post, NULL, ROUTE_PAGE },
+	{ "GET", M "/clients/:clientId/secret", manage_secret_get, NULL, ROUTE_PAGE },
 	{ 0 },
 };
 

@@ -10,6 +10,8 @@
  * redirect URI are checked again on every post, and later stages use the redirect URI
  * stored on the login. */
 #include "pages.h"
+#include "admin.h"
+#include "auth.h"
 #include "clients.h"
 #include "config.h"
 #include "crypto.h"
@@ -531,6 +533,25 @@ int pages_account_get(struct request *req)
 			json_object_set(ctx, "project", json_object_get(json_object_get(m, "project"), "display"));
 		}
 	json_decref(list);
+	/* The projects this session may administer (the admin API's rule, lib/admin.c). */
+	struct auth a;
+	json_t *projects = NULL, *p;
+	rc = auth_from_login(l.id, &a);
+	if (rc == 0)
+		rc = admin_projects_of(&a, &projects);
+	auth_free(&a);
+	if (rc < 0) {
+		json_decref(ctx);
+		return -1;
+	}
+	json_array_foreach (projects, i, p) {
+		char href[2300];
+		snprintf(href, sizeof href, "%smanage/projects/%s/members", cfg.app_base_url,
+			 json_string_value(json_object_get(p, "id")));
+		json_object_set_new(p, "href", json_string(href));
+	}
+	json_object_set_new(ctx, "admin_any", json_boolean(json_array_size(projects) > 0));
+	json_object_set_new(ctx, "admin_projects", projects);
 	return answered(send_form_page(req, 200, "signed-in", ctx, NULL, headers));
 }
 

@@ -2,10 +2,13 @@
 #include "csrf.h"
 #include "config.h"
 #include "crypto.h"
+#include "keywrap.h"
 #include "request.h"
 #include "response.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* hex HMAC-SHA256(hash_key, prefix + value) */
@@ -113,4 +116,55 @@ bool csrf_bound(const struct request *req, enum csrf_binding b, const char *logi
 {
 	char bound[37];
 	return login_id && csrf_bound_login(req, b, bound) && !strcmp(bound, login_id);
+}
+
+/* The show-once key: HMAC-SHA256(hash_key, a label of its own), so it is never a key used
+ * for anything else. */
+static bool shown_key(uint8_t key[SHA256_LEN])
+{
+	return crypto_keyed_hash("key:show-once-cookie", key) == 0;
+}
+
+static void shown_cookie(const char *path_suffix, const char *value, int seconds, char *headers, size_t headers_len)
+{
+	char line[4400], path[2100];
+	cookie_path(path_suffix, path, sizeof path);
+	snprintf(line, sizeof line, "Set-Cookie: %s=%s; Max-Age=%d; Path=%s; HttpOnly;%s SameSite=Strict\r\n", SHOWN_COOKIE,
+		 value, seconds, path, cfg.cookie_secure ? " Secure;" : "");
+	header_append(headers, headers_len, line);
+}
+
+int csrf_show_once(const char *path_suffix, const char *aad, const char *value, char *headers, size_t headers_len)
+{
+	uint8_t key[SHA256_LEN];
+	char *sealed = shown_key(key) ? keywrap_seal(key, value, aad) : NULL;
+	OPENSSL_cleanse(key, sizeof key);
+	if (!sealed || strlen(sealed) > 2000) {
+		free(sealed);
+		return -1;
+	}
+	shown_cookie(path_suffix, sealed, SHOWN_SECONDS, headers, headers_len);
+	free(sealed);
+	return 0;
+}
+
+bool csrf_take_shown(const struct request *req, const char *path_suffix, const char *aad, char *out, size_t outlen,
+		     char *headers, size_t headers_len)
+{
+	char sealed[2048];
+	uint8_t key[SHA256_LEN];
+	out[0] = '\0';
+	if (!req_cookie(req, SHOWN_COOKIE, sealed, sizeof sealed) || !sealed[0])
+		return false;
+	shown_cookie(path_suffix, "", 0, headers, headers_len);
+	char *plain = shown_key(key) ? keywrap_open(key, sealed, aad) : NULL;
+	OPENSSL_cleanse(key, sizeof key);
+	bool ok = plain && strlen(plain) < outlen;
+	if (ok)
+		memcpy(out, plain, strlen(plain) + 1);
+	if (plain) {
+		OPENSSL_cleanse(plain, strlen(plain));
+		free(plain);
+	}
+	return ok;
 }

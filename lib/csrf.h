@@ -48,4 +48,17 @@ bool csrf_bound(const struct request *req, enum csrf_binding b, const char *logi
 /* The login the browser's binding cookie names, when its MAC is valid (else false, ""). */
 bool csrf_bound_login(const struct request *req, enum csrf_binding b, char login_id[37]);
 
+/* Show once: a value that must be shown to this browser exactly once after a post (a new
+ * client secret) without ever being stored or put in a URL travels in the cookie
+ * `tessera-shown` (Path = <app_base_url's path><path_suffix>, HttpOnly, SameSite=Strict,
+ * SHOWN_SECONDS), sealed with AES-256-GCM under a key derived from hash_key and bound to aad
+ * (the session's login and what it is about). The page that shows it clears the cookie. */
+#define SHOWN_COOKIE "tessera-shown"
+#define SHOWN_SECONDS 300
+int csrf_show_once(const char *path_suffix, const char *aad, const char *value, char *headers, size_t headers_len);
+/* The sealed value of this browser's cookie for aad (out holds it) and the Set-Cookie line
+ * that clears it; false when there is none or it does not open for aad. */
+bool csrf_take_shown(const struct request *req, const char *path_suffix, const char *aad, char *out, size_t outlen,
+		     char *headers, size_t headers_len);
+
 #endif

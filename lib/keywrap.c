@@ -45,32 +45,29 @@ static int gcm(bool encrypt, const uint8_t *kek, const uint8_t *iv, const char *
 	return ok ? len + fin : -1;
 }
 
-char *keywrap_wrap(const char *plain, const char *kid)
+char *keywrap_seal(const uint8_t key[32], const char *plain, const char *aad)
 {
-	uint8_t kek[KEK_LEN];
 	size_t n = strlen(plain);
 	uint8_t *buf = malloc(IV_LEN + n + TAG_LEN);
 	char *out = NULL;
-	if (buf && load_kek(kek) && crypto_random(buf, IV_LEN) == 0) {
-		int len = gcm(true, kek, buf, kid, (const uint8_t *)plain, (int)n, buf + IV_LEN, buf + IV_LEN + n);
+	if (buf && crypto_random(buf, IV_LEN) == 0) {
+		int len = gcm(true, key, buf, aad, (const uint8_t *)plain, (int)n, buf + IV_LEN, buf + IV_LEN + n);
 		if (len == (int)n)
 			out = crypto_b64url_encode(buf, IV_LEN + n + TAG_LEN);
 	}
-	OPENSSL_cleanse(kek, sizeof kek);
 	free(buf);
 	return out;
 }
 
-char *keywrap_unwrap(const char *wrapped, const char *kid)
+char *keywrap_open(const uint8_t key[32], const char *sealed, const char *aad)
 {
-	uint8_t kek[KEK_LEN];
 	size_t n = 0;
-	uint8_t *raw = crypto_b64url_decode(wrapped, strlen(wrapped), &n);
+	uint8_t *raw = crypto_b64url_decode(sealed, strlen(sealed), &n);
 	char *out = NULL;
-	if (raw && n > IV_LEN + TAG_LEN && load_kek(kek)) {
+	if (raw && n > IV_LEN + TAG_LEN) {
 		size_t clen = n - IV_LEN - TAG_LEN;
 		out = malloc(clen + 1);
-		int len = out ? gcm(false, kek, raw, kid, raw + IV_LEN, (int)clen, (uint8_t *)out, raw + IV_LEN + clen) : -1;
+		int len = out ? gcm(false, key, raw, aad, raw + IV_LEN, (int)clen, (uint8_t *)out, raw + IV_LEN + clen) : -1;
 		if (len == (int)clen) {
 			out[clen] = '\0';
 		} else {
@@ -78,7 +75,22 @@ char *keywrap_unwrap(const char *wrapped, const char *kid)
 			out = NULL;
 		}
 	}
-	OPENSSL_cleanse(kek, sizeof kek);
 	free(raw);
+	return out;
+}
+
+char *keywrap_wrap(const char *plain, const char *kid)
+{
+	uint8_t kek[KEK_LEN];
+	char *out = load_kek(kek) ? keywrap_seal(kek, plain, kid) : NULL;
+	OPENSSL_cleanse(kek, sizeof kek);
+	return out;
+}
+
+char *keywrap_unwrap(const char *wrapped, const char *kid)
+{
+	uint8_t kek[KEK_LEN];
+	char *out = load_kek(kek) ? keywrap_open(kek, wrapped, kid) : NULL;
+	OPENSSL_cleanse(kek, sizeof kek);
 	return out;
 }

@@ -4,10 +4,15 @@
 #ifndef TESSERA_KEYWRAP_H
 #define TESSERA_KEYWRAP_H
 #include <stdbool.h>
+#include <stdint.h>
 
 bool keywrap_enabled(void);
 /* Both return malloc'd strings or NULL. Wrapped form: base64url(iv || ciphertext || tag). */
 char *keywrap_wrap(const char *plain, const char *kid);
 char *keywrap_unwrap(const char *wrapped, const char *kid);
+/* The same AES-256-GCM under any 32-byte key, with aad as associated data (csrf.h's show-once
+ * cookie). Both return malloc'd strings or NULL (open: also for a wrong key, aad or tampering). */
+char *keywrap_seal(const uint8_t key[32], const char *plain, const char *aad);
+char *keywrap_open(const uint8_t key[32], const char *sealed, const char *aad);
 
 #endif

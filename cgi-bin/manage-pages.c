@@ -1,0 +1,457 @@
+/* manage-pages: the admin pages for browsers (tessera-manage), under /manage/projects/:projectId.
+ * A project admin signed in on the pages (the page session, csrf.h) lists the members, invites
+ * a person (with or without the invite email), resends a pending invite, removes a member,
+ * lists the clients, creates one and rotates its secret. Who may act where is the admin API's
+ * rule (lib/admin.c, on the session's Login as if it were a bearer token): a project admin on
+ * their own project, a super admin on any; everyone else gets a 403 page.
+ *
+ * Every change calls the lib function the admin API calls (invite_user, invite_resend,
+ * members_delete, clients_admin_create, clients_rotate_secret); every form carries the CSRF
+ * token and ends in a 303 (post-redirect-get). A new secret is shown once without being stored
+ * or put in a URL: it travels sealed in the show-once cookie to the page that shows it, which
+ * clears the cookie. */
+#include "manage-pages.h"
+#include "admin.h"
+#include "auth.h"
+#include "clients.h"
+#include "config.h"
+#include "crypto.h"
+#include "csrf.h"
+#include "db.h"
+#include "flow.h"
+#include "invite.h"
+#include "log.h"
+#include "mail.h"
+#include "members.h"
+#include "page.h"
+#include "response.h"
+#include "text.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HEADERS_LEN PAGE_HEADERS_LEN
+/* The show-once cookie goes only to the admin pages. */
+#define SHOWN_PATH "manage/"
+
+static int answered(int rc)
+{
+	return rc < 0 ? -1 : 0;
+}
+
+/* Who is acting, on which project. */
+struct admin_page {
+	struct flow_login login;
+	char project[37];
+	char project_name[256];
+};
+
+/* The page session and the admin rule: 0 (p filled), 1 answered (303 to /signin, 403, 404), -1. */
+static int require_admin(struct request *req, struct admin_page *p)
+{
+	int rc = page_require_session(req, &p->login);
+	if (rc != 0)
+		return rc;
+	struct auth a;
+	rc = auth_from_login(p->login.id, &a);
+	if (rc < 0)
+		return -1;
+	rc = rc == 1 ? 403 : admin_project_for(&a, req->path_params[0], p->project);
+	auth_free(&a);
+	if (rc == 403)
+		return page_message_link(req, 403, "Not allowed",
+					 "Only the administrators of this project can manage it.", "account",
+					 "Back to your account", NULL) < 0 ? -1 : 1;
+	if (rc == 404)
+		return page_message(req, 404, "Not found", "There is no such project.", NULL) < 0 ? -1 : 1;
+	if (rc < 0)
+		return -1;
+	struct db_result r;
+	if (db_query(&r, "SELECT name FROM project WHERE id = ?", "s", p->project) < 0)
+		return -1;
+	text_copy(p->project_name, sizeof p->project_name, r.nrows ? db_cell(&r, 0, 0) : "");
+	db_result_free(&r);
+	return 0;
+}
+
+/* A form page of the project: CSRF token, the project, the links of the navigation. */
+static json_t *project_context(const struct request *req, const struct admin_page *p, const char *title, char *headers)
+{
+	json_t *ctx = page_form_context(req, title, headers, HEADERS_LEN);
+	if (!ctx)
+		return NULL;
+	char base[2200];
+	snprintf(base, sizeof base, "%smanage/projects/%s/", cfg.app_base_url, p->project);
+	json_object_set_new(ctx, "project_name", json_string(p->project_name));
+	json_object_set_new(ctx, "base", json_string(base));
+	json_object_set_new(ctx, "wide", json_true());
+	return ctx;
+}
+
+static int send_page(struct request *req, int status, const char *name, json_t *ctx, const char *headers)
+{
+	return answered(page_send(req, status, name, ctx, NULL, headers));
+}
+
+/* 303 to a page of the project. */
+static int see_other(struct request *req, const struct admin_page *p, const char *rest, char *headers)
+{
+	char path[200];
+	snprintf(path, sizeof path, "manage/projects/%s/%s", p->project, rest);
+	page_see_other(req, path, headers, HEADERS_LEN);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ members */
+
+static const struct {
+	const char *done, *text;
+} notices[] = {
+	{ "invited", "The invite was sent." },
+	{ "added", "The person was added. No email was sent." },
+	{ "resent", "A new invite was sent. The earlier link no longer works." },
+	{ "removed", "The member was removed. Their sessions have ended." },
+	{ NULL, NULL },
+};
+
+const struct input manage_members_inputs[] = {
+	{ "done", IN_TOKEN, false, 16, "Unknown notice", NULL },
+	{ 0 },
+};
+
+int manage_members_get(struct request *req)
+{
+	char headers[HEADERS_LEN] = "";
+	struct admin_page p;
+	int rc = require_admin(req, &p);
+	if (rc != 0)
+		return answered(rc);
+	json_t *list;
+	if (members_list(p.project, &list) < 0)
+		return -1;
+	json_t *ctx = project_context(req, &p, "Members", headers);
+	if (!ctx) {
+		json_decref(list);
+		return -1;
+	}
+	json_object_set_new(ctx, "members", list);
+	json_object_set_new(ctx, "any", json_boolean(json_array_size(list) > 0));
+	const char *done = req_param(req, "done");
+	for (int i = 0; done && notices[i].done; i++)
+		if (!strcmp(done, notices[i].done))
+			json_object_set_new(ctx, "notice", json_string(notices[i].text));
+	return send_page(req, 200, "manage-members", ctx, headers);
+}
+
+/* The membership of the path, in this project: 0, 1 answered (404, or 403 for another
+ * project's membership, as the admin API answers), -1. */
+static int member_of(struct request *req, const struct admin_page *p, json_t **m)
+{
+	char owner[37];
+	int rc = members_get(req->path_params[1], m, owner);
+	if (rc == 1)
+		return page_message(req, 404, "Not found", "There is no such member.", NULL) < 0 ? -1 : 1;
+	if (rc == 0 && strcmp(owner, p->project)) {
+		json_decref(*m);
+		return page_message(req, 403, "Not allowed", "This member belongs to another project.", NULL) < 0 ? -1 : 1;
+	}
+	return rc;
+}
+
+static const char *display_of(json_t *m)
+{
+	const char *d = json_string_value(json_object_get(json_object_get(m, "profile"), "display"));
+	if (!d || !*d)
+		d = json_string_value(json_object_get(json_object_get(m, "user"), "display"));
+	return d ? d : "this member";
+}
+
+/* The confirmation: removing is not undone by going back. */
+int manage_remove_get(struct request *req)
+{
+	char headers[HEADERS_LEN] = "";
+	struct admin_page p;
+	json_t *m;
+	int rc = require_admin(req, &p);
+	if (rc == 0)
+		rc = member_of(req, &p, &m);
+	if (rc != 0)
+		return answered(rc);
+	json_t *ctx = project_context(req, &p, "Remove a member", headers);
+	if (ctx) {
+		json_object_set_new(ctx, "member", json_string(display_of(m)));
+		json_object_set_new(ctx, "membership_id", json_string(req->path_params[1]));
+	}
+	json_decref(m);
+	return ctx ? send_page(req, 200, "manage-remove", ctx, headers) : -1;
+}
+
+int manage_remove_post(struct request *req)
+{
+	char headers[HEADERS_LEN] = "";
+	struct admin_page p;
+	json_t *m;
+	if (!csrf_check(req))
+		return answered(page_forbidden(req));
+	int rc = require_admin(req, &p);
+	if (rc == 0)
+		rc = member_of(req, &p, &m);
+	if (rc != 0)
+		return answered(rc);
+	json_decref(m);
+	struct member_error err;
+	rc = members_delete(req->path_params[1], &err);
+	if (rc == 1)
+		return answered(page_message_link(req, err.status, "Not removed", err.text, "account", "Back to your account",
+						  NULL));
+	return rc < 0 ? -1 : see_other(req, &p, "members?done=removed", headers);
+}
+
+int manage_resend_post(struct request *req)
+{
+	char headers[HEADERS_LEN] = "", outbox[37];
+	struct admin_page p;
+	json_t *m;
+	if (!csrf_check(req))
+		return answered(page_forbidden(req));
+	int rc = require_admin(req, &p);
+	if (rc == 0)
+		rc = member_of(req, &p, &m);
+	if (rc != 0)
+		return answered(rc);
+	json_decref(m);
+	struct member_error err;
+	rc = invite_resend(p.project, req->path_params[1], outbox, &err);
+	if (rc == 1)
+		return answered(page_message(req, err.status, "Not sent", err.text, NULL));
+	if (rc < 0)
+		return -1;
+	if (mail_deliver(outbox) < 0)
+		log_error("resend: the outbox could not be read after the commit");
+	return see_other(req, &p, "members?done=resent", headers);
+}
+
+/* ------------------------------------------------------------------ invite */
+
+static bool profile_type_ok(const char *v)
+{
+	return !strcmp(v, "Practitioner") || !strcmp(v, "Patient") || !strcmp(v, "RelatedPerson");
+}
+
+static const struct input invite_fields[] = {
+	{ "firstName", IN_STRING, true, 512, "First name must be between 1 and 128 characters", valid_person_name },
+	{ "lastName", IN_STRING, true, 512, "Last name must be between 1 and 128 characters", valid_person_name },
+	{ "email", IN_EMAIL, true, 254, "A valid email address is required", NULL },
+	{ "resourceType", IN_TOKEN, true, 32, "Choose Practitioner, Patient or Related person", profile_type_ok },
+	{ "admin", IN_BOOL, false, 5, "Invalid choice", NULL },
+	{ "sendEmail", IN_BOOL, false, 5, "Invalid choice", NULL },
+	{ 0 },
+};
+static const char *const invite_kept[] = { "firstName", "lastName", "email", NULL };
+
+static void invite_choices(json_t *ctx, const struct request *req, bool first)
+{
+	const char *type = req_body_param(req, "resourceType");
+	const char *admin = req_body_param(req, "admin"), *send = req_body_param(req, "sendEmail");
+	if (!type || !profile_type_ok(type))
+		type = "Practitioner";
+	json_object_set_new(ctx, type, json_true());
+	json_object_set_new(ctx, "admin_checked", json_boolean(admin && !strcmp(admin, "true")));
+	/* "Send email" starts ticked; an unticked box sends nothing, so only a post can untick it. */
+	json_object_set_new(ctx, "send_checked", json_boolean(first || (send && !strcmp(send, "true"))));
+}
+
+int manage_invite_get(struct request *req)
+{
+	char headers[HEADERS_LEN] = "";
+	struct admin_page p;
+	int rc = require_admin(req, &p);
+	if (rc != 0)
+		return answered(rc);
+	json_t *ctx = project_context(req, &p, "Invite a person", headers);
+	if (!ctx)
+		return -1;
+	invite_choices(ctx, req, true);
+	return send_page(req, 200, "manage-invite", ctx, headers);
+}
+
+int manage_invite_post(struct request *req)
+{
+	char headers[HEADERS_LEN] = "";
+	struct admin_page p;
+	if (!csrf_check(req))
+		return answered(page_forbidden(req));
+	int rc = require_admin(req, &p);
+	if (rc != 0)
+		return answered(rc);
+	json_t *ctx = project_context(req, &p, "Invite a person", headers);
+	if (!ctx)
+		return -1;
+	invite_choices(ctx, req, false);
+	if (page_check_fields(req, invite_fields, invite_kept, ctx) > 0)
+		return send_page(req, 400, "manage-invite", ctx, headers);
+	const char *send = req_body_param(req, "sendEmail"), *admin = req_body_param(req, "admin");
+	struct invite_request in = {
+		.project_id = p.project,
+		.resource_type = req_body_param(req, "resourceType"),
+		.first_name = req_body_param(req, "firstName"),
+		.last_name = req_body_param(req, "lastName"),
+		.email = req_body_param(req, "email"),
+		.send_email = send && !strcmp(send, "true"),
+		.fields = { .active = true, .admin = admin && !strcmp(admin, "true"), .invited_by = p.login.user_id },
+	};
+	struct invite_result res;
+	struct member_error err;
+	rc = invite_user(&in, &res, &err);
+	if (rc == 1) {
+		page_field_error(ctx, "email", err.text);
+		return send_page(req, err.status == 404 ? 404 : err.status == 409 ? 409 : 400, "manage-invite", ctx, headers);
+	}
+	json_decref(ctx);
+	if (rc < 0)
+		return -1;
+	if (res.outbox_id[0] && mail_deliver(res.outbox_id) < 0)
+		log_error("invite: the outbox could not be read after the commit");
+	return see_other(req, &p, res.outbox_id[0] ? "members?done=invited" : "members?done=added", headers);
+}
+
+/* ------------------------------------------------------------------ clients */
+
+static bool redirect_ok(const char *v)
+{
+	return !*v || valid_uri(v);
+}
+
+static bool client_name_ok(const char *v)
+{
+	return valid_chars_between(v, 1, 255);
+}
+
+static const struct input client_fields[] = {
+	{ "name", IN_STRING, true, 1020, "Client name must be between 1 and 255 characters", client_name_ok },
+	{ "description", IN_STRING, false, 4096, "The description is too long", NULL },
+	{ "redirectUri", IN_STRING, false, 2048, "Enter an absolute http or https address", redirect_ok },
+	{ 0 },
+};
+static const char *const client_kept[] = { "name", "description", "redirectUri", NULL };
+
+static int show_clients(struct request *req, struct admin_page *p, int status, json_t *ctx, char *headers)
+{
+	json_t *list;
+	if (clients_list(p->project, &list) < 0) {
+		json_decref(ctx);
+		return -1;
+	}
+	json_object_set_new(ctx, "clients", list);
+	json_object_set_new(ctx, "any", json_boolean(json_array_size(list) > 0));
+	return send_page(req, status, "manage-clients", ctx, headers);
+}
+
+int manage_clients_get(struct request *req)
+{
+	char headers[HEADERS_LEN] = "";
+	struct admin_page p;
+	int rc = require_admin(req, &p);
+	if (rc != 0)
+		return answered(rc);
+	json_t *ctx = project_context(req, &p, "Clients", headers);
+	return ctx ? show_clients(req, &p, 200, ctx, headers) : -1;
+}
+
+/* The secret goes to the show-once page of that client, sealed for this session and client. */
+static int show_secret_next(struct request *req, const struct admin_page *p, const char *client, char secret[65],
+			    char *headers)
+{
+	char aad[120], rest[120];
+	snprintf(aad, sizeof aad, "%s:%s", p->login.id, client);
+	int rc = csrf_show_once(SHOWN_PATH, aad, secret, headers, HEADERS_LEN);
+	OPENSSL_cleanse(secret, 65);
+	if (rc < 0)
+		return -1;
+	snprintf(rest, sizeof rest, "clients/%s/secret", client);
+	return see_other(req, p, rest, headers);
+}
+
+int manage_clients_post(struct request *req)
+{
+	char headers[HEADERS_LEN] = "", id[37], secret[65], uris[2100] = "";
+	struct admin_page p;
+	if (!csrf_check(req))
+		return answered(page_forbidden(req));
+	int rc = require_admin(req, &p);
+	if (rc != 0)
+		return answered(rc);
+	json_t *ctx = project_context(req, &p, "Clients", headers);
+	if (!ctx)
+		return -1;
+	if (page_check_fields(req, client_fields, client_kept, ctx) > 0)
+		return show_clients(req, &p, 400, ctx, headers);
+	json_decref(ctx);
+	const char *description = req_body_param(req, "description"), *uri = req_body_param(req, "redirectUri");
+	if (uri && *uri) {
+		json_t *list = json_pack("[s]", uri);
+		char *text = list ? json_dumps(list, JSON_COMPACT) : NULL;
+		json_decref(list);
+		if (!text)
+			return -1;
+		text_copy(uris, sizeof uris, text);
+		free(text);
+	}
+	struct client_new n = { p.project, req_body_param(req, "name"), description && *description ? description : NULL,
+				uris[0] ? uris : NULL, NULL, NULL, NULL };
+	struct member_error err;
+	rc = clients_admin_create(&n, id, secret, &err);
+	if (rc != 0)
+		return -1; /* no access policy is named, so nothing can be refused */
+	snprintf(req->log_client, sizeof req->log_client, "%s", id);
+	return show_secret_next(req, &p, id, secret, headers);
+}
+
+int manage_rotate_post(struct request *req)
+{
+	char headers[HEADERS_LEN] = "", secret[65];
+	struct admin_page p;
+	if (!csrf_check(req))
+		return answered(page_forbidden(req));
+	int rc = require_admin(req, &p);
+	if (rc != 0)
+		return answered(rc);
+	const char *keep = req_body_param(req, "keepOld");
+	rc = clients_rotate_secret(p.project, req->path_params[1],
+				   keep && !strcmp(keep, "true") ? CLIENT_RETIRING_SECONDS : 0, secret);
+	if (rc == 1)
+		return answered(page_message(req, 404, "Not found", "This project has no such client.", NULL));
+	if (rc < 0)
+		return -1;
+	snprintf(req->log_client, sizeof req->log_client, "%s", req->path_params[1]);
+	return show_secret_next(req, &p, req->path_params[1], secret, headers);
+}
+
+/* Shows the secret the cookie carries, once; the client must be this project's. */
+int manage_secret_get(struct request *req)
+{
+	char headers[HEADERS_LEN] = "", aad[120], secret[65];
+	struct admin_page p;
+	struct client c;
+	int rc = require_admin(req, &p);
+	if (rc != 0)
+		return answered(rc);
+	rc = clients_get(req->path_params[1], &c);
+	if (rc < 0)
+		return -1;
+	if (rc == 1 || strcmp(c.project_id, p.project))
+		return answered(page_message(req, 404, "Not found", "This project has no such client.", NULL));
+	snprintf(aad, sizeof aad, "%s:%s", p.login.id, c.id);
+	json_t *ctx = project_context(req, &p, "Client secret", headers);
+	if (!ctx)
+		return -1;
+	json_object_set_new(ctx, "client_id", json_string(c.id));
+	json_object_set_new(ctx, "client_name", json_string(c.name));
+	if (csrf_take_shown(req, SHOWN_PATH, aad, secret, sizeof secret, headers, HEADERS_LEN)) {
+		json_object_set_new(ctx, "secret", json_string(secret));
+		OPENSSL_cleanse(secret, sizeof secret);
+	}
+	return send_page(req, 200, "manage-secret", ctx, headers);
+}
