@@ -228,6 +228,32 @@ START_TEST(test_page_origin)
 }
 END_TEST
 
+/* The show-once cookie opens only for the aad it was sealed for, and taking it clears it. */
+START_TEST(test_show_once)
+{
+	char headers[4096] = "", value[2048], cookie[2100], out[65], clear[512] = "";
+	const char *secret = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	ck_assert_int_eq(csrf_show_once("manage/", LOGIN_ID ":client-1", secret, headers, sizeof headers), 0);
+	ck_assert(strstr(headers, "SameSite=Strict") && strstr(headers, "HttpOnly") && strstr(headers, "manage/"));
+	ck_assert(!strstr(headers, secret));
+	ck_assert(set_cookie_value(headers, SHOWN_COOKIE, value, sizeof value));
+	snprintf(cookie, sizeof cookie, SHOWN_COOKIE "=%s", value);
+	post("", cookie);
+	ck_assert(!csrf_take_shown(&req, "manage/", LOGIN_ID ":client-2", out, sizeof out, clear, sizeof clear));
+	ck_assert(strstr(clear, "Max-Age=0"));
+	clear[0] = '\0';
+	ck_assert(csrf_take_shown(&req, "manage/", LOGIN_ID ":client-1", out, sizeof out, clear, sizeof clear));
+	ck_assert_str_eq(out, secret);
+	ck_assert(strstr(clear, "Max-Age=0"));
+	value[10] ^= 1; /* tampered */
+	snprintf(cookie, sizeof cookie, SHOWN_COOKIE "=%s", value);
+	post("", cookie);
+	ck_assert(!csrf_take_shown(&req, "manage/", LOGIN_ID ":client-1", out, sizeof out, clear, sizeof clear));
+	post("", NULL);
+	ck_assert(!csrf_take_shown(&req, "manage/", LOGIN_ID ":client-1", out, sizeof out, clear, sizeof clear));
+}
+END_TEST
+
 Suite *csrf_suite(void)
 {
 	Suite *s = suite_create("csrf");
@@ -239,6 +265,7 @@ Suite *csrf_suite(void)
 	tcase_add_test(tc, test_login_binding);
 	tcase_add_test(tc, test_session_binding);
 	tcase_add_test(tc, test_page_origin);
+	tcase_add_test(tc, test_show_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
