@@ -76,6 +76,14 @@ static int require_admin(struct request *req, struct admin_page *p)
 	return 0;
 }
 
+/* A post: the CSRF token of this browser first (a 403 page), then require_admin. */
+static int admin_post(struct request *req, struct admin_page *p)
+{
+	if (!csrf_check(req))
+		return page_forbidden(req) < 0 ? -1 : 1;
+	return require_admin(req, p);
+}
+
 /* A form page of the project: CSRF token, the project, the links of the navigation. */
 static json_t *project_context(const struct request *req, const struct admin_page *p, const char *title, char *headers)
 {
@@ -188,19 +196,26 @@ int manage_remove_get(struct request *req)
 	return ctx ? send_page(req, 200, "manage-remove", ctx, headers) : -1;
 }
 
+/* A post on the member of the path: the CSRF token, the admin rule, the member in this project.
+ * 0, 1 answered, -1. */
+static int member_post(struct request *req, struct admin_page *p)
+{
+	json_t *m;
+	int rc = admin_post(req, p);
+	if (rc == 0)
+		rc = member_of(req, p, &m);
+	if (rc == 0)
+		json_decref(m);
+	return rc;
+}
+
 int manage_remove_post(struct request *req)
 {
 	char headers[HEADERS_LEN] = "";
 	struct admin_page p;
-	json_t *m;
-	if (!csrf_check(req))
-		return answered(page_forbidden(req));
-	int rc = require_admin(req, &p);
-	if (rc == 0)
-		rc = member_of(req, &p, &m);
+	int rc = member_post(req, &p);
 	if (rc != 0)
 		return answered(rc);
-	json_decref(m);
 	struct member_error err;
 	rc = members_delete(req->path_params[1], &err);
 	if (rc == 1)
@@ -213,15 +228,9 @@ int manage_resend_post(struct request *req)
 {
 	char headers[HEADERS_LEN] = "", outbox[37];
 	struct admin_page p;
-	json_t *m;
-	if (!csrf_check(req))
-		return answered(page_forbidden(req));
-	int rc = require_admin(req, &p);
-	if (rc == 0)
-		rc = member_of(req, &p, &m);
+	int rc = member_post(req, &p);
 	if (rc != 0)
 		return answered(rc);
-	json_decref(m);
 	struct member_error err;
 	rc = invite_resend(p.project, req->path_params[1], outbox, &err);
 	if (rc == 1)
@@ -235,16 +244,11 @@ int manage_resend_post(struct request *req)
 
 /* ------------------------------------------------------------------ invite */
 
-static bool profile_type_ok(const char *v)
-{
-	return !strcmp(v, "Practitioner") || !strcmp(v, "Patient") || !strcmp(v, "RelatedPerson");
-}
-
 static const struct input invite_fields[] = {
 	{ "firstName", IN_STRING, true, 512, "First name must be between 1 and 128 characters", valid_person_name },
 	{ "lastName", IN_STRING, true, 512, "Last name must be between 1 and 128 characters", valid_person_name },
 	{ "email", IN_EMAIL, true, 254, "A valid email address is required", NULL },
-	{ "resourceType", IN_TOKEN, true, 32, "Choose Practitioner, Patient or Related person", profile_type_ok },
+	{ "resourceType", IN_TOKEN, true, 32, "Choose Practitioner, Patient or Related person", invite_profile_type_ok },
 	{ "admin", IN_BOOL, false, 5, "Invalid choice", NULL },
 	{ "sendEmail", IN_BOOL, false, 5, "Invalid choice", NULL },
 	{ 0 },
@@ -255,7 +259,7 @@ static void invite_choices(json_t *ctx, const struct request *req, bool first)
 {
 	const char *type = req_body_param(req, "resourceType");
 	const char *admin = req_body_param(req, "admin"), *send = req_body_param(req, "sendEmail");
-	if (!type || !profile_type_ok(type))
+	if (!type || !invite_profile_type_ok(type))
 		type = "Practitioner";
 	json_object_set_new(ctx, type, json_true());
 	json_object_set_new(ctx, "admin_checked", json_boolean(admin && !strcmp(admin, "true")));
@@ -281,9 +285,7 @@ int manage_invite_post(struct request *req)
 {
 	char headers[HEADERS_LEN] = "";
 	struct admin_page p;
-	if (!csrf_check(req))
-		return answered(page_forbidden(req));
-	int rc = require_admin(req, &p);
+	int rc = admin_post(req, &p);
 	if (rc != 0)
 		return answered(rc);
 	json_t *ctx = project_context(req, &p, "Invite a person", headers);
@@ -378,9 +380,7 @@ int manage_clients_post(struct request *req)
 {
 	char headers[HEADERS_LEN] = "", id[37], secret[65], uris[2100] = "";
 	struct admin_page p;
-	if (!csrf_check(req))
-		return answered(page_forbidden(req));
-	int rc = require_admin(req, &p);
+	int rc = admin_post(req, &p);
 	if (rc != 0)
 		return answered(rc);
 	json_t *ctx = project_context(req, &p, "Clients", headers);
@@ -413,9 +413,7 @@ int manage_rotate_post(struct request *req)
 {
 	char headers[HEADERS_LEN] = "", secret[65];
 	struct admin_page p;
-	if (!csrf_check(req))
-		return answered(page_forbidden(req));
-	int rc = require_admin(req, &p);
+	int rc = admin_post(req, &p);
 	if (rc != 0)
 		return answered(rc);
 	const char *keep = req_body_param(req, "keepOld");

@@ -728,11 +728,6 @@ static int post_settings(struct request *req)
 
 /* ---- input tables ---- */
 
-static bool profile_type_ok(const char *v)
-{
-	return !strcmp(v, "Patient") || !strcmp(v, "Practitioner") || !strcmp(v, "RelatedPerson");
-}
-
 static bool scope_ok(const char *v)
 {
 	return !strcmp(v, "project") || !strcmp(v, "server");
@@ -753,7 +748,7 @@ static bool one_line(const char *v)
 	{ "password", IN_STRING, required, 0, "Password must be no more than 72 characters", pwpolicy_max_ok }
 
 static const struct input invite_inputs[] = {
-	{ "resourceType", IN_TOKEN, true, 32, "Resource type is required", profile_type_ok },
+	{ "resourceType", IN_TOKEN, true, 32, "Resource type is required", invite_profile_type_ok },
 	{ "firstName", IN_STRING, true, 0, "First name is required", NULL },
 	{ "firstName", IN_STRING, true, 0, "First name must be between 1 and 128 characters", valid_person_name },
 	{ "lastName", IN_STRING, true, 0, "Last name is required", NULL },

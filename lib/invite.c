@@ -23,6 +23,11 @@ static int refuse(struct member_error *err, int status, const char *text, const 
 	return 1;
 }
 
+bool invite_profile_type_ok(const char *v)
+{
+	return !strcmp(v, "Patient") || !strcmp(v, "Practitioner") || !strcmp(v, "RelatedPerson");
+}
+
 /* Patients, users known by externalId and scope "project" belong to the project. */
 static bool project_scoped(const struct invite_request *in)
 {

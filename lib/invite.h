@@ -29,6 +29,9 @@ struct invite_result {
 	char outbox_id[37];          /* "" when no email was written */
 };
 
+/* The profile types an invite makes (resourceType): Patient, Practitioner, RelatedPerson. */
+bool invite_profile_type_ok(const char *v);
+
 /* 0 committed (result filled: deliver result->outbox_id after this), 1 refused (err: status
  * 400, 404 or 409 and Medplum's text), -1 failure. */
 int invite_user(const struct invite_request *in, struct invite_result *out, struct member_error *err);

@@ -5,12 +5,9 @@
 // var/test-logs/screenshots/. No page may trip the Content-Security-Policy.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchBrowser, openContext as newContext, shot, skip, submit } from './browser-lib.mjs';
 import {
   BASE_URL,
-  ROOT,
   TEST_PASSWORD,
   addMember,
   createProject,
@@ -21,45 +18,20 @@ import {
   waitForMail,
 } from './lib.mjs';
 
-const CHROMIUM = process.env.TESSERA_CHROMIUM || '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const SHOTS = join(ROOT, 'var/test-logs/screenshots');
-const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}`;
 const NEW_PASSWORD = 'Lantern_Meadow_Quartz_58';
 const CHANGED_PASSWORD = 'Harbor_Violet_Engine_31';
 
 let browser;
 
 before(async () => {
-  if (skip) return;
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+  if (!skip) browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
 });
 
-async function openContext(javaScriptEnabled) {
-  const context = await browser.newContext({ javaScriptEnabled });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => {
-    if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  return { context, page, problems };
-}
-
-/** Clicks a button (or link) and waits for the page that answers. */
-async function submit(page, role, name) {
-  await Promise.all([page.waitForLoadState('load'), page.getByRole(role, { name }).click()]);
-  await page.waitForLoadState('load');
-}
-
-async function shot(page, name, js) {
-  await page.screenshot({ path: join(SHOTS, `${name}-${js ? 'js' : 'nojs'}.png`), fullPage: true });
-}
+const openContext = (js) => newContext(browser, js);
 
 /** The element that has focus once the page settles (autofocus comes after load). */
 async function focused(page) {

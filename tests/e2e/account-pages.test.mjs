@@ -7,7 +7,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE_URL,
+  appBase,
   Browser,
   TEST_PASSWORD,
   addMember,
@@ -21,17 +21,13 @@ import {
   dbQuery,
   formOf,
   http,
-  readConfig,
   signIn,
   uniqueEmail,
   uniqueName,
   waitForMail,
 } from './lib.mjs';
 
-const APP_BASE = (() => {
-  const a = readConfig().app_base_url || BASE_URL;
-  return a.endsWith('/') ? a : a + '/';
-})();
+const APP_BASE = appBase();
 const NEW_PASSWORD = 'Tiramisu_Eagle_Orbit_77';
 
 /** GET a form page in a fresh (or given) browser; returns { b, page, form }. */

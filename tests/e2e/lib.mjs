@@ -51,6 +51,12 @@ export function readConfig() {
   return configCache;
 }
 
+/** app_base_url (with its slash): the base of the pages' links and redirects. */
+export function appBase() {
+  const a = readConfig().app_base_url || BASE_URL;
+  return a.endsWith('/') ? a : a + '/';
+}
+
 // ------------------------------------------------------------------ tessera-admin
 
 /** The environment for Tessera's programs: only TESSERA_CONFIG, so the file decides. */

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  BASE_URL,
+  appBase,
   Browser,
   ROOT,
   TEST_PASSWORD,
@@ -21,16 +21,12 @@ import {
   formOf,
   http,
   postForm,
-  readConfig,
   uniqueEmail,
   uniqueName,
   waitForMail,
 } from './lib.mjs';
 
-const APP_BASE = (() => {
-  const a = readConfig().app_base_url || BASE_URL;
-  return a.endsWith('/') ? a : a + '/';
-})();
+const APP_BASE = appBase();
 const XSS = '<script>alert(1)</script>"\'&';
 
 /** Signs in on /signin without a client; returns the browser holding the page session. */
