@@ -494,6 +494,9 @@ START_TEST(test_basic_auth)
 	ck_assert(!parse_basic_auth("Basic !!!!", id, sizeof id, secret, sizeof secret));
 	ck_assert(!parse_basic_auth("Basic Y2xp-_50OnNlY3JldA==", id, sizeof id, secret, sizeof secret));
 	ck_assert(!parse_basic_auth("Basic YQA6Yg==", id, sizeof id, secret, sizeof secret)); /* "a\0:b" */
+	/* fuzz_authorization: padding inside the base64 made cjose assert and the program abort */
+	ck_assert(!parse_basic_auth("Basic Bs54c=99998i", id, sizeof id, secret, sizeof secret));
+	ck_assert(!parse_basic_auth("Basic Y2xp=W50OnNlY3JldA==", id, sizeof id, secret, sizeof secret));
 
 	/* RFC 6749 §2.3.1: both parts are form-urlencoded inside the base64 */
 	ck_assert(parse_basic_auth("Basic bXklMkRjbGllbnQ6cyUyQmNyJTNBZXQ=", id, sizeof id, secret, sizeof secret));
