@@ -46,4 +46,14 @@ static inline void fuzz_config(void)
 	}
 }
 
+/* LLVMFuzzerInitialize for the targets that need only the configuration's defaults. */
+#define FUZZ_INIT_CONFIG                                      \
+	int LLVMFuzzerInitialize(int *argc, char ***argv)     \
+	{                                                     \
+		(void)argc;                                   \
+		(void)argv;                                   \
+		fuzz_config();                                \
+		return 0;                                     \
+	}
+
 #endif

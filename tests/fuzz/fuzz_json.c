@@ -5,13 +5,7 @@
 #include "fuzz.h"
 #include "request.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_config();
-	return 0;
-}
+FUZZ_INIT_CONFIG
 
 static void check_accepted(const struct request *req)
 {
