@@ -19,27 +19,9 @@
 #include <stdio.h>
 #include <string.h>
 
-/* min..max characters (code points, as Medplum counts them), no control characters: names
- * end up in profiles, displays and email headers. */
-static bool chars_between(const char *v, size_t min, size_t max)
-{
-	size_t chars = 0;
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			return false;
-		chars += (*p & 0xc0) != 0x80;
-	}
-	return chars >= min && chars <= max;
-}
-
-static bool name_ok(const char *v)
-{
-	return chars_between(v, 1, 128);
-}
-
 static bool project_name_ok(const char *v)
 {
-	return chars_between(v, 4, 72);
+	return valid_chars_between(v, 4, 72);
 }
 
 /* registerEnabled: false refuses self-registration with Medplum's text (§6.11). */
@@ -296,8 +278,8 @@ int register_newpatient(struct request *req)
 }
 
 const struct input register_newuser_inputs[] = {
-	{ "firstName", IN_STRING, true, 512, "First name must be between 1 and 128 characters", name_ok },
-	{ "lastName", IN_STRING, true, 512, "Last name must be between 1 and 128 characters", name_ok },
+	{ "firstName", IN_STRING, true, 512, "First name must be between 1 and 128 characters", valid_person_name },
+	{ "lastName", IN_STRING, true, 512, "Last name must be between 1 and 128 characters", valid_person_name },
 	{ "email", IN_EMAIL, true, 72, "Valid email address between 3 and 72 characters is required", NULL },
 	{ "password", IN_STRING, true, 0, "Password must be between 8 and 72 characters", pwpolicy_length_ok },
 	{ "projectId", IN_TOKEN, false, 36, "Invalid projectId", stage_project_id_ok },

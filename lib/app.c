@@ -142,9 +142,8 @@ void app_handle(const struct route *routes, struct request *req, enum req_error 
 		return send_input_error(req, flags, "Parameters must be sent in the request body", NULL);
 	if ((flags & ROUTE_OAUTH) && req->duplicate)
 		return send_input_error(req, flags, parse_error_text(REQ_DUPLICATE), req->duplicate);
-	struct input_error ie;
-	if (!input_check(req, r->inputs, &ie))
-		return send_input_error(req, flags, ie.message, ie.name);
+	/* Who is calling comes first (Medplum authenticates before any validator runs): an
+	 * anonymous caller learns nothing about a route's inputs. */
 	struct auth a = { 0 };
 	if (flags & ROUTE_AUTH) {
 		int rc = auth_authenticate(req, &a);
@@ -157,6 +156,13 @@ void app_handle(const struct route *routes, struct request *req, enum req_error 
 		req->auth = &a;
 		snprintf(req->log_login, sizeof req->log_login, "%s", a.login.id);
 		snprintf(req->log_client, sizeof req->log_client, "%s", a.login.client_id);
+	}
+	struct input_error ie;
+	if (!input_check(req, r->inputs, &ie)) {
+		send_input_error(req, flags, ie.message, ie.name);
+		req->auth = NULL;
+		auth_free(&a);
+		return;
 	}
 	int rc = r->handler(req);
 	if (rc < 0 && !req->headers_sent) {

@@ -2,8 +2,13 @@
 #ifndef TESSERA_FHIR_H
 #define TESSERA_FHIR_H
 #include <jansson.h>
+#include <stdbool.h>
 
 /* {"reference":"Type/id","display":"..."}; display omitted when NULL or empty. */
 json_t *fhir_reference(const char *type, const char *id, const char *display);
+
+/* The id of a Reference object {"reference":"<type>/<uuid>"}: false for anything else (another
+ * type, a missing or malformed reference, an id that is not a UUID). */
+bool fhir_reference_id(json_t *ref, const char *type, char id_out[37]);
 
 #endif

@@ -71,6 +71,22 @@ bool valid_uri(const char *s)
 	return *rest && *rest != '/' && valid_token(s);
 }
 
+bool valid_chars_between(const char *s, size_t min, size_t max)
+{
+	size_t chars = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+		chars += (*p & 0xc0) != 0x80;
+	}
+	return chars >= min && chars <= max;
+}
+
+bool valid_person_name(const char *s)
+{
+	return valid_chars_between(s, 1, 128);
+}
+
 bool input_valid(enum input_type type, const char *v)
 {
 	switch (type) {

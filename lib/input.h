@@ -42,6 +42,11 @@ bool valid_scope(const char *s);
 bool valid_token(const char *s);
 bool valid_text(const char *s);
 bool valid_uri(const char *s);
+/* min..max characters (code points, as Medplum counts them), no control characters: names
+ * end up in profiles, displays and email headers. */
+bool valid_chars_between(const char *s, size_t min, size_t max);
+/* A first or last name: 1..128 characters. */
+bool valid_person_name(const char *s);
 /* A comma-separated list of header names (CORS preflight). */
 bool valid_header_list(const char *s);
 

@@ -109,7 +109,7 @@ static json_t *load_user(const char *id, bool *mfa_enrolled)
 		return NULL;
 	json_t *u = NULL;
 	if (r.nrows == 1) {
-		u = json_pack("{s:s, s:s, s:s, s:s, s:s}", "resourceType", "User", "id", id, "email", db_cell(&r, 0, 0),
+		u = json_pack("{s:s, s:s, s:s*, s:s, s:s}", "resourceType", "User", "id", id, "email", db_cell(&r, 0, 0),
 			      "firstName", db_cell(&r, 0, 3), "lastName", db_cell(&r, 0, 4));
 		json_t *ident = cell_json(&r, 0, 1);
 		if (ident)

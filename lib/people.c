@@ -2,6 +2,7 @@
 #include "people.h"
 #include "crypto.h"
 #include "db.h"
+#include "members.h"
 #include "text.h"
 
 #include <ctype.h>
@@ -67,7 +68,8 @@ int people_create_user(const char *email, const char *first, const char *last, c
 		return -1;
 	if (db_exec(NULL,
 		    "INSERT INTO user (id, project_id, email, first_name, last_name, password_hash) VALUES (?, ?, ?, ?, ?, ?)",
-		    "ssssss", id, project_id && *project_id ? project_id : NULL, lower, first, last, password_hash) < 0)
+		    "ssssss", id, project_id && *project_id ? project_id : NULL, lower[0] ? lower : NULL, first, last,
+		    password_hash) < 0)
 		return db_duplicate() ? 1 : -1;
 	return 0;
 }
@@ -96,12 +98,9 @@ int people_create_profile(const char *type, const char *project_id, const char *
 int people_create_membership(const char *project_id, const char *user_id, const char *profile_type,
 			     const char *profile_id, bool admin, const char *access_policy_id, char id[37])
 {
-	if (crypto_uuid_v4(id) < 0)
-		return -1;
-	return db_exec(NULL,
-		       "INSERT INTO project_membership (id, project_id, user_type, user_id, profile_type, profile_id, admin, "
-		       "access_policy_id) VALUES (?, ?, 'User', ?, ?, ?, ?, ?)",
-		       "sssssis", id, project_id, user_id, profile_type, profile_id, (long long)admin, access_policy_id);
+	struct member_fields f = { .active = true, .admin = admin };
+	text_copy(f.access_policy_id, sizeof f.access_policy_id, access_policy_id);
+	return members_insert(project_id, "User", user_id, profile_type, profile_id, &f, id) == 0 ? 0 : -1;
 }
 
 int people_set_password(const char *user_id, const char *password_hash, bool verify_email)

@@ -26,7 +26,8 @@ int people_find_user(const char *email, const char *project_id, struct person *p
 /* By id: 0, 1 none, -1. */
 int people_get_user(const char *id, struct person *p);
 
-/* A new user (email lower-cased; password_hash and project_id may be NULL). Returns 0, 1 when
+/* A new user (email lower-cased; NULL or "" for a user known only by a membership's
+ * externalId; password_hash and project_id may be NULL). Returns 0, 1 when
  * that email is already registered in that scope (the unique key), -1. */
 int people_create_user(const char *email, const char *first, const char *last, const char *password_hash,
 		       const char *project_id, char id_out[37]);

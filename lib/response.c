@@ -150,6 +150,11 @@ void send_json(struct request *req, int status, json_t *body, const char *extra)
 	send_json_typed(req, status, body, "application/json; charset=utf-8", extra);
 }
 
+void send_fhir(struct request *req, int status, json_t *body)
+{
+	send_json_typed(req, status, body, "application/fhir+json; charset=utf-8", NULL);
+}
+
 void send_text(struct request *req, int status, const char *text, const char *extra)
 {
 	size_t len = strlen(text);
@@ -231,6 +236,11 @@ void send_unauthorized(struct request *req)
 void send_forbidden(struct request *req)
 {
 	send_outcome(req, 403, "forbidden", "forbidden", "Forbidden", NULL);
+}
+
+void send_conflict(struct request *req, const char *text)
+{
+	send_outcome(req, 409, "conflict", "conflict", text, NULL);
 }
 
 void send_not_found(struct request *req)

@@ -10,6 +10,8 @@ struct request;
 
 /* Extra header lines ("Name: value\r\n"...) may be passed as NULL. */
 void send_json(struct request *req, int status, json_t *body, const char *extra_headers);
+/* A FHIR resource (application/fhir+json). */
+void send_fhir(struct request *req, int status, json_t *body);
 void send_text(struct request *req, int status, const char *text, const char *extra_headers);
 void send_empty(struct request *req, int status, const char *extra_headers);
 /* Appends one header line ("Name: value\r\n") to a headers buffer holding a string; a line
@@ -26,6 +28,7 @@ void send_bad_request(struct request *req, const char *text, const char *express
 void send_unauthorized(struct request *req);
 void send_forbidden(struct request *req);
 void send_not_found(struct request *req);
+void send_conflict(struct request *req, const char *text);
 void send_all_ok(struct request *req);
 void send_unavailable(struct request *req);
 void send_server_error(struct request *req);

@@ -2,6 +2,8 @@
 #include "tests.h"
 
 #include "config.h"
+#include "fhir.h"
+#include "members.h"
 #include "input.h"
 #include "request.h"
 
@@ -256,6 +258,105 @@ START_TEST(test_valid_header_list)
 }
 END_TEST
 
+START_TEST(test_valid_names)
+{
+	ck_assert(valid_person_name("Ada"));
+	ck_assert(valid_person_name("Ægir Þór"));
+	ck_assert(!valid_person_name(""));
+	ck_assert(!valid_person_name("a\nb"));
+	ck_assert(!valid_person_name("tab\there"));
+	char name[300];
+	memset(name, 'x', 128);
+	name[128] = '\0';
+	ck_assert(valid_person_name(name));
+	name[128] = 'x';
+	name[129] = '\0';
+	ck_assert(!valid_person_name(name));
+	/* 128 two-byte characters are 128 characters, not 256 */
+	for (int i = 0; i < 128; i++)
+		memcpy(name + 2 * i, "\xc3\xa9", 2);
+	name[256] = '\0';
+	ck_assert(valid_person_name(name));
+	ck_assert(valid_chars_between("four", 4, 72));
+	ck_assert(!valid_chars_between("abc", 4, 72));
+}
+END_TEST
+
+START_TEST(test_fhir_reference_id)
+{
+	char id[37];
+	json_t *ok = json_pack("{s:s}", "reference", "AccessPolicy/123e4567-e89b-42d3-a456-426614174000");
+	ck_assert(fhir_reference_id(ok, "AccessPolicy", id));
+	ck_assert_str_eq(id, "123e4567-e89b-42d3-a456-426614174000");
+	ck_assert(!fhir_reference_id(ok, "Access", id));
+	ck_assert(!fhir_reference_id(ok, "Patient", id));
+	json_t *bad[] = {
+		json_pack("{s:s}", "reference", "AccessPolicy/1"),
+		json_pack("{s:s}", "reference", "AccessPolicy/123e4567-e89b-42d3-a456-426614174000/x"),
+		json_pack("{s:i}", "reference", 7),
+		json_string("AccessPolicy/123e4567-e89b-42d3-a456-426614174000"),
+		json_object(),
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_msg(!fhir_reference_id(bad[i], "AccessPolicy", id), "bad[%zu] passed", i);
+		json_decref(bad[i]);
+	}
+	ck_assert(!fhir_reference_id(NULL, "AccessPolicy", id));
+	json_decref(ok);
+}
+END_TEST
+
+/* The member fields an admin may set: shapes checked, absent members keep their values. */
+static int parse(const char *text, struct member_fields *f, struct member_error *err)
+{
+	json_t *o = json_loads(text, 0, NULL);
+	ck_assert_msg(o != NULL, "bad test JSON %s", text);
+	int rc = members_parse_fields(o, f, err);
+	json_decref(o);
+	return rc;
+}
+
+START_TEST(test_member_fields)
+{
+	struct member_fields f = { .active = true, .admin = true, .external_id = "keep" };
+	struct member_error err;
+	ck_assert_int_eq(parse("{}", &f, &err), 0);
+	ck_assert(f.active && f.admin);
+	ck_assert_str_eq(f.external_id, "keep");
+	ck_assert_int_eq(parse("{\"admin\": false, \"active\": null, \"externalId\": null, "
+			       "\"accessPolicy\": {\"reference\": \"AccessPolicy/123e4567-e89b-42d3-a456-426614174000\"}}",
+			       &f, &err),
+			 0);
+	ck_assert(!f.admin && f.active);
+	ck_assert_ptr_null(f.external_id);
+	ck_assert_str_eq(f.access_policy_id, "123e4567-e89b-42d3-a456-426614174000");
+
+	static const struct { const char *json, *text; } bad[] = {
+		{ "{\"admin\": \"true\"}", "admin must be a boolean" },
+		{ "{\"active\": 0}", "active must be a boolean" },
+		{ "{\"externalId\": 5}", "Invalid externalId" },
+		{ "{\"externalId\": \"a\\nb\"}", "Invalid externalId" },
+		{ "{\"userName\": [\"x\"]}", "Invalid userName" },
+		{ "{\"accessPolicy\": \"AccessPolicy/123e4567-e89b-42d3-a456-426614174000\"}", "Invalid accessPolicy" },
+		{ "{\"accessPolicy\": {\"reference\": \"Patient/123e4567-e89b-42d3-a456-426614174000\"}}", "Invalid accessPolicy" },
+		{ "{\"access\": {}}", "Invalid access" },
+		{ "{\"access\": [{\"policy\": {\"reference\": \"AccessPolicy/x\"}}]}", "Invalid access" },
+		{ "{\"access\": [{\"policy\": {\"reference\": \"AccessPolicy/123e4567-e89b-42d3-a456-426614174000\"}, "
+		  "\"parameter\": {}}]}", "Invalid access" },
+		{ "{\"identifier\": \"x\"}", "Invalid identifier" },
+		{ "{\"userConfiguration\": {\"reference\": \"User/1\"}}", "Invalid userConfiguration" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct member_fields g = { 0 };
+		ck_assert_int_eq(parse(bad[i].json, &g, &err), 1);
+		ck_assert_int_eq(err.status, 400);
+		ck_assert_str_eq(err.text, bad[i].text);
+	}
+	ck_assert_int_eq(members_parse_fields(NULL, &f, &err), 1);
+	ck_assert_str_eq(err.text, "Invalid membership");
+}
+END_TEST
+
 Suite *input_suite(void)
 {
 	Suite *s = suite_create("input");
@@ -275,6 +376,9 @@ Suite *input_suite(void)
 	tcase_add_test(v, test_valid_email);
 	tcase_add_test(v, test_valid_uri);
 	tcase_add_test(v, test_valid_header_list);
+	tcase_add_test(v, test_valid_names);
+	tcase_add_test(v, test_fhir_reference_id);
+	tcase_add_test(v, test_member_fields);
 	suite_add_tcase(s, v);
 	return s;
 }

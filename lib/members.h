@@ -1,0 +1,54 @@
+/* members: ProjectMembership rows as the admin API reads and writes them (spec §2, §9): the
+ * whole resource as JSON, the fields an admin may set, and the access policies they name. Like
+ * people.h, nothing here opens a transaction: callers group their writes in their own. */
+#ifndef TESSERA_MEMBERS_H
+#define TESSERA_MEMBERS_H
+#include <jansson.h>
+#include <stdbool.h>
+
+/* The fields of a membership beyond who it joins (project, user, profile). */
+struct member_fields {
+	bool active;
+	bool admin;
+	char access_policy_id[37];   /* "" for none */
+	json_t *access;              /* [{policy:{reference}, parameter?:[...]}] or NULL; borrowed */
+	json_t *identifier;          /* array or NULL; borrowed */
+	json_t *user_configuration;  /* a Reference object or NULL; borrowed */
+	const char *external_id;     /* NULL for none */
+	const char *user_name;       /* NULL for none */
+	const char *invited_by;      /* a User id or NULL */
+};
+
+struct member_error {
+	int status;                  /* 400 */
+	char text[160];
+	const char *expression;      /* the body field, or NULL */
+};
+
+/* Reads the member fields an admin may set from a JSON object (an invite's "membership", a
+ * replaced ProjectMembership): admin, active, accessPolicy, access, externalId, userName,
+ * identifier, userConfiguration. Members that are absent keep the value already in *f; a
+ * member of the wrong shape is refused. 0, or 1 with err filled. */
+int members_parse_fields(json_t *obj, struct member_fields *f, struct member_error *err);
+
+/* Every access policy the fields name (accessPolicy and access[].policy) must exist and belong
+ * to the project: Medplum's texts "Access policy AccessPolicy/<id> does not exist" and "... does
+ * not belong to this project". 0, 1 refused (err filled), -1 database failure. */
+int members_check_policies(const struct member_fields *f, const char *project_id, struct member_error *err);
+
+/* Inserts a membership of a User, ClientApplication or Bot. 0, 1 duplicate (the project's
+ * externalId or userName is taken), -1. */
+int members_insert(const char *project_id, const char *user_type, const char *user_id, const char *profile_type,
+		   const char *profile_id, const struct member_fields *f, char id_out[37]);
+/* Replaces the settable fields of a membership. 0, 1 duplicate externalId/userName, -1. */
+int members_update(const char *id, const struct member_fields *f);
+
+/* The ProjectMembership resource; project_out (may be NULL) receives its project id.
+ * 0 found, 1 not found (also for ids that are not UUIDs), -1. */
+int members_get(const char *id, json_t **out, char project_out[37]);
+
+/* The membership of this User in this project (the oldest, when forceNewMembership made
+ * several): 0 found (id and profile "Type/id" filled), 1 none, -1. */
+int members_find(const char *project_id, const char *user_id, char id_out[37], char profile_out[80]);
+
+#endif

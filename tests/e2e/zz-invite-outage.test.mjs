@@ -1,0 +1,66 @@
+// An invite while the SMTP server is away (design.md "Email"): the invite succeeds with the
+// membership, its email waits in the outbox, and once the sink is back tessera-mailer delivers
+// it with a working set-password link.
+//
+// Named zz-… and waits until every other test file has finished (lib.mjs waitUntilAlone): it
+// stops the shared SMTP sink with `scripts/dev smtp-stop` and always brings it back.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  BASE_URL,
+  bearer,
+  createSigninFixture,
+  dbExec,
+  dbQuery,
+  loadMedplum,
+  outage,
+  postJson,
+  quietPkceWarning,
+  signIn,
+  uniqueEmail,
+  waitUntilAlone,
+} from './lib.mjs';
+import { ADMIN, MAILER, mailsTo, outboxRow, run, waitForMail, waitForStatus } from './mail-lib.mjs';
+
+const { MedplumClient } = await loadMedplum();
+quietPkceWarning();
+const sink = outage('smtp-stop', 'smtp-start');
+
+before(async () => {
+  await waitUntilAlone();
+});
+
+after(() => sink.restore());
+
+test('an invite with the SMTP sink stopped succeeds; the mailer delivers its email later', async () => {
+  const fx = createSigninFixture('outage-inv');
+  dbExec('UPDATE project_membership SET admin = TRUE WHERE id = ?', [fx.membershipId]);
+  const { tokens } = await signIn(fx);
+  const medplum = new MedplumClient({ baseUrl: BASE_URL, fetch: (u, o) => fetch(u, o) });
+  medplum.setAccessToken(tokens.access_token);
+
+  sink.stop();
+  const email = uniqueEmail('outage-inv');
+  const started = Date.now();
+  const m = await medplum.invite(fx.projectId, { resourceType: 'Practitioner', firstName: 'Otto', lastName: 'Outage', email });
+  assert.ok(Date.now() - started < 15000, 'a dead SMTP server does not hold the invite long');
+  assert.equal(m.resourceType, 'ProjectMembership');
+  const [[id]] = dbQuery("SELECT id FROM email_outbox WHERE recipient = ? AND template = 'invite'", [email]);
+  const row = outboxRow(id);
+  assert.equal(row.status, 'pending');
+  assert.equal(row.attempts, 1);
+  assert.match(row.lastError, /connect/i);
+  assert.equal(mailsTo(email).length, 0);
+
+  sink.restore();
+  assert.equal(run(ADMIN, ['mail', 'retry']).status, 0);
+  assert.equal(run(MAILER, ['--once']).status, 0);
+  await waitForStatus(id, 'sent');
+  const msg = await waitForMail(email);
+  const text = msg.parts.find((p) => p.type === 'text/plain').text;
+  const link = text.match(/setpassword\/([0-9a-f-]{36})\/([0-9a-f]{32})/);
+  assert.ok(link, text);
+  const r = await postJson('auth/setpassword', { id: link[1], secret: link[2], password: 'Tiramisu_Eagle_Orbit_77' },
+    { 'Content-Type': 'application/fhir+json', Authorization: bearer(tokens.access_token) });
+  assert.equal(r.status, 200, r.text);
+});
