@@ -124,8 +124,10 @@ void app_handle(const struct route *routes, struct request *req, enum req_error 
 	req->route = r ? r->pattern : "-";
 	if (parse_error == REQ_NOMEM)
 		return send_server_error(req);
+	/* A path too long or not decodable is left NULL: no route can match it, and the
+	 * request is at fault, whatever its method. */
 	if (!req->path)
-		return send_text(req, 414, "URI too long", NULL);
+		return send_input_error(req, 0, parse_error_text(parse_error), NULL);
 	if (!strcmp(req->method, "OPTIONS"))
 		return preflight(req);
 	if (!r) {

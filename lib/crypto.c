@@ -171,11 +171,21 @@ uint8_t *crypto_b64url_decode(const char *s, size_t slen, size_t *outlen)
 	return out;
 }
 
+/* '=' only as the last one or two characters: cjose asserts (aborting the whole process) on
+ * padding anywhere else, and an Authorization header is enough to send it some. */
+static bool b64_padding_ok(const char *s, size_t n)
+{
+	size_t pad = 0;
+	while (pad < n && pad < 2 && s[n - 1 - pad] == '=')
+		pad++;
+	return !memchr(s, '=', n - pad);
+}
+
 uint8_t *crypto_b64_decode(const char *s, size_t slen, size_t *outlen)
 {
 	uint8_t *out = NULL;
 	cjose_err err;
-	if (!b64_alphabet(s, slen, false) || slen % 4 != 0)
+	if (!b64_alphabet(s, slen, false) || slen % 4 != 0 || !b64_padding_ok(s, slen))
 		return NULL;
 	if (!cjose_base64_decode(s, slen, &out, outlen, &err))
 		return NULL;

@@ -16,7 +16,9 @@
 #define MAX_ARGS 32
 
 static MYSQL *conn;
-static struct { const char *sql; MYSQL_STMT *stmt; } cache[STMT_CACHE];
+/* Keyed by a copy of the statement's text: callers may build it in a stack buffer
+ * (lib/people.c does), so their pointer would dangle once they return. */
+static struct { char *sql; MYSQL_STMT *stmt; } cache[STMT_CACHE];
 static bool unavailable, duplicate, in_transaction;
 
 static bool connection_error(unsigned err)
@@ -32,6 +34,7 @@ void db_close(void)
 	for (int i = 0; i < STMT_CACHE; i++) {
 		if (cache[i].stmt)
 			mysql_stmt_close(cache[i].stmt);
+		free(cache[i].sql);
 		cache[i].sql = NULL;
 		cache[i].stmt = NULL;
 	}
@@ -69,15 +72,19 @@ static MYSQL_STMT *prepare(const char *sql)
 {
 	int free_slot = -1;
 	for (int i = 0; i < STMT_CACHE; i++) {
-		if (cache[i].sql == sql || (cache[i].sql && !strcmp(cache[i].sql, sql)))
+		if (cache[i].sql && !strcmp(cache[i].sql, sql))
 			return cache[i].stmt;
 		if (!cache[i].sql && free_slot < 0)
 			free_slot = i;
 	}
-	MYSQL_STMT *st = mysql_stmt_init(conn);
-	if (!st)
+	char *key = strdup(sql);
+	MYSQL_STMT *st = key ? mysql_stmt_init(conn) : NULL;
+	if (!st) {
+		free(key);
 		return NULL;
+	}
 	if (mysql_stmt_prepare(st, sql, strlen(sql))) {
+		free(key);
 		unsigned err = mysql_stmt_errno(st);
 		log_error("prepare failed (%u): %s", err, mysql_stmt_error(st));
 		unavailable = connection_error(err);
@@ -88,8 +95,9 @@ static MYSQL_STMT *prepare(const char *sql)
 		/* Full: evict one statement rather than leak; programs use far fewer. */
 		free_slot = (int)(((uintptr_t)sql >> 4) % STMT_CACHE);
 		mysql_stmt_close(cache[free_slot].stmt);
+		free(cache[free_slot].sql);
 	}
-	cache[free_slot].sql = sql;
+	cache[free_slot].sql = key;
 	cache[free_slot].stmt = st;
 	return st;
 }

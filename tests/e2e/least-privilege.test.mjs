@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIG, ROOT, dbQuery, readConfig } from './lib.mjs';
+import { CONFIG, PROGRAM_DIR, ROOT, dbQuery, readConfig } from './lib.mjs';
 
 /** Real, effective, saved and filesystem uid of a process. */
 function uids(pid) {
@@ -18,7 +18,7 @@ function uids(pid) {
 
 /** The processes whose program is one of Tessera's FastCGI programs in this tree. */
 function tesseraPrograms() {
-  const prefix = join(ROOT, 'cgi-bin', 'tessera-');
+  const prefix = join(PROGRAM_DIR, 'tessera-');
   const found = [];
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     let argv0;

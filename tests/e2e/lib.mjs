@@ -14,6 +14,8 @@ import assert from 'node:assert/strict';
 const here = dirname(fileURLToPath(import.meta.url));
 
 export const ROOT = process.env.TESSERA_ROOT || resolve(here, '../..');
+// The FastCGI programs under test: cgi-bin/, or the ASan build's (scripts/dev test sets it).
+export const PROGRAM_DIR = process.env.TESSERA_PROGRAM_DIR || join(ROOT, 'cgi-bin');
 export const CONFIG = process.env.TESSERA_CONFIG || join(ROOT, 'var/tessera.conf');
 export const BASE_URL = withSlash(process.env.TESSERA_BASE_URL || 'http://127.0.0.1:8080/');
 export const ORIGIN = new URL(BASE_URL).origin;

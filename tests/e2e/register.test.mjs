@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
   BASE_URL,
-  ROOT,
+  PROGRAM_DIR,
   TEST_PASSWORD,
   assertBadRequest,
   assertNotFound,
@@ -288,7 +288,7 @@ describe('breached and common passwords (§14, stricter.md row 13)', () => {
   // the same check inside a network namespace with no interfaces at all.
   it('the check is offline: libpwquality linked, no online breach service named', () => {
     for (const program of ['tessera-login', 'tessera-password']) {
-      const path = join(ROOT, 'cgi-bin', program);
+      const path = join(PROGRAM_DIR, program);
       const ldd = execFileSync('ldd', [path], { encoding: 'utf8' });
       assert.match(ldd, /libpwquality\.so/, `${program} links libpwquality`);
       const binary = execFileSync('strings', [path], { encoding: 'utf8', maxBuffer: 64 << 20 });

@@ -1,6 +1,7 @@
 /* request: form, query and JSON decoding with their limits; UTF-8; Basic auth; cookies. */
 #include "tests.h"
 
+#include "app.h"
 #include "config.h"
 #include "app.h"
 #include "request.h"
@@ -144,6 +145,33 @@ START_TEST(test_path_too_long)
 	uri[2048] = '\0';
 	ck_assert_int_eq(parse("GET", uri, NULL, NULL), REQ_OK);
 	ck_assert_uint_eq(strlen(req.path), 2048);
+}
+END_TEST
+
+static int no_handler(struct request *r)
+{
+	(void)r;
+	ck_abort_msg("a request without a path reached a handler");
+	return -1;
+}
+
+/* Found by tests/valgrind/run: a path over 2048 bytes (or one that does not decode) left
+ * req.path NULL, and route matching dereferenced it: any such URL crashed the program. */
+START_TEST(test_unparsed_path_is_bad_request)
+{
+	static const struct route routes[] = { { "GET", "/auth/:x", no_handler, NULL, 0 }, { 0 } };
+	static const char *const uris[] = { NULL, "/auth/%ff%fe", "/auth/%zz" };
+	char long_uri[2100];
+	memset(long_uri, 'a', sizeof long_uri - 1);
+	memcpy(long_uri, "/auth/", 6);
+	long_uri[sizeof long_uri - 1] = '\0';
+	for (size_t i = 0; i < sizeof uris / sizeof uris[0]; i++) {
+		enum req_error err = parse("GET", uris[i] ? uris[i] : long_uri, NULL, NULL);
+		ck_assert_int_ne(err, REQ_OK);
+		ck_assert_ptr_null(req.path);
+		app_handle(routes, &req, err);
+		ck_assert_int_eq(req.status, 400);
+	}
 }
 END_TEST
 
@@ -499,6 +527,9 @@ START_TEST(test_basic_auth)
 	ck_assert(!parse_basic_auth("Basic !!!!", id, sizeof id, secret, sizeof secret));
 	ck_assert(!parse_basic_auth("Basic Y2xp-_50OnNlY3JldA==", id, sizeof id, secret, sizeof secret));
 	ck_assert(!parse_basic_auth("Basic YQA6Yg==", id, sizeof id, secret, sizeof secret)); /* "a\0:b" */
+	/* fuzz_authorization: padding inside the base64 made cjose assert and the program abort */
+	ck_assert(!parse_basic_auth("Basic Bs54c=99998i", id, sizeof id, secret, sizeof secret));
+	ck_assert(!parse_basic_auth("Basic Y2xp=W50OnNlY3JldA==", id, sizeof id, secret, sizeof secret));
 
 	/* RFC 6749 §2.3.1: both parts are form-urlencoded inside the base64 */
 	ck_assert(parse_basic_auth("Basic bXklMkRjbGllbnQ6cyUyQmNyJTNBZXQ=", id, sizeof id, secret, sizeof secret));
@@ -575,6 +606,7 @@ Suite *request_suite(void)
 	tcase_add_test(tc, test_query_and_path);
 	tcase_add_test(tc, test_path_prefix_and_decoding);
 	tcase_add_test(tc, test_path_too_long);
+	tcase_add_test(tc, test_unparsed_path_is_bad_request);
 	tcase_add_loop_test(tc, test_form_bad_encoding, 0, (int)(sizeof bad_encodings / sizeof bad_encodings[0]));
 	tcase_add_test(tc, test_form_raw_bytes);
 	tcase_add_test(tc, test_form_valid_utf8);

@@ -1,0 +1,59 @@
+/* Helpers shared by the libFuzzer targets: inputs arrive as bytes, the parsers want
+ * NUL-terminated strings, often two of them. Copies go to exact-size heap blocks so that
+ * AddressSanitizer sees any read past the end. */
+#ifndef TESSERA_FUZZ_H
+#define TESSERA_FUZZ_H
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* data[0..size) as a malloc'd string; a NUL byte in the data ends it early, as it would in C. */
+static inline char *fuzz_string(const uint8_t *data, size_t size)
+{
+	char *s = malloc(size + 1);
+	if (!s)
+		abort();
+	memcpy(s, data, size);
+	s[size] = '\0';
+	return s;
+}
+
+/* Splits the input at its first NUL byte (without one: in half) into two strings. Returns the
+ * length of the second part, which may hold further NUL bytes (for parsers taking a length). */
+static inline size_t fuzz_split(const uint8_t *data, size_t size, char **first, char **second)
+{
+	const uint8_t *nul = memchr(data, '\0', size);
+	size_t split = nul ? (size_t)(nul - data) : size / 2;
+	size_t rest = nul ? split + 1 : split;
+	*first = fuzz_string(data, split);
+	*second = fuzz_string(data + rest, size - rest);
+	return size - rest;
+}
+
+/* The defaults of every configuration key (no file, no environment), for the parsers that
+ * read limits such as max_body and max_field from cfg. */
+static inline void fuzz_config(void)
+{
+	char err[256];
+	setenv("TESSERA_CONFIG", "/dev/null", 1);
+	setenv("TESSERA_HASH_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", 1);
+	if (config_load(err, sizeof err) != 0) {
+		fprintf(stderr, "fuzz: config_load: %s\n", err);
+		abort();
+	}
+}
+
+/* LLVMFuzzerInitialize for the targets that need only the configuration's defaults. */
+#define FUZZ_INIT_CONFIG                                      \
+	int LLVMFuzzerInitialize(int *argc, char ***argv)     \
+	{                                                     \
+		(void)argc;                                   \
+		(void)argv;                                   \
+		fuzz_config();                                \
+		return 0;                                     \
+	}
+
+#endif
