@@ -10,11 +10,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The auth_detail columns, in enum order, and the joins they need besides m and p. */
+#define DETAIL_COLUMNS \
+	"p.name, p.description, p.strict_mode, m.access_policy_id, m.identifier, m.user_type, m.user_id, " \
+	"COALESCE(pr.display, c.name, b.name), pr.resource, UNIX_TIMESTAMP(pr.updated_at), c.description, " \
+	"c.status, c.redirect_uris, ap.resource, u.email, u.email_verified, u.identifier, u.mfa_enrolled, " \
+	"u.first_name, u.last_name, m.admin, p.super_admin "
+#define DETAIL_JOINS \
+	"LEFT JOIN profile pr ON pr.id = m.profile_id " \
+	"LEFT JOIN client_application c ON c.id = m.profile_id " \
+	"LEFT JOIN bot b ON b.id = m.profile_id " \
+	"LEFT JOIN access_policy ap ON ap.id = m.access_policy_id " \
+	"LEFT JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
+
+enum { SESSION_COLUMNS = 15 };
 static const char *const select_session =
 	"SELECT l.user_type, l.user_id, l.client_id, l.membership_id, l.auth_method, UNIX_TIMESTAMP(l.auth_time), "
-	"l.scope, l.revoked, l.granted, m.project_id, m.profile_type, m.profile_id, m.admin, m.active, p.super_admin "
+	"l.scope, l.revoked, l.granted, m.project_id, m.profile_type, m.profile_id, m.admin, m.active, p.super_admin, "
+	DETAIL_COLUMNS
 	"FROM login l JOIN project_membership m ON m.id = l.membership_id JOIN project p ON p.id = m.project_id "
-	"WHERE l.id = ?";
+	DETAIL_JOINS "WHERE l.id = ?";
+
+static const char *const select_detail =
+	"SELECT " DETAIL_COLUMNS "FROM project_membership m JOIN project p ON p.id = m.project_id " DETAIL_JOINS
+	"WHERE m.id = ?";
 
 /* 0 found and usable, 1 missing/revoked/inactive, -1 database error. */
 static int load_session(const char *login_id, struct auth *a)
@@ -39,7 +58,9 @@ static int load_session(const char *login_id, struct auth *a)
 		text_copy(a->profile_id, sizeof a->profile_id, db_cell(&r, 0, 11));
 		a->admin = text_true(db_cell(&r, 0, 12));
 		a->super_admin = text_true(db_cell(&r, 0, 14));
-		rc = 0;
+		a->detail = r;
+		a->detail_base = SESSION_COLUMNS;
+		return 0;
 	}
 	db_result_free(&r);
 	return rc;
@@ -117,8 +138,25 @@ int auth_authenticate(struct request *req, struct auth *a)
 	return 1;
 }
 
+int auth_load_detail(struct auth *a)
+{
+	if (a->detail.nrows == 1)
+		return 0;
+	db_result_free(&a->detail);
+	if (db_query(&a->detail, select_detail, "s", a->login.membership_id) < 0)
+		return -1;
+	a->detail_base = 0;
+	return a->detail.nrows == 1 ? 0 : 1;
+}
+
+const char *auth_detail_cell(const struct auth *a, enum auth_detail col)
+{
+	return db_cell(&a->detail, 0, a->detail_base + col);
+}
+
 void auth_free(struct auth *a)
 {
 	json_decref(a->claims);
 	a->claims = NULL;
+	db_result_free(&a->detail);
 }

@@ -3,11 +3,22 @@
  * endpoint (spec §4) as an in-memory client login. */
 #ifndef TESSERA_AUTH_H
 #define TESSERA_AUTH_H
+#include "db.h"
 #include "login.h"
 #include <jansson.h>
 #include <stdbool.h>
 
 struct request;
+
+/* The caller's membership details: project, profile, policy and user, which /auth/me and
+ * userinfo build their documents from. A Bearer token's are read with its Login in the
+ * same query, so those routes cost one round trip. */
+enum auth_detail {
+	AD_PROJECT_NAME, AD_PROJECT_DESCRIPTION, AD_STRICT_MODE, AD_POLICY_ID, AD_IDENTIFIER, AD_USER_TYPE,
+	AD_USER_ID, AD_DISPLAY, AD_PROFILE_RESOURCE, AD_PROFILE_UPDATED, AD_CLIENT_DESCRIPTION, AD_CLIENT_STATUS,
+	AD_CLIENT_URIS, AD_POLICY_RESOURCE, AD_EMAIL, AD_EMAIL_VERIFIED, AD_USER_IDENTIFIER, AD_MFA_ENROLLED,
+	AD_FIRST_NAME, AD_LAST_NAME, AD_ADMIN, AD_SUPER_ADMIN, AD_COUNT
+};
 
 struct auth {
 	bool basic;
@@ -18,6 +29,8 @@ struct auth {
 	bool admin;
 	bool super_admin;
 	json_t *claims;            /* the verified access token claims (Bearer only) */
+	struct db_result detail;   /* one row; the auth_detail columns start at detail_base */
+	unsigned detail_base;
 };
 
 /* 0 authenticated, 1 not authenticated, -1 database error. */
@@ -27,6 +40,10 @@ int auth_from_token(const char *token, struct auth *a);
 /* The same for a Login the caller already trusts (a page session): its membership, admin and
  * super admin flags exactly as a Bearer token of that Login would have them. */
 int auth_from_login(const char *login_id, struct auth *a);
+/* Reads the details if the authentication did not (Basic): 0, 1 membership gone, -1 database
+ * error. Then auth_detail_cell gives a column, NULL for SQL NULL. */
+int auth_load_detail(struct auth *a);
+const char *auth_detail_cell(const struct auth *a, enum auth_detail col);
 void auth_free(struct auth *a);
 
 #endif

@@ -14,6 +14,7 @@
 
 #define STMT_CACHE 64
 #define MAX_ARGS 32
+#define MAX_COLUMNS 48 /* the session row of lib/auth.c is the widest */
 
 static MYSQL *conn;
 /* Keyed by a copy of the statement's text: callers may build it in a stack buffer
@@ -161,12 +162,12 @@ static int fetch_all(MYSQL_STMT *st, struct db_result *res)
 		return 0;
 	unsigned ncols = mysql_num_fields(meta);
 	mysql_free_result(meta);
-	if (ncols > MAX_ARGS)
+	if (ncols > MAX_COLUMNS)
 		return -1;
-	MYSQL_BIND out[MAX_ARGS];
-	unsigned long lens[MAX_ARGS];
-	my_bool nulls[MAX_ARGS];
-	char small[MAX_ARGS][256];
+	MYSQL_BIND out[MAX_COLUMNS];
+	unsigned long lens[MAX_COLUMNS];
+	my_bool nulls[MAX_COLUMNS];
+	char small[MAX_COLUMNS][256];
 	memset(out, 0, sizeof out);
 	for (unsigned c = 0; c < ncols; c++) {
 		out[c].buffer_type = MYSQL_TYPE_STRING;

@@ -1,6 +1,7 @@
 /* userinfo: claims from a FHIR profile (Practitioner, Patient, ...) and its user. */
 #include "userinfo.h"
 #include "auth.h"
+#include "text.h"
 #include "db.h"
 #include "grant.h"
 
@@ -72,20 +73,14 @@ static void add_address(json_t *out, json_t *profile)
 	json_object_set_new(out, "address", json_pack("{s:s}", "formatted", formatted));
 }
 
-json_t *userinfo_build(const struct auth *a)
+json_t *userinfo_build(struct auth *a)
 {
-	struct db_result r;
-	if (db_query(&r,
-		     "SELECT pr.resource, UNIX_TIMESTAMP(pr.updated_at), u.email, u.email_verified FROM project_membership m "
-		     "LEFT JOIN profile pr ON pr.id = m.profile_id LEFT JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
-		     "WHERE m.id = ?",
-		     "s", a->login.membership_id) < 0)
+	if (auth_load_detail(a) != 0)
 		return NULL;
-	if (r.nrows == 0) {
-		db_result_free(&r);
-		return NULL;
-	}
-	json_t *profile = db_cell(&r, 0, 0) ? json_loads(db_cell(&r, 0, 0), 0, NULL) : json_object();
+	const char *resource = auth_detail_cell(a, AD_PROFILE_RESOURCE);
+	json_t *profile = resource ? json_loads(resource, 0, NULL) : NULL;
+	if (!profile)
+		profile = json_object();
 	/* The ID token's subject (OIDC Core §5.3.2: a relying party must find them equal), where
 	 * Medplum answers the profile id; the profile stays reachable as the fhirUser claim. */
 	json_t *out = json_pack("{s:s}", "sub", a->login.user_id);
@@ -96,10 +91,10 @@ json_t *userinfo_build(const struct auth *a)
 	}
 	const char *scope = a->login.scope;
 	if (scope_has(scope, "profile"))
-		add_profile_claims(out, profile, a, db_cell(&r, 0, 1));
+		add_profile_claims(out, profile, a, auth_detail_cell(a, AD_PROFILE_UPDATED));
 	if (scope_has(scope, "email")) {
-		const char *email = db_cell(&r, 0, 2);
-		bool verified = email && !strcmp(db_cell(&r, 0, 3), "1");
+		const char *email = auth_detail_cell(a, AD_EMAIL);
+		bool verified = email && text_true(auth_detail_cell(a, AD_EMAIL_VERIFIED));
 		if (!email)
 			email = telecom(profile, "email");
 		json_object_set_new(out, "email", json_string(email ? email : ""));
@@ -113,6 +108,5 @@ json_t *userinfo_build(const struct auth *a)
 	if (scope_has(scope, "address"))
 		add_address(out, profile);
 	json_decref(profile);
-	db_result_free(&r);
 	return out;
 }

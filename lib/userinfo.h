@@ -7,6 +7,6 @@
 struct auth;
 
 /* NULL when the profile vanished or the database failed (db_unavailable()). */
-json_t *userinfo_build(const struct auth *a);
+json_t *userinfo_build(struct auth *a);
 
 #endif
