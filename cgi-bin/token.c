@@ -66,30 +66,50 @@ static void client_error(struct request *req, const struct client_credentials *c
 		send_oauth_error(req, 400, "invalid_request", description);
 }
 
+/* Checks the client and its secret and writes the login: 0 done, 1 refused (response sent),
+ * -1 database error. A cached client saves a query; whatever the cached copy refuses, or the
+ * write finds changed, is decided again by the fresh row. */
+static int client_login(struct request *req, struct client_credentials *cc, struct client *c, struct login *l)
+{
+	uint8_t presented[32];
+	if (crypto_keyed_hash(cc->secret, presented) < 0)
+		return -1;
+	const char *scope = req_param(req, "scope");
+	bool cached = false;
+	for (int pass = 0; pass < 2; pass++) {
+		int rc = pass == 0 ? clients_get_cached(cc->id, c, &cached) : clients_get(cc->id, c);
+		if (rc < 0)
+			return -1;
+		const char *refusal = rc == 1 || !clients_usable(c)		   ? "Invalid client"
+				      : !clients_secret_ok(c, cc->secret, true) ? "Invalid secret"
+										    : NULL;
+		if (!refusal) {
+			rc = login_create_for_client(c, presented, scope && *scope ? scope : "openid", req, l);
+			if (rc <= 0)
+				return rc;
+			refusal = "Invalid client";
+		}
+		if (!cached || pass == 1) {
+			client_error(req, cc, refusal);
+			return 1;
+		}
+		clients_forget(cc->id);
+	}
+	return 1; /* not reached: the second pass always answers */
+}
+
 static int client_credentials(struct request *req)
 {
 	struct client_credentials cc;
 	if (!read_client_credentials(req, &cc))
 		return 0;
 	struct client c;
-	int rc = clients_get(cc.id, &c);
-	if (rc < 0)
-		return -1;
-	bool secret_ok = rc == 0 && clients_secret_ok(&c, cc.secret, true);
-	memset(cc.secret, 0, sizeof cc.secret);
-	if (rc == 1 || !clients_usable(&c)) {
-		client_error(req, &cc, "Invalid client");
-		return 0;
-	}
-	if (!secret_ok) {
-		client_error(req, &cc, "Invalid secret");
-		return 0;
-	}
-	snprintf(req->log_client, sizeof req->log_client, "%s", c.id);
-	const char *scope = req_param(req, "scope");
 	struct login l;
-	if (login_create_for_client(&c, scope && *scope ? scope : "openid", req, &l) < 0)
-		return -1;
+	int rc = client_login(req, &cc, &c, &l);
+	memset(cc.secret, 0, sizeof cc.secret);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	snprintf(req->log_client, sizeof req->log_client, "%s", c.id);
 	snprintf(req->log_login, sizeof req->log_login, "%s", l.id);
 	struct token_grant g = {
 		.login_id = l.id, .user_id = c.id, .client_id = c.id, .scope = l.scope,

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const select_client =
 	"SELECT c.id, c.project_id, c.name, c.status, c.secret_hash, "
@@ -57,6 +58,46 @@ int clients_get(const char *id, struct client *c)
 	text_copy(c->default_scope, sizeof c->default_scope, db_cell(&r, 0, 14));
 	db_result_free(&r);
 	return 0;
+}
+
+/* Clients read recently, for the client_credentials grant, whose INSERT re-checks in SQL
+ * everything that authorizes it (status, membership, secret); only settings such as lifetimes
+ * and names may be up to client_cache_seconds old. */
+enum { CACHED_CLIENTS = 16 };
+static struct cached_client {
+	struct client c;
+	time_t until;
+} client_cache[CACHED_CLIENTS];
+
+static struct cached_client *cache_slot(const char *id)
+{
+	unsigned h = 5381;
+	for (const char *p = id; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	return &client_cache[h % CACHED_CLIENTS];
+}
+
+int clients_get_cached(const char *id, struct client *c, bool *cached)
+{
+	struct cached_client *e = cache_slot(id);
+	*cached = e->until > time(NULL) && !strcmp(e->c.id, id);
+	if (*cached) {
+		*c = e->c;
+		return 0;
+	}
+	int rc = clients_get(id, c);
+	if (rc == 0 && cfg.client_cache_seconds > 0) {
+		e->c = *c;
+		e->until = time(NULL) + cfg.client_cache_seconds;
+	}
+	return rc;
+}
+
+void clients_forget(const char *id)
+{
+	struct cached_client *e = cache_slot(id);
+	if (!strcmp(e->c.id, id))
+		memset(e, 0, sizeof *e);
 }
 
 int clients_branding(const char *id, json_t **out)

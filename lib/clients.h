@@ -26,6 +26,12 @@ struct client {
 	char default_scope[1025];  /* space-separated */
 };
 
+/* clients_get through a short per-process cache (client_cache_seconds), *cached telling
+ * which: only for callers that re-check status, membership and secret in the statement that
+ * acts on them, and read the row again before refusing a cached copy. */
+int clients_get_cached(const char *id, struct client *c, bool *cached);
+/* Drops the cached copy, so the next clients_get_cached reads the row. */
+void clients_forget(const char *id);
 /* The client's defaultScope joined by spaces; -1 when it has none. */
 int clients_default_scope(const struct client *c, char *out, size_t outlen);
 /* Exact match against the registered redirect URIs (no prefix matching). */

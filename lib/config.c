@@ -43,6 +43,7 @@ static const struct config_key keys[] = {
 	K(signing_alg, CK_STRING, "ES256", "Algorithm of newly created signing keys: ES256 or RS256"),
 	K(key_encryption_key, CK_STRING, "", "Hex key (32 bytes) wrapping private signing keys at rest; empty: not wrapped"),
 	K(key_cache_seconds, CK_INT, "60", "How long a program caches signing keys"),
+	K(client_cache_seconds, CK_INT, "10", "How long the token program reuses a client's settings (lifetimes, names) for client_credentials; 0: read them every time"),
 	K(trusted_proxies, CK_STRING, "", "Comma-separated peer addresses whose X-Forwarded-For is believed"),
 	K(auth_rate_limit, CK_INT, "160", "Requests per minute per IP on /auth and /oauth2"),
 	K(rate_limit, CK_INT, "60000", "Requests per minute per IP elsewhere; -1 disables rate limits"),

@@ -38,6 +38,7 @@ struct config {
 	char *db_admin_user;
 	char *db_admin_password;
 	int key_cache_seconds;
+	int client_cache_seconds;
 	char *trusted_proxies;
 	int auth_rate_limit;
 	int rate_limit;

@@ -2,6 +2,7 @@
 #ifndef TESSERA_LOGIN_H
 #define TESSERA_LOGIN_H
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 struct client;
@@ -20,9 +21,11 @@ struct login {
 	bool granted;
 };
 
-/* The one durable write of a client_credentials grant. */
-int login_create_for_client(const struct client *c, const char *scope, const struct request *req,
-			    struct login *out);
+/* The one durable write of a client_credentials grant, made only if the client is still
+ * active, in its project and has this keyed secret hash (current, or retiring and unexpired):
+ * 0 written, 1 not (the client changed), -1 database error. */
+int login_create_for_client(const struct client *c, const uint8_t secret_hash[32], const char *scope,
+			    const struct request *req, struct login *out);
 int login_revoke(const char *id);
 /* Revokes every session of a user but one (except_id; NULL for none): a new password ends
  * the sessions the old one opened. */
