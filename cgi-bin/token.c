@@ -124,22 +124,24 @@ static int client_credentials(struct request *req)
 	return 0;
 }
 
-/* Sends the §3.1 response for a login; refresh_secret NULL: no refresh token. */
-static int send_tokens(struct request *req, const char *login_id, const char *refresh_secret)
+/* Sends the §3.1 response for a loaded login; refresh_secret NULL: no refresh token. */
+static int send_grant(struct request *req, const struct grant_subject *g, const char *refresh_secret)
 {
-	struct grant_subject g;
-	int rc = grant_load(login_id, &g);
-	if (rc != 0)
-		return -1;
 	struct token_grant t;
-	grant_tokens(&g, refresh_secret, &t);
+	grant_tokens(g, refresh_secret, &t);
 	json_t *body = tokens_response(&t);
 	if (!body)
 		return -1;
-	snprintf(req->log_login, sizeof req->log_login, "%s", login_id);
-	snprintf(req->log_client, sizeof req->log_client, "%s", g.client_id);
+	snprintf(req->log_login, sizeof req->log_login, "%s", g->login_id);
+	snprintf(req->log_client, sizeof req->log_client, "%s", g->client_id);
 	send_json(req, 200, body, NULL);
 	return 0;
+}
+
+static int send_tokens(struct request *req, const char *login_id, const char *refresh_secret)
+{
+	struct grant_subject g;
+	return grant_load(login_id, &g) != 0 ? -1 : send_grant(req, &g, refresh_secret);
 }
 
 /* A new refresh secret: the token carries it, the login keeps only its digest. */
@@ -324,32 +326,9 @@ static int authorization_code(struct request *req)
 	return send_tokens(req, cl.id, cl.refresh_allowed ? secret : NULL);
 }
 
-struct refresh_login {
-	char client_id[37];
-	uint8_t hash[32];
-	bool has_hash, revoked;
-};
-
-static int find_refresh(const char *login_id, struct refresh_login *rl)
-{
-	struct db_result r;
-	if (db_query(&r, "SELECT client_id, refresh_hash, revoked FROM login WHERE id = ?", "s", login_id) < 0)
-		return -1;
-	int found = r.nrows == 1;
-	if (found) {
-		snprintf(rl->client_id, sizeof rl->client_id, "%s", db_cell(&r, 0, 0) ? db_cell(&r, 0, 0) : "");
-		rl->has_hash = db_cell(&r, 0, 1) && db_len(&r, 0, 1) == 32;
-		if (rl->has_hash)
-			memcpy(rl->hash, db_cell(&r, 0, 1), 32);
-		rl->revoked = !strcmp(db_cell(&r, 0, 2), "1");
-	}
-	db_result_free(&r);
-	return found;
-}
-
 /* §7.2.3 with a Basic header: the client must match and, unlike Medplum, its secret is
  * verified (stricter.md row 4). */
-static bool refresh_client_ok(struct request *req, const struct refresh_login *rl)
+static bool refresh_client_ok(struct request *req, const struct grant_subject *g)
 {
 	if (!req->authorization)
 		return true;
@@ -358,7 +337,7 @@ static bool refresh_client_ok(struct request *req, const struct refresh_login *r
 		send_oauth_error(req, 400, "invalid_request", "Invalid authorization header");
 		return false;
 	}
-	if (strcmp(id, rl->client_id)) {
+	if (strcmp(id, g->client_id)) {
 		send_oauth_error(req, 400, "invalid_grant", "Incorrect client");
 		return false;
 	}
@@ -398,26 +377,26 @@ static int refresh_token(struct request *req)
 	snprintf(presented, sizeof presented, "%s", secret);
 	json_decref(claims);
 	snprintf(req->log_login, sizeof req->log_login, "%s", id);
-	struct refresh_login rl;
-	int rc = find_refresh(id, &rl);
-	if (rc <= 0) {
-		if (rc == 0)
+	struct grant_subject g;
+	int rc = grant_load(id, &g);
+	if (rc != 0) {
+		if (rc == 1)
 			send_not_found(req);
-		return rc;
+		return rc < 0 ? -1 : 0;
 	}
-	if (!rl.has_hash) {
+	if (!g.has_refresh_hash) {
 		send_oauth_error(req, 400, "invalid_request", "Invalid refresh token");
 		return 0;
 	}
-	if (rl.revoked) {
+	if (g.revoked) {
 		send_oauth_error(req, 400, "invalid_grant", "Token revoked");
 		return 0;
 	}
-	if (!refresh_client_ok(req, &rl))
+	if (!refresh_client_ok(req, &g))
 		return 0;
 	uint8_t digest[32];
 	crypto_sha256(presented, strlen(presented), digest);
-	if (!crypto_equal(digest, 32, rl.hash, 32))
+	if (!crypto_equal(digest, 32, g.refresh_hash, 32))
 		return refresh_reused(req, id);
 	char fresh[65];
 	uint8_t fresh_digest[32];
@@ -432,7 +411,7 @@ static int refresh_token(struct request *req)
 		return -1;
 	if (n != 1)
 		return refresh_reused(req, id);
-	return send_tokens(req, id, fresh);
+	return send_grant(req, &g, fresh);
 }
 
 static const struct grant {

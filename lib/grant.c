@@ -12,7 +12,7 @@
 static const char *const select_grant =
 	"SELECT l.user_type, l.user_id, l.client_id, l.scope, l.nonce, UNIX_TIMESTAMP(l.auth_time), m.profile_type, "
 	"m.profile_id, COALESCE(pr.display, pc.name), m.project_id, p.name, u.email, c.access_token_lifetime, "
-	"c.refresh_token_lifetime, la.patient_id "
+	"c.refresh_token_lifetime, la.patient_id, l.refresh_hash, l.revoked "
 	"FROM login l JOIN project_membership m ON m.id = l.membership_id JOIN project p ON p.id = m.project_id "
 	"LEFT JOIN profile pr ON pr.id = m.profile_id LEFT JOIN client_application pc ON pc.id = m.profile_id "
 	"LEFT JOIN user u ON u.id = l.user_id AND l.user_type = 'User' "
@@ -57,6 +57,10 @@ int grant_load(const char *login_id, struct grant_subject *g)
 	g->refresh_lifetime = config_duration_or(db_cell(&r, 0, 13), cfg.refresh_token_lifetime);
 	text_copy(g->patient, sizeof g->patient,
 	    db_cell(&r, 0, 14) ? db_cell(&r, 0, 14) : (!strcmp(g->profile_type, "Patient") ? g->profile_id : ""));
+	g->has_refresh_hash = db_cell(&r, 0, 15) && db_len(&r, 0, 15) == sizeof g->refresh_hash;
+	if (g->has_refresh_hash)
+		memcpy(g->refresh_hash, db_cell(&r, 0, 15), sizeof g->refresh_hash);
+	g->revoked = text_true(db_cell(&r, 0, 16));
 	db_result_free(&r);
 	return 0;
 }

@@ -23,6 +23,9 @@ struct grant_subject {
 	time_t auth_time;
 	long access_lifetime;
 	long refresh_lifetime;
+	/* For the refresh_token grant, which reads them in the same query. */
+	bool has_refresh_hash, revoked;
+	unsigned char refresh_hash[32];
 };
 
 /* 0 found (with a membership), 1 not found, -1 database error. */
