@@ -180,7 +180,7 @@ static int cmd_migrate(int argc, char **argv)
 static int find_admin(const char *email, char user_id[37])
 {
 	struct db_result r;
-	if (db_query(&r, "SELECT id FROM user WHERE project_id IS NULL AND email = ?", "s", email) < 0)
+	if (db_query(&r, "SELECT id FROM user WHERE scope_key = '' AND email = ?", "s", email) < 0)
 		return -1;
 	int found = r.nrows > 0;
 	if (found)
