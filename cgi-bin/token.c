@@ -10,6 +10,7 @@
 #include "jwt.h"
 #include "log.h"
 #include "login.h"
+#include "ratelimit.h"
 #include "request.h"
 #include "response.h"
 #include "tokens.h"
@@ -72,9 +73,17 @@ static int client_credentials(struct request *req)
 	if (!read_client_credentials(req, &cc))
 		return 0;
 	struct client c;
-	int rc = clients_get(cc.id, &c);
+	long long wait_ms = 0;
+	int rc = clients_get_for_grant(cc.id, cfg.client_rate_limit, &c, &wait_ms);
 	if (rc < 0)
 		return -1;
+	/* The per-IP limit with the project's override; an unknown client gets the default. */
+	if (rc == 0)
+		ratelimit_use_project(req, &c.rl);
+	if (ratelimit_refuse(req)) {
+		memset(cc.secret, 0, sizeof cc.secret);
+		return 0;
+	}
 	bool secret_ok = rc == 0 && clients_secret_ok(&c, cc.secret, true);
 	memset(cc.secret, 0, sizeof cc.secret);
 	if (rc == 1 || !clients_usable(&c)) {
@@ -86,6 +95,15 @@ static int client_credentials(struct request *req)
 		return 0;
 	}
 	snprintf(req->log_client, sizeof req->log_client, "%s", c.id);
+	/* Per client (Medplum warns that requesting tokens too often degrades service): only
+	 * after the secret, so nobody without it can use up a client's tokens. */
+	int limit = c.rl.client_rate_limit > 0 ? c.rl.client_rate_limit : cfg.client_rate_limit;
+	if (limit != cfg.client_rate_limit && clients_grant_wait(c.id, limit, &wait_ms) < 0)
+		return -1;
+	if (limit > 0 && wait_ms > 0) {
+		response_rate_limited(req, (long long)limit + 1, limit, wait_ms);
+		return 0;
+	}
 	const char *scope = req_param(req, "scope");
 	struct login l;
 	if (login_create_for_client(&c, scope && *scope ? scope : "openid", req, &l) < 0)
@@ -428,6 +446,9 @@ static const struct grant {
 static int token(struct request *req)
 {
 	const char *type = req_param(req, "grant_type");
+	/* client_credentials applies the per-IP limit itself, with its project's override. */
+	if (strcmp(type, "client_credentials") && ratelimit_refuse(req))
+		return 0;
 	for (const struct grant *g = grants; g->name; g++)
 		if (!strcmp(g->name, type))
 			return g->handler(req);
@@ -450,7 +471,7 @@ static const struct input token_inputs[] = {
 };
 
 static const struct route routes[] = {
-	{ "POST", "/oauth2/token", token, token_inputs, ROUTE_OAUTH | ROUTE_FORM_ONLY },
+	{ "POST", "/oauth2/token", token, token_inputs, ROUTE_OAUTH | ROUTE_FORM_ONLY | ROUTE_LIMIT_LATE },
 	{ 0 },
 };
 

@@ -4,6 +4,7 @@
 #ifndef TESSERA_AUTH_H
 #define TESSERA_AUTH_H
 #include "login.h"
+#include "ratelimit.h"
 #include <jansson.h>
 #include <stdbool.h>
 
@@ -18,6 +19,7 @@ struct auth {
 	bool admin;
 	bool super_admin;
 	json_t *claims;            /* the verified access token claims (Bearer only) */
+	struct rl_override rl;     /* the project's rateLimit / authRateLimit */
 };
 
 /* 0 authenticated, 1 not authenticated, -1 database error. */

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "ratelimit.h"
 
 struct client {
 	char id[37];
@@ -24,6 +25,7 @@ struct client {
 	char redirect_uris[4096];  /* JSON array text, "" when none */
 	char allowed_origins[2048];
 	char default_scope[1025];  /* space-separated */
+	struct rl_override rl;     /* the project's systemSetting limits */
 };
 
 /* The client's defaultScope joined by spaces; -1 when it has none. */
@@ -35,6 +37,13 @@ bool clients_origin_ok(const struct client *c, const char *origin);
 
 /* 0 found, 1 not found (including ids that are not UUIDs), -1 database error. */
 int clients_get(const char *id, struct client *c);
+/* clients_get for the client_credentials grant, reading in the same statement how long the
+ * client must wait before another token: the newest of its last `limit` logins (user_id =
+ * the client, index login_user) must be RATELIMIT_WINDOW seconds old. *wait_ms > 0 when it
+ * must wait; limit <= 0 checks nothing. 0 found, 1 not found, -1. */
+int clients_get_for_grant(const char *id, int limit, struct client *c, long long *wait_ms);
+/* The same wait alone (a project whose clientRateLimit differs from the configured one). */
+int clients_grant_wait(const char *id, int limit, long long *wait_ms);
 /* The client's sign-in branding (§6.16): {"welcomeString"?, "logo"?} from its signInForm,
  * written to *out. 0 found, 1 not found, -1 database error. */
 int clients_branding(const char *id, json_t **out);
