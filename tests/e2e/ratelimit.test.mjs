@@ -22,12 +22,12 @@ import {
   dbExec,
   dbQuery,
   formOf,
+  http as libHttp,
   loadMedplum,
   loginCount,
   pkcePair,
   readConfig,
   uniqueEmail,
-  url,
 } from './lib.mjs';
 
 const cfg = readConfig();
@@ -49,20 +49,7 @@ function fromNewIp() {
   const dispatcher = new Agent({ localAddress: ip });
   agents.push(dispatcher);
   const fetch = (u, init = {}) => undiciFetch(u, { ...init, dispatcher });
-  async function http(path, { method = 'GET', headers = {}, body } = {}) {
-    const res = await fetch(path.startsWith('http') ? path : url(path), { method, headers, body, redirect: 'manual' });
-    const text = await res.text();
-    const contentType = res.headers.get('content-type') || '';
-    let json;
-    if (/json/.test(contentType)) {
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-    }
-    return { status: res.status, headers: res.headers, text, json, contentType };
-  }
+  const http = (path, opts = {}) => libHttp(path, { ...opts, fetch });
   return {
     ip,
     fetch,
