@@ -111,6 +111,13 @@ int ratelimit_count(struct request *req)
 	unsigned long long hits = 0;
 	if (db_exec_id(&hits, upsert, "bi", bucket, sizeof bucket, window) < 0)
 		return -1;
+	/* The MEMORY table holds only what is current: once a minute each process deletes the
+	 * windows before the previous one (a range of the window_start index). */
+	static long long cleaned;
+	if (cleaned != window) {
+		cleaned = window;
+		db_exec(NULL, "DELETE FROM rate_limit WHERE window_start < ?", "i", window - RATELIMIT_WINDOW);
+	}
 	req->rl.counted = true;
 	req->rl.hits = (long long)hits;
 	req->rl.reset = (int)(window + RATELIMIT_WINDOW - now);
