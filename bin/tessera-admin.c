@@ -536,10 +536,12 @@ static int cmd_purge(int argc, char **argv)
 			       "AND sent_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 5000",
 			       keep);
 	long long limits = purge("DELETE FROM rate_limit WHERE window_start < UNIX_TIMESTAMP() - ? LIMIT 5000", 3600);
-	if (logins < 0 || requests < 0 || mail < 0 || limits < 0)
+	long long delays = purge("DELETE FROM login_throttle WHERE last_failure < UNIX_TIMESTAMP() - ? LIMIT 5000", 86400);
+	if (logins < 0 || requests < 0 || mail < 0 || limits < 0 || delays < 0)
 		return 1;
-	printf("purged: %lld logins, %lld security requests, %lld sent emails, %lld rate-limit windows\n", logins,
-	       requests, mail, limits);
+	printf("purged: %lld logins, %lld security requests, %lld sent emails, %lld rate-limit windows, "
+	       "%lld password delays\n",
+	       logins, requests, mail, limits, delays);
 	return 0;
 }
 

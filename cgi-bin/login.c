@@ -21,7 +21,9 @@
 
 void stage_send_error(struct request *req, const struct flow_error *err)
 {
-	if (err->status == 404)
+	if (err->status == 429)
+		response_rate_limited(req, err->failures, cfg.login_delay_after, err->retry_ms);
+	else if (err->status == 404)
 		send_not_found(req);
 	else
 		send_bad_request(req, err->text, err->expression);
@@ -35,7 +37,7 @@ int stage_send_result(struct request *req, struct flow_login *l)
 	if (rc < 0)
 		return -1;
 	if (rc == 1) {
-		struct flow_error err = { 400, "Login revoked", NULL };
+		struct flow_error err = { .status = 400, .text = "Login revoked" };
 		stage_send_error(req, &err);
 		return 0;
 	}

@@ -20,6 +20,7 @@
 #include "grant.h"
 #include "login.h"
 #include "page.h"
+#include "ratelimit.h"
 #include "redirect.h"
 #include "request.h"
 #include "response.h"
@@ -177,13 +178,20 @@ static void add_branding(json_t *ctx, const struct client *c)
 }
 
 /* The form; field and message (may be NULL) put an error beside "email" or "password". */
-static int show_signin(struct request *req, const struct signin *s, int status, const char *field,
-		       const char *message)
+/* retry_after > 0: a 429 (the password must wait) with Retry-After. */
+static int show_signin_retry(struct request *req, const struct signin *s, int status, const char *field,
+			     const char *message, long retry_after)
 {
 	char headers[HEADERS_LEN] = "", action[2100];
 	json_t *ctx = form_context(req, "Sign in", headers);
 	if (!ctx)
 		return -1;
+	if (retry_after > 0) {
+		char line[64];
+		snprintf(line, sizeof line, "Retry-After: %ld\r\n", retry_after);
+		header_append(headers, HEADERS_LEN, line);
+		req->rl.retry_after = retry_after;
+	}
 	snprintf(action, sizeof action, "%s%s", cfg.app_base_url, req->path + 1);
 	json_object_set_new(ctx, "action", json_string(action));
 	for (int i = 0; s->oauth && carried[i]; i++)
@@ -196,6 +204,12 @@ static int show_signin(struct request *req, const struct signin *s, int status, 
 	json_object_set_new(ctx, "register", json_boolean(cfg.register_enabled));
 	page_field_error(ctx, field, message);
 	return send_form_page(req, status, "signin", ctx, s->oauth ? s->redirect_uri : NULL, headers);
+}
+
+static int show_signin(struct request *req, const struct signin *s, int status, const char *field,
+		       const char *message)
+{
+	return show_signin_retry(req, s, status, field, message, 0);
 }
 
 int pages_signin_get(struct request *req)
@@ -215,6 +229,13 @@ static int next_stage(struct request *req, struct flow_login *l, const char *sta
  * password; one of the client's request (PKCE, launch) as a page. */
 static int signin_refused(struct request *req, const struct signin *s, const struct flow_error *err)
 {
+	if (err->status == 429) {
+		long seconds = ratelimit_retry_seconds(err->retry_ms);
+		char text[160];
+		snprintf(text, sizeof text, "Too many failed attempts: try again in %ld second%s.", seconds,
+			 seconds == 1 ? "" : "s");
+		return show_signin_retry(req, s, 429, "password", text, seconds);
+	}
 	if (err->status == 404 || err->expression)
 		return refuse(req, 400, "This sign-in cannot start", err->text, NULL);
 	return show_signin(req, s, 400, "password", err->text);

@@ -10,6 +10,7 @@
 #include "jwt.h"
 #include "log.h"
 #include "login.h"
+#include "ratelimit.h"
 #include "request.h"
 #include "response.h"
 #include "tokens.h"
@@ -66,6 +67,20 @@ static void client_error(struct request *req, const struct client_credentials *c
 		send_oauth_error(req, 400, "invalid_request", description);
 }
 
+/* Per client (Medplum warns that requesting tokens too often degrades service): only after
+ * the secret, so nobody without it can use up a client's tokens. 0 go on, 1 refused (sent). */
+static int client_limit(struct request *req, const struct client *c)
+{
+	int limit = c->rl.client_rate_limit > 0 ? c->rl.client_rate_limit : cfg.client_rate_limit;
+	long long wait_ms = 0;
+	if (clients_grant_wait(c->id, limit, &wait_ms) < 0)
+		return -1;
+	if (limit <= 0 || wait_ms <= 0)
+		return 0;
+	response_rate_limited(req, (long long)limit + 1, limit, wait_ms);
+	return 1;
+}
+
 /* Checks the client and its secret and writes the login: 0 done, 1 refused (response sent),
  * -1 database error. A cached client saves a query; whatever the cached copy refuses, or the
  * write finds changed, is decided again by the fresh row. */
@@ -80,10 +95,18 @@ static int client_login(struct request *req, struct client_credentials *cc, stru
 		int rc = pass == 0 ? clients_get_cached(cc->id, c, &cached) : clients_get(cc->id, c);
 		if (rc < 0)
 			return -1;
+		/* The per-IP limit with the project's override; an unknown client gets the default. */
+		if (pass == 0 && rc == 0)
+			ratelimit_use_project(req, &c->rl);
+		if (pass == 0 && ratelimit_refuse(req))
+			return 1;
 		const char *refusal = rc == 1 || !clients_usable(c)		   ? "Invalid client"
 				      : !clients_secret_ok(c, cc->secret, true) ? "Invalid secret"
 										    : NULL;
 		if (!refusal) {
+			snprintf(req->log_client, sizeof req->log_client, "%s", c->id);
+			if ((rc = client_limit(req, c)) != 0)
+				return rc;
 			rc = login_create_for_client(c, presented, scope && *scope ? scope : "openid", req, l);
 			if (rc <= 0)
 				return rc;
@@ -109,7 +132,6 @@ static int client_credentials(struct request *req)
 	memset(cc.secret, 0, sizeof cc.secret);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
-	snprintf(req->log_client, sizeof req->log_client, "%s", c.id);
 	snprintf(req->log_login, sizeof req->log_login, "%s", l.id);
 	struct token_grant g = {
 		.login_id = l.id, .user_id = c.id, .client_id = c.id, .scope = l.scope,
@@ -427,6 +449,9 @@ static const struct grant {
 static int token(struct request *req)
 {
 	const char *type = req_param(req, "grant_type");
+	/* client_credentials applies the per-IP limit itself, with its project's override. */
+	if (strcmp(type, "client_credentials") && ratelimit_refuse(req))
+		return 0;
 	for (const struct grant *g = grants; g->name; g++)
 		if (!strcmp(g->name, type))
 			return g->handler(req);
@@ -449,7 +474,7 @@ static const struct input token_inputs[] = {
 };
 
 static const struct route routes[] = {
-	{ "POST", "/oauth2/token", token, token_inputs, ROUTE_OAUTH | ROUTE_FORM_ONLY },
+	{ "POST", "/oauth2/token", token, token_inputs, ROUTE_OAUTH | ROUTE_FORM_ONLY | ROUTE_LIMIT_LATE },
 	{ 0 },
 };
 

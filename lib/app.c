@@ -6,6 +6,7 @@
 #include "db.h"
 #include "log.h"
 #include "page.h"
+#include "ratelimit.h"
 #include "response.h"
 
 #include <fcgiapp.h>
@@ -124,6 +125,16 @@ void app_handle(const struct route *routes, struct request *req, enum req_error 
 	req->route = r ? r->pattern : "-";
 	if (parse_error == REQ_NOMEM)
 		return send_server_error(req);
+	/* Every request counts for its client IP, whatever follows (one statement). When the
+	 * database is away it goes on uncounted: what needs the database answers 503 anyway,
+	 * and what does not (discovery) keeps working. */
+	ratelimit_count(req);
+	/* A project's limits replace the configured ones once the project is known: after
+	 * authentication, or in the handler (ROUTE_LIMIT_LATE). Other requests are decided now;
+	 * those early refusals below must not let a flood through either. */
+	bool late = flags & (ROUTE_AUTH | ROUTE_LIMIT_LATE);
+	if (!late && ratelimit_refuse(req))
+		return;
 	/* A path too long or not decodable is left NULL: no route can match it, and the
 	 * request is at fault, whatever its method. */
 	if (!req->path)
@@ -135,6 +146,11 @@ void app_handle(const struct route *routes, struct request *req, enum req_error 
 			return send_outcome(req, 405, NULL, "not-supported", "Method not allowed", NULL);
 		return send_not_found(req);
 	}
+	bool early = parse_error || ((flags & ROUTE_FORM_ONLY) && req->body_kind != BODY_FORM) ||
+		     ((flags & ROUTE_FORM_ONLY) && req->nparams && !req->params[0].from_body) ||
+		     ((flags & ROUTE_OAUTH) && req->duplicate);
+	if (early && late && ratelimit_refuse(req))
+		return;
 	if (parse_error)
 		return send_input_error(req, flags, parse_error_text(parse_error), NULL);
 	if ((flags & ROUTE_FORM_ONLY) && req->body_kind != BODY_FORM)
@@ -148,6 +164,12 @@ void app_handle(const struct route *routes, struct request *req, enum req_error 
 	struct auth a = { 0 };
 	if (flags & ROUTE_AUTH) {
 		int rc = auth_authenticate(req, &a);
+		if (rc == 0)
+			ratelimit_use_project(req, &a.rl);
+		if (rc >= 0 && ratelimit_refuse(req)) {
+			auth_free(&a);
+			return;
+		}
 		if (rc != 0) {
 			auth_free(&a);
 			if (rc < 0)
@@ -160,6 +182,11 @@ void app_handle(const struct route *routes, struct request *req, enum req_error 
 	}
 	struct input_error ie;
 	if (!input_check(req, r->inputs, &ie)) {
+		if ((flags & ROUTE_LIMIT_LATE) && ratelimit_refuse(req)) {
+			req->auth = NULL;
+			auth_free(&a);
+			return;
+		}
 		send_input_error(req, flags, ie.message, ie.name);
 		req->auth = NULL;
 		auth_free(&a);

@@ -12,6 +12,8 @@ enum route_flags {
 	ROUTE_TEXT_ERRORS = 4, /* input errors as plain text (introspect, authorize) */
 	ROUTE_FORM_ONLY = 8, /* body must be application/x-www-form-urlencoded; no query parameters */
 	ROUTE_PAGE = 16,     /* a browser page: input errors as an HTML page (lib/page.c) */
+	ROUTE_LIMIT_LATE = 32, /* the handler applies the per-IP limit itself, once it knows the
+				* project (ratelimit_refuse; the token endpoint) */
 };
 
 /* 0 when a response was sent; -1 on failure (503 if the database is away, else 500). */

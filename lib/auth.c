@@ -23,11 +23,11 @@
 	"LEFT JOIN access_policy ap ON ap.id = m.access_policy_id " \
 	"LEFT JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
 
-enum { SESSION_COLUMNS = 15 };
+enum { SESSION_COLUMNS = 16 };
 static const char *const select_session =
 	"SELECT l.user_type, l.user_id, l.client_id, l.membership_id, l.auth_method, UNIX_TIMESTAMP(l.auth_time), "
 	"l.scope, l.revoked, l.granted, m.project_id, m.profile_type, m.profile_id, m.admin, m.active, p.super_admin, "
-	DETAIL_COLUMNS
+	"p.system_setting, " DETAIL_COLUMNS
 	"FROM login l JOIN project_membership m ON m.id = l.membership_id JOIN project p ON p.id = m.project_id "
 	DETAIL_JOINS "WHERE l.id = ?";
 
@@ -58,6 +58,7 @@ static int load_session(const char *login_id, struct auth *a)
 		text_copy(a->profile_id, sizeof a->profile_id, db_cell(&r, 0, 11));
 		a->admin = text_true(db_cell(&r, 0, 12));
 		a->super_admin = text_true(db_cell(&r, 0, 14));
+		ratelimit_parse_settings(db_cell(&r, 0, 15), &a->rl);
 		a->detail = r;
 		a->detail_base = SESSION_COLUMNS;
 		return 0;
@@ -121,6 +122,7 @@ static int basic(const char *header, struct auth *a)
 	text_copy(a->profile_type, sizeof a->profile_type, "ClientApplication");
 	text_copy(a->profile_id, sizeof a->profile_id, c.id);
 	a->super_admin = c.project_super_admin;
+	a->rl = c.rl;
 	return 0;
 }
 

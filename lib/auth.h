@@ -5,6 +5,7 @@
 #define TESSERA_AUTH_H
 #include "db.h"
 #include "login.h"
+#include "ratelimit.h"
 #include <jansson.h>
 #include <stdbool.h>
 
@@ -29,6 +30,7 @@ struct auth {
 	bool admin;
 	bool super_admin;
 	json_t *claims;            /* the verified access token claims (Bearer only) */
+	struct rl_override rl;     /* the project's rateLimit / authRateLimit */
 	struct db_result detail;   /* one row; the auth_detail columns start at detail_base */
 	unsigned detail_base;
 };

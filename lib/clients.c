@@ -8,18 +8,30 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static const char *const select_client =
-	"SELECT c.id, c.project_id, c.name, c.status, c.secret_hash, "
-	"IF(c.retiring_secret_expires_at IS NULL OR c.retiring_secret_expires_at > UTC_TIMESTAMP(3), "
-	"c.retiring_secret_hash, NULL), c.pkce_optional, "
-	"c.access_token_lifetime, c.refresh_token_lifetime, m.id, p.name, p.super_admin, c.redirect_uris, "
-	"c.allowed_origins, c.default_scope "
-	"FROM client_application c JOIN project p ON p.id = c.project_id "
-	"LEFT JOIN project_membership m ON m.user_id = c.id AND m.project_id = c.project_id "
-	"WHERE c.id = ? LIMIT 1";
+#define CLIENT_COLUMNS \
+	"SELECT c.id, c.project_id, c.name, c.status, c.secret_hash, " \
+	"IF(c.retiring_secret_expires_at IS NULL OR c.retiring_secret_expires_at > UTC_TIMESTAMP(3), " \
+	"c.retiring_secret_hash, NULL), c.pkce_optional, " \
+	"c.access_token_lifetime, c.refresh_token_lifetime, m.id, p.name, p.super_admin, c.redirect_uris, " \
+	"c.allowed_origins, c.default_scope, p.system_setting"
+#define CLIENT_FROM \
+	" FROM client_application c JOIN project p ON p.id = c.project_id " \
+	"LEFT JOIN project_membership m ON m.user_id = c.id AND m.project_id = c.project_id " \
+	"WHERE c.id = ? LIMIT 1"
+/* When the limit-th newest login of the client stops counting (ms from now; <= 0: it does
+ * not, or there are fewer). The client's own logins have user_id = its id; the existing
+ * index login_user (user_id, updated_at) serves it, so the grant's INSERT maintains no new
+ * index. updated_at only moves on a revocation, which makes the count err on the safe side. */
+#define GRANT_WAIT(client) \
+	"(SELECT CAST(CEIL((UNIX_TIMESTAMP(l.updated_at) + 60 - UNIX_TIMESTAMP(NOW(3))) * 1000) AS SIGNED) " \
+	"FROM login l WHERE l.user_id = " client " AND l.updated_at > NOW(3) - INTERVAL 60 SECOND " \
+	"ORDER BY l.updated_at DESC LIMIT 1 OFFSET ?)"
+
+static const char *const select_client = CLIENT_COLUMNS CLIENT_FROM;
 
 static bool copy_hash(uint8_t out[32], const struct db_result *r, unsigned col)
 {
@@ -56,6 +68,21 @@ int clients_get(const char *id, struct client *c)
 	text_copy(c->redirect_uris, sizeof c->redirect_uris, db_cell(&r, 0, 12));
 	text_copy(c->allowed_origins, sizeof c->allowed_origins, db_cell(&r, 0, 13));
 	text_copy(c->default_scope, sizeof c->default_scope, db_cell(&r, 0, 14));
+	ratelimit_parse_settings(db_cell(&r, 0, 15), &c->rl);
+	db_result_free(&r);
+	return 0;
+}
+
+int clients_grant_wait(const char *id, int limit, long long *wait_ms)
+{
+	*wait_ms = 0;
+	if (limit <= 0)
+		return 0;
+	struct db_result r;
+	if (db_query(&r, "SELECT " GRANT_WAIT("?"), "si", id, (long long)limit - 1) < 0)
+		return -1;
+	if (db_cell(&r, 0, 0))
+		*wait_ms = atoll(db_cell(&r, 0, 0));
 	db_result_free(&r);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "ratelimit.h"
 
 struct client {
 	char id[37];
@@ -24,6 +25,7 @@ struct client {
 	char redirect_uris[4096];  /* JSON array text, "" when none */
 	char allowed_origins[2048];
 	char default_scope[1025];  /* space-separated */
+	struct rl_override rl;     /* the project's systemSetting limits */
 };
 
 /* clients_get through a short per-process cache (client_cache_seconds), *cached telling
@@ -41,6 +43,11 @@ bool clients_origin_ok(const struct client *c, const char *origin);
 
 /* 0 found, 1 not found (including ids that are not UUIDs), -1 database error. */
 int clients_get(const char *id, struct client *c);
+/* How long the client must wait before another client_credentials token: the oldest of its
+ * last `limit` logins (user_id = the client, index login_user) must be RATELIMIT_WINDOW
+ * seconds old. *wait_ms > 0 when it must wait; limit <= 0 checks nothing. 0, or -1 on a
+ * database error. */
+int clients_grant_wait(const char *id, int limit, long long *wait_ms);
 /* The client's sign-in branding (§6.16): {"welcomeString"?, "logo"?} from its signInForm,
  * written to *out. 0 found, 1 not found, -1 database error. */
 int clients_branding(const char *id, json_t **out);

@@ -42,6 +42,9 @@ struct config {
 	char *trusted_proxies;
 	int auth_rate_limit;
 	int rate_limit;
+	int client_rate_limit;
+	int login_delay_after;
+	int login_delay_max;
 	bool register_enabled;
 	bool log_requests;
 	char *templates_dir;     /* the page templates; defaults to PKGDATADIR "/templates" */

@@ -231,7 +231,8 @@ static int fetch_all(MYSQL_STMT *st, struct db_result *res)
 }
 
 /* One attempt; returns 0, -1 on error, -2 when the connection broke and a retry may help. */
-static int run(unsigned long long *affected, struct db_result *res, const char *sql, struct args *a)
+static int run(unsigned long long *affected, unsigned long long *insert_id, struct db_result *res, const char *sql,
+	       struct args *a)
 {
 	if (db_connect() < 0)
 		return -1;
@@ -244,6 +245,8 @@ static int run(unsigned long long *affected, struct db_result *res, const char *
 	} else {
 		if (affected)
 			*affected = mysql_stmt_affected_rows(st);
+		if (insert_id)
+			*insert_id = mysql_stmt_insert_id(st);
 		if (res && fetch_all(st, res) < 0)
 			err = mysql_stmt_errno(st) ? mysql_stmt_errno(st) : CR_UNKNOWN_ERROR;
 		mysql_stmt_free_result(st);
@@ -259,8 +262,8 @@ static int run(unsigned long long *affected, struct db_result *res, const char *
 	return -1;
 }
 
-static int execute(unsigned long long *affected, struct db_result *res, const char *sql, const char *fmt,
-		   va_list ap)
+static int execute(unsigned long long *affected, unsigned long long *insert_id, struct db_result *res,
+		   const char *sql, const char *fmt, va_list ap)
 {
 	struct args a;
 	unavailable = duplicate = false;
@@ -268,7 +271,7 @@ static int execute(unsigned long long *affected, struct db_result *res, const ch
 		memset(res, 0, sizeof *res);
 	if (bind_args(&a, fmt, ap) < 0)
 		return -1;
-	int rc = run(affected, res, sql, &a);
+	int rc = run(affected, insert_id, res, sql, &a);
 	if (rc == -2 && !in_transaction) {
 		/* A stale connection (server restarted) gets one fresh try. */
 		db_close();
@@ -277,7 +280,7 @@ static int execute(unsigned long long *affected, struct db_result *res, const ch
 			memset(res, 0, sizeof *res);
 		}
 		unavailable = false;
-		rc = run(affected, res, sql, &a);
+		rc = run(affected, insert_id, res, sql, &a);
 	}
 	if (rc == -2)
 		db_close();
@@ -290,7 +293,16 @@ int db_exec(unsigned long long *affected, const char *sql, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int rc = execute(affected, NULL, sql, fmt, ap);
+	int rc = execute(affected, NULL, NULL, sql, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int db_exec_id(unsigned long long *insert_id, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = execute(NULL, insert_id, NULL, sql, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -299,7 +311,7 @@ int db_query(struct db_result *res, const char *sql, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int rc = execute(NULL, res, sql, fmt, ap);
+	int rc = execute(NULL, NULL, res, sql, fmt, ap);
 	va_end(ap);
 	return rc;
 }

@@ -16,6 +16,9 @@ struct db_result {
 /* Argument formats: 's' char* (NULL → SQL NULL), 'i' long long, 'b' (const void*, size_t) bytes,
  * 'n' SQL NULL (no argument consumed). */
 int db_exec(unsigned long long *affected, const char *sql, const char *fmt, ...);
+/* db_exec that reports mysql_stmt_insert_id: the AUTO_INCREMENT value, or the value an
+ * INSERT ... ON DUPLICATE KEY UPDATE x = LAST_INSERT_ID(expr) set (lib/ratelimit.c). */
+int db_exec_id(unsigned long long *insert_id, const char *sql, const char *fmt, ...);
 int db_query(struct db_result *res, const char *sql, const char *fmt, ...);
 void db_result_free(struct db_result *res);
 static inline const char *db_cell(const struct db_result *r, unsigned row, unsigned col)

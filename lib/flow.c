@@ -8,6 +8,7 @@
 #include "db.h"
 #include "grant.h"
 #include "password.h"
+#include "ratelimit.h"
 #include "smart.h"
 
 #include <ctype.h>
@@ -17,7 +18,7 @@
 
 static int refuse(struct flow_error *err, int status, const char *text, const char *expression)
 {
-	*err = (struct flow_error){ status, text, expression };
+	*err = (struct flow_error){ .status = status, .text = text, .expression = expression };
 	return 1;
 }
 
@@ -107,14 +108,32 @@ static int authenticate(const struct login_request *lr, const char *project, str
 	text_copy(email, sizeof email, lr->email);
 	for (char *p = email; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
+	/* Growing delay per account and client IP (lib/ratelimit.h), decided before any hash is
+	 * computed; unknown emails are delayed alike, so the delay tells nothing either. */
+	long long retry_ms;
+	int failures;
+	int wait = ratelimit_login_check(email, lr->remote_addr, &retry_ms, &failures);
+	if (wait < 0)
+		return -1;
+	if (wait) {
+		refuse(err, 429, "Too Many Requests", NULL);
+		err->retry_ms = retry_ms;
+		err->failures = failures;
+		return 1;
+	}
 	int found = find_user(email, project, u);
 	if (found < 0)
 		return -1;
+	bool ok;
 	if (!found || !u->hash[0]) {
 		password_dummy_verify(lr->password);
-		return refuse(err, 400, "Email or password is invalid", NULL);
+		ok = false;
+	} else {
+		ok = password_verify(lr->password, u->hash);
 	}
-	if (!password_verify(lr->password, u->hash))
+	if (ratelimit_login_result(email, lr->remote_addr, ok, failures > 0) < 0)
+		return -1;
+	if (!ok)
 		return refuse(err, 400, "Email or password is invalid", NULL);
 	if (password_needs_rehash(u->hash)) {
 		char fresh[PASSWORD_HASH_LEN];

@@ -10,9 +10,11 @@
 #include <time.h>
 
 struct flow_error {
-	int status;                /* 400 or 404 */
+	int status;                /* 400 or 404; 429 a password attempt that must wait */
 	const char *text;
 	const char *expression;
+	long long retry_ms;        /* 429: how long */
+	int failures;              /* 429: failures so far (the body's _consumedPoints) */
 };
 
 struct login_request {

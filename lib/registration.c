@@ -22,7 +22,7 @@ bool registration_project_name_ok(const char *v)
 
 static int refuse(struct flow_error *err, int status, const char *text, const char *expression)
 {
-	*err = (struct flow_error){ status, text, expression };
+	*err = (struct flow_error){ .status = status, .text = text, .expression = expression };
 	return 1;
 }
 

@@ -55,6 +55,15 @@ struct request {
 	bool headers_sent;
 	char log_login[37];        /* ids for the request log line; never secrets */
 	char log_client[37];
+	struct {                   /* lib/ratelimit.c; the RateLimit header is written from it */
+		bool counted;      /* hits is known for this request */
+		bool auth_class;   /* /auth/..., /oauth2/... (not /auth/me) */
+		long long hits;    /* requests of this IP in this window, this one included */
+		int limit;         /* the limit that applies: configured, or the project's */
+		int reset;         /* seconds until the window ends */
+		long retry_after;  /* > 0: refused for another reason (account, client); the header
+				    * says r=0 and this t */
+	} rl;
 };
 
 /* Reads the request from FastCGI. Returns REQ_OK or the first error met; the request is

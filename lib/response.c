@@ -1,6 +1,7 @@
 /* response: headers, bodies and error shapes. */
 #include "response.h"
 #include "config.h"
+#include "ratelimit.h"
 #include "request.h"
 
 #include <stdio.h>
@@ -84,6 +85,15 @@ void cors_headers(const struct request *req, char *out, size_t outlen)
 
 #define API_CSP "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none';"
 
+void rate_limit_header(const struct request *req, char *out, size_t len)
+{
+	out[0] = '\0';
+	if (req->rl.retry_after > 0)
+		ratelimit_header(out, len, 0, req->rl.retry_after);
+	else if (req->rl.counted && req->rl.limit >= 0)
+		ratelimit_header(out, len, (long long)req->rl.limit - req->rl.hits, req->rl.reset);
+}
+
 /* csp: the Content-Security-Policy value; NULL for the API's (HTML pages bring their own). */
 static void write_head_csp(struct request *req, int status, const char *content_type, size_t length,
 			   const char *extra, const char *csp)
@@ -93,8 +103,9 @@ static void write_head_csp(struct request *req, int status, const char *content_
 	req->headers_sent = true;
 	if (!out)
 		return;
-	char cors[1024];
+	char cors[1024], limit[96] = "";
 	cors_headers(req, cors, sizeof cors);
+	rate_limit_header(req, limit, sizeof limit);
 	FCGX_FPrintF(out,
 		     "Status: %d %s\r\n"
 		     "Cache-Control: no-store, no-cache, must-revalidate\r\n"
@@ -107,12 +118,12 @@ static void write_head_csp(struct request *req, int status, const char *content_
 		     "X-XSS-Protection: 1; mode=block\r\n"
 		     "Permissions-Policy: camera=(), microphone=(), geolocation=(), payment=()\r\n"
 		     "X-Request-Id: %s\r\n"
-		     "%s%s",
+		     "%s%s%s",
 		     status, reason(status),
 		     !strncmp(cfg.base_url, "https:", 6)
 			     ? "Strict-Transport-Security: max-age=63072000; includeSubDomains; preload\r\n"
 			     : "",
-		     csp && !strpbrk(csp, "\r\n") ? csp : API_CSP, req->request_id, cors, extra ? extra : "");
+		     csp && !strpbrk(csp, "\r\n") ? csp : API_CSP, req->request_id, limit, cors, extra ? extra : "");
 	if (content_type)
 		FCGX_FPrintF(out, "Content-Type: %s\r\nContent-Length: %lu\r\n", content_type, (unsigned long)length);
 	else
@@ -273,4 +284,26 @@ void send_oauth_error(struct request *req, int status, const char *error, const 
 		snprintf(extra, sizeof extra, "WWW-Authenticate: Basic realm=\"%s\"\r\n", cfg.base_url);
 	json_t *body = json_pack("{s:s, s:s}", "error", error, "error_description", description);
 	send_json(req, status, body, extra);
+}
+
+void response_rate_limited(struct request *req, long long consumed, long long limit, long long ms_before_next)
+{
+	if (ms_before_next < 0)
+		ms_before_next = 0;
+	long retry = ratelimit_retry_seconds(ms_before_next);
+	/* The header must then say r=0, so the SDK waits for the reset before its retry. */
+	if (req->rl.retry_after <= 0)
+		req->rl.retry_after = retry;
+	/* Medplum's body (spec §1.3): a rate-limiter-flexible RateLimiterRes spread into the
+	 * diagnostics, sent with plain res.json. */
+	char diagnostics[200], extra[64];
+	snprintf(diagnostics, sizeof diagnostics,
+		 "{\"_remainingPoints\":0,\"_msBeforeNext\":%lld,\"_consumedPoints\":%lld,\"_isFirstInDuration\":false,"
+		 "\"limit\":%lld}",
+		 ms_before_next, consumed, limit);
+	snprintf(extra, sizeof extra, "Retry-After: %ld\r\n", retry);
+	json_t *body = json_pack("{s:s, s:s, s:[{s:s, s:s, s:{s:s}, s:s}]}", "resourceType", "OperationOutcome", "id",
+				 "too-many-requests", "issue", "severity", "error", "code", "throttled", "details", "text",
+				 "Too Many Requests", "diagnostics", diagnostics);
+	send_json(req, 429, body, extra);
 }

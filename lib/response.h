@@ -33,6 +33,12 @@ void send_all_ok(struct request *req);
 void send_unavailable(struct request *req);
 void send_server_error(struct request *req);
 
+/* 429 with Medplum's rate limiter body (spec §1.3) and Retry-After (whole seconds, at least
+ * 1); the RateLimit header then says r=0. */
+void response_rate_limited(struct request *req, long long consumed, long long limit, long long ms_before_next);
+/* The RateLimit header line for this request ("" when nothing was counted). */
+void rate_limit_header(const struct request *req, char *out, size_t len);
+
 /* OAuth error: {"error":..., "error_description":...}; 401 invalid_client adds WWW-Authenticate. */
 void send_oauth_error(struct request *req, int status, const char *error, const char *description);
 

@@ -106,10 +106,11 @@ export function createFixture(prefix = 'e2e') {
 
 /**
  * fetch() relative to the base URL; reads the whole body once and parses JSON when the
- * content type says so. Returns { status, headers, text, json, contentType }.
+ * content type says so. Returns { status, headers, text, json, contentType }. `fetch` may be
+ * another implementation (ratelimit.test.mjs: one bound to its own source address).
  */
-export async function http(path, { method = 'GET', headers = {}, body, redirect = 'manual' } = {}) {
-  const res = await fetch(path.startsWith('http') ? path : url(path), { method, headers, body, redirect });
+export async function http(path, { method = 'GET', headers = {}, body, redirect = 'manual', fetch: fetchFn = fetch } = {}) {
+  const res = await fetchFn(path.startsWith('http') ? path : url(path), { method, headers, body, redirect });
   const text = await res.text();
   const contentType = res.headers.get('content-type') || '';
   let json;
