@@ -1,6 +1,7 @@
 /* tessera-session: the session stage: GET /auth/me (§6.10), /oauth2/logout (§7.4) and
  * /oauth2/introspect (§7.5, client-authenticated: stricter.md row 8). */
 #include "app.h"
+#include "audit.h"
 #include "auth.h"
 #include "clients.h"
 #include "config.h"
@@ -32,6 +33,7 @@ static int me(struct request *req)
 static int logout(struct request *req)
 {
 	const struct auth *a = req->auth;
+	audit_stage(&(struct audit_event){ .type = AUDIT_LOGOUT });
 	if (!a->basic && login_revoke(a->login.id) < 0)
 		return -1;
 	char cookie[600] = "";
@@ -119,6 +121,9 @@ static int revoke_session(struct request *req)
 {
 	const struct auth *a = req->auth;
 	const char *id = req_param(req, "loginId");
+	char entity[48];
+	snprintf(entity, sizeof entity, "Login/%s", id);
+	audit_stage(&(struct audit_event){ .type = AUDIT_SESSION_REVOKED, .entity = entity });
 	unsigned long long n = 0;
 	if (db_exec(&n, "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND user_id = ?", "ss",
 		    id, a->login.user_id) < 0)
@@ -172,7 +177,7 @@ static int revoke_token(struct request *req)
 	const char *token_client = json_string_value(json_object_get(claims, "client_id"));
 	int rc = 0;
 	if (login_id && (!id[0] || (token_client && !strcmp(id, token_client))) && (id[0] || !token_client))
-		rc = login_revoke(login_id);
+		rc = login_revoke_audited(login_id, AUDIT_TOKEN_REVOKED);
 	json_decref(claims);
 	if (rc < 0)
 		return -1;

@@ -1,5 +1,6 @@
 /* flow: the login state machine (spec §5). */
 #include "flow.h"
+#include "audit.h"
 #include "text.h"
 #include "fhir.h"
 #include "clients.h"
@@ -96,6 +97,17 @@ static int find_user(const char *email, const char *project, struct user_row *u)
 	return found;
 }
 
+/* A refused sign-in, recorded whether or not the email is known (the same work either way). */
+static int refuse_signin(const char *project, const struct user_row *u, const char *reason, struct flow_error *err)
+{
+	bool scoped = project[0] && strcmp(project, "new");
+	if (audit_write(&(struct audit_event){ .type = AUDIT_SIGNIN_FAILURE, .reason = reason,
+					       .project_id = scoped ? project : "", .agent_type = u ? "User" : "",
+					       .agent_id = u ? u->id : "" }) < 0)
+		return -1;
+	return refuse(err, 400, "Email or password is invalid", NULL);
+}
+
 /* Unknown email and wrong password take the same time and get the same answer. */
 static int authenticate(const struct login_request *lr, const char *project, struct user_row *u,
 			struct flow_error *err)
@@ -109,10 +121,10 @@ static int authenticate(const struct login_request *lr, const char *project, str
 		return -1;
 	if (!found || !u->hash[0]) {
 		password_dummy_verify(lr->password);
-		return refuse(err, 400, "Email or password is invalid", NULL);
+		return refuse_signin(project, found ? u : NULL, found ? "no password set" : "unknown email", err);
 	}
 	if (!password_verify(lr->password, u->hash))
-		return refuse(err, 400, "Email or password is invalid", NULL);
+		return refuse_signin(project, u, "wrong password", err);
 	if (password_needs_rehash(u->hash)) {
 		char fresh[PASSWORD_HASH_LEN];
 		if (password_hash(lr->password, fresh) == 0)
@@ -329,6 +341,8 @@ int flow_set_membership(struct flow_login *l, const char *membership_id, struct 
 	else if (!text_true(db_cell(&r, 0, 1)))
 		rc = refuse(err, 400, "Profile not active", NULL);
 	bool super_admin = rc == 0 && text_true(db_cell(&r, 0, 3));
+	char project[37];
+	text_copy(project, sizeof project, rc == 0 ? db_cell(&r, 0, 2) : NULL);
 	db_result_free(&r);
 	if (rc)
 		return rc;
@@ -337,9 +351,9 @@ int flow_set_membership(struct flow_login *l, const char *membership_id, struct 
 		l->refresh_allowed = false;
 	unsigned long long n = 0;
 	if (db_exec(&n,
-		    "UPDATE login SET membership_id = ?, refresh_allowed = ?, updated_at = UTC_TIMESTAMP(3) "
+		    "UPDATE login SET membership_id = ?, project_id = ?, refresh_allowed = ?, updated_at = UTC_TIMESTAMP(3) "
 		    "WHERE id = ? AND membership_id IS NULL AND NOT granted AND NOT revoked",
-		    "sis", membership_id, (long long)l->refresh_allowed, l->id) < 0)
+		    "ssis", membership_id, project, (long long)l->refresh_allowed, l->id) < 0)
 		return -1;
 	if (n != 1)
 		return refuse(err, 400, "Login profile already set", NULL);
