@@ -7,6 +7,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
+#include "flow.h"
 #include "jwt.h"
 #include "me.h"
 #include "userinfo.h"
@@ -38,10 +39,7 @@ static int logout(struct request *req)
 		return -1;
 	char cookie[600] = "";
 	if (a->login.client_id[0])
-		snprintf(cookie, sizeof cookie,
-			 "Set-Cookie: medplum-%s=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly;%s "
-			 "SameSite=%s\r\n",
-			 a->login.client_id, cfg.cookie_secure ? " Secure;" : "", cfg.cookie_secure ? "None" : "Lax");
+		flow_cookie_header(a->login.client_id, NULL, cookie, sizeof cookie);
 	json_t *o = outcome_new("ok", "information", "informational", "All OK", NULL);
 	send_json(req, 200, o, cookie);
 	return 0;

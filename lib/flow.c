@@ -1,5 +1,6 @@
 /* flow: the login state machine (spec §5). */
 #include "flow.h"
+#include "cookie.h"
 #include "audit.h"
 #include "text.h"
 #include "fhir.h"
@@ -447,9 +448,8 @@ int flow_result(struct flow_login *l, json_t **out, char cookie[33])
 
 void flow_cookie_header(const char *client_id, const char *value, char *out, size_t outlen)
 {
-	bool clear = !value || !*value;
-	/* SameSite=None needs Secure; on plain-HTTP development Lax keeps the cookie usable. */
-	snprintf(out, outlen, "Set-Cookie: medplum-%s=%s; Max-Age=%d; Path=/; HttpOnly;%s SameSite=%s\r\n", client_id,
-		 clear ? "" : value, clear ? 0 : 3600, cfg.cookie_secure ? " Secure;" : "",
-		 cfg.cookie_secure ? "None" : "Lax");
+	char name[80];
+	snprintf(name, sizeof name, "medplum-%s", client_id);
+	/* SameSite=None (the SDK's cross-site fetches); lib/cookie.c makes it Lax on plain-HTTP loopback. */
+	cookie_header(out, outlen, &(struct cookie){ name, value ? value : "", 3600, "/", "None" });
 }
