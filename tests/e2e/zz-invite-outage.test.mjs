@@ -1,7 +1,7 @@
 // Invites (one, then eight at once, with a password reset) while the SMTP server is away
 // (design.md "Email"): each invite succeeds whole (user, request, membership, email row), the
-// membership, its email waits in the outbox, and once the sink is back tessera-mailer delivers
-// it with a working set-password link.
+// emails wait in the outbox, and once the sink is back tessera-mailer delivers them, the invite
+// email with a working set-password link.
 //
 // Named zz-… and waits until every other test file has finished (lib.mjs waitUntilAlone): it
 // stops the shared SMTP sink with `scripts/dev smtp-stop` and always brings it back.
