@@ -7,7 +7,9 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  Browser,
   authLogin,
+  formOf,
   bearer,
   createSigninFixture,
   dbExec,
@@ -192,6 +194,24 @@ describe('audit events', () => {
     // No password or secret in any stored audit column.
     const leak = dbQuery("SELECT COUNT(*) FROM audit_event WHERE CONCAT_WS(' ', outcome_desc, entity) LIKE '%Audit_%'");
     assert.equal(leak[0][0], '0');
+  });
+
+  it('changes made on the admin pages are recorded with the admin as agent', async () => {
+    const b = new Browser();
+    const signin = await b.get('signin');
+    const f = formOf(signin.text);
+    assert.equal((await b.post(f.action, { ...f.fields, email: fx.email, password: fx.password })).status, 303);
+    const base = `manage/projects/${fx.projectId}/`;
+    const clients = await b.get(`${base}clients`);
+    const csrf = formOf(clients.text).fields.csrf;
+    const created = await b.post(`${base}clients`, { csrf, name: 'audit page client' });
+    assert.equal(created.status, 303, created.text);
+    const clientId = created.headers.get('location').match(/clients\/([0-9a-f-]{36})\/secret$/)[1];
+    const rotated = await b.post(`${base}clients/${clientId}/rotate`, { csrf });
+    assert.equal(rotated.status, 303, rotated.text);
+    const ev = await assertEvent(fx, 'client-secret-rotated', (e) => e.entity[0]?.what?.reference === `ClientApplication/${clientId}`);
+    assert.equal(ev.agent[0].who.reference, `User/${fx.userId}`);
+    await assertEvent(fx, 'client-created', (e) => e.agent[0].who?.reference === `User/${fx.userId}`);
   });
 
   it('a refused change writes no event', async () => {
