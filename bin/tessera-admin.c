@@ -40,7 +40,8 @@ int admin_usage(void)
 		"  mail status                           outbox counts: pending, sending, sent, failed\n"
 		"  mail retry                            pending mail due now, failed mail pending again\n"
 		"  status                                database, migrations, keys, outbox backlog\n"
-		"  purge [--days N]                      delete expired logins, requests, sent mail (N=30)\n");
+		"  purge [--days N] [--audit-days A]     delete expired logins, requests, sent mail (N=30),\n"
+		"                                        audit events older than A days (365)\n");
 	return 2;
 }
 
@@ -514,18 +515,28 @@ static long long purge(const char *sql, long long seconds)
 	return total;
 }
 
-static int cmd_purge(int argc, char **argv)
+/* A --name N option in days (0..36500): 0 and *days set, or 2 (the message printed). */
+static int days_option(int argc, char **argv, const char *name, long *days)
 {
-	static const char *const known[] = { "--days", NULL };
-	if (!options_ok(argc, argv, 2, known))
-		return 2;
-	const char *d = option(argc, argv, "--days");
+	const char *d = option(argc, argv, name);
 	char *end = NULL;
-	long days = d ? strtol(d, &end, 10) : 30;
-	if ((d && (*end || end == d)) || days < 0 || days > 36500) {
-		fprintf(stderr, "tessera-admin: --days takes a number of days\n");
+	if (d)
+		*days = strtol(d, &end, 10);
+	if ((d && (*end || end == d)) || *days < 0 || *days > 36500) {
+		fprintf(stderr, "tessera-admin: %s takes a number of days\n", name);
 		return 2;
 	}
+	return 0;
+}
+
+static int cmd_purge(int argc, char **argv)
+{
+	static const char *const known[] = { "--days", "--audit-days", NULL };
+	if (!options_ok(argc, argv, 2, known))
+		return 2;
+	long days = 30, audit_days = 365;
+	if (days_option(argc, argv, "--days", &days) || days_option(argc, argv, "--audit-days", &audit_days))
+		return 2;
 	long long keep = days * 86400LL;
 	long long logins = purge("DELETE FROM login WHERE updated_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 5000",
 				 keep + cfg.refresh_token_lifetime);
@@ -537,11 +548,13 @@ static int cmd_purge(int argc, char **argv)
 			       keep);
 	long long limits = purge("DELETE FROM rate_limit WHERE window_start < UNIX_TIMESTAMP() - ? LIMIT 5000", 3600);
 	long long delays = purge("DELETE FROM login_throttle WHERE last_failure < UNIX_TIMESTAMP() - ? LIMIT 5000", 86400);
-	if (logins < 0 || requests < 0 || mail < 0 || limits < 0 || delays < 0)
+	long long audit = purge("DELETE FROM audit_event WHERE recorded < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 5000",
+				audit_days * 86400LL);
+	if (logins < 0 || requests < 0 || mail < 0 || limits < 0 || delays < 0 || audit < 0)
 		return 1;
 	printf("purged: %lld logins, %lld security requests, %lld sent emails, %lld rate-limit windows, "
-	       "%lld password delays\n",
-	       logins, requests, mail, limits, delays);
+	       "%lld password delays, %lld audit events\n",
+	       logins, requests, mail, limits, delays, audit);
 	return 0;
 }
 

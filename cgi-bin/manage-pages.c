@@ -23,6 +23,7 @@
 #include "log.h"
 #include "mail.h"
 #include "members.h"
+#include "audit.h"
 #include "page.h"
 #include "response.h"
 #include "text.h"
@@ -74,6 +75,16 @@ static int require_admin(struct request *req, struct admin_page *p)
 	text_copy(p->project_name, sizeof p->project_name, r.nrows ? db_cell(&r, 0, 0) : "");
 	db_result_free(&r);
 	return 0;
+}
+
+/* The audit event of a change the admin makes through the pages, written with the change. */
+static void page_audit(const struct admin_page *p, const char *event, const char *type, const char *id)
+{
+	char entity[80] = "";
+	if (type && id)
+		snprintf(entity, sizeof entity, "%s/%s", type, id);
+	audit_stage(&(struct audit_event){ .type = event, .project_id = p->project, .agent_type = "User",
+					   .agent_id = p->login.user_id, .entity = entity });
 }
 
 /* A post: the CSRF token of this browser first (a 403 page), then require_admin. */
@@ -217,6 +228,7 @@ int manage_remove_post(struct request *req)
 	if (rc != 0)
 		return answered(rc);
 	struct member_error err;
+	page_audit(&p, AUDIT_MEMBER_DELETED, "ProjectMembership", req->path_params[1]);
 	rc = members_delete(req->path_params[1], &err);
 	if (rc == 1)
 		return answered(page_message_link(req, err.status, "Not removed", err.text, "account", "Back to your account",
@@ -232,6 +244,7 @@ int manage_resend_post(struct request *req)
 	if (rc != 0)
 		return answered(rc);
 	struct member_error err;
+	page_audit(&p, AUDIT_INVITE, "ProjectMembership", req->path_params[1]);
 	rc = invite_resend(p.project, req->path_params[1], outbox, &err);
 	if (rc == 1)
 		return answered(page_message(req, err.status, "Not sent", err.text, NULL));
@@ -306,6 +319,7 @@ int manage_invite_post(struct request *req)
 	};
 	struct invite_result res;
 	struct member_error err;
+	page_audit(&p, AUDIT_INVITE, NULL, NULL);
 	rc = invite_user(&in, &res, &err);
 	if (rc == 1) {
 		page_field_error(ctx, "email", err.text);
@@ -402,6 +416,7 @@ int manage_clients_post(struct request *req)
 	struct client_new n = { p.project, req_body_param(req, "name"), description && *description ? description : NULL,
 				uris[0] ? uris : NULL, NULL, NULL, NULL };
 	struct member_error err;
+	page_audit(&p, AUDIT_CLIENT_CREATED, NULL, NULL);
 	rc = clients_admin_create(&n, id, secret, &err);
 	if (rc != 0)
 		return -1; /* no access policy is named, so nothing can be refused */
@@ -417,6 +432,7 @@ int manage_rotate_post(struct request *req)
 	if (rc != 0)
 		return answered(rc);
 	const char *keep = req_body_param(req, "keepOld");
+	page_audit(&p, AUDIT_CLIENT_ROTATED, "ClientApplication", req->path_params[1]);
 	rc = clients_rotate_secret(p.project, req->path_params[1],
 				   keep && !strcmp(keep, "true") ? CLIENT_RETIRING_SECONDS : 0, secret);
 	if (rc == 1)

@@ -6,6 +6,7 @@
  * (401) and an admin (403 "Forbidden"); every multi-row change is one transaction. */
 #include "admin.h"
 #include "app.h"
+#include "audit.h"
 #include "auth.h"
 #include "clients.h"
 #include "config.h"
@@ -14,6 +15,7 @@
 #include "fhir.h"
 #include "invite.h"
 #include "log.h"
+#include "manage-audit.h"
 #include "manage-pages.h"
 #include "login.h"
 #include "mail.h"
@@ -57,6 +59,15 @@ static int super_only(struct request *req)
 }
 
 /* ---- small helpers ---- */
+
+/* The audit event of an admin change to entity type/id of project, written with the change. */
+static void audit_change(const char *event, const char *project, const char *type, const char *id)
+{
+	char entity[80] = "";
+	if (type && id)
+		snprintf(entity, sizeof entity, "%s/%s", type, id);
+	audit_stage(&(struct audit_event){ .type = event, .project_id = project, .entity = entity });
+}
 
 static bool param_true(const struct request *req, const char *name)
 {
@@ -160,6 +171,7 @@ static int invite(struct request *req)
 		return rc < 0 ? -1 : 0;
 	struct invite_result res;
 	struct member_error err;
+	audit_change(AUDIT_INVITE, project, NULL, NULL);
 	rc = invite_user(&in, &res, &err);
 	if (rc != 0) {
 		if (rc == 1)
@@ -261,6 +273,7 @@ static int create_client(struct request *req)
 	char *uris_text = uris ? json_dumps(uris, JSON_COMPACT) : NULL;
 	struct client_new n = { project, name, description, uris_text, access, refresh, policy };
 	struct member_error err;
+	audit_change(AUDIT_CLIENT_CREATED, project, NULL, NULL);
 	rc = clients_admin_create(&n, id, secret, &err);
 	free(uris_text);
 	if (rc != 0) {
@@ -308,6 +321,7 @@ static int create_bot(struct request *req)
 	if (runtime)
 		json_object_set_new(bot, "runtimeVersion", json_string(runtime));
 	char *text = json_dumps(bot, JSON_COMPACT);
+	audit_change(AUDIT_CLIENT_CREATED, project, "Bot", id);
 	if (!text || db_begin() < 0) {
 		free(text);
 		json_decref(bot);
@@ -387,6 +401,7 @@ static int update_member(struct request *req)
 	if (rc == 0) {
 		if (db_begin() < 0)
 			return -1;
+		audit_change(AUDIT_MEMBER_UPDATED, project, "ProjectMembership", req->path_params[1]);
 		rc = members_check_policies(&f, project, &err);
 		if (rc == 0 && (rc = members_update(req->path_params[1], &f)) == 1) {
 			err = (struct member_error){ .status = 409 };
@@ -410,6 +425,8 @@ static int delete_member(struct request *req)
 	int rc = load_member(req, &m);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
+	audit_change(AUDIT_MEMBER_DELETED, json_string_value(json_object_get(json_object_get(m, "meta"), "project")),
+		     "ProjectMembership", req->path_params[1]);
 	json_decref(m);
 	struct member_error err;
 	rc = members_delete(req->path_params[1], &err);
@@ -440,6 +457,7 @@ static int set_password(struct request *req, const char *email, const char *proj
 	char hash[PASSWORD_HASH_LEN];
 	if (password_hash(password, hash) < 0 || db_begin() < 0)
 		return -1;
+	audit_change(AUDIT_ADMIN_PASSWORD, project, "User", p.id);
 	rc = people_set_password(p.id, hash, false);
 	if (rc == 0)
 		rc = login_revoke_user(p.id, NULL);
@@ -468,70 +486,10 @@ static int super_setpassword(struct request *req)
 
 /* ---- POST /admin/super/purge ---- */
 
-static int digits(const char *s, int n, int *out)
-{
-	*out = 0;
-	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-		*out = *out * 10 + (s[i] - '0');
-	}
-	return 0;
-}
-
-/* An ISO 8601 date or date-time (YYYY-MM-DD[THH:MM[:SS[.fff]]][Z|±HH:MM]) as the UTC
- * "YYYY-MM-DD HH:MM:SS" MariaDB compares with. false for anything else. */
-static bool iso_to_utc(const char *s, char out[20])
-{
-	struct tm tm = { 0 };
-	int y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign = 0;
-	size_t n = strlen(s);
-	if (n < 10 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' || digits(s + 8, 2, &d))
-		return false;
-	const char *p = s + 10;
-	if (*p == 'T') {
-		if (digits(p + 1, 2, &h) || p[3] != ':' || digits(p + 4, 2, &mi))
-			return false;
-		p += 6;
-		if (*p == ':') {
-			if (digits(p + 1, 2, &sec))
-				return false;
-			p += 3;
-			if (*p == '.') {
-				p++;
-				size_t f = strspn(p, "0123456789");
-				if (f == 0 || f > 9)
-					return false;
-				p += f;
-			}
-		}
-		if (*p == 'Z')
-			p++;
-		else if (*p == '+' || *p == '-') {
-			sign = *p == '-' ? -1 : 1;
-			if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) || oh > 23 || om > 59)
-				return false;
-			p += 6;
-		}
-	}
-	if (*p || y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59)
-		return false;
-	tm = (struct tm){ .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = sec };
-	time_t t = timegm(&tm);
-	struct tm check;
-	/* timegm normalises 2024-02-31 to March: such a date is not a date. */
-	if (t == (time_t)-1 || !gmtime_r(&t, &check) || check.tm_mday != d || check.tm_mon != mo - 1)
-		return false;
-	t -= sign * (oh * 3600 + om * 60);
-	if (!gmtime_r(&t, &tm))
-		return false;
-	return strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm) == 19;
-}
-
 static bool before_ok(const char *v)
 {
 	char utc[20];
-	return iso_to_utc(v, utc);
+	return fhir_datetime_utc(v, utc);
 }
 
 static bool purge_type_ok(const char *v)
@@ -544,7 +502,8 @@ static int super_purge(struct request *req)
 	if (super_only(req))
 		return 0;
 	char before[20];
-	iso_to_utc(req_param(req, "before"), before);
+	fhir_datetime_utc(req_param(req, "before"), before);
+	audit_change(AUDIT_PURGE, NULL, NULL, NULL);
 	const char *sql = !strcmp(req_param(req, "resourceType"), "Login")
 				  ? "DELETE FROM login WHERE updated_at < ? LIMIT 5000"
 				  : "DELETE FROM audit_event WHERE recorded < ? LIMIT 5000";
@@ -659,6 +618,7 @@ static int put_template(struct request *req)
 	if (!compiles(req, subject, false, "subject") || !compiles(req, text, false, "bodyText") ||
 	    (html && !compiles(req, html, true, "bodyHtml")))
 		return 0;
+	audit_change(AUDIT_TEMPLATE, project, NULL, NULL);
 	if (db_exec(NULL,
 		    "INSERT INTO email_template (project_id, name, subject, body_text, body_html) VALUES (?, ?, ?, ?, ?) "
 		    "ON DUPLICATE KEY UPDATE subject = VALUES(subject), body_text = VALUES(body_text), "
@@ -675,6 +635,7 @@ static int delete_template(struct request *req)
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	unsigned long long n;
+	audit_change(AUDIT_TEMPLATE, project, NULL, NULL);
 	if (db_exec(&n, "DELETE FROM email_template WHERE project_id = ? AND name = ?", "ss", project,
 		    req->path_params[1]) < 0)
 		return -1;
@@ -720,6 +681,7 @@ static int post_settings(struct request *req)
 	int rc = admin_project(req, req->path_params[0], project);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
+	audit_change(AUDIT_SETTINGS, project, NULL, NULL);
 	if (db_exec(NULL, "UPDATE project SET brand_name = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", "ss",
 		    param_or_null(req, "brandName"), project) < 0)
 		return -1;
@@ -838,6 +800,7 @@ static const struct route routes[] = {
 	{ "PUT", P "/email-templates/:name", put_template, template_inputs, ROUTE_AUTH },
 	{ "DELETE", P "/email-templates/:name", delete_template, NULL, ROUTE_AUTH },
 	{ "GET", P "/settings", get_settings, NULL, ROUTE_AUTH },
+	{ "GET", P "/audit", manage_audit_list, manage_audit_inputs, ROUTE_AUTH },
 	{ "POST", P "/settings", post_settings, settings_inputs, ROUTE_AUTH },
 	{ "POST", "/admin/super/setpassword", super_setpassword, super_setpassword_inputs, ROUTE_AUTH },
 	{ "POST", "/admin/super/purge", super_purge, purge_inputs, ROUTE_AUTH },

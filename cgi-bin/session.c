@@ -1,11 +1,13 @@
 /* tessera-session: the session stage: GET /auth/me (§6.10), /oauth2/logout (§7.4) and
  * /oauth2/introspect (§7.5, client-authenticated: stricter.md row 8). */
 #include "app.h"
+#include "audit.h"
 #include "auth.h"
 #include "clients.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
+#include "flow.h"
 #include "jwt.h"
 #include "me.h"
 #include "userinfo.h"
@@ -32,14 +34,12 @@ static int me(struct request *req)
 static int logout(struct request *req)
 {
 	const struct auth *a = req->auth;
+	audit_stage(&(struct audit_event){ .type = AUDIT_LOGOUT });
 	if (!a->basic && login_revoke(a->login.id) < 0)
 		return -1;
 	char cookie[600] = "";
 	if (a->login.client_id[0])
-		snprintf(cookie, sizeof cookie,
-			 "Set-Cookie: medplum-%s=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly;%s "
-			 "SameSite=%s\r\n",
-			 a->login.client_id, cfg.cookie_secure ? " Secure;" : "", cfg.cookie_secure ? "None" : "Lax");
+		flow_cookie_header(a->login.client_id, NULL, cookie, sizeof cookie);
 	json_t *o = outcome_new("ok", "information", "informational", "All OK", NULL);
 	send_json(req, 200, o, cookie);
 	return 0;
@@ -119,6 +119,9 @@ static int revoke_session(struct request *req)
 {
 	const struct auth *a = req->auth;
 	const char *id = req_param(req, "loginId");
+	char entity[48];
+	snprintf(entity, sizeof entity, "Login/%s", id);
+	audit_stage(&(struct audit_event){ .type = AUDIT_SESSION_REVOKED, .entity = entity });
 	unsigned long long n = 0;
 	if (db_exec(&n, "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND user_id = ?", "ss",
 		    id, a->login.user_id) < 0)
@@ -172,7 +175,7 @@ static int revoke_token(struct request *req)
 	const char *token_client = json_string_value(json_object_get(claims, "client_id"));
 	int rc = 0;
 	if (login_id && (!id[0] || (token_client && !strcmp(id, token_client))) && (id[0] || !token_client))
-		rc = login_revoke(login_id);
+		rc = login_revoke_audited(login_id, AUDIT_TOKEN_REVOKED);
 	json_decref(claims);
 	if (rc < 0)
 		return -1;

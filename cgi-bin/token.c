@@ -1,6 +1,7 @@
 /* tessera-token: POST /oauth2/token (spec §7.2). Grants are dispatched through a table whose
  * names must equal lib/discovery.c's grant_types_supported, so discovery cannot drift. */
 #include "app.h"
+#include "audit.h"
 #include "clients.h"
 #include "config.h"
 #include "crypto.h"
@@ -288,7 +289,7 @@ static int code_state_ok(struct request *req, const struct code_login *cl)
 		return 0;
 	}
 	if (cl->granted) {
-		if (login_revoke(cl->id) < 0)
+		if (login_revoke_audited(cl->id, AUDIT_CODE_REUSE) < 0)
 			return -1;
 		send_oauth_error(req, 400, "invalid_grant", "Token already granted");
 		return 0;
@@ -334,13 +335,13 @@ static int authorization_code(struct request *req)
 		return -1;
 	unsigned long long n = 0;
 	if (db_exec(&n,
-		    "UPDATE login SET granted = TRUE, refresh_hash = ?, updated_at = UTC_TIMESTAMP(3) "
+		    "UPDATE login SET granted = TRUE, granted_at = UTC_TIMESTAMP(3), refresh_hash = ?, updated_at = UTC_TIMESTAMP(3) "
 		    "WHERE id = ? AND NOT granted AND NOT revoked",
 		    "bs", cl.refresh_allowed ? digest : NULL, sizeof digest, cl.id) < 0)
 		return -1;
 	if (n != 1) {
 		/* Another request redeemed the same code at the same moment: treat as reuse. */
-		if (login_revoke(cl.id) < 0)
+		if (login_revoke_audited(cl.id, AUDIT_CODE_REUSE) < 0)
 			return -1;
 		send_oauth_error(req, 400, "invalid_grant", "Token already granted");
 		return 0;
@@ -375,7 +376,7 @@ static bool refresh_client_ok(struct request *req, const struct grant_subject *g
  * revokes the whole login. */
 static int refresh_reused(struct request *req, const char *login_id)
 {
-	if (login_revoke(login_id) < 0)
+	if (login_revoke_audited(login_id, AUDIT_REFRESH_REUSE) < 0)
 		return -1;
 	send_oauth_error(req, 400, "invalid_request", "Invalid token");
 	return 0;
@@ -427,7 +428,8 @@ static int refresh_token(struct request *req)
 	unsigned long long n = 0;
 	if (new_refresh_secret(fresh, fresh_digest) < 0 ||
 	    db_exec(&n,
-		    "UPDATE login SET refresh_hash = ?, remote_address = ?, user_agent = ?, updated_at = UTC_TIMESTAMP(3) "
+		    "UPDATE login SET refresh_hash = ?, refreshed_at = UTC_TIMESTAMP(3), refresh_count = refresh_count + 1, "
+		    "remote_address = ?, user_agent = ?, updated_at = UTC_TIMESTAMP(3) "
 		    "WHERE id = ? AND refresh_hash = ? AND NOT revoked",
 		    "bsssb", fresh_digest, sizeof fresh_digest, req->remote_addr, ua, id, digest, sizeof digest) < 0)
 		return -1;

@@ -1,5 +1,7 @@
 /* account: set, reset and change passwords; verify emails (see account.h). */
 #include "account.h"
+#include "app.h"
+#include "audit.h"
 #include "db.h"
 #include "log.h"
 #include "login.h"
@@ -45,6 +47,9 @@ static int redeem(const struct secreq *sr, const char *password_hash, struct acc
 					     "s", sr->user_id);
 	if (rc == 0 && password_hash)
 		rc = login_revoke_user(sr->user_id, NULL);
+	if (rc == 0 && password_hash)
+		audit_stage(&(struct audit_event){ .type = AUDIT_PASSWORD_SET, .project_id = sr->project_id,
+						   .agent_type = "User", .agent_id = sr->user_id });
 	if (rc == 0)
 		rc = db_commit();
 	if (rc != 0) {
@@ -95,14 +100,23 @@ static int external_domain(const char *email)
 	return external;
 }
 
-/* The reset request and its email (§13.2) in one transaction, delivered after the commit.
- * With send_email false only the request is made (custom emails, §13.5). */
-static int reset_link(const struct person *p, const char *redirect_uri, bool send_email)
+static void deliver(const char *outbox_id)
+{
+	if (mail_deliver(outbox_id) < 0)
+		log_error("resetpassword: the outbox could not be read after the commit");
+}
+
+/* The reset request, its email (§13.2) and its audit event in one transaction; the email is
+ * delivered after the response, so a known address answers as fast as an unknown one (whose
+ * only work is its audit row). With send_email false only the request is made (§13.5). */
+static int reset_link(const struct person *p, const char *project_id, const char *redirect_uri, bool send_email)
 {
 	char id[37], secret[SECREQ_SECRET_LEN + 1], outbox[37] = "", name[260];
 	snprintf(name, sizeof name, "%s %s", p->first_name, p->last_name);
 	if (db_begin() < 0)
 		return -1;
+	audit_stage(&(struct audit_event){ .type = AUDIT_PASSWORD_RESET, .project_id = project_id ? project_id : p->project_id,
+					   .agent_type = "User", .agent_id = p->id });
 	int rc = secreq_create("reset", p->id, p->project_id, redirect_uri, id, secret);
 	if (rc == 0 && send_email) {
 		json_t *vars = json_pack("{s:s, s:s}", "id", id, "secret", secret);
@@ -122,8 +136,8 @@ static int reset_link(const struct person *p, const char *redirect_uri, bool sen
 		db_rollback();
 		return -1;
 	}
-	if (outbox[0] && mail_deliver(outbox) < 0)
-		log_error("resetpassword: the outbox could not be read after the commit");
+	if (outbox[0])
+		app_after_response(deliver, outbox);
 	return 0;
 }
 
@@ -140,7 +154,11 @@ int account_reset_password(const char *email, const char *project_id, const char
 	if (rc < 0)
 		return -1;
 	/* No such user: the same answer, so the caller cannot tell who has an account. */
-	return rc == 0 ? reset_link(&p, redirect_uri, send_email) : 0;
+	if (rc == 0)
+		return reset_link(&p, project_id, redirect_uri, send_email);
+	return audit_write(&(struct audit_event){ .type = AUDIT_PASSWORD_RESET, .reason = "unknown email",
+						  .project_id = project_id ? project_id : "", .agent_type = "",
+						  .agent_id = "" });
 }
 
 int account_change_password(const char *user_type, const char *user_id, const char *keep_login_id,
@@ -162,6 +180,7 @@ int account_change_password(const char *user_type, const char *user_id, const ch
 	if (rc != 0 || db_begin() < 0)
 		return rc != 0 ? rc : -1;
 	/* The caller's own session stays; every other one ends. */
+	audit_stage(&(struct audit_event){ .type = AUDIT_PASSWORD_CHANGED, .agent_type = "User", .agent_id = p.id });
 	if (people_set_password(p.id, hash, false) < 0 || login_revoke_user(p.id, keep_login_id) < 0 || db_commit() < 0) {
 		db_rollback();
 		return -1;

@@ -1,5 +1,6 @@
 /* app: FastCGI accept loop, dispatch and per-request logging. */
 #include "app.h"
+#include "audit.h"
 #include "auth.h"
 #include "config.h"
 #include "crypto.h"
@@ -210,6 +211,32 @@ static double elapsed_ms(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+#define MAX_AFTER 4
+static struct {
+	void (*fn)(const char *arg);
+	char arg[64];
+} after[MAX_AFTER];
+static int nafter;
+static bool serving;
+
+void app_after_response(void (*fn)(const char *arg), const char *arg)
+{
+	if (!serving || nafter == MAX_AFTER) {
+		fn(arg);
+		return;
+	}
+	after[nafter].fn = fn;
+	snprintf(after[nafter].arg, sizeof after[nafter].arg, "%s", arg);
+	nafter++;
+}
+
+static void run_after_response(void)
+{
+	for (int i = 0; i < nafter; i++)
+		after[i].fn(after[i].arg);
+	nafter = 0;
+}
+
 int app_run(const char *program, const struct route *routes)
 {
 	log_set_program(program);
@@ -223,13 +250,16 @@ int app_run(const char *program, const struct route *routes)
 		return 1;
 	FCGX_Request fcgi;
 	FCGX_InitRequest(&fcgi, 0, 0);
+	serving = true;
 	while (FCGX_Accept_r(&fcgi) >= 0) {
 		struct timespec t0;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		struct request req = { 0 };
 		crypto_uuid_v4(req.request_id);
 		enum req_error pe = request_read(&req, &fcgi);
+		audit_request(&req);
 		app_handle(routes, &req, pe);
+		audit_finish(req.status > 0 && req.status < 400);
 		if (!req.headers_sent)
 			send_server_error(&req);
 		if (cfg.log_requests)
@@ -238,6 +268,7 @@ int app_run(const char *program, const struct route *routes)
 				 req.log_login[0] ? req.log_login : "-", req.log_client[0] ? req.log_client : "-");
 		request_free(&req);
 		FCGX_Finish_r(&fcgi);
+		run_after_response();
 	}
 	db_close();
 	config_free();

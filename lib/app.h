@@ -28,6 +28,10 @@ struct route {
 };
 
 int app_run(const char *program, const struct route *routes);
+/* Runs fn(arg) after the response has been handed to the web server (FCGX_Finish), so slow
+ * follow-up work (an SMTP attempt) adds nothing to the response time. At most 4 per request;
+ * outside app_run (tests) it runs at once. */
+void app_after_response(void (*fn)(const char *arg), const char *arg);
 /* Route matching, exposed for tests: fills req->path_params. */
 const struct route *app_match(const struct route *routes, struct request *req, bool *method_mismatch);
 /* Runs one parsed request through the pipeline (used by app_run and by tests/fuzzers). */

@@ -39,7 +39,7 @@ static const struct config_key keys[] = {
 	K(max_body, CK_INT, "1048576", "Largest accepted request body in bytes"),
 	K(max_field, CK_INT, "8192", "Largest accepted single input field in bytes"),
 	K(allowed_origins, CK_STRING, "", "CORS origins besides app_base_url: comma-separated list or *"),
-	K(cookie_secure, CK_BOOL, "true", "Mark cookies Secure; false only for plain-HTTP loopback development"),
+	K(cookie_secure, CK_BOOL, "true", "Mark cookies Secure; false is obeyed only for plain-HTTP loopback base URLs"),
 	K(signing_alg, CK_STRING, "ES256", "Algorithm of newly created signing keys: ES256 or RS256"),
 	K(key_encryption_key, CK_STRING, "", "Hex key (32 bytes) wrapping private signing keys at rest; empty: not wrapped"),
 	K(key_cache_seconds, CK_INT, "60", "How long a program caches signing keys"),

@@ -1,5 +1,6 @@
 /* csrf: browser-bound form tokens and the in-progress login cookie (see csrf.h). */
 #include "csrf.h"
+#include "cookie.h"
 #include "config.h"
 #include "crypto.h"
 #include "keywrap.h"
@@ -36,9 +37,8 @@ int csrf_token(const struct request *req, char token[65], char *headers, size_t 
 	if (!csrf_cookie(req, value)) {
 		if (crypto_random_hex(value, 16) < 0)
 			return -1;
-		char line[160];
-		snprintf(line, sizeof line, "Set-Cookie: %s=%s; Path=/; HttpOnly;%s SameSite=Lax\r\n", CSRF_COOKIE, value,
-			 cfg.cookie_secure ? " Secure;" : "");
+		char line[200];
+		cookie_header(line, sizeof line, &(struct cookie){ CSRF_COOKIE, value, 0, "/", "Lax" });
 		header_append(headers, headers_len, line);
 	}
 	return mac_hex("csrf:", value, token);
@@ -75,12 +75,12 @@ static void cookie_path(const char *suffix, char *out, size_t outlen)
 
 int csrf_bind(enum csrf_binding b, const char *login_id, char *headers, size_t headers_len)
 {
-	char mac[65], line[2400], path[2100];
+	char mac[65], value[37 + 65], line[2400], path[2100];
 	if (!crypto_is_uuid(login_id) || mac_hex(bindings[b].prefix, login_id, mac) < 0)
 		return -1;
 	cookie_path(bindings[b].path, path, sizeof path);
-	snprintf(line, sizeof line, "Set-Cookie: %s=%s.%s; Max-Age=%d; Path=%s; HttpOnly;%s SameSite=Lax\r\n",
-		 bindings[b].cookie, login_id, mac, bindings[b].seconds, path, cfg.cookie_secure ? " Secure;" : "");
+	snprintf(value, sizeof value, "%s.%s", login_id, mac);
+	cookie_header(line, sizeof line, &(struct cookie){ bindings[b].cookie, value, bindings[b].seconds, path, "Lax" });
 	header_append(headers, headers_len, line);
 	return 0;
 }
@@ -89,8 +89,7 @@ void csrf_unbind(enum csrf_binding b, char *headers, size_t headers_len)
 {
 	char line[2300], path[2100];
 	cookie_path(bindings[b].path, path, sizeof path);
-	snprintf(line, sizeof line, "Set-Cookie: %s=; Max-Age=0; Path=%s; HttpOnly;%s SameSite=Lax\r\n", bindings[b].cookie,
-		 path, cfg.cookie_secure ? " Secure;" : "");
+	cookie_header(line, sizeof line, &(struct cookie){ bindings[b].cookie, "", 0, path, "Lax" });
 	header_append(headers, headers_len, line);
 }
 
@@ -129,8 +128,7 @@ static void shown_cookie(const char *path_suffix, const char *value, int seconds
 {
 	char line[4400], path[2100];
 	cookie_path(path_suffix, path, sizeof path);
-	snprintf(line, sizeof line, "Set-Cookie: %s=%s; Max-Age=%d; Path=%s; HttpOnly;%s SameSite=Strict\r\n", SHOWN_COOKIE,
-		 value, seconds, path, cfg.cookie_secure ? " Secure;" : "");
+	cookie_header(line, sizeof line, &(struct cookie){ SHOWN_COOKIE, seconds > 0 ? value : "", seconds, path, "Strict" });
 	header_append(headers, headers_len, line);
 }
 

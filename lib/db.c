@@ -354,8 +354,20 @@ int db_begin(void)
 	return 0;
 }
 
+static int (*commit_hook)(void);
+
+void db_before_commit(int (*hook)(void))
+{
+	commit_hook = hook;
+}
+
 int db_commit(void)
 {
+	/* The hook (lib/audit.c) writes inside the transaction, so its rows commit with it. */
+	if (commit_hook && commit_hook() < 0) {
+		db_rollback();
+		return -1;
+	}
 	in_transaction = false;
 	return simple("COMMIT");
 }

@@ -33,6 +33,8 @@ static inline unsigned long db_len(const struct db_result *r, unsigned row, unsi
 int db_begin(void);
 int db_commit(void);
 void db_rollback(void);
+/* Called by db_commit inside the transaction before COMMIT; a failure rolls back. */
+void db_before_commit(int (*hook)(void));
 /* True when the last failure was a lost or refused connection (→ 503). */
 bool db_unavailable(void);
 /* True when the last failure was a duplicate key (ER_DUP_ENTRY). */

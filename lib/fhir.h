@@ -11,4 +11,8 @@ json_t *fhir_reference(const char *type, const char *id, const char *display);
  * type, a missing or malformed reference, an id that is not a UUID). */
 bool fhir_reference_id(json_t *ref, const char *type, char id_out[37]);
 
+/* An ISO 8601 date or date-time (YYYY-MM-DD[THH:MM[:SS[.fff]]][Z|±HH:MM]) as the UTC
+ * "YYYY-MM-DD HH:MM:SS" MariaDB compares with. false for anything else. */
+bool fhir_datetime_utc(const char *s, char out[20]);
+
 #endif

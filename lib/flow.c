@@ -1,5 +1,7 @@
 /* flow: the login state machine (spec §5). */
 #include "flow.h"
+#include "cookie.h"
+#include "audit.h"
 #include "text.h"
 #include "fhir.h"
 #include "clients.h"
@@ -100,6 +102,17 @@ static int find_user(const char *email, const char *project, struct user_row *u)
 	return found;
 }
 
+/* A refused sign-in, recorded whether or not the email is known (the same work either way). */
+static int refuse_signin(const char *project, const struct user_row *u, const char *reason, struct flow_error *err)
+{
+	bool scoped = project[0] && strcmp(project, "new");
+	if (audit_write(&(struct audit_event){ .type = AUDIT_SIGNIN_FAILURE, .reason = reason,
+					       .project_id = scoped ? project : "", .agent_type = u ? "User" : "",
+					       .agent_id = u ? u->id : "" }) < 0)
+		return -1;
+	return refuse(err, 400, "Email or password is invalid", NULL);
+}
+
 /* Unknown email and wrong password take the same time and get the same answer. */
 static int authenticate(const struct login_request *lr, const char *project, struct user_row *u,
 			struct flow_error *err)
@@ -125,16 +138,19 @@ static int authenticate(const struct login_request *lr, const char *project, str
 	if (found < 0)
 		return -1;
 	bool ok;
+	const char *reason;
 	if (!found || !u->hash[0]) {
 		password_dummy_verify(lr->password);
 		ok = false;
+		reason = found ? "no password set" : "unknown email";
 	} else {
 		ok = password_verify(lr->password, u->hash);
+		reason = "wrong password";
 	}
 	if (ratelimit_login_result(email, lr->remote_addr, ok, failures > 0) < 0)
 		return -1;
 	if (!ok)
-		return refuse(err, 400, "Email or password is invalid", NULL);
+		return refuse_signin(project, found ? u : NULL, reason, err);
 	if (password_needs_rehash(u->hash)) {
 		char fresh[PASSWORD_HASH_LEN];
 		if (password_hash(lr->password, fresh) == 0)
@@ -351,6 +367,8 @@ int flow_set_membership(struct flow_login *l, const char *membership_id, struct 
 	else if (!text_true(db_cell(&r, 0, 1)))
 		rc = refuse(err, 400, "Profile not active", NULL);
 	bool super_admin = rc == 0 && text_true(db_cell(&r, 0, 3));
+	char project[37];
+	text_copy(project, sizeof project, rc == 0 ? db_cell(&r, 0, 2) : NULL);
 	db_result_free(&r);
 	if (rc)
 		return rc;
@@ -359,9 +377,9 @@ int flow_set_membership(struct flow_login *l, const char *membership_id, struct 
 		l->refresh_allowed = false;
 	unsigned long long n = 0;
 	if (db_exec(&n,
-		    "UPDATE login SET membership_id = ?, refresh_allowed = ?, updated_at = UTC_TIMESTAMP(3) "
+		    "UPDATE login SET membership_id = ?, project_id = ?, refresh_allowed = ?, updated_at = UTC_TIMESTAMP(3) "
 		    "WHERE id = ? AND membership_id IS NULL AND NOT granted AND NOT revoked",
-		    "sis", membership_id, (long long)l->refresh_allowed, l->id) < 0)
+		    "ssis", membership_id, project, (long long)l->refresh_allowed, l->id) < 0)
 		return -1;
 	if (n != 1)
 		return refuse(err, 400, "Login profile already set", NULL);
@@ -455,9 +473,8 @@ int flow_result(struct flow_login *l, json_t **out, char cookie[33])
 
 void flow_cookie_header(const char *client_id, const char *value, char *out, size_t outlen)
 {
-	bool clear = !value || !*value;
-	/* SameSite=None needs Secure; on plain-HTTP development Lax keeps the cookie usable. */
-	snprintf(out, outlen, "Set-Cookie: medplum-%s=%s; Max-Age=%d; Path=/; HttpOnly;%s SameSite=%s\r\n", client_id,
-		 clear ? "" : value, clear ? 0 : 3600, cfg.cookie_secure ? " Secure;" : "",
-		 cfg.cookie_secure ? "None" : "Lax");
+	char name[80];
+	snprintf(name, sizeof name, "medplum-%s", client_id);
+	/* SameSite=None (the SDK's cross-site fetches); lib/cookie.c makes it Lax on plain-HTTP loopback. */
+	cookie_header(out, outlen, &(struct cookie){ name, value ? value : "", 3600, "/", "None" });
 }

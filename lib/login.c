@@ -4,6 +4,7 @@
 #include "clients.h"
 #include "crypto.h"
 #include "db.h"
+#include "audit.h"
 #include "request.h"
 
 #include <stdio.h>
@@ -54,4 +55,33 @@ int login_revoke_user(const char *user_id, const char *except_id)
 		       "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) "
 		       "WHERE user_id = ? AND NOT revoked AND id <> COALESCE(?, '')",
 		       "ss", user_id, except_id);
+}
+
+/* The login's project and user, read inside the revoking transaction. */
+static int revoke_subject(const char *id, char project[37], char user_type[32], char user_id[37])
+{
+	struct db_result r;
+	if (db_query(&r, "SELECT project_id, user_type, user_id FROM login WHERE id = ? FOR UPDATE", "s", id) < 0)
+		return -1;
+	text_copy(project, 37, db_cell(&r, 0, 0));
+	text_copy(user_type, 32, db_cell(&r, 0, 1));
+	text_copy(user_id, 37, db_cell(&r, 0, 2));
+	db_result_free(&r);
+	return 0;
+}
+
+int login_revoke_audited(const char *id, const char *audit_type)
+{
+	char project[37], user_type[32], user_id[37], entity[48];
+	snprintf(entity, sizeof entity, "Login/%s", id);
+	if (db_begin() < 0)
+		return -1;
+	if (revoke_subject(id, project, user_type, user_id) < 0 || login_revoke(id) < 0 ||
+	    audit_write(&(struct audit_event){ .type = audit_type, .project_id = project, .agent_type = user_type,
+					       .agent_id = user_id, .entity = entity }) < 0 ||
+	    db_commit() < 0) {
+		db_rollback();
+		return -1;
+	}
+	return 0;
 }

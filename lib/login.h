@@ -27,6 +27,8 @@ struct login {
 int login_create_for_client(const struct client *c, const uint8_t secret_hash[32], const char *scope,
 			    const struct request *req, struct login *out);
 int login_revoke(const char *id);
+/* Revokes a login and records why (AUDIT_REFRESH_REUSE, AUDIT_CODE_REUSE) in one transaction. */
+int login_revoke_audited(const char *id, const char *audit_type);
 /* Revokes every session of a user but one (except_id; NULL for none): a new password ends
  * the sessions the old one opened. */
 int login_revoke_user(const char *user_id, const char *except_id);

@@ -700,3 +700,20 @@ export function assertPageHeaders(r) {
   // No inline script or style (the CSP forbids them; the page must not need them).
   assert.doesNotMatch(r.text, /<script|\sstyle=|\son[a-z]+=/i);
 }
+
+// ------------------------------------------------------------------ fault tests
+
+/** pid → program of Tessera's FastCGI programs in this tree. */
+export function fastcgiPrograms() {
+  const prefix = join(PROGRAM_DIR, 'tessera-');
+  const found = new Map();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const argv0 = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+      if (argv0.startsWith(prefix)) found.set(pid, argv0.slice(prefix.length - 'tessera-'.length));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return found;
+}

@@ -1,6 +1,7 @@
-// An invite while the SMTP server is away (design.md "Email"): the invite succeeds with the
-// membership, its email waits in the outbox, and once the sink is back tessera-mailer delivers
-// it with a working set-password link.
+// Invites (one, then eight at once, with a password reset) while the SMTP server is away
+// (design.md "Email"): each invite succeeds whole (user, request, membership, email row), the
+// emails wait in the outbox, and once the sink is back tessera-mailer delivers them, the invite
+// email with a working set-password link.
 //
 // Named zz-… and waits until every other test file has finished (lib.mjs waitUntilAlone): it
 // stops the shared SMTP sink with `scripts/dev smtp-stop` and always brings it back.
@@ -63,4 +64,48 @@ test('an invite with the SMTP sink stopped succeeds; the mailer delivers its ema
   const r = await postJson('auth/setpassword', { id: link[1], secret: link[2], password: 'Tiramisu_Eagle_Orbit_77' },
     { 'Content-Type': 'application/fhir+json', Authorization: bearer(tokens.access_token) });
   assert.equal(r.status, 200, r.text);
+});
+
+test('concurrent invites and a password reset with the SMTP sink stopped: every email is kept and delivered later', async () => {
+  const fx = createSigninFixture('outage-many');
+  dbExec('UPDATE project_membership SET admin = TRUE WHERE id = ?', [fx.membershipId]);
+  const { tokens } = await signIn(fx);
+  const headers = { Authorization: bearer(tokens.access_token), 'Content-Type': 'application/fhir+json' };
+
+  sink.stop();
+  const emails = Array.from({ length: 8 }, (_, i) => uniqueEmail(`outage-many${i}`));
+  const answers = await Promise.all(
+    emails.map((email) =>
+      postJson(`admin/projects/${fx.projectId}/invite`, { resourceType: 'Practitioner', firstName: 'Many', lastName: 'Outage', email }, headers),
+    ),
+  );
+  for (const r of answers) assert.equal(r.status, 200, r.text);
+  // The reset email now goes after the response: the answer is the same, the row is kept.
+  const reset = await postJson('auth/resetpassword', { email: fx.email }, { 'Content-Type': 'application/fhir+json' });
+  assert.equal(reset.status, 200, reset.text);
+
+  const ids = [];
+  for (const email of [...emails, fx.email]) {
+    const rows = dbQuery("SELECT id, status FROM email_outbox WHERE recipient = ? AND template IN ('invite', 'reset')", [email]);
+    assert.equal(rows.length, 1, `one email for ${email}: ${JSON.stringify(rows)}`);
+    ids.push(rows[0][0]);
+  }
+  // Each invite is whole: user, invite request, membership.
+  for (const email of emails) {
+    const [[n]] = dbQuery(
+      "SELECT COUNT(*) FROM user u JOIN security_request s ON s.user_id = u.id AND s.type = 'invite' " +
+        'JOIN project_membership m ON m.user_id = u.id AND m.project_id = ? WHERE u.email = ?',
+      [fx.projectId, email],
+    );
+    assert.equal(n, '1', email);
+  }
+  // Give the reset's attempt after the response time to fail, then check nothing was sent.
+  await new Promise((r) => setTimeout(r, 500));
+  for (const id of ids) assert.notEqual(outboxRow(id).status, 'sent');
+
+  sink.restore();
+  assert.equal(run(ADMIN, ['mail', 'retry']).status, 0);
+  assert.equal(run(MAILER, ['--once']).status, 0);
+  for (const id of ids) await waitForStatus(id, 'sent');
+  for (const email of [...emails, fx.email]) await waitForMail(email);
 });

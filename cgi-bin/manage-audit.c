@@ -1,0 +1,229 @@
+/* GET /admin/projects/:projectId/audit: a project's security events as a FHIR searchset
+ * Bundle of AuditEvent resources, newest first.
+ *
+ * Two sources, one list: audit_event rows (lib/audit.c) and the login rows the hot paths
+ * already write. A login row is a sign-in (auth_method password) or a client_credentials
+ * token (auth_method client) at created_at; its granted_at is the authorization_code token
+ * and its refreshed_at the latest refresh_token grant (refresh_count of them). Reading them
+ * here, rather than writing an audit row per token, keeps client_credentials at one durable
+ * write. Filters: type, user (the agent: "Type/id" or id), since and until (ISO dates,
+ * since inclusive, until exclusive), _count (1..1000, default 100) and _offset. */
+#include "manage-audit.h"
+#include "admin.h"
+#include "audit.h"
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "fhir.h"
+#include "redirect.h"
+#include "request.h"
+#include "response.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LOGIN_COLUMNS \
+	"COALESCE(m.profile_type, l.user_type), COALESCE(m.profile_id, l.user_id), l.client_id, l.id, l.remote_address, " \
+	"l.user_agent, NULL"
+#define LOGIN_FROM " FROM login l LEFT JOIN project_membership m ON m.id = l.membership_id WHERE l.project_id = ?"
+
+static const char *const select_events =
+	"SELECT id, DATE_FORMAT(recorded, '%Y-%m-%dT%H:%i:%s.%fZ'), type, reason, agent_type, agent_id, client_id, "
+	"login_id, remote_address, user_agent, entity, grant_type FROM ("
+	"SELECT id, recorded, type, outcome_desc AS reason, agent_type, agent_id, client_id, login_id, remote_address, "
+	"user_agent, entity, NULL AS grant_type FROM audit_event WHERE project_id = ? "
+	"UNION ALL SELECT CONCAT(l.id, '.signin'), l.created_at, IF(l.auth_method = 'client', '" AUDIT_TOKEN_ISSUED
+	"', '" AUDIT_SIGNIN_SUCCESS "'), NULL, " LOGIN_COLUMNS ", IF(l.auth_method = 'client', 'client_credentials', NULL)"
+	LOGIN_FROM
+	" UNION ALL SELECT CONCAT(l.id, '.code'), l.granted_at, '" AUDIT_TOKEN_ISSUED "', NULL, " LOGIN_COLUMNS
+	", 'authorization_code'" LOGIN_FROM " AND l.granted_at IS NOT NULL"
+	" UNION ALL SELECT CONCAT(l.id, '.refresh'), l.refreshed_at, '" AUDIT_TOKEN_REFRESHED
+	"', CONCAT(l.refresh_count, ' refresh grant(s), this the latest'), " LOGIN_COLUMNS ", 'refresh_token'" LOGIN_FROM
+	" AND l.refreshed_at IS NOT NULL"
+	") e WHERE (? IS NULL OR type = ?) AND (? IS NULL OR agent_id = ?) AND (? IS NULL OR recorded >= ?) "
+	"AND (? IS NULL OR recorded < ?) ORDER BY recorded DESC, id DESC LIMIT ? OFFSET ?";
+
+#define USER_AGENT_URL "https://tessera.invalid/fhir/StructureDefinition/user-agent"
+
+enum { C_ID, C_RECORDED, C_TYPE, C_REASON, C_AGENT_TYPE, C_AGENT_ID, C_CLIENT, C_LOGIN, C_ADDRESS, C_UA, C_ENTITY, C_GRANT };
+
+/* ---- inputs ---- */
+
+static bool type_ok(const char *v)
+{
+	return audit_type_known(v);
+}
+
+/* "Practitioner/<uuid>" or "<uuid>"; the id is what is compared. */
+static const char *user_id_of(const char *v)
+{
+	const char *slash = v ? strchr(v, '/') : NULL;
+	return slash ? slash + 1 : v;
+}
+
+static bool user_ok(const char *v)
+{
+	return crypto_is_uuid(user_id_of(v));
+}
+
+static bool date_ok(const char *v)
+{
+	char utc[20];
+	return fhir_datetime_utc(v, utc);
+}
+
+static bool number_between(const char *v, long lo, long hi)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+	return v[0] >= '0' && v[0] <= '9' && !*end && strlen(v) <= 7 && n >= lo && n <= hi;
+}
+
+static bool count_ok(const char *v)
+{
+	return number_between(v, 1, 1000);
+}
+
+static bool offset_ok(const char *v)
+{
+	return number_between(v, 0, 1000000);
+}
+
+const struct input manage_audit_inputs[] = {
+	{ "type", IN_TOKEN, false, 64, "Invalid type", type_ok },
+	{ "user", IN_TOKEN, false, 80, "Invalid user", user_ok },
+	{ "since", IN_TOKEN, false, 40, "Invalid since date", date_ok },
+	{ "until", IN_TOKEN, false, 40, "Invalid until date", date_ok },
+	{ "_count", IN_TOKEN, false, 7, "Invalid _count", count_ok },
+	{ "_offset", IN_TOKEN, false, 7, "Invalid _offset", offset_ok },
+	{ 0 },
+};
+
+/* ---- the resources ---- */
+
+static json_t *agent_of(const struct db_result *r, unsigned row)
+{
+	json_t *agent = json_pack("{s:b}", "requestor", 1);
+	const char *type = db_cell(r, row, C_AGENT_TYPE), *id = db_cell(r, row, C_AGENT_ID);
+	if (type && id)
+		json_object_set_new(agent, "who", fhir_reference(type, id, NULL));
+	if (db_cell(r, row, C_ADDRESS))
+		json_object_set_new(agent, "network", json_pack("{s:s, s:s}", "address", db_cell(r, row, C_ADDRESS), "type", "2"));
+	if (db_cell(r, row, C_UA))
+		json_object_set_new(agent, "extension",
+				    json_pack("[{s:s, s:s}]", "url", USER_AGENT_URL, "valueString", db_cell(r, row, C_UA)));
+	return agent;
+}
+
+/* What the event is about: the changed resource, the Login (with the grant type). */
+static json_t *entities_of(const struct db_result *r, unsigned row)
+{
+	json_t *list = json_array();
+	if (db_cell(r, row, C_ENTITY))
+		json_array_append_new(list, json_pack("{s:{s:s}}", "what", "reference", db_cell(r, row, C_ENTITY)));
+	if (db_cell(r, row, C_LOGIN)) {
+		json_t *e = json_pack("{s:o}", "what", fhir_reference("Login", db_cell(r, row, C_LOGIN), NULL));
+		json_t *detail = json_array();
+		if (db_cell(r, row, C_GRANT))
+			json_array_append_new(detail,
+					      json_pack("{s:s, s:s}", "type", "grant-type", "valueString", db_cell(r, row, C_GRANT)));
+		json_object_set_new(e, "detail", detail);
+		json_array_append_new(list, e);
+	}
+	return list;
+}
+
+static json_t *event_of(const struct db_result *r, unsigned row, const char *project)
+{
+	const char *type = db_cell(r, row, C_TYPE), *display;
+	const char *code = audit_type_dicom(type, &display);
+	json_t *agents = json_array();
+	json_array_append_new(agents, agent_of(r, row));
+	if (db_cell(r, row, C_CLIENT))
+		json_array_append_new(agents, json_pack("{s:o, s:b}", "who",
+							 fhir_reference("ClientApplication", db_cell(r, row, C_CLIENT), NULL),
+							 "requestor", 0));
+	char action[2] = { audit_type_action(type), '\0' };
+	json_t *e = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s}, s:[{s:s, s:s}], s:s, s:s, s:s, s:o, "
+			      "s:{s:{s:{s:s}}}, s:o}",
+			      "resourceType", "AuditEvent", "id", db_cell(r, row, C_ID), "meta", "project", project,
+			      "lastUpdated", db_cell(r, row, C_RECORDED), "type", "system",
+			      "http://dicom.nema.org/resources/ontology/DCM", "code", code, "display", display, "subtype",
+			      "system", "https://tessera.invalid/audit-event-type", "code", type, "action", action, "recorded",
+			      db_cell(r, row, C_RECORDED), "outcome", audit_type_outcome(type), "agent", agents, "source",
+			      "observer", "identifier", "value", cfg.base_url, "entity", entities_of(r, row));
+	if (e && db_cell(r, row, C_REASON))
+		json_object_set_new(e, "outcomeDesc", json_string(db_cell(r, row, C_REASON)));
+	return e;
+}
+
+/* ---- the bundle ---- */
+
+static json_t *page_link(const struct request *req, const char *project, const char *relation, long offset, long count)
+{
+	char base[2200], n[24], o[24];
+	snprintf(base, sizeof base, "%sadmin/projects/%s/audit", cfg.base_url, project);
+	snprintf(n, sizeof n, "%ld", count);
+	snprintf(o, sizeof o, "%ld", offset);
+	struct url_builder u;
+	url_start(&u, base);
+	static const char *const kept[] = { "type", "user", "since", "until", NULL };
+	for (int i = 0; kept[i]; i++)
+		url_param(&u, kept[i], req_param(req, kept[i]));
+	url_param(&u, "_count", n);
+	url_param(&u, "_offset", o);
+	json_t *link = url_get(&u) ? json_pack("{s:s, s:s}", "relation", relation, "url", url_get(&u)) : NULL;
+	url_free(&u);
+	return link;
+}
+
+static json_t *bundle_of(const struct request *req, const struct db_result *r, const char *project, long offset,
+			 long count)
+{
+	json_t *entries = json_array(), *links = json_array();
+	unsigned shown = r->nrows > (unsigned)count ? (unsigned)count : r->nrows;
+	for (unsigned i = 0; i < shown; i++)
+		json_array_append_new(entries, json_pack("{s:o}", "resource", event_of(r, i, project)));
+	json_array_append_new(links, page_link(req, project, "self", offset, count));
+	if (r->nrows > (unsigned)count)
+		json_array_append_new(links, page_link(req, project, "next", offset + count, count));
+	if (offset > 0)
+		json_array_append_new(links, page_link(req, project, "previous", offset > count ? offset - count : 0, count));
+	return json_pack("{s:s, s:s, s:o, s:o}", "resourceType", "Bundle", "type", "searchset", "link", links, "entry",
+			 entries);
+}
+
+static const char *param_or_null(const struct request *req, const char *name)
+{
+	const char *v = req_param(req, name);
+	return v && *v ? v : NULL;
+}
+
+int manage_audit_list(struct request *req)
+{
+	char project[37], since[20], until[20];
+	int rc = admin_project_for(req->auth, req->path_params[0], project);
+	if (rc == 403 || rc == 404) {
+		rc == 403 ? send_forbidden(req) : send_not_found(req);
+		return 0;
+	}
+	if (rc < 0)
+		return -1;
+	const char *type = param_or_null(req, "type"), *user = user_id_of(param_or_null(req, "user"));
+	const char *s = param_or_null(req, "since") && fhir_datetime_utc(req_param(req, "since"), since) ? since : NULL;
+	const char *u = param_or_null(req, "until") && fhir_datetime_utc(req_param(req, "until"), until) ? until : NULL;
+	long count = param_or_null(req, "_count") ? atol(req_param(req, "_count")) : 100;
+	long offset = param_or_null(req, "_offset") ? atol(req_param(req, "_offset")) : 0;
+	struct db_result r;
+	/* One row more than the page: its presence is the next link. */
+	if (db_query(&r, select_events, "ssssssssssssii", project, project, project, project, type, type, user, user, s,
+		     s, u, u, (long long)count + 1, (long long)offset) < 0)
+		return -1;
+	json_t *b = bundle_of(req, &r, project, offset, count);
+	db_result_free(&r);
+	if (!b)
+		return -1;
+	send_fhir(req, 200, b);
+	return 0;
+}
