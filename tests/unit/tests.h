@@ -13,6 +13,7 @@ Suite *template_suite(void);
 Suite *csrf_suite(void);
 Suite *pwpolicy_suite(void);
 Suite *mail_suite(void);
+Suite *totp_suite(void);
 
 /* A 32-byte hash key used by every test that loads the configuration. */
 #define TEST_HASH_KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
