@@ -198,7 +198,7 @@ int pages_account_mfa_post(struct request *req)
 	if (!code || !*code)
 		return answered(show_account_mfa(req, &l, 400, "Enter the 6-digit code"));
 	bool off = action && !strcmp(action, "disable");
-	rc = off ? mfaflow_disable(l.user_id, code, &r) : mfaflow_enroll(l.user_id, code, &r);
+	rc = off ? mfaflow_disable(l.user_id, code, &r) : mfaflow_enroll(l.user_id, l.id, code, &r);
 	if (rc < 0)
 		return -1;
 	if (rc == 1)

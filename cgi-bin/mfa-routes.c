@@ -80,13 +80,13 @@ int mfa_status(struct request *req)
 }
 
 /* enroll and disable: a TOTP code of the caller's secret; allOk when done. */
-static int user_step(struct request *req, int (*step)(const char *, const char *, struct mfa_refusal *))
+static int user_step(struct request *req, bool enroll)
 {
 	struct mfa_refusal r;
-	const char *user = caller_user(req);
+	const char *user = caller_user(req), *token = req_param(req, "token");
 	if (!user)
 		return 0;
-	int rc = step(user, req_param(req, "token"), &r);
+	int rc = enroll ? mfaflow_enroll(user, req->auth->login.id, token, &r) : mfaflow_disable(user, token, &r);
 	if (rc < 0)
 		return -1;
 	if (rc == 1)
@@ -97,12 +97,12 @@ static int user_step(struct request *req, int (*step)(const char *, const char *
 
 int mfa_enroll(struct request *req)
 {
-	return user_step(req, mfaflow_enroll);
+	return user_step(req, true);
 }
 
 int mfa_disable(struct request *req)
 {
-	return user_step(req, mfaflow_disable);
+	return user_step(req, false);
 }
 
 /* The login a stage names; 404 when there is none (sent, 1). */

@@ -118,7 +118,7 @@ static int user_state(const char *user_id, bool *enrolled, struct mfa_refusal *r
 	return rc == 1 ? refuse(r, 400, "Secret not found", 0) : rc;
 }
 
-int mfaflow_enroll(const char *user_id, const char *token, struct mfa_refusal *r)
+int mfaflow_enroll(const char *user_id, const char *login_id, const char *token, struct mfa_refusal *r)
 {
 	bool enrolled;
 	struct mfa_check c;
@@ -134,9 +134,19 @@ int mfaflow_enroll(const char *user_id, const char *token, struct mfa_refusal *r
 	rc = verdict(&c, "Invalid token", "Secret not found", r);
 	if (rc != 0)
 		return rc;
-	return db_exec(NULL,
-		       "UPDATE user SET mfa_enrolled = TRUE, mfa_methods = 'totp', updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
-		       "s", user_id);
+	/* The session that enrolled has just given the second factor: it stays signed in. */
+	if (db_begin() < 0)
+		return -1;
+	rc = db_exec(NULL,
+		     "UPDATE user SET mfa_enrolled = TRUE, mfa_methods = 'totp', updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+		     "s", user_id);
+	if (rc == 0 && login_id)
+		rc = db_exec(NULL, "UPDATE login SET mfa_verified = TRUE WHERE id = ? AND user_id = ?", "ss", login_id, user_id);
+	if (rc == 0)
+		rc = db_commit();
+	if (rc != 0)
+		db_rollback();
+	return rc;
 }
 
 int mfaflow_disable(const char *user_id, const char *token, struct mfa_refusal *r)

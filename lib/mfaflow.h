@@ -22,9 +22,10 @@ int mfaflow_verify(struct flow_login *l, const char *token, struct mfa_refusal *
 int mfaflow_login_enroll(struct flow_login *l, const char *method, const char *token, struct mfa_refusal *r);
 /* send-email: a code to the user's address for a login that owes its second factor. */
 int mfaflow_send_email(struct flow_login *l, struct mfa_refusal *r);
-/* A signed-in user: enroll with a TOTP code of the secret /auth/mfa/status showed; disable
- * with a code (a new secret replaces the old). */
-int mfaflow_enroll(const char *user_id, const char *token, struct mfa_refusal *r);
+/* A signed-in user: enroll with a TOTP code of the secret /auth/mfa/status showed (the
+ * session login_id, when given, counts as verified from now on so it stays signed in);
+ * disable with a code (a new secret replaces the old). */
+int mfaflow_enroll(const char *user_id, const char *login_id, const char *token, struct mfa_refusal *r);
 int mfaflow_disable(const char *user_id, const char *token, struct mfa_refusal *r);
 /* The user's enrolled flag: 0 (*enrolled set), 1 no such user, -1. */
 int mfaflow_user_enrolled(const char *user_id, bool *enrolled);
