@@ -18,6 +18,7 @@ import {
   bearer,
   createProject,
   createSigninFixture,
+  createUser,
   dbExec,
   dbQuery,
   http,
@@ -269,6 +270,33 @@ describe('emailed codes', () => {
 });
 
 describe('the project rule (mfaRequired, allowedMfaMethods)', () => {
+  it('a project admin sets the rule through POST /admin/projects/:id/settings; members then must enroll', async () => {
+    const fx = createSigninFixture('mfa-settings');
+    const adminFx = { ...fx, email: `admin-${fx.email}` };
+    const adminId = createUser({ email: adminFx.email, password: fx.password });
+    addMember({ project: fx.projectId, user: adminId, admin: true });
+    const { tokens } = await signIn(adminFx);
+    const auth = { Authorization: bearer(tokens.access_token) };
+    const base = `admin/projects/${fx.projectId}/settings`;
+    const before = await http(base, { headers: auth });
+    assert.equal(before.status, 200, before.text);
+    assert.equal(before.json.mfaRequired, false);
+    assert.deepEqual(before.json.allowedMfaMethods, ['totp', 'email']);
+    assertBadRequest(await postJson(base, { allowedMfaMethods: 'sms' }, auth), 'Invalid allowedMfaMethods');
+    assertBadRequest(await postJson(base, { mfaRequired: 'maybe' }, auth), 'Invalid mfaRequired');
+    const set = await postJson(base, { mfaRequired: true, allowedMfaMethods: 'totp' }, auth);
+    assert.equal(set.status, 200, set.text);
+    assert.equal(set.json.mfaRequired, true);
+    assert.deepEqual(set.json.allowedMfaMethods, ['totp']);
+    // brandName alone leaves the MFA rule as it is.
+    const brand = await postJson(base, { brandName: 'Clinic' }, auth);
+    assert.equal(brand.json.mfaRequired, true, brand.text);
+    const r = await login(fx);
+    assert.equal(r.json.mfaEnrollRequired, true, r.text);
+    assert.deepEqual(r.json.allowedMfaMethods, ['totp']);
+    assert.equal(new URL(r.json.enrollUri).searchParams.get('issuer'), 'Clinic');
+  });
+
   it('a project that requires MFA with TOTP only: enrollment required, no emailed codes', async () => {
     const fx = createSigninFixture('mfa-project');
     dbExec("UPDATE project SET mfa_required = 1, allowed_mfa_methods = 'totp', brand_name = 'Acme: Care' WHERE id = ?", [fx.projectId]);
