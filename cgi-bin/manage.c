@@ -89,16 +89,6 @@ static void send_member_error(struct request *req, const struct member_error *er
 		send_bad_request(req, err->text, err->expression);
 }
 
-/* Ends a transaction whose steps returned rc: 0 committed, else rolled back (rc kept). */
-static int finish(int rc)
-{
-	if (rc == 0)
-		rc = db_commit();
-	if (rc != 0)
-		db_rollback();
-	return rc;
-}
-
 /* ---- POST /admin/projects/:projectId/invite (§9.1) ---- */
 
 /* The membership fields of an invite: externalId, accessPolicy, access and admin at the top
@@ -324,7 +314,7 @@ static int create_bot(struct request *req)
 		rc = members_insert(project, "Bot", id, "Bot", id, &f, membership) == 0 ? 0 : -1;
 	}
 	free(text);
-	rc = finish(rc);
+	rc = db_finish(rc);
 	if (rc != 0) {
 		json_decref(bot);
 		return rc < 0 ? -1 : 0;
@@ -393,7 +383,7 @@ static int update_member(struct request *req)
 			err = (struct member_error){ .status = 409 };
 			snprintf(err.text, sizeof err.text, "The externalId or userName belongs to another member");
 		}
-		rc = finish(rc);
+		rc = db_finish(rc);
 	}
 	if (rc == 1)
 		send_member_error(req, &err);
@@ -444,7 +434,7 @@ static int set_password(struct request *req, const char *email, const char *proj
 	rc = people_set_password(p.id, hash, false);
 	if (rc == 0)
 		rc = login_revoke_user(p.id, NULL);
-	if (finish(rc) != 0)
+	if (db_finish(rc) != 0)
 		return -1;
 	send_all_ok(req);
 	return 0;

@@ -116,47 +116,42 @@ static int load_login(struct request *req, struct flow_login *l)
 	return rc;
 }
 
-/* After a stage: sendLoginResult (code, memberships, ...), or the refusal. */
-static int answer(struct request *req, struct flow_login *l, int rc, const struct mfa_refusal *r)
-{
-	if (rc < 0)
-		return -1;
-	return rc == 1 ? send_refusal(req, r) : stage_send_result(req, l);
-}
+enum login_stage { STAGE_VERIFY, STAGE_LOGIN_ENROLL, STAGE_SEND_EMAIL };
 
-int mfa_verify(struct request *req)
+/* A stage of a sign-in in progress; the answer is sendLoginResult (code, memberships, ...),
+ * allOk for send-email, or the refusal. */
+static int login_stage(struct request *req, enum login_stage stage)
 {
 	struct flow_login l;
 	struct mfa_refusal r;
 	int rc = load_login(req, &l);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
-	return answer(req, &l, mfaflow_verify(&l, req_param(req, "token"), &r), &r);
-}
-
-int mfa_login_enroll(struct request *req)
-{
-	struct flow_login l;
-	struct mfa_refusal r;
-	int rc = load_login(req, &l);
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
-	rc = mfaflow_login_enroll(&l, req_param(req, "method"), req_param(req, "token"), &r);
-	return answer(req, &l, rc, &r);
-}
-
-int mfa_send_email_route(struct request *req)
-{
-	struct flow_login l;
-	struct mfa_refusal r;
-	int rc = load_login(req, &l);
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
-	rc = mfaflow_send_email(&l, &r);
+	const char *token = req_param(req, "token");
+	rc = stage == STAGE_VERIFY	   ? mfaflow_verify(&l, token, &r)
+	     : stage == STAGE_LOGIN_ENROLL ? mfaflow_login_enroll(&l, req_param(req, "method"), token, &r)
+					   : mfaflow_send_email(&l, &r);
 	if (rc < 0)
 		return -1;
 	if (rc == 1)
 		return send_refusal(req, &r);
+	if (stage != STAGE_SEND_EMAIL)
+		return stage_send_result(req, &l);
 	send_all_ok(req);
 	return 0;
+}
+
+int mfa_verify(struct request *req)
+{
+	return login_stage(req, STAGE_VERIFY);
+}
+
+int mfa_login_enroll(struct request *req)
+{
+	return login_stage(req, STAGE_LOGIN_ENROLL);
+}
+
+int mfa_send_email_route(struct request *req)
+{
+	return login_stage(req, STAGE_SEND_EMAIL);
 }

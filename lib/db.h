@@ -30,6 +30,9 @@ static inline unsigned long db_len(const struct db_result *r, unsigned row, unsi
 int db_begin(void);
 int db_commit(void);
 void db_rollback(void);
+/* Ends a transaction whose steps returned rc: 0 committed, else rolled back (rc kept; a
+ * failed commit is -1). */
+int db_finish(int rc);
 /* True when the last failure was a lost or refused connection (→ 503). */
 bool db_unavailable(void);
 /* True when the last failure was a duplicate key (ER_DUP_ENTRY). */

@@ -397,10 +397,7 @@ static int enqueue_code(const struct flow_login *l, const char *code, char outbo
 			     "bis", hash, sizeof hash, (long long)MFA_EMAIL_SECONDS, l->id);
 	if (rc == 0)
 		rc = m.to_address && vars ? mail_enqueue(&m, outbox) : -1;
-	if (rc == 0)
-		rc = db_commit();
-	if (rc != 0)
-		db_rollback();
+	rc = db_finish(rc);
 	json_decref(vars);
 	db_result_free(&r);
 	return rc == 0 ? 0 : -1;

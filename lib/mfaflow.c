@@ -118,62 +118,51 @@ static int user_state(const char *user_id, bool *enrolled, struct mfa_refusal *r
 	return rc == 1 ? refuse(r, 400, "Secret not found", 0) : rc;
 }
 
+/* A TOTP code of a signed-in user: the per-user limit, replay and counting (lib/mfa.c). */
+static int user_code(const char *user_id, const char *token, struct mfa_refusal *r)
+{
+	struct mfa_check c;
+	if (mfa_check_user(user_id, token, &c) < 0)
+		return -1;
+	return verdict(&c, "Invalid token", "Secret not found", r);
+}
+
 int mfaflow_enroll(const char *user_id, const char *login_id, const char *token, struct mfa_refusal *r)
 {
 	bool enrolled;
-	struct mfa_check c;
 	if (mfaflow_user_enrolled(user_id, &enrolled) < 0)
 		return -1;
 	if (enrolled)
 		return refuse(r, 400, "Already enrolled", 0);
 	int rc = user_state(user_id, &enrolled, r);
-	if (rc != 0)
-		return rc;
-	if (mfa_check_user(user_id, token, &c) < 0)
-		return -1;
-	rc = verdict(&c, "Invalid token", "Secret not found", r);
-	if (rc != 0)
-		return rc;
+	if (rc == 0)
+		rc = user_code(user_id, token, r);
+	if (rc != 0 || db_begin() < 0)
+		return rc != 0 ? rc : -1;
 	/* The session that enrolled has just given the second factor: it stays signed in. */
-	if (db_begin() < 0)
-		return -1;
 	rc = db_exec(NULL,
 		     "UPDATE user SET mfa_enrolled = TRUE, mfa_methods = 'totp', updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
 		     "s", user_id);
 	if (rc == 0 && login_id)
 		rc = db_exec(NULL, "UPDATE login SET mfa_verified = TRUE WHERE id = ? AND user_id = ?", "ss", login_id, user_id);
-	if (rc == 0)
-		rc = db_commit();
-	if (rc != 0)
-		db_rollback();
-	return rc;
+	return db_finish(rc);
 }
 
 int mfaflow_disable(const char *user_id, const char *token, struct mfa_refusal *r)
 {
 	bool enrolled;
-	struct mfa_check c;
 	int rc = user_state(user_id, &enrolled, r);
-	if (rc != 0)
-		return rc;
-	if (!enrolled)
-		return refuse(r, 400, "User not enrolled in MFA", 0);
-	if (mfa_check_user(user_id, token, &c) < 0)
-		return -1;
-	rc = verdict(&c, "Invalid token", "Secret not found", r);
-	if (rc != 0)
-		return rc;
+	if (rc == 0 && !enrolled)
+		rc = refuse(r, 400, "User not enrolled in MFA", 0);
+	if (rc == 0)
+		rc = user_code(user_id, token, r);
+	if (rc != 0 || db_begin() < 0)
+		return rc != 0 ? rc : -1;
 	/* Not enrolled and a new secret, together: the old secret's codes end with the enrollment. */
-	if (db_begin() < 0)
-		return -1;
 	rc = db_exec(NULL,
 		     "UPDATE user SET mfa_enrolled = FALSE, mfa_methods = NULL, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
 		     "s", user_id);
 	if (rc == 0)
 		rc = mfa_secret_renew(user_id);
-	if (rc == 0)
-		rc = db_commit();
-	if (rc != 0)
-		db_rollback();
-	return rc;
+	return db_finish(rc);
 }

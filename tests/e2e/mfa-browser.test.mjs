@@ -39,6 +39,17 @@ async function shownSecret(page) {
   return text.replace(/\s+/g, '');
 }
 
+/** A user who must enroll, a context (JavaScript on or off), the password typed on /oauth. */
+async function startSignin(prefix, js) {
+  const fx = createSigninFixture(prefix);
+  dbExec('UPDATE user SET mfa_required = 1 WHERE id = ?', [fx.userId]);
+  const c = await clientContext(js);
+  const a = authorizeRequest(fx);
+  await c.page.goto(a.url);
+  await typePassword(c.page, fx);
+  return { fx, c, a, page: c.page, problems: c.problems };
+}
+
 async function codeAtClient(page, c, fx, a) {
   await page.waitForURL((u) => u.href.startsWith('https://app.example.com/'), { timeout: 15000 });
   assert.equal(c.returned.length, 1);
@@ -51,13 +62,7 @@ async function codeAtClient(page, c, fx, a) {
 
 describe('MFA pages in Chromium', { skip }, () => {
   it('enrollment during sign-in: QR image, secret as text, a wrong code beside the field, then back to the client', async () => {
-    const fx = createSigninFixture('mfa-browser');
-    dbExec('UPDATE user SET mfa_required = 1 WHERE id = ?', [fx.userId]);
-    const c = await clientContext(true);
-    const { page, problems } = c;
-    const a = authorizeRequest(fx);
-    await page.goto(a.url);
-    await typePassword(page, fx);
+    const { fx, c, a, page, problems } = await startSignin('mfa-browser', true);
     assert.match(page.url(), /\/oauth\/mfa\?/);
     await page.getByRole('heading', { name: 'Set up two-step verification' }).waitFor();
     const img = page.locator('img.qr');
@@ -83,13 +88,7 @@ describe('MFA pages in Chromium', { skip }, () => {
   });
 
   it('"Email me a code" with JavaScript off: the code from the SMTP sink signs in', async () => {
-    const fx = createSigninFixture('mfa-browser-email');
-    dbExec('UPDATE user SET mfa_required = 1 WHERE id = ?', [fx.userId]);
-    const c = await clientContext(false);
-    const { page, problems } = c;
-    const a = authorizeRequest(fx);
-    await page.goto(a.url);
-    await typePassword(page, fx);
+    const { fx, c, a, page, problems } = await startSignin('mfa-browser-email', false);
     await submit(page, 'button', 'Email me a code');
     assert.match(await page.locator('#sent').textContent(), new RegExp(`We sent a code to ${fx.email.replace(/[.+]/g, '\\$&')}`));
     const [mail] = await waitForCode(fx.email, 1);
