@@ -50,7 +50,7 @@ static const struct config_key keys[] = {
 	K(log_requests, CK_BOOL, "true", "One log line per request on stderr"),
 	K(templates_dir, CK_STRING, "", "Directory of the HTML page templates; empty means <pkgdatadir>/templates"),
 	K(mfa_window, CK_INT, "1", "TOTP: 30-second steps accepted before and after the current one (0..10)"),
-	K(mfa_login_attempts, CK_INT, "5", "Wrong second-factor codes allowed per sign-in before 429"),
+	K(mfa_login_attempts, CK_INT, "5", "Second-factor codes (right or wrong) accepted for checking per sign-in; then 429"),
 	K(mfa_user_attempts, CK_INT, "10", "Wrong second-factor codes allowed per user in mfa_user_window before 429"),
 	K(mfa_user_window, CK_INT, "900", "Seconds of the per-user window of wrong second-factor codes"),
 	K(mfa_login_lifetime, CK_INT, "900", "Seconds after the password within which the second factor must be given"),

@@ -164,60 +164,62 @@ int mfa_enroll_material(const char *user_id, const char *project_id, char **uri,
 
 /* ------------------------------------------------------------------ limits */
 
-struct counters {
-	long login_attempts;
-	long user_failures;
-	long long user_since;      /* 0: no window */
-};
+/* The user's window is running: it started less than mfa_user_window seconds ago. */
+#define WINDOW_ACTIVE "(mfa_failures_since IS NOT NULL AND mfa_failures_since > ? - ?)"
 
-static int read_counters(const char *login_id, const char *user_id, struct counters *k)
+static long at_least_one(long seconds)
 {
+	return seconds > 1 ? seconds : 1;
+}
+
+/* One attempt of the login's allowance (one conditional UPDATE): 0 taken, 1 none left. */
+static int take_login_attempt(const char *login_id, time_t auth_time, long *retry_after)
+{
+	unsigned long long n = 0;
+	if (db_exec(&n, "UPDATE login SET mfa_attempts = mfa_attempts + 1 WHERE id = ? AND mfa_attempts < ?", "si",
+		    login_id, (long long)cfg.mfa_login_attempts) < 0)
+		return -1;
+	if (n == 1)
+		return 0;
+	*retry_after = at_least_one((long)(auth_time + cfg.mfa_login_lifetime - time(NULL)));
+	return 1;
+}
+
+/* One attempt of the user's window (a new window once the old one ended): 0 taken, 1 none
+ * left. MariaDB assigns left to right, so the count is computed against the old start. */
+static int take_user_attempt(const char *user_id, long *retry_after)
+{
+	long long now = (long long)time(NULL), window = cfg.mfa_user_window;
+	unsigned long long n = 0;
+	if (db_exec(&n,
+		    "UPDATE user SET mfa_failures = IF(" WINDOW_ACTIVE ", mfa_failures + 1, 1), "
+		    "mfa_failures_since = IF(" WINDOW_ACTIVE ", mfa_failures_since, ?) "
+		    "WHERE id = ? AND NOT (" WINDOW_ACTIVE " AND mfa_failures >= ?)",
+		    "iiiiisiii", now, window, now, window, now, user_id, now, window, (long long)cfg.mfa_user_attempts) < 0)
+		return -1;
+	if (n == 1)
+		return 0;
 	struct db_result r;
-	memset(k, 0, sizeof *k);
-	if (db_query(&r,
-		     "SELECT (SELECT mfa_attempts FROM login WHERE id = ?), mfa_failures, COALESCE(mfa_failures_since, 0) "
-		     "FROM user WHERE id = ?",
-		     "ss", login_id ? login_id : "", user_id) < 0)
+	if (db_query(&r, "SELECT COALESCE(mfa_failures_since, 0) FROM user WHERE id = ?", "s", user_id) < 0)
 		return -1;
-	if (r.nrows) {
-		k->login_attempts = db_cell(&r, 0, 0) ? strtol(db_cell(&r, 0, 0), NULL, 10) : 0;
-		k->user_failures = strtol(db_cell(&r, 0, 1), NULL, 10);
-		k->user_since = strtoll(db_cell(&r, 0, 2), NULL, 10);
-	}
+	long long since = r.nrows ? strtoll(db_cell(&r, 0, 0), NULL, 10) : now;
 	db_result_free(&r);
-	return 0;
+	*retry_after = at_least_one((long)(since + window - now));
+	return 1;
 }
 
-/* True (retry_after set) when a limit is reached. */
-static bool limited(const struct counters *k, time_t auth_time, bool per_login, long *retry_after)
+/* Attempts are taken before the code is checked, so parallel guesses cannot pass the limits
+ * and a limited caller learns nothing about the code. 0 taken, 1 limited, -1. */
+static int take_attempt(const char *login_id, const char *user_id, time_t auth_time, long *retry_after)
 {
-	time_t now = time(NULL);
-	if (per_login && k->login_attempts >= cfg.mfa_login_attempts) {
-		long left = (long)(auth_time + cfg.mfa_login_lifetime - now);
-		*retry_after = left > 1 ? left : 1;
-		return true;
-	}
-	if (k->user_since && now < k->user_since + cfg.mfa_user_window && k->user_failures >= cfg.mfa_user_attempts) {
-		*retry_after = (long)(k->user_since + cfg.mfa_user_window - now);
-		if (*retry_after < 1)
-			*retry_after = 1;
-		return true;
-	}
-	return false;
+	int rc = login_id ? take_login_attempt(login_id, auth_time, retry_after) : 0;
+	return rc == 0 ? take_user_attempt(user_id, retry_after) : rc;
 }
 
-/* A wrong code: the login's count and the user's window (a new window once the old ended).
- * MariaDB assigns left to right, so the count is computed against the old window start. */
-static int count_failure(const char *login_id, const char *user_id)
+/* Only wrong codes use up the user's window: a right one gives its attempt back. */
+static int give_back(const char *user_id)
 {
-	long long now = (long long)time(NULL);
-	if (login_id && db_exec(NULL, "UPDATE login SET mfa_attempts = mfa_attempts + 1 WHERE id = ?", "s", login_id) < 0)
-		return -1;
-	return db_exec(NULL,
-		       "UPDATE user SET mfa_failures = IF(mfa_failures_since IS NOT NULL AND mfa_failures_since > ? - ?, "
-		       "mfa_failures + 1, 1), mfa_failures_since = IF(mfa_failures_since IS NOT NULL AND "
-		       "mfa_failures_since > ? - ?, mfa_failures_since, ?) WHERE id = ?",
-		       "iiiiis", now, (long long)cfg.mfa_user_window, now, (long long)cfg.mfa_user_window, now, user_id);
+	return db_exec(NULL, "UPDATE user SET mfa_failures = GREATEST(mfa_failures - 1, 0) WHERE id = ?", "s", user_id);
 }
 
 /* ------------------------------------------------------------------ checks */
@@ -267,49 +269,47 @@ static int check_email(const char *login_id, const char *code)
 	return n == 1 ? 0 : 1;
 }
 
-static int conclude(const char *login_id, const char *user_id, int rc, struct mfa_check *c)
+static int conclude(const char *user_id, int rc, struct mfa_check *c)
 {
 	if (rc < 0)
 		return -1;
 	c->verdict = rc == 0 ? MFA_ACCEPTED : rc == 2 ? MFA_NO_SECRET : MFA_WRONG;
-	if (rc == 1 && count_failure(login_id, user_id) < 0)
-		return -1;
-	return 0;
+	return rc == 1 ? 0 : give_back(user_id);
+}
+
+/* The attempt is taken first; 1 (c says why) when the code is not to be checked. */
+static int before_check(const char *login_id, const char *user_id, time_t auth_time, struct mfa_check *c)
+{
+	memset(c, 0, sizeof *c);
+	if (login_id && time(NULL) - auth_time > cfg.mfa_login_lifetime) {
+		c->verdict = MFA_EXPIRED;
+		return 1;
+	}
+	int rc = take_attempt(login_id, user_id, auth_time, &c->retry_after);
+	if (rc == 1)
+		c->verdict = MFA_LIMITED;
+	return rc;
 }
 
 int mfa_check_login(const struct flow_login *l, const char *code, bool totp, bool email, struct mfa_check *c)
 {
-	struct counters k;
-	memset(c, 0, sizeof *c);
-	if (time(NULL) - l->auth_time > cfg.mfa_login_lifetime) {
-		c->verdict = MFA_EXPIRED;
-		return 0;
-	}
-	if (read_counters(l->id, l->user_id, &k) < 0)
-		return -1;
-	if (limited(&k, l->auth_time, true, &c->retry_after)) {
-		c->verdict = MFA_LIMITED;
-		return 0;
-	}
-	int rc = totp ? check_totp(l->user_id, code) : 1;
+	int rc = before_check(l->id, l->user_id, l->auth_time, c);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	rc = totp ? check_totp(l->user_id, code) : 1;
 	if (rc != 0 && rc != -1 && email) {
 		int e = check_email(l->id, code);
 		rc = e == 0 ? 0 : e < 0 ? -1 : rc;
 	}
-	return conclude(l->id, l->user_id, rc, c);
+	return conclude(l->user_id, rc, c);
 }
 
 int mfa_check_user(const char *user_id, const char *code, struct mfa_check *c)
 {
-	struct counters k;
-	memset(c, 0, sizeof *c);
-	if (read_counters(NULL, user_id, &k) < 0)
-		return -1;
-	if (limited(&k, 0, false, &c->retry_after)) {
-		c->verdict = MFA_LIMITED;
-		return 0;
-	}
-	return conclude(NULL, user_id, check_totp(user_id, code), c);
+	int rc = before_check(NULL, user_id, 0, c);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	return conclude(user_id, check_totp(user_id, code), c);
 }
 
 int mfa_login_verified(struct flow_login *l, unsigned enroll_methods)

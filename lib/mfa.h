@@ -10,10 +10,12 @@
  *   so a code seen by someone else is worthless inside its window too.
  * - Emailed codes: 6 random digits, stored as a keyed hash bound to the login, valid
  *   MFA_EMAIL_SECONDS, used once, sent through the outbox (template mfa-code).
- * - Wrong codes are counted per login (login.mfa_attempts, cfg.mfa_login_attempts) and per
- *   user in a fixed window (cfg.mfa_user_attempts per cfg.mfa_user_window); past either
- *   limit every code is refused with 429 and the seconds until it lifts, before it is even
- *   checked. The second factor must follow the password within cfg.mfa_login_lifetime. */
+ * - Codes are limited per login (login.mfa_attempts: every code given, cfg.mfa_login_attempts)
+ *   and per user (wrong codes in a fixed window, cfg.mfa_user_attempts per
+ *   cfg.mfa_user_window). The attempt is taken with a conditional UPDATE before the code is
+ *   checked (a right code gives the user's back), so parallel guesses cannot pass a limit;
+ *   past either every code is refused with 429 and the seconds until it lifts. The second
+ *   factor must follow the password within cfg.mfa_login_lifetime. */
 #ifndef TESSERA_MFA_H
 #define TESSERA_MFA_H
 #include <jansson.h>

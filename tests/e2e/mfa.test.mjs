@@ -201,6 +201,22 @@ describe('attempt limits (stricter.md row 11)', () => {
   });
 });
 
+describe('attempt limits under parallel guessing', () => {
+  it('20 wrong codes at once on one sign-in: exactly 5 are checked, the rest 429', async () => {
+    const fx = createSigninFixture('mfa-race');
+    const secret = await enrollDuringSignin(fx);
+    const r = await login(fx);
+    const right = new Set([-1, 0, 1, 2].map((d) => totp(secret, stepOf() + d)));
+    const guesses = [];
+    for (let n = 100000; guesses.length < 20; n++) if (!right.has(String(n))) guesses.push(String(n));
+    const answers = await Promise.all(guesses.map((token) => postJson('auth/mfa/verify', { login: r.json.login, token })));
+    const statuses = answers.map((a) => a.status).sort();
+    assert.equal(statuses.filter((x) => x === 400).length, 5, statuses.join());
+    assert.equal(statuses.filter((x) => x === 429).length, 15, statuses.join());
+    assert.equal(dbQuery('SELECT mfa_attempts FROM login WHERE id = ?', [r.json.login])[0][0], '5');
+  });
+});
+
 describe('no code before MFA (stricter.md row 1)', () => {
   it('/auth/profile, /auth/scope and /auth/login/:id answer mfaRequired until verify; then memberships → code', async () => {
     const fx = createSigninFixture('mfa-bypass');
