@@ -136,6 +136,17 @@ int mfa_secret_renew(const char *user_id)
 	return store_new_secret(user_id, false);
 }
 
+int mfa_reset(const char *user_id)
+{
+	unsigned long long n = 0;
+	if (db_exec(&n,
+		    "UPDATE user SET mfa_enrolled = FALSE, mfa_methods = NULL, mfa_secret = NULL, mfa_last_step = NULL, "
+		    "mfa_failures = 0, mfa_failures_since = NULL, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+		    "s", user_id) < 0)
+		return -1;
+	return n == 1 ? 0 : 1;
+}
+
 int mfa_enroll_material(const char *user_id, const char *project_id, char **uri, char **qr)
 {
 	char secret[33];

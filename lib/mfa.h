@@ -37,6 +37,9 @@ json_t *mfa_methods_json(unsigned bits);
 int mfa_secret(const char *user_id, bool create, char out[33]);
 /* Replaces the secret with a new one (after disabling). 0 or -1. */
 int mfa_secret_renew(const char *user_id);
+/* An operator's reset (a user who lost the device): not enrolled, no secret, no failures. The
+ * user enrolls again at the next sign-in that requires it. 0, 1 no such user, -1. */
+int mfa_reset(const char *user_id);
 /* enrollUri (otpauth://, issuer = the project's brand, account = email) and enrollQrCode (PNG
  * data URL) of the user's secret, created when missing. Both malloc'd. 0 or -1. */
 int mfa_enroll_material(const char *user_id, const char *project_id, char **uri, char **qr);

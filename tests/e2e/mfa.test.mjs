@@ -28,6 +28,7 @@ import {
   quietPkceWarning,
   redeemCode,
   signIn,
+  tesseraAdmin,
   uniqueName,
 } from './lib.mjs';
 import { stepOf, totp, uriSecret, waitForCode } from './mfa-lib.mjs';
@@ -363,6 +364,18 @@ describe('status, enroll and disable (signed in)', () => {
     assert.equal((await postJson('auth/mfa/enroll', { token: '123456' })).status, 401);
     const basic = await http('auth/mfa/status', { headers: { Authorization: basicAuth(fx.clientId, fx.clientSecret) } });
     assert.equal(basic.status, 403, basic.text);
+  });
+
+  it('tessera-admin user mfa-reset: a user who lost the device enrolls again at the next sign-in', async () => {
+    const fx = createSigninFixture('mfa-reset');
+    const secret = await enrollDuringSignin(fx);
+    const out = tesseraAdmin('user', 'mfa-reset', '--user', fx.userId);
+    assert.match(out, /mfa reset/);
+    assert.equal(dbQuery('SELECT mfa_enrolled, mfa_secret IS NULL FROM user WHERE id = ?', [fx.userId])[0].join(), '0,1');
+    const r = await login(fx);
+    assert.equal(r.json.mfaEnrollRequired, true, r.text); // mfa_required stays
+    assert.notEqual(uriSecret(r.json.enrollUri), secret);
+    assert.throws(() => tesseraAdmin('user', 'mfa-reset', '--user', '6f1c2e3a-1b2c-4d5e-8f90-123456789abc'));
   });
 
   it('no secret or code in the logs', async () => {
