@@ -4,6 +4,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "input.h"
+#include "mfa.h"
 #include "password.h"
 #include "people.h"
 #include "pwpolicy.h"
@@ -68,9 +69,29 @@ static int member_add(int argc, char **argv)
 	return 0;
 }
 
+/* A user who lost their second factor: MFA off and the secret gone (lib/mfa.c mfa_reset). */
+static int user_mfa_reset(int argc, char **argv)
+{
+	static const char *const known[] = { "--user", NULL };
+	if (!options_ok(argc, argv, 3, known))
+		return 2;
+	const char *user = option(argc, argv, "--user");
+	if (!user || !crypto_is_uuid(user))
+		return admin_usage();
+	int rc = mfa_reset(user);
+	if (rc == 1)
+		fprintf(stderr, "tessera-admin: no user %s\n", user);
+	if (rc != 0)
+		return rc < 0 ? 1 : 2;
+	printf("mfa reset: user %s enrolls again at the next sign-in that requires it\n", user);
+	return 0;
+}
+
 int cmd_user(int argc, char **argv)
 {
-	return argc >= 3 && !strcmp(argv[2], "create") ? user_create(argc, argv) : admin_usage();
+	if (argc >= 3 && !strcmp(argv[2], "create"))
+		return user_create(argc, argv);
+	return argc >= 3 && !strcmp(argv[2], "mfa-reset") ? user_mfa_reset(argc, argv) : admin_usage();
 }
 
 int cmd_member(int argc, char **argv)

@@ -31,6 +31,7 @@ int admin_usage(void)
 		"        [--default-scope S] [--welcome TEXT]   create a client, print id and secret once\n"
 		"  client list [--project ID]            list clients\n"
 		"  user create --email E --first F --last L [--password P] [--project ID]\n"
+		"  user mfa-reset --user ID              turn MFA off and drop the secret (a lost device)\n"
 		"  member add --project ID --user ID [--profile Practitioner|Patient|RelatedPerson] [--admin true]\n"
 		"  config                                list configuration keys and defaults\n"
 		"  keys list|rotate|wrap                 signing keys: list, new key (old one verifies until\n"

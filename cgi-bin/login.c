@@ -1,5 +1,5 @@
 /* tessera-login: the domain, credentials, profile and scope stages as JSON for the SDK
- * (spec §6.1, 6.2, 6.6, 6.7, 6.8, 6.16), registration (register.c: §6.11-6.13), and as HTML
+ * (spec §6.1, 6.2, 6.6, 6.7, 6.8, 6.16), MFA (mfa-routes.c, §6.9), registration (register.c: §6.11-6.13), and as HTML
  * pages for browsers (pages.c: /signin, /oauth, /oauth/profile, /oauth/consent). The state
  * machine itself is lib/flow.c. */
 #include "app.h"
@@ -9,6 +9,7 @@
 #include "db.h"
 #include "flow.h"
 #include "stage.h"
+#include "mfa-routes.h"
 #include "pages.h"
 #include "register.h"
 #include "request.h"
@@ -241,6 +242,13 @@ static const struct route routes[] = {
 	{ "POST", "/auth/newuser", register_newuser, register_newuser_inputs, 0 },
 	{ "POST", "/auth/newproject", register_newproject, register_newproject_inputs, 0 },
 	{ "POST", "/auth/newpatient", register_newpatient, register_newpatient_inputs, 0 },
+	/* The second factor (mfa-routes.c, §6.9). */
+	{ "GET", "/auth/mfa/status", mfa_status, NULL, ROUTE_AUTH },
+	{ "POST", "/auth/mfa/enroll", mfa_enroll, mfa_token_inputs, ROUTE_AUTH },
+	{ "POST", "/auth/mfa/disable", mfa_disable, mfa_token_inputs, ROUTE_AUTH },
+	{ "POST", "/auth/mfa/verify", mfa_verify, mfa_verify_inputs, 0 },
+	{ "POST", "/auth/mfa/login-enroll", mfa_login_enroll, mfa_login_enroll_inputs, 0 },
+	{ "POST", "/auth/mfa/send-email", mfa_send_email_route, mfa_send_email_inputs, 0 },
 	/* The same stages as HTML pages for browsers (pages.c). */
 	{ "GET", "/signin", pages_signin_get, pages_signin_inputs, ROUTE_PAGE },
 	{ "POST", "/signin", pages_signin_post, pages_signin_inputs, ROUTE_PAGE },
@@ -250,12 +258,16 @@ static const struct route routes[] = {
 	{ "POST", "/oauth/profile", pages_profile_post, pages_stage_inputs, ROUTE_PAGE },
 	{ "GET", "/oauth/consent", pages_consent_get, pages_stage_inputs, ROUTE_PAGE },
 	{ "POST", "/oauth/consent", pages_consent_post, pages_stage_inputs, ROUTE_PAGE },
+	{ "GET", "/oauth/mfa", pages_mfa_get, mfa_page_inputs, ROUTE_PAGE },
+	{ "POST", "/oauth/mfa", pages_mfa_post, mfa_page_inputs, ROUTE_PAGE },
 	{ "GET", "/register", pages_register_get, pages_register_inputs, ROUTE_PAGE },
 	{ "POST", "/register", pages_register_post, pages_register_inputs, ROUTE_PAGE },
 	{ "GET", "/register/project", pages_register_project_get, NULL, ROUTE_PAGE },
 	{ "POST", "/register/project", pages_register_project_post, NULL, ROUTE_PAGE },
 	{ "GET", "/account", pages_account_get, NULL, ROUTE_PAGE },
 	{ "POST", "/account", pages_account_post, NULL, ROUTE_PAGE },
+	{ "GET", "/account/mfa", pages_account_mfa_get, NULL, ROUTE_PAGE },
+	{ "POST", "/account/mfa", pages_account_mfa_post, NULL, ROUTE_PAGE },
 	{ 0 },
 };
 

@@ -20,6 +20,7 @@
 #include "login.h"
 #include "mail.h"
 #include "members.h"
+#include "mfa.h"
 #include "password.h"
 #include "people.h"
 #include "pwpolicy.h"
@@ -97,16 +98,6 @@ static void send_member_error(struct request *req, const struct member_error *er
 		send_not_found(req);
 	else
 		send_bad_request(req, err->text, err->expression);
-}
-
-/* Ends a transaction whose steps returned rc: 0 committed, else rolled back (rc kept). */
-static int finish(int rc)
-{
-	if (rc == 0)
-		rc = db_commit();
-	if (rc != 0)
-		db_rollback();
-	return rc;
 }
 
 /* ---- POST /admin/projects/:projectId/invite (§9.1) ---- */
@@ -337,7 +328,7 @@ static int create_bot(struct request *req)
 		rc = members_insert(project, "Bot", id, "Bot", id, &f, membership) == 0 ? 0 : -1;
 	}
 	free(text);
-	rc = finish(rc);
+	rc = db_finish(rc);
 	if (rc != 0) {
 		json_decref(bot);
 		return rc < 0 ? -1 : 0;
@@ -407,7 +398,7 @@ static int update_member(struct request *req)
 			err = (struct member_error){ .status = 409 };
 			snprintf(err.text, sizeof err.text, "The externalId or userName belongs to another member");
 		}
-		rc = finish(rc);
+		rc = db_finish(rc);
 	}
 	if (rc == 1)
 		send_member_error(req, &err);
@@ -461,7 +452,7 @@ static int set_password(struct request *req, const char *email, const char *proj
 	rc = people_set_password(p.id, hash, false);
 	if (rc == 0)
 		rc = login_revoke_user(p.id, NULL);
-	if (finish(rc) != 0)
+	if (db_finish(rc) != 0)
 		return -1;
 	send_all_ok(req);
 	return 0;
@@ -651,12 +642,14 @@ static int delete_template(struct request *req)
 static int send_settings(struct request *req, const char *project)
 {
 	struct db_result r;
-	if (db_query(&r, "SELECT id, name, brand_name FROM project WHERE id = ?", "s", project) < 0)
+	if (db_query(&r, "SELECT id, name, brand_name, mfa_required, allowed_mfa_methods FROM project WHERE id = ?", "s",
+		     project) < 0)
 		return -1;
 	if (r.nrows)
 		send_json(req, 200,
-			  json_pack("{s:s, s:s, s:s?}", "id", db_cell(&r, 0, 0), "name", db_cell(&r, 0, 1), "brandName",
-				    db_cell(&r, 0, 2)),
+			  json_pack("{s:s, s:s, s:s?, s:b, s:o}", "id", db_cell(&r, 0, 0), "name", db_cell(&r, 0, 1),
+				    "brandName", db_cell(&r, 0, 2), "mfaRequired", text_true(db_cell(&r, 0, 3)),
+				    "allowedMfaMethods", mfa_methods_json(mfa_methods_parse(db_cell(&r, 0, 4)))),
 			  NULL);
 	else
 		send_not_found(req);
@@ -674,7 +667,8 @@ static int get_settings(struct request *req)
 }
 
 /* brandName names the project in its emails ("Welcome to <brand>"); absent, null or "" goes
- * back to the default. */
+ * back to the default. mfaRequired (every member must use a second factor) and
+ * allowedMfaMethods ("totp", "email" or "totp,email") stay as they are when absent. */
 static int post_settings(struct request *req)
 {
 	char project[37];
@@ -682,10 +676,20 @@ static int post_settings(struct request *req)
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	audit_change(AUDIT_SETTINGS, project, NULL, NULL);
-	if (db_exec(NULL, "UPDATE project SET brand_name = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", "ss",
-		    param_or_null(req, "brandName"), project) < 0)
+	const char *required = param_or_null(req, "mfaRequired"), *methods = param_or_null(req, "allowedMfaMethods");
+	if (db_exec(NULL,
+		    "UPDATE project SET brand_name = ?, mfa_required = COALESCE(?, mfa_required), "
+		    "allowed_mfa_methods = COALESCE(?, allowed_mfa_methods), updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+		    "ssss", param_or_null(req, "brandName"), required ? (strcmp(required, "true") ? "0" : "1") : NULL,
+		    methods, project) < 0)
 		return -1;
 	return send_settings(req, project);
+}
+
+/* "totp", "email" or both, comma-separated, each once. */
+static bool valid_mfa_methods(const char *v)
+{
+	return !strcmp(v, "totp") || !strcmp(v, "email") || !strcmp(v, "totp,email") || !strcmp(v, "email,totp");
 }
 
 /* ---- input tables ---- */
@@ -782,6 +786,8 @@ static const struct input template_inputs[] = {
 
 static const struct input settings_inputs[] = {
 	{ "brandName", IN_STRING, false, 255, "Brand name must be between 1 and 255 characters", one_line_name },
+	{ "mfaRequired", IN_BOOL, false, 5, "Invalid mfaRequired", NULL },
+	{ "allowedMfaMethods", IN_TOKEN, false, 16, "Invalid allowedMfaMethods", valid_mfa_methods },
 	{ 0 },
 };
 

@@ -118,8 +118,8 @@ static int to_client(struct request *req, const char *redirect_uri, const char *
 
 /* The page's CSP form-action also allows the client's origin: Chromium applies form-action
  * to the redirect that answers a form post. */
-static int send_form_page(struct request *req, int status, const char *name, json_t *ctx, const char *redirect_uri,
-			  const char *headers)
+int pages_send_form(struct request *req, int status, const char *name, json_t *ctx, const char *redirect_uri,
+		    const char *headers)
 {
 	char origin[512] = "";
 	if (redirect_uri && *redirect_uri)
@@ -203,7 +203,7 @@ static int show_signin_retry(struct request *req, const struct signin *s, int st
 		json_object_set_new(ctx, "email", json_string(email));
 	json_object_set_new(ctx, "register", json_boolean(cfg.register_enabled));
 	page_field_error(ctx, field, message);
-	return send_form_page(req, status, "signin", ctx, s->oauth ? s->redirect_uri : NULL, headers);
+	return pages_send_form(req, status, "signin", ctx, s->oauth ? s->redirect_uri : NULL, headers);
 }
 
 static int show_signin(struct request *req, const struct signin *s, int status, const char *field,
@@ -223,7 +223,6 @@ int pages_signin_get(struct request *req)
 
 /* ------------------------------------------------------------------ after the password */
 
-static int next_stage(struct request *req, struct flow_login *l, const char *state);
 
 /* A refusal of the flow: the person's own (wrong password, no membership) shows beside the
  * password; one of the client's request (PKCE, launch) as a page. */
@@ -276,7 +275,7 @@ int pages_signin_post(struct request *req)
 	if (rc != 0)
 		return rc < 0 ? -1 : answered(signin_refused(req, &s, &err));
 	snprintf(req->log_login, sizeof req->log_login, "%s", l.id);
-	return answered(next_stage(req, &l, req_param(req, "state")));
+	return answered(pages_next_stage(req, &l, req_param(req, "state")));
 }
 
 /* A sign-in without a client has no application to return to: the browser gets a page
@@ -320,15 +319,13 @@ static bool consent_needed(const struct flow_login *l)
 }
 
 /* Credentials → [MFA] → profile → [consent] → code (§5.4). */
-static int next_stage(struct request *req, struct flow_login *l, const char *state)
+int pages_next_stage(struct request *req, struct flow_login *l, const char *state)
 {
 	char headers[HEADERS_LEN] = "";
-	if (flow_mfa_pending(l))
-		return refuse(req, 403, "Two-step verification",
-			      "This account uses two-step verification, which this page does not offer yet. "
-			      "Sign in from your application instead.",
-			      NULL);
-	const char *stage = !l->membership_id[0] ? "oauth/profile" : consent_needed(l) ? "oauth/consent" : NULL;
+	const char *stage = flow_mfa_pending(l)		? "oauth/mfa"
+			    : !l->membership_id[0] ? "oauth/profile"
+			    : consent_needed(l)	   ? "oauth/consent"
+						   : NULL;
 	if (!stage)
 		return finish(req, l, state);
 	if (csrf_bind(BIND_SIGNIN, l->id, headers, sizeof headers) < 0)
@@ -340,7 +337,7 @@ static int next_stage(struct request *req, struct flow_login *l, const char *sta
 
 /* Loads the login a stage page names, only for the browser it is bound to and only while it
  * is open. 0 loaded, 1 refused (page sent), -1 failure. */
-static int load_bound(struct request *req, struct flow_login *l)
+int pages_load_bound(struct request *req, struct flow_login *l)
 {
 	const char *id = req_param(req, "login");
 	struct flow_error err;
@@ -357,7 +354,7 @@ static int load_bound(struct request *req, struct flow_login *l)
 }
 
 /* The hidden fields of a stage form: the login and the client's state. */
-static json_t *stage_context(struct request *req, const struct flow_login *l, const char *title, char *headers)
+json_t *pages_stage_context(struct request *req, const struct flow_login *l, const char *title, char *headers)
 {
 	json_t *ctx = form_context(req, title, headers);
 	if (!ctx)
@@ -372,7 +369,7 @@ static int show_profiles(struct request *req, const struct flow_login *l, int st
 	char headers[HEADERS_LEN] = "";
 	json_t *list = flow_memberships(l), *m;
 	size_t i;
-	json_t *ctx = list ? stage_context(req, l, "Choose a profile", headers) : NULL;
+	json_t *ctx = list ? pages_stage_context(req, l, "Choose a profile", headers) : NULL;
 	if (!ctx) {
 		json_decref(list);
 		return -1;
@@ -381,13 +378,13 @@ static int show_profiles(struct request *req, const struct flow_login *l, int st
 		json_object_set_new(m, "checked", json_boolean(i == 0));
 	json_object_set_new(ctx, "memberships", list);
 	page_field_error(ctx, "profile", message);
-	return send_form_page(req, status, "profile", ctx, l->redirect_uri, headers);
+	return pages_send_form(req, status, "profile", ctx, l->redirect_uri, headers);
 }
 
 int pages_profile_get(struct request *req)
 {
 	struct flow_login l;
-	int rc = load_bound(req, &l);
+	int rc = pages_load_bound(req, &l);
 	if (rc == 0 && l.membership_id[0])
 		rc = refuse(req, 400, "Profile already chosen", "Continue in the page that followed, or start again.", NULL);
 	if (rc == 0)
@@ -401,7 +398,7 @@ int pages_profile_post(struct request *req)
 	struct flow_error err;
 	if (!csrf_check(req))
 		return answered(forbidden(req));
-	int rc = load_bound(req, &l);
+	int rc = pages_load_bound(req, &l);
 	if (rc != 0)
 		return answered(rc);
 	const char *profile = req_body_param(req, "profile");
@@ -410,7 +407,7 @@ int pages_profile_post(struct request *req)
 	rc = flow_set_membership(&l, profile, &err);
 	if (rc != 0)
 		return rc < 0 ? -1 : answered(show_profiles(req, &l, 400, err.text));
-	return answered(next_stage(req, &l, req_param(req, "state")));
+	return answered(pages_next_stage(req, &l, req_param(req, "state")));
 }
 
 /* What a scope lets the client see, in words; other scopes (SMART) are shown as they are. */
@@ -455,19 +452,19 @@ static int show_consent(struct request *req, const struct flow_login *l, int sta
 	char headers[HEADERS_LEN] = "";
 	struct client c;
 	int rc = clients_get(l->client_id, &c);
-	json_t *ctx = rc == 0 ? stage_context(req, l, "Allow access", headers) : NULL;
+	json_t *ctx = rc == 0 ? pages_stage_context(req, l, "Allow access", headers) : NULL;
 	if (!ctx)
 		return -1;
 	json_object_set_new(ctx, "client", json_string(c.name));
 	json_object_set_new(ctx, "scopes", scope_list(l->scope));
 	page_field_error(ctx, "scope", message);
-	return send_form_page(req, status, "consent", ctx, l->redirect_uri, headers);
+	return pages_send_form(req, status, "consent", ctx, l->redirect_uri, headers);
 }
 
 /* The consent stage needs a login with a client, a chosen profile and no second factor owed. */
 static int load_consent(struct request *req, struct flow_login *l)
 {
-	int rc = load_bound(req, l);
+	int rc = pages_load_bound(req, l);
 	if (rc == 0 && (!l->client_id[0] || !l->membership_id[0] || flow_mfa_pending(l)))
 		rc = refuse(req, 400, "This sign-in cannot continue", "Start again from your application.", NULL);
 	return rc;
@@ -573,7 +570,7 @@ int pages_account_get(struct request *req)
 	}
 	json_object_set_new(ctx, "admin_any", json_boolean(json_array_size(projects) > 0));
 	json_object_set_new(ctx, "admin_projects", projects);
-	return answered(send_form_page(req, 200, "signed-in", ctx, NULL, headers));
+	return answered(pages_send_form(req, 200, "signed-in", ctx, NULL, headers));
 }
 
 /* Sign out: the login is revoked (its tokens, if any, too) and the cookie cleared. */

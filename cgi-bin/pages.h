@@ -18,6 +18,19 @@ int pages_consent_post(struct request *req);
 int pages_account_get(struct request *req);
 int pages_account_post(struct request *req);
 
+/* What the stage pages share with the MFA page (mfa-pages.c). */
+#include <jansson.h>
+struct flow_login;
+/* The next page after a stage: MFA, profile, consent, or back to the client (or /account). */
+int pages_next_stage(struct request *req, struct flow_login *l, const char *state);
+/* The login of ?login= for the browser bound to it, still open; 0, 1 refused (sent), -1. */
+int pages_load_bound(struct request *req, struct flow_login *l);
+/* A stage form's context: CSRF token, the login and the client's state as hidden fields. */
+json_t *pages_stage_context(struct request *req, const struct flow_login *l, const char *title, char *headers);
+/* Sends a form page whose post may end at the client's redirect_uri (CSP form-action). 1 or -1. */
+int pages_send_form(struct request *req, int status, const char *name, json_t *ctx, const char *redirect_uri,
+		    const char *headers);
+
 /* /register (?projectId= for a patient) and /register/project (register-pages.c). */
 extern const struct input pages_register_inputs[];
 int pages_register_get(struct request *req);

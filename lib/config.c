@@ -53,6 +53,11 @@ static const struct config_key keys[] = {
 	K(register_enabled, CK_BOOL, "true", "Allow self-registration"),
 	K(log_requests, CK_BOOL, "true", "One log line per request on stderr"),
 	K(templates_dir, CK_STRING, "", "Directory of the HTML page templates; empty means <pkgdatadir>/templates"),
+	K(mfa_window, CK_INT, "1", "TOTP: 30-second steps accepted before and after the current one (0..10)"),
+	K(mfa_login_attempts, CK_INT, "5", "Second-factor codes (right or wrong) accepted for checking per sign-in; then 429"),
+	K(mfa_user_attempts, CK_INT, "10", "Wrong second-factor codes allowed per user in mfa_user_window before 429"),
+	K(mfa_user_window, CK_INT, "900", "Seconds of the per-user window of wrong second-factor codes"),
+	K(mfa_login_lifetime, CK_INT, "900", "Seconds after the password within which the second factor must be given"),
 };
 #undef K
 
@@ -212,6 +217,11 @@ static int derive_defaults(char *err, size_t errlen)
 	}
 	if (strcmp(cfg.signing_alg, "ES256") && strcmp(cfg.signing_alg, "RS256")) {
 		snprintf(err, errlen, "signing_alg must be ES256 or RS256");
+		return -1;
+	}
+	if (cfg.mfa_window < 0 || cfg.mfa_window > 10 || cfg.mfa_login_attempts < 1 || cfg.mfa_user_attempts < 1 ||
+	    cfg.mfa_user_window < 1 || cfg.mfa_login_lifetime < 60) {
+		snprintf(err, errlen, "mfa settings out of range (mfa_window 0..10, attempts and windows positive)");
 		return -1;
 	}
 	if (cfg.mail_max_attempts < 1) {

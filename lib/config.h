@@ -48,6 +48,11 @@ struct config {
 	bool register_enabled;
 	bool log_requests;
 	char *templates_dir;     /* the page templates; defaults to PKGDATADIR "/templates" */
+	int mfa_window;          /* TOTP steps accepted either side of now (Medplum's mfaAuthenticatorWindow) */
+	int mfa_login_attempts;  /* wrong second-factor codes per sign-in */
+	int mfa_user_attempts;   /* wrong second-factor codes per user and mfa_user_window */
+	int mfa_user_window;     /* seconds */
+	int mfa_login_lifetime;  /* seconds after the password within which the second factor must follow */
 };
 
 struct config_key {

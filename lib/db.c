@@ -379,6 +379,15 @@ void db_rollback(void)
 		db_close();
 }
 
+int db_finish(int rc)
+{
+	if (rc == 0)
+		rc = db_commit();
+	if (rc != 0)
+		db_rollback();
+	return rc;
+}
+
 bool db_unavailable(void)
 {
 	return unavailable;

@@ -35,6 +35,9 @@ int db_commit(void);
 void db_rollback(void);
 /* Called by db_commit inside the transaction before COMMIT; a failure rolls back. */
 void db_before_commit(int (*hook)(void));
+/* Ends a transaction whose steps returned rc: 0 committed, else rolled back (rc kept; a
+ * failed commit is -1). */
+int db_finish(int rc);
 /* True when the last failure was a lost or refused connection (→ 503). */
 bool db_unavailable(void);
 /* True when the last failure was a duplicate key (ER_DUP_ENTRY). */

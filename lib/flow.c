@@ -9,6 +9,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "grant.h"
+#include "mfa.h"
 #include "password.h"
 #include "ratelimit.h"
 #include "smart.h"
@@ -266,6 +267,8 @@ int flow_password_login(const struct login_request *lr, struct flow_login *l, st
 	if (rc != 0)
 		return rc;
 	rc = choose_single_membership(l, err);
+	if (rc == 0)
+		rc = flow_mfa_policy(l);
 	/* A refused sign-in (no or an unusable membership) leaves no Login behind. */
 	if (rc == 1 && db_exec(NULL, "DELETE FROM login WHERE id = ? AND membership_id IS NULL", "s", l->id) < 0)
 		return -1;
@@ -283,7 +286,8 @@ int flow_start(const struct login_request *lr, const char *user_id, const char *
 {
 	struct user_row u = { 0 };
 	text_copy(u.id, sizeof u.id, user_id);
-	return insert_login(lr, &u, project, l);
+	int rc = insert_login(lr, &u, project, l);
+	return rc == 0 ? flow_mfa_policy(l) : rc;
 }
 
 static const char *const select_login =
@@ -326,6 +330,39 @@ int flow_load(const char *id, struct flow_login *l)
 	l->mfa_enrolled = text_true(db_cell(&r, 0, 18));
 	text_copy(l->remote_addr, sizeof l->remote_addr, db_cell(&r, 0, 19));
 	db_result_free(&r);
+	return flow_mfa_policy(l);
+}
+
+/* BIT_AND over the SET's numbers is the intersection of the allowed methods (no project in
+ * scope: all bits, so both). */
+static const char *const select_mfa_policy =
+	"SELECT u.mfa_enrolled, u.mfa_required, u.mfa_methods, u.email, "
+	"(SELECT COALESCE(MAX(p.mfa_required), 0) FROM project_membership m JOIN project p ON p.id = m.project_id "
+	" WHERE m.user_id = u.id AND (? IS NULL OR m.id = ?) AND (? IS NULL OR m.project_id = ?)), "
+	"(SELECT BIT_AND(p.allowed_mfa_methods + 0) FROM project_membership m JOIN project p ON p.id = m.project_id "
+	" WHERE m.user_id = u.id AND (? IS NULL OR m.id = ?) AND (? IS NULL OR m.project_id = ?)) "
+	"FROM user u WHERE u.id = ?";
+
+int flow_mfa_policy(struct flow_login *l)
+{
+	l->mfa_required = false;
+	l->mfa_methods = 0;
+	l->mfa_allowed = MFA_TOTP | MFA_EMAIL;
+	if (strcmp(l->user_type, "User"))
+		return 0;
+	const char *m = l->membership_id[0] ? l->membership_id : NULL, *p = l->project_id[0] ? l->project_id : NULL;
+	struct db_result r;
+	if (db_query(&r, select_mfa_policy, "sssssssss", m, m, p, p, m, m, p, p, l->user_id) < 0)
+		return -1;
+	if (r.nrows) {
+		l->mfa_enrolled = text_true(db_cell(&r, 0, 0));
+		l->mfa_required = text_true(db_cell(&r, 0, 1)) || text_true(db_cell(&r, 0, 4));
+		l->mfa_methods = db_cell(&r, 0, 2) ? mfa_methods_parse(db_cell(&r, 0, 2)) : MFA_TOTP;
+		text_copy(l->email, sizeof l->email, db_cell(&r, 0, 3));
+		unsigned allowed = (unsigned)strtoul(db_cell(&r, 0, 5) ? db_cell(&r, 0, 5) : "3", NULL, 10) & 3u;
+		l->mfa_allowed = allowed ? allowed : MFA_TOTP;
+	}
+	db_result_free(&r);
 	return 0;
 }
 
@@ -342,7 +379,41 @@ int flow_check_open(const struct flow_login *l, struct flow_error *err)
  * (credentials, profile, scope, status) answers through it (stricter.md row 1). */
 bool flow_mfa_pending(const struct flow_login *l)
 {
-	return l->mfa_enrolled && !strcmp(l->auth_method, "password") && !l->mfa_verified;
+	return (l->mfa_enrolled || l->mfa_required) && !strcmp(l->auth_method, "password") && !l->mfa_verified;
+}
+
+bool flow_mfa_enroll_pending(const struct flow_login *l)
+{
+	return flow_mfa_pending(l) && !l->mfa_enrolled;
+}
+
+unsigned flow_mfa_offered(const struct flow_login *l)
+{
+	unsigned both = l->mfa_methods & l->mfa_allowed;
+	return both ? both : l->mfa_methods ? l->mfa_methods : MFA_TOTP;
+}
+
+/* §5.3 steps 1-2: enrollment (with a secret made when needed) or the second factor. */
+static int mfa_result(struct flow_login *l, json_t **out)
+{
+	if (!flow_mfa_enroll_pending(l)) {
+		*out = json_pack("{s:s, s:b, s:o, s:s}", "login", l->id, "mfaRequired", true, "mfaMethods",
+				 mfa_methods_json(flow_mfa_offered(l)), "email", l->email);
+		return *out ? 0 : -1;
+	}
+	*out = json_pack("{s:s, s:b, s:o}", "login", l->id, "mfaEnrollRequired", true, "allowedMfaMethods",
+			 mfa_methods_json(l->mfa_allowed));
+	if (!*out || !(l->mfa_allowed & MFA_TOTP))
+		return *out ? 0 : -1;
+	char *uri, *qr;
+	const char *project = l->project_id[0] ? l->project_id : NULL;
+	if (mfa_enroll_material(l->user_id, project, &uri, &qr) < 0)
+		return -1;
+	json_object_set_new(*out, "enrollUri", json_string(uri));
+	json_object_set_new(*out, "enrollQrCode", json_string(qr));
+	free(uri);
+	free(qr);
+	return 0;
 }
 
 int flow_set_membership(struct flow_login *l, const char *membership_id, struct flow_error *err)
@@ -384,7 +455,8 @@ int flow_set_membership(struct flow_login *l, const char *membership_id, struct 
 	if (n != 1)
 		return refuse(err, 400, "Login profile already set", NULL);
 	text_copy(l->membership_id, sizeof l->membership_id, membership_id);
-	return 0;
+	/* The chosen membership narrows the projects whose MFA rule applies. */
+	return flow_mfa_policy(l);
 }
 
 int flow_join_project(struct flow_login *l, const char *project_id, const char *membership_id, struct flow_error *err)
@@ -404,7 +476,7 @@ int flow_join_project(struct flow_login *l, const char *project_id, const char *
 	text_copy(l->membership_id, sizeof l->membership_id, membership_id);
 	text_copy(l->project_id, sizeof l->project_id, project_id);
 	l->project_new = false;
-	return 0;
+	return flow_mfa_policy(l);
 }
 
 int flow_set_scope(struct flow_login *l, const char *scope, struct flow_error *err)
@@ -448,10 +520,8 @@ int flow_result(struct flow_login *l, json_t **out, char cookie[33])
 {
 	*out = NULL;
 	cookie[0] = '\0';
-	if (flow_mfa_pending(l)) {
-		*out = json_pack("{s:s, s:b, s:[s]}", "login", l->id, "mfaRequired", true, "mfaMethods", "totp");
-		return 0;
-	}
+	if (flow_mfa_pending(l))
+		return mfa_result(l, out);
 	if (l->project_new && !l->membership_id[0]) {
 		*out = json_pack("{s:s}", "login", l->id);
 		return 0;

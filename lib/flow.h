@@ -57,6 +57,13 @@ struct flow_login {
 	bool revoked;
 	bool mfa_enrolled;         /* of the user */
 	char remote_addr[64];
+	/* The second factor's rule for this login (flow_mfa_policy): the user's mfa_required or
+	 * a project in the login's scope that requires it; the methods the user enrolled and
+	 * those every project in scope allows (mfa.h MFA_TOTP, MFA_EMAIL). */
+	bool mfa_required;
+	unsigned mfa_methods;
+	unsigned mfa_allowed;
+	char email[321];
 };
 
 /* The outcome of a stage: 0 ok, 1 refused (err filled), -1 database failure. */
@@ -78,6 +85,15 @@ int flow_check_open(const struct flow_login *l, struct flow_error *err);
 
 /* True while the login still owes its second factor: no code until it is given. */
 bool flow_mfa_pending(const struct flow_login *l);
+/* True when the second factor is owed by a user who has not enrolled yet (enrollment during
+ * sign-in, §5.3 mfaEnrollRequired). */
+bool flow_mfa_enroll_pending(const struct flow_login *l);
+/* The methods an enrolled user may answer with: enrolled ∩ allowed, else enrolled (a project
+ * that forbids the user's only method must not lock them out). */
+unsigned flow_mfa_offered(const struct flow_login *l);
+/* Re-reads the login's MFA rule: the user's flags and the projects in its scope (the chosen
+ * membership's, else the project it is bound to, else every project of the user). 0 or -1. */
+int flow_mfa_policy(struct flow_login *l);
 
 /* sendLoginResult (§5.3). When the result carries a code, a fresh code (and, with a
  * client, a fresh SSO cookie value written to cookie_out) is issued and stored hashed. */

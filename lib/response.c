@@ -236,6 +236,23 @@ void send_outcome(struct request *req, int status, const char *id, const char *c
 	send_json_typed(req, status, o, "application/fhir+json; charset=utf-8", NULL);
 }
 
+/* 429 with the seconds until the limit lifts: Medplum's rate-limit-reset extension
+ * (valueUnsignedInt) and Retry-After. */
+void response_throttled(struct request *req, long retry_after, const char *text)
+{
+	char header[64];
+	if (retry_after < 1)
+		retry_after = 1;
+	snprintf(header, sizeof header, "Retry-After: %ld\r\n", retry_after);
+	json_t *o = outcome_new("too-many-requests", "error", "throttled", text, NULL);
+	json_object_set_new(o, "extension",
+			    json_pack("[{s:s, s:I}, {s:s, s:[{s:s, s:s}]}]", "url",
+				      "https://medplum.com/fhir/StructureDefinition/rate-limit-reset", "valueUnsignedInt",
+				      (json_int_t)retry_after, "url", "https://medplum.com/fhir/StructureDefinition/tracing",
+				      "extension", "url", "requestId", "valueId", req->request_id));
+	send_json_typed(req, 429, o, "application/fhir+json; charset=utf-8", header);
+}
+
 void send_bad_request(struct request *req, const char *text, const char *expression)
 {
 	send_outcome(req, 400, NULL, "invalid", text, expression);

@@ -30,6 +30,9 @@ void send_forbidden(struct request *req);
 void send_not_found(struct request *req);
 void send_conflict(struct request *req, const char *text);
 void send_all_ok(struct request *req);
+/* 429 too-many-requests (code throttled) with the rate-limit-reset extension (seconds until
+ * the limit lifts) and Retry-After: Medplum's MFA attempt limit (auth/mfalimit.ts). */
+void response_throttled(struct request *req, long retry_after, const char *text);
 void send_unavailable(struct request *req);
 void send_server_error(struct request *req);
 

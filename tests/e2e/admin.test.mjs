@@ -518,7 +518,7 @@ describe('email templates and the brand name', () => {
     assert.equal(set.status, 200, set.text);
     assert.equal(set.json.brandName, 'Clinica');
     const settings = await http(`admin/projects/${a.projectId}/settings`, { headers: a.headers });
-    assert.deepEqual(settings.json, { id: a.projectId, name: a.projectName, brandName: 'Clinica' });
+    assert.deepEqual(settings.json, { id: a.projectId, name: a.projectName, brandName: 'Clinica', mfaRequired: false, allowedMfaMethods: ['totp', 'email'] });
 
     const email = uniqueEmail('tpl');
     const r = await invite(a, { resourceType: 'Practitioner', firstName: '<script>alert(1)</script>', lastName: 'Tag', email });

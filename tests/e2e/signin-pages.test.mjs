@@ -225,7 +225,7 @@ describe('sign-in through the pages to a code', () => {
     assert.match(r.text, new RegExp(`Signed in as <strong>${fx.first} ${fx.last}</strong> in ${fx.projectName}`));
   });
 
-  it('a user with MFA enrolled gets no code from the pages', async () => {
+  it('a user with MFA enrolled gets no code from the pages: the password leads to the MFA step', async () => {
     const email = uniqueEmail('pages-mfa');
     const userId = createUser({ email, password: fx.password });
     addMember({ project: fx.projectId, user: userId });
@@ -233,9 +233,14 @@ describe('sign-in through the pages to a code', () => {
     const b = new Browser();
     const { form } = await openSignin(b, fx);
     const r = await submitSignin(b, form, email, fx.password);
-    assert.equal(r.status, 403, r.text);
-    assert.match(r.text, /two-step verification/);
-    assert.equal(r.headers.get('location'), null);
+    assert.equal(r.status, 303, r.text);
+    const loc = new URL(r.headers.get('location'));
+    assert.equal(`${loc.origin}${loc.pathname}`, `${APP_BASE}oauth/mfa`);
+    assert.equal(loc.searchParams.get('code'), null);
+    const page = await b.get(loc.toString());
+    assert.equal(page.status, 200, page.text);
+    assert.match(page.text, /Two-step verification/);
+    assert.match(page.text, /autocomplete="one-time-code"/);
   });
 });
 
