@@ -1,5 +1,7 @@
 /* mfaflow: the MFA stages and their refusals (see mfaflow.h). */
 #include "mfaflow.h"
+#include "audit.h"
+#include "clients.h"
 #include "db.h"
 #include "flow.h"
 #include "mfa.h"
@@ -42,6 +44,29 @@ static int verdict(const struct mfa_check *c, const char *wrong, const char *no_
 	}
 }
 
+/* A sign-in's code check as an audit event: a failure at once (its response is a refusal, which
+ * drops staged events), a success with the verification that follows. */
+static int audit_check(const struct flow_login *l, const struct mfa_check *c)
+{
+	/* Before a profile is chosen the login's project is the client's: its admins see the event. */
+	struct client client;
+	const char *project = l->project_id;
+	if (!project[0] && l->client_id[0] && clients_get(l->client_id, &client) == 0)
+		project = client.project_id;
+	struct audit_event e = { .project_id = project, .agent_type = "User", .agent_id = l->user_id };
+	if (c->verdict == MFA_ACCEPTED) {
+		e.type = AUDIT_MFA_SUCCESS;
+		audit_stage(&e);
+		return 0;
+	}
+	e.type = AUDIT_MFA_FAILURE;
+	e.reason = c->verdict == MFA_LIMITED	  ? "too many attempts"
+		   : c->verdict == MFA_EXPIRED	  ? "login expired"
+		   : c->verdict == MFA_NO_SECRET ? "no secret"
+						  : "wrong code";
+	return audit_write(&e);
+}
+
 /* Marks the login verified (and enrolls); a login that changed meanwhile is revoked. */
 static int verified(struct flow_login *l, unsigned enroll, struct mfa_refusal *r)
 {
@@ -57,7 +82,7 @@ int mfaflow_verify(struct flow_login *l, const char *token, struct mfa_refusal *
 	if (!l->mfa_enrolled)
 		return refuse(r, 400, "User not enrolled in MFA", 0);
 	unsigned offered = flow_mfa_offered(l);
-	if (mfa_check_login(l, token, offered & MFA_TOTP, offered & MFA_EMAIL, &c) < 0)
+	if (mfa_check_login(l, token, offered & MFA_TOTP, offered & MFA_EMAIL, &c) < 0 || audit_check(l, &c) < 0)
 		return -1;
 	int rc = verdict(&c, "Invalid MFA token", "User not enrolled in MFA", r);
 	return rc == 0 ? verified(l, 0, r) : rc;
@@ -75,7 +100,7 @@ int mfaflow_login_enroll(struct flow_login *l, const char *method, const char *t
 		return refuse(r, 400, "Invalid MFA method", 0);
 	if (!token || !*token)
 		return refuse(r, 400, "Missing token", 0);
-	if (mfa_check_login(l, token, m == MFA_TOTP, m == MFA_EMAIL, &c) < 0)
+	if (mfa_check_login(l, token, m == MFA_TOTP, m == MFA_EMAIL, &c) < 0 || audit_check(l, &c) < 0)
 		return -1;
 	int rc = verdict(&c, "Invalid MFA token", "Secret not found", r);
 	return rc == 0 ? verified(l, m, r) : rc;

@@ -153,6 +153,14 @@ describe('verify: refusals', () => {
     // And that code, once used, is refused on another sign-in too (replay across logins).
     const r2 = await login(fx);
     assertBadRequest(await postJson('auth/mfa/verify', { login: r2.json.login, token: totp(secret, Number(used) + 1) }), 'Invalid MFA token');
+    // Audit events (issue 7): each refusal with its reason, the success once, in the client's project.
+    const events = dbQuery(
+      "SELECT type, COALESCE(outcome_desc, ''), COALESCE(project_id, '') FROM audit_event WHERE agent_id = ? AND type LIKE 'mfa-%'",
+      [fx.userId],
+    );
+    const count = (type, reason) => events.filter(([t, d, p]) => t === type && (reason === undefined || d === reason) && p === fx.projectId).length;
+    assert.ok(count('mfa-failure', 'wrong code') >= 5, JSON.stringify(events));
+    assert.ok(count('mfa-success') >= 1, JSON.stringify(events));
   });
 
   it('bad input: missing fields 400, unknown login 404, not enrolled, revoked, expired', async () => {
