@@ -229,13 +229,13 @@ static bool pkce_ok(const struct code_login *cl, const char *verifier)
 
 /* The client part of a code redemption: the same client, a verified secret when one is
  * presented, and PKCE unless the client is pkceOptional. False after sending the error. */
-static bool code_client_ok(struct request *req, const struct code_login *cl)
+static int code_client_ok(struct request *req, const struct code_login *cl)
 {
 	char id[128] = "", secret[256] = "";
 	bool basic = req->authorization != NULL;
 	if (basic && !parse_basic_auth(req->authorization, id, sizeof id, secret, sizeof secret)) {
 		send_oauth_error(req, 400, "invalid_request", "Invalid authorization header");
-		return false;
+		return 0;
 	}
 	const char *body_id = req_param(req, "client_id"), *body_secret = req_param(req, "client_secret");
 	if (!basic && body_id)
@@ -244,40 +244,42 @@ static bool code_client_ok(struct request *req, const struct code_login *cl)
 		snprintf(secret, sizeof secret, "%s", body_secret);
 	if (id[0] && strcmp(id, cl->client_id)) {
 		send_oauth_error(req, 400, "invalid_request", "Invalid client");
-		return false;
+		return 0;
 	}
 	struct client c = { 0 };
-	if (cl->client_id[0] && clients_get(cl->client_id, &c) != 0) {
-		send_oauth_error(req, 400, "invalid_request", "Invalid client");
-		return false;
+	int rc = cl->client_id[0] ? clients_get(cl->client_id, &c) : 0;
+	if (rc != 0) {
+		if (rc > 0)
+			send_oauth_error(req, 400, "invalid_request", "Invalid client");
+		return rc > 0 ? 0 : -1;
 	}
 	bool secret_ok = !secret[0] || clients_secret_ok(&c, secret, true);
 	memset(secret, 0, sizeof secret);
 	if (!secret_ok) {
 		send_oauth_error(req, basic ? 401 : 400, basic ? "invalid_client" : "invalid_request", "Invalid secret");
-		return false;
+		return 0;
 	}
 	const char *verifier = req_param(req, "code_verifier");
 	/* RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a downgrade attempt. */
 	if (verifier && *verifier && !cl->challenge[0]) {
 		send_oauth_error(req, 400, "invalid_request", "Invalid code verifier");
-		return false;
+		return 0;
 	}
 	if (c.pkce_optional && !cl->challenge[0])
-		return true;
+		return 1;
 	if (!cl->challenge[0]) {
 		send_oauth_error(req, 400, "invalid_request", "Missing verification context");
-		return false;
+		return 0;
 	}
 	if (!verifier || !*verifier) {
 		send_oauth_error(req, 400, "invalid_request", "Missing code verifier");
-		return false;
+		return 0;
 	}
 	if (!pkce_ok(cl, verifier)) {
 		send_oauth_error(req, 400, "invalid_request", "Invalid code verifier");
-		return false;
+		return 0;
 	}
-	return true;
+	return 1;
 }
 
 /* The login state checks of §7.2.2 plus Tessera's expiry and redirect_uri binding
@@ -327,8 +329,8 @@ static int authorization_code(struct request *req)
 	snprintf(req->log_login, sizeof req->log_login, "%s", cl.id);
 	if ((rc = code_state_ok(req, &cl)) != 1)
 		return rc;
-	if (!code_client_ok(req, &cl))
-		return 0;
+	if ((rc = code_client_ok(req, &cl)) != 1)
+		return rc;
 	char secret[65];
 	uint8_t digest[32];
 	if (cl.refresh_allowed && new_refresh_secret(secret, digest) < 0)
@@ -351,25 +353,28 @@ static int authorization_code(struct request *req)
 
 /* §7.2.3 with a Basic header: the client must match and, unlike Medplum, its secret is
  * verified (stricter.md row 4). */
-static bool refresh_client_ok(struct request *req, const struct grant_subject *g)
+static int refresh_client_ok(struct request *req, const struct grant_subject *g)
 {
 	if (!req->authorization)
-		return true;
+		return 1;
 	char id[128], secret[256];
 	if (!parse_basic_auth(req->authorization, id, sizeof id, secret, sizeof secret)) {
 		send_oauth_error(req, 400, "invalid_request", "Invalid authorization header");
-		return false;
+		return 0;
 	}
 	if (strcmp(id, g->client_id)) {
 		send_oauth_error(req, 400, "invalid_grant", "Incorrect client");
-		return false;
+		return 0;
 	}
 	struct client c;
-	bool ok = secret[0] && clients_get(id, &c) == 0 && clients_secret_ok(&c, secret, true);
+	int rc = secret[0] ? clients_get(id, &c) : 1;
+	bool ok = rc == 0 && clients_secret_ok(&c, secret, true);
 	memset(secret, 0, sizeof secret);
+	if (rc < 0)
+		return -1;
 	if (!ok)
 		send_oauth_error(req, 400, "invalid_grant", "Incorrect client secret");
-	return ok;
+	return ok ? 1 : 0;
 }
 
 /* Refresh reuse detection (RFC 9700 §4.14.2, stricter.md row 5): a rotated-out secret
@@ -415,8 +420,8 @@ static int refresh_token(struct request *req)
 		send_oauth_error(req, 400, "invalid_grant", "Token revoked");
 		return 0;
 	}
-	if (!refresh_client_ok(req, &g))
-		return 0;
+	if ((rc = refresh_client_ok(req, &g)) != 1)
+		return rc;
 	uint8_t digest[32];
 	crypto_sha256(presented, strlen(presented), digest);
 	if (!crypto_equal(digest, 32, g.refresh_hash, 32))
