@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 static bool method_listed(const char *methods, const char *method)
@@ -126,10 +127,17 @@ void app_handle(const struct route *routes, struct request *req, enum req_error 
 	req->route = r ? r->pattern : "-";
 	if (parse_error == REQ_NOMEM)
 		return send_server_error(req);
+	bool early = parse_error || ((flags & ROUTE_FORM_ONLY) && req->body_kind != BODY_FORM) ||
+		     ((flags & ROUTE_FORM_ONLY) && req->nparams && !req->params[0].from_body) ||
+		     ((flags & ROUTE_OAUTH) && req->duplicate);
 	/* Every request counts for its client IP, whatever follows (one statement). When the
 	 * database is away it goes on uncounted: what needs the database answers 503 anyway,
-	 * and what does not (discovery) keeps working. */
-	ratelimit_count(req);
+	 * and what does not (discovery) keeps working. A Bearer request to an authenticated
+	 * route is counted by its session query instead (one round trip less), or after it. */
+	if ((flags & ROUTE_AUTH) && !early && req->path && strcmp(req->method, "OPTIONS") && auth_is_bearer(req))
+		req->rl.pending = true;
+	else
+		ratelimit_count(req);
 	/* A project's limits replace the configured ones once the project is known: after
 	 * authentication, or in the handler (ROUTE_LIMIT_LATE). Other requests are decided now;
 	 * those early refusals below must not let a flood through either. */
@@ -147,9 +155,6 @@ void app_handle(const struct route *routes, struct request *req, enum req_error 
 			return send_outcome(req, 405, NULL, "not-supported", "Method not allowed", NULL);
 		return send_not_found(req);
 	}
-	bool early = parse_error || ((flags & ROUTE_FORM_ONLY) && req->body_kind != BODY_FORM) ||
-		     ((flags & ROUTE_FORM_ONLY) && req->nparams && !req->params[0].from_body) ||
-		     ((flags & ROUTE_OAUTH) && req->duplicate);
 	if (early && late && ratelimit_refuse(req))
 		return;
 	if (parse_error)
@@ -165,6 +170,8 @@ void app_handle(const struct route *routes, struct request *req, enum req_error 
 	struct auth a = { 0 };
 	if (flags & ROUTE_AUTH) {
 		int rc = auth_authenticate(req, &a);
+		if (rc >= 0 && !req->rl.counted)
+			ratelimit_count(req);
 		if (rc == 0)
 			ratelimit_use_project(req, &a.rl);
 		if (rc >= 0 && ratelimit_refuse(req)) {
@@ -237,6 +244,17 @@ static void run_after_response(void)
 	nafter = 0;
 }
 
+/* libfcgi ends each connection with a lingering close: shutdown, then wait (up to 2 s) until
+ * the web server has closed its end. That guards TCP against a reset discarding the reply;
+ * on a unix socket the reply stays readable after close, and the wait costs each request a
+ * sleep and a wake-up. A detached request is closed at once. */
+static bool listens_on_unix_socket(int fd)
+{
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof sa;
+	return getsockname(fd, (struct sockaddr *)&sa, &len) == 0 && sa.ss_family == AF_UNIX;
+}
+
 int app_run(const char *program, const struct route *routes)
 {
 	log_set_program(program);
@@ -250,6 +268,7 @@ int app_run(const char *program, const struct route *routes)
 		return 1;
 	FCGX_Request fcgi;
 	FCGX_InitRequest(&fcgi, 0, 0);
+	bool unix_socket = listens_on_unix_socket(0);
 	serving = true;
 	while (FCGX_Accept_r(&fcgi) >= 0) {
 		struct timespec t0;
@@ -267,6 +286,8 @@ int app_run(const char *program, const struct route *routes)
 				 req.method, req.route ? req.route : "-", req.status, elapsed_ms(&t0),
 				 req.log_login[0] ? req.log_login : "-", req.log_client[0] ? req.log_client : "-");
 		request_free(&req);
+		if (unix_socket)
+			FCGX_Detach(&fcgi);
 		FCGX_Finish_r(&fcgi);
 		run_after_response();
 	}

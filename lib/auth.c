@@ -4,6 +4,8 @@
 #include "clients.h"
 #include "db.h"
 #include "jwt.h"
+#include "log.h"
+#include "ratelimit.h"
 #include "request.h"
 
 #include <stdio.h>
@@ -24,22 +26,45 @@
 	"LEFT JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
 
 enum { SESSION_COLUMNS = 16 };
-static const char *const select_session =
-	"SELECT l.user_type, l.user_id, l.client_id, l.membership_id, l.auth_method, UNIX_TIMESTAMP(l.auth_time), "
-	"l.scope, l.revoked, l.granted, m.project_id, m.profile_type, m.profile_id, m.admin, m.active, p.super_admin, "
+#define SESSION_SELECT \
+	"SELECT l.user_type, l.user_id, l.client_id, l.membership_id, l.auth_method, UNIX_TIMESTAMP(l.auth_time), " \
+	"l.scope, l.revoked, l.granted, m.project_id, m.profile_type, m.profile_id, m.admin, m.active, p.super_admin, " \
 	"p.system_setting, " DETAIL_COLUMNS
-	"FROM login l JOIN project_membership m ON m.id = l.membership_id JOIN project p ON p.id = m.project_id "
-	DETAIL_JOINS "WHERE l.id = ?";
+#define SESSION_FROM \
+	"FROM login l JOIN project_membership m ON m.id = l.membership_id JOIN project p ON p.id = m.project_id " \
+	DETAIL_JOINS "WHERE l.id = ?"
+static const char *const select_session = SESSION_SELECT SESSION_FROM;
+/* The same, carrying the request's per-IP count (lib/ratelimit.h): its last column. */
+static const char *const select_session_counting = SESSION_SELECT ", tessera_hit(?, ?) " SESSION_FROM;
+
+static int query_session(struct db_result *r, const char *login_id, struct request *count_for)
+{
+	/* Without the function (not migrated, or no EXECUTE right) the count takes its own statement. */
+	static bool function_refused;
+	struct rl_ride ride;
+	if (function_refused || !count_for || !count_for->rl.pending || !ratelimit_ride(count_for, &ride))
+		return db_query(r, select_session, "s", login_id);
+	if (db_query(r, select_session_counting, "bis", ride.bucket, sizeof ride.bucket, ride.window, login_id) < 0) {
+		if (!db_routine_refused())
+			return -1;
+		function_refused = true;
+		log_error("tessera_hit() refused: run tessera-admin migrate and GRANT EXECUTE to the web account");
+		return db_query(r, select_session, "s", login_id);
+	}
+	if (r->nrows == 1)
+		ratelimit_rode(count_for, &ride, strtoll(db_cell(r, 0, r->ncols - 1), NULL, 10));
+	return 0;
+}
 
 static const char *const select_detail =
 	"SELECT " DETAIL_COLUMNS "FROM project_membership m JOIN project p ON p.id = m.project_id " DETAIL_JOINS
 	"WHERE m.id = ?";
 
 /* 0 found and usable, 1 missing/revoked/inactive, -1 database error. */
-static int load_session(const char *login_id, struct auth *a)
+static int load_session(const char *login_id, struct auth *a, struct request *count_for)
 {
 	struct db_result r;
-	if (db_query(&r, select_session, "s", login_id) < 0)
+	if (query_session(&r, login_id, count_for) < 0)
 		return -1;
 	int rc = 1;
 	if (r.nrows == 1 && !text_true(db_cell(&r, 0, 7)) && text_true(db_cell(&r, 0, 13))) {
@@ -70,10 +95,10 @@ static int load_session(const char *login_id, struct auth *a)
 int auth_from_login(const char *login_id, struct auth *a)
 {
 	memset(a, 0, sizeof *a);
-	return load_session(login_id, a);
+	return load_session(login_id, a, NULL);
 }
 
-int auth_from_token(const char *token, struct auth *a)
+static int from_token(const char *token, struct auth *a, struct request *count_for)
 {
 	memset(a, 0, sizeof *a);
 	const char *why = NULL;
@@ -87,13 +112,18 @@ int auth_from_token(const char *token, struct auth *a)
 		json_decref(claims);
 		return 1;
 	}
-	int rc = load_session(json_string_value(lid), a);
+	int rc = load_session(json_string_value(lid), a, count_for);
 	if (rc != 0) {
 		json_decref(claims);
 		return rc;
 	}
 	a->claims = claims;
 	return 0;
+}
+
+int auth_from_token(const char *token, struct auth *a)
+{
+	return from_token(token, a, NULL);
 }
 
 static int basic(const char *header, struct auth *a)
@@ -126,6 +156,11 @@ static int basic(const char *header, struct auth *a)
 	return 0;
 }
 
+bool auth_is_bearer(const struct request *req)
+{
+	return req->authorization && !strncmp(req->authorization, "Bearer ", 7);
+}
+
 int auth_authenticate(struct request *req, struct auth *a)
 {
 	memset(a, 0, sizeof *a);
@@ -133,8 +168,8 @@ int auth_authenticate(struct request *req, struct auth *a)
 	if (!h)
 		return 1;
 	/* The scheme is case-sensitive and followed by exactly one space, as in Medplum. */
-	if (!strncmp(h, "Bearer ", 7))
-		return auth_from_token(h + 7, a);
+	if (auth_is_bearer(req))
+		return from_token(h + 7, a, req);
 	if (!strncmp(h, "Basic ", 6))
 		return basic(h, a);
 	return 1;

@@ -37,6 +37,8 @@ struct auth {
 
 /* 0 authenticated, 1 not authenticated, -1 database error. */
 int auth_authenticate(struct request *req, struct auth *a);
+/* True when the request presents a Bearer token (auth_authenticate then reads its Login). */
+bool auth_is_bearer(const struct request *req);
 /* The same for a bare access token (introspection). */
 int auth_from_token(const char *token, struct auth *a);
 /* The same for a Login the caller already trusts (a page session): its membership, admin and

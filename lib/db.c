@@ -21,6 +21,7 @@ static MYSQL *conn;
  * (lib/people.c does), so their pointer would dangle once they return. */
 static struct { char *sql; MYSQL_STMT *stmt; } cache[STMT_CACHE];
 static bool unavailable, duplicate, in_transaction;
+static unsigned last_error;
 
 static bool connection_error(unsigned err)
 {
@@ -89,6 +90,7 @@ static MYSQL_STMT *prepare(const char *sql)
 		unsigned err = mysql_stmt_errno(st);
 		log_error("prepare failed (%u): %s", err, mysql_stmt_error(st));
 		unavailable = connection_error(err);
+		last_error = err;
 		mysql_stmt_close(st);
 		return NULL;
 	}
@@ -254,6 +256,7 @@ static int run(unsigned long long *affected, unsigned long long *insert_id, stru
 			return 0;
 	}
 	duplicate = err == ER_DUP_ENTRY;
+	last_error = err;
 	if (connection_error(err)) {
 		unavailable = true;
 		return -2;
@@ -267,6 +270,7 @@ static int execute(unsigned long long *affected, unsigned long long *insert_id, 
 {
 	struct args a;
 	unavailable = duplicate = false;
+	last_error = 0;
 	if (res)
 		memset(res, 0, sizeof *res);
 	if (bind_args(&a, fmt, ap) < 0)
@@ -396,6 +400,11 @@ bool db_unavailable(void)
 bool db_duplicate(void)
 {
 	return duplicate;
+}
+
+bool db_routine_refused(void)
+{
+	return last_error == ER_SP_DOES_NOT_EXIST || last_error == ER_PROCACCESS_DENIED_ERROR;
 }
 
 int db_run_script(const char *sql, char *err, size_t errlen)

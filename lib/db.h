@@ -42,6 +42,9 @@ int db_finish(int rc);
 bool db_unavailable(void);
 /* True when the last failure was a duplicate key (ER_DUP_ENTRY). */
 bool db_duplicate(void);
+/* True when the last failure was a stored function that is missing or may not be executed
+ * (a database not migrated yet, or an account without EXECUTE). */
+bool db_routine_refused(void);
 void db_close(void);
 /* Runs a script of statements separated by semicolons at line ends (migrations only). */
 int db_run_script(const char *sql, char *err, size_t errlen);

@@ -7,10 +7,14 @@
 #include <unistd.h>
 
 static const char *program = "tessera";
+/* Kept from the start: on a paravirtualised machine every system call is dear, and the
+ * programs never fork after it. */
+static pid_t pid;
 
 void log_set_program(const char *name)
 {
 	program = name;
+	pid = getpid();
 }
 
 void log_msg(const char *level, const char *fmt, ...)
@@ -22,7 +26,7 @@ void log_msg(const char *level, const char *fmt, ...)
 	gmtime_r(&ts.tv_sec, &tm);
 	int n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s[%d] %s: ",
 			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-			 ts.tv_nsec / 1000000, program, (int)getpid(), level);
+			 ts.tv_nsec / 1000000, program, (int)(pid ? pid : getpid()), level);
 	va_list ap;
 	va_start(ap, fmt);
 	if (n > 0 && (size_t)n < sizeof line)

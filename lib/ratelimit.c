@@ -96,31 +96,44 @@ static const char *const upsert =
 	"INSERT INTO rate_limit (bucket, window_start, hits) VALUES (?, ?, LAST_INSERT_ID(1)) "
 	"ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(hits + 1)";
 
-int ratelimit_count(struct request *req)
+bool ratelimit_ride(struct request *req, struct rl_ride *ride)
 {
 	memset(&req->rl, 0, sizeof req->rl);
 	if (cfg.rate_limit < 0)
-		return 0;
+		return false;
 	enum rl_class cls = ratelimit_class(req->path);
 	req->rl.auth_class = cls == RL_AUTH;
 	req->rl.limit = cls == RL_AUTH ? cfg.auth_rate_limit : cfg.rate_limit;
-	uint8_t bucket[RATELIMIT_BUCKET_LEN];
-	ratelimit_bucket(req->remote_addr, cls, bucket);
+	ratelimit_bucket(req->remote_addr, cls, ride->bucket);
 	time_t now = time(NULL);
-	long long window = (long long)now - (long long)now % RATELIMIT_WINDOW;
-	unsigned long long hits = 0;
-	if (db_exec_id(&hits, upsert, "bi", bucket, sizeof bucket, window) < 0)
-		return -1;
+	ride->window = (long long)now - (long long)now % RATELIMIT_WINDOW;
+	ride->reset = (int)(ride->window + RATELIMIT_WINDOW - now);
+	return true;
+}
+
+void ratelimit_rode(struct request *req, const struct rl_ride *ride, long long hits)
+{
 	/* The MEMORY table holds only what is current: once a minute each process deletes the
 	 * windows before the previous one (a range of the window_start index). */
 	static long long cleaned;
-	if (cleaned != window) {
-		cleaned = window;
-		db_exec(NULL, "DELETE FROM rate_limit WHERE window_start < ?", "i", window - RATELIMIT_WINDOW);
+	if (cleaned != ride->window) {
+		cleaned = ride->window;
+		db_exec(NULL, "DELETE FROM rate_limit WHERE window_start < ?", "i", ride->window - RATELIMIT_WINDOW);
 	}
 	req->rl.counted = true;
-	req->rl.hits = (long long)hits;
-	req->rl.reset = (int)(window + RATELIMIT_WINDOW - now);
+	req->rl.hits = hits;
+	req->rl.reset = ride->reset;
+}
+
+int ratelimit_count(struct request *req)
+{
+	struct rl_ride ride;
+	if (!ratelimit_ride(req, &ride))
+		return 0;
+	unsigned long long hits = 0;
+	if (db_exec_id(&hits, upsert, "bi", ride.bucket, sizeof ride.bucket, ride.window) < 0)
+		return -1;
+	ratelimit_rode(req, &ride, (long long)hits);
 	return 0;
 }
 

@@ -51,6 +51,17 @@ long ratelimit_retry_seconds(long long ms);
  * (limits disabled); -1 the database failed (req->rl stays uncounted: the request goes on,
  * and whatever it needs from the database answers 503). */
 int ratelimit_count(struct request *req);
+/* The count can instead ride on the request's first statement, saving a round trip: that
+ * statement adds the column tessera_hit(bucket, window) (sql/009_rate_limit_hit.sql), which
+ * does the same upsert and returns the count. ratelimit_ride resets req->rl and fills *ride,
+ * false when limits are off; ratelimit_rode records the column's value. */
+struct rl_ride {
+	uint8_t bucket[RATELIMIT_BUCKET_LEN];
+	long long window;
+	int reset;
+};
+bool ratelimit_ride(struct request *req, struct rl_ride *ride);
+void ratelimit_rode(struct request *req, const struct rl_ride *ride, long long hits);
 /* The project's limits replace the configured ones for this request. */
 void ratelimit_use_project(struct request *req, const struct rl_override *o);
 bool ratelimit_exceeded(const struct request *req);

@@ -58,6 +58,9 @@ describe('least privilege', () => {
       'CREATE INDEX lp_probe ON login (created_at)',
       'DROP TABLE lp_probe_absent',
       'GRANT SELECT ON tessera.* TO CURRENT_USER()',
+      // EXECUTE (for tessera_hit) does not let it create or replace a routine.
+      'CREATE FUNCTION lp_probe() RETURNS INT RETURN 1',
+      'DROP FUNCTION tessera_hit',
     ]) {
       assert.throws(() => dbQuery(ddl), /denied/i, `refused: ${ddl}`);
     }

@@ -219,6 +219,36 @@ describe('per-IP limits with project overrides', { concurrency: true }, () => {
     assert.equal((await c.http('oauth2/userinfo', { headers: basic })).status, 200);
   });
 
+  it('a Bearer request is counted once by its session query; a refused token, a revoked login and Basic count alike', async () => {
+    // The count of a Bearer request rides on the query that reads its Login (one round trip);
+    // whatever does not reach that query is counted on its own. Each request must count exactly once.
+    const fx = createFixture('rl-bearer');
+    setSystemSettings(fx.projectId, { rateLimit: 5, authRateLimit: 1000 });
+    const c = fromNewIp();
+    await roomInWindow();
+    const grant = await c.postForm('oauth2/token', { grant_type: 'client_credentials', client_id: fx.clientId, client_secret: fx.clientSecret });
+    assert.equal(grant.status, 200, grant.text);
+    const bearer = { Authorization: `Bearer ${grant.json.access_token}` };
+    const first = await c.http('auth/me', { headers: bearer });
+    assert.equal(first.status, 200, first.text);
+    assert.equal(sdkRateLimit(first, 'bearer 1').remaining, 4, 'counted once, against the project limit');
+    const second = await c.http('auth/me', { headers: bearer });
+    assert.equal(sdkRateLimit(second, 'bearer 2').remaining, 3);
+    // Unknown to the project (no valid token): the configured limit, but still one hit of this address.
+    const bad = await c.http('auth/me', { headers: { Authorization: 'Bearer not.a.token' } });
+    assert.equal(bad.status, 401, bad.text);
+    assert.equal(sdkRateLimit(bad, 'bad token').remaining, OTHER_LIMIT - 3);
+    const basic = await c.http('auth/me', { headers: { Authorization: basicAuth(fx.clientId, fx.clientSecret) } });
+    assert.equal(sdkRateLimit(basic, 'basic').remaining, 1);
+    dbExec('UPDATE login SET revoked = TRUE WHERE id = ?', [JSON.parse(Buffer.from(grant.json.access_token.split('.')[1], 'base64url')).login_id]);
+    const revoked = await c.http('auth/me', { headers: bearer });
+    assert.equal(revoked.status, 401, revoked.text);
+    assert.equal(sdkRateLimit(revoked, 'revoked').remaining, OTHER_LIMIT - 5, 'a revoked login is not the project’s: the configured limit');
+    const fresh = await c.postForm('oauth2/token', { grant_type: 'client_credentials', client_id: fx.clientId, client_secret: fx.clientSecret });
+    const over = await c.http('auth/me', { headers: { Authorization: `Bearer ${fresh.json.access_token}` } });
+    assertRateLimited(over, 5, 6, 'the 6th /auth/me of this address');
+  });
+
   it('a client_credentials grant applies its project authRateLimit; a wrong secret is counted too', async () => {
     const fx = createFixture('rl-cc-ip');
     setSystemSettings(fx.projectId, { authRateLimit: 2 });
