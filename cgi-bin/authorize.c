@@ -107,7 +107,11 @@ static int find_session(struct request *req, const struct client *c, struct flow
 	char login_id[37] = "";
 	const char *hint = req_query_param(req, "id_token_hint");
 	if (hint) {
-		json_t *claims = jwt_verify(hint, NULL);
+		/* Keys that cannot be read say nothing about the hint: 503, not "no session". */
+		const char *why = NULL;
+		json_t *claims = jwt_verify(hint, &why);
+		if (!claims && why && !strcmp(why, JWT_KEYS_UNAVAILABLE))
+			return -1;
 		const char *id = json_string_value(json_object_get(claims, "login_id"));
 		snprintf(login_id, sizeof login_id, "%s", id ? id : "");
 		json_decref(claims);
