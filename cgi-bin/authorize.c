@@ -49,14 +49,21 @@ static int redirect_error(struct request *req, const char *redirect_uri, const c
 	return rc;
 }
 
-static bool launch_exists(const char *launch)
+/* The launch parameter, when given, must name a stored launch: 0 fine, 1 unknown, -1 database
+ * failure (503, not an "Invalid launch" redirect to the client). */
+static int launch_check(const struct request *req)
 {
+	const char *launch = param(req, "launch");
+	if (!launch || !*launch)
+		return 0;
+	if (!crypto_is_uuid(launch))
+		return 1;
 	struct db_result r;
-	if (!crypto_is_uuid(launch) || db_query(&r, "SELECT 1 FROM smart_app_launch WHERE id = ?", "s", launch) < 0)
-		return false;
-	bool found = r.nrows > 0;
+	if (db_query(&r, "SELECT 1 FROM smart_app_launch WHERE id = ?", "s", launch) < 0)
+		return -1;
+	int rc = r.nrows > 0 ? 0 : 1;
 	db_result_free(&r);
-	return found;
+	return rc;
 }
 
 /* aud, when given, must name this server: same scheme and host as base_url. */
@@ -68,10 +75,11 @@ static bool audience_ok(const char *aud)
 	return !strncmp(aud, cfg.base_url, prefix) && (aud[prefix] == '\0' || aud[prefix] == '/');
 }
 
-/* Returns a redirect error (as a description) for step 3, or NULL when the request is fine. */
+/* Returns a redirect error (as a description) for step 3, or NULL when the request is fine
+ * (the launch, which needs the database, is launch_check's). */
 static const char *step3_error(struct request *req, const char **error, const char *scope)
 {
-	const char *aud = param(req, "aud"), *launch = param(req, "launch");
+	const char *aud = param(req, "aud");
 	const char *challenge = param(req, "code_challenge"), *method = param(req, "code_challenge_method");
 	*error = "invalid_request";
 	if (!scope || !*scope)
@@ -90,8 +98,6 @@ static const char *step3_error(struct request *req, const char **error, const ch
 		return "Missing code challenge method";
 	if (method && *method && strcmp(method, "S256") && strcmp(method, "plain"))
 		return "Invalid code challenge method";
-	if (launch && *launch && !launch_exists(launch))
-		return "Invalid launch";
 	return NULL;
 }
 
@@ -101,7 +107,11 @@ static int find_session(struct request *req, const struct client *c, struct flow
 	char login_id[37] = "";
 	const char *hint = req_query_param(req, "id_token_hint");
 	if (hint) {
-		json_t *claims = jwt_verify(hint, NULL);
+		/* Keys that cannot be read say nothing about the hint: 503, not "no session". */
+		const char *why = NULL;
+		json_t *claims = jwt_verify(hint, &why);
+		if (!claims && why && !strcmp(why, JWT_KEYS_UNAVAILABLE))
+			return -1;
 		const char *id = json_string_value(json_object_get(claims, "login_id"));
 		snprintf(login_id, sizeof login_id, "%s", id ? id : "");
 		json_decref(claims);
@@ -242,6 +252,11 @@ static int authorize(struct request *req)
 	if ((!scope || !*scope) && clients_default_scope(&c, default_scope, sizeof default_scope) == 0)
 		scope = default_scope;
 	const char *problem = step3_error(req, &error, scope);
+	if (!problem && (rc = launch_check(req)) != 0) {
+		if (rc < 0)
+			return -1;
+		problem = "Invalid launch";
+	}
 	if (problem)
 		return redirect_error(req, redirect_uri, error, problem);
 	const char *prompt = param(req, "prompt");

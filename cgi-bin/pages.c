@@ -160,13 +160,15 @@ static int read_signin(struct request *req, struct signin *s)
 	return 0;
 }
 
-/* A logo is shown only from an https: or data:image/ URL (never javascript: or http:). */
-static void add_branding(json_t *ctx, const struct client *c)
+/* A logo is shown only from an https: or data:image/ URL (never javascript: or http:).
+ * 0, or -1 when the database failed. */
+static int add_branding(json_t *ctx, const struct client *c)
 {
 	json_t *b;
 	json_object_set_new(ctx, "client", json_string(c->name));
-	if (clients_branding(c->id, &b) != 0)
-		return;
+	int rc = clients_branding(c->id, &b);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
 	json_t *welcome = json_object_get(b, "welcomeString");
 	if (json_is_string(welcome))
 		json_object_set(ctx, "welcome", welcome);
@@ -175,6 +177,7 @@ static void add_branding(json_t *ctx, const struct client *c)
 	if (url && (!strncmp(url, "https://", 8) || !strncmp(url, "data:image/", 11)))
 		json_object_set_new(ctx, "logo", json_pack("{s:s, s:s}", "url", url, "alt", alt ? alt : c->name));
 	json_decref(b);
+	return 0;
 }
 
 /* The form; field and message (may be NULL) put an error beside "email" or "password". */
@@ -196,8 +199,10 @@ static int show_signin_retry(struct request *req, const struct signin *s, int st
 	json_object_set_new(ctx, "action", json_string(action));
 	for (int i = 0; s->oauth && carried[i]; i++)
 		page_hidden(ctx, carried[i], req_param(req, carried[i]));
-	if (s->oauth)
-		add_branding(ctx, &s->client);
+	if (s->oauth && add_branding(ctx, &s->client) < 0) {
+		json_decref(ctx);
+		return -1;
+	}
 	const char *email = req_body_param(req, "email");
 	if (email && strlen(email) <= 320)
 		json_object_set_new(ctx, "email", json_string(email));

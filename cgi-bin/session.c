@@ -20,12 +20,12 @@
 
 static int me(struct request *req)
 {
-	json_t *doc = me_build(req->auth);
-	if (!doc) {
-		if (db_unavailable())
-			return -1;
-		send_unauthorized(req);
-		return 0;
+	json_t *doc;
+	int rc = me_build(req->auth, &doc);
+	if (rc != 0) {
+		if (rc > 0)
+			send_unauthorized(req);
+		return rc < 0 ? -1 : 0;
 	}
 	send_json(req, 200, doc, NULL);
 	return 0;
@@ -107,9 +107,13 @@ static int introspect(struct request *req)
 
 static int userinfo(struct request *req)
 {
-	json_t *info = userinfo_build(req->auth);
-	if (!info)
-		return db_unavailable() ? -1 : (send_unauthorized(req), 0);
+	json_t *info;
+	int rc = userinfo_build(req->auth, &info);
+	if (rc != 0) {
+		if (rc > 0)
+			send_unauthorized(req);
+		return rc < 0 ? -1 : 0;
+	}
 	send_json(req, 200, info, NULL);
 	return 0;
 }

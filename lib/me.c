@@ -150,19 +150,24 @@ static int add_user_parts(json_t *me, const struct auth *a)
 	return 0;
 }
 
-json_t *me_build(struct auth *a)
+int me_build(struct auth *a, json_t **out)
 {
-	if (auth_load_detail(a) != 0)
-		return NULL;
+	*out = NULL;
+	int rc = auth_load_detail(a);
+	if (rc != 0)
+		return rc;
 	json_t *profile = profile_of(a);
 	if (!profile)
-		return NULL;
+		return 1;
 	json_t *me = json_pack("{s:o, s:o, s:o, s:o, s:o}", "project", project_of(a), "membership", membership_of(a),
 			       "profile", profile, "config", default_config(text_true(D(AD_ADMIN)), text_true(D(AD_SUPER_ADMIN))), "accessPolicy",
 			       policy_of(a));
-	if (me && !strcmp(a->login.user_type, "User") && add_user_parts(me, a) != 0) {
+	if (!me)
+		return 1;
+	if (!strcmp(a->login.user_type, "User") && (rc = add_user_parts(me, a)) != 0) {
 		json_decref(me);
-		me = NULL;
+		return rc;
 	}
-	return me;
+	*out = me;
+	return 0;
 }

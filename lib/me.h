@@ -8,7 +8,7 @@
 
 struct auth;
 
-/* NULL when the membership vanished (→ 401) or the database failed (db_unavailable()). */
-json_t *me_build(struct auth *a);
+/* 0 (*out filled), 1 the membership or its user vanished (→ 401), -1 the database failed. */
+int me_build(struct auth *a, json_t **out);
 
 #endif

@@ -51,7 +51,10 @@ static int audit_check(const struct flow_login *l, const struct mfa_check *c)
 	/* Before a profile is chosen the login's project is the client's: its admins see the event. */
 	struct client client;
 	const char *project = l->project_id;
-	if (!project[0] && l->client_id[0] && clients_get(l->client_id, &client) == 0)
+	int rc = !project[0] && l->client_id[0] ? clients_get(l->client_id, &client) : 1;
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
 		project = client.project_id;
 	struct audit_event e = { .project_id = project, .agent_type = "User", .agent_id = l->user_id };
 	if (c->verdict == MFA_ACCEPTED) {

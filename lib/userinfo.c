@@ -73,10 +73,12 @@ static void add_address(json_t *out, json_t *profile)
 	json_object_set_new(out, "address", json_pack("{s:s}", "formatted", formatted));
 }
 
-json_t *userinfo_build(struct auth *a)
+int userinfo_build(struct auth *a, json_t **result)
 {
-	if (auth_load_detail(a) != 0)
-		return NULL;
+	*result = NULL;
+	int rc = auth_load_detail(a);
+	if (rc != 0)
+		return rc;
 	const char *resource = auth_detail_cell(a, AD_PROFILE_RESOURCE);
 	json_t *profile = resource ? json_loads(resource, 0, NULL) : NULL;
 	if (!profile)
@@ -108,5 +110,6 @@ json_t *userinfo_build(struct auth *a)
 	if (scope_has(scope, "address"))
 		add_address(out, profile);
 	json_decref(profile);
-	return out;
+	*result = out;
+	return 0;
 }

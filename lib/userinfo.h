@@ -6,7 +6,7 @@
 
 struct auth;
 
-/* NULL when the profile vanished or the database failed (db_unavailable()). */
-json_t *userinfo_build(struct auth *a);
+/* 0 (*out filled), 1 the membership vanished (→ 401), -1 the database failed. */
+int userinfo_build(struct auth *a, json_t **out);
 
 #endif
