@@ -1,5 +1,5 @@
 /* admin: who may administer which project (spec §9 verifyProjectAdmin), one rule for the admin
- * API (cgi-bin/manage.c) and the admin pages (cgi-bin/manage-pages.c). */
+ * API (cgi-bin/manage-api.c) and the admin pages (cgi-bin/manage-pages.c). */
 #ifndef TESSERA_ADMIN_H
 #define TESSERA_ADMIN_H
 #include <jansson.h>

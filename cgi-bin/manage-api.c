@@ -1,0 +1,84 @@
+/* What the admin API modules of tessera-manage share: who may act where, the audit event of
+ * a change, reading optional parameters, and the error answers in the shape of the input
+ * tables (§1.3). */
+#include "manage-api.h"
+#include "admin.h"
+#include "audit.h"
+#include "auth.h"
+#include "crypto.h"
+#include "members.h"
+#include "request.h"
+#include "response.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- who may act where ---- */
+
+/* The project a route acts on (lib/admin.c: the rule the admin pages share): 0 (project
+ * filled), 1 answered (403 Forbidden, or 404 for a super admin's unknown project), -1. */
+int admin_project(struct request *req, const char *path_project, char project[37])
+{
+	int rc = admin_project_for(req->auth, path_project, project);
+	if (rc == 403)
+		send_forbidden(req);
+	else if (rc == 404)
+		send_not_found(req);
+	return rc <= 0 ? rc : 1;
+}
+
+int super_only(struct request *req)
+{
+	if (req->auth->super_admin)
+		return 0;
+	send_forbidden(req);
+	return 1;
+}
+
+/* ---- small helpers ---- */
+
+/* The audit event of an admin change to entity type/id of project, written with the change. */
+void audit_change(const char *event, const char *project, const char *type, const char *id)
+{
+	char entity[80] = "";
+	if (type && id)
+		snprintf(entity, sizeof entity, "%s/%s", type, id);
+	audit_stage(&(struct audit_event){ .type = event, .project_id = project, .entity = entity });
+}
+
+bool param_true(const struct request *req, const char *name)
+{
+	const char *v = req_param(req, name);
+	return v && !strcmp(v, "true");
+}
+
+const char *param_or_null(const struct request *req, const char *name)
+{
+	const char *v = req_param(req, name);
+	return v && *v ? v : NULL;
+}
+
+/* A validation failure found by a handler, in the shape the input tables give (§1.3). */
+void send_invalid(struct request *req, const char *text, const char *field)
+{
+	char id[37];
+	crypto_uuid_v4(id);
+	send_outcome(req, 400, id, "invalid", text, field);
+}
+
+void send_member_error(struct request *req, const struct member_error *err)
+{
+	if (err->status == 409)
+		send_conflict(req, err->text);
+	else if (err->status == 404)
+		send_not_found(req);
+	else
+		send_bad_request(req, err->text, err->expression);
+}
+
+/* ---- input checks ---- */
+
+bool one_line_name(const char *v)
+{
+	return valid_chars_between(v, 1, 255);
+}

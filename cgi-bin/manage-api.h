@@ -1,0 +1,63 @@
+/* manage-api: the admin API of tessera-manage under /admin/ (spec §9). The route table is in
+ * manage.c; each concern's handlers and input tables are in their own file, and what they
+ * share is in manage-api.c. */
+#ifndef TESSERA_MANAGE_API_H
+#define TESSERA_MANAGE_API_H
+#include "app.h"
+
+struct member_error;
+
+/* Shared by the handlers below (manage-api.c). The route's project: 0, 1 answered, -1. */
+int admin_project(struct request *req, const char *path_project, char project[37]);
+/* 0 for a super admin; 1 answered (403) for anyone else. */
+int super_only(struct request *req);
+void audit_change(const char *event, const char *project, const char *type, const char *id);
+bool param_true(const struct request *req, const char *name);
+const char *param_or_null(const struct request *req, const char *name);
+void send_invalid(struct request *req, const char *text, const char *field);
+void send_member_error(struct request *req, const struct member_error *err);
+bool one_line_name(const char *v);
+
+/* The password policy's two checks, each with its own message (lib/pwpolicy.h). */
+#define PASSWORD_INPUTS(required)                                                                                      \
+	{ "password", IN_STRING, required, 0, "Invalid password, must be at least 8 characters", pwpolicy_min_ok },    \
+	{ "password", IN_STRING, required, 0, "Password must be no more than 72 characters", pwpolicy_max_ok }
+
+/* POST …/invite and GET, POST, DELETE …/members/:membershipId (manage-members.c). */
+extern const struct input invite_inputs[];
+extern const struct input member_path_inputs[];
+extern const struct input member_update_inputs[];
+int invite(struct request *req);
+int get_member(struct request *req);
+int update_member(struct request *req);
+int delete_member(struct request *req);
+
+/* POST …/client and …/bot (manage-clients.c). */
+extern const struct input client_inputs[];
+extern const struct input bot_inputs[];
+int create_client(struct request *req);
+int create_bot(struct request *req);
+
+/* POST /admin/projects/setpassword and /admin/super/setpassword (manage-passwords.c). */
+extern const struct input setpassword_inputs[];
+extern const struct input super_setpassword_inputs[];
+int project_setpassword(struct request *req);
+int super_setpassword(struct request *req);
+
+/* POST /admin/super/purge (manage-purge.c). */
+extern const struct input purge_inputs[];
+int super_purge(struct request *req);
+
+/* …/email-templates and …/email-templates/:name (manage-templates.c). */
+extern const struct input template_inputs[];
+int list_templates(struct request *req);
+int get_template(struct request *req);
+int put_template(struct request *req);
+int delete_template(struct request *req);
+
+/* GET and POST …/settings (manage-settings.c). */
+extern const struct input settings_inputs[];
+int get_settings(struct request *req);
+int post_settings(struct request *req);
+
+#endif

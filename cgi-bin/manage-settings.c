@@ -1,0 +1,75 @@
+/* The admin API's project settings: GET and POST /admin/projects/:projectId/settings (brand
+ * name, MFA policy). */
+#include "manage-api.h"
+#include "audit.h"
+#include "db.h"
+#include "mfa.h"
+#include "request.h"
+#include "response.h"
+#include "text.h"
+
+#include <string.h>
+
+/* ---- /admin/projects/:projectId/settings ---- */
+
+static int send_settings(struct request *req, const char *project)
+{
+	struct db_result r;
+	if (db_query(&r, "SELECT id, name, brand_name, mfa_required, allowed_mfa_methods FROM project WHERE id = ?", "s",
+		     project) < 0)
+		return -1;
+	if (r.nrows)
+		send_json(req, 200,
+			  json_pack("{s:s, s:s, s:s?, s:b, s:o}", "id", db_cell(&r, 0, 0), "name", db_cell(&r, 0, 1),
+				    "brandName", db_cell(&r, 0, 2), "mfaRequired", text_true(db_cell(&r, 0, 3)),
+				    "allowedMfaMethods", mfa_methods_json(mfa_methods_parse(db_cell(&r, 0, 4)))),
+			  NULL);
+	else
+		send_not_found(req);
+	db_result_free(&r);
+	return 0;
+}
+
+int get_settings(struct request *req)
+{
+	char project[37];
+	int rc = admin_project(req, req->path_params[0], project);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	return send_settings(req, project);
+}
+
+/* brandName names the project in its emails ("Welcome to <brand>"); absent, null or "" goes
+ * back to the default. mfaRequired (every member must use a second factor) and
+ * allowedMfaMethods ("totp", "email" or "totp,email") stay as they are when absent. */
+int post_settings(struct request *req)
+{
+	char project[37];
+	int rc = admin_project(req, req->path_params[0], project);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	audit_change(AUDIT_SETTINGS, project, NULL, NULL);
+	const char *required = param_or_null(req, "mfaRequired"), *methods = param_or_null(req, "allowedMfaMethods");
+	if (db_exec(NULL,
+		    "UPDATE project SET brand_name = ?, mfa_required = COALESCE(?, mfa_required), "
+		    "allowed_mfa_methods = COALESCE(?, allowed_mfa_methods), updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+		    "ssss", param_or_null(req, "brandName"), required ? (strcmp(required, "true") ? "0" : "1") : NULL,
+		    methods, project) < 0)
+		return -1;
+	return send_settings(req, project);
+}
+
+/* "totp", "email" or both, comma-separated, each once. */
+static bool valid_mfa_methods(const char *v)
+{
+	return !strcmp(v, "totp") || !strcmp(v, "email") || !strcmp(v, "totp,email") || !strcmp(v, "email,totp");
+}
+
+/* ---- input tables ---- */
+
+const struct input settings_inputs[] = {
+	{ "brandName", IN_STRING, false, 255, "Brand name must be between 1 and 255 characters", one_line_name },
+	{ "mfaRequired", IN_BOOL, false, 5, "Invalid mfaRequired", NULL },
+	{ "allowedMfaMethods", IN_TOKEN, false, 16, "Invalid allowedMfaMethods", valid_mfa_methods },
+	{ 0 },
+};

@@ -1,0 +1,156 @@
+/* The admin API's email templates: /admin/projects/:projectId/email-templates[/:name], the
+ * project's overrides of the template files (lib/mail.c prefers them). */
+#include "manage-api.h"
+#include "audit.h"
+#include "db.h"
+#include "request.h"
+#include "response.h"
+#include "template.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- /admin/projects/:projectId/email-templates[/:name] ---- */
+
+static bool template_known(const char *name)
+{
+	static const char *const names[] = { "invite", "invite-existing", "reset", "welcome", "verify-email", NULL };
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(names[i], name))
+			return true;
+	return false;
+}
+
+static json_t *template_json(const struct db_result *r, unsigned row)
+{
+	return json_pack("{s:s, s:s, s:s, s:s*, s:s}", "name", db_cell(r, row, 0), "subject", db_cell(r, row, 1), "bodyText",
+			 db_cell(r, row, 2), "bodyHtml", db_cell(r, row, 3), "lastUpdated", db_cell(r, row, 4));
+}
+
+static const char *const select_template =
+	"SELECT name, subject, body_text, body_html, DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%s.%fZ') FROM email_template "
+	"WHERE project_id = ?";
+
+/* The project and the template name of the path: 0, 1 answered (an unknown name is 404), -1. */
+static int template_target(struct request *req, char project[37])
+{
+	int rc = admin_project(req, req->path_params[0], project);
+	if (rc == 0 && req->path_params[1] && !template_known(req->path_params[1])) {
+		send_not_found(req);
+		rc = 1;
+	}
+	return rc;
+}
+
+int list_templates(struct request *req)
+{
+	char project[37], sql[512];
+	int rc = template_target(req, project);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	struct db_result r;
+	snprintf(sql, sizeof sql, "%s ORDER BY name", select_template);
+	if (db_query(&r, sql, "s", project) < 0)
+		return -1;
+	json_t *list = json_array();
+	for (unsigned i = 0; i < r.nrows; i++)
+		json_array_append_new(list, template_json(&r, i));
+	db_result_free(&r);
+	send_json(req, 200, json_pack("{s:o}", "templates", list), NULL);
+	return 0;
+}
+
+/* Sends the stored template (200), or 404 when the project has none of that name. */
+static int send_template(struct request *req, const char *project)
+{
+	char sql[512];
+	struct db_result r;
+	snprintf(sql, sizeof sql, "%s AND name = ?", select_template);
+	if (db_query(&r, sql, "ss", project, req->path_params[1]) < 0)
+		return -1;
+	if (r.nrows)
+		send_json(req, 200, template_json(&r, 0), NULL);
+	else
+		send_not_found(req);
+	db_result_free(&r);
+	return 0;
+}
+
+int get_template(struct request *req)
+{
+	char project[37];
+	int rc = template_target(req, project);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	return send_template(req, project);
+}
+
+/* A template part must compile (an empty context renders every section as skipped). */
+static bool compiles(struct request *req, const char *source, bool html, const char *field)
+{
+	const char *err = "invalid template";
+	char *out = html ? template_render(source, NULL, &err) : template_render_text(source, NULL, &err);
+	if (out) {
+		free(out);
+		return true;
+	}
+	char text[160];
+	snprintf(text, sizeof text, "Invalid template: %s", err);
+	send_invalid(req, text, field);
+	return false;
+}
+
+int put_template(struct request *req)
+{
+	char project[37];
+	int rc = template_target(req, project);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	const char *subject = req_param(req, "subject"), *text = req_param(req, "bodyText");
+	const char *html = param_or_null(req, "bodyHtml");
+	if (!compiles(req, subject, false, "subject") || !compiles(req, text, false, "bodyText") ||
+	    (html && !compiles(req, html, true, "bodyHtml")))
+		return 0;
+	audit_change(AUDIT_TEMPLATE, project, NULL, NULL);
+	if (db_exec(NULL,
+		    "INSERT INTO email_template (project_id, name, subject, body_text, body_html) VALUES (?, ?, ?, ?, ?) "
+		    "ON DUPLICATE KEY UPDATE subject = VALUES(subject), body_text = VALUES(body_text), "
+		    "body_html = VALUES(body_html), updated_at = UTC_TIMESTAMP(3)",
+		    "sssss", project, req->path_params[1], subject, text, html) < 0)
+		return -1;
+	return send_template(req, project);
+}
+
+int delete_template(struct request *req)
+{
+	char project[37];
+	int rc = template_target(req, project);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	unsigned long long n;
+	audit_change(AUDIT_TEMPLATE, project, NULL, NULL);
+	if (db_exec(&n, "DELETE FROM email_template WHERE project_id = ? AND name = ?", "ss", project,
+		    req->path_params[1]) < 0)
+		return -1;
+	if (n)
+		send_all_ok(req);
+	else
+		send_not_found(req);
+	return 0;
+}
+
+/* ---- input tables ---- */
+
+static bool one_line(const char *v)
+{
+	return !strpbrk(v, "\r\n");
+}
+
+const struct input template_inputs[] = {
+	{ "subject", IN_STRING, true, 998, "Subject is required", NULL },
+	{ "subject", IN_STRING, true, 998, "Subject must be one line", one_line },
+	{ "bodyText", IN_STRING, true, 0, "bodyText is required", NULL },
+	{ "bodyHtml", IN_STRING, false, 0, "Invalid bodyHtml", NULL },
+	{ 0 },
+};
