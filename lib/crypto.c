@@ -9,6 +9,7 @@
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int crypto_random(void *buf, size_t len)
 {
@@ -58,15 +59,10 @@ int crypto_random_hex(char *out, size_t nbytes)
 	return 0;
 }
 
-int crypto_uuid_v4(char out[UUID_LEN + 1])
+static void uuid_format(const uint8_t b[16], char out[UUID_LEN + 1])
 {
-	uint8_t b[16];
 	char h[33];
-	if (crypto_random(b, sizeof b) < 0)
-		return -1;
-	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-	crypto_hex(b, sizeof b, h);
+	crypto_hex(b, 16, h);
 	memcpy(out, h, 8);
 	out[8] = '-';
 	memcpy(out + 9, h + 8, 4);
@@ -77,6 +73,32 @@ int crypto_uuid_v4(char out[UUID_LEN + 1])
 	out[23] = '-';
 	memcpy(out + 24, h + 20, 12);
 	out[36] = '\0';
+}
+
+int crypto_uuid_v4(char out[UUID_LEN + 1])
+{
+	uint8_t b[16];
+	if (crypto_random(b, sizeof b) < 0)
+		return -1;
+	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+	uuid_format(b, out);
+	return 0;
+}
+
+int crypto_uuid_v7(char out[UUID_LEN + 1])
+{
+	uint8_t b[16];
+	if (crypto_random(b, sizeof b) < 0)
+		return -1;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	for (int i = 0; i < 6; i++)
+		b[i] = (uint8_t)(ms >> (40 - 8 * i));
+	b[6] = (uint8_t)((b[6] & 0x0f) | 0x70);
+	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+	uuid_format(b, out);
 	return 0;
 }
 

@@ -12,6 +12,9 @@ int crypto_random(void *buf, size_t len);
 /* nbytes random bytes as 2*nbytes lowercase hex plus NUL (Medplum's generateSecret). */
 int crypto_random_hex(char *out, size_t nbytes);
 int crypto_uuid_v4(char out[UUID_LEN + 1]);
+/* RFC 9562 version 7: the Unix time in milliseconds, then 74 random bits. Rows keyed by it
+ * are appended at the end of their B-tree instead of at a random leaf (the login table). */
+int crypto_uuid_v7(char out[UUID_LEN + 1]);
 bool crypto_is_uuid(const char *s);
 bool crypto_is_hex(const char *s, size_t len);
 void crypto_sha256(const void *data, size_t len, uint8_t out[SHA256_LEN]);

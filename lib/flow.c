@@ -166,7 +166,8 @@ static int insert_login(const struct login_request *lr, const struct user_row *u
 {
 	memset(l, 0, sizeof *l);
 	char nonce[37];
-	if (crypto_uuid_v4(l->id) < 0 || crypto_uuid_v4(nonce) < 0)
+	/* Time-ordered like every Login id (lib/login.c). */
+	if (crypto_uuid_v7(l->id) < 0 || crypto_uuid_v4(nonce) < 0)
 		return -1;
 	text_copy(l->user_type, sizeof l->user_type, "User");
 	text_copy(l->user_id, sizeof l->user_id, u->id);

@@ -14,7 +14,8 @@ int login_create_for_client(const struct client *c, const uint8_t secret_hash[32
 			    const struct request *req, struct login *l)
 {
 	memset(l, 0, sizeof *l);
-	if (crypto_uuid_v4(l->id) < 0)
+	/* Time-ordered: a new Login is appended to the table's B-trees, not written to a random page. */
+	if (crypto_uuid_v7(l->id) < 0)
 		return -1;
 	text_copy(l->user_type, sizeof l->user_type, "ClientApplication");
 	text_copy(l->user_id, sizeof l->user_id, c->id);

@@ -6,6 +6,7 @@ import * as oauth from 'oauth4webapi';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import {
   BASE_URL,
+  assertLoginId,
   basicAuth,
   bearer,
   createFixture,
@@ -40,7 +41,7 @@ async function verifyAccessToken(token) {
 
 function assertAccessClaims(payload, loginIdExpected) {
   assert.equal(typeof payload.login_id, 'string');
-  assert.match(payload.login_id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assertLoginId(payload.login_id);
   if (loginIdExpected) assert.equal(payload.login_id, loginIdExpected);
   assert.equal(payload.client_id, fx.clientId);
   assert.equal(payload.sub, fx.clientId);

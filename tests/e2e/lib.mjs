@@ -75,6 +75,16 @@ export function tesseraAdmin(...args) {
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/;
 
+/**
+ * A Login id: a UUID version 7 (time-ordered, so new Logins append to the table's B-trees)
+ * whose time, the first 48 bits in milliseconds, is within a minute of now.
+ */
+export function assertLoginId(id, what = 'login id') {
+  assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, what);
+  const ms = parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+  assert.ok(Math.abs(ms - Date.now()) < 60_000, `${what}: time ${new Date(ms).toISOString()}`);
+}
+
 /** Creates a project; returns its id. */
 export function createProject(name) {
   const out = tesseraAdmin('project', 'create', name);

@@ -9,6 +9,7 @@ import {
   BASE_URL,
   addMember,
   assertBadRequest,
+  assertLoginId,
   assertNotFound,
   assertUnauthorized,
   authLogin,
@@ -57,7 +58,7 @@ describe('/auth/login result shapes (§5.3)', () => {
     assert.equal(r.status, 200, r.text);
     assert.match(r.contentType, /^application\/json/);
     assert.deepEqual(Object.keys(r.json).sort(), ['code', 'login']);
-    assert.match(r.json.login, UUID_RE);
+    assertLoginId(r.json.login);
     assert.match(r.json.code, /^[0-9a-f]{32}$/);
   });
 

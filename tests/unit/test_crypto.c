@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void hex_of(const uint8_t *in, size_t len, char *out)
 {
@@ -38,6 +39,32 @@ START_TEST(test_uuid_v4_format)
 	qsort(ids, 1000, sizeof ids[0], cmp_str);
 	for (int i = 1; i < 1000; i++)
 		ck_assert_str_ne(ids[i - 1], ids[i]);
+}
+END_TEST
+
+/* Version 7 leads with the time: ids made in later milliseconds sort after earlier ones, and
+ * the first 12 hex digits are the Unix time in ms. */
+START_TEST(test_uuid_v7_time_ordered)
+{
+	char first[UUID_LEN + 1], later[UUID_LEN + 1];
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	unsigned long long before = (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
+	ck_assert_int_eq(crypto_uuid_v7(first), 0);
+	ck_assert(crypto_is_uuid(first));
+	ck_assert_msg(first[14] == '7', "version nibble of %s", first);
+	ck_assert_msg(strchr("89ab", first[19]) && first[19], "variant nibble of %s", first);
+	char hex[13];
+	memcpy(hex, first, 8);
+	memcpy(hex + 8, first + 9, 4);
+	hex[12] = '\0';
+	unsigned long long ms = strtoull(hex, NULL, 16);
+	ck_assert_msg(ms >= before && ms <= before + 1000, "time %llu vs %llu", ms, before);
+	struct timespec pause = { 0, 2000000 };
+	nanosleep(&pause, NULL);
+	ck_assert_int_eq(crypto_uuid_v7(later), 0);
+	ck_assert_msg(strcmp(first, later) < 0, "%s then %s", first, later);
+	ck_assert_str_ne(first + 14, later + 14); /* and random after the time */
 }
 END_TEST
 
@@ -354,6 +381,7 @@ Suite *crypto_suite(void)
 	Suite *s = suite_create("crypto");
 	TCase *tc = tcase_create("primitives");
 	tcase_add_test(tc, test_uuid_v4_format);
+	tcase_add_test(tc, test_uuid_v7_time_ordered);
 	tcase_add_test(tc, test_is_uuid);
 	tcase_add_test(tc, test_random_hex);
 	tcase_add_test(tc, test_sha256_vectors);
