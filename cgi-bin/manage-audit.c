@@ -9,6 +9,7 @@
  * write. Filters: type, user (the agent: "Type/id" or id), since and until (ISO dates,
  * since inclusive, until exclusive), _count (1..1000, default 100) and _offset. */
 #include "manage-audit.h"
+#include "manage-api.h"
 #include "admin.h"
 #include "audit.h"
 #include "config.h"
@@ -192,12 +193,6 @@ static json_t *bundle_of(const struct request *req, const struct db_result *r, c
 		json_array_append_new(links, page_link(req, project, "previous", offset > count ? offset - count : 0, count));
 	return json_pack("{s:s, s:s, s:o, s:o}", "resourceType", "Bundle", "type", "searchset", "link", links, "entry",
 			 entries);
-}
-
-static const char *param_or_null(const struct request *req, const char *name)
-{
-	const char *v = req_param(req, name);
-	return v && *v ? v : NULL;
 }
 
 int manage_audit_list(struct request *req)
