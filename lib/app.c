@@ -244,15 +244,25 @@ static void run_after_response(void)
 	nafter = 0;
 }
 
-/* libfcgi ends each connection with a lingering close: shutdown, then wait (up to 2 s) until
- * the web server has closed its end. That guards TCP against a reset discarding the reply;
- * on a unix socket the reply stays readable after close, and the wait costs each request a
- * sleep and a wake-up. A detached request is closed at once. */
+/* libfcgi ends each connection with a lingering close: shutdown, then read until the web
+ * server has closed its end (at most 2 s). That guards TCP against a reset discarding the
+ * reply; on a unix socket the reply stays readable after close, and the wait costs each
+ * request a sleep and a wake-up. A detached request is closed at once. */
 static bool listens_on_unix_socket(int fd)
 {
 	struct sockaddr_storage sa;
 	socklen_t len = sizeof sa;
 	return getsockname(fd, (struct sockaddr *)&sa, &len) == 0 && sa.ss_family == AF_UNIX;
+}
+
+/* What the lingering close still does for a detached request: take the rest of the input up
+ * to the end-of-stdin record. Apache sends that record on its own after the parameters, and
+ * a connection closed before it arrives fails Apache's write: 503 for a reply already sent. */
+static void finish_input(FCGX_Request *fcgi)
+{
+	char rest[4096];
+	while (FCGX_GetStr(rest, sizeof rest, fcgi->in) > 0)
+		;
 }
 
 int app_run(const char *program, const struct route *routes)
@@ -286,8 +296,10 @@ int app_run(const char *program, const struct route *routes)
 				 req.method, req.route ? req.route : "-", req.status, elapsed_ms(&t0),
 				 req.log_login[0] ? req.log_login : "-", req.log_client[0] ? req.log_client : "-");
 		request_free(&req);
-		if (unix_socket)
+		if (unix_socket) {
+			finish_input(&fcgi);
 			FCGX_Detach(&fcgi);
+		}
 		FCGX_Finish_r(&fcgi);
 		run_after_response();
 	}
