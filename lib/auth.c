@@ -45,14 +45,19 @@ static int query_session(struct db_result *r, const char *login_id, struct reque
 	if (function_refused || !count_for || !count_for->rl.pending || !ratelimit_ride(count_for, &ride))
 		return db_query(r, select_session, "s", login_id);
 	if (db_query(r, select_session_counting, "bis", ride.bucket, sizeof ride.bucket, ride.window, login_id) < 0) {
-		if (!db_routine_refused())
+		if (db_unavailable())
 			return -1;
-		function_refused = true;
-		log_error("tessera_hit() refused: run tessera-admin migrate and GRANT EXECUTE to the web account");
+		/* A failed count must not fail the request (a full MEMORY table, say): read the Login
+		 * alone; the dispatcher then counts on its own, and logs if that fails too. */
+		if (db_routine_refused() && !function_refused) {
+			function_refused = true;
+			log_error("tessera_hit() refused: run tessera-admin migrate and GRANT EXECUTE to the web account");
+		}
 		return db_query(r, select_session, "s", login_id);
 	}
-	if (r->nrows == 1)
-		ratelimit_rode(count_for, &ride, strtoll(db_cell(r, 0, r->ncols - 1), NULL, 10));
+	const char *hits = r->nrows == 1 ? db_cell(r, 0, r->ncols - 1) : NULL;
+	if (hits)
+		ratelimit_rode(count_for, &ride, strtoll(hits, NULL, 10));
 	return 0;
 }
 

@@ -11,8 +11,12 @@
 // project's system settings, which Tessera applies wherever the request's project is known.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import {
+  ROOT,
   BASE_URL,
   Browser,
   TEST_PASSWORD,
@@ -74,6 +78,16 @@ async function roomInWindow(seconds = 10) {
 function setSystemSettings(projectId, settings) {
   const json = JSON.stringify(Object.entries(settings).map(([name, valueInteger]) => ({ name, valueInteger })));
   dbExec('UPDATE project SET system_setting = ? WHERE id = ?', [json, projectId]);
+}
+
+/** SQL as the migrations' account (db_admin_user), which owns the schema's routines. */
+function adminSql(script) {
+  const c = readConfig();
+  execFileSync('mariadb', ['--no-defaults', `--socket=${process.env.TESSERA_DB_SOCKET || c.db_socket}`, `--user=${c.db_admin_user}`, `--database=${c.db_name || 'tessera'}`], {
+    env: { ...process.env, MYSQL_PWD: c.db_admin_password || '' },
+    input: `DELIMITER //\n${script}//\n`,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
 }
 
 let medplumCore;
@@ -247,6 +261,34 @@ describe('per-IP limits with project overrides', { concurrency: true }, () => {
     const fresh = await c.postForm('oauth2/token', { grant_type: 'client_credentials', client_id: fx.clientId, client_secret: fx.clientSecret });
     const over = await c.http('auth/me', { headers: { Authorization: `Bearer ${fresh.json.access_token}` } });
     assertRateLimited(over, 5, 6, 'the 6th /auth/me of this address');
+  });
+
+  it('a count that fails inside the Bearer query never fails the request: the Login is read alone, counted once', async () => {
+    // E.g. a full MEMORY table: the function raises an error; the request must still answer 200
+    // and be counted by the separate statement. Other suites' Bearer requests take the same
+    // fallback meanwhile and are counted once too.
+    const fx = createFixture('rl-fail');
+    const c = fromNewIp();
+    await roomInWindow();
+    const grant = await c.postForm('oauth2/token', { grant_type: 'client_credentials', client_id: fx.clientId, client_secret: fx.clientSecret });
+    assert.equal(grant.status, 200, grant.text);
+    const bearer = { Authorization: `Bearer ${grant.json.access_token}` };
+    const original = readFileSync(join(ROOT, 'sql/009_rate_limit_hit.sql'), 'utf8').replace(/^--.*$/gm, '').trim().replace(/;\s*$/, '');
+    adminSql(
+      'CREATE OR REPLACE FUNCTION tessera_hit(b BINARY(16), w BIGINT) RETURNS BIGINT NOT DETERMINISTIC MODIFIES SQL DATA ' +
+        "SQL SECURITY INVOKER BEGIN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'probe: the table is full'; RETURN 0; END",
+    );
+    try {
+      for (let i = 1; i <= 2; i++) {
+        const r = await c.http('auth/me', { headers: bearer });
+        assert.equal(r.status, 200, r.text);
+        assert.equal(sdkRateLimit(r, `request ${i}`).remaining, OTHER_LIMIT - i, 'counted once by its own statement');
+      }
+    } finally {
+      adminSql(original.replace(/^CREATE FUNCTION/, 'CREATE OR REPLACE FUNCTION'));
+    }
+    const after = await c.http('auth/me', { headers: bearer });
+    assert.equal(sdkRateLimit(after, 'restored').remaining, OTHER_LIMIT - 3, 'and by the query again once the function works');
   });
 
   it('a client_credentials grant applies its project authRateLimit; a wrong secret is counted too', async () => {
