@@ -59,8 +59,11 @@ int crypto_random_hex(char *out, size_t nbytes)
 	return 0;
 }
 
-static void uuid_format(const uint8_t b[16], char out[UUID_LEN + 1])
+/* Stamps the version and the RFC 9562 variant into 16 bytes and writes them as 8-4-4-4-12. */
+static void uuid_format(uint8_t b[16], unsigned version, char out[UUID_LEN + 1])
 {
+	b[6] = (uint8_t)((b[6] & 0x0f) | (version << 4));
+	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
 	char h[33];
 	crypto_hex(b, 16, h);
 	memcpy(out, h, 8);
@@ -80,9 +83,7 @@ int crypto_uuid_v4(char out[UUID_LEN + 1])
 	uint8_t b[16];
 	if (crypto_random(b, sizeof b) < 0)
 		return -1;
-	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-	uuid_format(b, out);
+	uuid_format(b, 4, out);
 	return 0;
 }
 
@@ -96,9 +97,7 @@ int crypto_uuid_v7(char out[UUID_LEN + 1])
 	uint64_t ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	for (int i = 0; i < 6; i++)
 		b[i] = (uint8_t)(ms >> (40 - 8 * i));
-	b[6] = (uint8_t)((b[6] & 0x0f) | 0x70);
-	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-	uuid_format(b, out);
+	uuid_format(b, 7, out);
 	return 0;
 }
 
