@@ -7,8 +7,9 @@
  * add what a browser needs: a CSRF token in every form, the binding of a login to the browser
  * that typed the password (lib/csrf.c), post-redirect-get, and HTML from templates/ with
  * every value escaped (lib/page.c). Nothing here trusts the query: the client and its exact
- * redirect URI are checked again on every post, and later stages use the redirect URI
- * stored on the login. */
+ * redirect URI are checked again on every post, later stages use the redirect URI stored on
+ * the login, and they find the login through the binding cookie alone (no URL or form ever
+ * carries a login id; issue 14). */
 #include "pages.h"
 #include "admin.h"
 #include "auth.h"
@@ -49,7 +50,7 @@ const struct input pages_signin_inputs[] = {
 };
 
 const struct input pages_stage_inputs[] = {
-	{ "login", IN_UUID, true, 36, "This sign-in link is not valid", NULL },
+	{ "flow", IN_TOKEN, true, LOGIN_REF_LEN, "This sign-in link is not valid", NULL },
 	{ "state", IN_STRING, false, 2048, "Invalid state", NULL },
 	{ 0 },
 };
@@ -93,14 +94,18 @@ static int see_other(struct request *req, struct url_builder *u, char *headers)
 	return 1;
 }
 
-/* The next page of this sign-in on Tessera's side: /oauth/profile or /oauth/consent. */
+/* The next page of this sign-in on Tessera's side: /oauth/mfa, /oauth/profile or /oauth/consent.
+ * The URL names the sign-in by its reference only (login_ref): the login id itself is a bearer
+ * secret of the flow and stays in the binding cookie (URLs leak through history and logs). */
 static int to_stage(struct request *req, const char *stage, const char *login_id, const char *state, char *headers)
 {
-	char base[2100];
+	char base[2100], ref[LOGIN_REF_LEN + 1];
+	if (login_ref(login_id, ref) < 0)
+		return -1;
 	snprintf(base, sizeof base, "%s%s", cfg.app_base_url, stage);
 	struct url_builder u;
 	url_start(&u, base);
-	url_param(&u, "login", login_id);
+	url_param(&u, "flow", ref);
 	url_param(&u, "state", state);
 	return see_other(req, &u, headers);
 }
@@ -340,13 +345,15 @@ int pages_next_stage(struct request *req, struct flow_login *l, const char *stat
 
 /* ------------------------------------------------------------------ profile and consent */
 
-/* Loads the login a stage page names, only for the browser it is bound to and only while it
- * is open. 0 loaded, 1 refused (page sent), -1 failure. */
+/* Loads the login this browser's binding cookie names, only while it is open and only when the
+ * page's flow reference is that login's: a tab of an older sign-in in the same browser must
+ * not continue a newer one. 0 loaded, 1 refused (page sent), -1 failure. */
 int pages_load_bound(struct request *req, struct flow_login *l)
 {
-	const char *id = req_param(req, "login");
+	char id[37], ref[LOGIN_REF_LEN + 1];
+	const char *flow = req_param(req, "flow");
 	struct flow_error err;
-	if (!csrf_bound(req, BIND_SIGNIN, id))
+	if (!csrf_bound_login(req, BIND_SIGNIN, id) || login_ref(id, ref) < 0 || !flow || !crypto_streq(ref, flow))
 		return refuse(req, 403, "This sign-in has expired",
 			      "It was started in another browser or too long ago. Start again from your application.", NULL);
 	int rc = flow_load(id, l);
@@ -358,13 +365,14 @@ int pages_load_bound(struct request *req, struct flow_login *l)
 	return 0;
 }
 
-/* The hidden fields of a stage form: the login and the client's state. */
+/* The hidden fields of a stage form: the sign-in's reference (never its id) and the client's state. */
 json_t *pages_stage_context(struct request *req, const struct flow_login *l, const char *title, char *headers)
 {
-	json_t *ctx = form_context(req, title, headers);
+	char ref[LOGIN_REF_LEN + 1];
+	json_t *ctx = login_ref(l->id, ref) == 0 ? form_context(req, title, headers) : NULL;
 	if (!ctx)
 		return NULL;
-	json_object_set_new(ctx, "login", json_string(l->id));
+	json_object_set_new(ctx, "flow", json_string(ref));
 	page_hidden(ctx, "state", req_param(req, "state"));
 	return ctx;
 }

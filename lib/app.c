@@ -6,6 +6,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "log.h"
+#include "login.h"
 #include "page.h"
 #include "ratelimit.h"
 #include "response.h"
@@ -218,6 +219,18 @@ static double elapsed_ms(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* One line per request. The login is named by its reference (login_ref), as in the audit
+ * events: a login id is a bearer secret while its sign-in is in progress. */
+static void log_request(const struct request *req, const struct timespec *t0)
+{
+	char ref[LOGIN_REF_LEN + 1] = "-";
+	if (req->log_login[0])
+		login_ref(req->log_login, ref);
+	log_info("request=%s method=%s route=%s status=%d ms=%.2f login=%s client=%s", req->request_id, req->method,
+		 req->route ? req->route : "-", req->status, elapsed_ms(t0), ref,
+		 req->log_client[0] ? req->log_client : "-");
+}
+
 #define MAX_AFTER 4
 static struct {
 	void (*fn)(const char *arg);
@@ -292,9 +305,7 @@ int app_run(const char *program, const struct route *routes)
 		if (!req.headers_sent)
 			send_server_error(&req);
 		if (cfg.log_requests)
-			log_info("request=%s method=%s route=%s status=%d ms=%.2f login=%s client=%s", req.request_id,
-				 req.method, req.route ? req.route : "-", req.status, elapsed_ms(&t0),
-				 req.log_login[0] ? req.log_login : "-", req.log_client[0] ? req.log_client : "-");
+			log_request(&req, &t0);
 		request_free(&req);
 		if (unix_socket) {
 			finish_input(&fcgi);

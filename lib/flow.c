@@ -295,7 +295,9 @@ static const char *const select_login =
 	"SELECT l.user_type, l.user_id, l.client_id, l.project_id, l.project_new, l.profile_type, l.membership_id, "
 	"l.auth_method, UNIX_TIMESTAMP(l.auth_time), l.scope, l.nonce, l.redirect_uri, l.code_challenge, "
 	"l.code_challenge_method, l.refresh_allowed, l.mfa_verified, l.granted, l.revoked, u.mfa_enrolled, "
-	"l.remote_address FROM login l LEFT JOIN user u ON u.id = l.user_id WHERE l.id = ?";
+	"l.remote_address, l.granted_at IS NOT NULL, "
+	"l.code_hash IS NOT NULL AND NOT l.granted AND l.code_expires_at > UTC_TIMESTAMP(3) "
+	"FROM login l LEFT JOIN user u ON u.id = l.user_id WHERE l.id = ?";
 
 int flow_load(const char *id, struct flow_login *l)
 {
@@ -330,6 +332,8 @@ int flow_load(const char *id, struct flow_login *l)
 	l->revoked = text_true(db_cell(&r, 0, 17));
 	l->mfa_enrolled = text_true(db_cell(&r, 0, 18));
 	text_copy(l->remote_addr, sizeof l->remote_addr, db_cell(&r, 0, 19));
+	l->was_granted = text_true(db_cell(&r, 0, 20));
+	l->code_outstanding = text_true(db_cell(&r, 0, 21));
 	db_result_free(&r);
 	return flow_mfa_policy(l);
 }
@@ -371,7 +375,7 @@ int flow_check_open(const struct flow_login *l, struct flow_error *err)
 {
 	if (l->revoked)
 		return refuse(err, 400, "Login revoked", NULL);
-	if (l->granted)
+	if (l->granted || l->was_granted)
 		return refuse(err, 400, "Login granted", NULL);
 	return 0;
 }
@@ -547,5 +551,5 @@ void flow_cookie_header(const char *client_id, const char *value, char *out, siz
 	char name[80];
 	snprintf(name, sizeof name, "medplum-%s", client_id);
 	/* SameSite=None (the SDK's cross-site fetches); lib/cookie.c makes it Lax on plain-HTTP loopback. */
-	cookie_header(out, outlen, &(struct cookie){ name, value ? value : "", 3600, "/", "None" });
+	cookie_header(out, outlen, &(struct cookie){ name, value ? value : "", FLOW_SESSION_SECONDS, "/", "None" });
 }

@@ -55,6 +55,11 @@ struct flow_login {
 	bool mfa_verified;
 	bool granted;
 	bool revoked;
+	/* Its tokens were issued once (granted_at): a session reopened by /oauth2/authorize is not
+	 * granted again until its new code is redeemed, yet its id is in those tokens (login_id),
+	 * so no stage that trusts the id alone may continue it. */
+	bool was_granted;
+	bool code_outstanding;     /* a code was issued and has neither expired nor been redeemed */
 	bool mfa_enrolled;         /* of the user */
 	char remote_addr[64];
 	/* The second factor's rule for this login (flow_mfa_policy): the user's mfa_required or
@@ -80,7 +85,8 @@ int flow_join_project(struct flow_login *l, const char *project_id, const char *
 int flow_load(const char *login_id, struct flow_login *l);            /* 0, 1 not found, -1 */
 int flow_set_membership(struct flow_login *l, const char *membership_id, struct flow_error *err);
 int flow_set_scope(struct flow_login *l, const char *scope, struct flow_error *err);
-/* Both stages that come after credentials refuse a login that is revoked or granted. */
+/* Both stages that come after credentials refuse a login that is revoked or granted, now or
+ * before (was_granted): "Login revoked", "Login granted". */
 int flow_check_open(const struct flow_login *l, struct flow_error *err);
 
 /* True while the login still owes its second factor: no code until it is given. */
@@ -100,6 +106,9 @@ int flow_mfa_policy(struct flow_login *l);
 int flow_result(struct flow_login *l, json_t **out, char cookie_out[33]);
 /* The memberships a login may choose from (id, project and profile references). */
 json_t *flow_memberships(const struct flow_login *l);
+/* How long a signed-in session can be reused through its SSO cookie (the cookie's Max-Age and
+ * the limit of /oauth2/authorize, which max_age can only shorten). */
+#define FLOW_SESSION_SECONDS 3600
 /* Set-Cookie header line for the SSO cookie medplum-<clientId> (empty value clears it). */
 void flow_cookie_header(const char *client_id, const char *value, char *out, size_t outlen);
 

@@ -10,6 +10,22 @@
 #include <stdio.h>
 #include <string.h>
 
+int login_ref(const char *login_id, char out[LOGIN_REF_LEN + 1])
+{
+	char input[64];
+	uint8_t mac[SHA256_LEN];
+	snprintf(input, sizeof input, "login-ref:%s", login_id ? login_id : "");
+	if (crypto_keyed_hash(input, mac) < 0) {
+		snprintf(out, LOGIN_REF_LEN + 1, "-");
+		return -1;
+	}
+	char hex[2 * SHA256_LEN + 1];
+	crypto_hex(mac, SHA256_LEN, hex);
+	memcpy(out, hex, LOGIN_REF_LEN);
+	out[LOGIN_REF_LEN] = '\0';
+	return 0;
+}
+
 int login_create_for_client(const struct client *c, const uint8_t secret_hash[32], const char *scope,
 			    const struct request *req, struct login *l)
 {

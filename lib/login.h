@@ -33,4 +33,13 @@ int login_revoke_audited(const char *id, const char *audit_type);
  * the sessions the old one opened. */
 int login_revoke_user(const char *user_id, const char *except_id);
 
+/* A login id is a bearer secret while its sign-in is in progress (issue 14): whatever others
+ * can read (audit events, log lines, the sign-in pages' URLs) names a login by its reference
+ * instead: the first 12 bytes of HMAC(hash_key, "login-ref:" + id) in hex. 24 digits, a shape
+ * no secret has, so the log checks still tell a reference from a code. Equal ids give equal
+ * references, so the events of one login still correlate. 0, or -1 without a hash_key (out
+ * is then "-"). */
+#define LOGIN_REF_LEN 24
+int login_ref(const char *login_id, char out[LOGIN_REF_LEN + 1]);
+
 #endif

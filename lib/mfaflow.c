@@ -15,12 +15,12 @@ static int refuse(struct mfa_refusal *r, int status, const char *text, long retr
 	return 1;
 }
 
-/* Revoked, granted or already verified logins take no code. */
+/* Revoked, granted (now or before: a reopened session) or already verified logins take no code. */
 static int check_login_open(const struct flow_login *l, struct mfa_refusal *r)
 {
 	if (l->revoked)
 		return refuse(r, 400, "Login revoked", 0);
-	if (l->granted)
+	if (l->granted || l->was_granted)
 		return refuse(r, 400, "Login granted", 0);
 	if (l->mfa_verified)
 		return refuse(r, 400, "Login already verified", 0);
