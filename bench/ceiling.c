@@ -59,5 +59,5 @@ static const struct route routes[] = {
 
 int main(void)
 {
-	return app_run("tessera-ceiling", routes);
+	return app_run("tessera-ceiling", routes, NULL);
 }

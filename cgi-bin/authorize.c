@@ -2,6 +2,7 @@
  * exact redirect URI, reuses an existing session (SSO cookie or id_token_hint) when it can,
  * and otherwise continues to Tessera's own sign-in page at <app_base_url>oauth. */
 #include "app.h"
+#include "pipeline.h"
 #include "clients.h"
 #include "config.h"
 #include "crypto.h"
@@ -294,5 +295,5 @@ static const struct route routes[] = {
 
 int main(void)
 {
-	return app_run("tessera-authorize", routes);
+	return pipeline_run("tessera-authorize", routes);
 }

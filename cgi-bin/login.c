@@ -3,6 +3,7 @@
  * pages for browsers (pages.c: /signin, /oauth, /oauth/profile, /oauth/consent). The state
  * machine itself is lib/flow.c. */
 #include "app.h"
+#include "pipeline.h"
 #include "clients.h"
 #include "config.h"
 #include "crypto.h"
@@ -273,5 +274,5 @@ static const struct route routes[] = {
 
 int main(void)
 {
-	return app_run("tessera-login", routes);
+	return pipeline_run("tessera-login", routes);
 }

@@ -25,6 +25,7 @@
 #include "members.h"
 #include "audit.h"
 #include "page.h"
+#include "pagesession.h"
 #include "response.h"
 #include "text.h"
 

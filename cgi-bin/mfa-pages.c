@@ -16,6 +16,7 @@
 #include "mfa.h"
 #include "mfaflow.h"
 #include "page.h"
+#include "pagesession.h"
 #include "pages.h"
 #include "redirect.h"
 #include "response.h"

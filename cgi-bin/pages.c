@@ -20,6 +20,7 @@
 #include "grant.h"
 #include "login.h"
 #include "page.h"
+#include "pagesession.h"
 #include "ratelimit.h"
 #include "redirect.h"
 #include "request.h"
@@ -234,7 +235,7 @@ int pages_signin_get(struct request *req)
 static int signin_refused(struct request *req, const struct signin *s, const struct flow_error *err)
 {
 	if (err->status == 429) {
-		long seconds = ratelimit_retry_seconds(err->retry_ms);
+		long seconds = response_retry_seconds(err->retry_ms);
 		char text[160];
 		snprintf(text, sizeof text, "Too many failed attempts: try again in %ld second%s.", seconds,
 			 seconds == 1 ? "" : "s");

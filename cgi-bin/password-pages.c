@@ -14,6 +14,7 @@
 #include "csrf.h"
 #include "flow.h"
 #include "page.h"
+#include "pagesession.h"
 #include "people.h"
 #include "pwpolicy.h"
 #include "response.h"

@@ -5,6 +5,7 @@
  * pages (password-pages.c). */
 #include "account.h"
 #include "app.h"
+#include "pipeline.h"
 #include "auth.h"
 #include "password-pages.h"
 #include "pwpolicy.h"
@@ -109,5 +110,5 @@ static const struct route routes[] = {
 
 int main(void)
 {
-	return app_run("tessera-password", routes);
+	return pipeline_run("tessera-password", routes);
 }

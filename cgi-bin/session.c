@@ -1,6 +1,7 @@
 /* tessera-session: the session stage: GET /auth/me (§6.10), /oauth2/logout (§7.4) and
  * /oauth2/introspect (§7.5, client-authenticated: stricter.md row 8). */
 #include "app.h"
+#include "pipeline.h"
 #include "audit.h"
 #include "auth.h"
 #include "clients.h"
@@ -225,5 +226,5 @@ static const struct route routes[] = {
 
 int main(void)
 {
-	return app_run("tessera-session", routes);
+	return pipeline_run("tessera-session", routes);
 }

@@ -1,6 +1,7 @@
 /* tessera-token: POST /oauth2/token (spec §7.2). Grants are dispatched through a table whose
  * names must equal lib/discovery.c's grant_types_supported, so discovery cannot drift. */
 #include "app.h"
+#include "pipeline.h"
 #include "audit.h"
 #include "clients.h"
 #include "config.h"
@@ -505,5 +506,5 @@ int main(void)
 		log_error("grant table and discovery disagree");
 		return 1;
 	}
-	return app_run("tessera-token", routes);
+	return pipeline_run("tessera-token", routes);
 }

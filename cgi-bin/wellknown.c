@@ -1,6 +1,7 @@
 /* tessera-wellknown: the discovery stage (spec §8): OpenID and OAuth metadata, SMART
  * configuration and the JWKS, generated from the tables in lib/discovery.c and lib/keys.c. */
 #include "app.h"
+#include "pipeline.h"
 #include "discovery.h"
 #include "keys.h"
 #include "config.h"
@@ -91,5 +92,5 @@ static const struct route routes[] = {
 
 int main(void)
 {
-	return app_run("tessera-wellknown", routes);
+	return pipeline_run("tessera-wellknown", routes);
 }

@@ -1,13 +1,9 @@
 /* app: FastCGI accept loop, dispatch and per-request logging. */
 #include "app.h"
-#include "audit.h"
-#include "auth.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
 #include "log.h"
-#include "page.h"
-#include "ratelimit.h"
 #include "response.h"
 
 #include <fcgiapp.h>
@@ -75,14 +71,17 @@ const struct route *app_match(const struct route *routes, struct request *req, b
 	return NULL;
 }
 
-static void send_input_error(struct request *req, unsigned flags, const char *text, const char *field)
+static const struct app_steps no_steps;
+
+static void send_input_error(struct request *req, const struct app_steps *steps, unsigned flags, const char *text,
+			     const char *field)
 {
 	if (flags & ROUTE_OAUTH)
 		send_oauth_error(req, 400, "invalid_request", text);
 	else if (flags & ROUTE_PAGE) {
 		/* Only hidden fields reach this (typed fields are the handler's, shown beside
 		 * the field): a tampered or truncated link. */
-		if (page_message(req, 400, "This link is not valid", text, NULL) < 0)
+		if (!steps->error_page || steps->error_page(req, text) < 0)
 			send_text(req, 400, text, NULL);
 	}
 	else if (flags & ROUTE_TEXT_ERRORS)
@@ -119,86 +118,32 @@ static void preflight(struct request *req)
 	send_empty(req, 204, extra);
 }
 
-void app_handle(const struct route *routes, struct request *req, enum req_error parse_error)
+static bool over_limit(struct request *req, const struct app_steps *steps)
 {
-	bool wrong_method;
-	const struct route *r = parse_error == REQ_NOMEM ? NULL : app_match(routes, req, &wrong_method);
-	unsigned flags = r ? r->flags : 0;
-	req->route = r ? r->pattern : "-";
-	if (parse_error == REQ_NOMEM)
-		return send_server_error(req);
-	bool early = parse_error || ((flags & ROUTE_FORM_ONLY) && req->body_kind != BODY_FORM) ||
-		     ((flags & ROUTE_FORM_ONLY) && req->nparams && !req->params[0].from_body) ||
-		     ((flags & ROUTE_OAUTH) && req->duplicate);
-	/* Every request counts for its client IP, whatever follows (one statement). When the
-	 * database is away it goes on uncounted: what needs the database answers 503 anyway,
-	 * and what does not (discovery) keeps working. A Bearer request to an authenticated
-	 * route is counted by its session query instead (one round trip less), or after it. */
-	if ((flags & ROUTE_AUTH) && !early && req->path && strcmp(req->method, "OPTIONS") && auth_is_bearer(req))
-		req->rl.pending = true;
-	else
-		ratelimit_count(req);
-	/* A project's limits replace the configured ones once the project is known: after
-	 * authentication, or in the handler (ROUTE_LIMIT_LATE). Other requests are decided now;
-	 * those early refusals below must not let a flood through either. */
-	bool late = flags & (ROUTE_AUTH | ROUTE_LIMIT_LATE);
-	if (!late && ratelimit_refuse(req))
-		return;
-	/* A path too long or not decodable is left NULL: no route can match it, and the
-	 * request is at fault, whatever its method. */
-	if (!req->path)
-		return send_input_error(req, 0, parse_error_text(parse_error), NULL);
-	if (!strcmp(req->method, "OPTIONS"))
-		return preflight(req);
-	if (!r) {
-		if (wrong_method)
-			return send_outcome(req, 405, NULL, "not-supported", "Method not allowed", NULL);
-		return send_not_found(req);
-	}
-	if (early && late && ratelimit_refuse(req))
-		return;
-	if (parse_error)
-		return send_input_error(req, flags, parse_error_text(parse_error), NULL);
-	if ((flags & ROUTE_FORM_ONLY) && req->body_kind != BODY_FORM)
-		return send_text(req, 400, "Unsupported content type", NULL);
-	if ((flags & ROUTE_FORM_ONLY) && req->nparams && !req->params[0].from_body)
-		return send_input_error(req, flags, "Parameters must be sent in the request body", NULL);
-	if ((flags & ROUTE_OAUTH) && req->duplicate)
-		return send_input_error(req, flags, parse_error_text(REQ_DUPLICATE), req->duplicate);
-	/* Who is calling comes first (Medplum authenticates before any validator runs): an
-	 * anonymous caller learns nothing about a route's inputs. */
-	struct auth a = { 0 };
-	if (flags & ROUTE_AUTH) {
-		int rc = auth_authenticate(req, &a);
-		if (rc >= 0 && !req->rl.counted)
-			ratelimit_count(req);
-		if (rc == 0)
-			ratelimit_use_project(req, &a.rl);
-		if (rc >= 0 && ratelimit_refuse(req)) {
-			auth_free(&a);
-			return;
-		}
-		if (rc != 0) {
-			auth_free(&a);
-			if (rc < 0)
-				return db_unavailable() ? send_unavailable(req) : send_server_error(req);
-			return send_unauthorized(req);
-		}
-		req->auth = &a;
-		snprintf(req->log_login, sizeof req->log_login, "%s", a.login.id);
-		snprintf(req->log_client, sizeof req->log_client, "%s", a.login.client_id);
-	}
+	return steps->over_limit && steps->over_limit(req);
+}
+
+/* Authenticates a ROUTE_AUTH request; true when the handler may run, else answered. */
+static bool authenticated(struct request *req, const struct app_steps *steps)
+{
+	int rc = steps->authenticate ? steps->authenticate(req) : 1;
+	if (rc == 0)
+		return true;
+	if (rc < 0)
+		db_unavailable() ? send_unavailable(req) : send_server_error(req);
+	else if (rc == 1)
+		send_unauthorized(req);
+	return false;
+}
+
+static void run_route(const struct route *r, const struct app_steps *steps, struct request *req)
+{
+	unsigned flags = r->flags;
 	struct input_error ie;
 	if (!input_check(req, r->inputs, &ie)) {
-		if ((flags & ROUTE_LIMIT_LATE) && ratelimit_refuse(req)) {
-			req->auth = NULL;
-			auth_free(&a);
+		if ((flags & ROUTE_LIMIT_LATE) && over_limit(req, steps))
 			return;
-		}
-		send_input_error(req, flags, ie.message, ie.name);
-		req->auth = NULL;
-		auth_free(&a);
-		return;
+		return send_input_error(req, steps, flags, ie.message, ie.name);
 	}
 	int rc = r->handler(req);
 	if (rc < 0 && !req->headers_sent) {
@@ -207,8 +152,58 @@ void app_handle(const struct route *routes, struct request *req, enum req_error 
 		else
 			send_server_error(req);
 	}
-	req->auth = NULL;
-	auth_free(&a);
+}
+
+void app_handle(const struct route *routes, const struct app_steps *steps, struct request *req,
+		enum req_error parse_error)
+{
+	bool wrong_method;
+	if (!steps)
+		steps = &no_steps;
+	const struct route *r = parse_error == REQ_NOMEM ? NULL : app_match(routes, req, &wrong_method);
+	unsigned flags = r ? r->flags : 0;
+	req->route = r ? r->pattern : "-";
+	if (parse_error == REQ_NOMEM)
+		return send_server_error(req);
+	bool early = parse_error || ((flags & ROUTE_FORM_ONLY) && req->body_kind != BODY_FORM) ||
+		     ((flags & ROUTE_FORM_ONLY) && req->nparams && !req->params[0].from_body) ||
+		     ((flags & ROUTE_OAUTH) && req->duplicate);
+	/* Every request counts for its client IP, whatever follows. */
+	if (steps->count)
+		steps->count(req, flags, early);
+	/* A project's limits replace the configured ones once the project is known: after
+	 * authentication, or in the handler (ROUTE_LIMIT_LATE). Other requests are decided now;
+	 * those early refusals below must not let a flood through either. */
+	bool late = flags & (ROUTE_AUTH | ROUTE_LIMIT_LATE);
+	if (!late && over_limit(req, steps))
+		return;
+	/* A path too long or not decodable is left NULL: no route can match it, and the
+	 * request is at fault, whatever its method. */
+	if (!req->path)
+		return send_input_error(req, steps, 0, parse_error_text(parse_error), NULL);
+	if (!strcmp(req->method, "OPTIONS"))
+		return preflight(req);
+	if (!r) {
+		if (wrong_method)
+			return send_outcome(req, 405, NULL, "not-supported", "Method not allowed", NULL);
+		return send_not_found(req);
+	}
+	if (early && late && over_limit(req, steps))
+		return;
+	if (parse_error)
+		return send_input_error(req, steps, flags, parse_error_text(parse_error), NULL);
+	if ((flags & ROUTE_FORM_ONLY) && req->body_kind != BODY_FORM)
+		return send_text(req, 400, "Unsupported content type", NULL);
+	if ((flags & ROUTE_FORM_ONLY) && req->nparams && !req->params[0].from_body)
+		return send_input_error(req, steps, flags, "Parameters must be sent in the request body", NULL);
+	if ((flags & ROUTE_OAUTH) && req->duplicate)
+		return send_input_error(req, steps, flags, parse_error_text(REQ_DUPLICATE), req->duplicate);
+	/* Who is calling comes first (Medplum authenticates before any validator runs): an
+	 * anonymous caller learns nothing about a route's inputs. */
+	if (!(flags & ROUTE_AUTH) || authenticated(req, steps))
+		run_route(r, steps, req);
+	if (steps->release)
+		steps->release(req);
 }
 
 static double elapsed_ms(const struct timespec *t0)
@@ -265,8 +260,10 @@ static void finish_input(FCGX_Request *fcgi)
 		;
 }
 
-int app_run(const char *program, const struct route *routes)
+int app_run(const char *program, const struct route *routes, const struct app_steps *steps)
 {
+	if (!steps)
+		steps = &no_steps;
 	log_set_program(program);
 	char err[512];
 	if (config_load(err, sizeof err) < 0) {
@@ -286,9 +283,11 @@ int app_run(const char *program, const struct route *routes)
 		struct request req = { 0 };
 		crypto_uuid_v4(req.request_id);
 		enum req_error pe = request_read(&req, &fcgi);
-		audit_request(&req);
-		app_handle(routes, &req, pe);
-		audit_finish(req.status > 0 && req.status < 400);
+		if (steps->begin)
+			steps->begin(&req);
+		app_handle(routes, steps, &req, pe);
+		if (steps->end)
+			steps->end(req.status > 0 && req.status < 400);
 		if (!req.headers_sent)
 			send_server_error(&req);
 		if (cfg.log_requests)

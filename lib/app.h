@@ -1,6 +1,8 @@
-/* app: the FastCGI loop every program shares. A program declares a route table; app parses
- * the request, matches the route, checks its declared inputs and authentication, runs the
- * handler, maps failures to the right error family, and logs one line. */
+/* app: the FastCGI loop every program shares, on the ground floor of http/. A program declares
+ * a route table; app parses the request, matches the route, checks its declared inputs, runs
+ * the handler, maps failures to the right error family, and logs one line. The steps that need
+ * more than HTTP (the per-IP limiter, authentication, audit, the HTML error page) are given to
+ * it as a table of functions (struct app_steps) by the layer that owns them: lib/domain/pipeline.c. */
 #ifndef TESSERA_APP_H
 #define TESSERA_APP_H
 #include "input.h"
@@ -27,7 +29,28 @@ struct route {
 	unsigned flags;
 };
 
-int app_run(const char *program, const struct route *routes);
+/* The steps app runs but does not own. Any of them may be NULL: no limiter, no audit, input
+ * errors of pages as plain text, and ROUTE_AUTH routes refused with 401 (nobody can prove who
+ * they are without an authenticator). */
+struct app_steps {
+	/* Counts the request for its client IP; false when it will be counted later, by the
+	 * query that authenticates it (a Bearer request to a ROUTE_AUTH route). */
+	void (*count)(struct request *req, unsigned route_flags, bool early_error);
+	/* Answers 429 and returns true when the request is over its limit. */
+	bool (*over_limit)(struct request *req);
+	/* A ROUTE_AUTH request: 0 authenticated (req->auth and its log ids set), 1 not
+	 * authenticated, 2 already answered (over the project's limit), -1 failure. */
+	int (*authenticate)(struct request *req);
+	/* Releases what authenticate set up; called once per request. */
+	void (*release)(struct request *req);
+	/* An HTML page for a ROUTE_PAGE input error: 0 sent, -1 not. */
+	int (*error_page)(struct request *req, const char *text);
+	/* Around each request: begin before the route runs, end after (success: status < 400). */
+	void (*begin)(const struct request *req);
+	void (*end)(bool success);
+};
+
+int app_run(const char *program, const struct route *routes, const struct app_steps *steps);
 /* Runs fn(arg) after the response has been handed to the web server (FCGX_Finish), so slow
  * follow-up work (an SMTP attempt) adds nothing to the response time. At most 4 per request;
  * outside app_run (tests) it runs at once. */
@@ -35,6 +58,7 @@ void app_after_response(void (*fn)(const char *arg), const char *arg);
 /* Route matching, exposed for tests: fills req->path_params. */
 const struct route *app_match(const struct route *routes, struct request *req, bool *method_mismatch);
 /* Runs one parsed request through the pipeline (used by app_run and by tests/fuzzers). */
-void app_handle(const struct route *routes, struct request *req, enum req_error parse_error);
+void app_handle(const struct route *routes, const struct app_steps *steps, struct request *req,
+		enum req_error parse_error);
 
 #endif

@@ -4,6 +4,7 @@
  * every stage re-checks revoked/granted and MFA before it hands out a code. */
 #ifndef TESSERA_FLOW_H
 #define TESSERA_FLOW_H
+#include "login.h"
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,36 +36,6 @@ struct login_request {
 	bool remember;
 };
 
-struct flow_login {
-	char id[37];
-	char user_type[32];
-	char user_id[37];
-	char client_id[37];
-	char project_id[37];       /* restriction chosen at sign-in */
-	bool project_new;
-	char profile_type[32];
-	char membership_id[37];
-	char auth_method[16];
-	time_t auth_time;
-	char scope[1025];
-	char nonce[513];
-	char redirect_uri[2049];
-	char code_challenge[129];
-	char code_challenge_method[8];
-	bool refresh_allowed;
-	bool mfa_verified;
-	bool granted;
-	bool revoked;
-	bool mfa_enrolled;         /* of the user */
-	char remote_addr[64];
-	/* The second factor's rule for this login (flow_mfa_policy): the user's mfa_required or
-	 * a project in the login's scope that requires it; the methods the user enrolled and
-	 * those every project in scope allows (mfa.h MFA_TOTP, MFA_EMAIL). */
-	bool mfa_required;
-	unsigned mfa_methods;
-	unsigned mfa_allowed;
-	char email[321];
-};
 
 /* The outcome of a stage: 0 ok, 1 refused (err filled), -1 database failure. */
 int flow_password_login(const struct login_request *lr, struct flow_login *out, struct flow_error *err);

@@ -21,6 +21,38 @@ struct login {
 	bool granted;
 };
 
+/* A Login as the sign-in stages, the MFA gate and the page session see it. */
+struct flow_login {
+	char id[37];
+	char user_type[32];
+	char user_id[37];
+	char client_id[37];
+	char project_id[37];       /* restriction chosen at sign-in */
+	bool project_new;
+	char profile_type[32];
+	char membership_id[37];
+	char auth_method[16];
+	time_t auth_time;
+	char scope[1025];
+	char nonce[513];
+	char redirect_uri[2049];
+	char code_challenge[129];
+	char code_challenge_method[8];
+	bool refresh_allowed;
+	bool mfa_verified;
+	bool granted;
+	bool revoked;
+	bool mfa_enrolled;         /* of the user */
+	char remote_addr[64];
+	/* The second factor's rule for this login (flow_mfa_policy): the user's mfa_required or
+	 * a project in the login's scope that requires it; the methods the user enrolled and
+	 * those every project in scope allows (mfa.h MFA_TOTP, MFA_EMAIL). */
+	bool mfa_required;
+	unsigned mfa_methods;
+	unsigned mfa_allowed;
+	char email[321];
+};
+
 /* The one durable write of a client_credentials grant, made only if the client is still
  * active, in its project and has this keyed secret hash (current, or retiring and unexpired):
  * 0 written, 1 not (the client changed), -1 database error. */

@@ -3,7 +3,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
-#include "flow.h"
+#include "login.h"
 #include "keywrap.h"
 #include "log.h"
 #include "mail.h"

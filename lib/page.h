@@ -49,15 +49,4 @@ int page_forbidden(struct request *req);
 /* 303 See Other to <app_base_url><path> (post-redirect-get). */
 void page_see_other(struct request *req, const char *path, char *headers, size_t headers_len);
 
-/* ------------------------------------------------------------------ signed-in pages */
-
-/* The login of this browser's page session (csrf.h BIND_SESSION): bound by the cookie's MAC,
- * a User's, not revoked, with a membership, signed in less than SESSION_SECONDS ago.
- * 0 (l filled), 1 not signed in, -1 database failure. */
-struct flow_login;
-int page_session(const struct request *req, struct flow_login *l);
-/* page_session for a page that needs it: without a session the cookie is cleared and the
- * browser sent to /signin (303; 1). 0 signed in (l filled; the login goes to the log line), -1. */
-int page_require_session(struct request *req, struct flow_login *l);
-
 #endif

@@ -36,12 +36,6 @@ void ratelimit_bucket(const char *ip, enum rl_class cls, uint8_t out[RATELIMIT_B
 	memcpy(out, digest, RATELIMIT_BUCKET_LEN);
 }
 
-void ratelimit_header(char *out, size_t len, long long remaining, long long reset)
-{
-	snprintf(out, len, "RateLimit: \"requests\";r=%lld;t=%lld\r\n", remaining > 0 ? remaining : 0,
-		 reset > 0 ? reset : 0);
-}
-
 static int setting_int(json_t *s)
 {
 	json_t *v = json_object_get(s, "valueInteger");
@@ -84,12 +78,6 @@ long ratelimit_login_delay(int failures, int after, int max)
 		return max;
 	long d = 1L << shift;
 	return d < max ? d : max;
-}
-
-long ratelimit_retry_seconds(long long ms)
-{
-	long s = (long)((ms + 999) / 1000);
-	return s < 1 ? 1 : s;
 }
 
 static const char *const upsert =

@@ -36,16 +36,12 @@ struct rl_override {
 /* Pure helpers (unit-tested). */
 enum rl_class ratelimit_class(const char *path);
 void ratelimit_bucket(const char *ip, enum rl_class cls, uint8_t out[RATELIMIT_BUCKET_LEN]);
-/* "RateLimit: \"requests\";r=<remaining>;t=<reset>\r\n"; negative values are written as 0. */
-void ratelimit_header(char *out, size_t len, long long remaining, long long reset);
 /* Reads rateLimit, authRateLimit and clientRateLimit (positive valueInteger, or a decimal
  * holding one) from a systemSetting JSON array; anything else leaves the field 0. */
 void ratelimit_parse_settings(const char *json, struct rl_override *o);
 /* Seconds an account must wait after its last failure: 0 below `after` failures, else
  * min(2^(failures - after), max). */
 long ratelimit_login_delay(int failures, int after, int max);
-/* The Retry-After value (whole seconds, at least 1) for a wait in milliseconds. */
-long ratelimit_retry_seconds(long long ms);
 
 /* Counts this request for its client IP (one statement). 0 counted, or nothing to count
  * (limits disabled); -1 the database failed (req->rl stays uncounted: the request goes on,

@@ -1,12 +1,23 @@
 /* response: headers, bodies and error shapes. */
 #include "response.h"
 #include "config.h"
-#include "ratelimit.h"
 #include "request.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+void response_ratelimit_header(char *out, size_t len, long long remaining, long long reset)
+{
+	snprintf(out, len, "RateLimit: \"requests\";r=%lld;t=%lld\r\n", remaining > 0 ? remaining : 0,
+		 reset > 0 ? reset : 0);
+}
+
+long response_retry_seconds(long long ms)
+{
+	long s = (long)((ms + 999) / 1000);
+	return s < 1 ? 1 : s;
+}
 
 static const char *reason(int status)
 {
@@ -89,9 +100,9 @@ void rate_limit_header(const struct request *req, char *out, size_t len)
 {
 	out[0] = '\0';
 	if (req->rl.retry_after > 0)
-		ratelimit_header(out, len, 0, req->rl.retry_after);
+		response_ratelimit_header(out, len, 0, req->rl.retry_after);
 	else if (req->rl.counted && req->rl.limit >= 0)
-		ratelimit_header(out, len, (long long)req->rl.limit - req->rl.hits, req->rl.reset);
+		response_ratelimit_header(out, len, (long long)req->rl.limit - req->rl.hits, req->rl.reset);
 }
 
 /* csp: the Content-Security-Policy value; NULL for the API's (HTML pages bring their own). */
@@ -307,7 +318,7 @@ void response_rate_limited(struct request *req, long long consumed, long long li
 {
 	if (ms_before_next < 0)
 		ms_before_next = 0;
-	long retry = ratelimit_retry_seconds(ms_before_next);
+	long retry = response_retry_seconds(ms_before_next);
 	/* The header must then say r=0, so the SDK waits for the reset before its retry. */
 	if (req->rl.retry_after <= 0)
 		req->rl.retry_after = retry;

@@ -52,4 +52,9 @@ int outcome_status(const char *id, const char *code);
 void cors_headers(const struct request *req, char *out, size_t outlen);
 bool cors_origin_allowed(const char *origin);
 
+/* "RateLimit: \"requests\";r=<remaining>;t=<reset>\r\n"; negative values are written as 0. */
+void response_ratelimit_header(char *out, size_t len, long long remaining, long long reset);
+/* The Retry-After value (whole seconds, at least 1) for a wait in milliseconds. */
+long response_retry_seconds(long long ms);
+
 #endif

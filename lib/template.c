@@ -538,7 +538,7 @@ static struct template *load_template(const char *path, const char **err)
 
 /* The parsed template at path, from the cache or read now. When the cache is full the template is
  * also stored in *uncached, for the caller to free after use. */
-static const struct template *get_template(const char *path, struct template **uncached, const char **err)
+static const struct template *cached_template(const char *path, struct template **uncached, const char **err)
 {
 	size_t i;
 	*uncached = NULL;
@@ -580,7 +580,7 @@ static char *render_file(const char *dir, const char *name, const char *ext, jso
 		*err = "out of memory";
 		return NULL;
 	}
-	const struct template *t = get_template(path, &uncached, err);
+	const struct template *t = cached_template(path, &uncached, err);
 	free(path);
 	char *out = t ? render_template(t, bases, nbases, html, err) : NULL;
 	template_free(uncached);
