@@ -1,10 +1,10 @@
 /* POST /admin/super/purge: a super admin deletes logins or audit events older than a date. */
 #include "manage-api.h"
-#include "audit.h"
-#include "db.h"
-#include "fhir.h"
-#include "request.h"
-#include "response.h"
+#include "domain/audit.h"
+#include "core/db.h"
+#include "core/fhir.h"
+#include "http/request.h"
+#include "http/response.h"
 
 #include <string.h>
 

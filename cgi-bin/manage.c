@@ -8,8 +8,8 @@
  * This file is the route table; each route's handler and input table live with their concern
  * (manage-api.h): manage-members.c, manage-clients.c, manage-passwords.c, manage-purge.c,
  * manage-templates.c, manage-settings.c and manage-audit.c, sharing manage-api.c. */
-#include "app.h"
-#include "pipeline.h"
+#include "http/app.h"
+#include "domain/pipeline.h"
 #include "manage-api.h"
 #include "manage-audit.h"
 #include "manage-pages.h"

@@ -3,10 +3,10 @@
  * header each request state gives. The database parts are tests/e2e/ratelimit.test.mjs. */
 #include "tests.h"
 
-#include "config.h"
-#include "ratelimit.h"
-#include "request.h"
-#include "response.h"
+#include "core/config.h"
+#include "domain/ratelimit.h"
+#include "http/request.h"
+#include "http/response.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,10 +1,10 @@
 /* request: form, query and JSON decoding with their limits; UTF-8; Basic auth; cookies. */
 #include "tests.h"
 
-#include "app.h"
-#include "config.h"
-#include "app.h"
-#include "request.h"
+#include "http/app.h"
+#include "core/config.h"
+#include "http/app.h"
+#include "http/request.h"
 
 #include <stdio.h>
 #include <stdlib.h>
