@@ -199,3 +199,13 @@ int audit_finish(bool success)
 	current = NULL;
 	return rc;
 }
+
+int audit_purge(const char *before)
+{
+	unsigned long long n;
+	do {
+		if (db_exec(&n, "DELETE FROM audit_event WHERE recorded < ? LIMIT 5000", "s", before) < 0)
+			return -1;
+	} while (n == 5000);
+	return 0;
+}

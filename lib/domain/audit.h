@@ -73,4 +73,7 @@ void audit_stage(const struct audit_event *e);
  * forgets it otherwise. 0 or -1. */
 int audit_finish(bool success);
 
+/* Deletes the events recorded before a UTC time ("YYYY-MM-DD HH:MM:SS"), in batches. 0 or -1. */
+int audit_purge(const char *before);
+
 #endif

@@ -86,3 +86,13 @@ int login_revoke_audited(const char *id, const char *audit_type)
 	}
 	return 0;
 }
+
+int login_purge(const char *before)
+{
+	unsigned long long n;
+	do {
+		if (db_exec(&n, "DELETE FROM login WHERE updated_at < ? LIMIT 5000", "s", before) < 0)
+			return -1;
+	} while (n == 5000);
+	return 0;
+}

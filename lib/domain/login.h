@@ -65,4 +65,8 @@ int login_revoke_audited(const char *id, const char *audit_type);
  * the sessions the old one opened. */
 int login_revoke_user(const char *user_id, const char *except_id);
 
+/* Deletes the Logins last changed before a UTC time ("YYYY-MM-DD HH:MM:SS"), in batches so
+ * that a large purge never holds long locks on a busy table. 0 or -1. */
+int login_purge(const char *before);
+
 #endif
