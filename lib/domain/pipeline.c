@@ -2,6 +2,9 @@
 #include "domain/pipeline.h"
 #include "domain/audit.h"
 #include "domain/auth.h"
+#include "domain/login.h"
+#include "domain/pagesession.h"
+#include "http/csrf.h"
 #include "http/page.h"
 #include "domain/ratelimit.h"
 #include "http/request.h"
@@ -9,8 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
-/* One request at a time per process: the authentication of the current one. */
+/* One request at a time per process: the authentication of the current one, and the Login of
+ * its page session. */
 static struct auth current;
+static struct flow_login page_login;
 
 /* When the database is away the request goes on uncounted: what needs the database answers
  * 503 anyway, and what does not (discovery) keeps working. A Bearer request to an
@@ -49,9 +54,24 @@ static int authenticate(struct request *req)
 static void release(struct request *req)
 {
 	req->auth = NULL;
+	req->page_login = NULL;
 	audit_set_actor(NULL);
 	auth_free(&current);
 	memset(&current, 0, sizeof current);
+}
+
+/* A POST without this browser's CSRF token is refused before the page session is read: a
+ * forged form learns nothing, not even whether the browser is signed in. */
+static int guard(struct request *req, unsigned route_flags)
+{
+	if ((route_flags & ROUTE_CSRF) && !strcmp(req->method, "POST") && !csrf_check(req))
+		return page_forbidden(req) < 0 ? -1 : 1;
+	if (!(route_flags & ROUTE_PAGE_SESSION))
+		return 0;
+	int rc = page_require_session(req, &page_login);
+	if (rc == 0)
+		req->page_login = &page_login;
+	return rc;
 }
 
 static int error_page(struct request *req, const char *text)
@@ -69,6 +89,7 @@ const struct app_steps pipeline_steps = {
 	.over_limit = ratelimit_refuse,
 	.authenticate = authenticate,
 	.release = release,
+	.guard = guard,
 	.error_page = error_page,
 	.begin = audit_request,
 	.end = end,

@@ -145,7 +145,13 @@ static void run_route(const struct route *r, const struct app_steps *steps, stru
 			return;
 		return send_input_error(req, steps, flags, ie.message, ie.name);
 	}
-	int rc = r->handler(req);
+	int rc = 0;
+	if ((flags & (ROUTE_CSRF | ROUTE_PAGE_SESSION)) && steps->guard)
+		rc = steps->guard(req, flags);
+	else if (flags & (ROUTE_CSRF | ROUTE_PAGE_SESSION))
+		rc = -1; /* a guard nobody can check is a failure, never a way past it */
+	if (rc == 0)
+		rc = r->handler(req);
 	if (rc < 0 && !req->headers_sent) {
 		if (db_unavailable())
 			send_unavailable(req);

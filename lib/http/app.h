@@ -16,9 +16,13 @@ enum route_flags {
 	ROUTE_PAGE = 16,     /* a browser page: input errors as an HTML page (lib/page.c) */
 	ROUTE_LIMIT_LATE = 32, /* the handler applies the per-IP limit itself, once it knows the
 				* project (ratelimit_refuse; the token endpoint) */
+	ROUTE_CSRF = 64,     /* a page whose POST must carry this browser's CSRF token, else 403 */
+	ROUTE_PAGE_SESSION = 128, /* a page for a signed-in browser: without a page session, 303 to
+				   * /signin; with one, req->page_login is its Login */
 };
 
-/* 0 when a response was sent; -1 on failure (503 if the database is away, else 500). */
+/* 0 or 1 when a response was sent (both mean answered, so a helper that answers may be
+ * returned as it is); -1 on failure (503 if the database is away, else 500). */
 typedef int (*handler_fn)(struct request *req);
 
 struct route {
@@ -43,6 +47,9 @@ struct app_steps {
 	int (*authenticate)(struct request *req);
 	/* Releases what authenticate set up; called once per request. */
 	void (*release)(struct request *req);
+	/* The guards a route declares (ROUTE_CSRF, ROUTE_PAGE_SESSION), after its inputs are
+	 * checked: 0 the handler may run, 1 answered (refused), -1 failure. */
+	int (*guard)(struct request *req, unsigned route_flags);
 	/* An HTML page for a ROUTE_PAGE input error: 0 sent, -1 not. */
 	int (*error_page)(struct request *req, const char *text);
 	/* Around each request: begin before the route runs, end after (success: status < 400). */

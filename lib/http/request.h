@@ -52,6 +52,7 @@ struct request {
 	int status;
 	const char *route;
 	struct auth *auth;
+	struct flow_login *page_login; /* the page session's Login (ROUTE_PAGE_SESSION) */
 	bool headers_sent;
 	char log_login[37];        /* ids for the request log line; never secrets */
 	char log_client[37];
