@@ -7,7 +7,7 @@
 #include "domain/clients.h"
 #include "core/config.h"
 #include "core/crypto.h"
-#include "core/db.h"
+#include "domain/domains.h"
 #include "domain/flow.h"
 #include "stage.h"
 #include "mfa-routes.h"
@@ -182,11 +182,9 @@ static int method(struct request *req)
 	for (char *p = domain; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
-	struct db_result r;
-	if (db_query(&r, "SELECT identity_provider FROM domain_configuration WHERE domain = ?", "s", domain) < 0)
+	json_t *idp;
+	if (domains_identity_provider(domain, &idp) < 0)
 		return -1;
-	json_t *idp = r.nrows && db_cell(&r, 0, 0) ? json_loads(db_cell(&r, 0, 0), 0, NULL) : NULL;
-	db_result_free(&r);
 	if (!idp) {
 		send_json(req, 200, json_object(), NULL);
 		return 0;
