@@ -1,17 +1,18 @@
 /* tessera-authorize: GET and POST /oauth2/authorize (spec §7.1). Checks the client and its
  * exact redirect URI, reuses an existing session for prompt=none when the browser proves it
- * with its own SSO cookie (id_token_hint only names the expected user, stricter.md row 17),
+ * with its own SSO cookie (id_token_hint only names the expected user, §S.17),
  * and otherwise continues to Tessera's own sign-in page at <app_base_url>oauth. */
-#include "app.h"
-#include "clients.h"
-#include "config.h"
-#include "crypto.h"
-#include "db.h"
-#include "flow.h"
-#include "jwt.h"
-#include "redirect.h"
-#include "request.h"
-#include "response.h"
+#include "http/app.h"
+#include "domain/pipeline.h"
+#include "domain/clients.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "domain/flow.h"
+#include "oauth/jwt.h"
+#include "http/redirect.h"
+#include "http/request.h"
+#include "http/response.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,7 +121,7 @@ static int cookie_login(struct request *req, const struct client *c, char login_
 	return login_id[0] ? 0 : 1;
 }
 
-/* max_age can only shorten the server's own limit, never lengthen it (stricter.md row 17); a
+/* max_age can only shorten the server's own limit, never lengthen it (§S.17); a
  * malformed one allows no session at all. */
 static long session_age_limit(const struct request *req)
 {
@@ -326,5 +327,5 @@ static const struct route routes[] = {
 
 int main(void)
 {
-	return app_run("tessera-authorize", routes);
+	return pipeline_run("tessera-authorize", routes);
 }

@@ -12,16 +12,16 @@
  * 100) and _offset. */
 #include "manage-audit.h"
 #include "manage-api.h"
-#include "admin.h"
-#include "audit.h"
-#include "config.h"
-#include "crypto.h"
-#include "db.h"
-#include "fhir.h"
-#include "login.h"
-#include "redirect.h"
-#include "request.h"
-#include "response.h"
+#include "domain/admin.h"
+#include "domain/audit.h"
+#include "domain/login.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "core/fhir.h"
+#include "http/redirect.h"
+#include "http/request.h"
+#include "http/response.h"
 
 #include <stdio.h>
 #include <stdlib.h>
