@@ -169,6 +169,7 @@ void app_handle(const struct route *routes, const struct app_steps *steps, struc
 	const struct route *r = parse_error == REQ_NOMEM ? NULL : app_match(routes, req, &wrong_method);
 	unsigned flags = r ? r->flags : 0;
 	req->route = r ? r->pattern : "-";
+	req->route_flags = flags;
 	if (parse_error == REQ_NOMEM)
 		return send_server_error(req);
 	bool early = parse_error || ((flags & ROUTE_FORM_ONLY) && req->body_kind != BODY_FORM) ||
