@@ -138,8 +138,6 @@ int pages_mfa_post(struct request *req)
 {
 	struct flow_login l;
 	struct mfa_refusal r;
-	if (!csrf_check(req))
-		return answered(page_forbidden(req) < 0 ? -1 : 1);
 	int rc = pages_load_bound(req, &l);
 	if (rc != 0)
 		return answered(rc);
@@ -178,32 +176,24 @@ static int show_account_mfa(struct request *req, const struct flow_login *l, int
 
 int pages_account_mfa_get(struct request *req)
 {
-	struct flow_login l;
-	int rc = page_require_session(req, &l);
-	if (rc != 0)
-		return answered(rc);
-	return answered(show_account_mfa(req, &l, 200, NULL));
+	const struct flow_login *l = req->page_login;
+	return answered(show_account_mfa(req, l, 200, NULL));
 }
 
 int pages_account_mfa_post(struct request *req)
 {
-	struct flow_login l;
+	const struct flow_login *l = req->page_login;
 	struct mfa_refusal r;
 	char headers[HEADERS_LEN] = "";
-	if (!csrf_check(req))
-		return answered(page_forbidden(req) < 0 ? -1 : 1);
-	int rc = page_require_session(req, &l);
-	if (rc != 0)
-		return answered(rc);
 	const char *action = req_body_param(req, "action"), *code = req_body_param(req, "code");
 	if (!code || !*code)
-		return answered(show_account_mfa(req, &l, 400, "Enter the 6-digit code"));
+		return answered(show_account_mfa(req, l, 400, "Enter the 6-digit code"));
 	bool off = action && !strcmp(action, "disable");
-	rc = off ? mfaflow_disable(l.user_id, code, &r) : mfaflow_enroll(l.user_id, l.id, code, &r);
+	int rc = off ? mfaflow_disable(l->user_id, code, &r) : mfaflow_enroll(l->user_id, l->id, code, &r);
 	if (rc < 0)
 		return -1;
 	if (rc == 1)
-		return answered(show_account_mfa(req, &l, r.status, r.text));
+		return answered(show_account_mfa(req, l, r.status, r.text));
 	page_see_other(req, "account/mfa", headers, sizeof headers);
 	return 0;
 }
