@@ -99,11 +99,11 @@ describe('the SDK through MFA', () => {
     const secret = uriSecret(res.enrollUri);
     assertPngDataUrl(res.enrollQrCode);
 
-    // The secret is stored sealed, never as it is.
-    const stored = dbQuery('SELECT mfa_secret, mfa_enrolled FROM user WHERE id = ?', [fx.userId])[0];
-    assert.match(stored[0], /^(h1|k1)\.[A-Za-z0-9_-]+$/);
-    assert.ok(!stored[0].includes(secret));
-    assert.equal(stored[1], '0');
+    // The secret is stored sealed, never as it is, on this login until a code confirms it.
+    const stored = dbQuery('SELECT mfa_pending_secret FROM login WHERE id = ?', [res.login])[0][0];
+    assert.match(stored, /^(h1|k1)\.[A-Za-z0-9_-]+$/);
+    assert.ok(!stored.includes(secret));
+    assert.deepEqual(dbQuery('SELECT mfa_secret IS NULL, mfa_enrolled FROM user WHERE id = ?', [fx.userId]), [['1', '0']]);
 
     const enrolled = await medplum.post('auth/mfa/login-enroll', { login: res.login, token: totp(secret) });
     assert.equal(enrolled.login, res.login);
@@ -424,14 +424,14 @@ describe('enrollment secrets are fresh per session (issue 14, finding 6)', () =>
     assertBadRequest(await postJson('auth/mfa/verify', { login: next.json.login, token: totp(seenSecret, stepOf() + 1) }), 'Invalid MFA token');
     const v = await postJson('auth/mfa/verify', { login: next.json.login, token: totp(mySecret, stepOf() + 1) });
     assert.equal(v.status, 200, v.text);
-    // Sealed at rest like the enrolled secret, and gone from the logins once one is confirmed.
+    // Sealed at rest, and gone from every login once one is confirmed.
     const stored = dbQuery('SELECT mfa_secret FROM user WHERE id = ?', [fx.userId])[0][0];
     assert.match(stored, /^(h1|k1)\.[A-Za-z0-9_-]+$/);
     assert.ok(!stored.includes(mySecret));
     assert.deepEqual(
       dbQuery('SELECT COUNT(*) FROM login WHERE user_id = ? AND mfa_pending_secret IS NOT NULL', [fx.userId]),
-      [['1']],
-      'only the session that saw the other secret still holds it (unusable: the user is enrolled)',
+      [['0']],
+      'every other session\'s offer is dropped',
     );
   });
 
