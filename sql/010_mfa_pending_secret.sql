@@ -1,7 +1,7 @@
 -- Issue 14, finding 6: a TOTP secret shown before enrollment was stored on the user and shown
 -- again to every later sign-in and GET /auth/mfa/status; enrollment kept it, so whoever saw it
 -- once held the second factor for good. Now each login that asks gets its own secret, sealed
--- like user.mfa_secret (lib/mfa.c), valid mfa_login_lifetime seconds from mfa_pending_at;
+-- like user.mfa_secret (lib/domain/mfa.c), valid mfa_login_lifetime seconds from mfa_pending_at;
 -- only the one a code confirms is copied to user.mfa_secret.
 ALTER TABLE login
   ADD COLUMN mfa_pending_secret VARCHAR(255) NULL AFTER mfa_attempts,
