@@ -65,7 +65,7 @@ static const struct input credential_inputs[] = {
 /* ------------------------------------------------------------------ answers */
 
 /* Sends a message page; 1 when sent (the request is answered), -1 when it could not be. */
-static int refuse(struct request *req, int status, const char *title, const char *text, const char *headers)
+static int refuse_page(struct request *req, int status, const char *title, const char *text, const char *headers)
 {
 	return page_message(req, status, title, text, headers) < 0 ? -1 : 1;
 }
@@ -83,7 +83,7 @@ static int see_other(struct request *req, struct url_builder *u, char *headers)
 	int rc = url_get(u) ? redirect_header(url_get(u), location, sizeof location) : -1;
 	url_free(u);
 	if (rc < 0)
-		return refuse(req, 400, "This sign-in cannot continue", "The address to return to is not valid.", NULL);
+		return refuse_page(req, 400, "This sign-in cannot continue", "The address to return to is not valid.", NULL);
 	header_append(headers, HEADERS_LEN, location);
 	send_empty(req, 303, headers);
 	return 1;
@@ -150,9 +150,9 @@ static int read_signin(struct request *req, struct signin *s)
 	if (rc < 0)
 		return -1;
 	if (rc == 1 || strcmp(s->client.status, "active"))
-		return refuse(req, 400, "This sign-in cannot start", "Client not found", NULL);
+		return refuse_page(req, 400, "This sign-in cannot start", "Client not found", NULL);
 	if (!s->redirect_uri || !valid_uri(s->redirect_uri) || !clients_redirect_ok(&s->client, s->redirect_uri))
-		return refuse(req, 400, "This sign-in cannot start", "Invalid redirect URI", NULL);
+		return refuse_page(req, 400, "This sign-in cannot start", "Invalid redirect URI", NULL);
 	return 0;
 }
 
@@ -237,7 +237,7 @@ static int signin_refused(struct request *req, const struct signin *s, const str
 		return show_signin_retry(req, s, 429, "password", text, seconds);
 	}
 	if (err->status == 404 || err->expression)
-		return refuse(req, 400, "This sign-in cannot start", err->text, NULL);
+		return refuse_page(req, 400, "This sign-in cannot start", err->text, NULL);
 	return show_signin(req, s, 400, "password", err->text);
 }
 
@@ -301,7 +301,7 @@ static int finish(struct request *req, struct flow_login *l, const char *state)
 	const char *code = rc == 0 ? json_string_value(json_object_get(result, "code")) : NULL;
 	if (!code) {
 		json_decref(result);
-		return refuse(req, 400, "This sign-in has ended", "Start again from your application.", headers);
+		return refuse_page(req, 400, "This sign-in has ended", "Start again from your application.", headers);
 	}
 	if (cookie[0]) {
 		flow_cookie_header(l->client_id, cookie, cookie_line, sizeof cookie_line);
@@ -341,13 +341,13 @@ int pages_load_bound(struct request *req, struct flow_login *l)
 	const char *id = req_param(req, "login");
 	struct flow_error err;
 	if (!csrf_bound(req, BIND_SIGNIN, id))
-		return refuse(req, 403, "This sign-in has expired",
+		return refuse_page(req, 403, "This sign-in has expired",
 			      "It was started in another browser or too long ago. Start again from your application.", NULL);
 	int rc = flow_load(id, l);
 	if (rc != 0)
-		return rc < 0 ? -1 : refuse(req, 400, "This sign-in has expired", "Start again from your application.", NULL);
+		return rc < 0 ? -1 : refuse_page(req, 400, "This sign-in has expired", "Start again from your application.", NULL);
 	if (flow_check_open(l, &err) != 0)
-		return refuse(req, 400, "This sign-in has ended", err.text, NULL);
+		return refuse_page(req, 400, "This sign-in has ended", err.text, NULL);
 	snprintf(req->log_login, sizeof req->log_login, "%s", l->id);
 	return 0;
 }
@@ -385,7 +385,7 @@ int pages_profile_get(struct request *req)
 	struct flow_login l;
 	int rc = pages_load_bound(req, &l);
 	if (rc == 0 && l.membership_id[0])
-		rc = refuse(req, 400, "Profile already chosen", "Continue in the page that followed, or start again.", NULL);
+		rc = refuse_page(req, 400, "Profile already chosen", "Continue in the page that followed, or start again.", NULL);
 	if (rc == 0)
 		rc = show_profiles(req, &l, 200, NULL);
 	return answered(rc);
@@ -463,7 +463,7 @@ static int load_consent(struct request *req, struct flow_login *l)
 {
 	int rc = pages_load_bound(req, l);
 	if (rc == 0 && (!l->client_id[0] || !l->membership_id[0] || flow_mfa_pending(l)))
-		rc = refuse(req, 400, "This sign-in cannot continue", "Start again from your application.", NULL);
+		rc = refuse_page(req, 400, "This sign-in cannot continue", "Start again from your application.", NULL);
 	return rc;
 }
 

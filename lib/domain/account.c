@@ -14,12 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int refuse(struct account_error *err, int status, const char *text, const char *expression)
-{
-	*err = (struct account_error){ status, text, expression };
-	return 1;
-}
-
 int account_check_link(enum account_link kind, const char *id, const char *secret, struct secreq *sr,
 		       struct account_error *err)
 {

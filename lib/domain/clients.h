@@ -74,7 +74,7 @@ struct client_new {
 	const char *access_policy_id;   /* NULL or "" for none; checked against the project */
 };
 
-struct member_error;
+#include "domain/members.h"
 /* The client, its membership (with the access policy) and its settings in one transaction.
  * 0 (id and the fresh secret filled: show it once, it is stored only as a keyed hash),
  * 1 refused (err: an unknown policy or one of another project), -1. */

@@ -19,12 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int refuse(struct flow_error *err, int status, const char *text, const char *expression)
-{
-	*err = (struct flow_error){ .status = status, .text = text, .expression = expression };
-	return 1;
-}
-
 /* §5.1 step 3: PKCE is optional here but, when sent, must be well-formed. */
 static int check_pkce(const struct login_request *lr, struct flow_error *err)
 {
@@ -132,7 +126,8 @@ static int authenticate(const struct login_request *lr, const char *project, str
 	if (wait) {
 		refuse(err, 429, "Too Many Requests", NULL);
 		err->retry_ms = retry_ms;
-		err->failures = failures;
+		err->consumed = failures;
+		err->limit = cfg.login_delay_after;
 		return 1;
 	}
 	int found = find_user(email, project, u);

@@ -15,14 +15,6 @@
 
 #define ALREADY_MEMBER "User is already a member of this project"
 
-static int refuse(struct member_error *err, int status, const char *text, const char *field)
-{
-	err->status = status;
-	snprintf(err->text, sizeof err->text, "%s", text);
-	err->expression = field;
-	return 1;
-}
-
 bool invite_profile_type_ok(const char *v)
 {
 	return !strcmp(v, "Patient") || !strcmp(v, "Practitioner") || !strcmp(v, "RelatedPerson");
@@ -45,7 +37,7 @@ static int other_scope_member(const struct invite_request *in, const char *email
 		return -1;
 	int found = r.nrows > 0;
 	db_result_free(&r);
-	return found ? refuse(err, 409, ALREADY_MEMBER, NULL) : 0;
+	return found ? refuse_copy(err, 409, ALREADY_MEMBER, NULL) : 0;
 }
 
 /* The user to invite: the existing one of this email and scope (locked, so concurrent invites
@@ -90,17 +82,17 @@ static int choose_profile(const struct invite_request *in, const char *email, ch
 		const char *ref = json_string_value(json_object_get(in->profile, "reference"));
 		const char *slash = ref ? strchr(ref, '/') : NULL;
 		if (!slash || !crypto_is_uuid(slash + 1))
-			return refuse(err, 400, "Invalid membership.profile", "membership.profile");
+			return refuse_copy(err, 400, "Invalid membership.profile", "membership.profile");
 		if (db_query(&r, "SELECT resource_type, project_id FROM profile WHERE id = ?", "s", slash + 1) < 0)
 			return -1;
 		int rc = 0;
 		if (r.nrows == 0)
-			rc = refuse(err, 404, "Not found", NULL);
+			rc = refuse_copy(err, 404, "Not found", NULL);
 		else if (strcmp(db_cell(&r, 0, 1), in->project_id))
-			rc = refuse(err, 400, "Profile does not belong to project", NULL);
+			rc = refuse_copy(err, 400, "Profile does not belong to project", NULL);
 		else if (strcmp(db_cell(&r, 0, 0), in->resource_type) || strncmp(ref, in->resource_type, (size_t)(slash - ref)) ||
 			 strlen(in->resource_type) != (size_t)(slash - ref))
-			rc = refuse(err, 400, "Profile resourceType does not match request", NULL);
+			rc = refuse_copy(err, 400, "Profile resourceType does not match request", NULL);
 		else
 			text_copy(id, 37, slash + 1);
 		db_result_free(&r);
@@ -135,15 +127,15 @@ static int place_membership(const struct invite_request *in, const char *user_id
 	if (rc == 1) {
 		rc = members_insert(in->project_id, "User", user_id, in->resource_type, profile_id, &in->fields, membership);
 		/* The project's externalId (or userName) names another member already. */
-		return rc == 1 ? refuse(err, 409, ALREADY_MEMBER, NULL) : rc;
+		return rc == 1 ? refuse_copy(err, 409, ALREADY_MEMBER, NULL) : rc;
 	}
 	if (!in->upsert)
-		return refuse(err, 409, ALREADY_MEMBER, NULL);
+		return refuse_copy(err, 409, ALREADY_MEMBER, NULL);
 	snprintf(wanted, sizeof wanted, "%s/%s", in->resource_type, profile_id);
 	if (strcmp(wanted, existing_profile))
-		return refuse(err, 409, ALREADY_MEMBER " with a different profile", NULL);
+		return refuse_copy(err, 409, ALREADY_MEMBER " with a different profile", NULL);
 	rc = members_update(membership, &in->fields);
-	return rc == 1 ? refuse(err, 409, ALREADY_MEMBER, NULL) : rc;
+	return rc == 1 ? refuse_copy(err, 409, ALREADY_MEMBER, NULL) : rc;
 }
 
 /* Step 7: the invite email (a new user gets the set-password link) into the outbox. */
@@ -210,7 +202,7 @@ int invite_user(const struct invite_request *in, struct invite_result *out, stru
 	rc = attempt(in, email, hash, out, err);
 	if (rc == -2)
 		rc = attempt(in, email, hash, out, err);
-	return rc == -2 ? refuse(err, 409, ALREADY_MEMBER, NULL) : rc;
+	return rc == -2 ? refuse_copy(err, 409, ALREADY_MEMBER, NULL) : rc;
 }
 
 int invite_resend(const char *project_id, const char *membership_id, char outbox_id[37], struct member_error *err)
@@ -219,7 +211,7 @@ int invite_resend(const char *project_id, const char *membership_id, char outbox
 	struct db_result r;
 	outbox_id[0] = '\0';
 	if (!crypto_is_uuid(membership_id))
-		return refuse(err, 404, "Not found", NULL);
+		return refuse_copy(err, 404, "Not found", NULL);
 	if (db_begin() < 0)
 		return -1;
 	/* Locked: two resends of one invite take turns, and the last link sent is the one that works. */
@@ -234,9 +226,9 @@ int invite_resend(const char *project_id, const char *membership_id, char outbox
 	}
 	int rc = 0;
 	if (r.nrows == 0)
-		rc = refuse(err, 404, "Not found", NULL);
+		rc = refuse_copy(err, 404, "Not found", NULL);
 	else if (!db_cell(&r, 0, 1) || !text_true(db_cell(&r, 0, 4)))
-		rc = refuse(err, 400, "This member has no pending invite", NULL);
+		rc = refuse_copy(err, 400, "This member has no pending invite", NULL);
 	else {
 		text_copy(user_id, sizeof user_id, db_cell(&r, 0, 0));
 		text_copy(email, sizeof email, db_cell(&r, 0, 1));
@@ -251,7 +243,7 @@ int invite_resend(const char *project_id, const char *membership_id, char outbox
 		rc = vars ? mail_enqueue(&m, outbox_id) : -1;
 		json_decref(vars);
 		if (rc == 1)
-			rc = refuse(err, 400, "The invite email could not be written for this address", NULL);
+			rc = refuse_copy(err, 400, "The invite email could not be written for this address", NULL);
 	}
 	OPENSSL_cleanse(secret, sizeof secret);
 	if (rc == 0)

@@ -3,6 +3,7 @@
  * people.h, nothing here opens a transaction: callers group their writes in their own. */
 #ifndef TESSERA_MEMBERS_H
 #define TESSERA_MEMBERS_H
+#include "core/refusal.h"
 #include <jansson.h>
 #include <stdbool.h>
 
@@ -19,11 +20,7 @@ struct member_fields {
 	const char *invited_by;      /* a User id or NULL */
 };
 
-struct member_error {
-	int status;                  /* 400 */
-	char text[160];
-	const char *expression;      /* the body field, or NULL */
-};
+#define member_error refusal
 
 /* Reads the member fields an admin may set from a JSON object (an invite's "membership", a
  * replaced ProjectMembership): admin, active, accessPolicy, access, externalId, userName,

@@ -20,12 +20,6 @@ bool registration_project_name_ok(const char *v)
 	return valid_chars_between(v, 4, 72);
 }
 
-static int refuse(struct flow_error *err, int status, const char *text, const char *expression)
-{
-	*err = (struct flow_error){ .status = status, .text = text, .expression = expression };
-	return 1;
-}
-
 /* registerEnabled: false refuses self-registration with Medplum's text (§6.11). */
 static bool registration_refused(struct flow_error *err)
 {

@@ -31,12 +31,6 @@ int secreq_create(const char *type, const char *user_id, const char *project_id,
 		       redirect_uri && *redirect_uri ? redirect_uri : NULL, (long long)lifetime(type));
 }
 
-static int refuse(struct secreq_error *err, int status, const char *text)
-{
-	*err = (struct secreq_error){ status, text };
-	return 1;
-}
-
 static bool accepted(const char *type, const char *const *accept)
 {
 	for (; *accept; accept++)
@@ -50,7 +44,7 @@ int secreq_check(const char *id, const char *secret, const struct secreq_want *w
 {
 	memset(out, 0, sizeof *out);
 	if (!crypto_is_uuid(id))
-		return refuse(err, 404, "Not found");
+		return refuse(err, 404, "Not found", NULL);
 	struct db_result r;
 	if (db_query(&r,
 		     "SELECT type, user_id, project_id, redirect_uri, used, expires_at <= UTC_TIMESTAMP(3), secret_hash "
@@ -62,17 +56,17 @@ int secreq_check(const char *id, const char *secret, const struct secreq_want *w
 	bool used = r.nrows && text_true(db_cell(&r, 0, 4));
 	bool wrong_type = r.nrows && !accepted(db_cell(&r, 0, 0), want->types);
 	if (r.nrows == 0)
-		rc = refuse(err, 404, "Not found");
+		rc = refuse(err, 404, "Not found", NULL);
 	else if (wrong_type && (want->type_first || !used))
-		rc = refuse(err, 400, want->wrong_type_text);
+		rc = refuse(err, 400, want->wrong_type_text, NULL);
 	else if (used)
-		rc = refuse(err, 400, "Already used");
+		rc = refuse(err, 400, "Already used", NULL);
 	else if (text_true(db_cell(&r, 0, 5)))
-		rc = refuse(err, 400, "Expired");
+		rc = refuse(err, 400, "Expired", NULL);
 	else if (crypto_keyed_hash(secret, h) < 0)
 		rc = -1;
 	else if (!crypto_equal(h, sizeof h, db_cell(&r, 0, 6), db_len(&r, 0, 6)))
-		rc = refuse(err, 400, "Incorrect secret");
+		rc = refuse(err, 400, "Incorrect secret", NULL);
 	if (rc == 0) {
 		text_copy(out->id, sizeof out->id, id);
 		text_copy(out->type, sizeof out->type, db_cell(&r, 0, 0));

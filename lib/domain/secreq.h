@@ -5,6 +5,7 @@
  * stored (HMAC-SHA256 under hash_key), compared in constant time. */
 #ifndef TESSERA_SECREQ_H
 #define TESSERA_SECREQ_H
+#include "core/refusal.h"
 #include <stdbool.h>
 
 #define SECREQ_SECRET_LEN 32 /* hex characters */
@@ -17,10 +18,7 @@ struct secreq {
 	char redirect_uri[2049];
 };
 
-struct secreq_error {
-	int status;                /* 400 or 404 */
-	const char *text;
-};
+#define secreq_error refusal
 
 /* Creates a request of type for the user; writes its id and the secret (32 hex, to put in
  * the link, never stored) to id_out and secret_out. Two writes (supersede, insert): call it
