@@ -1,5 +1,5 @@
 /* The admin API's project settings: GET and POST /admin/projects/:projectId/settings (brand
- * name, MFA policy). */
+ * name, MFA policy, email verification). */
 #include "manage-api.h"
 #include "audit.h"
 #include "db.h"
@@ -15,14 +15,17 @@
 static int send_settings(struct request *req, const char *project)
 {
 	struct db_result r;
-	if (db_query(&r, "SELECT id, name, brand_name, mfa_required, allowed_mfa_methods FROM project WHERE id = ?", "s",
-		     project) < 0)
+	if (db_query(&r,
+		     "SELECT id, name, brand_name, mfa_required, allowed_mfa_methods, email_verification_required FROM project "
+		     "WHERE id = ?",
+		     "s", project) < 0)
 		return -1;
 	if (r.nrows)
 		send_json(req, 200,
-			  json_pack("{s:s, s:s, s:s?, s:b, s:o}", "id", db_cell(&r, 0, 0), "name", db_cell(&r, 0, 1),
+			  json_pack("{s:s, s:s, s:s?, s:b, s:o, s:b}", "id", db_cell(&r, 0, 0), "name", db_cell(&r, 0, 1),
 				    "brandName", db_cell(&r, 0, 2), "mfaRequired", text_true(db_cell(&r, 0, 3)),
-				    "allowedMfaMethods", mfa_methods_json(mfa_methods_parse(db_cell(&r, 0, 4)))),
+				    "allowedMfaMethods", mfa_methods_json(mfa_methods_parse(db_cell(&r, 0, 4))),
+				    "emailVerificationRequired", text_true(db_cell(&r, 0, 5))),
 			  NULL);
 	else
 		send_not_found(req);
@@ -40,8 +43,15 @@ int get_settings(struct request *req)
 }
 
 /* brandName names the project in its emails ("Welcome to <brand>"); absent, null or "" goes
- * back to the default. mfaRequired (every member must use a second factor) and
- * allowedMfaMethods ("totp", "email" or "totp,email") stay as they are when absent. */
+ * back to the default. mfaRequired (every member must use a second factor),
+ * allowedMfaMethods ("totp", "email" or "totp,email") and emailVerificationRequired (members
+ * whose address is not verified cannot sign in to the project) stay as they are when absent. */
+/* An IN_BOOL parameter as the SQL value "1" or "0", NULL when absent (the column stays). */
+static const char *bool_or_null(const char *v)
+{
+	return v ? (strcmp(v, "true") ? "0" : "1") : NULL;
+}
+
 int post_settings(struct request *req)
 {
 	char project[37];
@@ -50,11 +60,14 @@ int post_settings(struct request *req)
 		return rc < 0 ? -1 : 0;
 	audit_change(AUDIT_SETTINGS, project, NULL, NULL);
 	const char *required = param_or_null(req, "mfaRequired"), *methods = param_or_null(req, "allowedMfaMethods");
+	const char *verified = param_or_null(req, "emailVerificationRequired");
 	if (db_exec(NULL,
 		    "UPDATE project SET brand_name = ?, mfa_required = COALESCE(?, mfa_required), "
-		    "allowed_mfa_methods = COALESCE(?, allowed_mfa_methods), updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
-		    "ssss", param_or_null(req, "brandName"), required ? (strcmp(required, "true") ? "0" : "1") : NULL,
-		    methods, project) < 0)
+		    "allowed_mfa_methods = COALESCE(?, allowed_mfa_methods), "
+		    "email_verification_required = COALESCE(?, email_verification_required), updated_at = UTC_TIMESTAMP(3) "
+		    "WHERE id = ?",
+		    "sssss", param_or_null(req, "brandName"), bool_or_null(required), methods, bool_or_null(verified),
+		    project) < 0)
 		return -1;
 	return send_settings(req, project);
 }
@@ -71,5 +84,6 @@ const struct input settings_inputs[] = {
 	{ "brandName", IN_STRING, false, 255, "Brand name must be between 1 and 255 characters", one_line_name },
 	{ "mfaRequired", IN_BOOL, false, 5, "Invalid mfaRequired", NULL },
 	{ "allowedMfaMethods", IN_TOKEN, false, 16, "Invalid allowedMfaMethods", valid_mfa_methods },
+	{ "emailVerificationRequired", IN_BOOL, false, 5, "Invalid emailVerificationRequired", NULL },
 	{ 0 },
 };

@@ -20,6 +20,7 @@
 #include "grant.h"
 #include "login.h"
 #include "page.h"
+#include "people.h"
 #include "ratelimit.h"
 #include "redirect.h"
 #include "request.h"
@@ -28,6 +29,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* What a person whose project requires a verified address does next (FLOW_EMAIL_UNVERIFIED). */
+#define PAGES_EMAIL_UNVERIFIED                                                                                       \
+	"Please confirm your email address first: open the link we emailed you, then sign in again. "                \
+	"No email? Use \"Forgot password?\" below: its link confirms your address too."
 
 #define HEADERS_LEN PAGE_HEADERS_LEN
 
@@ -242,6 +248,8 @@ static int signin_refused(struct request *req, const struct signin *s, const str
 	}
 	if (err->status == 404 || err->expression)
 		return refuse(req, 400, "This sign-in cannot start", err->text, NULL);
+	if (!strcmp(err->text, FLOW_EMAIL_UNVERIFIED))
+		return show_signin(req, s, 400, "email", PAGES_EMAIL_UNVERIFIED);
 	return show_signin(req, s, 400, "password", err->text);
 }
 
@@ -411,7 +419,9 @@ int pages_profile_post(struct request *req)
 		return answered(show_profiles(req, &l, 400, "Choose one of your profiles"));
 	rc = flow_set_membership(&l, profile, &err);
 	if (rc != 0)
-		return rc < 0 ? -1 : answered(show_profiles(req, &l, 400, err.text));
+		return rc < 0 ? -1
+			      : answered(show_profiles(req, &l, 400,
+						       strcmp(err.text, FLOW_EMAIL_UNVERIFIED) ? err.text : PAGES_EMAIL_UNVERIFIED));
 	return answered(pages_next_stage(req, &l, req_param(req, "state")));
 }
 
@@ -535,6 +545,16 @@ int pages_consent_post(struct request *req)
 
 /* ------------------------------------------------------------------ the signed-in page */
 
+/* An address not yet verified: the page asks to confirm it (unverified_email). 0 or -1. */
+static int unverified_notice(const struct flow_login *l, json_t *ctx)
+{
+	struct person p;
+	int rc = strcmp(l->user_type, "User") ? 1 : people_get_user(l->user_id, &p);
+	if (rc == 0 && !p.email_verified)
+		json_object_set_new(ctx, "unverified_email", json_string(p.email));
+	return rc < 0 ? -1 : 0;
+}
+
 /* "Signed in as <profile> in <project>", with change password and sign out. */
 int pages_account_get(struct request *req)
 {
@@ -575,6 +595,10 @@ int pages_account_get(struct request *req)
 	}
 	json_object_set_new(ctx, "admin_any", json_boolean(json_array_size(projects) > 0));
 	json_object_set_new(ctx, "admin_projects", projects);
+	if (unverified_notice(&l, ctx) < 0) {
+		json_decref(ctx);
+		return -1;
+	}
 	return answered(pages_send_form(req, 200, "signed-in", ctx, NULL, headers));
 }
 
