@@ -21,6 +21,7 @@
 #include "domain/login.h"
 #include "http/page.h"
 #include "domain/pagesession.h"
+#include "domain/people.h"
 #include "domain/ratelimit.h"
 #include "http/redirect.h"
 #include "http/request.h"
@@ -29,6 +30,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* What a person whose project requires a verified address does next (FLOW_EMAIL_UNVERIFIED). */
+#define PAGES_EMAIL_UNVERIFIED                                                                                       \
+	"Please confirm your email address first: open the link we emailed you, then sign in again. "                \
+	"No email? Use \"Forgot password?\" below: its link confirms your address too."
 
 #define HEADERS_LEN PAGE_HEADERS_LEN
 
@@ -238,6 +244,8 @@ static int signin_refused(struct request *req, const struct signin *s, const str
 	}
 	if (err->status == 404 || err->expression)
 		return refuse_page(req, 400, "This sign-in cannot start", err->text, NULL);
+	if (!strcmp(err->text, FLOW_EMAIL_UNVERIFIED))
+		return show_signin(req, s, 400, "email", PAGES_EMAIL_UNVERIFIED);
 	return show_signin(req, s, 400, "password", err->text);
 }
 
@@ -403,7 +411,9 @@ int pages_profile_post(struct request *req)
 		return answered(show_profiles(req, &l, 400, "Choose one of your profiles"));
 	rc = flow_set_membership(&l, profile, &err);
 	if (rc != 0)
-		return rc < 0 ? -1 : answered(show_profiles(req, &l, 400, err.text));
+		return rc < 0 ? -1
+			      : answered(show_profiles(req, &l, 400,
+						       strcmp(err.text, FLOW_EMAIL_UNVERIFIED) ? err.text : PAGES_EMAIL_UNVERIFIED));
 	return answered(pages_next_stage(req, &l, req_param(req, "state")));
 }
 
@@ -525,6 +535,16 @@ int pages_consent_post(struct request *req)
 
 /* ------------------------------------------------------------------ the signed-in page */
 
+/* An address not yet verified: the page asks to confirm it (unverified_email). 0 or -1. */
+static int unverified_notice(const struct flow_login *l, json_t *ctx)
+{
+	struct person p;
+	int rc = strcmp(l->user_type, "User") ? 1 : people_get_user(l->user_id, &p);
+	if (rc == 0 && !p.email_verified)
+		json_object_set_new(ctx, "unverified_email", json_string(p.email));
+	return rc < 0 ? -1 : 0;
+}
+
 /* "Signed in as <profile> in <project>", with change password and sign out. */
 int pages_account_get(struct request *req)
 {
@@ -562,6 +582,10 @@ int pages_account_get(struct request *req)
 	}
 	json_object_set_new(ctx, "admin_any", json_boolean(json_array_size(projects) > 0));
 	json_object_set_new(ctx, "admin_projects", projects);
+	if (unverified_notice(l, ctx) < 0) {
+		json_decref(ctx);
+		return -1;
+	}
 	return answered(pages_send_form(req, 200, "signed-in", ctx, NULL, headers));
 }
 

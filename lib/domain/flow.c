@@ -421,9 +421,12 @@ int flow_set_membership(struct flow_login *l, const char *membership_id, struct 
 	struct db_result r;
 	if (!crypto_is_uuid(membership_id))
 		return refuse(err, 400, "Profile not found", NULL);
+	/* The last column: the project refuses unverified addresses and this User's is one. */
 	if (db_query(&r,
-		     "SELECT m.user_id, m.active, m.project_id, p.super_admin FROM project_membership m "
-		     "JOIN project p ON p.id = m.project_id WHERE m.id = ?",
+		     "SELECT m.user_id, m.active, m.project_id, p.super_admin, "
+		     "p.email_verification_required AND m.user_type = 'User' AND NOT COALESCE(u.email_verified, TRUE) "
+		     "FROM project_membership m JOIN project p ON p.id = m.project_id "
+		     "LEFT JOIN user u ON u.id = m.user_id AND m.user_type = 'User' WHERE m.id = ?",
 		     "s", membership_id) < 0)
 		return -1;
 	int rc = 0;
@@ -433,6 +436,8 @@ int flow_set_membership(struct flow_login *l, const char *membership_id, struct 
 		rc = refuse(err, 400, "Invalid profile", NULL);
 	else if (!text_true(db_cell(&r, 0, 1)))
 		rc = refuse(err, 400, "Profile not active", NULL);
+	else if (text_true(db_cell(&r, 0, 4)))
+		rc = refuse(err, 400, FLOW_EMAIL_UNVERIFIED, NULL);
 	bool super_admin = rc == 0 && text_true(db_cell(&r, 0, 3));
 	char project[37];
 	text_copy(project, sizeof project, rc == 0 ? db_cell(&r, 0, 2) : NULL);

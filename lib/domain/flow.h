@@ -32,6 +32,10 @@ struct login_request {
 };
 
 
+/* The refusal of a membership whose project requires verified addresses
+ * (emailVerificationRequired) for a user whose address is not verified (issue 14, finding 3). */
+#define FLOW_EMAIL_UNVERIFIED "Email not verified"
+
 /* The outcome of a stage: 0 ok, 1 refused (err filled), -1 database failure. */
 int flow_password_login(const struct login_request *lr, struct flow_login *out, struct flow_error *err);
 /* Registration (§6.11): the client, project, PKCE and launch checks of a sign-in, without a

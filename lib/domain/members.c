@@ -202,18 +202,13 @@ int members_delete(const char *id, struct member_error *err)
 	return 0;
 }
 
-/* A User made by an invite who has not used a link yet (see members_list). */
-#define PENDING_INVITE                                                                                                 \
-	"(m.user_type = 'User' AND u.email IS NOT NULL AND NOT u.email_verified AND EXISTS (SELECT 1 FROM "            \
-	"security_request s WHERE s.user_id = u.id AND s.type = 'invite'))"
-
 int members_list(const char *project_id, json_t **out)
 {
 	struct db_result r;
 	*out = NULL;
 	if (db_query(&r,
 		     "SELECT m.id, m.user_type, COALESCE(pr.display, c.name, b.name, ''), u.email, m.admin, m.active, "
-		     "m.user_id = p.owner_user_id, " PENDING_INVITE " "
+		     "m.user_id = p.owner_user_id, " MEMBERS_RESENDABLE_INVITE " "
 		     "FROM project_membership m JOIN project p ON p.id = m.project_id "
 		     "LEFT JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
 		     "LEFT JOIN profile pr ON pr.id = m.profile_id "

@@ -1,10 +1,12 @@
 /* secreq: create, check and consume security requests. */
 #include "domain/secreq.h"
+#include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
 #include "core/text.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Lifetimes of spec §2 (auth/securityrequest.ts): the shortest for resets. */
@@ -20,15 +22,25 @@ int secreq_create(const char *type, const char *user_id, const char *project_id,
 	if (crypto_uuid_v4(id) < 0 || crypto_random_hex(secret, SECREQ_SECRET_LEN / 2) < 0 ||
 	    crypto_keyed_hash(secret, h) < 0)
 		return -1;
-	/* An older link that reached the wrong inbox stops working once a new one is asked for. */
-	if (db_exec(NULL, "UPDATE security_request SET used = TRUE WHERE user_id = ? AND type = ? AND NOT used", "ss",
-		    user_id, type) < 0)
+	/* An older link that reached the wrong inbox stops working once a new one is asked for.
+	 * Invites are superseded per project: one project's invite must not cancel another's. */
+	if (db_exec(NULL,
+		    "UPDATE security_request SET used = TRUE WHERE user_id = ? AND type = ? AND NOT used "
+		    "AND (type <> 'invite' OR project_id <=> ?)",
+		    "sss", user_id, type, project_id && *project_id ? project_id : NULL) < 0)
 		return -1;
 	return db_exec(NULL,
 		       "INSERT INTO security_request (id, type, user_id, project_id, secret_hash, redirect_uri, expires_at) "
 		       "VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3) + INTERVAL ? SECOND)",
 		       "ssssbsi", id, type, user_id, project_id && *project_id ? project_id : NULL, h, sizeof h,
 		       redirect_uri && *redirect_uri ? redirect_uri : NULL, (long long)lifetime(type));
+}
+
+int secreq_link(const char *type, const char *id, const char *secret, char *out, size_t outlen)
+{
+	const char *page = !strcmp(type, "verify-email") ? "verifyemail" : "setpassword";
+	int n = snprintf(out, outlen, "%s%s/%s/%s", cfg.app_base_url, page, id, secret);
+	return n > 0 && (size_t)n < outlen ? 0 : -1;
 }
 
 static bool accepted(const char *type, const char *const *accept)
