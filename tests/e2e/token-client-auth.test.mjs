@@ -135,13 +135,17 @@ describe('finding 4: refresh_token checks the credentials presented', () => {
     }), 401, 'invalid_client');
   });
 
-  it('a body secret without client_id, or a Basic header and a body secret together: invalid_request', async () => {
+  it('a body secret without client_id is refused; with a Basic header it must be the same secret', async () => {
     const tokens = await publicTokens();
     assertOAuthError(await refreshBody(tokens.refresh_token, { client_secret: fx.clientSecret }), 400, 'invalid_request', 'Missing client_id');
-    // RFC 6749 §2.3: one authentication method per request.
+    // A right Basic header does not let a second, wrong secret in the body pass unchecked.
     const r = await postForm('oauth2/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_secret: 'c'.repeat(64) },
       { Authorization: basicAuth(fx.clientId, fx.clientSecret) });
-    assertOAuthError(r, 400, 'invalid_request');
+    assertOAuthError(r, 401, 'invalid_client', 'Invalid client');
+    // The SDK (setBasicAuth) sends the same secret in both places: accepted.
+    const ok = await postForm('oauth2/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: fx.clientId, client_secret: fx.clientSecret },
+      { Authorization: basicAuth(fx.clientId, fx.clientSecret) });
+    assert.equal(ok.status, 200, ok.text);
   });
 });
 
@@ -176,6 +180,17 @@ describe('finding 4: a refresh token is bound to how its client authenticated', 
     const second = medplum.getActiveLogin();
     assert.notEqual(second.refreshToken, first.refreshToken, 'refreshed');
     assert.equal((await authMe(second.accessToken)).status, 200);
+  });
+});
+
+describe('finding 4: a client turned off', () => {
+  it('gets no tokens from its codes or refresh tokens: invalid_grant Invalid client', async () => {
+    const f = createSigninFixture('cauth-off');
+    const tokens = await publicTokens(f);
+    const s = await startLogin(f);
+    dbExec("UPDATE client_application SET status = 'off' WHERE id = ?", [f.clientId]);
+    assertOAuthError(await refreshGrant(tokens.refresh_token, { clientId: f.clientId }), 400, 'invalid_grant', 'Invalid client');
+    assertOAuthError(await redeemCode(s.code, { clientId: f.clientId, verifier: s.pkce.verifier }), 400, 'invalid_grant', 'Invalid client');
   });
 });
 
