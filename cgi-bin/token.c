@@ -1,27 +1,28 @@
 /* tessera-token: POST /oauth2/token (spec §7.2). Grants are dispatched through a table whose
  * names must equal lib/discovery.c's grant_types_supported, so discovery cannot drift. */
-#include "app.h"
-#include "audit.h"
-#include "clients.h"
-#include "config.h"
-#include "crypto.h"
-#include "db.h"
-#include "discovery.h"
-#include "grant.h"
-#include "jwt.h"
-#include "log.h"
-#include "login.h"
-#include "ratelimit.h"
-#include "request.h"
-#include "response.h"
-#include "text.h"
-#include "tokens.h"
+#include "http/app.h"
+#include "domain/pipeline.h"
+#include "domain/audit.h"
+#include "domain/clients.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "oauth/discovery.h"
+#include "domain/grant.h"
+#include "oauth/jwt.h"
+#include "core/log.h"
+#include "domain/login.h"
+#include "domain/ratelimit.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "core/text.h"
+#include "oauth/tokens.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Client authentication (RFC 6749 §2.3; stricter.md row 20). Credentials that are present are
+/* Client authentication (RFC 6749 §2.3; PROTOCOL.md §S.20). Credentials that are present are
  * always checked, whatever their form, and must name the client the grant belongs to; which
  * grants must authenticate is decided by the grant (a code without PKCE, a refresh token
  * issued to an authenticated client) and by the client (tokenEndpointAuthMethod). */
@@ -449,7 +450,7 @@ static int authorization_code(struct request *req)
 	return send_tokens(req, cl.id, cl.refresh_allowed ? secret : NULL);
 }
 
-/* §7.2.3, stricter than Medplum (stricter.md rows 4 and 20): credentials presented must name
+/* §7.2.3, stricter than Medplum (§S.4, §S.20): credentials presented must name
  * the token's client and verify; a token issued to an authenticated client (or any token of
  * a confidential client) needs the client's authentication now. *auth: the method that
  * authenticated (NULL: none). 1 go on, 0 refused (sent), -1. */
@@ -619,5 +620,5 @@ int main(void)
 		log_error("grant table and discovery disagree");
 		return 1;
 	}
-	return app_run("tessera-token", routes);
+	return pipeline_run("tessera-token", routes);
 }

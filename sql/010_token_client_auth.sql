@@ -1,4 +1,4 @@
--- Client authentication at the token endpoint (issue 14, finding 4; stricter.md row 20).
+-- Client authentication at the token endpoint (issue 14, finding 4; PROTOCOL.md §S.20).
 --
 -- tokenEndpointAuthMethod: 'none' (the default, Medplum's behaviour: a code redeemed with
 -- PKCE needs no secret, a code without PKCE does) or 'client_secret_basic' /

@@ -1,4 +1,4 @@
-// Client authentication at the token endpoint (issue 14, findings 4 and 7; stricter.md row 20):
+// Client authentication at the token endpoint (issue 14, findings 4 and 7; PROTOCOL.md §S.20):
 // presented credentials are always checked, whatever their form, and must name the client the
 // code or token belongs to; a refresh token is bound to its client and to how that client
 // authenticated when it was issued; a code issued without PKCE needs client authentication; a
