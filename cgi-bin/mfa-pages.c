@@ -35,11 +35,6 @@ const struct input mfa_page_inputs[] = {
 	{ 0 },
 };
 
-static int answered(int rc)
-{
-	return rc < 0 ? -1 : 0;
-}
-
 /* The QR image and the secret (in groups of four) of the login's own enrollment secret, made
  * when missing; shown again unchanged while the login holds it (a mistyped code keeps the
  * scanned secret valid). */
@@ -98,10 +93,10 @@ int pages_mfa_get(struct request *req)
 	struct flow_login l;
 	int rc = pages_load_bound(req, &l);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	if (!flow_mfa_pending(&l))
-		return answered(pages_next_stage(req, &l, req_param(req, "state")));
-	return answered(show_mfa(req, &l, 200, NULL));
+		return pages_next_stage(req, &l, req_param(req, "state"));
+	return show_mfa(req, &l, 200, NULL);
 }
 
 /* After "Email me a code": the same page, saying where the code went (post-redirect-get). */
@@ -123,11 +118,11 @@ static int to_sent(struct request *req, const struct flow_login *l)
 	return 1;
 }
 
-static int mfa_code(struct request *req, struct flow_login *l, struct mfa_refusal *r)
+static int mfa_code(struct request *req, struct flow_login *l, struct refusal *r)
 {
 	const char *code = req_body_param(req, "code");
 	if (!code || !*code) {
-		*r = (struct mfa_refusal){ 400, "Enter the 6-digit code", 0 };
+		refuse(r, 400, "Enter the 6-digit code", NULL);
 		return 1;
 	}
 	if (flow_mfa_enroll_pending(l))
@@ -138,22 +133,22 @@ static int mfa_code(struct request *req, struct flow_login *l, struct mfa_refusa
 int pages_mfa_post(struct request *req)
 {
 	struct flow_login l;
-	struct mfa_refusal r;
+	struct refusal r;
 	int rc = pages_load_bound(req, &l);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	if (!flow_mfa_pending(&l))
-		return answered(pages_next_stage(req, &l, req_param(req, "state")));
+		return pages_next_stage(req, &l, req_param(req, "state"));
 	const char *action = req_body_param(req, "action");
 	bool email = action && !strcmp(action, "email");
 	rc = email ? mfaflow_send_email(&l, &r) : mfa_code(req, &l, &r);
 	if (rc < 0)
 		return -1;
 	if (rc == 1)
-		return answered(show_mfa(req, &l, r.status, r.text));
+		return show_mfa(req, &l, r.status, r.text);
 	if (email)
-		return answered(to_sent(req, &l));
-	return answered(pages_next_stage(req, &l, req_param(req, "state")));
+		return to_sent(req, &l);
+	return pages_next_stage(req, &l, req_param(req, "state"));
 }
 
 /* ------------------------------------------------------------------ /account/mfa */
@@ -178,23 +173,23 @@ static int show_account_mfa(struct request *req, const struct flow_login *l, int
 int pages_account_mfa_get(struct request *req)
 {
 	const struct flow_login *l = req->page_login;
-	return answered(show_account_mfa(req, l, 200, NULL));
+	return show_account_mfa(req, l, 200, NULL);
 }
 
 int pages_account_mfa_post(struct request *req)
 {
 	const struct flow_login *l = req->page_login;
-	struct mfa_refusal r;
+	struct refusal r;
 	char headers[HEADERS_LEN] = "";
 	const char *action = req_body_param(req, "action"), *code = req_body_param(req, "code");
 	if (!code || !*code)
-		return answered(show_account_mfa(req, l, 400, "Enter the 6-digit code"));
+		return show_account_mfa(req, l, 400, "Enter the 6-digit code");
 	bool off = action && !strcmp(action, "disable");
 	int rc = off ? mfaflow_disable(l->user_id, code, &r) : mfaflow_enroll(l->user_id, l->id, code, &r);
 	if (rc < 0)
 		return -1;
 	if (rc == 1)
-		return answered(show_account_mfa(req, l, r.status, r.text));
+		return show_account_mfa(req, l, r.status, r.text);
 	page_see_other(req, "account/mfa", headers, sizeof headers);
 	return 0;
 }

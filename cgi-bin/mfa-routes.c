@@ -6,6 +6,7 @@
 #include "domain/flow.h"
 #include "domain/mfa.h"
 #include "domain/mfaflow.h"
+#include "http/refuse.h"
 #include "http/response.h"
 #include "stage.h"
 
@@ -35,16 +36,6 @@ const struct input mfa_token_inputs[] = {
 	{ "token", IN_TOKEN, true, 64, "Missing token", NULL },
 	{ 0 },
 };
-
-/* A refusal: 400 with Medplum's text, or 429 with the seconds until the limit lifts. */
-static int send_refusal(struct request *req, const struct mfa_refusal *r)
-{
-	if (r->status == 429)
-		response_throttled(req, r->retry_after, r->text);
-	else
-		send_bad_request(req, r->text, NULL);
-	return 0;
-}
 
 /* The signed-in caller's user: a User's login only (a client has no second factor). */
 static const char *caller_user(struct request *req)
@@ -83,7 +74,7 @@ int mfa_status(struct request *req)
 /* enroll and disable: a TOTP code of the caller's secret; allOk when done. */
 static int user_step(struct request *req, bool enroll)
 {
-	struct mfa_refusal r;
+	struct refusal r;
 	const char *user = caller_user(req), *token = req_param(req, "token");
 	if (!user)
 		return 0;
@@ -124,7 +115,7 @@ enum login_stage { STAGE_VERIFY, STAGE_LOGIN_ENROLL, STAGE_SEND_EMAIL };
 static int login_stage(struct request *req, enum login_stage stage)
 {
 	struct flow_login l;
-	struct mfa_refusal r;
+	struct refusal r;
 	int rc = load_login(req, &l);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
