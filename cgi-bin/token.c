@@ -147,7 +147,7 @@ static const char *client_refusal(int found, const struct client *c, const struc
 	return *demanded ? "Client authentication method not allowed" : NULL;
 }
 
-static void send_refusal(struct request *req, const struct presented *p, const char *refusal, bool demanded)
+static void send_client_refusal(struct request *req, const struct presented *p, const char *refusal, bool demanded)
 {
 	if (demanded)
 		send_oauth_error(req, 401, "invalid_client", refusal);
@@ -185,7 +185,7 @@ static int client_login(struct request *req, struct presented *p, struct client 
 			refusal = "Invalid client";
 		}
 		if (!cached || pass == 1) {
-			send_refusal(req, p, refusal, demanded);
+			send_client_refusal(req, p, refusal, demanded);
 			return 1;
 		}
 		clients_forget(p->id);
