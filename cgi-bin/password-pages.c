@@ -149,7 +149,7 @@ static int open_link(struct request *req, enum account_link kind, char email[321
 	if (rc == 0)
 		rc = people_get_user(sr.user_id, &p);
 	if (rc == 1)
-		return link_refused(req, &(struct account_error){ 404, "Not found", NULL });
+		return link_refused(req, &(struct account_error){ .status = 404, .text = "Not found" });
 	if (rc == 0)
 		snprintf(email, 321, "%s", p.email);
 	return rc;

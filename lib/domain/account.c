@@ -14,12 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int refuse(struct account_error *err, int status, const char *text, const char *expression)
-{
-	*err = (struct account_error){ status, text, expression };
-	return 1;
-}
-
 int account_check_link(enum account_link kind, const char *id, const char *secret, struct secreq *sr,
 		       struct account_error *err)
 {
@@ -111,16 +105,18 @@ static void deliver(const char *outbox_id)
  * only work is its audit row). With send_email false only the request is made (§13.5). */
 static int reset_link(const struct person *p, const char *project_id, const char *redirect_uri, bool send_email)
 {
-	char id[37], secret[SECREQ_SECRET_LEN + 1], outbox[37] = "", name[260];
+	char id[37], secret[SECREQ_SECRET_LEN + 1], outbox[37] = "", name[260], link[SECREQ_LINK_LEN];
 	snprintf(name, sizeof name, "%s %s", p->first_name, p->last_name);
 	if (db_begin() < 0)
 		return -1;
 	audit_stage(&(struct audit_event){ .type = AUDIT_PASSWORD_RESET, .project_id = project_id ? project_id : p->project_id,
 					   .agent_type = "User", .agent_id = p->id });
 	int rc = secreq_create("reset", p->id, p->project_id, redirect_uri, id, secret);
+	if (rc == 0 && send_email)
+		rc = secreq_link("reset", id, secret, link, sizeof link);
 	if (rc == 0 && send_email) {
-		json_t *vars = json_pack("{s:s, s:s}", "id", id, "secret", secret);
-		struct mail_message m = { p->project_id[0] ? p->project_id : NULL, "reset", p->email, name, vars };
+		json_t *vars = json_pack("{s:s}", "link", link);
+		struct mail_message m = { p->project_id[0] ? p->project_id : NULL, "reset", p->email, name, vars, false };
 		rc = vars ? mail_enqueue(&m, outbox) : -1;
 		json_decref(vars);
 		/* An address the outbox refuses: the request stays, nothing is sent. */
@@ -132,6 +128,7 @@ static int reset_link(const struct person *p, const char *project_id, const char
 	if (rc == 0)
 		rc = db_commit();
 	OPENSSL_cleanse(secret, sizeof secret);
+	OPENSSL_cleanse(link, sizeof link);
 	if (rc != 0) {
 		db_rollback();
 		return -1;

@@ -6,14 +6,11 @@
  * carry Medplum's texts and, where a person can correct them, the field. */
 #ifndef TESSERA_ACCOUNT_H
 #define TESSERA_ACCOUNT_H
+#include "core/refusal.h"
 #include "domain/secreq.h"
 #include <stdbool.h>
 
-struct account_error {
-	int status;                /* 400 or 404 */
-	const char *text;
-	const char *expression;    /* the field, or NULL */
-};
+#define account_error refusal
 
 enum account_link {
 	ACCOUNT_SET_PASSWORD,      /* invite and reset links: /auth/setpassword */

@@ -19,12 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int refuse(struct flow_error *err, int status, const char *text, const char *expression)
-{
-	*err = (struct flow_error){ .status = status, .text = text, .expression = expression };
-	return 1;
-}
-
 /* §5.1 step 3: PKCE is optional here but, when sent, must be well-formed. */
 static int check_pkce(const struct login_request *lr, struct flow_error *err)
 {
@@ -132,7 +126,8 @@ static int authenticate(const struct login_request *lr, const char *project, str
 	if (wait) {
 		refuse(err, 429, "Too Many Requests", NULL);
 		err->retry_ms = retry_ms;
-		err->failures = failures;
+		err->consumed = failures;
+		err->limit = cfg.login_delay_after;
 		return 1;
 	}
 	int found = find_user(email, project, u);
@@ -430,9 +425,12 @@ int flow_set_membership(struct flow_login *l, const char *membership_id, struct 
 	struct db_result r;
 	if (!crypto_is_uuid(membership_id))
 		return refuse(err, 400, "Profile not found", NULL);
+	/* The last column: the project refuses unverified addresses and this User's is one. */
 	if (db_query(&r,
-		     "SELECT m.user_id, m.active, m.project_id, p.super_admin FROM project_membership m "
-		     "JOIN project p ON p.id = m.project_id WHERE m.id = ?",
+		     "SELECT m.user_id, m.active, m.project_id, p.super_admin, "
+		     "p.email_verification_required AND m.user_type = 'User' AND NOT COALESCE(u.email_verified, TRUE) "
+		     "FROM project_membership m JOIN project p ON p.id = m.project_id "
+		     "LEFT JOIN user u ON u.id = m.user_id AND m.user_type = 'User' WHERE m.id = ?",
 		     "s", membership_id) < 0)
 		return -1;
 	int rc = 0;
@@ -442,6 +440,8 @@ int flow_set_membership(struct flow_login *l, const char *membership_id, struct 
 		rc = refuse(err, 400, "Invalid profile", NULL);
 	else if (!text_true(db_cell(&r, 0, 1)))
 		rc = refuse(err, 400, "Profile not active", NULL);
+	else if (text_true(db_cell(&r, 0, 4)))
+		rc = refuse(err, 400, FLOW_EMAIL_UNVERIFIED, NULL);
 	bool super_admin = rc == 0 && text_true(db_cell(&r, 0, 3));
 	char project[37];
 	text_copy(project, sizeof project, rc == 0 ? db_cell(&r, 0, 2) : NULL);

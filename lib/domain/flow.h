@@ -4,19 +4,14 @@
  * every stage re-checks revoked/granted and MFA before it hands out a code. */
 #ifndef TESSERA_FLOW_H
 #define TESSERA_FLOW_H
+#include "core/refusal.h"
 #include "domain/login.h"
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
-struct flow_error {
-	int status;                /* 400 or 404; 429 a password attempt that must wait */
-	const char *text;
-	const char *expression;
-	long long retry_ms;        /* 429: how long */
-	int failures;              /* 429: failures so far (the body's _consumedPoints) */
-};
+#define flow_error refusal
 
 struct login_request {
 	const char *email;
@@ -36,6 +31,10 @@ struct login_request {
 	bool remember;
 };
 
+
+/* The refusal of a membership whose project requires verified addresses
+ * (emailVerificationRequired) for a user whose address is not verified (issue 14, finding 3). */
+#define FLOW_EMAIL_UNVERIFIED "Email not verified"
 
 /* The outcome of a stage: 0 ok, 1 refused (err filled), -1 database failure. */
 int flow_password_login(const struct login_request *lr, struct flow_login *out, struct flow_error *err);

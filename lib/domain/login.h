@@ -61,10 +61,11 @@ struct flow_login {
 };
 
 /* The one durable write of a client_credentials grant, made only if the client is still
- * active, in its project and has this keyed secret hash (current, or retiring and unexpired):
+ * active, in its project, has this keyed secret hash (current, or retiring and unexpired)
+ * and allows the authentication method used (auth_method: client_secret_basic or _post):
  * 0 written, 1 not (the client changed), -1 database error. */
-int login_create_for_client(const struct client *c, const uint8_t secret_hash[32], const char *scope,
-			    const struct request *req, struct login *out);
+int login_create_for_client(const struct client *c, const uint8_t secret_hash[32], const char *auth_method,
+			    const char *scope, const struct request *req, struct login *out);
 int login_revoke(const char *id);
 /* Revokes a login and records why (AUDIT_REFRESH_REUSE, AUDIT_CODE_REUSE) in one transaction. */
 int login_revoke_audited(const char *id, const char *audit_type);
