@@ -23,7 +23,7 @@
 void stage_send_error(struct request *req, const struct flow_error *err)
 {
 	if (err->status == 429)
-		response_rate_limited(req, err->failures, cfg.login_delay_after, err->retry_ms);
+		response_rate_limited(req, err->failures, err->limit, err->retry_ms);
 	else if (err->status == 404)
 		send_not_found(req);
 	else

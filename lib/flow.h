@@ -15,6 +15,7 @@ struct flow_error {
 	const char *expression;
 	long long retry_ms;        /* 429: how long */
 	int failures;              /* 429: failures so far (the body's _consumedPoints) */
+	int limit;                 /* 429: the free failures of the count that decided (the body's limit) */
 };
 
 struct login_request {
