@@ -1,13 +1,13 @@
 /* tessera-admin: operator commands. migrate, seed, project and client management.
  * Secrets are printed once, at creation, and stored only hashed. */
 #include "admin.h"
-#include "clients.h"
-#include "config.h"
-#include "crypto.h"
-#include "db.h"
-#include "keys.h"
-#include "keywrap.h"
-#include "password.h"
+#include "domain/clients.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "oauth/keys.h"
+#include "core/keywrap.h"
+#include "core/password.h"
 
 #include <jansson.h>
 
@@ -28,7 +28,11 @@ int admin_usage(void)
 		"  project create NAME                   create a project, print its id\n"
 		"  project list                          list projects\n"
 		"  client create --project ID --name N [--redirect-uri URI]... [--pkce-optional true]\n"
-		"        [--default-scope S] [--welcome TEXT]   create a client, print id and secret once\n"
+		"        [--default-scope S] [--welcome TEXT] [--token-endpoint-auth-method M]\n"
+		"                                        create a client, print id and secret once\n"
+		"  client set --id ID --token-endpoint-auth-method none|client_secret_basic|client_secret_post\n"
+		"                                        none: a code with PKCE needs no secret (default);\n"
+		"                                        a method: every grant must authenticate with it\n"
 		"  client list [--project ID]            list clients\n"
 		"  user create --email E --first F --last L [--password P] [--project ID]\n"
 		"  user mfa-reset --user ID              turn MFA off and drop the secret (a lost device)\n"
@@ -324,13 +328,32 @@ static int client_settings(int argc, char **argv, const char *id)
 	return rc;
 }
 
+/* client set: the settings of an existing client an operator may change (so far the token
+ * endpoint's authentication method). */
+static int client_set(const char *id, const char *auth_method)
+{
+	if (!id || !auth_method)
+		return admin_usage();
+	int rc = clients_set_auth_method(id, auth_method);
+	if (rc == 1)
+		fprintf(stderr, "tessera-admin: no client %s\n", id);
+	return rc == 0 ? 0 : rc < 0 ? 1 : 2;
+}
+
 static int cmd_client(int argc, char **argv)
 {
 	static const char *const known[] = { "--project", "--name", "--description", "--redirect-uri", "--pkce-optional",
-					     "--default-scope", "--welcome", NULL };
+					     "--default-scope", "--welcome", "--token-endpoint-auth-method", "--id", NULL };
 	if (argc < 3 || !options_ok(argc, argv, 3, known))
 		return admin_usage();
 	const char *project = option(argc, argv, "--project");
+	const char *auth_method = option(argc, argv, "--token-endpoint-auth-method");
+	if (auth_method && !clients_auth_method_valid(auth_method)) {
+		fprintf(stderr, "tessera-admin: --token-endpoint-auth-method: none, client_secret_basic or client_secret_post\n");
+		return 2;
+	}
+	if (!strcmp(argv[2], "set"))
+		return client_set(option(argc, argv, "--id"), auth_method);
 	if (!strcmp(argv[2], "create")) {
 		const char *name = option(argc, argv, "--name");
 		if (!project || !name || !*name || strlen(name) > 255)
@@ -342,7 +365,7 @@ static int cmd_client(int argc, char **argv)
 		}
 		char id[37], secret[65];
 		if (clients_create(project, name, option(argc, argv, "--description"), id, secret) < 0 ||
-		    client_settings(argc, argv, id) < 0)
+		    client_settings(argc, argv, id) < 0 || (auth_method && clients_set_auth_method(id, auth_method) != 0))
 			return 1;
 		printf("client_id: %s\nclient_secret: %s\n", id, secret);
 		return 0;
@@ -572,6 +595,23 @@ static int cmd_config(void)
 	return 0;
 }
 
+/* DDL needs the migration account, kept in the root-only admin file (admin_config) that the
+ * web programs never read; everything else uses the web programs' account. Without that file
+ * (a single-account installation) migrations run as db_user. */
+static int use_migration_account(char *err, size_t len)
+{
+	int rc = config_load_admin(err, len);
+	if (rc < 0)
+		return -1;
+	if (rc == 1 || !*cfg.db_admin_user) {
+		fprintf(stderr, "tessera-admin: no migration account in the admin file: migrating as db_user\n");
+		return 0;
+	}
+	if (config_set("db_user", cfg.db_admin_user, err, len) < 0)
+		return -1;
+	return config_set("db_password", cfg.db_admin_password, err, len) < 0 ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -583,11 +623,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tessera-admin: configuration: %s\n", err);
 		return 1;
 	}
-	/* DDL needs the migration account; everything else uses the web programs' account. */
-	if (!strcmp(argv[1], "migrate") && *cfg.db_admin_user &&
-	    (config_set("db_user", cfg.db_admin_user, err, sizeof err) < 0 ||
-	     config_set("db_password", cfg.db_admin_password, err, sizeof err) < 0))
+	if (!strcmp(argv[1], "migrate") && use_migration_account(err, sizeof err) < 0) {
+		fprintf(stderr, "tessera-admin: configuration: %s\n", err);
 		return 1;
+	}
 	int rc;
 	if (!strcmp(argv[1], "migrate"))
 		rc = cmd_migrate(argc, argv);

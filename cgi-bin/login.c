@@ -2,18 +2,19 @@
  * (spec §6.1, 6.2, 6.6, 6.7, 6.8, 6.16), MFA (mfa-routes.c, §6.9), registration (register.c: §6.11-6.13), and as HTML
  * pages for browsers (pages.c: /signin, /oauth, /oauth/profile, /oauth/consent). The state
  * machine itself is lib/flow.c. */
-#include "app.h"
-#include "clients.h"
-#include "config.h"
-#include "crypto.h"
-#include "db.h"
-#include "flow.h"
+#include "http/app.h"
+#include "domain/pipeline.h"
+#include "domain/clients.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "domain/domains.h"
+#include "domain/flow.h"
 #include "stage.h"
 #include "mfa-routes.h"
 #include "pages.h"
 #include "register.h"
-#include "request.h"
-#include "response.h"
+#include "http/request.h"
+#include "http/response.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -23,7 +24,7 @@
 void stage_send_error(struct request *req, const struct flow_error *err)
 {
 	if (err->status == 429)
-		response_rate_limited(req, err->failures, err->limit, err->retry_ms);
+		response_rate_limited(req, err->consumed, err->limit, err->retry_ms);
 	else if (err->status == 404)
 		send_not_found(req);
 	else
@@ -181,11 +182,9 @@ static int method(struct request *req)
 	for (char *p = domain; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
-	struct db_result r;
-	if (db_query(&r, "SELECT identity_provider FROM domain_configuration WHERE domain = ?", "s", domain) < 0)
+	json_t *idp;
+	if (domains_identity_provider(domain, &idp) < 0)
 		return -1;
-	json_t *idp = r.nrows && db_cell(&r, 0, 0) ? json_loads(db_cell(&r, 0, 0), 0, NULL) : NULL;
-	db_result_free(&r);
 	if (!idp) {
 		send_json(req, 200, json_object(), NULL);
 		return 0;
@@ -251,27 +250,27 @@ static const struct route routes[] = {
 	{ "POST", "/auth/mfa/send-email", mfa_send_email_route, mfa_send_email_inputs, 0 },
 	/* The same stages as HTML pages for browsers (pages.c). */
 	{ "GET", "/signin", pages_signin_get, pages_signin_inputs, ROUTE_PAGE },
-	{ "POST", "/signin", pages_signin_post, pages_signin_inputs, ROUTE_PAGE },
+	{ "POST", "/signin", pages_signin_post, pages_signin_inputs, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/oauth", pages_signin_get, pages_signin_inputs, ROUTE_PAGE },
-	{ "POST", "/oauth", pages_signin_post, pages_signin_inputs, ROUTE_PAGE },
+	{ "POST", "/oauth", pages_signin_post, pages_signin_inputs, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/oauth/profile", pages_profile_get, pages_stage_inputs, ROUTE_PAGE },
-	{ "POST", "/oauth/profile", pages_profile_post, pages_stage_inputs, ROUTE_PAGE },
+	{ "POST", "/oauth/profile", pages_profile_post, pages_stage_inputs, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/oauth/consent", pages_consent_get, pages_stage_inputs, ROUTE_PAGE },
-	{ "POST", "/oauth/consent", pages_consent_post, pages_stage_inputs, ROUTE_PAGE },
+	{ "POST", "/oauth/consent", pages_consent_post, pages_stage_inputs, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/oauth/mfa", pages_mfa_get, mfa_page_inputs, ROUTE_PAGE },
-	{ "POST", "/oauth/mfa", pages_mfa_post, mfa_page_inputs, ROUTE_PAGE },
+	{ "POST", "/oauth/mfa", pages_mfa_post, mfa_page_inputs, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/register", pages_register_get, pages_register_inputs, ROUTE_PAGE },
-	{ "POST", "/register", pages_register_post, pages_register_inputs, ROUTE_PAGE },
+	{ "POST", "/register", pages_register_post, pages_register_inputs, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/register/project", pages_register_project_get, NULL, ROUTE_PAGE },
-	{ "POST", "/register/project", pages_register_project_post, NULL, ROUTE_PAGE },
-	{ "GET", "/account", pages_account_get, NULL, ROUTE_PAGE },
-	{ "POST", "/account", pages_account_post, NULL, ROUTE_PAGE },
-	{ "GET", "/account/mfa", pages_account_mfa_get, NULL, ROUTE_PAGE },
-	{ "POST", "/account/mfa", pages_account_mfa_post, NULL, ROUTE_PAGE },
+	{ "POST", "/register/project", pages_register_project_post, NULL, ROUTE_PAGE | ROUTE_CSRF },
+	{ "GET", "/account", pages_account_get, NULL, ROUTE_PAGE | ROUTE_PAGE_SESSION },
+	{ "POST", "/account", pages_account_post, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
+	{ "GET", "/account/mfa", pages_account_mfa_get, NULL, ROUTE_PAGE | ROUTE_PAGE_SESSION },
+	{ "POST", "/account/mfa", pages_account_mfa_post, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
 	{ 0 },
 };
 
 int main(void)
 {
-	return app_run("tessera-login", routes);
+	return pipeline_run("tessera-login", routes);
 }

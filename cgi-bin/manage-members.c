@@ -1,17 +1,17 @@
 /* The admin API's members: POST /admin/projects/:projectId/invite (lib/invite.c) and
  * GET, POST and DELETE /admin/projects/:projectId/members/:membershipId (lib/members.c). */
 #include "manage-api.h"
-#include "audit.h"
-#include "auth.h"
-#include "db.h"
-#include "invite.h"
-#include "log.h"
-#include "mail.h"
-#include "members.h"
-#include "pwpolicy.h"
-#include "request.h"
-#include "response.h"
-#include "text.h"
+#include "domain/audit.h"
+#include "domain/auth.h"
+#include "core/db.h"
+#include "domain/invite.h"
+#include "core/log.h"
+#include "mail/mail.h"
+#include "domain/members.h"
+#include "domain/pwpolicy.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "core/text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -151,10 +151,8 @@ int update_member(struct request *req)
 			return -1;
 		audit_change(AUDIT_MEMBER_UPDATED, project, "ProjectMembership", req->path_params[1]);
 		rc = members_check_policies(&f, project, &err);
-		if (rc == 0 && (rc = members_update(req->path_params[1], &f)) == 1) {
-			err = (struct member_error){ .status = 409 };
-			snprintf(err.text, sizeof err.text, "The externalId or userName belongs to another member");
-		}
+		if (rc == 0 && (rc = members_update(req->path_params[1], &f)) == 1)
+			refuse(&err, 409, "The externalId or userName belongs to another member", NULL);
 		rc = db_finish(rc);
 	}
 	if (rc == 1)

@@ -8,7 +8,8 @@
  * This file is the route table; each route's handler and input table live with their concern
  * (manage-api.h): manage-members.c, manage-clients.c, manage-passwords.c, manage-purge.c,
  * manage-templates.c, manage-settings.c and manage-audit.c, sharing manage-api.c. */
-#include "app.h"
+#include "http/app.h"
+#include "domain/pipeline.h"
 #include "manage-api.h"
 #include "manage-audit.h"
 #include "manage-pages.h"
@@ -33,20 +34,20 @@ static const struct route routes[] = {
 	{ "POST", "/admin/super/setpassword", super_setpassword, super_setpassword_inputs, ROUTE_AUTH },
 	{ "POST", "/admin/super/purge", super_purge, purge_inputs, ROUTE_AUTH },
 	/* The admin pages for browsers (manage-pages.c): the page session, not a bearer token. */
-	{ "GET", M "/members", manage_members_get, manage_members_inputs, ROUTE_PAGE },
-	{ "GET", M "/members/:membershipId/remove", manage_remove_get, NULL, ROUTE_PAGE },
-	{ "POST", M "/members/:membershipId/remove", manage_remove_post, NULL, ROUTE_PAGE },
-	{ "POST", M "/members/:membershipId/resend", manage_resend_post, NULL, ROUTE_PAGE },
-	{ "GET", M "/invite", manage_invite_get, NULL, ROUTE_PAGE },
-	{ "POST", M "/invite", manage_invite_post, NULL, ROUTE_PAGE },
-	{ "GET", M "/clients", manage_clients_get, NULL, ROUTE_PAGE },
-	{ "POST", M "/clients", manage_clients_post, NULL, ROUTE_PAGE },
-	{ "POST", M "/clients/:clientId/rotate", manage_rotate_post, NULL, ROUTE_PAGE },
-	{ "GET", M "/clients/:clientId/secret", manage_secret_get, NULL, ROUTE_PAGE },
+	{ "GET", M "/members", manage_members_get, manage_members_inputs, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
+	{ "GET", M "/members/:membershipId/remove", manage_remove_get, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
+	{ "POST", M "/members/:membershipId/remove", manage_remove_post, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
+	{ "POST", M "/members/:membershipId/resend", manage_resend_post, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
+	{ "GET", M "/invite", manage_invite_get, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
+	{ "POST", M "/invite", manage_invite_post, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
+	{ "GET", M "/clients", manage_clients_get, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
+	{ "POST", M "/clients", manage_clients_post, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
+	{ "POST", M "/clients/:clientId/rotate", manage_rotate_post, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
+	{ "GET", M "/clients/:clientId/secret", manage_secret_get, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
 	{ 0 },
 };
 
 int main(void)
 {
-	return app_run("tessera-manage", routes);
+	return pipeline_run("tessera-manage", routes);
 }

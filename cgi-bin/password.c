@@ -3,13 +3,14 @@
  * and emails it (never telling whether the email exists), /auth/changepassword for a signed-in
  * user, /auth/verifyemail. The logic is lib/account.c, shared with the
  * pages (password-pages.c). */
-#include "account.h"
-#include "app.h"
-#include "auth.h"
+#include "domain/account.h"
+#include "http/app.h"
+#include "domain/pipeline.h"
+#include "domain/auth.h"
 #include "password-pages.h"
-#include "pwpolicy.h"
-#include "request.h"
-#include "response.h"
+#include "domain/pwpolicy.h"
+#include "http/request.h"
+#include "http/response.h"
 
 #include <string.h>
 
@@ -103,21 +104,21 @@ static const struct route routes[] = {
 	{ "POST", "/auth/verifyemail", verifyemail, verifyemail_inputs, 0 },
 	/* The same as HTML pages for browsers (password-pages.c). */
 	{ "GET", "/resetpassword", password_pages_reset_get, password_pages_reset_inputs, ROUTE_PAGE },
-	{ "POST", "/resetpassword", password_pages_reset_post, password_pages_reset_inputs, ROUTE_PAGE },
+	{ "POST", "/resetpassword", password_pages_reset_post, password_pages_reset_inputs, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/resetpassword/sent", password_pages_reset_sent, NULL, ROUTE_PAGE },
 	{ "GET", "/setpassword/done", password_pages_set_done, NULL, ROUTE_PAGE },
 	{ "GET", "/setpassword/:id/:secret", password_pages_set_get, NULL, ROUTE_PAGE },
-	{ "POST", "/setpassword/:id/:secret", password_pages_set_post, NULL, ROUTE_PAGE },
+	{ "POST", "/setpassword/:id/:secret", password_pages_set_post, NULL, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/verifyemail/done", password_pages_verify_done, NULL, ROUTE_PAGE },
 	{ "GET", "/verifyemail/:id/:secret", password_pages_verify_get, NULL, ROUTE_PAGE },
-	{ "POST", "/verifyemail/:id/:secret", password_pages_verify_post, NULL, ROUTE_PAGE },
-	{ "GET", "/changepassword", password_pages_change_get, NULL, ROUTE_PAGE },
-	{ "POST", "/changepassword", password_pages_change_post, NULL, ROUTE_PAGE },
+	{ "POST", "/verifyemail/:id/:secret", password_pages_verify_post, NULL, ROUTE_PAGE | ROUTE_CSRF },
+	{ "GET", "/changepassword", password_pages_change_get, NULL, ROUTE_PAGE | ROUTE_PAGE_SESSION },
+	{ "POST", "/changepassword", password_pages_change_post, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
 	{ "GET", "/changepassword/done", password_pages_change_done, NULL, ROUTE_PAGE },
 	{ 0 },
 };
 
 int main(void)
 {
-	return app_run("tessera-password", routes);
+	return pipeline_run("tessera-password", routes);
 }

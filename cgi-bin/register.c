@@ -1,9 +1,9 @@
 /* register: /auth/newuser, /auth/newproject, /auth/newpatient (spec §6.11-6.13) as JSON for
  * the SDK. The registration itself is lib/registration.c, shared with the /register pages. */
 #include "register.h"
-#include "pwpolicy.h"
-#include "registration.h"
-#include "response.h"
+#include "domain/pwpolicy.h"
+#include "domain/registration.h"
+#include "http/response.h"
 #include "stage.h"
 
 #include <stdio.h>
@@ -54,7 +54,13 @@ int register_newpatient(struct request *req)
 {
 	struct flow_login l;
 	struct flow_error err = { 0 };
-	int rc = registration_new_patient(req_param(req, "login"), req_param(req, "projectId"), &l, &err);
+	bool verify_first;
+	int rc = registration_new_patient(req_param(req, "login"), req_param(req, "projectId"), &l, &verify_first, &err);
+	if (rc == 0 && verify_first) {
+		/* Medplum's LoginAuthenticationResponse field: no code until the emailed link is used. */
+		send_json(req, 200, json_pack("{s:s, s:b}", "login", l.id, "emailVerificationRequired", true), NULL);
+		return 0;
+	}
 	return answer(req, rc, &l, &err);
 }
 

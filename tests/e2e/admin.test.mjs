@@ -507,10 +507,13 @@ describe('email templates and the brand name', () => {
     assertBadRequest(await put('invite', { subject: 's', bodyText: '{{oops' }), 'Invalid template: unclosed tag');
     assertBadRequest(await put('invite', { bodyText: 't' }), 'Subject is required');
     assertBadRequest(await put('invite', { subject: 'a\r\nBcc: x@example.com', bodyText: 't' }), 'Subject must be one line');
+    // Templates get the link, never its id and secret (issue 14, finding 5).
+    assertBadRequest(await put('invite', { subject: 's', bodyText: '{{app_base_url}}setpassword/{{id}}/{{secret}}' }),
+      'Template must contain {{link}}');
     const stored = await put('invite', {
       subject: 'Join {{project_name}} at {{brand}}',
-      bodyText: 'Hello {{recipient_name}}: {{app_base_url}}setpassword/{{id}}/{{secret}}',
-      bodyHtml: '<p>Hello {{recipient_name}}</p><a href="{{app_base_url}}setpassword/{{id}}/{{secret}}">go</a>',
+      bodyText: 'Hello {{recipient_name}}: {{link}}',
+      bodyHtml: '<p>Hello {{recipient_name}}</p><a href="{{link}}">go</a>',
     });
     assert.equal(stored.status, 200, stored.text);
     assert.equal(stored.json.name, 'invite');
@@ -518,7 +521,10 @@ describe('email templates and the brand name', () => {
     assert.equal(set.status, 200, set.text);
     assert.equal(set.json.brandName, 'Clinica');
     const settings = await http(`admin/projects/${a.projectId}/settings`, { headers: a.headers });
-    assert.deepEqual(settings.json, { id: a.projectId, name: a.projectName, brandName: 'Clinica', mfaRequired: false, allowedMfaMethods: ['totp', 'email'] });
+    assert.deepEqual(settings.json, {
+      id: a.projectId, name: a.projectName, brandName: 'Clinica', mfaRequired: false, allowedMfaMethods: ['totp', 'email'],
+      emailVerificationRequired: false,
+    });
 
     const email = uniqueEmail('tpl');
     const r = await invite(a, { resourceType: 'Practitioner', firstName: '<script>alert(1)</script>', lastName: 'Tag', email });

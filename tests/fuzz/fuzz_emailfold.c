@@ -1,12 +1,12 @@
-/* libFuzzer target for the email normaliser (lib/emailfold.c): the key of the per-account
+/* libFuzzer target for the email normaliser (lib/core/emailfold.c): the key of the per-account
  * password delay for an unknown email, which must fold every spelling MariaDB's
  * utf8mb4_unicode_ci finds equal to one text. Properties: EMAIL_FOLD_SIZE always suffices and
  * a buffer one byte short never does (nor overflows); the output is valid UTF-8 without
  * upper-case ASCII and without a trailing space (PAD SPACE); folding is idempotent; ASCII
  * case and a trailing no-break space change nothing.
- * FUZZ_SOURCES: lib/emailfold.c */
+ * FUZZ_SOURCES: lib/core/emailfold.c */
 #include "fuzz.h"
-#include "emailfold.h"
+#include "core/emailfold.h"
 
 static void check_utf8(const char *s)
 {

@@ -1,0 +1,75 @@
+/* members: ProjectMembership rows as the admin API reads and writes them (spec §2, §9): the
+ * whole resource as JSON, the fields an admin may set, and the access policies they name. Like
+ * people.h, nothing here opens a transaction: callers group their writes in their own. */
+#ifndef TESSERA_MEMBERS_H
+#define TESSERA_MEMBERS_H
+#include "core/refusal.h"
+#include <jansson.h>
+#include <stdbool.h>
+
+/* The fields of a membership beyond who it joins (project, user, profile). */
+struct member_fields {
+	bool active;
+	bool admin;
+	char access_policy_id[37];   /* "" for none */
+	json_t *access;              /* [{policy:{reference}, parameter?:[...]}] or NULL; borrowed */
+	json_t *identifier;          /* array or NULL; borrowed */
+	json_t *user_configuration;  /* a Reference object or NULL; borrowed */
+	const char *external_id;     /* NULL for none */
+	const char *user_name;       /* NULL for none */
+	const char *invited_by;      /* a User id or NULL */
+};
+
+#define member_error refusal
+
+/* Reads the member fields an admin may set from a JSON object (an invite's "membership", a
+ * replaced ProjectMembership): admin, active, accessPolicy, access, externalId, userName,
+ * identifier, userConfiguration. Members that are absent keep the value already in *f; a
+ * member of the wrong shape is refused. 0, or 1 with err filled. */
+int members_parse_fields(json_t *obj, struct member_fields *f, struct member_error *err);
+
+/* Every access policy the fields name (accessPolicy and access[].policy) must exist and belong
+ * to the project: Medplum's texts "Access policy AccessPolicy/<id> does not exist" and "... does
+ * not belong to this project". 0, 1 refused (err filled), -1 database failure. */
+int members_check_policies(const struct member_fields *f, const char *project_id, struct member_error *err);
+
+/* Inserts a membership of a User, ClientApplication or Bot. 0, 1 duplicate (the project's
+ * externalId or userName is taken), -1. */
+int members_insert(const char *project_id, const char *user_type, const char *user_id, const char *profile_type,
+		   const char *profile_id, const struct member_fields *f, char id_out[37]);
+/* Replaces the settable fields of a membership. 0, 1 duplicate externalId/userName, -1. */
+int members_update(const char *id, const struct member_fields *f);
+
+/* Deletes a membership and, in the same transaction, revokes its logins (their tokens get 401
+ * at once). The project owner's membership is refused: 400 "Cannot delete the owner of the
+ * project". 0, 1 refused (err filled), -1. Opens its own transaction. */
+int members_delete(const char *id, struct member_error *err);
+
+/* SQL (over membership m and its user u): the member's invite is this project's own and still
+ * pending -- an invite request of m's project, address not verified, no password -- and the
+ * account belongs to no other project. Only such an invite may be resent: a new set-password
+ * link for an account with a password or other memberships would open more than this
+ * project's invite (issue 14, finding 5). */
+#define MEMBERS_RESENDABLE_INVITE                                                                                     \
+	"(m.user_type = 'User' AND u.email IS NOT NULL AND NOT u.email_verified AND u.password_hash IS NULL "          \
+	"AND EXISTS (SELECT 1 FROM security_request s WHERE s.user_id = u.id AND s.type = 'invite' "                   \
+	"AND s.project_id = m.project_id) " MEMBERS_ONLY_HERE ")"
+/* SQL: the user u of membership m has no membership in another project. */
+#define MEMBERS_ONLY_HERE                                                                                             \
+	"AND NOT EXISTS (SELECT 1 FROM project_membership o WHERE o.user_id = u.id AND o.user_type = 'User' "           \
+	"AND o.project_id <> m.project_id)"
+
+/* The project's members for the admin pages, by name: [{id, userType, name, email?, admin,
+ * active, owner, invited}] (at most 1000). invited: MEMBERS_RESENDABLE_INVITE, the members
+ * whose invite can be resent. 0 or -1. */
+int members_list(const char *project_id, json_t **out);
+
+/* The ProjectMembership resource; project_out (may be NULL) receives its project id.
+ * 0 found, 1 not found (also for ids that are not UUIDs), -1. */
+int members_get(const char *id, json_t **out, char project_out[37]);
+
+/* The membership of this User in this project (the oldest, when forceNewMembership made
+ * several): 0 found (id and profile "Type/id" filled), 1 none, -1. */
+int members_find(const char *project_id, const char *user_id, char id_out[37], char profile_out[80]);
+
+#endif
