@@ -571,7 +571,10 @@ static int cmd_purge(int argc, char **argv)
 			       "AND sent_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 5000",
 			       keep);
 	long long limits = purge("DELETE FROM rate_limit WHERE window_start < UNIX_TIMESTAMP() - ? LIMIT 5000", 3600);
-	long long delays = purge("DELETE FROM login_throttle WHERE last_failure < UNIX_TIMESTAMP() - ? LIMIT 5000", 86400);
+	/* A row that marks an address known to an account (signed_in) stays 30 days (lib/ratelimit.c). */
+	long long delays = purge("DELETE FROM login_throttle WHERE last_failure < UNIX_TIMESTAMP() - ? "
+				 "AND (signed_in IS NULL OR signed_in < UNIX_TIMESTAMP() - 2592000) LIMIT 5000",
+				 86400);
 	long long audit = purge("DELETE FROM audit_event WHERE recorded < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 5000",
 				audit_days * 86400LL);
 	if (logins < 0 || requests < 0 || mail < 0 || limits < 0 || delays < 0 || audit < 0)

@@ -98,7 +98,7 @@ int password_pages_reset_post(struct request *req)
 	if (page_check_fields(req, reset_fields, reset_kept, ctx) > 0)
 		return answered(show_reset(req, 400, ctx, headers));
 	struct account_error err;
-	int rc = account_reset_password(req_body_param(req, "email"), req_param(req, "projectId"), NULL, true, &err);
+	int rc = account_reset_password(req_body_param(req, "email"), req_param(req, "projectId"), NULL, true, NULL, &err);
 	if (rc == 1) {
 		page_field_error(ctx, "email", err.text);
 		return answered(show_reset(req, 400, ctx, headers));

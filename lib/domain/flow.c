@@ -116,23 +116,27 @@ static int authenticate(const struct login_request *lr, const char *project, str
 	text_copy(email, sizeof email, lr->email);
 	for (char *p = email; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	/* Growing delay per account and client IP (lib/ratelimit.h), decided before any hash is
-	 * computed; unknown emails are delayed alike, so the delay tells nothing either. */
-	long long retry_ms;
-	int failures;
-	int wait = ratelimit_login_check(email, lr->remote_addr, &retry_ms, &failures);
+	int found = find_user(email, project, u);
+	if (found < 0)
+		return -1;
+	/* Growing delays per account (lib/ratelimit.h), decided before any hash is computed. The
+	 * account is the one found, not the email as typed: the lookup's collation finds it under
+	 * many spellings, and each must not open a fresh count. Unknown emails are delayed alike
+	 * (keyed by the email as that collation folds it), so the delay tells nothing either. */
+	char account[RATELIMIT_ACCOUNT_LEN];
+	struct rl_login st;
+	if (!ratelimit_login_account(found ? u->id : NULL, email, account, sizeof account))
+		return refuse(err, 400, "Email or password is invalid", NULL);
+	int wait = ratelimit_login_check(account, lr->remote_addr, &st);
 	if (wait < 0)
 		return -1;
 	if (wait) {
 		refuse(err, 429, "Too Many Requests", NULL);
-		err->retry_ms = retry_ms;
-		err->consumed = failures;
-		err->limit = cfg.login_delay_after;
+		err->retry_ms = st.retry_ms;
+		err->consumed = st.failures;
+		err->limit = st.limit;
 		return 1;
 	}
-	int found = find_user(email, project, u);
-	if (found < 0)
-		return -1;
 	bool ok;
 	const char *reason;
 	if (!found || !u->hash[0]) {
@@ -143,7 +147,7 @@ static int authenticate(const struct login_request *lr, const char *project, str
 		ok = password_verify(lr->password, u->hash);
 		reason = "wrong password";
 	}
-	if (ratelimit_login_result(email, lr->remote_addr, ok, failures > 0) < 0)
+	if (ratelimit_login_result(account, lr->remote_addr, ok, &st) < 0)
 		return -1;
 	if (!ok)
 		return refuse_signin(project, found ? u : NULL, reason, err);

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Lifetimes of spec §2 (auth/securityrequest.ts): the shortest for resets. */
@@ -15,9 +16,33 @@ static long lifetime(const char *type)
 	return !strcmp(type, "reset") ? 3600 : 7 * 24 * 3600;
 }
 
+/* Links a stranger can ask for (reset; verify-email) are limited per account, else anyone
+ * could mail-bomb an address, and each new link would cancel the last. 1 limited, 0, -1. */
+static int limited(const char *type, const char *user_id)
+{
+	if (cfg.account_email_limit < 0 || (strcmp(type, "reset") && strcmp(type, "verify-email")))
+		return 0;
+	struct db_result r;
+	/* The user's row locked first, so concurrent requests count one after another. */
+	if (db_query(&r, "SELECT id FROM user WHERE id = ? FOR UPDATE", "s", user_id) < 0)
+		return -1;
+	db_result_free(&r);
+	if (db_query(&r,
+		     "SELECT COUNT(*) FROM security_request WHERE user_id = ? AND type = ? "
+		     "AND created_at > UTC_TIMESTAMP(3) - INTERVAL 1 HOUR",
+		     "ss", user_id, type) < 0)
+		return -1;
+	int n = atoi(db_cell(&r, 0, 0) ? db_cell(&r, 0, 0) : "0");
+	db_result_free(&r);
+	return n >= cfg.account_email_limit;
+}
+
 int secreq_create(const char *type, const char *user_id, const char *project_id, const char *redirect_uri,
 		  char id[37], char secret[SECREQ_SECRET_LEN + 1])
 {
+	int rc = limited(type, user_id);
+	if (rc != 0)
+		return rc;
 	uint8_t h[SHA256_LEN];
 	if (crypto_uuid_v4(id) < 0 || crypto_random_hex(secret, SECREQ_SECRET_LEN / 2) < 0 ||
 	    crypto_keyed_hash(secret, h) < 0)

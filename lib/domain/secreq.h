@@ -28,7 +28,9 @@ struct secreq {
 /* Creates a request of type for the user; writes its id and the secret (32 hex, to put in
  * the link, never stored) to id_out and secret_out. Two writes (supersede, insert): call it
  * inside the caller's transaction, which also holds the email that carries the link.
- * Returns 0, or -1 on a database failure. */
+ * reset and verify-email requests are limited to account_email_limit per user per hour (the
+ * user's row is locked to count): beyond it nothing is written, nothing superseded.
+ * Returns 0, 1 limited, or -1 on a database failure. */
 int secreq_create(const char *type, const char *user_id, const char *project_id, const char *redirect_uri,
 		  char id_out[37], char secret_out[SECREQ_SECRET_LEN + 1]);
 

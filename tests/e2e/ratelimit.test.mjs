@@ -141,7 +141,8 @@ function assertRateLimited(r, limit, consumed, what) {
 describe('the RateLimit header', { concurrency: true }, () => {
   it('is on every response of every program, errors and pages included, in the SDK format', async () => {
     const c = fromNewIp();
-    // [program, method, path, body, expected status]; auth class = /auth/* and /oauth2/*, not /auth/me.
+    // [program, method, path, body, expected status]; auth class = /auth/* and /oauth2/*, not
+    // /auth/me, and the sign-in, registration and password pages.
     const cases = [
       ['tessera-wellknown', 'GET', 'healthz', undefined, 200],
       ['tessera-wellknown', 'GET', '.well-known/openid-configuration', undefined, 200],
@@ -169,7 +170,9 @@ describe('the RateLimit header', { concurrency: true }, () => {
       const what = `${program} ${method} /${path}`;
       assert.equal(r.status, status, `${what}: ${r.status} ${r.text.slice(0, 200)}`);
       const rl = sdkRateLimit(r, what);
-      const cls = /^(api\/)?(auth\/|oauth2\/)/.test(path) && !/^(api\/)?auth\/me$/.test(path) ? 'auth' : 'other';
+      // The pages that take passwords, emails and link secrets count as auth requests too.
+      const page = /^(api\/)?(signin|oauth|register|resetpassword|setpassword|verifyemail|changepassword)(\/|$)/.test(path);
+      const cls = page || (/^(api\/)?(auth\/|oauth2\/)/.test(path) && !/^(api\/)?auth\/me$/.test(path)) ? 'auth' : 'other';
       seen[cls].push(rl);
     }
     // The count is this address's alone: each class starts at its limit - 1 and goes down by
