@@ -5,6 +5,8 @@
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
+#include "keys.h"
+#include "keywrap.h"
 #include "log.h"
 #include "page.h"
 #include "ratelimit.h"
@@ -107,6 +109,19 @@ static const char *parse_error_text(enum req_error e)
 	}
 }
 
+/* A handler or the authentication failed: 503 when something comes back by itself or by an
+ * operator's fix (the database, the signing keys), else 500. */
+static void send_failure(struct request *req)
+{
+	if (db_unavailable())
+		send_unavailable(req);
+	else if (keys_unusable())
+		send_outcome(req, 503, "unavailable", "transient",
+			     "Service unavailable: the signing keys cannot be read", NULL);
+	else
+		send_server_error(req);
+}
+
 static void preflight(struct request *req)
 {
 	char extra[1024] = "";
@@ -181,8 +196,10 @@ void app_handle(const struct route *routes, struct request *req, enum req_error 
 		if (rc != 0) {
 			auth_free(&a);
 			if (rc < 0)
-				return db_unavailable() ? send_unavailable(req) : send_server_error(req);
-			return send_unauthorized(req);
+				send_failure(req);
+			else
+				send_unauthorized(req);
+			return;
 		}
 		req->auth = &a;
 		snprintf(req->log_login, sizeof req->log_login, "%s", a.login.id);
@@ -201,12 +218,8 @@ void app_handle(const struct route *routes, struct request *req, enum req_error 
 		return;
 	}
 	int rc = r->handler(req);
-	if (rc < 0 && !req->headers_sent) {
-		if (db_unavailable())
-			send_unavailable(req);
-		else
-			send_server_error(req);
-	}
+	if (rc < 0 && !req->headers_sent)
+		send_failure(req);
 	req->auth = NULL;
 	auth_free(&a);
 }
@@ -273,6 +286,14 @@ int app_run(const char *program, const struct route *routes)
 		log_error("configuration: %s", err);
 		return 1;
 	}
+	/* Said once at start-up, not only on the first token request: wrapped signing keys that
+	 * this configuration cannot unwrap. The program still starts (discovery and the pages
+	 * work); what needs a key answers 503 until the key is set. */
+	int unreadable = keys_check_wrapped();
+	if (unreadable > 0)
+		log_error("start-up: %d wrapped signing key(s) cannot be unwrapped: key_encryption_key %s; "
+			  "tokens cannot be issued or verified until it is the key that wrapped them",
+			  unreadable, keywrap_enabled() ? "is a different key" : "is not set");
 	signal(SIGPIPE, SIG_IGN);
 	if (FCGX_Init() != 0)
 		return 1;
