@@ -638,18 +638,33 @@ export function mailText(raw) {
   return '';
 }
 
-/** The messages to an address in var/mail, oldest first: [{ file, raw, subject, text }]. */
-export function mailTo(address) {
-  const dir = join(ROOT, 'var/mail');
+/**
+ * The finished messages the SMTP sink stored in `dir`, in name (arrival) order: [{ file, raw }].
+ * The sink writes each message to a `.tmp-….eml` dot-file and renames it when complete, so
+ * dot-files are skipped (reading one raced the rename: ENOENT); a file gone meanwhile is too.
+ */
+export function finishedMail(dir = process.env.TESSERA_MAIL_DIR || join(ROOT, 'var/mail')) {
   let files = [];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.eml')).sort();
+    files = readdirSync(dir).filter((f) => f.endsWith('.eml') && !f.startsWith('.')).sort();
   } catch {
     return [];
   }
   const out = [];
-  for (const f of files) {
-    const raw = readFileSync(join(dir, f), 'utf8');
+  for (const file of files) {
+    try {
+      out.push({ file, raw: readFileSync(join(dir, file), 'utf8') });
+    } catch (e) {
+      if (e.code !== 'ENOENT') throw e;
+    }
+  }
+  return out;
+}
+
+/** The messages to an address in var/mail, oldest first: [{ file, raw, subject, text }]. */
+export function mailTo(address) {
+  const out = [];
+  for (const { file: f, raw } of finishedMail()) {
     const head = raw.split(/\r?\n\r?\n/)[0];
     if (!new RegExp(`^(To|X-Original-To):.*<?${address.replace(/[.+]/g, '\\$&')}>?`, 'mi').test(head)) continue;
     out.push({ file: f, raw, subject: head.match(/^Subject: (.*)$/m)?.[1], text: mailText(raw) });
