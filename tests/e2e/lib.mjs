@@ -672,6 +672,15 @@ export function mailTo(address) {
   return out;
 }
 
+/**
+ * The outbox rows to an address. Every email is written to email_outbox in the request's own
+ * transaction, before the response, and sent from there (after the response, or by the mailer
+ * later): no row means no email, now or ever, with no wait for a delivery that might come.
+ */
+export function outboxCount(address) {
+  return Number(dbQuery('SELECT COUNT(*) FROM email_outbox WHERE recipient = ?', [address])[0][0]);
+}
+
 /** Waits until `count` messages to an address have arrived (delivery follows the response). */
 export async function waitForMail(address, count = 1, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
