@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE_URL, authorizeRequest, createSigninFixture, dbExec, dbQuery, redeemCode } from './lib.mjs';
 import { launchBrowser, openContext, shot, skip, submit } from './browser-lib.mjs';
-import { stepOf, totp, waitForCode } from './mfa-lib.mjs';
+import { freshCode, totp, waitForCode } from './mfa-lib.mjs';
 
 let browser;
 before(async () => {
@@ -124,7 +124,7 @@ describe('MFA pages in Chromium', { skip }, () => {
     assert.match(other.page.url(), /\/signin$/, 'no session before the second factor');
     await other.context.close();
 
-    await page.getByLabel('Code from your app, to turn it off').fill(totp(secret, stepOf() + 1));
+    await page.getByLabel('Code from your app, to turn it off').fill(await freshCode(secret, fx.userId));
     await submit(page, 'button', 'Turn off two-step verification');
     await page.getByRole('heading', { name: 'Turn on two-step verification' }).waitFor();
     assert.notEqual(await shownSecret(page), secret, 'a new secret');

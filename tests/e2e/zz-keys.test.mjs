@@ -42,7 +42,7 @@ import {
   url,
   waitUntilAlone,
 } from './lib.mjs';
-import { stepOf, totp, uriSecret } from './mfa-lib.mjs';
+import { freshCode, uriSecret } from './mfa-lib.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -222,16 +222,6 @@ function runWith(configFile, program, args, input) {
 /** tessera-admin with the shared configuration as it is now: { status, stdout, stderr }. */
 function admin(...args) {
   return runWith(CONFIG, ADMIN, args);
-}
-
-/** A TOTP code for a step the user has not used yet (mfa_last_step), within the window. */
-async function freshCode(secret, userId) {
-  for (;;) {
-    const last = Number(dbQuery('SELECT COALESCE(mfa_last_step, 0) FROM user WHERE id = ?', [userId])[0][0]);
-    const step = Math.max(stepOf(), last + 1);
-    if (step <= stepOf() + 1) return totp(secret, step); // mfa_window 1: the next step is accepted
-    await sleep(1000);
-  }
 }
 
 /** Sign-in with a second factor: password, then /auth/mfa/verify; asserts a code came back. */
