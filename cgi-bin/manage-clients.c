@@ -1,14 +1,14 @@
 /* The admin API's clients and bots: POST /admin/projects/:projectId/client and /bot (§9.2). */
 #include "manage-api.h"
-#include "audit.h"
-#include "clients.h"
-#include "config.h"
-#include "crypto.h"
-#include "db.h"
-#include "members.h"
-#include "request.h"
-#include "response.h"
-#include "text.h"
+#include "domain/audit.h"
+#include "domain/clients.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "domain/members.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "core/text.h"
 
 #include <ctype.h>
 #include <stdio.h>

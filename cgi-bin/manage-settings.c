@@ -1,12 +1,12 @@
 /* The admin API's project settings: GET and POST /admin/projects/:projectId/settings (brand
  * name, MFA policy). */
 #include "manage-api.h"
-#include "audit.h"
-#include "db.h"
-#include "mfa.h"
-#include "request.h"
-#include "response.h"
-#include "text.h"
+#include "domain/audit.h"
+#include "core/db.h"
+#include "domain/mfa.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "core/text.h"
 
 #include <string.h>
 

@@ -1,10 +1,10 @@
 /* request: form, query and JSON decoding with their limits; UTF-8; Basic auth; cookies. */
 #include "tests.h"
 
-#include "app.h"
-#include "config.h"
-#include "app.h"
-#include "request.h"
+#include "http/app.h"
+#include "core/config.h"
+#include "http/app.h"
+#include "http/request.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,7 +169,7 @@ START_TEST(test_unparsed_path_is_bad_request)
 		enum req_error err = parse("GET", uris[i] ? uris[i] : long_uri, NULL, NULL);
 		ck_assert_int_ne(err, REQ_OK);
 		ck_assert_ptr_null(req.path);
-		app_handle(routes, &req, err);
+		app_handle(routes, NULL, &req, err);
 		ck_assert_int_eq(req.status, 400);
 	}
 }

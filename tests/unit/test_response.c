@@ -1,9 +1,9 @@
 /* response: OperationOutcome status mapping and shape (spec §1.3), CORS (spec §1.2). */
 #include "tests.h"
 
-#include "config.h"
-#include "request.h"
-#include "response.h"
+#include "core/config.h"
+#include "http/request.h"
+#include "http/response.h"
 
 #include <string.h>
 
