@@ -71,7 +71,8 @@ int mfa_status(struct request *req)
 		return 0;
 	}
 	char *uri, *qr;
-	if (mfa_enroll_material(user, req->auth->project_id, &uri, &qr) < 0)
+	/* The secret is this session's own (issue 14, finding 6): another session sees another. */
+	if (mfa_enroll_material(user, req->auth->login.id, req->auth->project_id, &uri, &qr, NULL) < 0)
 		return -1;
 	send_json(req, 200, json_pack("{s:b, s:s, s:s}", "enrolled", false, "enrollUri", uri, "enrollQrCode", qr), NULL);
 	free(uri);

@@ -70,11 +70,12 @@ static int audit_check(const struct flow_login *l, const struct mfa_check *c)
 	return audit_write(&e);
 }
 
-/* Marks the login verified (and enrolls); a login that changed meanwhile is revoked. */
-static int verified(struct flow_login *l, unsigned enroll, struct mfa_refusal *r)
+/* Marks the login verified (and enrolls, adopting p when given); a login that changed
+ * meanwhile is revoked. */
+static int verified(struct flow_login *l, unsigned enroll, const struct mfa_pending *p, struct mfa_refusal *r)
 {
-	int rc = mfa_login_verified(l, enroll);
-	return rc == 1 ? refuse(r, 400, "Login revoked", 0) : rc;
+	int rc = mfa_login_verified(l, enroll, p);
+	return rc == 1 ? refuse(r, 400, "Login revoked", 0) : rc == 2 ? refuse(r, 400, "Already enrolled", 0) : rc;
 }
 
 int mfaflow_verify(struct flow_login *l, const char *token, struct mfa_refusal *r)
@@ -88,7 +89,7 @@ int mfaflow_verify(struct flow_login *l, const char *token, struct mfa_refusal *
 	if (mfa_check_login(l, token, offered & MFA_TOTP, offered & MFA_EMAIL, &c) < 0 || audit_check(l, &c) < 0)
 		return -1;
 	int rc = verdict(&c, "Invalid MFA token", "User not enrolled in MFA", r);
-	return rc == 0 ? verified(l, 0, r) : rc;
+	return rc == 0 ? verified(l, 0, NULL, r) : rc;
 }
 
 int mfaflow_login_enroll(struct flow_login *l, const char *method, const char *token, struct mfa_refusal *r)
@@ -103,10 +104,19 @@ int mfaflow_login_enroll(struct flow_login *l, const char *method, const char *t
 		return refuse(r, 400, "Invalid MFA method", 0);
 	if (!token || !*token)
 		return refuse(r, 400, "Missing token", 0);
-	if (mfa_check_login(l, token, m == MFA_TOTP, m == MFA_EMAIL, &c) < 0 || audit_check(l, &c) < 0)
-		return -1;
-	int rc = verdict(&c, "Invalid MFA token", "Secret not found", r);
-	return rc == 0 ? verified(l, m, r) : rc;
+	/* TOTP: a code of the secret shown to this login, never one stored on the user before. */
+	struct mfa_pending p;
+	int rc = m == MFA_TOTP ? mfa_check_pending(l->id, l->user_id, l->auth_time, token, &c, &p)
+			       : mfa_check_login(l, token, false, true, &c);
+	if (rc < 0 || audit_check(l, &c) < 0)
+		rc = -1;
+	else
+		rc = verdict(&c, "Invalid MFA token", "Secret not found", r);
+	if (rc == 0)
+		rc = verified(l, m, m == MFA_TOTP ? &p : NULL, r);
+	if (m == MFA_TOTP)
+		mfa_pending_clear(&p);
+	return rc;
 }
 
 int mfaflow_send_email(struct flow_login *l, struct mfa_refusal *r)
@@ -134,18 +144,6 @@ int mfaflow_user_enrolled(const char *user_id, bool *enrolled)
 	return rc;
 }
 
-/* The user's state for enroll and disable: 1 refused (no user, no secret), 0, -1. */
-static int user_state(const char *user_id, bool *enrolled, struct mfa_refusal *r)
-{
-	char secret[33];
-	int rc = mfaflow_user_enrolled(user_id, enrolled);
-	if (rc != 0)
-		return rc < 0 ? -1 : refuse(r, 400, "Secret not found", 0);
-	rc = mfa_secret(user_id, false, secret);
-	memset(secret, 0, sizeof secret);
-	return rc == 1 ? refuse(r, 400, "Secret not found", 0) : rc;
-}
-
 /* A TOTP code of a signed-in user: the per-user limit, replay and counting (lib/mfa.c). */
 static int user_code(const char *user_id, const char *token, struct mfa_refusal *r)
 {
@@ -158,39 +156,40 @@ static int user_code(const char *user_id, const char *token, struct mfa_refusal 
 int mfaflow_enroll(const char *user_id, const char *login_id, const char *token, struct mfa_refusal *r)
 {
 	bool enrolled;
-	if (mfaflow_user_enrolled(user_id, &enrolled) < 0)
-		return -1;
+	struct mfa_check c;
+	struct mfa_pending p;
+	int rc = mfaflow_user_enrolled(user_id, &enrolled);
+	if (rc != 0)
+		return rc < 0 ? -1 : refuse(r, 400, "Secret not found", 0);
 	if (enrolled)
 		return refuse(r, 400, "Already enrolled", 0);
-	int rc = user_state(user_id, &enrolled, r);
+	/* The code must be of the secret this session was shown (status or the account page). */
+	rc = mfa_check_pending(login_id, user_id, 0, token, &c, &p);
 	if (rc == 0)
-		rc = user_code(user_id, token, r);
-	if (rc != 0 || db_begin() < 0)
-		return rc != 0 ? rc : -1;
-	/* The session that enrolled has just given the second factor: it stays signed in. */
-	rc = db_exec(NULL,
-		     "UPDATE user SET mfa_enrolled = TRUE, mfa_methods = 'totp', updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
-		     "s", user_id);
-	if (rc == 0 && login_id)
-		rc = db_exec(NULL, "UPDATE login SET mfa_verified = TRUE WHERE id = ? AND user_id = ?", "ss", login_id, user_id);
-	return db_finish(rc);
+		rc = verdict(&c, "Invalid token", "Secret not found", r);
+	if (rc == 0) {
+		rc = mfa_enroll_session(user_id, login_id, &p);
+		rc = rc == 1 ? refuse(r, 400, "Already enrolled", 0) : rc == 2 ? refuse(r, 400, "Secret not found", 0) : rc;
+	}
+	mfa_pending_clear(&p);
+	return rc;
 }
 
 int mfaflow_disable(const char *user_id, const char *token, struct mfa_refusal *r)
 {
 	bool enrolled;
-	int rc = user_state(user_id, &enrolled, r);
-	if (rc == 0 && !enrolled)
-		rc = refuse(r, 400, "User not enrolled in MFA", 0);
-	if (rc == 0)
-		rc = user_code(user_id, token, r);
-	if (rc != 0 || db_begin() < 0)
-		return rc != 0 ? rc : -1;
-	/* Not enrolled and a new secret, together: the old secret's codes end with the enrollment. */
-	rc = db_exec(NULL,
-		     "UPDATE user SET mfa_enrolled = FALSE, mfa_methods = NULL, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
-		     "s", user_id);
-	if (rc == 0)
-		rc = mfa_secret_renew(user_id);
-	return db_finish(rc);
+	int rc = mfaflow_user_enrolled(user_id, &enrolled);
+	if (rc != 0)
+		return rc < 0 ? -1 : refuse(r, 400, "User not enrolled in MFA", 0);
+	if (!enrolled)
+		return refuse(r, 400, "User not enrolled in MFA", 0);
+	rc = user_code(user_id, token, r);
+	if (rc != 0)
+		return rc;
+	/* Not enrolled and no secret, together: the old secret's codes end with the enrollment,
+	 * and the next enrollment is offered a fresh secret. */
+	return db_exec(NULL,
+		       "UPDATE user SET mfa_enrolled = FALSE, mfa_methods = NULL, mfa_secret = NULL, "
+		       "updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+		       "s", user_id);
 }
