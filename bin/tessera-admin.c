@@ -389,16 +389,31 @@ static int cmd_keys_list(void)
 {
 	struct db_result r;
 	if (db_query(&r,
-		     "SELECT id, alg, active, wrapped, created_at, COALESCE(expires_at, '-') FROM signing_key "
+		     "SELECT id, alg, active, wrapped, created_at, COALESCE(expires_at, '-'), jwk FROM signing_key "
 		     "WHERE active OR expires_at > UTC_TIMESTAMP(3) ORDER BY created_at DESC",
 		     "") < 0)
 		return 1;
-	for (unsigned i = 0; i < r.nrows; i++)
+	int unreadable = 0;
+	for (unsigned i = 0; i < r.nrows; i++) {
+		const char *state = "plain";
+		if (!strcmp(db_cell(&r, i, 3), "1")) {
+			char *json = keywrap_unwrap(db_cell(&r, i, 6), db_cell(&r, i, 0));
+			state = json ? "wrapped" : "wrapped, cannot unwrap";
+			unreadable += !json;
+			if (json) {
+				memset(json, 0, strlen(json));
+				free(json);
+			}
+		}
 		printf("%s\t%s\t%s\t%s\tcreated %s\texpires %s\n", db_cell(&r, i, 0), db_cell(&r, i, 1),
-		       !strcmp(db_cell(&r, i, 2), "1") ? "signing" : "verify-only",
-		       !strcmp(db_cell(&r, i, 3), "1") ? "wrapped" : "plain", db_cell(&r, i, 4), db_cell(&r, i, 5));
+		       !strcmp(db_cell(&r, i, 2), "1") ? "signing" : "verify-only", state, db_cell(&r, i, 4),
+		       db_cell(&r, i, 5));
+	}
 	db_result_free(&r);
-	return 0;
+	if (unreadable)
+		fprintf(stderr, "tessera-admin: %d wrapped key(s) cannot be unwrapped: key_encryption_key %s\n", unreadable,
+			keywrap_enabled() ? "is a different key" : "is not set");
+	return unreadable ? 1 : 0;
 }
 
 /* The old keys stop signing at once but keep verifying until every token they signed has
@@ -522,8 +537,12 @@ static int cmd_status(void)
 	printf("database: reachable\n");
 	printf("migrations: %s\n", pending == 0 ? "current" : pending < 0 ? "unknown (no sql directory)" : "PENDING");
 	printf("signing keys: %lld (signing: %lld)\n", keys, count("SELECT COUNT(*) FROM signing_key WHERE active"));
+	int unreadable = keys_check_wrapped();
+	if (unreadable > 0)
+		printf("signing keys: %d wrapped key(s) cannot be unwrapped: key_encryption_key %s\n", unreadable,
+		       keywrap_enabled() ? "is a different key" : "is not set");
 	printf("outbox: %lld pending (oldest %lld s), %lld failed\n", backlog, oldest, failed);
-	return pending == 0 ? 0 : 1;
+	return pending == 0 && unreadable == 0 ? 0 : 1;
 }
 
 /* Deletes in batches so a large purge never holds long locks on a busy table. */

@@ -260,6 +260,19 @@ static int derive_defaults(char *err, size_t errlen)
 		snprintf(err, errlen, "mfa settings out of range (mfa_window 0..10, attempts and windows positive)");
 		return -1;
 	}
+	/* A key that cannot be used must stop the program: ignored, it left new signing keys and
+	 * second-factor secrets unwrapped, in plain text, without a word. */
+	if (*cfg.key_encryption_key) {
+		size_t n = strlen(cfg.key_encryption_key);
+		bool hex = n == 64;
+		for (size_t i = 0; hex && i < n; i++)
+			hex = isxdigit((unsigned char)cfg.key_encryption_key[i]) != 0;
+		if (!hex) {
+			snprintf(err, errlen, "key_encryption_key must be 64 hex characters (32 bytes), not %zu characters%s",
+				 n, n == 64 ? " with a non-hex one" : "");
+			return -1;
+		}
+	}
 	if (cfg.mail_max_attempts < 1) {
 		snprintf(err, errlen, "mail_max_attempts must be at least 1");
 		return -1;

@@ -123,6 +123,19 @@ static bool over_limit(struct request *req, const struct app_steps *steps)
 	return steps->over_limit && steps->over_limit(req);
 }
 
+/* A failure (-1): 503 when something comes back by itself or by an operator's fix (the
+ * database, the signing keys), else 500. */
+static void send_failure(struct request *req, const struct app_steps *steps)
+{
+	const char *why = NULL;
+	if (db_unavailable())
+		send_unavailable(req);
+	else if (steps->unavailable && (why = steps->unavailable()) != NULL)
+		send_outcome(req, 503, "unavailable", "transient", why, NULL);
+	else
+		send_server_error(req);
+}
+
 /* Authenticates a ROUTE_AUTH request; true when the handler may run, else answered. */
 static bool authenticated(struct request *req, const struct app_steps *steps)
 {
@@ -130,7 +143,7 @@ static bool authenticated(struct request *req, const struct app_steps *steps)
 	if (rc == 0)
 		return true;
 	if (rc < 0)
-		db_unavailable() ? send_unavailable(req) : send_server_error(req);
+		send_failure(req, steps);
 	else if (rc == 1)
 		send_unauthorized(req);
 	return false;
@@ -152,12 +165,8 @@ static void run_route(const struct route *r, const struct app_steps *steps, stru
 		rc = -1; /* a guard nobody can check is a failure, never a way past it */
 	if (rc == 0)
 		rc = r->handler(req);
-	if (rc < 0 && !req->headers_sent) {
-		if (db_unavailable())
-			send_unavailable(req);
-		else
-			send_server_error(req);
-	}
+	if (rc < 0 && !req->headers_sent)
+		send_failure(req, steps);
 }
 
 void app_handle(const struct route *routes, const struct app_steps *steps, struct request *req,
@@ -303,6 +312,8 @@ int app_run(const char *program, const struct route *routes, const struct app_st
 	}
 	if (!routes_guarded(routes))
 		return 1;
+	if (steps->start)
+		steps->start();
 	signal(SIGPIPE, SIG_IGN);
 	if (FCGX_Init() != 0)
 		return 1;

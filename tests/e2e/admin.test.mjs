@@ -16,15 +16,18 @@ import {
   authMe,
   bearer,
   clientCredentialsToken,
+  createFixture,
   createProject,
   createSigninFixture,
   createUser,
   dbExec,
   dbQuery,
+  decodeJwt,
   http,
   keyedHash,
   loadMedplum,
   mailTo,
+  outboxCount,
   postJson,
   quietPkceWarning,
   randomUUID,
@@ -171,7 +174,7 @@ describe('invite with the SDK', () => {
     assert.equal(r.status, 200, r.text);
     const user = r.json.user.reference.split('/')[1];
     assert.equal(dbQuery("SELECT COUNT(*) FROM security_request WHERE user_id = ? AND type = 'invite'", [user])[0][0], '1');
-    await new Promise((res) => setTimeout(res, 500));
+    assert.equal(outboxCount(body.email), 0, 'no email queued');
     assert.equal(mailTo(body.email).length, 0);
   });
 });
@@ -488,7 +491,15 @@ describe('passwords and purge', () => {
     dbExec("INSERT INTO audit_event (id, recorded, type) VALUES (?, '2001-01-01 00:00:00', 'login')", [old]);
     assertAllOk(await post(su, 'admin/super/purge', { resourceType: 'AuditEvent', before: '2001-01-02T00:00:00+01:00' }));
     assert.equal(dbQuery('SELECT COUNT(*) FROM audit_event WHERE id = ?', [old])[0][0], '0');
+    // Logins last used on either side of the date: the older one goes, the younger one stays.
+    const cc = createFixture('adm-purge');
+    const loginOf = async () => decodeJwt((await clientCredentialsToken(cc.clientId, cc.clientSecret)).access_token).login_id;
+    const [oldLogin, youngLogin] = [await loginOf(), await loginOf()];
+    dbExec("UPDATE login SET created_at = '2000-12-31 23:59:59', updated_at = '2000-12-31 23:59:59' WHERE id = ?", [oldLogin]);
+    dbExec("UPDATE login SET created_at = '2000-12-31 23:59:59', updated_at = '2001-01-01 00:00:01' WHERE id = ?", [youngLogin]);
     assertAllOk(await post(su, 'admin/super/purge', { resourceType: 'Login', before: '2001-01-01T00:00:00Z' }));
+    assert.equal(dbQuery('SELECT COUNT(*) FROM login WHERE id = ?', [oldLogin])[0][0], '0', 'the old login is purged');
+    assert.equal(dbQuery('SELECT COUNT(*) FROM login WHERE id = ?', [youngLogin])[0][0], '1', 'the younger one stays');
     assertBadRequest(await post(su, 'admin/super/purge', { resourceType: 'User', before: '2001-01-01' }), 'Invalid resource type');
     assertBadRequest(await post(su, 'admin/super/purge', { resourceType: 'Login', before: 'yesterday' }), 'Invalid before date');
     assertBadRequest(await post(su, 'admin/super/purge', { resourceType: 'Login', before: '2024-02-31' }), 'Invalid before date');

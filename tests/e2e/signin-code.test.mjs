@@ -161,8 +161,11 @@ describe('authorization_code: codes', () => {
   it('the right client with a wrong secret in a Basic header: refused', async () => {
     const s = await startLogin();
     const r = await redeemCode(s.code, { verifier: s.pkce.verifier, headers: { Authorization: basicAuth(fx.clientId, 'e'.repeat(64)) } });
-    assert.ok(r.status === 400 || r.status === 401, r.text);
+    // Over a Basic header: 401 invalid_client with WWW-Authenticate (RFC 6749 §5.2; ARCHITECTURE.md), Medplum's text.
+    assert.equal(r.status, 401, r.text);
+    assert.equal(r.json.error, 'invalid_client');
     assert.equal(r.json.error_description, 'Invalid secret');
+    assert.match(r.headers.get('www-authenticate') || '', /^Basic realm=/);
     const ok = await redeemCode(s.code, { verifier: s.pkce.verifier, headers: { Authorization: basicAuth(fx.clientId, fx.clientSecret) } });
     assert.equal(ok.status, 200, ok.text);
   });

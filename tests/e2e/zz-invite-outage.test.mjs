@@ -102,8 +102,11 @@ test('concurrent invites and a password reset with the SMTP sink stopped: every 
     );
     assert.equal(n, '1', email);
   }
-  // Give the reset's attempt after the response time to fail, then check nothing was sent.
-  await new Promise((r) => setTimeout(r, 500));
+  // Each message's first attempt (after the response, or the mailer's) has been made and
+  // failed: then nothing was sent.
+  const tried = (row) => row.attempts >= 1 && row.lastError && row.status !== 'sending';
+  for (const deadline = Date.now() + 30_000; !ids.every((id) => tried(outboxRow(id))); await new Promise((r) => setTimeout(r, 100)))
+    assert.ok(Date.now() < deadline, `a failed attempt at every message: ${JSON.stringify(ids.map(outboxRow).map(({ status, attempts, lastError }) => ({ status, attempts, lastError })))}`);
   for (const id of ids) assert.notEqual(outboxRow(id).status, 'sent');
 
   sink.restore();
