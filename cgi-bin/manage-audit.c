@@ -1,8 +1,8 @@
 /* GET /admin/projects/:projectId/audit: a project's security events as a FHIR searchset
  * Bundle of AuditEvent resources, newest first.
  *
- * Two sources, one list: audit_event rows (lib/audit.c) and the login rows the hot paths
- * already write. A login row is a sign-in (auth_method password) or a client_credentials
+ * Three sources, one list: audit_event rows (lib/audit.c), the login rows the hot paths
+ * already write, and the per-minute client_credentials counts (client_grant_minute). A login row is a sign-in (auth_method password) or a client_credentials
  * token (auth_method client) at created_at; its granted_at is the authorization_code token
  * and its refreshed_at the latest refresh_token grant (refresh_count of them). Reading them
  * here, rather than writing an audit row per token, keeps client_credentials at one durable
@@ -45,6 +45,13 @@ static const char *const select_events =
 	" UNION ALL SELECT CONCAT(l.id, '.refresh'), l.refreshed_at, '" AUDIT_TOKEN_REFRESHED
 	"', CONCAT(l.refresh_count, ' refresh grant(s), this the latest'), " LOGIN_COLUMNS ", 'refresh_token'" LOGIN_FROM
 	" AND l.refreshed_at IS NOT NULL"
+	/* client_credentials tokens are self-contained (no Login): a count per client and minute,
+	 * written in batches (lib/domain/grantcount.c), one event each. */
+	" UNION ALL SELECT CONCAT('cc.', g.client_id, '.', DATE_FORMAT(g.minute, '%Y%m%d%H%i')), g.updated_at, '"
+	AUDIT_TOKEN_ISSUED "', CONCAT(g.grants, ' client_credentials token(s) in the minute from ', "
+	"DATE_FORMAT(g.minute, '%Y-%m-%dT%H:%iZ')), 'ClientApplication', g.client_id, g.client_id, NULL, g.remote_address, "
+	"g.user_agent, CONCAT('ClientApplication/', g.client_id), 'client_credentials' FROM client_grant_minute g "
+	"WHERE g.project_id = ?"
 	") e WHERE (? IS NULL OR type = ?) AND (? IS NULL OR agent_id = ?) AND (? IS NULL OR recorded >= ?) "
 	"AND (? IS NULL OR recorded < ?) ORDER BY recorded DESC, id DESC LIMIT ? OFFSET ?";
 
@@ -149,9 +156,14 @@ static json_t *entities_of(const struct db_result *r, unsigned row)
 	char reference[80];
 	if (entity && !strncmp(entity, "Login/", 6))
 		login_reference(entity + 6, reference, sizeof reference);
-	if (entity)
-		json_array_append_new(list, json_pack("{s:{s:s}}", "what", "reference",
-						      strncmp(entity, "Login/", 6) ? entity : reference));
+	if (entity) {
+		json_t *e = json_pack("{s:{s:s}}", "what", "reference", strncmp(entity, "Login/", 6) ? entity : reference);
+		/* A grant without a Login (the per-minute client_credentials count): its type here. */
+		if (e && !db_cell(r, row, C_LOGIN) && db_cell(r, row, C_GRANT))
+			json_object_set_new(e, "detail", json_pack("[{s:s, s:s}]", "type", "grant-type", "valueString",
+								   db_cell(r, row, C_GRANT)));
+		json_array_append_new(list, e);
+	}
 	if (db_cell(r, row, C_LOGIN)) {
 		login_reference(db_cell(r, row, C_LOGIN), reference, sizeof reference);
 		json_t *e = json_pack("{s:{s:s}}", "what", "reference", reference);
@@ -243,7 +255,7 @@ int manage_audit_list(struct request *req)
 	long offset = param_or_null(req, "_offset") ? atol(req_param(req, "_offset")) : 0;
 	struct db_result r;
 	/* One row more than the page: its presence is the next link. */
-	if (db_query(&r, select_events, "ssssssssssssii", project, project, project, project, type, type, user, user, s,
+	if (db_query(&r, select_events, "sssssssssssssii", project, project, project, project, project, type, type, user, user, s,
 		     s, u, u, (long long)count + 1, (long long)offset) < 0)
 		return -1;
 	json_t *b = bundle_of(req, &r, project, offset, count);

@@ -9,6 +9,7 @@
 #include "core/crypto.h"
 #include "core/db.h"
 #include "domain/flow.h"
+#include "domain/login.h"
 #include "oauth/jwt.h"
 #include "domain/me.h"
 #include "domain/userinfo.h"
@@ -36,7 +37,8 @@ static int logout(struct request *req)
 {
 	const struct auth *a = req->auth;
 	audit_stage(&(struct audit_event){ .type = AUDIT_LOGOUT });
-	if (!a->basic && login_revoke(a->login.id) < 0)
+	if (a->stateless ? login_revoke_token(a->login.id, a->login.client_id, a->exp) < 0
+			 : !a->basic && login_revoke(a->login.id) < 0)
 		return -1;
 	char cookie[600] = "";
 	if (a->login.client_id[0])
@@ -178,9 +180,19 @@ static int revoke_token(struct request *req)
 		return -1;
 	const char *login_id = json_string_value(json_object_get(claims, "login_id"));
 	const char *token_client = json_string_value(json_object_get(claims, "client_id"));
+	/* A self-contained token (jti, no Login; only access tokens have one) goes to the
+	 * revocation table until it expires; its project is its client's. */
+	const char *jti = json_string_value(json_object_get(claims, "jti"));
+	json_t *exp = json_object_get(claims, "exp");
 	int rc = 0;
-	if (login_id && (!id[0] || (token_client && !strcmp(id, token_client))) && (id[0] || !token_client))
-		rc = login_revoke_audited(login_id, AUDIT_TOKEN_REVOKED);
+	if (login_id && (!id[0] || (token_client && !strcmp(id, token_client))) && (id[0] || !token_client)) {
+		struct client tc;
+		if (!jti)
+			rc = login_revoke_audited(login_id, AUDIT_TOKEN_REVOKED);
+		else if (token_client && json_is_integer(exp) && crypto_is_uuid(jti) && (rc = clients_get(token_client, &tc)) >= 0)
+			rc = login_revoke_token_audited(jti, rc == 0 ? tc.project_id : NULL, token_client,
+							(long long)json_integer_value(exp), AUDIT_TOKEN_REVOKED);
+	}
 	json_decref(claims);
 	if (rc < 0)
 		return -1;

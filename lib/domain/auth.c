@@ -1,6 +1,7 @@
 /* auth: Bearer and Basic authentication of API requests. */
 #include "domain/auth.h"
 #include "core/text.h"
+#include "core/crypto.h"
 #include "domain/clients.h"
 #include "core/db.h"
 #include "oauth/jwt.h"
@@ -34,76 +35,94 @@ enum { SESSION_COLUMNS = 16 };
 	"FROM login l JOIN project_membership m ON m.id = l.membership_id JOIN project p ON p.id = m.project_id " \
 	DETAIL_JOINS "WHERE l.id = ?"
 static const char *const select_session = SESSION_SELECT SESSION_FROM;
-/* The same, carrying the request's per-IP count (lib/ratelimit.h): its last column. */
-static const char *const select_session_counting = SESSION_SELECT ", tessera_hit(?, ?) " SESSION_FROM;
 
-static int query_session(struct db_result *r, const char *login_id, struct request *count_for)
-{
-	/* Without the function (not migrated, or no EXECUTE right) the count takes its own statement. */
-	static bool function_refused;
-	struct rl_ride ride;
-	if (function_refused || !count_for || !count_for->rl.pending || !ratelimit_ride(count_for, &ride))
-		return db_query(r, select_session, "s", login_id);
-	if (db_query(r, select_session_counting, "bis", ride.bucket, sizeof ride.bucket, ride.window, login_id) < 0) {
-		if (db_unavailable())
-			return -1;
-		/* A failed count must not fail the request (a full MEMORY table, say): read the Login
-		 * alone; the dispatcher then counts on its own, and logs if that fails too. */
-		if (db_routine_refused() && !function_refused) {
-			function_refused = true;
-			log_error("tessera_hit() refused: run tessera-admin migrate and GRANT EXECUTE to the web account");
-		}
-		return db_query(r, select_session, "s", login_id);
-	}
-	const char *hits = r->nrows == 1 ? db_cell(r, 0, r->ncols - 1) : NULL;
-	if (hits)
-		ratelimit_rode(count_for, &ride, strtoll(hits, NULL, 10));
-	return 0;
-}
+/* A self-contained token (client_credentials: no Login) read the same way, from its client's
+ * row, in one query: the same columns, "revoked" when its id is in token_revocation, the
+ * client is not active, its not_before generation passed the token's (cnb), or the secret
+ * that obtained it (skh) is neither the current one nor an unexpired retiring one. */
+static const char *const select_stateless =
+	"SELECT 'ClientApplication', cl.id, cl.id, m.id, 'client', ?, ?, "
+	"(r.jti IS NOT NULL OR cl.status <> 'active' OR cl.tokens_not_before > ? OR NOT "
+	"(COALESCE(LEFT(SHA2(cl.secret_hash, 256), 16) = ?, FALSE) OR (COALESCE(LEFT(SHA2(cl.retiring_secret_hash, 256), 16) = ?, FALSE) "
+	"AND (cl.retiring_secret_expires_at IS NULL OR cl.retiring_secret_expires_at > UTC_TIMESTAMP(3))))), "
+	"TRUE, m.project_id, m.profile_type, m.profile_id, m.admin, m.active, p.super_admin, p.system_setting, " DETAIL_COLUMNS
+	"FROM client_application cl JOIN project_membership m ON m.user_id = cl.id AND m.project_id = cl.project_id "
+	"JOIN project p ON p.id = m.project_id " DETAIL_JOINS "LEFT JOIN token_revocation r ON r.jti = ? "
+	"WHERE cl.id = ? LIMIT 1";
 
 static const char *const select_detail =
 	"SELECT " DETAIL_COLUMNS "FROM project_membership m JOIN project p ON p.id = m.project_id " DETAIL_JOINS
 	"WHERE m.id = ?";
 
-/* 0 found and usable, 1 missing/revoked/inactive, -1 database error. */
-static int load_session(const char *login_id, struct auth *a, struct request *count_for)
+/* Fills *a from a session row (select_session's or select_stateless's columns); takes r.
+ * 0 usable, 1 missing/revoked/inactive. */
+static int take_session(struct db_result *r, const char *login_id, struct auth *a)
 {
-	struct db_result r;
-	if (query_session(&r, login_id, count_for) < 0)
-		return -1;
-	int rc = 1;
-	if (r.nrows == 1 && !text_true(db_cell(&r, 0, 7)) && text_true(db_cell(&r, 0, 13))) {
+	if (r->nrows == 1 && !text_true(db_cell(r, 0, 7)) && text_true(db_cell(r, 0, 13))) {
 		struct login *l = &a->login;
 		text_copy(l->id, sizeof l->id, login_id);
-		text_copy(l->user_type, sizeof l->user_type, db_cell(&r, 0, 0));
-		text_copy(l->user_id, sizeof l->user_id, db_cell(&r, 0, 1));
-		text_copy(l->client_id, sizeof l->client_id, db_cell(&r, 0, 2));
-		text_copy(l->membership_id, sizeof l->membership_id, db_cell(&r, 0, 3));
-		text_copy(l->auth_method, sizeof l->auth_method, db_cell(&r, 0, 4));
-		l->auth_time = (time_t)strtoll(db_cell(&r, 0, 5), NULL, 10);
-		text_copy(l->scope, sizeof l->scope, db_cell(&r, 0, 6));
-		l->granted = text_true(db_cell(&r, 0, 8));
-		text_copy(a->project_id, sizeof a->project_id, db_cell(&r, 0, 9));
-		text_copy(a->profile_type, sizeof a->profile_type, db_cell(&r, 0, 10));
-		text_copy(a->profile_id, sizeof a->profile_id, db_cell(&r, 0, 11));
-		a->admin = text_true(db_cell(&r, 0, 12));
-		a->super_admin = text_true(db_cell(&r, 0, 14));
-		ratelimit_parse_settings(db_cell(&r, 0, 15), &a->rl);
-		a->detail = r;
+		text_copy(l->user_type, sizeof l->user_type, db_cell(r, 0, 0));
+		text_copy(l->user_id, sizeof l->user_id, db_cell(r, 0, 1));
+		text_copy(l->client_id, sizeof l->client_id, db_cell(r, 0, 2));
+		text_copy(l->membership_id, sizeof l->membership_id, db_cell(r, 0, 3));
+		text_copy(l->auth_method, sizeof l->auth_method, db_cell(r, 0, 4));
+		l->auth_time = (time_t)strtoll(db_cell(r, 0, 5) ? db_cell(r, 0, 5) : "0", NULL, 10);
+		text_copy(l->scope, sizeof l->scope, db_cell(r, 0, 6));
+		l->granted = text_true(db_cell(r, 0, 8));
+		text_copy(a->project_id, sizeof a->project_id, db_cell(r, 0, 9));
+		text_copy(a->profile_type, sizeof a->profile_type, db_cell(r, 0, 10));
+		text_copy(a->profile_id, sizeof a->profile_id, db_cell(r, 0, 11));
+		a->admin = text_true(db_cell(r, 0, 12));
+		a->super_admin = text_true(db_cell(r, 0, 14));
+		ratelimit_parse_settings(db_cell(r, 0, 15), &a->rl);
+		a->detail = *r;
 		a->detail_base = SESSION_COLUMNS;
 		return 0;
 	}
-	db_result_free(&r);
+	db_result_free(r);
+	return 1;
+}
+
+/* 0 found and usable, 1 missing/revoked/inactive, -1 database error. */
+static int load_session(const char *login_id, struct auth *a)
+{
+	struct db_result r;
+	if (db_query(&r, select_session, "s", login_id) < 0)
+		return -1;
+	return take_session(&r, login_id, a);
+}
+
+/* A self-contained token's claims: 0 usable, 1 not, -1 database error. */
+static int load_stateless(json_t *claims, struct auth *a)
+{
+	const char *jti = json_string_value(json_object_get(claims, "jti"));
+	const char *client = json_string_value(json_object_get(claims, "client_id"));
+	const char *skh = json_string_value(json_object_get(claims, "skh"));
+	const char *scope = json_string_value(json_object_get(claims, "scope"));
+	json_t *cnb = json_object_get(claims, "cnb"), *iat = json_object_get(claims, "iat"),
+	       *exp = json_object_get(claims, "exp");
+	if (!crypto_is_uuid(jti) || !crypto_is_uuid(client) || !skh || strlen(skh) != 16 || !json_is_integer(cnb) ||
+	    !json_is_integer(iat) || !json_is_integer(exp))
+		return 1;
+	struct db_result r;
+	if (db_query(&r, select_stateless, "isissss", (long long)json_integer_value(iat), scope ? scope : "",
+		     (long long)json_integer_value(cnb), skh, skh, jti, client) < 0)
+		return -1;
+	int rc = take_session(&r, jti, a);
+	if (rc == 0) {
+		a->stateless = true;
+		a->exp = (long long)json_integer_value(exp);
+	}
 	return rc;
 }
 
 int auth_from_login(const char *login_id, struct auth *a)
 {
 	memset(a, 0, sizeof *a);
-	return load_session(login_id, a, NULL);
+	return load_session(login_id, a);
 }
 
-static int from_token(const char *token, struct auth *a, struct request *count_for)
+static int from_token(const char *token, struct auth *a)
 {
 	memset(a, 0, sizeof *a);
 	const char *why = NULL;
@@ -117,7 +136,9 @@ static int from_token(const char *token, struct auth *a, struct request *count_f
 		json_decref(claims);
 		return 1;
 	}
-	int rc = load_session(json_string_value(lid), a, count_for);
+	/* Only Tessera signs: a jti marks a self-contained token, whose id is also its login_id. */
+	json_t *jti = json_object_get(claims, "jti");
+	int rc = jti ? (json_equal(jti, lid) ? load_stateless(claims, a) : 1) : load_session(json_string_value(lid), a);
 	if (rc != 0) {
 		json_decref(claims);
 		return rc;
@@ -128,7 +149,7 @@ static int from_token(const char *token, struct auth *a, struct request *count_f
 
 int auth_from_token(const char *token, struct auth *a)
 {
-	return from_token(token, a, NULL);
+	return from_token(token, a);
 }
 
 static int basic(const char *header, struct auth *a)
@@ -174,7 +195,7 @@ int auth_authenticate(struct request *req, struct auth *a)
 		return 1;
 	/* The scheme is case-sensitive and followed by exactly one space, as in Medplum. */
 	if (auth_is_bearer(req))
-		return from_token(h + 7, a, req);
+		return from_token(h + 7, a);
 	if (!strncmp(h, "Basic ", 6))
 		return basic(h, a);
 	return 1;

@@ -23,6 +23,8 @@ enum auth_detail {
 
 struct auth {
 	bool basic;
+	bool stateless;            /* a self-contained token (login.id is its jti; no Login row) */
+	long long exp;             /* stateless: when it expires (Unix time) */
 	struct login login;
 	char project_id[37];
 	char profile_type[32];

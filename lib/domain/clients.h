@@ -27,14 +27,15 @@ struct client {
 	char allowed_origins[2048];
 	char default_scope[1025];  /* space-separated */
 	struct rl_override rl;     /* the project's systemSetting limits */
+	bool membership_active;
+	long long tokens_not_before; /* the generation self-contained tokens must carry (cnb) */
 };
 
-/* clients_get through a short per-process cache (client_cache_seconds), *cached telling
- * which: only for callers that re-check status, membership and secret in the statement that
- * acts on them, and read the row again before refusing a cached copy. */
-int clients_get_cached(const char *id, struct client *c, bool *cached);
-/* Drops the cached copy, so the next clients_get_cached reads the row. */
-void clients_forget(const char *id);
+/* SET clause raising a client's tokens_not_before: every self-contained token issued before
+ * is refused from now on (a generation, never lower than the last, from the database clock). */
+#define CLIENTS_RAISE_NOT_BEFORE \
+	"tokens_not_before = GREATEST(tokens_not_before + 1, CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED))"
+
 /* The client's defaultScope joined by spaces; -1 when it has none. */
 int clients_default_scope(const struct client *c, char *out, size_t outlen);
 /* Exact match against the registered redirect URIs (no prefix matching). */
@@ -44,17 +45,12 @@ bool clients_origin_ok(const struct client *c, const char *origin);
 
 /* 0 found, 1 not found (including ids that are not UUIDs), -1 database error. */
 int clients_get(const char *id, struct client *c);
-/* How long the client must wait before another client_credentials token: the oldest of its
- * last `limit` logins (user_id = the client, index login_user) must be RATELIMIT_WINDOW
- * seconds old. *wait_ms > 0 when it must wait; limit <= 0 checks nothing. 0, or -1 on a
- * database error. */
-int clients_grant_wait(const char *id, int limit, long long *wait_ms);
 /* The client's sign-in branding (§6.16): {"welcomeString"?, "logo"?} from its signInForm,
  * written to *out. 0 found, 1 not found, -1 database error. */
 int clients_branding(const char *id, json_t **out);
 /* Accepts the current secret, and the retiring one when allow_retiring. */
 bool clients_secret_ok(const struct client *c, const char *secret, bool allow_retiring);
-/* Usable for client credentials: active status and a membership. */
+/* Usable for client credentials: active status and an active membership. */
 bool clients_usable(const struct client *c);
 /* A tokenEndpointAuthMethod Tessera knows: none, client_secret_basic, client_secret_post. */
 bool clients_auth_method_valid(const char *method);
