@@ -15,10 +15,38 @@ CREATE TABLE token_revocation (
 
 -- A client's not_before: a generation (ms of the database clock when it was last raised)
 -- copied into every self-contained token as "cnb"; a token whose cnb is below it is refused.
--- Raised when a secret is rotated without a retiring period and when the client's
--- membership is deleted: every token issued before is refused at once.
+-- Raised when a secret is rotated without a retiring period (lib/domain/clients.c), and by
+-- the triggers below whatever makes the change (the admin API, tessera-admin, plain SQL):
+-- when the client stops being active, and when its membership is deactivated or deleted. So
+-- every token issued before is refused at once, and stays refused when the client or its
+-- membership comes back.
 ALTER TABLE client_application
   ADD COLUMN tokens_not_before BIGINT NOT NULL DEFAULT 0;
+
+CREATE TRIGGER client_tokens_end BEFORE UPDATE ON client_application FOR EACH ROW
+BEGIN
+  IF OLD.status = 'active' AND NEW.status <> 'active' THEN
+    SET NEW.tokens_not_before = GREATEST(OLD.tokens_not_before + 1, CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED));
+  END IF;
+END;
+
+CREATE TRIGGER membership_tokens_end_update AFTER UPDATE ON project_membership FOR EACH ROW
+BEGIN
+  IF OLD.active AND NOT NEW.active AND OLD.user_type = 'ClientApplication' THEN
+    UPDATE client_application
+      SET tokens_not_before = GREATEST(tokens_not_before + 1, CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED))
+      WHERE id = OLD.user_id;
+  END IF;
+END;
+
+CREATE TRIGGER membership_tokens_end_delete AFTER DELETE ON project_membership FOR EACH ROW
+BEGIN
+  IF OLD.user_type = 'ClientApplication' THEN
+    UPDATE client_application
+      SET tokens_not_before = GREATEST(tokens_not_before + 1, CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED))
+      WHERE id = OLD.user_id;
+  END IF;
+END;
 
 -- client_credentials grants per client and minute (UTC), written in batches by each token
 -- program process (about once a second while it issues tokens); the audit API lists them.

@@ -191,14 +191,6 @@ int members_delete(const char *id, struct member_error *err)
 		return -1;
 	int rc = db_exec(NULL, "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE membership_id = ?", "s",
 			 id);
-	/* A client's self-contained tokens have no Login: its not_before ends them (clients.h
-	 * CLIENTS_RAISE_NOT_BEFORE), so a membership made again later does not revive them. */
-	if (rc == 0)
-		rc = db_exec(NULL,
-			     "UPDATE client_application c JOIN project_membership m ON m.user_id = c.id "
-			     "AND m.project_id = c.project_id SET c.tokens_not_before = GREATEST(c.tokens_not_before + 1, "
-			     "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)) WHERE m.id = ?",
-			     "s", id);
 	if (rc == 0)
 		rc = db_exec(NULL, "DELETE FROM project_membership WHERE id = ?", "s", id);
 	if (rc == 0)
