@@ -223,3 +223,104 @@ void auth_free(struct auth *a)
 	a->claims = NULL;
 	db_result_free(&a->detail);
 }
+
+/* The token's part of the introspection query: whether it is usable, then whose it is. */
+#define INTROSPECT_LOGIN \
+	", (tl.id IS NOT NULL AND NOT tl.revoked AND tl.granted AND tm.active), tm.project_id, tl.user_id, tl.scope, " \
+	"tl.client_id, tm.profile_type, tm.profile_id"
+#define INTROSPECT_LOGIN_JOIN \
+	"LEFT JOIN (login tl JOIN project_membership tm ON tm.id = tl.membership_id) ON tl.id = ? "
+#define INTROSPECT_STATELESS \
+	", (tc.id IS NOT NULL AND tr.jti IS NULL AND tc.status = 'active' AND tc.tokens_not_before <= ? AND " \
+	"(COALESCE(LEFT(SHA2(tc.secret_hash, 256), 16) = ?, FALSE) OR (COALESCE(LEFT(SHA2(tc.retiring_secret_hash, 256), 16) = ?, FALSE) " \
+	"AND (tc.retiring_secret_expires_at IS NULL OR tc.retiring_secret_expires_at > UTC_TIMESTAMP(3)))) AND tm.active), " \
+	"tm.project_id, tc.id, ?, tc.id, tm.profile_type, tm.profile_id"
+#define INTROSPECT_STATELESS_JOIN \
+	"LEFT JOIN (client_application tc JOIN project_membership tm ON tm.user_id = tc.id AND tm.project_id = tc.project_id) " \
+	"ON tc.id = ? LEFT JOIN token_revocation tr ON tr.jti = ? "
+
+static const char *const introspect_login =
+	"SELECT " CLIENTS_COLUMNS INTROSPECT_LOGIN CLIENTS_FROM INTROSPECT_LOGIN_JOIN "WHERE c.id = ? LIMIT 1";
+static const char *const introspect_stateless =
+	"SELECT " CLIENTS_COLUMNS INTROSPECT_STATELESS CLIENTS_FROM INTROSPECT_STATELESS_JOIN "WHERE c.id = ? LIMIT 1";
+static const char *const introspect_none =
+	"SELECT " CLIENTS_COLUMNS ", FALSE, NULL, NULL, NULL, NULL, NULL, NULL" CLIENTS_FROM "WHERE c.id = ? LIMIT 1";
+
+/* The token's claims when it is an access token, the kind of its state (1 Login, 2
+ * self-contained), else 0 (no claims kept). -1 the keys are unavailable. */
+static int access_claims(const char *token, json_t **claims)
+{
+	const char *why = NULL;
+	*claims = token ? jwt_verify(token, &why) : NULL;
+	if (!*claims)
+		return why && !strcmp(why, JWT_KEYS_UNAVAILABLE) ? -1 : 0;
+	json_t *lid = json_object_get(*claims, "login_id"), *jti = json_object_get(*claims, "jti");
+	if (json_is_string(lid) && !json_object_get(*claims, "refresh_secret") && !json_object_get(*claims, "fhirUser")) {
+		if (!jti)
+			return 1;
+		const char *skh = json_string_value(json_object_get(*claims, "skh"));
+		if (json_equal(jti, lid) && crypto_is_uuid(json_string_value(jti)) &&
+		    crypto_is_uuid(json_string_value(json_object_get(*claims, "client_id"))) && skh && strlen(skh) == 16 &&
+		    json_is_integer(json_object_get(*claims, "cnb")))
+			return 2;
+	}
+	json_decref(*claims);
+	*claims = NULL;
+	return 0;
+}
+
+int auth_introspect(const char *caller_id, const char *token, struct client *caller, struct auth_subject *t)
+{
+	memset(t, 0, sizeof *t);
+	memset(caller, 0, sizeof *caller);
+	if (!crypto_is_uuid(caller_id))
+		return 1;
+	json_t *claims;
+	int kind = access_claims(token, &claims);
+	if (kind < 0)
+		return -1;
+	struct db_result r;
+	int rc;
+	if (kind == 1) {
+		rc = db_query(&r, introspect_login, "ss", json_string_value(json_object_get(claims, "login_id")), caller_id);
+	} else if (kind == 2) {
+		const char *skh = json_string_value(json_object_get(claims, "skh"));
+		const char *scope = json_string_value(json_object_get(claims, "scope"));
+		rc = db_query(&r, introspect_stateless, "issssss", (long long)json_integer_value(json_object_get(claims, "cnb")),
+			      skh, skh, scope ? scope : "", json_string_value(json_object_get(claims, "client_id")),
+			      json_string_value(json_object_get(claims, "jti")), caller_id);
+	} else {
+		rc = db_query(&r, introspect_none, "s", caller_id);
+	}
+	if (rc < 0) {
+		json_decref(claims);
+		return -1;
+	}
+	if (r.nrows != 1) {
+		db_result_free(&r);
+		json_decref(claims);
+		return 1;
+	}
+	clients_from_row(&r, caller);
+	unsigned b = CLIENTS_NCOLUMNS;
+	t->usable = kind > 0 && text_true(db_cell(&r, 0, b));
+	if (t->usable) {
+		text_copy(t->project_id, sizeof t->project_id, db_cell(&r, 0, b + 1));
+		text_copy(t->user_id, sizeof t->user_id, db_cell(&r, 0, b + 2));
+		text_copy(t->scope, sizeof t->scope, db_cell(&r, 0, b + 3));
+		text_copy(t->client_id, sizeof t->client_id, db_cell(&r, 0, b + 4));
+		text_copy(t->profile_type, sizeof t->profile_type, db_cell(&r, 0, b + 5));
+		text_copy(t->profile_id, sizeof t->profile_id, db_cell(&r, 0, b + 6));
+		t->claims = claims;
+	} else {
+		json_decref(claims);
+	}
+	db_result_free(&r);
+	return 0;
+}
+
+void auth_subject_free(struct auth_subject *t)
+{
+	json_decref(t->claims);
+	t->claims = NULL;
+}

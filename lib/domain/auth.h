@@ -52,4 +52,23 @@ int auth_load_detail(struct auth *a);
 const char *auth_detail_cell(const struct auth *a, enum auth_detail col);
 void auth_free(struct auth *a);
 
+/* What introspection reports of a token. */
+struct auth_subject {
+	bool usable;               /* a granted access token, not revoked, its membership active */
+	char project_id[37];
+	char user_id[37];
+	char scope[1025];
+	char client_id[37];
+	char profile_type[32];
+	char profile_id[37];
+	json_t *claims;            /* usable: the verified claims */
+};
+struct client;
+/* Introspection by a client in one round trip: the calling client's row (*caller, for the
+ * caller's secret check) and the token's state (a Login's or a self-contained token's) in one
+ * query. 0 the caller exists (its secret not checked yet), 1 no such client, -1 database
+ * error (or the signing keys unavailable). */
+int auth_introspect(const char *caller_id, const char *token, struct client *caller, struct auth_subject *t);
+void auth_subject_free(struct auth_subject *t);
+
 #endif

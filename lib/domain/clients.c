@@ -12,17 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#define CLIENT_COLUMNS \
-	"SELECT c.id, c.project_id, c.name, c.status, c.secret_hash, " \
-	"IF(c.retiring_secret_expires_at IS NULL OR c.retiring_secret_expires_at > UTC_TIMESTAMP(3), " \
-	"c.retiring_secret_hash, NULL), c.pkce_optional, " \
-	"c.access_token_lifetime, c.refresh_token_lifetime, m.id, p.name, p.super_admin, c.redirect_uris, " \
-	"c.allowed_origins, c.default_scope, p.system_setting, c.token_endpoint_auth_method, m.active, c.tokens_not_before"
-#define CLIENT_FROM \
-	" FROM client_application c JOIN project p ON p.id = c.project_id " \
-	"LEFT JOIN project_membership m ON m.user_id = c.id AND m.project_id = c.project_id " \
-	"WHERE c.id = ? LIMIT 1"
-static const char *const select_client = CLIENT_COLUMNS CLIENT_FROM;
+static const char *const select_client = "SELECT " CLIENTS_COLUMNS CLIENTS_FROM "WHERE c.id = ? LIMIT 1";
 
 static bool copy_hash(uint8_t out[32], const struct db_result *r, unsigned col)
 {
@@ -30,6 +20,30 @@ static bool copy_hash(uint8_t out[32], const struct db_result *r, unsigned col)
 		return false;
 	memcpy(out, db_cell(r, 0, col), 32);
 	return true;
+}
+
+void clients_from_row(const struct db_result *r, struct client *c)
+{
+	memset(c, 0, sizeof *c);
+	text_copy(c->id, sizeof c->id, db_cell(r, 0, 0));
+	text_copy(c->project_id, sizeof c->project_id, db_cell(r, 0, 1));
+	text_copy(c->name, sizeof c->name, db_cell(r, 0, 2));
+	text_copy(c->status, sizeof c->status, db_cell(r, 0, 3));
+	c->has_secret = copy_hash(c->secret_hash, r, 4);
+	c->has_retiring = copy_hash(c->retiring_hash, r, 5);
+	c->pkce_optional = text_true(db_cell(r, 0, 6));
+	c->access_lifetime = config_duration_or(db_cell(r, 0, 7), cfg.access_token_lifetime);
+	c->refresh_lifetime = config_duration_or(db_cell(r, 0, 8), cfg.refresh_token_lifetime);
+	text_copy(c->membership_id, sizeof c->membership_id, db_cell(r, 0, 9));
+	text_copy(c->project_name, sizeof c->project_name, db_cell(r, 0, 10));
+	c->project_super_admin = text_true(db_cell(r, 0, 11));
+	text_copy(c->redirect_uris, sizeof c->redirect_uris, db_cell(r, 0, 12));
+	text_copy(c->allowed_origins, sizeof c->allowed_origins, db_cell(r, 0, 13));
+	text_copy(c->default_scope, sizeof c->default_scope, db_cell(r, 0, 14));
+	ratelimit_parse_settings(db_cell(r, 0, 15), &c->rl);
+	text_copy(c->auth_method, sizeof c->auth_method, db_cell(r, 0, 16));
+	c->membership_active = text_true(db_cell(r, 0, 17));
+	c->tokens_not_before = db_cell(r, 0, 18) ? atoll(db_cell(r, 0, 18)) : 0;
 }
 
 int clients_get(const char *id, struct client *c)
@@ -44,25 +58,7 @@ int clients_get(const char *id, struct client *c)
 		db_result_free(&r);
 		return 1;
 	}
-	text_copy(c->id, sizeof c->id, db_cell(&r, 0, 0));
-	text_copy(c->project_id, sizeof c->project_id, db_cell(&r, 0, 1));
-	text_copy(c->name, sizeof c->name, db_cell(&r, 0, 2));
-	text_copy(c->status, sizeof c->status, db_cell(&r, 0, 3));
-	c->has_secret = copy_hash(c->secret_hash, &r, 4);
-	c->has_retiring = copy_hash(c->retiring_hash, &r, 5);
-	c->pkce_optional = !strcmp(db_cell(&r, 0, 6), "1");
-	c->access_lifetime = config_duration_or(db_cell(&r, 0, 7), cfg.access_token_lifetime);
-	c->refresh_lifetime = config_duration_or(db_cell(&r, 0, 8), cfg.refresh_token_lifetime);
-	text_copy(c->membership_id, sizeof c->membership_id, db_cell(&r, 0, 9));
-	text_copy(c->project_name, sizeof c->project_name, db_cell(&r, 0, 10));
-	c->project_super_admin = !strcmp(db_cell(&r, 0, 11), "1");
-	text_copy(c->redirect_uris, sizeof c->redirect_uris, db_cell(&r, 0, 12));
-	text_copy(c->allowed_origins, sizeof c->allowed_origins, db_cell(&r, 0, 13));
-	text_copy(c->default_scope, sizeof c->default_scope, db_cell(&r, 0, 14));
-	ratelimit_parse_settings(db_cell(&r, 0, 15), &c->rl);
-	text_copy(c->auth_method, sizeof c->auth_method, db_cell(&r, 0, 16));
-	c->membership_active = text_true(db_cell(&r, 0, 17));
-	c->tokens_not_before = db_cell(&r, 0, 18) ? atoll(db_cell(&r, 0, 18)) : 0;
+	clients_from_row(&r, c);
 	db_result_free(&r);
 	return 0;
 }
