@@ -152,19 +152,31 @@ int auth_from_token(const char *token, struct auth *a)
 	return from_token(token, a);
 }
 
+/* Basic: the client and the membership details /auth/me and userinfo need, in one query.
+ * The client's membership has the client as its profile, so DETAIL_COLUMNS' client (alias c)
+ * is the client read here. */
+static const char *const select_basic =
+	"SELECT " CLIENTS_COLUMNS ", " DETAIL_COLUMNS CLIENTS_FROM
+	"LEFT JOIN profile pr ON pr.id = m.profile_id LEFT JOIN bot b ON b.id = m.profile_id "
+	"LEFT JOIN access_policy ap ON ap.id = m.access_policy_id "
+	"LEFT JOIN user u ON u.id = m.user_id AND m.user_type = 'User' WHERE c.id = ? LIMIT 1";
+
 static int basic(const char *header, struct auth *a)
 {
 	char id[128], secret[256];
 	if (!parse_basic_auth(header, id, sizeof id, secret, sizeof secret))
 		return 1;
 	struct client c;
-	int rc = clients_get(id, &c);
+	struct db_result r = { 0 };
+	int rc = !crypto_is_uuid(id) ? 1 : db_query(&r, select_basic, "s", id) < 0 ? -1 : r.nrows == 1 ? 0 : 1;
+	if (rc == 0)
+		clients_from_row(&r, &c);
 	bool ok = rc == 0 && clients_secret_ok(&c, secret, false) && clients_usable(&c);
 	memset(secret, 0, sizeof secret);
-	if (rc < 0)
-		return -1;
-	if (!ok)
-		return 1;
+	if (!ok) {
+		db_result_free(&r);
+		return rc < 0 ? -1 : 1;
+	}
 	a->basic = true;
 	struct login *l = &a->login;
 	text_copy(l->user_type, sizeof l->user_type, "ClientApplication");
@@ -179,6 +191,8 @@ static int basic(const char *header, struct auth *a)
 	text_copy(a->profile_id, sizeof a->profile_id, c.id);
 	a->super_admin = c.project_super_admin;
 	a->rl = c.rl;
+	a->detail = r;
+	a->detail_base = CLIENTS_NCOLUMNS;
 	return 0;
 }
 
