@@ -26,9 +26,16 @@
 	"LEFT JOIN access_policy ap ON ap.id = m.access_policy_id " \
 	"LEFT JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
 
+/* The same columns for a client's own membership (its profile is the client, alias cl): no
+ * profile, bot or user to join. */
+#define CLIENT_DETAIL_COLUMNS \
+	"p.name, p.description, p.strict_mode, m.access_policy_id, m.identifier, m.user_type, m.user_id, " \
+	"cl.name, NULL, NULL, cl.description, cl.status, cl.redirect_uris, ap.resource, NULL, NULL, NULL, NULL, " \
+	"NULL, NULL, m.admin, p.super_admin "
+
 enum { SESSION_COLUMNS = 16 };
 #define SESSION_SELECT \
-	"SELECT l.user_type, l.user_id, l.client_id, l.membership_id, l.auth_method, UNIX_TIMESTAMP(l.auth_time), " \
+	"SELECT STRAIGHT_JOIN l.user_type, l.user_id, l.client_id, l.membership_id, l.auth_method, UNIX_TIMESTAMP(l.auth_time), " \
 	"l.scope, l.revoked, l.granted, m.project_id, m.profile_type, m.profile_id, m.admin, m.active, p.super_admin, " \
 	"p.system_setting, " DETAIL_COLUMNS
 #define SESSION_FROM \
@@ -41,14 +48,14 @@ static const char *const select_session = SESSION_SELECT SESSION_FROM;
  * client is not active, its not_before generation passed the token's (cnb), or the secret
  * that obtained it (skh) is neither the current one nor an unexpired retiring one. */
 static const char *const select_stateless =
-	"SELECT 'ClientApplication', cl.id, cl.id, m.id, 'client', ?, ?, "
+	"SELECT STRAIGHT_JOIN 'ClientApplication', cl.id, cl.id, m.id, 'client', ?, ?, "
 	"(r.jti IS NOT NULL OR cl.status <> 'active' OR cl.tokens_not_before > ? OR NOT "
 	"(COALESCE(LEFT(SHA2(cl.secret_hash, 256), 16) = ?, FALSE) OR (COALESCE(LEFT(SHA2(cl.retiring_secret_hash, 256), 16) = ?, FALSE) "
 	"AND (cl.retiring_secret_expires_at IS NULL OR cl.retiring_secret_expires_at > UTC_TIMESTAMP(3))))), "
-	"TRUE, m.project_id, m.profile_type, m.profile_id, m.admin, m.active, p.super_admin, p.system_setting, " DETAIL_COLUMNS
+	"TRUE, m.project_id, m.profile_type, m.profile_id, m.admin, m.active, p.super_admin, p.system_setting, " CLIENT_DETAIL_COLUMNS
 	"FROM client_application cl JOIN project_membership m ON m.user_id = cl.id AND m.project_id = cl.project_id "
-	"JOIN project p ON p.id = m.project_id " DETAIL_JOINS "LEFT JOIN token_revocation r ON r.jti = ? "
-	"WHERE cl.id = ? LIMIT 1";
+	"JOIN project p ON p.id = m.project_id LEFT JOIN access_policy ap ON ap.id = m.access_policy_id "
+	"LEFT JOIN token_revocation r ON r.jti = ? WHERE cl.id = ? LIMIT 1";
 
 static const char *const select_detail =
 	"SELECT " DETAIL_COLUMNS "FROM project_membership m JOIN project p ON p.id = m.project_id " DETAIL_JOINS
@@ -155,11 +162,13 @@ int auth_from_token(const char *token, struct auth *a)
 /* Basic: the client and the membership details /auth/me and userinfo need, in one query.
  * The client's membership has the client as its profile, so DETAIL_COLUMNS' client (alias c)
  * is the client read here. */
+#define BASIC_DETAIL_COLUMNS \
+	"p.name, p.description, p.strict_mode, m.access_policy_id, m.identifier, m.user_type, m.user_id, " \
+	"c.name, NULL, NULL, c.description, c.status, c.redirect_uris, ap.resource, NULL, NULL, NULL, NULL, " \
+	"NULL, NULL, m.admin, p.super_admin "
 static const char *const select_basic =
-	"SELECT " CLIENTS_COLUMNS ", " DETAIL_COLUMNS CLIENTS_FROM
-	"LEFT JOIN profile pr ON pr.id = m.profile_id LEFT JOIN bot b ON b.id = m.profile_id "
-	"LEFT JOIN access_policy ap ON ap.id = m.access_policy_id "
-	"LEFT JOIN user u ON u.id = m.user_id AND m.user_type = 'User' WHERE c.id = ? LIMIT 1";
+	"SELECT STRAIGHT_JOIN " CLIENTS_COLUMNS ", " BASIC_DETAIL_COLUMNS CLIENTS_FROM
+	"LEFT JOIN access_policy ap ON ap.id = m.access_policy_id WHERE c.id = ? LIMIT 1";
 
 static int basic(const char *header, struct auth *a)
 {
@@ -254,9 +263,9 @@ void auth_free(struct auth *a)
 	"ON tc.id = ? LEFT JOIN token_revocation tr ON tr.jti = ? "
 
 static const char *const introspect_login =
-	"SELECT " CLIENTS_COLUMNS INTROSPECT_LOGIN CLIENTS_FROM INTROSPECT_LOGIN_JOIN "WHERE c.id = ? LIMIT 1";
+	"SELECT STRAIGHT_JOIN " CLIENTS_COLUMNS INTROSPECT_LOGIN CLIENTS_FROM INTROSPECT_LOGIN_JOIN "WHERE c.id = ? LIMIT 1";
 static const char *const introspect_stateless =
-	"SELECT " CLIENTS_COLUMNS INTROSPECT_STATELESS CLIENTS_FROM INTROSPECT_STATELESS_JOIN "WHERE c.id = ? LIMIT 1";
+	"SELECT STRAIGHT_JOIN " CLIENTS_COLUMNS INTROSPECT_STATELESS CLIENTS_FROM INTROSPECT_STATELESS_JOIN "WHERE c.id = ? LIMIT 1";
 static const char *const introspect_none =
 	"SELECT " CLIENTS_COLUMNS ", FALSE, NULL, NULL, NULL, NULL, NULL, NULL" CLIENTS_FROM "WHERE c.id = ? LIMIT 1";
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const select_client = "SELECT " CLIENTS_COLUMNS CLIENTS_FROM "WHERE c.id = ? LIMIT 1";
+static const char *const select_client = "SELECT STRAIGHT_JOIN " CLIENTS_COLUMNS CLIENTS_FROM "WHERE c.id = ? LIMIT 1";
 
 static bool copy_hash(uint8_t out[32], const struct db_result *r, unsigned col)
 {
