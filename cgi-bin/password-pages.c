@@ -182,7 +182,8 @@ int password_pages_set_post(struct request *req)
 	if (check_confirm(req, ctx, page_check_fields(req, new_password_fields, nothing_kept, ctx)) > 0)
 		return show_setpassword(req, 400, ctx, email, headers);
 	struct account_error err;
-	rc = account_set_password(req->path_params[0], req->path_params[1], req_body_param(req, "password"), &err);
+	rc = account_set_password(req->path_params[0], req->path_params[1], req_body_param(req, "password"), req->remote_addr,
+				  &err);
 	if (rc == 1 && err.expression) {
 		page_field_error(ctx, "password", err.text);
 		return show_setpassword(req, 400, ctx, email, headers);
