@@ -66,16 +66,6 @@ void send_invalid(struct request *req, const char *text, const char *field)
 	send_outcome(req, 400, id, "invalid", text, field);
 }
 
-void send_member_error(struct request *req, const struct member_error *err)
-{
-	if (err->status == 409)
-		send_conflict(req, err->text);
-	else if (err->status == 404)
-		send_not_found(req);
-	else
-		send_bad_request(req, err->text, err->expression);
-}
-
 /* ---- input checks ---- */
 
 bool one_line_name(const char *v)

@@ -207,7 +207,7 @@ int manage_remove_post(struct request *req)
 	int rc = member_post(req, &p);
 	if (rc != 0)
 		return rc;
-	struct member_error err;
+	struct refusal err;
 	page_audit(&p, AUDIT_MEMBER_DELETED, "ProjectMembership", req->path_params[1]);
 	rc = members_delete(req->path_params[1], &err);
 	if (rc == 1)
@@ -223,7 +223,7 @@ int manage_resend_post(struct request *req)
 	int rc = member_post(req, &p);
 	if (rc != 0)
 		return rc;
-	struct member_error err;
+	struct refusal err;
 	page_audit(&p, AUDIT_INVITE, "ProjectMembership", req->path_params[1]);
 	rc = invite_resend(p.project, req->path_params[1], outbox, &err);
 	if (rc == 1)
@@ -298,7 +298,7 @@ int manage_invite_post(struct request *req)
 		.fields = { .active = true, .admin = admin && !strcmp(admin, "true"), .invited_by = p.login->user_id },
 	};
 	struct invite_result res;
-	struct member_error err;
+	struct refusal err;
 	page_audit(&p, AUDIT_INVITE, NULL, NULL);
 	rc = invite_user(&in, &res, &err);
 	if (rc == 1) {
@@ -395,7 +395,7 @@ int manage_clients_post(struct request *req)
 	}
 	struct client_new n = { p.project, req_body_param(req, "name"), description && *description ? description : NULL,
 				uris[0] ? uris : NULL, NULL, NULL, NULL, NULL };
-	struct member_error err;
+	struct refusal err;
 	page_audit(&p, AUDIT_CLIENT_CREATED, NULL, NULL);
 	rc = clients_admin_create(&n, id, secret, &err);
 	if (rc != 0)

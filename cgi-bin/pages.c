@@ -232,7 +232,7 @@ int pages_signin_get(struct request *req)
 
 /* A refusal of the flow: the person's own (wrong password, no membership) shows beside the
  * password; one of the client's request (PKCE, launch) as a page. */
-static int signin_refused(struct request *req, const struct signin *s, const struct flow_error *err)
+static int signin_refused(struct request *req, const struct signin *s, const struct refusal *err)
 {
 	if (err->status == 429) {
 		long seconds = response_retry_seconds(err->retry_ms);
@@ -276,7 +276,7 @@ int pages_signin_post(struct request *req)
 	if (s.oauth)
 		bind_request(req, &s, &lr);
 	struct flow_login l;
-	struct flow_error err;
+	struct refusal err;
 	rc = flow_password_login(&lr, &l, &err);
 	if (rc != 0)
 		return rc < 0 ? -1 : signin_refused(req, &s, &err);
@@ -348,7 +348,7 @@ int pages_load_bound(struct request *req, struct flow_login *l)
 {
 	char id[37], ref[LOGIN_REF_LEN + 1];
 	const char *flow = req_param(req, "flow");
-	struct flow_error err;
+	struct refusal err;
 	if (!csrf_bound_login(req, BIND_SIGNIN, id) || login_ref(id, ref) < 0 || !flow || !crypto_streq(ref, flow))
 		return refuse_page(req, 403, "This sign-in has expired",
 			      "It was started in another browser or too long ago. Start again from your application.", NULL);
@@ -404,7 +404,7 @@ int pages_profile_get(struct request *req)
 int pages_profile_post(struct request *req)
 {
 	struct flow_login l;
-	struct flow_error err;
+	struct refusal err;
 	int rc = pages_load_bound(req, &l);
 	if (rc != 0)
 		return rc;
@@ -519,7 +519,7 @@ static int deny(struct request *req, const struct flow_login *l)
 int pages_consent_post(struct request *req)
 {
 	struct flow_login l;
-	struct flow_error err;
+	struct refusal err;
 	char scope[1025];
 	int rc = load_consent(req, &l);
 	if (rc != 0)

@@ -87,7 +87,7 @@ int password_pages_reset_post(struct request *req)
 		return -1;
 	if (page_check_fields(req, reset_fields, reset_kept, ctx) > 0)
 		return show_reset(req, 400, ctx, headers);
-	struct account_error err;
+	struct refusal err;
 	int rc = account_reset_password(req_body_param(req, "email"), req_param(req, "projectId"), NULL, true, NULL, &err);
 	if (rc == 1) {
 		page_field_error(ctx, "email", err.text);
@@ -112,7 +112,7 @@ int password_pages_reset_sent(struct request *req)
 /* ------------------------------------------------------------------ links */
 
 /* A link's refusal as a page: unknown or wrong → 404, spent → 410. */
-static int link_refused(struct request *req, const struct account_error *err)
+static int link_refused(struct request *req, const struct refusal *err)
 {
 	if (!strcmp(err->text, "Already used"))
 		return page_answered(page_message_link(req, 410, "This link has already been used",
@@ -131,7 +131,7 @@ static int link_refused(struct request *req, const struct account_error *err)
 static int open_link(struct request *req, enum account_link kind, char email[321])
 {
 	struct secreq sr;
-	struct account_error err;
+	struct refusal err;
 	struct person p;
 	int rc = account_check_link(kind, req->path_params[0], req->path_params[1], &sr, &err);
 	if (rc == 1)
@@ -139,7 +139,7 @@ static int open_link(struct request *req, enum account_link kind, char email[321
 	if (rc == 0)
 		rc = people_get_user(sr.user_id, &p);
 	if (rc == 1)
-		return link_refused(req, &(struct account_error){ .status = 404, .text = "Not found" });
+		return link_refused(req, &(struct refusal){ .status = 404, .text = "Not found" });
 	if (rc == 0)
 		snprintf(email, 321, "%s", p.email);
 	return rc;
@@ -181,7 +181,7 @@ int password_pages_set_post(struct request *req)
 		return -1;
 	if (check_confirm(req, ctx, page_check_fields(req, new_password_fields, nothing_kept, ctx)) > 0)
 		return show_setpassword(req, 400, ctx, email, headers);
-	struct account_error err;
+	struct refusal err;
 	rc = account_set_password(req->path_params[0], req->path_params[1], req_body_param(req, "password"), req->remote_addr,
 				  &err);
 	if (rc == 1 && err.expression) {
@@ -218,7 +218,7 @@ int password_pages_verify_get(struct request *req)
 int password_pages_verify_post(struct request *req)
 {
 	char headers[HEADERS_LEN] = "";
-	struct account_error err;
+	struct refusal err;
 	int rc = account_verify_email(req->path_params[0], req->path_params[1], &err);
 	if (rc != 0)
 		return rc < 0 ? -1 : link_refused(req, &err);
@@ -263,7 +263,7 @@ int password_pages_change_post(struct request *req)
 		return -1;
 	if (check_confirm(req, ctx, page_check_fields(req, change_fields, nothing_kept, ctx)) > 0)
 		return show_change(req, 400, ctx, l, headers);
-	struct account_error err;
+	struct refusal err;
 	int rc = account_change_password(l->user_type, l->user_id, l->id, req_body_param(req, "oldPassword"),
 				     req_body_param(req, "password"), &err);
 	if (rc == 1) {

@@ -105,7 +105,7 @@ static int signed_in(struct request *req, const char *login_id)
 
 /* A refusal of a registration step: beside its field when it names one (show sends the form
  * again), else as a page. Takes ctx. */
-static int refused(struct request *req, const struct flow_error *err, json_t *ctx, const char *project_name,
+static int refused(struct request *req, const struct refusal *err, json_t *ctx, const char *project_name,
 		   const char *headers, int (*show)(struct request *, int, const char *, json_t *, const char *))
 {
 	if (err->expression) {
@@ -135,7 +135,7 @@ int pages_register_post(struct request *req)
 		.remote_addr = req->remote_addr, .user_agent = req->user_agent,
 	};
 	struct flow_login l;
-	struct flow_error err;
+	struct refusal err;
 	rc = registration_new_user(req_body_param(req, "firstName"), req_body_param(req, "lastName"), &lr, &l, &err);
 	if (rc == 1)
 		return refused(req, &err, ctx, project_name, headers, show_account);
@@ -205,7 +205,7 @@ int pages_register_project_post(struct request *req)
 	if (page_check_fields(req, project_fields, project_kept, ctx) > 0)
 		return show_project(req, 400, NULL, ctx, headers);
 	struct flow_login l;
-	struct flow_error err = { 0 };
+	struct refusal err = { 0 };
 	snprintf(req->log_login, sizeof req->log_login, "%s", login_id);
 	rc = registration_new_project(login_id, req_body_param(req, "projectName"), &l, &err);
 	if (rc == 1)

@@ -18,13 +18,13 @@
 #include <string.h>
 
 int account_check_link(enum account_link kind, const char *id, const char *secret, struct secreq *sr,
-		       struct account_error *err)
+		       struct refusal *err)
 {
 	static const char *const set_types[] = { "invite", "reset", NULL };
 	static const char *const verify_types[] = { "verify-email", NULL };
 	static const struct secreq_want set = { set_types, "Invalid request type", false };
 	static const struct secreq_want verify = { verify_types, "Invalid user security request type", true };
-	struct secreq_error e;
+	struct refusal e;
 	int rc = secreq_check(id, secret, kind == ACCOUNT_SET_PASSWORD ? &set : &verify, sr, &e);
 	if (rc == 1)
 		refuse(err, e.status, e.text, NULL);
@@ -33,7 +33,7 @@ int account_check_link(enum account_link kind, const char *id, const char *secre
 
 /* Consumes the request and applies the change in one transaction: 0, 1 when the request was
  * used meanwhile ("Already used"), -1. */
-static int redeem(const struct secreq *sr, const char *password_hash, struct account_error *err)
+static int redeem(const struct secreq *sr, const char *password_hash, struct refusal *err)
 {
 	if (db_begin() < 0)
 		return -1;
@@ -58,7 +58,7 @@ static int redeem(const struct secreq *sr, const char *password_hash, struct acc
 
 /* A new password passes the policy and is hashed: 0, 1 refused (naming field), -1. */
 static int new_password_hash(const char *password, const char *field, char hash[PASSWORD_HASH_LEN],
-			     struct account_error *err)
+			     struct refusal *err)
 {
 	int rc = pwpolicy_check(password);
 	if (rc != 0)
@@ -67,7 +67,7 @@ static int new_password_hash(const char *password, const char *field, char hash[
 }
 
 int account_set_password(const char *id, const char *secret, const char *password, const char *ip,
-			 struct account_error *err)
+			 struct refusal *err)
 {
 	struct secreq sr;
 	char hash[PASSWORD_HASH_LEN];
@@ -83,7 +83,7 @@ int account_set_password(const char *id, const char *secret, const char *passwor
 	return rc;
 }
 
-int account_verify_email(const char *id, const char *secret, struct account_error *err)
+int account_verify_email(const char *id, const char *secret, struct refusal *err)
 {
 	struct secreq sr;
 	int rc = account_check_link(ACCOUNT_VERIFY_EMAIL, id, secret, &sr, err);
@@ -178,7 +178,7 @@ static bool may_skip_email(const struct auth *caller, const struct person *p)
 }
 
 int account_reset_password(const char *email, const char *project_id, const char *redirect_uri, bool send_email,
-			   const struct auth *caller, struct account_error *err)
+			   const struct auth *caller, struct refusal *err)
 {
 	int rc = external_domain(email);
 	if (rc != 0)
@@ -210,7 +210,7 @@ int account_reset_password(const char *email, const char *project_id, const char
 }
 
 int account_change_password(const char *user_type, const char *user_id, const char *keep_login_id,
-			    const char *old_password, const char *new_password, struct account_error *err)
+			    const char *old_password, const char *new_password, struct refusal *err)
 {
 	struct person p = { 0 };
 	int rc = strcmp(user_type, "User") ? 1 : people_get_user(user_id, &p);

@@ -86,7 +86,7 @@ struct client_new {
 /* The client, its membership (with the access policy) and its settings in one transaction.
  * 0 (id and the fresh secret filled: show it once, it is stored only as a keyed hash),
  * 1 refused (err: an unknown policy or one of another project), -1. */
-int clients_admin_create(const struct client_new *n, char id_out[37], char secret_out[65], struct member_error *err);
+int clients_admin_create(const struct client_new *n, char id_out[37], char secret_out[65], struct refusal *err);
 
 /* The project's clients for the admin pages: [{id, name, description?, status, created,
  * retiring (bool), retiringUntil?}] by name (at most 500). 0 or -1. Never a secret. */

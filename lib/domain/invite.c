@@ -28,7 +28,7 @@ static bool project_scoped(const struct invite_request *in)
 }
 
 /* Step 2: a member of this project with this email at the other scope is a conflict. */
-static int other_scope_member(const struct invite_request *in, const char *email, struct member_error *err)
+static int other_scope_member(const struct invite_request *in, const char *email, struct refusal *err)
 {
 	struct db_result r;
 	if (db_query(&r,
@@ -73,7 +73,7 @@ static int lock_existing(const char *user_id, struct invite_result *out)
  * of one user take turns), else a new one. 0, 1 refused, -1; a duplicate on insert (a
  * concurrent invite created it first) is -2, for the caller to try once more. */
 static int find_or_create_user(const struct invite_request *in, const char *email, const char *hash,
-			       struct invite_result *out, struct member_error *err)
+			       struct invite_result *out, struct refusal *err)
 {
 	const char *scope = project_scoped(in) ? in->project_id : NULL;
 	if (email[0]) {
@@ -97,7 +97,7 @@ static int find_or_create_user(const struct invite_request *in, const char *emai
 
 /* Step 4: the given profile (it must be this project's, of the requested type), else the
  * project's profile of that type with this email, else a new one. 0, 1 refused, -1. */
-static int choose_profile(const struct invite_request *in, const char *email, char id[37], struct member_error *err)
+static int choose_profile(const struct invite_request *in, const char *email, char id[37], struct refusal *err)
 {
 	struct db_result r;
 	if (in->profile) {
@@ -140,7 +140,7 @@ static int choose_profile(const struct invite_request *in, const char *email, ch
 
 /* Step 6: a new membership, or with upsert the existing one updated (same profile only). */
 static int place_membership(const struct invite_request *in, const char *user_id, const char *profile_id,
-			    char membership[37], struct member_error *err)
+			    char membership[37], struct refusal *err)
 {
 	char existing_profile[80], wanted[80];
 	int rc = in->force_new_membership ? 1 : members_find(in->project_id, user_id, membership, existing_profile);
@@ -207,7 +207,7 @@ static int write_email(const struct invite_request *in, const char *email, const
 }
 
 static int attempt(const struct invite_request *in, const char *email, const char *hash, struct invite_result *out,
-		   struct member_error *err)
+		   struct refusal *err)
 {
 	char request_id[37] = "", secret[SECREQ_SECRET_LEN + 1] = "", profile[37], link[SECREQ_LINK_LEN] = "";
 	memset(out, 0, sizeof *out);
@@ -235,7 +235,7 @@ static int attempt(const struct invite_request *in, const char *email, const cha
 	return rc;
 }
 
-int invite_user(const struct invite_request *in, struct invite_result *out, struct member_error *err)
+int invite_user(const struct invite_request *in, struct invite_result *out, struct refusal *err)
 {
 	char email[321] = "", hash[PASSWORD_HASH_LEN];
 	if (in->email && *in->email)
@@ -255,7 +255,7 @@ int invite_user(const struct invite_request *in, struct invite_result *out, stru
 /* The member's user for a resend, locked (two resends of one invite take turns, and the last
  * link sent is the one that works): 0 (filled), 1 refused, -1. */
 static int resend_target(const char *project_id, const char *membership_id, char user_id[37], char email[321],
-			 char name[260], bool *server_scoped, struct member_error *err)
+			 char name[260], bool *server_scoped, struct refusal *err)
 {
 	struct db_result r;
 	if (db_query(&r,
@@ -284,7 +284,7 @@ static int resend_target(const char *project_id, const char *membership_id, char
 	return rc;
 }
 
-int invite_resend(const char *project_id, const char *membership_id, char outbox_id[37], struct member_error *err)
+int invite_resend(const char *project_id, const char *membership_id, char outbox_id[37], struct refusal *err)
 {
 	char request_id[37], secret[SECREQ_SECRET_LEN + 1] = "", link[SECREQ_LINK_LEN] = "", user_id[37], email[321],
 		name[260];

@@ -77,7 +77,7 @@ static bool accepted(const char *type, const char *const *accept)
 }
 
 int secreq_check(const char *id, const char *secret, const struct secreq_want *want, struct secreq *out,
-		 struct secreq_error *err)
+		 struct refusal *err)
 {
 	memset(out, 0, sizeof *out);
 	if (!crypto_is_uuid(id))

@@ -23,7 +23,6 @@ struct secreq {
 	char redirect_uri[2049];
 };
 
-#define secreq_error refusal
 
 /* Creates a request of type for the user; writes its id and the secret (32 hex, to put in
  * the link, never stored) to id_out and secret_out. Two writes (supersede, insert): call it
@@ -54,7 +53,7 @@ struct secreq_want {
  * consumed by secreq_consume, once the caller's own checks have passed.
  * Returns 0 (out filled), 1 refused (err filled), -1 on a database failure. */
 int secreq_check(const char *id, const char *secret, const struct secreq_want *want, struct secreq *out,
-		 struct secreq_error *err);
+		 struct refusal *err);
 
 /* Marks a checked request used, if it is still unused and unexpired (one conditional UPDATE,
  * so of two concurrent redemptions only one wins). Call inside the transaction that applies
