@@ -10,5 +10,14 @@ int cmd_user(int argc, char **argv);
 int cmd_member(int argc, char **argv);
 int cmd_mail(int argc, char **argv);
 int admin_usage(void);
+int cmd_migrate(int argc, char **argv);
+int admin_find(const char *email, char user_id[37]);
+int admin_create(const char *email, const char *hash);
+/* admin-setup.c */
+int cmd_setup(int argc, char **argv);
+int cmd_upgrade(int argc, char **argv);
+/* The migration account for DDL into db_user/db_password: from the root-only admin file
+ * (tessera-admin.conf), else what tessera.conf says, else the web account. */
+int admin_use_migration_account(void);
 
 #endif
