@@ -104,12 +104,12 @@ static int fail(const char *fmt, ...)
 
 /* ------------------------------------------------------------ files */
 
-/* The admin file: the migration account, read by tessera-admin alone. Its place: next to the
- * configuration, <sysconfdir>/tessera/tessera-admin.conf (TESSERA_ADMIN_CONFIG names another). */
+/* The admin file: the migration account, read by tessera-admin alone (admin_config, default
+ * <sysconfdir>/tessera/tessera-admin.conf; lib/core/config.c's config_load_admin). */
 static void admin_file_path(char *out, size_t len)
 {
-	const char *env = getenv("TESSERA_ADMIN_CONFIG");
-	snprintf(out, len, "%s", env && *env ? env : SYSCONFDIR "/tessera/tessera-admin.conf");
+	snprintf(out, len, "%s", cfg.admin_config && *cfg.admin_config ? cfg.admin_config
+									 : SYSCONFDIR "/tessera/tessera-admin.conf");
 }
 
 static void conf_file_path(char *out, size_t len)
@@ -252,54 +252,6 @@ static char *conf_with(const char *text, const struct kv *set, size_t nset, cons
 			n += (size_t)snprintf(out + n, cap - n, "%s = %s\n", set[i].key, set[i].value);
 	free(seen);
 	return out;
-}
-
-/* ------------------------------------------------------------ the migration account */
-
-/* Reads db_admin_user and db_admin_password from the admin file into cfg. 0, 1 when there is
- * no admin file, -1 (message printed) when it is unsafe or unreadable. Only the owner may read
- * it: the web programs' user must not find a password with every privilege. */
-static int admin_file_load(void)
-{
-	char path[PATH_MAX], err[256];
-	admin_file_path(path, sizeof path);
-	struct stat st;
-	if (lstat(path, &st) != 0)
-		return errno == ENOENT ? 1 : (fail("%s: %s", path, strerror(errno)), -1);
-	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) || (st.st_uid != 0 && st.st_uid != geteuid())) {
-		fail("%s must be a regular file only its owner (root) can read: chown root: %s; chmod 600 %s", path,
-		     path, path);
-		return -1;
-	}
-	char *text = slurp(path);
-	if (!text)
-		return fail("cannot read %s: %s (run tessera-admin as root)", path, strerror(errno)), -1;
-	char user[256], password[256];
-	file_value(text, "db_admin_user", user, sizeof user);
-	file_value(text, "db_admin_password", password, sizeof password);
-	free(text);
-	if (!*user)
-		return 1;
-	if (config_set("db_admin_user", user, err, sizeof err) < 0 ||
-	    config_set("db_admin_password", password, err, sizeof err) < 0)
-		return fail("%s: %s", path, err), -1;
-	return 0;
-}
-
-/* The migration account for DDL: from the admin file, else (older installations) from
- * tessera.conf, else the web account. */
-int admin_use_migration_account(void)
-{
-	char err[256];
-	int rc = admin_file_load();
-	if (rc < 0)
-		return -1;
-	if (!*cfg.db_admin_user)
-		return 0;
-	if (config_set("db_user", cfg.db_admin_user, err, sizeof err) < 0 ||
-	    config_set("db_password", cfg.db_admin_password, err, sizeof err) < 0)
-		return -1;
-	return 0;
 }
 
 /* ------------------------------------------------------------ options and questions */
@@ -674,8 +626,11 @@ static int reload_config(void)
 static int step_migrations(struct setup *s, const char *title)
 {
 	step(s, "%s", title);
-	if (reload_config() || admin_use_migration_account() < 0)
+	char err[512];
+	if (reload_config())
 		return 1;
+	if (use_migration_account(err, sizeof err) < 0)
+		return fail("%s", err);
 	char *args[] = { "tessera-admin", "migrate", NULL };
 	int rc = cmd_migrate(2, args);
 	db_close();
@@ -865,10 +820,15 @@ int cmd_setup(int argc, char **argv)
 			    "(sudo tessera-admin setup ...)");
 	s.t0 = now();
 	conf_file_path(s.conf_path, sizeof s.conf_path);
-	admin_file_path(s.admin_path, sizeof s.admin_path);
 	char err[512];
-	if (config_load(err, sizeof err) < 0)
-		return fail("configuration: %s (fix the line, then run setup again)", err);
+	if (config_load(err, sizeof err) < 0) {
+		fail("configuration: %s", err);
+		fprintf(stderr, "  Fix that line of %s, then run setup again (db_admin_user and db_admin_password "
+				"belong in the root-only %s/tessera/tessera-admin.conf, mode 0600)\n",
+			s.conf_path, SYSCONFDIR);
+		return 1;
+	}
+	admin_file_path(s.admin_path, sizeof s.admin_path);
 	const char *db_host = s.db_host;
 	const char *db_socket = s.db_socket ? s.db_socket : db_host ? NULL : *cfg.db_socket ? cfg.db_socket : "/run/mysqld/mysqld.sock";
 	int db_port = s.db_port ? atoi(s.db_port) : db_host ? cfg.db_port : 0;
@@ -933,8 +893,8 @@ int cmd_upgrade(int argc, char **argv)
 	db_result_free(&r);
 	db_close();
 	printf("tessera-admin upgrade: migrations as the migration account\n");
-	if (admin_use_migration_account() < 0)
-		return 1;
+	if (use_migration_account(err, sizeof err) < 0)
+		return fail("%s", err);
 	char *args[] = { "tessera-admin", "migrate", NULL };
 	int rc = cmd_migrate(2, args);
 	db_close();

@@ -2,6 +2,7 @@
 #ifndef TESSERA_ADMIN_H
 #define TESSERA_ADMIN_H
 #include <stdbool.h>
+#include <stddef.h>
 
 const char *option(int argc, char **argv, const char *name);
 /* Options must be known and each take a value; anything else is a usage error. */
@@ -17,7 +18,7 @@ int admin_create(const char *email, const char *hash);
 int cmd_setup(int argc, char **argv);
 int cmd_upgrade(int argc, char **argv);
 /* The migration account for DDL into db_user/db_password: from the root-only admin file
- * (tessera-admin.conf), else what tessera.conf says, else the web account. */
-int admin_use_migration_account(void);
+ * (admin_config, config_load_admin), else the web account. */
+int use_migration_account(char *err, size_t len);
 
 #endif

@@ -573,6 +573,23 @@ static int cmd_config(void)
 	return 0;
 }
 
+/* DDL needs the migration account, kept in the root-only admin file (admin_config) that the
+ * web programs never read; everything else uses the web programs' account. Without that file
+ * (a single-account installation) migrations run as db_user. */
+int use_migration_account(char *err, size_t len)
+{
+	int rc = config_load_admin(err, len);
+	if (rc < 0)
+		return -1;
+	if (rc == 1 || !*cfg.db_admin_user) {
+		fprintf(stderr, "tessera-admin: no migration account in the admin file: migrating as db_user\n");
+		return 0;
+	}
+	if (config_set("db_user", cfg.db_admin_user, err, len) < 0)
+		return -1;
+	return config_set("db_password", cfg.db_admin_password, err, len) < 0 ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -591,9 +608,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tessera-admin: configuration: %s\n", err);
 		return 1;
 	}
-	/* DDL needs the migration account (the admin file); everything else uses the web programs'. */
-	if (!strcmp(argv[1], "migrate") && admin_use_migration_account() < 0)
+	if (!strcmp(argv[1], "migrate") && use_migration_account(err, sizeof err) < 0) {
+		fprintf(stderr, "tessera-admin: configuration: %s\n", err);
 		return 1;
+	}
 	int rc;
 	if (!strcmp(argv[1], "migrate"))
 		rc = cmd_migrate(argc, argv);

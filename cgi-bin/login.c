@@ -7,7 +7,7 @@
 #include "domain/clients.h"
 #include "core/config.h"
 #include "core/crypto.h"
-#include "core/db.h"
+#include "domain/domains.h"
 #include "domain/flow.h"
 #include "stage.h"
 #include "mfa-routes.h"
@@ -182,11 +182,9 @@ static int method(struct request *req)
 	for (char *p = domain; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
-	struct db_result r;
-	if (db_query(&r, "SELECT identity_provider FROM domain_configuration WHERE domain = ?", "s", domain) < 0)
+	json_t *idp;
+	if (domains_identity_provider(domain, &idp) < 0)
 		return -1;
-	json_t *idp = r.nrows && db_cell(&r, 0, 0) ? json_loads(db_cell(&r, 0, 0), 0, NULL) : NULL;
-	db_result_free(&r);
 	if (!idp) {
 		send_json(req, 200, json_object(), NULL);
 		return 0;
@@ -252,23 +250,23 @@ static const struct route routes[] = {
 	{ "POST", "/auth/mfa/send-email", mfa_send_email_route, mfa_send_email_inputs, 0 },
 	/* The same stages as HTML pages for browsers (pages.c). */
 	{ "GET", "/signin", pages_signin_get, pages_signin_inputs, ROUTE_PAGE },
-	{ "POST", "/signin", pages_signin_post, pages_signin_inputs, ROUTE_PAGE },
+	{ "POST", "/signin", pages_signin_post, pages_signin_inputs, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/oauth", pages_signin_get, pages_signin_inputs, ROUTE_PAGE },
-	{ "POST", "/oauth", pages_signin_post, pages_signin_inputs, ROUTE_PAGE },
+	{ "POST", "/oauth", pages_signin_post, pages_signin_inputs, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/oauth/profile", pages_profile_get, pages_stage_inputs, ROUTE_PAGE },
-	{ "POST", "/oauth/profile", pages_profile_post, pages_stage_inputs, ROUTE_PAGE },
+	{ "POST", "/oauth/profile", pages_profile_post, pages_stage_inputs, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/oauth/consent", pages_consent_get, pages_stage_inputs, ROUTE_PAGE },
-	{ "POST", "/oauth/consent", pages_consent_post, pages_stage_inputs, ROUTE_PAGE },
+	{ "POST", "/oauth/consent", pages_consent_post, pages_stage_inputs, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/oauth/mfa", pages_mfa_get, mfa_page_inputs, ROUTE_PAGE },
-	{ "POST", "/oauth/mfa", pages_mfa_post, mfa_page_inputs, ROUTE_PAGE },
+	{ "POST", "/oauth/mfa", pages_mfa_post, mfa_page_inputs, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/register", pages_register_get, pages_register_inputs, ROUTE_PAGE },
-	{ "POST", "/register", pages_register_post, pages_register_inputs, ROUTE_PAGE },
+	{ "POST", "/register", pages_register_post, pages_register_inputs, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/register/project", pages_register_project_get, NULL, ROUTE_PAGE },
-	{ "POST", "/register/project", pages_register_project_post, NULL, ROUTE_PAGE },
-	{ "GET", "/account", pages_account_get, NULL, ROUTE_PAGE },
-	{ "POST", "/account", pages_account_post, NULL, ROUTE_PAGE },
-	{ "GET", "/account/mfa", pages_account_mfa_get, NULL, ROUTE_PAGE },
-	{ "POST", "/account/mfa", pages_account_mfa_post, NULL, ROUTE_PAGE },
+	{ "POST", "/register/project", pages_register_project_post, NULL, ROUTE_PAGE | ROUTE_CSRF },
+	{ "GET", "/account", pages_account_get, NULL, ROUTE_PAGE | ROUTE_PAGE_SESSION },
+	{ "POST", "/account", pages_account_post, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
+	{ "GET", "/account/mfa", pages_account_mfa_get, NULL, ROUTE_PAGE | ROUTE_PAGE_SESSION },
+	{ "POST", "/account/mfa", pages_account_mfa_post, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
 	{ 0 },
 };
 

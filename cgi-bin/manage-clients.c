@@ -159,8 +159,7 @@ int create_bot(struct request *req)
 	}
 	rc = policy_of(req, project, policy);
 	if (rc == 0)
-		rc = db_exec(NULL, "INSERT INTO bot (id, project_id, name, description, resource) VALUES (?, ?, ?, ?, ?)",
-			     "sssss", id, project, name, description, text);
+		rc = clients_insert_bot(id, project, name, description, text);
 	if (rc == 0) {
 		struct member_fields f = { .active = true };
 		text_copy(f.access_policy_id, sizeof f.access_policy_id, policy);

@@ -76,11 +76,6 @@ static int answered(int rc)
 	return rc < 0 ? -1 : 0;
 }
 
-static int forbidden(struct request *req)
-{
-	return page_forbidden(req) < 0 ? -1 : 1;
-}
-
 /* 303 to the finished URL (post-redirect-get); frees the builder. */
 static int see_other(struct request *req, struct url_builder *u, char *headers)
 {
@@ -260,8 +255,6 @@ static void bind_request(const struct request *req, const struct signin *s, stru
 
 int pages_signin_post(struct request *req)
 {
-	if (!csrf_check(req))
-		return answered(forbidden(req));
 	struct signin s;
 	struct input_error ie;
 	int rc = read_signin(req, &s);
@@ -402,8 +395,6 @@ int pages_profile_post(struct request *req)
 {
 	struct flow_login l;
 	struct flow_error err;
-	if (!csrf_check(req))
-		return answered(forbidden(req));
 	int rc = pages_load_bound(req, &l);
 	if (rc != 0)
 		return answered(rc);
@@ -518,8 +509,6 @@ int pages_consent_post(struct request *req)
 	struct flow_login l;
 	struct flow_error err;
 	char scope[1025];
-	if (!csrf_check(req))
-		return answered(forbidden(req));
 	int rc = load_consent(req, &l);
 	if (rc != 0)
 		return answered(rc);
@@ -540,11 +529,8 @@ int pages_consent_post(struct request *req)
 int pages_account_get(struct request *req)
 {
 	char headers[HEADERS_LEN] = "";
-	struct flow_login l;
-	int rc = page_require_session(req, &l);
-	if (rc != 0)
-		return answered(rc);
-	json_t *list = flow_memberships(&l), *m;
+	const struct flow_login *l = req->page_login;
+	json_t *list = flow_memberships(l), *m;
 	json_t *ctx = list ? form_context(req, "Signed in", headers) : NULL;
 	size_t i;
 	if (!ctx) {
@@ -552,7 +538,7 @@ int pages_account_get(struct request *req)
 		return -1;
 	}
 	json_array_foreach (list, i, m)
-		if (!strcmp(json_string_value(json_object_get(m, "id")), l.membership_id)) {
+		if (!strcmp(json_string_value(json_object_get(m, "id")), l->membership_id)) {
 			json_object_set(ctx, "profile", json_object_get(json_object_get(m, "profile"), "display"));
 			json_object_set(ctx, "project", json_object_get(json_object_get(m, "project"), "display"));
 		}
@@ -560,7 +546,7 @@ int pages_account_get(struct request *req)
 	/* The projects this session may administer (the admin API's rule, lib/admin.c). */
 	struct auth a;
 	json_t *projects = NULL, *p;
-	rc = auth_from_login(l.id, &a);
+	int rc = auth_from_login(l->id, &a);
 	if (rc == 0)
 		rc = admin_projects_of(&a, &projects);
 	auth_free(&a);
@@ -583,13 +569,8 @@ int pages_account_get(struct request *req)
 int pages_account_post(struct request *req)
 {
 	char headers[HEADERS_LEN] = "";
-	struct flow_login l;
-	if (!csrf_check(req))
-		return answered(forbidden(req));
-	int rc = page_require_session(req, &l);
-	if (rc != 0)
-		return answered(rc);
-	if (login_revoke(l.id) < 0)
+	const struct flow_login *l = req->page_login;
+	if (login_revoke(l->id) < 0)
 		return -1;
 	csrf_unbind(BIND_SESSION, headers, sizeof headers);
 	page_see_other(req, "signin", headers, sizeof headers);

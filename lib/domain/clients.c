@@ -304,3 +304,10 @@ int clients_rotate_secret(const char *project_id, const char *client_id, long re
 		return -1;
 	return n == 1 ? 0 : 1;
 }
+
+int clients_insert_bot(const char *id, const char *project_id, const char *name, const char *description,
+		       const char *resource_json)
+{
+	return db_exec(NULL, "INSERT INTO bot (id, project_id, name, description, resource) VALUES (?, ?, ?, ?, ?)",
+		       "sssss", id, project_id, name, description, resource_json);
+}

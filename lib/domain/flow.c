@@ -394,7 +394,7 @@ unsigned flow_mfa_offered(const struct flow_login *l)
 	return both ? both : l->mfa_methods ? l->mfa_methods : MFA_TOTP;
 }
 
-/* §5.3 steps 1-2: enrollment (with a secret made when needed) or the second factor. */
+/* §5.3 steps 1-2: enrollment (with this login's own secret, made when needed) or the second factor. */
 static int mfa_result(struct flow_login *l, json_t **out)
 {
 	if (!flow_mfa_enroll_pending(l)) {
@@ -408,7 +408,7 @@ static int mfa_result(struct flow_login *l, json_t **out)
 		return *out ? 0 : -1;
 	char *uri, *qr;
 	const char *project = l->project_id[0] ? l->project_id : NULL;
-	if (mfa_enroll_material(l->user_id, project, &uri, &qr) < 0)
+	if (mfa_enroll_material(l->user_id, l->id, project, &uri, &qr, NULL) < 0)
 		return -1;
 	json_object_set_new(*out, "enrollUri", json_string(uri));
 	json_object_set_new(*out, "enrollQrCode", json_string(qr));

@@ -169,6 +169,7 @@ void app_handle(const struct route *routes, const struct app_steps *steps, struc
 	const struct route *r = parse_error == REQ_NOMEM ? NULL : app_match(routes, req, &wrong_method);
 	unsigned flags = r ? r->flags : 0;
 	req->route = r ? r->pattern : "-";
+	req->route_flags = flags;
 	if (parse_error == REQ_NOMEM)
 		return send_server_error(req);
 	bool early = parse_error || ((flags & ROUTE_FORM_ONLY) && req->body_kind != BODY_FORM) ||
@@ -266,6 +267,18 @@ static void finish_input(FCGX_Request *fcgi)
 		;
 }
 
+/* A page that takes a form post without the CSRF guard is a declaration error, found before
+ * the program serves anything rather than by an attacker. */
+static bool routes_guarded(const struct route *routes)
+{
+	for (const struct route *r = routes; r->pattern; r++)
+		if ((r->flags & ROUTE_PAGE) && method_listed(r->methods, "POST") && !(r->flags & ROUTE_CSRF)) {
+			log_error("route %s %s: a page's POST must declare ROUTE_CSRF", r->methods, r->pattern);
+			return false;
+		}
+	return true;
+}
+
 int app_run(const char *program, const struct route *routes, const struct app_steps *steps)
 {
 	if (!steps)
@@ -276,6 +289,8 @@ int app_run(const char *program, const struct route *routes, const struct app_st
 		log_error("configuration: %s", err);
 		return 1;
 	}
+	if (!routes_guarded(routes))
+		return 1;
 	signal(SIGPIPE, SIG_IGN);
 	if (FCGX_Init() != 0)
 		return 1;

@@ -341,7 +341,23 @@ void request_free(struct request *req)
 	free(req->path);
 	free(req->body);
 	json_decref(req->json);
+	free(req->headers);
 	memset(req, 0, sizeof *req);
+}
+
+int req_add_header(struct request *req, const char *line)
+{
+	size_t n = strlen(line);
+	/* One line: its only CR and LF are the CRLF that ends it (no header injection). */
+	if (n < 3 || strcmp(line + n - 2, "\r\n") || strcspn(line, "\r\n") != n - 2)
+		return -1;
+	char *grown = realloc(req->headers, req->headers_len + n + 1);
+	if (!grown)
+		return -1;
+	memcpy(grown + req->headers_len, line, n + 1);
+	req->headers = grown;
+	req->headers_len += n;
+	return 0;
 }
 
 const char *req_param(const struct request *req, const char *name)

@@ -51,9 +51,12 @@ struct request {
 	/* filled by app and auth as the request goes on */
 	int status;
 	const char *route;
+	unsigned route_flags;      /* the matched route's flags (app.h ROUTE_*): its error family */
 	struct auth *auth;
 	struct flow_login *page_login; /* the page session's Login (ROUTE_PAGE_SESSION) */
 	bool headers_sent;
+	char *headers;             /* response header lines added by req_add_header */
+	size_t headers_len;
 	char log_login[37];        /* ids for the request log line; never secrets */
 	char log_client[37];
 	struct {                   /* lib/ratelimit.c; the RateLimit header is written from it */
@@ -75,6 +78,10 @@ enum req_error request_read(struct request *req, FCGX_Request *fcgi);
 enum req_error request_parse(struct request *req, const char *method, const char *uri,
 			     const char *content_type, const char *body, size_t body_len);
 void request_free(struct request *req);
+/* Adds a response header line ("Name: value\r\n"), sent with whatever answer the request
+ * gets: a cookie set by a library function reaches the response without the caller carrying
+ * a buffer. A line with a bare CR or LF inside, or no CRLF at its end, is refused (-1). */
+int req_add_header(struct request *req, const char *line);
 
 const char *req_param(const struct request *req, const char *name);
 /* Only from the query string, or only from the body (POST forms). */

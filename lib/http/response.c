@@ -129,12 +129,13 @@ static void write_head_csp(struct request *req, int status, const char *content_
 		     "X-XSS-Protection: 1; mode=block\r\n"
 		     "Permissions-Policy: camera=(), microphone=(), geolocation=(), payment=()\r\n"
 		     "X-Request-Id: %s\r\n"
-		     "%s%s%s",
+		     "%s%s%s%s",
 		     status, reason(status),
 		     !strncmp(cfg.base_url, "https:", 6)
 			     ? "Strict-Transport-Security: max-age=63072000; includeSubDomains; preload\r\n"
 			     : "",
-		     csp && !strpbrk(csp, "\r\n") ? csp : API_CSP, req->request_id, limit, cors, extra ? extra : "");
+		     csp && !strpbrk(csp, "\r\n") ? csp : API_CSP, req->request_id, limit, cors, extra ? extra : "",
+		     req->headers ? req->headers : "");
 	if (content_type)
 		FCGX_FPrintF(out, "Content-Type: %s\r\nContent-Length: %lu\r\n", content_type, (unsigned long)length);
 	else

@@ -41,16 +41,29 @@ export function uniqueName(prefix) {
 let configCache;
 /** var/tessera.conf as an object (key = value lines). */
 export function readConfig() {
-  if (!configCache) {
-    configCache = {};
-    for (const line of readFileSync(CONFIG, 'utf8').split('\n')) {
-      const t = line.trim();
-      if (!t || t.startsWith('#')) continue;
-      const eq = t.indexOf('=');
-      if (eq > 0) configCache[t.slice(0, eq).trim()] = t.slice(eq + 1).trim();
-    }
-  }
+  configCache ||= parseConfig(readFileSync(CONFIG, 'utf8'));
   return configCache;
+}
+
+function parseConfig(text) {
+  const out = {};
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (!t || t.startsWith('#')) continue;
+    const eq = t.indexOf('=');
+    if (eq > 0) out[t.slice(0, eq).trim()] = t.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** The migration account's file (admin_config): root-only, read by tessera-admin alone. */
+export const ADMIN_CONFIG = readConfig().admin_config || join(ROOT, 'var/tessera-admin.conf');
+
+let adminConfigCache;
+/** The migration account's file as an object (db_admin_user, db_admin_password). */
+export function readAdminConfig() {
+  adminConfigCache ||= parseConfig(readFileSync(ADMIN_CONFIG, 'utf8'));
+  return adminConfigCache;
 }
 
 /** app_base_url (with its slash): the base of the pages' links and redirects. */

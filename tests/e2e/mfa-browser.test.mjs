@@ -87,6 +87,30 @@ describe('MFA pages in Chromium', { skip }, () => {
     await c.context.close();
   });
 
+  it('issue 14 finding 6: two browsers signing in before enrollment are shown different secrets; one\'s secret does not enroll the other', async () => {
+    const first = await startSignin('mfa-browser-fresh', false);
+    const second = await clientContext(false);
+    await second.page.goto(first.a.url);
+    await typePassword(second.page, first.fx);
+    const seen = await shownSecret(first.page);
+    const mine = await shownSecret(second.page);
+    assert.notEqual(seen, mine, 'each sign-in its own secret');
+    await second.page.getByLabel('Code').fill(totp(seen));
+    await submit(second.page, 'button', 'Verify');
+    assert.match(await second.page.locator('#code-error').textContent(), /Invalid MFA token/);
+    assert.equal(await shownSecret(second.page), mine, 'the page shown again keeps its secret');
+    await second.page.getByLabel('Code').fill(totp(mine));
+    await submit(second.page, 'button', 'Verify');
+    await second.page.waitForURL((u) => u.href.startsWith('https://app.example.com/'), { timeout: 15000 });
+    // The first browser's secret was never confirmed: it cannot enroll now.
+    await first.page.getByLabel('Code').fill(totp(seen, stepOf() + 1));
+    await submit(first.page, 'button', 'Verify');
+    assert.equal(first.c.returned.length, 0);
+    assert.deepEqual(first.problems, []);
+    await first.c.context.close();
+    await second.context.close();
+  });
+
   it('"Email me a code" with JavaScript off: the code from the SMTP sink signs in', async () => {
     const { fx, c, a, page, problems } = await startSignin('mfa-browser-email', false);
     await submit(page, 'button', 'Email me a code');

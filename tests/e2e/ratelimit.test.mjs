@@ -30,6 +30,7 @@ import {
   loadMedplum,
   loginCount,
   pkcePair,
+  readAdminConfig,
   readConfig,
   uniqueEmail,
 } from './lib.mjs';
@@ -83,8 +84,9 @@ function setSystemSettings(projectId, settings) {
 /** SQL as the migrations' account (db_admin_user), which owns the schema's routines. */
 function adminSql(script) {
   const c = readConfig();
-  execFileSync('mariadb', ['--no-defaults', `--socket=${process.env.TESSERA_DB_SOCKET || c.db_socket}`, `--user=${c.db_admin_user}`, `--database=${c.db_name || 'tessera'}`], {
-    env: { ...process.env, MYSQL_PWD: c.db_admin_password || '' },
+  const a = readAdminConfig();
+  execFileSync('mariadb', ['--no-defaults', `--socket=${process.env.TESSERA_DB_SOCKET || c.db_socket}`, `--user=${a.db_admin_user}`, `--database=${c.db_name || 'tessera'}`], {
+    env: { ...process.env, MYSQL_PWD: a.db_admin_password || '' },
     input: `DELIMITER //\n${script}//\n`,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
