@@ -24,7 +24,7 @@
 void stage_send_error(struct request *req, const struct flow_error *err)
 {
 	if (err->status == 429)
-		response_rate_limited(req, err->failures, cfg.login_delay_after, err->retry_ms);
+		response_rate_limited(req, err->consumed, err->limit, err->retry_ms);
 	else if (err->status == 404)
 		send_not_found(req);
 	else
@@ -105,8 +105,14 @@ static int login_status(struct request *req)
 	int rc = load_login(req, id, &l);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
-	if (l.granted || l.revoked) {
-		send_bad_request(req, l.granted ? "Login already granted" : "Login revoked", NULL);
+	if (l.granted || l.was_granted || l.revoked) {
+		send_bad_request(req, l.granted || l.was_granted ? "Login already granted" : "Login revoked", NULL);
+		return 0;
+	}
+	/* Possession of the id is all this route asks for, so it never hands out a second code
+	 * beside one the sign-in already has (the stage that issued it answered with it). */
+	if (l.code_outstanding) {
+		send_bad_request(req, "Login code already issued", NULL);
 		return 0;
 	}
 	return stage_send_result(req, &l);

@@ -399,7 +399,7 @@ int manage_clients_post(struct request *req)
 		free(text);
 	}
 	struct client_new n = { p.project, req_body_param(req, "name"), description && *description ? description : NULL,
-				uris[0] ? uris : NULL, NULL, NULL, NULL };
+				uris[0] ? uris : NULL, NULL, NULL, NULL, NULL };
 	struct member_error err;
 	page_audit(&p, AUDIT_CLIENT_CREATED, NULL, NULL);
 	rc = clients_admin_create(&n, id, secret, &err);

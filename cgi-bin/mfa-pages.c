@@ -4,14 +4,16 @@
  * (pages.c sends the browser there while flow_mfa_pending): a user who must enroll sees the
  * QR code and the secret as text and answers with a first code; an enrolled user types a
  * code. "Email me a code" sends one (when the projects allow emailed codes) and the page
- * says so (?sent=1). Like the other stages it needs the browser bound to the login
- * (tessera-login cookie), a CSRF token, and answers posts with a 303.
+ * says so (?sent=true). Like the other stages it finds the login through the browser's binding
+ * cookie (tessera-login; the URL carries only its reference), needs a CSRF token, and answers
+ * posts with a 303.
  *
  * /account/mfa turns MFA on (QR, secret, a first code) and off (a code) for the page
  * session. Every rule is lib/mfaflow.c's, as for the JSON routes. */
 #include "core/config.h"
 #include "http/csrf.h"
 #include "domain/flow.h"
+#include "domain/login.h"
 #include "mfa-routes.h"
 #include "domain/mfa.h"
 #include "domain/mfaflow.h"
@@ -29,7 +31,7 @@
 #define HEADERS_LEN PAGE_HEADERS_LEN
 
 const struct input mfa_page_inputs[] = {
-	{ "login", IN_UUID, true, 36, "This sign-in link is not valid", NULL },
+	{ "flow", IN_TOKEN, true, LOGIN_REF_LEN, "This sign-in link is not valid", NULL },
 	{ "state", IN_STRING, false, 2048, "Invalid state", NULL },
 	{ "sent", IN_BOOL, false, 5, "Invalid sent", NULL },
 	{ 0 },
@@ -102,11 +104,13 @@ int pages_mfa_get(struct request *req)
 /* After "Email me a code": the same page, saying where the code went (post-redirect-get). */
 static int to_sent(struct request *req, const struct flow_login *l)
 {
-	char base[2100], location[8300], headers[HEADERS_LEN] = "";
+	char base[2100], location[8300], headers[HEADERS_LEN] = "", ref[LOGIN_REF_LEN + 1];
+	if (login_ref(l->id, ref) < 0)
+		return -1;
 	snprintf(base, sizeof base, "%soauth/mfa", cfg.app_base_url);
 	struct url_builder u;
 	url_start(&u, base);
-	url_param(&u, "login", l->id);
+	url_param(&u, "flow", ref);
 	url_param(&u, "state", req_param(req, "state"));
 	url_param(&u, "sent", "true");
 	int rc = url_get(&u) ? redirect_header(url_get(&u), location, sizeof location) : -1;

@@ -98,7 +98,7 @@ int password_pages_reset_post(struct request *req)
 	if (page_check_fields(req, reset_fields, reset_kept, ctx) > 0)
 		return answered(show_reset(req, 400, ctx, headers));
 	struct account_error err;
-	int rc = account_reset_password(req_body_param(req, "email"), req_param(req, "projectId"), NULL, true, &err);
+	int rc = account_reset_password(req_body_param(req, "email"), req_param(req, "projectId"), NULL, true, NULL, &err);
 	if (rc == 1) {
 		page_field_error(ctx, "email", err.text);
 		return answered(show_reset(req, 400, ctx, headers));
@@ -149,7 +149,7 @@ static int open_link(struct request *req, enum account_link kind, char email[321
 	if (rc == 0)
 		rc = people_get_user(sr.user_id, &p);
 	if (rc == 1)
-		return link_refused(req, &(struct account_error){ 404, "Not found", NULL });
+		return link_refused(req, &(struct account_error){ .status = 404, .text = "Not found" });
 	if (rc == 0)
 		snprintf(email, 321, "%s", p.email);
 	return rc;

@@ -43,9 +43,19 @@ static int verifyemail(struct request *req)
 static int resetpassword(struct request *req)
 {
 	const char *send_email = req_param(req, "sendEmail");
+	bool send = !(send_email && !strcmp(send_email, "false"));
+	/* sendEmail:false is honoured for an admin only (lib/account.h): the caller is read only
+	 * then; bad credentials make an anonymous caller, as no credentials do. */
+	struct auth a = { 0 };
+	int rc = send || !req_header(req, "HTTP_AUTHORIZATION") ? 1 : auth_authenticate(req, &a);
+	if (rc < 0) {
+		auth_free(&a);
+		return -1;
+	}
 	struct account_error err;
-	int rc = account_reset_password(req_param(req, "email"), req_param(req, "projectId"), req_param(req, "redirectUri"),
-					!(send_email && !strcmp(send_email, "false")), &err);
+	rc = account_reset_password(req_param(req, "email"), req_param(req, "projectId"), req_param(req, "redirectUri"), send,
+				    rc == 0 ? &a : NULL, &err);
+	auth_free(&a);
 	return answer(req, rc, &err);
 }
 

@@ -55,6 +55,9 @@ static const struct config_key keys[] = {
 	K(client_rate_limit, CK_INT, "600", "client_credentials tokens per minute per client (sliding 60 s); -1 disables"),
 	K(login_delay_after, CK_INT, "5", "Password failures per account and IP before each attempt waits; -1 disables"),
 	K(login_delay_max, CK_INT, "900", "Longest wait in seconds after a password failure (the wait doubles from 1 s)"),
+	K(login_account_delay_after, CK_INT, "100", "Password failures per account from all addresses (a day) before each attempt from an address that never signed in to it waits; -1 disables"),
+	K(login_account_delay_max, CK_INT, "300", "Longest wait in seconds of the per-account delay (the wait doubles from 1 s)"),
+	K(account_email_limit, CK_INT, "3", "Password reset and email verification links per account per hour; -1: no limit"),
 	K(register_enabled, CK_BOOL, "true", "Allow self-registration"),
 	K(log_requests, CK_BOOL, "true", "One log line per request on stderr"),
 	K(templates_dir, CK_STRING, "", "Directory of the HTML page templates; empty means <pkgdatadir>/templates"),
@@ -256,6 +259,19 @@ static int derive_defaults(char *err, size_t errlen)
 	    cfg.mfa_user_window < 1 || cfg.mfa_login_lifetime < 60) {
 		snprintf(err, errlen, "mfa settings out of range (mfa_window 0..10, attempts and windows positive)");
 		return -1;
+	}
+	/* A key that cannot be used must stop the program: ignored, it left new signing keys and
+	 * second-factor secrets unwrapped, in plain text, without a word. */
+	if (*cfg.key_encryption_key) {
+		size_t n = strlen(cfg.key_encryption_key);
+		bool hex = n == 64;
+		for (size_t i = 0; hex && i < n; i++)
+			hex = isxdigit((unsigned char)cfg.key_encryption_key[i]) != 0;
+		if (!hex) {
+			snprintf(err, errlen, "key_encryption_key must be 64 hex characters (32 bytes), not %zu characters%s",
+				 n, n == 64 ? " with a non-hex one" : "");
+			return -1;
+		}
 	}
 	if (cfg.mail_max_attempts < 1) {
 		snprintf(err, errlen, "mail_max_attempts must be at least 1");

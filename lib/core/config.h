@@ -48,6 +48,9 @@ struct config {
 	int client_rate_limit;
 	int login_delay_after;
 	int login_delay_max;
+	int login_account_delay_after;
+	int login_account_delay_max;
+	int account_email_limit;
 	bool register_enabled;
 	bool log_requests;
 	char *templates_dir;     /* the page templates; defaults to PKGDATADIR "/templates" */

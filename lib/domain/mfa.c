@@ -502,8 +502,9 @@ static int enqueue_code(const struct flow_login *l, const char *code, char outbo
 	if (db_query(&r, "SELECT email, CONCAT(first_name, ' ', last_name) FROM user WHERE id = ?", "s", l->user_id) < 0)
 		return -1;
 	json_t *vars = json_pack("{s:s, s:i}", "code", code, "minutes", MFA_EMAIL_SECONDS / 60);
+	/* The code is the secret itself: always the shipped template, never a project's. */
 	struct mail_message m = { l->project_id[0] ? l->project_id : NULL, "mfa-code", db_cell(&r, 0, 0),
-				  db_cell(&r, 0, 1), vars };
+				  db_cell(&r, 0, 1), vars, true };
 	int rc = db_begin();
 	if (rc == 0)
 		rc = db_exec(NULL,

@@ -9,12 +9,12 @@
 
 #include <string.h>
 
-/* Revoked, granted or already verified logins take no code. */
+/* Revoked, granted (now or before: a reopened session) or already verified logins take no code. */
 static int check_login_open(const struct flow_login *l, struct refusal *r)
 {
 	if (l->revoked)
 		return refuse(r, 400, "Login revoked", NULL);
-	if (l->granted)
+	if (l->granted || l->was_granted)
 		return refuse(r, 400, "Login granted", NULL);
 	if (l->mfa_verified)
 		return refuse(r, 400, "Login already verified", NULL);

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE_URL, authorizeRequest, createSigninFixture, dbExec, dbQuery, redeemCode } from './lib.mjs';
 import { launchBrowser, openContext, shot, skip, submit } from './browser-lib.mjs';
-import { stepOf, totp, waitForCode } from './mfa-lib.mjs';
+import { freshCode, totp, waitForCode } from './mfa-lib.mjs';
 
 let browser;
 before(async () => {
@@ -103,7 +103,7 @@ describe('MFA pages in Chromium', { skip }, () => {
     await submit(second.page, 'button', 'Verify');
     await second.page.waitForURL((u) => u.href.startsWith('https://app.example.com/'), { timeout: 15000 });
     // The first browser's secret was never confirmed: it cannot enroll now.
-    await first.page.getByLabel('Code').fill(totp(seen, stepOf() + 1));
+    await first.page.getByLabel('Code').fill(await freshCode(seen, first.fx.userId));
     await submit(first.page, 'button', 'Verify');
     assert.equal(first.c.returned.length, 0);
     assert.deepEqual(first.problems, []);
@@ -148,7 +148,7 @@ describe('MFA pages in Chromium', { skip }, () => {
     assert.match(other.page.url(), /\/signin$/, 'no session before the second factor');
     await other.context.close();
 
-    await page.getByLabel('Code from your app, to turn it off').fill(totp(secret, stepOf() + 1));
+    await page.getByLabel('Code from your app, to turn it off').fill(await freshCode(secret, fx.userId));
     await submit(page, 'button', 'Turn off two-step verification');
     await page.getByRole('heading', { name: 'Turn on two-step verification' }).waitFor();
     assert.notEqual(await shownSecret(page), secret, 'a new secret');

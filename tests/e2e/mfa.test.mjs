@@ -31,7 +31,7 @@ import {
   tesseraAdmin,
   uniqueName,
 } from './lib.mjs';
-import { stepOf, totp, uriSecret, waitForCode } from './mfa-lib.mjs';
+import { freshCode, lastStep, stepOf, totp, uriSecret, usedCode, waitForCode } from './mfa-lib.mjs';
 
 const { MedplumClient } = await loadMedplum();
 quietPkceWarning();
@@ -114,14 +114,14 @@ describe('the SDK through MFA', () => {
     const me = await medplum.get('auth/me', { cache: 'no-cache' });
     assert.equal(me.security.mfaEnrolled, true);
 
-    // Next sign-in: the second factor, with the next step's code (the current one is used).
+    // Next sign-in: the second factor, with a code of a step after the one enrollment used (no replay).
     const again = newMedplum({ clientId: fx.clientId });
     const r2 = await again.startLogin({ email: fx.email, password: fx.password });
     assert.equal(r2.code, undefined);
     assert.equal(r2.mfaRequired, true);
     assert.deepEqual(r2.mfaMethods, ['totp']);
     assert.equal(r2.email, fx.email);
-    const v = await again.post('auth/mfa/verify', { login: r2.login, token: totp(secret, stepOf() + 1) });
+    const v = await again.post('auth/mfa/verify', { login: r2.login, token: await freshCode(secret, fx.userId) });
     assert.match(v.code, /^[0-9a-f]{32}$/);
     assert.equal((await again.processCode(v.code)).id, fx.profileId);
   });
@@ -141,18 +141,19 @@ describe('verify: refusals', () => {
     const wrong = totp(secret) === '000000' ? '000001' : '000000';
     assertBadRequest(await postJson('auth/mfa/verify', { login: r.json.login, token: wrong }), 'Invalid MFA token');
     // The code enrollment used (this step) is spent: a replay inside the window fails.
-    const used = dbQuery('SELECT mfa_last_step FROM user WHERE id = ?', [fx.userId])[0][0];
-    assertBadRequest(await postJson('auth/mfa/verify', { login: r.json.login, token: totp(secret, Number(used)) }), 'Invalid MFA token');
+    const used = lastStep(fx.userId);
+    assertBadRequest(await postJson('auth/mfa/verify', { login: r.json.login, token: totp(secret, used) }), 'Invalid MFA token');
     assertBadRequest(await postJson('auth/mfa/verify', { login: r.json.login, token: totp(secret, stepOf() - 3) }), 'Invalid MFA token');
     assertBadRequest(await postJson('auth/mfa/verify', { login: r.json.login, token: '12345' }), 'Invalid MFA token');
     assert.equal(dbQuery('SELECT mfa_attempts FROM login WHERE id = ?', [r.json.login])[0][0], '4');
-    const ok = await postJson('auth/mfa/verify', { login: r.json.login, token: totp(secret, Number(used) + 1) });
+    const next = await freshCode(secret, fx.userId);
+    const ok = await postJson('auth/mfa/verify', { login: r.json.login, token: next });
     assert.equal(ok.status, 200, ok.text);
     assert.match(ok.json.code, /^[0-9a-f]{32}$/);
     assertBadRequest(await postJson('auth/mfa/verify', { login: r.json.login, token: totp(secret) }), 'Login already verified');
     // And that code, once used, is refused on another sign-in too (replay across logins).
     const r2 = await login(fx);
-    assertBadRequest(await postJson('auth/mfa/verify', { login: r2.json.login, token: totp(secret, Number(used) + 1) }), 'Invalid MFA token');
+    assertBadRequest(await postJson('auth/mfa/verify', { login: r2.json.login, token: next }), 'Invalid MFA token');
     // Audit events (issue 7): each refusal with its reason, the success once, in the client's project.
     const events = dbQuery(
       "SELECT type, COALESCE(outcome_desc, ''), COALESCE(project_id, '') FROM audit_event WHERE agent_id = ? AND type LIKE 'mfa-%'",
@@ -195,16 +196,16 @@ describe('attempt limits (stricter.md row 11)', () => {
       logins.push(r.json.login);
       for (let i = 0; i < 5; i++)
         assertBadRequest(await postJson('auth/mfa/verify', { login: r.json.login, token: wrong(i) }), 'Invalid MFA token');
-      const reset = assertRateLimited(await postJson('auth/mfa/verify', { login: r.json.login, token: totp(secret, stepOf() + 1) }));
+      const reset = assertRateLimited(await postJson('auth/mfa/verify', { login: r.json.login, token: await freshCode(secret, fx.userId) }));
       assert.ok(reset <= 900, `the login's window: ${reset}`);
     }
     // The user has 10 failures in the window: a fresh sign-in is limited at once.
     const r3 = await login(fx);
-    assertRateLimited(await postJson('auth/mfa/verify', { login: r3.json.login, token: totp(secret, stepOf() + 1) }));
+    assertRateLimited(await postJson('auth/mfa/verify', { login: r3.json.login, token: await freshCode(secret, fx.userId) }));
     assert.equal(dbQuery('SELECT mfa_verified FROM login WHERE id = ?', [r3.json.login])[0][0], '0');
     // When the user's window has passed, the right code works again.
     dbExec('UPDATE user SET mfa_failures_since = mfa_failures_since - 901 WHERE id = ?', [fx.userId]);
-    const ok = await postJson('auth/mfa/verify', { login: r3.json.login, token: totp(secret, stepOf() + 1) });
+    const ok = await postJson('auth/mfa/verify', { login: r3.json.login, token: await freshCode(secret, fx.userId) });
     assert.equal(ok.status, 200, ok.text);
     assert.ok(ok.json.code);
   });
@@ -243,7 +244,7 @@ describe('no code before MFA (stricter.md row 1)', () => {
       assert.equal(attempt.json.code, undefined, attempt.text);
       assert.equal(attempt.json.mfaRequired, true, attempt.text);
     }
-    const v = await postJson('auth/mfa/verify', { login: r.json.login, token: totp(secret, stepOf() + 1) });
+    const v = await postJson('auth/mfa/verify', { login: r.json.login, token: await freshCode(secret, fx.userId) });
     assert.equal(v.status, 200, v.text);
     // /auth/profile chose m2 above (the membership was set, its code withheld): now the code.
     assert.match(v.json.code, /^[0-9a-f]{32}$/, v.text);
@@ -361,8 +362,8 @@ describe('status, enroll and disable (signed in)', () => {
     assert.equal(e.json.id, 'ok');
     assert.deepEqual((await http('auth/mfa/status', { headers: auth })).json, { enrolled: true });
     assertBadRequest(await postJson('auth/mfa/enroll', { token: totp(secret, stepOf() + 1) }, auth), 'Already enrolled');
-    assertBadRequest(await postJson('auth/mfa/disable', { token: totp(secret) }, auth), 'Invalid token'); // used
-    const d = await postJson('auth/mfa/disable', { token: totp(secret, stepOf() + 1) }, auth);
+    assertBadRequest(await postJson('auth/mfa/disable', { token: usedCode(secret, fx.userId) }, auth), 'Invalid token'); // used
+    const d = await postJson('auth/mfa/disable', { token: await freshCode(secret, fx.userId) }, auth);
     assert.equal(d.status, 200, d.text);
     const after = await http('auth/mfa/status', { headers: auth });
     assert.equal(after.json.enrolled, false);
