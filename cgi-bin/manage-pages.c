@@ -37,11 +37,6 @@
 /* The show-once cookie goes only to the admin pages. */
 #define SHOWN_PATH "manage/"
 
-static int answered(int rc)
-{
-	return rc < 0 ? -1 : 0;
-}
-
 /* Who is acting, on which project. */
 struct admin_page {
 	const struct flow_login *login; /* the page session's (ROUTE_PAGE_SESSION) */
@@ -96,7 +91,7 @@ static json_t *project_context(const struct request *req, const struct admin_pag
 
 static int send_page(struct request *req, int status, const char *name, json_t *ctx, const char *headers)
 {
-	return answered(page_send(req, status, name, ctx, NULL, headers));
+	return page_send(req, status, name, ctx, NULL, headers);
 }
 
 /* 303 to a page of the project. */
@@ -131,7 +126,7 @@ int manage_members_get(struct request *req)
 	struct admin_page p;
 	int rc = require_admin(req, &p);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	json_t *list;
 	if (members_list(p.project, &list) < 0)
 		return -1;
@@ -182,7 +177,7 @@ int manage_remove_get(struct request *req)
 	if (rc == 0)
 		rc = member_of(req, &p, &m);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	json_t *ctx = project_context(req, &p, "Remove a member", headers);
 	if (ctx) {
 		json_object_set_new(ctx, "member", json_string(display_of(m)));
@@ -211,13 +206,13 @@ int manage_remove_post(struct request *req)
 	struct admin_page p;
 	int rc = member_post(req, &p);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	struct member_error err;
 	page_audit(&p, AUDIT_MEMBER_DELETED, "ProjectMembership", req->path_params[1]);
 	rc = members_delete(req->path_params[1], &err);
 	if (rc == 1)
-		return answered(page_message_link(req, err.status, "Not removed", err.text, "account", "Back to your account",
-						  NULL));
+		return page_message_link(req, err.status, "Not removed", err.text, "account", "Back to your account",
+						  NULL);
 	return rc < 0 ? -1 : see_other(req, &p, "members?done=removed", headers);
 }
 
@@ -227,12 +222,12 @@ int manage_resend_post(struct request *req)
 	struct admin_page p;
 	int rc = member_post(req, &p);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	struct member_error err;
 	page_audit(&p, AUDIT_INVITE, "ProjectMembership", req->path_params[1]);
 	rc = invite_resend(p.project, req->path_params[1], outbox, &err);
 	if (rc == 1)
-		return answered(page_message(req, err.status, "Not sent", err.text, NULL));
+		return page_message(req, err.status, "Not sent", err.text, NULL);
 	if (rc < 0)
 		return -1;
 	if (mail_deliver(outbox) < 0)
@@ -271,7 +266,7 @@ int manage_invite_get(struct request *req)
 	struct admin_page p;
 	int rc = require_admin(req, &p);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	json_t *ctx = project_context(req, &p, "Invite a person", headers);
 	if (!ctx)
 		return -1;
@@ -285,7 +280,7 @@ int manage_invite_post(struct request *req)
 	struct admin_page p;
 	int rc = require_admin(req, &p);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	json_t *ctx = project_context(req, &p, "Invite a person", headers);
 	if (!ctx)
 		return -1;
@@ -356,7 +351,7 @@ int manage_clients_get(struct request *req)
 	struct admin_page p;
 	int rc = require_admin(req, &p);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	json_t *ctx = project_context(req, &p, "Clients", headers);
 	return ctx ? show_clients(req, &p, 200, ctx, headers) : -1;
 }
@@ -381,7 +376,7 @@ int manage_clients_post(struct request *req)
 	struct admin_page p;
 	int rc = require_admin(req, &p);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	json_t *ctx = project_context(req, &p, "Clients", headers);
 	if (!ctx)
 		return -1;
@@ -415,13 +410,13 @@ int manage_rotate_post(struct request *req)
 	struct admin_page p;
 	int rc = require_admin(req, &p);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	const char *keep = req_body_param(req, "keepOld");
 	page_audit(&p, AUDIT_CLIENT_ROTATED, "ClientApplication", req->path_params[1]);
 	rc = clients_rotate_secret(p.project, req->path_params[1],
 				   keep && !strcmp(keep, "true") ? CLIENT_RETIRING_SECONDS : 0, secret);
 	if (rc == 1)
-		return answered(page_message(req, 404, "Not found", "This project has no such client.", NULL));
+		return page_message(req, 404, "Not found", "This project has no such client.", NULL);
 	if (rc < 0)
 		return -1;
 	snprintf(req->log_client, sizeof req->log_client, "%s", req->path_params[1]);
@@ -436,12 +431,12 @@ int manage_secret_get(struct request *req)
 	struct client c;
 	int rc = require_admin(req, &p);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	rc = clients_get(req->path_params[1], &c);
 	if (rc < 0)
 		return -1;
 	if (rc == 1 || strcmp(c.project_id, p.project))
-		return answered(page_message(req, 404, "Not found", "This project has no such client.", NULL));
+		return page_message(req, 404, "Not found", "This project has no such client.", NULL);
 	snprintf(aad, sizeof aad, "%s:%s", p.login->id, c.id);
 	json_t *ctx = project_context(req, &p, "Client secret", headers);
 	if (!ctx)

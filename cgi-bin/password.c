@@ -29,7 +29,8 @@ static int answer(struct request *req, int rc, const struct account_error *err)
 static int setpassword(struct request *req)
 {
 	struct account_error err;
-	int rc = account_set_password(req_param(req, "id"), req_param(req, "secret"), req_param(req, "password"), &err);
+	int rc = account_set_password(req_param(req, "id"), req_param(req, "secret"), req_param(req, "password"),
+				      req->remote_addr, &err);
 	return answer(req, rc, &err);
 }
 

@@ -10,6 +10,7 @@
 #include "core/password.h"
 #include "domain/people.h"
 #include "domain/pwpolicy.h"
+#include "domain/ratelimit.h"
 #include "core/text.h"
 
 #include <openssl/crypto.h>
@@ -65,14 +66,21 @@ static int new_password_hash(const char *password, const char *field, char hash[
 	return password_hash(password, hash) < 0 ? -1 : 0;
 }
 
-int account_set_password(const char *id, const char *secret, const char *password, struct account_error *err)
+int account_set_password(const char *id, const char *secret, const char *password, const char *ip,
+			 struct account_error *err)
 {
 	struct secreq sr;
 	char hash[PASSWORD_HASH_LEN];
 	int rc = account_check_link(ACCOUNT_SET_PASSWORD, id, secret, &sr, err);
 	if (rc == 0)
 		rc = new_password_hash(password, "password", hash, err);
-	return rc == 0 ? redeem(&sr, hash, err) : rc;
+	if (rc == 0)
+		rc = redeem(&sr, hash, err);
+	/* The mailbox's owner is on this address: the per-account ceiling (failures from many
+	 * addresses, which a reset does not clear) must not keep them out of their own account. */
+	if (rc == 0 && ratelimit_login_known(sr.user_id, ip) < 0)
+		log_error("setpassword: the address was not marked known to the account's throttle");
+	return rc;
 }
 
 int account_verify_email(const char *id, const char *secret, struct account_error *err)

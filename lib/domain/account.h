@@ -23,8 +23,10 @@ enum account_link {
 int account_check_link(enum account_link kind, const char *id, const char *secret, struct secreq *sr,
 		       struct account_error *err);
 /* Completes an invite or reset link with a new password (sets email_verified; ends the user's
- * sessions). 0, 1 refused, -1. */
-int account_set_password(const char *id, const char *secret, const char *password, struct account_error *err);
+ * sessions); the address that used it (ip, may be NULL) becomes known to the account's password
+ * throttle (ratelimit_login_known). 0, 1 refused, -1. */
+int account_set_password(const char *id, const char *secret, const char *password, const char *ip,
+			 struct account_error *err);
 /* Completes a verify-email link. 0, 1 refused, -1. */
 int account_verify_email(const char *id, const char *secret, struct account_error *err);
 /* A reset link for the user with this email in this scope (project_id NULL or "": server

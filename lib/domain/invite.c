@@ -181,7 +181,10 @@ static bool with_link(const struct invite_result *out)
 
 /* Step 7: the invite email into the outbox: with the set-password link (link non-empty), or
  * invite-existing. A link that opens more than this project's membership never goes through
- * the project's own template, which its admin could point at a host of theirs. */
+ * the project's own template, which its admin could point at a host of theirs: an account
+ * with other memberships, and any server-scoped account. Using the link verifies the address,
+ * and a verified global account is what every later invite, from any project, reuses as it is
+ * (an admin who wrapped {{link}} in a URL of their own would hold it: pre-hijacking). */
 static int write_email(const struct invite_request *in, const char *email, const char *link, struct invite_result *out)
 {
 	char name[260];
@@ -189,8 +192,9 @@ static int write_email(const struct invite_request *in, const char *email, const
 	int elsewhere = link[0] ? member_elsewhere(out->user_id, in->project_id) : 0;
 	if (elsewhere < 0)
 		return -1;
+	bool files_only = link[0] && (elsewhere == 1 || !project_scoped(in));
 	json_t *vars = link[0] ? json_pack("{s:s}", "link", link) : json_object();
-	struct mail_message m = { in->project_id, link[0] ? "invite" : "invite-existing", email, name, vars, elsewhere == 1 };
+	struct mail_message m = { in->project_id, link[0] ? "invite" : "invite-existing", email, name, vars, files_only };
 	int rc = vars ? mail_enqueue(&m, out->outbox_id) : -1;
 	json_decref(vars);
 	if (rc == 1) {
@@ -251,13 +255,13 @@ int invite_user(const struct invite_request *in, struct invite_result *out, stru
 /* The member's user for a resend, locked (two resends of one invite take turns, and the last
  * link sent is the one that works): 0 (filled), 1 refused, -1. */
 static int resend_target(const char *project_id, const char *membership_id, char user_id[37], char email[321],
-			 char name[260], struct member_error *err)
+			 char name[260], bool *server_scoped, struct member_error *err)
 {
 	struct db_result r;
 	if (db_query(&r,
 		     "SELECT u.id, u.email, u.first_name, u.last_name, " MEMBERS_RESENDABLE_INVITE ", "
 		     "NOT EXISTS (SELECT 1 FROM project_membership o WHERE o.user_id = u.id AND o.user_type = 'User' "
-		     "AND o.project_id <> m.project_id) "
+		     "AND o.project_id <> m.project_id), u.project_id IS NULL "
 		     "FROM project_membership m JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
 		     "WHERE m.id = ? AND m.project_id = ? FOR UPDATE",
 		     "ss", membership_id, project_id) < 0)
@@ -274,6 +278,7 @@ static int resend_target(const char *project_id, const char *membership_id, char
 		text_copy(user_id, 37, db_cell(&r, 0, 0));
 		text_copy(email, 321, db_cell(&r, 0, 1));
 		snprintf(name, 260, "%s %s", db_cell(&r, 0, 2), db_cell(&r, 0, 3));
+		*server_scoped = text_true(db_cell(&r, 0, 6));
 	}
 	db_result_free(&r);
 	return rc;
@@ -283,19 +288,21 @@ int invite_resend(const char *project_id, const char *membership_id, char outbox
 {
 	char request_id[37], secret[SECREQ_SECRET_LEN + 1] = "", link[SECREQ_LINK_LEN] = "", user_id[37], email[321],
 		name[260];
+	bool server_scoped = true;
 	outbox_id[0] = '\0';
 	if (!crypto_is_uuid(membership_id))
 		return refuse_copy(err, 404, "Not found", NULL);
 	if (db_begin() < 0)
 		return -1;
-	int rc = resend_target(project_id, membership_id, user_id, email, name, err);
+	int rc = resend_target(project_id, membership_id, user_id, email, name, &server_scoped, err);
 	if (rc == 0)
 		rc = secreq_create("invite", user_id, project_id, NULL, request_id, secret);
 	if (rc == 0)
 		rc = secreq_link("invite", request_id, secret, link, sizeof link);
 	if (rc == 0) {
 		json_t *vars = json_pack("{s:s}", "link", link);
-		struct mail_message m = { project_id, "invite", email, name, vars, false };
+		/* As write_email: a server-scoped account's link never goes through the override. */
+		struct mail_message m = { project_id, "invite", email, name, vars, server_scoped };
 		rc = vars ? mail_enqueue(&m, outbox_id) : -1;
 		json_decref(vars);
 		if (rc == 1)

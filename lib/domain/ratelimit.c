@@ -234,6 +234,20 @@ int ratelimit_login_check(const char *account, const char *ip, struct rl_login *
 	return st->retry_ms > 0;
 }
 
+int ratelimit_login_known(const char *user_id, const char *ip)
+{
+	char account[RATELIMIT_ACCOUNT_LEN];
+	if (!ip || !*ip || !ratelimit_login_account(user_id, NULL, account, sizeof account))
+		return 0;
+	uint8_t per_ip[RATELIMIT_BUCKET_LEN];
+	login_bucket("pw:", ip, account, per_ip);
+	return db_exec(NULL,
+		       "INSERT INTO login_throttle (bucket, failures, last_failure, signed_in) "
+		       "VALUES (?, 0, 0, UNIX_TIMESTAMP(NOW(3))) "
+		       "ON DUPLICATE KEY UPDATE failures = 0, signed_in = UNIX_TIMESTAMP(NOW(3))",
+		       "b", per_ip, sizeof per_ip);
+}
+
 int ratelimit_login_result(const char *account, const char *ip, bool success, const struct rl_login *st)
 {
 	if (cfg.login_delay_after < 0 && cfg.login_account_delay_after < 0)

@@ -49,4 +49,10 @@ int page_forbidden(struct request *req);
 /* 303 See Other to <app_base_url><path> (post-redirect-get). */
 void page_see_other(struct request *req, const char *path, char *headers, size_t headers_len);
 
+/* A page sender's 0 (sent) or -1 as the verdict of a step that may answer: 1 answered, -1. */
+static inline int page_answered(int rc)
+{
+	return rc < 0 ? -1 : 1;
+}
+
 #endif

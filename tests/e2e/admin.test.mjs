@@ -538,7 +538,9 @@ describe('email templates and the brand name', () => {
     });
 
     const email = uniqueEmail('tpl');
-    const r = await invite(a, { resourceType: 'Practitioner', firstName: '<script>alert(1)</script>', lastName: 'Tag', email });
+    // A project-scoped invitee (a Patient): a server-scoped account's link never goes through an
+    // override (tests/e2e/review2-template-link.test.mjs).
+    const r = await invite(a, { resourceType: 'Patient', firstName: '<script>alert(1)</script>', lastName: 'Tag', email });
     assert.equal(r.status, 200, r.text);
     const [mail] = await waitForMail(email);
     assert.equal(mail.subject, `Join ${a.projectName} at Clinica`);
