@@ -13,7 +13,7 @@ START_TEST(lengths_are_bytes)
 {
 	ck_assert(!pwpolicy_length_ok("1234567"));
 	ck_assert(pwpolicy_length_ok("12345678"));
-	char s[80];
+	char s[128]; /* 24 four-byte characters below: 97 bytes with the NUL */
 	memset(s, 'x', 72);
 	s[72] = '\0';
 	ck_assert(pwpolicy_length_ok(s));
