@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* admin-setup: `tessera-admin setup` (a machine with a MariaDB server to a signed-in admin) and
  * `tessera-admin upgrade` (new migrations after a package upgrade).
  *

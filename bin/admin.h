@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* admin: pieces shared by the tessera-admin command modules. */
 #ifndef TESSERA_ADMIN_H
 #define TESSERA_ADMIN_H

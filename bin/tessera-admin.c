@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tessera-admin: operator commands. migrate, seed, project and client management.
  * Secrets are printed once, at creation, and stored only hashed. */
 #include "admin.h"

@@ -1,4 +1,5 @@
-/* tessera-authorize: GET and POST /oauth2/authorize (spec §7.1). Checks the client and its
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* tessera-authorize: GET and POST /oauth2/authorize (PROTOCOL.md §7.1). Checks the client and its
  * exact redirect URI, reuses an existing session for prompt=none when the browser proves it
  * with its own SSO cookie (id_token_hint only names the expected user, §S.17),
  * and otherwise continues to Tessera's own sign-in page at <app_base_url>oauth. */

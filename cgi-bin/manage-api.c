@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What the admin API modules of tessera-manage share: who may act where, the audit event of
  * a change, reading optional parameters, and the error answers in the shape of the input
  * tables (§1.3). */

@@ -1,4 +1,5 @@
-/* manage-api: the admin API of tessera-manage under /admin/ (spec §9). The route table is in
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* manage-api: the admin API of tessera-manage under /admin/ (PROTOCOL.md §9). The route table is in
  * manage.c; each concern's handlers and input tables are in their own file, and what they
  * share is in manage-api.c. */
 #ifndef TESSERA_MANAGE_API_H

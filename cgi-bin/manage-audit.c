@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* GET /admin/projects/:projectId/audit: a project's security events as a FHIR searchset
  * Bundle of AuditEvent resources, newest first.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The admin API's clients and bots: POST /admin/projects/:projectId/client and /bot (§9.2). */
 #include "manage-api.h"
 #include "domain/audit.h"

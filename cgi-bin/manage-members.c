@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The admin API's members: POST /admin/projects/:projectId/invite (lib/invite.c) and
  * GET, POST and DELETE /admin/projects/:projectId/members/:membershipId (lib/members.c). */
 #include "manage-api.h"

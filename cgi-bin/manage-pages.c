@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* manage-pages: the admin pages for browsers (tessera-manage), under /manage/projects/:projectId.
  * A project admin signed in on the pages (the page session, csrf.h) lists the members, invites
  * a person (with or without the invite email), resends a pending invite, removes a member,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The admin API's email templates: /admin/projects/:projectId/email-templates[/:name], the
  * project's overrides of the template files (lib/mail.c prefers them). */
 #include "manage-api.h"

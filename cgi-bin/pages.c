@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pages: the sign-in pages of tessera-login. /signin and /oauth (where /oauth2/authorize
- * continues, spec §7.1 step 5) ask for email and password; /oauth/profile lets a user with
+ * continues, PROTOCOL.md §7.1 step 5) ask for email and password; /oauth/profile lets a user with
  * several memberships choose one; /oauth/consent asks before a client gets more than
  * `openid`; then the browser goes back to the client with code and state.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* password-pages: the password pages of tessera-password for browsers. /resetpassword asks
  * for an email and always gives the same answer; the email's link /setpassword/:id/:secret
  * (also an invite's) asks for a new password twice; /verifyemail/:id/:secret confirms an

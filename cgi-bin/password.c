@@ -1,4 +1,5 @@
-/* tessera-password: the password life cycle (spec §6.14) as JSON for the SDK:
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* tessera-password: the password life cycle (PROTOCOL.md §6.14) as JSON for the SDK:
  * /auth/setpassword completes an invite or reset link, /auth/resetpassword makes a reset link
  * and emails it (never telling whether the email exists), /auth/changepassword for a signed-in
  * user, /auth/verifyemail. The logic is lib/account.c, shared with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* register-pages: /register for browsers (tessera-login). An account first (first and last
  * name, email, password), then either a new project (/register/project: the user its admin,
  * like /auth/newproject) or, with ?projectId=<id> of a project that allows patient

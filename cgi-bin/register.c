@@ -1,4 +1,5 @@
-/* register: /auth/newuser, /auth/newproject, /auth/newpatient (spec §6.11-6.13) as JSON for
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* register: /auth/newuser, /auth/newproject, /auth/newpatient (PROTOCOL.md §6.11-6.13) as JSON for
  * the SDK. The registration itself is lib/registration.c, shared with the /register pages. */
 #include "register.h"
 #include "domain/pwpolicy.h"

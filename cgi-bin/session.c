@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tessera-session: the session stage: GET /auth/me (§6.10), /oauth2/logout (§7.4) and
- * /oauth2/introspect (§7.5, client-authenticated: stricter.md row 8). */
+ * /oauth2/introspect (§7.5, client-authenticated: PROTOCOL.md §S.8). */
 #include "http/app.h"
 #include "domain/pipeline.h"
 #include "domain/audit.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* stage: what the JSON stages of tessera-login share (login.c, register.c). */
 #ifndef TESSERA_CGI_STAGE_H
 #define TESSERA_CGI_STAGE_H

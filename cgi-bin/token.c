@@ -1,4 +1,5 @@
-/* tessera-token: POST /oauth2/token (spec §7.2). Grants are dispatched through a table whose
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* tessera-token: POST /oauth2/token (PROTOCOL.md §7.2). Grants are dispatched through a table whose
  * names must equal lib/discovery.c's grant_types_supported, so discovery cannot drift. */
 #include "http/app.h"
 #include "domain/pipeline.h"
@@ -334,7 +335,7 @@ static int code_client_ok(struct request *req, const struct login_code *cl, cons
 }
 
 /* The login state checks of §7.2.2 plus Tessera's expiry and redirect_uri binding
- * (stricter.md rows 2 and 3). A reused code revokes the whole login. */
+ * (PROTOCOL.md §S.2 and §S.3). A reused code revokes the whole login. */
 static int code_state_ok(struct request *req, const struct login_code *cl)
 {
 	if (!cl->has_membership) {
@@ -442,7 +443,7 @@ static int refresh_client_ok(struct request *req, const struct grant_subject *g,
 	return rc;
 }
 
-/* Refresh reuse detection (RFC 9700 §4.14.2, stricter.md row 5): a rotated-out secret
+/* Refresh reuse detection (RFC 9700 §4.14.2, PROTOCOL.md §S.5): a rotated-out secret
  * revokes the whole login. */
 static int refresh_reused(struct request *req, const char *login_id)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* account: set, reset and change passwords; verify emails (see account.h). */
 #include "domain/account.h"
 #include "http/app.h"

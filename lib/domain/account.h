@@ -1,4 +1,5 @@
-/* account: the password life cycle (spec §6.14), shared by the JSON routes of tessera-password
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* account: the password life cycle (PROTOCOL.md §6.14), shared by the JSON routes of tessera-password
  * (/auth/setpassword, /auth/resetpassword, /auth/changepassword, /auth/verifyemail) and the
  * pages (/setpassword/:id/:secret, /resetpassword, /verifyemail/:id/:secret, /changepassword).
  * Links are security requests (lib/secreq.c); every new password passes lib/pwpolicy.c; a new

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* audit: audit_event rows (see audit.h). */
 #include "domain/audit.h"
 #include "core/crypto.h"

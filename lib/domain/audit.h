@@ -1,5 +1,6 @@
-/* audit: security events as rows of audit_event (stricter.md row 15), read back by admins as
- * FHIR AuditEvent resources (spec §13.6 shape).
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* audit: security events as rows of audit_event (PROTOCOL.md §S.15), read back by admins as
+ * FHIR AuditEvent resources (PROTOCOL.md §13.6 shape).
  *
  * One call records an event: audit_stage() for an event that describes a change (it is
  * written inside the change's transaction by the next db_commit, or, for a change made by a

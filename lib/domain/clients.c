@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* clients: reads and creates ClientApplication rows. */
 #include "domain/clients.h"
 #include "core/text.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* clients: ClientApplication lookup and secret verification. Secrets are stored only as
  * keyed hashes (HMAC-SHA256 under hash_key) and compared in constant time. */
 #ifndef TESSERA_CLIENTS_H
@@ -70,7 +71,7 @@ int clients_create(const char *project_id, const char *name, const char *descrip
 int clients_insert(const char *project_id, const char *name, const char *description, char id_out[37],
 		   char secret_out[65]);
 
-/* A client as the admin API and the admin pages create it (spec §9.2). */
+/* A client as the admin API and the admin pages create it (PROTOCOL.md §9.2). */
 struct client_new {
 	const char *project_id;
 	const char *name;

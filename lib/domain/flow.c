@@ -1,4 +1,5 @@
-/* flow: the login state machine (spec §5). */
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* flow: the login state machine (PROTOCOL.md §5). */
 #include "domain/flow.h"
 #include "http/cookie.h"
 #include "domain/audit.h"
@@ -375,7 +376,7 @@ int flow_check_open(const struct flow_login *l, struct refusal *err)
 }
 
 /* MFA gates every code: flow_result is the only place that reveals one, and every stage
- * (credentials, profile, scope, status) answers through it (stricter.md row 1). */
+ * (credentials, profile, scope, status) answers through it (PROTOCOL.md §S.1). */
 bool flow_mfa_pending(const struct flow_login *l)
 {
 	return (l->mfa_enrolled || l->mfa_required) && !strcmp(l->auth_method, "password") && !l->mfa_verified;

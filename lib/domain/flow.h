@@ -1,4 +1,5 @@
-/* flow: the login state machine of spec §5, shared by the JSON API (/auth/...) and the sign-in
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* flow: the login state machine of PROTOCOL.md §5, shared by the JSON API (/auth/...) and the sign-in
  * pages. A Login moves: credentials checked → [MFA] → membership chosen → [scope] → code →
  * tokens. Possession of the login id is the credential between stages (as in Medplum), so
  * every stage re-checks revoked/granted and MFA before it hands out a code. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* invite: the §9.1 algorithm in one transaction. */
 #include "domain/invite.h"
 #include "core/crypto.h"

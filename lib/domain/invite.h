@@ -1,4 +1,5 @@
-/* invite: adds a person to a project (spec §9.1, Medplum's inviteUser), for the admin API
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* invite: adds a person to a project (PROTOCOL.md §9.1, Medplum's inviteUser), for the admin API
  * and later SCIM. One transaction holds everything: the User (new; an existing verified one
  * reused unchanged; an existing unverified one reset, see invite.c reset_unverified), the
  * invite's security request for a new or reset user, the profile (given, reused by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* launches: SmartAppLaunch rows. */
 #include "domain/launches.h"
 #include "core/db.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* launches: SmartAppLaunch rows, the launch contexts an EHR hands a SMART app. */
 #ifndef TESSERA_LAUNCHES_H
 #define TESSERA_LAUNCHES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* login: creating and revoking Login rows. */
 #include "domain/login.h"
 #include "core/text.h"

@@ -1,4 +1,5 @@
-/* login: the Login rows, one per sign-in or session (spec §2 "Login"). */
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* login: the Login rows, one per sign-in or session (PROTOCOL.md §2 "Login"). */
 #ifndef TESSERA_LOGIN_H
 #define TESSERA_LOGIN_H
 #include "core/crypto.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* members: ProjectMembership rows for the admin API. */
 #include "domain/members.h"
 #include "core/crypto.h"

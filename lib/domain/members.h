@@ -1,4 +1,5 @@
-/* members: ProjectMembership rows as the admin API reads and writes them (spec §2, §9): the
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* members: ProjectMembership rows as the admin API reads and writes them (PROTOCOL.md §2, §9): the
  * whole resource as JSON, the fields an admin may set, and the access policies they name. Like
  * people.h, nothing here opens a transaction: callers group their writes in their own. */
 #ifndef TESSERA_MEMBERS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ratelimit: per-IP windows, the 429 decision and the password delay (see ratelimit.h). */
 #include "domain/ratelimit.h"
 #include "core/config.h"

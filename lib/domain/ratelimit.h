@@ -1,4 +1,5 @@
-/* ratelimit: request limits shared by every web node through MariaDB (stricter.md row 11).
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* ratelimit: request limits shared by every web node through MariaDB (PROTOCOL.md §S.11).
  *
  * - Per client IP, fixed 60-second windows: /auth/... and /oauth2/... (except exactly /auth/me)
  *   count against auth_rate_limit, everything else against rate_limit. One statement per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* registration: self-registration for the routes and the pages (see registration.h). */
 #include "domain/registration.h"
 #include "http/app.h"

@@ -1,4 +1,5 @@
-/* registration: self-registration (spec §6.11-6.13), shared by the JSON routes of
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* registration: self-registration (PROTOCOL.md §6.11-6.13), shared by the JSON routes of
  * tessera-login (/auth/newuser, /auth/newproject, /auth/newpatient) and the /register pages.
  * A new user gets a Login without a membership; a new project (the user its admin) or a
  * patient membership in a project open to registration then gives that Login its membership.

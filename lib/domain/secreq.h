@@ -1,4 +1,5 @@
-/* secreq: UserSecurityRequest rows (spec §2, §6.14, §13): the invite, password reset and
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* secreq: UserSecurityRequest rows (PROTOCOL.md §2, §6.14, §13): the invite, password reset and
  * email verification links <app_base_url>setpassword/<id>/<secret>. A request is single use,
  * expires (reset 1 hour, invite and verify-email 7 days), and a new one supersedes the older
  * unused requests of the same type for that user (invites: of that user and project). Only a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* page: HTML pages rendered from the templates in cfg.templates_dir (lib/template.c escapes
  * every value), sent with a page Content-Security-Policy: no scripts, styles only from this
  * origin, forms only to this origin and, when a page's form may end in a redirect to an OAuth

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* refuse: a refusal in the route's error family. */
 #include "http/refuse.h"
 #include "core/refusal.h"

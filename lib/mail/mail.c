@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mail: the outbox. Rendering and enqueueing run inside the caller's transaction; delivery
  * claims a row, builds the message (lib/mime.c), sends it (lib/smtp.c) and records the
  * outcome, each step one autocommitted statement. */

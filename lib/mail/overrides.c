@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* overrides: email_template rows. */
 #include "mail/overrides.h"
 

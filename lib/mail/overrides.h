@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* overrides: a project's own versions of the email templates (email_template rows), which
  * lib/mail/mail.c prefers to the files. Rows read here have the columns name, subject,
  * body_text, body_html, updated (ISO 8601 UTC). */

@@ -1,4 +1,5 @@
-// The admin API (spec §9, tessera-manage): invite with the unmodified SDK (new user: the
+// SPDX-License-Identifier: BSD-2-Clause
+// The admin API (PROTOCOL.md §9, tessera-manage): invite with the unmodified SDK (new user: the
 // emailed link sets the password, then the user signs in; existing user), every 409 and
 // validation text, authorization (401, 403 for non-admins and other projects' admins, super
 // admins anywhere), clients (secret once, stored hashed), bots, members (read, replace,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Invite links and project email templates (issue 14, finding 5): a project admin could invite
 // a person with a pending invite elsewhere, override the `invite` template to send {{secret}}
 // to a host of their own, press resend, and open the person's account. Templates now see only

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Review 2 of issue 14 (finding 3 through finding 5's remaining risk): a project admin's
 // `invite` override may place {{link}} inside a URL of their own host. A new server-scoped
 // invitee who opens that email (a click, or a remote image the mail client loads) hands the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Review 2 of issue 14 (finding 2c): the per-account ceiling must never be a lock-out an
 // attacker triggers at will. Failures from many addresses make every address that has not
 // signed in to the account wait (up to login_account_delay_max per attempt, renewed by each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* input: route input tables and the validators behind them. */
 #include "tests.h"
 

@@ -1,4 +1,5 @@
-/* pwpolicy: byte-length limits, and the offline common/breached check (stricter.md row 13). */
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* pwpolicy: byte-length limits, and the offline common/breached check (PROTOCOL.md §S.13). */
 #include "tests.h"
 
 #include "domain/pwpolicy.h"
