@@ -80,7 +80,7 @@ static int guard(struct request *req, unsigned route_flags)
 
 static int error_page(struct request *req, const char *text)
 {
-	return page_message(req, 400, "This link is not valid", text, NULL);
+	return page_message(req, 400, "This link is not valid", text);
 }
 
 static void end(bool success)

@@ -34,10 +34,12 @@ static const char *page_title(int status)
 
 static int send_page(struct request *req, const struct refusal *r)
 {
-	char retry[48] = "";
-	if (r->status == 429)
+	char retry[48];
+	if (r->status == 429) {
 		snprintf(retry, sizeof retry, "Retry-After: %ld\r\n", response_retry_seconds(r->retry_ms));
-	return page_message(req, r->status, page_title(r->status), r->text, retry[0] ? retry : NULL) < 0 ? -1 : 1;
+		req_add_header(req, retry);
+	}
+	return page_message(req, r->status, page_title(r->status), r->text) < 0 ? -1 : 1;
 }
 
 static void send_outcome_family(struct request *req, const struct refusal *r)

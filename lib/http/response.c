@@ -188,12 +188,6 @@ void send_text(struct request *req, int status, const char *text, const char *ex
 	write_body(req, text, len);
 }
 
-void header_append(char *headers, size_t len, const char *line)
-{
-	size_t used = strlen(headers), add = strlen(line);
-	if (used + add < len)
-		memcpy(headers + used, line, add + 1);
-}
 
 void send_html(struct request *req, int status, const char *html, const char *csp, const char *extra)
 {

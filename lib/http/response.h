@@ -15,9 +15,6 @@ void send_json(struct request *req, int status, json_t *body, const char *extra_
 void send_fhir(struct request *req, int status, json_t *body);
 void send_text(struct request *req, int status, const char *text, const char *extra_headers);
 void send_empty(struct request *req, int status, const char *extra_headers);
-/* Appends one header line ("Name: value\r\n") to a headers buffer holding a string; a line
- * that would not fit is left out whole, never cut. */
-void header_append(char *headers, size_t len, const char *line);
 /* An HTML page with its own Content-Security-Policy value (csp; NULL keeps the API's, which
  * forbids forms); every other header is the same as for the API. */
 void send_html(struct request *req, int status, const char *html, const char *csp, const char *extra_headers);
