@@ -8,10 +8,10 @@
  *
  * The tables live in their own database (tessera_bench, bench/ceiling.sql); bench/run points
  * TESSERA_DB_NAME at it. */
-#include "app.h"
-#include "crypto.h"
-#include "db.h"
-#include "response.h"
+#include "http/app.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "http/response.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,5 +59,5 @@ static const struct route routes[] = {
 
 int main(void)
 {
-	return app_run("tessera-ceiling", routes);
+	return app_run("tessera-ceiling", routes, NULL);
 }

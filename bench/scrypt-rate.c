@@ -1,7 +1,7 @@
 /* scrypt-rate: the machine's pure scrypt ceiling at the configured cost: hashes per second
  * on all cores = cores / time of one hash. Compared with the sign-in rate in bench/run. */
-#include "config.h"
-#include "password.h"
+#include "core/config.h"
+#include "core/password.h"
 
 #include <stdio.h>
 #include <time.h>

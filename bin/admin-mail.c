@@ -1,9 +1,9 @@
 /* admin-mail: tessera-admin mail send-test | status | retry — check outgoing mail, watch the
  * outbox, and make the backlog due again after the SMTP server is fixed. */
 #include "admin.h"
-#include "crypto.h"
-#include "db.h"
-#include "mail.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "mail/mail.h"
 
 #include <jansson.h>
 

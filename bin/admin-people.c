@@ -1,13 +1,13 @@
 /* admin-people: users and memberships from the command line (operators, and the tests'
  * fixtures, until the admin API and invites arrive). */
 #include "admin.h"
-#include "crypto.h"
-#include "db.h"
-#include "input.h"
-#include "mfa.h"
-#include "password.h"
-#include "people.h"
-#include "pwpolicy.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "http/input.h"
+#include "domain/mfa.h"
+#include "core/password.h"
+#include "domain/people.h"
+#include "domain/pwpolicy.h"
 
 #include <stdio.h>
 #include <string.h>

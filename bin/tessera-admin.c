@@ -1,13 +1,13 @@
 /* tessera-admin: operator commands. migrate, seed, project and client management.
  * Secrets are printed once, at creation, and stored only hashed. */
 #include "admin.h"
-#include "clients.h"
-#include "config.h"
-#include "crypto.h"
-#include "db.h"
-#include "keys.h"
-#include "keywrap.h"
-#include "password.h"
+#include "domain/clients.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "oauth/keys.h"
+#include "core/keywrap.h"
+#include "core/password.h"
 
 #include <jansson.h>
 

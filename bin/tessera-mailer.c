@@ -8,10 +8,10 @@
  * --once runs one pass and exits (cron, tests); otherwise it loops, sleeping --interval
  * seconds (5) when there was nothing (more) to send. SIGTERM or SIGINT: finish the message in
  * hand, exit 0. Logs go to stderr; they name outbox ids and errors, never an address or body. */
-#include "config.h"
-#include "db.h"
-#include "log.h"
-#include "mail.h"
+#include "core/config.h"
+#include "core/db.h"
+#include "core/log.h"
+#include "mail/mail.h"
 
 #include <errno.h>
 #include <signal.h>

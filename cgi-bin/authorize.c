@@ -1,16 +1,17 @@
 /* tessera-authorize: GET and POST /oauth2/authorize (spec §7.1). Checks the client and its
  * exact redirect URI, reuses an existing session (SSO cookie or id_token_hint) when it can,
  * and otherwise continues to Tessera's own sign-in page at <app_base_url>oauth. */
-#include "app.h"
-#include "clients.h"
-#include "config.h"
-#include "crypto.h"
-#include "db.h"
-#include "flow.h"
-#include "jwt.h"
-#include "redirect.h"
-#include "request.h"
-#include "response.h"
+#include "http/app.h"
+#include "domain/pipeline.h"
+#include "domain/clients.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "domain/flow.h"
+#include "oauth/jwt.h"
+#include "http/redirect.h"
+#include "http/request.h"
+#include "http/response.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,5 +295,5 @@ static const struct route routes[] = {
 
 int main(void)
 {
-	return app_run("tessera-authorize", routes);
+	return pipeline_run("tessera-authorize", routes);
 }

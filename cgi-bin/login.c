@@ -2,18 +2,19 @@
  * (spec §6.1, 6.2, 6.6, 6.7, 6.8, 6.16), MFA (mfa-routes.c, §6.9), registration (register.c: §6.11-6.13), and as HTML
  * pages for browsers (pages.c: /signin, /oauth, /oauth/profile, /oauth/consent). The state
  * machine itself is lib/flow.c. */
-#include "app.h"
-#include "clients.h"
-#include "config.h"
-#include "crypto.h"
-#include "db.h"
-#include "flow.h"
+#include "http/app.h"
+#include "domain/pipeline.h"
+#include "domain/clients.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "domain/domains.h"
+#include "domain/flow.h"
 #include "stage.h"
 #include "mfa-routes.h"
 #include "pages.h"
 #include "register.h"
-#include "request.h"
-#include "response.h"
+#include "http/request.h"
+#include "http/response.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -181,11 +182,9 @@ static int method(struct request *req)
 	for (char *p = domain; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
-	struct db_result r;
-	if (db_query(&r, "SELECT identity_provider FROM domain_configuration WHERE domain = ?", "s", domain) < 0)
+	json_t *idp;
+	if (domains_identity_provider(domain, &idp) < 0)
 		return -1;
-	json_t *idp = r.nrows && db_cell(&r, 0, 0) ? json_loads(db_cell(&r, 0, 0), 0, NULL) : NULL;
-	db_result_free(&r);
 	if (!idp) {
 		send_json(req, 200, json_object(), NULL);
 		return 0;
@@ -273,5 +272,5 @@ static const struct route routes[] = {
 
 int main(void)
 {
-	return app_run("tessera-login", routes);
+	return pipeline_run("tessera-login", routes);
 }

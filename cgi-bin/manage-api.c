@@ -2,13 +2,13 @@
  * a change, reading optional parameters, and the error answers in the shape of the input
  * tables (§1.3). */
 #include "manage-api.h"
-#include "admin.h"
-#include "audit.h"
-#include "auth.h"
-#include "crypto.h"
-#include "members.h"
-#include "request.h"
-#include "response.h"
+#include "domain/admin.h"
+#include "domain/audit.h"
+#include "domain/auth.h"
+#include "core/crypto.h"
+#include "domain/members.h"
+#include "http/request.h"
+#include "http/response.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * share is in manage-api.c. */
 #ifndef TESSERA_MANAGE_API_H
 #define TESSERA_MANAGE_API_H
-#include "app.h"
+#include "http/app.h"
 
 struct member_error;
 

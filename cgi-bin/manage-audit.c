@@ -10,15 +10,15 @@
  * since inclusive, until exclusive), _count (1..1000, default 100) and _offset. */
 #include "manage-audit.h"
 #include "manage-api.h"
-#include "admin.h"
-#include "audit.h"
-#include "config.h"
-#include "crypto.h"
-#include "db.h"
-#include "fhir.h"
-#include "redirect.h"
-#include "request.h"
-#include "response.h"
+#include "domain/admin.h"
+#include "domain/audit.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "core/fhir.h"
+#include "http/redirect.h"
+#include "http/request.h"
+#include "http/response.h"
 
 #include <stdio.h>
 #include <stdlib.h>

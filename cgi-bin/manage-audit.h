@@ -1,7 +1,7 @@
 /* manage-audit: GET /admin/projects/:projectId/audit (see manage-audit.c). */
 #ifndef TESSERA_MANAGE_AUDIT_H
 #define TESSERA_MANAGE_AUDIT_H
-#include "input.h"
+#include "http/input.h"
 
 struct request;
 

@@ -1,14 +1,14 @@
 /* The admin API's clients and bots: POST /admin/projects/:projectId/client and /bot (§9.2). */
 #include "manage-api.h"
-#include "audit.h"
-#include "clients.h"
-#include "config.h"
-#include "crypto.h"
-#include "db.h"
-#include "members.h"
-#include "request.h"
-#include "response.h"
-#include "text.h"
+#include "domain/audit.h"
+#include "domain/clients.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "domain/members.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "core/text.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -159,8 +159,7 @@ int create_bot(struct request *req)
 	}
 	rc = policy_of(req, project, policy);
 	if (rc == 0)
-		rc = db_exec(NULL, "INSERT INTO bot (id, project_id, name, description, resource) VALUES (?, ?, ?, ?, ?)",
-			     "sssss", id, project, name, description, text);
+		rc = clients_insert_bot(id, project, name, description, text);
 	if (rc == 0) {
 		struct member_fields f = { .active = true };
 		text_copy(f.access_policy_id, sizeof f.access_policy_id, policy);

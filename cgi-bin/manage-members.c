@@ -1,17 +1,17 @@
 /* The admin API's members: POST /admin/projects/:projectId/invite (lib/invite.c) and
  * GET, POST and DELETE /admin/projects/:projectId/members/:membershipId (lib/members.c). */
 #include "manage-api.h"
-#include "audit.h"
-#include "auth.h"
-#include "db.h"
-#include "invite.h"
-#include "log.h"
-#include "mail.h"
-#include "members.h"
-#include "pwpolicy.h"
-#include "request.h"
-#include "response.h"
-#include "text.h"
+#include "domain/audit.h"
+#include "domain/auth.h"
+#include "core/db.h"
+#include "domain/invite.h"
+#include "core/log.h"
+#include "mail/mail.h"
+#include "domain/members.h"
+#include "domain/pwpolicy.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "core/text.h"
 
 #include <stdio.h>
 #include <string.h>

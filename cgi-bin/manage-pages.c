@@ -11,22 +11,23 @@
  * or put in a URL: it travels sealed in the show-once cookie to the page that shows it, which
  * clears the cookie. */
 #include "manage-pages.h"
-#include "admin.h"
-#include "auth.h"
-#include "clients.h"
-#include "config.h"
-#include "crypto.h"
-#include "csrf.h"
-#include "db.h"
-#include "flow.h"
-#include "invite.h"
-#include "log.h"
-#include "mail.h"
-#include "members.h"
-#include "audit.h"
-#include "page.h"
-#include "response.h"
-#include "text.h"
+#include "domain/admin.h"
+#include "domain/auth.h"
+#include "domain/clients.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "http/csrf.h"
+#include "domain/flow.h"
+#include "domain/invite.h"
+#include "core/log.h"
+#include "mail/mail.h"
+#include "domain/members.h"
+#include "domain/audit.h"
+#include "http/page.h"
+#include "domain/pagesession.h"
+#include "domain/projects.h"
+#include "http/response.h"
+#include "core/text.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -69,12 +70,7 @@ static int require_admin(struct request *req, struct admin_page *p)
 		return page_message(req, 404, "Not found", "There is no such project.", NULL) < 0 ? -1 : 1;
 	if (rc < 0)
 		return -1;
-	struct db_result r;
-	if (db_query(&r, "SELECT name FROM project WHERE id = ?", "s", p->project) < 0)
-		return -1;
-	text_copy(p->project_name, sizeof p->project_name, r.nrows ? db_cell(&r, 0, 0) : "");
-	db_result_free(&r);
-	return 0;
+	return projects_name(p->project, p->project_name, sizeof p->project_name);
 }
 
 /* The audit event of a change the admin makes through the pages, written with the change. */

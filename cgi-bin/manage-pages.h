@@ -1,7 +1,7 @@
 /* manage-pages: the admin pages tessera-manage serves to browsers (see manage-pages.c). */
 #ifndef TESSERA_MANAGE_PAGES_H
 #define TESSERA_MANAGE_PAGES_H
-#include "app.h"
+#include "http/app.h"
 
 extern const struct input manage_members_inputs[];
 /* /manage/projects/:projectId/members: the list; ?done= names a notice. */

@@ -1,14 +1,14 @@
 /* The admin API's passwords: POST /admin/projects/setpassword (a project admin, for a user
  * scoped to the project) and POST /admin/super/setpassword (a super admin, for any user). */
 #include "manage-api.h"
-#include "audit.h"
-#include "db.h"
-#include "login.h"
-#include "password.h"
-#include "people.h"
-#include "pwpolicy.h"
-#include "request.h"
-#include "response.h"
+#include "domain/audit.h"
+#include "core/db.h"
+#include "domain/login.h"
+#include "core/password.h"
+#include "domain/people.h"
+#include "domain/pwpolicy.h"
+#include "http/request.h"
+#include "http/response.h"
 
 
 

@@ -1,10 +1,10 @@
 /* POST /admin/super/purge: a super admin deletes logins or audit events older than a date. */
 #include "manage-api.h"
-#include "audit.h"
-#include "db.h"
-#include "fhir.h"
-#include "request.h"
-#include "response.h"
+#include "domain/audit.h"
+#include "domain/login.h"
+#include "core/fhir.h"
+#include "http/request.h"
+#include "http/response.h"
 
 #include <string.h>
 
@@ -28,15 +28,9 @@ int super_purge(struct request *req)
 	char before[20];
 	fhir_datetime_utc(req_param(req, "before"), before);
 	audit_change(AUDIT_PURGE, NULL, NULL, NULL);
-	const char *sql = !strcmp(req_param(req, "resourceType"), "Login")
-				  ? "DELETE FROM login WHERE updated_at < ? LIMIT 5000"
-				  : "DELETE FROM audit_event WHERE recorded < ? LIMIT 5000";
-	/* In batches, so a large purge never holds long locks on a busy table. */
-	unsigned long long n;
-	do {
-		if (db_exec(&n, sql, "s", before) < 0)
-			return -1;
-	} while (n == 5000);
+	int rc = !strcmp(req_param(req, "resourceType"), "Login") ? login_purge(before) : audit_purge(before);
+	if (rc < 0)
+		return -1;
 	send_all_ok(req);
 	return 0;
 }

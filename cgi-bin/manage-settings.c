@@ -1,12 +1,11 @@
 /* The admin API's project settings: GET and POST /admin/projects/:projectId/settings (brand
  * name, MFA policy). */
 #include "manage-api.h"
-#include "audit.h"
-#include "db.h"
-#include "mfa.h"
-#include "request.h"
-#include "response.h"
-#include "text.h"
+#include "domain/audit.h"
+#include "domain/projects.h"
+#include "domain/mfa.h"
+#include "http/request.h"
+#include "http/response.h"
 
 #include <string.h>
 
@@ -14,19 +13,19 @@
 
 static int send_settings(struct request *req, const char *project)
 {
-	struct db_result r;
-	if (db_query(&r, "SELECT id, name, brand_name, mfa_required, allowed_mfa_methods FROM project WHERE id = ?", "s",
-		     project) < 0)
+	struct project_settings ps;
+	int rc = projects_settings(project, &ps);
+	if (rc < 0)
 		return -1;
-	if (r.nrows)
-		send_json(req, 200,
-			  json_pack("{s:s, s:s, s:s?, s:b, s:o}", "id", db_cell(&r, 0, 0), "name", db_cell(&r, 0, 1),
-				    "brandName", db_cell(&r, 0, 2), "mfaRequired", text_true(db_cell(&r, 0, 3)),
-				    "allowedMfaMethods", mfa_methods_json(mfa_methods_parse(db_cell(&r, 0, 4)))),
-			  NULL);
-	else
+	if (rc == 1) {
 		send_not_found(req);
-	db_result_free(&r);
+		return 0;
+	}
+	send_json(req, 200,
+		  json_pack("{s:s, s:s, s:s?, s:b, s:o}", "id", ps.id, "name", ps.name, "brandName",
+			    ps.brand_name[0] ? ps.brand_name : NULL, "mfaRequired", ps.mfa_required, "allowedMfaMethods",
+			    mfa_methods_json(mfa_methods_parse(ps.allowed_mfa_methods))),
+		  NULL);
 	return 0;
 }
 
@@ -50,11 +49,8 @@ int post_settings(struct request *req)
 		return rc < 0 ? -1 : 0;
 	audit_change(AUDIT_SETTINGS, project, NULL, NULL);
 	const char *required = param_or_null(req, "mfaRequired"), *methods = param_or_null(req, "allowedMfaMethods");
-	if (db_exec(NULL,
-		    "UPDATE project SET brand_name = ?, mfa_required = COALESCE(?, mfa_required), "
-		    "allowed_mfa_methods = COALESCE(?, allowed_mfa_methods), updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
-		    "ssss", param_or_null(req, "brandName"), required ? (strcmp(required, "true") ? "0" : "1") : NULL,
-		    methods, project) < 0)
+	if (projects_update_settings(project, param_or_null(req, "brandName"),
+				     required ? (strcmp(required, "true") ? "0" : "1") : NULL, methods) < 0)
 		return -1;
 	return send_settings(req, project);
 }

@@ -1,11 +1,11 @@
 /* The admin API's email templates: /admin/projects/:projectId/email-templates[/:name], the
  * project's overrides of the template files (lib/mail.c prefers them). */
 #include "manage-api.h"
-#include "audit.h"
-#include "db.h"
-#include "request.h"
-#include "response.h"
-#include "template.h"
+#include "domain/audit.h"
+#include "core/db.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "core/template.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,7 +8,8 @@
  * This file is the route table; each route's handler and input table live with their concern
  * (manage-api.h): manage-members.c, manage-clients.c, manage-passwords.c, manage-purge.c,
  * manage-templates.c, manage-settings.c and manage-audit.c, sharing manage-api.c. */
-#include "app.h"
+#include "http/app.h"
+#include "domain/pipeline.h"
 #include "manage-api.h"
 #include "manage-audit.h"
 #include "manage-pages.h"
@@ -48,5 +49,5 @@ static const struct route routes[] = {
 
 int main(void)
 {
-	return app_run("tessera-manage", routes);
+	return pipeline_run("tessera-manage", routes);
 }

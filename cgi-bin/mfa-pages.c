@@ -9,16 +9,17 @@
  *
  * /account/mfa turns MFA on (QR, secret, a first code) and off (a code) for the page
  * session. Every rule is lib/mfaflow.c's, as for the JSON routes. */
-#include "config.h"
-#include "csrf.h"
-#include "flow.h"
+#include "core/config.h"
+#include "http/csrf.h"
+#include "domain/flow.h"
 #include "mfa-routes.h"
-#include "mfa.h"
-#include "mfaflow.h"
-#include "page.h"
+#include "domain/mfa.h"
+#include "domain/mfaflow.h"
+#include "http/page.h"
+#include "domain/pagesession.h"
 #include "pages.h"
-#include "redirect.h"
-#include "response.h"
+#include "http/redirect.h"
+#include "http/response.h"
 
 #include <stdio.h>
 #include <stdlib.h>

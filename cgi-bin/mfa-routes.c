@@ -2,11 +2,11 @@
  * send-email (a sign-in in progress), spec §6.9. The rules are lib/mfaflow.c's; this file
  * turns their outcomes into Medplum's answers. */
 #include "mfa-routes.h"
-#include "auth.h"
-#include "flow.h"
-#include "mfa.h"
-#include "mfaflow.h"
-#include "response.h"
+#include "domain/auth.h"
+#include "domain/flow.h"
+#include "domain/mfa.h"
+#include "domain/mfaflow.h"
+#include "http/response.h"
 #include "stage.h"
 
 #include <stdio.h>

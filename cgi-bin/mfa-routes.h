@@ -1,7 +1,7 @@
 /* mfa-routes: the MFA routes of tessera-login under /auth/mfa/ (spec §6.9) and the MFA pages (mfa-pages.c). */
 #ifndef TESSERA_CGI_MFA_ROUTES_H
 #define TESSERA_CGI_MFA_ROUTES_H
-#include "app.h"
+#include "http/app.h"
 
 extern const struct input mfa_verify_inputs[];
 extern const struct input mfa_login_enroll_inputs[];

@@ -10,20 +10,21 @@
  * redirect URI are checked again on every post, and later stages use the redirect URI
  * stored on the login. */
 #include "pages.h"
-#include "admin.h"
-#include "auth.h"
-#include "clients.h"
-#include "config.h"
-#include "crypto.h"
-#include "csrf.h"
-#include "flow.h"
-#include "grant.h"
-#include "login.h"
-#include "page.h"
-#include "ratelimit.h"
-#include "redirect.h"
-#include "request.h"
-#include "response.h"
+#include "domain/admin.h"
+#include "domain/auth.h"
+#include "domain/clients.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "http/csrf.h"
+#include "domain/flow.h"
+#include "domain/grant.h"
+#include "domain/login.h"
+#include "http/page.h"
+#include "domain/pagesession.h"
+#include "domain/ratelimit.h"
+#include "http/redirect.h"
+#include "http/request.h"
+#include "http/response.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,7 +235,7 @@ int pages_signin_get(struct request *req)
 static int signin_refused(struct request *req, const struct signin *s, const struct flow_error *err)
 {
 	if (err->status == 429) {
-		long seconds = ratelimit_retry_seconds(err->retry_ms);
+		long seconds = response_retry_seconds(err->retry_ms);
 		char text[160];
 		snprintf(text, sizeof text, "Too many failed attempts: try again in %ld second%s.", seconds,
 			 seconds == 1 ? "" : "s");

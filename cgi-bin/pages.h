@@ -1,7 +1,7 @@
 /* pages: the sign-in pages tessera-login serves to browsers (see pages.c). */
 #ifndef TESSERA_PAGES_H
 #define TESSERA_PAGES_H
-#include "app.h"
+#include "http/app.h"
 
 /* GET/POST /signin and /oauth: the OAuth parameters /oauth2/authorize passes on. */
 extern const struct input pages_signin_inputs[];

@@ -9,14 +9,15 @@
  * form carries the CSRF token and ends in a 303 (post-redirect-get). A GET never uses a link:
  * mail scanners that open links must not spend them. */
 #include "password-pages.h"
-#include "account.h"
-#include "config.h"
-#include "csrf.h"
-#include "flow.h"
-#include "page.h"
-#include "people.h"
-#include "pwpolicy.h"
-#include "response.h"
+#include "domain/account.h"
+#include "core/config.h"
+#include "http/csrf.h"
+#include "domain/flow.h"
+#include "http/page.h"
+#include "domain/pagesession.h"
+#include "domain/people.h"
+#include "domain/pwpolicy.h"
+#include "http/response.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * password-pages.c). Each GET and POST handler answers one page route. */
 #ifndef TESSERA_PASSWORD_PAGES_H
 #define TESSERA_PASSWORD_PAGES_H
-#include "app.h"
+#include "http/app.h"
 
 /* /resetpassword (?projectId= for a project's users). */
 extern const struct input password_pages_reset_inputs[];

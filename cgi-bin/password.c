@@ -3,13 +3,14 @@
  * and emails it (never telling whether the email exists), /auth/changepassword for a signed-in
  * user, /auth/verifyemail. The logic is lib/account.c, shared with the
  * pages (password-pages.c). */
-#include "account.h"
-#include "app.h"
-#include "auth.h"
+#include "domain/account.h"
+#include "http/app.h"
+#include "domain/pipeline.h"
+#include "domain/auth.h"
 #include "password-pages.h"
-#include "pwpolicy.h"
-#include "request.h"
-#include "response.h"
+#include "domain/pwpolicy.h"
+#include "http/request.h"
+#include "http/response.h"
 
 #include <string.h>
 
@@ -109,5 +110,5 @@ static const struct route routes[] = {
 
 int main(void)
 {
-	return app_run("tessera-password", routes);
+	return pipeline_run("tessera-password", routes);
 }

@@ -8,12 +8,12 @@
  * register.c. Between the account and the project the new user's login is bound to this
  * browser by the tessera-register cookie (its id never appears in a URL). */
 #include "pages.h"
-#include "config.h"
-#include "csrf.h"
-#include "page.h"
-#include "pwpolicy.h"
-#include "registration.h"
-#include "response.h"
+#include "core/config.h"
+#include "http/csrf.h"
+#include "http/page.h"
+#include "domain/pwpolicy.h"
+#include "domain/registration.h"
+#include "http/response.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,9 +1,9 @@
 /* register: /auth/newuser, /auth/newproject, /auth/newpatient (spec §6.11-6.13) as JSON for
  * the SDK. The registration itself is lib/registration.c, shared with the /register pages. */
 #include "register.h"
-#include "pwpolicy.h"
-#include "registration.h"
-#include "response.h"
+#include "domain/pwpolicy.h"
+#include "domain/registration.h"
+#include "http/response.h"
 #include "stage.h"
 
 #include <stdio.h>

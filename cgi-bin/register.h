@@ -3,7 +3,7 @@
  * Login its membership and answer with a code. */
 #ifndef TESSERA_REGISTER_H
 #define TESSERA_REGISTER_H
-#include "app.h"
+#include "http/app.h"
 
 extern const struct input register_newuser_inputs[];
 extern const struct input register_newproject_inputs[];

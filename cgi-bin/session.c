@@ -1,18 +1,19 @@
 /* tessera-session: the session stage: GET /auth/me (§6.10), /oauth2/logout (§7.4) and
  * /oauth2/introspect (§7.5, client-authenticated: stricter.md row 8). */
-#include "app.h"
-#include "audit.h"
-#include "auth.h"
-#include "clients.h"
-#include "config.h"
-#include "crypto.h"
-#include "db.h"
-#include "flow.h"
-#include "jwt.h"
-#include "me.h"
-#include "userinfo.h"
-#include "request.h"
-#include "response.h"
+#include "http/app.h"
+#include "domain/pipeline.h"
+#include "domain/audit.h"
+#include "domain/auth.h"
+#include "domain/clients.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "domain/flow.h"
+#include "oauth/jwt.h"
+#include "domain/me.h"
+#include "domain/userinfo.h"
+#include "http/request.h"
+#include "http/response.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,5 +226,5 @@ static const struct route routes[] = {
 
 int main(void)
 {
-	return app_run("tessera-session", routes);
+	return pipeline_run("tessera-session", routes);
 }

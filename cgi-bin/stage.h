@@ -1,8 +1,8 @@
 /* stage: what the JSON stages of tessera-login share (login.c, register.c). */
 #ifndef TESSERA_CGI_STAGE_H
 #define TESSERA_CGI_STAGE_H
-#include "flow.h"
-#include "request.h"
+#include "domain/flow.h"
+#include "http/request.h"
 #include <stdbool.h>
 
 /* A refused stage: 404 not-found, or a 400 OperationOutcome with the flow's text. */

@@ -1,20 +1,21 @@
 /* tessera-token: POST /oauth2/token (spec §7.2). Grants are dispatched through a table whose
  * names must equal lib/discovery.c's grant_types_supported, so discovery cannot drift. */
-#include "app.h"
-#include "audit.h"
-#include "clients.h"
-#include "config.h"
-#include "crypto.h"
-#include "db.h"
-#include "discovery.h"
-#include "grant.h"
-#include "jwt.h"
-#include "log.h"
-#include "login.h"
-#include "ratelimit.h"
-#include "request.h"
-#include "response.h"
-#include "tokens.h"
+#include "http/app.h"
+#include "domain/pipeline.h"
+#include "domain/audit.h"
+#include "domain/clients.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "oauth/discovery.h"
+#include "domain/grant.h"
+#include "oauth/jwt.h"
+#include "core/log.h"
+#include "domain/login.h"
+#include "domain/ratelimit.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "oauth/tokens.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -505,5 +506,5 @@ int main(void)
 		log_error("grant table and discovery disagree");
 		return 1;
 	}
-	return app_run("tessera-token", routes);
+	return pipeline_run("tessera-token", routes);
 }

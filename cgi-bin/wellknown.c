@@ -1,11 +1,12 @@
 /* tessera-wellknown: the discovery stage (spec §8): OpenID and OAuth metadata, SMART
  * configuration and the JWKS, generated from the tables in lib/discovery.c and lib/keys.c. */
-#include "app.h"
-#include "discovery.h"
-#include "keys.h"
-#include "config.h"
-#include "request.h"
-#include "response.h"
+#include "http/app.h"
+#include "domain/pipeline.h"
+#include "oauth/discovery.h"
+#include "oauth/keys.h"
+#include "core/config.h"
+#include "http/request.h"
+#include "http/response.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -91,5 +92,5 @@ static const struct route routes[] = {
 
 int main(void)
 {
-	return app_run("tessera-wellknown", routes);
+	return pipeline_run("tessera-wellknown", routes);
 }

@@ -3,7 +3,7 @@
  * AddressSanitizer sees any read past the end. */
 #ifndef TESSERA_FUZZ_H
 #define TESSERA_FUZZ_H
-#include "config.h"
+#include "core/config.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,10 +1,10 @@
 /* libFuzzer target for the Authorization header's Basic scheme (parse_basic_auth in
- * lib/request.c; Bearer tokens go to fuzz_jwt). The first byte picks the sizes of the id and
+ * lib/http/request.c; Bearer tokens go to fuzz_jwt). The first byte picks the sizes of the id and
  * secret buffers, the rest is the header value. The buffers are exact-size heap blocks, so an
  * overflow shows; on success both parts are NUL-terminated within them.
- * FUZZ_SOURCES: lib/request.c lib/crypto.c lib/config.c */
+ * FUZZ_SOURCES: lib/http/request.c lib/core/crypto.c lib/core/config.c */
 #include "fuzz.h"
-#include "request.h"
+#include "http/request.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,10 +1,10 @@
-/* libFuzzer target for the Cookie header (req_cookie in lib/request.c). The input is a cookie
+/* libFuzzer target for the Cookie header (req_cookie in lib/http/request.c). The input is a cookie
  * name and a header, split at the first NUL byte. Every lookup goes to an output buffer of
  * exactly the size given, so AddressSanitizer catches a write one past its end; a value found
  * must be what the header says after "name=".
- * FUZZ_SOURCES: lib/request.c lib/crypto.c lib/config.c */
+ * FUZZ_SOURCES: lib/http/request.c lib/core/crypto.c lib/core/config.c */
 #include "fuzz.h"
-#include "request.h"
+#include "http/request.h"
 
 static void lookup(const struct request *req, const char *name, size_t outlen)
 {

@@ -1,12 +1,12 @@
 /* libFuzzer target for email addresses and the headers built from them: valid_email (route
- * inputs, lib/input.c) and lib/mime.c's address check, "Name <addr>" parser, mailbox and
+ * inputs, lib/http/input.c) and lib/mail/mime.c's address check, "Name <addr>" parser, mailbox and
  * encoded-word builders. The input is a display name and an address, split at the first NUL.
  * Properties: whatever goes into a header has no CR or LF but the CRLF SP of folding, and a
  * mailbox that parses can be built again.
- * FUZZ_SOURCES: lib/input.c lib/mime.c lib/request.c lib/crypto.c lib/config.c */
+ * FUZZ_SOURCES: lib/http/input.c lib/mail/mime.c lib/http/request.c lib/core/crypto.c lib/core/config.c */
 #include "fuzz.h"
-#include "input.h"
-#include "mime.h"
+#include "http/input.h"
+#include "mail/mime.h"
 
 /* No line break but the folding "\r\n " of RFC 5322 §2.2.3. */
 static void check_header_value(const char *v)

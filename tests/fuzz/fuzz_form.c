@@ -1,10 +1,10 @@
-/* libFuzzer target for form decoding (lib/request.c): a request URI (path and query string)
+/* libFuzzer target for form decoding (lib/http/request.c): a request URI (path and query string)
  * and an application/x-www-form-urlencoded body, split at the first NUL byte. Whatever the
  * parser accepts must hold its promises: every parameter value is NUL-free valid UTF-8 within
  * max_field, and every parameter can be found again by name.
- * FUZZ_SOURCES: lib/request.c lib/crypto.c lib/config.c */
+ * FUZZ_SOURCES: lib/http/request.c lib/core/crypto.c lib/core/config.c */
 #include "fuzz.h"
-#include "request.h"
+#include "http/request.h"
 
 FUZZ_INIT_CONFIG
 

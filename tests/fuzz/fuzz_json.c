@@ -1,9 +1,9 @@
-/* libFuzzer target for JSON request bodies (lib/request.c): the whole input is the body of a
+/* libFuzzer target for JSON request bodies (lib/http/request.c): the whole input is the body of a
  * POST with an application/json content type. An accepted body is a JSON object whose flat
  * members became NUL-free, valid UTF-8 parameters.
- * FUZZ_SOURCES: lib/request.c lib/crypto.c lib/config.c */
+ * FUZZ_SOURCES: lib/http/request.c lib/core/crypto.c lib/core/config.c */
 #include "fuzz.h"
-#include "request.h"
+#include "http/request.h"
 
 FUZZ_INIT_CONFIG
 

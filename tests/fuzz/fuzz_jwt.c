@@ -1,13 +1,13 @@
-/* libFuzzer target for JWT parsing (lib/jwt.c): jwt_peek and jwt_verify. The keys module is
+/* libFuzzer target for JWT parsing (lib/oauth/jwt.c): jwt_peek and jwt_verify. The keys module is
  * replaced by an in-memory ES256 key (no database), so verification runs its whole path:
  * the first byte chooses between fuzzing the token text itself and signing the rest as a
  * payload with the real key, which makes the claim checks (iss, exp, nbf) reachable.
  * Properties: verified claims are an object with this issuer and an exp still ahead, and
  * a failure always gives a reason.
- * FUZZ_SOURCES: lib/jwt.c lib/crypto.c lib/config.c */
+ * FUZZ_SOURCES: lib/oauth/jwt.c lib/core/crypto.c lib/core/config.c */
 #include "fuzz.h"
-#include "jwt.h"
-#include "keys.h"
+#include "oauth/jwt.h"
+#include "oauth/keys.h"
 
 #include <cjose/jws.h>
 

@@ -1,10 +1,10 @@
-/* libFuzzer target for SMART scope strings (lib/smart.c). The input is a granted and a
+/* libFuzzer target for SMART scope strings (lib/oauth/smart.c). The input is a granted and a
  * requested scope string, split at the first NUL byte. Properties: a parsed word's fields are
  * NUL-terminated within their arrays, its permissions a subsequence of "cruds", and every scope
  * string covers itself.
- * FUZZ_SOURCES: lib/smart.c */
+ * FUZZ_SOURCES: lib/oauth/smart.c */
 #include "fuzz.h"
-#include "smart.h"
+#include "oauth/smart.h"
 
 static void check_words(const char *scopes)
 {

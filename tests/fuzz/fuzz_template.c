@@ -3,7 +3,7 @@
  * and renderer are exercised either way. Both the HTML and the text mode render each input, and
  * every HTML result is checked to contain no character that escaping must have removed unless the
  * template itself holds it. */
-#include "template.h"
+#include "core/template.h"
 
 #include <stdint.h>
 #include <stdlib.h>

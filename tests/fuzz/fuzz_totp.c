@@ -1,12 +1,12 @@
-/* libFuzzer target for the second factor's inputs (lib/totp.c, lib/qrpng.c): a code as typed
+/* libFuzzer target for the second factor's inputs (lib/core/totp.c, lib/core/qrpng.c): a code as typed
  * and a base32 secret (split at the first NUL byte), and the issuer, account and secret that
  * make an otpauth:// URI and its QR PNG. Properties: only exactly six digits can match; the
  * code a secret gives for a step matches that step within a window of 0; the URI starts with
  * otpauth://totp/ and holds no space or control character; the QR data URL is a PNG.
- * FUZZ_SOURCES: lib/totp.c lib/qrpng.c lib/crypto.c lib/config.c */
+ * FUZZ_SOURCES: lib/core/totp.c lib/core/qrpng.c lib/core/crypto.c lib/core/config.c */
 #include "fuzz.h"
-#include "qrpng.h"
-#include "totp.h"
+#include "core/qrpng.h"
+#include "core/totp.h"
 
 static void check_code(const char *code, const char *secret)
 {

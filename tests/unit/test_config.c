@@ -1,7 +1,7 @@
 /* config: defaults, derived values, the file, environment overrides, validation, durations. */
 #include "tests.h"
 
-#include "config.h"
+#include "core/config.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -2,8 +2,8 @@
  * relaxes it for plain-HTTP loopback development, and only then. */
 #include "tests.h"
 
-#include "config.h"
-#include "cookie.h"
+#include "core/config.h"
+#include "http/cookie.h"
 
 #include <string.h>
 

@@ -1,8 +1,8 @@
 /* crypto: ids, random hex, digests against published vectors, base64 and the keyed hash. */
 #include "tests.h"
 
-#include "config.h"
-#include "crypto.h"
+#include "core/config.h"
+#include "core/crypto.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,10 +2,10 @@
  * the origin of a client's redirect URI for the page CSP. */
 #include "tests.h"
 
-#include "config.h"
-#include "csrf.h"
-#include "page.h"
-#include "request.h"
+#include "core/config.h"
+#include "http/csrf.h"
+#include "http/page.h"
+#include "http/request.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,14 +3,14 @@
  * dispatcher's 503). */
 #include "tests.h"
 
-#include "auth.h"
-#include "clients.h"
-#include "config.h"
-#include "crypto.h"
-#include "db.h"
-#include "flow.h"
-#include "me.h"
-#include "userinfo.h"
+#include "domain/auth.h"
+#include "domain/clients.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "domain/flow.h"
+#include "domain/me.h"
+#include "domain/userinfo.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,11 +1,11 @@
 /* input: route input tables and the validators behind them. */
 #include "tests.h"
 
-#include "config.h"
-#include "fhir.h"
-#include "members.h"
-#include "input.h"
-#include "request.h"
+#include "core/config.h"
+#include "core/fhir.h"
+#include "domain/members.h"
+#include "http/input.h"
+#include "http/request.h"
 
 #include <string.h>
 

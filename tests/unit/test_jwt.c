@@ -3,9 +3,9 @@
  * TEST_DB_SOCKET makes every key lookup fail at once. */
 #include "tests.h"
 
-#include "config.h"
-#include "crypto.h"
-#include "jwt.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "oauth/jwt.h"
 
 #include <stdlib.h>
 #include <string.h>

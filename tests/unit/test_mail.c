@@ -3,10 +3,10 @@
  * reached: TEST_DB_SOCKET does not exist, so a test that got as far as an INSERT sees -1. */
 #include "tests.h"
 
-#include "config.h"
-#include "mail.h"
-#include "mime.h"
-#include "template.h"
+#include "core/config.h"
+#include "mail/mail.h"
+#include "mail/mime.h"
+#include "core/template.h"
 
 #include <openssl/evp.h>
 

@@ -1,7 +1,7 @@
 /* Runs every suite; prints "N passed, N failed" and fails when any test failed. */
 #include "tests.h"
 
-#include "config.h"
+#include "core/config.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* pwpolicy: byte-length limits, and the offline common/breached check (stricter.md row 13). */
 #include "tests.h"
 
-#include "pwpolicy.h"
+#include "domain/pwpolicy.h"
 
 #include <sched.h>
 #include <stdio.h>

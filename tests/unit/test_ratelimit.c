@@ -3,10 +3,10 @@
  * header each request state gives. The database parts are tests/e2e/ratelimit.test.mjs. */
 #include "tests.h"
 
-#include "config.h"
-#include "ratelimit.h"
-#include "request.h"
-#include "response.h"
+#include "core/config.h"
+#include "domain/ratelimit.h"
+#include "http/request.h"
+#include "http/response.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -90,16 +90,16 @@ START_TEST(test_header_format)
 {
 	char line[96], name[32];
 	long r, t;
-	ratelimit_header(line, sizeof line, 159, 41);
+	response_ratelimit_header(line, sizeof line, 159, 41);
 	ck_assert_str_eq(line, "RateLimit: \"requests\";r=159;t=41\r\n");
 	parse_like_sdk(line, name, &r, &t);
 	ck_assert_str_eq(name, "requests");
 	ck_assert_int_eq(r, 159);
 	ck_assert_int_eq(t, 41);
 	/* over the limit: never a negative remainder */
-	ratelimit_header(line, sizeof line, -5, 60);
+	response_ratelimit_header(line, sizeof line, -5, 60);
 	ck_assert_str_eq(line, "RateLimit: \"requests\";r=0;t=60\r\n");
-	ratelimit_header(line, sizeof line, 2000000000LL, -1);
+	response_ratelimit_header(line, sizeof line, 2000000000LL, -1);
 	ck_assert_str_eq(line, "RateLimit: \"requests\";r=2000000000;t=0\r\n");
 }
 END_TEST
@@ -214,12 +214,12 @@ END_TEST
 
 START_TEST(test_retry_seconds)
 {
-	ck_assert_int_eq(ratelimit_retry_seconds(0), 1);
-	ck_assert_int_eq(ratelimit_retry_seconds(-30), 1);
-	ck_assert_int_eq(ratelimit_retry_seconds(1), 1);
-	ck_assert_int_eq(ratelimit_retry_seconds(1000), 1);
-	ck_assert_int_eq(ratelimit_retry_seconds(1001), 2);
-	ck_assert_int_eq(ratelimit_retry_seconds(41234), 42);
+	ck_assert_int_eq(response_retry_seconds(0), 1);
+	ck_assert_int_eq(response_retry_seconds(-30), 1);
+	ck_assert_int_eq(response_retry_seconds(1), 1);
+	ck_assert_int_eq(response_retry_seconds(1000), 1);
+	ck_assert_int_eq(response_retry_seconds(1001), 2);
+	ck_assert_int_eq(response_retry_seconds(41234), 42);
 }
 END_TEST
 

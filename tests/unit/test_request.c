@@ -1,10 +1,10 @@
 /* request: form, query and JSON decoding with their limits; UTF-8; Basic auth; cookies. */
 #include "tests.h"
 
-#include "app.h"
-#include "config.h"
-#include "app.h"
-#include "request.h"
+#include "http/app.h"
+#include "core/config.h"
+#include "http/app.h"
+#include "http/request.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,7 +169,7 @@ START_TEST(test_unparsed_path_is_bad_request)
 		enum req_error err = parse("GET", uris[i] ? uris[i] : long_uri, NULL, NULL);
 		ck_assert_int_ne(err, REQ_OK);
 		ck_assert_ptr_null(req.path);
-		app_handle(routes, &req, err);
+		app_handle(routes, NULL, &req, err);
 		ck_assert_int_eq(req.status, 400);
 	}
 }
@@ -596,6 +596,23 @@ START_TEST(test_client_address)
 }
 END_TEST
 
+START_TEST(test_added_headers)
+{
+	struct request req = { 0 };
+	ck_assert_int_eq(req_add_header(&req, "Set-Cookie: a=1\r\n"), 0);
+	ck_assert_int_eq(req_add_header(&req, "Location: /x\r\n"), 0);
+	ck_assert_str_eq(req.headers, "Set-Cookie: a=1\r\nLocation: /x\r\n");
+	/* a line that could smuggle a second header, or that does not end its line, is refused */
+	ck_assert_int_eq(req_add_header(&req, "Set-Cookie: a=1\r\nX-Evil: 1\r\n"), -1);
+	ck_assert_int_eq(req_add_header(&req, "X-A: 1\nX-B: 2\r\n"), -1);
+	ck_assert_int_eq(req_add_header(&req, "X-A: 1"), -1);
+	ck_assert_int_eq(req_add_header(&req, "\r\n"), -1);
+	ck_assert_str_eq(req.headers, "Set-Cookie: a=1\r\nLocation: /x\r\n");
+	request_free(&req);
+	ck_assert_ptr_null(req.headers);
+}
+END_TEST
+
 Suite *request_suite(void)
 {
 	Suite *s = suite_create("request");
@@ -624,6 +641,7 @@ Suite *request_suite(void)
 	tcase_add_test(tc, test_basic_auth);
 	tcase_add_test(tc, test_cookies);
 	tcase_add_test(tc, test_client_address);
+	tcase_add_test(tc, test_added_headers);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,9 +1,12 @@
 /* response: OperationOutcome status mapping and shape (spec §1.3), CORS (spec §1.2). */
 #include "tests.h"
 
-#include "config.h"
-#include "request.h"
-#include "response.h"
+#include "core/config.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "http/app.h"
+#include "http/refuse.h"
+#include "core/refusal.h"
 
 #include <string.h>
 
@@ -237,6 +240,47 @@ START_TEST(test_cors_headers_no_injection)
 }
 END_TEST
 
+START_TEST(test_refusal_shapes)
+{
+	struct refusal r;
+	ck_assert_int_eq(refuse(&r, 400, "Invalid code", "code"), 1);
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_str_eq(r.text, "Invalid code");
+	ck_assert_str_eq(r.expression, "code");
+	ck_assert_ptr_null(r.oauth_error);
+	ck_assert_int_eq(refuse_oauth(&r, 400, "invalid_grant", "Invalid grant"), 1);
+	ck_assert_str_eq(r.oauth_error, "invalid_grant");
+	ck_assert_ptr_null(r.expression);
+	ck_assert_int_eq(refuse_wait(&r, "Too many", -5, 3, 5), 1);
+	ck_assert_int_eq(r.status, 429);
+	ck_assert_int_eq(r.retry_ms, 0);
+	ck_assert_int_eq(r.limit, 5);
+	char long_text[400];
+	memset(long_text, 'x', sizeof long_text - 1);
+	long_text[sizeof long_text - 1] = '\0';
+	ck_assert_int_eq(refuse_copy(&r, 400, long_text, NULL), 1);
+	ck_assert_ptr_eq(r.text, r.buf);
+	ck_assert_uint_eq(strlen(r.text), sizeof r.buf - 1);
+}
+END_TEST
+
+/* Without a FastCGI stream only the status is recorded: each family answers with the refusal's. */
+START_TEST(test_send_refusal_families)
+{
+	static const unsigned families[] = { 0, ROUTE_OAUTH, ROUTE_TEXT_ERRORS };
+	static const int statuses[] = { 400, 401, 403, 404, 429 };
+	for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
+		for (size_t s = 0; s < sizeof statuses / sizeof statuses[0]; s++) {
+			struct request req = { .method = "POST", .route_flags = families[f] };
+			struct refusal r;
+			refuse(&r, statuses[s], "No", NULL);
+			ck_assert_int_eq(send_refusal(&req, &r), 1);
+			ck_assert_int_eq(req.status, statuses[s]);
+			ck_assert(req.headers_sent);
+		}
+}
+END_TEST
+
 Suite *response_suite(void)
 {
 	Suite *s = suite_create("response");
@@ -249,6 +293,8 @@ Suite *response_suite(void)
 	tcase_add_loop_test(tc, test_cors_headers_paths, 0, (int)(sizeof cors_paths / sizeof cors_paths[0]));
 	tcase_add_test(tc, test_cors_headers_other_paths);
 	tcase_add_test(tc, test_cors_headers_no_injection);
+	tcase_add_test(tc, test_refusal_shapes);
+	tcase_add_test(tc, test_send_refusal_families);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -2,7 +2,7 @@
  * errors, text mode, and pages with their layout read from a temporary directory. */
 #include "tests.h"
 
-#include "template.h"
+#include "core/template.h"
 
 #include <stdbool.h>
 #include <stdio.h>

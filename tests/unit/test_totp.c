@@ -2,10 +2,10 @@
  * the otpauth:// URI; qrpng: a real PNG in a data URL; mfa: method lists; the 429 answer. */
 #include "tests.h"
 
-#include "crypto.h"
-#include "mfa.h"
-#include "qrpng.h"
-#include "totp.h"
+#include "core/crypto.h"
+#include "domain/mfa.h"
+#include "core/qrpng.h"
+#include "core/totp.h"
 
 #include <jansson.h>
 #include <stdlib.h>

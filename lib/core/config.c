@@ -1,0 +1,287 @@
+/* config: defaults, file and environment, driven by one key table. */
+#include "core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct config cfg;
+
+#define K(name, type, def, help) { #name, type, offsetof(struct config, name), def, help }
+static const struct config_key keys[] = {
+	K(base_url, CK_STRING, "http://127.0.0.1:8080/", "Public base URL of the API; a trailing / is added"),
+	K(issuer, CK_STRING, "", "JWT iss; empty means base_url"),
+	K(app_base_url, CK_STRING, "", "Base URL of the sign-in pages; empty means base_url"),
+	K(db_host, CK_STRING, "localhost", "MariaDB host (ignored when db_socket is set)"),
+	K(db_port, CK_INT, "3306", "MariaDB TCP port"),
+	K(db_socket, CK_STRING, "", "MariaDB unix socket path"),
+	K(db_user, CK_STRING, "tessera", "MariaDB user of the web programs"),
+	K(db_password, CK_STRING, "", "MariaDB password"),
+	K(db_admin_user, CK_STRING, "", "MariaDB user for tessera-admin migrate (DDL); empty means db_user"),
+	K(db_admin_password, CK_STRING, "", "Password of db_admin_user"),
+	K(db_name, CK_STRING, "tessera", "MariaDB database"),
+	K(smtp_url, CK_STRING, "smtp://127.0.0.1:25", "SMTP server: smtp:// (STARTTLS when offered) or smtps://"),
+	K(smtp_user, CK_STRING, "", "SMTP AUTH user"),
+	K(smtp_password, CK_STRING, "", "SMTP AUTH password"),
+	K(smtp_from, CK_STRING, "Tessera <noreply@localhost>", "From header of outgoing mail"),
+	K(mail_max_attempts, CK_INT, "10", "Delivery attempts per email before it is marked failed (30 s backoff doubling, at most 1 h)"),
+	K(hash_key, CK_STRING, "", "Hex key (32+ bytes) for the keyed hashes of client and request secrets; required"),
+	K(access_token_lifetime, CK_INT, "3600", "Access token lifetime in seconds"),
+	K(refresh_token_lifetime, CK_INT, "1209600", "Refresh token lifetime in seconds"),
+	K(id_token_lifetime, CK_INT, "3600", "ID token lifetime in seconds"),
+	K(code_lifetime, CK_INT, "60", "Authorization code lifetime in seconds (at most 600)"),
+	K(scrypt_n_log2, CK_INT, "15", "scrypt cost: N = 2^scrypt_n_log2"),
+	K(scrypt_r, CK_INT, "8", "scrypt block size r"),
+	K(scrypt_p, CK_INT, "1", "scrypt parallelism p"),
+	K(max_body, CK_INT, "1048576", "Largest accepted request body in bytes"),
+	K(max_field, CK_INT, "8192", "Largest accepted single input field in bytes"),
+	K(allowed_origins, CK_STRING, "", "CORS origins besides app_base_url: comma-separated list or *"),
+	K(cookie_secure, CK_BOOL, "true", "Mark cookies Secure; false is obeyed only for plain-HTTP loopback base URLs"),
+	K(signing_alg, CK_STRING, "ES256", "Algorithm of newly created signing keys: ES256 or RS256"),
+	K(key_encryption_key, CK_STRING, "", "Hex key (32 bytes) wrapping private signing keys at rest; empty: not wrapped"),
+	K(key_cache_seconds, CK_INT, "60", "How long a program caches signing keys"),
+	K(client_cache_seconds, CK_INT, "10", "How long the token program reuses a client's settings (lifetimes, names) for client_credentials; 0: read them every time"),
+	K(trusted_proxies, CK_STRING, "", "Comma-separated peer addresses whose X-Forwarded-For is believed"),
+	K(auth_rate_limit, CK_INT, "160", "Requests per minute per IP on /auth and /oauth2"),
+	K(rate_limit, CK_INT, "60000", "Requests per minute per IP elsewhere; -1 disables rate limits"),
+	K(client_rate_limit, CK_INT, "600", "client_credentials tokens per minute per client (sliding 60 s); -1 disables"),
+	K(login_delay_after, CK_INT, "5", "Password failures per account and IP before each attempt waits; -1 disables"),
+	K(login_delay_max, CK_INT, "900", "Longest wait in seconds after a password failure (the wait doubles from 1 s)"),
+	K(register_enabled, CK_BOOL, "true", "Allow self-registration"),
+	K(log_requests, CK_BOOL, "true", "One log line per request on stderr"),
+	K(templates_dir, CK_STRING, "", "Directory of the HTML page templates; empty means <pkgdatadir>/templates"),
+	K(mfa_window, CK_INT, "1", "TOTP: 30-second steps accepted before and after the current one (0..10)"),
+	K(mfa_login_attempts, CK_INT, "5", "Second-factor codes (right or wrong) accepted for checking per sign-in; then 429"),
+	K(mfa_user_attempts, CK_INT, "10", "Wrong second-factor codes allowed per user in mfa_user_window before 429"),
+	K(mfa_user_window, CK_INT, "900", "Seconds of the per-user window of wrong second-factor codes"),
+	K(mfa_login_lifetime, CK_INT, "900", "Seconds after the password within which the second factor must be given"),
+};
+#undef K
+
+const struct config_key *config_keys(size_t *count)
+{
+	*count = sizeof keys / sizeof keys[0];
+	return keys;
+}
+
+static const struct config_key *find_key(const char *name)
+{
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1") || !strcmp(v, "on"))
+		*out = true;
+	else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "0") || !strcmp(v, "off"))
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
+int config_set(const char *name, const char *value, char *err, size_t errlen)
+{
+	const struct config_key *k = find_key(name);
+	if (!k) {
+		snprintf(err, errlen, "unknown configuration key '%s'", name);
+		return -1;
+	}
+	char *field = (char *)&cfg + k->offset;
+	switch (k->type) {
+	case CK_STRING: {
+		char *copy = strdup(value);
+		if (!copy)
+			return -1;
+		free(*(char **)field);
+		*(char **)field = copy;
+		return 0;
+	}
+	case CK_INT: {
+		char *end;
+		errno = 0;
+		long v = strtol(value, &end, 10);
+		if (errno || end == value || *end || v < INT_MIN || v > INT_MAX) {
+			snprintf(err, errlen, "%s: '%s' is not an integer", name, value);
+			return -1;
+		}
+		*(int *)field = (int)v;
+		return 0;
+	}
+	case CK_BOOL:
+		if (parse_bool(value, (bool *)field) < 0) {
+			snprintf(err, errlen, "%s: '%s' is not true or false", name, value);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int load_file(const char *path, bool must_exist, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		if (!must_exist && errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	char line[4096];
+	int lineno = 0, rc = 0;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		char *s = trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%d: expected key = value", path, lineno);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		char msg[256];
+		if (config_set(trim(s), trim(eq + 1), msg, sizeof msg) < 0) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
+			rc = -1;
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+static int load_env(char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		char var[128] = "TESSERA_";
+		size_t n = strlen(var);
+		for (const char *p = keys[i].name; *p && n < sizeof var - 1; p++)
+			var[n++] = (char)toupper((unsigned char)*p);
+		var[n] = '\0';
+		const char *v = getenv(var);
+		if (v && config_set(keys[i].name, v, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int with_slash(char **url)
+{
+	size_t n = strlen(*url);
+	if (n && (*url)[n - 1] == '/')
+		return 0;
+	char *s = malloc(n + 2);
+	if (!s)
+		return -1;
+	memcpy(s, *url, n);
+	s[n] = '/';
+	s[n + 1] = '\0';
+	free(*url);
+	*url = s;
+	return 0;
+}
+
+static int derive_defaults(char *err, size_t errlen)
+{
+	if (with_slash(&cfg.base_url) < 0)
+		return -1;
+	if (!*cfg.issuer && config_set("issuer", cfg.base_url, err, errlen) < 0)
+		return -1;
+	if (!*cfg.app_base_url && config_set("app_base_url", cfg.base_url, err, errlen) < 0)
+		return -1;
+	if (with_slash(&cfg.app_base_url) < 0)
+		return -1;
+	if (!*cfg.templates_dir && config_set("templates_dir", PKGDATADIR "/templates", err, errlen) < 0)
+		return -1;
+	if (cfg.code_lifetime < 1 || cfg.code_lifetime > 600) {
+		snprintf(err, errlen, "code_lifetime must be between 1 and 600 seconds");
+		return -1;
+	}
+	if (strcmp(cfg.signing_alg, "ES256") && strcmp(cfg.signing_alg, "RS256")) {
+		snprintf(err, errlen, "signing_alg must be ES256 or RS256");
+		return -1;
+	}
+	if (cfg.mfa_window < 0 || cfg.mfa_window > 10 || cfg.mfa_login_attempts < 1 || cfg.mfa_user_attempts < 1 ||
+	    cfg.mfa_user_window < 1 || cfg.mfa_login_lifetime < 60) {
+		snprintf(err, errlen, "mfa settings out of range (mfa_window 0..10, attempts and windows positive)");
+		return -1;
+	}
+	if (cfg.mail_max_attempts < 1) {
+		snprintf(err, errlen, "mail_max_attempts must be at least 1");
+		return -1;
+	}
+	if (cfg.scrypt_n_log2 < 10 || cfg.scrypt_n_log2 > 22 || cfg.scrypt_r < 1 || cfg.scrypt_p < 1) {
+		snprintf(err, errlen, "scrypt cost out of range");
+		return -1;
+	}
+	return 0;
+}
+
+int config_load(char *err, size_t errlen)
+{
+	config_free();
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (config_set(keys[i].name, keys[i].default_value, err, errlen) < 0)
+			return -1;
+	const char *path = getenv("TESSERA_CONFIG");
+	if (load_file(path ? path : SYSCONFDIR "/tessera/tessera.conf", path != NULL, err, errlen) < 0)
+		return -1;
+	if (load_env(err, errlen) < 0)
+		return -1;
+	return derive_defaults(err, errlen);
+}
+
+void config_free(void)
+{
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		if (keys[i].type != CK_STRING)
+			continue;
+		char **field = (char **)((char *)&cfg + keys[i].offset);
+		free(*field);
+		*field = NULL;
+	}
+}
+
+long config_parse_duration(const char *s)
+{
+	if (!s || !isdigit((unsigned char)*s))
+		return -1;
+	char *end;
+	errno = 0;
+	long n = strtol(s, &end, 10);
+	if (errno || end[0] == '\0' || end[1] != '\0' || n > 100000000L)
+		return -1;
+	switch (*end) {
+	case 's': return n;
+	case 'm': return n * 60;
+	case 'h': return n * 3600;
+	case 'd': return n * 86400;
+	case 'w': return n * 7 * 86400;
+	case 'y': return (long)(n * 365.25 * 86400);
+	default: return -1;
+	}
+}
+
+long config_duration_or(const char *s, long fallback)
+{
+	long v = s ? config_parse_duration(s) : -1;
+	return v > 0 ? v : fallback;
+}

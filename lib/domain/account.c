@@ -1,0 +1,189 @@
+/* account: set, reset and change passwords; verify emails (see account.h). */
+#include "domain/account.h"
+#include "http/app.h"
+#include "domain/audit.h"
+#include "core/db.h"
+#include "core/log.h"
+#include "domain/login.h"
+#include "mail/mail.h"
+#include "core/password.h"
+#include "domain/people.h"
+#include "domain/pwpolicy.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <string.h>
+
+static int refuse(struct account_error *err, int status, const char *text, const char *expression)
+{
+	*err = (struct account_error){ status, text, expression };
+	return 1;
+}
+
+int account_check_link(enum account_link kind, const char *id, const char *secret, struct secreq *sr,
+		       struct account_error *err)
+{
+	static const char *const set_types[] = { "invite", "reset", NULL };
+	static const char *const verify_types[] = { "verify-email", NULL };
+	static const struct secreq_want set = { set_types, "Invalid request type", false };
+	static const struct secreq_want verify = { verify_types, "Invalid user security request type", true };
+	struct secreq_error e;
+	int rc = secreq_check(id, secret, kind == ACCOUNT_SET_PASSWORD ? &set : &verify, sr, &e);
+	if (rc == 1)
+		refuse(err, e.status, e.text, NULL);
+	return rc;
+}
+
+/* Consumes the request and applies the change in one transaction: 0, 1 when the request was
+ * used meanwhile ("Already used"), -1. */
+static int redeem(const struct secreq *sr, const char *password_hash, struct account_error *err)
+{
+	if (db_begin() < 0)
+		return -1;
+	int rc = secreq_consume(sr->id);
+	if (rc == 0)
+		rc = password_hash ? people_set_password(sr->user_id, password_hash, true)
+				   : db_exec(NULL, "UPDATE user SET email_verified = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+					     "s", sr->user_id);
+	if (rc == 0 && password_hash)
+		rc = login_revoke_user(sr->user_id, NULL);
+	if (rc == 0 && password_hash)
+		audit_stage(&(struct audit_event){ .type = AUDIT_PASSWORD_SET, .project_id = sr->project_id,
+						   .agent_type = "User", .agent_id = sr->user_id });
+	if (rc == 0)
+		rc = db_commit();
+	if (rc != 0) {
+		db_rollback();
+		return rc < 0 ? -1 : refuse(err, 400, "Already used", NULL);
+	}
+	return 0;
+}
+
+/* A new password passes the policy and is hashed: 0, 1 refused (naming field), -1. */
+static int new_password_hash(const char *password, const char *field, char hash[PASSWORD_HASH_LEN],
+			     struct account_error *err)
+{
+	int rc = pwpolicy_check(password);
+	if (rc != 0)
+		return rc < 0 ? -1 : refuse(err, 400, PWPOLICY_BREACHED, field);
+	return password_hash(password, hash) < 0 ? -1 : 0;
+}
+
+int account_set_password(const char *id, const char *secret, const char *password, struct account_error *err)
+{
+	struct secreq sr;
+	char hash[PASSWORD_HASH_LEN];
+	int rc = account_check_link(ACCOUNT_SET_PASSWORD, id, secret, &sr, err);
+	if (rc == 0)
+		rc = new_password_hash(password, "password", hash, err);
+	return rc == 0 ? redeem(&sr, hash, err) : rc;
+}
+
+int account_verify_email(const char *id, const char *secret, struct account_error *err)
+{
+	struct secreq sr;
+	int rc = account_check_link(ACCOUNT_VERIFY_EMAIL, id, secret, &sr, err);
+	return rc == 0 ? redeem(&sr, NULL, err) : rc;
+}
+
+/* 1 when the email's domain signs in elsewhere, 0 when it does not, -1. */
+static int external_domain(const char *email)
+{
+	char domain[256];
+	const char *at = strrchr(email, '@');
+	people_lower_email(at ? at + 1 : "", domain, sizeof domain);
+	struct db_result r;
+	if (db_query(&r, "SELECT 1 FROM domain_configuration WHERE domain = ?", "s", domain) < 0)
+		return -1;
+	int external = r.nrows > 0;
+	db_result_free(&r);
+	return external;
+}
+
+static void deliver(const char *outbox_id)
+{
+	if (mail_deliver(outbox_id) < 0)
+		log_error("resetpassword: the outbox could not be read after the commit");
+}
+
+/* The reset request, its email (§13.2) and its audit event in one transaction; the email is
+ * delivered after the response, so a known address answers as fast as an unknown one (whose
+ * only work is its audit row). With send_email false only the request is made (§13.5). */
+static int reset_link(const struct person *p, const char *project_id, const char *redirect_uri, bool send_email)
+{
+	char id[37], secret[SECREQ_SECRET_LEN + 1], outbox[37] = "", name[260];
+	snprintf(name, sizeof name, "%s %s", p->first_name, p->last_name);
+	if (db_begin() < 0)
+		return -1;
+	audit_stage(&(struct audit_event){ .type = AUDIT_PASSWORD_RESET, .project_id = project_id ? project_id : p->project_id,
+					   .agent_type = "User", .agent_id = p->id });
+	int rc = secreq_create("reset", p->id, p->project_id, redirect_uri, id, secret);
+	if (rc == 0 && send_email) {
+		json_t *vars = json_pack("{s:s, s:s}", "id", id, "secret", secret);
+		struct mail_message m = { p->project_id[0] ? p->project_id : NULL, "reset", p->email, name, vars };
+		rc = vars ? mail_enqueue(&m, outbox) : -1;
+		json_decref(vars);
+		/* An address the outbox refuses: the request stays, nothing is sent. */
+		if (rc == 1) {
+			log_error("resetpassword: the reset email was refused for user %s", p->id);
+			rc = 0;
+		}
+	}
+	if (rc == 0)
+		rc = db_commit();
+	OPENSSL_cleanse(secret, sizeof secret);
+	if (rc != 0) {
+		db_rollback();
+		return -1;
+	}
+	if (outbox[0])
+		app_after_response(deliver, outbox);
+	return 0;
+}
+
+int account_reset_password(const char *email, const char *project_id, const char *redirect_uri, bool send_email,
+			   struct account_error *err)
+{
+	int rc = external_domain(email);
+	if (rc != 0)
+		return rc < 0 ? -1
+			      : refuse(err, 400, "Cannot reset password for external auth. Contact your system administrator.",
+				       NULL);
+	struct person p;
+	rc = people_find_user(email, project_id, &p);
+	if (rc < 0)
+		return -1;
+	/* No such user: the same answer, so the caller cannot tell who has an account. */
+	if (rc == 0)
+		return reset_link(&p, project_id, redirect_uri, send_email);
+	return audit_write(&(struct audit_event){ .type = AUDIT_PASSWORD_RESET, .reason = "unknown email",
+						  .project_id = project_id ? project_id : "", .agent_type = "",
+						  .agent_id = "" });
+}
+
+int account_change_password(const char *user_type, const char *user_id, const char *keep_login_id,
+			    const char *old_password, const char *new_password, struct account_error *err)
+{
+	struct person p = { 0 };
+	int rc = strcmp(user_type, "User") ? 1 : people_get_user(user_id, &p);
+	if (rc < 0)
+		return -1;
+	/* A client or bot has no password to change. */
+	if (!p.password_hash[0]) {
+		password_dummy_verify(old_password);
+		return refuse(err, 400, "Existing password not set", "oldPassword");
+	}
+	if (!password_verify(old_password, p.password_hash))
+		return refuse(err, 400, "Incorrect password", "oldPassword");
+	char hash[PASSWORD_HASH_LEN];
+	rc = new_password_hash(new_password, "newPassword", hash, err);
+	if (rc != 0 || db_begin() < 0)
+		return rc != 0 ? rc : -1;
+	/* The caller's own session stays; every other one ends. */
+	audit_stage(&(struct audit_event){ .type = AUDIT_PASSWORD_CHANGED, .agent_type = "User", .agent_id = p.id });
+	if (people_set_password(p.id, hash, false) < 0 || login_revoke_user(p.id, keep_login_id) < 0 || db_commit() < 0) {
+		db_rollback();
+		return -1;
+	}
+	return 0;
+}

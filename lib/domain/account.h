@@ -1,0 +1,44 @@
+/* account: the password life cycle (spec §6.14), shared by the JSON routes of tessera-password
+ * (/auth/setpassword, /auth/resetpassword, /auth/changepassword, /auth/verifyemail) and the
+ * pages (/setpassword/:id/:secret, /resetpassword, /verifyemail/:id/:secret, /changepassword).
+ * Links are security requests (lib/secreq.c); every new password passes lib/pwpolicy.c; a new
+ * password ends the user's other sessions (as newer Medplum does for setpassword). Refusals
+ * carry Medplum's texts and, where a person can correct them, the field. */
+#ifndef TESSERA_ACCOUNT_H
+#define TESSERA_ACCOUNT_H
+#include "domain/secreq.h"
+#include <stdbool.h>
+
+struct account_error {
+	int status;                /* 400 or 404 */
+	const char *text;
+	const char *expression;    /* the field, or NULL */
+};
+
+enum account_link {
+	ACCOUNT_SET_PASSWORD,      /* invite and reset links: /auth/setpassword */
+	ACCOUNT_VERIFY_EMAIL,      /* verify-email links: /auth/verifyemail */
+};
+
+/* Checks a link without using it (a page shows an expired or used link before asking for
+ * anything). 0 (sr filled), 1 refused (err: 404 unknown; "Already used", "Expired",
+ * "Incorrect secret", a wrong type), -1 database failure. */
+int account_check_link(enum account_link kind, const char *id, const char *secret, struct secreq *sr,
+		       struct account_error *err);
+/* Completes an invite or reset link with a new password (sets email_verified; ends the user's
+ * sessions). 0, 1 refused, -1. */
+int account_set_password(const char *id, const char *secret, const char *password, struct account_error *err);
+/* Completes a verify-email link. 0, 1 refused, -1. */
+int account_verify_email(const char *id, const char *secret, struct account_error *err);
+/* A reset link for the user with this email in this scope (project_id NULL or "": server
+ * scope), emailed (§13.2) unless send_email is false. No such user is not an error: the
+ * answer must not tell who has an account. 0, 1 refused (the email's domain signs in
+ * elsewhere), -1. */
+int account_reset_password(const char *email, const char *project_id, const char *redirect_uri, bool send_email,
+			   struct account_error *err);
+/* A signed-in user's new password: the old one must match. Every other session of the user
+ * ends; keep_login_id (may be NULL) stays. 0, 1 refused, -1. */
+int account_change_password(const char *user_type, const char *user_id, const char *keep_login_id,
+			    const char *old_password, const char *new_password, struct account_error *err);
+
+#endif

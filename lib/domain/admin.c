@@ -1,0 +1,49 @@
+/* admin: the project admin rule shared by the admin API and the admin pages. */
+#include "domain/admin.h"
+#include "domain/auth.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "core/text.h"
+
+#include <string.h>
+
+int admin_project_for(const struct auth *a, const char *path_project, char project[37])
+{
+	if (!a->admin && !a->super_admin)
+		return 403;
+	if (!path_project || !a->super_admin) {
+		if (path_project && strcmp(path_project, a->project_id))
+			return 403;
+		text_copy(project, 37, a->project_id);
+		return 0;
+	}
+	if (!crypto_is_uuid(path_project))
+		return 404;
+	struct db_result r;
+	if (db_query(&r, "SELECT id FROM project WHERE id = ?", "s", path_project) < 0)
+		return -1;
+	int found = r.nrows > 0;
+	if (found)
+		text_copy(project, 37, db_cell(&r, 0, 0));
+	db_result_free(&r);
+	return found ? 0 : 404;
+}
+
+int admin_projects_of(const struct auth *a, json_t **out)
+{
+	*out = json_array();
+	if (!a->admin && !a->super_admin)
+		return 0;
+	struct db_result r;
+	int rc = a->super_admin ? db_query(&r, "SELECT id, name FROM project ORDER BY name, id LIMIT 200", "")
+				: db_query(&r, "SELECT id, name FROM project WHERE id = ?", "s", a->project_id);
+	if (rc < 0) {
+		json_decref(*out);
+		*out = NULL;
+		return -1;
+	}
+	for (unsigned i = 0; i < r.nrows; i++)
+		json_array_append_new(*out, json_pack("{s:s, s:s}", "id", db_cell(&r, i, 0), "name", db_cell(&r, i, 1)));
+	db_result_free(&r);
+	return 0;
+}

@@ -1,0 +1,211 @@
+/* audit: audit_event rows (see audit.h). */
+#include "domain/audit.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "core/log.h"
+#include "http/request.h"
+#include "core/text.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* DICOM codes (http://dicom.nema.org/resources/ontology/DCM) by kind of event. */
+#define DCM_AUTH "110114"      /* User Authentication */
+#define DCM_ALERT "110113"     /* Security Alert */
+#define DCM_ATTRS "110137"     /* User Security Attributes Changed */
+#define DCM_ROLES "110136"     /* Security Roles Changed */
+#define DCM_APP "110100"       /* Application Activity */
+
+static const struct audit_type {
+	const char *name;
+	const char *dicom;
+	char action;               /* FHIR AuditEvent.action: C R U D E */
+	const char *outcome;       /* 0 success, 4 minor failure, 8 serious failure */
+} types[] = {
+	{ AUDIT_SIGNIN_SUCCESS, DCM_AUTH, 'E', "0" },
+	{ AUDIT_SIGNIN_FAILURE, DCM_AUTH, 'E', "4" },
+	{ AUDIT_MFA_SUCCESS, DCM_AUTH, 'E', "0" },
+	{ AUDIT_MFA_FAILURE, DCM_AUTH, 'E', "4" },
+	{ AUDIT_TOKEN_ISSUED, DCM_AUTH, 'E', "0" },
+	{ AUDIT_TOKEN_REFRESHED, DCM_AUTH, 'E', "0" },
+	{ AUDIT_REFRESH_REUSE, DCM_ALERT, 'E', "8" },
+	{ AUDIT_CODE_REUSE, DCM_ALERT, 'E', "8" },
+	{ AUDIT_LOGOUT, DCM_AUTH, 'E', "0" },
+	{ AUDIT_SESSION_REVOKED, DCM_AUTH, 'U', "0" },
+	{ AUDIT_TOKEN_REVOKED, DCM_AUTH, 'U', "0" },
+	{ AUDIT_PASSWORD_RESET, DCM_ATTRS, 'C', "0" },
+	{ AUDIT_PASSWORD_SET, DCM_ATTRS, 'U', "0" },
+	{ AUDIT_PASSWORD_CHANGED, DCM_ATTRS, 'U', "0" },
+	{ AUDIT_ADMIN_PASSWORD, DCM_ATTRS, 'U', "0" },
+	{ AUDIT_INVITE, DCM_ROLES, 'C', "0" },
+	{ AUDIT_MEMBER_UPDATED, DCM_ROLES, 'U', "0" },
+	{ AUDIT_MEMBER_DELETED, DCM_ROLES, 'D', "0" },
+	{ AUDIT_CLIENT_CREATED, DCM_ROLES, 'C', "0" },
+	{ AUDIT_CLIENT_ROTATED, DCM_ATTRS, 'U', "0" },
+	{ AUDIT_SETTINGS, DCM_APP, 'U', "0" },
+	{ AUDIT_TEMPLATE, DCM_APP, 'U', "0" },
+	{ AUDIT_PURGE, DCM_APP, 'D', "0" },
+	{ NULL, NULL, 0, NULL },
+};
+
+static const struct audit_type *find_type(const char *name)
+{
+	for (const struct audit_type *t = types; name && t->name; t++)
+		if (!strcmp(t->name, name))
+			return t;
+	return NULL;
+}
+
+bool audit_type_known(const char *type)
+{
+	return find_type(type) != NULL;
+}
+
+const char *audit_type_dicom(const char *type, const char **display)
+{
+	const struct audit_type *t = find_type(type);
+	const char *code = t ? t->dicom : DCM_APP;
+	if (display)
+		*display = !strcmp(code, DCM_AUTH)    ? "User Authentication"
+			   : !strcmp(code, DCM_ALERT) ? "Security Alert"
+			   : !strcmp(code, DCM_ATTRS) ? "User Security Attributes Changed"
+			   : !strcmp(code, DCM_ROLES) ? "Security Roles Changed"
+						      : "Application Activity";
+	return code;
+}
+
+char audit_type_action(const char *type)
+{
+	const struct audit_type *t = find_type(type);
+	return t ? t->action : 'E';
+}
+
+const char *audit_type_outcome(const char *type)
+{
+	const struct audit_type *t = find_type(type);
+	return t ? t->outcome : "0";
+}
+
+/* ---- the request being served ---- */
+
+static const struct request *current;
+static struct {
+	bool known;
+	char project[37], profile_type[32], profile_id[37], client[37], login[37];
+} actor;
+
+void audit_request(const struct request *req)
+{
+	current = req;
+	actor.known = false;
+}
+
+void audit_set_actor(const struct audit_actor *a)
+{
+	memset(&actor, 0, sizeof actor);
+	if (!a)
+		return;
+	actor.known = true;
+	text_copy(actor.project, sizeof actor.project, a->project_id);
+	text_copy(actor.profile_type, sizeof actor.profile_type, a->profile_type);
+	text_copy(actor.profile_id, sizeof actor.profile_id, a->profile_id);
+	text_copy(actor.client, sizeof actor.client, a->client_id);
+	text_copy(actor.login, sizeof actor.login, a->login_id);
+}
+
+/* An event with every field resolved to stored text. */
+struct stored {
+	char type[64], reason[256], project[37], agent_type[32], agent_id[37], client[37], login[37], entity[80];
+};
+
+static void resolve(const struct audit_event *e, struct stored *s)
+{
+	bool a = current && actor.known;
+	memset(s, 0, sizeof *s);
+	text_copy(s->type, sizeof s->type, e->type);
+	text_copy(s->reason, sizeof s->reason, e->reason);
+	text_copy(s->project, sizeof s->project, e->project_id ? e->project_id : a ? actor.project : NULL);
+	text_copy(s->agent_type, sizeof s->agent_type, e->agent_type ? e->agent_type : a ? actor.profile_type : NULL);
+	text_copy(s->agent_id, sizeof s->agent_id, e->agent_id ? e->agent_id : a ? actor.profile_id : NULL);
+	text_copy(s->client, sizeof s->client, a ? actor.client : NULL);
+	text_copy(s->login, sizeof s->login, a ? actor.login : NULL);
+	text_copy(s->entity, sizeof s->entity, e->entity);
+}
+
+static const char *or_null(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+static int insert(const struct stored *s)
+{
+	char id[37], ua[513];
+	const struct audit_type *t = find_type(s->type);
+	if (!t) {
+		log_error("audit: unknown event type %s", s->type);
+		return -1;
+	}
+	if (crypto_uuid_v4(id) < 0)
+		return -1;
+	text_copy(ua, sizeof ua, current ? current->user_agent : NULL);
+	char action[2] = { t->action, '\0' };
+	return db_exec(NULL,
+		       "INSERT INTO audit_event (id, type, action, outcome, outcome_desc, project_id, agent_type, agent_id, "
+		       "client_id, login_id, remote_address, user_agent, entity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		       "sssssssssssss", id, s->type, action, t->outcome, or_null(s->reason), or_null(s->project),
+		       or_null(s->agent_type), or_null(s->agent_id), or_null(s->client), or_null(s->login),
+		       current ? or_null(current->remote_addr) : NULL, or_null(ua), or_null(s->entity));
+}
+
+int audit_write(const struct audit_event *e)
+{
+	struct stored s;
+	resolve(e, &s);
+	return insert(&s);
+}
+
+/* ---- staged events ---- */
+
+#define MAX_STAGED 4
+static struct stored staged[MAX_STAGED];
+static int nstaged;
+
+/* db_commit's hook: the staged events join the transaction being committed. */
+static int write_staged(void)
+{
+	for (int i = 0; i < nstaged; i++)
+		if (insert(&staged[i]) < 0)
+			return -1;
+	nstaged = 0;
+	return 0;
+}
+
+void audit_stage(const struct audit_event *e)
+{
+	if (nstaged == MAX_STAGED) {
+		log_error("audit: too many events in one request, %s dropped", e->type);
+		return;
+	}
+	resolve(e, &staged[nstaged++]);
+	db_before_commit(write_staged);
+}
+
+int audit_finish(bool success)
+{
+	int rc = success ? write_staged() : 0;
+	if (rc < 0)
+		log_error("audit: %d event(s) of request %s not written", nstaged, current ? current->request_id : "-");
+	nstaged = 0;
+	current = NULL;
+	return rc;
+}
+
+int audit_purge(const char *before)
+{
+	unsigned long long n;
+	do {
+		if (db_exec(&n, "DELETE FROM audit_event WHERE recorded < ? LIMIT 5000", "s", before) < 0)
+			return -1;
+	} while (n == 5000);
+	return 0;
+}

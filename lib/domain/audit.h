@@ -1,0 +1,79 @@
+/* audit: security events as rows of audit_event (stricter.md row 15), read back by admins as
+ * FHIR AuditEvent resources (spec §13.6 shape).
+ *
+ * One call records an event: audit_stage() for an event that describes a change (it is
+ * written inside the change's transaction by the next db_commit, or, for a change made by a
+ * single statement, right after a successful response), audit_write() for an event that is
+ * the only thing to write (a refused sign-in). The remote address and user agent come from the
+ * request app_handle is serving (audit_request), so library code never passes them around.
+ *
+ * Token issuance on the hot paths (client_credentials, authorization_code, refresh_token) is
+ * not written here: the login row those grants already write is the record, and the audit
+ * API reads it as events (see cgi-bin/manage-audit.c). */
+#ifndef TESSERA_AUDIT_H
+#define TESSERA_AUDIT_H
+#include <stdbool.h>
+
+/* Event types (AuditEvent.subtype code, the API's type filter). */
+#define AUDIT_SIGNIN_SUCCESS "sign-in-success"     /* read from login rows */
+#define AUDIT_SIGNIN_FAILURE "sign-in-failure"
+#define AUDIT_MFA_SUCCESS "mfa-success"
+#define AUDIT_MFA_FAILURE "mfa-failure"
+#define AUDIT_TOKEN_ISSUED "token-issued"          /* read from login rows */
+#define AUDIT_TOKEN_REFRESHED "token-refreshed"    /* read from login rows */
+#define AUDIT_REFRESH_REUSE "refresh-reuse"
+#define AUDIT_CODE_REUSE "code-reuse"
+#define AUDIT_LOGOUT "logout"
+#define AUDIT_SESSION_REVOKED "session-revoked"
+#define AUDIT_TOKEN_REVOKED "token-revoked"
+#define AUDIT_PASSWORD_RESET "password-reset-requested"
+#define AUDIT_PASSWORD_SET "password-set"
+#define AUDIT_PASSWORD_CHANGED "password-changed"
+#define AUDIT_ADMIN_PASSWORD "admin-password-set"
+#define AUDIT_INVITE "invite-sent"
+#define AUDIT_MEMBER_UPDATED "membership-updated"
+#define AUDIT_MEMBER_DELETED "membership-deleted"
+#define AUDIT_CLIENT_CREATED "client-created"
+#define AUDIT_CLIENT_ROTATED "client-secret-rotated"
+#define AUDIT_SETTINGS "settings-updated"
+#define AUDIT_TEMPLATE "email-template-changed"
+#define AUDIT_PURGE "purge"
+
+struct request;
+
+struct audit_event {
+	const char *type;          /* one of AUDIT_* */
+	const char *reason;        /* failures: why (never a secret or the typed value) */
+	const char *project_id;    /* whose admins may read it; NULL: the request's */
+	const char *agent_type;    /* the profile or client acting, or "User"; NULL: the request's */
+	const char *agent_id;
+	const char *entity;        /* what was changed, "Type/id" (membership, client, ...) */
+};
+
+/* The FHIR AuditEvent codes of a type: false for an unknown type. */
+bool audit_type_known(const char *type);
+const char *audit_type_dicom(const char *type, const char **display);
+char audit_type_action(const char *type);
+const char *audit_type_outcome(const char *type);
+
+/* The request being served (app_handle); NULL when it ends. Its caller is unknown until
+ * audit_set_actor names it. */
+void audit_request(const struct request *req);
+/* Who the request being served comes from, once authenticated: the fields an event takes
+ * when it names none of its own. NULL members are unknown; NULL forgets the caller. */
+struct audit_actor {
+	const char *project_id, *profile_type, *profile_id, *client_id, *login_id;
+};
+void audit_set_actor(const struct audit_actor *a);
+/* Writes the event now (in the caller's transaction, if any). 0 or -1. */
+int audit_write(const struct audit_event *e);
+/* Records the event with the change the request is about to make (see the header). */
+void audit_stage(const struct audit_event *e);
+/* app_handle after the handler: writes what is still staged when the request succeeded,
+ * forgets it otherwise. 0 or -1. */
+int audit_finish(bool success);
+
+/* Deletes the events recorded before a UTC time ("YYYY-MM-DD HH:MM:SS"), in batches. 0 or -1. */
+int audit_purge(const char *before);
+
+#endif

@@ -1,0 +1,53 @@
+/* auth: who is calling. A Bearer token is verified and its Login re-read on every request
+ * (revocation is immediate); Basic client_id:secret is accepted on every authenticated
+ * endpoint (spec §4) as an in-memory client login. */
+#ifndef TESSERA_AUTH_H
+#define TESSERA_AUTH_H
+#include "core/db.h"
+#include "domain/login.h"
+#include "domain/ratelimit.h"
+#include <jansson.h>
+#include <stdbool.h>
+
+struct request;
+
+/* The caller's membership details: project, profile, policy and user, which /auth/me and
+ * userinfo build their documents from. A Bearer token's are read with its Login in the
+ * same query, so those routes cost one round trip. */
+enum auth_detail {
+	AD_PROJECT_NAME, AD_PROJECT_DESCRIPTION, AD_STRICT_MODE, AD_POLICY_ID, AD_IDENTIFIER, AD_USER_TYPE,
+	AD_USER_ID, AD_DISPLAY, AD_PROFILE_RESOURCE, AD_PROFILE_UPDATED, AD_CLIENT_DESCRIPTION, AD_CLIENT_STATUS,
+	AD_CLIENT_URIS, AD_POLICY_RESOURCE, AD_EMAIL, AD_EMAIL_VERIFIED, AD_USER_IDENTIFIER, AD_MFA_ENROLLED,
+	AD_FIRST_NAME, AD_LAST_NAME, AD_ADMIN, AD_SUPER_ADMIN, AD_COUNT
+};
+
+struct auth {
+	bool basic;
+	struct login login;
+	char project_id[37];
+	char profile_type[32];
+	char profile_id[37];
+	bool admin;
+	bool super_admin;
+	json_t *claims;            /* the verified access token claims (Bearer only) */
+	struct rl_override rl;     /* the project's rateLimit / authRateLimit */
+	struct db_result detail;   /* one row; the auth_detail columns start at detail_base */
+	unsigned detail_base;
+};
+
+/* 0 authenticated, 1 not authenticated, -1 database error. */
+int auth_authenticate(struct request *req, struct auth *a);
+/* True when the request presents a Bearer token (auth_authenticate then reads its Login). */
+bool auth_is_bearer(const struct request *req);
+/* The same for a bare access token (introspection). */
+int auth_from_token(const char *token, struct auth *a);
+/* The same for a Login the caller already trusts (a page session): its membership, admin and
+ * super admin flags exactly as a Bearer token of that Login would have them. */
+int auth_from_login(const char *login_id, struct auth *a);
+/* Reads the details if the authentication did not (Basic): 0, 1 membership gone, -1 database
+ * error. Then auth_detail_cell gives a column, NULL for SQL NULL. */
+int auth_load_detail(struct auth *a);
+const char *auth_detail_cell(const struct auth *a, enum auth_detail col);
+void auth_free(struct auth *a);
+
+#endif

@@ -1,0 +1,313 @@
+/* clients: reads and creates ClientApplication rows. */
+#include "domain/clients.h"
+#include "core/text.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "domain/members.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define CLIENT_COLUMNS \
+	"SELECT c.id, c.project_id, c.name, c.status, c.secret_hash, " \
+	"IF(c.retiring_secret_expires_at IS NULL OR c.retiring_secret_expires_at > UTC_TIMESTAMP(3), " \
+	"c.retiring_secret_hash, NULL), c.pkce_optional, " \
+	"c.access_token_lifetime, c.refresh_token_lifetime, m.id, p.name, p.super_admin, c.redirect_uris, " \
+	"c.allowed_origins, c.default_scope, p.system_setting"
+#define CLIENT_FROM \
+	" FROM client_application c JOIN project p ON p.id = c.project_id " \
+	"LEFT JOIN project_membership m ON m.user_id = c.id AND m.project_id = c.project_id " \
+	"WHERE c.id = ? LIMIT 1"
+/* When the limit-th newest login of the client stops counting (ms from now; <= 0: it does
+ * not, or there are fewer). The client's own logins have user_id = its id; the existing
+ * index login_user (user_id, updated_at) serves it, so the grant's INSERT maintains no new
+ * index. updated_at only moves on a revocation, which makes the count err on the safe side. */
+#define GRANT_WAIT(client) \
+	"(SELECT CAST(CEIL((UNIX_TIMESTAMP(l.updated_at) + 60 - UNIX_TIMESTAMP(NOW(3))) * 1000) AS SIGNED) " \
+	"FROM login l WHERE l.user_id = " client " AND l.updated_at > NOW(3) - INTERVAL 60 SECOND " \
+	"ORDER BY l.updated_at DESC LIMIT 1 OFFSET ?)"
+
+static const char *const select_client = CLIENT_COLUMNS CLIENT_FROM;
+
+static bool copy_hash(uint8_t out[32], const struct db_result *r, unsigned col)
+{
+	if (!db_cell(r, 0, col) || db_len(r, 0, col) != 32)
+		return false;
+	memcpy(out, db_cell(r, 0, col), 32);
+	return true;
+}
+
+int clients_get(const char *id, struct client *c)
+{
+	memset(c, 0, sizeof *c);
+	if (!crypto_is_uuid(id))
+		return 1;
+	struct db_result r;
+	if (db_query(&r, select_client, "s", id) < 0)
+		return -1;
+	if (r.nrows == 0) {
+		db_result_free(&r);
+		return 1;
+	}
+	text_copy(c->id, sizeof c->id, db_cell(&r, 0, 0));
+	text_copy(c->project_id, sizeof c->project_id, db_cell(&r, 0, 1));
+	text_copy(c->name, sizeof c->name, db_cell(&r, 0, 2));
+	text_copy(c->status, sizeof c->status, db_cell(&r, 0, 3));
+	c->has_secret = copy_hash(c->secret_hash, &r, 4);
+	c->has_retiring = copy_hash(c->retiring_hash, &r, 5);
+	c->pkce_optional = !strcmp(db_cell(&r, 0, 6), "1");
+	c->access_lifetime = config_duration_or(db_cell(&r, 0, 7), cfg.access_token_lifetime);
+	c->refresh_lifetime = config_duration_or(db_cell(&r, 0, 8), cfg.refresh_token_lifetime);
+	text_copy(c->membership_id, sizeof c->membership_id, db_cell(&r, 0, 9));
+	text_copy(c->project_name, sizeof c->project_name, db_cell(&r, 0, 10));
+	c->project_super_admin = !strcmp(db_cell(&r, 0, 11), "1");
+	text_copy(c->redirect_uris, sizeof c->redirect_uris, db_cell(&r, 0, 12));
+	text_copy(c->allowed_origins, sizeof c->allowed_origins, db_cell(&r, 0, 13));
+	text_copy(c->default_scope, sizeof c->default_scope, db_cell(&r, 0, 14));
+	ratelimit_parse_settings(db_cell(&r, 0, 15), &c->rl);
+	db_result_free(&r);
+	return 0;
+}
+
+int clients_grant_wait(const char *id, int limit, long long *wait_ms)
+{
+	*wait_ms = 0;
+	if (limit <= 0)
+		return 0;
+	struct db_result r;
+	if (db_query(&r, "SELECT " GRANT_WAIT("?"), "si", id, (long long)limit - 1) < 0)
+		return -1;
+	if (db_cell(&r, 0, 0))
+		*wait_ms = atoll(db_cell(&r, 0, 0));
+	db_result_free(&r);
+	return 0;
+}
+
+/* Clients read recently, for the client_credentials grant, whose INSERT re-checks in SQL
+ * everything that authorizes it (status, membership, secret); only settings such as lifetimes
+ * and names may be up to client_cache_seconds old. */
+enum { CACHED_CLIENTS = 16 };
+static struct cached_client {
+	struct client c;
+	time_t until;
+} client_cache[CACHED_CLIENTS];
+
+static struct cached_client *cache_slot(const char *id)
+{
+	unsigned h = 5381;
+	for (const char *p = id; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	return &client_cache[h % CACHED_CLIENTS];
+}
+
+int clients_get_cached(const char *id, struct client *c, bool *cached)
+{
+	struct cached_client *e = cache_slot(id);
+	*cached = e->until > time(NULL) && !strcmp(e->c.id, id);
+	if (*cached) {
+		*c = e->c;
+		return 0;
+	}
+	int rc = clients_get(id, c);
+	if (rc == 0 && cfg.client_cache_seconds > 0) {
+		e->c = *c;
+		e->until = time(NULL) + cfg.client_cache_seconds;
+	}
+	return rc;
+}
+
+void clients_forget(const char *id)
+{
+	struct cached_client *e = cache_slot(id);
+	if (!strcmp(e->c.id, id))
+		memset(e, 0, sizeof *e);
+}
+
+int clients_branding(const char *id, json_t **out)
+{
+	*out = NULL;
+	struct db_result r;
+	if (!crypto_is_uuid(id))
+		return 1;
+	if (db_query(&r, "SELECT sign_in_form FROM client_application WHERE id = ?", "s", id) < 0)
+		return -1;
+	if (r.nrows == 0) {
+		db_result_free(&r);
+		return 1;
+	}
+	json_t *form = db_cell(&r, 0, 0) ? json_loads(db_cell(&r, 0, 0), 0, NULL) : NULL;
+	db_result_free(&r);
+	*out = json_object();
+	json_t *welcome = json_object_get(form, "welcomeString"), *logo = json_object_get(form, "logo");
+	if (json_is_string(welcome))
+		json_object_set(*out, "welcomeString", welcome);
+	if (json_is_object(logo))
+		json_object_set(*out, "logo", logo);
+	json_decref(form);
+	return 0;
+}
+
+bool clients_secret_ok(const struct client *c, const char *secret, bool allow_retiring)
+{
+	uint8_t h[32];
+	if (!secret || !*secret || crypto_keyed_hash(secret, h) < 0)
+		return false;
+	/* Both comparisons always run so timing does not tell which secret matched. */
+	bool current = c->has_secret && crypto_equal(h, 32, c->secret_hash, 32);
+	bool retiring = c->has_retiring && crypto_equal(h, 32, c->retiring_hash, 32);
+	return current || (allow_retiring && retiring);
+}
+
+bool clients_usable(const struct client *c)
+{
+	return !strcmp(c->status, "active") && c->membership_id[0];
+}
+
+int clients_insert(const char *project_id, const char *name, const char *description, char id[37], char secret[65])
+{
+	char membership[37];
+	uint8_t h[32];
+	if (crypto_uuid_v4(id) < 0 || crypto_uuid_v4(membership) < 0 || crypto_random_hex(secret, 32) < 0 ||
+	    crypto_keyed_hash(secret, h) < 0)
+		return -1;
+	if (db_exec(NULL,
+		    "INSERT INTO client_application (id, project_id, name, description, secret_hash) VALUES (?, ?, ?, ?, ?)",
+		    "ssssb", id, project_id, name, description, h, sizeof h) < 0 ||
+	    db_exec(NULL,
+		    "INSERT INTO project_membership (id, project_id, user_type, user_id, profile_type, profile_id) "
+		    "VALUES (?, ?, 'ClientApplication', ?, 'ClientApplication', ?)",
+		    "ssss", membership, project_id, id, id) < 0)
+		return -1;
+	return 0;
+}
+
+int clients_create(const char *project_id, const char *name, const char *description, char id[37],
+		   char secret[65])
+{
+	if (db_begin() < 0)
+		return -1;
+	if (clients_insert(project_id, name, description, id, secret) < 0 || db_commit() < 0) {
+		db_rollback();
+		return -1;
+	}
+	return 0;
+}
+
+static bool listed(const char *json_array, const char *value)
+{
+	json_t *list = json_array[0] ? json_loads(json_array, 0, NULL) : NULL;
+	bool found = false;
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v)
+		found |= json_is_string(v) && !strcmp(json_string_value(v), value);
+	json_decref(list);
+	return found;
+}
+
+bool clients_redirect_ok(const struct client *c, const char *uri)
+{
+	return uri && *uri && listed(c->redirect_uris, uri);
+}
+
+bool clients_origin_ok(const struct client *c, const char *origin)
+{
+	json_t *list = c->allowed_origins[0] ? json_loads(c->allowed_origins, 0, NULL) : NULL;
+	bool open = !list || json_array_size(list) == 0;
+	json_decref(list);
+	return open || !origin || listed(c->allowed_origins, origin);
+}
+
+int clients_default_scope(const struct client *c, char *out, size_t outlen)
+{
+	if (!c->default_scope[0])
+		return -1;
+	snprintf(out, outlen, "%s", c->default_scope);
+	return 0;
+}
+
+int clients_admin_create(const struct client_new *n, char id[37], char secret[65], struct member_error *err)
+{
+	struct member_fields f = { .active = true };
+	if (n->access_policy_id)
+		text_copy(f.access_policy_id, sizeof f.access_policy_id, n->access_policy_id);
+	if (db_begin() < 0)
+		return -1;
+	int rc = members_check_policies(&f, n->project_id, err);
+	if (rc == 0)
+		rc = clients_insert(n->project_id, n->name, n->description, id, secret);
+	if (rc == 0)
+		rc = db_exec(NULL,
+			     "UPDATE client_application SET redirect_uris = ?, access_token_lifetime = ?, "
+			     "refresh_token_lifetime = ? WHERE id = ?",
+			     "ssss", n->redirect_uris, n->access_lifetime, n->refresh_lifetime, id);
+	if (rc == 0 && f.access_policy_id[0])
+		rc = db_exec(NULL, "UPDATE project_membership SET access_policy_id = ? WHERE user_id = ? AND project_id = ?",
+			     "sss", f.access_policy_id, id, n->project_id);
+	if (rc == 0)
+		rc = db_commit();
+	if (rc != 0)
+		db_rollback();
+	return rc;
+}
+
+int clients_list(const char *project_id, json_t **out)
+{
+	struct db_result r;
+	*out = NULL;
+	if (db_query(&r,
+		     "SELECT id, name, description, status, DATE_FORMAT(created_at, '%Y-%m-%d %H:%i UTC'), "
+		     "retiring_secret_hash IS NOT NULL AND (retiring_secret_expires_at IS NULL OR "
+		     "retiring_secret_expires_at > UTC_TIMESTAMP(3)), "
+		     "DATE_FORMAT(retiring_secret_expires_at, '%Y-%m-%d %H:%i UTC') "
+		     "FROM client_application WHERE project_id = ? ORDER BY name, id LIMIT 500",
+		     "s", project_id) < 0)
+		return -1;
+	*out = json_array();
+	for (unsigned i = 0; i < r.nrows; i++) {
+		json_t *c = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:b, s:s?}", "id", db_cell(&r, i, 0), "name",
+				      db_cell(&r, i, 1), "description", db_cell(&r, i, 2), "status", db_cell(&r, i, 3),
+				      "created", db_cell(&r, i, 4), "retiring", text_true(db_cell(&r, i, 5)), "retiringUntil",
+				      db_cell(&r, i, 6));
+		if (c)
+			json_array_append_new(*out, c);
+	}
+	db_result_free(&r);
+	return 0;
+}
+
+int clients_rotate_secret(const char *project_id, const char *client_id, long retire_seconds, char secret[65])
+{
+	uint8_t h[32];
+	if (!crypto_is_uuid(client_id))
+		return 1;
+	if (crypto_random_hex(secret, 32) < 0 || crypto_keyed_hash(secret, h) < 0)
+		return -1;
+	unsigned long long n = 0;
+	/* One statement: the current hash becomes the retiring one (MariaDB evaluates SET left to
+	 * right, so retiring_secret_hash takes the old secret_hash before it is replaced). */
+	int rc = retire_seconds > 0
+			 ? db_exec(&n,
+				   "UPDATE client_application SET retiring_secret_hash = secret_hash, "
+				   "retiring_secret_expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND, secret_hash = ?, "
+				   "updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND project_id = ?",
+				   "ibss", (long long)retire_seconds, h, sizeof h, client_id, project_id)
+			 : db_exec(&n,
+				   "UPDATE client_application SET retiring_secret_hash = NULL, retiring_secret_expires_at = NULL, "
+				   "secret_hash = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND project_id = ?",
+				   "bss", h, sizeof h, client_id, project_id);
+	if (rc < 0)
+		return -1;
+	return n == 1 ? 0 : 1;
+}
+
+int clients_insert_bot(const char *id, const char *project_id, const char *name, const char *description,
+		       const char *resource_json)
+{
+	return db_exec(NULL, "INSERT INTO bot (id, project_id, name, description, resource) VALUES (?, ?, ?, ?, ?)",
+		       "sssss", id, project_id, name, description, resource_json);
+}

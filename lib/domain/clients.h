@@ -1,0 +1,99 @@
+/* clients: ClientApplication lookup and secret verification. Secrets are stored only as
+ * keyed hashes (HMAC-SHA256 under hash_key) and compared in constant time. */
+#ifndef TESSERA_CLIENTS_H
+#define TESSERA_CLIENTS_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "domain/ratelimit.h"
+
+struct client {
+	char id[37];
+	char project_id[37];
+	char membership_id[37];    /* empty when the client has no membership */
+	char name[256];
+	char project_name[256];
+	char status[16];
+	bool has_secret, has_retiring;
+	uint8_t secret_hash[32];
+	uint8_t retiring_hash[32];
+	bool pkce_optional;
+	long access_lifetime;      /* seconds */
+	long refresh_lifetime;
+	bool project_super_admin;
+	char redirect_uris[4096];  /* JSON array text, "" when none */
+	char allowed_origins[2048];
+	char default_scope[1025];  /* space-separated */
+	struct rl_override rl;     /* the project's systemSetting limits */
+};
+
+/* clients_get through a short per-process cache (client_cache_seconds), *cached telling
+ * which: only for callers that re-check status, membership and secret in the statement that
+ * acts on them, and read the row again before refusing a cached copy. */
+int clients_get_cached(const char *id, struct client *c, bool *cached);
+/* Drops the cached copy, so the next clients_get_cached reads the row. */
+void clients_forget(const char *id);
+/* The client's defaultScope joined by spaces; -1 when it has none. */
+int clients_default_scope(const struct client *c, char *out, size_t outlen);
+/* Exact match against the registered redirect URIs (no prefix matching). */
+bool clients_redirect_ok(const struct client *c, const char *uri);
+/* Origin check of §5.1 step 2: true when the client lists no origins or lists this one. */
+bool clients_origin_ok(const struct client *c, const char *origin);
+
+/* 0 found, 1 not found (including ids that are not UUIDs), -1 database error. */
+int clients_get(const char *id, struct client *c);
+/* How long the client must wait before another client_credentials token: the oldest of its
+ * last `limit` logins (user_id = the client, index login_user) must be RATELIMIT_WINDOW
+ * seconds old. *wait_ms > 0 when it must wait; limit <= 0 checks nothing. 0, or -1 on a
+ * database error. */
+int clients_grant_wait(const char *id, int limit, long long *wait_ms);
+/* The client's sign-in branding (§6.16): {"welcomeString"?, "logo"?} from its signInForm,
+ * written to *out. 0 found, 1 not found, -1 database error. */
+int clients_branding(const char *id, json_t **out);
+/* Accepts the current secret, and the retiring one when allow_retiring. */
+bool clients_secret_ok(const struct client *c, const char *secret, bool allow_retiring);
+/* Usable for client credentials: active status and a membership. */
+bool clients_usable(const struct client *c);
+/* Creates a client in a project with its membership; writes a fresh secret (64 hex) to
+ * secret_out. One transaction. */
+int clients_create(const char *project_id, const char *name, const char *description, char id_out[37],
+		   char secret_out[65]);
+/* The same two rows inside the caller's transaction (a new project's default client). */
+int clients_insert(const char *project_id, const char *name, const char *description, char id_out[37],
+		   char secret_out[65]);
+
+/* A client as the admin API and the admin pages create it (spec §9.2). */
+struct client_new {
+	const char *project_id;
+	const char *name;
+	const char *description;        /* NULL for none */
+	const char *redirect_uris;      /* JSON array text, NULL for none */
+	const char *access_lifetime;    /* "1h" style, NULL for the default */
+	const char *refresh_lifetime;
+	const char *access_policy_id;   /* NULL or "" for none; checked against the project */
+};
+
+struct member_error;
+/* The client, its membership (with the access policy) and its settings in one transaction.
+ * 0 (id and the fresh secret filled: show it once, it is stored only as a keyed hash),
+ * 1 refused (err: an unknown policy or one of another project), -1. */
+int clients_admin_create(const struct client_new *n, char id_out[37], char secret_out[65], struct member_error *err);
+
+/* The project's clients for the admin pages: [{id, name, description?, status, created,
+ * retiring (bool), retiringUntil?}] by name (at most 500). 0 or -1. Never a secret. */
+int clients_list(const char *project_id, json_t **out);
+
+/* How long the secret a rotation replaces keeps working at the token endpoint by default. */
+#define CLIENT_RETIRING_SECONDS (24 * 3600)
+/* Gives the project's client a fresh secret (64 hex, to show once; stored as a keyed hash).
+ * retire_seconds > 0: the old secret stays accepted as the retiring secret (token endpoint
+ * only, never Basic) for that long; 0: it stops at once. A previous retiring secret ends
+ * either way. One UPDATE. 0, 1 no such client in this project, -1. */
+int clients_rotate_secret(const char *project_id, const char *client_id, long retire_seconds, char secret_out[65]);
+
+/* A Bot row (its membership is the caller's, in the same transaction). 0 or -1. */
+int clients_insert_bot(const char *id, const char *project_id, const char *name, const char *description,
+		       const char *resource_json);
+
+#endif

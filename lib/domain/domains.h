@@ -1,0 +1,11 @@
+/* domains: DomainConfiguration rows — which identity provider signs in the users of an email
+ * domain. */
+#ifndef TESSERA_DOMAINS_H
+#define TESSERA_DOMAINS_H
+#include <jansson.h>
+
+/* The identity provider configured for an email domain (lower-case): 0 (*idp set, or NULL
+ * when the domain has none or its JSON cannot be read; the caller owns it) or -1. */
+int domains_identity_provider(const char *domain, json_t **idp);
+
+#endif

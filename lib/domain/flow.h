@@ -1,0 +1,77 @@
+/* flow: the login state machine of spec §5, shared by the JSON API (/auth/...) and the sign-in
+ * pages. A Login moves: credentials checked → [MFA] → membership chosen → [scope] → code →
+ * tokens. Possession of the login id is the credential between stages (as in Medplum), so
+ * every stage re-checks revoked/granted and MFA before it hands out a code. */
+#ifndef TESSERA_FLOW_H
+#define TESSERA_FLOW_H
+#include "domain/login.h"
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+struct flow_error {
+	int status;                /* 400 or 404; 429 a password attempt that must wait */
+	const char *text;
+	const char *expression;
+	long long retry_ms;        /* 429: how long */
+	int failures;              /* 429: failures so far (the body's _consumedPoints) */
+};
+
+struct login_request {
+	const char *email;
+	const char *password;
+	const char *project_id;    /* may be "new" */
+	const char *client_id;
+	const char *resource_type;
+	const char *scope;
+	const char *nonce;
+	const char *launch;
+	const char *code_challenge;
+	const char *code_challenge_method;
+	const char *redirect_uri;  /* bound to the code (from /oauth2/authorize) */
+	const char *origin;
+	const char *remote_addr;
+	const char *user_agent;
+	bool remember;
+};
+
+
+/* The outcome of a stage: 0 ok, 1 refused (err filled), -1 database failure. */
+int flow_password_login(const struct login_request *lr, struct flow_login *out, struct flow_error *err);
+/* Registration (§6.11): the client, project, PKCE and launch checks of a sign-in, without a
+ * password check; project receives the project the login is bound to. 0, 1 refused, -1. */
+int flow_check_request(const struct login_request *lr, char project[37], struct flow_error *err);
+/* A Login for a user whose credentials were just created (checked by flow_check_request);
+ * no membership is chosen (the user has none yet). 0 or -1. */
+int flow_start(const struct login_request *lr, const char *user_id, const char *project, struct flow_login *out);
+/* A new project's admin membership for a login (§6.12); the login is bound to that project
+ * from now on. Refuses a revoked, granted or already placed login. 0, 1, -1. */
+int flow_join_project(struct flow_login *l, const char *project_id, const char *membership_id, struct flow_error *err);
+int flow_load(const char *login_id, struct flow_login *l);            /* 0, 1 not found, -1 */
+int flow_set_membership(struct flow_login *l, const char *membership_id, struct flow_error *err);
+int flow_set_scope(struct flow_login *l, const char *scope, struct flow_error *err);
+/* Both stages that come after credentials refuse a login that is revoked or granted. */
+int flow_check_open(const struct flow_login *l, struct flow_error *err);
+
+/* True while the login still owes its second factor: no code until it is given. */
+bool flow_mfa_pending(const struct flow_login *l);
+/* True when the second factor is owed by a user who has not enrolled yet (enrollment during
+ * sign-in, §5.3 mfaEnrollRequired). */
+bool flow_mfa_enroll_pending(const struct flow_login *l);
+/* The methods an enrolled user may answer with: enrolled ∩ allowed, else enrolled (a project
+ * that forbids the user's only method must not lock them out). */
+unsigned flow_mfa_offered(const struct flow_login *l);
+/* Re-reads the login's MFA rule: the user's flags and the projects in its scope (the chosen
+ * membership's, else the project it is bound to, else every project of the user). 0 or -1. */
+int flow_mfa_policy(struct flow_login *l);
+
+/* sendLoginResult (§5.3). When the result carries a code, a fresh code (and, with a
+ * client, a fresh SSO cookie value written to cookie_out) is issued and stored hashed. */
+int flow_result(struct flow_login *l, json_t **out, char cookie_out[33]);
+/* The memberships a login may choose from (id, project and profile references). */
+json_t *flow_memberships(const struct flow_login *l);
+/* Set-Cookie header line for the SSO cookie medplum-<clientId> (empty value clears it). */
+void flow_cookie_header(const char *client_id, const char *value, char *out, size_t outlen);
+
+#endif

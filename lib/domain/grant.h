@@ -1,0 +1,37 @@
+/* grant: everything a token response needs about a Login, read in one query (login,
+ * membership, project, profile, user, client lifetimes, launch). */
+#ifndef TESSERA_GRANT_H
+#define TESSERA_GRANT_H
+#include "oauth/tokens.h"
+#include <stdbool.h>
+#include <time.h>
+
+struct grant_subject {
+	char login_id[37];
+	char user_type[32];
+	char user_id[37];
+	char client_id[37];
+	char scope[1025];
+	char nonce[513];
+	char email[321];
+	char profile_type[32];
+	char profile_id[37];
+	char profile_display[512];
+	char project_id[37];
+	char project_display[256];
+	char patient[37];
+	time_t auth_time;
+	long access_lifetime;
+	long refresh_lifetime;
+	/* For the refresh_token grant, which reads them in the same query. */
+	bool has_refresh_hash, revoked;
+	unsigned char refresh_hash[32];
+};
+
+/* 0 found (with a membership), 1 not found, -1 database error. */
+int grant_load(const char *login_id, struct grant_subject *g);
+/* Fills a token_grant that points into g. */
+void grant_tokens(const struct grant_subject *g, const char *refresh_secret, struct token_grant *t);
+bool scope_has(const char *scope, const char *word);
+
+#endif

@@ -1,0 +1,264 @@
+/* invite: the §9.1 algorithm in one transaction. */
+#include "domain/invite.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "core/log.h"
+#include "mail/mail.h"
+#include "core/password.h"
+#include "domain/people.h"
+#include "domain/secreq.h"
+#include "core/text.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ALREADY_MEMBER "User is already a member of this project"
+
+static int refuse(struct member_error *err, int status, const char *text, const char *field)
+{
+	err->status = status;
+	snprintf(err->text, sizeof err->text, "%s", text);
+	err->expression = field;
+	return 1;
+}
+
+bool invite_profile_type_ok(const char *v)
+{
+	return !strcmp(v, "Patient") || !strcmp(v, "Practitioner") || !strcmp(v, "RelatedPerson");
+}
+
+/* Patients, users known by externalId and scope "project" belong to the project. */
+static bool project_scoped(const struct invite_request *in)
+{
+	return !strcmp(in->resource_type, "Patient") || in->fields.external_id || in->scope_project;
+}
+
+/* Step 2: a member of this project with this email at the other scope is a conflict. */
+static int other_scope_member(const struct invite_request *in, const char *email, struct member_error *err)
+{
+	struct db_result r;
+	if (db_query(&r,
+		     "SELECT 1 FROM project_membership m JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
+		     "WHERE m.project_id = ? AND u.email = ? AND u.scope_key = ? LIMIT 1",
+		     "sss", in->project_id, email, project_scoped(in) ? "" : in->project_id) < 0)
+		return -1;
+	int found = r.nrows > 0;
+	db_result_free(&r);
+	return found ? refuse(err, 409, ALREADY_MEMBER, NULL) : 0;
+}
+
+/* The user to invite: the existing one of this email and scope (locked, so concurrent invites
+ * of one user take turns), else a new one. 0, 1 refused, -1; a duplicate on insert (a
+ * concurrent invite created it first) is -2, for the caller to try once more. */
+static int find_or_create_user(const struct invite_request *in, const char *email, const char *hash,
+			       struct invite_result *out, struct member_error *err)
+{
+	const char *scope = project_scoped(in) ? in->project_id : NULL;
+	if (email[0]) {
+		int rc = in->force_new_membership ? 0 : other_scope_member(in, email, err);
+		if (rc != 0)
+			return rc;
+		struct person p;
+		rc = people_find_user(email, scope, &p);
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			out->existing_user = true;
+			text_copy(out->user_id, sizeof out->user_id, p.id);
+			struct db_result r;
+			if (db_query(&r, "SELECT id FROM user WHERE id = ? FOR UPDATE", "s", p.id) < 0)
+				return -1;
+			db_result_free(&r);
+			return 0;
+		}
+	}
+	int rc = people_create_user(email, in->first_name, in->last_name, hash, scope, out->user_id);
+	if (rc == 1)
+		return -2;
+	if (rc == 0 && in->mfa_required)
+		rc = db_exec(NULL, "UPDATE user SET mfa_required = TRUE WHERE id = ?", "s", out->user_id);
+	return rc;
+}
+
+/* Step 4: the given profile (it must be this project's, of the requested type), else the
+ * project's profile of that type with this email, else a new one. 0, 1 refused, -1. */
+static int choose_profile(const struct invite_request *in, const char *email, char id[37], struct member_error *err)
+{
+	struct db_result r;
+	if (in->profile) {
+		const char *ref = json_string_value(json_object_get(in->profile, "reference"));
+		const char *slash = ref ? strchr(ref, '/') : NULL;
+		if (!slash || !crypto_is_uuid(slash + 1))
+			return refuse(err, 400, "Invalid membership.profile", "membership.profile");
+		if (db_query(&r, "SELECT resource_type, project_id FROM profile WHERE id = ?", "s", slash + 1) < 0)
+			return -1;
+		int rc = 0;
+		if (r.nrows == 0)
+			rc = refuse(err, 404, "Not found", NULL);
+		else if (strcmp(db_cell(&r, 0, 1), in->project_id))
+			rc = refuse(err, 400, "Profile does not belong to project", NULL);
+		else if (strcmp(db_cell(&r, 0, 0), in->resource_type) || strncmp(ref, in->resource_type, (size_t)(slash - ref)) ||
+			 strlen(in->resource_type) != (size_t)(slash - ref))
+			rc = refuse(err, 400, "Profile resourceType does not match request", NULL);
+		else
+			text_copy(id, 37, slash + 1);
+		db_result_free(&r);
+		return rc;
+	}
+	if (email[0]) {
+		if (db_query(&r,
+			     "SELECT id FROM profile WHERE project_id = ? AND resource_type = ? AND JSON_CONTAINS("
+			     "JSON_EXTRACT(resource, '$.telecom'), JSON_OBJECT('system', 'email', 'value', ?)) "
+			     "ORDER BY created_at LIMIT 1",
+			     "sss", in->project_id, in->resource_type, email) < 0)
+			return -1;
+		int found = r.nrows > 0;
+		if (found)
+			text_copy(id, 37, db_cell(&r, 0, 0));
+		db_result_free(&r);
+		if (found)
+			return 0;
+	}
+	return people_create_profile(in->resource_type, in->project_id, in->first_name, in->last_name,
+				     email[0] ? email : NULL, id);
+}
+
+/* Step 6: a new membership, or with upsert the existing one updated (same profile only). */
+static int place_membership(const struct invite_request *in, const char *user_id, const char *profile_id,
+			    char membership[37], struct member_error *err)
+{
+	char existing_profile[80], wanted[80];
+	int rc = in->force_new_membership ? 1 : members_find(in->project_id, user_id, membership, existing_profile);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		rc = members_insert(in->project_id, "User", user_id, in->resource_type, profile_id, &in->fields, membership);
+		/* The project's externalId (or userName) names another member already. */
+		return rc == 1 ? refuse(err, 409, ALREADY_MEMBER, NULL) : rc;
+	}
+	if (!in->upsert)
+		return refuse(err, 409, ALREADY_MEMBER, NULL);
+	snprintf(wanted, sizeof wanted, "%s/%s", in->resource_type, profile_id);
+	if (strcmp(wanted, existing_profile))
+		return refuse(err, 409, ALREADY_MEMBER " with a different profile", NULL);
+	rc = members_update(membership, &in->fields);
+	return rc == 1 ? refuse(err, 409, ALREADY_MEMBER, NULL) : rc;
+}
+
+/* Step 7: the invite email (a new user gets the set-password link) into the outbox. */
+static int write_email(const struct invite_request *in, const char *email, const char *request_id, const char *secret,
+		       struct invite_result *out)
+{
+	char name[260];
+	snprintf(name, sizeof name, "%s %s", in->first_name, in->last_name);
+	json_t *vars = out->existing_user ? json_object() : json_pack("{s:s, s:s}", "id", request_id, "secret", secret);
+	struct mail_message m = { in->project_id, out->existing_user ? "invite-existing" : "invite", email, name, vars };
+	int rc = vars ? mail_enqueue(&m, out->outbox_id) : -1;
+	json_decref(vars);
+	if (rc == 1) {
+		/* Refused by the outbox (logged there): the invite stands, without an email. */
+		log_error("invite: the email to user %s was refused", out->user_id);
+		out->outbox_id[0] = '\0';
+		rc = 0;
+	}
+	return rc;
+}
+
+static int attempt(const struct invite_request *in, const char *email, const char *hash, struct invite_result *out,
+		   struct member_error *err)
+{
+	char request_id[37] = "", secret[SECREQ_SECRET_LEN + 1] = "", profile[37];
+	memset(out, 0, sizeof *out);
+	if (db_begin() < 0)
+		return -1;
+	int rc = find_or_create_user(in, email, hash, out, err);
+	if (rc == 0 && !out->existing_user)
+		rc = secreq_create("invite", out->user_id, in->project_id, NULL, request_id, secret);
+	if (rc == 0)
+		rc = choose_profile(in, email, profile, err);
+	if (rc == 0)
+		rc = members_check_policies(&in->fields, in->project_id, err);
+	if (rc == 0)
+		rc = place_membership(in, out->user_id, profile, out->membership_id, err);
+	if (rc == 0 && email[0] && in->send_email)
+		rc = write_email(in, email, request_id, secret, out);
+	OPENSSL_cleanse(secret, sizeof secret);
+	if (rc == 0)
+		rc = db_commit();
+	if (rc != 0)
+		db_rollback();
+	return rc;
+}
+
+int invite_user(const struct invite_request *in, struct invite_result *out, struct member_error *err)
+{
+	char email[321] = "", hash[PASSWORD_HASH_LEN], random[33];
+	if (in->email && *in->email)
+		people_lower_email(in->email, email, sizeof email);
+	/* Hashed before the transaction: scrypt takes tens of milliseconds. */
+	const char *password = in->password;
+	if (!password) {
+		if (crypto_random_hex(random, 16) < 0)
+			return -1;
+		password = random;
+	}
+	int rc = password_hash(password, hash);
+	OPENSSL_cleanse(random, sizeof random);
+	if (rc < 0)
+		return -1;
+	rc = attempt(in, email, hash, out, err);
+	if (rc == -2)
+		rc = attempt(in, email, hash, out, err);
+	return rc == -2 ? refuse(err, 409, ALREADY_MEMBER, NULL) : rc;
+}
+
+int invite_resend(const char *project_id, const char *membership_id, char outbox_id[37], struct member_error *err)
+{
+	char request_id[37], secret[SECREQ_SECRET_LEN + 1] = "", user_id[37], email[321], name[260];
+	struct db_result r;
+	outbox_id[0] = '\0';
+	if (!crypto_is_uuid(membership_id))
+		return refuse(err, 404, "Not found", NULL);
+	if (db_begin() < 0)
+		return -1;
+	/* Locked: two resends of one invite take turns, and the last link sent is the one that works. */
+	if (db_query(&r,
+		     "SELECT u.id, u.email, u.first_name, u.last_name, NOT u.email_verified AND EXISTS (SELECT 1 FROM "
+		     "security_request s WHERE s.user_id = u.id AND s.type = 'invite') "
+		     "FROM project_membership m JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
+		     "WHERE m.id = ? AND m.project_id = ? FOR UPDATE",
+		     "ss", membership_id, project_id) < 0) {
+		db_rollback();
+		return -1;
+	}
+	int rc = 0;
+	if (r.nrows == 0)
+		rc = refuse(err, 404, "Not found", NULL);
+	else if (!db_cell(&r, 0, 1) || !text_true(db_cell(&r, 0, 4)))
+		rc = refuse(err, 400, "This member has no pending invite", NULL);
+	else {
+		text_copy(user_id, sizeof user_id, db_cell(&r, 0, 0));
+		text_copy(email, sizeof email, db_cell(&r, 0, 1));
+		snprintf(name, sizeof name, "%s %s", db_cell(&r, 0, 2), db_cell(&r, 0, 3));
+	}
+	db_result_free(&r);
+	if (rc == 0)
+		rc = secreq_create("invite", user_id, project_id, NULL, request_id, secret);
+	if (rc == 0) {
+		json_t *vars = json_pack("{s:s, s:s}", "id", request_id, "secret", secret);
+		struct mail_message m = { project_id, "invite", email, name, vars };
+		rc = vars ? mail_enqueue(&m, outbox_id) : -1;
+		json_decref(vars);
+		if (rc == 1)
+			rc = refuse(err, 400, "The invite email could not be written for this address", NULL);
+	}
+	OPENSSL_cleanse(secret, sizeof secret);
+	if (rc == 0)
+		rc = db_commit();
+	if (rc != 0) {
+		db_rollback();
+		outbox_id[0] = '\0';
+	}
+	return rc;
+}

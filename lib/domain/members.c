@@ -1,0 +1,332 @@
+/* members: ProjectMembership rows for the admin API. */
+#include "domain/members.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "core/fhir.h"
+#include "http/input.h"
+#include "core/text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ENTRIES 64      /* access[] and identifier[] entries */
+#define MAX_NAME 255        /* external_id and user_name columns */
+
+static int refuse(struct member_error *err, const char *text, const char *field)
+{
+	err->status = 400;
+	snprintf(err->text, sizeof err->text, "%s", text);
+	err->expression = field;
+	return 1;
+}
+
+/* A member that is absent keeps *out; null clears it; anything but a boolean is refused. */
+static int parse_bool(json_t *obj, const char *field, bool *out, bool null_value, struct member_error *err)
+{
+	json_t *v = json_object_get(obj, field);
+	if (!v)
+		return 0;
+	if (json_is_null(v))
+		*out = null_value;
+	else if (json_is_boolean(v))
+		*out = json_is_true(v);
+	else
+		return refuse(err, field[1] == 'd' ? "admin must be a boolean" : "active must be a boolean", field);
+	return 0;
+}
+
+static int parse_name(json_t *obj, const char *field, const char **out, const char *message, struct member_error *err)
+{
+	json_t *v = json_object_get(obj, field);
+	if (!v)
+		return 0;
+	if (json_is_null(v) || (json_is_string(v) && !*json_string_value(v))) {
+		*out = NULL;
+		return 0;
+	}
+	const char *s = json_string_value(v);
+	if (!s || strlen(s) > MAX_NAME || !valid_text(s) || strpbrk(s, "\t\r\n"))
+		return refuse(err, message, field);
+	*out = s;
+	return 0;
+}
+
+/* Each access entry: {"policy": {"reference": "AccessPolicy/<uuid>"}, "parameter": [...]?}. */
+static bool access_ok(json_t *access)
+{
+	size_t i;
+	json_t *e;
+	char id[37];
+	if (!json_is_array(access) || json_array_size(access) > MAX_ENTRIES)
+		return false;
+	json_array_foreach(access, i, e) {
+		json_t *params = json_object_get(e, "parameter");
+		if (!json_is_object(e) || !fhir_reference_id(json_object_get(e, "policy"), "AccessPolicy", id) ||
+		    (params && (!json_is_array(params) || json_array_size(params) > MAX_ENTRIES)))
+			return false;
+	}
+	return true;
+}
+
+int members_parse_fields(json_t *obj, struct member_fields *f, struct member_error *err)
+{
+	if (!json_is_object(obj))
+		return refuse(err, "Invalid membership", "membership");
+	if (parse_bool(obj, "admin", &f->admin, false, err) || parse_bool(obj, "active", &f->active, true, err) ||
+	    parse_name(obj, "externalId", &f->external_id, "Invalid externalId", err) ||
+	    parse_name(obj, "userName", &f->user_name, "Invalid userName", err))
+		return 1;
+	json_t *v = json_object_get(obj, "accessPolicy");
+	if (json_is_null(v))
+		f->access_policy_id[0] = '\0';
+	else if (v && !fhir_reference_id(v, "AccessPolicy", f->access_policy_id))
+		return refuse(err, "Invalid accessPolicy", "accessPolicy");
+	v = json_object_get(obj, "access");
+	if (v && !json_is_null(v) && !access_ok(v))
+		return refuse(err, "Invalid access", "access");
+	if (v)
+		f->access = json_is_null(v) || json_array_size(v) == 0 ? NULL : v;
+	v = json_object_get(obj, "identifier");
+	if (v && !json_is_null(v) && (!json_is_array(v) || json_array_size(v) > MAX_ENTRIES))
+		return refuse(err, "Invalid identifier", "identifier");
+	if (v)
+		f->identifier = json_is_null(v) ? NULL : v;
+	v = json_object_get(obj, "userConfiguration");
+	char id[37];
+	if (v && !json_is_null(v) && !fhir_reference_id(v, "UserConfiguration", id))
+		return refuse(err, "Invalid userConfiguration", "userConfiguration");
+	if (v)
+		f->user_configuration = json_is_null(v) ? NULL : v;
+	return 0;
+}
+
+/* 0 the policy exists in the project, 1 refused, -1. */
+static int check_policy(const char *id, const char *project_id, struct member_error *err)
+{
+	struct db_result r;
+	if (db_query(&r, "SELECT project_id FROM access_policy WHERE id = ?", "s", id) < 0)
+		return -1;
+	const char *why = r.nrows == 0 ? "does not exist" : strcmp(db_cell(&r, 0, 0), project_id) ? "does not belong to this project" : NULL;
+	db_result_free(&r);
+	if (!why)
+		return 0;
+	char text[160];
+	snprintf(text, sizeof text, "Access policy AccessPolicy/%s %s", id, why);
+	return refuse(err, text, NULL);
+}
+
+int members_check_policies(const struct member_fields *f, const char *project_id, struct member_error *err)
+{
+	int rc = f->access_policy_id[0] ? check_policy(f->access_policy_id, project_id, err) : 0;
+	size_t i;
+	json_t *e;
+	char id[37];
+	json_array_foreach(f->access, i, e) {
+		if (rc != 0)
+			break;
+		if (fhir_reference_id(json_object_get(e, "policy"), "AccessPolicy", id))
+			rc = check_policy(id, project_id, err);
+	}
+	return rc;
+}
+
+/* JSON text of a value, or NULL; *ok false when out of memory. */
+static char *dump(json_t *v, bool *ok)
+{
+	char *s = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	if (v && !s)
+		*ok = false;
+	return s;
+}
+
+/* Runs an INSERT or UPDATE whose arguments are the settable fields (in the order active, admin,
+ * access_policy_id, access, identifier, user_configuration, external_id, user_name) followed by
+ * the extra string arguments. */
+static int write_fields(const char *sql, const struct member_fields *f, const char *fmt_tail, const char *a,
+			const char *b, const char *c, const char *d, const char *e, const char *g, const char *h)
+{
+	bool ok = true;
+	char *access = dump(f->access, &ok), *ident = dump(f->identifier, &ok), *conf = dump(f->user_configuration, &ok);
+	char fmt[32];
+	snprintf(fmt, sizeof fmt, "iissssss%s", fmt_tail);
+	int rc = -1;
+	if (ok)
+		rc = db_exec(NULL, sql, fmt, (long long)f->active, (long long)f->admin,
+			     f->access_policy_id[0] ? f->access_policy_id : NULL, access, ident, conf, f->external_id,
+			     f->user_name, a, b, c, d, e, g, h);
+	free(access);
+	free(ident);
+	free(conf);
+	if (rc < 0)
+		return db_duplicate() ? 1 : -1;
+	return 0;
+}
+
+int members_insert(const char *project_id, const char *user_type, const char *user_id, const char *profile_type,
+		   const char *profile_id, const struct member_fields *f, char id[37])
+{
+	if (crypto_uuid_v4(id) < 0)
+		return -1;
+	return write_fields("INSERT INTO project_membership (active, admin, access_policy_id, access, identifier, "
+			    "user_configuration, external_id, user_name, id, project_id, user_type, user_id, profile_type, "
+			    "profile_id, invited_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			    f, "sssssss", id, project_id, user_type, user_id, profile_type, profile_id, f->invited_by);
+}
+
+int members_update(const char *id, const struct member_fields *f)
+{
+	return write_fields("UPDATE project_membership SET active = ?, admin = ?, access_policy_id = ?, access = ?, "
+			    "identifier = ?, user_configuration = ?, external_id = ?, user_name = ?, "
+			    "updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+			    f, "s", id, NULL, NULL, NULL, NULL, NULL, NULL);
+}
+
+int members_delete(const char *id, struct member_error *err)
+{
+	struct db_result r;
+	if (db_query(&r,
+		     "SELECT 1 FROM project_membership m JOIN project p ON p.id = m.project_id "
+		     "WHERE m.id = ? AND m.user_id = p.owner_user_id",
+		     "s", id) < 0)
+		return -1;
+	bool owner = r.nrows > 0;
+	db_result_free(&r);
+	if (owner) {
+		*err = (struct member_error){ .status = 400 };
+		snprintf(err->text, sizeof err->text, "Cannot delete the owner of the project");
+		return 1;
+	}
+	/* Its sessions end with it (the bearer check would refuse them anyway: no membership). */
+	if (db_begin() < 0)
+		return -1;
+	int rc = db_exec(NULL, "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE membership_id = ?", "s",
+			 id);
+	if (rc == 0)
+		rc = db_exec(NULL, "DELETE FROM project_membership WHERE id = ?", "s", id);
+	if (rc == 0)
+		rc = db_commit();
+	if (rc != 0) {
+		db_rollback();
+		return -1;
+	}
+	return 0;
+}
+
+/* A User made by an invite who has not used a link yet (see members_list). */
+#define PENDING_INVITE                                                                                                 \
+	"(m.user_type = 'User' AND u.email IS NOT NULL AND NOT u.email_verified AND EXISTS (SELECT 1 FROM "            \
+	"security_request s WHERE s.user_id = u.id AND s.type = 'invite'))"
+
+int members_list(const char *project_id, json_t **out)
+{
+	struct db_result r;
+	*out = NULL;
+	if (db_query(&r,
+		     "SELECT m.id, m.user_type, COALESCE(pr.display, c.name, b.name, ''), u.email, m.admin, m.active, "
+		     "m.user_id = p.owner_user_id, " PENDING_INVITE " "
+		     "FROM project_membership m JOIN project p ON p.id = m.project_id "
+		     "LEFT JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
+		     "LEFT JOIN profile pr ON pr.id = m.profile_id "
+		     "LEFT JOIN client_application c ON c.id = m.profile_id "
+		     "LEFT JOIN bot b ON b.id = m.profile_id "
+		     "WHERE m.project_id = ? ORDER BY m.user_type DESC, 3, m.created_at LIMIT 1000",
+		     "s", project_id) < 0)
+		return -1;
+	*out = json_array();
+	for (unsigned i = 0; i < r.nrows; i++) {
+		json_t *m = json_pack("{s:s, s:s, s:s, s:s?, s:b, s:b, s:b, s:b}", "id", db_cell(&r, i, 0), "userType",
+				      db_cell(&r, i, 1), "name", db_cell(&r, i, 2), "email", db_cell(&r, i, 3), "admin",
+				      text_true(db_cell(&r, i, 4)), "active", text_true(db_cell(&r, i, 5)), "owner",
+				      text_true(db_cell(&r, i, 6)), "invited", text_true(db_cell(&r, i, 7)));
+		if (m)
+			json_array_append_new(*out, m);
+	}
+	db_result_free(&r);
+	return 0;
+}
+
+int members_find(const char *project_id, const char *user_id, char id_out[37], char profile_out[80])
+{
+	struct db_result r;
+	if (db_query(&r,
+		     "SELECT id, CONCAT(profile_type, '/', profile_id) FROM project_membership WHERE project_id = ? "
+		     "AND user_id = ? ORDER BY created_at LIMIT 1",
+		     "ss", project_id, user_id) < 0)
+		return -1;
+	int rc = r.nrows ? 0 : 1;
+	if (rc == 0) {
+		text_copy(id_out, 37, db_cell(&r, 0, 0));
+		text_copy(profile_out, 80, db_cell(&r, 0, 1));
+	}
+	db_result_free(&r);
+	return rc;
+}
+
+static const char *const select_member =
+	"SELECT m.project_id, p.name, m.user_type, m.user_id, m.profile_type, m.profile_id, m.active, m.admin, "
+	"m.access_policy_id, m.access, m.external_id, m.user_name, m.invited_by, m.user_configuration, m.identifier, "
+	"DATE_FORMAT(m.updated_at, '%Y-%m-%dT%H:%i:%s.%fZ'), u.email, COALESCE(pr.display, c.name, b.name), iu.email "
+	"FROM project_membership m JOIN project p ON p.id = m.project_id "
+	"LEFT JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
+	"LEFT JOIN profile pr ON pr.id = m.profile_id "
+	"LEFT JOIN client_application c ON c.id = m.profile_id "
+	"LEFT JOIN bot b ON b.id = m.profile_id "
+	"LEFT JOIN user iu ON iu.id = m.invited_by "
+	"WHERE m.id = ?";
+
+enum { M_PROJECT, M_PNAME, M_UTYPE, M_UID, M_PTYPE, M_PID, M_ACTIVE, M_ADMIN, M_POLICY, M_ACCESS, M_EXTERNAL,
+       M_USERNAME, M_INVITED, M_USERCONF, M_IDENT, M_UPDATED, M_EMAIL, M_DISPLAY, M_INVITER };
+
+static void set_json_cell(json_t *o, const char *key, const struct db_result *r, unsigned col)
+{
+	json_t *v = db_cell(r, 0, col) ? json_loads(db_cell(r, 0, col), 0, NULL) : NULL;
+	if (v)
+		json_object_set_new(o, key, v);
+}
+
+static void set_string_cell(json_t *o, const char *key, const struct db_result *r, unsigned col)
+{
+	if (db_cell(r, 0, col))
+		json_object_set_new(o, key, json_string(db_cell(r, 0, col)));
+}
+
+int members_get(const char *id, json_t **out, char project_out[37])
+{
+	*out = NULL;
+	if (!crypto_is_uuid(id))
+		return 1;
+	struct db_result r;
+	if (db_query(&r, select_member, "s", id) < 0)
+		return -1;
+	if (r.nrows == 0) {
+		db_result_free(&r);
+		return 1;
+	}
+	const char *utype = db_cell(&r, 0, M_UTYPE);
+	const char *user_display = !strcmp(utype, "User") ? db_cell(&r, 0, M_EMAIL) : db_cell(&r, 0, M_DISPLAY);
+	json_t *m = json_pack("{s:s, s:s, s:{s:s, s:s}, s:o, s:o, s:o, s:b, s:b}", "resourceType", "ProjectMembership",
+			      "id", id, "meta", "project", db_cell(&r, 0, M_PROJECT), "lastUpdated",
+			      db_cell(&r, 0, M_UPDATED), "project",
+			      fhir_reference("Project", db_cell(&r, 0, M_PROJECT), db_cell(&r, 0, M_PNAME)), "user",
+			      fhir_reference(utype, db_cell(&r, 0, M_UID), user_display), "profile",
+			      fhir_reference(db_cell(&r, 0, M_PTYPE), db_cell(&r, 0, M_PID), db_cell(&r, 0, M_DISPLAY)),
+			      "active", text_true(db_cell(&r, 0, M_ACTIVE)), "admin", text_true(db_cell(&r, 0, M_ADMIN)));
+	if (m) {
+		if (db_cell(&r, 0, M_POLICY))
+			json_object_set_new(m, "accessPolicy", fhir_reference("AccessPolicy", db_cell(&r, 0, M_POLICY), NULL));
+		set_json_cell(m, "access", &r, M_ACCESS);
+		set_string_cell(m, "externalId", &r, M_EXTERNAL);
+		set_string_cell(m, "userName", &r, M_USERNAME);
+		if (db_cell(&r, 0, M_INVITED))
+			json_object_set_new(m, "invitedBy",
+					    fhir_reference("User", db_cell(&r, 0, M_INVITED), db_cell(&r, 0, M_INVITER)));
+		set_json_cell(m, "userConfiguration", &r, M_USERCONF);
+		set_json_cell(m, "identifier", &r, M_IDENT);
+		if (project_out)
+			text_copy(project_out, 37, db_cell(&r, 0, M_PROJECT));
+	}
+	db_result_free(&r);
+	*out = m;
+	return m ? 0 : -1;
+}

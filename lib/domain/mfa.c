@@ -1,0 +1,432 @@
+/* mfa: secrets, code checks, limits and emailed codes of the second factor (see mfa.h). */
+#include "domain/mfa.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "domain/login.h"
+#include "core/keywrap.h"
+#include "core/log.h"
+#include "mail/mail.h"
+#include "core/qrpng.h"
+#include "core/text.h"
+#include "core/totp.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+unsigned mfa_methods_parse(const char *csv)
+{
+	unsigned bits = 0;
+	char copy[64], *save = NULL;
+	text_copy(copy, sizeof copy, csv);
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		bits |= !strcmp(t, "totp") ? MFA_TOTP : !strcmp(t, "email") ? MFA_EMAIL : 0;
+	return bits;
+}
+
+json_t *mfa_methods_json(unsigned bits)
+{
+	json_t *a = json_array();
+	if (bits & MFA_TOTP)
+		json_array_append_new(a, json_string("totp"));
+	if (bits & MFA_EMAIL)
+		json_array_append_new(a, json_string("email"));
+	return a;
+}
+
+/* ------------------------------------------------------------------ sealed secrets */
+
+static void secret_aad(const char *user_id, char aad[48])
+{
+	snprintf(aad, 48, "mfa:%s", user_id);
+}
+
+static bool derived_key(uint8_t key[32])
+{
+	return crypto_keyed_hash("key:mfa-secret", key) == 0;
+}
+
+/* "k1.<sealed>" under key_encryption_key, else "h1.<sealed>" under the hash_key-derived key. */
+static char *seal(const char *user_id, const char *secret)
+{
+	char aad[48], *sealed = NULL, *out = NULL;
+	uint8_t key[32];
+	secret_aad(user_id, aad);
+	bool kek = keywrap_enabled();
+	if (kek)
+		sealed = keywrap_wrap(secret, aad);
+	else if (derived_key(key))
+		sealed = keywrap_seal(key, secret, aad);
+	OPENSSL_cleanse(key, sizeof key);
+	if (sealed && asprintf(&out, "%s.%s", kek ? "k1" : "h1", sealed) < 0)
+		out = NULL;
+	free(sealed);
+	return out;
+}
+
+static int unseal(const char *user_id, const char *stored, char out[33])
+{
+	char aad[48], *plain = NULL;
+	uint8_t key[32];
+	secret_aad(user_id, aad);
+	if (!strncmp(stored, "k1.", 3))
+		plain = keywrap_unwrap(stored + 3, aad);
+	else if (!strncmp(stored, "h1.", 3) && derived_key(key))
+		plain = keywrap_open(key, stored + 3, aad);
+	OPENSSL_cleanse(key, sizeof key);
+	int rc = plain && strlen(plain) < 33 ? 0 : -1;
+	if (rc == 0)
+		strcpy(out, plain);
+	else
+		log_error("mfa: the TOTP secret of user %s cannot be opened (key changed?)", user_id);
+	if (plain) {
+		OPENSSL_cleanse(plain, strlen(plain));
+		free(plain);
+	}
+	return rc;
+}
+
+static int read_secret(const char *user_id, char out[33])
+{
+	struct db_result r;
+	if (db_query(&r, "SELECT mfa_secret FROM user WHERE id = ?", "s", user_id) < 0)
+		return -1;
+	const char *stored = db_cell(&r, 0, 0);
+	int rc = stored && *stored ? unseal(user_id, stored, out) : 1;
+	db_result_free(&r);
+	return rc;
+}
+
+/* Stores a new secret; only_if_none keeps a secret another request stored first. */
+static int store_new_secret(const char *user_id, bool only_if_none)
+{
+	char secret[TOTP_SECRET_B32_LEN + 1];
+	if (totp_new_secret(secret) < 0)
+		return -1;
+	char *sealed = seal(user_id, secret);
+	OPENSSL_cleanse(secret, sizeof secret);
+	if (!sealed)
+		return -1;
+	int rc = db_exec(NULL,
+			 only_if_none ? "UPDATE user SET mfa_secret = ?, mfa_last_step = NULL, updated_at = UTC_TIMESTAMP(3) "
+					"WHERE id = ? AND mfa_secret IS NULL"
+				      : "UPDATE user SET mfa_secret = ?, mfa_last_step = NULL, updated_at = UTC_TIMESTAMP(3) "
+					"WHERE id = ?",
+			 "ss", sealed, user_id);
+	free(sealed);
+	return rc;
+}
+
+int mfa_secret(const char *user_id, bool create, char out[33])
+{
+	int rc = read_secret(user_id, out);
+	if (rc != 1 || !create)
+		return rc;
+	if (store_new_secret(user_id, true) < 0)
+		return -1;
+	rc = read_secret(user_id, out);
+	return rc == 1 ? -1 : rc;
+}
+
+int mfa_secret_renew(const char *user_id)
+{
+	return store_new_secret(user_id, false);
+}
+
+int mfa_reset(const char *user_id)
+{
+	unsigned long long n = 0;
+	if (db_exec(&n,
+		    "UPDATE user SET mfa_enrolled = FALSE, mfa_methods = NULL, mfa_secret = NULL, mfa_last_step = NULL, "
+		    "mfa_failures = 0, mfa_failures_since = NULL, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+		    "s", user_id) < 0)
+		return -1;
+	return n == 1 ? 0 : 1;
+}
+
+int mfa_enroll_material(const char *user_id, const char *project_id, char **uri, char **qr)
+{
+	char secret[33];
+	struct db_result r;
+	*uri = *qr = NULL;
+	if (mfa_secret(user_id, true, secret) < 0)
+		return -1;
+	if (db_query(&r,
+		     "SELECT u.email, (SELECT COALESCE(NULLIF(p.brand_name, ''), 'Tessera') FROM project p WHERE p.id = ?) "
+		     "FROM user u WHERE u.id = ?",
+		     "ss", project_id && *project_id ? project_id : NULL, user_id) < 0) {
+		OPENSSL_cleanse(secret, sizeof secret);
+		return -1;
+	}
+	const char *email = db_cell(&r, 0, 0), *brand = db_cell(&r, 0, 1);
+	*uri = totp_uri(brand ? brand : "Tessera", email ? email : user_id, secret);
+	db_result_free(&r);
+	OPENSSL_cleanse(secret, sizeof secret);
+	*qr = *uri ? qrpng_data_url(*uri) : NULL;
+	if (*qr)
+		return 0;
+	free(*uri);
+	*uri = NULL;
+	return -1;
+}
+
+/* ------------------------------------------------------------------ limits */
+
+/* The user's window is running: it started less than mfa_user_window seconds ago. */
+#define WINDOW_ACTIVE "(mfa_failures_since IS NOT NULL AND mfa_failures_since > ? - ?)"
+
+static long at_least_one(long seconds)
+{
+	return seconds > 1 ? seconds : 1;
+}
+
+/* One attempt of the login's allowance (one conditional UPDATE): 0 taken, 1 none left. */
+static int take_login_attempt(const char *login_id, time_t auth_time, long *retry_after)
+{
+	unsigned long long n = 0;
+	if (db_exec(&n, "UPDATE login SET mfa_attempts = mfa_attempts + 1 WHERE id = ? AND mfa_attempts < ?", "si",
+		    login_id, (long long)cfg.mfa_login_attempts) < 0)
+		return -1;
+	if (n == 1)
+		return 0;
+	*retry_after = at_least_one((long)(auth_time + cfg.mfa_login_lifetime - time(NULL)));
+	return 1;
+}
+
+/* One attempt of the user's window (a new window once the old one ended): 0 taken, 1 none
+ * left. MariaDB assigns left to right, so the count is computed against the old start. */
+static int take_user_attempt(const char *user_id, long *retry_after)
+{
+	long long now = (long long)time(NULL), window = cfg.mfa_user_window;
+	unsigned long long n = 0;
+	if (db_exec(&n,
+		    "UPDATE user SET mfa_failures = IF(" WINDOW_ACTIVE ", mfa_failures + 1, 1), "
+		    "mfa_failures_since = IF(" WINDOW_ACTIVE ", mfa_failures_since, ?) "
+		    "WHERE id = ? AND NOT (" WINDOW_ACTIVE " AND mfa_failures >= ?)",
+		    "iiiiisiii", now, window, now, window, now, user_id, now, window, (long long)cfg.mfa_user_attempts) < 0)
+		return -1;
+	if (n == 1)
+		return 0;
+	struct db_result r;
+	if (db_query(&r, "SELECT COALESCE(mfa_failures_since, 0) FROM user WHERE id = ?", "s", user_id) < 0)
+		return -1;
+	long long since = r.nrows ? strtoll(db_cell(&r, 0, 0), NULL, 10) : now;
+	db_result_free(&r);
+	*retry_after = at_least_one((long)(since + window - now));
+	return 1;
+}
+
+/* Attempts are taken before the code is checked, so parallel guesses cannot pass the limits
+ * and a limited caller learns nothing about the code. 0 taken, 1 limited, -1. */
+static int take_attempt(const char *login_id, const char *user_id, time_t auth_time, long *retry_after)
+{
+	int rc = login_id ? take_login_attempt(login_id, auth_time, retry_after) : 0;
+	return rc == 0 ? take_user_attempt(user_id, retry_after) : rc;
+}
+
+/* Only wrong codes use up the user's window: a right one gives its attempt back. */
+static int give_back(const char *user_id)
+{
+	return db_exec(NULL, "UPDATE user SET mfa_failures = GREATEST(mfa_failures - 1, 0) WHERE id = ?", "s", user_id);
+}
+
+/* ------------------------------------------------------------------ checks */
+
+/* TOTP: 0 accepted (the step claimed), 1 wrong or replayed, 2 no secret, -1. */
+static int check_totp(const char *user_id, const char *code)
+{
+	char secret[33];
+	long long step;
+	int rc = read_secret(user_id, secret);
+	if (rc != 0)
+		return rc == 1 ? 2 : -1;
+	rc = totp_check(secret, code, time(NULL), cfg.mfa_window, &step);
+	OPENSSL_cleanse(secret, sizeof secret);
+	if (rc != 0)
+		return rc;
+	/* The step only moves forward: a code (or an older one) already used is refused. */
+	unsigned long long n = 0;
+	if (db_exec(&n,
+		    "UPDATE user SET mfa_last_step = ? WHERE id = ? AND (mfa_last_step IS NULL OR mfa_last_step < ?)",
+		    "isi", step, user_id, step) < 0)
+		return -1;
+	return n == 1 ? 0 : 1;
+}
+
+static int email_code_hash(const char *login_id, const char *code, uint8_t out[32])
+{
+	char text[64];
+	snprintf(text, sizeof text, "mfa-email:%s:%s", login_id, code);
+	int rc = crypto_keyed_hash(text, out);
+	OPENSSL_cleanse(text, sizeof text);
+	return rc;
+}
+
+/* The login's emailed code, used up by the one UPDATE that matches it: 0, 1 wrong, -1. */
+static int check_email(const char *login_id, const char *code)
+{
+	uint8_t hash[32];
+	if (!totp_code_shape(code) || email_code_hash(login_id, code, hash) < 0)
+		return totp_code_shape(code) ? -1 : 1;
+	unsigned long long n = 0;
+	if (db_exec(&n,
+		    "UPDATE login SET email_mfa_hash = NULL, email_mfa_expires_at = NULL WHERE id = ? AND email_mfa_hash = ? "
+		    "AND email_mfa_expires_at > UTC_TIMESTAMP(3)",
+		    "sb", login_id, hash, sizeof hash) < 0)
+		return -1;
+	return n == 1 ? 0 : 1;
+}
+
+static int conclude(const char *user_id, int rc, struct mfa_check *c)
+{
+	if (rc < 0)
+		return -1;
+	c->verdict = rc == 0 ? MFA_ACCEPTED : rc == 2 ? MFA_NO_SECRET : MFA_WRONG;
+	return rc == 1 ? 0 : give_back(user_id);
+}
+
+/* The attempt is taken first; 1 (c says why) when the code is not to be checked. */
+static int before_check(const char *login_id, const char *user_id, time_t auth_time, struct mfa_check *c)
+{
+	memset(c, 0, sizeof *c);
+	if (login_id && time(NULL) - auth_time > cfg.mfa_login_lifetime) {
+		c->verdict = MFA_EXPIRED;
+		return 1;
+	}
+	int rc = take_attempt(login_id, user_id, auth_time, &c->retry_after);
+	if (rc == 1)
+		c->verdict = MFA_LIMITED;
+	return rc;
+}
+
+int mfa_check_login(const struct flow_login *l, const char *code, bool totp, bool email, struct mfa_check *c)
+{
+	int rc = before_check(l->id, l->user_id, l->auth_time, c);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	rc = totp ? check_totp(l->user_id, code) : 1;
+	if (rc != 0 && rc != -1 && email) {
+		int e = check_email(l->id, code);
+		rc = e == 0 ? 0 : e < 0 ? -1 : rc;
+	}
+	return conclude(l->user_id, rc, c);
+}
+
+int mfa_check_user(const char *user_id, const char *code, struct mfa_check *c)
+{
+	int rc = before_check(NULL, user_id, 0, c);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	return conclude(user_id, check_totp(user_id, code), c);
+}
+
+int mfa_login_verified(struct flow_login *l, unsigned enroll_methods)
+{
+	unsigned long long n = 0;
+	char methods[16];
+	snprintf(methods, sizeof methods, "%s%s%s", enroll_methods & MFA_TOTP ? "totp" : "",
+		 (enroll_methods & MFA_TOTP) && (enroll_methods & MFA_EMAIL) ? "," : "",
+		 enroll_methods & MFA_EMAIL ? "email" : "");
+	if (db_begin() < 0)
+		return -1;
+	int rc = db_exec(&n,
+			 "UPDATE login SET mfa_verified = TRUE, updated_at = UTC_TIMESTAMP(3) "
+			 "WHERE id = ? AND NOT mfa_verified AND NOT granted AND NOT revoked",
+			 "s", l->id);
+	if (rc == 0 && n == 1 && enroll_methods)
+		rc = db_exec(NULL,
+			     "UPDATE user SET mfa_enrolled = TRUE, mfa_methods = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+			     "ss", methods, l->user_id);
+	if (rc < 0 || n != 1) {
+		db_rollback();
+		return rc < 0 ? -1 : 1;
+	}
+	if (db_commit() < 0) {
+		db_rollback();
+		return -1;
+	}
+	l->mfa_verified = true;
+	if (enroll_methods) {
+		l->mfa_enrolled = true;
+		l->mfa_methods = enroll_methods;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ emailed codes */
+
+/* Six uniformly random digits (rejection sampling: no modulo bias). */
+static int random_code(char out[7])
+{
+	uint32_t v;
+	do {
+		if (crypto_random(&v, sizeof v) < 0)
+			return -1;
+	} while (v >= 4294000000u); /* the largest multiple of 10^6 below 2^32 */
+	snprintf(out, 7, "%06u", (unsigned)(v % 1000000u));
+	return 0;
+}
+
+/* 1 (retry_after set) while the last code is younger than MFA_EMAIL_RESEND_SECONDS. */
+static int too_soon(const char *login_id, long *retry_after)
+{
+	struct db_result r;
+	if (db_query(&r,
+		     "SELECT TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(3), email_mfa_expires_at) FROM login "
+		     "WHERE id = ? AND email_mfa_expires_at IS NOT NULL",
+		     "s", login_id) < 0)
+		return -1;
+	long left = r.nrows && db_cell(&r, 0, 0) ? strtol(db_cell(&r, 0, 0), NULL, 10) : -1;
+	db_result_free(&r);
+	long wait = left - (MFA_EMAIL_SECONDS - MFA_EMAIL_RESEND_SECONDS);
+	if (wait <= 0)
+		return 0;
+	*retry_after = wait;
+	return 1;
+}
+
+/* The code's hash on the login and its email in the outbox, in one transaction. */
+static int enqueue_code(const struct flow_login *l, const char *code, char outbox[37])
+{
+	uint8_t hash[32];
+	struct db_result r;
+	if (email_code_hash(l->id, code, hash) < 0)
+		return -1;
+	if (db_query(&r, "SELECT email, CONCAT(first_name, ' ', last_name) FROM user WHERE id = ?", "s", l->user_id) < 0)
+		return -1;
+	json_t *vars = json_pack("{s:s, s:i}", "code", code, "minutes", MFA_EMAIL_SECONDS / 60);
+	struct mail_message m = { l->project_id[0] ? l->project_id : NULL, "mfa-code", db_cell(&r, 0, 0),
+				  db_cell(&r, 0, 1), vars };
+	int rc = db_begin();
+	if (rc == 0)
+		rc = db_exec(NULL,
+			     "UPDATE login SET email_mfa_hash = ?, email_mfa_expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND "
+			     "WHERE id = ?",
+			     "bis", hash, sizeof hash, (long long)MFA_EMAIL_SECONDS, l->id);
+	if (rc == 0)
+		rc = m.to_address && vars ? mail_enqueue(&m, outbox) : -1;
+	rc = db_finish(rc);
+	json_decref(vars);
+	db_result_free(&r);
+	return rc == 0 ? 0 : -1;
+}
+
+int mfa_send_email(const struct flow_login *l, long *retry_after)
+{
+	char code[7], outbox[37] = "";
+	int rc = too_soon(l->id, retry_after);
+	if (rc != 0)
+		return rc;
+	if (random_code(code) < 0)
+		return -1;
+	rc = enqueue_code(l, code, outbox);
+	OPENSSL_cleanse(code, sizeof code);
+	if (rc < 0)
+		return -1;
+	if (mail_deliver(outbox) < 0)
+		log_error("mfa: the outbox could not be read after the commit");
+	return 0;
+}

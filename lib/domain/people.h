@@ -1,0 +1,44 @@
+/* people: the User, profile (Practitioner, Patient, RelatedPerson) and ProjectMembership rows
+ * that registration, invites and tessera-admin write and read. None of these opens a
+ * transaction: a caller that writes several rows groups them in its own. */
+#ifndef TESSERA_PEOPLE_H
+#define TESSERA_PEOPLE_H
+#include "core/password.h"
+#include <stdbool.h>
+#include <stddef.h>
+
+struct person {
+	char id[37];
+	char project_id[37];       /* empty for a server-scoped user */
+	char email[321];
+	char first_name[129];
+	char last_name[129];
+	char password_hash[PASSWORD_HASH_LEN]; /* empty when none is set */
+	bool email_verified;
+};
+
+/* Emails are stored and compared lower-cased (spec §14). */
+void people_lower_email(const char *email, char *out, size_t outlen);
+
+/* The user with this email in one scope: project-scoped to project_id, or server-scoped when
+ * project_id is NULL or empty. 0 found, 1 none, -1 database failure. */
+int people_find_user(const char *email, const char *project_id, struct person *p);
+/* By id: 0, 1 none, -1. */
+int people_get_user(const char *id, struct person *p);
+
+/* A new user (email lower-cased; NULL or "" for a user known only by a membership's
+ * externalId; password_hash and project_id may be NULL). Returns 0, 1 when
+ * that email is already registered in that scope (the unique key), -1. */
+int people_create_user(const char *email, const char *first, const char *last, const char *password_hash,
+		       const char *project_id, char id_out[37]);
+/* A profile resource named after the person, with the email as a work telecom. */
+int people_create_profile(const char *type, const char *project_id, const char *first, const char *last,
+			  const char *email, char id_out[37]);
+/* A membership of a User in a project (access_policy_id may be NULL). */
+int people_create_membership(const char *project_id, const char *user_id, const char *profile_type,
+			     const char *profile_id, bool admin, const char *access_policy_id, char id_out[37]);
+
+/* A new password hash for a user (and email_verified, when the link proved the address). */
+int people_set_password(const char *user_id, const char *password_hash, bool verify_email);
+
+#endif

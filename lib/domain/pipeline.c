@@ -1,0 +1,101 @@
+/* pipeline: the domain's steps of the request pipeline. */
+#include "domain/pipeline.h"
+#include "domain/audit.h"
+#include "domain/auth.h"
+#include "domain/login.h"
+#include "domain/pagesession.h"
+#include "http/csrf.h"
+#include "http/page.h"
+#include "domain/ratelimit.h"
+#include "http/request.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* One request at a time per process: the authentication of the current one, and the Login of
+ * its page session. */
+static struct auth current;
+static struct flow_login page_login;
+
+/* When the database is away the request goes on uncounted: what needs the database answers
+ * 503 anyway, and what does not (discovery) keeps working. A Bearer request to an
+ * authenticated route is counted by its session query instead (one round trip less). */
+static void count(struct request *req, unsigned route_flags, bool early_error)
+{
+	if ((route_flags & ROUTE_AUTH) && !early_error && req->path && strcmp(req->method, "OPTIONS") &&
+	    auth_is_bearer(req))
+		req->rl.pending = true;
+	else
+		ratelimit_count(req);
+}
+
+static int authenticate(struct request *req)
+{
+	memset(&current, 0, sizeof current);
+	int rc = auth_authenticate(req, &current);
+	if (rc >= 0 && !req->rl.counted)
+		ratelimit_count(req);
+	if (rc == 0)
+		ratelimit_use_project(req, &current.rl);
+	if (rc >= 0 && ratelimit_refuse(req))
+		return 2;
+	if (rc != 0)
+		return rc;
+	req->auth = &current;
+	snprintf(req->log_login, sizeof req->log_login, "%s", current.login.id);
+	snprintf(req->log_client, sizeof req->log_client, "%s", current.login.client_id);
+	/* A Basic caller has no Login of its own: its in-memory one is not recorded. */
+	audit_set_actor(&(struct audit_actor){ .project_id = current.project_id, .profile_type = current.profile_type,
+					       .profile_id = current.profile_id, .client_id = current.login.client_id,
+					       .login_id = current.basic ? NULL : current.login.id });
+	return 0;
+}
+
+static void release(struct request *req)
+{
+	req->auth = NULL;
+	req->page_login = NULL;
+	audit_set_actor(NULL);
+	auth_free(&current);
+	memset(&current, 0, sizeof current);
+}
+
+/* A POST without this browser's CSRF token is refused before the page session is read: a
+ * forged form learns nothing, not even whether the browser is signed in. */
+static int guard(struct request *req, unsigned route_flags)
+{
+	if ((route_flags & ROUTE_CSRF) && !strcmp(req->method, "POST") && !csrf_check(req))
+		return page_forbidden(req) < 0 ? -1 : 1;
+	if (!(route_flags & ROUTE_PAGE_SESSION))
+		return 0;
+	int rc = page_require_session(req, &page_login);
+	if (rc == 0)
+		req->page_login = &page_login;
+	return rc;
+}
+
+static int error_page(struct request *req, const char *text)
+{
+	return page_message(req, 400, "This link is not valid", text, NULL);
+}
+
+static void end(bool success)
+{
+	audit_finish(success);
+}
+
+const struct app_steps pipeline_steps = {
+	.count = count,
+	.over_limit = ratelimit_refuse,
+	.authenticate = authenticate,
+	.release = release,
+	.guard = guard,
+	.error_page = error_page,
+	.begin = audit_request,
+	.end = end,
+};
+
+int pipeline_run(const char *program, const struct route *routes)
+{
+	return app_run(program, routes, &pipeline_steps);
+}

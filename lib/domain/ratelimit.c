@@ -1,0 +1,210 @@
+/* ratelimit: per-IP windows, the 429 decision and the password delay (see ratelimit.h). */
+#include "domain/ratelimit.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "core/log.h"
+#include "http/request.h"
+#include "http/response.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum rl_class ratelimit_class(const char *path)
+{
+	if (!path)
+		return RL_OTHER;
+	/* Medplum exempts exactly /auth/me: apps poll it, and it is counted as a normal request. */
+	if (!strcmp(path, "/auth/me"))
+		return RL_OTHER;
+	if (!strncmp(path, "/auth/", 6) || !strncmp(path, "/oauth2/", 8))
+		return RL_AUTH;
+	return RL_OTHER;
+}
+
+void ratelimit_bucket(const char *ip, enum rl_class cls, uint8_t out[RATELIMIT_BUCKET_LEN])
+{
+	char key[96];
+	int n = snprintf(key, sizeof key, "ip:%c:%s", cls == RL_AUTH ? 'a' : 'o', ip ? ip : "");
+	uint8_t digest[SHA256_LEN];
+	crypto_sha256(key, n < 0 ? 0 : (size_t)n < sizeof key ? (size_t)n : sizeof key - 1, digest);
+	memcpy(out, digest, RATELIMIT_BUCKET_LEN);
+}
+
+static int setting_int(json_t *s)
+{
+	json_t *v = json_object_get(s, "valueInteger");
+	if (!v)
+		v = json_object_get(s, "valueDecimal");
+	double d = json_is_integer(v) ? (double)json_integer_value(v) : json_is_real(v) ? json_real_value(v) : 0;
+	if (!(d >= 1 && d <= 2147483647.0) || d != floor(d))
+		return 0;
+	return (int)d;
+}
+
+void ratelimit_parse_settings(const char *text, struct rl_override *o)
+{
+	memset(o, 0, sizeof *o);
+	if (!text || !*text)
+		return;
+	json_t *a = json_loads(text, 0, NULL);
+	size_t i;
+	json_t *s;
+	json_array_foreach(a, i, s) {
+		const char *name = json_string_value(json_object_get(s, "name"));
+		if (!name)
+			continue;
+		if (!strcmp(name, "rateLimit"))
+			o->rate_limit = setting_int(s);
+		else if (!strcmp(name, "authRateLimit"))
+			o->auth_rate_limit = setting_int(s);
+		else if (!strcmp(name, "clientRateLimit"))
+			o->client_rate_limit = setting_int(s);
+	}
+	json_decref(a);
+}
+
+long ratelimit_login_delay(int failures, int after, int max)
+{
+	if (after < 0 || failures < after || max <= 0)
+		return 0;
+	int shift = failures - after;
+	if (shift >= 30)
+		return max;
+	long d = 1L << shift;
+	return d < max ? d : max;
+}
+
+static const char *const upsert =
+	"INSERT INTO rate_limit (bucket, window_start, hits) VALUES (?, ?, LAST_INSERT_ID(1)) "
+	"ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(hits + 1)";
+
+bool ratelimit_ride(struct request *req, struct rl_ride *ride)
+{
+	memset(&req->rl, 0, sizeof req->rl);
+	if (cfg.rate_limit < 0)
+		return false;
+	enum rl_class cls = ratelimit_class(req->path);
+	req->rl.auth_class = cls == RL_AUTH;
+	req->rl.limit = cls == RL_AUTH ? cfg.auth_rate_limit : cfg.rate_limit;
+	ratelimit_bucket(req->remote_addr, cls, ride->bucket);
+	time_t now = time(NULL);
+	ride->window = (long long)now - (long long)now % RATELIMIT_WINDOW;
+	ride->reset = (int)(ride->window + RATELIMIT_WINDOW - now);
+	return true;
+}
+
+void ratelimit_rode(struct request *req, const struct rl_ride *ride, long long hits)
+{
+	/* The MEMORY table holds only what is current: once a minute each process deletes the
+	 * windows before the previous one (a range of the window_start index). */
+	static long long cleaned;
+	if (cleaned != ride->window) {
+		cleaned = ride->window;
+		db_exec(NULL, "DELETE FROM rate_limit WHERE window_start < ?", "i", ride->window - RATELIMIT_WINDOW);
+	}
+	req->rl.counted = true;
+	req->rl.hits = hits;
+	req->rl.reset = ride->reset;
+}
+
+int ratelimit_count(struct request *req)
+{
+	struct rl_ride ride;
+	if (!ratelimit_ride(req, &ride))
+		return 0;
+	unsigned long long hits = 0;
+	if (db_exec_id(&hits, upsert, "bi", ride.bucket, sizeof ride.bucket, ride.window) < 0)
+		return -1;
+	ratelimit_rode(req, &ride, (long long)hits);
+	return 0;
+}
+
+void ratelimit_use_project(struct request *req, const struct rl_override *o)
+{
+	int v = req->rl.auth_class ? o->auth_rate_limit : o->rate_limit;
+	if (v > 0)
+		req->rl.limit = v;
+}
+
+bool ratelimit_exceeded(const struct request *req)
+{
+	return req->rl.counted && req->rl.limit >= 0 && req->rl.hits > req->rl.limit;
+}
+
+bool ratelimit_refuse(struct request *req)
+{
+	if (!ratelimit_exceeded(req))
+		return false;
+	response_rate_limited(req, req->rl.hits, req->rl.limit, (long long)req->rl.reset * 1000);
+	return true;
+}
+
+/* Account + IP: an attacker elsewhere never delays the owner (decision in ARCHITECTURE.md). */
+static void login_bucket(const char *email, const char *ip, uint8_t out[RATELIMIT_BUCKET_LEN])
+{
+	char key[512];
+	size_t n = 0;
+	n += (size_t)snprintf(key, sizeof key, "pw:%s\n", ip ? ip : "");
+	for (const char *p = email ? email : ""; *p && n + 1 < sizeof key; p++)
+		key[n++] = (char)tolower((unsigned char)*p);
+	uint8_t digest[SHA256_LEN];
+	crypto_sha256(key, n, digest);
+	memcpy(out, digest, RATELIMIT_BUCKET_LEN);
+}
+
+/* Failures older than this are forgotten. */
+#define LOGIN_FAILURE_MEMORY 86400
+
+int ratelimit_login_check(const char *email, const char *ip, long long *retry_ms, int *failures)
+{
+	*retry_ms = 0;
+	*failures = 0;
+	if (cfg.login_delay_after < 0)
+		return 0;
+	uint8_t b[RATELIMIT_BUCKET_LEN];
+	login_bucket(email, ip, b);
+	struct db_result r;
+	if (db_query(&r,
+		     "SELECT failures, CAST((UNIX_TIMESTAMP(NOW(3)) - last_failure) * 1000 AS SIGNED) "
+		     "FROM login_throttle WHERE bucket = ?",
+		     "b", b, sizeof b) < 0)
+		return -1;
+	if (r.nrows == 0) {
+		db_result_free(&r);
+		return 0;
+	}
+	long long since_ms = atoll(db_cell(&r, 0, 1) ? db_cell(&r, 0, 1) : "0");
+	*failures = atoi(db_cell(&r, 0, 0) ? db_cell(&r, 0, 0) : "0");
+	db_result_free(&r);
+	if (since_ms > (long long)LOGIN_FAILURE_MEMORY * 1000) {
+		*failures = 0;
+		return 0;
+	}
+	long long wait = (long long)ratelimit_login_delay(*failures, cfg.login_delay_after, cfg.login_delay_max) * 1000;
+	if (since_ms < wait) {
+		*retry_ms = wait - (since_ms > 0 ? since_ms : 0);
+		return 1;
+	}
+	return 0;
+}
+
+int ratelimit_login_result(const char *email, const char *ip, bool success, bool had_failures)
+{
+	if (cfg.login_delay_after < 0)
+		return 0;
+	uint8_t b[RATELIMIT_BUCKET_LEN];
+	login_bucket(email, ip, b);
+	if (success)
+		return had_failures ? db_exec(NULL, "DELETE FROM login_throttle WHERE bucket = ?", "b", b, sizeof b) : 0;
+	return db_exec(NULL,
+		       "INSERT INTO login_throttle (bucket, failures, last_failure) VALUES (?, 1, UNIX_TIMESTAMP(NOW(3))) "
+		       "ON DUPLICATE KEY UPDATE failures = IF(last_failure < UNIX_TIMESTAMP(NOW(3)) - ?, 1, failures + 1), "
+		       "last_failure = UNIX_TIMESTAMP(NOW(3))",
+		       "bi", b, sizeof b, (long long)LOGIN_FAILURE_MEMORY);
+}

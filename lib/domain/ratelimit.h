@@ -1,0 +1,73 @@
+/* ratelimit: request limits shared by every web node through MariaDB (stricter.md row 11).
+ *
+ * - Per client IP, fixed 60-second windows: /auth/... and /oauth2/... (except exactly /auth/me)
+ *   count against auth_rate_limit, everything else against rate_limit. One statement per
+ *   request and no result set: INSERT ... ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(hits + 1),
+ *   the count read back with mysql_stmt_insert_id. A project's systemSetting rateLimit /
+ *   authRateLimit replaces the configured limit once the request's project is known
+ *   (authenticated requests, client_credentials).
+ * - Per client for client_credentials: no write of its own; one SELECT reads when the
+ *   client's client_rate_limit-th most recent Login was made (clients_grant_wait).
+ * - Per account and client IP for passwords: after login_delay_after failures each attempt
+ *   waits min(2^(failures - login_delay_after) s, login_delay_max) after the last failure;
+ *   a success clears it. Never a lock, and another IP (the owner's) is never delayed.
+ *
+ * Every response carries RateLimit: "requests";r=<remaining>;t=<seconds> (lib/response.c). */
+#ifndef TESSERA_RATELIMIT_H
+#define TESSERA_RATELIMIT_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct request;
+
+#define RATELIMIT_WINDOW 60
+#define RATELIMIT_BUCKET_LEN 16
+
+enum rl_class { RL_OTHER = 0, RL_AUTH = 1 };
+
+/* A project's systemSetting values; 0 where the project sets none. */
+struct rl_override {
+	int rate_limit;
+	int auth_rate_limit;
+	int client_rate_limit;     /* Tessera's clientRateLimit: client_credentials per client */
+};
+
+/* Pure helpers (unit-tested). */
+enum rl_class ratelimit_class(const char *path);
+void ratelimit_bucket(const char *ip, enum rl_class cls, uint8_t out[RATELIMIT_BUCKET_LEN]);
+/* Reads rateLimit, authRateLimit and clientRateLimit (positive valueInteger, or a decimal
+ * holding one) from a systemSetting JSON array; anything else leaves the field 0. */
+void ratelimit_parse_settings(const char *json, struct rl_override *o);
+/* Seconds an account must wait after its last failure: 0 below `after` failures, else
+ * min(2^(failures - after), max). */
+long ratelimit_login_delay(int failures, int after, int max);
+
+/* Counts this request for its client IP (one statement). 0 counted, or nothing to count
+ * (limits disabled); -1 the database failed (req->rl stays uncounted: the request goes on,
+ * and whatever it needs from the database answers 503). */
+int ratelimit_count(struct request *req);
+/* The count can instead ride on the request's first statement, saving a round trip: that
+ * statement adds the column tessera_hit(bucket, window) (sql/009_rate_limit_hit.sql), which
+ * does the same upsert and returns the count. ratelimit_ride resets req->rl and fills *ride,
+ * false when limits are off; ratelimit_rode records the column's value. */
+struct rl_ride {
+	uint8_t bucket[RATELIMIT_BUCKET_LEN];
+	long long window;
+	int reset;
+};
+bool ratelimit_ride(struct request *req, struct rl_ride *ride);
+void ratelimit_rode(struct request *req, const struct rl_ride *ride, long long hits);
+/* The project's limits replace the configured ones for this request. */
+void ratelimit_use_project(struct request *req, const struct rl_override *o);
+bool ratelimit_exceeded(const struct request *req);
+/* Sends the 429 and returns true when the request is over its per-IP limit. */
+bool ratelimit_refuse(struct request *req);
+
+/* Password attempts of one account from one IP. 0 may try, 1 must wait (*retry_ms set),
+ * -1 database failure. */
+int ratelimit_login_check(const char *email, const char *ip, long long *retry_ms, int *failures);
+/* After the password check: a failure counts, a success clears. 0 or -1. */
+int ratelimit_login_result(const char *email, const char *ip, bool success, bool had_failures);
+
+#endif

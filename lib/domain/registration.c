@@ -1,0 +1,221 @@
+/* registration: self-registration for the routes and the pages (see registration.h). */
+#include "domain/registration.h"
+#include "domain/clients.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "http/input.h"
+#include "core/log.h"
+#include "mail/mail.h"
+#include "core/password.h"
+#include "domain/people.h"
+#include "domain/pwpolicy.h"
+#include "core/text.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool registration_project_name_ok(const char *v)
+{
+	return valid_chars_between(v, 4, 72);
+}
+
+static int refuse(struct flow_error *err, int status, const char *text, const char *expression)
+{
+	*err = (struct flow_error){ .status = status, .text = text, .expression = expression };
+	return 1;
+}
+
+/* registerEnabled: false refuses self-registration with Medplum's text (§6.11). */
+static bool registration_refused(struct flow_error *err)
+{
+	return !cfg.register_enabled && refuse(err, 400, "Registration is disabled", NULL);
+}
+
+static bool concrete_project(const char *project_id)
+{
+	return project_id && *project_id && strcmp(project_id, "new");
+}
+
+int registration_project(const char *project_id, char name[256], char policy[37])
+{
+	struct db_result r;
+	name[0] = policy[0] = '\0';
+	if (!crypto_is_uuid(project_id))
+		return 1;
+	if (db_query(&r, "SELECT name, default_patient_access_policy_id FROM project WHERE id = ?", "s", project_id) < 0)
+		return -1;
+	int found = r.nrows > 0;
+	if (found) {
+		text_copy(name, 256, db_cell(&r, 0, 0));
+		text_copy(policy, 37, db_cell(&r, 0, 1));
+	}
+	db_result_free(&r);
+	return found ? 0 : 1;
+}
+
+/* The client binding of §6.11: the client must exist and, when both are given, belong to
+ * the body's project. A user scoped to a project can only be made where that project allows
+ * open registration (stricter than Medplum, which lets anyone create users in any project:
+ * such a user, its password chosen by a stranger, would be reused by a later invite). */
+static int check_target(const char *client_id, const char *project_id, struct flow_error *err)
+{
+	if (client_id && *client_id) {
+		struct client c;
+		int rc = clients_get(client_id, &c);
+		if (rc != 0)
+			return rc < 0 ? -1 : refuse(err, 404, "Not found", NULL);
+		if (concrete_project(project_id) && strcmp(project_id, c.project_id))
+			return refuse(err, 400, "Client and project do not match", NULL);
+	}
+	if (!concrete_project(project_id))
+		return 0;
+	char name[256], policy[37];
+	int rc = registration_project(project_id, name, policy);
+	if (rc != 0)
+		return rc < 0 ? -1 : refuse(err, 404, "Not found", NULL);
+	return policy[0] ? 0 : refuse(err, 400, "Project does not allow open registration", NULL);
+}
+
+int registration_new_user(const char *first_name, const char *last_name, const struct login_request *lr,
+			  struct flow_login *out, struct flow_error *err)
+{
+	if (registration_refused(err))
+		return 1;
+	int rc = check_target(lr->client_id, lr->project_id, err);
+	if (rc != 0)
+		return rc;
+	char bound[37];
+	rc = flow_check_request(lr, bound, err);
+	if (rc != 0)
+		return rc;
+	/* The user's scope comes from the body's projectId, not the client's (§17 item 14). */
+	const char *scope_project = concrete_project(lr->project_id) ? lr->project_id : NULL;
+	struct person existing;
+	rc = people_find_user(lr->email, scope_project, &existing);
+	if (rc <= 0)
+		return rc < 0 ? -1 : refuse(err, 400, "Email already registered", "email");
+	rc = pwpolicy_check(lr->password);
+	if (rc != 0)
+		return rc < 0 ? -1 : refuse(err, 400, PWPOLICY_BREACHED, "password");
+	char hash[PASSWORD_HASH_LEN], user_id[37];
+	if (password_hash(lr->password, hash) < 0 || db_begin() < 0)
+		return -1;
+	rc = people_create_user(lr->email, first_name, last_name, hash, scope_project, user_id);
+	if (rc == 0)
+		rc = flow_start(lr, user_id, bound, out);
+	if (rc == 0)
+		rc = db_commit();
+	if (rc != 0) {
+		db_rollback();
+		/* Registered meanwhile by a concurrent request: the unique key decided. */
+		return rc < 0 ? -1 : refuse(err, 400, "Email already registered", "email");
+	}
+	return 0;
+}
+
+/* The login of a registration stage and its user: 0 loaded and still without a membership;
+ * 1 refused (not found, or "Login already has a membership"); -1. */
+static int load_open_login(const char *login_id, struct flow_login *l, struct person *p, struct flow_error *err)
+{
+	int rc = flow_load(login_id, l);
+	if (rc != 0)
+		return rc < 0 ? -1 : refuse(err, 404, "Not found", NULL);
+	if (l->membership_id[0])
+		return refuse(err, 400, "Login already has a membership", NULL);
+	/* Registration logins are always Users. */
+	rc = strcmp(l->user_type, "User") ? 1 : people_get_user(l->user_id, p);
+	if (rc != 0)
+		return rc < 0 ? -1 : refuse(err, 404, "Not found", NULL);
+	return 0;
+}
+
+/* The start of newproject and newpatient: registration allowed, the login open, its user. */
+static int open_stage(const char *login_id, struct flow_login *l, struct person *p, struct flow_error *err)
+{
+	return registration_refused(err) ? 1 : load_open_login(login_id, l, p, err);
+}
+
+/* Ends a registration transaction: commit, then deliver the email written with it (if any);
+ * or roll back. Returns rc (0 committed, 1 refused, -1). */
+static int finish(int rc, const char *outbox)
+{
+	if (rc == 0 && db_commit() == 0) {
+		if (outbox && outbox[0] && mail_deliver(outbox) < 0)
+			log_error("registration: the outbox could not be read after the commit");
+		return 0;
+	}
+	db_rollback();
+	return rc == 1 ? 1 : -1;
+}
+
+/* The project welcome email to its owner (§13.3), written with the project. A refused
+ * address does not stop the registration. 0 or -1. */
+static int welcome_email(const char *project, const struct person *p, char outbox[37])
+{
+	char name[260];
+	snprintf(name, sizeof name, "%s %s", p->first_name, p->last_name);
+	json_t *vars = json_pack("{s:s}", "first_name", p->first_name);
+	struct mail_message m = { project, "welcome", p->email, name, vars };
+	int rc = vars ? mail_enqueue(&m, outbox) : -1;
+	json_decref(vars);
+	if (rc == 1) {
+		log_error("newproject: the welcome email was refused for user %s", p->id);
+		outbox[0] = '\0';
+		rc = 0;
+	}
+	return rc;
+}
+
+int registration_new_project(const char *login_id, const char *name, struct flow_login *l, struct flow_error *err)
+{
+	struct person p;
+	int rc = open_stage(login_id, l, &p, err);
+	if (rc != 0)
+		return rc;
+	char project[37], client[37], secret[65], client_name[300], client_desc[300], profile[37], membership[37];
+	snprintf(client_name, sizeof client_name, "%s Default Client", name);
+	snprintf(client_desc, sizeof client_desc, "Default client for %s", name);
+	if (crypto_uuid_v4(project) < 0 || db_begin() < 0)
+		return -1;
+	/* The project, its default client with its membership, the owner's Practitioner and
+	 * admin membership, and the login placed in it: all or nothing (§6.12). */
+	rc = db_exec(NULL, "INSERT INTO project (id, name, owner_user_id, strict_mode) VALUES (?, ?, ?, TRUE)", "sss",
+		     project, name, p.id);
+	if (rc == 0)
+		rc = clients_insert(project, client_name, client_desc, client, secret);
+	if (rc == 0)
+		rc = people_create_profile("Practitioner", project, p.first_name, p.last_name, p.email, profile);
+	if (rc == 0)
+		rc = people_create_membership(project, p.id, "Practitioner", profile, true, NULL, membership);
+	if (rc == 0)
+		rc = flow_join_project(l, project, membership, err);
+	char outbox[37] = "";
+	if (rc == 0)
+		rc = welcome_email(project, &p, outbox);
+	return finish(rc, outbox);
+}
+
+int registration_new_patient(const char *login_id, const char *project, struct flow_login *l, struct flow_error *err)
+{
+	struct person p;
+	int rc = open_stage(login_id, l, &p, err);
+	if (rc != 0)
+		return rc;
+	if (!p.project_id[0] || strcmp(p.project_id, project))
+		return refuse(err, 400, "User must be scoped to the project", NULL);
+	char name[256], policy[37], profile[37], membership[37];
+	rc = registration_project(project, name, policy);
+	if (rc != 0)
+		return rc < 0 ? -1 : refuse(err, 404, "Not found", NULL);
+	if (!policy[0])
+		return refuse(err, 400, "Project does not allow open registration", NULL);
+	if (db_begin() < 0)
+		return -1;
+	rc = people_create_profile("Patient", project, p.first_name, p.last_name, p.email, profile);
+	if (rc == 0)
+		rc = people_create_membership(project, p.id, "Patient", profile, false, policy, membership);
+	if (rc == 0)
+		rc = flow_set_membership(l, membership, err);
+	return finish(rc, NULL);
+}

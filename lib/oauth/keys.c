@@ -1,0 +1,199 @@
+/* keys: creation, storage and caching of JWS signing keys. */
+#include "oauth/keys.h"
+#include "core/keywrap.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "core/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_KEYS 16
+
+static struct signing_key keys[MAX_KEYS];
+static int nkeys;
+static time_t loaded_at;
+static json_t *jwks_cache;  /* built once per key load: the JWKS is fetched far more often than keys change */
+
+void keys_reset_cache(void)
+{
+	for (int i = 0; i < nkeys; i++)
+		cjose_jwk_release(keys[i].jwk);
+	nkeys = 0;
+	loaded_at = 0;
+	json_decref(jwks_cache);
+	jwks_cache = NULL;
+}
+
+static cjose_jwk_t *generate(const char *alg)
+{
+	cjose_err err;
+	if (!strcmp(alg, "RS256")) {
+		static const uint8_t e[] = { 1, 0, 1 };
+		return cjose_jwk_create_RSA_random(2048, e, sizeof e, &err);
+	}
+	return cjose_jwk_create_EC_random(CJOSE_JWK_EC_P_256, &err);
+}
+
+int keys_create(const char *alg, char kid[37])
+{
+	cjose_err err;
+	cjose_jwk_t *jwk = generate(alg);
+	if (!jwk || crypto_uuid_v4(kid) < 0) {
+		cjose_jwk_release(jwk);
+		return -1;
+	}
+	char *json = cjose_jwk_to_json(jwk, true, &err);
+	cjose_jwk_release(jwk);
+	if (!json)
+		return -1;
+	bool wrap = keywrap_enabled();
+	char *stored = wrap ? keywrap_wrap(json, kid) : json;
+	int rc = stored ? db_exec(NULL, "INSERT INTO signing_key (id, alg, jwk, wrapped) VALUES (?, ?, ?, ?)", "sssi", kid,
+				  alg, stored, (long long)wrap)
+			: -1;
+	if (wrap)
+		free(stored);
+	memset(json, 0, strlen(json));
+	free(json);
+	return rc;
+}
+
+static const char *const select_keys =
+	"SELECT id, alg, jwk, active, wrapped FROM signing_key "
+	"WHERE active OR expires_at > UTC_TIMESTAMP(3) ORDER BY active DESC, created_at DESC LIMIT 16";
+
+static int read_keys(void)
+{
+	struct db_result r;
+	if (db_query(&r, select_keys, "") < 0)
+		return -1;
+	keys_reset_cache();
+	for (unsigned i = 0; i < r.nrows && nkeys < MAX_KEYS; i++) {
+		cjose_err err;
+		const char *kid = db_cell(&r, i, 0);
+		bool wrapped = !strcmp(db_cell(&r, i, 4), "1");
+		char *json = wrapped ? keywrap_unwrap(db_cell(&r, i, 2), kid) : strdup(db_cell(&r, i, 2));
+		cjose_jwk_t *jwk = json ? cjose_jwk_import(json, strlen(json), &err) : NULL;
+		if (json) {
+			memset(json, 0, strlen(json));
+			free(json);
+		}
+		if (!jwk && !json) {
+			log_error("signing key %s is wrapped and key_encryption_key cannot unwrap it", kid);
+			continue;
+		}
+		if (!jwk) {
+			log_error("signing key %s cannot be read: %s", db_cell(&r, i, 0), err.message);
+			continue;
+		}
+		struct signing_key *k = &keys[nkeys++];
+		snprintf(k->kid, sizeof k->kid, "%s", db_cell(&r, i, 0));
+		snprintf(k->alg, sizeof k->alg, "%s", db_cell(&r, i, 1));
+		k->active = !strcmp(db_cell(&r, i, 3), "1");
+		k->jwk = jwk;
+	}
+	for (size_t i = 0; i < (size_t)r.nrows * r.ncols; i++)
+		if (r.cells[i])
+			memset(r.cells[i], 0, r.lens[i]);
+	db_result_free(&r);
+	loaded_at = time(NULL);
+	return 0;
+}
+
+/* Several processes may start at once on an empty database: a named lock makes exactly one
+ * of them create the first key. */
+static int create_first_key(void)
+{
+	struct db_result r;
+	if (db_query(&r, "SELECT GET_LOCK('tessera_keygen', 10)", "") < 0)
+		return -1;
+	db_result_free(&r);
+	int rc = read_keys();
+	if (rc == 0 && (nkeys == 0 || !keys[0].active)) {
+		char kid[37];
+		rc = keys_create(cfg.signing_alg, kid);
+		if (rc == 0)
+			rc = read_keys();
+	}
+	if (db_query(&r, "SELECT RELEASE_LOCK('tessera_keygen')", "") == 0)
+		db_result_free(&r);
+	return rc;
+}
+
+int keys_load(void)
+{
+	if (nkeys && keys[0].active && time(NULL) - loaded_at < cfg.key_cache_seconds)
+		return 0;
+	if (read_keys() < 0)
+		return -1;
+	if (nkeys == 0 || !keys[0].active)
+		return create_first_key();
+	return 0;
+}
+
+const struct signing_key *keys_signer(void)
+{
+	if (keys_load() < 0 || !nkeys || !keys[0].active)
+		return NULL;
+	return &keys[0];
+}
+
+/* Set when the last keys_find could not read the keys (database away): the caller must
+ * answer 503, not treat the token as invalid (a 401 makes the SDK drop its session). */
+static bool find_failed;
+
+bool keys_unavailable(void)
+{
+	return find_failed;
+}
+
+const struct signing_key *keys_find(const char *kid)
+{
+	find_failed = false;
+	if (keys_load() < 0) {
+		find_failed = true;
+		return NULL;
+	}
+	for (int i = 0; i < nkeys; i++)
+		if (!strcmp(keys[i].kid, kid))
+			return &keys[i];
+	/* A key made by another process since we cached: look once more. */
+	if (time(NULL) != loaded_at) {
+		if (read_keys() < 0) {
+			find_failed = true;
+			return NULL;
+		}
+		for (int i = 0; i < nkeys; i++)
+			if (!strcmp(keys[i].kid, kid))
+				return &keys[i];
+	}
+	return NULL;
+}
+
+json_t *keys_jwks(void)
+{
+	if (keys_load() < 0)
+		return NULL;
+	if (jwks_cache)
+		return json_incref(jwks_cache);
+	json_t *list = json_array();
+	for (int i = 0; i < nkeys; i++) {
+		cjose_err err;
+		char *pub = cjose_jwk_to_json(keys[i].jwk, false, &err);
+		json_t *j = pub ? json_loads(pub, 0, NULL) : NULL;
+		free(pub);
+		if (!j)
+			continue;
+		json_object_del(j, "kid");
+		json_object_set_new(j, "kid", json_string(keys[i].kid));
+		json_object_set_new(j, "alg", json_string(keys[i].alg));
+		json_object_set_new(j, "use", json_string("sig"));
+		json_array_append_new(list, j);
+	}
+	jwks_cache = json_pack("{s:o}", "keys", list);
+	return json_incref(jwks_cache);
+}
