@@ -1,6 +1,7 @@
 /* admin-mail: tessera-admin mail send-test | status | retry — check outgoing mail, watch the
  * outbox, and make the backlog due again after the SMTP server is fixed. */
 #include "admin.h"
+#include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
 #include "mail/mail.h"
@@ -47,14 +48,20 @@ static int cmd_send_test(int argc, char **argv)
 	if (!options_ok(argc, argv, 3, known) || !option(argc, argv, "--to"))
 		return admin_usage();
 	const char *template = option(argc, argv, "--template");
+	/* A sample {{link}} (templates with a link show where it goes), never a working one. */
+	char link[4200];
+	snprintf(link, sizeof link, "%sexample-link", cfg.app_base_url);
+	json_t *vars = json_pack("{s:s}", "link", link);
 	struct mail_message m = {
 		.project_id = option(argc, argv, "--project"),
 		.template_name = template ? template : "test",
 		.to_address = option(argc, argv, "--to"),
 		.to_name = option(argc, argv, "--name"),
+		.vars = vars,
 	};
 	char id[37];
-	int rc = enqueue(&m, id);
+	int rc = vars ? enqueue(&m, id) : -1;
+	json_decref(vars);
 	if (rc != 0) {
 		fprintf(stderr, "tessera-admin: %s\n", rc == 1 ? "message refused (see the log line above)"
 							  : "could not queue the message");

@@ -28,7 +28,11 @@ int admin_usage(void)
 		"  project create NAME                   create a project, print its id\n"
 		"  project list                          list projects\n"
 		"  client create --project ID --name N [--redirect-uri URI]... [--pkce-optional true]\n"
-		"        [--default-scope S] [--welcome TEXT]   create a client, print id and secret once\n"
+		"        [--default-scope S] [--welcome TEXT] [--token-endpoint-auth-method M]\n"
+		"                                        create a client, print id and secret once\n"
+		"  client set --id ID --token-endpoint-auth-method none|client_secret_basic|client_secret_post\n"
+		"                                        none: a code with PKCE needs no secret (default);\n"
+		"                                        a method: every grant must authenticate with it\n"
 		"  client list [--project ID]            list clients\n"
 		"  user create --email E --first F --last L [--password P] [--project ID]\n"
 		"  user mfa-reset --user ID              turn MFA off and drop the secret (a lost device)\n"
@@ -324,13 +328,32 @@ static int client_settings(int argc, char **argv, const char *id)
 	return rc;
 }
 
+/* client set: the settings of an existing client an operator may change (so far the token
+ * endpoint's authentication method). */
+static int client_set(const char *id, const char *auth_method)
+{
+	if (!id || !auth_method)
+		return admin_usage();
+	int rc = clients_set_auth_method(id, auth_method);
+	if (rc == 1)
+		fprintf(stderr, "tessera-admin: no client %s\n", id);
+	return rc == 0 ? 0 : rc < 0 ? 1 : 2;
+}
+
 static int cmd_client(int argc, char **argv)
 {
 	static const char *const known[] = { "--project", "--name", "--description", "--redirect-uri", "--pkce-optional",
-					     "--default-scope", "--welcome", NULL };
+					     "--default-scope", "--welcome", "--token-endpoint-auth-method", "--id", NULL };
 	if (argc < 3 || !options_ok(argc, argv, 3, known))
 		return admin_usage();
 	const char *project = option(argc, argv, "--project");
+	const char *auth_method = option(argc, argv, "--token-endpoint-auth-method");
+	if (auth_method && !clients_auth_method_valid(auth_method)) {
+		fprintf(stderr, "tessera-admin: --token-endpoint-auth-method: none, client_secret_basic or client_secret_post\n");
+		return 2;
+	}
+	if (!strcmp(argv[2], "set"))
+		return client_set(option(argc, argv, "--id"), auth_method);
 	if (!strcmp(argv[2], "create")) {
 		const char *name = option(argc, argv, "--name");
 		if (!project || !name || !*name || strlen(name) > 255)
@@ -342,7 +365,7 @@ static int cmd_client(int argc, char **argv)
 		}
 		char id[37], secret[65];
 		if (clients_create(project, name, option(argc, argv, "--description"), id, secret) < 0 ||
-		    client_settings(argc, argv, id) < 0)
+		    client_settings(argc, argv, id) < 0 || (auth_method && clients_set_auth_method(id, auth_method) != 0))
 			return 1;
 		printf("client_id: %s\nclient_secret: %s\n", id, secret);
 		return 0;
@@ -366,16 +389,31 @@ static int cmd_keys_list(void)
 {
 	struct db_result r;
 	if (db_query(&r,
-		     "SELECT id, alg, active, wrapped, created_at, COALESCE(expires_at, '-') FROM signing_key "
+		     "SELECT id, alg, active, wrapped, created_at, COALESCE(expires_at, '-'), jwk FROM signing_key "
 		     "WHERE active OR expires_at > UTC_TIMESTAMP(3) ORDER BY created_at DESC",
 		     "") < 0)
 		return 1;
-	for (unsigned i = 0; i < r.nrows; i++)
+	int unreadable = 0;
+	for (unsigned i = 0; i < r.nrows; i++) {
+		const char *state = "plain";
+		if (!strcmp(db_cell(&r, i, 3), "1")) {
+			char *json = keywrap_unwrap(db_cell(&r, i, 6), db_cell(&r, i, 0));
+			state = json ? "wrapped" : "wrapped, cannot unwrap";
+			unreadable += !json;
+			if (json) {
+				memset(json, 0, strlen(json));
+				free(json);
+			}
+		}
 		printf("%s\t%s\t%s\t%s\tcreated %s\texpires %s\n", db_cell(&r, i, 0), db_cell(&r, i, 1),
-		       !strcmp(db_cell(&r, i, 2), "1") ? "signing" : "verify-only",
-		       !strcmp(db_cell(&r, i, 3), "1") ? "wrapped" : "plain", db_cell(&r, i, 4), db_cell(&r, i, 5));
+		       !strcmp(db_cell(&r, i, 2), "1") ? "signing" : "verify-only", state, db_cell(&r, i, 4),
+		       db_cell(&r, i, 5));
+	}
 	db_result_free(&r);
-	return 0;
+	if (unreadable)
+		fprintf(stderr, "tessera-admin: %d wrapped key(s) cannot be unwrapped: key_encryption_key %s\n", unreadable,
+			keywrap_enabled() ? "is a different key" : "is not set");
+	return unreadable ? 1 : 0;
 }
 
 /* The old keys stop signing at once but keep verifying until every token they signed has
@@ -499,8 +537,12 @@ static int cmd_status(void)
 	printf("database: reachable\n");
 	printf("migrations: %s\n", pending == 0 ? "current" : pending < 0 ? "unknown (no sql directory)" : "PENDING");
 	printf("signing keys: %lld (signing: %lld)\n", keys, count("SELECT COUNT(*) FROM signing_key WHERE active"));
+	int unreadable = keys_check_wrapped();
+	if (unreadable > 0)
+		printf("signing keys: %d wrapped key(s) cannot be unwrapped: key_encryption_key %s\n", unreadable,
+		       keywrap_enabled() ? "is a different key" : "is not set");
 	printf("outbox: %lld pending (oldest %lld s), %lld failed\n", backlog, oldest, failed);
-	return pending == 0 ? 0 : 1;
+	return pending == 0 && unreadable == 0 ? 0 : 1;
 }
 
 /* Deletes in batches so a large purge never holds long locks on a busy table. */
@@ -548,7 +590,10 @@ static int cmd_purge(int argc, char **argv)
 			       "AND sent_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 5000",
 			       keep);
 	long long limits = purge("DELETE FROM rate_limit WHERE window_start < UNIX_TIMESTAMP() - ? LIMIT 5000", 3600);
-	long long delays = purge("DELETE FROM login_throttle WHERE last_failure < UNIX_TIMESTAMP() - ? LIMIT 5000", 86400);
+	/* A row that marks an address known to an account (signed_in) stays 30 days (lib/ratelimit.c). */
+	long long delays = purge("DELETE FROM login_throttle WHERE last_failure < UNIX_TIMESTAMP() - ? "
+				 "AND (signed_in IS NULL OR signed_in < UNIX_TIMESTAMP() - 2592000) LIMIT 5000",
+				 86400);
 	long long audit = purge("DELETE FROM audit_event WHERE recorded < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 5000",
 				audit_days * 86400LL);
 	if (logins < 0 || requests < 0 || mail < 0 || limits < 0 || delays < 0 || audit < 0)
@@ -569,6 +614,23 @@ static int cmd_config(void)
 	return 0;
 }
 
+/* DDL needs the migration account, kept in the root-only admin file (admin_config) that the
+ * web programs never read; everything else uses the web programs' account. Without that file
+ * (a single-account installation) migrations run as db_user. */
+static int use_migration_account(char *err, size_t len)
+{
+	int rc = config_load_admin(err, len);
+	if (rc < 0)
+		return -1;
+	if (rc == 1 || !*cfg.db_admin_user) {
+		fprintf(stderr, "tessera-admin: no migration account in the admin file: migrating as db_user\n");
+		return 0;
+	}
+	if (config_set("db_user", cfg.db_admin_user, err, len) < 0)
+		return -1;
+	return config_set("db_password", cfg.db_admin_password, err, len) < 0 ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -580,11 +642,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tessera-admin: configuration: %s\n", err);
 		return 1;
 	}
-	/* DDL needs the migration account; everything else uses the web programs' account. */
-	if (!strcmp(argv[1], "migrate") && *cfg.db_admin_user &&
-	    (config_set("db_user", cfg.db_admin_user, err, sizeof err) < 0 ||
-	     config_set("db_password", cfg.db_admin_password, err, sizeof err) < 0))
+	if (!strcmp(argv[1], "migrate") && use_migration_account(err, sizeof err) < 0) {
+		fprintf(stderr, "tessera-admin: configuration: %s\n", err);
 		return 1;
+	}
 	int rc;
 	if (!strcmp(argv[1], "migrate"))
 		rc = cmd_migrate(argc, argv);

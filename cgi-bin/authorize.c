@@ -1,5 +1,6 @@
 /* tessera-authorize: GET and POST /oauth2/authorize (spec §7.1). Checks the client and its
- * exact redirect URI, reuses an existing session (SSO cookie or id_token_hint) when it can,
+ * exact redirect URI, reuses an existing session for prompt=none when the browser proves it
+ * with its own SSO cookie (id_token_hint only names the expected user, §S.17),
  * and otherwise continues to Tessera's own sign-in page at <app_base_url>oauth. */
 #include "http/app.h"
 #include "domain/pipeline.h"
@@ -102,43 +103,73 @@ static const char *step3_error(struct request *req, const char **error, const ch
 	return NULL;
 }
 
-/* Step 4: an existing session from id_token_hint or the SSO cookie, younger than max_age. */
-static int find_session(struct request *req, const struct client *c, struct flow_login *l)
+/* The login the browser's SSO cookie medplum-<clientId> is bound to: 0 found, 1 none, -1. */
+static int cookie_login(struct request *req, const struct client *c, char login_id[37])
 {
-	char login_id[37] = "";
-	const char *hint = req_query_param(req, "id_token_hint");
-	if (hint) {
-		/* Keys that cannot be read say nothing about the hint: 503, not "no session". */
-		const char *why = NULL;
-		json_t *claims = jwt_verify(hint, &why);
-		if (!claims && why && !strcmp(why, JWT_KEYS_UNAVAILABLE))
-			return -1;
-		const char *id = json_string_value(json_object_get(claims, "login_id"));
-		snprintf(login_id, sizeof login_id, "%s", id ? id : "");
-		json_decref(claims);
-	}
 	char name[64], value[65];
 	snprintf(name, sizeof name, "medplum-%s", c->id);
-	if (!login_id[0] && req_cookie(req, name, value, sizeof value) && crypto_is_hex(value, 32)) {
-		uint8_t digest[32];
-		struct db_result r;
-		crypto_sha256(value, 32, digest);
-		if (db_query(&r, "SELECT id FROM login WHERE cookie_hash = ?", "b", digest, sizeof digest) < 0)
-			return -1;
-		if (r.nrows)
-			snprintf(login_id, sizeof login_id, "%s", db_cell(&r, 0, 0));
-		db_result_free(&r);
-	}
-	if (!login_id[0])
+	if (!req_cookie(req, name, value, sizeof value) || !crypto_is_hex(value, 32))
 		return 1;
-	int rc = flow_load(login_id, l);
+	uint8_t digest[32];
+	struct db_result r;
+	crypto_sha256(value, 32, digest);
+	if (db_query(&r, "SELECT id FROM login WHERE cookie_hash = ?", "b", digest, sizeof digest) < 0)
+		return -1;
+	if (r.nrows)
+		snprintf(login_id, 37, "%s", db_cell(&r, 0, 0));
+	db_result_free(&r);
+	return login_id[0] ? 0 : 1;
+}
+
+/* max_age can only shorten the server's own limit, never lengthen it (§S.17); a
+ * malformed one allows no session at all. */
+static long session_age_limit(const struct request *req)
+{
+	const char *max_age = req_query_param(req, "max_age");
+	if (!max_age)
+		return FLOW_SESSION_SECONDS;
+	char *end;
+	long asked = strtol(max_age, &end, 10);
+	if (end == max_age || *end || asked < 0)
+		return -1;
+	return asked < FLOW_SESSION_SECONDS ? asked : FLOW_SESSION_SECONDS;
+}
+
+/* The user an id_token_hint names (its sub) when it is one of Tessera's own tokens. An expired
+ * one still names its user (relying parties renew silently with the last ID token they hold;
+ * the signature and issuer were checked before the expiry). 0 named, 1 nobody, -1 no keys. */
+static int hint_user(const char *hint, char user[37])
+{
+	const char *why = NULL;
+	json_t *claims = jwt_verify(hint, &why);
+	if (!claims && why && !strcmp(why, JWT_KEYS_UNAVAILABLE))
+		return -1;
+	if (!claims && why && !strcmp(why, JWT_EXPIRED))
+		claims = jwt_peek(hint);
+	const char *sub = json_string_value(json_object_get(claims, "sub"));
+	snprintf(user, 37, "%s", sub && crypto_is_uuid(sub) ? sub : "");
+	json_decref(claims);
+	return user[0] ? 0 : 1;
+}
+
+/* Step 4: the session this browser proves with its own cookie, for this client and younger
+ * than the allowed age. id_token_hint is no proof: it only names the user the client expects,
+ * and a session of anyone else is no session (login_required). 0, 1 none, -1. */
+static int find_session(struct request *req, const struct client *c, struct flow_login *l)
+{
+	char login_id[37] = "", expected[37];
+	int rc = cookie_login(req, c, login_id);
+	if (rc == 0)
+		rc = flow_load(login_id, l);
 	if (rc != 0)
 		return rc;
-	const char *max_age = req_query_param(req, "max_age");
-	long age = max_age ? strtol(max_age, NULL, 10) : 3600;
 	bool usable = l->granted && !l->revoked && l->membership_id[0] && !strcmp(l->client_id, c->id) &&
-		      time(NULL) - l->auth_time <= age;
-	return usable ? 0 : 1;
+		      time(NULL) - l->auth_time <= session_age_limit(req);
+	const char *hint = req_query_param(req, "id_token_hint");
+	if (!usable || !hint)
+		return usable ? 0 : 1;
+	rc = hint_user(hint, expected);
+	return rc != 0 ? rc : strcmp(expected, l->user_id) ? 1 : 0;
 }
 
 /* The session is reused: new nonce and PKCE, bound to this redirect URI, not yet granted. */
@@ -191,8 +222,9 @@ static const char *const forwarded[] = {
 	"nonce", "launch", "prompt", "aud", NULL,
 };
 
-/* Step 5: on to the sign-in page with every received parameter. */
-static int to_signin(struct request *req, const char *scope, const char *login_id)
+/* Step 5: on to the sign-in page with every received parameter. Never a login id: a URL
+ * leaks (history, logs, Referer), and a login id is a bearer secret of its flow. */
+static int to_signin(struct request *req, const char *scope)
 {
 	char base[2100];
 	snprintf(base, sizeof base, "%soauth", cfg.app_base_url);
@@ -200,7 +232,6 @@ static int to_signin(struct request *req, const char *scope, const char *login_i
 	url_start(&u, base);
 	for (int i = 0; forwarded[i]; i++)
 		url_param(&u, forwarded[i], !strcmp(forwarded[i], "scope") ? scope : param(req, forwarded[i]));
-	url_param(&u, "login", login_id);
 	int rc = send_redirect(req, url_get(&u));
 	url_free(&u);
 	return rc;
@@ -260,19 +291,20 @@ static int authorize(struct request *req)
 	}
 	if (problem)
 		return redirect_error(req, redirect_uri, error, problem);
+	/* Only prompt=none reuses a session: Tessera's sign-in page cannot continue one (it would
+	 * need the login id in its URL), so every other prompt signs in afresh. */
 	const char *prompt = param(req, "prompt");
+	if (!prompt || strcmp(prompt, "none"))
+		return to_signin(req, scope);
 	struct flow_login l;
-	rc = prompt && !strcmp(prompt, "login") ? 1 : find_session(req, &c, &l);
+	rc = find_session(req, &c, &l);
 	if (rc < 0)
 		return -1;
 	if (rc == 1)
-		return prompt && !strcmp(prompt, "none") ? redirect_error(req, redirect_uri, "login_required", "Login required")
-							 : to_signin(req, scope, NULL);
+		return redirect_error(req, redirect_uri, "login_required", "Login required");
 	if (reopen_session(req, &l, redirect_uri) < 0)
 		return -1;
-	if (prompt && !strcmp(prompt, "none"))
-		return code_redirect(req, &l, redirect_uri);
-	return to_signin(req, scope, l.id);
+	return code_redirect(req, &l, redirect_uri);
 }
 
 static const struct input authorize_inputs[] = {

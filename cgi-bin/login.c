@@ -24,7 +24,7 @@
 void stage_send_error(struct request *req, const struct flow_error *err)
 {
 	if (err->status == 429)
-		response_rate_limited(req, err->failures, cfg.login_delay_after, err->retry_ms);
+		response_rate_limited(req, err->consumed, err->limit, err->retry_ms);
 	else if (err->status == 404)
 		send_not_found(req);
 	else
@@ -105,8 +105,14 @@ static int login_status(struct request *req)
 	int rc = load_login(req, id, &l);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
-	if (l.granted || l.revoked) {
-		send_bad_request(req, l.granted ? "Login already granted" : "Login revoked", NULL);
+	if (l.granted || l.was_granted || l.revoked) {
+		send_bad_request(req, l.granted || l.was_granted ? "Login already granted" : "Login revoked", NULL);
+		return 0;
+	}
+	/* Possession of the id is all this route asks for, so it never hands out a second code
+	 * beside one the sign-in already has (the stage that issued it answered with it). */
+	if (l.code_outstanding) {
+		send_bad_request(req, "Login code already issued", NULL);
 		return 0;
 	}
 	return stage_send_result(req, &l);
@@ -250,23 +256,23 @@ static const struct route routes[] = {
 	{ "POST", "/auth/mfa/send-email", mfa_send_email_route, mfa_send_email_inputs, 0 },
 	/* The same stages as HTML pages for browsers (pages.c). */
 	{ "GET", "/signin", pages_signin_get, pages_signin_inputs, ROUTE_PAGE },
-	{ "POST", "/signin", pages_signin_post, pages_signin_inputs, ROUTE_PAGE },
+	{ "POST", "/signin", pages_signin_post, pages_signin_inputs, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/oauth", pages_signin_get, pages_signin_inputs, ROUTE_PAGE },
-	{ "POST", "/oauth", pages_signin_post, pages_signin_inputs, ROUTE_PAGE },
+	{ "POST", "/oauth", pages_signin_post, pages_signin_inputs, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/oauth/profile", pages_profile_get, pages_stage_inputs, ROUTE_PAGE },
-	{ "POST", "/oauth/profile", pages_profile_post, pages_stage_inputs, ROUTE_PAGE },
+	{ "POST", "/oauth/profile", pages_profile_post, pages_stage_inputs, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/oauth/consent", pages_consent_get, pages_stage_inputs, ROUTE_PAGE },
-	{ "POST", "/oauth/consent", pages_consent_post, pages_stage_inputs, ROUTE_PAGE },
+	{ "POST", "/oauth/consent", pages_consent_post, pages_stage_inputs, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/oauth/mfa", pages_mfa_get, mfa_page_inputs, ROUTE_PAGE },
-	{ "POST", "/oauth/mfa", pages_mfa_post, mfa_page_inputs, ROUTE_PAGE },
+	{ "POST", "/oauth/mfa", pages_mfa_post, mfa_page_inputs, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/register", pages_register_get, pages_register_inputs, ROUTE_PAGE },
-	{ "POST", "/register", pages_register_post, pages_register_inputs, ROUTE_PAGE },
+	{ "POST", "/register", pages_register_post, pages_register_inputs, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/register/project", pages_register_project_get, NULL, ROUTE_PAGE },
-	{ "POST", "/register/project", pages_register_project_post, NULL, ROUTE_PAGE },
-	{ "GET", "/account", pages_account_get, NULL, ROUTE_PAGE },
-	{ "POST", "/account", pages_account_post, NULL, ROUTE_PAGE },
-	{ "GET", "/account/mfa", pages_account_mfa_get, NULL, ROUTE_PAGE },
-	{ "POST", "/account/mfa", pages_account_mfa_post, NULL, ROUTE_PAGE },
+	{ "POST", "/register/project", pages_register_project_post, NULL, ROUTE_PAGE | ROUTE_CSRF },
+	{ "GET", "/account", pages_account_get, NULL, ROUTE_PAGE | ROUTE_PAGE_SESSION },
+	{ "POST", "/account", pages_account_post, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
+	{ "GET", "/account/mfa", pages_account_mfa_get, NULL, ROUTE_PAGE | ROUTE_PAGE_SESSION },
+	{ "POST", "/account/mfa", pages_account_mfa_post, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
 	{ 0 },
 };
 

@@ -5,7 +5,7 @@
 #define TESSERA_MANAGE_API_H
 #include "http/app.h"
 
-struct member_error;
+#include "domain/members.h"
 
 /* Shared by the handlers below (manage-api.c). The route's project: 0, 1 answered, -1. */
 int admin_project(struct request *req, const char *path_project, char project[37]);

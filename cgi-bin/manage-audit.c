@@ -6,12 +6,15 @@
  * token (auth_method client) at created_at; its granted_at is the authorization_code token
  * and its refreshed_at the latest refresh_token grant (refresh_count of them). Reading them
  * here, rather than writing an audit row per token, keeps client_credentials at one durable
- * write. Filters: type, user (the agent: "Type/id" or id), since and until (ISO dates,
- * since inclusive, until exclusive), _count (1..1000, default 100) and _offset. */
+ * write. A Login is named by its reference (login_ref), never its id, which is a bearer
+ * secret while its sign-in is in progress. Filters: type, user (the agent: "Type/id" or id),
+ * since and until (ISO dates, since inclusive, until exclusive), _count (1..1000, default
+ * 100) and _offset. */
 #include "manage-audit.h"
 #include "manage-api.h"
 #include "domain/admin.h"
 #include "domain/audit.h"
+#include "domain/login.h"
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
@@ -117,14 +120,41 @@ static json_t *agent_of(const struct db_result *r, unsigned row)
 	return agent;
 }
 
+/* A login id is a bearer secret of its sign-in (issue 14): admins see its reference
+ * (login_ref), the same for every event of that login. "Login/<id>" → "Login/<ref>". */
+static void login_reference(const char *id, char *out, size_t outlen)
+{
+	char ref[LOGIN_REF_LEN + 1];
+	login_ref(id, ref);
+	snprintf(out, outlen, "Login/%s", ref);
+}
+
+/* An event read from a login row is "<login id>.<suffix>": "<ref>.<suffix>" (the audit_event
+ * rows' own ids are left as they are). */
+static void event_id(const char *id, char *out, size_t outlen)
+{
+	char login[UUID_LEN + 1], ref[LOGIN_REF_LEN + 1];
+	snprintf(login, sizeof login, "%s", id);
+	if (strlen(id) > UUID_LEN && id[UUID_LEN] == '.' && crypto_is_uuid(login) && login_ref(login, ref) == 0)
+		snprintf(out, outlen, "%s%s", ref, id + UUID_LEN);
+	else
+		snprintf(out, outlen, "%s", id);
+}
+
 /* What the event is about: the changed resource, the Login (with the grant type). */
 static json_t *entities_of(const struct db_result *r, unsigned row)
 {
 	json_t *list = json_array();
-	if (db_cell(r, row, C_ENTITY))
-		json_array_append_new(list, json_pack("{s:{s:s}}", "what", "reference", db_cell(r, row, C_ENTITY)));
+	const char *entity = db_cell(r, row, C_ENTITY);
+	char reference[80];
+	if (entity && !strncmp(entity, "Login/", 6))
+		login_reference(entity + 6, reference, sizeof reference);
+	if (entity)
+		json_array_append_new(list, json_pack("{s:{s:s}}", "what", "reference",
+						      strncmp(entity, "Login/", 6) ? entity : reference));
 	if (db_cell(r, row, C_LOGIN)) {
-		json_t *e = json_pack("{s:o}", "what", fhir_reference("Login", db_cell(r, row, C_LOGIN), NULL));
+		login_reference(db_cell(r, row, C_LOGIN), reference, sizeof reference);
+		json_t *e = json_pack("{s:{s:s}}", "what", "reference", reference);
 		json_t *detail = json_array();
 		if (db_cell(r, row, C_GRANT))
 			json_array_append_new(detail,
@@ -145,10 +175,11 @@ static json_t *event_of(const struct db_result *r, unsigned row, const char *pro
 		json_array_append_new(agents, json_pack("{s:o, s:b}", "who",
 							 fhir_reference("ClientApplication", db_cell(r, row, C_CLIENT), NULL),
 							 "requestor", 0));
-	char action[2] = { audit_type_action(type), '\0' };
+	char action[2] = { audit_type_action(type), '\0' }, id[80];
+	event_id(db_cell(r, row, C_ID), id, sizeof id);
 	json_t *e = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s}, s:[{s:s, s:s}], s:s, s:s, s:s, s:o, "
 			      "s:{s:{s:{s:s}}}, s:o}",
-			      "resourceType", "AuditEvent", "id", db_cell(r, row, C_ID), "meta", "project", project,
+			      "resourceType", "AuditEvent", "id", id, "meta", "project", project,
 			      "lastUpdated", db_cell(r, row, C_RECORDED), "type", "system",
 			      "http://dicom.nema.org/resources/ontology/DCM", "code", code, "display", display, "subtype",
 			      "system", "https://tessera.invalid/audit-event-type", "code", type, "action", action, "recorded",

@@ -100,8 +100,9 @@ int create_client(struct request *req)
 		return rc < 0 ? -1 : 0;
 	const char *name = req_param(req, "name"), *description = param_or_null(req, "description");
 	const char *access = param_or_null(req, "accessTokenLifetime"), *refresh = param_or_null(req, "refreshTokenLifetime");
+	const char *auth_method = param_or_null(req, "tokenEndpointAuthMethod");
 	char *uris_text = uris ? json_dumps(uris, JSON_COMPACT) : NULL;
-	struct client_new n = { project, name, description, uris_text, access, refresh, policy };
+	struct client_new n = { project, name, description, uris_text, access, refresh, policy, auth_method };
 	struct member_error err;
 	audit_change(AUDIT_CLIENT_CREATED, project, NULL, NULL);
 	rc = clients_admin_create(&n, id, secret, &err);
@@ -123,6 +124,7 @@ int create_client(struct request *req)
 		json_object_set_new(c, "accessTokenLifetime", json_string(access));
 	if (refresh)
 		json_object_set_new(c, "refreshTokenLifetime", json_string(refresh));
+	json_object_set_new(c, "tokenEndpointAuthMethod", json_string(auth_method ? auth_method : "none"));
 	snprintf(req->log_client, sizeof req->log_client, "%s", id);
 	send_fhir(req, 201, c);
 	memset(secret, 0, sizeof secret);
@@ -184,6 +186,8 @@ const struct input client_inputs[] = {
 	{ "redirectUri", IN_URI, false, 2048, "Invalid redirectUri", NULL },
 	{ "accessTokenLifetime", IN_TOKEN, false, 16, "Invalid accessTokenLifetime", lifetime_ok },
 	{ "refreshTokenLifetime", IN_TOKEN, false, 16, "Invalid refreshTokenLifetime", lifetime_ok },
+	/* none (the default: a code with PKCE needs no secret), or the one method every grant must use. */
+	{ "tokenEndpointAuthMethod", IN_TOKEN, false, 31, "Invalid tokenEndpointAuthMethod", clients_auth_method_valid },
 	{ 0 },
 };
 

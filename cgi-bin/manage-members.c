@@ -151,10 +151,8 @@ int update_member(struct request *req)
 			return -1;
 		audit_change(AUDIT_MEMBER_UPDATED, project, "ProjectMembership", req->path_params[1]);
 		rc = members_check_policies(&f, project, &err);
-		if (rc == 0 && (rc = members_update(req->path_params[1], &f)) == 1) {
-			err = (struct member_error){ .status = 409 };
-			snprintf(err.text, sizeof err.text, "The externalId or userName belongs to another member");
-		}
+		if (rc == 0 && (rc = members_update(req->path_params[1], &f)) == 1)
+			refuse(&err, 409, "The externalId or userName belongs to another member", NULL);
 		rc = db_finish(rc);
 	}
 	if (rc == 1)

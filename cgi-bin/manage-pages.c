@@ -24,7 +24,6 @@
 #include "domain/members.h"
 #include "domain/audit.h"
 #include "http/page.h"
-#include "domain/pagesession.h"
 #include "domain/projects.h"
 #include "http/response.h"
 #include "core/text.h"
@@ -45,19 +44,17 @@ static int answered(int rc)
 
 /* Who is acting, on which project. */
 struct admin_page {
-	struct flow_login login;
+	const struct flow_login *login; /* the page session's (ROUTE_PAGE_SESSION) */
 	char project[37];
 	char project_name[256];
 };
 
-/* The page session and the admin rule: 0 (p filled), 1 answered (303 to /signin, 403, 404), -1. */
+/* The admin rule for the page session's user: 0 (p filled), 1 answered (403, 404), -1. */
 static int require_admin(struct request *req, struct admin_page *p)
 {
-	int rc = page_require_session(req, &p->login);
-	if (rc != 0)
-		return rc;
+	p->login = req->page_login;
 	struct auth a;
-	rc = auth_from_login(p->login.id, &a);
+	int rc = auth_from_login(p->login->id, &a);
 	if (rc < 0)
 		return -1;
 	rc = rc == 1 ? 403 : admin_project_for(&a, req->path_params[0], p->project);
@@ -80,15 +77,7 @@ static void page_audit(const struct admin_page *p, const char *event, const char
 	if (type && id)
 		snprintf(entity, sizeof entity, "%s/%s", type, id);
 	audit_stage(&(struct audit_event){ .type = event, .project_id = p->project, .agent_type = "User",
-					   .agent_id = p->login.user_id, .entity = entity });
-}
-
-/* A post: the CSRF token of this browser first (a 403 page), then require_admin. */
-static int admin_post(struct request *req, struct admin_page *p)
-{
-	if (!csrf_check(req))
-		return page_forbidden(req) < 0 ? -1 : 1;
-	return require_admin(req, p);
+					   .agent_id = p->login->user_id, .entity = entity });
 }
 
 /* A form page of the project: CSRF token, the project, the links of the navigation. */
@@ -208,7 +197,7 @@ int manage_remove_get(struct request *req)
 static int member_post(struct request *req, struct admin_page *p)
 {
 	json_t *m;
-	int rc = admin_post(req, p);
+	int rc = require_admin(req, p);
 	if (rc == 0)
 		rc = member_of(req, p, &m);
 	if (rc == 0)
@@ -294,7 +283,7 @@ int manage_invite_post(struct request *req)
 {
 	char headers[HEADERS_LEN] = "";
 	struct admin_page p;
-	int rc = admin_post(req, &p);
+	int rc = require_admin(req, &p);
 	if (rc != 0)
 		return answered(rc);
 	json_t *ctx = project_context(req, &p, "Invite a person", headers);
@@ -311,7 +300,7 @@ int manage_invite_post(struct request *req)
 		.last_name = req_body_param(req, "lastName"),
 		.email = req_body_param(req, "email"),
 		.send_email = send && !strcmp(send, "true"),
-		.fields = { .active = true, .admin = admin && !strcmp(admin, "true"), .invited_by = p.login.user_id },
+		.fields = { .active = true, .admin = admin && !strcmp(admin, "true"), .invited_by = p.login->user_id },
 	};
 	struct invite_result res;
 	struct member_error err;
@@ -377,7 +366,7 @@ static int show_secret_next(struct request *req, const struct admin_page *p, con
 			    char *headers)
 {
 	char aad[120], rest[120];
-	snprintf(aad, sizeof aad, "%s:%s", p->login.id, client);
+	snprintf(aad, sizeof aad, "%s:%s", p->login->id, client);
 	int rc = csrf_show_once(SHOWN_PATH, aad, secret, headers, HEADERS_LEN);
 	OPENSSL_cleanse(secret, 65);
 	if (rc < 0)
@@ -390,7 +379,7 @@ int manage_clients_post(struct request *req)
 {
 	char headers[HEADERS_LEN] = "", id[37], secret[65], uris[2100] = "";
 	struct admin_page p;
-	int rc = admin_post(req, &p);
+	int rc = require_admin(req, &p);
 	if (rc != 0)
 		return answered(rc);
 	json_t *ctx = project_context(req, &p, "Clients", headers);
@@ -410,7 +399,7 @@ int manage_clients_post(struct request *req)
 		free(text);
 	}
 	struct client_new n = { p.project, req_body_param(req, "name"), description && *description ? description : NULL,
-				uris[0] ? uris : NULL, NULL, NULL, NULL };
+				uris[0] ? uris : NULL, NULL, NULL, NULL, NULL };
 	struct member_error err;
 	page_audit(&p, AUDIT_CLIENT_CREATED, NULL, NULL);
 	rc = clients_admin_create(&n, id, secret, &err);
@@ -424,7 +413,7 @@ int manage_rotate_post(struct request *req)
 {
 	char headers[HEADERS_LEN] = "", secret[65];
 	struct admin_page p;
-	int rc = admin_post(req, &p);
+	int rc = require_admin(req, &p);
 	if (rc != 0)
 		return answered(rc);
 	const char *keep = req_body_param(req, "keepOld");
@@ -453,7 +442,7 @@ int manage_secret_get(struct request *req)
 		return -1;
 	if (rc == 1 || strcmp(c.project_id, p.project))
 		return answered(page_message(req, 404, "Not found", "This project has no such client.", NULL));
-	snprintf(aad, sizeof aad, "%s:%s", p.login.id, c.id);
+	snprintf(aad, sizeof aad, "%s:%s", p.login->id, c.id);
 	json_t *ctx = project_context(req, &p, "Client secret", headers);
 	if (!ctx)
 		return -1;

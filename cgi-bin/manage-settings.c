@@ -1,5 +1,5 @@
 /* The admin API's project settings: GET and POST /admin/projects/:projectId/settings (brand
- * name, MFA policy). */
+ * name, MFA policy, email verification). */
 #include "manage-api.h"
 #include "domain/audit.h"
 #include "domain/projects.h"
@@ -22,9 +22,10 @@ static int send_settings(struct request *req, const char *project)
 		return 0;
 	}
 	send_json(req, 200,
-		  json_pack("{s:s, s:s, s:s?, s:b, s:o}", "id", ps.id, "name", ps.name, "brandName",
+		  json_pack("{s:s, s:s, s:s?, s:b, s:o, s:b}", "id", ps.id, "name", ps.name, "brandName",
 			    ps.brand_name[0] ? ps.brand_name : NULL, "mfaRequired", ps.mfa_required, "allowedMfaMethods",
-			    mfa_methods_json(mfa_methods_parse(ps.allowed_mfa_methods))),
+			    mfa_methods_json(mfa_methods_parse(ps.allowed_mfa_methods)), "emailVerificationRequired",
+			    ps.email_verification_required),
 		  NULL);
 	return 0;
 }
@@ -38,9 +39,16 @@ int get_settings(struct request *req)
 	return send_settings(req, project);
 }
 
+/* An IN_BOOL parameter as the SQL value "1" or "0", NULL when absent (the column stays). */
+static const char *bool_or_null(const char *v)
+{
+	return v ? (strcmp(v, "true") ? "0" : "1") : NULL;
+}
+
 /* brandName names the project in its emails ("Welcome to <brand>"); absent, null or "" goes
- * back to the default. mfaRequired (every member must use a second factor) and
- * allowedMfaMethods ("totp", "email" or "totp,email") stay as they are when absent. */
+ * back to the default. mfaRequired (every member must use a second factor),
+ * allowedMfaMethods ("totp", "email" or "totp,email") and emailVerificationRequired (members
+ * whose address is not verified cannot sign in to the project) stay as they are when absent. */
 int post_settings(struct request *req)
 {
 	char project[37];
@@ -49,8 +57,9 @@ int post_settings(struct request *req)
 		return rc < 0 ? -1 : 0;
 	audit_change(AUDIT_SETTINGS, project, NULL, NULL);
 	const char *required = param_or_null(req, "mfaRequired"), *methods = param_or_null(req, "allowedMfaMethods");
-	if (projects_update_settings(project, param_or_null(req, "brandName"),
-				     required ? (strcmp(required, "true") ? "0" : "1") : NULL, methods) < 0)
+	const char *verified = param_or_null(req, "emailVerificationRequired");
+	if (projects_update_settings(project, param_or_null(req, "brandName"), bool_or_null(required), methods,
+				     bool_or_null(verified)) < 0)
 		return -1;
 	return send_settings(req, project);
 }
@@ -67,5 +76,6 @@ const struct input settings_inputs[] = {
 	{ "brandName", IN_STRING, false, 255, "Brand name must be between 1 and 255 characters", one_line_name },
 	{ "mfaRequired", IN_BOOL, false, 5, "Invalid mfaRequired", NULL },
 	{ "allowedMfaMethods", IN_TOKEN, false, 16, "Invalid allowedMfaMethods", valid_mfa_methods },
+	{ "emailVerificationRequired", IN_BOOL, false, 5, "Invalid emailVerificationRequired", NULL },
 	{ 0 },
 };

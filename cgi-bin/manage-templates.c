@@ -3,6 +3,7 @@
 #include "manage-api.h"
 #include "domain/audit.h"
 #include "core/db.h"
+#include "mail/mail.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "core/template.h"
@@ -12,15 +13,6 @@
 #include <string.h>
 
 /* ---- /admin/projects/:projectId/email-templates[/:name] ---- */
-
-static bool template_known(const char *name)
-{
-	static const char *const names[] = { "invite", "invite-existing", "reset", "welcome", "verify-email", NULL };
-	for (int i = 0; names[i]; i++)
-		if (!strcmp(names[i], name))
-			return true;
-	return false;
-}
 
 static json_t *template_json(const struct db_result *r, unsigned row)
 {
@@ -36,7 +28,7 @@ static const char *const select_template =
 static int template_target(struct request *req, char project[37])
 {
 	int rc = admin_project(req, req->path_params[0], project);
-	if (rc == 0 && req->path_params[1] && !template_known(req->path_params[1])) {
+	if (rc == 0 && req->path_params[1] && !mail_template_overridable(req->path_params[1])) {
 		send_not_found(req);
 		rc = 1;
 	}
@@ -101,6 +93,17 @@ static bool compiles(struct request *req, const char *source, bool html, const c
 	return false;
 }
 
+/* Templates never see a secret, only {{link}}: an override of a template whose default shows
+ * the link must show it too (in each body), or the person would get an email without a way in.
+ * Rendered with only the link set, so a {{link}} in a comment or a skipped section fails. */
+static bool shows_link(struct request *req, const char *source, bool html, const char *field)
+{
+	if (!mail_template_needs_link(req->path_params[1]) || !source || mail_template_renders_link(source, html))
+		return true;
+	send_invalid(req, "Template must contain {{link}}", field);
+	return false;
+}
+
 int put_template(struct request *req)
 {
 	char project[37];
@@ -111,6 +114,8 @@ int put_template(struct request *req)
 	const char *html = param_or_null(req, "bodyHtml");
 	if (!compiles(req, subject, false, "subject") || !compiles(req, text, false, "bodyText") ||
 	    (html && !compiles(req, html, true, "bodyHtml")))
+		return 0;
+	if (!shows_link(req, text, false, "bodyText") || !shows_link(req, html, true, "bodyHtml"))
 		return 0;
 	audit_change(AUDIT_TEMPLATE, project, NULL, NULL);
 	if (db_exec(NULL,

@@ -4,14 +4,16 @@
  * (pages.c sends the browser there while flow_mfa_pending): a user who must enroll sees the
  * QR code and the secret as text and answers with a first code; an enrolled user types a
  * code. "Email me a code" sends one (when the projects allow emailed codes) and the page
- * says so (?sent=1). Like the other stages it needs the browser bound to the login
- * (tessera-login cookie), a CSRF token, and answers posts with a 303.
+ * says so (?sent=true). Like the other stages it finds the login through the browser's binding
+ * cookie (tessera-login; the URL carries only its reference), needs a CSRF token, and answers
+ * posts with a 303.
  *
  * /account/mfa turns MFA on (QR, secret, a first code) and off (a code) for the page
  * session. Every rule is lib/mfaflow.c's, as for the JSON routes. */
 #include "core/config.h"
 #include "http/csrf.h"
 #include "domain/flow.h"
+#include "domain/login.h"
 #include "mfa-routes.h"
 #include "domain/mfa.h"
 #include "domain/mfaflow.h"
@@ -21,6 +23,7 @@
 #include "http/redirect.h"
 #include "http/response.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,39 +31,34 @@
 #define HEADERS_LEN PAGE_HEADERS_LEN
 
 const struct input mfa_page_inputs[] = {
-	{ "login", IN_UUID, true, 36, "This sign-in link is not valid", NULL },
+	{ "flow", IN_TOKEN, true, LOGIN_REF_LEN, "This sign-in link is not valid", NULL },
 	{ "state", IN_STRING, false, 2048, "Invalid state", NULL },
 	{ "sent", IN_BOOL, false, 5, "Invalid sent", NULL },
 	{ 0 },
 };
 
-static int answered(int rc)
-{
-	return rc < 0 ? -1 : 0;
-}
-
-/* The QR image and the secret (in groups of four) of the user's secret, made when missing. */
-static int add_enrollment(json_t *ctx, const char *user_id, const char *project_id)
+/* The QR image and the secret (in groups of four) of the login's own enrollment secret, made
+ * when missing; shown again unchanged while the login holds it (a mistyped code keeps the
+ * scanned secret valid). */
+static int add_enrollment(json_t *ctx, const struct flow_login *l)
 {
 	char *uri, *qr, secret[33], grouped[48];
-	if (mfa_enroll_material(user_id, project_id, &uri, &qr) < 0)
+	if (mfa_enroll_material(l->user_id, l->id, l->project_id, &uri, &qr, secret) < 0)
 		return -1;
-	int rc = mfa_secret(user_id, false, secret);
-	if (rc == 0) {
-		size_t n = 0;
-		for (size_t i = 0; secret[i] && n + 2 < sizeof grouped; i++) {
-			if (i && i % 4 == 0)
-				grouped[n++] = ' ';
-			grouped[n++] = secret[i];
-		}
-		grouped[n] = '\0';
-		json_object_set_new(ctx, "secret", json_string(grouped));
-		json_object_set_new(ctx, "qr", json_string(qr));
+	size_t n = 0;
+	for (size_t i = 0; secret[i] && n + 2 < sizeof grouped; i++) {
+		if (i && i % 4 == 0)
+			grouped[n++] = ' ';
+		grouped[n++] = secret[i];
 	}
-	memset(secret, 0, sizeof secret);
+	grouped[n] = '\0';
+	json_object_set_new(ctx, "secret", json_string(grouped));
+	json_object_set_new(ctx, "qr", json_string(qr));
+	OPENSSL_cleanse(secret, sizeof secret);
+	OPENSSL_cleanse(grouped, sizeof grouped);
 	free(uri);
 	free(qr);
-	return rc == 0 ? 0 : -1;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ /oauth/mfa */
@@ -83,7 +81,7 @@ static int show_mfa(struct request *req, struct flow_login *l, int status, const
 	json_object_set_new(ctx, "email_allowed", json_boolean(email_usable(l)));
 	json_object_set_new(ctx, "sent", json_boolean(sent && !strcmp(sent, "true") && email_usable(l)));
 	json_object_set_new(ctx, "email", json_string(l->email));
-	if (enroll && (l->mfa_allowed & MFA_TOTP) && add_enrollment(ctx, l->user_id, l->project_id) < 0) {
+	if (enroll && (l->mfa_allowed & MFA_TOTP) && add_enrollment(ctx, l) < 0) {
 		json_decref(ctx);
 		return -1;
 	}
@@ -97,20 +95,22 @@ int pages_mfa_get(struct request *req)
 	struct flow_login l;
 	int rc = pages_load_bound(req, &l);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	if (!flow_mfa_pending(&l))
-		return answered(pages_next_stage(req, &l, req_param(req, "state")));
-	return answered(show_mfa(req, &l, 200, NULL));
+		return pages_next_stage(req, &l, req_param(req, "state"));
+	return show_mfa(req, &l, 200, NULL);
 }
 
 /* After "Email me a code": the same page, saying where the code went (post-redirect-get). */
 static int to_sent(struct request *req, const struct flow_login *l)
 {
-	char base[2100], location[8300], headers[HEADERS_LEN] = "";
+	char base[2100], location[8300], headers[HEADERS_LEN] = "", ref[LOGIN_REF_LEN + 1];
+	if (login_ref(l->id, ref) < 0)
+		return -1;
 	snprintf(base, sizeof base, "%soauth/mfa", cfg.app_base_url);
 	struct url_builder u;
 	url_start(&u, base);
-	url_param(&u, "login", l->id);
+	url_param(&u, "flow", ref);
 	url_param(&u, "state", req_param(req, "state"));
 	url_param(&u, "sent", "true");
 	int rc = url_get(&u) ? redirect_header(url_get(&u), location, sizeof location) : -1;
@@ -122,11 +122,11 @@ static int to_sent(struct request *req, const struct flow_login *l)
 	return 1;
 }
 
-static int mfa_code(struct request *req, struct flow_login *l, struct mfa_refusal *r)
+static int mfa_code(struct request *req, struct flow_login *l, struct refusal *r)
 {
 	const char *code = req_body_param(req, "code");
 	if (!code || !*code) {
-		*r = (struct mfa_refusal){ 400, "Enter the 6-digit code", 0 };
+		refuse(r, 400, "Enter the 6-digit code", NULL);
 		return 1;
 	}
 	if (flow_mfa_enroll_pending(l))
@@ -137,24 +137,22 @@ static int mfa_code(struct request *req, struct flow_login *l, struct mfa_refusa
 int pages_mfa_post(struct request *req)
 {
 	struct flow_login l;
-	struct mfa_refusal r;
-	if (!csrf_check(req))
-		return answered(page_forbidden(req) < 0 ? -1 : 1);
+	struct refusal r;
 	int rc = pages_load_bound(req, &l);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	if (!flow_mfa_pending(&l))
-		return answered(pages_next_stage(req, &l, req_param(req, "state")));
+		return pages_next_stage(req, &l, req_param(req, "state"));
 	const char *action = req_body_param(req, "action");
 	bool email = action && !strcmp(action, "email");
 	rc = email ? mfaflow_send_email(&l, &r) : mfa_code(req, &l, &r);
 	if (rc < 0)
 		return -1;
 	if (rc == 1)
-		return answered(show_mfa(req, &l, r.status, r.text));
+		return show_mfa(req, &l, r.status, r.text);
 	if (email)
-		return answered(to_sent(req, &l));
-	return answered(pages_next_stage(req, &l, req_param(req, "state")));
+		return to_sent(req, &l);
+	return pages_next_stage(req, &l, req_param(req, "state"));
 }
 
 /* ------------------------------------------------------------------ /account/mfa */
@@ -168,7 +166,7 @@ static int show_account_mfa(struct request *req, const struct flow_login *l, int
 	if (!ctx)
 		return -1;
 	json_object_set_new(ctx, "enrolled", json_boolean(enrolled));
-	if (!enrolled && add_enrollment(ctx, l->user_id, l->project_id) < 0) {
+	if (!enrolled && add_enrollment(ctx, l) < 0) {
 		json_decref(ctx);
 		return -1;
 	}
@@ -178,32 +176,24 @@ static int show_account_mfa(struct request *req, const struct flow_login *l, int
 
 int pages_account_mfa_get(struct request *req)
 {
-	struct flow_login l;
-	int rc = page_require_session(req, &l);
-	if (rc != 0)
-		return answered(rc);
-	return answered(show_account_mfa(req, &l, 200, NULL));
+	const struct flow_login *l = req->page_login;
+	return show_account_mfa(req, l, 200, NULL);
 }
 
 int pages_account_mfa_post(struct request *req)
 {
-	struct flow_login l;
-	struct mfa_refusal r;
+	const struct flow_login *l = req->page_login;
+	struct refusal r;
 	char headers[HEADERS_LEN] = "";
-	if (!csrf_check(req))
-		return answered(page_forbidden(req) < 0 ? -1 : 1);
-	int rc = page_require_session(req, &l);
-	if (rc != 0)
-		return answered(rc);
 	const char *action = req_body_param(req, "action"), *code = req_body_param(req, "code");
 	if (!code || !*code)
-		return answered(show_account_mfa(req, &l, 400, "Enter the 6-digit code"));
+		return show_account_mfa(req, l, 400, "Enter the 6-digit code");
 	bool off = action && !strcmp(action, "disable");
-	rc = off ? mfaflow_disable(l.user_id, code, &r) : mfaflow_enroll(l.user_id, l.id, code, &r);
+	int rc = off ? mfaflow_disable(l->user_id, code, &r) : mfaflow_enroll(l->user_id, l->id, code, &r);
 	if (rc < 0)
 		return -1;
 	if (rc == 1)
-		return answered(show_account_mfa(req, &l, r.status, r.text));
+		return show_account_mfa(req, l, r.status, r.text);
 	page_see_other(req, "account/mfa", headers, sizeof headers);
 	return 0;
 }

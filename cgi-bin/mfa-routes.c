@@ -6,6 +6,7 @@
 #include "domain/flow.h"
 #include "domain/mfa.h"
 #include "domain/mfaflow.h"
+#include "http/refuse.h"
 #include "http/response.h"
 #include "stage.h"
 
@@ -36,16 +37,6 @@ const struct input mfa_token_inputs[] = {
 	{ 0 },
 };
 
-/* A refusal: 400 with Medplum's text, or 429 with the seconds until the limit lifts. */
-static int send_refusal(struct request *req, const struct mfa_refusal *r)
-{
-	if (r->status == 429)
-		response_throttled(req, r->retry_after, r->text);
-	else
-		send_bad_request(req, r->text, NULL);
-	return 0;
-}
-
 /* The signed-in caller's user: a User's login only (a client has no second factor). */
 static const char *caller_user(struct request *req)
 {
@@ -71,7 +62,8 @@ int mfa_status(struct request *req)
 		return 0;
 	}
 	char *uri, *qr;
-	if (mfa_enroll_material(user, req->auth->project_id, &uri, &qr) < 0)
+	/* The secret is this session's own (issue 14, finding 6): another session sees another. */
+	if (mfa_enroll_material(user, req->auth->login.id, req->auth->project_id, &uri, &qr, NULL) < 0)
 		return -1;
 	send_json(req, 200, json_pack("{s:b, s:s, s:s}", "enrolled", false, "enrollUri", uri, "enrollQrCode", qr), NULL);
 	free(uri);
@@ -82,7 +74,7 @@ int mfa_status(struct request *req)
 /* enroll and disable: a TOTP code of the caller's secret; allOk when done. */
 static int user_step(struct request *req, bool enroll)
 {
-	struct mfa_refusal r;
+	struct refusal r;
 	const char *user = caller_user(req), *token = req_param(req, "token");
 	if (!user)
 		return 0;
@@ -123,7 +115,7 @@ enum login_stage { STAGE_VERIFY, STAGE_LOGIN_ENROLL, STAGE_SEND_EMAIL };
 static int login_stage(struct request *req, enum login_stage stage)
 {
 	struct flow_login l;
-	struct mfa_refusal r;
+	struct refusal r;
 	int rc = load_login(req, &l);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;

@@ -7,8 +7,9 @@
  * add what a browser needs: a CSRF token in every form, the binding of a login to the browser
  * that typed the password (lib/csrf.c), post-redirect-get, and HTML from templates/ with
  * every value escaped (lib/page.c). Nothing here trusts the query: the client and its exact
- * redirect URI are checked again on every post, and later stages use the redirect URI
- * stored on the login. */
+ * redirect URI are checked again on every post, later stages use the redirect URI stored on
+ * the login, and they find the login through the binding cookie alone (no URL or form ever
+ * carries a login id; issue 14). */
 #include "pages.h"
 #include "domain/admin.h"
 #include "domain/auth.h"
@@ -21,6 +22,7 @@
 #include "domain/login.h"
 #include "http/page.h"
 #include "domain/pagesession.h"
+#include "domain/people.h"
 #include "domain/ratelimit.h"
 #include "http/redirect.h"
 #include "http/request.h"
@@ -29,6 +31,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* What a person whose project requires a verified address does next (FLOW_EMAIL_UNVERIFIED). */
+#define PAGES_EMAIL_UNVERIFIED                                                                                       \
+	"Please confirm your email address first: open the link we emailed you, then sign in again. "                \
+	"No email? Use \"Forgot password?\" below: its link confirms your address too."
 
 #define HEADERS_LEN PAGE_HEADERS_LEN
 
@@ -50,7 +57,7 @@ const struct input pages_signin_inputs[] = {
 };
 
 const struct input pages_stage_inputs[] = {
-	{ "login", IN_UUID, true, 36, "This sign-in link is not valid", NULL },
+	{ "flow", IN_TOKEN, true, LOGIN_REF_LEN, "This sign-in link is not valid", NULL },
 	{ "state", IN_STRING, false, 2048, "Invalid state", NULL },
 	{ 0 },
 };
@@ -65,7 +72,7 @@ static const struct input credential_inputs[] = {
 /* ------------------------------------------------------------------ answers */
 
 /* Sends a message page; 1 when sent (the request is answered), -1 when it could not be. */
-static int refuse(struct request *req, int status, const char *title, const char *text, const char *headers)
+static int refuse_page(struct request *req, int status, const char *title, const char *text, const char *headers)
 {
 	return page_message(req, status, title, text, headers) < 0 ? -1 : 1;
 }
@@ -76,11 +83,6 @@ static int answered(int rc)
 	return rc < 0 ? -1 : 0;
 }
 
-static int forbidden(struct request *req)
-{
-	return page_forbidden(req) < 0 ? -1 : 1;
-}
-
 /* 303 to the finished URL (post-redirect-get); frees the builder. */
 static int see_other(struct request *req, struct url_builder *u, char *headers)
 {
@@ -88,20 +90,24 @@ static int see_other(struct request *req, struct url_builder *u, char *headers)
 	int rc = url_get(u) ? redirect_header(url_get(u), location, sizeof location) : -1;
 	url_free(u);
 	if (rc < 0)
-		return refuse(req, 400, "This sign-in cannot continue", "The address to return to is not valid.", NULL);
+		return refuse_page(req, 400, "This sign-in cannot continue", "The address to return to is not valid.", NULL);
 	header_append(headers, HEADERS_LEN, location);
 	send_empty(req, 303, headers);
 	return 1;
 }
 
-/* The next page of this sign-in on Tessera's side: /oauth/profile or /oauth/consent. */
+/* The next page of this sign-in on Tessera's side: /oauth/mfa, /oauth/profile or /oauth/consent.
+ * The URL names the sign-in by its reference only (login_ref): the login id itself is a bearer
+ * secret of the flow and stays in the binding cookie (URLs leak through history and logs). */
 static int to_stage(struct request *req, const char *stage, const char *login_id, const char *state, char *headers)
 {
-	char base[2100];
+	char base[2100], ref[LOGIN_REF_LEN + 1];
+	if (login_ref(login_id, ref) < 0)
+		return -1;
 	snprintf(base, sizeof base, "%s%s", cfg.app_base_url, stage);
 	struct url_builder u;
 	url_start(&u, base);
-	url_param(&u, "login", login_id);
+	url_param(&u, "flow", ref);
 	url_param(&u, "state", state);
 	return see_other(req, &u, headers);
 }
@@ -155,9 +161,9 @@ static int read_signin(struct request *req, struct signin *s)
 	if (rc < 0)
 		return -1;
 	if (rc == 1 || strcmp(s->client.status, "active"))
-		return refuse(req, 400, "This sign-in cannot start", "Client not found", NULL);
+		return refuse_page(req, 400, "This sign-in cannot start", "Client not found", NULL);
 	if (!s->redirect_uri || !valid_uri(s->redirect_uri) || !clients_redirect_ok(&s->client, s->redirect_uri))
-		return refuse(req, 400, "This sign-in cannot start", "Invalid redirect URI", NULL);
+		return refuse_page(req, 400, "This sign-in cannot start", "Invalid redirect URI", NULL);
 	return 0;
 }
 
@@ -242,7 +248,9 @@ static int signin_refused(struct request *req, const struct signin *s, const str
 		return show_signin_retry(req, s, 429, "password", text, seconds);
 	}
 	if (err->status == 404 || err->expression)
-		return refuse(req, 400, "This sign-in cannot start", err->text, NULL);
+		return refuse_page(req, 400, "This sign-in cannot start", err->text, NULL);
+	if (!strcmp(err->text, FLOW_EMAIL_UNVERIFIED))
+		return show_signin(req, s, 400, "email", PAGES_EMAIL_UNVERIFIED);
 	return show_signin(req, s, 400, "password", err->text);
 }
 
@@ -260,8 +268,6 @@ static void bind_request(const struct request *req, const struct signin *s, stru
 
 int pages_signin_post(struct request *req)
 {
-	if (!csrf_check(req))
-		return answered(forbidden(req));
 	struct signin s;
 	struct input_error ie;
 	int rc = read_signin(req, &s);
@@ -308,7 +314,7 @@ static int finish(struct request *req, struct flow_login *l, const char *state)
 	const char *code = rc == 0 ? json_string_value(json_object_get(result, "code")) : NULL;
 	if (!code) {
 		json_decref(result);
-		return refuse(req, 400, "This sign-in has ended", "Start again from your application.", headers);
+		return refuse_page(req, 400, "This sign-in has ended", "Start again from your application.", headers);
 	}
 	if (cookie[0]) {
 		flow_cookie_header(l->client_id, cookie, cookie_line, sizeof cookie_line);
@@ -341,31 +347,34 @@ int pages_next_stage(struct request *req, struct flow_login *l, const char *stat
 
 /* ------------------------------------------------------------------ profile and consent */
 
-/* Loads the login a stage page names, only for the browser it is bound to and only while it
- * is open. 0 loaded, 1 refused (page sent), -1 failure. */
+/* Loads the login this browser's binding cookie names, only while it is open and only when the
+ * page's flow reference is that login's: a tab of an older sign-in in the same browser must
+ * not continue a newer one. 0 loaded, 1 refused (page sent), -1 failure. */
 int pages_load_bound(struct request *req, struct flow_login *l)
 {
-	const char *id = req_param(req, "login");
+	char id[37], ref[LOGIN_REF_LEN + 1];
+	const char *flow = req_param(req, "flow");
 	struct flow_error err;
-	if (!csrf_bound(req, BIND_SIGNIN, id))
-		return refuse(req, 403, "This sign-in has expired",
+	if (!csrf_bound_login(req, BIND_SIGNIN, id) || login_ref(id, ref) < 0 || !flow || !crypto_streq(ref, flow))
+		return refuse_page(req, 403, "This sign-in has expired",
 			      "It was started in another browser or too long ago. Start again from your application.", NULL);
 	int rc = flow_load(id, l);
 	if (rc != 0)
-		return rc < 0 ? -1 : refuse(req, 400, "This sign-in has expired", "Start again from your application.", NULL);
+		return rc < 0 ? -1 : refuse_page(req, 400, "This sign-in has expired", "Start again from your application.", NULL);
 	if (flow_check_open(l, &err) != 0)
-		return refuse(req, 400, "This sign-in has ended", err.text, NULL);
+		return refuse_page(req, 400, "This sign-in has ended", err.text, NULL);
 	snprintf(req->log_login, sizeof req->log_login, "%s", l->id);
 	return 0;
 }
 
-/* The hidden fields of a stage form: the login and the client's state. */
+/* The hidden fields of a stage form: the sign-in's reference (never its id) and the client's state. */
 json_t *pages_stage_context(struct request *req, const struct flow_login *l, const char *title, char *headers)
 {
-	json_t *ctx = form_context(req, title, headers);
+	char ref[LOGIN_REF_LEN + 1];
+	json_t *ctx = login_ref(l->id, ref) == 0 ? form_context(req, title, headers) : NULL;
 	if (!ctx)
 		return NULL;
-	json_object_set_new(ctx, "login", json_string(l->id));
+	json_object_set_new(ctx, "flow", json_string(ref));
 	page_hidden(ctx, "state", req_param(req, "state"));
 	return ctx;
 }
@@ -392,7 +401,7 @@ int pages_profile_get(struct request *req)
 	struct flow_login l;
 	int rc = pages_load_bound(req, &l);
 	if (rc == 0 && l.membership_id[0])
-		rc = refuse(req, 400, "Profile already chosen", "Continue in the page that followed, or start again.", NULL);
+		rc = refuse_page(req, 400, "Profile already chosen", "Continue in the page that followed, or start again.", NULL);
 	if (rc == 0)
 		rc = show_profiles(req, &l, 200, NULL);
 	return answered(rc);
@@ -402,8 +411,6 @@ int pages_profile_post(struct request *req)
 {
 	struct flow_login l;
 	struct flow_error err;
-	if (!csrf_check(req))
-		return answered(forbidden(req));
 	int rc = pages_load_bound(req, &l);
 	if (rc != 0)
 		return answered(rc);
@@ -412,7 +419,9 @@ int pages_profile_post(struct request *req)
 		return answered(show_profiles(req, &l, 400, "Choose one of your profiles"));
 	rc = flow_set_membership(&l, profile, &err);
 	if (rc != 0)
-		return rc < 0 ? -1 : answered(show_profiles(req, &l, 400, err.text));
+		return rc < 0 ? -1
+			      : answered(show_profiles(req, &l, 400,
+						       strcmp(err.text, FLOW_EMAIL_UNVERIFIED) ? err.text : PAGES_EMAIL_UNVERIFIED));
 	return answered(pages_next_stage(req, &l, req_param(req, "state")));
 }
 
@@ -472,7 +481,7 @@ static int load_consent(struct request *req, struct flow_login *l)
 {
 	int rc = pages_load_bound(req, l);
 	if (rc == 0 && (!l->client_id[0] || !l->membership_id[0] || flow_mfa_pending(l)))
-		rc = refuse(req, 400, "This sign-in cannot continue", "Start again from your application.", NULL);
+		rc = refuse_page(req, 400, "This sign-in cannot continue", "Start again from your application.", NULL);
 	return rc;
 }
 
@@ -518,8 +527,6 @@ int pages_consent_post(struct request *req)
 	struct flow_login l;
 	struct flow_error err;
 	char scope[1025];
-	if (!csrf_check(req))
-		return answered(forbidden(req));
 	int rc = load_consent(req, &l);
 	if (rc != 0)
 		return answered(rc);
@@ -536,15 +543,22 @@ int pages_consent_post(struct request *req)
 
 /* ------------------------------------------------------------------ the signed-in page */
 
+/* An address not yet verified: the page asks to confirm it (unverified_email). 0 or -1. */
+static int unverified_notice(const struct flow_login *l, json_t *ctx)
+{
+	struct person p;
+	int rc = strcmp(l->user_type, "User") ? 1 : people_get_user(l->user_id, &p);
+	if (rc == 0 && !p.email_verified)
+		json_object_set_new(ctx, "unverified_email", json_string(p.email));
+	return rc < 0 ? -1 : 0;
+}
+
 /* "Signed in as <profile> in <project>", with change password and sign out. */
 int pages_account_get(struct request *req)
 {
 	char headers[HEADERS_LEN] = "";
-	struct flow_login l;
-	int rc = page_require_session(req, &l);
-	if (rc != 0)
-		return answered(rc);
-	json_t *list = flow_memberships(&l), *m;
+	const struct flow_login *l = req->page_login;
+	json_t *list = flow_memberships(l), *m;
 	json_t *ctx = list ? form_context(req, "Signed in", headers) : NULL;
 	size_t i;
 	if (!ctx) {
@@ -552,7 +566,7 @@ int pages_account_get(struct request *req)
 		return -1;
 	}
 	json_array_foreach (list, i, m)
-		if (!strcmp(json_string_value(json_object_get(m, "id")), l.membership_id)) {
+		if (!strcmp(json_string_value(json_object_get(m, "id")), l->membership_id)) {
 			json_object_set(ctx, "profile", json_object_get(json_object_get(m, "profile"), "display"));
 			json_object_set(ctx, "project", json_object_get(json_object_get(m, "project"), "display"));
 		}
@@ -560,7 +574,7 @@ int pages_account_get(struct request *req)
 	/* The projects this session may administer (the admin API's rule, lib/admin.c). */
 	struct auth a;
 	json_t *projects = NULL, *p;
-	rc = auth_from_login(l.id, &a);
+	int rc = auth_from_login(l->id, &a);
 	if (rc == 0)
 		rc = admin_projects_of(&a, &projects);
 	auth_free(&a);
@@ -576,6 +590,10 @@ int pages_account_get(struct request *req)
 	}
 	json_object_set_new(ctx, "admin_any", json_boolean(json_array_size(projects) > 0));
 	json_object_set_new(ctx, "admin_projects", projects);
+	if (unverified_notice(l, ctx) < 0) {
+		json_decref(ctx);
+		return -1;
+	}
 	return answered(pages_send_form(req, 200, "signed-in", ctx, NULL, headers));
 }
 
@@ -583,13 +601,8 @@ int pages_account_get(struct request *req)
 int pages_account_post(struct request *req)
 {
 	char headers[HEADERS_LEN] = "";
-	struct flow_login l;
-	if (!csrf_check(req))
-		return answered(forbidden(req));
-	int rc = page_require_session(req, &l);
-	if (rc != 0)
-		return answered(rc);
-	if (login_revoke(l.id) < 0)
+	const struct flow_login *l = req->page_login;
+	if (login_revoke(l->id) < 0)
 		return -1;
 	csrf_unbind(BIND_SESSION, headers, sizeof headers);
 	page_see_other(req, "signin", headers, sizeof headers);

@@ -5,7 +5,7 @@
 
 /* GET/POST /signin and /oauth: the OAuth parameters /oauth2/authorize passes on. */
 extern const struct input pages_signin_inputs[];
-/* GET/POST /oauth/profile and /oauth/consent: the login and the client's state. */
+/* GET/POST /oauth/profile and /oauth/consent: the sign-in's reference (flow) and the client's state. */
 extern const struct input pages_stage_inputs[];
 
 int pages_signin_get(struct request *req);
@@ -23,9 +23,10 @@ int pages_account_post(struct request *req);
 struct flow_login;
 /* The next page after a stage: MFA, profile, consent, or back to the client (or /account). */
 int pages_next_stage(struct request *req, struct flow_login *l, const char *state);
-/* The login of ?login= for the browser bound to it, still open; 0, 1 refused (sent), -1. */
+/* The login this browser's binding cookie names, when ?flow= is its reference and it is still
+ * open; 0, 1 refused (sent), -1. */
 int pages_load_bound(struct request *req, struct flow_login *l);
-/* A stage form's context: CSRF token, the login and the client's state as hidden fields. */
+/* A stage form's context: CSRF token, the sign-in's reference and the client's state as hidden fields. */
 json_t *pages_stage_context(struct request *req, const struct flow_login *l, const char *title, char *headers);
 /* Sends a form page whose post may end at the client's redirect_uri (CSP form-action). 1 or -1. */
 int pages_send_form(struct request *req, int status, const char *name, json_t *ctx, const char *redirect_uri,

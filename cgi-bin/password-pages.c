@@ -92,15 +92,13 @@ int password_pages_reset_get(struct request *req)
 int password_pages_reset_post(struct request *req)
 {
 	char headers[HEADERS_LEN] = "";
-	if (!csrf_check(req))
-		return answered(page_forbidden(req) < 0 ? -1 : 1);
 	json_t *ctx = page_form_context(req, "Reset your password", headers, sizeof headers);
 	if (!ctx)
 		return -1;
 	if (page_check_fields(req, reset_fields, reset_kept, ctx) > 0)
 		return answered(show_reset(req, 400, ctx, headers));
 	struct account_error err;
-	int rc = account_reset_password(req_body_param(req, "email"), req_param(req, "projectId"), NULL, true, &err);
+	int rc = account_reset_password(req_body_param(req, "email"), req_param(req, "projectId"), NULL, true, NULL, &err);
 	if (rc == 1) {
 		page_field_error(ctx, "email", err.text);
 		return answered(show_reset(req, 400, ctx, headers));
@@ -151,7 +149,7 @@ static int open_link(struct request *req, enum account_link kind, char email[321
 	if (rc == 0)
 		rc = people_get_user(sr.user_id, &p);
 	if (rc == 1)
-		return link_refused(req, &(struct account_error){ 404, "Not found", NULL });
+		return link_refused(req, &(struct account_error){ .status = 404, .text = "Not found" });
 	if (rc == 0)
 		snprintf(email, 321, "%s", p.email);
 	return rc;
@@ -185,8 +183,6 @@ int password_pages_set_get(struct request *req)
 int password_pages_set_post(struct request *req)
 {
 	char headers[HEADERS_LEN] = "", email[321];
-	if (!csrf_check(req))
-		return answered(page_forbidden(req) < 0 ? -1 : 1);
 	int rc = open_link(req, ACCOUNT_SET_PASSWORD, email);
 	if (rc != 0)
 		return answered(rc);
@@ -231,8 +227,6 @@ int password_pages_verify_get(struct request *req)
 int password_pages_verify_post(struct request *req)
 {
 	char headers[HEADERS_LEN] = "";
-	if (!csrf_check(req))
-		return answered(page_forbidden(req) < 0 ? -1 : 1);
 	struct account_error err;
 	int rc = account_verify_email(req->path_params[0], req->path_params[1], &err);
 	if (rc != 0)
@@ -264,36 +258,28 @@ static int show_change(struct request *req, int status, json_t *ctx, const struc
 int password_pages_change_get(struct request *req)
 {
 	char headers[HEADERS_LEN] = "";
-	struct flow_login l;
-	int rc = page_require_session(req, &l);
-	if (rc != 0)
-		return answered(rc);
+	const struct flow_login *l = req->page_login;
 	json_t *ctx = page_form_context(req, "Change your password", headers, sizeof headers);
-	return ctx ? answered(show_change(req, 200, ctx, &l, headers)) : -1;
+	return ctx ? answered(show_change(req, 200, ctx, l, headers)) : -1;
 }
 
 int password_pages_change_post(struct request *req)
 {
 	char headers[HEADERS_LEN] = "";
-	struct flow_login l;
-	if (!csrf_check(req))
-		return answered(page_forbidden(req) < 0 ? -1 : 1);
-	int rc = page_require_session(req, &l);
-	if (rc != 0)
-		return answered(rc);
+	const struct flow_login *l = req->page_login;
 	json_t *ctx = page_form_context(req, "Change your password", headers, sizeof headers);
 	if (!ctx)
 		return -1;
 	if (check_confirm(req, ctx, page_check_fields(req, change_fields, nothing_kept, ctx)) > 0)
-		return answered(show_change(req, 400, ctx, &l, headers));
+		return answered(show_change(req, 400, ctx, l, headers));
 	struct account_error err;
-	rc = account_change_password(l.user_type, l.user_id, l.id, req_body_param(req, "oldPassword"),
+	int rc = account_change_password(l->user_type, l->user_id, l->id, req_body_param(req, "oldPassword"),
 				     req_body_param(req, "password"), &err);
 	if (rc == 1) {
 		/* The account speaks of newPassword; the form's field is password. */
 		page_field_error(ctx, err.expression && !strcmp(err.expression, "oldPassword") ? "oldPassword" : "password",
 				 err.text);
-		return answered(show_change(req, 400, ctx, &l, headers));
+		return answered(show_change(req, 400, ctx, l, headers));
 	}
 	json_decref(ctx);
 	if (rc < 0)

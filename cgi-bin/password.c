@@ -43,9 +43,19 @@ static int verifyemail(struct request *req)
 static int resetpassword(struct request *req)
 {
 	const char *send_email = req_param(req, "sendEmail");
+	bool send = !(send_email && !strcmp(send_email, "false"));
+	/* sendEmail:false is honoured for an admin only (lib/account.h): the caller is read only
+	 * then; bad credentials make an anonymous caller, as no credentials do. */
+	struct auth a = { 0 };
+	int rc = send || !req_header(req, "HTTP_AUTHORIZATION") ? 1 : auth_authenticate(req, &a);
+	if (rc < 0) {
+		auth_free(&a);
+		return -1;
+	}
 	struct account_error err;
-	int rc = account_reset_password(req_param(req, "email"), req_param(req, "projectId"), req_param(req, "redirectUri"),
-					!(send_email && !strcmp(send_email, "false")), &err);
+	rc = account_reset_password(req_param(req, "email"), req_param(req, "projectId"), req_param(req, "redirectUri"), send,
+				    rc == 0 ? &a : NULL, &err);
+	auth_free(&a);
 	return answer(req, rc, &err);
 }
 
@@ -94,16 +104,16 @@ static const struct route routes[] = {
 	{ "POST", "/auth/verifyemail", verifyemail, verifyemail_inputs, 0 },
 	/* The same as HTML pages for browsers (password-pages.c). */
 	{ "GET", "/resetpassword", password_pages_reset_get, password_pages_reset_inputs, ROUTE_PAGE },
-	{ "POST", "/resetpassword", password_pages_reset_post, password_pages_reset_inputs, ROUTE_PAGE },
+	{ "POST", "/resetpassword", password_pages_reset_post, password_pages_reset_inputs, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/resetpassword/sent", password_pages_reset_sent, NULL, ROUTE_PAGE },
 	{ "GET", "/setpassword/done", password_pages_set_done, NULL, ROUTE_PAGE },
 	{ "GET", "/setpassword/:id/:secret", password_pages_set_get, NULL, ROUTE_PAGE },
-	{ "POST", "/setpassword/:id/:secret", password_pages_set_post, NULL, ROUTE_PAGE },
+	{ "POST", "/setpassword/:id/:secret", password_pages_set_post, NULL, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/verifyemail/done", password_pages_verify_done, NULL, ROUTE_PAGE },
 	{ "GET", "/verifyemail/:id/:secret", password_pages_verify_get, NULL, ROUTE_PAGE },
-	{ "POST", "/verifyemail/:id/:secret", password_pages_verify_post, NULL, ROUTE_PAGE },
-	{ "GET", "/changepassword", password_pages_change_get, NULL, ROUTE_PAGE },
-	{ "POST", "/changepassword", password_pages_change_post, NULL, ROUTE_PAGE },
+	{ "POST", "/verifyemail/:id/:secret", password_pages_verify_post, NULL, ROUTE_PAGE | ROUTE_CSRF },
+	{ "GET", "/changepassword", password_pages_change_get, NULL, ROUTE_PAGE | ROUTE_PAGE_SESSION },
+	{ "POST", "/changepassword", password_pages_change_post, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
 	{ "GET", "/changepassword/done", password_pages_change_done, NULL, ROUTE_PAGE },
 	{ 0 },
 };

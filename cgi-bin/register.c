@@ -54,7 +54,13 @@ int register_newpatient(struct request *req)
 {
 	struct flow_login l;
 	struct flow_error err = { 0 };
-	int rc = registration_new_patient(req_param(req, "login"), req_param(req, "projectId"), &l, &err);
+	bool verify_first;
+	int rc = registration_new_patient(req_param(req, "login"), req_param(req, "projectId"), &l, &verify_first, &err);
+	if (rc == 0 && verify_first) {
+		/* Medplum's LoginAuthenticationResponse field: no code until the emailed link is used. */
+		send_json(req, 200, json_pack("{s:s, s:b}", "login", l.id, "emailVerificationRequired", true), NULL);
+		return 0;
+	}
 	return answer(req, rc, &l, &err);
 }
 

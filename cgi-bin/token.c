@@ -15,58 +15,109 @@
 #include "domain/ratelimit.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "core/text.h"
 #include "oauth/tokens.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct client_credentials {
-	char id[128];
+/* Client authentication (RFC 6749 §2.3; PROTOCOL.md §S.20). Credentials that are present are
+ * always checked, whatever their form, and must name the client the grant belongs to; which
+ * grants must authenticate is decided by the grant (a code without PKCE, a refresh token
+ * issued to an authenticated client) and by the client (tokenEndpointAuthMethod). */
+struct presented {
+	char id[128];       /* the client the request names; "" none */
 	char secret[256];
-	bool via_basic;
+	const char *method; /* client_secret_basic or client_secret_post; NULL: no authentication */
+	bool via_basic;     /* an Authorization header: its failures are 401 (RFC 6749 §5.2) */
 };
 
-/* Reads the client's credentials from a Basic header or the body (client_secret_post).
- * Returns false after sending the error. */
-static bool read_client_credentials(struct request *req, struct client_credentials *cc)
+static const char BASIC[] = "client_secret_basic", POST[] = "client_secret_post";
+
+static bool read_basic(struct request *req, struct presented *p, const char *body_id, const char *body_secret)
 {
-	memset(cc, 0, sizeof *cc);
-	if (req->authorization) {
-		cc->via_basic = true;
-		if (!parse_basic_auth(req->authorization, cc->id, sizeof cc->id, cc->secret, sizeof cc->secret)) {
-			send_oauth_error(req, 400, "invalid_request", "Invalid authorization header");
-			return false;
-		}
-		const char *body_id = req_param(req, "client_id");
-		if (body_id && *body_id && strcmp(body_id, cc->id)) {
-			send_oauth_error(req, 401, "invalid_client", "Invalid client");
-			return false;
-		}
-	} else {
-		const char *id = req_param(req, "client_id"), *secret = req_param(req, "client_secret");
-		snprintf(cc->id, sizeof cc->id, "%s", id ? id : "");
-		snprintf(cc->secret, sizeof cc->secret, "%s", secret ? secret : "");
-	}
-	if (!cc->id[0]) {
-		send_oauth_error(req, 400, "invalid_request", "Missing client_id");
+	p->via_basic = true;
+	if (!parse_basic_auth(req->authorization, p->id, sizeof p->id, p->secret, sizeof p->secret)) {
+		send_oauth_error(req, 400, "invalid_request", "Invalid authorization header");
 		return false;
 	}
-	if (!cc->secret[0]) {
-		send_oauth_error(req, 400, "invalid_request", "Missing client_secret");
+	/* The SDK's client_credentials with setBasicAuth sends the secret in both places: a body
+	 * copy must be the same credentials, never a second, unchecked one. */
+	bool other_secret = body_secret && *body_secret && !crypto_streq(body_secret, p->secret);
+	if (other_secret || (body_id && *body_id && strcmp(body_id, p->id))) {
+		send_oauth_error(req, 401, "invalid_client", "Invalid client");
 		return false;
 	}
+	p->method = BASIC;
 	return true;
 }
 
-/* RFC 6749 §5.2: a client that authenticated with a header gets 401 invalid_client; over
- * the body Medplum's 400 invalid_request is kept, with the same description. */
-static void client_error(struct request *req, const struct client_credentials *cc, const char *description)
+/* Reads what the request presents: a Basic header, or body client_id (naming the client)
+ * with client_secret (authenticating it). False after sending the error. */
+static bool read_presented(struct request *req, struct presented *p)
 {
-	if (cc->via_basic)
+	memset(p, 0, sizeof *p);
+	/* Assertions (private_key_jwt) are not implemented: refused, never ignored. */
+	if (req_param(req, "client_assertion") || req_param(req, "client_assertion_type")) {
+		send_oauth_error(req, 401, "invalid_client", "Unsupported client assertion type");
+		return false;
+	}
+	const char *id = req_param(req, "client_id"), *secret = req_param(req, "client_secret");
+	if (req->authorization)
+		return read_basic(req, p, id, secret);
+	snprintf(p->id, sizeof p->id, "%s", id ? id : "");
+	snprintf(p->secret, sizeof p->secret, "%s", secret ? secret : "");
+	if (p->secret[0] && !p->id[0]) {
+		send_oauth_error(req, 400, "invalid_request", "Missing client_id");
+		return false;
+	}
+	p->method = p->secret[0] ? POST : NULL;
+	return true;
+}
+
+/* A failed authentication: over a Basic header 401 invalid_client (RFC 6749 §5.2); over the
+ * body Medplum's 400 invalid_request, with the same description. */
+static void client_error(struct request *req, const struct presented *p, const char *description)
+{
+	if (p->via_basic)
 		send_oauth_error(req, 401, "invalid_client", description);
 	else
 		send_oauth_error(req, 400, "invalid_request", description);
+}
+
+/* The request names no client, or the grant's own (owner "" when the login has none). */
+static bool same_client(struct request *req, const struct presented *p, const char *owner, const char *description)
+{
+	if (!p->id[0] || !strcmp(p->id, owner))
+		return true;
+	send_oauth_error(req, 400, "invalid_grant", description);
+	return false;
+}
+
+/* A presented secret must be the client's (c NULL: no client to check it against). */
+static bool secret_ok(struct request *req, const struct presented *p, const struct client *c, const char *description)
+{
+	if (!p->method || (c && clients_secret_ok(c, p->secret, true)))
+		return true;
+	client_error(req, p, description);
+	return false;
+}
+
+/* Authentication the grant or the client demands: required by the grant, or any grant of a
+ * client whose tokenEndpointAuthMethod names a method, which must be the one used. */
+static bool demanded_ok(struct request *req, const struct presented *p, const char *client_method, bool required)
+{
+	bool confidential = client_method[0] && strcmp(client_method, "none");
+	if ((required || confidential) && !p->method) {
+		send_oauth_error(req, 401, "invalid_client", "Client authentication required");
+		return false;
+	}
+	if (confidential && strcmp(p->method, client_method)) {
+		send_oauth_error(req, 401, "invalid_client", "Client authentication method not allowed");
+		return false;
+	}
+	return true;
 }
 
 /* Per client (Medplum warns that requesting tokens too often degrades service): only after
@@ -83,18 +134,39 @@ static int client_limit(struct request *req, const struct client *c)
 	return 1;
 }
 
+/* What refuses a client_credentials client (NULL: nothing); *demanded tells a refusal of
+ * demanded_ok's kind (always 401) from a failed authentication. */
+static const char *client_refusal(int found, const struct client *c, const struct presented *p, bool *demanded)
+{
+	*demanded = false;
+	if (found == 1 || !clients_usable(c))
+		return "Invalid client";
+	if (!clients_secret_ok(c, p->secret, true))
+		return "Invalid secret";
+	*demanded = clients_confidential(c) && strcmp(c->auth_method, p->method);
+	return *demanded ? "Client authentication method not allowed" : NULL;
+}
+
+static void send_client_refusal(struct request *req, const struct presented *p, const char *refusal, bool demanded)
+{
+	if (demanded)
+		send_oauth_error(req, 401, "invalid_client", refusal);
+	else
+		client_error(req, p, refusal);
+}
+
 /* Checks the client and its secret and writes the login: 0 done, 1 refused (response sent),
  * -1 database error. A cached client saves a query; whatever the cached copy refuses, or the
  * write finds changed, is decided again by the fresh row. */
-static int client_login(struct request *req, struct client_credentials *cc, struct client *c, struct login *l)
+static int client_login(struct request *req, struct presented *p, struct client *c, struct login *l)
 {
 	uint8_t presented[32];
-	if (crypto_keyed_hash(cc->secret, presented) < 0)
+	if (crypto_keyed_hash(p->secret, presented) < 0)
 		return -1;
 	const char *scope = req_param(req, "scope");
-	bool cached = false;
+	bool cached = false, demanded = false;
 	for (int pass = 0; pass < 2; pass++) {
-		int rc = pass == 0 ? clients_get_cached(cc->id, c, &cached) : clients_get(cc->id, c);
+		int rc = pass == 0 ? clients_get_cached(p->id, c, &cached) : clients_get(p->id, c);
 		if (rc < 0)
 			return -1;
 		/* The per-IP limit with the project's override; an unknown client gets the default. */
@@ -102,36 +174,38 @@ static int client_login(struct request *req, struct client_credentials *cc, stru
 			ratelimit_use_project(req, &c->rl);
 		if (pass == 0 && ratelimit_refuse(req))
 			return 1;
-		const char *refusal = rc == 1 || !clients_usable(c)		   ? "Invalid client"
-				      : !clients_secret_ok(c, cc->secret, true) ? "Invalid secret"
-										    : NULL;
+		const char *refusal = client_refusal(rc, c, p, &demanded);
 		if (!refusal) {
 			snprintf(req->log_client, sizeof req->log_client, "%s", c->id);
 			if ((rc = client_limit(req, c)) != 0)
 				return rc;
-			rc = login_create_for_client(c, presented, scope && *scope ? scope : "openid", req, l);
+			rc = login_create_for_client(c, presented, p->method, scope && *scope ? scope : "openid", req, l);
 			if (rc <= 0)
 				return rc;
 			refusal = "Invalid client";
 		}
 		if (!cached || pass == 1) {
-			client_error(req, cc, refusal);
+			send_client_refusal(req, p, refusal, demanded);
 			return 1;
 		}
-		clients_forget(cc->id);
+		clients_forget(p->id);
 	}
 	return 1; /* not reached: the second pass always answers */
 }
 
 static int client_credentials(struct request *req)
 {
-	struct client_credentials cc;
-	if (!read_client_credentials(req, &cc))
+	struct presented p;
+	if (!read_presented(req, &p))
 		return 0;
+	if (!p.id[0] || !p.secret[0]) {
+		send_oauth_error(req, 400, "invalid_request", p.id[0] ? "Missing client_secret" : "Missing client_id");
+		return 0;
+	}
 	struct client c;
 	struct login l;
-	int rc = client_login(req, &cc, &c, &l);
-	memset(cc.secret, 0, sizeof cc.secret);
+	int rc = client_login(req, &p, &c, &l);
+	memset(p.secret, 0, sizeof p.secret);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	snprintf(req->log_login, sizeof req->log_login, "%s", l.id);
@@ -183,12 +257,13 @@ struct code_login {
 	char redirect_uri[2049];
 	char challenge[129];
 	char method[8];
-	bool has_membership, granted, revoked, expired, refresh_allowed;
+	bool has_membership, granted, revoked, expired, refresh_allowed, membership_active;
 };
 
 static const char *const select_code =
-	"SELECT id, client_id, membership_id IS NOT NULL, granted, revoked, code_expires_at < UTC_TIMESTAMP(3), "
-	"redirect_uri, code_challenge, code_challenge_method, refresh_allowed FROM login WHERE code_hash = ?";
+	"SELECT l.id, l.client_id, l.membership_id IS NOT NULL, l.granted, l.revoked, l.code_expires_at < UTC_TIMESTAMP(3), "
+	"l.redirect_uri, l.code_challenge, l.code_challenge_method, l.refresh_allowed, m.active "
+	"FROM login l LEFT JOIN project_membership m ON m.id = l.membership_id WHERE l.code_hash = ?";
 
 static int find_code(const char *code, struct code_login *cl)
 {
@@ -209,6 +284,7 @@ static int find_code(const char *code, struct code_login *cl)
 		snprintf(cl->challenge, sizeof cl->challenge, "%s", db_cell(&r, 0, 7) ? db_cell(&r, 0, 7) : "");
 		snprintf(cl->method, sizeof cl->method, "%s", db_cell(&r, 0, 8) ? db_cell(&r, 0, 8) : "");
 		cl->refresh_allowed = !strcmp(db_cell(&r, 0, 9), "1");
+		cl->membership_active = text_true(db_cell(&r, 0, 10));
 	}
 	db_result_free(&r);
 	return found;
@@ -228,45 +304,12 @@ static bool pkce_ok(const struct code_login *cl, const char *verifier)
 	return crypto_streq(verifier, cl->challenge);
 }
 
-/* The client part of a code redemption: the same client, a verified secret when one is
- * presented, and PKCE unless the client is pkceOptional. False after sending the error. */
-static int code_client_ok(struct request *req, const struct code_login *cl)
+/* PKCE (RFC 7636) for a client that needs it, or a code that was issued with a challenge.
+ * 1 go on, 0 refused (sent). */
+static int code_pkce_ok(struct request *req, const struct code_login *cl, const struct client *c)
 {
-	char id[128] = "", secret[256] = "";
-	bool basic = req->authorization != NULL;
-	if (basic && !parse_basic_auth(req->authorization, id, sizeof id, secret, sizeof secret)) {
-		send_oauth_error(req, 400, "invalid_request", "Invalid authorization header");
-		return 0;
-	}
-	const char *body_id = req_param(req, "client_id"), *body_secret = req_param(req, "client_secret");
-	if (!basic && body_id)
-		snprintf(id, sizeof id, "%s", body_id);
-	if (!basic && body_secret)
-		snprintf(secret, sizeof secret, "%s", body_secret);
-	if (id[0] && strcmp(id, cl->client_id)) {
-		send_oauth_error(req, 400, "invalid_request", "Invalid client");
-		return 0;
-	}
-	struct client c = { 0 };
-	int rc = cl->client_id[0] ? clients_get(cl->client_id, &c) : 0;
-	if (rc != 0) {
-		if (rc > 0)
-			send_oauth_error(req, 400, "invalid_request", "Invalid client");
-		return rc > 0 ? 0 : -1;
-	}
-	bool secret_ok = !secret[0] || clients_secret_ok(&c, secret, true);
-	memset(secret, 0, sizeof secret);
-	if (!secret_ok) {
-		send_oauth_error(req, basic ? 401 : 400, basic ? "invalid_client" : "invalid_request", "Invalid secret");
-		return 0;
-	}
 	const char *verifier = req_param(req, "code_verifier");
-	/* RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a downgrade attempt. */
-	if (verifier && *verifier && !cl->challenge[0]) {
-		send_oauth_error(req, 400, "invalid_request", "Invalid code verifier");
-		return 0;
-	}
-	if (c.pkce_optional && !cl->challenge[0])
+	if (c->pkce_optional && !cl->challenge[0])
 		return 1;
 	if (!cl->challenge[0]) {
 		send_oauth_error(req, 400, "invalid_request", "Missing verification context");
@@ -281,6 +324,52 @@ static int code_client_ok(struct request *req, const struct code_login *cl)
 		return 0;
 	}
 	return 1;
+}
+
+/* The client part of a code redemption: credentials presented name the code's client and
+ * verify; PKCE unless the client is pkceOptional; client authentication for a code without
+ * PKCE and for a confidential client. *auth: the method that authenticated (NULL: none).
+ * 1 go on, 0 refused (sent), -1. */
+static int code_client_check(struct request *req, const struct code_login *cl, const struct presented *p, const char **auth)
+{
+	if (!same_client(req, p, cl->client_id, "Invalid client"))
+		return 0;
+	struct client c = { 0 };
+	int rc = cl->client_id[0] ? clients_get(cl->client_id, &c) : 0;
+	if (rc != 0) {
+		if (rc > 0)
+			send_oauth_error(req, 400, "invalid_request", "Invalid client");
+		return rc > 0 ? 0 : -1;
+	}
+	/* A client disabled since the sign-in gets no tokens. */
+	if (cl->client_id[0] && strcmp(c.status, "active")) {
+		send_oauth_error(req, 400, "invalid_grant", "Invalid client");
+		return 0;
+	}
+	if (!secret_ok(req, p, cl->client_id[0] ? &c : NULL, "Invalid secret"))
+		return 0;
+	const char *verifier = req_param(req, "code_verifier");
+	/* RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a downgrade attempt. */
+	if (verifier && *verifier && !cl->challenge[0]) {
+		send_oauth_error(req, 400, "invalid_request", "Invalid code verifier");
+		return 0;
+	}
+	/* A code issued without PKCE is bound to nothing but the client's secret (a client that
+	 * is not pkceOptional gets the PKCE error below). */
+	if (!demanded_ok(req, p, c.auth_method, c.pkce_optional && !cl->challenge[0]) || !code_pkce_ok(req, cl, &c))
+		return 0;
+	*auth = p->method;
+	return 1;
+}
+
+static int code_client_ok(struct request *req, const struct code_login *cl, const char **auth)
+{
+	struct presented p;
+	if (!read_presented(req, &p))
+		return 0;
+	int rc = code_client_check(req, cl, &p, auth);
+	memset(p.secret, 0, sizeof p.secret);
+	return rc;
 }
 
 /* The login state checks of §7.2.2 plus Tessera's expiry and redirect_uri binding
@@ -303,6 +392,11 @@ static int code_state_ok(struct request *req, const struct code_login *cl)
 	}
 	if (cl->expired) {
 		send_oauth_error(req, 400, "invalid_grant", "Code expired");
+		return 0;
+	}
+	/* Deactivated since the sign-in: no tokens (Bearer checks would refuse them anyway). */
+	if (!cl->membership_active) {
+		send_oauth_error(req, 400, "invalid_grant", "Invalid profile");
 		return 0;
 	}
 	const char *redirect = req_param(req, "redirect_uri");
@@ -330,17 +424,21 @@ static int authorization_code(struct request *req)
 	snprintf(req->log_login, sizeof req->log_login, "%s", cl.id);
 	if ((rc = code_state_ok(req, &cl)) != 1)
 		return rc;
-	if ((rc = code_client_ok(req, &cl)) != 1)
+	const char *auth = NULL;
+	if ((rc = code_client_ok(req, &cl, &auth)) != 1)
 		return rc;
 	char secret[65];
 	uint8_t digest[32];
 	if (cl.refresh_allowed && new_refresh_secret(secret, digest) < 0)
 		return -1;
 	unsigned long long n = 0;
+	/* client_auth_method binds the refresh token to how the client authenticated now; it never
+	 * weakens (a login reopened by /oauth2/authorize keeps an earlier authenticated binding). */
 	if (db_exec(&n,
-		    "UPDATE login SET granted = TRUE, granted_at = UTC_TIMESTAMP(3), refresh_hash = ?, updated_at = UTC_TIMESTAMP(3) "
-		    "WHERE id = ? AND NOT granted AND NOT revoked",
-		    "bs", cl.refresh_allowed ? digest : NULL, sizeof digest, cl.id) < 0)
+		    "UPDATE login SET granted = TRUE, granted_at = UTC_TIMESTAMP(3), refresh_hash = ?, "
+		    "client_auth_method = COALESCE(?, client_auth_method), "
+		    "updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND NOT granted AND NOT revoked",
+		    "bss", cl.refresh_allowed ? digest : NULL, sizeof digest, auth, cl.id) < 0)
 		return -1;
 	if (n != 1) {
 		/* Another request redeemed the same code at the same moment: treat as reuse. */
@@ -352,30 +450,39 @@ static int authorization_code(struct request *req)
 	return send_tokens(req, cl.id, cl.refresh_allowed ? secret : NULL);
 }
 
-/* §7.2.3 with a Basic header: the client must match and, unlike Medplum, its secret is
- * verified (stricter.md row 4). */
-static int refresh_client_ok(struct request *req, const struct grant_subject *g)
+/* §7.2.3, stricter than Medplum (§S.4, §S.20): credentials presented must name
+ * the token's client and verify; a token issued to an authenticated client (or any token of
+ * a confidential client) needs the client's authentication now. *auth: the method that
+ * authenticated (NULL: none). 1 go on, 0 refused (sent), -1. */
+static int refresh_client_check(struct request *req, const struct grant_subject *g, const struct presented *p,
+				const char **auth)
 {
-	if (!req->authorization)
-		return 1;
-	char id[128], secret[256];
-	if (!parse_basic_auth(req->authorization, id, sizeof id, secret, sizeof secret)) {
-		send_oauth_error(req, 400, "invalid_request", "Invalid authorization header");
+	if (!same_client(req, p, g->client_id, "Incorrect client"))
+		return 0;
+	if (g->client_id[0] && strcmp(g->client_status, "active")) {
+		send_oauth_error(req, 400, "invalid_grant", "Invalid client");
 		return 0;
 	}
-	if (strcmp(id, g->client_id)) {
-		send_oauth_error(req, 400, "invalid_grant", "Incorrect client");
-		return 0;
-	}
+	/* The client's row only when there is a secret to check: a public refresh costs no query. */
 	struct client c;
-	int rc = secret[0] ? clients_get(id, &c) : 1;
-	bool ok = rc == 0 && clients_secret_ok(&c, secret, true);
-	memset(secret, 0, sizeof secret);
+	int rc = p->method && g->client_id[0] ? clients_get(g->client_id, &c) : 1;
 	if (rc < 0)
 		return -1;
-	if (!ok)
-		send_oauth_error(req, 400, "invalid_grant", "Incorrect client secret");
-	return ok ? 1 : 0;
+	if (!secret_ok(req, p, rc == 0 ? &c : NULL, "Incorrect client secret") ||
+	    !demanded_ok(req, p, g->client_auth_method, g->issued_auth[0] != '\0'))
+		return 0;
+	*auth = p->method;
+	return 1;
+}
+
+static int refresh_client_ok(struct request *req, const struct grant_subject *g, const char **auth)
+{
+	struct presented p;
+	if (!read_presented(req, &p))
+		return 0;
+	int rc = refresh_client_check(req, g, &p, auth);
+	memset(p.secret, 0, sizeof p.secret);
+	return rc;
 }
 
 /* Refresh reuse detection (RFC 9700 §4.14.2, stricter.md row 5): a rotated-out secret
@@ -421,7 +528,13 @@ static int refresh_token(struct request *req)
 		send_oauth_error(req, 400, "invalid_grant", "Token revoked");
 		return 0;
 	}
-	if ((rc = refresh_client_ok(req, &g)) != 1)
+	/* Finding 7 of issue 14: tokens for a deactivated membership were signed, then refused. */
+	if (!g.membership_active) {
+		send_oauth_error(req, 400, "invalid_grant", "Invalid profile");
+		return 0;
+	}
+	const char *auth = NULL;
+	if ((rc = refresh_client_ok(req, &g, &auth)) != 1)
 		return rc;
 	uint8_t digest[32];
 	crypto_sha256(presented, strlen(presented), digest);
@@ -435,9 +548,10 @@ static int refresh_token(struct request *req)
 	if (new_refresh_secret(fresh, fresh_digest) < 0 ||
 	    db_exec(&n,
 		    "UPDATE login SET refresh_hash = ?, refreshed_at = UTC_TIMESTAMP(3), refresh_count = refresh_count + 1, "
-		    "remote_address = ?, user_agent = ?, updated_at = UTC_TIMESTAMP(3) "
-		    "WHERE id = ? AND refresh_hash = ? AND NOT revoked",
-		    "bsssb", fresh_digest, sizeof fresh_digest, req->remote_addr, ua, id, digest, sizeof digest) < 0)
+		    /* Authenticated now: the new token is bound from now on (never weakened). */
+		    "client_auth_method = COALESCE(?, client_auth_method), remote_address = ?, user_agent = ?, "
+		    "updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND refresh_hash = ? AND NOT revoked",
+		    "bssssb", fresh_digest, sizeof fresh_digest, auth, req->remote_addr, ua, id, digest, sizeof digest) < 0)
 		return -1;
 	if (n != 1)
 		return refresh_reused(req, id);

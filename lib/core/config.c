@@ -7,10 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct config cfg;
 
-#define K(name, type, def, help) { #name, type, offsetof(struct config, name), def, help }
+#define K(name, type, def, help) { #name, type, offsetof(struct config, name), def, help, false }
+/* A key only the admin file (admin_config) may set: see config_load_admin. */
+#define KA(name, type, def, help) { #name, type, offsetof(struct config, name), def, help, true }
 static const struct config_key keys[] = {
 	K(base_url, CK_STRING, "http://127.0.0.1:8080/", "Public base URL of the API; a trailing / is added"),
 	K(issuer, CK_STRING, "", "JWT iss; empty means base_url"),
@@ -20,8 +24,9 @@ static const struct config_key keys[] = {
 	K(db_socket, CK_STRING, "", "MariaDB unix socket path"),
 	K(db_user, CK_STRING, "tessera", "MariaDB user of the web programs"),
 	K(db_password, CK_STRING, "", "MariaDB password"),
-	K(db_admin_user, CK_STRING, "", "MariaDB user for tessera-admin migrate (DDL); empty means db_user"),
-	K(db_admin_password, CK_STRING, "", "Password of db_admin_user"),
+	K(admin_config, CK_STRING, "", "Root-only file (mode 0600) with db_admin_user and db_admin_password, read by tessera-admin alone; empty means <sysconfdir>/tessera/tessera-admin.conf"),
+	KA(db_admin_user, CK_STRING, "", "MariaDB user for tessera-admin migrate (DDL), only in admin_config; empty means db_user"),
+	KA(db_admin_password, CK_STRING, "", "Password of db_admin_user, only in admin_config"),
 	K(db_name, CK_STRING, "tessera", "MariaDB database"),
 	K(smtp_url, CK_STRING, "smtp://127.0.0.1:25", "SMTP server: smtp:// (STARTTLS when offered) or smtps://"),
 	K(smtp_user, CK_STRING, "", "SMTP AUTH user"),
@@ -50,6 +55,9 @@ static const struct config_key keys[] = {
 	K(client_rate_limit, CK_INT, "600", "client_credentials tokens per minute per client (sliding 60 s); -1 disables"),
 	K(login_delay_after, CK_INT, "5", "Password failures per account and IP before each attempt waits; -1 disables"),
 	K(login_delay_max, CK_INT, "900", "Longest wait in seconds after a password failure (the wait doubles from 1 s)"),
+	K(login_account_delay_after, CK_INT, "100", "Password failures per account from all addresses (a day) before each attempt from an address that never signed in to it waits; -1 disables"),
+	K(login_account_delay_max, CK_INT, "300", "Longest wait in seconds of the per-account delay (the wait doubles from 1 s)"),
+	K(account_email_limit, CK_INT, "3", "Password reset and email verification links per account per hour; -1: no limit"),
 	K(register_enabled, CK_BOOL, "true", "Allow self-registration"),
 	K(log_requests, CK_BOOL, "true", "One log line per request on stderr"),
 	K(templates_dir, CK_STRING, "", "Directory of the HTML page templates; empty means <pkgdatadir>/templates"),
@@ -60,6 +68,7 @@ static const struct config_key keys[] = {
 	K(mfa_login_lifetime, CK_INT, "900", "Seconds after the password within which the second factor must be given"),
 };
 #undef K
+#undef KA
 
 const struct config_key *config_keys(size_t *count)
 {
@@ -134,6 +143,52 @@ static char *trim(char *s)
 	return s;
 }
 
+/* One key = value line of a file; a key belongs to one file only (admin: the admin file). */
+static int load_line(char *s, bool admin, const char *where, char *err, size_t errlen)
+{
+	char *eq = strchr(s, '=');
+	if (!eq) {
+		snprintf(err, errlen, "%s: expected key = value", where);
+		return -1;
+	}
+	*eq = '\0';
+	const char *name = trim(s);
+	const struct config_key *k = find_key(name);
+	if (k && k->admin_file && !admin) {
+		/* Why refuse rather than ignore: the web programs read this file, so the migration
+		 * account's password must not be in it at all (issue 14, finding 8). */
+		snprintf(err, errlen, "%s: %s belongs in the admin file (admin_config), which only tessera-admin reads",
+			 where, name);
+		return -1;
+	}
+	if (k && !k->admin_file && admin) {
+		snprintf(err, errlen, "%s: only db_admin_user and db_admin_password belong in the admin file", where);
+		return -1;
+	}
+	char msg[256];
+	if (config_set(name, trim(eq + 1), msg, sizeof msg) < 0) {
+		snprintf(err, errlen, "%s: %s", where, msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int load_lines(FILE *f, const char *path, bool admin, char *err, size_t errlen)
+{
+	char line[4096], where[1100];
+	int lineno = 0;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		char *s = trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		snprintf(where, sizeof where, "%s:%d", path, lineno);
+		if (load_line(s, admin, where, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int load_file(const char *path, bool must_exist, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
@@ -143,27 +198,7 @@ static int load_file(const char *path, bool must_exist, char *err, size_t errlen
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	char line[4096];
-	int lineno = 0, rc = 0;
-	while (fgets(line, sizeof line, f)) {
-		lineno++;
-		char *s = trim(line);
-		if (*s == '\0' || *s == '#')
-			continue;
-		char *eq = strchr(s, '=');
-		if (!eq) {
-			snprintf(err, errlen, "%s:%d: expected key = value", path, lineno);
-			rc = -1;
-			break;
-		}
-		*eq = '\0';
-		char msg[256];
-		if (config_set(trim(s), trim(eq + 1), msg, sizeof msg) < 0) {
-			snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
-			rc = -1;
-			break;
-		}
-	}
+	int rc = load_lines(f, path, false, err, errlen);
 	fclose(f);
 	return rc;
 }
@@ -176,7 +211,8 @@ static int load_env(char *err, size_t errlen)
 		for (const char *p = keys[i].name; *p && n < sizeof var - 1; p++)
 			var[n++] = (char)toupper((unsigned char)*p);
 		var[n] = '\0';
-		const char *v = getenv(var);
+		/* The migration account never comes from the environment: the web programs have one. */
+		const char *v = keys[i].admin_file ? NULL : getenv(var);
 		if (v && config_set(keys[i].name, v, err, errlen) < 0)
 			return -1;
 	}
@@ -224,6 +260,19 @@ static int derive_defaults(char *err, size_t errlen)
 		snprintf(err, errlen, "mfa settings out of range (mfa_window 0..10, attempts and windows positive)");
 		return -1;
 	}
+	/* A key that cannot be used must stop the program: ignored, it left new signing keys and
+	 * second-factor secrets unwrapped, in plain text, without a word. */
+	if (*cfg.key_encryption_key) {
+		size_t n = strlen(cfg.key_encryption_key);
+		bool hex = n == 64;
+		for (size_t i = 0; hex && i < n; i++)
+			hex = isxdigit((unsigned char)cfg.key_encryption_key[i]) != 0;
+		if (!hex) {
+			snprintf(err, errlen, "key_encryption_key must be 64 hex characters (32 bytes), not %zu characters%s",
+				 n, n == 64 ? " with a non-hex one" : "");
+			return -1;
+		}
+	}
 	if (cfg.mail_max_attempts < 1) {
 		snprintf(err, errlen, "mail_max_attempts must be at least 1");
 		return -1;
@@ -247,6 +296,40 @@ int config_load(char *err, size_t errlen)
 	if (load_env(err, errlen) < 0)
 		return -1;
 	return derive_defaults(err, errlen);
+}
+
+/* Readable by nobody but its owner, and owned by root or whoever runs tessera-admin (a
+ * development tree): the password in it has every privilege on the database. */
+static int admin_file_private(FILE *f, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	if (fstat(fileno(f), &st) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) || (st.st_uid != 0 && st.st_uid != geteuid())) {
+		snprintf(err, errlen, "%s: must be a regular file of mode 0600 owned by root (it holds the migration password)",
+			 path);
+		return -1;
+	}
+	return 0;
+}
+
+int config_load_admin(char *err, size_t errlen)
+{
+	const char *path = *cfg.admin_config ? cfg.admin_config : SYSCONFDIR "/tessera/tessera-admin.conf";
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		if (!*cfg.admin_config && errno == ENOENT)
+			return 1;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = admin_file_private(f, path, err, errlen);
+	if (rc == 0)
+		rc = load_lines(f, path, true, err, errlen);
+	fclose(f);
+	return rc;
 }
 
 void config_free(void)

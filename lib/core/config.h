@@ -1,6 +1,8 @@
 /* config: the one configuration file (TESSERA_CONFIG, default /etc/tessera/tessera.conf) with
  * TESSERA_<KEY> environment overrides. Every key lives in one table so documentation and
- * behaviour cannot drift (tests compare docs/CONFIGURATION.md against config_keys()). */
+ * behaviour cannot drift (tests compare docs/CONFIGURATION.md against config_keys()).
+ * The migration account (db_admin_user, db_admin_password) lives in a second, root-only file
+ * (admin_config) that only tessera-admin reads: the web programs' file never holds it. */
 #ifndef TESSERA_CONFIG_H
 #define TESSERA_CONFIG_H
 #include <stdbool.h>
@@ -35,7 +37,8 @@ struct config {
 	bool cookie_secure;
 	char *signing_alg;
 	char *key_encryption_key;
-	char *db_admin_user;
+	char *admin_config;      /* the root-only file of the migration account */
+	char *db_admin_user;     /* only from admin_config (config_load_admin) */
 	char *db_admin_password;
 	int key_cache_seconds;
 	int client_cache_seconds;
@@ -45,6 +48,9 @@ struct config {
 	int client_rate_limit;
 	int login_delay_after;
 	int login_delay_max;
+	int login_account_delay_after;
+	int login_account_delay_max;
+	int account_email_limit;
 	bool register_enabled;
 	bool log_requests;
 	char *templates_dir;     /* the page templates; defaults to PKGDATADIR "/templates" */
@@ -61,12 +67,17 @@ struct config_key {
 	size_t offset;
 	const char *default_value;
 	const char *help;
+	bool admin_file;         /* set only by the admin file, never by tessera.conf or the environment */
 };
 
 extern struct config cfg;
 
 /* Loads defaults, then the file, then the environment. Returns 0, or -1 with a message in err. */
 int config_load(char *err, size_t errlen);
+/* tessera-admin only: reads admin_config (db_admin_user, db_admin_password) after
+ * config_load, refusing a file others could read. 0, 1 no file at the default path, -1 with a
+ * message in err. */
+int config_load_admin(char *err, size_t errlen);
 /* Applies one key=value pair; used by the loader and the tests. */
 int config_set(const char *key, const char *value, char *err, size_t errlen);
 const struct config_key *config_keys(size_t *count);

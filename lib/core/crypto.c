@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -147,6 +148,21 @@ int crypto_keyed_hash(const char *secret, uint8_t out[SHA256_LEN])
 	}
 	OPENSSL_cleanse(key, sizeof key);
 	return rc;
+}
+
+int crypto_keyed_ref(const char *kind, const char *id, char out[CRYPTO_REF_LEN + 1])
+{
+	char input[128], hex[2 * SHA256_LEN + 1];
+	uint8_t mac[SHA256_LEN];
+	snprintf(input, sizeof input, "%s-ref:%s", kind, id ? id : "");
+	if (crypto_keyed_hash(input, mac) < 0) {
+		snprintf(out, CRYPTO_REF_LEN + 1, "-");
+		return -1;
+	}
+	crypto_hex(mac, SHA256_LEN, hex);
+	memcpy(out, hex, CRYPTO_REF_LEN);
+	out[CRYPTO_REF_LEN] = '\0';
+	return 0;
 }
 
 bool crypto_equal(const void *a, size_t alen, const void *b, size_t blen)

@@ -21,6 +21,11 @@ void crypto_sha256(const void *data, size_t len, uint8_t out[SHA256_LEN]);
 void crypto_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len, uint8_t out[SHA256_LEN]);
 /* HMAC of a secret under the configured hash_key: what is stored instead of the secret. */
 int crypto_keyed_hash(const char *secret, uint8_t out[SHA256_LEN]);
+/* A public reference for an id that is itself a secret (a Login's, see domain/login.h
+ * login_ref): the first CRYPTO_REF_LEN hex digits of HMAC(hash_key, "<kind>-ref:" + id).
+ * 0, or -1 without a hash_key (out is then "-"). */
+#define CRYPTO_REF_LEN 24
+int crypto_keyed_ref(const char *kind, const char *id, char out[CRYPTO_REF_LEN + 1]);
 /* Constant-time equality; lengths must match (a length mismatch is not secret). */
 bool crypto_equal(const void *a, size_t alen, const void *b, size_t blen);
 bool crypto_streq(const char *a, const char *b);

@@ -2,6 +2,7 @@
 #include "domain/account.h"
 #include "http/app.h"
 #include "domain/audit.h"
+#include "domain/auth.h"
 #include "core/db.h"
 #include "core/log.h"
 #include "domain/login.h"
@@ -9,16 +10,11 @@
 #include "core/password.h"
 #include "domain/people.h"
 #include "domain/pwpolicy.h"
+#include "core/text.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
-
-static int refuse(struct account_error *err, int status, const char *text, const char *expression)
-{
-	*err = (struct account_error){ status, text, expression };
-	return 1;
-}
 
 int account_check_link(enum account_link kind, const char *id, const char *secret, struct secreq *sr,
 		       struct account_error *err)
@@ -100,27 +96,38 @@ static int external_domain(const char *email)
 	return external;
 }
 
-static void deliver(const char *outbox_id)
-{
-	if (mail_deliver(outbox_id) < 0)
-		log_error("resetpassword: the outbox could not be read after the commit");
-}
+/* A reset that is answered before its work is done (issue 14, finding 9): before the response
+ * a known and an unknown email cost the same two lookups; the reset request, its email row and
+ * the audit event (known) or the audit event alone (unknown) are written after it, so the
+ * response time tells nothing. A FastCGI process serves one request at a time: one pending. */
+static struct {
+	bool known;
+	bool send_email;
+	struct person p;
+	char redirect_uri[2049];
+} pending;
 
-/* The reset request, its email (§13.2) and its audit event in one transaction; the email is
- * delivered after the response, so a known address answers as fast as an unknown one (whose
- * only work is its audit row). With send_email false only the request is made (§13.5). */
-static int reset_link(const struct person *p, const char *project_id, const char *redirect_uri, bool send_email)
+/* The request, its email (§13.2) and its audit event in one transaction, then the email's
+ * first delivery attempt. With send_email false only the request is made (§13.5). Over the
+ * account's limit (lib/secreq.c) nothing is made and nothing superseded. */
+static int reset_link(void)
 {
-	char id[37], secret[SECREQ_SECRET_LEN + 1], outbox[37] = "", name[260];
+	const struct person *p = &pending.p;
+	char id[37], secret[SECREQ_SECRET_LEN + 1], outbox[37] = "", name[260], link[SECREQ_LINK_LEN];
 	snprintf(name, sizeof name, "%s %s", p->first_name, p->last_name);
 	if (db_begin() < 0)
 		return -1;
-	audit_stage(&(struct audit_event){ .type = AUDIT_PASSWORD_RESET, .project_id = project_id ? project_id : p->project_id,
-					   .agent_type = "User", .agent_id = p->id });
-	int rc = secreq_create("reset", p->id, p->project_id, redirect_uri, id, secret);
-	if (rc == 0 && send_email) {
-		json_t *vars = json_pack("{s:s, s:s}", "id", id, "secret", secret);
-		struct mail_message m = { p->project_id[0] ? p->project_id : NULL, "reset", p->email, name, vars };
+	int rc = secreq_create("reset", p->id, p->project_id, pending.redirect_uri, id, secret);
+	if (rc == 1) {
+		db_rollback();
+		return audit_write_held("too many reset emails");
+	}
+	audit_stage_held();
+	if (rc == 0 && pending.send_email)
+		rc = secreq_link("reset", id, secret, link, sizeof link);
+	if (rc == 0 && pending.send_email) {
+		json_t *vars = json_pack("{s:s}", "link", link);
+		struct mail_message m = { p->project_id[0] ? p->project_id : NULL, "reset", p->email, name, vars, false };
 		rc = vars ? mail_enqueue(&m, outbox) : -1;
 		json_decref(vars);
 		/* An address the outbox refuses: the request stays, nothing is sent. */
@@ -132,33 +139,66 @@ static int reset_link(const struct person *p, const char *project_id, const char
 	if (rc == 0)
 		rc = db_commit();
 	OPENSSL_cleanse(secret, sizeof secret);
+	OPENSSL_cleanse(link, sizeof link);
 	if (rc != 0) {
 		db_rollback();
 		return -1;
 	}
-	if (outbox[0])
-		app_after_response(deliver, outbox);
+	if (outbox[0] && mail_deliver(outbox) < 0)
+		log_error("resetpassword: the outbox could not be read after the commit");
 	return 0;
 }
 
+static void reset_after_response(const char *unused)
+{
+	(void)unused;
+	int rc = pending.known ? reset_link() : audit_write_held(NULL);
+	if (rc < 0) {
+		log_error("resetpassword: the reset was not recorded (database failure after the response)");
+		audit_finish(false); /* forget what the failed transaction staged */
+	}
+	OPENSSL_cleanse(&pending, sizeof pending);
+}
+
+/* Medplum's custom-email flow (§13.5): a reset without its email, for a Bot to send. Only an
+ * admin of the user's project (or a super admin) may ask for one: from anyone else it would
+ * make a link nobody receives, cancelling the one the user was sent. */
+static bool may_skip_email(const struct auth *caller, const struct person *p)
+{
+	return caller && (caller->super_admin || (caller->admin && p->project_id[0] &&
+						  !strcmp(caller->project_id, p->project_id)));
+}
+
 int account_reset_password(const char *email, const char *project_id, const char *redirect_uri, bool send_email,
-			   struct account_error *err)
+			   const struct auth *caller, struct account_error *err)
 {
 	int rc = external_domain(email);
 	if (rc != 0)
 		return rc < 0 ? -1
 			      : refuse(err, 400, "Cannot reset password for external auth. Contact your system administrator.",
 				       NULL);
-	struct person p;
-	rc = people_find_user(email, project_id, &p);
+	memset(&pending, 0, sizeof pending);
+	rc = people_find_user(email, project_id, &pending.p);
 	if (rc < 0)
 		return -1;
+	const char *project = project_id ? project_id : "";
 	/* No such user: the same answer, so the caller cannot tell who has an account. */
-	if (rc == 0)
-		return reset_link(&p, project_id, redirect_uri, send_email);
-	return audit_write(&(struct audit_event){ .type = AUDIT_PASSWORD_RESET, .reason = "unknown email",
-						  .project_id = project_id ? project_id : "", .agent_type = "",
-						  .agent_id = "" });
+	if (rc != 0)
+		audit_hold(&(struct audit_event){ .type = AUDIT_PASSWORD_RESET, .reason = "unknown email", .project_id = project,
+						  .agent_type = "", .agent_id = "" });
+	else if (!send_email && !may_skip_email(caller, &pending.p))
+		audit_hold(&(struct audit_event){ .type = AUDIT_PASSWORD_RESET, .reason = "sendEmail false needs an admin",
+						  .project_id = project_id ? project_id : pending.p.project_id,
+						  .agent_type = "User", .agent_id = pending.p.id });
+	else {
+		pending.known = true;
+		pending.send_email = send_email;
+		text_copy(pending.redirect_uri, sizeof pending.redirect_uri, redirect_uri);
+		audit_hold(&(struct audit_event){ .type = AUDIT_PASSWORD_RESET, .project_id = project_id ? project_id : pending.p.project_id,
+						  .agent_type = "User", .agent_id = pending.p.id });
+	}
+	app_after_response(reset_after_response, "");
+	return 0;
 }
 
 int account_change_password(const char *user_type, const char *user_id, const char *keep_login_id,

@@ -6,14 +6,11 @@
  * carry Medplum's texts and, where a person can correct them, the field. */
 #ifndef TESSERA_ACCOUNT_H
 #define TESSERA_ACCOUNT_H
+#include "core/refusal.h"
 #include "domain/secreq.h"
 #include <stdbool.h>
 
-struct account_error {
-	int status;                /* 400 or 404 */
-	const char *text;
-	const char *expression;    /* the field, or NULL */
-};
+#define account_error refusal
 
 enum account_link {
 	ACCOUNT_SET_PASSWORD,      /* invite and reset links: /auth/setpassword */
@@ -31,11 +28,15 @@ int account_set_password(const char *id, const char *secret, const char *passwor
 /* Completes a verify-email link. 0, 1 refused, -1. */
 int account_verify_email(const char *id, const char *secret, struct account_error *err);
 /* A reset link for the user with this email in this scope (project_id NULL or "": server
- * scope), emailed (§13.2) unless send_email is false. No such user is not an error: the
- * answer must not tell who has an account. 0, 1 refused (the email's domain signs in
- * elsewhere), -1. */
+ * scope), emailed (§13.2) unless send_email is false, which only an admin of the user's
+ * project or a super admin (caller, may be NULL) may ask: from anyone else nothing is made.
+ * No such user is not an error: the answer must not tell who has an account. The lookups run
+ * now, the writes after the response (app_after_response), alike for every email; at most
+ * account_email_limit links per account an hour (lib/secreq.c). 0, 1 refused (the email's
+ * domain signs in elsewhere), -1. */
+struct auth;
 int account_reset_password(const char *email, const char *project_id, const char *redirect_uri, bool send_email,
-			   struct account_error *err);
+			   const struct auth *caller, struct account_error *err);
 /* A signed-in user's new password: the old one must match. Every other session of the user
  * ends; keep_login_id (may be NULL) stays. 0, 1 refused, -1. */
 int account_change_password(const char *user_type, const char *user_id, const char *keep_login_id,

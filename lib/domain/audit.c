@@ -116,6 +116,7 @@ void audit_set_actor(const struct audit_actor *a)
 /* An event with every field resolved to stored text. */
 struct stored {
 	char type[64], reason[256], project[37], agent_type[32], agent_id[37], client[37], login[37], entity[80];
+	char remote[64], ua[513];  /* copied: an event held past the response outlives its request */
 };
 
 static void resolve(const struct audit_event *e, struct stored *s)
@@ -130,6 +131,8 @@ static void resolve(const struct audit_event *e, struct stored *s)
 	text_copy(s->client, sizeof s->client, a ? actor.client : NULL);
 	text_copy(s->login, sizeof s->login, a ? actor.login : NULL);
 	text_copy(s->entity, sizeof s->entity, e->entity);
+	text_copy(s->remote, sizeof s->remote, current ? current->remote_addr : NULL);
+	text_copy(s->ua, sizeof s->ua, current ? current->user_agent : NULL);
 }
 
 static const char *or_null(const char *s)
@@ -139,7 +142,7 @@ static const char *or_null(const char *s)
 
 static int insert(const struct stored *s)
 {
-	char id[37], ua[513];
+	char id[37];
 	const struct audit_type *t = find_type(s->type);
 	if (!t) {
 		log_error("audit: unknown event type %s", s->type);
@@ -147,14 +150,13 @@ static int insert(const struct stored *s)
 	}
 	if (crypto_uuid_v4(id) < 0)
 		return -1;
-	text_copy(ua, sizeof ua, current ? current->user_agent : NULL);
 	char action[2] = { t->action, '\0' };
 	return db_exec(NULL,
 		       "INSERT INTO audit_event (id, type, action, outcome, outcome_desc, project_id, agent_type, agent_id, "
 		       "client_id, login_id, remote_address, user_agent, entity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		       "sssssssssssss", id, s->type, action, t->outcome, or_null(s->reason), or_null(s->project),
 		       or_null(s->agent_type), or_null(s->agent_id), or_null(s->client), or_null(s->login),
-		       current ? or_null(current->remote_addr) : NULL, or_null(ua), or_null(s->entity));
+		       or_null(s->remote), or_null(s->ua), or_null(s->entity));
 }
 
 int audit_write(const struct audit_event *e)
@@ -187,6 +189,30 @@ void audit_stage(const struct audit_event *e)
 		return;
 	}
 	resolve(e, &staged[nstaged++]);
+	db_before_commit(write_staged);
+}
+
+static struct stored held;
+
+void audit_hold(const struct audit_event *e)
+{
+	resolve(e, &held);
+}
+
+int audit_write_held(const char *reason)
+{
+	if (reason)
+		text_copy(held.reason, sizeof held.reason, reason);
+	return insert(&held);
+}
+
+void audit_stage_held(void)
+{
+	if (nstaged == MAX_STAGED) {
+		log_error("audit: too many events in one request, %s dropped", held.type);
+		return;
+	}
+	staged[nstaged++] = held;
 	db_before_commit(write_staged);
 }
 

@@ -69,6 +69,13 @@ void audit_set_actor(const struct audit_actor *a);
 int audit_write(const struct audit_event *e);
 /* Records the event with the change the request is about to make (see the header). */
 void audit_stage(const struct audit_event *e);
+/* Work after the response (app_after_response) has no request any more: audit_hold resolves an
+ * event while the request is served (its address and user agent copied), and after the
+ * response audit_write_held writes it, or audit_stage_held stages it for the transaction then
+ * running. One event is held at a time. */
+void audit_hold(const struct audit_event *e);
+int audit_write_held(const char *reason); /* reason: replaces the held one, unless NULL */
+void audit_stage_held(void);
 /* app_handle after the handler: writes what is still staged when the request succeeded,
  * forgets it otherwise. 0 or -1. */
 int audit_finish(bool success);

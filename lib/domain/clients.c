@@ -17,7 +17,7 @@
 	"IF(c.retiring_secret_expires_at IS NULL OR c.retiring_secret_expires_at > UTC_TIMESTAMP(3), " \
 	"c.retiring_secret_hash, NULL), c.pkce_optional, " \
 	"c.access_token_lifetime, c.refresh_token_lifetime, m.id, p.name, p.super_admin, c.redirect_uris, " \
-	"c.allowed_origins, c.default_scope, p.system_setting"
+	"c.allowed_origins, c.default_scope, p.system_setting, c.token_endpoint_auth_method"
 #define CLIENT_FROM \
 	" FROM client_application c JOIN project p ON p.id = c.project_id " \
 	"LEFT JOIN project_membership m ON m.user_id = c.id AND m.project_id = c.project_id " \
@@ -69,6 +69,7 @@ int clients_get(const char *id, struct client *c)
 	text_copy(c->allowed_origins, sizeof c->allowed_origins, db_cell(&r, 0, 13));
 	text_copy(c->default_scope, sizeof c->default_scope, db_cell(&r, 0, 14));
 	ratelimit_parse_settings(db_cell(&r, 0, 15), &c->rl);
+	text_copy(c->auth_method, sizeof c->auth_method, db_cell(&r, 0, 16));
 	db_result_free(&r);
 	return 0;
 }
@@ -167,6 +168,40 @@ bool clients_usable(const struct client *c)
 	return !strcmp(c->status, "active") && c->membership_id[0];
 }
 
+static const char *const auth_methods[] = { "none", "client_secret_basic", "client_secret_post", NULL };
+
+bool clients_auth_method_valid(const char *method)
+{
+	for (const char *const *m = auth_methods; method && *m; m++)
+		if (!strcmp(method, *m))
+			return true;
+	return false;
+}
+
+bool clients_confidential(const struct client *c)
+{
+	return c->auth_method[0] && strcmp(c->auth_method, "none");
+}
+
+int clients_set_auth_method(const char *id, const char *method)
+{
+	if (!crypto_is_uuid(id))
+		return 1;
+	unsigned long long n = 0;
+	struct db_result r;
+	if (db_exec(&n, "UPDATE client_application SET token_endpoint_auth_method = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+		    "ss", method, id) < 0)
+		return -1;
+	if (n == 1)
+		return 0;
+	/* Zero rows changed: no such client, or the method was already this one. */
+	if (db_query(&r, "SELECT 1 FROM client_application WHERE id = ?", "s", id) < 0)
+		return -1;
+	int rc = r.nrows == 1 ? 0 : 1;
+	db_result_free(&r);
+	return rc;
+}
+
 int clients_insert(const char *project_id, const char *name, const char *description, char id[37], char secret[65])
 {
 	char membership[37];
@@ -243,8 +278,9 @@ int clients_admin_create(const struct client_new *n, char id[37], char secret[65
 	if (rc == 0)
 		rc = db_exec(NULL,
 			     "UPDATE client_application SET redirect_uris = ?, access_token_lifetime = ?, "
-			     "refresh_token_lifetime = ? WHERE id = ?",
-			     "ssss", n->redirect_uris, n->access_lifetime, n->refresh_lifetime, id);
+			     "refresh_token_lifetime = ?, token_endpoint_auth_method = ? WHERE id = ?",
+			     "sssss", n->redirect_uris, n->access_lifetime, n->refresh_lifetime,
+			     n->auth_method ? n->auth_method : "none", id);
 	if (rc == 0 && f.access_policy_id[0])
 		rc = db_exec(NULL, "UPDATE project_membership SET access_policy_id = ? WHERE user_id = ? AND project_id = ?",
 			     "sss", f.access_policy_id, id, n->project_id);

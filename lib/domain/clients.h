@@ -19,6 +19,7 @@ struct client {
 	uint8_t secret_hash[32];
 	uint8_t retiring_hash[32];
 	bool pkce_optional;
+	char auth_method[32];      /* tokenEndpointAuthMethod: "none" or the method every grant must use */
 	long access_lifetime;      /* seconds */
 	long refresh_lifetime;
 	bool project_super_admin;
@@ -55,6 +56,12 @@ int clients_branding(const char *id, json_t **out);
 bool clients_secret_ok(const struct client *c, const char *secret, bool allow_retiring);
 /* Usable for client credentials: active status and a membership. */
 bool clients_usable(const struct client *c);
+/* A tokenEndpointAuthMethod Tessera knows: none, client_secret_basic, client_secret_post. */
+bool clients_auth_method_valid(const char *method);
+/* Confidential: tokenEndpointAuthMethod names a method, so every grant must authenticate with it. */
+bool clients_confidential(const struct client *c);
+/* Sets tokenEndpointAuthMethod (a valid one) of an existing client: 0, 1 no such client, -1. */
+int clients_set_auth_method(const char *id, const char *method);
 /* Creates a client in a project with its membership; writes a fresh secret (64 hex) to
  * secret_out. One transaction. */
 int clients_create(const char *project_id, const char *name, const char *description, char id_out[37],
@@ -72,9 +79,10 @@ struct client_new {
 	const char *access_lifetime;    /* "1h" style, NULL for the default */
 	const char *refresh_lifetime;
 	const char *access_policy_id;   /* NULL or "" for none; checked against the project */
+	const char *auth_method;        /* tokenEndpointAuthMethod (valid); NULL for "none" */
 };
 
-struct member_error;
+#include "domain/members.h"
 /* The client, its membership (with the access policy) and its settings in one transaction.
  * 0 (id and the fresh secret filled: show it once, it is stored only as a keyed hash),
  * 1 refused (err: an unknown policy or one of another project), -1. */

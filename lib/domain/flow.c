@@ -19,12 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int refuse(struct flow_error *err, int status, const char *text, const char *expression)
-{
-	*err = (struct flow_error){ .status = status, .text = text, .expression = expression };
-	return 1;
-}
-
 /* §5.1 step 3: PKCE is optional here but, when sent, must be well-formed. */
 static int check_pkce(const struct login_request *lr, struct flow_error *err)
 {
@@ -122,22 +116,27 @@ static int authenticate(const struct login_request *lr, const char *project, str
 	text_copy(email, sizeof email, lr->email);
 	for (char *p = email; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	/* Growing delay per account and client IP (lib/ratelimit.h), decided before any hash is
-	 * computed; unknown emails are delayed alike, so the delay tells nothing either. */
-	long long retry_ms;
-	int failures;
-	int wait = ratelimit_login_check(email, lr->remote_addr, &retry_ms, &failures);
+	int found = find_user(email, project, u);
+	if (found < 0)
+		return -1;
+	/* Growing delays per account (lib/ratelimit.h), decided before any hash is computed. The
+	 * account is the one found, not the email as typed: the lookup's collation finds it under
+	 * many spellings, and each must not open a fresh count. Unknown emails are delayed alike
+	 * (keyed by the email as that collation folds it), so the delay tells nothing either. */
+	char account[RATELIMIT_ACCOUNT_LEN];
+	struct rl_login st;
+	if (!ratelimit_login_account(found ? u->id : NULL, email, account, sizeof account))
+		return refuse(err, 400, "Email or password is invalid", NULL);
+	int wait = ratelimit_login_check(account, lr->remote_addr, &st);
 	if (wait < 0)
 		return -1;
 	if (wait) {
 		refuse(err, 429, "Too Many Requests", NULL);
-		err->retry_ms = retry_ms;
-		err->failures = failures;
+		err->retry_ms = st.retry_ms;
+		err->consumed = st.failures;
+		err->limit = st.limit;
 		return 1;
 	}
-	int found = find_user(email, project, u);
-	if (found < 0)
-		return -1;
 	bool ok;
 	const char *reason;
 	if (!found || !u->hash[0]) {
@@ -148,7 +147,7 @@ static int authenticate(const struct login_request *lr, const char *project, str
 		ok = password_verify(lr->password, u->hash);
 		reason = "wrong password";
 	}
-	if (ratelimit_login_result(email, lr->remote_addr, ok, failures > 0) < 0)
+	if (ratelimit_login_result(account, lr->remote_addr, ok, &st) < 0)
 		return -1;
 	if (!ok)
 		return refuse_signin(project, found ? u : NULL, reason, err);
@@ -295,7 +294,9 @@ static const char *const select_login =
 	"SELECT l.user_type, l.user_id, l.client_id, l.project_id, l.project_new, l.profile_type, l.membership_id, "
 	"l.auth_method, UNIX_TIMESTAMP(l.auth_time), l.scope, l.nonce, l.redirect_uri, l.code_challenge, "
 	"l.code_challenge_method, l.refresh_allowed, l.mfa_verified, l.granted, l.revoked, u.mfa_enrolled, "
-	"l.remote_address FROM login l LEFT JOIN user u ON u.id = l.user_id WHERE l.id = ?";
+	"l.remote_address, l.granted_at IS NOT NULL, "
+	"l.code_hash IS NOT NULL AND NOT l.granted AND l.code_expires_at > UTC_TIMESTAMP(3) "
+	"FROM login l LEFT JOIN user u ON u.id = l.user_id WHERE l.id = ?";
 
 int flow_load(const char *id, struct flow_login *l)
 {
@@ -330,6 +331,8 @@ int flow_load(const char *id, struct flow_login *l)
 	l->revoked = text_true(db_cell(&r, 0, 17));
 	l->mfa_enrolled = text_true(db_cell(&r, 0, 18));
 	text_copy(l->remote_addr, sizeof l->remote_addr, db_cell(&r, 0, 19));
+	l->was_granted = text_true(db_cell(&r, 0, 20));
+	l->code_outstanding = text_true(db_cell(&r, 0, 21));
 	db_result_free(&r);
 	return flow_mfa_policy(l);
 }
@@ -371,7 +374,7 @@ int flow_check_open(const struct flow_login *l, struct flow_error *err)
 {
 	if (l->revoked)
 		return refuse(err, 400, "Login revoked", NULL);
-	if (l->granted)
+	if (l->granted || l->was_granted)
 		return refuse(err, 400, "Login granted", NULL);
 	return 0;
 }
@@ -394,7 +397,7 @@ unsigned flow_mfa_offered(const struct flow_login *l)
 	return both ? both : l->mfa_methods ? l->mfa_methods : MFA_TOTP;
 }
 
-/* §5.3 steps 1-2: enrollment (with a secret made when needed) or the second factor. */
+/* §5.3 steps 1-2: enrollment (with this login's own secret, made when needed) or the second factor. */
 static int mfa_result(struct flow_login *l, json_t **out)
 {
 	if (!flow_mfa_enroll_pending(l)) {
@@ -408,7 +411,7 @@ static int mfa_result(struct flow_login *l, json_t **out)
 		return *out ? 0 : -1;
 	char *uri, *qr;
 	const char *project = l->project_id[0] ? l->project_id : NULL;
-	if (mfa_enroll_material(l->user_id, project, &uri, &qr) < 0)
+	if (mfa_enroll_material(l->user_id, l->id, project, &uri, &qr, NULL) < 0)
 		return -1;
 	json_object_set_new(*out, "enrollUri", json_string(uri));
 	json_object_set_new(*out, "enrollQrCode", json_string(qr));
@@ -426,9 +429,12 @@ int flow_set_membership(struct flow_login *l, const char *membership_id, struct 
 	struct db_result r;
 	if (!crypto_is_uuid(membership_id))
 		return refuse(err, 400, "Profile not found", NULL);
+	/* The last column: the project refuses unverified addresses and this User's is one. */
 	if (db_query(&r,
-		     "SELECT m.user_id, m.active, m.project_id, p.super_admin FROM project_membership m "
-		     "JOIN project p ON p.id = m.project_id WHERE m.id = ?",
+		     "SELECT m.user_id, m.active, m.project_id, p.super_admin, "
+		     "p.email_verification_required AND m.user_type = 'User' AND NOT COALESCE(u.email_verified, TRUE) "
+		     "FROM project_membership m JOIN project p ON p.id = m.project_id "
+		     "LEFT JOIN user u ON u.id = m.user_id AND m.user_type = 'User' WHERE m.id = ?",
 		     "s", membership_id) < 0)
 		return -1;
 	int rc = 0;
@@ -438,6 +444,8 @@ int flow_set_membership(struct flow_login *l, const char *membership_id, struct 
 		rc = refuse(err, 400, "Invalid profile", NULL);
 	else if (!text_true(db_cell(&r, 0, 1)))
 		rc = refuse(err, 400, "Profile not active", NULL);
+	else if (text_true(db_cell(&r, 0, 4)))
+		rc = refuse(err, 400, FLOW_EMAIL_UNVERIFIED, NULL);
 	bool super_admin = rc == 0 && text_true(db_cell(&r, 0, 3));
 	char project[37];
 	text_copy(project, sizeof project, rc == 0 ? db_cell(&r, 0, 2) : NULL);
@@ -547,5 +555,5 @@ void flow_cookie_header(const char *client_id, const char *value, char *out, siz
 	char name[80];
 	snprintf(name, sizeof name, "medplum-%s", client_id);
 	/* SameSite=None (the SDK's cross-site fetches); lib/cookie.c makes it Lax on plain-HTTP loopback. */
-	cookie_header(out, outlen, &(struct cookie){ name, value ? value : "", 3600, "/", "None" });
+	cookie_header(out, outlen, &(struct cookie){ name, value ? value : "", FLOW_SESSION_SECONDS, "/", "None" });
 }

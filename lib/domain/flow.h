@@ -4,19 +4,14 @@
  * every stage re-checks revoked/granted and MFA before it hands out a code. */
 #ifndef TESSERA_FLOW_H
 #define TESSERA_FLOW_H
+#include "core/refusal.h"
 #include "domain/login.h"
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
-struct flow_error {
-	int status;                /* 400 or 404; 429 a password attempt that must wait */
-	const char *text;
-	const char *expression;
-	long long retry_ms;        /* 429: how long */
-	int failures;              /* 429: failures so far (the body's _consumedPoints) */
-};
+#define flow_error refusal
 
 struct login_request {
 	const char *email;
@@ -37,6 +32,10 @@ struct login_request {
 };
 
 
+/* The refusal of a membership whose project requires verified addresses
+ * (emailVerificationRequired) for a user whose address is not verified (issue 14, finding 3). */
+#define FLOW_EMAIL_UNVERIFIED "Email not verified"
+
 /* The outcome of a stage: 0 ok, 1 refused (err filled), -1 database failure. */
 int flow_password_login(const struct login_request *lr, struct flow_login *out, struct flow_error *err);
 /* Registration (§6.11): the client, project, PKCE and launch checks of a sign-in, without a
@@ -51,7 +50,8 @@ int flow_join_project(struct flow_login *l, const char *project_id, const char *
 int flow_load(const char *login_id, struct flow_login *l);            /* 0, 1 not found, -1 */
 int flow_set_membership(struct flow_login *l, const char *membership_id, struct flow_error *err);
 int flow_set_scope(struct flow_login *l, const char *scope, struct flow_error *err);
-/* Both stages that come after credentials refuse a login that is revoked or granted. */
+/* Both stages that come after credentials refuse a login that is revoked or granted, now or
+ * before (was_granted): "Login revoked", "Login granted". */
 int flow_check_open(const struct flow_login *l, struct flow_error *err);
 
 /* True while the login still owes its second factor: no code until it is given. */
@@ -71,6 +71,9 @@ int flow_mfa_policy(struct flow_login *l);
 int flow_result(struct flow_login *l, json_t **out, char cookie_out[33]);
 /* The memberships a login may choose from (id, project and profile references). */
 json_t *flow_memberships(const struct flow_login *l);
+/* How long a signed-in session can be reused through its SSO cookie (the cookie's Max-Age and
+ * the limit of /oauth2/authorize, which max_age can only shorten). */
+#define FLOW_SESSION_SECONDS 3600
 /* Set-Cookie header line for the SSO cookie medplum-<clientId> (empty value clears it). */
 void flow_cookie_header(const char *client_id, const char *value, char *out, size_t outlen);
 

@@ -12,7 +12,8 @@
 static const char *const select_grant =
 	"SELECT l.user_type, l.user_id, l.client_id, l.scope, l.nonce, UNIX_TIMESTAMP(l.auth_time), m.profile_type, "
 	"m.profile_id, COALESCE(pr.display, pc.name), m.project_id, p.name, u.email, c.access_token_lifetime, "
-	"c.refresh_token_lifetime, la.patient_id, l.refresh_hash, l.revoked "
+	"c.refresh_token_lifetime, la.patient_id, l.refresh_hash, l.revoked, m.active, c.status, "
+	"c.token_endpoint_auth_method, l.client_auth_method "
 	"FROM login l JOIN project_membership m ON m.id = l.membership_id JOIN project p ON p.id = m.project_id "
 	"LEFT JOIN profile pr ON pr.id = m.profile_id LEFT JOIN client_application pc ON pc.id = m.profile_id "
 	"LEFT JOIN user u ON u.id = l.user_id AND l.user_type = 'User' "
@@ -61,6 +62,10 @@ int grant_load(const char *login_id, struct grant_subject *g)
 	if (g->has_refresh_hash)
 		memcpy(g->refresh_hash, db_cell(&r, 0, 15), sizeof g->refresh_hash);
 	g->revoked = text_true(db_cell(&r, 0, 16));
+	g->membership_active = text_true(db_cell(&r, 0, 17));
+	text_copy(g->client_status, sizeof g->client_status, db_cell(&r, 0, 18));
+	text_copy(g->client_auth_method, sizeof g->client_auth_method, db_cell(&r, 0, 19));
+	text_copy(g->issued_auth, sizeof g->issued_auth, db_cell(&r, 0, 20));
 	db_result_free(&r);
 	return 0;
 }

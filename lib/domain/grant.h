@@ -24,8 +24,11 @@ struct grant_subject {
 	long access_lifetime;
 	long refresh_lifetime;
 	/* For the refresh_token grant, which reads them in the same query. */
-	bool has_refresh_hash, revoked;
+	bool has_refresh_hash, revoked, membership_active;
 	unsigned char refresh_hash[32];
+	char client_status[16];      /* "" when the login has no client */
+	char client_auth_method[32]; /* the client's tokenEndpointAuthMethod */
+	char issued_auth[32];        /* how the client authenticated when the refresh token was issued; "" not */
 };
 
 /* 0 found (with a membership), 1 not found, -1 database error. */

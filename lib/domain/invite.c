@@ -3,6 +3,7 @@
 #include "core/crypto.h"
 #include "core/db.h"
 #include "core/log.h"
+#include "domain/login.h"
 #include "mail/mail.h"
 #include "core/password.h"
 #include "domain/people.h"
@@ -14,14 +15,6 @@
 #include <string.h>
 
 #define ALREADY_MEMBER "User is already a member of this project"
-
-static int refuse(struct member_error *err, int status, const char *text, const char *field)
-{
-	err->status = status;
-	snprintf(err->text, sizeof err->text, "%s", text);
-	err->expression = field;
-	return 1;
-}
 
 bool invite_profile_type_ok(const char *v)
 {
@@ -45,7 +38,35 @@ static int other_scope_member(const struct invite_request *in, const char *email
 		return -1;
 	int found = r.nrows > 0;
 	db_result_free(&r);
-	return found ? refuse(err, 409, ALREADY_MEMBER, NULL) : 0;
+	return found ? refuse_copy(err, 409, ALREADY_MEMBER, NULL) : 0;
+}
+
+/* An unverified account was never shown to belong to its address: anyone can register one
+ * for another person's address (pre-hijacking, issue 14 finding 3), and an invite not yet
+ * accepted is unverified too. An invite reaching one resets it -- its password, second factor
+ * and sessions end -- and the invitee then gets a set-password link, so whoever made the
+ * account never receives the membership. */
+static int reset_unverified(const char *user_id)
+{
+	int rc = db_exec(NULL,
+			 "UPDATE user SET password_hash = NULL, mfa_secret = NULL, mfa_enrolled = FALSE, mfa_methods = NULL, "
+			 "mfa_last_step = NULL, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+			 "s", user_id);
+	return rc == 0 ? login_revoke_user(user_id, NULL) : rc;
+}
+
+/* The existing user, locked (concurrent invites of one user take turns) and read again under
+ * the lock; reset when unverified. 0 or -1. */
+static int lock_existing(const char *user_id, struct invite_result *out)
+{
+	struct db_result r;
+	out->existing_user = true;
+	text_copy(out->user_id, sizeof out->user_id, user_id);
+	if (db_query(&r, "SELECT email_verified FROM user WHERE id = ? FOR UPDATE", "s", user_id) < 0)
+		return -1;
+	out->account_reset = r.nrows > 0 && !text_true(db_cell(&r, 0, 0));
+	db_result_free(&r);
+	return out->account_reset ? reset_unverified(user_id) : 0;
 }
 
 /* The user to invite: the existing one of this email and scope (locked, so concurrent invites
@@ -63,15 +84,8 @@ static int find_or_create_user(const struct invite_request *in, const char *emai
 		rc = people_find_user(email, scope, &p);
 		if (rc < 0)
 			return -1;
-		if (rc == 0) {
-			out->existing_user = true;
-			text_copy(out->user_id, sizeof out->user_id, p.id);
-			struct db_result r;
-			if (db_query(&r, "SELECT id FROM user WHERE id = ? FOR UPDATE", "s", p.id) < 0)
-				return -1;
-			db_result_free(&r);
-			return 0;
-		}
+		if (rc == 0)
+			return lock_existing(p.id, out);
 	}
 	int rc = people_create_user(email, in->first_name, in->last_name, hash, scope, out->user_id);
 	if (rc == 1)
@@ -90,17 +104,17 @@ static int choose_profile(const struct invite_request *in, const char *email, ch
 		const char *ref = json_string_value(json_object_get(in->profile, "reference"));
 		const char *slash = ref ? strchr(ref, '/') : NULL;
 		if (!slash || !crypto_is_uuid(slash + 1))
-			return refuse(err, 400, "Invalid membership.profile", "membership.profile");
+			return refuse_copy(err, 400, "Invalid membership.profile", "membership.profile");
 		if (db_query(&r, "SELECT resource_type, project_id FROM profile WHERE id = ?", "s", slash + 1) < 0)
 			return -1;
 		int rc = 0;
 		if (r.nrows == 0)
-			rc = refuse(err, 404, "Not found", NULL);
+			rc = refuse_copy(err, 404, "Not found", NULL);
 		else if (strcmp(db_cell(&r, 0, 1), in->project_id))
-			rc = refuse(err, 400, "Profile does not belong to project", NULL);
+			rc = refuse_copy(err, 400, "Profile does not belong to project", NULL);
 		else if (strcmp(db_cell(&r, 0, 0), in->resource_type) || strncmp(ref, in->resource_type, (size_t)(slash - ref)) ||
 			 strlen(in->resource_type) != (size_t)(slash - ref))
-			rc = refuse(err, 400, "Profile resourceType does not match request", NULL);
+			rc = refuse_copy(err, 400, "Profile resourceType does not match request", NULL);
 		else
 			text_copy(id, 37, slash + 1);
 		db_result_free(&r);
@@ -135,25 +149,48 @@ static int place_membership(const struct invite_request *in, const char *user_id
 	if (rc == 1) {
 		rc = members_insert(in->project_id, "User", user_id, in->resource_type, profile_id, &in->fields, membership);
 		/* The project's externalId (or userName) names another member already. */
-		return rc == 1 ? refuse(err, 409, ALREADY_MEMBER, NULL) : rc;
+		return rc == 1 ? refuse_copy(err, 409, ALREADY_MEMBER, NULL) : rc;
 	}
 	if (!in->upsert)
-		return refuse(err, 409, ALREADY_MEMBER, NULL);
+		return refuse_copy(err, 409, ALREADY_MEMBER, NULL);
 	snprintf(wanted, sizeof wanted, "%s/%s", in->resource_type, profile_id);
 	if (strcmp(wanted, existing_profile))
-		return refuse(err, 409, ALREADY_MEMBER " with a different profile", NULL);
+		return refuse_copy(err, 409, ALREADY_MEMBER " with a different profile", NULL);
 	rc = members_update(membership, &in->fields);
-	return rc == 1 ? refuse(err, 409, ALREADY_MEMBER, NULL) : rc;
+	return rc == 1 ? refuse_copy(err, 409, ALREADY_MEMBER, NULL) : rc;
 }
 
-/* Step 7: the invite email (a new user gets the set-password link) into the outbox. */
-static int write_email(const struct invite_request *in, const char *email, const char *request_id, const char *secret,
-		       struct invite_result *out)
+/* 1 when the user belongs to a project other than this one, 0 not, -1. */
+static int member_elsewhere(const char *user_id, const char *project_id)
+{
+	struct db_result r;
+	if (db_query(&r,
+		     "SELECT 1 FROM project_membership WHERE user_id = ? AND user_type = 'User' AND project_id <> ? LIMIT 1",
+		     "ss", user_id, project_id) < 0)
+		return -1;
+	int found = r.nrows > 0;
+	db_result_free(&r);
+	return found;
+}
+
+/* Whether the invite email carries a set-password link: for a new user, or a reset one. */
+static bool with_link(const struct invite_result *out)
+{
+	return !out->existing_user || out->account_reset;
+}
+
+/* Step 7: the invite email into the outbox: with the set-password link (link non-empty), or
+ * invite-existing. A link that opens more than this project's membership never goes through
+ * the project's own template, which its admin could point at a host of theirs. */
+static int write_email(const struct invite_request *in, const char *email, const char *link, struct invite_result *out)
 {
 	char name[260];
 	snprintf(name, sizeof name, "%s %s", in->first_name, in->last_name);
-	json_t *vars = out->existing_user ? json_object() : json_pack("{s:s, s:s}", "id", request_id, "secret", secret);
-	struct mail_message m = { in->project_id, out->existing_user ? "invite-existing" : "invite", email, name, vars };
+	int elsewhere = link[0] ? member_elsewhere(out->user_id, in->project_id) : 0;
+	if (elsewhere < 0)
+		return -1;
+	json_t *vars = link[0] ? json_pack("{s:s}", "link", link) : json_object();
+	struct mail_message m = { in->project_id, link[0] ? "invite" : "invite-existing", email, name, vars, elsewhere == 1 };
 	int rc = vars ? mail_enqueue(&m, out->outbox_id) : -1;
 	json_decref(vars);
 	if (rc == 1) {
@@ -168,13 +205,15 @@ static int write_email(const struct invite_request *in, const char *email, const
 static int attempt(const struct invite_request *in, const char *email, const char *hash, struct invite_result *out,
 		   struct member_error *err)
 {
-	char request_id[37] = "", secret[SECREQ_SECRET_LEN + 1] = "", profile[37];
+	char request_id[37] = "", secret[SECREQ_SECRET_LEN + 1] = "", profile[37], link[SECREQ_LINK_LEN] = "";
 	memset(out, 0, sizeof *out);
 	if (db_begin() < 0)
 		return -1;
 	int rc = find_or_create_user(in, email, hash, out, err);
-	if (rc == 0 && !out->existing_user)
+	if (rc == 0 && with_link(out))
 		rc = secreq_create("invite", out->user_id, in->project_id, NULL, request_id, secret);
+	if (rc == 0 && with_link(out))
+		rc = secreq_link("invite", request_id, secret, link, sizeof link);
 	if (rc == 0)
 		rc = choose_profile(in, email, profile, err);
 	if (rc == 0)
@@ -182,8 +221,9 @@ static int attempt(const struct invite_request *in, const char *email, const cha
 	if (rc == 0)
 		rc = place_membership(in, out->user_id, profile, out->membership_id, err);
 	if (rc == 0 && email[0] && in->send_email)
-		rc = write_email(in, email, request_id, secret, out);
+		rc = write_email(in, email, link, out);
 	OPENSSL_cleanse(secret, sizeof secret);
+	OPENSSL_cleanse(link, sizeof link);
 	if (rc == 0)
 		rc = db_commit();
 	if (rc != 0)
@@ -193,67 +233,76 @@ static int attempt(const struct invite_request *in, const char *email, const cha
 
 int invite_user(const struct invite_request *in, struct invite_result *out, struct member_error *err)
 {
-	char email[321] = "", hash[PASSWORD_HASH_LEN], random[33];
+	char email[321] = "", hash[PASSWORD_HASH_LEN];
 	if (in->email && *in->email)
 		people_lower_email(in->email, email, sizeof email);
-	/* Hashed before the transaction: scrypt takes tens of milliseconds. */
-	const char *password = in->password;
-	if (!password) {
-		if (crypto_random_hex(random, 16) < 0)
-			return -1;
-		password = random;
-	}
-	int rc = password_hash(password, hash);
-	OPENSSL_cleanse(random, sizeof random);
-	if (rc < 0)
+	/* Hashed before the transaction: scrypt takes tens of milliseconds. Without one the new
+	 * account has no password (NULL) until its link is used: "has a password" then tells an
+	 * accepted invite from a pending one (invite_resend). */
+	if (in->password && password_hash(in->password, hash) < 0)
 		return -1;
-	rc = attempt(in, email, hash, out, err);
+	const char *h = in->password ? hash : NULL;
+	int rc = attempt(in, email, h, out, err);
 	if (rc == -2)
-		rc = attempt(in, email, hash, out, err);
-	return rc == -2 ? refuse(err, 409, ALREADY_MEMBER, NULL) : rc;
+		rc = attempt(in, email, h, out, err);
+	return rc == -2 ? refuse_copy(err, 409, ALREADY_MEMBER, NULL) : rc;
+}
+
+/* The member's user for a resend, locked (two resends of one invite take turns, and the last
+ * link sent is the one that works): 0 (filled), 1 refused, -1. */
+static int resend_target(const char *project_id, const char *membership_id, char user_id[37], char email[321],
+			 char name[260], struct member_error *err)
+{
+	struct db_result r;
+	if (db_query(&r,
+		     "SELECT u.id, u.email, u.first_name, u.last_name, " MEMBERS_RESENDABLE_INVITE ", "
+		     "NOT EXISTS (SELECT 1 FROM project_membership o WHERE o.user_id = u.id AND o.user_type = 'User' "
+		     "AND o.project_id <> m.project_id) "
+		     "FROM project_membership m JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
+		     "WHERE m.id = ? AND m.project_id = ? FOR UPDATE",
+		     "ss", membership_id, project_id) < 0)
+		return -1;
+	int rc = 0;
+	if (r.nrows == 0)
+		rc = refuse(err, 404, "Not found", NULL);
+	else if (!text_true(db_cell(&r, 0, 5)))
+		rc = refuse(err, 400, "This member belongs to other projects too: they can reset their password from the "
+				      "sign-in page", NULL);
+	else if (!db_cell(&r, 0, 1) || !text_true(db_cell(&r, 0, 4)))
+		rc = refuse(err, 400, "This member has no pending invite", NULL);
+	else {
+		text_copy(user_id, 37, db_cell(&r, 0, 0));
+		text_copy(email, 321, db_cell(&r, 0, 1));
+		snprintf(name, 260, "%s %s", db_cell(&r, 0, 2), db_cell(&r, 0, 3));
+	}
+	db_result_free(&r);
+	return rc;
 }
 
 int invite_resend(const char *project_id, const char *membership_id, char outbox_id[37], struct member_error *err)
 {
-	char request_id[37], secret[SECREQ_SECRET_LEN + 1] = "", user_id[37], email[321], name[260];
-	struct db_result r;
+	char request_id[37], secret[SECREQ_SECRET_LEN + 1] = "", link[SECREQ_LINK_LEN] = "", user_id[37], email[321],
+		name[260];
 	outbox_id[0] = '\0';
 	if (!crypto_is_uuid(membership_id))
-		return refuse(err, 404, "Not found", NULL);
+		return refuse_copy(err, 404, "Not found", NULL);
 	if (db_begin() < 0)
 		return -1;
-	/* Locked: two resends of one invite take turns, and the last link sent is the one that works. */
-	if (db_query(&r,
-		     "SELECT u.id, u.email, u.first_name, u.last_name, NOT u.email_verified AND EXISTS (SELECT 1 FROM "
-		     "security_request s WHERE s.user_id = u.id AND s.type = 'invite') "
-		     "FROM project_membership m JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
-		     "WHERE m.id = ? AND m.project_id = ? FOR UPDATE",
-		     "ss", membership_id, project_id) < 0) {
-		db_rollback();
-		return -1;
-	}
-	int rc = 0;
-	if (r.nrows == 0)
-		rc = refuse(err, 404, "Not found", NULL);
-	else if (!db_cell(&r, 0, 1) || !text_true(db_cell(&r, 0, 4)))
-		rc = refuse(err, 400, "This member has no pending invite", NULL);
-	else {
-		text_copy(user_id, sizeof user_id, db_cell(&r, 0, 0));
-		text_copy(email, sizeof email, db_cell(&r, 0, 1));
-		snprintf(name, sizeof name, "%s %s", db_cell(&r, 0, 2), db_cell(&r, 0, 3));
-	}
-	db_result_free(&r);
+	int rc = resend_target(project_id, membership_id, user_id, email, name, err);
 	if (rc == 0)
 		rc = secreq_create("invite", user_id, project_id, NULL, request_id, secret);
+	if (rc == 0)
+		rc = secreq_link("invite", request_id, secret, link, sizeof link);
 	if (rc == 0) {
-		json_t *vars = json_pack("{s:s, s:s}", "id", request_id, "secret", secret);
-		struct mail_message m = { project_id, "invite", email, name, vars };
+		json_t *vars = json_pack("{s:s}", "link", link);
+		struct mail_message m = { project_id, "invite", email, name, vars, false };
 		rc = vars ? mail_enqueue(&m, outbox_id) : -1;
 		json_decref(vars);
 		if (rc == 1)
-			rc = refuse(err, 400, "The invite email could not be written for this address", NULL);
+			rc = refuse_copy(err, 400, "The invite email could not be written for this address", NULL);
 	}
 	OPENSSL_cleanse(secret, sizeof secret);
+	OPENSSL_cleanse(link, sizeof link);
 	if (rc == 0)
 		rc = db_commit();
 	if (rc != 0) {

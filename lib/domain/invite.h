@@ -1,6 +1,7 @@
 /* invite: adds a person to a project (spec §9.1, Medplum's inviteUser), for the admin API
- * and later SCIM. One transaction holds everything: the User (new, or an existing one reused
- * unchanged), the invite's security request for a new user, the profile (given, reused by
+ * and later SCIM. One transaction holds everything: the User (new; an existing verified one
+ * reused unchanged; an existing unverified one reset, see invite.c reset_unverified), the
+ * invite's security request for a new or reset user, the profile (given, reused by
  * email, or new), the membership (new, or updated with upsert) and the invite email in the
  * outbox. A refused invite leaves nothing behind. */
 #ifndef TESSERA_INVITE_H
@@ -26,6 +27,7 @@ struct invite_result {
 	char membership_id[37];
 	char user_id[37];
 	bool existing_user;
+	bool account_reset;          /* an existing unverified account was reset (password, MFA, sessions) */
 	char outbox_id[37];          /* "" when no email was written */
 };
 
@@ -36,10 +38,11 @@ bool invite_profile_type_ok(const char *v);
  * 400, 404 or 409 and Medplum's text), -1 failure. */
 int invite_user(const struct invite_request *in, struct invite_result *out, struct member_error *err);
 
-/* Resends the invite of a member of the project whose invite is pending (members_list's
- * "invited"): a new invite security request (superseding the older links) and the invite
- * email, in one transaction. 0 (outbox_id filled: deliver it after this), 1 refused (err: 404
- * no such member of this project, 400 not a pending invite), -1. */
+/* Resends the project's own pending invite of a member (MEMBERS_RESENDABLE_INVITE: no password,
+ * no other project): a new invite security request (superseding this project's older links)
+ * and the invite email, in one transaction. 0 (outbox_id filled: deliver it after this), 1
+ * refused (err: 404 no such member of this project, 400 not a pending invite of this project,
+ * or a member of other projects too), -1. */
 int invite_resend(const char *project_id, const char *membership_id, char outbox_id[37], struct member_error *err);
 
 #endif

@@ -10,8 +10,13 @@
 #include <stdio.h>
 #include <string.h>
 
-int login_create_for_client(const struct client *c, const uint8_t secret_hash[32], const char *scope,
-			    const struct request *req, struct login *l)
+int login_ref(const char *login_id, char out[LOGIN_REF_LEN + 1])
+{
+	return crypto_keyed_ref("login", login_id, out);
+}
+
+int login_create_for_client(const struct client *c, const uint8_t secret_hash[32], const char *auth_method,
+			    const char *scope, const struct request *req, struct login *l)
 {
 	memset(l, 0, sizeof *l);
 	/* Time-ordered: a new Login is appended to the table's B-trees, not written to a random page. */
@@ -28,7 +33,7 @@ int login_create_for_client(const struct client *c, const uint8_t secret_hash[32
 	char ua[513];
 	text_copy(ua, sizeof ua, req->user_agent);
 	/* The client's row is re-checked as the row is written: the caller may have read it from a
-	 * cache, or an admin may disable the client or rotate its secret in between. Comparing keyed
+	 * cache, or an admin may disable the client, rotate its secret or make it confidential in between. Comparing keyed
 	 * hashes in SQL reveals nothing: nobody can choose an HMAC output without hash_key. */
 	unsigned long long inserted = 0;
 	if (db_exec(&inserted,
@@ -38,9 +43,9 @@ int login_create_for_client(const struct client *c, const uint8_t secret_hash[32
 		    "?, ? FROM client_application c JOIN project_membership m ON m.user_id = c.id AND m.project_id = c.project_id "
 		    "WHERE c.id = ? AND m.id = ? AND c.status = 'active' AND (c.secret_hash = ? OR "
 		    "(c.retiring_secret_hash = ? AND (c.retiring_secret_expires_at IS NULL OR "
-		    "c.retiring_secret_expires_at > UTC_TIMESTAMP(3))))",
-		    "sisssssbb", l->id, (long long)l->auth_time, l->scope, req->remote_addr, ua, c->id, c->membership_id,
-		    secret_hash, (size_t)32, secret_hash, (size_t)32) < 0)
+		    "c.retiring_secret_expires_at > UTC_TIMESTAMP(3)))) AND c.token_endpoint_auth_method IN ('none', ?)",
+		    "sisssssbbs", l->id, (long long)l->auth_time, l->scope, req->remote_addr, ua, c->id, c->membership_id,
+		    secret_hash, (size_t)32, secret_hash, (size_t)32, auth_method) < 0)
 		return -1;
 	return inserted == 1 ? 0 : 1;
 }

@@ -1,6 +1,8 @@
 /* login: the Login rows, one per sign-in or session (spec §2 "Login"). */
 #ifndef TESSERA_LOGIN_H
 #define TESSERA_LOGIN_H
+#include "core/crypto.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -42,6 +44,11 @@ struct flow_login {
 	bool mfa_verified;
 	bool granted;
 	bool revoked;
+	/* Its tokens were issued once (granted_at): a session reopened by /oauth2/authorize is not
+	 * granted again until its new code is redeemed, yet its id is in those tokens (login_id),
+	 * so no stage that trusts the id alone may continue it. */
+	bool was_granted;
+	bool code_outstanding;     /* a code was issued and has neither expired nor been redeemed */
 	bool mfa_enrolled;         /* of the user */
 	char remote_addr[64];
 	/* The second factor's rule for this login (flow_mfa_policy): the user's mfa_required or
@@ -54,16 +61,26 @@ struct flow_login {
 };
 
 /* The one durable write of a client_credentials grant, made only if the client is still
- * active, in its project and has this keyed secret hash (current, or retiring and unexpired):
+ * active, in its project, has this keyed secret hash (current, or retiring and unexpired)
+ * and allows the authentication method used (auth_method: client_secret_basic or _post):
  * 0 written, 1 not (the client changed), -1 database error. */
-int login_create_for_client(const struct client *c, const uint8_t secret_hash[32], const char *scope,
-			    const struct request *req, struct login *out);
+int login_create_for_client(const struct client *c, const uint8_t secret_hash[32], const char *auth_method,
+			    const char *scope, const struct request *req, struct login *out);
 int login_revoke(const char *id);
 /* Revokes a login and records why (AUDIT_REFRESH_REUSE, AUDIT_CODE_REUSE) in one transaction. */
 int login_revoke_audited(const char *id, const char *audit_type);
 /* Revokes every session of a user but one (except_id; NULL for none): a new password ends
  * the sessions the old one opened. */
 int login_revoke_user(const char *user_id, const char *except_id);
+
+/* A login id is a bearer secret while its sign-in is in progress (issue 14): whatever others
+ * can read (audit events, log lines, the sign-in pages' URLs) names a login by its reference
+ * instead: the first 12 bytes of HMAC(hash_key, "login-ref:" + id) in hex. 24 digits, a shape
+ * no secret has, so the log checks still tell a reference from a code. Equal ids give equal
+ * references, so the events of one login still correlate. 0, or -1 without a hash_key (out
+ * is then "-"). */
+#define LOGIN_REF_LEN CRYPTO_REF_LEN
+int login_ref(const char *login_id, char out[LOGIN_REF_LEN + 1]);
 
 /* Deletes the Logins last changed before a UTC time ("YYYY-MM-DD HH:MM:SS"), in batches so
  * that a large purge never holds long locks on a busy table. 0 or -1. */

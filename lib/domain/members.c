@@ -13,14 +13,6 @@
 #define MAX_ENTRIES 64      /* access[] and identifier[] entries */
 #define MAX_NAME 255        /* external_id and user_name columns */
 
-static int refuse(struct member_error *err, const char *text, const char *field)
-{
-	err->status = 400;
-	snprintf(err->text, sizeof err->text, "%s", text);
-	err->expression = field;
-	return 1;
-}
-
 /* A member that is absent keeps *out; null clears it; anything but a boolean is refused. */
 static int parse_bool(json_t *obj, const char *field, bool *out, bool null_value, struct member_error *err)
 {
@@ -32,7 +24,7 @@ static int parse_bool(json_t *obj, const char *field, bool *out, bool null_value
 	else if (json_is_boolean(v))
 		*out = json_is_true(v);
 	else
-		return refuse(err, field[1] == 'd' ? "admin must be a boolean" : "active must be a boolean", field);
+		return refuse_copy(err, 400, field[1] == 'd' ? "admin must be a boolean" : "active must be a boolean", field);
 	return 0;
 }
 
@@ -47,7 +39,7 @@ static int parse_name(json_t *obj, const char *field, const char **out, const ch
 	}
 	const char *s = json_string_value(v);
 	if (!s || strlen(s) > MAX_NAME || !valid_text(s) || strpbrk(s, "\t\r\n"))
-		return refuse(err, message, field);
+		return refuse_copy(err, 400, message, field);
 	*out = s;
 	return 0;
 }
@@ -72,7 +64,7 @@ static bool access_ok(json_t *access)
 int members_parse_fields(json_t *obj, struct member_fields *f, struct member_error *err)
 {
 	if (!json_is_object(obj))
-		return refuse(err, "Invalid membership", "membership");
+		return refuse_copy(err, 400, "Invalid membership", "membership");
 	if (parse_bool(obj, "admin", &f->admin, false, err) || parse_bool(obj, "active", &f->active, true, err) ||
 	    parse_name(obj, "externalId", &f->external_id, "Invalid externalId", err) ||
 	    parse_name(obj, "userName", &f->user_name, "Invalid userName", err))
@@ -81,21 +73,21 @@ int members_parse_fields(json_t *obj, struct member_fields *f, struct member_err
 	if (json_is_null(v))
 		f->access_policy_id[0] = '\0';
 	else if (v && !fhir_reference_id(v, "AccessPolicy", f->access_policy_id))
-		return refuse(err, "Invalid accessPolicy", "accessPolicy");
+		return refuse_copy(err, 400, "Invalid accessPolicy", "accessPolicy");
 	v = json_object_get(obj, "access");
 	if (v && !json_is_null(v) && !access_ok(v))
-		return refuse(err, "Invalid access", "access");
+		return refuse_copy(err, 400, "Invalid access", "access");
 	if (v)
 		f->access = json_is_null(v) || json_array_size(v) == 0 ? NULL : v;
 	v = json_object_get(obj, "identifier");
 	if (v && !json_is_null(v) && (!json_is_array(v) || json_array_size(v) > MAX_ENTRIES))
-		return refuse(err, "Invalid identifier", "identifier");
+		return refuse_copy(err, 400, "Invalid identifier", "identifier");
 	if (v)
 		f->identifier = json_is_null(v) ? NULL : v;
 	v = json_object_get(obj, "userConfiguration");
 	char id[37];
 	if (v && !json_is_null(v) && !fhir_reference_id(v, "UserConfiguration", id))
-		return refuse(err, "Invalid userConfiguration", "userConfiguration");
+		return refuse_copy(err, 400, "Invalid userConfiguration", "userConfiguration");
 	if (v)
 		f->user_configuration = json_is_null(v) ? NULL : v;
 	return 0;
@@ -113,7 +105,7 @@ static int check_policy(const char *id, const char *project_id, struct member_er
 		return 0;
 	char text[160];
 	snprintf(text, sizeof text, "Access policy AccessPolicy/%s %s", id, why);
-	return refuse(err, text, NULL);
+	return refuse_copy(err, 400, text, NULL);
 }
 
 int members_check_policies(const struct member_fields *f, const char *project_id, struct member_error *err)
@@ -192,11 +184,8 @@ int members_delete(const char *id, struct member_error *err)
 		return -1;
 	bool owner = r.nrows > 0;
 	db_result_free(&r);
-	if (owner) {
-		*err = (struct member_error){ .status = 400 };
-		snprintf(err->text, sizeof err->text, "Cannot delete the owner of the project");
-		return 1;
-	}
+	if (owner)
+		return refuse(err, 400, "Cannot delete the owner of the project", NULL);
 	/* Its sessions end with it (the bearer check would refuse them anyway: no membership). */
 	if (db_begin() < 0)
 		return -1;
@@ -213,18 +202,13 @@ int members_delete(const char *id, struct member_error *err)
 	return 0;
 }
 
-/* A User made by an invite who has not used a link yet (see members_list). */
-#define PENDING_INVITE                                                                                                 \
-	"(m.user_type = 'User' AND u.email IS NOT NULL AND NOT u.email_verified AND EXISTS (SELECT 1 FROM "            \
-	"security_request s WHERE s.user_id = u.id AND s.type = 'invite'))"
-
 int members_list(const char *project_id, json_t **out)
 {
 	struct db_result r;
 	*out = NULL;
 	if (db_query(&r,
 		     "SELECT m.id, m.user_type, COALESCE(pr.display, c.name, b.name, ''), u.email, m.admin, m.active, "
-		     "m.user_id = p.owner_user_id, " PENDING_INVITE " "
+		     "m.user_id = p.owner_user_id, " MEMBERS_RESENDABLE_INVITE " "
 		     "FROM project_membership m JOIN project p ON p.id = m.project_id "
 		     "LEFT JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
 		     "LEFT JOIN profile pr ON pr.id = m.profile_id "

@@ -3,6 +3,7 @@
  * people.h, nothing here opens a transaction: callers group their writes in their own. */
 #ifndef TESSERA_MEMBERS_H
 #define TESSERA_MEMBERS_H
+#include "core/refusal.h"
 #include <jansson.h>
 #include <stdbool.h>
 
@@ -19,11 +20,7 @@ struct member_fields {
 	const char *invited_by;      /* a User id or NULL */
 };
 
-struct member_error {
-	int status;                  /* 400 */
-	char text[160];
-	const char *expression;      /* the body field, or NULL */
-};
+#define member_error refusal
 
 /* Reads the member fields an admin may set from a JSON object (an invite's "membership", a
  * replaced ProjectMembership): admin, active, accessPolicy, access, externalId, userName,
@@ -48,10 +45,23 @@ int members_update(const char *id, const struct member_fields *f);
  * project". 0, 1 refused (err filled), -1. Opens its own transaction. */
 int members_delete(const char *id, struct member_error *err);
 
+/* SQL (over membership m and its user u): the member's invite is this project's own and still
+ * pending -- an invite request of m's project, address not verified, no password -- and the
+ * account belongs to no other project. Only such an invite may be resent: a new set-password
+ * link for an account with a password or other memberships would open more than this
+ * project's invite (issue 14, finding 5). */
+#define MEMBERS_RESENDABLE_INVITE                                                                                     \
+	"(m.user_type = 'User' AND u.email IS NOT NULL AND NOT u.email_verified AND u.password_hash IS NULL "          \
+	"AND EXISTS (SELECT 1 FROM security_request s WHERE s.user_id = u.id AND s.type = 'invite' "                   \
+	"AND s.project_id = m.project_id) " MEMBERS_ONLY_HERE ")"
+/* SQL: the user u of membership m has no membership in another project. */
+#define MEMBERS_ONLY_HERE                                                                                             \
+	"AND NOT EXISTS (SELECT 1 FROM project_membership o WHERE o.user_id = u.id AND o.user_type = 'User' "           \
+	"AND o.project_id <> m.project_id)"
+
 /* The project's members for the admin pages, by name: [{id, userType, name, email?, admin,
- * active, owner, invited}] (at most 1000). invited: a User the invite made, who has not yet
- * used an invite or reset link (email not verified) -- the members whose invite can be resent.
- * 0 or -1. */
+ * active, owner, invited}] (at most 1000). invited: MEMBERS_RESENDABLE_INVITE, the members
+ * whose invite can be resent. 0 or -1. */
 int members_list(const char *project_id, json_t **out);
 
 /* The ProjectMembership resource; project_out (may be NULL) receives its project id.

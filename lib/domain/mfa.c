@@ -100,42 +100,6 @@ static int read_secret(const char *user_id, char out[33])
 	return rc;
 }
 
-/* Stores a new secret; only_if_none keeps a secret another request stored first. */
-static int store_new_secret(const char *user_id, bool only_if_none)
-{
-	char secret[TOTP_SECRET_B32_LEN + 1];
-	if (totp_new_secret(secret) < 0)
-		return -1;
-	char *sealed = seal(user_id, secret);
-	OPENSSL_cleanse(secret, sizeof secret);
-	if (!sealed)
-		return -1;
-	int rc = db_exec(NULL,
-			 only_if_none ? "UPDATE user SET mfa_secret = ?, mfa_last_step = NULL, updated_at = UTC_TIMESTAMP(3) "
-					"WHERE id = ? AND mfa_secret IS NULL"
-				      : "UPDATE user SET mfa_secret = ?, mfa_last_step = NULL, updated_at = UTC_TIMESTAMP(3) "
-					"WHERE id = ?",
-			 "ss", sealed, user_id);
-	free(sealed);
-	return rc;
-}
-
-int mfa_secret(const char *user_id, bool create, char out[33])
-{
-	int rc = read_secret(user_id, out);
-	if (rc != 1 || !create)
-		return rc;
-	if (store_new_secret(user_id, true) < 0)
-		return -1;
-	rc = read_secret(user_id, out);
-	return rc == 1 ? -1 : rc;
-}
-
-int mfa_secret_renew(const char *user_id)
-{
-	return store_new_secret(user_id, false);
-}
-
 int mfa_reset(const char *user_id)
 {
 	unsigned long long n = 0;
@@ -147,24 +111,88 @@ int mfa_reset(const char *user_id)
 	return n == 1 ? 0 : 1;
 }
 
-int mfa_enroll_material(const char *user_id, const char *project_id, char **uri, char **qr)
+/* ------------------------------------------------------------------ enrollment secrets */
+
+/* Why per login (issue 14, finding 6): a secret stored on the user before enrollment was shown
+ * to every later session, and whoever saw it once held the second factor for good. A pending
+ * secret lives on the login that asked, for mfa_login_lifetime seconds, sealed like the
+ * user's (same associated data, so adoption is a copy of the sealed text). */
+#define PENDING_FRESH "mfa_pending_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND"
+
+void mfa_pending_clear(struct mfa_pending *p)
 {
-	char secret[33];
+	OPENSSL_cleanse(p, sizeof *p);
+}
+
+/* The login's fresh pending secret, sealed and open: 0, 1 none (or expired), -1. */
+static int read_pending(const char *login_id, const char *user_id, struct mfa_pending *p)
+{
+	struct db_result r;
+	memset(p, 0, sizeof *p);
+	if (db_query(&r,
+		     "SELECT mfa_pending_secret FROM login WHERE id = ? AND user_id = ? AND mfa_pending_secret IS NOT NULL "
+		     "AND " PENDING_FRESH,
+		     "ssi", login_id, user_id, (long long)cfg.mfa_login_lifetime) < 0)
+		return -1;
+	const char *stored = r.nrows ? db_cell(&r, 0, 0) : NULL;
+	int rc = stored && strlen(stored) < sizeof p->sealed ? unseal(user_id, stored, p->secret) : 1;
+	if (rc == 0)
+		text_copy(p->sealed, sizeof p->sealed, stored);
+	db_result_free(&r);
+	return rc;
+}
+
+/* A new pending secret on the login, unless it holds a fresh one (a concurrent request's wins). */
+static int store_pending(const char *login_id, const char *user_id)
+{
+	char secret[TOTP_SECRET_B32_LEN + 1];
+	if (totp_new_secret(secret) < 0)
+		return -1;
+	char *sealed = seal(user_id, secret);
+	OPENSSL_cleanse(secret, sizeof secret);
+	if (!sealed)
+		return -1;
+	int rc = db_exec(NULL,
+			 "UPDATE login SET mfa_pending_secret = ?, mfa_pending_at = UTC_TIMESTAMP(3) "
+			 "WHERE id = ? AND user_id = ? AND (mfa_pending_secret IS NULL OR NOT (" PENDING_FRESH "))",
+			 "sssi", sealed, login_id, user_id, (long long)cfg.mfa_login_lifetime);
+	free(sealed);
+	return rc;
+}
+
+/* The login's pending secret, made when it has none or it expired. 0 or -1. */
+static int pending_secret(const char *login_id, const char *user_id, struct mfa_pending *p)
+{
+	int rc = read_pending(login_id, user_id, p);
+	if (rc != 1)
+		return rc;
+	if (store_pending(login_id, user_id) < 0)
+		return -1;
+	rc = read_pending(login_id, user_id, p);
+	return rc == 1 ? -1 : rc;
+}
+
+int mfa_enroll_material(const char *user_id, const char *login_id, const char *project_id, char **uri, char **qr,
+			char secret_out[33])
+{
+	struct mfa_pending p;
 	struct db_result r;
 	*uri = *qr = NULL;
-	if (mfa_secret(user_id, true, secret) < 0)
+	if (pending_secret(login_id, user_id, &p) < 0)
 		return -1;
 	if (db_query(&r,
 		     "SELECT u.email, (SELECT COALESCE(NULLIF(p.brand_name, ''), 'Tessera') FROM project p WHERE p.id = ?) "
 		     "FROM user u WHERE u.id = ?",
 		     "ss", project_id && *project_id ? project_id : NULL, user_id) < 0) {
-		OPENSSL_cleanse(secret, sizeof secret);
+		mfa_pending_clear(&p);
 		return -1;
 	}
 	const char *email = db_cell(&r, 0, 0), *brand = db_cell(&r, 0, 1);
-	*uri = totp_uri(brand ? brand : "Tessera", email ? email : user_id, secret);
+	*uri = totp_uri(brand ? brand : "Tessera", email ? email : user_id, p.secret);
 	db_result_free(&r);
-	OPENSSL_cleanse(secret, sizeof secret);
+	if (secret_out)
+		memcpy(secret_out, p.secret, sizeof p.secret);
+	mfa_pending_clear(&p);
 	*qr = *uri ? qrpng_data_url(*uri) : NULL;
 	if (*qr)
 		return 0;
@@ -323,37 +351,113 @@ int mfa_check_user(const char *user_id, const char *code, struct mfa_check *c)
 	return conclude(user_id, check_totp(user_id, code), c);
 }
 
-int mfa_login_verified(struct flow_login *l, unsigned enroll_methods)
+/* A first code of the login's pending secret: 0 right (p keeps the sealed secret and the
+ * step), 1 wrong, 2 none, -1. No step is claimed here: adoption spends it. */
+static int check_pending(const char *login_id, const char *user_id, const char *code, struct mfa_pending *p)
+{
+	int rc = read_pending(login_id, user_id, p);
+	if (rc != 0)
+		return rc == 1 ? 2 : -1;
+	rc = totp_check(p->secret, code, time(NULL), cfg.mfa_window, &p->step);
+	OPENSSL_cleanse(p->secret, sizeof p->secret);
+	return rc;
+}
+
+int mfa_check_pending(const char *login_id, const char *user_id, time_t auth_time, const char *code,
+		      struct mfa_check *c, struct mfa_pending *p)
+{
+	memset(p, 0, sizeof *p);
+	int rc = before_check(auth_time ? login_id : NULL, user_id, auth_time, c);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	return conclude(user_id, check_pending(login_id, user_id, code, p), c);
+}
+
+/* Only the confirmed secret is kept: the pending one becomes the user's, its step spent (no
+ * replay on another login), and every other session's offer is dropped. Conditional, so two
+ * sessions cannot both enroll. After the login's own update (which matches p->sealed).
+ * 0, 1 already enrolled, -1. */
+static int adopt(const char *user_id, const struct mfa_pending *p)
 {
 	unsigned long long n = 0;
-	char methods[16];
-	snprintf(methods, sizeof methods, "%s%s%s", enroll_methods & MFA_TOTP ? "totp" : "",
-		 (enroll_methods & MFA_TOTP) && (enroll_methods & MFA_EMAIL) ? "," : "",
-		 enroll_methods & MFA_EMAIL ? "email" : "");
+	if (db_exec(&n,
+		    "UPDATE user SET mfa_secret = ?, mfa_last_step = ?, mfa_enrolled = TRUE, mfa_methods = 'totp', "
+		    "updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND NOT mfa_enrolled",
+		    "sis", p->sealed, p->step, user_id) < 0)
+		return -1;
+	if (n != 1)
+		return 1;
+	return db_exec(NULL,
+		       "UPDATE login SET mfa_pending_secret = NULL, mfa_pending_at = NULL "
+		       "WHERE user_id = ? AND mfa_pending_secret IS NOT NULL",
+		       "s", user_id);
+}
+
+/* Enrollment with a method that has no secret (email). 0, 1 already enrolled, -1. */
+static int enroll_without_secret(const char *user_id, unsigned methods)
+{
+	unsigned long long n = 0;
+	char csv[16];
+	snprintf(csv, sizeof csv, "%s%s%s", methods & MFA_TOTP ? "totp" : "",
+		 (methods & MFA_TOTP) && (methods & MFA_EMAIL) ? "," : "", methods & MFA_EMAIL ? "email" : "");
+	if (db_exec(&n,
+		    "UPDATE user SET mfa_enrolled = TRUE, mfa_methods = ?, updated_at = UTC_TIMESTAMP(3) "
+		    "WHERE id = ? AND NOT mfa_enrolled",
+		    "ss", csv, user_id) < 0)
+		return -1;
+	return n == 1 ? 0 : 1;
+}
+
+/* The login verified; with p, only while it still holds that pending secret: 0, 1 changed, -1. */
+static int mark_login(const struct flow_login *l, const struct mfa_pending *p)
+{
+	unsigned long long n = 0;
+	int rc = p ? db_exec(&n,
+			     "UPDATE login SET mfa_verified = TRUE, updated_at = UTC_TIMESTAMP(3) "
+			     "WHERE id = ? AND NOT mfa_verified AND NOT granted AND NOT revoked AND mfa_pending_secret = ?",
+			     "ss", l->id, p->sealed)
+		   : db_exec(&n,
+			     "UPDATE login SET mfa_verified = TRUE, updated_at = UTC_TIMESTAMP(3) "
+			     "WHERE id = ? AND NOT mfa_verified AND NOT granted AND NOT revoked",
+			     "s", l->id);
+	return rc < 0 ? -1 : n == 1 ? 0 : 1;
+}
+
+int mfa_login_verified(struct flow_login *l, unsigned enroll_methods, const struct mfa_pending *p)
+{
 	if (db_begin() < 0)
 		return -1;
-	int rc = db_exec(&n,
-			 "UPDATE login SET mfa_verified = TRUE, updated_at = UTC_TIMESTAMP(3) "
-			 "WHERE id = ? AND NOT mfa_verified AND NOT granted AND NOT revoked",
-			 "s", l->id);
-	if (rc == 0 && n == 1 && enroll_methods)
-		rc = db_exec(NULL,
-			     "UPDATE user SET mfa_enrolled = TRUE, mfa_methods = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
-			     "ss", methods, l->user_id);
-	if (rc < 0 || n != 1) {
-		db_rollback();
-		return rc < 0 ? -1 : 1;
+	int rc = mark_login(l, p);
+	if (rc == 0 && enroll_methods) {
+		rc = p ? adopt(l->user_id, p) : enroll_without_secret(l->user_id, enroll_methods);
+		rc = rc == 1 ? 2 : rc;
 	}
-	if (db_commit() < 0) {
-		db_rollback();
-		return -1;
-	}
+	rc = db_finish(rc);
+	if (rc != 0)
+		return rc;
 	l->mfa_verified = true;
 	if (enroll_methods) {
 		l->mfa_enrolled = true;
 		l->mfa_methods = enroll_methods;
 	}
 	return 0;
+}
+
+int mfa_enroll_session(const char *user_id, const char *login_id, const struct mfa_pending *p)
+{
+	unsigned long long n = 0;
+	if (db_begin() < 0)
+		return -1;
+	/* The session that enrolled has just given the second factor: it stays signed in. */
+	int rc = db_exec(&n,
+			 "UPDATE login SET mfa_verified = TRUE, updated_at = UTC_TIMESTAMP(3) "
+			 "WHERE id = ? AND user_id = ? AND mfa_pending_secret = ?",
+			 "sss", login_id, user_id, p->sealed);
+	if (rc == 0 && n != 1)
+		rc = 2; /* replaced meanwhile: the code was of a secret no longer shown */
+	if (rc == 0)
+		rc = adopt(user_id, p);
+	return db_finish(rc);
 }
 
 /* ------------------------------------------------------------------ emailed codes */
@@ -398,8 +502,9 @@ static int enqueue_code(const struct flow_login *l, const char *code, char outbo
 	if (db_query(&r, "SELECT email, CONCAT(first_name, ' ', last_name) FROM user WHERE id = ?", "s", l->user_id) < 0)
 		return -1;
 	json_t *vars = json_pack("{s:s, s:i}", "code", code, "minutes", MFA_EMAIL_SECONDS / 60);
+	/* The code is the secret itself: always the shipped template, never a project's. */
 	struct mail_message m = { l->project_id[0] ? l->project_id : NULL, "mfa-code", db_cell(&r, 0, 0),
-				  db_cell(&r, 0, 1), vars };
+				  db_cell(&r, 0, 1), vars, true };
 	int rc = db_begin();
 	if (rc == 0)
 		rc = db_exec(NULL,

@@ -9,38 +9,32 @@
 
 #include <string.h>
 
-static int refuse(struct mfa_refusal *r, int status, const char *text, long retry_after)
-{
-	*r = (struct mfa_refusal){ status, text, retry_after };
-	return 1;
-}
-
-/* Revoked, granted or already verified logins take no code. */
-static int check_login_open(const struct flow_login *l, struct mfa_refusal *r)
+/* Revoked, granted (now or before: a reopened session) or already verified logins take no code. */
+static int check_login_open(const struct flow_login *l, struct refusal *r)
 {
 	if (l->revoked)
-		return refuse(r, 400, "Login revoked", 0);
-	if (l->granted)
-		return refuse(r, 400, "Login granted", 0);
+		return refuse(r, 400, "Login revoked", NULL);
+	if (l->granted || l->was_granted)
+		return refuse(r, 400, "Login granted", NULL);
 	if (l->mfa_verified)
-		return refuse(r, 400, "Login already verified", 0);
+		return refuse(r, 400, "Login already verified", NULL);
 	return 0;
 }
 
 /* A code check's verdict as a refusal (wrong: the route's own text). */
-static int verdict(const struct mfa_check *c, const char *wrong, const char *no_secret, struct mfa_refusal *r)
+static int verdict(const struct mfa_check *c, const char *wrong, const char *no_secret, struct refusal *r)
 {
 	switch (c->verdict) {
 	case MFA_ACCEPTED:
 		return 0;
 	case MFA_LIMITED:
-		return refuse(r, 429, "Too many attempts, try again later", c->retry_after);
+		return refuse_wait(r, "Too many attempts, try again later", (long long)c->retry_after * 1000, 0, 0);
 	case MFA_EXPIRED:
-		return refuse(r, 400, "Login expired", 0);
+		return refuse(r, 400, "Login expired", NULL);
 	case MFA_NO_SECRET:
-		return refuse(r, 400, no_secret, 0);
+		return refuse(r, 400, no_secret, NULL);
 	default:
-		return refuse(r, 400, wrong, 0);
+		return refuse(r, 400, wrong, NULL);
 	}
 }
 
@@ -70,57 +64,67 @@ static int audit_check(const struct flow_login *l, const struct mfa_check *c)
 	return audit_write(&e);
 }
 
-/* Marks the login verified (and enrolls); a login that changed meanwhile is revoked. */
-static int verified(struct flow_login *l, unsigned enroll, struct mfa_refusal *r)
+/* Marks the login verified (and enrolls, adopting p when given); a login that changed
+ * meanwhile is revoked. */
+static int verified(struct flow_login *l, unsigned enroll, const struct mfa_pending *p, struct refusal *r)
 {
-	int rc = mfa_login_verified(l, enroll);
-	return rc == 1 ? refuse(r, 400, "Login revoked", 0) : rc;
+	int rc = mfa_login_verified(l, enroll, p);
+	return rc == 1 ? refuse(r, 400, "Login revoked", NULL) : rc == 2 ? refuse(r, 400, "Already enrolled", NULL) : rc;
 }
 
-int mfaflow_verify(struct flow_login *l, const char *token, struct mfa_refusal *r)
+int mfaflow_verify(struct flow_login *l, const char *token, struct refusal *r)
 {
 	struct mfa_check c;
 	if (check_login_open(l, r))
 		return 1;
 	if (!l->mfa_enrolled)
-		return refuse(r, 400, "User not enrolled in MFA", 0);
+		return refuse(r, 400, "User not enrolled in MFA", NULL);
 	unsigned offered = flow_mfa_offered(l);
 	if (mfa_check_login(l, token, offered & MFA_TOTP, offered & MFA_EMAIL, &c) < 0 || audit_check(l, &c) < 0)
 		return -1;
 	int rc = verdict(&c, "Invalid MFA token", "User not enrolled in MFA", r);
-	return rc == 0 ? verified(l, 0, r) : rc;
+	return rc == 0 ? verified(l, 0, NULL, r) : rc;
 }
 
-int mfaflow_login_enroll(struct flow_login *l, const char *method, const char *token, struct mfa_refusal *r)
+int mfaflow_login_enroll(struct flow_login *l, const char *method, const char *token, struct refusal *r)
 {
 	struct mfa_check c;
 	unsigned m = method && *method ? mfa_methods_parse(method) : MFA_TOTP;
 	if (l->mfa_enrolled)
-		return refuse(r, 400, "Already enrolled", 0);
+		return refuse(r, 400, "Already enrolled", NULL);
 	if (check_login_open(l, r))
 		return 1;
 	if ((m != MFA_TOTP && m != MFA_EMAIL) || !(m & l->mfa_allowed))
-		return refuse(r, 400, "Invalid MFA method", 0);
+		return refuse(r, 400, "Invalid MFA method", NULL);
 	if (!token || !*token)
-		return refuse(r, 400, "Missing token", 0);
-	if (mfa_check_login(l, token, m == MFA_TOTP, m == MFA_EMAIL, &c) < 0 || audit_check(l, &c) < 0)
-		return -1;
-	int rc = verdict(&c, "Invalid MFA token", "Secret not found", r);
-	return rc == 0 ? verified(l, m, r) : rc;
+		return refuse(r, 400, "Missing token", NULL);
+	/* TOTP: a code of the secret shown to this login, never one stored on the user before. */
+	struct mfa_pending p;
+	int rc = m == MFA_TOTP ? mfa_check_pending(l->id, l->user_id, l->auth_time, token, &c, &p)
+			       : mfa_check_login(l, token, false, true, &c);
+	if (rc < 0 || audit_check(l, &c) < 0)
+		rc = -1;
+	else
+		rc = verdict(&c, "Invalid MFA token", "Secret not found", r);
+	if (rc == 0)
+		rc = verified(l, m, m == MFA_TOTP ? &p : NULL, r);
+	if (m == MFA_TOTP)
+		mfa_pending_clear(&p);
+	return rc;
 }
 
-int mfaflow_send_email(struct flow_login *l, struct mfa_refusal *r)
+int mfaflow_send_email(struct flow_login *l, struct refusal *r)
 {
 	long retry_after = 0;
 	if (check_login_open(l, r))
 		return 1;
 	if (!flow_mfa_pending(l))
-		return refuse(r, 400, "User not enrolled in MFA", 0);
+		return refuse(r, 400, "User not enrolled in MFA", NULL);
 	unsigned usable = l->mfa_enrolled ? flow_mfa_offered(l) : l->mfa_allowed;
 	if (!(usable & MFA_EMAIL) || !l->email[0])
-		return refuse(r, 400, "Email MFA is not enabled", 0);
+		return refuse(r, 400, "Email MFA is not enabled", NULL);
 	int rc = mfa_send_email(l, &retry_after);
-	return rc == 1 ? refuse(r, 429, "A code was sent a moment ago, try again later", retry_after) : rc;
+	return rc == 1 ? refuse_wait(r, "A code was sent a moment ago, try again later", (long long)retry_after * 1000, 0, 0) : rc;
 }
 
 int mfaflow_user_enrolled(const char *user_id, bool *enrolled)
@@ -134,20 +138,8 @@ int mfaflow_user_enrolled(const char *user_id, bool *enrolled)
 	return rc;
 }
 
-/* The user's state for enroll and disable: 1 refused (no user, no secret), 0, -1. */
-static int user_state(const char *user_id, bool *enrolled, struct mfa_refusal *r)
-{
-	char secret[33];
-	int rc = mfaflow_user_enrolled(user_id, enrolled);
-	if (rc != 0)
-		return rc < 0 ? -1 : refuse(r, 400, "Secret not found", 0);
-	rc = mfa_secret(user_id, false, secret);
-	memset(secret, 0, sizeof secret);
-	return rc == 1 ? refuse(r, 400, "Secret not found", 0) : rc;
-}
-
 /* A TOTP code of a signed-in user: the per-user limit, replay and counting (lib/mfa.c). */
-static int user_code(const char *user_id, const char *token, struct mfa_refusal *r)
+static int user_code(const char *user_id, const char *token, struct refusal *r)
 {
 	struct mfa_check c;
 	if (mfa_check_user(user_id, token, &c) < 0)
@@ -155,42 +147,43 @@ static int user_code(const char *user_id, const char *token, struct mfa_refusal 
 	return verdict(&c, "Invalid token", "Secret not found", r);
 }
 
-int mfaflow_enroll(const char *user_id, const char *login_id, const char *token, struct mfa_refusal *r)
+int mfaflow_enroll(const char *user_id, const char *login_id, const char *token, struct refusal *r)
 {
 	bool enrolled;
-	if (mfaflow_user_enrolled(user_id, &enrolled) < 0)
-		return -1;
+	struct mfa_check c;
+	struct mfa_pending p;
+	int rc = mfaflow_user_enrolled(user_id, &enrolled);
+	if (rc != 0)
+		return rc < 0 ? -1 : refuse(r, 400, "Secret not found", NULL);
 	if (enrolled)
-		return refuse(r, 400, "Already enrolled", 0);
-	int rc = user_state(user_id, &enrolled, r);
+		return refuse(r, 400, "Already enrolled", NULL);
+	/* The code must be of the secret this session was shown (status or the account page). */
+	rc = mfa_check_pending(login_id, user_id, 0, token, &c, &p);
 	if (rc == 0)
-		rc = user_code(user_id, token, r);
-	if (rc != 0 || db_begin() < 0)
-		return rc != 0 ? rc : -1;
-	/* The session that enrolled has just given the second factor: it stays signed in. */
-	rc = db_exec(NULL,
-		     "UPDATE user SET mfa_enrolled = TRUE, mfa_methods = 'totp', updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
-		     "s", user_id);
-	if (rc == 0 && login_id)
-		rc = db_exec(NULL, "UPDATE login SET mfa_verified = TRUE WHERE id = ? AND user_id = ?", "ss", login_id, user_id);
-	return db_finish(rc);
+		rc = verdict(&c, "Invalid token", "Secret not found", r);
+	if (rc == 0) {
+		rc = mfa_enroll_session(user_id, login_id, &p);
+		rc = rc == 1 ? refuse(r, 400, "Already enrolled", NULL) : rc == 2 ? refuse(r, 400, "Secret not found", NULL) : rc;
+	}
+	mfa_pending_clear(&p);
+	return rc;
 }
 
-int mfaflow_disable(const char *user_id, const char *token, struct mfa_refusal *r)
+int mfaflow_disable(const char *user_id, const char *token, struct refusal *r)
 {
 	bool enrolled;
-	int rc = user_state(user_id, &enrolled, r);
-	if (rc == 0 && !enrolled)
-		rc = refuse(r, 400, "User not enrolled in MFA", 0);
-	if (rc == 0)
-		rc = user_code(user_id, token, r);
-	if (rc != 0 || db_begin() < 0)
-		return rc != 0 ? rc : -1;
-	/* Not enrolled and a new secret, together: the old secret's codes end with the enrollment. */
-	rc = db_exec(NULL,
-		     "UPDATE user SET mfa_enrolled = FALSE, mfa_methods = NULL, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
-		     "s", user_id);
-	if (rc == 0)
-		rc = mfa_secret_renew(user_id);
-	return db_finish(rc);
+	int rc = mfaflow_user_enrolled(user_id, &enrolled);
+	if (rc != 0)
+		return rc < 0 ? -1 : refuse(r, 400, "User not enrolled in MFA", NULL);
+	if (!enrolled)
+		return refuse(r, 400, "User not enrolled in MFA", NULL);
+	rc = user_code(user_id, token, r);
+	if (rc != 0)
+		return rc;
+	/* Not enrolled and no secret, together: the old secret's codes end with the enrollment,
+	 * and the next enrollment is offered a fresh secret. */
+	return db_exec(NULL,
+		       "UPDATE user SET mfa_enrolled = FALSE, mfa_methods = NULL, mfa_secret = NULL, "
+		       "updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+		       "s", user_id);
 }

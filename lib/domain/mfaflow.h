@@ -6,27 +6,25 @@
 #define TESSERA_MFAFLOW_H
 #include <stdbool.h>
 
+#include "core/refusal.h"
+
 struct flow_login;
 
-struct mfa_refusal {
-	int status;               /* 400 or 429 */
-	const char *text;
-	long retry_after;         /* 429 only */
-};
 
 /* Each returns 0 done, 1 refused (r filled), -1 failure. */
 /* verify: the login's enrolled method(s); the login becomes verified. */
-int mfaflow_verify(struct flow_login *l, const char *token, struct mfa_refusal *r);
-/* login-enroll: method "totp" (the secret shown at sign-in) or "email" (a code sent by
- * send-email); the login becomes verified and the user enrolled with that method. */
-int mfaflow_login_enroll(struct flow_login *l, const char *method, const char *token, struct mfa_refusal *r);
+int mfaflow_verify(struct flow_login *l, const char *token, struct refusal *r);
+/* login-enroll: method "totp" (the secret shown to this login) or "email" (a code sent by
+ * send-email); the login becomes verified and the user enrolled with that method (and, for
+ * TOTP, that secret). */
+int mfaflow_login_enroll(struct flow_login *l, const char *method, const char *token, struct refusal *r);
 /* send-email: a code to the user's address for a login that owes its second factor. */
-int mfaflow_send_email(struct flow_login *l, struct mfa_refusal *r);
-/* A signed-in user: enroll with a TOTP code of the secret /auth/mfa/status showed (the
- * session login_id, when given, counts as verified from now on so it stays signed in);
- * disable with a code (a new secret replaces the old). */
-int mfaflow_enroll(const char *user_id, const char *login_id, const char *token, struct mfa_refusal *r);
-int mfaflow_disable(const char *user_id, const char *token, struct mfa_refusal *r);
+int mfaflow_send_email(struct flow_login *l, struct refusal *r);
+/* A signed-in user: enroll with a TOTP code of the secret /auth/mfa/status (or the account
+ * page) showed to this session, login_id (which counts as verified from now on, so it stays
+ * signed in); disable with a code (the secret is dropped). */
+int mfaflow_enroll(const char *user_id, const char *login_id, const char *token, struct refusal *r);
+int mfaflow_disable(const char *user_id, const char *token, struct refusal *r);
 /* The user's enrolled flag: 0 (*enrolled set), 1 no such user, -1. */
 int mfaflow_user_enrolled(const char *user_id, bool *enrolled);
 

@@ -7,6 +7,9 @@
 #include "http/csrf.h"
 #include "http/page.h"
 #include "domain/ratelimit.h"
+#include "core/keywrap.h"
+#include "core/log.h"
+#include "oauth/keys.h"
 #include "http/request.h"
 
 #include <stdio.h>
@@ -84,6 +87,23 @@ static void end(bool success)
 	audit_finish(success);
 }
 
+/* Said once at start-up, not only on the first token request: wrapped signing keys that
+ * this configuration cannot unwrap. The program still starts (discovery and the pages work);
+ * what needs a key answers 503 until the key is set. */
+static void start(void)
+{
+	int unreadable = keys_check_wrapped();
+	if (unreadable > 0)
+		log_error("start-up: %d wrapped signing key(s) cannot be unwrapped: key_encryption_key %s; "
+			  "tokens cannot be issued or verified until it is the key that wrapped them",
+			  unreadable, keywrap_enabled() ? "is a different key" : "is not set");
+}
+
+static const char *unavailable(void)
+{
+	return keys_unusable() ? "Service unavailable: the signing keys cannot be read" : NULL;
+}
+
 const struct app_steps pipeline_steps = {
 	.count = count,
 	.over_limit = ratelimit_refuse,
@@ -93,6 +113,8 @@ const struct app_steps pipeline_steps = {
 	.error_page = error_page,
 	.begin = audit_request,
 	.end = end,
+	.start = start,
+	.unavailable = unavailable,
 };
 
 int pipeline_run(const char *program, const struct route *routes)

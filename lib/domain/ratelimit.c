@@ -3,9 +3,11 @@
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
+#include "core/emailfold.h"
 #include "core/log.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "core/text.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -15,6 +17,20 @@
 #include <string.h>
 #include <time.h>
 
+/* The pages that take passwords, emails and link secrets: the same guesses as the JSON
+ * routes, so the same limit (Medplum has no such pages; it counts /auth/ and /oauth2/). */
+static bool auth_page(const char *path)
+{
+	static const char *const pages[] = { "/signin", "/oauth", "/register", "/resetpassword", "/setpassword",
+					     "/verifyemail", "/changepassword", NULL };
+	for (const char *const *p = pages; *p; p++) {
+		size_t n = strlen(*p);
+		if (!strncmp(path, *p, n) && (path[n] == '\0' || path[n] == '/' || path[n] == '?'))
+			return true;
+	}
+	return false;
+}
+
 enum rl_class ratelimit_class(const char *path)
 {
 	if (!path)
@@ -22,7 +38,7 @@ enum rl_class ratelimit_class(const char *path)
 	/* Medplum exempts exactly /auth/me: apps poll it, and it is counted as a normal request. */
 	if (!strcmp(path, "/auth/me"))
 		return RL_OTHER;
-	if (!strncmp(path, "/auth/", 6) || !strncmp(path, "/oauth2/", 8))
+	if (!strncmp(path, "/auth/", 6) || !strncmp(path, "/oauth2/", 8) || auth_page(path))
 		return RL_AUTH;
 	return RL_OTHER;
 }
@@ -145,66 +161,100 @@ bool ratelimit_refuse(struct request *req)
 	return true;
 }
 
-/* Account + IP: an attacker elsewhere never delays the owner (decision in ARCHITECTURE.md). */
-static void login_bucket(const char *email, const char *ip, uint8_t out[RATELIMIT_BUCKET_LEN])
+bool ratelimit_login_account(const char *user_id, const char *email, char *out, size_t cap)
 {
-	char key[512];
-	size_t n = 0;
-	n += (size_t)snprintf(key, sizeof key, "pw:%s\n", ip ? ip : "");
-	for (const char *p = email ? email : ""; *p && n + 1 < sizeof key; p++)
-		key[n++] = (char)tolower((unsigned char)*p);
+	if (user_id && *user_id)
+		return snprintf(out, cap, "u:%s", user_id) < (int)cap;
+	if (cap < 3 || email_fold(email ? email : "", out + 2, cap - 2) < 0)
+		return false;
+	memcpy(out, "e:", 2);
+	return true;
+}
+
+static void login_bucket(const char *prefix, const char *ip, const char *account, uint8_t out[RATELIMIT_BUCKET_LEN])
+{
 	uint8_t digest[SHA256_LEN];
-	crypto_sha256(key, n, digest);
+	char key[96 + RATELIMIT_ACCOUNT_LEN];
+	int n = snprintf(key, sizeof key, "%s%s\n%s", prefix, ip ? ip : "", account);
+	crypto_sha256(key, n < 0 ? 0 : (size_t)n < sizeof key ? (size_t)n : sizeof key - 1, digest);
 	memcpy(out, digest, RATELIMIT_BUCKET_LEN);
 }
 
 /* Failures older than this are forgotten. */
 #define LOGIN_FAILURE_MEMORY 86400
+/* An address that signed in to an account this recently is the owner's: the per-account
+ * ceiling never applies to it, so an attacker cannot lock the owner out with it. */
+#define LOGIN_KNOWN_ADDRESS (30 * 86400)
 
-int ratelimit_login_check(const char *email, const char *ip, long long *retry_ms, int *failures)
+/* The wait one count imposes, in ms (0: none); fills *st's wait when it is the longest. */
+static void login_wait(struct db_result *r, unsigned row, int after, int max, struct rl_login *st)
 {
-	*retry_ms = 0;
-	*failures = 0;
-	if (cfg.login_delay_after < 0)
-		return 0;
-	uint8_t b[RATELIMIT_BUCKET_LEN];
-	login_bucket(email, ip, b);
-	struct db_result r;
-	if (db_query(&r,
-		     "SELECT failures, CAST((UNIX_TIMESTAMP(NOW(3)) - last_failure) * 1000 AS SIGNED) "
-		     "FROM login_throttle WHERE bucket = ?",
-		     "b", b, sizeof b) < 0)
-		return -1;
-	if (r.nrows == 0) {
-		db_result_free(&r);
-		return 0;
+	int failures = atoi(db_cell(r, row, 1) ? db_cell(r, row, 1) : "0");
+	long long since_ms = atoll(db_cell(r, row, 2) ? db_cell(r, row, 2) : "0");
+	if (after < 0 || since_ms > (long long)LOGIN_FAILURE_MEMORY * 1000)
+		return;
+	long long wait = (long long)ratelimit_login_delay(failures, after, max) * 1000 - (since_ms > 0 ? since_ms : 0);
+	if (wait > st->retry_ms) {
+		st->retry_ms = wait;
+		st->failures = failures;
+		st->limit = after;
 	}
-	long long since_ms = atoll(db_cell(&r, 0, 1) ? db_cell(&r, 0, 1) : "0");
-	*failures = atoi(db_cell(&r, 0, 0) ? db_cell(&r, 0, 0) : "0");
-	db_result_free(&r);
-	if (since_ms > (long long)LOGIN_FAILURE_MEMORY * 1000) {
-		*failures = 0;
-		return 0;
-	}
-	long long wait = (long long)ratelimit_login_delay(*failures, cfg.login_delay_after, cfg.login_delay_max) * 1000;
-	if (since_ms < wait) {
-		*retry_ms = wait - (since_ms > 0 ? since_ms : 0);
-		return 1;
-	}
-	return 0;
 }
 
-int ratelimit_login_result(const char *email, const char *ip, bool success, bool had_failures)
+int ratelimit_login_check(const char *account, const char *ip, struct rl_login *st)
 {
-	if (cfg.login_delay_after < 0)
+	memset(st, 0, sizeof *st);
+	if (cfg.login_delay_after < 0 && cfg.login_account_delay_after < 0)
 		return 0;
-	uint8_t b[RATELIMIT_BUCKET_LEN];
-	login_bucket(email, ip, b);
+	uint8_t per_ip[RATELIMIT_BUCKET_LEN], all[RATELIMIT_BUCKET_LEN];
+	login_bucket("pw:", ip, account, per_ip);
+	login_bucket("acct:", "", account, all);
+	struct db_result r;
+	/* Both counts in one statement: the address's (first) and the account's. */
+	if (db_query(&r,
+		     "SELECT bucket = ?, failures, CAST((UNIX_TIMESTAMP(NOW(3)) - last_failure) * 1000 AS SIGNED), "
+		     "COALESCE(signed_in > UNIX_TIMESTAMP(NOW(3)) - ?, 0), COALESCE(signed_in > UNIX_TIMESTAMP(NOW(3)) - ?, 0) "
+		     "FROM login_throttle WHERE bucket IN (?, ?) ORDER BY 1 DESC",
+		     "biibb", per_ip, sizeof per_ip, (long long)LOGIN_KNOWN_ADDRESS, (long long)LOGIN_FAILURE_MEMORY, per_ip,
+		     sizeof per_ip, all, sizeof all) < 0)
+		return -1;
+	bool known = false;
+	for (unsigned i = 0; i < r.nrows; i++) {
+		if (!text_true(db_cell(&r, i, 0)))
+			continue;
+		known = text_true(db_cell(&r, i, 3));
+		st->fresh_sign_in = text_true(db_cell(&r, i, 4));
+		login_wait(&r, i, cfg.login_delay_after, cfg.login_delay_max, st);
+		st->ip_failures = atoi(db_cell(&r, i, 1) ? db_cell(&r, i, 1) : "0");
+	}
+	for (unsigned i = 0; i < r.nrows && !known; i++)
+		if (!text_true(db_cell(&r, i, 0)))
+			login_wait(&r, i, cfg.login_account_delay_after, cfg.login_account_delay_max, st);
+	db_result_free(&r);
+	return st->retry_ms > 0;
+}
+
+int ratelimit_login_result(const char *account, const char *ip, bool success, const struct rl_login *st)
+{
+	if (cfg.login_delay_after < 0 && cfg.login_account_delay_after < 0)
+		return 0;
+	uint8_t per_ip[RATELIMIT_BUCKET_LEN], all[RATELIMIT_BUCKET_LEN];
+	login_bucket("pw:", ip, account, per_ip);
+	login_bucket("acct:", "", account, all);
+	/* A success marks the address known (at most once a day: no write per sign-in). The
+	 * account's count stays: the owner's success must not give an attacker fresh tries. */
 	if (success)
-		return had_failures ? db_exec(NULL, "DELETE FROM login_throttle WHERE bucket = ?", "b", b, sizeof b) : 0;
+		return st->ip_failures > 0 || !st->fresh_sign_in
+			       ? db_exec(NULL,
+					 "INSERT INTO login_throttle (bucket, failures, last_failure, signed_in) "
+					 "VALUES (?, 0, 0, UNIX_TIMESTAMP(NOW(3))) "
+					 "ON DUPLICATE KEY UPDATE failures = 0, signed_in = UNIX_TIMESTAMP(NOW(3))",
+					 "b", per_ip, sizeof per_ip)
+			       : 0;
 	return db_exec(NULL,
-		       "INSERT INTO login_throttle (bucket, failures, last_failure) VALUES (?, 1, UNIX_TIMESTAMP(NOW(3))) "
+		       "INSERT INTO login_throttle (bucket, failures, last_failure) VALUES "
+		       "(?, 1, UNIX_TIMESTAMP(NOW(3))), (?, 1, UNIX_TIMESTAMP(NOW(3))) "
 		       "ON DUPLICATE KEY UPDATE failures = IF(last_failure < UNIX_TIMESTAMP(NOW(3)) - ?, 1, failures + 1), "
 		       "last_failure = UNIX_TIMESTAMP(NOW(3))",
-		       "bi", b, sizeof b, (long long)LOGIN_FAILURE_MEMORY);
+		       "bbi", per_ip, sizeof per_ip, all, sizeof all, (long long)LOGIN_FAILURE_MEMORY);
 }

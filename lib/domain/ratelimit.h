@@ -11,6 +11,10 @@
  * - Per account and client IP for passwords: after login_delay_after failures each attempt
  *   waits min(2^(failures - login_delay_after) s, login_delay_max) after the last failure;
  *   a success clears it. Never a lock, and another IP (the owner's) is never delayed.
+ * - Per account across addresses: after login_account_delay_after failures (all addresses)
+ *   the same growing wait, up to login_account_delay_max, for every address that has not
+ *   signed in to the account in the last 30 days; the owner's known addresses never wait.
+ *   The account is the one the lookup found, else the email as its collation folds it.
  *
  * Every response carries RateLimit: "requests";r=<remaining>;t=<seconds> (lib/response.c). */
 #ifndef TESSERA_RATELIMIT_H
@@ -18,6 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "core/emailfold.h"
 
 struct request;
 
@@ -64,10 +70,25 @@ bool ratelimit_exceeded(const struct request *req);
 /* Sends the 429 and returns true when the request is over its per-IP limit. */
 bool ratelimit_refuse(struct request *req);
 
-/* Password attempts of one account from one IP. 0 may try, 1 must wait (*retry_ms set),
- * -1 database failure. */
-int ratelimit_login_check(const char *email, const char *ip, long long *retry_ms, int *failures);
-/* After the password check: a failure counts, a success clears. 0 or -1. */
-int ratelimit_login_result(const char *email, const char *ip, bool success, bool had_failures);
+/* The key of a password attempt's account: "u:<user id>" when the lookup found a user, else
+ * "e:<email folded as the lookup's collation compares it>", so every spelling of one address
+ * meets one count. Returns false when the email cannot be folded (too long). */
+#define RATELIMIT_ACCOUNT_LEN (2 + EMAIL_FOLD_SIZE(320))
+bool ratelimit_login_account(const char *user_id, const char *email, char *out, size_t cap);
+
+/* What ratelimit_login_check read, for ratelimit_login_result and the 429. */
+struct rl_login {
+	int ip_failures;           /* this account from this address */
+	bool fresh_sign_in;        /* this address signed in to the account within a day */
+	long long retry_ms;        /* must wait: how long */
+	int failures;              /* must wait: the failures of the count that decided */
+	int limit;                 /* must wait: that count's free failures */
+};
+/* Password attempts of one account from one IP, and of the account from every address not
+ * known to it. 0 may try, 1 must wait (st's wait filled), -1 database failure. */
+int ratelimit_login_check(const char *account, const char *ip, struct rl_login *st);
+/* After the password check: a failure counts for the address and the account; a success
+ * clears the address's count and marks it known to the account. 0 or -1. */
+int ratelimit_login_result(const char *account, const char *ip, bool success, const struct rl_login *st);
 
 #endif

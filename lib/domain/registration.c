@@ -1,5 +1,6 @@
 /* registration: self-registration for the routes and the pages (see registration.h). */
 #include "domain/registration.h"
+#include "http/app.h"
 #include "domain/clients.h"
 #include "core/config.h"
 #include "core/crypto.h"
@@ -9,21 +10,18 @@
 #include "mail/mail.h"
 #include "core/password.h"
 #include "domain/people.h"
+#include "domain/projects.h"
 #include "domain/pwpolicy.h"
+#include "domain/secreq.h"
 #include "core/text.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 
 bool registration_project_name_ok(const char *v)
 {
 	return valid_chars_between(v, 4, 72);
-}
-
-static int refuse(struct flow_error *err, int status, const char *text, const char *expression)
-{
-	*err = (struct flow_error){ .status = status, .text = text, .expression = expression };
-	return 1;
 }
 
 /* registerEnabled: false refuses self-registration with Medplum's text (§6.11). */
@@ -77,6 +75,38 @@ static int check_target(const char *client_id, const char *project_id, struct fl
 	return policy[0] ? 0 : refuse(err, 400, "Project does not allow open registration", NULL);
 }
 
+static void deliver(const char *outbox_id)
+{
+	if (mail_deliver(outbox_id) < 0)
+		log_error("registration: the outbox could not be read after the commit");
+}
+
+/* A self-registered address is not verified (anyone can type another person's address):
+ * a verify-email request and its email, in the registration's transaction. An address the
+ * outbox refuses leaves the request without an email. 0 or -1. */
+static int verification_email(const char *user_id, const char *email, const char *name, const char *project,
+			      char outbox[37])
+{
+	char id[37], secret[SECREQ_SECRET_LEN + 1], link[SECREQ_LINK_LEN];
+	outbox[0] = '\0';
+	int rc = secreq_create("verify-email", user_id, project, NULL, id, secret);
+	if (rc == 0)
+		rc = secreq_link("verify-email", id, secret, link, sizeof link);
+	json_t *vars = rc == 0 ? json_pack("{s:s}", "link", link) : NULL;
+	struct mail_message m = { project, "verify-email", email, name, vars, false };
+	if (rc == 0)
+		rc = vars ? mail_enqueue(&m, outbox) : -1;
+	json_decref(vars);
+	OPENSSL_cleanse(secret, sizeof secret);
+	OPENSSL_cleanse(link, sizeof link);
+	if (rc == 1) {
+		log_error("newuser: the verification email was refused for user %s", user_id);
+		outbox[0] = '\0';
+		rc = 0;
+	}
+	return rc;
+}
+
 int registration_new_user(const char *first_name, const char *last_name, const struct login_request *lr,
 			  struct flow_login *out, struct flow_error *err)
 {
@@ -101,7 +131,12 @@ int registration_new_user(const char *first_name, const char *last_name, const s
 	char hash[PASSWORD_HASH_LEN], user_id[37];
 	if (password_hash(lr->password, hash) < 0 || db_begin() < 0)
 		return -1;
+	char outbox[37] = "", name[260], email[321];
+	snprintf(name, sizeof name, "%s %s", first_name, last_name);
+	people_lower_email(lr->email, email, sizeof email);
 	rc = people_create_user(lr->email, first_name, last_name, hash, scope_project, user_id);
+	if (rc == 0)
+		rc = verification_email(user_id, email, name, scope_project, outbox);
 	if (rc == 0)
 		rc = flow_start(lr, user_id, bound, out);
 	if (rc == 0)
@@ -111,6 +146,8 @@ int registration_new_user(const char *first_name, const char *last_name, const s
 		/* Registered meanwhile by a concurrent request: the unique key decided. */
 		return rc < 0 ? -1 : refuse(err, 400, "Email already registered", "email");
 	}
+	if (outbox[0])
+		app_after_response(deliver, outbox);
 	return 0;
 }
 
@@ -156,7 +193,7 @@ static int welcome_email(const char *project, const struct person *p, char outbo
 	char name[260];
 	snprintf(name, sizeof name, "%s %s", p->first_name, p->last_name);
 	json_t *vars = json_pack("{s:s}", "first_name", p->first_name);
-	struct mail_message m = { project, "welcome", p->email, name, vars };
+	struct mail_message m = { project, "welcome", p->email, name, vars, false };
 	int rc = vars ? mail_enqueue(&m, outbox) : -1;
 	json_decref(vars);
 	if (rc == 1) {
@@ -196,8 +233,10 @@ int registration_new_project(const char *login_id, const char *name, struct flow
 	return finish(rc, outbox);
 }
 
-int registration_new_patient(const char *login_id, const char *project, struct flow_login *l, struct flow_error *err)
+int registration_new_patient(const char *login_id, const char *project, struct flow_login *l, bool *verify_first,
+			     struct flow_error *err)
 {
+	*verify_first = false;
 	struct person p;
 	int rc = open_stage(login_id, l, &p, err);
 	if (rc != 0)
@@ -210,12 +249,16 @@ int registration_new_patient(const char *login_id, const char *project, struct f
 		return rc < 0 ? -1 : refuse(err, 404, "Not found", NULL);
 	if (!policy[0])
 		return refuse(err, 400, "Project does not allow open registration", NULL);
-	if (db_begin() < 0)
+	int required = p.email_verified ? 0 : projects_email_verification_required(project);
+	if (required < 0 || db_begin() < 0)
 		return -1;
 	rc = people_create_profile("Patient", project, p.first_name, p.last_name, p.email, profile);
 	if (rc == 0)
 		rc = people_create_membership(project, p.id, "Patient", profile, false, policy, membership);
-	if (rc == 0)
+	/* A project that wants verified addresses gets its patient now, and the sign-in once the
+	 * emailed link is used: the login stays without a membership. */
+	*verify_first = required == 1;
+	if (rc == 0 && !*verify_first)
 		rc = flow_set_membership(l, membership, err);
 	return finish(rc, NULL);
 }

@@ -19,7 +19,8 @@ int registration_project(const char *project_id, char name[256], char policy[37]
 
 /* /auth/newuser: lr carries email, password, projectId ("new", a project open to registration,
  * or NULL), client, scope, nonce, PKCE. Creates the user (scoped to the project when one is
- * given) and its Login. 0 (out filled), 1 refused (err filled), -1 failure. */
+ * given), unverified, with a verify-email link emailed to the address (after the response),
+ * and its Login. 0 (out filled), 1 refused (err filled), -1 failure. */
 int registration_new_user(const char *first_name, const char *last_name, const struct login_request *lr,
 			  struct flow_login *out, struct flow_error *err);
 /* /auth/newproject: the project, its default client, the owner's Practitioner profile and admin
@@ -28,8 +29,10 @@ int registration_new_user(const char *first_name, const char *last_name, const s
 int registration_new_project(const char *login_id, const char *project_name, struct flow_login *l,
 			     struct flow_error *err);
 /* /auth/newpatient: a Patient profile and membership under the project's default patient
- * access policy. 0 (l filled), 1 refused, -1. */
-int registration_new_patient(const char *login_id, const char *project_id, struct flow_login *l,
+ * access policy. 0 (l filled), 1 refused, -1. When the project requires verified addresses
+ * (emailVerificationRequired) and this one is not, the membership is made but not chosen:
+ * *verify_first is true and the person signs in after using the emailed link. */
+int registration_new_patient(const char *login_id, const char *project_id, struct flow_login *l, bool *verify_first,
 			     struct flow_error *err);
 
 #endif

@@ -1,10 +1,13 @@
 /* secreq: create, check and consume security requests. */
 #include "domain/secreq.h"
+#include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
 #include "core/text.h"
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Lifetimes of spec §2 (auth/securityrequest.ts): the shortest for resets. */
@@ -13,16 +16,43 @@ static long lifetime(const char *type)
 	return !strcmp(type, "reset") ? 3600 : 7 * 24 * 3600;
 }
 
+/* Links a stranger can ask for (reset; verify-email) are limited per account, else anyone
+ * could mail-bomb an address, and each new link would cancel the last. 1 limited, 0, -1. */
+static int limited(const char *type, const char *user_id)
+{
+	if (cfg.account_email_limit < 0 || (strcmp(type, "reset") && strcmp(type, "verify-email")))
+		return 0;
+	struct db_result r;
+	/* The user's row locked first, so concurrent requests count one after another. */
+	if (db_query(&r, "SELECT id FROM user WHERE id = ? FOR UPDATE", "s", user_id) < 0)
+		return -1;
+	db_result_free(&r);
+	if (db_query(&r,
+		     "SELECT COUNT(*) FROM security_request WHERE user_id = ? AND type = ? "
+		     "AND created_at > UTC_TIMESTAMP(3) - INTERVAL 1 HOUR",
+		     "ss", user_id, type) < 0)
+		return -1;
+	int n = atoi(db_cell(&r, 0, 0) ? db_cell(&r, 0, 0) : "0");
+	db_result_free(&r);
+	return n >= cfg.account_email_limit;
+}
+
 int secreq_create(const char *type, const char *user_id, const char *project_id, const char *redirect_uri,
 		  char id[37], char secret[SECREQ_SECRET_LEN + 1])
 {
+	int rc = limited(type, user_id);
+	if (rc != 0)
+		return rc;
 	uint8_t h[SHA256_LEN];
 	if (crypto_uuid_v4(id) < 0 || crypto_random_hex(secret, SECREQ_SECRET_LEN / 2) < 0 ||
 	    crypto_keyed_hash(secret, h) < 0)
 		return -1;
-	/* An older link that reached the wrong inbox stops working once a new one is asked for. */
-	if (db_exec(NULL, "UPDATE security_request SET used = TRUE WHERE user_id = ? AND type = ? AND NOT used", "ss",
-		    user_id, type) < 0)
+	/* An older link that reached the wrong inbox stops working once a new one is asked for.
+	 * Invites are superseded per project: one project's invite must not cancel another's. */
+	if (db_exec(NULL,
+		    "UPDATE security_request SET used = TRUE WHERE user_id = ? AND type = ? AND NOT used "
+		    "AND (type <> 'invite' OR project_id <=> ?)",
+		    "sss", user_id, type, project_id && *project_id ? project_id : NULL) < 0)
 		return -1;
 	return db_exec(NULL,
 		       "INSERT INTO security_request (id, type, user_id, project_id, secret_hash, redirect_uri, expires_at) "
@@ -31,10 +61,11 @@ int secreq_create(const char *type, const char *user_id, const char *project_id,
 		       redirect_uri && *redirect_uri ? redirect_uri : NULL, (long long)lifetime(type));
 }
 
-static int refuse(struct secreq_error *err, int status, const char *text)
+int secreq_link(const char *type, const char *id, const char *secret, char *out, size_t outlen)
 {
-	*err = (struct secreq_error){ status, text };
-	return 1;
+	const char *page = !strcmp(type, "verify-email") ? "verifyemail" : "setpassword";
+	int n = snprintf(out, outlen, "%s%s/%s/%s", cfg.app_base_url, page, id, secret);
+	return n > 0 && (size_t)n < outlen ? 0 : -1;
 }
 
 static bool accepted(const char *type, const char *const *accept)
@@ -50,7 +81,7 @@ int secreq_check(const char *id, const char *secret, const struct secreq_want *w
 {
 	memset(out, 0, sizeof *out);
 	if (!crypto_is_uuid(id))
-		return refuse(err, 404, "Not found");
+		return refuse(err, 404, "Not found", NULL);
 	struct db_result r;
 	if (db_query(&r,
 		     "SELECT type, user_id, project_id, redirect_uri, used, expires_at <= UTC_TIMESTAMP(3), secret_hash "
@@ -62,17 +93,17 @@ int secreq_check(const char *id, const char *secret, const struct secreq_want *w
 	bool used = r.nrows && text_true(db_cell(&r, 0, 4));
 	bool wrong_type = r.nrows && !accepted(db_cell(&r, 0, 0), want->types);
 	if (r.nrows == 0)
-		rc = refuse(err, 404, "Not found");
+		rc = refuse(err, 404, "Not found", NULL);
 	else if (wrong_type && (want->type_first || !used))
-		rc = refuse(err, 400, want->wrong_type_text);
+		rc = refuse(err, 400, want->wrong_type_text, NULL);
 	else if (used)
-		rc = refuse(err, 400, "Already used");
+		rc = refuse(err, 400, "Already used", NULL);
 	else if (text_true(db_cell(&r, 0, 5)))
-		rc = refuse(err, 400, "Expired");
+		rc = refuse(err, 400, "Expired", NULL);
 	else if (crypto_keyed_hash(secret, h) < 0)
 		rc = -1;
 	else if (!crypto_equal(h, sizeof h, db_cell(&r, 0, 6), db_len(&r, 0, 6)))
-		rc = refuse(err, 400, "Incorrect secret");
+		rc = refuse(err, 400, "Incorrect secret", NULL);
 	if (rc == 0) {
 		text_copy(out->id, sizeof out->id, id);
 		text_copy(out->type, sizeof out->type, db_cell(&r, 0, 0));

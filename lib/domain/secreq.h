@@ -1,13 +1,19 @@
 /* secreq: UserSecurityRequest rows (spec §2, §6.14, §13): the invite, password reset and
  * email verification links <app_base_url>setpassword/<id>/<secret>. A request is single use,
  * expires (reset 1 hour, invite and verify-email 7 days), and a new one supersedes the older
- * unused requests of the same type for that user. Only a keyed hash of the 128-bit secret is
- * stored (HMAC-SHA256 under hash_key), compared in constant time. */
+ * unused requests of the same type for that user (invites: of that user and project). Only a
+ * keyed hash of the 128-bit secret is stored (HMAC-SHA256 under hash_key), compared in
+ * constant time. */
 #ifndef TESSERA_SECREQ_H
 #define TESSERA_SECREQ_H
+#include "core/refusal.h"
 #include <stdbool.h>
+#include <stddef.h>
 
 #define SECREQ_SECRET_LEN 32 /* hex characters */
+/* A link's buffer: app_base_url (a longer one makes secreq_link fail) + "setpassword/" + id +
+ * "/" + secret. */
+#define SECREQ_LINK_LEN (4096 + 12 + 36 + 1 + SECREQ_SECRET_LEN + 1)
 
 struct secreq {
 	char id[37];
@@ -17,17 +23,22 @@ struct secreq {
 	char redirect_uri[2049];
 };
 
-struct secreq_error {
-	int status;                /* 400 or 404 */
-	const char *text;
-};
+#define secreq_error refusal
 
 /* Creates a request of type for the user; writes its id and the secret (32 hex, to put in
  * the link, never stored) to id_out and secret_out. Two writes (supersede, insert): call it
  * inside the caller's transaction, which also holds the email that carries the link.
- * Returns 0, or -1 on a database failure. */
+ * reset and verify-email requests are limited to account_email_limit per user per hour (the
+ * user's row is locked to count): beyond it nothing is written, nothing superseded.
+ * Returns 0, 1 limited, or -1 on a database failure. */
 int secreq_create(const char *type, const char *user_id, const char *project_id, const char *redirect_uri,
 		  char id_out[37], char secret_out[SECREQ_SECRET_LEN + 1]);
+
+/* The link an email carries: <app_base_url>verifyemail/<id>/<secret> for verify-email,
+ * <app_base_url>setpassword/<id>/<secret> for invite and reset. Templates get only this
+ * {{link}}, never the id or the secret, so a project's template cannot send them elsewhere
+ * on their own. 0, or -1 when out is too small. */
+int secreq_link(const char *type, const char *id, const char *secret, char *out, size_t outlen);
 
 /* What a route accepts: the types (NULL-terminated), the text for another type, and whether
  * the type is judged before "Already used" (/auth/verifyemail) or after it (/auth/setpassword). */

@@ -123,6 +123,19 @@ static bool over_limit(struct request *req, const struct app_steps *steps)
 	return steps->over_limit && steps->over_limit(req);
 }
 
+/* A failure (-1): 503 when something comes back by itself or by an operator's fix (the
+ * database, the signing keys), else 500. */
+static void send_failure(struct request *req, const struct app_steps *steps)
+{
+	const char *why = NULL;
+	if (db_unavailable())
+		send_unavailable(req);
+	else if (steps->unavailable && (why = steps->unavailable()) != NULL)
+		send_outcome(req, 503, "unavailable", "transient", why, NULL);
+	else
+		send_server_error(req);
+}
+
 /* Authenticates a ROUTE_AUTH request; true when the handler may run, else answered. */
 static bool authenticated(struct request *req, const struct app_steps *steps)
 {
@@ -130,7 +143,7 @@ static bool authenticated(struct request *req, const struct app_steps *steps)
 	if (rc == 0)
 		return true;
 	if (rc < 0)
-		db_unavailable() ? send_unavailable(req) : send_server_error(req);
+		send_failure(req, steps);
 	else if (rc == 1)
 		send_unauthorized(req);
 	return false;
@@ -152,12 +165,8 @@ static void run_route(const struct route *r, const struct app_steps *steps, stru
 		rc = -1; /* a guard nobody can check is a failure, never a way past it */
 	if (rc == 0)
 		rc = r->handler(req);
-	if (rc < 0 && !req->headers_sent) {
-		if (db_unavailable())
-			send_unavailable(req);
-		else
-			send_server_error(req);
-	}
+	if (rc < 0 && !req->headers_sent)
+		send_failure(req, steps);
 }
 
 void app_handle(const struct route *routes, const struct app_steps *steps, struct request *req,
@@ -220,6 +229,18 @@ static double elapsed_ms(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* One line per request. The login is named by its reference (domain/login.h login_ref), as in
+ * the audit events: a login id is a bearer secret while its sign-in is in progress. */
+static void log_request(const struct request *req, const struct timespec *t0)
+{
+	char ref[CRYPTO_REF_LEN + 1] = "-";
+	if (req->log_login[0])
+		crypto_keyed_ref("login", req->log_login, ref);
+	log_info("request=%s method=%s route=%s status=%d ms=%.2f login=%s client=%s", req->request_id, req->method,
+		 req->route ? req->route : "-", req->status, elapsed_ms(t0), ref,
+		 req->log_client[0] ? req->log_client : "-");
+}
+
 #define MAX_AFTER 4
 static struct {
 	void (*fn)(const char *arg);
@@ -267,6 +288,18 @@ static void finish_input(FCGX_Request *fcgi)
 		;
 }
 
+/* A page that takes a form post without the CSRF guard is a declaration error, found before
+ * the program serves anything rather than by an attacker. */
+static bool routes_guarded(const struct route *routes)
+{
+	for (const struct route *r = routes; r->pattern; r++)
+		if ((r->flags & ROUTE_PAGE) && method_listed(r->methods, "POST") && !(r->flags & ROUTE_CSRF)) {
+			log_error("route %s %s: a page's POST must declare ROUTE_CSRF", r->methods, r->pattern);
+			return false;
+		}
+	return true;
+}
+
 int app_run(const char *program, const struct route *routes, const struct app_steps *steps)
 {
 	if (!steps)
@@ -277,6 +310,10 @@ int app_run(const char *program, const struct route *routes, const struct app_st
 		log_error("configuration: %s", err);
 		return 1;
 	}
+	if (!routes_guarded(routes))
+		return 1;
+	if (steps->start)
+		steps->start();
 	signal(SIGPIPE, SIG_IGN);
 	if (FCGX_Init() != 0)
 		return 1;
@@ -298,9 +335,7 @@ int app_run(const char *program, const struct route *routes, const struct app_st
 		if (!req.headers_sent)
 			send_server_error(&req);
 		if (cfg.log_requests)
-			log_info("request=%s method=%s route=%s status=%d ms=%.2f login=%s client=%s", req.request_id,
-				 req.method, req.route ? req.route : "-", req.status, elapsed_ms(&t0),
-				 req.log_login[0] ? req.log_login : "-", req.log_client[0] ? req.log_client : "-");
+			log_request(&req, &t0);
 		request_free(&req);
 		if (unix_socket) {
 			finish_input(&fcgi);

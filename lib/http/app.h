@@ -22,7 +22,8 @@ enum route_flags {
 };
 
 /* 0 or 1 when a response was sent (both mean answered, so a helper that answers may be
- * returned as it is); -1 on failure (503 if the database is away, else 500). */
+ * returned as it is); -1 on failure (503 if the database is away or steps->unavailable names a
+ * cause, else 500). */
 typedef int (*handler_fn)(struct request *req);
 
 struct route {
@@ -55,6 +56,12 @@ struct app_steps {
 	/* Around each request: begin before the route runs, end after (success: status < 400). */
 	void (*begin)(const struct request *req);
 	void (*end)(bool success);
+	/* Once, after the configuration is loaded and before the first request: checks that
+	 * report what would fail later (wrapped signing keys nobody can unwrap). */
+	void (*start)(void);
+	/* After a failure (-1) while the database is up: the text of a 503 when its cause is
+	 * one that time or an operator fixes (the signing keys cannot be read), else NULL (500). */
+	const char *(*unavailable)(void);
 };
 
 int app_run(const char *program, const struct route *routes, const struct app_steps *steps);

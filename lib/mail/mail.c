@@ -128,7 +128,55 @@ static char *plain_html(const char *text)
 	return html;
 }
 
-/* The project's override: 0 rendered, 1 none, -1 failure. */
+bool mail_template_overridable(const char *name)
+{
+	static const char *const names[] = { "invite", "invite-existing", "reset", "welcome", "verify-email", NULL };
+	for (int i = 0; name && names[i]; i++)
+		if (!strcmp(names[i], name))
+			return true;
+	return false;
+}
+
+bool mail_template_needs_link(const char *name)
+{
+	return name && (!strcmp(name, "invite") || !strcmp(name, "reset") || !strcmp(name, "verify-email"));
+}
+
+/* Whether rendered output shows the link: the text as it is, the HTML escaped. */
+static bool shows_link(const char *out, const char *link, bool html)
+{
+	if (!html)
+		return strstr(out, link) != NULL;
+	json_t *ctx = json_pack("{s:s}", "link", link);
+	char *escaped = ctx ? template_render("{{link}}", ctx, NULL) : NULL;
+	bool shown = escaped && strstr(out, escaped);
+	free(escaped);
+	json_decref(ctx);
+	return shown;
+}
+
+bool mail_template_renders_link(const char *source, bool html)
+{
+	/* Letters and digits only: the HTML escaping leaves them as they are. */
+	static const char probe[] = "tesseraLinkProbe7c1f";
+	json_t *ctx = json_pack("{s:s}", "link", probe);
+	char *out = ctx ? (html ? template_render(source, ctx, NULL) : template_render_text(source, ctx, NULL)) : NULL;
+	bool shown = out && strstr(out, probe);
+	free(out);
+	json_decref(ctx);
+	return shown;
+}
+
+/* A link message whose override lost its link (a row stored before overrides were checked):
+ * the caller falls back to the files, so the person still gets a working email. */
+static bool override_lost_link(const char *name, const struct rendered *out, json_t *vars)
+{
+	const char *link = json_string_value(json_object_get(vars, "link"));
+	return mail_template_needs_link(name) && link &&
+	       (!shows_link(out->text, link, false) || !shows_link(out->html, link, true));
+}
+
+/* The project's override: 0 rendered, 1 none (or not to be used), -1 failure. */
 static int render_override(const char *project_id, const char *name, json_t *vars, struct rendered *out)
 {
 	struct db_result r;
@@ -148,6 +196,11 @@ static int render_override(const char *project_id, const char *name, json_t *var
 		if (!out->html) {
 			log_error("mail: project template %s of project %s: %s", name, project_id, err);
 			rc = -1;
+		} else if (override_lost_link(name, out, vars)) {
+			log_error("mail: project template %s of project %s shows no {{link}}: the file is used", name,
+				  project_id);
+			rendered_free(out);
+			rc = 1;
 		}
 	}
 	db_result_free(&r);
@@ -182,7 +235,7 @@ static int render(const struct mail_message *m, struct rendered *out)
 	json_t *vars = template_vars(m);
 	int rc = vars ? add_project_vars(m->project_id, vars) : -1;
 	if (rc == 0)
-		rc = render_override(m->project_id, m->template_name, vars, out);
+		rc = m->files_only ? 1 : render_override(m->project_id, m->template_name, vars, out);
 	if (rc == 1)
 		rc = render_files(m->template_name, vars, out);
 	json_decref(vars);

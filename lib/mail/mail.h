@@ -7,6 +7,10 @@
  * SMTP once (libcurl); a failure leaves the row pending for bin/tessera-mailer, which retries
  * with backoff and records the final status. Delivery never fails the request.
  *
+ * Templates never see a raw secret: messages with a security request's link get it as
+ * {{link}} (secreq_link, under app_base_url). A project's override of such a template must show
+ * the link (checked when it is stored; one that does not is skipped for the file).
+ *
  * Templates see the caller's vars plus "brand" (the project's brand name, else "Tessera"),
  * "app_base_url", "recipient_name" and, with a project, "project_name"; these four come from
  * trusted sources and win over a caller's var of the same name. The HTML part is escaped like
@@ -25,6 +29,7 @@
 #define TESSERA_MAIL_H
 #include <jansson.h>
 #include <signal.h>
+#include <stdbool.h>
 
 struct mail_message {
 	const char *project_id;    /* for the template override and the brand; may be NULL */
@@ -32,7 +37,17 @@ struct mail_message {
 	const char *to_address;
 	const char *to_name;       /* display name; may be NULL */
 	json_t *vars;              /* template values; only read */
+	bool files_only;           /* never the project's override (a link the project must not see) */
 };
+
+/* The templates a project admin may override (PUT …/email-templates/:name). */
+bool mail_template_overridable(const char *name);
+/* The templates whose default carries {{link}} (invite, reset, verify-email): an override of
+ * one must show it too. */
+bool mail_template_needs_link(const char *name);
+/* Whether a template source (HTML-escaped or text) shows {{link}} when only the link is set:
+ * a {{link}} in a comment or in a section of another name does not count. */
+bool mail_template_renders_link(const char *source, bool html);
 
 /* Renders and inserts one outbox row; id_out receives its id. Returns 0, 1 when the message
  * is refused (an address or name with CR, LF or NUL, an invalid address, an unknown template),

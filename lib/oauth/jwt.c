@@ -166,7 +166,7 @@ json_t *jwt_verify(const char *token, const char **why)
 	if (!json_is_string(iss) || strcmp(json_string_value(iss), cfg.issuer))
 		return fail(why, "wrong issuer", claims);
 	if (!json_is_integer(exp) || json_integer_value(exp) <= now)
-		return fail(why, "expired", claims);
+		return fail(why, JWT_EXPIRED, claims);
 	if (nbf && (!json_is_integer(nbf) || json_integer_value(nbf) > now))
 		return fail(why, "not yet valid", claims);
 	return claims;

@@ -11,6 +11,8 @@
 char *jwt_sign(json_t *claims, long lifetime_seconds, time_t now);
 /* The reason when the signing keys could not be read (database away): not the token's fault. */
 #define JWT_KEYS_UNAVAILABLE "signing keys unavailable"
+/* The reason for a token whose signature and issuer are good but whose time is over. */
+#define JWT_EXPIRED "expired"
 /* Returns the verified claims (a new reference, read-only: the claims of recently verified
  * tokens are shared from a small cache) or NULL with a short reason. */
 json_t *jwt_verify(const char *token, const char **why);

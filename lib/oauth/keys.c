@@ -17,6 +17,8 @@ static struct signing_key keys[MAX_KEYS];
 static int nkeys;
 static time_t loaded_at;
 static json_t *jwks_cache;  /* built once per key load: the JWKS is fetched far more often than keys change */
+static int unreadable_active;
+static bool unusable;         /* the last keys_load failed because the active key cannot be read */ /* active keys the last read could not use (wrapped, no or a wrong key_encryption_key) */
 
 void keys_reset_cache(void)
 {
@@ -24,6 +26,7 @@ void keys_reset_cache(void)
 		cjose_jwk_release(keys[i].jwk);
 	nkeys = 0;
 	loaded_at = 0;
+	unreadable_active = 0;
 	json_decref(jwks_cache);
 	jwks_cache = NULL;
 }
@@ -82,18 +85,22 @@ static int read_keys(void)
 			memset(json, 0, strlen(json));
 			free(json);
 		}
+		bool active = !strcmp(db_cell(&r, i, 3), "1");
 		if (!jwk && !json) {
-			log_error("signing key %s is wrapped and key_encryption_key cannot unwrap it", kid);
+			log_error("signing key %s is wrapped and key_encryption_key %s", kid,
+				  keywrap_enabled() ? "cannot unwrap it (a different key?)" : "is not set");
+			unreadable_active += active;
 			continue;
 		}
 		if (!jwk) {
 			log_error("signing key %s cannot be read: %s", db_cell(&r, i, 0), err.message);
+			unreadable_active += active;
 			continue;
 		}
 		struct signing_key *k = &keys[nkeys++];
 		snprintf(k->kid, sizeof k->kid, "%s", db_cell(&r, i, 0));
 		snprintf(k->alg, sizeof k->alg, "%s", db_cell(&r, i, 1));
-		k->active = !strcmp(db_cell(&r, i, 3), "1");
+		k->active = active;
 		k->jwk = jwk;
 	}
 	for (size_t i = 0; i < (size_t)r.nrows * r.ncols; i++)
@@ -113,6 +120,10 @@ static int create_first_key(void)
 		return -1;
 	db_result_free(&r);
 	int rc = read_keys();
+	if (rc == 0 && unreadable_active && (nkeys == 0 || !keys[0].active)) {
+		unusable = true; /* never replace a key we cannot read with a new one */
+		rc = -1;
+	}
 	if (rc == 0 && (nkeys == 0 || !keys[0].active)) {
 		char kid[37];
 		rc = keys_create(cfg.signing_alg, kid);
@@ -124,15 +135,53 @@ static int create_first_key(void)
 	return rc;
 }
 
+bool keys_unusable(void)
+{
+	return unusable;
+}
+
 int keys_load(void)
 {
+	unusable = false;
 	if (nkeys && keys[0].active && time(NULL) - loaded_at < cfg.key_cache_seconds)
 		return 0;
 	if (read_keys() < 0)
 		return -1;
-	if (nkeys == 0 || !keys[0].active)
+	if (nkeys == 0 || !keys[0].active) {
+		/* The signing key exists but cannot be read (wrapped, and key_encryption_key missing or
+		 * wrong): fail, as when the database is away (503), rather than make a new key that
+		 * would invalidate every token and leave two active keys behind. */
+		if (unreadable_active) {
+			log_error("no usable signing key: set the key_encryption_key that wrapped it");
+			unusable = true;
+			return -1;
+		}
 		return create_first_key();
+	}
 	return 0;
+}
+
+int keys_check_wrapped(void)
+{
+	struct db_result r;
+	if (db_query(&r, "SELECT id, jwk FROM signing_key WHERE wrapped AND (active OR expires_at > UTC_TIMESTAMP(3))",
+		     "") < 0)
+		return -1;
+	int bad = 0;
+	for (unsigned i = 0; i < r.nrows; i++) {
+		char *json = keywrap_unwrap(db_cell(&r, i, 1), db_cell(&r, i, 0));
+		if (json) {
+			memset(json, 0, strlen(json));
+			free(json);
+		} else {
+			bad++;
+		}
+	}
+	for (size_t i = 0; i < (size_t)r.nrows * r.ncols; i++)
+		if (r.cells[i])
+			memset(r.cells[i], 0, r.lens[i]);
+	db_result_free(&r);
+	return bad;
 }
 
 const struct signing_key *keys_signer(void)

@@ -20,10 +20,16 @@ const struct signing_key *keys_signer(void);
 const struct signing_key *keys_find(const char *kid);
 /* True when the last keys_find failed because the keys could not be read. */
 bool keys_unavailable(void);
+/* True when the last key load failed because the active signing key is wrapped and
+ * key_encryption_key cannot unwrap it (not set, or a different key): answer 503. */
+bool keys_unusable(void);
 /* {"keys":[...public parts...]} */
 json_t *keys_jwks(void);
 /* Makes a new key and stores it active. Used on first use and by `tessera-admin keys rotate`. */
 int keys_create(const char *alg, char kid_out[37]);
 void keys_reset_cache(void);
+/* How many wrapped keys still in use key_encryption_key cannot unwrap (missing or a different
+ * key); -1 when the database cannot be asked. */
+int keys_check_wrapped(void);
 
 #endif

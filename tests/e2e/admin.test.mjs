@@ -16,15 +16,18 @@ import {
   authMe,
   bearer,
   clientCredentialsToken,
+  createFixture,
   createProject,
   createSigninFixture,
   createUser,
   dbExec,
   dbQuery,
+  decodeJwt,
   http,
   keyedHash,
   loadMedplum,
   mailTo,
+  outboxCount,
   postJson,
   quietPkceWarning,
   randomUUID,
@@ -171,7 +174,7 @@ describe('invite with the SDK', () => {
     assert.equal(r.status, 200, r.text);
     const user = r.json.user.reference.split('/')[1];
     assert.equal(dbQuery("SELECT COUNT(*) FROM security_request WHERE user_id = ? AND type = 'invite'", [user])[0][0], '1');
-    await new Promise((res) => setTimeout(res, 500));
+    assert.equal(outboxCount(body.email), 0, 'no email queued');
     assert.equal(mailTo(body.email).length, 0);
   });
 });
@@ -488,7 +491,15 @@ describe('passwords and purge', () => {
     dbExec("INSERT INTO audit_event (id, recorded, type) VALUES (?, '2001-01-01 00:00:00', 'login')", [old]);
     assertAllOk(await post(su, 'admin/super/purge', { resourceType: 'AuditEvent', before: '2001-01-02T00:00:00+01:00' }));
     assert.equal(dbQuery('SELECT COUNT(*) FROM audit_event WHERE id = ?', [old])[0][0], '0');
+    // Logins last used on either side of the date: the older one goes, the younger one stays.
+    const cc = createFixture('adm-purge');
+    const loginOf = async () => decodeJwt((await clientCredentialsToken(cc.clientId, cc.clientSecret)).access_token).login_id;
+    const [oldLogin, youngLogin] = [await loginOf(), await loginOf()];
+    dbExec("UPDATE login SET created_at = '2000-12-31 23:59:59', updated_at = '2000-12-31 23:59:59' WHERE id = ?", [oldLogin]);
+    dbExec("UPDATE login SET created_at = '2000-12-31 23:59:59', updated_at = '2001-01-01 00:00:01' WHERE id = ?", [youngLogin]);
     assertAllOk(await post(su, 'admin/super/purge', { resourceType: 'Login', before: '2001-01-01T00:00:00Z' }));
+    assert.equal(dbQuery('SELECT COUNT(*) FROM login WHERE id = ?', [oldLogin])[0][0], '0', 'the old login is purged');
+    assert.equal(dbQuery('SELECT COUNT(*) FROM login WHERE id = ?', [youngLogin])[0][0], '1', 'the younger one stays');
     assertBadRequest(await post(su, 'admin/super/purge', { resourceType: 'User', before: '2001-01-01' }), 'Invalid resource type');
     assertBadRequest(await post(su, 'admin/super/purge', { resourceType: 'Login', before: 'yesterday' }), 'Invalid before date');
     assertBadRequest(await post(su, 'admin/super/purge', { resourceType: 'Login', before: '2024-02-31' }), 'Invalid before date');
@@ -507,10 +518,13 @@ describe('email templates and the brand name', () => {
     assertBadRequest(await put('invite', { subject: 's', bodyText: '{{oops' }), 'Invalid template: unclosed tag');
     assertBadRequest(await put('invite', { bodyText: 't' }), 'Subject is required');
     assertBadRequest(await put('invite', { subject: 'a\r\nBcc: x@example.com', bodyText: 't' }), 'Subject must be one line');
+    // Templates get the link, never its id and secret (issue 14, finding 5).
+    assertBadRequest(await put('invite', { subject: 's', bodyText: '{{app_base_url}}setpassword/{{id}}/{{secret}}' }),
+      'Template must contain {{link}}');
     const stored = await put('invite', {
       subject: 'Join {{project_name}} at {{brand}}',
-      bodyText: 'Hello {{recipient_name}}: {{app_base_url}}setpassword/{{id}}/{{secret}}',
-      bodyHtml: '<p>Hello {{recipient_name}}</p><a href="{{app_base_url}}setpassword/{{id}}/{{secret}}">go</a>',
+      bodyText: 'Hello {{recipient_name}}: {{link}}',
+      bodyHtml: '<p>Hello {{recipient_name}}</p><a href="{{link}}">go</a>',
     });
     assert.equal(stored.status, 200, stored.text);
     assert.equal(stored.json.name, 'invite');
@@ -518,7 +532,10 @@ describe('email templates and the brand name', () => {
     assert.equal(set.status, 200, set.text);
     assert.equal(set.json.brandName, 'Clinica');
     const settings = await http(`admin/projects/${a.projectId}/settings`, { headers: a.headers });
-    assert.deepEqual(settings.json, { id: a.projectId, name: a.projectName, brandName: 'Clinica', mfaRequired: false, allowedMfaMethods: ['totp', 'email'] });
+    assert.deepEqual(settings.json, {
+      id: a.projectId, name: a.projectName, brandName: 'Clinica', mfaRequired: false, allowedMfaMethods: ['totp', 'email'],
+      emailVerificationRequired: false,
+    });
 
     const email = uniqueEmail('tpl');
     const r = await invite(a, { resourceType: 'Practitioner', firstName: '<script>alert(1)</script>', lastName: 'Tag', email });

@@ -50,6 +50,30 @@ describe('OpenID / OAuth metadata', () => {
     });
   }
 
+  it('/.well-known/oauth-protected-resource: RFC 9728 metadata for the base URL or a resource under it', async () => {
+    const { json: oidc } = await getJson('.well-known/openid-configuration');
+    const { json: d } = await getJson('.well-known/oauth-protected-resource');
+    // RFC 9728 §2: resource (required) is the protected resource's identifier; the
+    // authorization servers that issue its tokens; how a bearer token is sent (the header only).
+    assert.deepEqual(d, {
+      resource: BASE_URL,
+      issuer: BASE_URL,
+      authorization_servers: [oidc.issuer],
+      scopes_supported: oidc.scopes_supported, // spec §8: the same list as the discovery document
+      bearer_methods_supported: ['header'],
+      introspection_endpoint: `${BASE_URL}oauth2/introspect`,
+    });
+    const fhir = `${BASE_URL}fhir/R4`;
+    const { json: r } = await getJson(`.well-known/oauth-protected-resource?resource=${encodeURIComponent(fhir)}`);
+    assert.deepEqual(r, { ...d, resource: fhir }, 'the resource asked for, under the base URL');
+    // Anything not under the base URL (a look-alike host included): 400 text, spec §8.
+    for (const other of ['https://evil.example/', BASE_URL.replace(/\/$/, '.evil.example/'), BASE_URL.replace(/\/$/, '')]) {
+      const bad = await http(`.well-known/oauth-protected-resource?resource=${encodeURIComponent(other)}`);
+      assert.equal(bad.status, 400, `${other}: ${bad.text}`);
+      assert.equal(bad.text, 'Invalid resource URL', other);
+    }
+  });
+
   it('unknown .well-known documents are 404, not 5xx', async () => {
     const r = await http('.well-known/no-such-document');
     assert.equal(r.status, 404, r.text);

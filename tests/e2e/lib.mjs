@@ -4,7 +4,7 @@
 // scripts/dev test sets TESSERA_BASE_URL, TESSERA_ROOT, TESSERA_CONFIG, TESSERA_DB_SOCKET
 // (and more); run by hand, the defaults below match `scripts/dev up`.
 import { execFileSync } from 'node:child_process';
-import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createDecipheriv, createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -41,16 +41,29 @@ export function uniqueName(prefix) {
 let configCache;
 /** var/tessera.conf as an object (key = value lines). */
 export function readConfig() {
-  if (!configCache) {
-    configCache = {};
-    for (const line of readFileSync(CONFIG, 'utf8').split('\n')) {
-      const t = line.trim();
-      if (!t || t.startsWith('#')) continue;
-      const eq = t.indexOf('=');
-      if (eq > 0) configCache[t.slice(0, eq).trim()] = t.slice(eq + 1).trim();
-    }
-  }
+  configCache ||= parseConfig(readFileSync(CONFIG, 'utf8'));
   return configCache;
+}
+
+function parseConfig(text) {
+  const out = {};
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (!t || t.startsWith('#')) continue;
+    const eq = t.indexOf('=');
+    if (eq > 0) out[t.slice(0, eq).trim()] = t.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** The migration account's file (admin_config): root-only, read by tessera-admin alone. */
+export const ADMIN_CONFIG = readConfig().admin_config || join(ROOT, 'var/tessera-admin.conf');
+
+let adminConfigCache;
+/** The migration account's file as an object (db_admin_user, db_admin_password). */
+export function readAdminConfig() {
+  adminConfigCache ||= parseConfig(readFileSync(ADMIN_CONFIG, 'utf8'));
+  return adminConfigCache;
 }
 
 /** app_base_url (with its slash): the base of the pages' links and redirects. */
@@ -223,6 +236,34 @@ export function dbQuery(sql, params = []) {
     .split('\n')
     .filter((l) => l.length)
     .map((l) => l.split('\t'));
+}
+
+/**
+ * Opens what lib/keywrap.c sealed: base64url(IV (12) | ciphertext | tag (16)), AES-256-GCM
+ * under a 64-hex key, `aad` as associated data (a signing key's kid, "mfa:<user id>").
+ */
+export function keywrapOpen(keyHex, sealed, aad) {
+  const raw = Buffer.from(sealed, 'base64url');
+  assert.ok(raw.length > 28, 'a sealed value holds an IV, a tag and something');
+  const d = createDecipheriv('aes-256-gcm', Buffer.from(keyHex, 'hex'), raw.subarray(0, 12));
+  d.setAAD(Buffer.from(aad));
+  d.setAuthTag(raw.subarray(raw.length - 16));
+  return Buffer.concat([d.update(raw.subarray(12, raw.length - 16)), d.final()]).toString('utf8');
+}
+
+/**
+ * The private JWK of a signing key (its alg and whether it is wrapped at rest), unwrapped with
+ * the configured key_encryption_key when it is wrapped: tests that forge tokens with the real
+ * key run whether or not the keys are wrapped.
+ */
+export function signingKey(kid) {
+  const rows = dbQuery('SELECT jwk, alg, wrapped FROM signing_key WHERE id = ?', [kid]);
+  assert.equal(rows.length, 1, `signing key ${kid} in the database`);
+  const [stored, alg, wrapped] = rows[0];
+  if (wrapped !== '1') return { jwk: JSON.parse(stored), alg, wrapped: false };
+  const kek = readConfig().key_encryption_key;
+  assert.ok(kek, `signing key ${kid} is wrapped and ${CONFIG} sets no key_encryption_key`);
+  return { jwk: JSON.parse(keywrapOpen(kek, stored, kid)), alg, wrapped: true };
 }
 
 /** Number of Login rows of a client. */
@@ -610,23 +651,47 @@ export function mailText(raw) {
   return '';
 }
 
-/** The messages to an address in var/mail, oldest first: [{ file, raw, subject, text }]. */
-export function mailTo(address) {
-  const dir = join(ROOT, 'var/mail');
+/**
+ * The finished messages the SMTP sink stored in `dir`, in name (arrival) order: [{ file, raw }].
+ * The sink writes each message to a `.tmp-….eml` dot-file and renames it when complete, so
+ * dot-files are skipped (reading one raced the rename: ENOENT); a file gone meanwhile is too.
+ */
+export function finishedMail(dir = process.env.TESSERA_MAIL_DIR || join(ROOT, 'var/mail')) {
   let files = [];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.eml')).sort();
+    files = readdirSync(dir).filter((f) => f.endsWith('.eml') && !f.startsWith('.')).sort();
   } catch {
     return [];
   }
   const out = [];
-  for (const f of files) {
-    const raw = readFileSync(join(dir, f), 'utf8');
+  for (const file of files) {
+    try {
+      out.push({ file, raw: readFileSync(join(dir, file), 'utf8') });
+    } catch (e) {
+      if (e.code !== 'ENOENT') throw e;
+    }
+  }
+  return out;
+}
+
+/** The messages to an address in var/mail, oldest first: [{ file, raw, subject, text }]. */
+export function mailTo(address) {
+  const out = [];
+  for (const { file: f, raw } of finishedMail()) {
     const head = raw.split(/\r?\n\r?\n/)[0];
     if (!new RegExp(`^(To|X-Original-To):.*<?${address.replace(/[.+]/g, '\\$&')}>?`, 'mi').test(head)) continue;
     out.push({ file: f, raw, subject: head.match(/^Subject: (.*)$/m)?.[1], text: mailText(raw) });
   }
   return out;
+}
+
+/**
+ * The outbox rows to an address. Every email is written to email_outbox in the request's own
+ * transaction, before the response, and sent from there (after the response, or by the mailer
+ * later): no row means no email, now or ever, with no wait for a delivery that might come.
+ */
+export function outboxCount(address) {
+  return Number(dbQuery('SELECT COUNT(*) FROM email_outbox WHERE recipient = ?', [address])[0][0]);
 }
 
 /** Waits until `count` messages to an address have arrived (delivery follows the response). */

@@ -1,10 +1,9 @@
 // Helpers for the email tests: tessera-admin mail send-test, the SMTP sink's var/mail/*.eml
 // and a small MIME reader (headers, RFC 2047 words, multipart/alternative, base64 parts).
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { CONFIG, ROOT, dbQuery } from './lib.mjs';
+import { CONFIG, ROOT, dbQuery, finishedMail } from './lib.mjs';
 
 export const MAIL_DIR = process.env.TESSERA_MAIL_DIR || join(ROOT, 'var/mail');
 export const MAILER = join(ROOT, 'bin/tessera-mailer');
@@ -55,9 +54,8 @@ export function outboxRow(id) {
 
 /** The stored messages whose envelope recipient is `address`, as raw text. */
 export function mailsTo(address) {
-  return readdirSync(MAIL_DIR)
-    .filter((f) => f.endsWith('.eml'))
-    .map((f) => readFileSync(join(MAIL_DIR, f), 'utf8'))
+  return finishedMail(MAIL_DIR)
+    .map((m) => m.raw)
     .filter((text) => text.split('\r\n\r\n')[0].split('\r\n').includes(`X-Original-To: ${address}`));
 }
 

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE_URL, authorizeRequest, createSigninFixture, dbExec, dbQuery, redeemCode } from './lib.mjs';
 import { launchBrowser, openContext, shot, skip, submit } from './browser-lib.mjs';
-import { stepOf, totp, waitForCode } from './mfa-lib.mjs';
+import { freshCode, totp, waitForCode } from './mfa-lib.mjs';
 
 let browser;
 before(async () => {
@@ -87,6 +87,30 @@ describe('MFA pages in Chromium', { skip }, () => {
     await c.context.close();
   });
 
+  it('issue 14 finding 6: two browsers signing in before enrollment are shown different secrets; one\'s secret does not enroll the other', async () => {
+    const first = await startSignin('mfa-browser-fresh', false);
+    const second = await clientContext(false);
+    await second.page.goto(first.a.url);
+    await typePassword(second.page, first.fx);
+    const seen = await shownSecret(first.page);
+    const mine = await shownSecret(second.page);
+    assert.notEqual(seen, mine, 'each sign-in its own secret');
+    await second.page.getByLabel('Code').fill(totp(seen));
+    await submit(second.page, 'button', 'Verify');
+    assert.match(await second.page.locator('#code-error').textContent(), /Invalid MFA token/);
+    assert.equal(await shownSecret(second.page), mine, 'the page shown again keeps its secret');
+    await second.page.getByLabel('Code').fill(totp(mine));
+    await submit(second.page, 'button', 'Verify');
+    await second.page.waitForURL((u) => u.href.startsWith('https://app.example.com/'), { timeout: 15000 });
+    // The first browser's secret was never confirmed: it cannot enroll now.
+    await first.page.getByLabel('Code').fill(await freshCode(seen, first.fx.userId));
+    await submit(first.page, 'button', 'Verify');
+    assert.equal(first.c.returned.length, 0);
+    assert.deepEqual(first.problems, []);
+    await first.c.context.close();
+    await second.context.close();
+  });
+
   it('"Email me a code" with JavaScript off: the code from the SMTP sink signs in', async () => {
     const { fx, c, a, page, problems } = await startSignin('mfa-browser-email', false);
     await submit(page, 'button', 'Email me a code');
@@ -124,7 +148,7 @@ describe('MFA pages in Chromium', { skip }, () => {
     assert.match(other.page.url(), /\/signin$/, 'no session before the second factor');
     await other.context.close();
 
-    await page.getByLabel('Code from your app, to turn it off').fill(totp(secret, stepOf() + 1));
+    await page.getByLabel('Code from your app, to turn it off').fill(await freshCode(secret, fx.userId));
     await submit(page, 'button', 'Turn off two-step verification');
     await page.getByRole('heading', { name: 'Turn on two-step verification' }).waitFor();
     assert.notEqual(await shownSecret(page), secret, 'a new secret');

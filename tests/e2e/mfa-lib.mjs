@@ -3,6 +3,7 @@
 // sink stored in var/mail.
 import { createHmac } from 'node:crypto';
 import assert from 'node:assert/strict';
+import { dbQuery } from './lib.mjs';
 import { decodeWords, mailsTo, parseMessage } from './mail-lib.mjs';
 
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -50,6 +51,36 @@ export function totp(secret, step = stepOf()) {
   const o = h[h.length - 1] & 0xf;
   const n = ((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
   return String(n % 1e6).padStart(6, '0');
+}
+
+/** The step of the user's last accepted TOTP code (user.mfa_last_step), or null. */
+export function lastStep(userId) {
+  const v = dbQuery('SELECT mfa_last_step FROM user WHERE id = ?', [userId])[0]?.[0];
+  return v === undefined || v === 'NULL' ? null : Number(v);
+}
+
+/** The code the user's last accepted TOTP step had: spent, a replay. */
+export function usedCode(secret, userId) {
+  const last = lastStep(userId);
+  assert.ok(last !== null, 'the user has used a code');
+  return totp(secret, last);
+}
+
+/**
+ * A right code the server has not seen: the first step after the user's last accepted one
+ * (no replay) that is within the window (mfa_window 1: the next step is accepted). Rather than
+ * hoping the clock has moved on since the last test's code, it asks the database which step was
+ * used, and waits (at most one step) when even the next step would be too far ahead.
+ */
+export async function freshCode(secret, userId, window = 1) {
+  const deadline = Date.now() + 35_000;
+  for (;;) {
+    const last = lastStep(userId);
+    const step = last === null ? stepOf() : Math.max(stepOf(), last + 1);
+    if (step <= stepOf() + window) return totp(secret, step);
+    assert.ok(Date.now() < deadline, `no fresh TOTP step after ${last}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** Waits until `count` messages to address exist; returns the newest one's code and subject. */

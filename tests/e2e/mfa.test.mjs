@@ -31,7 +31,7 @@ import {
   tesseraAdmin,
   uniqueName,
 } from './lib.mjs';
-import { stepOf, totp, uriSecret, waitForCode } from './mfa-lib.mjs';
+import { freshCode, lastStep, stepOf, totp, uriSecret, usedCode, waitForCode } from './mfa-lib.mjs';
 
 const { MedplumClient } = await loadMedplum();
 quietPkceWarning();
@@ -99,11 +99,11 @@ describe('the SDK through MFA', () => {
     const secret = uriSecret(res.enrollUri);
     assertPngDataUrl(res.enrollQrCode);
 
-    // The secret is stored sealed, never as it is.
-    const stored = dbQuery('SELECT mfa_secret, mfa_enrolled FROM user WHERE id = ?', [fx.userId])[0];
-    assert.match(stored[0], /^(h1|k1)\.[A-Za-z0-9_-]+$/);
-    assert.ok(!stored[0].includes(secret));
-    assert.equal(stored[1], '0');
+    // The secret is stored sealed, never as it is, on this login until a code confirms it.
+    const stored = dbQuery('SELECT mfa_pending_secret FROM login WHERE id = ?', [res.login])[0][0];
+    assert.match(stored, /^(h1|k1)\.[A-Za-z0-9_-]+$/);
+    assert.ok(!stored.includes(secret));
+    assert.deepEqual(dbQuery('SELECT mfa_secret IS NULL, mfa_enrolled FROM user WHERE id = ?', [fx.userId]), [['1', '0']]);
 
     const enrolled = await medplum.post('auth/mfa/login-enroll', { login: res.login, token: totp(secret) });
     assert.equal(enrolled.login, res.login);
@@ -114,14 +114,14 @@ describe('the SDK through MFA', () => {
     const me = await medplum.get('auth/me', { cache: 'no-cache' });
     assert.equal(me.security.mfaEnrolled, true);
 
-    // Next sign-in: the second factor, with the next step's code (the current one is used).
+    // Next sign-in: the second factor, with a code of a step after the one enrollment used (no replay).
     const again = newMedplum({ clientId: fx.clientId });
     const r2 = await again.startLogin({ email: fx.email, password: fx.password });
     assert.equal(r2.code, undefined);
     assert.equal(r2.mfaRequired, true);
     assert.deepEqual(r2.mfaMethods, ['totp']);
     assert.equal(r2.email, fx.email);
-    const v = await again.post('auth/mfa/verify', { login: r2.login, token: totp(secret, stepOf() + 1) });
+    const v = await again.post('auth/mfa/verify', { login: r2.login, token: await freshCode(secret, fx.userId) });
     assert.match(v.code, /^[0-9a-f]{32}$/);
     assert.equal((await again.processCode(v.code)).id, fx.profileId);
   });
@@ -141,18 +141,19 @@ describe('verify: refusals', () => {
     const wrong = totp(secret) === '000000' ? '000001' : '000000';
     assertBadRequest(await postJson('auth/mfa/verify', { login: r.json.login, token: wrong }), 'Invalid MFA token');
     // The code enrollment used (this step) is spent: a replay inside the window fails.
-    const used = dbQuery('SELECT mfa_last_step FROM user WHERE id = ?', [fx.userId])[0][0];
-    assertBadRequest(await postJson('auth/mfa/verify', { login: r.json.login, token: totp(secret, Number(used)) }), 'Invalid MFA token');
+    const used = lastStep(fx.userId);
+    assertBadRequest(await postJson('auth/mfa/verify', { login: r.json.login, token: totp(secret, used) }), 'Invalid MFA token');
     assertBadRequest(await postJson('auth/mfa/verify', { login: r.json.login, token: totp(secret, stepOf() - 3) }), 'Invalid MFA token');
     assertBadRequest(await postJson('auth/mfa/verify', { login: r.json.login, token: '12345' }), 'Invalid MFA token');
     assert.equal(dbQuery('SELECT mfa_attempts FROM login WHERE id = ?', [r.json.login])[0][0], '4');
-    const ok = await postJson('auth/mfa/verify', { login: r.json.login, token: totp(secret, Number(used) + 1) });
+    const next = await freshCode(secret, fx.userId);
+    const ok = await postJson('auth/mfa/verify', { login: r.json.login, token: next });
     assert.equal(ok.status, 200, ok.text);
     assert.match(ok.json.code, /^[0-9a-f]{32}$/);
     assertBadRequest(await postJson('auth/mfa/verify', { login: r.json.login, token: totp(secret) }), 'Login already verified');
     // And that code, once used, is refused on another sign-in too (replay across logins).
     const r2 = await login(fx);
-    assertBadRequest(await postJson('auth/mfa/verify', { login: r2.json.login, token: totp(secret, Number(used) + 1) }), 'Invalid MFA token');
+    assertBadRequest(await postJson('auth/mfa/verify', { login: r2.json.login, token: next }), 'Invalid MFA token');
     // Audit events (issue 7): each refusal with its reason, the success once, in the client's project.
     const events = dbQuery(
       "SELECT type, COALESCE(outcome_desc, ''), COALESCE(project_id, '') FROM audit_event WHERE agent_id = ? AND type LIKE 'mfa-%'",
@@ -195,16 +196,16 @@ describe('attempt limits (stricter.md row 11)', () => {
       logins.push(r.json.login);
       for (let i = 0; i < 5; i++)
         assertBadRequest(await postJson('auth/mfa/verify', { login: r.json.login, token: wrong(i) }), 'Invalid MFA token');
-      const reset = assertRateLimited(await postJson('auth/mfa/verify', { login: r.json.login, token: totp(secret, stepOf() + 1) }));
+      const reset = assertRateLimited(await postJson('auth/mfa/verify', { login: r.json.login, token: await freshCode(secret, fx.userId) }));
       assert.ok(reset <= 900, `the login's window: ${reset}`);
     }
     // The user has 10 failures in the window: a fresh sign-in is limited at once.
     const r3 = await login(fx);
-    assertRateLimited(await postJson('auth/mfa/verify', { login: r3.json.login, token: totp(secret, stepOf() + 1) }));
+    assertRateLimited(await postJson('auth/mfa/verify', { login: r3.json.login, token: await freshCode(secret, fx.userId) }));
     assert.equal(dbQuery('SELECT mfa_verified FROM login WHERE id = ?', [r3.json.login])[0][0], '0');
     // When the user's window has passed, the right code works again.
     dbExec('UPDATE user SET mfa_failures_since = mfa_failures_since - 901 WHERE id = ?', [fx.userId]);
-    const ok = await postJson('auth/mfa/verify', { login: r3.json.login, token: totp(secret, stepOf() + 1) });
+    const ok = await postJson('auth/mfa/verify', { login: r3.json.login, token: await freshCode(secret, fx.userId) });
     assert.equal(ok.status, 200, ok.text);
     assert.ok(ok.json.code);
   });
@@ -243,7 +244,7 @@ describe('no code before MFA (stricter.md row 1)', () => {
       assert.equal(attempt.json.code, undefined, attempt.text);
       assert.equal(attempt.json.mfaRequired, true, attempt.text);
     }
-    const v = await postJson('auth/mfa/verify', { login: r.json.login, token: totp(secret, stepOf() + 1) });
+    const v = await postJson('auth/mfa/verify', { login: r.json.login, token: await freshCode(secret, fx.userId) });
     assert.equal(v.status, 200, v.text);
     // /auth/profile chose m2 above (the membership was set, its code withheld): now the code.
     assert.match(v.json.code, /^[0-9a-f]{32}$/, v.text);
@@ -361,8 +362,8 @@ describe('status, enroll and disable (signed in)', () => {
     assert.equal(e.json.id, 'ok');
     assert.deepEqual((await http('auth/mfa/status', { headers: auth })).json, { enrolled: true });
     assertBadRequest(await postJson('auth/mfa/enroll', { token: totp(secret, stepOf() + 1) }, auth), 'Already enrolled');
-    assertBadRequest(await postJson('auth/mfa/disable', { token: totp(secret) }, auth), 'Invalid token'); // used
-    const d = await postJson('auth/mfa/disable', { token: totp(secret, stepOf() + 1) }, auth);
+    assertBadRequest(await postJson('auth/mfa/disable', { token: usedCode(secret, fx.userId) }, auth), 'Invalid token'); // used
+    const d = await postJson('auth/mfa/disable', { token: await freshCode(secret, fx.userId) }, auth);
     assert.equal(d.status, 200, d.text);
     const after = await http('auth/mfa/status', { headers: auth });
     assert.equal(after.json.enrolled, false);
@@ -394,5 +395,88 @@ describe('status, enroll and disable (signed in)', () => {
       const text = readFileSync(join(dir, f), 'utf8');
       assert.ok(!text.includes(secret), `the TOTP secret in ${f}`);
     }
+  });
+});
+
+// Issue 14, finding 6: the secret shown before enrollment was the user's one stored secret,
+// shown again to every sign-in and every GET /auth/mfa/status, and enrollment kept it, so
+// whoever saw it once held a valid second factor for good. Now each session (login) that
+// asks gets a fresh secret of its own, and only the one confirmed with a code is kept.
+describe('enrollment secrets are fresh per session (issue 14, finding 6)', () => {
+  it('two sign-ins before enrollment get different secrets; only the confirmed one is kept', async () => {
+    const fx = createSigninFixture('mfa-fresh');
+    requireMfa(fx.userId);
+    const seen = await login(fx); // e.g. an attacker who once had the password
+    const mine = await login(fx);
+    assert.equal(seen.json.mfaEnrollRequired, true, seen.text);
+    assert.equal(mine.json.mfaEnrollRequired, true, mine.text);
+    const seenSecret = uriSecret(seen.json.enrollUri);
+    const mySecret = uriSecret(mine.json.enrollUri);
+    assert.notEqual(seenSecret, mySecret, 'each sign-in gets its own secret');
+    // Another session's secret does not enroll this one.
+    assertBadRequest(await postJson('auth/mfa/login-enroll', { login: mine.json.login, token: totp(seenSecret) }), 'Invalid MFA token');
+    const e = await postJson('auth/mfa/login-enroll', { login: mine.json.login, token: totp(mySecret) });
+    assert.equal(e.status, 200, e.text);
+    // The session that saw the other secret cannot enroll it any more either.
+    assertBadRequest(await postJson('auth/mfa/login-enroll', { login: seen.json.login, token: totp(seenSecret, stepOf() + 1) }), 'Already enrolled');
+    // The kept secret is the confirmed one: the other secret's codes are worthless.
+    const next = await login(fx);
+    assert.equal(next.json.mfaRequired, true, next.text);
+    assertBadRequest(await postJson('auth/mfa/verify', { login: next.json.login, token: totp(seenSecret, stepOf() + 1) }), 'Invalid MFA token');
+    const v = await postJson('auth/mfa/verify', { login: next.json.login, token: totp(mySecret, stepOf() + 1) });
+    assert.equal(v.status, 200, v.text);
+    // Sealed at rest, and gone from every login once one is confirmed.
+    const stored = dbQuery('SELECT mfa_secret FROM user WHERE id = ?', [fx.userId])[0][0];
+    assert.match(stored, /^(h1|k1)\.[A-Za-z0-9_-]+$/);
+    assert.ok(!stored.includes(mySecret));
+    assert.deepEqual(
+      dbQuery('SELECT COUNT(*) FROM login WHERE user_id = ? AND mfa_pending_secret IS NOT NULL', [fx.userId]),
+      [['0']],
+      'every other session\'s offer is dropped',
+    );
+  });
+
+  it('GET /auth/mfa/status: each session its own secret; a secret a session saw never becomes the enrolled one elsewhere', async () => {
+    const fx = createSigninFixture('mfa-fresh-status');
+    const a = (await signIn(fx)).tokens;
+    const b = (await signIn(fx)).tokens;
+    const authA = { Authorization: bearer(a.access_token) };
+    const authB = { Authorization: bearer(b.access_token) };
+    const s1 = await http('auth/mfa/status', { headers: authA });
+    assert.equal(s1.status, 200, s1.text);
+    const secretA = uriSecret(s1.json.enrollUri);
+    // The same session sees the same secret again (a page shown twice must stay scannable).
+    assert.equal(uriSecret((await http('auth/mfa/status', { headers: authA })).json.enrollUri), secretA);
+    const secretB = uriSecret((await http('auth/mfa/status', { headers: authB })).json.enrollUri);
+    assert.notEqual(secretA, secretB, 'another session, another secret');
+    // Before enrollment nothing is stored on the user.
+    assert.deepEqual(dbQuery('SELECT mfa_secret IS NULL FROM user WHERE id = ?', [fx.userId]), [['1']]);
+    // A sign-in that must enroll is not shown either session's secret.
+    requireMfa(fx.userId);
+    const r = await login(fx);
+    const signinSecret = uriSecret(r.json.enrollUri);
+    assert.ok(![secretA, secretB].includes(signinSecret), 'the sign-in gets a fresh secret');
+    assertBadRequest(await postJson('auth/mfa/enroll', { token: totp(secretA) }, authB), 'Invalid token');
+    const e = await postJson('auth/mfa/enroll', { token: totp(secretB) }, authB);
+    assert.equal(e.status, 200, e.text);
+    assertBadRequest(await postJson('auth/mfa/enroll', { token: totp(secretA, stepOf() + 1) }, authA), 'Already enrolled');
+    const v = await login(fx);
+    assertBadRequest(await postJson('auth/mfa/verify', { login: v.json.login, token: totp(secretA, stepOf() + 1) }), 'Invalid MFA token');
+    assertBadRequest(await postJson('auth/mfa/verify', { login: v.json.login, token: totp(signinSecret, stepOf() + 1) }), 'Invalid MFA token');
+    const ok = await postJson('auth/mfa/verify', { login: v.json.login, token: totp(secretB, stepOf() + 1) });
+    assert.equal(ok.status, 200, ok.text);
+  });
+
+  it('a secret shown longer ago than mfa_login_lifetime is replaced, and no longer enrolls', async () => {
+    const fx = createSigninFixture('mfa-fresh-age');
+    const { tokens } = await signIn(fx);
+    const auth = { Authorization: bearer(tokens.access_token) };
+    const old = uriSecret((await http('auth/mfa/status', { headers: auth })).json.enrollUri);
+    dbExec('UPDATE login SET mfa_pending_at = mfa_pending_at - INTERVAL 16 MINUTE WHERE user_id = ? AND mfa_pending_at IS NOT NULL', [fx.userId]);
+    assertBadRequest(await postJson('auth/mfa/enroll', { token: totp(old) }, auth), 'Secret not found');
+    const fresh = uriSecret((await http('auth/mfa/status', { headers: auth })).json.enrollUri);
+    assert.notEqual(fresh, old);
+    const e = await postJson('auth/mfa/enroll', { token: totp(fresh) }, auth);
+    assert.equal(e.status, 200, e.text);
   });
 });

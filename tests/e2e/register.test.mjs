@@ -98,11 +98,14 @@ describe('practitioner sign-up with the SDK', () => {
     );
     assert.deepEqual(client, [[`${projectName} Default Client`, `Default client for ${projectName}`, '1', '1']]);
 
-    // The welcome email (§13.3) went out after the commit.
-    const mails = await waitForMail(email);
-    assert.match(mails[0].subject, /^Welcome to /);
-    assert.match(mails[0].text, /Hi Grace,/);
-    assert.ok(mails[0].text.includes(projectName), mails[0].text);
+    // The verification email (newuser: the address is not verified) and the welcome email
+    // (§13.3) went out after their commits.
+    const mails = await waitForMail(email, 2);
+    const welcome = mails.find((m) => /^Welcome to /.test(m.subject));
+    assert.ok(welcome, mails.map((m) => m.subject).join(', '));
+    assert.match(welcome.text, /Hi Grace,/);
+    assert.ok(welcome.text.includes(projectName), welcome.text);
+    assert.ok(mails.some((m) => /Verify your email address/.test(m.subject)), 'the verification email');
 
     // The new account signs in again with its password.
     const again = newMedplum();

@@ -1,6 +1,6 @@
 // /oauth2/authorize without a browser (§7.1): plain-text errors for client and redirect
 // URI, redirect errors, the continuation to the sign-in page, and session reuse through
-// the SSO cookie and id_token_hint (prompt=none / prompt=login, max_age); the code of a
+// the SSO cookie (prompt=none / prompt=login, max_age; id_token_hint only names the user); the code of a
 // reused session is bound to the authorize request's redirect_uri (stricter.md row 3).
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -231,22 +231,24 @@ describe('session reuse', () => {
     assert.equal(t.status, 200, t.text);
   });
 
-  it('id_token_hint + prompt=none reuses the session too', async () => {
+  it('id_token_hint + prompt=none reuses the session of the cookie it names; alone it is no session (row 17)', async () => {
     const s = await session();
     const { params, pkce } = baseParams({ prompt: 'none', id_token_hint: s.tokens.id_token });
-    const q = redirectParams(await authorize(params));
+    const q = redirectParams(await authorize(params, { Cookie: s.cookie }));
     const t = await redeemCode(q.get('code'), { clientId: fx.clientId, verifier: pkce.verifier, redirectUri: fx.redirectUri });
     assert.equal(t.status, 200, t.text);
+    const alone = redirectParams(await authorize(baseParams({ prompt: 'none', id_token_hint: s.tokens.id_token }).params));
+    assert.equal(alone.get('error'), 'login_required');
   });
 
-  it('a cookie without prompt: on to the sign-in page with login=<id>', async () => {
+  it('a cookie without prompt: on to the sign-in page, no login id in the URL', async () => {
     const s = await session();
     const { params } = baseParams();
     const r = await authorize(params, { Cookie: s.cookie });
     assert.equal(r.status, 302);
     const loc = r.headers.get('location');
     assert.ok(loc.startsWith(`${APP_BASE}oauth?`), loc);
-    assert.equal(new URL(loc).searchParams.get('login'), s.login);
+    assert.equal(new URL(loc).searchParams.get('login'), null);
   });
 
   it('prompt=login ignores the cookie', async () => {

@@ -331,7 +331,14 @@ describe('form routes', () => {
           assert.equal(token, '\u00ff', e.message);
           continue;
         }
-        assert.ok(res.status === 401 || res.status === 400 || res.status === 431, `${path} ${token.slice(0, 20)}: ${res.status} ${res.text.slice(0, 200)}`);
+        if (token.length > 16000) {
+          // Larger than the web server takes: its own refusal (lighttpd 431, Apache 400), Tessera never sees it.
+          assert.ok(res.status === 431 || res.status === 400, `${path} oversized: ${res.status} ${res.text.slice(0, 200)}`);
+          continue;
+        }
+        // An invalid token MUST be 401 (the SDK refreshes once, then drops the session), never 400.
+        assert.equal(res.status, 401, `${path} ${token.slice(0, 20)}: ${res.text.slice(0, 200)}`);
+        assert.equal(res.json?.id, 'unauthorized', `${path} ${token.slice(0, 20)}: ${res.text.slice(0, 200)}`);
       }
     }
     assert.equal((await authMe(other.tokens.access_token)).status, 200, 'nothing was revoked');

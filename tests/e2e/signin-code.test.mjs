@@ -1,6 +1,7 @@
 // The token endpoint for interactive sign-ins: authorization_code (§7.2.2) with PKCE,
 // downgrade protection, single use and expiry (stricter.md row 2), client binding; and
-// refresh_token (§7.2.3) with rotation, reuse detection (row 5) and the Basic secret (row 4).
+// refresh_token (§7.2.3) with rotation, reuse detection (row 5) and the Basic secret (row 4);
+// the rest of client authentication is token-client-auth.test.mjs.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -73,9 +74,10 @@ describe('authorization_code: PKCE', () => {
     assertOAuthError(await redeemCode(s.code, { clientId: fx.clientId }), 400, 'invalid_request', 'Missing verification context');
   });
 
-  it('pkceOptional client: no challenge redeems without a verifier', async () => {
+  it('pkceOptional client: no challenge redeems without a verifier, with the client secret (issue 14.4)', async () => {
     const s = await startLogin(loose, { pkce: null });
-    const t = await redeemCode(s.code, { clientId: loose.clientId });
+    assertOAuthError(await redeemCode(s.code, { clientId: loose.clientId }), 401, 'invalid_client', 'Client authentication required');
+    const t = await redeemCode(s.code, { clientId: loose.clientId, extra: { client_secret: loose.clientSecret } });
     assert.equal(t.status, 200, t.text);
   });
 
@@ -142,14 +144,14 @@ describe('authorization_code: codes', () => {
     assert.ok(Number(secs) > 0 && Number(secs) <= 600, `code expires in ${secs} s`);
   });
 
-  it('a code redeemed with a different client_id: Invalid client (and the code survives)', async () => {
+  it('a code redeemed with a different client_id: invalid_grant Invalid client (and the code survives)', async () => {
     const s = await startLogin();
     const other = createSigninClient(fx.projectId, uniqueName('code-other'));
-    assertOAuthError(await redeemCode(s.code, { clientId: other.id, verifier: s.pkce.verifier }), 400, 'invalid_request', 'Invalid client');
+    assertOAuthError(await redeemCode(s.code, { clientId: other.id, verifier: s.pkce.verifier }), 400, 'invalid_grant', 'Invalid client');
     assertOAuthError(
       await redeemCode(s.code, { verifier: s.pkce.verifier, headers: { Authorization: basicAuth(other.id, other.secret) } }),
       400,
-      'invalid_request',
+      'invalid_grant',
       'Invalid client',
     );
     const t = await redeemCode(s.code, { clientId: fx.clientId, verifier: s.pkce.verifier });
@@ -159,8 +161,11 @@ describe('authorization_code: codes', () => {
   it('the right client with a wrong secret in a Basic header: refused', async () => {
     const s = await startLogin();
     const r = await redeemCode(s.code, { verifier: s.pkce.verifier, headers: { Authorization: basicAuth(fx.clientId, 'e'.repeat(64)) } });
-    assert.ok(r.status === 400 || r.status === 401, r.text);
+    // Over a Basic header: 401 invalid_client with WWW-Authenticate (RFC 6749 §5.2; ARCHITECTURE.md), Medplum's text.
+    assert.equal(r.status, 401, r.text);
+    assert.equal(r.json.error, 'invalid_client');
     assert.equal(r.json.error_description, 'Invalid secret');
+    assert.match(r.headers.get('www-authenticate') || '', /^Basic realm=/);
     const ok = await redeemCode(s.code, { verifier: s.pkce.verifier, headers: { Authorization: basicAuth(fx.clientId, fx.clientSecret) } });
     assert.equal(ok.status, 200, ok.text);
   });
@@ -196,18 +201,18 @@ describe('refresh_token', () => {
     assertOAuthError(await refreshGrant(r2.json.refresh_token, { clientId: fx.clientId }), 400, 'invalid_grant', 'Token revoked');
   });
 
-  it('Basic header: wrong secret → Incorrect client secret (row 4); wrong client → Incorrect client', async () => {
+  it('Basic header: wrong secret → 401 Incorrect client secret (row 4); wrong client → Incorrect client', async () => {
     const { tokens } = await signIn(fx, { login: { scope: 'openid offline_access' } });
     assertOAuthError(
       await refreshGrant(tokens.refresh_token, { headers: { Authorization: basicAuth(fx.clientId, 'a'.repeat(64)) } }),
-      400,
-      'invalid_grant',
+      401,
+      'invalid_client',
       'Incorrect client secret',
     );
     assertOAuthError(
       await refreshGrant(tokens.refresh_token, { headers: { Authorization: basicAuth(fx.clientId, '') } }),
-      400,
-      'invalid_grant',
+      401,
+      'invalid_client',
       'Incorrect client secret',
     );
     const other = createSigninClient(fx.projectId, uniqueName('code-ref-other'));

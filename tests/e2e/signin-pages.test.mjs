@@ -50,6 +50,11 @@ function submitSignin(browser, form, email, password) {
   return browser.post(form.action, { ...form.fields, email, password });
 }
 
+/** The login id the browser's binding cookie names (no page or URL carries it). */
+function boundLogin(b) {
+  return b.cookies.get('tessera-login')?.split('.')[0];
+}
+
 /** Asserts a 303 to the client with a code and this state; returns the code. */
 function codeFrom(r, fx, state) {
   assert.equal(r.status, 303, `expected 303, got ${r.status}: ${r.text}`);
@@ -129,7 +134,7 @@ describe('sign-in through the pages to a code', () => {
     const r = await submitSignin(b, form, fx.email.toUpperCase(), fx.password);
     assert.equal(r.status, 303, r.text);
     const loc = r.headers.get('location');
-    assert.ok(loc.startsWith(`${APP_BASE}oauth/consent?login=`), loc);
+    assert.ok(loc.startsWith(`${APP_BASE}oauth/consent?flow=`), loc);
     assert.equal(new URL(loc).searchParams.get('state'), params.state);
     assert.match(setCookies(r.headers).find((c) => c.startsWith('tessera-login=')), /Path=\/oauth; HttpOnly/);
     const page = await b.get(loc);
@@ -162,6 +167,7 @@ describe('sign-in through the pages to a code', () => {
     const r = await submitSignin(b, form, fx.email, fx.password);
     const page = await b.get(r.headers.get('location'));
     const f = formOf(page.text);
+    const loginId = boundLogin(b);
     const denied = await b.post(f.action, { ...f.fields, decision: 'deny' });
     assert.equal(denied.status, 303, denied.text);
     const loc = new URL(denied.headers.get('location'));
@@ -169,7 +175,7 @@ describe('sign-in through the pages to a code', () => {
     assert.equal(loc.searchParams.get('error'), 'access_denied');
     assert.equal(loc.searchParams.get('state'), params.state);
     assert.equal(loc.searchParams.get('code'), null);
-    assert.equal(dbQuery('SELECT revoked FROM login WHERE id = ?', [f.fields.login])[0][0], '1');
+    assert.equal(dbQuery('SELECT revoked FROM login WHERE id = ?', [loginId])[0][0], '1');
     // the consent page is gone for that login
     const again = await b.post(f.action, { ...f.fields, decision: 'allow', scope: 'profile' });
     assert.equal(again.status, 403, 'the binding was cleared');
@@ -187,7 +193,7 @@ describe('sign-in through the pages to a code', () => {
     const r = await submitSignin(b, form, email, fx.password);
     assert.equal(r.status, 303, r.text);
     const loc = r.headers.get('location');
-    assert.ok(loc.startsWith(`${APP_BASE}oauth/profile?login=`), loc);
+    assert.ok(loc.startsWith(`${APP_BASE}oauth/profile?flow=`), loc);
     const page = await b.get(loc);
     assert.equal(page.status, 200, page.text);
     assertPageHeaders(page);
@@ -373,11 +379,11 @@ describe('refusals', () => {
       await b.get(`oauth?scope=${encodeURIComponent('openid  profile')}`),
       await b.get('oauth?state=%ZZ'),
       await b.get('oauth/profile'),
-      await b.get('oauth/profile?login=not-a-uuid'),
+      await b.get('oauth/profile?flow=not-a-ref'),
       await b.get(`oauth/profile?login=${randomUUID()}`),
-      await b.get(`oauth/consent?login=${randomUUID()}`),
-      await b.post('oauth/consent', { csrf: form.fields.csrf, login: randomUUID(), decision: 'allow' }),
-      await b.post('oauth/profile', { login: randomUUID() }),
+      await b.get(`oauth/consent?flow=${'0'.repeat(24)}`),
+      await b.post('oauth/consent', { csrf: form.fields.csrf, flow: '0'.repeat(24), decision: 'allow' }),
+      await b.post('oauth/profile', { flow: 'x'.repeat(40) }),
       await submitSignin(b, { action: form.action, fields: { ...form.fields, code_challenge: 'short' } }, fx.email, fx.password),
       await submitSignin(b, { action: form.action, fields: { ...form.fields, code_challenge_method: 'S512' } }, fx.email, fx.password),
       await submitSignin(b, { action: form.action, fields: { ...form.fields, launch: randomUUID() } }, fx.email, fx.password),
@@ -410,8 +416,8 @@ describe('refusals', () => {
     const p = await other.post(f.action, { ...f.fields, csrf: formOf((await other.get('signin')).text).fields.csrf, profile: memberships[0] });
     assert.equal(p.status, 403, p.text);
     // and the right browser without a CSRF token is refused too
-    const noCsrf = await b.post(f.action, { login: f.fields.login, profile: memberships[0] });
+    const noCsrf = await b.post(f.action, { flow: f.fields.flow, profile: memberships[0] });
     assert.equal(noCsrf.status, 403);
-    assert.equal(dbQuery('SELECT membership_id IS NULL FROM login WHERE id = ?', [f.fields.login])[0][0], '1');
+    assert.equal(dbQuery('SELECT membership_id IS NULL FROM login WHERE id = ?', [boundLogin(b)])[0][0], '1');
   });
 });

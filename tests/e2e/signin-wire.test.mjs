@@ -19,6 +19,7 @@ import {
   createSigninClient,
   createSigninFixture,
   createUser,
+  dbExec,
   decodeJwt,
   http,
   pkcePair,
@@ -85,9 +86,8 @@ describe('/auth/login result shapes (§5.3)', () => {
     const p = await authLogin({ email, password: TEST_PASSWORD, clientId: '', resourceType: 'Patient', pkce: pkcePair() });
     assert.equal(p.status, 200, p.text);
     assert.ok(p.json.code, p.text);
-    const st = await http(`auth/login/${p.json.login}`);
-    assert.equal(st.status, 200, st.text);
-    assert.ok(st.json.code, 'status of a login with a profile gives a (fresh) code');
+    // Its code is outstanding: the status route gives no second one (issue 14).
+    assertBadRequest(await http(`auth/login/${p.json.login}`), 'Login code already issued');
     void mc;
   });
 
@@ -289,11 +289,14 @@ describe('/auth/login/:login (§6.6)', () => {
 
     const pkce = pkcePair();
     const r = await authLogin({ email: fx.email, password: fx.password, clientId: fx.clientId, pkce });
+    // While the code of /auth/login is outstanding the status call gives no second one (issue 14).
+    assertBadRequest(await http(`auth/login/${r.json.login}`), 'Login code already issued');
+    // Once it has expired unredeemed, the status call issues a fresh code; the earlier one stays dead.
+    dbExec('UPDATE login SET code_expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE id = ?', [r.json.login]);
     const open = await http(`auth/login/${r.json.login}`);
     assert.equal(open.status, 200, open.text);
     assert.deepEqual(Object.keys(open.json).sort(), ['code', 'login']);
     assert.equal(open.json.login, r.json.login);
-    // The status call issues a fresh code; the earlier one stops working.
     assert.notEqual(open.json.code, r.json.code);
     const stale = await redeemCode(r.json.code, { clientId: fx.clientId, verifier: pkce.verifier });
     assert.equal(stale.status, 400, stale.text);

@@ -53,6 +53,15 @@ function alive(pid) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `cond` until it holds (at most `ms`). */
+async function waitFor(what, cond, ms = 60_000) {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}: ${JSON.stringify({ login: [...seen.login], cc: [...seen.cc] })}`);
+    await sleep(50);
+  }
+}
+
 /** The statuses each kind of request got, and anything that was not an HTTP answer. */
 const seen = { login: new Map(), token: new Map(), cc: new Map(), errors: [], unexpected: [] };
 function count(kind, r) {
@@ -118,18 +127,23 @@ describe('MariaDB killed (SIGKILL) under load', () => {
 
     const stop = { done: false };
     const workers = [signInWorker(fx, stop), signInWorker(fx, stop), grantWorker(fx, stop), grantWorker(fx, stop), grantWorker(fx, stop)];
-    await sleep(1500);
+    // Under load first: both kinds of request have succeeded.
+    const met = (kind, status) => seen[kind].get(status) || 0;
+    await waitFor('sign-ins and grants under way', () => met('login', 200) >= 2 && met('cc', 200) >= 3);
     const pid = Number(readFileSync(PIDFILE, 'utf8').trim());
     killed = true;
     process.kill(pid, 'SIGKILL');
     for (let i = 0; i < 100 && alive(pid); i++) await sleep(50);
     assert.ok(!alive(pid), 'mariadbd is gone');
-    await sleep(2000); // requests meet the dead database
+    // Requests meet the dead database: both kinds have had their 503.
+    await waitFor('503s from the dead database', () => met('login', 503) > 0 && met('cc', 503) > 0);
     // scripts/dev db-start (InnoDB crash recovery, then the socket answers), run without
     // blocking, so requests also meet the database while it starts.
     await promisify(execFile)(DEV, ['db-start'], { timeout: 120_000 });
     killed = false;
-    await sleep(3000); // requests meet the recovered database
+    // Requests meet the recovered database: new successes of both kinds since it came back.
+    const [logins, grants] = [met('login', 200), met('cc', 200)];
+    await waitFor('200s from the recovered database', () => met('login', 200) >= logins + 2 && met('cc', 200) >= grants + 3);
     stop.done = true;
     await Promise.all(workers);
 

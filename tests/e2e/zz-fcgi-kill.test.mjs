@@ -8,7 +8,7 @@
 // Named zz-… and waits until every other test file has finished (lib.mjs waitUntilAlone).
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import {
   authLogin,
   createSigninFixture,
@@ -26,14 +26,32 @@ function pidsOf(program) {
   return [...fastcgiPrograms()].filter(([, name]) => name === program).map(([pid]) => Number(pid));
 }
 
-/** The CPU time (user + system, clock ticks) a process has used so far; -1 if gone. */
-function cpuTicks(pid) {
+/**
+ * The sockets a process holds. An idle FastCGI process holds its listening socket (and its
+ * database connection once it has one); a process working on a request holds the accepted
+ * connection too. -1 if gone.
+ */
+function sockets(pid) {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+    return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:');
+      } catch {
+        return false;
+      }
+    }).length;
   } catch {
     return -1;
+  }
+}
+
+/** The process state letter (R running, S sleeping…); '' if gone. */
+function state(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return '';
   }
 }
 
@@ -74,21 +92,41 @@ describe('a FastCGI program killed (SIGKILL) mid-request', () => {
       }
     })();
 
-    // The sign-in in flight: wait until one tessera-login process is burning CPU (scrypt),
-    // then kill that process only.
-    const ticks = new Map(before.map((p) => [p, cpuTicks(p)]));
-    const inflight = authLogin({ email: fx.email, password: fx.password, clientId: fx.clientId, pkce: pkcePair() }).then(
-      (r) => ({ status: r.status, text: r.text.slice(0, 80) }),
-      (e) => ({ error: e.message }),
-    );
+    // The sign-in in flight: wait until a tessera-login process has accepted its connection
+    // and is running (scrypt), then kill that process only. The request is sent only when
+    // every process is idle, and if it still ends before the kill lands (a miss: it got its
+    // answer), the next attempt tries again.
     let busy;
-    for (let i = 0; i < 500 && !busy; i++) {
-      await sleep(1);
-      busy = before.find((p) => cpuTicks(p) > ticks.get(p));
+    let outcome;
+    const killed = [];
+    for (let attempt = 0; attempt < 5 && !(outcome?.error || outcome?.status >= 500); attempt++) {
+      // After a miss, the web server first replaces the process killed idle.
+      for (const deadline = Date.now() + 30_000; attempt && Date.now() < deadline; await sleep(100)) {
+        const now = pidsOf('tessera-login');
+        if (now.length === before.length && !killed.some((p) => now.includes(p))) break;
+      }
+      const live = pidsOf('tessera-login');
+      const idle = new Map(live.map((p) => [p, sockets(p)]));
+      const inflight = authLogin({ email: fx.email, password: fx.password, clientId: fx.clientId, pkce: pkcePair() }).then(
+        (r) => ({ status: r.status, text: r.text.slice(0, 80) }),
+        (e) => ({ error: e.message }),
+      );
+      let answered = false;
+      inflight.then(() => (answered = true));
+      busy = undefined;
+      const deadline = Date.now() + 10_000;
+      while (!busy && !answered && Date.now() < deadline) {
+        busy = live.find((p) => sockets(p) > idle.get(p) && state(p) === 'R');
+        if (!busy) await sleep(1);
+      }
+      if (busy) {
+        process.kill(busy, 'SIGKILL');
+        killed.push(busy);
+      }
+      outcome = await inflight;
+      if (!busy) assert.ok(answered, 'no tessera-login process took the sign-in within 10 s');
     }
-    assert.ok(busy, 'a tessera-login process works on the sign-in');
-    process.kill(busy, 'SIGKILL');
-    const outcome = await inflight;
+    assert.ok(busy, 'a tessera-login process worked on the sign-in');
     assert.ok(outcome.error || outcome.status >= 500, `the request in flight fails: ${JSON.stringify(outcome)}`);
 
     // That one request only: the next sign-ins succeed at once (the web server sends them
@@ -97,12 +135,11 @@ describe('a FastCGI program killed (SIGKILL) mid-request', () => {
 
     // The web server starts a new process in place of the killed one.
     let after = [];
-    for (let i = 0; i < 100; i++) {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(100)) {
       after = pidsOf('tessera-login');
-      if (after.length === before.length && !after.includes(busy)) break;
-      await sleep(100);
+      if (after.length === before.length && !killed.some((p) => after.includes(p))) break;
     }
-    assert.ok(!after.includes(busy), 'the killed process is gone');
+    assert.ok(!killed.some((p) => after.includes(p)), 'the killed process is gone');
     assert.equal(after.length, before.length, `as many tessera-login processes as before: ${before} → ${after}`);
     for (let i = 0; i < 5; i++) assert.equal(await signInOnce(fx), 200, 'the restarted program serves');
 
@@ -111,6 +148,6 @@ describe('a FastCGI program killed (SIGKILL) mid-request', () => {
     assert.ok(grants.length > 5);
     assert.deepEqual([...new Set(grants)], [200], 'another program was not disturbed');
     assert.deepEqual(HALF_WRITTEN.map((sql) => dbQuery(sql)[0][0]), baseline, 'nothing half-written');
-    console.log(`in flight: ${JSON.stringify(outcome)}; tessera-login ${before} → ${after}`);
+    console.log(`in flight: ${JSON.stringify(outcome)}; killed ${killed}; tessera-login ${before} → ${after}`);
   });
 });

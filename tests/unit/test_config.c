@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char path[64];
@@ -256,6 +257,72 @@ START_TEST(test_file_unknown_key)
 }
 END_TEST
 
+/* Issue 14, finding 8: the web programs' file never holds the migration account. */
+START_TEST(test_admin_keys_refused_in_main_file)
+{
+	char err[512];
+	write_config("db_user = tessera\ndb_admin_password = all-privileges\n");
+	ck_assert_int_eq(load(err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, ":2:"));
+	ck_assert_ptr_nonnull(strstr(err, "admin_config"));
+	ck_assert_ptr_null(strstr(err, "all-privileges"));
+	unlink(path);
+	write_config("db_admin_user = tessera_migrate\n");
+	ck_assert_int_eq(load(err, sizeof err), -1);
+	/* Nor from the environment, which the web server gives its programs too. */
+	unlink(path);
+	path[0] = '\0';
+	setenv("TESSERA_CONFIG", "/dev/null", 1);
+	setenv("TESSERA_DB_ADMIN_PASSWORD", "all-privileges", 1);
+	load_ok();
+	ck_assert_str_eq(cfg.db_admin_password, "");
+	unsetenv("TESSERA_DB_ADMIN_PASSWORD");
+}
+END_TEST
+
+static char admin_path[64];
+
+static void write_admin(const char *text, mode_t mode)
+{
+	snprintf(admin_path, sizeof admin_path, "/tmp/tessera-unit-admin-XXXXXX");
+	int fd = mkstemp(admin_path);
+	ck_assert_int_ge(fd, 0);
+	size_t n = strlen(text);
+	ck_assert_int_eq(write(fd, text, n), (ssize_t)n);
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	close(fd);
+	setenv("TESSERA_ADMIN_CONFIG", admin_path, 1);
+}
+
+/* The admin file: only the two keys, and only when nobody but its owner can read it. */
+START_TEST(test_admin_file)
+{
+	char err[512];
+	write_admin("# migrations\ndb_admin_user = tessera_migrate\ndb_admin_password = s3cret\n", 0600);
+	load_ok();
+	ck_assert_str_eq(cfg.db_admin_user, "");
+	ck_assert_int_eq(config_load_admin(err, sizeof err), 0);
+	ck_assert_str_eq(cfg.db_admin_user, "tessera_migrate");
+	ck_assert_str_eq(cfg.db_admin_password, "s3cret");
+
+	ck_assert_int_eq(chmod(admin_path, 0640), 0);
+	ck_assert_int_eq(config_load_admin(err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "0600"));
+	unlink(admin_path);
+
+	write_admin("db_admin_user = m\nhash_key = 00\n", 0600);
+	load_ok();
+	ck_assert_int_eq(config_load_admin(err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, ":2:"));
+	unlink(admin_path);
+
+	/* Named but missing: an error (only the default path may be absent). */
+	ck_assert_int_eq(config_load_admin(err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, admin_path));
+	unsetenv("TESSERA_ADMIN_CONFIG");
+}
+END_TEST
+
 START_TEST(test_file_no_equals)
 {
 	char err[512];
@@ -380,6 +447,8 @@ Suite *config_suite(void)
 	tcase_add_test(tc, test_file);
 	tcase_add_test(tc, test_file_unknown_key);
 	tcase_add_test(tc, test_file_no_equals);
+	tcase_add_test(tc, test_admin_keys_refused_in_main_file);
+	tcase_add_test(tc, test_admin_file);
 	tcase_add_test(tc, test_file_bad_value);
 	tcase_add_test(tc, test_file_missing);
 	suite_add_tcase(s, tc);

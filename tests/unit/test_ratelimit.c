@@ -27,11 +27,75 @@ START_TEST(test_class)
 	ck_assert_int_eq(ratelimit_class("/auth/mex"), RL_AUTH);
 	ck_assert_int_eq(ratelimit_class("/auth"), RL_OTHER);
 	ck_assert_int_eq(ratelimit_class("/oauth2"), RL_OTHER);
-	ck_assert_int_eq(ratelimit_class("/oauth"), RL_OTHER);  /* the sign-in page */
-	ck_assert_int_eq(ratelimit_class("/signin"), RL_OTHER);
+	/* the pages that take passwords, emails and link secrets count as auth (issue 14) */
+	ck_assert_int_eq(ratelimit_class("/oauth"), RL_AUTH);
+	ck_assert_int_eq(ratelimit_class("/oauth/mfa"), RL_AUTH);
+	ck_assert_int_eq(ratelimit_class("/signin"), RL_AUTH);
+	ck_assert_int_eq(ratelimit_class("/register/project"), RL_AUTH);
+	ck_assert_int_eq(ratelimit_class("/resetpassword/sent"), RL_AUTH);
+	ck_assert_int_eq(ratelimit_class("/setpassword/a/b"), RL_AUTH);
+	ck_assert_int_eq(ratelimit_class("/verifyemail/a/b"), RL_AUTH);
+	ck_assert_int_eq(ratelimit_class("/changepassword"), RL_AUTH);
+	ck_assert_int_eq(ratelimit_class("/signinx"), RL_OTHER);
+	ck_assert_int_eq(ratelimit_class("/account"), RL_OTHER);
+	ck_assert_int_eq(ratelimit_class("/manage/projects"), RL_OTHER);
 	ck_assert_int_eq(ratelimit_class("/.well-known/jwks.json"), RL_OTHER);
 	ck_assert_int_eq(ratelimit_class("/admin/projects"), RL_OTHER);
 	ck_assert_int_eq(ratelimit_class(NULL), RL_OTHER);
+}
+END_TEST
+
+/* The throttle's account key: the user found, else the email as utf8mb4_unicode_ci folds it. */
+START_TEST(test_login_account)
+{
+	char a[RATELIMIT_ACCOUNT_LEN], b[RATELIMIT_ACCOUNT_LEN];
+	ck_assert(ratelimit_login_account("0a1b2c3d-0000-4000-8000-000000000000", "x@example.com", a, sizeof a));
+	ck_assert_str_eq(a, "u:0a1b2c3d-0000-4000-8000-000000000000");
+	ck_assert(ratelimit_login_account(NULL, "Victim@Exampl\u00e9.com", a, sizeof a));
+	ck_assert(ratelimit_login_account("", "victim@example.com", b, sizeof b));
+	ck_assert_str_eq(a, "e:victim@example.com");
+	ck_assert_str_eq(a, b);
+	ck_assert(!ratelimit_login_account(NULL, "victim@example.com", a, 8));
+}
+END_TEST
+
+/* Pairs MariaDB 10.11 finds equal under utf8mb4_unicode_ci (checked there), and some it does
+ * not: the fold must agree both ways. */
+START_TEST(test_email_fold)
+{
+	static const char *const same[][2] = {
+		{ "VICTIM@EXAMPLE.COM", "victim@example.com" },
+		{ "victim@exampl\u00e9.com", "victim@example.com" },
+		{ "victim@example.com\u00a0", "victim@example.com" },       /* PAD SPACE */
+		{ "victim@example.com\u3000 ", "victim@example.com" },
+		{ "\uff56ictim@example.com", "victim@example.com" },        /* fullwidth v */
+		{ "vi\u0301ctim@example.com", "victim@example.com" },       /* combining accent */
+		{ "stra\u00dfe@example.com", "strasse@example.com" },       /* sharp s = ss */
+		{ "a\U0001F600@x.com", "a\U0001F601@x.com" },              /* above U+FFFF: all alike */
+		{ "\u212a@x.com", "k@x.com" },                              /* Kelvin sign */
+	};
+	static const char *const differ[][2] = {
+		{ "victim@example.com", "victim@example.co" },
+		{ "\u00f8@x.com", "o@x.com" },                              /* o with stroke: its own letter */
+		{ "\u0142@x.com", "l@x.com" },
+		{ "\u00e6@x.com", "ae@x.com" },
+		{ "a b@x.com", "ab@x.com" },
+		{ "a\U0001F600@x.com", "a@x.com" },
+	};
+	char x[EMAIL_FOLD_SIZE(64)], y[EMAIL_FOLD_SIZE(64)];
+	for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+		ck_assert_int_ge(email_fold(same[i][0], x, sizeof x), 0);
+		ck_assert_int_ge(email_fold(same[i][1], y, sizeof y), 0);
+		ck_assert_msg(!strcmp(x, y), "%s vs %s", same[i][0], same[i][1]);
+	}
+	for (size_t i = 0; i < sizeof differ / sizeof differ[0]; i++) {
+		ck_assert_int_ge(email_fold(differ[i][0], x, sizeof x), 0);
+		ck_assert_int_ge(email_fold(differ[i][1], y, sizeof y), 0);
+		ck_assert_msg(strcmp(x, y), "%s vs %s", differ[i][0], differ[i][1]);
+	}
+	ck_assert_int_eq(email_fold("abc", x, 3), -1);
+	ck_assert_str_eq(x, "");
+	ck_assert_int_eq(email_fold("\xff", x, sizeof x), 4); /* a bad byte: U+10FFFF */
 }
 END_TEST
 
@@ -248,6 +312,8 @@ Suite *ratelimit_suite(void)
 	tcase_add_test(tc, test_project_override);
 	tcase_add_test(tc, test_parse_settings);
 	tcase_add_test(tc, test_login_delay);
+	tcase_add_test(tc, test_login_account);
+	tcase_add_test(tc, test_email_fold);
 	tcase_add_test(tc, test_retry_seconds);
 	tcase_add_test(tc, test_rate_limited_without_fcgi);
 	suite_add_tcase(s, tc);
