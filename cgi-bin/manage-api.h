@@ -1,4 +1,5 @@
-/* manage-api: the admin API of tessera-manage under /admin/ (spec §9). The route table is in
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* manage-api: the admin API of tessera-manage under /admin/ (PROTOCOL.md §9). The route table is in
  * manage.c; each concern's handlers and input tables are in their own file, and what they
  * share is in manage-api.c. */
 #ifndef TESSERA_MANAGE_API_H
@@ -6,6 +7,7 @@
 #include "http/app.h"
 
 #include "domain/members.h"
+#include "http/refuse.h"
 
 /* Shared by the handlers below (manage-api.c). The route's project: 0, 1 answered, -1. */
 int admin_project(struct request *req, const char *path_project, char project[37]);
@@ -15,7 +17,6 @@ void audit_change(const char *event, const char *project, const char *type, cons
 bool param_true(const struct request *req, const char *name);
 const char *param_or_null(const struct request *req, const char *name);
 void send_invalid(struct request *req, const char *text, const char *field);
-void send_member_error(struct request *req, const struct member_error *err);
 bool one_line_name(const char *v);
 
 /* The password policy's two checks, each with its own message (lib/pwpolicy.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The admin API's passwords: POST /admin/projects/setpassword (a project admin, for a user
  * scoped to the project) and POST /admin/super/setpassword (a super admin, for any user). */
 #include "manage-api.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* members: ProjectMembership rows for the admin API. */
 #include "domain/members.h"
 #include "core/crypto.h"
@@ -14,7 +15,7 @@
 #define MAX_NAME 255        /* external_id and user_name columns */
 
 /* A member that is absent keeps *out; null clears it; anything but a boolean is refused. */
-static int parse_bool(json_t *obj, const char *field, bool *out, bool null_value, struct member_error *err)
+static int parse_bool(json_t *obj, const char *field, bool *out, bool null_value, struct refusal *err)
 {
 	json_t *v = json_object_get(obj, field);
 	if (!v)
@@ -28,7 +29,7 @@ static int parse_bool(json_t *obj, const char *field, bool *out, bool null_value
 	return 0;
 }
 
-static int parse_name(json_t *obj, const char *field, const char **out, const char *message, struct member_error *err)
+static int parse_name(json_t *obj, const char *field, const char **out, const char *message, struct refusal *err)
 {
 	json_t *v = json_object_get(obj, field);
 	if (!v)
@@ -61,7 +62,7 @@ static bool access_ok(json_t *access)
 	return true;
 }
 
-int members_parse_fields(json_t *obj, struct member_fields *f, struct member_error *err)
+int members_parse_fields(json_t *obj, struct member_fields *f, struct refusal *err)
 {
 	if (!json_is_object(obj))
 		return refuse_copy(err, 400, "Invalid membership", "membership");
@@ -94,7 +95,7 @@ int members_parse_fields(json_t *obj, struct member_fields *f, struct member_err
 }
 
 /* 0 the policy exists in the project, 1 refused, -1. */
-static int check_policy(const char *id, const char *project_id, struct member_error *err)
+static int check_policy(const char *id, const char *project_id, struct refusal *err)
 {
 	struct db_result r;
 	if (db_query(&r, "SELECT project_id FROM access_policy WHERE id = ?", "s", id) < 0)
@@ -108,7 +109,7 @@ static int check_policy(const char *id, const char *project_id, struct member_er
 	return refuse_copy(err, 400, text, NULL);
 }
 
-int members_check_policies(const struct member_fields *f, const char *project_id, struct member_error *err)
+int members_check_policies(const struct member_fields *f, const char *project_id, struct refusal *err)
 {
 	int rc = f->access_policy_id[0] ? check_policy(f->access_policy_id, project_id, err) : 0;
 	size_t i;
@@ -174,7 +175,7 @@ int members_update(const char *id, const struct member_fields *f)
 			    f, "s", id, NULL, NULL, NULL, NULL, NULL, NULL);
 }
 
-int members_delete(const char *id, struct member_error *err)
+int members_delete(const char *id, struct refusal *err)
 {
 	struct db_result r;
 	if (db_query(&r,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The logs of the whole end-to-end run hold no secret: no client secret, password,
 // authorization code, refresh secret or token. It runs last: scripts/dev runs tests/e2e/last/
 // in a node --test of its own once every other file of the stage has ended, the fault tests
