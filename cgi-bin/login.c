@@ -17,6 +17,7 @@
 #include "http/refuse.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "domain/fields.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -198,7 +199,7 @@ static int method(struct request *req)
 }
 
 static const struct input login_inputs[] = {
-	{ "email", IN_EMAIL, true, 320, "Valid email address is required", NULL },
+	FIELD_EMAIL_SIGNIN,
 	{ "password", IN_STRING, true, 1024, "Invalid password, must be at least 5 characters", password_long_enough },
 	{ "projectId", IN_TOKEN, false, 36, "Invalid projectId", stage_project_id_ok },
 	{ "clientId", IN_TOKEN, false, 127, "Not found", NULL },
@@ -225,7 +226,7 @@ static const struct input scope_inputs[] = {
 };
 
 static const struct input method_inputs[] = {
-	{ "email", IN_EMAIL, true, 320, "Valid email address is required", NULL },
+	FIELD_EMAIL_SIGNIN,
 	{ 0 },
 };
 

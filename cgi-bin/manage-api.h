@@ -6,6 +6,7 @@
 #define TESSERA_MANAGE_API_H
 #include "http/app.h"
 
+#include "domain/fields.h"
 #include "domain/members.h"
 #include "http/refuse.h"
 
@@ -19,10 +20,6 @@ const char *param_or_null(const struct request *req, const char *name);
 void send_invalid(struct request *req, const char *text, const char *field);
 bool one_line_name(const char *v);
 
-/* The password policy's two checks, each with its own message (lib/pwpolicy.h). */
-#define PASSWORD_INPUTS(required)                                                                                      \
-	{ "password", IN_STRING, required, 0, "Invalid password, must be at least 8 characters", pwpolicy_min_ok },    \
-	{ "password", IN_STRING, required, 0, "Password must be no more than 72 characters", pwpolicy_max_ok }
 
 /* POST …/invite and GET, POST, DELETE …/members/:membershipId (manage-members.c). */
 extern const struct input invite_inputs[];

@@ -200,7 +200,7 @@ const struct input invite_inputs[] = {
 	{ "email", IN_EMAIL, false, 254, "Valid email address is required", NULL },
 	{ "externalId", IN_STRING, false, 255, "Invalid externalId", one_line_name },
 	{ "scope", IN_TOKEN, false, 8, "Invalid scope", scope_ok },
-	PASSWORD_INPUTS(false),
+	FIELD_NEW_PASSWORD("password", false),
 	{ "sendEmail", IN_BOOL, false, 5, "Invalid sendEmail", NULL },
 	{ "upsert", IN_BOOL, false, 5, "Invalid upsert", NULL },
 	{ "forceNewMembership", IN_BOOL, false, 5, "Invalid forceNewMembership", NULL },

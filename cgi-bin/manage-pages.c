@@ -28,6 +28,7 @@
 #include "domain/projects.h"
 #include "http/response.h"
 #include "core/text.h"
+#include "domain/fields.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -239,8 +240,7 @@ int manage_resend_post(struct request *req)
 /* ------------------------------------------------------------------ invite */
 
 static const struct input invite_fields[] = {
-	{ "firstName", IN_STRING, true, 512, "First name must be between 1 and 128 characters", valid_person_name },
-	{ "lastName", IN_STRING, true, 512, "Last name must be between 1 and 128 characters", valid_person_name },
+	FIELD_PERSON_NAMES,
 	{ "email", IN_EMAIL, true, 254, "A valid email address is required", NULL },
 	{ "resourceType", IN_TOKEN, true, 32, "Choose Practitioner, Patient or Related person", invite_profile_type_ok },
 	{ "admin", IN_BOOL, false, 5, "Invalid choice", NULL },

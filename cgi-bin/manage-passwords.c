@@ -10,6 +10,7 @@
 #include "domain/pwpolicy.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "domain/fields.h"
 
 
 
@@ -63,14 +64,14 @@ int super_setpassword(struct request *req)
 /* ---- input tables ---- */
 
 const struct input setpassword_inputs[] = {
-	{ "email", IN_EMAIL, true, 320, "Valid email address is required", NULL },
-	PASSWORD_INPUTS(true),
+	FIELD_EMAIL_SIGNIN,
+	FIELD_NEW_PASSWORD("password", true),
 	{ 0 },
 };
 
 const struct input super_setpassword_inputs[] = {
-	{ "email", IN_EMAIL, true, 320, "Valid email address is required", NULL },
-	PASSWORD_INPUTS(true),
+	FIELD_EMAIL_SIGNIN,
+	FIELD_NEW_PASSWORD("password", true),
 	{ "projectId", IN_UUID, false, 36, "Invalid projectId", NULL },
 	{ 0 },
 };

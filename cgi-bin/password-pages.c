@@ -19,6 +19,7 @@
 #include "domain/people.h"
 #include "domain/pwpolicy.h"
 #include "http/response.h"
+#include "domain/fields.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -29,22 +30,20 @@ static const char *const nothing_kept[] = { NULL };
 
 /* A new password and its repetition (the spec's messages for the password, §6.14). */
 static const struct input new_password_fields[] = {
-	{ "password", IN_STRING, true, 0, "Invalid password, must be at least 8 characters", pwpolicy_min_ok },
-	{ "password", IN_STRING, true, 0, "Password must be no more than 72 characters", pwpolicy_max_ok },
+	FIELD_NEW_PASSWORD("password", true),
 	{ "confirm", IN_STRING, true, 1024, "Type the new password again", NULL },
 	{ 0 },
 };
 
 static const struct input change_fields[] = {
 	{ "oldPassword", IN_STRING, true, 1024, "Enter your current password", NULL },
-	{ "password", IN_STRING, true, 0, "Invalid password, must be at least 8 characters", pwpolicy_min_ok },
-	{ "password", IN_STRING, true, 0, "Password must be no more than 72 characters", pwpolicy_max_ok },
+	FIELD_NEW_PASSWORD("password", true),
 	{ "confirm", IN_STRING, true, 1024, "Type the new password again", NULL },
 	{ 0 },
 };
 
 static const struct input reset_fields[] = {
-	{ "email", IN_EMAIL, true, 72, "Valid email address between 3 and 72 characters is required", NULL },
+	FIELD_EMAIL_ACCOUNT,
 	{ 0 },
 };
 static const char *const reset_kept[] = { "email", NULL };

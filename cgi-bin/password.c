@@ -13,6 +13,7 @@
 #include "http/refuse.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "domain/fields.h"
 
 #include <string.h>
 
@@ -72,8 +73,7 @@ static int changepassword(struct request *req)
 static const struct input setpassword_inputs[] = {
 	{ "id", IN_UUID, true, 36, "Invalid request ID", NULL },
 	{ "secret", IN_TOKEN, true, 256, "Missing secret", NULL },
-	{ "password", IN_STRING, true, 0, "Invalid password, must be at least 8 characters", pwpolicy_min_ok },
-	{ "password", IN_STRING, true, 0, "Password must be no more than 72 characters", pwpolicy_max_ok },
+	FIELD_NEW_PASSWORD("password", true),
 	{ 0 },
 };
 
@@ -84,7 +84,7 @@ static const struct input verifyemail_inputs[] = {
 };
 
 static const struct input resetpassword_inputs[] = {
-	{ "email", IN_EMAIL, true, 72, "Valid email address between 3 and 72 characters is required", NULL },
+	FIELD_EMAIL_ACCOUNT,
 	{ "projectId", IN_UUID, false, 36, "Invalid projectId", NULL },
 	{ "redirectUri", IN_URI, false, 2048, "Invalid redirectUri", NULL },
 	{ "sendEmail", IN_BOOL, false, 5, "Invalid sendEmail", NULL },
@@ -93,8 +93,7 @@ static const struct input resetpassword_inputs[] = {
 
 static const struct input changepassword_inputs[] = {
 	{ "oldPassword", IN_STRING, true, 1024, "Missing oldPassword", NULL },
-	{ "newPassword", IN_STRING, true, 0, "Invalid password, must be at least 8 characters", pwpolicy_min_ok },
-	{ "newPassword", IN_STRING, true, 0, "Password must be no more than 72 characters", pwpolicy_max_ok },
+	FIELD_NEW_PASSWORD("newPassword", true),
 	{ 0 },
 };
 

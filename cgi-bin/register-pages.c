@@ -15,6 +15,7 @@
 #include "domain/pwpolicy.h"
 #include "domain/registration.h"
 #include "http/response.h"
+#include "domain/fields.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -29,10 +30,9 @@
 
 /* The fields a person types, with the spec's messages (§6.11), each shown beside its field. */
 static const struct input account_fields[] = {
-	{ "firstName", IN_STRING, true, 512, "First name must be between 1 and 128 characters", valid_person_name },
-	{ "lastName", IN_STRING, true, 512, "Last name must be between 1 and 128 characters", valid_person_name },
-	{ "email", IN_EMAIL, true, 72, "Valid email address between 3 and 72 characters is required", NULL },
-	{ "password", IN_STRING, true, 0, "Password must be between 8 and 72 characters", pwpolicy_length_ok },
+	FIELD_PERSON_NAMES,
+	FIELD_EMAIL_ACCOUNT,
+	FIELD_REGISTER_PASSWORD,
 	{ 0 },
 };
 static const char *const account_kept[] = { "firstName", "lastName", "email", NULL };

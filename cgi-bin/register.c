@@ -7,6 +7,7 @@
 #include "http/refuse.h"
 #include "http/response.h"
 #include "stage.h"
+#include "domain/fields.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -67,10 +68,9 @@ int register_newpatient(struct request *req)
 }
 
 const struct input register_newuser_inputs[] = {
-	{ "firstName", IN_STRING, true, 512, "First name must be between 1 and 128 characters", valid_person_name },
-	{ "lastName", IN_STRING, true, 512, "Last name must be between 1 and 128 characters", valid_person_name },
-	{ "email", IN_EMAIL, true, 72, "Valid email address between 3 and 72 characters is required", NULL },
-	{ "password", IN_STRING, true, 0, "Password must be between 8 and 72 characters", pwpolicy_length_ok },
+	FIELD_PERSON_NAMES,
+	FIELD_EMAIL_ACCOUNT,
+	FIELD_REGISTER_PASSWORD,
 	{ "projectId", IN_TOKEN, false, 36, "Invalid projectId", stage_project_id_ok },
 	{ "clientId", IN_TOKEN, false, 127, "Not found", NULL },
 	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", NULL },
