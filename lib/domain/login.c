@@ -199,3 +199,113 @@ int login_revoke_own(const char *id, const char *user_id)
 	db_result_free(&r);
 	return rc;
 }
+
+/* ---- a sign-in's Login, stage by stage ---- */
+
+int login_insert(const struct flow_login *l, const char *launch_id, const char *user_agent)
+{
+	char ua[513];
+	text_copy(ua, sizeof ua, user_agent ? user_agent : "");
+	return db_exec(NULL,
+		       "INSERT INTO login (id, user_type, user_id, client_id, project_id, project_new, profile_type, auth_method, "
+		       "auth_time, scope, nonce, code_challenge, code_challenge_method, redirect_uri, refresh_allowed, launch_id, "
+		       "remote_address, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, FROM_UNIXTIME(?), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		       "sssssississsssisss", l->id, l->user_type, l->user_id, l->client_id[0] ? l->client_id : NULL,
+		       l->project_id[0] ? l->project_id : NULL, (long long)l->project_new,
+		       l->profile_type[0] ? l->profile_type : NULL, l->auth_method, (long long)l->auth_time, l->scope, l->nonce,
+		       l->code_challenge[0] ? l->code_challenge : NULL,
+		       l->code_challenge_method[0] ? l->code_challenge_method : NULL,
+		       l->redirect_uri[0] ? l->redirect_uri : NULL, (long long)l->refresh_allowed, launch_id, l->remote_addr,
+		       ua);
+}
+
+int login_delete_unplaced(const char *id)
+{
+	return db_exec(NULL, "DELETE FROM login WHERE id = ? AND membership_id IS NULL", "s", id);
+}
+
+static const char *const select_login =
+	"SELECT l.user_type, l.user_id, l.client_id, l.project_id, l.project_new, l.profile_type, l.membership_id, "
+	"l.auth_method, UNIX_TIMESTAMP(l.auth_time), l.scope, l.nonce, l.redirect_uri, l.code_challenge, "
+	"l.code_challenge_method, l.refresh_allowed, l.mfa_verified, l.granted, l.revoked, u.mfa_enrolled, "
+	"l.remote_address, l.granted_at IS NOT NULL, "
+	"l.code_hash IS NOT NULL AND NOT l.granted AND l.code_expires_at > UTC_TIMESTAMP(3) "
+	"FROM login l LEFT JOIN user u ON u.id = l.user_id WHERE l.id = ?";
+
+int login_load(const char *id, struct flow_login *l)
+{
+	memset(l, 0, sizeof *l);
+	if (!crypto_is_uuid(id))
+		return 1;
+	struct db_result r;
+	if (db_query(&r, select_login, "s", id) < 0)
+		return -1;
+	if (r.nrows == 0) {
+		db_result_free(&r);
+		return 1;
+	}
+	text_copy(l->id, sizeof l->id, id);
+	text_copy(l->user_type, sizeof l->user_type, db_cell(&r, 0, 0));
+	text_copy(l->user_id, sizeof l->user_id, db_cell(&r, 0, 1));
+	text_copy(l->client_id, sizeof l->client_id, db_cell(&r, 0, 2));
+	text_copy(l->project_id, sizeof l->project_id, db_cell(&r, 0, 3));
+	l->project_new = text_true(db_cell(&r, 0, 4));
+	text_copy(l->profile_type, sizeof l->profile_type, db_cell(&r, 0, 5));
+	text_copy(l->membership_id, sizeof l->membership_id, db_cell(&r, 0, 6));
+	text_copy(l->auth_method, sizeof l->auth_method, db_cell(&r, 0, 7));
+	l->auth_time = (time_t)strtoll(db_cell(&r, 0, 8), NULL, 10);
+	text_copy(l->scope, sizeof l->scope, db_cell(&r, 0, 9));
+	text_copy(l->nonce, sizeof l->nonce, db_cell(&r, 0, 10));
+	text_copy(l->redirect_uri, sizeof l->redirect_uri, db_cell(&r, 0, 11));
+	text_copy(l->code_challenge, sizeof l->code_challenge, db_cell(&r, 0, 12));
+	text_copy(l->code_challenge_method, sizeof l->code_challenge_method, db_cell(&r, 0, 13));
+	l->refresh_allowed = text_true(db_cell(&r, 0, 14));
+	l->mfa_verified = text_true(db_cell(&r, 0, 15));
+	l->granted = text_true(db_cell(&r, 0, 16));
+	l->revoked = text_true(db_cell(&r, 0, 17));
+	l->mfa_enrolled = text_true(db_cell(&r, 0, 18));
+	text_copy(l->remote_addr, sizeof l->remote_addr, db_cell(&r, 0, 19));
+	l->was_granted = text_true(db_cell(&r, 0, 20));
+	l->code_outstanding = text_true(db_cell(&r, 0, 21));
+	db_result_free(&r);
+	return 0;
+}
+
+int login_place(const char *id, const char *membership_id, const char *project_id, bool refresh_allowed)
+{
+	unsigned long long n = 0;
+	if (db_exec(&n,
+		    "UPDATE login SET membership_id = ?, project_id = ?, refresh_allowed = ?, updated_at = UTC_TIMESTAMP(3) "
+		    "WHERE id = ? AND membership_id IS NULL AND NOT granted AND NOT revoked",
+		    "ssis", membership_id, project_id, (long long)refresh_allowed, id) < 0)
+		return -1;
+	return n == 1 ? 0 : 1;
+}
+
+int login_join_project(const char *id, const char *membership_id, const char *project_id)
+{
+	unsigned long long n = 0;
+	if (db_exec(&n,
+		    "UPDATE login SET membership_id = ?, project_id = ?, project_new = FALSE, updated_at = UTC_TIMESTAMP(3) "
+		    "WHERE id = ? AND membership_id IS NULL AND NOT granted AND NOT revoked",
+		    "sss", membership_id, project_id, id) < 0)
+		return -1;
+	return n == 1 ? 0 : 1;
+}
+
+int login_set_scope(const char *id, const char *scope)
+{
+	return db_exec(NULL, "UPDATE login SET scope = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", "ss", scope, id);
+}
+
+int login_issue_code(const char *id, const uint8_t code_hash[32], int lifetime, const uint8_t cookie_hash[32])
+{
+	unsigned long long n = 0;
+	if (db_exec(&n,
+		    "UPDATE login SET code_hash = ?, code_expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND, "
+		    "cookie_hash = COALESCE(?, cookie_hash), updated_at = UTC_TIMESTAMP(3) "
+		    "WHERE id = ? AND NOT granted AND NOT revoked",
+		    "bibs", code_hash, (size_t)32, (long long)lifetime, cookie_hash, (size_t)(cookie_hash ? 32 : 0), id) < 0)
+		return -1;
+	return n == 1 ? 0 : 1;
+}

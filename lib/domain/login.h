@@ -61,6 +61,24 @@ struct flow_login {
 	char email[321];
 };
 
+/* ---- a sign-in's Login, stage by stage (lib/domain/flow.c drives them) ---- */
+
+/* A new sign-in's Login (l as flow filled it; launch_id and user_agent may be NULL). 0 or -1. */
+int login_insert(const struct flow_login *l, const char *launch_id, const char *user_agent);
+/* A refused sign-in leaves no Login: deletes it while it has no membership. 0 or -1. */
+int login_delete_unplaced(const char *id);
+/* The row (the MFA rule fields are flow's to fill): 0, 1 no such login (or not a UUID), -1. */
+int login_load(const char *id, struct flow_login *l);
+/* The membership chosen (and its project); only once, and never for a granted or revoked
+ * login: 0 placed, 1 not, -1. */
+int login_place(const char *id, const char *membership_id, const char *project_id, bool refresh_allowed);
+/* The membership of a project just created for this login (project_new ends): 0, 1 not, -1. */
+int login_join_project(const char *id, const char *membership_id, const char *project_id);
+int login_set_scope(const char *id, const char *scope);
+/* A new code (its hash, valid lifetime seconds) and, with cookie_hash, the SSO cookie; never for
+ * a granted or revoked login: 0 issued, 1 not, -1. */
+int login_issue_code(const char *id, const uint8_t code_hash[32], int lifetime, const uint8_t cookie_hash[32]);
+
 /* A Login as the token endpoint finds it by its code. */
 struct login_code {
 	char id[37];
