@@ -6,6 +6,7 @@
 #define TESSERA_POLICIES_H
 #include <jansson.h>
 #include <stdbool.h>
+#include "domain/store.h"
 
 /* The effective AccessPolicy of a membership for a login's scope (NULL or ""): 0 (*out set),
  * 1 no such membership, -1 database failure. A policy the membership names that is gone, or
@@ -19,5 +20,13 @@ int policies_ip_check(const char *membership_id, const char *addr);
 /* The same for the membership of a Login (the refresh grant). */
 int policies_ip_check_login(const char *login_id, const char *addr);
 #define POLICIES_IP_REFUSED "IP address not allowed"
+
+/* The policy exists in the project: 1 yes, 0 no, -1. */
+int policies_in_project(const char *policy_id, const char *project_id);
+
+/* AccessPolicy resources (name, compartment, resource[], ipAccessRule[]) for the resource API:
+ * entries and rules are checked (resource types, criteria of the entry's type, interactions,
+ * field names, IP rule values and actions); writeConstraint is refused (not enforced). */
+extern const struct resource_store policies_store;
 
 #endif
