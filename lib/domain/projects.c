@@ -255,7 +255,7 @@ static int project_update(const char *id, const char *version, json_t *p, struct
 			 "UPDATE project SET name = ?, description = ?, super_admin = ?, strict_mode = ?, features = ?, "
 			 "setting = ?, system_setting = ?, default_patient_access_policy_id = ?, "
 			 "updated_at = " FHIR_NEXT_UPDATE_SQL("updated_at") " WHERE id = ? AND " FHIR_VERSION_IS_SQL("updated_at"),
-			 "ssiisssss", json_string_value(json_object_get(p, "name")),
+			 "ssiissssss", json_string_value(json_object_get(p, "name")),
 			 json_string_value(json_object_get(p, "description")),
 			 (long long)json_is_true(json_object_get(p, "superAdmin")),
 			 (long long)json_is_true(json_object_get(p, "strictMode")), features, setting, system,
