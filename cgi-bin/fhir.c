@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tessera-fhir: the resource API at /fhir/R4/<Type> for the types Tessera owns (issue 16):
  * create, read, update, delete and search, meta.versionId as the ETag with If-Match (412),
  * OperationOutcome errors, a Bundle for searches. Who may do what is decided in

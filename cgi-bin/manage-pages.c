@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* manage-pages: the admin pages for browsers (tessera-manage), under /manage/projects/:projectId.
  * A project admin signed in on the pages (the page session, csrf.h) lists the members, invites
  * a person (with or without the invite email), resends a pending invite, removes a member,
@@ -27,6 +28,7 @@
 #include "domain/projects.h"
 #include "http/response.h"
 #include "core/text.h"
+#include "domain/fields.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -36,11 +38,6 @@
 #define HEADERS_LEN PAGE_HEADERS_LEN
 /* The show-once cookie goes only to the admin pages. */
 #define SHOWN_PATH "manage/"
-
-static int answered(int rc)
-{
-	return rc < 0 ? -1 : 0;
-}
 
 /* Who is acting, on which project. */
 struct admin_page {
@@ -96,7 +93,7 @@ static json_t *project_context(const struct request *req, const struct admin_pag
 
 static int send_page(struct request *req, int status, const char *name, json_t *ctx, const char *headers)
 {
-	return answered(page_send(req, status, name, ctx, NULL, headers));
+	return page_send(req, status, name, ctx, NULL, headers);
 }
 
 /* 303 to a page of the project. */
@@ -131,7 +128,7 @@ int manage_members_get(struct request *req)
 	struct admin_page p;
 	int rc = require_admin(req, &p);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	json_t *list;
 	if (members_list(p.project, &list) < 0)
 		return -1;
@@ -182,7 +179,7 @@ int manage_remove_get(struct request *req)
 	if (rc == 0)
 		rc = member_of(req, &p, &m);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	json_t *ctx = project_context(req, &p, "Remove a member", headers);
 	if (ctx) {
 		json_object_set_new(ctx, "member", json_string(display_of(m)));
@@ -211,13 +208,13 @@ int manage_remove_post(struct request *req)
 	struct admin_page p;
 	int rc = member_post(req, &p);
 	if (rc != 0)
-		return answered(rc);
-	struct member_error err;
+		return rc;
+	struct refusal err;
 	page_audit(&p, AUDIT_MEMBER_DELETED, "ProjectMembership", req->path_params[1]);
 	rc = members_delete(req->path_params[1], &err);
 	if (rc == 1)
-		return answered(page_message_link(req, err.status, "Not removed", err.text, "account", "Back to your account",
-						  NULL));
+		return page_message_link(req, err.status, "Not removed", err.text, "account", "Back to your account",
+						  NULL);
 	return rc < 0 ? -1 : see_other(req, &p, "members?done=removed", headers);
 }
 
@@ -227,12 +224,12 @@ int manage_resend_post(struct request *req)
 	struct admin_page p;
 	int rc = member_post(req, &p);
 	if (rc != 0)
-		return answered(rc);
-	struct member_error err;
+		return rc;
+	struct refusal err;
 	page_audit(&p, AUDIT_INVITE, "ProjectMembership", req->path_params[1]);
 	rc = invite_resend(p.project, req->path_params[1], outbox, &err);
 	if (rc == 1)
-		return answered(page_message(req, err.status, "Not sent", err.text, NULL));
+		return page_message(req, err.status, "Not sent", err.text, NULL);
 	if (rc < 0)
 		return -1;
 	if (mail_deliver(outbox) < 0)
@@ -243,8 +240,7 @@ int manage_resend_post(struct request *req)
 /* ------------------------------------------------------------------ invite */
 
 static const struct input invite_fields[] = {
-	{ "firstName", IN_STRING, true, 512, "First name must be between 1 and 128 characters", valid_person_name },
-	{ "lastName", IN_STRING, true, 512, "Last name must be between 1 and 128 characters", valid_person_name },
+	FIELD_PERSON_NAMES,
 	{ "email", IN_EMAIL, true, 254, "A valid email address is required", NULL },
 	{ "resourceType", IN_TOKEN, true, 32, "Choose Practitioner, Patient or Related person", invite_profile_type_ok },
 	{ "admin", IN_BOOL, false, 5, "Invalid choice", NULL },
@@ -271,7 +267,7 @@ int manage_invite_get(struct request *req)
 	struct admin_page p;
 	int rc = require_admin(req, &p);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	json_t *ctx = project_context(req, &p, "Invite a person", headers);
 	if (!ctx)
 		return -1;
@@ -285,7 +281,7 @@ int manage_invite_post(struct request *req)
 	struct admin_page p;
 	int rc = require_admin(req, &p);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	json_t *ctx = project_context(req, &p, "Invite a person", headers);
 	if (!ctx)
 		return -1;
@@ -303,7 +299,7 @@ int manage_invite_post(struct request *req)
 		.fields = { .active = true, .admin = admin && !strcmp(admin, "true"), .invited_by = p.login->user_id },
 	};
 	struct invite_result res;
-	struct member_error err;
+	struct refusal err;
 	page_audit(&p, AUDIT_INVITE, NULL, NULL);
 	rc = invite_user(&in, &res, &err);
 	if (rc == 1) {
@@ -356,7 +352,7 @@ int manage_clients_get(struct request *req)
 	struct admin_page p;
 	int rc = require_admin(req, &p);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	json_t *ctx = project_context(req, &p, "Clients", headers);
 	return ctx ? show_clients(req, &p, 200, ctx, headers) : -1;
 }
@@ -381,7 +377,7 @@ int manage_clients_post(struct request *req)
 	struct admin_page p;
 	int rc = require_admin(req, &p);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	json_t *ctx = project_context(req, &p, "Clients", headers);
 	if (!ctx)
 		return -1;
@@ -400,7 +396,7 @@ int manage_clients_post(struct request *req)
 	}
 	struct client_new n = { p.project, req_body_param(req, "name"), description && *description ? description : NULL,
 				uris[0] ? uris : NULL, NULL, NULL, NULL, NULL };
-	struct member_error err;
+	struct refusal err;
 	page_audit(&p, AUDIT_CLIENT_CREATED, NULL, NULL);
 	rc = clients_admin_create(&n, id, secret, &err);
 	if (rc != 0)
@@ -415,13 +411,13 @@ int manage_rotate_post(struct request *req)
 	struct admin_page p;
 	int rc = require_admin(req, &p);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	const char *keep = req_body_param(req, "keepOld");
 	page_audit(&p, AUDIT_CLIENT_ROTATED, "ClientApplication", req->path_params[1]);
 	rc = clients_rotate_secret(p.project, req->path_params[1],
 				   keep && !strcmp(keep, "true") ? CLIENT_RETIRING_SECONDS : 0, secret);
 	if (rc == 1)
-		return answered(page_message(req, 404, "Not found", "This project has no such client.", NULL));
+		return page_message(req, 404, "Not found", "This project has no such client.", NULL);
 	if (rc < 0)
 		return -1;
 	snprintf(req->log_client, sizeof req->log_client, "%s", req->path_params[1]);
@@ -436,12 +432,12 @@ int manage_secret_get(struct request *req)
 	struct client c;
 	int rc = require_admin(req, &p);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	rc = clients_get(req->path_params[1], &c);
 	if (rc < 0)
 		return -1;
 	if (rc == 1 || strcmp(c.project_id, p.project))
-		return answered(page_message(req, 404, "Not found", "This project has no such client.", NULL));
+		return page_message(req, 404, "Not found", "This project has no such client.", NULL);
 	snprintf(aad, sizeof aad, "%s:%s", p.login->id, c.id);
 	json_t *ctx = project_context(req, &p, "Client secret", headers);
 	if (!ctx)

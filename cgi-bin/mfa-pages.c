@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mfa-pages: the MFA pages of tessera-login.
  *
  * /oauth/mfa is the stage between the password and the profile in the sign-in pages

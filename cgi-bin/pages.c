@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pages: the sign-in pages of tessera-login. /signin and /oauth (where /oauth2/authorize
- * continues, spec §7.1 step 5) ask for email and password; /oauth/profile lets a user with
+ * continues, PROTOCOL.md §7.1 step 5) ask for email and password; /oauth/profile lets a user with
  * several memberships choose one; /oauth/consent asks before a client gets more than
  * `openid`; then the browser goes back to the client with code and state.
  *
@@ -75,12 +76,6 @@ static const struct input credential_inputs[] = {
 static int refuse_page(struct request *req, int status, const char *title, const char *text, const char *headers)
 {
 	return page_message(req, status, title, text, headers) < 0 ? -1 : 1;
-}
-
-/* The handler's return value after a helper that answers with 1 (sent) or -1 (failed). */
-static int answered(int rc)
-{
-	return rc < 0 ? -1 : 0;
 }
 
 /* 303 to the finished URL (post-redirect-get); frees the builder. */
@@ -230,7 +225,7 @@ int pages_signin_get(struct request *req)
 	int rc = read_signin(req, &s);
 	if (rc == 0)
 		rc = show_signin(req, &s, 200, NULL, NULL);
-	return answered(rc);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ after the password */
@@ -238,7 +233,7 @@ int pages_signin_get(struct request *req)
 
 /* A refusal of the flow: the person's own (wrong password, no membership) shows beside the
  * password; one of the client's request (PKCE, launch) as a page. */
-static int signin_refused(struct request *req, const struct signin *s, const struct flow_error *err)
+static int signin_refused(struct request *req, const struct signin *s, const struct refusal *err)
 {
 	if (err->status == 429) {
 		long seconds = response_retry_seconds(err->retry_ms);
@@ -272,9 +267,9 @@ int pages_signin_post(struct request *req)
 	struct input_error ie;
 	int rc = read_signin(req, &s);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	if (!input_check(req, credential_inputs, &ie))
-		return answered(show_signin(req, &s, 400, ie.name, ie.message));
+		return show_signin(req, &s, 400, ie.name, ie.message);
 	struct login_request lr = {
 		.email = req_body_param(req, "email"), .password = req_body_param(req, "password"),
 		.remote_addr = req->remote_addr, .user_agent = req->user_agent,
@@ -282,12 +277,12 @@ int pages_signin_post(struct request *req)
 	if (s.oauth)
 		bind_request(req, &s, &lr);
 	struct flow_login l;
-	struct flow_error err;
+	struct refusal err;
 	rc = flow_password_login(&lr, &l, &err);
 	if (rc != 0)
-		return rc < 0 ? -1 : answered(signin_refused(req, &s, &err));
+		return rc < 0 ? -1 : signin_refused(req, &s, &err);
 	snprintf(req->log_login, sizeof req->log_login, "%s", l.id);
-	return answered(pages_next_stage(req, &l, req_param(req, "state")));
+	return pages_next_stage(req, &l, req_param(req, "state"));
 }
 
 /* A sign-in without a client has no application to return to: the browser gets a page
@@ -354,7 +349,7 @@ int pages_load_bound(struct request *req, struct flow_login *l)
 {
 	char id[37], ref[LOGIN_REF_LEN + 1];
 	const char *flow = req_param(req, "flow");
-	struct flow_error err;
+	struct refusal err;
 	if (!csrf_bound_login(req, BIND_SIGNIN, id) || login_ref(id, ref) < 0 || !flow || !crypto_streq(ref, flow))
 		return refuse_page(req, 403, "This sign-in has expired",
 			      "It was started in another browser or too long ago. Start again from your application.", NULL);
@@ -404,25 +399,25 @@ int pages_profile_get(struct request *req)
 		rc = refuse_page(req, 400, "Profile already chosen", "Continue in the page that followed, or start again.", NULL);
 	if (rc == 0)
 		rc = show_profiles(req, &l, 200, NULL);
-	return answered(rc);
+	return rc;
 }
 
 int pages_profile_post(struct request *req)
 {
 	struct flow_login l;
-	struct flow_error err;
+	struct refusal err;
 	int rc = pages_load_bound(req, &l);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	const char *profile = req_body_param(req, "profile");
 	if (!profile || !crypto_is_uuid(profile))
-		return answered(show_profiles(req, &l, 400, "Choose one of your profiles"));
+		return show_profiles(req, &l, 400, "Choose one of your profiles");
 	rc = flow_set_membership(&l, profile, &err);
 	if (rc != 0)
 		return rc < 0 ? -1
-			      : answered(show_profiles(req, &l, 400,
-						       strcmp(err.text, FLOW_EMAIL_UNVERIFIED) ? err.text : PAGES_EMAIL_UNVERIFIED));
-	return answered(pages_next_stage(req, &l, req_param(req, "state")));
+			      : show_profiles(req, &l, 400,
+						       strcmp(err.text, FLOW_EMAIL_UNVERIFIED) ? err.text : PAGES_EMAIL_UNVERIFIED);
+	return pages_next_stage(req, &l, req_param(req, "state"));
 }
 
 /* What a scope lets the client see, in words; other scopes (SMART) are shown as they are. */
@@ -491,7 +486,7 @@ int pages_consent_get(struct request *req)
 	int rc = load_consent(req, &l);
 	if (rc == 0)
 		rc = show_consent(req, &l, 200, NULL);
-	return answered(rc);
+	return rc;
 }
 
 /* openid (when asked for) plus every ticked scope; false when a ticked value is malformed or
@@ -525,20 +520,20 @@ static int deny(struct request *req, const struct flow_login *l)
 int pages_consent_post(struct request *req)
 {
 	struct flow_login l;
-	struct flow_error err;
+	struct refusal err;
 	char scope[1025];
 	int rc = load_consent(req, &l);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	const char *decision = req_body_param(req, "decision");
 	if (decision && !strcmp(decision, "deny"))
-		return answered(deny(req, &l));
+		return deny(req, &l);
 	if (!decision || strcmp(decision, "allow") || !chosen_scope(req, &l, scope, sizeof scope))
-		return answered(show_consent(req, &l, 400, "Choose what to share, then Allow or Deny"));
+		return show_consent(req, &l, 400, "Choose what to share, then Allow or Deny");
 	rc = flow_set_scope(&l, scope, &err);
 	if (rc != 0)
-		return rc < 0 ? -1 : answered(show_consent(req, &l, 400, err.text));
-	return answered(finish(req, &l, req_param(req, "state")));
+		return rc < 0 ? -1 : show_consent(req, &l, 400, err.text);
+	return finish(req, &l, req_param(req, "state"));
 }
 
 /* ------------------------------------------------------------------ the signed-in page */
@@ -594,7 +589,7 @@ int pages_account_get(struct request *req)
 		json_decref(ctx);
 		return -1;
 	}
-	return answered(pages_send_form(req, 200, "signed-in", ctx, NULL, headers));
+	return pages_send_form(req, 200, "signed-in", ctx, NULL, headers);
 }
 
 /* Sign out: the login is revoked (its tokens, if any, too) and the cookie cleared. */

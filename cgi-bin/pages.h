@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pages: the sign-in pages tessera-login serves to browsers (see pages.c). */
 #ifndef TESSERA_PAGES_H
 #define TESSERA_PAGES_H

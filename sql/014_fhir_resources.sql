@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- The resource API (issue 16): every served row needs updated_at, whose value is the resource's
 -- versionId and meta.lastUpdated (lib/core/fhir.h FHIR_VERSION_SQL). smart_app_launch had only
 -- created_at.

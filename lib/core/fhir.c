@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fhir: reference builder. */
 #include "core/fhir.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fhir: small builders for the FHIR shapes every stage returns (references). */
 #ifndef TESSERA_FHIR_H
 #define TESSERA_FHIR_H

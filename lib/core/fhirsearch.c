@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fhirsearch: search parameters over resource JSON. */
 #include "core/fhirsearch.h"
 

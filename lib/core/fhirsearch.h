@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fhirsearch: FHIR search parameters matched against a resource's JSON, with no database: the
  * criteria of access policies (PROTOCOL.md §11.1, "Patient?_compartment=Patient/<id>") and the
  * filters of the resource API's searches use the same rules.

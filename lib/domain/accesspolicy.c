@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* accesspolicy: the effective policy and the decisions taken with it (§11). */
 #include "domain/accesspolicy.h"
 #include "core/fhirsearch.h"

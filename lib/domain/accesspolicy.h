@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* accesspolicy: the effective access policy of a membership (PROTOCOL.md §11.1), the SMART
  * scopes of its login intersected with it (§11.2), the IP rules (§11.3, §S.10), and the
  * decisions the resource API takes with it: may this caller read, search, create, update or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* clients: reads and creates ClientApplication rows. */
 #include "domain/clients.h"
 #include "core/text.h"
@@ -269,7 +270,7 @@ int clients_default_scope(const struct client *c, char *out, size_t outlen)
 	return 0;
 }
 
-int clients_admin_create(const struct client_new *n, char id[37], char secret[65], struct member_error *err)
+int clients_admin_create(const struct client_new *n, char id[37], char secret[65], struct refusal *err)
 {
 	struct member_fields f = { .active = true };
 	if (n->access_policy_id)

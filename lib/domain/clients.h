@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* clients: ClientApplication lookup and secret verification. Secrets are stored only as
  * keyed hashes (HMAC-SHA256 under hash_key) and compared in constant time. */
 #ifndef TESSERA_CLIENTS_H
@@ -71,7 +72,7 @@ int clients_create(const char *project_id, const char *name, const char *descrip
 int clients_insert(const char *project_id, const char *name, const char *description, char id_out[37],
 		   char secret_out[65]);
 
-/* A client as the admin API and the admin pages create it (spec §9.2). */
+/* A client as the admin API and the admin pages create it (PROTOCOL.md §9.2). */
 struct client_new {
 	const char *project_id;
 	const char *name;
@@ -87,7 +88,7 @@ struct client_new {
 /* The client, its membership (with the access policy) and its settings in one transaction.
  * 0 (id and the fresh secret filled: show it once, it is stored only as a keyed hash),
  * 1 refused (err: an unknown policy or one of another project), -1. */
-int clients_admin_create(const struct client_new *n, char id_out[37], char secret_out[65], struct member_error *err);
+int clients_admin_create(const struct client_new *n, char id_out[37], char secret_out[65], struct refusal *err);
 
 /* The project's clients for the admin pages: [{id, name, description?, status, created,
  * retiring (bool), retiringUntil?}] by name (at most 500). 0 or -1. Never a secret. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* domains: DomainConfiguration rows. */
 #include "domain/domains.h"
 #include "core/db.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* domains: DomainConfiguration rows — which identity provider signs in the users of an email
  * domain. */
 #ifndef TESSERA_DOMAINS_H

@@ -1,4 +1,5 @@
-/* flow: the login state machine (spec §5). */
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* flow: the login state machine (PROTOCOL.md §5). */
 #include "domain/flow.h"
 #include "http/cookie.h"
 #include "domain/audit.h"
@@ -21,7 +22,7 @@
 #include <string.h>
 
 /* §5.1 step 3: PKCE is optional here but, when sent, must be well-formed. */
-static int check_pkce(const struct login_request *lr, struct flow_error *err)
+static int check_pkce(const struct login_request *lr, struct refusal *err)
 {
 	const char *c = lr->code_challenge, *m = lr->code_challenge_method;
 	bool has_c = c && *c, has_m = m && *m;
@@ -37,7 +38,7 @@ static int check_pkce(const struct login_request *lr, struct flow_error *err)
 }
 
 /* §6.2 project binding through the client, §5.1 steps 2-3. */
-static int bind_client(const struct login_request *lr, struct client *c, char project[37], struct flow_error *err)
+static int bind_client(const struct login_request *lr, struct client *c, char project[37], struct refusal *err)
 {
 	text_copy(project, 37, lr->project_id);
 	if (!lr->client_id || !*lr->client_id)
@@ -55,7 +56,7 @@ static int bind_client(const struct login_request *lr, struct client *c, char pr
 	return c->pkce_optional ? 0 : check_pkce(lr, err);
 }
 
-static int check_launch(const char *launch, struct flow_error *err)
+static int check_launch(const char *launch, struct refusal *err)
 {
 	if (!launch || !*launch)
 		return 0;
@@ -99,7 +100,7 @@ static int find_user(const char *email, const char *project, struct user_row *u)
 }
 
 /* A refused sign-in, recorded whether or not the email is known (the same work either way). */
-static int refuse_signin(const char *project, const struct user_row *u, const char *reason, struct flow_error *err)
+static int refuse_signin(const char *project, const struct user_row *u, const char *reason, struct refusal *err)
 {
 	bool scoped = project[0] && strcmp(project, "new");
 	if (audit_write(&(struct audit_event){ .type = AUDIT_SIGNIN_FAILURE, .reason = reason,
@@ -111,7 +112,7 @@ static int refuse_signin(const char *project, const struct user_row *u, const ch
 
 /* Unknown email and wrong password take the same time and get the same answer. */
 static int authenticate(const struct login_request *lr, const char *project, struct user_row *u,
-			struct flow_error *err)
+			struct refusal *err)
 {
 	char email[321];
 	text_copy(email, sizeof email, lr->email);
@@ -131,13 +132,8 @@ static int authenticate(const struct login_request *lr, const char *project, str
 	int wait = ratelimit_login_check(account, lr->remote_addr, &st);
 	if (wait < 0)
 		return -1;
-	if (wait) {
-		refuse(err, 429, "Too Many Requests", NULL);
-		err->retry_ms = st.retry_ms;
-		err->consumed = st.failures;
-		err->limit = st.limit;
-		return 1;
-	}
+	if (wait)
+		return refuse_wait(err, "Too Many Requests", st.retry_ms, st.failures, st.limit);
 	bool ok;
 	const char *reason;
 	if (!found || !u->hash[0]) {
@@ -236,7 +232,7 @@ json_t *flow_memberships(const struct flow_login *l)
 
 /* §5.1 step 8: no membership → "User not found" (unless a project is to be created); exactly
  * one → chosen at once. */
-static int choose_single_membership(struct flow_login *l, struct flow_error *err)
+static int choose_single_membership(struct flow_login *l, struct refusal *err)
 {
 	if (l->project_new)
 		return 0;
@@ -253,7 +249,7 @@ static int choose_single_membership(struct flow_login *l, struct flow_error *err
 	return n == 1 ? flow_set_membership(l, only, err) : 0;
 }
 
-int flow_password_login(const struct login_request *lr, struct flow_login *l, struct flow_error *err)
+int flow_password_login(const struct login_request *lr, struct flow_login *l, struct refusal *err)
 {
 	struct client c;
 	char project[37];
@@ -276,7 +272,7 @@ int flow_password_login(const struct login_request *lr, struct flow_login *l, st
 	return rc;
 }
 
-int flow_check_request(const struct login_request *lr, char project[37], struct flow_error *err)
+int flow_check_request(const struct login_request *lr, char project[37], struct refusal *err)
 {
 	struct client c;
 	int rc = bind_client(lr, &c, project, err);
@@ -371,7 +367,7 @@ int flow_mfa_policy(struct flow_login *l)
 	return 0;
 }
 
-int flow_check_open(const struct flow_login *l, struct flow_error *err)
+int flow_check_open(const struct flow_login *l, struct refusal *err)
 {
 	if (l->revoked)
 		return refuse(err, 400, "Login revoked", NULL);
@@ -381,7 +377,7 @@ int flow_check_open(const struct flow_login *l, struct flow_error *err)
 }
 
 /* MFA gates every code: flow_result is the only place that reveals one, and every stage
- * (credentials, profile, scope, status) answers through it (stricter.md row 1). */
+ * (credentials, profile, scope, status) answers through it (PROTOCOL.md §S.1). */
 bool flow_mfa_pending(const struct flow_login *l)
 {
 	return (l->mfa_enrolled || l->mfa_required) && !strcmp(l->auth_method, "password") && !l->mfa_verified;
@@ -421,7 +417,7 @@ static int mfa_result(struct flow_login *l, json_t **out)
 	return 0;
 }
 
-int flow_set_membership(struct flow_login *l, const char *membership_id, struct flow_error *err)
+int flow_set_membership(struct flow_login *l, const char *membership_id, struct refusal *err)
 {
 	if (flow_check_open(l, err))
 		return 1;
@@ -472,7 +468,7 @@ int flow_set_membership(struct flow_login *l, const char *membership_id, struct 
 	return flow_mfa_policy(l);
 }
 
-int flow_join_project(struct flow_login *l, const char *project_id, const char *membership_id, struct flow_error *err)
+int flow_join_project(struct flow_login *l, const char *project_id, const char *membership_id, struct refusal *err)
 {
 	if (flow_check_open(l, err))
 		return 1;
@@ -492,7 +488,7 @@ int flow_join_project(struct flow_login *l, const char *project_id, const char *
 	return flow_mfa_policy(l);
 }
 
-int flow_set_scope(struct flow_login *l, const char *scope, struct flow_error *err)
+int flow_set_scope(struct flow_login *l, const char *scope, struct refusal *err)
 {
 	if (flow_check_open(l, err))
 		return 1;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* login: creating and revoking Login rows. */
 #include "domain/login.h"
 #include "core/text.h"
@@ -100,4 +101,101 @@ int login_purge(const char *before)
 			return -1;
 	} while (n == 5000);
 	return 0;
+}
+
+static const char *const select_code =
+	"SELECT l.id, l.client_id, l.membership_id IS NOT NULL, l.granted, l.revoked, l.code_expires_at < UTC_TIMESTAMP(3), "
+	"l.redirect_uri, l.code_challenge, l.code_challenge_method, l.refresh_allowed, m.active "
+	"FROM login l LEFT JOIN project_membership m ON m.id = l.membership_id WHERE l.code_hash = ?";
+
+int login_find_code(const char *code, struct login_code *cl)
+{
+	uint8_t digest[32];
+	crypto_sha256(code, strlen(code), digest);
+	struct db_result r;
+	if (db_query(&r, select_code, "b", digest, sizeof digest) < 0)
+		return -1;
+	int found = r.nrows == 1;
+	if (found) {
+		snprintf(cl->id, sizeof cl->id, "%s", db_cell(&r, 0, 0));
+		snprintf(cl->client_id, sizeof cl->client_id, "%s", db_cell(&r, 0, 1) ? db_cell(&r, 0, 1) : "");
+		cl->has_membership = !strcmp(db_cell(&r, 0, 2), "1");
+		cl->granted = !strcmp(db_cell(&r, 0, 3), "1");
+		cl->revoked = !strcmp(db_cell(&r, 0, 4), "1");
+		cl->expired = !db_cell(&r, 0, 5) || !strcmp(db_cell(&r, 0, 5), "1");
+		snprintf(cl->redirect_uri, sizeof cl->redirect_uri, "%s", db_cell(&r, 0, 6) ? db_cell(&r, 0, 6) : "");
+		snprintf(cl->challenge, sizeof cl->challenge, "%s", db_cell(&r, 0, 7) ? db_cell(&r, 0, 7) : "");
+		snprintf(cl->method, sizeof cl->method, "%s", db_cell(&r, 0, 8) ? db_cell(&r, 0, 8) : "");
+		cl->refresh_allowed = !strcmp(db_cell(&r, 0, 9), "1");
+		cl->membership_active = text_true(db_cell(&r, 0, 10));
+	}
+	db_result_free(&r);
+	return found;
+}
+
+int login_redeem_code(const char *id, const uint8_t refresh_digest[32], const char *client_auth)
+{
+	unsigned long long n = 0;
+	if (db_exec(&n,
+		    "UPDATE login SET granted = TRUE, granted_at = UTC_TIMESTAMP(3), refresh_hash = ?, "
+		    "client_auth_method = COALESCE(?, client_auth_method), "
+		    "updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND NOT granted AND NOT revoked",
+		    "bss", refresh_digest, (size_t)(refresh_digest ? 32 : 0), client_auth, id) < 0)
+		return -1;
+	return n == 1 ? 0 : 1;
+}
+
+int login_rotate_refresh(const char *id, const uint8_t old_digest[32], const uint8_t new_digest[32],
+			 const char *client_auth, const char *remote_addr, const char *user_agent)
+{
+	char ua[513];
+	text_copy(ua, sizeof ua, user_agent ? user_agent : "");
+	unsigned long long n = 0;
+	if (db_exec(&n,
+		    "UPDATE login SET refresh_hash = ?, refreshed_at = UTC_TIMESTAMP(3), refresh_count = refresh_count + 1, "
+		    "client_auth_method = COALESCE(?, client_auth_method), remote_address = ?, user_agent = ?, "
+		    "updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND refresh_hash = ? AND NOT revoked",
+		    "bssssb", new_digest, (size_t)32, client_auth, remote_addr, ua, id, old_digest, (size_t)32) < 0)
+		return -1;
+	return n == 1 ? 0 : 1;
+}
+
+int login_by_cookie(const char *cookie_value, char id[37])
+{
+	uint8_t digest[32];
+	struct db_result r;
+	id[0] = '\0';
+	crypto_sha256(cookie_value, strlen(cookie_value), digest);
+	if (db_query(&r, "SELECT id FROM login WHERE cookie_hash = ?", "b", digest, sizeof digest) < 0)
+		return -1;
+	if (r.nrows)
+		text_copy(id, 37, db_cell(&r, 0, 0));
+	db_result_free(&r);
+	return id[0] ? 0 : 1;
+}
+
+int login_reopen(const char *id, const char *nonce, const char *code_challenge, const char *challenge_method,
+		 const char *launch_id, const char *redirect_uri)
+{
+	return db_exec(NULL,
+		       "UPDATE login SET nonce = ?, code_challenge = COALESCE(?, code_challenge), "
+		       "code_challenge_method = COALESCE(?, code_challenge_method), launch_id = COALESCE(?, launch_id), "
+		       "redirect_uri = ?, granted = FALSE, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+		       "ssssss", nonce, code_challenge, challenge_method, launch_id, redirect_uri, id);
+}
+
+int login_revoke_own(const char *id, const char *user_id)
+{
+	unsigned long long n = 0;
+	if (db_exec(&n, "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND user_id = ?", "ss",
+		    id, user_id) < 0)
+		return -1;
+	if (n > 0)
+		return 0;
+	struct db_result r;
+	if (db_query(&r, "SELECT 1 FROM login WHERE id = ? AND user_id = ?", "ss", id, user_id) < 0)
+		return -1;
+	int rc = r.nrows ? 0 : 1;
+	db_result_free(&r);
+	return rc;
 }

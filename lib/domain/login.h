@@ -1,4 +1,5 @@
-/* login: the Login rows, one per sign-in or session (spec §2 "Login"). */
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* login: the Login rows, one per sign-in or session (PROTOCOL.md §2 "Login"). */
 #ifndef TESSERA_LOGIN_H
 #define TESSERA_LOGIN_H
 #include "core/crypto.h"
@@ -60,6 +61,34 @@ struct flow_login {
 	char email[321];
 };
 
+/* A Login as the token endpoint finds it by its code. */
+struct login_code {
+	char id[37];
+	char client_id[37];
+	char redirect_uri[2049];
+	char challenge[129];
+	char method[8];
+	bool has_membership, granted, revoked, expired, refresh_allowed, membership_active;
+};
+
+/* The Login an authorization code belongs to: 1 found (out filled), 0 no such code, -1. */
+int login_find_code(const char *code, struct login_code *out);
+/* Redeems a login's code: granted now, with the digest of its first refresh secret (NULL: no
+ * refresh token) and how the client authenticated (NULL: not at all; an earlier binding is
+ * never weakened). 0 redeemed, 1 not (redeemed or revoked meanwhile: a reuse), -1. */
+int login_redeem_code(const char *id, const uint8_t refresh_digest[32], const char *client_auth);
+/* Rotates a refresh token: only while the login still holds old_digest and is not revoked.
+ * 0 rotated, 1 not (the old token was used already: a reuse), -1. */
+int login_rotate_refresh(const char *id, const uint8_t old_digest[32], const uint8_t new_digest[32],
+			 const char *client_auth, const char *remote_addr, const char *user_agent);
+
+/* The Login an SSO cookie value (32 hex digits) is bound to: 0 (id filled), 1 none, -1. */
+int login_by_cookie(const char *cookie_value, char id[37]);
+/* A session reused by /oauth2/authorize: a new nonce, PKCE and launch (NULL keeps the old),
+ * bound to redirect_uri, not granted until its new code is redeemed. 0 or -1. */
+int login_reopen(const char *id, const char *nonce, const char *code_challenge, const char *challenge_method,
+		 const char *launch_id, const char *redirect_uri);
+
 /* The one durable write of a client_credentials grant, made only if the client is still
  * active, in its project, has this keyed secret hash (current, or retiring and unexpired)
  * and allows the authentication method used (auth_method: client_secret_basic or _post):
@@ -72,6 +101,9 @@ int login_revoke_audited(const char *id, const char *audit_type);
 /* Revokes every session of a user but one (except_id; NULL for none): a new password ends
  * the sessions the old one opened. */
 int login_revoke_user(const char *user_id, const char *except_id);
+/* Revokes one of a user's own sessions: 0 revoked (or revoked already), 1 no such login of
+ * that user (anyone else's is "not found"), -1. */
+int login_revoke_own(const char *id, const char *user_id);
 
 /* A login id is a bearer secret while its sign-in is in progress (issue 14): whatever others
  * can read (audit events, log lines, the sign-in pages' URLs) names a login by its reference

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* me: builds the /auth/me document. */
 #include "domain/me.h"
 #include "core/text.h"

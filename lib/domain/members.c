@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* members: ProjectMembership rows for the admin API. */
 #include "domain/members.h"
 #include "core/crypto.h"
@@ -14,7 +15,7 @@
 #define MAX_NAME 255        /* external_id and user_name columns */
 
 /* A member that is absent keeps *out; null clears it; anything but a boolean is refused. */
-static int parse_bool(json_t *obj, const char *field, bool *out, bool null_value, struct member_error *err)
+static int parse_bool(json_t *obj, const char *field, bool *out, bool null_value, struct refusal *err)
 {
 	json_t *v = json_object_get(obj, field);
 	if (!v)
@@ -28,7 +29,7 @@ static int parse_bool(json_t *obj, const char *field, bool *out, bool null_value
 	return 0;
 }
 
-static int parse_name(json_t *obj, const char *field, const char **out, const char *message, struct member_error *err)
+static int parse_name(json_t *obj, const char *field, const char **out, const char *message, struct refusal *err)
 {
 	json_t *v = json_object_get(obj, field);
 	if (!v)
@@ -61,7 +62,7 @@ static bool access_ok(json_t *access)
 	return true;
 }
 
-int members_parse_fields(json_t *obj, struct member_fields *f, struct member_error *err)
+int members_parse_fields(json_t *obj, struct member_fields *f, struct refusal *err)
 {
 	if (!json_is_object(obj))
 		return refuse_copy(err, 400, "Invalid membership", "membership");
@@ -94,7 +95,7 @@ int members_parse_fields(json_t *obj, struct member_fields *f, struct member_err
 }
 
 /* 0 the policy exists in the project, 1 refused, -1. */
-static int check_policy(const char *id, const char *project_id, struct member_error *err)
+static int check_policy(const char *id, const char *project_id, struct refusal *err)
 {
 	struct db_result r;
 	if (db_query(&r, "SELECT project_id FROM access_policy WHERE id = ?", "s", id) < 0)
@@ -108,7 +109,7 @@ static int check_policy(const char *id, const char *project_id, struct member_er
 	return refuse_copy(err, 400, text, NULL);
 }
 
-int members_check_policies(const struct member_fields *f, const char *project_id, struct member_error *err)
+int members_check_policies(const struct member_fields *f, const char *project_id, struct refusal *err)
 {
 	int rc = f->access_policy_id[0] ? check_policy(f->access_policy_id, project_id, err) : 0;
 	size_t i;
@@ -174,7 +175,7 @@ int members_update(const char *id, const struct member_fields *f)
 			    f, "s", id, NULL, NULL, NULL, NULL, NULL, NULL);
 }
 
-int members_delete(const char *id, struct member_error *err)
+int members_delete(const char *id, struct refusal *err)
 {
 	struct db_result r;
 	if (db_query(&r,
@@ -336,7 +337,7 @@ static bool typed_reference(json_t *ref, const char *const *types, char type[32]
  * server-scoped or of this project; a ClientApplication or Bot of this project, its own
  * profile; a Patient, Practitioner or RelatedPerson profile of this project. 0, 1, -1. */
 static int check_parties(const char *project, const char *utype, const char *uid, const char *ptype, const char *pid,
-			 struct member_error *err)
+			 struct refusal *err)
 {
 	bool agent = strcmp(utype, "User") != 0;
 	if (agent && (strcmp(ptype, utype) || strcmp(pid, uid)))
@@ -365,7 +366,7 @@ static int check_parties(const char *project, const char *utype, const char *uid
 	return found ? 0 : refuse(err, 400, "Invalid membership.profile", "profile");
 }
 
-static int member_check(json_t *body, json_t *stored, const char *project, json_t **out, struct member_error *err)
+static int member_check(json_t *body, json_t *stored, const char *project, json_t **out, struct refusal *err)
 {
 	struct member_fields f = { .active = true };
 	int rc = members_parse_fields(body, &f, err);
@@ -439,14 +440,14 @@ static int member_list_resources(const char *project, json_t **out)
 	return rc < 0 ? -1 : 0;
 }
 
-static int fields_of(json_t *m, struct member_fields *f, struct member_error *err)
+static int fields_of(json_t *m, struct member_fields *f, struct refusal *err)
 {
 	memset(f, 0, sizeof *f);
 	f->active = true;
 	return members_parse_fields(m, f, err);
 }
 
-static int member_insert_resource(const char *project, json_t *m, char id[37], json_t **once, struct member_error *err)
+static int member_insert_resource(const char *project, json_t *m, char id[37], json_t **once, struct refusal *err)
 {
 	(void)once;
 	struct member_fields f;
@@ -467,7 +468,7 @@ static int member_insert_resource(const char *project, json_t *m, char id[37], j
 	return rc;
 }
 
-static int member_update_resource(const char *id, const char *version, json_t *m, struct member_error *err)
+static int member_update_resource(const char *id, const char *version, json_t *m, struct refusal *err)
 {
 	struct member_fields f;
 	if (fields_of(m, &f, err) != 0)
@@ -492,7 +493,7 @@ static int member_update_resource(const char *id, const char *version, json_t *m
 }
 
 /* The owner's membership stays; the membership's sessions end with it (one transaction). */
-static int member_remove_resource(const char *id, const char *version, struct member_error *err)
+static int member_remove_resource(const char *id, const char *version, struct refusal *err)
 {
 	struct db_result r;
 	if (db_query(&r,

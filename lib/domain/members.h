@@ -1,4 +1,5 @@
-/* members: ProjectMembership rows as the admin API reads and writes them (spec §2, §9): the
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* members: ProjectMembership rows as the admin API reads and writes them (PROTOCOL.md §2, §9): the
  * whole resource as JSON, the fields an admin may set, and the access policies they name. Like
  * people.h, nothing here opens a transaction: callers group their writes in their own. */
 #ifndef TESSERA_MEMBERS_H
@@ -21,18 +22,17 @@ struct member_fields {
 	const char *invited_by;      /* a User id or NULL */
 };
 
-#define member_error refusal
 
 /* Reads the member fields an admin may set from a JSON object (an invite's "membership", a
  * replaced ProjectMembership): admin, active, accessPolicy, access, externalId, userName,
  * identifier, userConfiguration. Members that are absent keep the value already in *f; a
  * member of the wrong shape is refused. 0, or 1 with err filled. */
-int members_parse_fields(json_t *obj, struct member_fields *f, struct member_error *err);
+int members_parse_fields(json_t *obj, struct member_fields *f, struct refusal *err);
 
 /* Every access policy the fields name (accessPolicy and access[].policy) must exist and belong
  * to the project: Medplum's texts "Access policy AccessPolicy/<id> does not exist" and "... does
  * not belong to this project". 0, 1 refused (err filled), -1 database failure. */
-int members_check_policies(const struct member_fields *f, const char *project_id, struct member_error *err);
+int members_check_policies(const struct member_fields *f, const char *project_id, struct refusal *err);
 
 /* Inserts a membership of a User, ClientApplication or Bot. 0, 1 duplicate (the project's
  * externalId or userName is taken), -1. */
@@ -44,7 +44,7 @@ int members_update(const char *id, const struct member_fields *f);
 /* Deletes a membership and, in the same transaction, revokes its logins (their tokens get 401
  * at once). The project owner's membership is refused: 400 "Cannot delete the owner of the
  * project". 0, 1 refused (err filled), -1. Opens its own transaction. */
-int members_delete(const char *id, struct member_error *err);
+int members_delete(const char *id, struct refusal *err);
 
 /* SQL (over membership m and its user u): the member's invite is this project's own and still
  * pending -- an invite request of m's project, address not verified, no password -- and the

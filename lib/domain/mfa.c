@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mfa: secrets, code checks, limits and emailed codes of the second factor (see mfa.h). */
 #include "domain/mfa.h"
 #include "core/config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pagesession: the Login behind a browser's page session. */
 #include "domain/pagesession.h"
 #include "http/csrf.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* people: users, profiles and memberships. */
 #include "domain/people.h"
 #include "core/crypto.h"

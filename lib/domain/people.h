@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* people: the User, profile (Practitioner, Patient, RelatedPerson) and ProjectMembership rows
  * that registration, invites and tessera-admin write and read. None of these opens a
  * transaction: a caller that writes several rows groups them in its own. */
@@ -18,7 +19,7 @@ struct person {
 	bool email_verified;
 };
 
-/* Emails are stored and compared lower-cased (spec §14). */
+/* Emails are stored and compared lower-cased (PROTOCOL.md §14). */
 void people_lower_email(const char *email, char *out, size_t outlen);
 
 /* The user with this email in one scope: project-scoped to project_id, or server-scoped when

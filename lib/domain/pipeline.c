@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pipeline: the domain's steps of the request pipeline. */
 #include "domain/pipeline.h"
 #include "domain/audit.h"

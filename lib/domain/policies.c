@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* policies: stored AccessPolicy rows and the effective policy of a membership. */
 #include "domain/policies.h"
 #include "core/crypto.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* policies: the access_policy table's owner. Loads a membership's stored policies and builds
  * its effective policy (lib/domain/accesspolicy.c, PROTOCOL.md §11); checks the IP rules at
  * sign-in, refresh and client credentials (§11.3); and the AccessPolicy resource's rows for

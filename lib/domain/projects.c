@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* projects: the Project rows' settings. */
 #include "domain/projects.h"
 #include "core/db.h"

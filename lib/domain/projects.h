@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* projects: the Project rows' settings that admins read and change. */
 #ifndef TESSERA_PROJECTS_H
 #define TESSERA_PROJECTS_H

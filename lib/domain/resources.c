@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* resources: the resource API's decisions (issue 16, PROTOCOL.md §11). */
 #include "domain/resources.h"
 #include "core/crypto.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* resources: the resource API (/fhir/R4/<Type>, issue 16) for the types Tessera owns. Every
  * access is decided here with the caller's effective policy (lib/domain/accesspolicy.h): the
  * type must be reachable for the interaction, the resource must belong to the caller's project

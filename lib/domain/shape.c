@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* shape: resource body members. */
 #include "domain/shape.h"
 #include "core/fhir.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* shape: checks of the members of a resource body sent to the resource API, shared by the
  * owners of the tables: each returns false when the member is present with the wrong shape
  * (absent and null are fine, *out then NULL / unchanged). */

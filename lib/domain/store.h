@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* store: what the resource API (lib/domain/resources.c) asks of the module that owns a
  * resource type's table. Each owner (policies, clients, members, projects, domains, launches,
  * people) declares one `const struct resource_store`; resources.c decides who may do what with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* csrf: browser-bound form tokens and the in-progress login cookie (see csrf.h). */
 #include "http/csrf.h"
 #include "http/cookie.h"

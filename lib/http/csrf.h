@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* csrf: tokens that bind a form to the browser that was shown it.
  *
  * CSRF: the browser holds a random cookie `tessera-csrf` (HttpOnly, SameSite=Lax); every form

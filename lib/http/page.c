@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* page: templated HTML pages with their own Content-Security-Policy (see page.h). */
 #include "http/page.h"
 #include "core/config.h"

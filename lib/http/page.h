@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* page: HTML pages rendered from the templates in cfg.templates_dir (lib/template.c escapes
  * every value), sent with a page Content-Security-Policy: no scripts, styles only from this
  * origin, forms only to this origin and, when a page's form may end in a redirect to an OAuth
@@ -48,5 +49,11 @@ int page_check_fields(const struct request *req, const struct input *inputs, con
 int page_forbidden(struct request *req);
 /* 303 See Other to <app_base_url><path> (post-redirect-get). */
 void page_see_other(struct request *req, const char *path, char *headers, size_t headers_len);
+
+/* A page sender's 0 (sent) or -1 as the verdict of a step that may answer: 1 answered, -1. */
+static inline int page_answered(int rc)
+{
+	return rc < 0 ? -1 : 1;
+}
 
 #endif

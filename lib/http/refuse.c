@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* refuse: a refusal in the route's error family. */
 #include "http/refuse.h"
 #include "core/refusal.h"
@@ -41,12 +42,14 @@ static int send_page(struct request *req, const struct refusal *r)
 
 static void send_outcome_family(struct request *req, const struct refusal *r)
 {
-	if (r->status == 429 && r->limit > 0)
+	if (r->status == 429 && (r->limit > 0 || r->consumed > 0))
 		response_rate_limited(req, r->consumed, r->limit, r->retry_ms);
 	else if (r->status == 429)
 		response_throttled(req, response_retry_seconds(r->retry_ms), r->text);
 	else if (r->status == 404)
 		send_not_found(req);
+	else if (r->status == 409)
+		send_conflict(req, r->text);
 	else
 		send_outcome(req, r->status, NULL, r->status == 401 ? "login" : r->status == 403 ? "forbidden" : "invalid",
 			     r->text, r->expression);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* response: headers, bodies and error shapes. */
 #include "http/response.h"
 #include "core/config.h"
@@ -323,7 +324,7 @@ void response_rate_limited(struct request *req, long long consumed, long long li
 	/* The header must then say r=0, so the SDK waits for the reset before its retry. */
 	if (req->rl.retry_after <= 0)
 		req->rl.retry_after = retry;
-	/* Medplum's body (spec §1.3): a rate-limiter-flexible RateLimiterRes spread into the
+	/* Medplum's body (PROTOCOL.md §1.3): a rate-limiter-flexible RateLimiterRes spread into the
 	 * diagnostics, sent with plain res.json. */
 	char diagnostics[200], extra[64];
 	snprintf(diagnostics, sizeof diagnostics,

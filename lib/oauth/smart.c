@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* smart: SMART scope syntax. */
 #include "oauth/smart.h"
 

@@ -1,4 +1,5 @@
-/* smart: SMART App Launch scope words (spec §11.2): parsing and the "is covered by" rule the
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* smart: SMART App Launch scope words (PROTOCOL.md §11.2): parsing and the "is covered by" rule the
  * scope stage applies (§6.8). */
 #ifndef TESSERA_SMART_H
 #define TESSERA_SMART_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Headless Chromium for the page tests (playwright-core, /usr/bin/chromium or TESSERA_CHROMIUM):
 // one browser per test file, a context per test (JavaScript on or off), the CSP problems a page
 // reports, clicks that wait for the answering page, screenshots in var/test-logs/screenshots/.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The token program keeps recently read clients for a few seconds (client_cache_seconds) to
 // save a query per client_credentials grant. Whatever authorizes a grant must still take
 // effect at once: the login INSERT re-checks status, membership and secret in SQL, and a

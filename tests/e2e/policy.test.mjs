@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The effective access policy in /auth/me (PROTOCOL.md §11.1: parameters, compartments, admin
 // rules), SMART scopes v1/v2 intersected with it (§11.2), invalid_scope for malformed scope
 // words, and the IP access rules (§11.3, §S.10: prefixes and CIDR, allow and block, first match

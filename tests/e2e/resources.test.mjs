@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The resource API at /fhir/R4/<Type> (issue 16) with the unmodified SDK (@medplum/core
 // createResource, readResource, updateResource, deleteResource, searchResources) and raw HTTP:
 // every access decided by the caller's effective policy (PROTOCOL.md §11) — project admins

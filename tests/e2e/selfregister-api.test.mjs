@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Patient self-registration opened through the resource API (issue 16): a project admin
 // creates the patients' AccessPolicy and sets Project.defaultPatientAccessPolicy with the SDK,
 // then a stranger signs up with startNewUser({projectId}) → startNewPatient → processCode and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The sign-in pages in a real browser (issue 3): headless Chromium (playwright-core) driven
 // through /oauth2/authorize → /oauth → [profile] → [consent] → the client's redirect URI, and
 // oauth4webapi as the client: the ID token is verified (signature via JWKS, iss, aud, nonce,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Exact error texts of the sign-in stages (§5.1–5.3, §6.2, §6.7, §6.8) and Tessera's
 // stricter answer to an unknown email (same text and time as a wrong password, §17.2).
 import { before, describe, it } from 'node:test';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The logs of the whole end-to-end run hold no secret: no client secret, password,
 // authorization code, refresh secret or token. It runs last (file order) and checks two ways:
 // the concrete secrets of a fresh sign-in made here, and every shape a Tessera secret has

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* accesspolicy: the effective policy (§11.1), SMART scopes (§11.2), IP rules (§11.3, §S.10)
  * and the search matching its criteria use (core/fhirsearch). */
 #include "tests.h"

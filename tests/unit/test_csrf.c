@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* csrf: form tokens bound to the browser's cookie, the login-to-browser binding cookie; page:
  * the origin of a client's redirect URI for the page CSP. */
 #include "tests.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Runs every suite; prints "N passed, N failed" and fails when any test failed. */
 #include "tests.h"
 

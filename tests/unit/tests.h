@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests of libtessera (Check). One suite per module; test_main.c runs them all. */
 #ifndef TESSERA_TESTS_H
 #define TESSERA_TESTS_H
