@@ -12,6 +12,7 @@
 #include "domain/login.h"
 #include "domain/flow.h"
 #include "oauth/jwt.h"
+#include "oauth/smart.h"
 #include "http/redirect.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -83,6 +84,10 @@ static const char *step3_error(struct request *req, const char **error, const ch
 	*error = "invalid_request";
 	if (!scope || !*scope)
 		return "Missing scope";
+	if (!smart_scope_wellformed(scope)) {
+		*error = "invalid_scope";
+		return "Invalid scope";
+	}
 	if (!param(req, "response_type") || strcmp(param(req, "response_type"), "code")) {
 		*error = "unsupported_response_type";
 		return "Invalid response type";

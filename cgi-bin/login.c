@@ -3,6 +3,7 @@
  * (PROTOCOL.md §6.1, 6.2, 6.6, 6.7, 6.8, 6.16), MFA (mfa-routes.c, §6.9), registration (register.c: §6.11-6.13), and as HTML
  * pages for browsers (pages.c: /signin, /oauth, /oauth/profile, /oauth/consent). The state
  * machine itself is lib/flow.c. */
+#include "oauth/smart.h"
 #include "http/app.h"
 #include "domain/pipeline.h"
 #include "domain/clients.h"
@@ -205,6 +206,7 @@ static const struct input login_inputs[] = {
 	{ "clientId", IN_TOKEN, false, 127, "Not found", NULL },
 	{ "resourceType", IN_TOKEN, false, 32, "Invalid resourceType", NULL },
 	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", NULL },
+	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", smart_scope_wellformed },
 	{ "nonce", IN_STRING, false, 512, "Invalid nonce", NULL },
 	{ "launch", IN_TOKEN, false, 64, "Invalid launch", NULL },
 	{ "codeChallenge", IN_TOKEN, false, 128, "Invalid code challenge", NULL },
@@ -222,6 +224,7 @@ static const struct input profile_inputs[] = {
 static const struct input scope_inputs[] = {
 	{ "login", IN_TOKEN, true, 64, "Missing login", NULL },
 	{ "scope", IN_SCOPE, true, 1024, "Missing scope", NULL },
+	{ "scope", IN_SCOPE, true, 1024, "Invalid scope", smart_scope_wellformed },
 	{ 0 },
 };
 

@@ -5,6 +5,7 @@
 #include "domain/pwpolicy.h"
 #include "domain/registration.h"
 #include "http/refuse.h"
+#include "oauth/smart.h"
 #include "http/response.h"
 #include "stage.h"
 #include "domain/fields.h"
@@ -74,6 +75,7 @@ const struct input register_newuser_inputs[] = {
 	{ "projectId", IN_TOKEN, false, 36, "Invalid projectId", stage_project_id_ok },
 	{ "clientId", IN_TOKEN, false, 127, "Not found", NULL },
 	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", NULL },
+	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", smart_scope_wellformed },
 	{ "nonce", IN_STRING, false, 512, "Invalid nonce", NULL },
 	{ "codeChallenge", IN_TOKEN, false, 128, "Invalid code challenge", NULL },
 	{ "codeChallengeMethod", IN_TOKEN, false, 8, "Invalid code challenge method", NULL },

@@ -13,6 +13,8 @@
 #include "oauth/jwt.h"
 #include "core/log.h"
 #include "domain/login.h"
+#include "domain/policies.h"
+#include "oauth/smart.h"
 #include "domain/ratelimit.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -156,6 +158,15 @@ static void send_client_refusal(struct request *req, const struct presented *p, 
 		client_error(req, p, refusal);
 }
 
+/* The IP rules of the caller's access policies (§11.3, §S.10), from policies_ip_check: 0 go
+ * on, 1 refused (sent), -1. */
+static int ip_refused(struct request *req, int check)
+{
+	if (check == 1)
+		send_oauth_error(req, 400, "invalid_request", POLICIES_IP_REFUSED);
+	return check;
+}
+
 /* Checks the client and its secret and writes the login: 0 done, 1 refused (response sent),
  * -1 database error. A cached client saves a query; whatever the cached copy refuses, or the
  * write finds changed, is decided again by the fresh row. */
@@ -178,7 +189,7 @@ static int client_login(struct request *req, struct presented *p, struct client 
 		const char *refusal = client_refusal(rc, c, p, &demanded);
 		if (!refusal) {
 			snprintf(req->log_client, sizeof req->log_client, "%s", c->id);
-			if ((rc = client_limit(req, c)) != 0)
+			if ((rc = client_limit(req, c)) != 0 || (rc = ip_refused(req, policies_ip_check(c->membership_id, req->remote_addr))) != 0)
 				return rc;
 			rc = login_create_for_client(c, presented, p->method, scope && *scope ? scope : "openid", req, l);
 			if (rc <= 0)
@@ -498,6 +509,8 @@ static int refresh_token(struct request *req)
 	crypto_sha256(presented, strlen(presented), digest);
 	if (!crypto_equal(digest, 32, g.refresh_hash, 32))
 		return refresh_reused(req, id);
+	if ((rc = ip_refused(req, policies_ip_check_login(id, req->remote_addr))) != 0)
+		return rc < 0 ? -1 : 0;
 	char fresh[65];
 	uint8_t fresh_digest[32];
 	if (new_refresh_secret(fresh, fresh_digest) < 0)
@@ -526,6 +539,10 @@ static int token(struct request *req)
 	/* client_credentials applies the per-IP limit itself, with its project's override. */
 	if (strcmp(type, "client_credentials") && ratelimit_refuse(req))
 		return 0;
+	if (!smart_scope_wellformed(req_param(req, "scope"))) {
+		send_oauth_error(req, 400, "invalid_scope", "Invalid scope");
+		return 0;
+	}
 	for (const struct grant *g = grants; g->name; g++)
 		if (!strcmp(g->name, type))
 			return g->handler(req);

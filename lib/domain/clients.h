@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "domain/ratelimit.h"
+#include "domain/store.h"
 
 struct client {
 	char id[37];
@@ -104,5 +105,12 @@ int clients_rotate_secret(const char *project_id, const char *client_id, long re
 /* A Bot row (its membership is the caller's, in the same transaction). 0 or -1. */
 int clients_insert_bot(const char *id, const char *project_id, const char *name, const char *description,
 		       const char *resource_json);
+
+/* ClientApplication resources for the resource API: every field (redirectUris, pkceOptional,
+ * jwksUri, signInForm, identityProvider, allowedOrigin, defaultScope, lifetimes,
+ * tokenEndpointAuthMethod, status); the secret is made at creation and shown in that answer
+ * only; an identity provider's clientSecret is never handed out (an update without it keeps
+ * it). A delete revokes the client's sessions and removes its membership, in one transaction. */
+extern const struct resource_store clients_store;
 
 #endif

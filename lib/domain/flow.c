@@ -11,6 +11,7 @@
 #include "core/db.h"
 #include "domain/grant.h"
 #include "domain/mfa.h"
+#include "domain/policies.h"
 #include "core/password.h"
 #include "domain/ratelimit.h"
 #include "oauth/smart.h"
@@ -394,6 +395,9 @@ int flow_set_membership(struct flow_login *l, const char *membership_id, struct 
 	db_result_free(&r);
 	if (rc)
 		return rc;
+	/* The IP rules of the membership's policies, against where the sign-in came from (§11.3). */
+	if ((rc = policies_ip_check(membership_id, l->remote_addr)) != 0)
+		return rc < 0 ? -1 : refuse(err, 400, POLICIES_IP_REFUSED, NULL);
 	/* Super-admin sessions never get refresh tokens (§3). */
 	if (super_admin)
 		l->refresh_allowed = false;

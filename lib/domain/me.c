@@ -5,6 +5,7 @@
 #include "core/fhir.h"
 #include "domain/auth.h"
 #include "core/db.h"
+#include "domain/policies.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -63,12 +64,6 @@ static json_t *membership_of(const struct auth *a)
 	return m;
 }
 
-/* No policy means full access within the project, as Medplum computes it. */
-static json_t *policy_of(const struct auth *a)
-{
-	json_t *p = json_of(D(AD_POLICY_RESOURCE));
-	return p ? p : json_pack("{s:s, s:[{s:s}]}", "resourceType", "AccessPolicy", "resource", "resourceType", "*");
-}
 
 static json_t *default_config(bool admin, bool super_admin)
 {
@@ -159,12 +154,19 @@ int me_build(struct auth *a, json_t **out)
 	int rc = auth_load_detail(a);
 	if (rc != 0)
 		return rc;
+	/* The effective policy (§11.1): the membership's policies, its parameters, the admin rules
+	 * and the login's SMART scopes. */
+	json_t *policy;
+	if ((rc = policies_effective(a->login.membership_id, a->login.scope, &policy)) != 0)
+		return rc;
 	json_t *profile = profile_of(a);
-	if (!profile)
+	if (!profile) {
+		json_decref(policy);
 		return 1;
+	}
 	json_t *me = json_pack("{s:o, s:o, s:o, s:o, s:o}", "project", project_of(a), "membership", membership_of(a),
 			       "profile", profile, "config", default_config(text_true(D(AD_ADMIN)), text_true(D(AD_SUPER_ADMIN))), "accessPolicy",
-			       policy_of(a));
+			       policy);
 	if (!me)
 		return 1;
 	if (!strcmp(a->login.user_type, "User") && (rc = add_user_parts(me, a)) != 0) {

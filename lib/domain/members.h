@@ -5,6 +5,7 @@
 #ifndef TESSERA_MEMBERS_H
 #define TESSERA_MEMBERS_H
 #include "core/refusal.h"
+#include "domain/store.h"
 #include <jansson.h>
 #include <stdbool.h>
 
@@ -71,5 +72,11 @@ int members_get(const char *id, json_t **out, char project_out[37]);
 /* The membership of this User in this project (the oldest, when forceNewMembership made
  * several): 0 found (id and profile "Type/id" filled), 1 none, -1. */
 int members_find(const char *project_id, const char *user_id, char id_out[37], char profile_out[80]);
+
+/* ProjectMembership resources for the resource API: a new one names a user (a User of the
+ * server or this project, or this project's ClientApplication or Bot, its own profile) and a
+ * profile of this project; an update keeps project, user and profile; the owner's cannot be
+ * deleted; a deleted membership's sessions are revoked with it. */
+extern const struct resource_store members_store;
 
 #endif

@@ -5,6 +5,7 @@
 #ifndef TESSERA_PEOPLE_H
 #define TESSERA_PEOPLE_H
 #include "core/password.h"
+#include "domain/store.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -41,5 +42,15 @@ int people_create_membership(const char *project_id, const char *user_id, const 
 
 /* A new password hash for a user (and email_verified, when the link proved the address). */
 int people_set_password(const char *user_id, const char *password_hash, bool verify_email);
+
+/* The profile exists, is of this type and belongs to the project: 1 yes, 0 no, -1. */
+int people_profile_in_project(const char *id, const char *type, const char *project_id);
+
+/* Patient, Practitioner and RelatedPerson resources for the resource API: stored as sent (at
+ * most 64 KiB; name, telecom, identifier and address must be arrays of objects), display from
+ * the first name; a profile that a membership names cannot be deleted. */
+extern const struct resource_store people_patient_store;
+extern const struct resource_store people_practitioner_store;
+extern const struct resource_store people_related_store;
 
 #endif

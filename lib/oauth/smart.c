@@ -106,3 +106,19 @@ bool smart_scope_covered(const char *granted, const char *requested)
 	}
 	return true;
 }
+
+bool smart_scope_wellformed(const char *scope)
+{
+	for (const char *p = scope ? scope : ""; *p;) {
+		size_t n = strcspn(p, " ");
+		struct smart_scope s;
+		bool smart_like = (n >= 8 && !strncmp(p, "patient/", 8)) || (n >= 5 && !strncmp(p, "user/", 5)) ||
+				  (n >= 7 && !strncmp(p, "system/", 7));
+		if (smart_like && !smart_parse(p, n, &s))
+			return false;
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	return true;
+}

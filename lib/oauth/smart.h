@@ -21,4 +21,8 @@ bool smart_parse(const char *word, size_t len, struct smart_scope *out);
  * Non-SMART words are not checked (Medplum's rule). */
 bool smart_scope_covered(const char *granted, const char *requested);
 
+/* Every word that starts like a SMART scope (patient/, user/, system/) is one: false for a
+ * malformed one such as "patient/Observation.rw" or "user/Patient.readx" (invalid_scope). */
+bool smart_scope_wellformed(const char *scope);
+
 #endif
