@@ -6,6 +6,7 @@
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
+#include "domain/login.h"
 #include "oauth/keys.h"
 #include "core/keywrap.h"
 #include "core/password.h"
@@ -586,8 +587,7 @@ static int cmd_purge(int argc, char **argv)
 	if (days_option(argc, argv, "--days", &days) || days_option(argc, argv, "--audit-days", &audit_days))
 		return 2;
 	long long keep = days * 86400LL;
-	long long logins = purge("DELETE FROM login WHERE updated_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 5000",
-				 keep + cfg.refresh_token_lifetime);
+	long long logins = login_purge_idle(keep + cfg.refresh_token_lifetime);
 	long long requests = purge("DELETE FROM security_request WHERE (used OR expires_at < UTC_TIMESTAMP(3)) "
 				   "AND created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 5000",
 				   keep);

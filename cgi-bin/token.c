@@ -191,7 +191,7 @@ static int client_login(struct request *req, struct presented *p, struct client 
 			snprintf(req->log_client, sizeof req->log_client, "%s", c->id);
 			if ((rc = client_limit(req, c)) != 0 || (rc = ip_refused(req, policies_ip_check(c->membership_id, req->remote_addr))) != 0)
 				return rc;
-			rc = login_create_for_client(c, presented, p->method, scope && *scope ? scope : "openid", req, l);
+			rc = login_create_for_client(c->id, c->membership_id, presented, p->method, scope && *scope ? scope : "openid", req, l);
 			if (rc <= 0)
 				return rc;
 			refusal = "Invalid client";

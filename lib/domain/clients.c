@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
+#include "domain/login.h"
 #include "domain/members.h"
 #include "core/fhir.h"
 #include "domain/shape.h"
@@ -660,8 +661,7 @@ static int client_remove_resource(const char *id, const char *version, struct re
 		rc = db_exec(&n, "DELETE FROM client_application WHERE id = ? AND " FHIR_VERSION_IS_SQL("updated_at"), "ss", id,
 			     version);
 	if (rc == 0 && n == 1)
-		rc = db_exec(NULL, "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE user_id = ? OR client_id = ?",
-			     "ss", id, id);
+		rc = login_revoke_client(id);
 	if (rc == 0 && n == 1)
 		rc = db_exec(NULL, "DELETE FROM project_membership WHERE user_id = ? AND user_type = 'ClientApplication'", "s", id);
 	if (db_finish(rc) != 0)

@@ -2,7 +2,6 @@
 /* login: creating and revoking Login rows. */
 #include "domain/login.h"
 #include "core/text.h"
-#include "domain/clients.h"
 #include "core/crypto.h"
 #include "core/db.h"
 #include "domain/audit.h"
@@ -16,17 +15,17 @@ int login_ref(const char *login_id, char out[LOGIN_REF_LEN + 1])
 	return crypto_keyed_ref("login", login_id, out);
 }
 
-int login_create_for_client(const struct client *c, const uint8_t secret_hash[32], const char *auth_method,
-			    const char *scope, const struct request *req, struct login *l)
+int login_create_for_client(const char *client_id, const char *membership_id, const uint8_t secret_hash[32],
+			    const char *auth_method, const char *scope, const struct request *req, struct login *l)
 {
 	memset(l, 0, sizeof *l);
 	/* Time-ordered: a new Login is appended to the table's B-trees, not written to a random page. */
 	if (crypto_uuid_v7(l->id) < 0)
 		return -1;
 	text_copy(l->user_type, sizeof l->user_type, "ClientApplication");
-	text_copy(l->user_id, sizeof l->user_id, c->id);
-	text_copy(l->client_id, sizeof l->client_id, c->id);
-	text_copy(l->membership_id, sizeof l->membership_id, c->membership_id);
+	text_copy(l->user_id, sizeof l->user_id, client_id);
+	text_copy(l->client_id, sizeof l->client_id, client_id);
+	text_copy(l->membership_id, sizeof l->membership_id, membership_id);
 	text_copy(l->auth_method, sizeof l->auth_method, "client");
 	text_copy(l->scope, sizeof l->scope, scope);
 	l->granted = true;
@@ -45,7 +44,7 @@ int login_create_for_client(const struct client *c, const uint8_t secret_hash[32
 		    "WHERE c.id = ? AND m.id = ? AND c.status = 'active' AND (c.secret_hash = ? OR "
 		    "(c.retiring_secret_hash = ? AND (c.retiring_secret_expires_at IS NULL OR "
 		    "c.retiring_secret_expires_at > UTC_TIMESTAMP(3)))) AND c.token_endpoint_auth_method IN ('none', ?)",
-		    "sisssssbbs", l->id, (long long)l->auth_time, l->scope, req->remote_addr, ua, c->id, c->membership_id,
+		    "sisssssbbs", l->id, (long long)l->auth_time, l->scope, req->remote_addr, ua, client_id, membership_id,
 		    secret_hash, (size_t)32, secret_hash, (size_t)32, auth_method) < 0)
 		return -1;
 	return inserted == 1 ? 0 : 1;
@@ -308,4 +307,39 @@ int login_issue_code(const char *id, const uint8_t code_hash[32], int lifetime, 
 		    "bibs", code_hash, (size_t)32, (long long)lifetime, cookie_hash, (size_t)(cookie_hash ? 32 : 0), id) < 0)
 		return -1;
 	return n == 1 ? 0 : 1;
+}
+
+int login_revoke_membership(const char *membership_id)
+{
+	return db_exec(NULL, "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE membership_id = ?", "s",
+		       membership_id);
+}
+
+int login_sessions(const char *user_id, struct db_result *out)
+{
+	return db_query(out,
+			"SELECT id, DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%s.%fZ'), auth_method, remote_address, user_agent "
+			"FROM login WHERE user_id = ? AND updated_at > UTC_TIMESTAMP(3) - INTERVAL 1 HOUR "
+			"AND membership_id IS NOT NULL AND granted_at IS NOT NULL AND NOT revoked ORDER BY updated_at DESC "
+			"LIMIT 100",
+			"s", user_id);
+}
+
+long long login_purge_idle(long long seconds)
+{
+	long long total = 0;
+	unsigned long long n;
+	do {
+		if (db_exec(&n, "DELETE FROM login WHERE updated_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 5000", "i",
+			    seconds) < 0)
+			return -1;
+		total += (long long)n;
+	} while (n == 5000);
+	return total;
+}
+
+int login_revoke_client(const char *client_id)
+{
+	return db_exec(NULL, "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE user_id = ? OR client_id = ?",
+		       "ss", client_id, client_id);
 }

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
-struct client;
+struct db_result;
 struct request;
 
 struct login {
@@ -111,8 +111,8 @@ int login_reopen(const char *id, const char *nonce, const char *code_challenge, 
  * active, in its project, has this keyed secret hash (current, or retiring and unexpired)
  * and allows the authentication method used (auth_method: client_secret_basic or _post):
  * 0 written, 1 not (the client changed), -1 database error. */
-int login_create_for_client(const struct client *c, const uint8_t secret_hash[32], const char *auth_method,
-			    const char *scope, const struct request *req, struct login *out);
+int login_create_for_client(const char *client_id, const char *membership_id, const uint8_t secret_hash[32],
+			    const char *auth_method, const char *scope, const struct request *req, struct login *out);
 int login_revoke(const char *id);
 /* Revokes a login and records why (AUDIT_REFRESH_REUSE, AUDIT_CODE_REUSE) in one transaction. */
 int login_revoke_audited(const char *id, const char *audit_type);
@@ -122,6 +122,16 @@ int login_revoke_user(const char *user_id, const char *except_id);
 /* Revokes one of a user's own sessions: 0 revoked (or revoked already), 1 no such login of
  * that user (anyone else's is "not found"), -1. */
 int login_revoke_own(const char *id, const char *user_id);
+/* Ends every session of a membership (it is being deleted). 0 or -1. */
+int login_revoke_membership(const char *membership_id);
+/* Ends every session of a client: its own tokens and the sign-ins made through it. 0 or -1. */
+int login_revoke_client(const char *client_id);
+/* A user's sessions of the last hour whose tokens were issued (a sign-in still in progress is
+ * not listed: its id is the bearer secret of that flow), newest first, at most 100. Columns:
+ * id, lastUpdated (ISO 8601 UTC), auth_method, remote_address, user_agent. 0 or -1. */
+int login_sessions(const char *user_id, struct db_result *out);
+/* Deletes the Logins untouched for seconds, in batches; the number deleted, or -1. */
+long long login_purge_idle(long long seconds);
 
 /* A login id is a bearer secret while its sign-in is in progress (issue 14): whatever others
  * can read (audit events, log lines, the sign-in pages' URLs) names a login by its reference

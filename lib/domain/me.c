@@ -5,6 +5,7 @@
 #include "core/fhir.h"
 #include "domain/auth.h"
 #include "core/db.h"
+#include "domain/login.h"
 #include "domain/policies.h"
 
 #include <stdbool.h>
@@ -97,11 +98,7 @@ static json_t *user_of(const struct auth *a)
 static json_t *load_sessions(const char *user_id)
 {
 	struct db_result r;
-	if (db_query(&r,
-		     "SELECT id, DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%s.%fZ'), auth_method, remote_address, user_agent "
-		     "FROM login WHERE user_id = ? AND updated_at > UTC_TIMESTAMP(3) - INTERVAL 1 HOUR "
-		     "AND membership_id IS NOT NULL AND granted_at IS NOT NULL AND NOT revoked ORDER BY updated_at DESC LIMIT 100",
-		     "s", user_id) < 0)
+	if (login_sessions(user_id, &r) < 0)
 		return NULL;
 	json_t *list = json_array();
 	for (unsigned i = 0; i < r.nrows; i++)

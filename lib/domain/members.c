@@ -3,6 +3,7 @@
 #include "domain/members.h"
 #include "core/crypto.h"
 #include "core/db.h"
+#include "domain/login.h"
 #include "core/fhir.h"
 #include "http/input.h"
 #include "core/text.h"
@@ -190,8 +191,7 @@ int members_delete(const char *id, struct refusal *err)
 	/* Its sessions end with it (the bearer check would refuse them anyway: no membership). */
 	if (db_begin() < 0)
 		return -1;
-	int rc = db_exec(NULL, "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE membership_id = ?", "s",
-			 id);
+	int rc = login_revoke_membership(id);
 	if (rc == 0)
 		rc = db_exec(NULL, "DELETE FROM project_membership WHERE id = ?", "s", id);
 	if (rc == 0)
@@ -511,7 +511,7 @@ static int member_remove_resource(const char *id, const char *version, struct re
 		rc = db_exec(&n, "DELETE FROM project_membership WHERE id = ? AND " FHIR_VERSION_IS_SQL("updated_at"), "ss", id,
 			     version);
 	if (rc == 0 && n == 1)
-		rc = db_exec(NULL, "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE membership_id = ?", "s", id);
+		rc = login_revoke_membership(id);
 	if (db_finish(rc) != 0)
 		return -1;
 	return n == 1 ? 0 : 2;
