@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tessera-ceiling: the machine's ceilings for bench/run, through the same pipeline as Tessera's
  * programs (lib/app.c: request parsing, routing, one log line; lib/db.c: one connection per
  * process, cached prepared statements). Built by `make bench/tessera-ceiling`, never installed.

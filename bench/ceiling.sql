@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- The ceilings' database for bench/tessera-ceiling (bench/run loads it through the admin socket).
 -- Not a migration: Tessera's own schema (sql/) never sees these tables. Safe to repeat.
 CREATE DATABASE IF NOT EXISTS tessera_bench CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;

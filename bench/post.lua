@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- wrk script: POST a form body given in the environment (BENCH_BODY), optional Basic auth.
 local body = os.getenv("BENCH_BODY") or ""
 local auth = os.getenv("BENCH_AUTH")

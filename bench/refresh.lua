@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- wrk script: the refresh_token grant. Every refresh token is used exactly once: each thread
 -- starts from its own slice of BENCH_TOKENS_FILE (one token per line) and every response's
 -- new refresh token goes back into the thread's queue, so rotation never sees a reuse.

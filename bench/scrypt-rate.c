@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* scrypt-rate: the machine's pure scrypt ceiling at the configured cost: hashes per second
  * on all cores = cores / time of one hash. Compared with the sign-in rate in bench/run. */
 #include "core/config.h"

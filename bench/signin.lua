@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- wrk script: a full password sign-in per two requests: POST /auth/login (JSON, PKCE plain)
 -- then POST /oauth2/token with the code. Environment: BENCH_EMAIL, BENCH_PASSWORD, BENCH_CLIENT.
 local email = os.getenv("BENCH_EMAIL")

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* admin-mail: tessera-admin mail send-test | status | retry — check outgoing mail, watch the
  * outbox, and make the backlog due again after the SMTP server is fixed. */
 #include "admin.h"

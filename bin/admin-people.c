@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* admin-people: users and memberships from the command line (operators, and the tests'
  * fixtures, until the admin API and invites arrive). */
 #include "admin.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* admin-util: option parsing shared by the tessera-admin commands. */
 #include "admin.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tessera-admin: operator commands. migrate, seed, project and client management.
  * Secrets are printed once, at creation, and stored only hashed. */
 #include "admin.h"
@@ -5,6 +6,7 @@
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
+#include "domain/login.h"
 #include "oauth/keys.h"
 #include "core/keywrap.h"
 #include "core/password.h"
@@ -23,6 +25,10 @@ int admin_usage(void)
 {
 	fprintf(stderr,
 		"usage: tessera-admin COMMAND [options]\n"
+		"  setup [--non-interactive] [--base-url URL] [--admin-email E] [--web apache|lighttpd] ...\n"
+		"                                        database, accounts, keys, schema, first super admin\n"
+		"                                        (as root; setup --help lists every option)\n"
+		"  upgrade [--if-reachable]              new migrations after a package upgrade\n"
 		"  migrate [--sql-dir DIR]               apply pending migrations\n"
 		"  seed [--email E] [--password P]       super-admin project and admin user\n"
 		"  project create NAME                   create a project, print its id\n"
@@ -149,7 +155,7 @@ static int only_migrations(const struct dirent *d)
 	return n > 8 && d->d_name[0] >= '0' && d->d_name[0] <= '9' && !strcmp(d->d_name + n - 4, ".sql");
 }
 
-static int cmd_migrate(int argc, char **argv)
+int cmd_migrate(int argc, char **argv)
 {
 	static const char *const known[] = { "--sql-dir", NULL };
 	if (!options_ok(argc, argv, 2, known))
@@ -183,7 +189,7 @@ static int cmd_migrate(int argc, char **argv)
 	return rc == 0 ? 0 : 1;
 }
 
-static int find_admin(const char *email, char user_id[37])
+int admin_find(const char *email, char user_id[37])
 {
 	struct db_result r;
 	if (db_query(&r, "SELECT id FROM user WHERE scope_key = '' AND email = ?", "s", email) < 0)
@@ -195,7 +201,7 @@ static int find_admin(const char *email, char user_id[37])
 	return found;
 }
 
-static int create_admin(const char *email, const char *hash)
+int admin_create(const char *email, const char *hash)
 {
 	char project[37], user[37], profile[37], membership[37];
 	if (crypto_uuid_v4(project) || crypto_uuid_v4(user) || crypto_uuid_v4(profile) || crypto_uuid_v4(membership))
@@ -250,7 +256,7 @@ static int cmd_seed(int argc, char **argv)
 	}
 	if (!given && crypto_random_hex(generated, 16) == 0)
 		given = generated;
-	int found = find_admin(email, user);
+	int found = admin_find(email, user);
 	if (found < 0 || password_hash(given, hash) < 0)
 		return 1;
 	if (found) {
@@ -258,7 +264,7 @@ static int cmd_seed(int argc, char **argv)
 			    user) < 0)
 			return 1;
 		printf("admin exists: %s (password set)\n", email);
-	} else if (create_admin(email, hash) < 0) {
+	} else if (admin_create(email, hash) < 0) {
 		fprintf(stderr, "tessera-admin: could not create the admin\n");
 		return 1;
 	} else {
@@ -581,8 +587,7 @@ static int cmd_purge(int argc, char **argv)
 	if (days_option(argc, argv, "--days", &days) || days_option(argc, argv, "--audit-days", &audit_days))
 		return 2;
 	long long keep = days * 86400LL;
-	long long logins = purge("DELETE FROM login WHERE updated_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 5000",
-				 keep + cfg.refresh_token_lifetime);
+	long long logins = login_purge_idle(keep + cfg.refresh_token_lifetime);
 	long long requests = purge("DELETE FROM security_request WHERE (used OR expires_at < UTC_TIMESTAMP(3)) "
 				   "AND created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 5000",
 				   keep);
@@ -622,7 +627,7 @@ static int cmd_config(void)
 /* DDL needs the migration account, kept in the root-only admin file (admin_config) that the
  * web programs never read; everything else uses the web programs' account. Without that file
  * (a single-account installation) migrations run as db_user. */
-static int use_migration_account(char *err, size_t len)
+int use_migration_account(char *err, size_t len)
 {
 	int rc = config_load_admin(err, len);
 	if (rc < 0)
@@ -642,6 +647,13 @@ int main(int argc, char **argv)
 		return admin_usage();
 	if (!strcmp(argv[1], "config"))
 		return argc == 2 ? cmd_config() : admin_usage();
+	/* setup and upgrade load the configuration themselves (setup writes it). */
+	if (!strcmp(argv[1], "setup") || !strcmp(argv[1], "upgrade")) {
+		int rc = !strcmp(argv[1], "setup") ? cmd_setup(argc, argv) : cmd_upgrade(argc, argv);
+		db_close();
+		config_free();
+		return rc;
+	}
 	char err[512];
 	if (config_load(err, sizeof err) < 0) {
 		fprintf(stderr, "tessera-admin: configuration: %s\n", err);

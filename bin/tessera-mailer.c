@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tessera-mailer: delivers the email outbox. Web requests try each message once right after
  * their commit; this daemon sends what they could not, with backoff (lib/mail.c), and hands
  * back rows a dead process left in 'sending'. Any number of mailers may run against one

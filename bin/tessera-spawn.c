@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tessera-spawn: keep N copies of a FastCGI program running on one unix socket.
  *

@@ -1,4 +1,5 @@
-/* tessera-authorize: GET and POST /oauth2/authorize (spec §7.1). Checks the client and its
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* tessera-authorize: GET and POST /oauth2/authorize (PROTOCOL.md §7.1). Checks the client and its
  * exact redirect URI, reuses an existing session for prompt=none when the browser proves it
  * with its own SSO cookie (id_token_hint only names the expected user, §S.17),
  * and otherwise continues to Tessera's own sign-in page at <app_base_url>oauth. */
@@ -7,9 +8,11 @@
 #include "domain/clients.h"
 #include "core/config.h"
 #include "core/crypto.h"
-#include "core/db.h"
+#include "domain/launches.h"
+#include "domain/login.h"
 #include "domain/flow.h"
 #include "oauth/jwt.h"
+#include "oauth/smart.h"
 #include "http/redirect.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -60,12 +63,7 @@ static int launch_check(const struct request *req)
 		return 0;
 	if (!crypto_is_uuid(launch))
 		return 1;
-	struct db_result r;
-	if (db_query(&r, "SELECT 1 FROM smart_app_launch WHERE id = ?", "s", launch) < 0)
-		return -1;
-	int rc = r.nrows > 0 ? 0 : 1;
-	db_result_free(&r);
-	return rc;
+	return launches_exists(launch);
 }
 
 /* aud, when given, must name this server: same scheme and host as base_url. */
@@ -86,6 +84,10 @@ static const char *step3_error(struct request *req, const char **error, const ch
 	*error = "invalid_request";
 	if (!scope || !*scope)
 		return "Missing scope";
+	if (!smart_scope_wellformed(scope)) {
+		*error = "invalid_scope";
+		return "Invalid scope";
+	}
 	if (!param(req, "response_type") || strcmp(param(req, "response_type"), "code")) {
 		*error = "unsupported_response_type";
 		return "Invalid response type";
@@ -110,15 +112,7 @@ static int cookie_login(struct request *req, const struct client *c, char login_
 	snprintf(name, sizeof name, "medplum-%s", c->id);
 	if (!req_cookie(req, name, value, sizeof value) || !crypto_is_hex(value, 32))
 		return 1;
-	uint8_t digest[32];
-	struct db_result r;
-	crypto_sha256(value, 32, digest);
-	if (db_query(&r, "SELECT id FROM login WHERE cookie_hash = ?", "b", digest, sizeof digest) < 0)
-		return -1;
-	if (r.nrows)
-		snprintf(login_id, 37, "%s", db_cell(&r, 0, 0));
-	db_result_free(&r);
-	return login_id[0] ? 0 : 1;
+	return login_by_cookie(value, login_id);
 }
 
 /* max_age can only shorten the server's own limit, never lengthen it (§S.17); a
@@ -177,12 +171,8 @@ static int reopen_session(struct request *req, struct flow_login *l, const char 
 {
 	const char *nonce = param(req, "nonce"), *challenge = param(req, "code_challenge");
 	const char *method = param(req, "code_challenge_method"), *launch = param(req, "launch");
-	if (db_exec(NULL,
-		    "UPDATE login SET nonce = ?, code_challenge = COALESCE(?, code_challenge), "
-		    "code_challenge_method = COALESCE(?, code_challenge_method), launch_id = COALESCE(?, launch_id), "
-		    "redirect_uri = ?, granted = FALSE, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
-		    "ssssss", nonce, challenge && *challenge ? challenge : NULL, method && *method ? method : NULL,
-		    launch && *launch ? launch : NULL, redirect_uri, l->id) < 0)
+	if (login_reopen(l->id, nonce, challenge && *challenge ? challenge : NULL, method && *method ? method : NULL,
+			 launch && *launch ? launch : NULL, redirect_uri) < 0)
 		return -1;
 	l->granted = false;
 	return 0;

@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tessera-login: the domain, credentials, profile and scope stages as JSON for the SDK
- * (spec §6.1, 6.2, 6.6, 6.7, 6.8, 6.16), MFA (mfa-routes.c, §6.9), registration (register.c: §6.11-6.13), and as HTML
+ * (PROTOCOL.md §6.1, 6.2, 6.6, 6.7, 6.8, 6.16), MFA (mfa-routes.c, §6.9), registration (register.c: §6.11-6.13), and as HTML
  * pages for browsers (pages.c: /signin, /oauth, /oauth/profile, /oauth/consent). The state
  * machine itself is lib/flow.c. */
+#include "oauth/smart.h"
 #include "http/app.h"
 #include "domain/pipeline.h"
 #include "domain/clients.h"
@@ -13,23 +15,15 @@
 #include "mfa-routes.h"
 #include "pages.h"
 #include "register.h"
+#include "http/refuse.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "domain/fields.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void stage_send_error(struct request *req, const struct flow_error *err)
-{
-	if (err->status == 429)
-		response_rate_limited(req, err->consumed, err->limit, err->retry_ms);
-	else if (err->status == 404)
-		send_not_found(req);
-	else
-		send_bad_request(req, err->text, err->expression);
-}
 
 int stage_send_result(struct request *req, struct flow_login *l)
 {
@@ -39,8 +33,8 @@ int stage_send_result(struct request *req, struct flow_login *l)
 	if (rc < 0)
 		return -1;
 	if (rc == 1) {
-		struct flow_error err = { .status = 400, .text = "Login revoked" };
-		stage_send_error(req, &err);
+		struct refusal err = { .status = 400, .text = "Login revoked" };
+		send_refusal(req, &err);
 		return 0;
 	}
 	if (cookie[0])
@@ -74,12 +68,12 @@ static int login(struct request *req)
 	const char *remember = req_param(req, "remember");
 	lr.remember = remember && !strcmp(remember, "true");
 	struct flow_login l;
-	struct flow_error err;
+	struct refusal err;
 	int rc = flow_password_login(&lr, &l, &err);
 	if (rc < 0)
 		return -1;
 	if (rc == 1) {
-		stage_send_error(req, &err);
+		send_refusal(req, &err);
 		return 0;
 	}
 	return stage_send_result(req, &l);
@@ -121,13 +115,13 @@ static int login_status(struct request *req)
 static int profile(struct request *req)
 {
 	struct flow_login l;
-	struct flow_error err;
+	struct refusal err;
 	int rc = load_login(req, req_param(req, "login"), &l);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	rc = flow_set_membership(&l, req_param(req, "profile"), &err);
 	if (rc == 1) {
-		stage_send_error(req, &err);
+		send_refusal(req, &err);
 		return 0;
 	}
 	return rc < 0 ? -1 : stage_send_result(req, &l);
@@ -136,13 +130,13 @@ static int profile(struct request *req)
 static int scope(struct request *req)
 {
 	struct flow_login l;
-	struct flow_error err;
+	struct refusal err;
 	int rc = load_login(req, req_param(req, "login"), &l);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	rc = flow_set_scope(&l, req_param(req, "scope"), &err);
 	if (rc == 1) {
-		stage_send_error(req, &err);
+		send_refusal(req, &err);
 		return 0;
 	}
 	return rc < 0 ? -1 : stage_send_result(req, &l);
@@ -206,12 +200,13 @@ static int method(struct request *req)
 }
 
 static const struct input login_inputs[] = {
-	{ "email", IN_EMAIL, true, 320, "Valid email address is required", NULL },
+	FIELD_EMAIL_SIGNIN,
 	{ "password", IN_STRING, true, 1024, "Invalid password, must be at least 5 characters", password_long_enough },
 	{ "projectId", IN_TOKEN, false, 36, "Invalid projectId", stage_project_id_ok },
 	{ "clientId", IN_TOKEN, false, 127, "Not found", NULL },
 	{ "resourceType", IN_TOKEN, false, 32, "Invalid resourceType", NULL },
 	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", NULL },
+	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", smart_scope_wellformed },
 	{ "nonce", IN_STRING, false, 512, "Invalid nonce", NULL },
 	{ "launch", IN_TOKEN, false, 64, "Invalid launch", NULL },
 	{ "codeChallenge", IN_TOKEN, false, 128, "Invalid code challenge", NULL },
@@ -229,11 +224,12 @@ static const struct input profile_inputs[] = {
 static const struct input scope_inputs[] = {
 	{ "login", IN_TOKEN, true, 64, "Missing login", NULL },
 	{ "scope", IN_SCOPE, true, 1024, "Missing scope", NULL },
+	{ "scope", IN_SCOPE, true, 1024, "Invalid scope", smart_scope_wellformed },
 	{ 0 },
 };
 
 static const struct input method_inputs[] = {
-	{ "email", IN_EMAIL, true, 320, "Valid email address is required", NULL },
+	FIELD_EMAIL_SIGNIN,
 	{ 0 },
 };
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What the admin API modules of tessera-manage share: who may act where, the audit event of
  * a change, reading optional parameters, and the error answers in the shape of the input
  * tables (§1.3). */
@@ -64,16 +65,6 @@ void send_invalid(struct request *req, const char *text, const char *field)
 	char id[37];
 	crypto_uuid_v4(id);
 	send_outcome(req, 400, id, "invalid", text, field);
-}
-
-void send_member_error(struct request *req, const struct member_error *err)
-{
-	if (err->status == 409)
-		send_conflict(req, err->text);
-	else if (err->status == 404)
-		send_not_found(req);
-	else
-		send_bad_request(req, err->text, err->expression);
 }
 
 /* ---- input checks ---- */

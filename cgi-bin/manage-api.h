@@ -1,11 +1,14 @@
-/* manage-api: the admin API of tessera-manage under /admin/ (spec §9). The route table is in
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* manage-api: the admin API of tessera-manage under /admin/ (PROTOCOL.md §9). The route table is in
  * manage.c; each concern's handlers and input tables are in their own file, and what they
  * share is in manage-api.c. */
 #ifndef TESSERA_MANAGE_API_H
 #define TESSERA_MANAGE_API_H
 #include "http/app.h"
 
+#include "domain/fields.h"
 #include "domain/members.h"
+#include "http/refuse.h"
 
 /* Shared by the handlers below (manage-api.c). The route's project: 0, 1 answered, -1. */
 int admin_project(struct request *req, const char *path_project, char project[37]);
@@ -15,13 +18,8 @@ void audit_change(const char *event, const char *project, const char *type, cons
 bool param_true(const struct request *req, const char *name);
 const char *param_or_null(const struct request *req, const char *name);
 void send_invalid(struct request *req, const char *text, const char *field);
-void send_member_error(struct request *req, const struct member_error *err);
 bool one_line_name(const char *v);
 
-/* The password policy's two checks, each with its own message (lib/pwpolicy.h). */
-#define PASSWORD_INPUTS(required)                                                                                      \
-	{ "password", IN_STRING, required, 0, "Invalid password, must be at least 8 characters", pwpolicy_min_ok },    \
-	{ "password", IN_STRING, required, 0, "Password must be no more than 72 characters", pwpolicy_max_ok }
 
 /* POST …/invite and GET, POST, DELETE …/members/:membershipId (manage-members.c). */
 extern const struct input invite_inputs[];

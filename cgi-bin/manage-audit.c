@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* GET /admin/projects/:projectId/audit: a project's security events as a FHIR searchset
  * Bundle of AuditEvent resources, newest first.
  *
@@ -27,37 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LOGIN_COLUMNS \
-	"COALESCE(m.profile_type, l.user_type), COALESCE(m.profile_id, l.user_id), l.client_id, l.id, l.remote_address, " \
-	"l.user_agent, NULL"
-#define LOGIN_FROM " FROM login l LEFT JOIN project_membership m ON m.id = l.membership_id WHERE l.project_id = ?"
-
-static const char *const select_events =
-	"SELECT id, DATE_FORMAT(recorded, '%Y-%m-%dT%H:%i:%s.%fZ'), type, reason, agent_type, agent_id, client_id, "
-	"login_id, remote_address, user_agent, entity, grant_type FROM ("
-	"SELECT id, recorded, type, outcome_desc AS reason, agent_type, agent_id, client_id, login_id, remote_address, "
-	"user_agent, entity, NULL AS grant_type FROM audit_event WHERE project_id = ? "
-	"UNION ALL SELECT CONCAT(l.id, '.signin'), l.created_at, IF(l.auth_method = 'client', '" AUDIT_TOKEN_ISSUED
-	"', '" AUDIT_SIGNIN_SUCCESS "'), NULL, " LOGIN_COLUMNS ", IF(l.auth_method = 'client', 'client_credentials', NULL)"
-	LOGIN_FROM
-	" UNION ALL SELECT CONCAT(l.id, '.code'), l.granted_at, '" AUDIT_TOKEN_ISSUED "', NULL, " LOGIN_COLUMNS
-	", 'authorization_code'" LOGIN_FROM " AND l.granted_at IS NOT NULL"
-	" UNION ALL SELECT CONCAT(l.id, '.refresh'), l.refreshed_at, '" AUDIT_TOKEN_REFRESHED
-	"', CONCAT(l.refresh_count, ' refresh grant(s), this the latest'), " LOGIN_COLUMNS ", 'refresh_token'" LOGIN_FROM
-	" AND l.refreshed_at IS NOT NULL"
-	/* client_credentials tokens are self-contained (no Login): a count per client and minute,
-	 * written in batches (lib/domain/grantcount.c), one event each. */
-	" UNION ALL SELECT CONCAT('cc.', g.client_id, '.', DATE_FORMAT(g.minute, '%Y%m%d%H%i')), g.updated_at, '"
-	AUDIT_TOKEN_ISSUED "', CONCAT(g.grants, ' client_credentials token(s) in the minute from ', "
-	"DATE_FORMAT(g.minute, '%Y-%m-%dT%H:%iZ')), 'ClientApplication', g.client_id, g.client_id, NULL, g.remote_address, "
-	"g.user_agent, CONCAT('ClientApplication/', g.client_id), 'client_credentials' FROM client_grant_minute g "
-	"WHERE g.project_id = ?"
-	") e WHERE (? IS NULL OR type = ?) AND (? IS NULL OR agent_id = ?) AND (? IS NULL OR recorded >= ?) "
-	"AND (? IS NULL OR recorded < ?) ORDER BY recorded DESC, id DESC LIMIT ? OFFSET ?";
-
 #define USER_AGENT_URL "https://tessera.invalid/fhir/StructureDefinition/user-agent"
 
-enum { C_ID, C_RECORDED, C_TYPE, C_REASON, C_AGENT_TYPE, C_AGENT_ID, C_CLIENT, C_LOGIN, C_ADDRESS, C_UA, C_ENTITY, C_GRANT };
 
 /* ---- inputs ---- */
 
@@ -116,14 +88,14 @@ const struct input manage_audit_inputs[] = {
 static json_t *agent_of(const struct db_result *r, unsigned row)
 {
 	json_t *agent = json_pack("{s:b}", "requestor", 1);
-	const char *type = db_cell(r, row, C_AGENT_TYPE), *id = db_cell(r, row, C_AGENT_ID);
+	const char *type = db_cell(r, row, AE_AGENT_TYPE), *id = db_cell(r, row, AE_AGENT_ID);
 	if (type && id)
 		json_object_set_new(agent, "who", fhir_reference(type, id, NULL));
-	if (db_cell(r, row, C_ADDRESS))
-		json_object_set_new(agent, "network", json_pack("{s:s, s:s}", "address", db_cell(r, row, C_ADDRESS), "type", "2"));
-	if (db_cell(r, row, C_UA))
+	if (db_cell(r, row, AE_ADDRESS))
+		json_object_set_new(agent, "network", json_pack("{s:s, s:s}", "address", db_cell(r, row, AE_ADDRESS), "type", "2"));
+	if (db_cell(r, row, AE_UA))
 		json_object_set_new(agent, "extension",
-				    json_pack("[{s:s, s:s}]", "url", USER_AGENT_URL, "valueString", db_cell(r, row, C_UA)));
+				    json_pack("[{s:s, s:s}]", "url", USER_AGENT_URL, "valueString", db_cell(r, row, AE_UA)));
 	return agent;
 }
 
@@ -152,25 +124,25 @@ static void event_id(const char *id, char *out, size_t outlen)
 static json_t *entities_of(const struct db_result *r, unsigned row)
 {
 	json_t *list = json_array();
-	const char *entity = db_cell(r, row, C_ENTITY);
+	const char *entity = db_cell(r, row, AE_ENTITY);
 	char reference[80];
 	if (entity && !strncmp(entity, "Login/", 6))
 		login_reference(entity + 6, reference, sizeof reference);
 	if (entity) {
 		json_t *e = json_pack("{s:{s:s}}", "what", "reference", strncmp(entity, "Login/", 6) ? entity : reference);
 		/* A grant without a Login (the per-minute client_credentials count): its type here. */
-		if (e && !db_cell(r, row, C_LOGIN) && db_cell(r, row, C_GRANT))
+		if (e && !db_cell(r, row, AE_LOGIN) && db_cell(r, row, AE_GRANT))
 			json_object_set_new(e, "detail", json_pack("[{s:s, s:s}]", "type", "grant-type", "valueString",
-								   db_cell(r, row, C_GRANT)));
+								   db_cell(r, row, AE_GRANT)));
 		json_array_append_new(list, e);
 	}
-	if (db_cell(r, row, C_LOGIN)) {
-		login_reference(db_cell(r, row, C_LOGIN), reference, sizeof reference);
+	if (db_cell(r, row, AE_LOGIN)) {
+		login_reference(db_cell(r, row, AE_LOGIN), reference, sizeof reference);
 		json_t *e = json_pack("{s:{s:s}}", "what", "reference", reference);
 		json_t *detail = json_array();
-		if (db_cell(r, row, C_GRANT))
+		if (db_cell(r, row, AE_GRANT))
 			json_array_append_new(detail,
-					      json_pack("{s:s, s:s}", "type", "grant-type", "valueString", db_cell(r, row, C_GRANT)));
+					      json_pack("{s:s, s:s}", "type", "grant-type", "valueString", db_cell(r, row, AE_GRANT)));
 		json_object_set_new(e, "detail", detail);
 		json_array_append_new(list, e);
 	}
@@ -179,26 +151,26 @@ static json_t *entities_of(const struct db_result *r, unsigned row)
 
 static json_t *event_of(const struct db_result *r, unsigned row, const char *project)
 {
-	const char *type = db_cell(r, row, C_TYPE), *display;
+	const char *type = db_cell(r, row, AE_TYPE), *display;
 	const char *code = audit_type_dicom(type, &display);
 	json_t *agents = json_array();
 	json_array_append_new(agents, agent_of(r, row));
-	if (db_cell(r, row, C_CLIENT))
+	if (db_cell(r, row, AE_CLIENT))
 		json_array_append_new(agents, json_pack("{s:o, s:b}", "who",
-							 fhir_reference("ClientApplication", db_cell(r, row, C_CLIENT), NULL),
+							 fhir_reference("ClientApplication", db_cell(r, row, AE_CLIENT), NULL),
 							 "requestor", 0));
 	char action[2] = { audit_type_action(type), '\0' }, id[80];
-	event_id(db_cell(r, row, C_ID), id, sizeof id);
+	event_id(db_cell(r, row, AE_ID), id, sizeof id);
 	json_t *e = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s}, s:[{s:s, s:s}], s:s, s:s, s:s, s:o, "
 			      "s:{s:{s:{s:s}}}, s:o}",
 			      "resourceType", "AuditEvent", "id", id, "meta", "project", project,
-			      "lastUpdated", db_cell(r, row, C_RECORDED), "type", "system",
+			      "lastUpdated", db_cell(r, row, AE_RECORDED), "type", "system",
 			      "http://dicom.nema.org/resources/ontology/DCM", "code", code, "display", display, "subtype",
 			      "system", "https://tessera.invalid/audit-event-type", "code", type, "action", action, "recorded",
-			      db_cell(r, row, C_RECORDED), "outcome", audit_type_outcome(type), "agent", agents, "source",
+			      db_cell(r, row, AE_RECORDED), "outcome", audit_type_outcome(type), "agent", agents, "source",
 			      "observer", "identifier", "value", cfg.base_url, "entity", entities_of(r, row));
-	if (e && db_cell(r, row, C_REASON))
-		json_object_set_new(e, "outcomeDesc", json_string(db_cell(r, row, C_REASON)));
+	if (e && db_cell(r, row, AE_REASON))
+		json_object_set_new(e, "outcomeDesc", json_string(db_cell(r, row, AE_REASON)));
 	return e;
 }
 
@@ -255,8 +227,9 @@ int manage_audit_list(struct request *req)
 	long offset = param_or_null(req, "_offset") ? atol(req_param(req, "_offset")) : 0;
 	struct db_result r;
 	/* One row more than the page: its presence is the next link. */
-	if (db_query(&r, select_events, "sssssssssssssii", project, project, project, project, project, type, type, user, user, s,
-		     s, u, u, (long long)count + 1, (long long)offset) < 0)
+	if (audit_search(&(struct audit_filter){ .project_id = project, .type = type, .agent_id = user, .since = s,
+						 .until = u },
+			 count + 1, offset, &r) < 0)
 		return -1;
 	json_t *b = bundle_of(req, &r, project, offset, count);
 	db_result_free(&r);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* manage-audit: GET /admin/projects/:projectId/audit (see manage-audit.c). */
 #ifndef TESSERA_MANAGE_AUDIT_H
 #define TESSERA_MANAGE_AUDIT_H

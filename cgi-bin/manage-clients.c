@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The admin API's clients and bots: POST /admin/projects/:projectId/client and /bot (§9.2). */
 #include "manage-api.h"
 #include "domain/audit.h"
@@ -29,14 +30,14 @@ static bool lifetime_ok(const char *v)
 static int policy_named(struct request *req, char id[37])
 {
 	struct member_fields f = { 0 };
-	struct member_error err;
+	struct refusal err;
 	json_t *top = json_object();
 	if (json_object_get(req->json, "accessPolicy"))
 		json_object_set(top, "accessPolicy", json_object_get(req->json, "accessPolicy"));
 	int rc = members_parse_fields(top, &f, &err);
 	json_decref(top);
 	if (rc == 1)
-		send_member_error(req, &err);
+		send_refusal(req, &err);
 	text_copy(id, 37, f.access_policy_id);
 	return rc;
 }
@@ -45,13 +46,13 @@ static int policy_named(struct request *req, char id[37])
 static int policy_of(struct request *req, const char *project, char id[37])
 {
 	struct member_fields f = { 0 };
-	struct member_error err;
+	struct refusal err;
 	int rc = policy_named(req, id);
 	text_copy(f.access_policy_id, sizeof f.access_policy_id, id);
 	if (rc == 0)
 		rc = members_check_policies(&f, project, &err);
 	if (rc == 1 && !req->headers_sent)
-		send_member_error(req, &err);
+		send_refusal(req, &err);
 	return rc;
 }
 
@@ -103,14 +104,14 @@ int create_client(struct request *req)
 	const char *auth_method = param_or_null(req, "tokenEndpointAuthMethod");
 	char *uris_text = uris ? json_dumps(uris, JSON_COMPACT) : NULL;
 	struct client_new n = { project, name, description, uris_text, access, refresh, policy, auth_method };
-	struct member_error err;
+	struct refusal err;
 	audit_change(AUDIT_CLIENT_CREATED, project, NULL, NULL);
 	rc = clients_admin_create(&n, id, secret, &err);
 	free(uris_text);
 	if (rc != 0) {
 		json_decref(uris);
 		if (rc == 1)
-			send_member_error(req, &err);
+			send_refusal(req, &err);
 		return rc < 0 ? -1 : 0;
 	}
 	/* The secret is in this answer and nowhere else: only its keyed hash is stored. */

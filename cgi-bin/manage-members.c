@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The admin API's members: POST /admin/projects/:projectId/invite (lib/invite.c) and
  * GET, POST and DELETE /admin/projects/:projectId/members/:membershipId (lib/members.c). */
 #include "manage-api.h"
@@ -22,7 +23,7 @@
  * level, then the "membership" object over them. 0, or 1 answered. */
 static int invite_fields(struct request *req, struct invite_request *in)
 {
-	struct member_error err;
+	struct refusal err;
 	struct member_fields *f = &in->fields;
 	f->active = true;
 	f->admin = param_true(req, "admin");
@@ -44,7 +45,7 @@ static int invite_fields(struct request *req, struct invite_request *in)
 			in->profile = profile; /* checked by invite_user */
 	}
 	if (rc != 0)
-		send_member_error(req, &err);
+		send_refusal(req, &err);
 	return rc;
 }
 
@@ -77,12 +78,12 @@ int invite(struct request *req)
 	if (in.password && (rc = pwpolicy_answer(req, in.password, "password")) != 0)
 		return rc < 0 ? -1 : 0;
 	struct invite_result res;
-	struct member_error err;
+	struct refusal err;
 	audit_change(AUDIT_INVITE, project, NULL, NULL);
 	rc = invite_user(&in, &res, &err);
 	if (rc != 0) {
 		if (rc == 1)
-			send_member_error(req, &err);
+			send_refusal(req, &err);
 		return rc < 0 ? -1 : 0;
 	}
 	if (res.outbox_id[0] && mail_deliver(res.outbox_id) < 0)
@@ -144,7 +145,7 @@ int update_member(struct request *req)
 		return 0;
 	}
 	struct member_fields f = { .active = true };
-	struct member_error err = { 0 };
+	struct refusal err = { 0 };
 	rc = members_parse_fields(req->json, &f, &err);
 	if (rc == 0) {
 		if (db_begin() < 0)
@@ -156,7 +157,7 @@ int update_member(struct request *req)
 		rc = db_finish(rc);
 	}
 	if (rc == 1)
-		send_member_error(req, &err);
+		send_refusal(req, &err);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	if (members_get(req->path_params[1], &m, NULL) != 0)
@@ -174,10 +175,10 @@ int delete_member(struct request *req)
 	audit_change(AUDIT_MEMBER_DELETED, json_string_value(json_object_get(json_object_get(m, "meta"), "project")),
 		     "ProjectMembership", req->path_params[1]);
 	json_decref(m);
-	struct member_error err;
+	struct refusal err;
 	rc = members_delete(req->path_params[1], &err);
 	if (rc == 1)
-		send_member_error(req, &err);
+		send_refusal(req, &err);
 	else if (rc == 0)
 		send_all_ok(req);
 	return rc < 0 ? -1 : 0;
@@ -199,7 +200,7 @@ const struct input invite_inputs[] = {
 	{ "email", IN_EMAIL, false, 254, "Valid email address is required", NULL },
 	{ "externalId", IN_STRING, false, 255, "Invalid externalId", one_line_name },
 	{ "scope", IN_TOKEN, false, 8, "Invalid scope", scope_ok },
-	PASSWORD_INPUTS(false),
+	FIELD_NEW_PASSWORD("password", false),
 	{ "sendEmail", IN_BOOL, false, 5, "Invalid sendEmail", NULL },
 	{ "upsert", IN_BOOL, false, 5, "Invalid upsert", NULL },
 	{ "forceNewMembership", IN_BOOL, false, 5, "Invalid forceNewMembership", NULL },

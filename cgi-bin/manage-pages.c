@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* manage-pages: the admin pages for browsers (tessera-manage), under /manage/projects/:projectId.
  * A project admin signed in on the pages (the page session, csrf.h) lists the members, invites
  * a person (with or without the invite email), resends a pending invite, removes a member,
@@ -27,20 +28,15 @@
 #include "domain/projects.h"
 #include "http/response.h"
 #include "core/text.h"
+#include "domain/fields.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define HEADERS_LEN PAGE_HEADERS_LEN
 /* The show-once cookie goes only to the admin pages. */
 #define SHOWN_PATH "manage/"
-
-static int answered(int rc)
-{
-	return rc < 0 ? -1 : 0;
-}
 
 /* Who is acting, on which project. */
 struct admin_page {
@@ -62,9 +58,9 @@ static int require_admin(struct request *req, struct admin_page *p)
 	if (rc == 403)
 		return page_message_link(req, 403, "Not allowed",
 					 "Only the administrators of this project can manage it.", "account",
-					 "Back to your account", NULL) < 0 ? -1 : 1;
+					 "Back to your account") < 0 ? -1 : 1;
 	if (rc == 404)
-		return page_message(req, 404, "Not found", "There is no such project.", NULL) < 0 ? -1 : 1;
+		return page_message(req, 404, "Not found", "There is no such project.") < 0 ? -1 : 1;
 	if (rc < 0)
 		return -1;
 	return projects_name(p->project, p->project_name, sizeof p->project_name);
@@ -81,9 +77,9 @@ static void page_audit(const struct admin_page *p, const char *event, const char
 }
 
 /* A form page of the project: CSRF token, the project, the links of the navigation. */
-static json_t *project_context(const struct request *req, const struct admin_page *p, const char *title, char *headers)
+static json_t *project_context(struct request *req, const struct admin_page *p, const char *title)
 {
-	json_t *ctx = page_form_context(req, title, headers, HEADERS_LEN);
+	json_t *ctx = page_form_context(req, title);
 	if (!ctx)
 		return NULL;
 	char base[2200];
@@ -94,17 +90,17 @@ static json_t *project_context(const struct request *req, const struct admin_pag
 	return ctx;
 }
 
-static int send_page(struct request *req, int status, const char *name, json_t *ctx, const char *headers)
+static int send_page(struct request *req, int status, const char *name, json_t *ctx)
 {
-	return answered(page_send(req, status, name, ctx, NULL, headers));
+	return page_send(req, status, name, ctx, NULL);
 }
 
 /* 303 to a page of the project. */
-static int see_other(struct request *req, const struct admin_page *p, const char *rest, char *headers)
+static int see_other(struct request *req, const struct admin_page *p, const char *rest)
 {
 	char path[200];
 	snprintf(path, sizeof path, "manage/projects/%s/%s", p->project, rest);
-	page_see_other(req, path, headers, HEADERS_LEN);
+	page_see_other(req, path);
 	return 0;
 }
 
@@ -127,15 +123,14 @@ const struct input manage_members_inputs[] = {
 
 int manage_members_get(struct request *req)
 {
-	char headers[HEADERS_LEN] = "";
 	struct admin_page p;
 	int rc = require_admin(req, &p);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	json_t *list;
 	if (members_list(p.project, &list) < 0)
 		return -1;
-	json_t *ctx = project_context(req, &p, "Members", headers);
+	json_t *ctx = project_context(req, &p, "Members");
 	if (!ctx) {
 		json_decref(list);
 		return -1;
@@ -146,7 +141,7 @@ int manage_members_get(struct request *req)
 	for (int i = 0; done && notices[i].done; i++)
 		if (!strcmp(done, notices[i].done))
 			json_object_set_new(ctx, "notice", json_string(notices[i].text));
-	return send_page(req, 200, "manage-members", ctx, headers);
+	return send_page(req, 200, "manage-members", ctx);
 }
 
 /* The membership of the path, in this project: 0, 1 answered (404, or 403 for another
@@ -156,10 +151,10 @@ static int member_of(struct request *req, const struct admin_page *p, json_t **m
 	char owner[37];
 	int rc = members_get(req->path_params[1], m, owner);
 	if (rc == 1)
-		return page_message(req, 404, "Not found", "There is no such member.", NULL) < 0 ? -1 : 1;
+		return page_message(req, 404, "Not found", "There is no such member.") < 0 ? -1 : 1;
 	if (rc == 0 && strcmp(owner, p->project)) {
 		json_decref(*m);
-		return page_message(req, 403, "Not allowed", "This member belongs to another project.", NULL) < 0 ? -1 : 1;
+		return page_message(req, 403, "Not allowed", "This member belongs to another project.") < 0 ? -1 : 1;
 	}
 	return rc;
 }
@@ -175,21 +170,20 @@ static const char *display_of(json_t *m)
 /* The confirmation: removing is not undone by going back. */
 int manage_remove_get(struct request *req)
 {
-	char headers[HEADERS_LEN] = "";
 	struct admin_page p;
 	json_t *m;
 	int rc = require_admin(req, &p);
 	if (rc == 0)
 		rc = member_of(req, &p, &m);
 	if (rc != 0)
-		return answered(rc);
-	json_t *ctx = project_context(req, &p, "Remove a member", headers);
+		return rc;
+	json_t *ctx = project_context(req, &p, "Remove a member");
 	if (ctx) {
 		json_object_set_new(ctx, "member", json_string(display_of(m)));
 		json_object_set_new(ctx, "membership_id", json_string(req->path_params[1]));
 	}
 	json_decref(m);
-	return ctx ? send_page(req, 200, "manage-remove", ctx, headers) : -1;
+	return ctx ? send_page(req, 200, "manage-remove", ctx) : -1;
 }
 
 /* A post on the member of the path: the CSRF token, the admin rule, the member in this project.
@@ -207,44 +201,41 @@ static int member_post(struct request *req, struct admin_page *p)
 
 int manage_remove_post(struct request *req)
 {
-	char headers[HEADERS_LEN] = "";
 	struct admin_page p;
 	int rc = member_post(req, &p);
 	if (rc != 0)
-		return answered(rc);
-	struct member_error err;
+		return rc;
+	struct refusal err;
 	page_audit(&p, AUDIT_MEMBER_DELETED, "ProjectMembership", req->path_params[1]);
 	rc = members_delete(req->path_params[1], &err);
 	if (rc == 1)
-		return answered(page_message_link(req, err.status, "Not removed", err.text, "account", "Back to your account",
-						  NULL));
-	return rc < 0 ? -1 : see_other(req, &p, "members?done=removed", headers);
+		return page_message_link(req, err.status, "Not removed", err.text, "account", "Back to your account");
+	return rc < 0 ? -1 : see_other(req, &p, "members?done=removed");
 }
 
 int manage_resend_post(struct request *req)
 {
-	char headers[HEADERS_LEN] = "", outbox[37];
+	char outbox[37];
 	struct admin_page p;
 	int rc = member_post(req, &p);
 	if (rc != 0)
-		return answered(rc);
-	struct member_error err;
+		return rc;
+	struct refusal err;
 	page_audit(&p, AUDIT_INVITE, "ProjectMembership", req->path_params[1]);
 	rc = invite_resend(p.project, req->path_params[1], outbox, &err);
 	if (rc == 1)
-		return answered(page_message(req, err.status, "Not sent", err.text, NULL));
+		return page_message(req, err.status, "Not sent", err.text);
 	if (rc < 0)
 		return -1;
 	if (mail_deliver(outbox) < 0)
 		log_error("resend: the outbox could not be read after the commit");
-	return see_other(req, &p, "members?done=resent", headers);
+	return see_other(req, &p, "members?done=resent");
 }
 
 /* ------------------------------------------------------------------ invite */
 
 static const struct input invite_fields[] = {
-	{ "firstName", IN_STRING, true, 512, "First name must be between 1 and 128 characters", valid_person_name },
-	{ "lastName", IN_STRING, true, 512, "Last name must be between 1 and 128 characters", valid_person_name },
+	FIELD_PERSON_NAMES,
 	{ "email", IN_EMAIL, true, 254, "A valid email address is required", NULL },
 	{ "resourceType", IN_TOKEN, true, 32, "Choose Practitioner, Patient or Related person", invite_profile_type_ok },
 	{ "admin", IN_BOOL, false, 5, "Invalid choice", NULL },
@@ -267,31 +258,29 @@ static void invite_choices(json_t *ctx, const struct request *req, bool first)
 
 int manage_invite_get(struct request *req)
 {
-	char headers[HEADERS_LEN] = "";
 	struct admin_page p;
 	int rc = require_admin(req, &p);
 	if (rc != 0)
-		return answered(rc);
-	json_t *ctx = project_context(req, &p, "Invite a person", headers);
+		return rc;
+	json_t *ctx = project_context(req, &p, "Invite a person");
 	if (!ctx)
 		return -1;
 	invite_choices(ctx, req, true);
-	return send_page(req, 200, "manage-invite", ctx, headers);
+	return send_page(req, 200, "manage-invite", ctx);
 }
 
 int manage_invite_post(struct request *req)
 {
-	char headers[HEADERS_LEN] = "";
 	struct admin_page p;
 	int rc = require_admin(req, &p);
 	if (rc != 0)
-		return answered(rc);
-	json_t *ctx = project_context(req, &p, "Invite a person", headers);
+		return rc;
+	json_t *ctx = project_context(req, &p, "Invite a person");
 	if (!ctx)
 		return -1;
 	invite_choices(ctx, req, false);
 	if (page_check_fields(req, invite_fields, invite_kept, ctx) > 0)
-		return send_page(req, 400, "manage-invite", ctx, headers);
+		return send_page(req, 400, "manage-invite", ctx);
 	const char *send = req_body_param(req, "sendEmail"), *admin = req_body_param(req, "admin");
 	struct invite_request in = {
 		.project_id = p.project,
@@ -303,19 +292,19 @@ int manage_invite_post(struct request *req)
 		.fields = { .active = true, .admin = admin && !strcmp(admin, "true"), .invited_by = p.login->user_id },
 	};
 	struct invite_result res;
-	struct member_error err;
+	struct refusal err;
 	page_audit(&p, AUDIT_INVITE, NULL, NULL);
 	rc = invite_user(&in, &res, &err);
 	if (rc == 1) {
 		page_field_error(ctx, "email", err.text);
-		return send_page(req, err.status == 404 ? 404 : err.status == 409 ? 409 : 400, "manage-invite", ctx, headers);
+		return send_page(req, err.status == 404 ? 404 : err.status == 409 ? 409 : 400, "manage-invite", ctx);
 	}
 	json_decref(ctx);
 	if (rc < 0)
 		return -1;
 	if (res.outbox_id[0] && mail_deliver(res.outbox_id) < 0)
 		log_error("invite: the outbox could not be read after the commit");
-	return see_other(req, &p, res.outbox_id[0] ? "members?done=invited" : "members?done=added", headers);
+	return see_other(req, &p, res.outbox_id[0] ? "members?done=invited" : "members?done=added");
 }
 
 /* ------------------------------------------------------------------ clients */
@@ -338,7 +327,7 @@ static const struct input client_fields[] = {
 };
 static const char *const client_kept[] = { "name", "description", "redirectUri", NULL };
 
-static int show_clients(struct request *req, struct admin_page *p, int status, json_t *ctx, char *headers)
+static int show_clients(struct request *req, struct admin_page *p, int status, json_t *ctx)
 {
 	json_t *list;
 	if (clients_list(p->project, &list) < 0) {
@@ -347,46 +336,44 @@ static int show_clients(struct request *req, struct admin_page *p, int status, j
 	}
 	json_object_set_new(ctx, "clients", list);
 	json_object_set_new(ctx, "any", json_boolean(json_array_size(list) > 0));
-	return send_page(req, status, "manage-clients", ctx, headers);
+	return send_page(req, status, "manage-clients", ctx);
 }
 
 int manage_clients_get(struct request *req)
 {
-	char headers[HEADERS_LEN] = "";
 	struct admin_page p;
 	int rc = require_admin(req, &p);
 	if (rc != 0)
-		return answered(rc);
-	json_t *ctx = project_context(req, &p, "Clients", headers);
-	return ctx ? show_clients(req, &p, 200, ctx, headers) : -1;
+		return rc;
+	json_t *ctx = project_context(req, &p, "Clients");
+	return ctx ? show_clients(req, &p, 200, ctx) : -1;
 }
 
 /* The secret goes to the show-once page of that client, sealed for this session and client. */
-static int show_secret_next(struct request *req, const struct admin_page *p, const char *client, char secret[65],
-			    char *headers)
+static int show_secret_next(struct request *req, const struct admin_page *p, const char *client, char secret[65])
 {
 	char aad[120], rest[120];
 	snprintf(aad, sizeof aad, "%s:%s", p->login->id, client);
-	int rc = csrf_show_once(SHOWN_PATH, aad, secret, headers, HEADERS_LEN);
+	int rc = csrf_show_once(req, SHOWN_PATH, aad, secret);
 	OPENSSL_cleanse(secret, 65);
 	if (rc < 0)
 		return -1;
 	snprintf(rest, sizeof rest, "clients/%s/secret", client);
-	return see_other(req, p, rest, headers);
+	return see_other(req, p, rest);
 }
 
 int manage_clients_post(struct request *req)
 {
-	char headers[HEADERS_LEN] = "", id[37], secret[65], uris[2100] = "";
+	char id[37], secret[65], uris[2100] = "";
 	struct admin_page p;
 	int rc = require_admin(req, &p);
 	if (rc != 0)
-		return answered(rc);
-	json_t *ctx = project_context(req, &p, "Clients", headers);
+		return rc;
+	json_t *ctx = project_context(req, &p, "Clients");
 	if (!ctx)
 		return -1;
 	if (page_check_fields(req, client_fields, client_kept, ctx) > 0)
-		return show_clients(req, &p, 400, ctx, headers);
+		return show_clients(req, &p, 400, ctx);
 	json_decref(ctx);
 	const char *description = req_body_param(req, "description"), *uri = req_body_param(req, "redirectUri");
 	if (uri && *uri) {
@@ -400,57 +387,57 @@ int manage_clients_post(struct request *req)
 	}
 	struct client_new n = { p.project, req_body_param(req, "name"), description && *description ? description : NULL,
 				uris[0] ? uris : NULL, NULL, NULL, NULL, NULL };
-	struct member_error err;
+	struct refusal err;
 	page_audit(&p, AUDIT_CLIENT_CREATED, NULL, NULL);
 	rc = clients_admin_create(&n, id, secret, &err);
 	if (rc != 0)
 		return -1; /* no access policy is named, so nothing can be refused */
 	snprintf(req->log_client, sizeof req->log_client, "%s", id);
-	return show_secret_next(req, &p, id, secret, headers);
+	return show_secret_next(req, &p, id, secret);
 }
 
 int manage_rotate_post(struct request *req)
 {
-	char headers[HEADERS_LEN] = "", secret[65];
+	char secret[65];
 	struct admin_page p;
 	int rc = require_admin(req, &p);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	const char *keep = req_body_param(req, "keepOld");
 	page_audit(&p, AUDIT_CLIENT_ROTATED, "ClientApplication", req->path_params[1]);
 	rc = clients_rotate_secret(p.project, req->path_params[1],
 				   keep && !strcmp(keep, "true") ? CLIENT_RETIRING_SECONDS : 0, secret);
 	if (rc == 1)
-		return answered(page_message(req, 404, "Not found", "This project has no such client.", NULL));
+		return page_message(req, 404, "Not found", "This project has no such client.");
 	if (rc < 0)
 		return -1;
 	snprintf(req->log_client, sizeof req->log_client, "%s", req->path_params[1]);
-	return show_secret_next(req, &p, req->path_params[1], secret, headers);
+	return show_secret_next(req, &p, req->path_params[1], secret);
 }
 
 /* Shows the secret the cookie carries, once; the client must be this project's. */
 int manage_secret_get(struct request *req)
 {
-	char headers[HEADERS_LEN] = "", aad[120], secret[65];
+	char aad[120], secret[65];
 	struct admin_page p;
 	struct client c;
 	int rc = require_admin(req, &p);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	rc = clients_get(req->path_params[1], &c);
 	if (rc < 0)
 		return -1;
 	if (rc == 1 || strcmp(c.project_id, p.project))
-		return answered(page_message(req, 404, "Not found", "This project has no such client.", NULL));
+		return page_message(req, 404, "Not found", "This project has no such client.");
 	snprintf(aad, sizeof aad, "%s:%s", p.login->id, c.id);
-	json_t *ctx = project_context(req, &p, "Client secret", headers);
+	json_t *ctx = project_context(req, &p, "Client secret");
 	if (!ctx)
 		return -1;
 	json_object_set_new(ctx, "client_id", json_string(c.id));
 	json_object_set_new(ctx, "client_name", json_string(c.name));
-	if (csrf_take_shown(req, SHOWN_PATH, aad, secret, sizeof secret, headers, HEADERS_LEN)) {
+	if (csrf_take_shown(req, SHOWN_PATH, aad, secret, sizeof secret)) {
 		json_object_set_new(ctx, "secret", json_string(secret));
 		OPENSSL_cleanse(secret, sizeof secret);
 	}
-	return send_page(req, 200, "manage-secret", ctx, headers);
+	return send_page(req, 200, "manage-secret", ctx);
 }

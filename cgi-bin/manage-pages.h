@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* manage-pages: the admin pages tessera-manage serves to browsers (see manage-pages.c). */
 #ifndef TESSERA_MANAGE_PAGES_H
 #define TESSERA_MANAGE_PAGES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The admin API's passwords: POST /admin/projects/setpassword (a project admin, for a user
  * scoped to the project) and POST /admin/super/setpassword (a super admin, for any user). */
 #include "manage-api.h"
@@ -9,6 +10,7 @@
 #include "domain/pwpolicy.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "domain/fields.h"
 
 
 
@@ -62,14 +64,14 @@ int super_setpassword(struct request *req)
 /* ---- input tables ---- */
 
 const struct input setpassword_inputs[] = {
-	{ "email", IN_EMAIL, true, 320, "Valid email address is required", NULL },
-	PASSWORD_INPUTS(true),
+	FIELD_EMAIL_SIGNIN,
+	FIELD_NEW_PASSWORD("password", true),
 	{ 0 },
 };
 
 const struct input super_setpassword_inputs[] = {
-	{ "email", IN_EMAIL, true, 320, "Valid email address is required", NULL },
-	PASSWORD_INPUTS(true),
+	FIELD_EMAIL_SIGNIN,
+	FIELD_NEW_PASSWORD("password", true),
 	{ "projectId", IN_UUID, false, 36, "Invalid projectId", NULL },
 	{ 0 },
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* POST /admin/super/purge: a super admin deletes logins or audit events older than a date. */
 #include "manage-api.h"
 #include "domain/audit.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The admin API's project settings: GET and POST /admin/projects/:projectId/settings (brand
  * name, MFA policy, email verification). */
 #include "manage-api.h"

@@ -1,9 +1,11 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The admin API's email templates: /admin/projects/:projectId/email-templates[/:name], the
  * project's overrides of the template files (lib/mail.c prefers them). */
 #include "manage-api.h"
 #include "domain/audit.h"
 #include "core/db.h"
 #include "mail/mail.h"
+#include "mail/overrides.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "core/template.h"
@@ -20,10 +22,6 @@ static json_t *template_json(const struct db_result *r, unsigned row)
 			 db_cell(r, row, 2), "bodyHtml", db_cell(r, row, 3), "lastUpdated", db_cell(r, row, 4));
 }
 
-static const char *const select_template =
-	"SELECT name, subject, body_text, body_html, DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%s.%fZ') FROM email_template "
-	"WHERE project_id = ?";
-
 /* The project and the template name of the path: 0, 1 answered (an unknown name is 404), -1. */
 static int template_target(struct request *req, char project[37])
 {
@@ -37,13 +35,12 @@ static int template_target(struct request *req, char project[37])
 
 int list_templates(struct request *req)
 {
-	char project[37], sql[512];
+	char project[37];
 	int rc = template_target(req, project);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	struct db_result r;
-	snprintf(sql, sizeof sql, "%s ORDER BY name", select_template);
-	if (db_query(&r, sql, "s", project) < 0)
+	if (overrides_list(project, &r) < 0)
 		return -1;
 	json_t *list = json_array();
 	for (unsigned i = 0; i < r.nrows; i++)
@@ -56,10 +53,8 @@ int list_templates(struct request *req)
 /* Sends the stored template (200), or 404 when the project has none of that name. */
 static int send_template(struct request *req, const char *project)
 {
-	char sql[512];
 	struct db_result r;
-	snprintf(sql, sizeof sql, "%s AND name = ?", select_template);
-	if (db_query(&r, sql, "ss", project, req->path_params[1]) < 0)
+	if (overrides_get(project, req->path_params[1], &r) < 0)
 		return -1;
 	if (r.nrows)
 		send_json(req, 200, template_json(&r, 0), NULL);
@@ -118,11 +113,7 @@ int put_template(struct request *req)
 	if (!shows_link(req, text, false, "bodyText") || !shows_link(req, html, true, "bodyHtml"))
 		return 0;
 	audit_change(AUDIT_TEMPLATE, project, NULL, NULL);
-	if (db_exec(NULL,
-		    "INSERT INTO email_template (project_id, name, subject, body_text, body_html) VALUES (?, ?, ?, ?, ?) "
-		    "ON DUPLICATE KEY UPDATE subject = VALUES(subject), body_text = VALUES(body_text), "
-		    "body_html = VALUES(body_html), updated_at = UTC_TIMESTAMP(3)",
-		    "sssss", project, req->path_params[1], subject, text, html) < 0)
+	if (overrides_put(project, req->path_params[1], subject, text, html) < 0)
 		return -1;
 	return send_template(req, project);
 }
@@ -133,12 +124,11 @@ int delete_template(struct request *req)
 	int rc = template_target(req, project);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
-	unsigned long long n;
 	audit_change(AUDIT_TEMPLATE, project, NULL, NULL);
-	if (db_exec(&n, "DELETE FROM email_template WHERE project_id = ? AND name = ?", "ss", project,
-		    req->path_params[1]) < 0)
+	rc = overrides_delete(project, req->path_params[1]);
+	if (rc < 0)
 		return -1;
-	if (n)
+	if (rc == 0)
 		send_all_ok(req);
 	else
 		send_not_found(req);

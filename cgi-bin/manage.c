@@ -1,4 +1,5 @@
-/* tessera-manage: the admin API (spec §9) under /admin/, and the admin pages under /manage/
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* tessera-manage: the admin API (PROTOCOL.md §9) under /admin/, and the admin pages under /manage/
  * (manage-pages.c). Project admins act on their own
  * project, super admins on any: invite (lib/invite.c), clients, bots, members, a project-scoped
  * user's password, the project's email templates and brand name; super admins also set any

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mfa-pages: the MFA pages of tessera-login.
  *
  * /oauth/mfa is the stage between the password and the profile in the sign-in pages
@@ -28,7 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HEADERS_LEN PAGE_HEADERS_LEN
 
 const struct input mfa_page_inputs[] = {
 	{ "flow", IN_TOKEN, true, LOGIN_REF_LEN, "This sign-in link is not valid", NULL },
@@ -71,8 +71,7 @@ static bool email_usable(const struct flow_login *l)
 
 static int show_mfa(struct request *req, struct flow_login *l, int status, const char *message)
 {
-	char headers[HEADERS_LEN] = "";
-	json_t *ctx = pages_stage_context(req, l, "Two-step verification", headers);
+	json_t *ctx = pages_stage_context(req, l, "Two-step verification");
 	if (!ctx)
 		return -1;
 	const char *sent = req_param(req, "sent");
@@ -86,7 +85,7 @@ static int show_mfa(struct request *req, struct flow_login *l, int status, const
 		return -1;
 	}
 	page_field_error(ctx, "code", message);
-	return pages_send_form(req, status, "mfa", ctx, l->redirect_uri, headers);
+	return pages_send_form(req, status, "mfa", ctx, l->redirect_uri);
 }
 
 /* The MFA page only while the login owes its second factor; otherwise on to the next stage. */
@@ -104,7 +103,7 @@ int pages_mfa_get(struct request *req)
 /* After "Email me a code": the same page, saying where the code went (post-redirect-get). */
 static int to_sent(struct request *req, const struct flow_login *l)
 {
-	char base[2100], location[8300], headers[HEADERS_LEN] = "", ref[LOGIN_REF_LEN + 1];
+	char base[2100], location[8300], ref[LOGIN_REF_LEN + 1];
 	if (login_ref(l->id, ref) < 0)
 		return -1;
 	snprintf(base, sizeof base, "%soauth/mfa", cfg.app_base_url);
@@ -117,8 +116,8 @@ static int to_sent(struct request *req, const struct flow_login *l)
 	url_free(&u);
 	if (rc < 0)
 		return -1;
-	header_append(headers, sizeof headers, location);
-	send_empty(req, 303, headers);
+	req_add_header(req, location);
+	send_empty(req, 303, NULL);
 	return 1;
 }
 
@@ -159,10 +158,9 @@ int pages_mfa_post(struct request *req)
 
 static int show_account_mfa(struct request *req, const struct flow_login *l, int status, const char *message)
 {
-	char headers[HEADERS_LEN] = "";
 	bool enrolled;
 	int rc = mfaflow_user_enrolled(l->user_id, &enrolled);
-	json_t *ctx = rc == 0 ? page_form_context(req, "Two-step verification", headers, sizeof headers) : NULL;
+	json_t *ctx = rc == 0 ? page_form_context(req, "Two-step verification") : NULL;
 	if (!ctx)
 		return -1;
 	json_object_set_new(ctx, "enrolled", json_boolean(enrolled));
@@ -171,7 +169,7 @@ static int show_account_mfa(struct request *req, const struct flow_login *l, int
 		return -1;
 	}
 	page_field_error(ctx, "code", message);
-	return page_send(req, status, "mfa-account", ctx, NULL, headers) < 0 ? -1 : 1;
+	return page_send(req, status, "mfa-account", ctx, NULL) < 0 ? -1 : 1;
 }
 
 int pages_account_mfa_get(struct request *req)
@@ -184,7 +182,6 @@ int pages_account_mfa_post(struct request *req)
 {
 	const struct flow_login *l = req->page_login;
 	struct refusal r;
-	char headers[HEADERS_LEN] = "";
 	const char *action = req_body_param(req, "action"), *code = req_body_param(req, "code");
 	if (!code || !*code)
 		return show_account_mfa(req, l, 400, "Enter the 6-digit code");
@@ -194,6 +191,6 @@ int pages_account_mfa_post(struct request *req)
 		return -1;
 	if (rc == 1)
 		return show_account_mfa(req, l, r.status, r.text);
-	page_see_other(req, "account/mfa", headers, sizeof headers);
+	page_see_other(req, "account/mfa");
 	return 0;
 }

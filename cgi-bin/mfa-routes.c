@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mfa-routes: /auth/mfa/status, enroll, disable (a signed-in user), verify, login-enroll and
- * send-email (a sign-in in progress), spec §6.9. The rules are lib/mfaflow.c's; this file
+ * send-email (a sign-in in progress), PROTOCOL.md §6.9. The rules are lib/mfaflow.c's; this file
  * turns their outcomes into Medplum's answers. */
 #include "mfa-routes.h"
 #include "domain/auth.h"

@@ -1,4 +1,5 @@
-/* mfa-routes: the MFA routes of tessera-login under /auth/mfa/ (spec §6.9) and the MFA pages (mfa-pages.c). */
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* mfa-routes: the MFA routes of tessera-login under /auth/mfa/ (PROTOCOL.md §6.9) and the MFA pages (mfa-pages.c). */
 #ifndef TESSERA_CGI_MFA_ROUTES_H
 #define TESSERA_CGI_MFA_ROUTES_H
 #include "http/app.h"

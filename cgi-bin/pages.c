@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pages: the sign-in pages of tessera-login. /signin and /oauth (where /oauth2/authorize
- * continues, spec §7.1 step 5) ask for email and password; /oauth/profile lets a user with
+ * continues, PROTOCOL.md §7.1 step 5) ask for email and password; /oauth/profile lets a user with
  * several memberships choose one; /oauth/consent asks before a client gets more than
  * `openid`; then the browser goes back to the client with code and state.
  *
@@ -37,7 +38,6 @@
 	"Please confirm your email address first: open the link we emailed you, then sign in again. "                \
 	"No email? Use \"Forgot password?\" below: its link confirms your address too."
 
-#define HEADERS_LEN PAGE_HEADERS_LEN
 
 /* The parameters the sign-in form carries from /oauth2/authorize to its own post. */
 static const char *const carried[] = {
@@ -72,34 +72,28 @@ static const struct input credential_inputs[] = {
 /* ------------------------------------------------------------------ answers */
 
 /* Sends a message page; 1 when sent (the request is answered), -1 when it could not be. */
-static int refuse_page(struct request *req, int status, const char *title, const char *text, const char *headers)
+static int refuse_page(struct request *req, int status, const char *title, const char *text)
 {
-	return page_message(req, status, title, text, headers) < 0 ? -1 : 1;
-}
-
-/* The handler's return value after a helper that answers with 1 (sent) or -1 (failed). */
-static int answered(int rc)
-{
-	return rc < 0 ? -1 : 0;
+	return page_message(req, status, title, text) < 0 ? -1 : 1;
 }
 
 /* 303 to the finished URL (post-redirect-get); frees the builder. */
-static int see_other(struct request *req, struct url_builder *u, char *headers)
+static int see_other(struct request *req, struct url_builder *u)
 {
 	char location[8300];
 	int rc = url_get(u) ? redirect_header(url_get(u), location, sizeof location) : -1;
 	url_free(u);
 	if (rc < 0)
-		return refuse_page(req, 400, "This sign-in cannot continue", "The address to return to is not valid.", NULL);
-	header_append(headers, HEADERS_LEN, location);
-	send_empty(req, 303, headers);
+		return refuse_page(req, 400, "This sign-in cannot continue", "The address to return to is not valid.");
+	req_add_header(req, location);
+	send_empty(req, 303, NULL);
 	return 1;
 }
 
 /* The next page of this sign-in on Tessera's side: /oauth/mfa, /oauth/profile or /oauth/consent.
  * The URL names the sign-in by its reference only (login_ref): the login id itself is a bearer
  * secret of the flow and stays in the binding cookie (URLs leak through history and logs). */
-static int to_stage(struct request *req, const char *stage, const char *login_id, const char *state, char *headers)
+static int to_stage(struct request *req, const char *stage, const char *login_id, const char *state)
 {
 	char base[2100], ref[LOGIN_REF_LEN + 1];
 	if (login_ref(login_id, ref) < 0)
@@ -109,34 +103,28 @@ static int to_stage(struct request *req, const char *stage, const char *login_id
 	url_start(&u, base);
 	url_param(&u, "flow", ref);
 	url_param(&u, "state", state);
-	return see_other(req, &u, headers);
+	return see_other(req, &u);
 }
 
 /* Back to the client: redirect_uri?name=value&state=... (state always present, as §7.1). */
 static int to_client(struct request *req, const char *redirect_uri, const char *name, const char *value,
-		     const char *state, char *headers)
+		     const char *state)
 {
 	struct url_builder u;
 	url_start(&u, redirect_uri);
 	url_param(&u, name, value);
 	url_param(&u, "state", state ? state : "");
-	return see_other(req, &u, headers);
+	return see_other(req, &u);
 }
 
 /* The page's CSP form-action also allows the client's origin: Chromium applies form-action
  * to the redirect that answers a form post. */
-int pages_send_form(struct request *req, int status, const char *name, json_t *ctx, const char *redirect_uri,
-		    const char *headers)
+int pages_send_form(struct request *req, int status, const char *name, json_t *ctx, const char *redirect_uri)
 {
 	char origin[512] = "";
 	if (redirect_uri && *redirect_uri)
 		page_origin(redirect_uri, origin, sizeof origin);
-	return page_send(req, status, name, ctx, origin, headers) < 0 ? -1 : 1;
-}
-
-static json_t *form_context(const struct request *req, const char *title, char *headers)
-{
-	return page_form_context(req, title, headers, HEADERS_LEN);
+	return page_send(req, status, name, ctx, origin) < 0 ? -1 : 1;
 }
 
 /* ------------------------------------------------------------------ the sign-in form */
@@ -161,9 +149,9 @@ static int read_signin(struct request *req, struct signin *s)
 	if (rc < 0)
 		return -1;
 	if (rc == 1 || strcmp(s->client.status, "active"))
-		return refuse_page(req, 400, "This sign-in cannot start", "Client not found", NULL);
+		return refuse_page(req, 400, "This sign-in cannot start", "Client not found");
 	if (!s->redirect_uri || !valid_uri(s->redirect_uri) || !clients_redirect_ok(&s->client, s->redirect_uri))
-		return refuse_page(req, 400, "This sign-in cannot start", "Invalid redirect URI", NULL);
+		return refuse_page(req, 400, "This sign-in cannot start", "Invalid redirect URI");
 	return 0;
 }
 
@@ -192,14 +180,14 @@ static int add_branding(json_t *ctx, const struct client *c)
 static int show_signin_retry(struct request *req, const struct signin *s, int status, const char *field,
 			     const char *message, long retry_after)
 {
-	char headers[HEADERS_LEN] = "", action[2100];
-	json_t *ctx = form_context(req, "Sign in", headers);
+	char action[2100];
+	json_t *ctx = page_form_context(req, "Sign in");
 	if (!ctx)
 		return -1;
 	if (retry_after > 0) {
 		char line[64];
 		snprintf(line, sizeof line, "Retry-After: %ld\r\n", retry_after);
-		header_append(headers, HEADERS_LEN, line);
+		req_add_header(req, line);
 		req->rl.retry_after = retry_after;
 	}
 	snprintf(action, sizeof action, "%s%s", cfg.app_base_url, req->path + 1);
@@ -215,7 +203,7 @@ static int show_signin_retry(struct request *req, const struct signin *s, int st
 		json_object_set_new(ctx, "email", json_string(email));
 	json_object_set_new(ctx, "register", json_boolean(cfg.register_enabled));
 	page_field_error(ctx, field, message);
-	return pages_send_form(req, status, "signin", ctx, s->oauth ? s->redirect_uri : NULL, headers);
+	return pages_send_form(req, status, "signin", ctx, s->oauth ? s->redirect_uri : NULL);
 }
 
 static int show_signin(struct request *req, const struct signin *s, int status, const char *field,
@@ -230,7 +218,7 @@ int pages_signin_get(struct request *req)
 	int rc = read_signin(req, &s);
 	if (rc == 0)
 		rc = show_signin(req, &s, 200, NULL, NULL);
-	return answered(rc);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ after the password */
@@ -238,7 +226,7 @@ int pages_signin_get(struct request *req)
 
 /* A refusal of the flow: the person's own (wrong password, no membership) shows beside the
  * password; one of the client's request (PKCE, launch) as a page. */
-static int signin_refused(struct request *req, const struct signin *s, const struct flow_error *err)
+static int signin_refused(struct request *req, const struct signin *s, const struct refusal *err)
 {
 	if (err->status == 429) {
 		long seconds = response_retry_seconds(err->retry_ms);
@@ -248,7 +236,7 @@ static int signin_refused(struct request *req, const struct signin *s, const str
 		return show_signin_retry(req, s, 429, "password", text, seconds);
 	}
 	if (err->status == 404 || err->expression)
-		return refuse_page(req, 400, "This sign-in cannot start", err->text, NULL);
+		return refuse_page(req, 400, "This sign-in cannot start", err->text);
 	if (!strcmp(err->text, FLOW_EMAIL_UNVERIFIED))
 		return show_signin(req, s, 400, "email", PAGES_EMAIL_UNVERIFIED);
 	return show_signin(req, s, 400, "password", err->text);
@@ -272,9 +260,9 @@ int pages_signin_post(struct request *req)
 	struct input_error ie;
 	int rc = read_signin(req, &s);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	if (!input_check(req, credential_inputs, &ie))
-		return answered(show_signin(req, &s, 400, ie.name, ie.message));
+		return show_signin(req, &s, 400, ie.name, ie.message);
 	struct login_request lr = {
 		.email = req_body_param(req, "email"), .password = req_body_param(req, "password"),
 		.remote_addr = req->remote_addr, .user_agent = req->user_agent,
@@ -282,45 +270,45 @@ int pages_signin_post(struct request *req)
 	if (s.oauth)
 		bind_request(req, &s, &lr);
 	struct flow_login l;
-	struct flow_error err;
+	struct refusal err;
 	rc = flow_password_login(&lr, &l, &err);
 	if (rc != 0)
-		return rc < 0 ? -1 : answered(signin_refused(req, &s, &err));
+		return rc < 0 ? -1 : signin_refused(req, &s, &err);
 	snprintf(req->log_login, sizeof req->log_login, "%s", l.id);
-	return answered(pages_next_stage(req, &l, req_param(req, "state")));
+	return pages_next_stage(req, &l, req_param(req, "state"));
 }
 
 /* A sign-in without a client has no application to return to: the browser gets a page
  * session (csrf.h BIND_SESSION) and goes to /account, which says who is signed in. */
-static int signed_in(struct request *req, const struct flow_login *l, char *headers)
+static int signed_in(struct request *req, const struct flow_login *l)
 {
-	if (csrf_bind(BIND_SESSION, l->id, headers, HEADERS_LEN) < 0)
+	if (csrf_bind(req, BIND_SESSION, l->id) < 0)
 		return -1;
-	page_see_other(req, "account", headers, HEADERS_LEN);
+	page_see_other(req, "account");
 	return 1;
 }
 
 /* The last stage: a fresh code to the client (and the SSO cookie, as authorize.c sets it). */
 static int finish(struct request *req, struct flow_login *l, const char *state)
 {
-	char headers[HEADERS_LEN] = "", cookie_line[512], cookie[33];
+	char cookie_line[512], cookie[33];
 	json_t *result = NULL;
-	csrf_unbind(BIND_SIGNIN, headers, sizeof headers);
+	csrf_unbind(req, BIND_SIGNIN);
 	if (!l->client_id[0])
-		return signed_in(req, l, headers);
+		return signed_in(req, l);
 	int rc = flow_result(l, &result, cookie);
 	if (rc < 0)
 		return -1;
 	const char *code = rc == 0 ? json_string_value(json_object_get(result, "code")) : NULL;
 	if (!code) {
 		json_decref(result);
-		return refuse_page(req, 400, "This sign-in has ended", "Start again from your application.", headers);
+		return refuse_page(req, 400, "This sign-in has ended", "Start again from your application.");
 	}
 	if (cookie[0]) {
 		flow_cookie_header(l->client_id, cookie, cookie_line, sizeof cookie_line);
-		header_append(headers, sizeof headers, cookie_line);
+		req_add_header(req, cookie_line);
 	}
-	rc = to_client(req, l->redirect_uri, "code", code, state, headers);
+	rc = to_client(req, l->redirect_uri, "code", code, state);
 	json_decref(result);
 	return rc;
 }
@@ -333,16 +321,15 @@ static bool consent_needed(const struct flow_login *l)
 /* Credentials → [MFA] → profile → [consent] → code (§5.4). */
 int pages_next_stage(struct request *req, struct flow_login *l, const char *state)
 {
-	char headers[HEADERS_LEN] = "";
 	const char *stage = flow_mfa_pending(l)		? "oauth/mfa"
 			    : !l->membership_id[0] ? "oauth/profile"
 			    : consent_needed(l)	   ? "oauth/consent"
 						   : NULL;
 	if (!stage)
 		return finish(req, l, state);
-	if (csrf_bind(BIND_SIGNIN, l->id, headers, sizeof headers) < 0)
+	if (csrf_bind(req, BIND_SIGNIN, l->id) < 0)
 		return -1;
-	return to_stage(req, stage, l->id, state, headers);
+	return to_stage(req, stage, l->id, state);
 }
 
 /* ------------------------------------------------------------------ profile and consent */
@@ -354,24 +341,24 @@ int pages_load_bound(struct request *req, struct flow_login *l)
 {
 	char id[37], ref[LOGIN_REF_LEN + 1];
 	const char *flow = req_param(req, "flow");
-	struct flow_error err;
+	struct refusal err;
 	if (!csrf_bound_login(req, BIND_SIGNIN, id) || login_ref(id, ref) < 0 || !flow || !crypto_streq(ref, flow))
 		return refuse_page(req, 403, "This sign-in has expired",
-			      "It was started in another browser or too long ago. Start again from your application.", NULL);
+			      "It was started in another browser or too long ago. Start again from your application.");
 	int rc = flow_load(id, l);
 	if (rc != 0)
-		return rc < 0 ? -1 : refuse_page(req, 400, "This sign-in has expired", "Start again from your application.", NULL);
+		return rc < 0 ? -1 : refuse_page(req, 400, "This sign-in has expired", "Start again from your application.");
 	if (flow_check_open(l, &err) != 0)
-		return refuse_page(req, 400, "This sign-in has ended", err.text, NULL);
+		return refuse_page(req, 400, "This sign-in has ended", err.text);
 	snprintf(req->log_login, sizeof req->log_login, "%s", l->id);
 	return 0;
 }
 
 /* The hidden fields of a stage form: the sign-in's reference (never its id) and the client's state. */
-json_t *pages_stage_context(struct request *req, const struct flow_login *l, const char *title, char *headers)
+json_t *pages_stage_context(struct request *req, const struct flow_login *l, const char *title)
 {
 	char ref[LOGIN_REF_LEN + 1];
-	json_t *ctx = login_ref(l->id, ref) == 0 ? form_context(req, title, headers) : NULL;
+	json_t *ctx = login_ref(l->id, ref) == 0 ? page_form_context(req, title) : NULL;
 	if (!ctx)
 		return NULL;
 	json_object_set_new(ctx, "flow", json_string(ref));
@@ -381,10 +368,9 @@ json_t *pages_stage_context(struct request *req, const struct flow_login *l, con
 
 static int show_profiles(struct request *req, const struct flow_login *l, int status, const char *message)
 {
-	char headers[HEADERS_LEN] = "";
 	json_t *list = flow_memberships(l), *m;
 	size_t i;
-	json_t *ctx = list ? pages_stage_context(req, l, "Choose a profile", headers) : NULL;
+	json_t *ctx = list ? pages_stage_context(req, l, "Choose a profile") : NULL;
 	if (!ctx) {
 		json_decref(list);
 		return -1;
@@ -393,7 +379,7 @@ static int show_profiles(struct request *req, const struct flow_login *l, int st
 		json_object_set_new(m, "checked", json_boolean(i == 0));
 	json_object_set_new(ctx, "memberships", list);
 	page_field_error(ctx, "profile", message);
-	return pages_send_form(req, status, "profile", ctx, l->redirect_uri, headers);
+	return pages_send_form(req, status, "profile", ctx, l->redirect_uri);
 }
 
 int pages_profile_get(struct request *req)
@@ -401,28 +387,28 @@ int pages_profile_get(struct request *req)
 	struct flow_login l;
 	int rc = pages_load_bound(req, &l);
 	if (rc == 0 && l.membership_id[0])
-		rc = refuse_page(req, 400, "Profile already chosen", "Continue in the page that followed, or start again.", NULL);
+		rc = refuse_page(req, 400, "Profile already chosen", "Continue in the page that followed, or start again.");
 	if (rc == 0)
 		rc = show_profiles(req, &l, 200, NULL);
-	return answered(rc);
+	return rc;
 }
 
 int pages_profile_post(struct request *req)
 {
 	struct flow_login l;
-	struct flow_error err;
+	struct refusal err;
 	int rc = pages_load_bound(req, &l);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	const char *profile = req_body_param(req, "profile");
 	if (!profile || !crypto_is_uuid(profile))
-		return answered(show_profiles(req, &l, 400, "Choose one of your profiles"));
+		return show_profiles(req, &l, 400, "Choose one of your profiles");
 	rc = flow_set_membership(&l, profile, &err);
 	if (rc != 0)
 		return rc < 0 ? -1
-			      : answered(show_profiles(req, &l, 400,
-						       strcmp(err.text, FLOW_EMAIL_UNVERIFIED) ? err.text : PAGES_EMAIL_UNVERIFIED));
-	return answered(pages_next_stage(req, &l, req_param(req, "state")));
+			      : show_profiles(req, &l, 400,
+						       strcmp(err.text, FLOW_EMAIL_UNVERIFIED) ? err.text : PAGES_EMAIL_UNVERIFIED);
+	return pages_next_stage(req, &l, req_param(req, "state"));
 }
 
 /* What a scope lets the client see, in words; other scopes (SMART) are shown as they are. */
@@ -464,16 +450,15 @@ static json_t *scope_list(const char *scope)
 
 static int show_consent(struct request *req, const struct flow_login *l, int status, const char *message)
 {
-	char headers[HEADERS_LEN] = "";
 	struct client c;
 	int rc = clients_get(l->client_id, &c);
-	json_t *ctx = rc == 0 ? pages_stage_context(req, l, "Allow access", headers) : NULL;
+	json_t *ctx = rc == 0 ? pages_stage_context(req, l, "Allow access") : NULL;
 	if (!ctx)
 		return -1;
 	json_object_set_new(ctx, "client", json_string(c.name));
 	json_object_set_new(ctx, "scopes", scope_list(l->scope));
 	page_field_error(ctx, "scope", message);
-	return pages_send_form(req, status, "consent", ctx, l->redirect_uri, headers);
+	return pages_send_form(req, status, "consent", ctx, l->redirect_uri);
 }
 
 /* The consent stage needs a login with a client, a chosen profile and no second factor owed. */
@@ -481,7 +466,7 @@ static int load_consent(struct request *req, struct flow_login *l)
 {
 	int rc = pages_load_bound(req, l);
 	if (rc == 0 && (!l->client_id[0] || !l->membership_id[0] || flow_mfa_pending(l)))
-		rc = refuse_page(req, 400, "This sign-in cannot continue", "Start again from your application.", NULL);
+		rc = refuse_page(req, 400, "This sign-in cannot continue", "Start again from your application.");
 	return rc;
 }
 
@@ -491,7 +476,7 @@ int pages_consent_get(struct request *req)
 	int rc = load_consent(req, &l);
 	if (rc == 0)
 		rc = show_consent(req, &l, 200, NULL);
-	return answered(rc);
+	return rc;
 }
 
 /* openid (when asked for) plus every ticked scope; false when a ticked value is malformed or
@@ -515,30 +500,29 @@ static bool chosen_scope(const struct request *req, const struct flow_login *l, 
 /* Deny: the login is revoked (it will never give a code) and the client hears access_denied. */
 static int deny(struct request *req, const struct flow_login *l)
 {
-	char headers[HEADERS_LEN] = "";
 	if (login_revoke(l->id) < 0)
 		return -1;
-	csrf_unbind(BIND_SIGNIN, headers, sizeof headers);
-	return to_client(req, l->redirect_uri, "error", "access_denied", req_param(req, "state"), headers);
+	csrf_unbind(req, BIND_SIGNIN);
+	return to_client(req, l->redirect_uri, "error", "access_denied", req_param(req, "state"));
 }
 
 int pages_consent_post(struct request *req)
 {
 	struct flow_login l;
-	struct flow_error err;
+	struct refusal err;
 	char scope[1025];
 	int rc = load_consent(req, &l);
 	if (rc != 0)
-		return answered(rc);
+		return rc;
 	const char *decision = req_body_param(req, "decision");
 	if (decision && !strcmp(decision, "deny"))
-		return answered(deny(req, &l));
+		return deny(req, &l);
 	if (!decision || strcmp(decision, "allow") || !chosen_scope(req, &l, scope, sizeof scope))
-		return answered(show_consent(req, &l, 400, "Choose what to share, then Allow or Deny"));
+		return show_consent(req, &l, 400, "Choose what to share, then Allow or Deny");
 	rc = flow_set_scope(&l, scope, &err);
 	if (rc != 0)
-		return rc < 0 ? -1 : answered(show_consent(req, &l, 400, err.text));
-	return answered(finish(req, &l, req_param(req, "state")));
+		return rc < 0 ? -1 : show_consent(req, &l, 400, err.text);
+	return finish(req, &l, req_param(req, "state"));
 }
 
 /* ------------------------------------------------------------------ the signed-in page */
@@ -556,10 +540,9 @@ static int unverified_notice(const struct flow_login *l, json_t *ctx)
 /* "Signed in as <profile> in <project>", with change password and sign out. */
 int pages_account_get(struct request *req)
 {
-	char headers[HEADERS_LEN] = "";
 	const struct flow_login *l = req->page_login;
 	json_t *list = flow_memberships(l), *m;
-	json_t *ctx = list ? form_context(req, "Signed in", headers) : NULL;
+	json_t *ctx = list ? page_form_context(req, "Signed in") : NULL;
 	size_t i;
 	if (!ctx) {
 		json_decref(list);
@@ -594,17 +577,16 @@ int pages_account_get(struct request *req)
 		json_decref(ctx);
 		return -1;
 	}
-	return answered(pages_send_form(req, 200, "signed-in", ctx, NULL, headers));
+	return pages_send_form(req, 200, "signed-in", ctx, NULL);
 }
 
 /* Sign out: the login is revoked (its tokens, if any, too) and the cookie cleared. */
 int pages_account_post(struct request *req)
 {
-	char headers[HEADERS_LEN] = "";
 	const struct flow_login *l = req->page_login;
 	if (login_revoke(l->id) < 0)
 		return -1;
-	csrf_unbind(BIND_SESSION, headers, sizeof headers);
-	page_see_other(req, "signin", headers, sizeof headers);
+	csrf_unbind(req, BIND_SESSION);
+	page_see_other(req, "signin");
 	return 0;
 }

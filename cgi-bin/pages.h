@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pages: the sign-in pages tessera-login serves to browsers (see pages.c). */
 #ifndef TESSERA_PAGES_H
 #define TESSERA_PAGES_H
@@ -27,10 +28,9 @@ int pages_next_stage(struct request *req, struct flow_login *l, const char *stat
  * open; 0, 1 refused (sent), -1. */
 int pages_load_bound(struct request *req, struct flow_login *l);
 /* A stage form's context: CSRF token, the sign-in's reference and the client's state as hidden fields. */
-json_t *pages_stage_context(struct request *req, const struct flow_login *l, const char *title, char *headers);
+json_t *pages_stage_context(struct request *req, const struct flow_login *l, const char *title);
 /* Sends a form page whose post may end at the client's redirect_uri (CSP form-action). 1 or -1. */
-int pages_send_form(struct request *req, int status, const char *name, json_t *ctx, const char *redirect_uri,
-		    const char *headers);
+int pages_send_form(struct request *req, int status, const char *name, json_t *ctx, const char *redirect_uri);
 
 /* /register (?projectId= for a patient) and /register/project (register-pages.c). */
 extern const struct input pages_register_inputs[];

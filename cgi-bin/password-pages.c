@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* password-pages: the password pages of tessera-password for browsers. /resetpassword asks
  * for an email and always gives the same answer; the email's link /setpassword/:id/:secret
  * (also an invite's) asks for a new password twice; /verifyemail/:id/:secret confirms an
@@ -18,32 +19,30 @@
 #include "domain/people.h"
 #include "domain/pwpolicy.h"
 #include "http/response.h"
+#include "domain/fields.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define HEADERS_LEN PAGE_HEADERS_LEN
 
 static const char *const nothing_kept[] = { NULL };
 
 /* A new password and its repetition (the spec's messages for the password, §6.14). */
 static const struct input new_password_fields[] = {
-	{ "password", IN_STRING, true, 0, "Invalid password, must be at least 8 characters", pwpolicy_min_ok },
-	{ "password", IN_STRING, true, 0, "Password must be no more than 72 characters", pwpolicy_max_ok },
+	FIELD_NEW_PASSWORD("password", true),
 	{ "confirm", IN_STRING, true, 1024, "Type the new password again", NULL },
 	{ 0 },
 };
 
 static const struct input change_fields[] = {
 	{ "oldPassword", IN_STRING, true, 1024, "Enter your current password", NULL },
-	{ "password", IN_STRING, true, 0, "Invalid password, must be at least 8 characters", pwpolicy_min_ok },
-	{ "password", IN_STRING, true, 0, "Password must be no more than 72 characters", pwpolicy_max_ok },
+	FIELD_NEW_PASSWORD("password", true),
 	{ "confirm", IN_STRING, true, 1024, "Type the new password again", NULL },
 	{ 0 },
 };
 
 static const struct input reset_fields[] = {
-	{ "email", IN_EMAIL, true, 72, "Valid email address between 3 and 72 characters is required", NULL },
+	FIELD_EMAIL_ACCOUNT,
 	{ 0 },
 };
 static const char *const reset_kept[] = { "email", NULL };
@@ -52,16 +51,6 @@ const struct input password_pages_reset_inputs[] = {
 	{ "projectId", IN_UUID, false, 36, "This link names no project", NULL },
 	{ 0 },
 };
-
-static int sent(int rc)
-{
-	return rc < 0 ? -1 : 1;
-}
-
-static int answered(int rc)
-{
-	return rc < 0 ? -1 : 0;
-}
 
 /* The second password must repeat the first (checked once both are otherwise valid). */
 static int check_confirm(const struct request *req, json_t *ctx, int errors)
@@ -76,72 +65,70 @@ static int check_confirm(const struct request *req, json_t *ctx, int errors)
 
 /* ------------------------------------------------------------------ reset */
 
-static int show_reset(struct request *req, int status, json_t *ctx, const char *headers)
+static int show_reset(struct request *req, int status, json_t *ctx)
 {
 	page_hidden(ctx, "projectId", req_param(req, "projectId"));
-	return sent(page_send(req, status, "resetpassword", ctx, NULL, headers));
+	return page_answered(page_send(req, status, "resetpassword", ctx, NULL));
 }
 
 int password_pages_reset_get(struct request *req)
 {
-	char headers[HEADERS_LEN] = "";
-	json_t *ctx = page_form_context(req, "Reset your password", headers, sizeof headers);
-	return ctx ? answered(show_reset(req, 200, ctx, headers)) : -1;
+	json_t *ctx = page_form_context(req, "Reset your password");
+	return ctx ? show_reset(req, 200, ctx) : -1;
 }
 
 int password_pages_reset_post(struct request *req)
 {
-	char headers[HEADERS_LEN] = "";
-	json_t *ctx = page_form_context(req, "Reset your password", headers, sizeof headers);
+	json_t *ctx = page_form_context(req, "Reset your password");
 	if (!ctx)
 		return -1;
 	if (page_check_fields(req, reset_fields, reset_kept, ctx) > 0)
-		return answered(show_reset(req, 400, ctx, headers));
-	struct account_error err;
+		return show_reset(req, 400, ctx);
+	struct refusal err;
 	int rc = account_reset_password(req_body_param(req, "email"), req_param(req, "projectId"), NULL, true, NULL, &err);
 	if (rc == 1) {
 		page_field_error(ctx, "email", err.text);
-		return answered(show_reset(req, 400, ctx, headers));
+		return show_reset(req, 400, ctx);
 	}
 	json_decref(ctx);
 	if (rc < 0)
 		return -1;
 	/* The same answer whether or not an account has this email. */
-	page_see_other(req, "resetpassword/sent", headers, sizeof headers);
+	page_see_other(req, "resetpassword/sent");
 	return 0;
 }
 
 int password_pages_reset_sent(struct request *req)
 {
-	return answered(page_message_link(req, 200, "Check your email",
+	return page_message_link(req, 200, "Check your email",
 					  "If an account exists for that address, we sent it a link to choose a new password. "
 					  "The link works once, for one hour.",
-					  "signin", "Back to sign in", NULL));
+					  "signin", "Back to sign in");
 }
 
 /* ------------------------------------------------------------------ links */
 
 /* A link's refusal as a page: unknown or wrong → 404, spent → 410. */
-static int link_refused(struct request *req, const struct account_error *err)
+static int link_refused(struct request *req, const struct refusal *err)
 {
 	if (!strcmp(err->text, "Already used"))
-		return sent(page_message_link(req, 410, "This link has already been used",
+		return page_answered(page_message_link(req, 410, "This link has already been used",
 					      "Each link works once. Ask for a new one if you still need it.", "resetpassword",
-					      "Reset your password", NULL));
+					      "Reset your password"));
 	if (!strcmp(err->text, "Expired"))
-		return sent(page_message_link(req, 410, "This link has expired",
+		return page_answered(page_message_link(req, 410, "This link has expired",
 					      "Links work for a limited time. Ask for a new one.", "resetpassword",
-					      "Reset your password", NULL));
-	return sent(page_message_link(req, err->status == 404 ? 404 : 400, "This link is not valid",
+					      "Reset your password"));
+	return page_answered(page_message_link(req, err->status == 404 ? 404 : 400, "This link is not valid",
 				      "Check that the whole link was copied from the email.", "resetpassword",
-				      "Reset your password", NULL));
+				      "Reset your password"));
 }
 
 /* Checks the link in the path: 0 usable (its user's email in email), 1 refused (page sent), -1. */
 static int open_link(struct request *req, enum account_link kind, char email[321])
 {
 	struct secreq sr;
-	struct account_error err;
+	struct refusal err;
 	struct person p;
 	int rc = account_check_link(kind, req->path_params[0], req->path_params[1], &sr, &err);
 	if (rc == 1)
@@ -149,7 +136,7 @@ static int open_link(struct request *req, enum account_link kind, char email[321
 	if (rc == 0)
 		rc = people_get_user(sr.user_id, &p);
 	if (rc == 1)
-		return link_refused(req, &(struct account_error){ .status = 404, .text = "Not found" });
+		return link_refused(req, &(struct refusal){ .status = 404, .text = "Not found" });
 	if (rc == 0)
 		snprintf(email, 321, "%s", p.email);
 	return rc;
@@ -164,86 +151,85 @@ static void link_context(struct request *req, json_t *ctx, const char *email)
 	json_object_set_new(ctx, "email", json_string(email));
 }
 
-static int show_setpassword(struct request *req, int status, json_t *ctx, const char *email, const char *headers)
+static int show_setpassword(struct request *req, int status, json_t *ctx, const char *email)
 {
 	link_context(req, ctx, email);
-	return sent(page_send(req, status, "setpassword", ctx, NULL, headers));
+	return page_answered(page_send(req, status, "setpassword", ctx, NULL));
 }
 
 int password_pages_set_get(struct request *req)
 {
-	char headers[HEADERS_LEN] = "", email[321];
+	char email[321];
 	int rc = open_link(req, ACCOUNT_SET_PASSWORD, email);
 	if (rc != 0)
-		return answered(rc);
-	json_t *ctx = page_form_context(req, "Choose a password", headers, sizeof headers);
-	return ctx ? answered(show_setpassword(req, 200, ctx, email, headers)) : -1;
+		return rc;
+	json_t *ctx = page_form_context(req, "Choose a password");
+	return ctx ? show_setpassword(req, 200, ctx, email) : -1;
 }
 
 int password_pages_set_post(struct request *req)
 {
-	char headers[HEADERS_LEN] = "", email[321];
+	char email[321];
 	int rc = open_link(req, ACCOUNT_SET_PASSWORD, email);
 	if (rc != 0)
-		return answered(rc);
-	json_t *ctx = page_form_context(req, "Choose a password", headers, sizeof headers);
+		return rc;
+	json_t *ctx = page_form_context(req, "Choose a password");
 	if (!ctx)
 		return -1;
 	if (check_confirm(req, ctx, page_check_fields(req, new_password_fields, nothing_kept, ctx)) > 0)
-		return answered(show_setpassword(req, 400, ctx, email, headers));
-	struct account_error err;
-	rc = account_set_password(req->path_params[0], req->path_params[1], req_body_param(req, "password"), &err);
+		return show_setpassword(req, 400, ctx, email);
+	struct refusal err;
+	rc = account_set_password(req->path_params[0], req->path_params[1], req_body_param(req, "password"), req->remote_addr,
+				  &err);
 	if (rc == 1 && err.expression) {
 		page_field_error(ctx, "password", err.text);
-		return answered(show_setpassword(req, 400, ctx, email, headers));
+		return show_setpassword(req, 400, ctx, email);
 	}
 	json_decref(ctx);
 	if (rc != 0)
-		return rc < 0 ? -1 : answered(link_refused(req, &err));
-	page_see_other(req, "setpassword/done", headers, sizeof headers);
+		return rc < 0 ? -1 : link_refused(req, &err);
+	page_see_other(req, "setpassword/done");
 	return 0;
 }
 
 int password_pages_set_done(struct request *req)
 {
-	return answered(page_message_link(req, 200, "Your password is set",
+	return page_message_link(req, 200, "Your password is set",
 					  "Use it to sign in from now on. Sessions signed in before have ended.", "signin",
-					  "Sign in", NULL));
+					  "Sign in");
 }
 
 int password_pages_verify_get(struct request *req)
 {
-	char headers[HEADERS_LEN] = "", email[321];
+	char email[321];
 	int rc = open_link(req, ACCOUNT_VERIFY_EMAIL, email);
 	if (rc != 0)
-		return answered(rc);
-	json_t *ctx = page_form_context(req, "Confirm your email address", headers, sizeof headers);
+		return rc;
+	json_t *ctx = page_form_context(req, "Confirm your email address");
 	if (!ctx)
 		return -1;
 	link_context(req, ctx, email);
-	return answered(sent(page_send(req, 200, "verifyemail", ctx, NULL, headers)));
+	return page_answered(page_send(req, 200, "verifyemail", ctx, NULL));
 }
 
 int password_pages_verify_post(struct request *req)
 {
-	char headers[HEADERS_LEN] = "";
-	struct account_error err;
+	struct refusal err;
 	int rc = account_verify_email(req->path_params[0], req->path_params[1], &err);
 	if (rc != 0)
-		return rc < 0 ? -1 : answered(link_refused(req, &err));
-	page_see_other(req, "verifyemail/done", headers, sizeof headers);
+		return rc < 0 ? -1 : link_refused(req, &err);
+	page_see_other(req, "verifyemail/done");
 	return 0;
 }
 
 int password_pages_verify_done(struct request *req)
 {
-	return answered(page_message_link(req, 200, "Your email address is confirmed", "Thank you.", "signin", "Sign in",
-					  NULL));
+	return page_message_link(req, 200, "Your email address is confirmed", "Thank you.", "signin", "Sign in");
 }
 
 /* ------------------------------------------------------------------ change (signed in) */
 
-static int show_change(struct request *req, int status, json_t *ctx, const struct flow_login *l, const char *headers)
+static int show_change(struct request *req, int status, json_t *ctx, const struct flow_login *l)
 {
 	struct person p;
 	int rc = people_get_user(l->user_id, &p);
@@ -252,45 +238,43 @@ static int show_change(struct request *req, int status, json_t *ctx, const struc
 		return -1;
 	}
 	json_object_set_new(ctx, "email", json_string(rc == 0 ? p.email : ""));
-	return sent(page_send(req, status, "changepassword", ctx, NULL, headers));
+	return page_answered(page_send(req, status, "changepassword", ctx, NULL));
 }
 
 int password_pages_change_get(struct request *req)
 {
-	char headers[HEADERS_LEN] = "";
 	const struct flow_login *l = req->page_login;
-	json_t *ctx = page_form_context(req, "Change your password", headers, sizeof headers);
-	return ctx ? answered(show_change(req, 200, ctx, l, headers)) : -1;
+	json_t *ctx = page_form_context(req, "Change your password");
+	return ctx ? show_change(req, 200, ctx, l) : -1;
 }
 
 int password_pages_change_post(struct request *req)
 {
-	char headers[HEADERS_LEN] = "";
 	const struct flow_login *l = req->page_login;
-	json_t *ctx = page_form_context(req, "Change your password", headers, sizeof headers);
+	json_t *ctx = page_form_context(req, "Change your password");
 	if (!ctx)
 		return -1;
 	if (check_confirm(req, ctx, page_check_fields(req, change_fields, nothing_kept, ctx)) > 0)
-		return answered(show_change(req, 400, ctx, l, headers));
-	struct account_error err;
+		return show_change(req, 400, ctx, l);
+	struct refusal err;
 	int rc = account_change_password(l->user_type, l->user_id, l->id, req_body_param(req, "oldPassword"),
 				     req_body_param(req, "password"), &err);
 	if (rc == 1) {
 		/* The account speaks of newPassword; the form's field is password. */
 		page_field_error(ctx, err.expression && !strcmp(err.expression, "oldPassword") ? "oldPassword" : "password",
 				 err.text);
-		return answered(show_change(req, 400, ctx, l, headers));
+		return show_change(req, 400, ctx, l);
 	}
 	json_decref(ctx);
 	if (rc < 0)
 		return -1;
-	page_see_other(req, "changepassword/done", headers, sizeof headers);
+	page_see_other(req, "changepassword/done");
 	return 0;
 }
 
 int password_pages_change_done(struct request *req)
 {
-	return answered(page_message_link(req, 200, "Your password is changed",
+	return page_message_link(req, 200, "Your password is changed",
 					  "Other sessions of your account have ended; this one goes on.", "account",
-					  "Back to your account", NULL));
+					  "Back to your account");
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* password-pages: the password pages tessera-password serves to browsers (see
  * password-pages.c). Each GET and POST handler answers one page route. */
 #ifndef TESSERA_PASSWORD_PAGES_H

@@ -1,4 +1,5 @@
-/* tessera-password: the password life cycle (spec §6.14) as JSON for the SDK:
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* tessera-password: the password life cycle (PROTOCOL.md §6.14) as JSON for the SDK:
  * /auth/setpassword completes an invite or reset link, /auth/resetpassword makes a reset link
  * and emails it (never telling whether the email exists), /auth/changepassword for a signed-in
  * user, /auth/verifyemail. The logic is lib/account.c, shared with the
@@ -9,33 +10,34 @@
 #include "domain/auth.h"
 #include "password-pages.h"
 #include "domain/pwpolicy.h"
+#include "http/refuse.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "domain/fields.h"
 
 #include <string.h>
 
 /* An account refusal as an OperationOutcome (404 not-found, else 400 with the field). */
-static int answer(struct request *req, int rc, const struct account_error *err)
+static int answer(struct request *req, int rc, const struct refusal *err)
 {
 	if (rc == 0)
 		send_all_ok(req);
-	else if (rc == 1 && err->status == 404)
-		send_not_found(req);
 	else if (rc == 1)
-		send_bad_request(req, err->text, err->expression);
+		send_refusal(req, err);
 	return rc < 0 ? -1 : 0;
 }
 
 static int setpassword(struct request *req)
 {
-	struct account_error err;
-	int rc = account_set_password(req_param(req, "id"), req_param(req, "secret"), req_param(req, "password"), &err);
+	struct refusal err;
+	int rc = account_set_password(req_param(req, "id"), req_param(req, "secret"), req_param(req, "password"),
+				      req->remote_addr, &err);
 	return answer(req, rc, &err);
 }
 
 static int verifyemail(struct request *req)
 {
-	struct account_error err;
+	struct refusal err;
 	int rc = account_verify_email(req_param(req, "id"), req_param(req, "secret"), &err);
 	return answer(req, rc, &err);
 }
@@ -52,7 +54,7 @@ static int resetpassword(struct request *req)
 		auth_free(&a);
 		return -1;
 	}
-	struct account_error err;
+	struct refusal err;
 	rc = account_reset_password(req_param(req, "email"), req_param(req, "projectId"), req_param(req, "redirectUri"), send,
 				    rc == 0 ? &a : NULL, &err);
 	auth_free(&a);
@@ -62,7 +64,7 @@ static int resetpassword(struct request *req)
 static int changepassword(struct request *req)
 {
 	const struct auth *a = req->auth;
-	struct account_error err;
+	struct refusal err;
 	int rc = account_change_password(a->login.user_type, a->login.user_id, a->basic ? NULL : a->login.id,
 					 req_param(req, "oldPassword"), req_param(req, "newPassword"), &err);
 	return answer(req, rc, &err);
@@ -71,8 +73,7 @@ static int changepassword(struct request *req)
 static const struct input setpassword_inputs[] = {
 	{ "id", IN_UUID, true, 36, "Invalid request ID", NULL },
 	{ "secret", IN_TOKEN, true, 256, "Missing secret", NULL },
-	{ "password", IN_STRING, true, 0, "Invalid password, must be at least 8 characters", pwpolicy_min_ok },
-	{ "password", IN_STRING, true, 0, "Password must be no more than 72 characters", pwpolicy_max_ok },
+	FIELD_NEW_PASSWORD("password", true),
 	{ 0 },
 };
 
@@ -83,7 +84,7 @@ static const struct input verifyemail_inputs[] = {
 };
 
 static const struct input resetpassword_inputs[] = {
-	{ "email", IN_EMAIL, true, 72, "Valid email address between 3 and 72 characters is required", NULL },
+	FIELD_EMAIL_ACCOUNT,
 	{ "projectId", IN_UUID, false, 36, "Invalid projectId", NULL },
 	{ "redirectUri", IN_URI, false, 2048, "Invalid redirectUri", NULL },
 	{ "sendEmail", IN_BOOL, false, 5, "Invalid sendEmail", NULL },
@@ -92,8 +93,7 @@ static const struct input resetpassword_inputs[] = {
 
 static const struct input changepassword_inputs[] = {
 	{ "oldPassword", IN_STRING, true, 1024, "Missing oldPassword", NULL },
-	{ "newPassword", IN_STRING, true, 0, "Invalid password, must be at least 8 characters", pwpolicy_min_ok },
-	{ "newPassword", IN_STRING, true, 0, "Password must be no more than 72 characters", pwpolicy_max_ok },
+	FIELD_NEW_PASSWORD("newPassword", true),
 	{ 0 },
 };
 

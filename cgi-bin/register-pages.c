@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* register-pages: /register for browsers (tessera-login). An account first (first and last
  * name, email, password), then either a new project (/register/project: the user its admin,
  * like /auth/newproject) or, with ?projectId=<id> of a project that allows patient
@@ -14,11 +15,11 @@
 #include "domain/pwpolicy.h"
 #include "domain/registration.h"
 #include "http/response.h"
+#include "domain/fields.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define HEADERS_LEN PAGE_HEADERS_LEN
 
 /* A project that wants verified addresses: the person signs in once the link is used. */
 #define VERIFY_FIRST_TEXT                                                                                            \
@@ -28,10 +29,9 @@
 
 /* The fields a person types, with the spec's messages (§6.11), each shown beside its field. */
 static const struct input account_fields[] = {
-	{ "firstName", IN_STRING, true, 512, "First name must be between 1 and 128 characters", valid_person_name },
-	{ "lastName", IN_STRING, true, 512, "Last name must be between 1 and 128 characters", valid_person_name },
-	{ "email", IN_EMAIL, true, 72, "Valid email address between 3 and 72 characters is required", NULL },
-	{ "password", IN_STRING, true, 0, "Password must be between 8 and 72 characters", pwpolicy_length_ok },
+	FIELD_PERSON_NAMES,
+	FIELD_EMAIL_ACCOUNT,
+	FIELD_REGISTER_PASSWORD,
 	{ 0 },
 };
 static const char *const account_kept[] = { "firstName", "lastName", "email", NULL };
@@ -48,17 +48,6 @@ const struct input pages_register_inputs[] = {
 	{ 0 },
 };
 
-/* 1 when the page was sent, -1 when it could not be. */
-static int sent(int rc)
-{
-	return rc < 0 ? -1 : 1;
-}
-
-static int answered(int rc)
-{
-	return rc < 0 ? -1 : 0;
-}
-
 /* The project of a patient registration (?projectId=): 0 open to patients (name filled), 1
  * refused (page sent), -1. Without a projectId: 0, name "". */
 static int patient_project(struct request *req, char name[256])
@@ -70,9 +59,9 @@ static int patient_project(struct request *req, char name[256])
 		return 0;
 	int rc = registration_project(project, name, policy);
 	if (rc == 1)
-		return sent(page_message(req, 404, "Registration", "This project does not exist.", NULL));
+		return page_answered(page_message(req, 404, "Registration", "This project does not exist."));
 	if (rc == 0 && !policy[0])
-		return sent(page_message(req, 403, "Registration", "Project does not allow open registration", NULL));
+		return page_answered(page_message(req, 403, "Registration", "Project does not allow open registration"));
 	return rc;
 }
 
@@ -81,75 +70,74 @@ static int disabled(struct request *req)
 {
 	if (cfg.register_enabled)
 		return 0;
-	return sent(page_message(req, 403, "Registration", "Registration is disabled", NULL));
+	return page_answered(page_message(req, 403, "Registration", "Registration is disabled"));
 }
 
-static int show_account(struct request *req, int status, const char *project_name, json_t *ctx, const char *headers)
+static int show_account(struct request *req, int status, const char *project_name, json_t *ctx)
 {
 	json_object_set_new(ctx, "project_name", json_string(project_name));
 	page_hidden(ctx, "projectId", req_param(req, "projectId"));
-	return sent(page_send(req, status, "register", ctx, NULL, headers));
+	return page_answered(page_send(req, status, "register", ctx, NULL));
 }
 
 int pages_register_get(struct request *req)
 {
-	char headers[HEADERS_LEN] = "", project_name[256];
+	char project_name[256];
 	int rc = disabled(req);
 	if (rc == 0)
 		rc = patient_project(req, project_name);
 	if (rc != 0)
-		return answered(rc);
-	json_t *ctx = page_form_context(req, project_name[0] ? "Register" : "Create an account", headers, sizeof headers);
-	return ctx ? answered(show_account(req, 200, project_name, ctx, headers)) : -1;
+		return rc;
+	json_t *ctx = page_form_context(req, project_name[0] ? "Register" : "Create an account");
+	return ctx ? show_account(req, 200, project_name, ctx) : -1;
 }
 
 /* The end of a registration: the new user signed in on the pages, at /account. */
 static int signed_in(struct request *req, const char *login_id)
 {
-	char headers[HEADERS_LEN] = "";
-	csrf_unbind(BIND_REGISTER, headers, sizeof headers);
-	if (csrf_bind(BIND_SESSION, login_id, headers, sizeof headers) < 0)
+	csrf_unbind(req, BIND_REGISTER);
+	if (csrf_bind(req, BIND_SESSION, login_id) < 0)
 		return -1;
-	page_see_other(req, "account", headers, sizeof headers);
+	page_see_other(req, "account");
 	return 1;
 }
 
 /* A refusal of a registration step: beside its field when it names one (show sends the form
  * again), else as a page. Takes ctx. */
-static int refused(struct request *req, const struct flow_error *err, json_t *ctx, const char *project_name,
-		   const char *headers, int (*show)(struct request *, int, const char *, json_t *, const char *))
+static int refused(struct request *req, const struct refusal *err, json_t *ctx, const char *project_name,
+		   int (*show)(struct request *, int, const char *, json_t *))
 {
 	if (err->expression) {
 		page_field_error(ctx, err->expression, err->text);
-		return show(req, 400, project_name, ctx, headers);
+		return show(req, 400, project_name, ctx);
 	}
 	json_decref(ctx);
-	return sent(page_message(req, err->status == 404 ? 404 : 400, "Registration", err->text, NULL));
+	return page_answered(page_message(req, err->status == 404 ? 404 : 400, "Registration", err->text));
 }
 
 int pages_register_post(struct request *req)
 {
-	char headers[HEADERS_LEN] = "", project_name[256];
+	char project_name[256];
 	int rc = disabled(req);
 	if (rc == 0)
 		rc = patient_project(req, project_name);
 	if (rc != 0)
-		return answered(rc);
-	json_t *ctx = page_form_context(req, project_name[0] ? "Register" : "Create an account", headers, sizeof headers);
+		return rc;
+	json_t *ctx = page_form_context(req, project_name[0] ? "Register" : "Create an account");
 	if (!ctx)
 		return -1;
 	if (page_check_fields(req, account_fields, account_kept, ctx) > 0)
-		return answered(show_account(req, 400, project_name, ctx, headers));
+		return show_account(req, 400, project_name, ctx);
 	const char *project = project_name[0] ? req_param(req, "projectId") : NULL;
 	struct login_request lr = {
 		.email = req_body_param(req, "email"), .password = req_body_param(req, "password"), .project_id = project,
 		.remote_addr = req->remote_addr, .user_agent = req->user_agent,
 	};
 	struct flow_login l;
-	struct flow_error err;
+	struct refusal err;
 	rc = registration_new_user(req_body_param(req, "firstName"), req_body_param(req, "lastName"), &lr, &l, &err);
 	if (rc == 1)
-		return answered(refused(req, &err, ctx, project_name, headers, show_account));
+		return refused(req, &err, ctx, project_name, show_account);
 	json_decref(ctx);
 	if (rc < 0)
 		return -1;
@@ -161,15 +149,15 @@ int pages_register_post(struct request *req)
 		bool verify_first;
 		rc = registration_new_patient(login_id, project, &l, &verify_first, &err);
 		if (rc != 0)
-			return rc < 0 ? -1 : answered(page_message(req, 400, "Registration", err.text, NULL));
+			return rc < 0 ? -1 : page_message(req, 400, "Registration", err.text);
 		if (verify_first)
-			return answered(page_message_link(req, 200, "Check your email", VERIFY_FIRST_TEXT, "signin",
-							  "Sign in", NULL));
-		return answered(signed_in(req, l.id));
+			return page_message_link(req, 200, "Check your email", VERIFY_FIRST_TEXT, "signin",
+							  "Sign in");
+		return signed_in(req, l.id);
 	}
-	if (csrf_bind(BIND_REGISTER, l.id, headers, sizeof headers) < 0)
+	if (csrf_bind(req, BIND_REGISTER, l.id) < 0)
 		return -1;
-	page_see_other(req, "register/project", headers, sizeof headers);
+	page_see_other(req, "register/project");
 	return 0;
 }
 
@@ -180,49 +168,49 @@ static int registering(struct request *req, char login_id[37])
 {
 	if (csrf_bound_login(req, BIND_REGISTER, login_id))
 		return 0;
-	return sent(page_message_link(req, 403, "This registration has expired",
-				      "It was started in another browser or too long ago.", "register", "Start again", NULL));
+	return page_answered(page_message_link(req, 403, "This registration has expired",
+				      "It was started in another browser or too long ago.", "register", "Start again"));
 }
 
-static int show_project(struct request *req, int status, const char *unused, json_t *ctx, const char *headers)
+static int show_project(struct request *req, int status, const char *unused, json_t *ctx)
 {
 	(void)unused;
-	return sent(page_send(req, status, "register-project", ctx, NULL, headers));
+	return page_answered(page_send(req, status, "register-project", ctx, NULL));
 }
 
 int pages_register_project_get(struct request *req)
 {
-	char headers[HEADERS_LEN] = "", login_id[37];
+	char login_id[37];
 	int rc = disabled(req);
 	if (rc == 0)
 		rc = registering(req, login_id);
 	if (rc != 0)
-		return answered(rc);
-	json_t *ctx = page_form_context(req, "Create a project", headers, sizeof headers);
-	return ctx ? answered(show_project(req, 200, NULL, ctx, headers)) : -1;
+		return rc;
+	json_t *ctx = page_form_context(req, "Create a project");
+	return ctx ? show_project(req, 200, NULL, ctx) : -1;
 }
 
 int pages_register_project_post(struct request *req)
 {
-	char headers[HEADERS_LEN] = "", login_id[37];
+	char login_id[37];
 	int rc = disabled(req);
 	if (rc == 0)
 		rc = registering(req, login_id);
 	if (rc != 0)
-		return answered(rc);
-	json_t *ctx = page_form_context(req, "Create a project", headers, sizeof headers);
+		return rc;
+	json_t *ctx = page_form_context(req, "Create a project");
 	if (!ctx)
 		return -1;
 	if (page_check_fields(req, project_fields, project_kept, ctx) > 0)
-		return answered(show_project(req, 400, NULL, ctx, headers));
+		return show_project(req, 400, NULL, ctx);
 	struct flow_login l;
-	struct flow_error err = { 0 };
+	struct refusal err = { 0 };
 	snprintf(req->log_login, sizeof req->log_login, "%s", login_id);
 	rc = registration_new_project(login_id, req_body_param(req, "projectName"), &l, &err);
 	if (rc == 1)
-		return answered(refused(req, &err, ctx, NULL, headers, show_project));
+		return refused(req, &err, ctx, NULL, show_project);
 	json_decref(ctx);
 	if (rc < 0)
 		return -1;
-	return answered(signed_in(req, l.id));
+	return signed_in(req, l.id);
 }

@@ -1,19 +1,23 @@
-/* register: /auth/newuser, /auth/newproject, /auth/newpatient (spec §6.11-6.13) as JSON for
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* register: /auth/newuser, /auth/newproject, /auth/newpatient (PROTOCOL.md §6.11-6.13) as JSON for
  * the SDK. The registration itself is lib/registration.c, shared with the /register pages. */
 #include "register.h"
 #include "domain/pwpolicy.h"
 #include "domain/registration.h"
+#include "http/refuse.h"
+#include "oauth/smart.h"
 #include "http/response.h"
 #include "stage.h"
+#include "domain/fields.h"
 
 #include <stdio.h>
 #include <string.h>
 
 /* A stage's answer: the refusal, or the login's result (§5.3). */
-static int answer(struct request *req, int rc, struct flow_login *l, const struct flow_error *err)
+static int answer(struct request *req, int rc, struct flow_login *l, const struct refusal *err)
 {
 	if (rc == 1)
-		stage_send_error(req, err);
+		send_refusal(req, err);
 	return rc < 0 ? -1 : rc == 1 ? 0 : stage_send_result(req, l);
 }
 
@@ -29,11 +33,11 @@ int register_newuser(struct request *req)
 		.user_agent = req->user_agent, .remember = remember && !strcmp(remember, "true"),
 	};
 	struct flow_login l;
-	struct flow_error err;
+	struct refusal err;
 	int rc = registration_new_user(req_param(req, "firstName"), req_param(req, "lastName"), &lr, &l, &err);
 	if (rc != 0) {
 		if (rc == 1)
-			stage_send_error(req, &err);
+			send_refusal(req, &err);
 		return rc < 0 ? -1 : 0;
 	}
 	/* Never a code here: the next stage (newproject or newpatient) gives the membership. */
@@ -45,7 +49,7 @@ int register_newuser(struct request *req)
 int register_newproject(struct request *req)
 {
 	struct flow_login l;
-	struct flow_error err = { 0 };
+	struct refusal err = { 0 };
 	int rc = registration_new_project(req_param(req, "login"), req_param(req, "projectName"), &l, &err);
 	return answer(req, rc, &l, &err);
 }
@@ -53,7 +57,7 @@ int register_newproject(struct request *req)
 int register_newpatient(struct request *req)
 {
 	struct flow_login l;
-	struct flow_error err = { 0 };
+	struct refusal err = { 0 };
 	bool verify_first;
 	int rc = registration_new_patient(req_param(req, "login"), req_param(req, "projectId"), &l, &verify_first, &err);
 	if (rc == 0 && verify_first) {
@@ -65,13 +69,13 @@ int register_newpatient(struct request *req)
 }
 
 const struct input register_newuser_inputs[] = {
-	{ "firstName", IN_STRING, true, 512, "First name must be between 1 and 128 characters", valid_person_name },
-	{ "lastName", IN_STRING, true, 512, "Last name must be between 1 and 128 characters", valid_person_name },
-	{ "email", IN_EMAIL, true, 72, "Valid email address between 3 and 72 characters is required", NULL },
-	{ "password", IN_STRING, true, 0, "Password must be between 8 and 72 characters", pwpolicy_length_ok },
+	FIELD_PERSON_NAMES,
+	FIELD_EMAIL_ACCOUNT,
+	FIELD_REGISTER_PASSWORD,
 	{ "projectId", IN_TOKEN, false, 36, "Invalid projectId", stage_project_id_ok },
 	{ "clientId", IN_TOKEN, false, 127, "Not found", NULL },
 	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", NULL },
+	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", smart_scope_wellformed },
 	{ "nonce", IN_STRING, false, 512, "Invalid nonce", NULL },
 	{ "codeChallenge", IN_TOKEN, false, 128, "Invalid code challenge", NULL },
 	{ "codeChallengeMethod", IN_TOKEN, false, 8, "Invalid code challenge method", NULL },

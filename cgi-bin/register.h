@@ -1,4 +1,5 @@
-/* register: self-registration for tessera-login (spec §6.11-6.13): /auth/newuser creates a
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* register: self-registration for tessera-login (PROTOCOL.md §6.11-6.13): /auth/newuser creates a
  * user and a Login without a membership; /auth/newproject and /auth/newpatient give that
  * Login its membership and answer with a code. */
 #ifndef TESSERA_REGISTER_H

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tessera-session: the session stage: GET /auth/me (§6.10), /oauth2/logout (§7.4) and
- * /oauth2/introspect (§7.5, client-authenticated: stricter.md row 8). */
+ * /oauth2/introspect (§7.5, client-authenticated: PROTOCOL.md §S.8). */
 #include "http/app.h"
 #include "domain/pipeline.h"
 #include "domain/audit.h"
@@ -97,7 +98,7 @@ static int introspect_as_bearer(struct request *req, struct auth_subject *t, cha
 	return rc < 0 ? -1 : 0;
 }
 
-/* §7.5, client-authenticated (stricter.md row 8): the caller is a client (Basic, only its
+/* §7.5, client-authenticated (PROTOCOL.md §S.8): the caller is a client (Basic, only its
  * current secret, as Basic everywhere; or client_secret_post) or holds a bearer token; its
  * project bounds what it may learn. A client caller and the token are read in one query. */
 static int introspect(struct request *req)
@@ -163,19 +164,10 @@ static int revoke_session(struct request *req)
 	char entity[48];
 	snprintf(entity, sizeof entity, "Login/%s", id);
 	audit_stage(&(struct audit_event){ .type = AUDIT_SESSION_REVOKED, .entity = entity });
-	unsigned long long n = 0;
-	if (db_exec(&n, "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND user_id = ?", "ss",
-		    id, a->login.user_id) < 0)
+	int rc = login_revoke_own(id, a->login.user_id);
+	if (rc < 0)
 		return -1;
-	struct db_result r;
-	if (n == 0) {
-		/* Already revoked logins of the caller still answer OK; others' are not found. */
-		if (db_query(&r, "SELECT 1 FROM login WHERE id = ? AND user_id = ?", "ss", id, a->login.user_id) < 0)
-			return -1;
-		n = r.nrows;
-		db_result_free(&r);
-	}
-	if (n == 0)
+	if (rc == 1)
 		send_not_found(req);
 	else
 		send_all_ok(req);

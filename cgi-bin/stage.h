@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* stage: what the JSON stages of tessera-login share (login.c, register.c). */
 #ifndef TESSERA_CGI_STAGE_H
 #define TESSERA_CGI_STAGE_H
@@ -5,8 +6,6 @@
 #include "http/request.h"
 #include <stdbool.h>
 
-/* A refused stage: 404 not-found, or a 400 OperationOutcome with the flow's text. */
-void stage_send_error(struct request *req, const struct flow_error *err);
 /* Answers with sendLoginResult (§5.3), adding the SSO cookie when a code was issued for a
  * client. 0 sent, -1 database failure. */
 int stage_send_result(struct request *req, struct flow_login *l);

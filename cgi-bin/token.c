@@ -1,4 +1,5 @@
-/* tessera-token: POST /oauth2/token (spec §7.2). Grants are dispatched through a table whose
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* tessera-token: POST /oauth2/token (PROTOCOL.md §7.2). Grants are dispatched through a table whose
  * names must equal lib/discovery.c's grant_types_supported, so discovery cannot drift. */
 #include "http/app.h"
 #include "domain/pipeline.h"
@@ -13,6 +14,8 @@
 #include "oauth/jwt.h"
 #include "core/log.h"
 #include "domain/login.h"
+#include "domain/policies.h"
+#include "oauth/smart.h"
 #include "domain/ratelimit.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -155,6 +158,15 @@ static void send_client_refusal(struct request *req, const struct presented *p, 
 		client_error(req, p, refusal);
 }
 
+/* The IP rules of the caller's access policies (§11.3, §S.10), from policies_ip_check: 0 go
+ * on, 1 refused (sent), -1. */
+static int ip_refused(struct request *req, int check)
+{
+	if (check == 1)
+		send_oauth_error(req, 400, "invalid_request", POLICIES_IP_REFUSED);
+	return check;
+}
+
 /* The hot path (issue 15): one read of the client's row (status, secret, method, membership,
  * the project's limits), the counts in shared memory, one signature; no row written. The
  * token is self-contained: every use re-checks it against the client's row (auth.c). */
@@ -195,6 +207,9 @@ static int client_credentials(struct request *req)
 	snprintf(req->log_client, sizeof req->log_client, "%s", c.id);
 	if (client_limit(req, &c))
 		return 0;
+	/* The IP rules of its access policies (§11.3): a query only for a membership with a policy. */
+	if (c.has_policy && (rc = ip_refused(req, policies_ip_check(c.membership_id, req->remote_addr))) != 0)
+		return rc < 0 ? -1 : 0;
 	bool current = c.has_secret && crypto_equal(presented, 32, c.secret_hash, 32);
 	crypto_sha256(current ? c.secret_hash : c.retiring_hash, 32, skh);
 	char jti[37], skh_hex[17];
@@ -248,47 +263,8 @@ static int new_refresh_secret(char secret[65], uint8_t digest[32])
 	return 0;
 }
 
-struct code_login {
-	char id[37];
-	char client_id[37];
-	char redirect_uri[2049];
-	char challenge[129];
-	char method[8];
-	bool has_membership, granted, revoked, expired, refresh_allowed, membership_active;
-};
-
-static const char *const select_code =
-	"SELECT l.id, l.client_id, l.membership_id IS NOT NULL, l.granted, l.revoked, l.code_expires_at < UTC_TIMESTAMP(3), "
-	"l.redirect_uri, l.code_challenge, l.code_challenge_method, l.refresh_allowed, m.active "
-	"FROM login l LEFT JOIN project_membership m ON m.id = l.membership_id WHERE l.code_hash = ?";
-
-static int find_code(const char *code, struct code_login *cl)
-{
-	uint8_t digest[32];
-	crypto_sha256(code, strlen(code), digest);
-	struct db_result r;
-	if (db_query(&r, select_code, "b", digest, sizeof digest) < 0)
-		return -1;
-	int found = r.nrows == 1;
-	if (found) {
-		snprintf(cl->id, sizeof cl->id, "%s", db_cell(&r, 0, 0));
-		snprintf(cl->client_id, sizeof cl->client_id, "%s", db_cell(&r, 0, 1) ? db_cell(&r, 0, 1) : "");
-		cl->has_membership = !strcmp(db_cell(&r, 0, 2), "1");
-		cl->granted = !strcmp(db_cell(&r, 0, 3), "1");
-		cl->revoked = !strcmp(db_cell(&r, 0, 4), "1");
-		cl->expired = !db_cell(&r, 0, 5) || !strcmp(db_cell(&r, 0, 5), "1");
-		snprintf(cl->redirect_uri, sizeof cl->redirect_uri, "%s", db_cell(&r, 0, 6) ? db_cell(&r, 0, 6) : "");
-		snprintf(cl->challenge, sizeof cl->challenge, "%s", db_cell(&r, 0, 7) ? db_cell(&r, 0, 7) : "");
-		snprintf(cl->method, sizeof cl->method, "%s", db_cell(&r, 0, 8) ? db_cell(&r, 0, 8) : "");
-		cl->refresh_allowed = !strcmp(db_cell(&r, 0, 9), "1");
-		cl->membership_active = text_true(db_cell(&r, 0, 10));
-	}
-	db_result_free(&r);
-	return found;
-}
-
 /* RFC 7636 §4.6: plain compares as is; S256 compares BASE64URL(SHA256(verifier)). */
-static bool pkce_ok(const struct code_login *cl, const char *verifier)
+static bool pkce_ok(const struct login_code *cl, const char *verifier)
 {
 	if (!strcmp(cl->method, "S256")) {
 		uint8_t digest[32];
@@ -303,7 +279,7 @@ static bool pkce_ok(const struct code_login *cl, const char *verifier)
 
 /* PKCE (RFC 7636) for a client that needs it, or a code that was issued with a challenge.
  * 1 go on, 0 refused (sent). */
-static int code_pkce_ok(struct request *req, const struct code_login *cl, const struct client *c)
+static int code_pkce_ok(struct request *req, const struct login_code *cl, const struct client *c)
 {
 	const char *verifier = req_param(req, "code_verifier");
 	if (c->pkce_optional && !cl->challenge[0])
@@ -327,7 +303,7 @@ static int code_pkce_ok(struct request *req, const struct code_login *cl, const 
  * verify; PKCE unless the client is pkceOptional; client authentication for a code without
  * PKCE and for a confidential client. *auth: the method that authenticated (NULL: none).
  * 1 go on, 0 refused (sent), -1. */
-static int code_client_check(struct request *req, const struct code_login *cl, const struct presented *p, const char **auth)
+static int code_client_check(struct request *req, const struct login_code *cl, const struct presented *p, const char **auth)
 {
 	if (!same_client(req, p, cl->client_id, "Invalid client"))
 		return 0;
@@ -359,7 +335,7 @@ static int code_client_check(struct request *req, const struct code_login *cl, c
 	return 1;
 }
 
-static int code_client_ok(struct request *req, const struct code_login *cl, const char **auth)
+static int code_client_ok(struct request *req, const struct login_code *cl, const char **auth)
 {
 	struct presented p;
 	if (!read_presented(req, &p))
@@ -370,8 +346,8 @@ static int code_client_ok(struct request *req, const struct code_login *cl, cons
 }
 
 /* The login state checks of §7.2.2 plus Tessera's expiry and redirect_uri binding
- * (stricter.md rows 2 and 3). A reused code revokes the whole login. */
-static int code_state_ok(struct request *req, const struct code_login *cl)
+ * (PROTOCOL.md §S.2 and §S.3). A reused code revokes the whole login. */
+static int code_state_ok(struct request *req, const struct login_code *cl)
 {
 	if (!cl->has_membership) {
 		send_oauth_error(req, 400, "invalid_request", "Invalid profile");
@@ -411,8 +387,8 @@ static int authorization_code(struct request *req)
 		send_oauth_error(req, 400, "invalid_request", "Missing code");
 		return 0;
 	}
-	struct code_login cl;
-	int rc = find_code(code, &cl);
+	struct login_code cl;
+	int rc = login_find_code(code, &cl);
 	if (rc <= 0) {
 		if (rc == 0)
 			send_oauth_error(req, 400, "invalid_grant", "Invalid code");
@@ -428,16 +404,12 @@ static int authorization_code(struct request *req)
 	uint8_t digest[32];
 	if (cl.refresh_allowed && new_refresh_secret(secret, digest) < 0)
 		return -1;
-	unsigned long long n = 0;
 	/* client_auth_method binds the refresh token to how the client authenticated now; it never
 	 * weakens (a login reopened by /oauth2/authorize keeps an earlier authenticated binding). */
-	if (db_exec(&n,
-		    "UPDATE login SET granted = TRUE, granted_at = UTC_TIMESTAMP(3), refresh_hash = ?, "
-		    "client_auth_method = COALESCE(?, client_auth_method), "
-		    "updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND NOT granted AND NOT revoked",
-		    "bss", cl.refresh_allowed ? digest : NULL, sizeof digest, auth, cl.id) < 0)
+	int redeemed = login_redeem_code(cl.id, cl.refresh_allowed ? digest : NULL, auth);
+	if (redeemed < 0)
 		return -1;
-	if (n != 1) {
+	if (redeemed == 1) {
 		/* Another request redeemed the same code at the same moment: treat as reuse. */
 		if (login_revoke_audited(cl.id, AUDIT_CODE_REUSE) < 0)
 			return -1;
@@ -482,7 +454,7 @@ static int refresh_client_ok(struct request *req, const struct grant_subject *g,
 	return rc;
 }
 
-/* Refresh reuse detection (RFC 9700 §4.14.2, stricter.md row 5): a rotated-out secret
+/* Refresh reuse detection (RFC 9700 §4.14.2, PROTOCOL.md §S.5): a rotated-out secret
  * revokes the whole login. */
 static int refresh_reused(struct request *req, const char *login_id)
 {
@@ -537,20 +509,16 @@ static int refresh_token(struct request *req)
 	crypto_sha256(presented, strlen(presented), digest);
 	if (!crypto_equal(digest, 32, g.refresh_hash, 32))
 		return refresh_reused(req, id);
+	if ((rc = ip_refused(req, policies_ip_check_login(id, req->remote_addr))) != 0)
+		return rc < 0 ? -1 : 0;
 	char fresh[65];
 	uint8_t fresh_digest[32];
-	char ua[513];
-	snprintf(ua, sizeof ua, "%s", req->user_agent ? req->user_agent : "");
-	unsigned long long n = 0;
-	if (new_refresh_secret(fresh, fresh_digest) < 0 ||
-	    db_exec(&n,
-		    "UPDATE login SET refresh_hash = ?, refreshed_at = UTC_TIMESTAMP(3), refresh_count = refresh_count + 1, "
-		    /* Authenticated now: the new token is bound from now on (never weakened). */
-		    "client_auth_method = COALESCE(?, client_auth_method), remote_address = ?, user_agent = ?, "
-		    "updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND refresh_hash = ? AND NOT revoked",
-		    "bssssb", fresh_digest, sizeof fresh_digest, auth, req->remote_addr, ua, id, digest, sizeof digest) < 0)
+	if (new_refresh_secret(fresh, fresh_digest) < 0)
 		return -1;
-	if (n != 1)
+	int rotated = login_rotate_refresh(id, digest, fresh_digest, auth, req->remote_addr, req->user_agent);
+	if (rotated < 0)
+		return -1;
+	if (rotated == 1)
 		return refresh_reused(req, id);
 	return send_grant(req, &g, fresh);
 }
@@ -571,6 +539,10 @@ static int token(struct request *req)
 	/* client_credentials applies the per-IP limit itself, with its project's override. */
 	if (strcmp(type, "client_credentials") && ratelimit_refuse(req))
 		return 0;
+	if (!smart_scope_wellformed(req_param(req, "scope"))) {
+		send_oauth_error(req, 400, "invalid_scope", "Invalid scope");
+		return 0;
+	}
 	for (const struct grant *g = grants; g->name; g++)
 		if (!strcmp(g->name, type))
 			return g->handler(req);

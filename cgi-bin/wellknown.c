@@ -1,4 +1,5 @@
-/* tessera-wellknown: the discovery stage (spec §8): OpenID and OAuth metadata, SMART
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* tessera-wellknown: the discovery stage (PROTOCOL.md §8): OpenID and OAuth metadata, SMART
  * configuration and the JWKS, generated from the tables in lib/discovery.c and lib/keys.c. */
 #include "http/app.h"
 #include "domain/pipeline.h"
@@ -32,7 +33,7 @@ static int jwks(struct request *req)
 	return 0;
 }
 
-/* Fixed styling for SMART apps (spec §8); the token response's smart_style_url points here. */
+/* Fixed styling for SMART apps (PROTOCOL.md §8); the token response's smart_style_url points here. */
 static int smart_styles(struct request *req)
 {
 	send_json(req, 200,

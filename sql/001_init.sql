@@ -1,4 +1,5 @@
--- Tessera identity schema. Typed columns for every lookup and rule (spec §16b); JSON columns
+-- SPDX-License-Identifier: BSD-2-Clause
+-- Tessera identity schema. Typed columns for every lookup and rule (PROTOCOL.md §16b); JSON columns
 -- only where a FHIR-shaped resource must round-trip. Unique keys enforce what Medplum only
 -- checks by searching. All times are UTC. Secrets never appear in plain text: passwords are
 -- scrypt MCF strings, every other secret is an HMAC-SHA256 under the configured hash_key.

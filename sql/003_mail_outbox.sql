@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- The outbox as lib/mail.c uses it (issue 4). status: pending | sending | sent | failed.
 -- recipient_name: the To header's display name; template: which template made the row (for
 -- operators); claimed_at: when a process took the row for sending, so a row left in 'sending'

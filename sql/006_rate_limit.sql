@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- Per-IP request counts (lib/ratelimit.c): one upsert per request, so the table is MEMORY,
 -- not InnoDB. A counter needs no durability (Medplum keeps it in Redis), and as InnoDB every
 -- request paid a redo-log flush it waited for: measured on the 2-core machine, /healthz fell

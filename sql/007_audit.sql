@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- Audit (issue 7): what was changed, and the token grants read from login rows.
 -- granted_at and refreshed_at/refresh_count are set by the UPDATEs the authorization_code
 -- and refresh_token grants already make, so auditing adds no write to those hot paths;

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- Multi-factor authentication (issue 5). The user's TOTP secret (user.mfa_secret, sealed with
 -- AES-256-GCM, see lib/mfa.c), mfa_required, mfa_enrolled, mfa_methods and mfa_last_step (no
 -- replay) and the login's mfa_verified, mfa_attempts and emailed code (email_mfa_hash, keyed

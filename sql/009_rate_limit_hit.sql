@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- The per-IP count (lib/ratelimit.c) as a function, so it can ride on a request's own
 -- statement instead of taking a round trip of its own: the Bearer session query of
 -- lib/auth.c adds the column tessera_hit(bucket, window). Same upsert as ratelimit_count;

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- Issue 14, finding 6: a TOTP secret shown before enrollment was stored on the user and shown
 -- again to every later sign-in and GET /auth/mfa/status; enrollment kept it, so whoever saw it
 -- once held the second factor for good. Now each login that asks gets its own secret, sealed

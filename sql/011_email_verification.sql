@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- Email verification against account pre-hijacking (issue 14, finding 3): a project may refuse
 -- sign-in to accounts whose address is not verified (admin setting emailVerificationRequired,
 -- off by default so that the Medplum SDK's sign-up flows keep working).

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- Client authentication at the token endpoint (issue 14, finding 4; PROTOCOL.md §S.20).
 --
 -- tokenEndpointAuthMethod: 'none' (the default, Medplum's behaviour: a code redeemed with

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- The per-account password ceiling across addresses (lib/domain/ratelimit.c, issue 14 finding 2):
 -- besides the rows per account and address, login_throttle holds one row per account
 -- (bucket = SHA-256("acct:\n<account>")) counting failures from every address, where the

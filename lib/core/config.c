@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* config: defaults, file and environment, driven by one key table. */
 #include "core/config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* config: the one configuration file (TESSERA_CONFIG, default /etc/tessera/tessera.conf) with
  * TESSERA_<KEY> environment overrides. Every key lives in one table so documentation and
  * behaviour cannot drift (tests compare docs/CONFIGURATION.md against config_keys()).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* crypto: thin wrappers over OpenSSL and cjose so callers never touch raw APIs. */
 #include "core/crypto.h"
 #include "core/config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* crypto: randomness, ids, digests and comparisons every other module builds on. */
 #ifndef TESSERA_CRYPTO_H
 #define TESSERA_CRYPTO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* db: MariaDB Connector/C with a per-process prepared statement cache. */
 #include "core/db.h"
 #include "core/config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* db: one MariaDB connection per process, prepared statements only (cached per process),
  * lazy reconnect. When the server is away every call fails fast and db_unavailable() says
  * so, which the dispatcher turns into 503; the next request simply tries again. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* emailfold: utf8mb4_unicode_ci equality as text (see emailfold.h). */
 #include "core/emailfold.h"
 

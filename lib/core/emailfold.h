@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* emailfold: an email address as MariaDB's utf8mb4_unicode_ci sees it, the collation of
  * user.email. That collation ignores case and accents (VICTIM@exampl\u00e9.com finds
  * victim@example.com), expands some letters (U+00DF = "ss"), ignores control and format

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* fhir: reference builder. */
 #include "core/fhir.h"
 
@@ -86,4 +87,16 @@ bool fhir_datetime_utc(const char *s, char out[20])
 	if (!gmtime_r(&t, &tm))
 		return false;
 	return strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm) == 19;
+}
+
+void fhir_set_meta(json_t *resource, const char *project, const char *version, const char *last_updated)
+{
+	json_t *meta = json_object();
+	if (project)
+		json_object_set_new(meta, "project", json_string(project));
+	if (version)
+		json_object_set_new(meta, "versionId", json_string(version));
+	if (last_updated)
+		json_object_set_new(meta, "lastUpdated", json_string(last_updated));
+	json_object_set_new(resource, "meta", meta);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* keywrap: authenticated encryption of key material with OpenSSL EVP. */
 #include "core/keywrap.h"
 #include "core/config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* keywrap: AES-256-GCM wrapping of private signing keys under the configured
  * key_encryption_key, so a database dump alone does not leak them. The kid is bound as
  * associated data: a wrapped key cannot be swapped onto another row. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* log: timestamped lines on stderr, flushed at once so lines from many processes do not mix. */
 #include "core/log.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* log: one line per event on stderr (the web server's error log). Callers pass ids and
  * outcomes only; nothing here ever receives a secret. */
 #ifndef TESSERA_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* password: hashing and checking with libscrypt. */
 #include "core/password.h"
 #include "core/config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* password: scrypt (libscrypt) MCF hashes with the configured cost. */
 #ifndef TESSERA_PASSWORD_H
 #define TESSERA_PASSWORD_H

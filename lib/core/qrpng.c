@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* qrpng: QR code → PNG → data URL (see qrpng.h). */
 #include "core/qrpng.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* refusal: the one shape of a refusal. */
 #include "core/refusal.h"
 #include "core/text.h"

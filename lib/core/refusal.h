@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* refusal: why a request is refused, in one shape for every layer — the status, the exact text
  * the client sees, the field at fault, the OAuth error code where the route speaks OAuth, and
  * for a limit how long to wait. A function that can refuse fills one and returns 1 (its

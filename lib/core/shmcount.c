@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* shmcount: windowed counters in shared memory (see shmcount.h). */
 #include "core/shmcount.h"
 #include "core/crypto.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* shmcount: counters of fixed 60-second windows in one table shared by every process of the
  * node (an mmap'd file, normally on /dev/shm). The rate limiter counts here instead of in the
  * database (docs/ARCHITECTURE.md "Rate limits").

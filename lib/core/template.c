@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* template: the logic-less template engine behind the sign-in pages and email bodies (syntax and
  * limits in template.h). A source is first parsed into a flat token list in which every section
  * knows the index of its close tag: all syntax errors are found before any output is produced,

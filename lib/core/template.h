@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* template: a small logic-less template engine (a Mustache subset) for the sign-in pages and the
  * email bodies. Values come from a jansson object; every {{name}} is HTML-escaped, so a page built
  * from user-controlled values cannot inject markup.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* text: bounded copies. */
 #include "core/text.h"
 

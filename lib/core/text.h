@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* text: bounded string copies used when database cells fill fixed-size fields. */
 #ifndef TESSERA_TEXT_H
 #define TESSERA_TEXT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* totp: RFC 6238 codes through liboath (see totp.h). */
 #include "core/totp.h"
 #include "core/crypto.h"

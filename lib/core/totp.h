@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* totp: RFC 6238 time-based one-time passwords (HMAC-SHA-1, 6 digits, 30-second steps) with
  * liboath: new secrets, the otpauth:// enrollment URI authenticator apps read, and checking a
  * code within a window of steps. Which steps were already used is lib/mfa.c's business: the

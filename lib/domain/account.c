@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* account: set, reset and change passwords; verify emails (see account.h). */
 #include "domain/account.h"
 #include "http/app.h"
@@ -10,6 +11,7 @@
 #include "core/password.h"
 #include "domain/people.h"
 #include "domain/pwpolicy.h"
+#include "domain/ratelimit.h"
 #include "core/text.h"
 
 #include <openssl/crypto.h>
@@ -17,13 +19,13 @@
 #include <string.h>
 
 int account_check_link(enum account_link kind, const char *id, const char *secret, struct secreq *sr,
-		       struct account_error *err)
+		       struct refusal *err)
 {
 	static const char *const set_types[] = { "invite", "reset", NULL };
 	static const char *const verify_types[] = { "verify-email", NULL };
 	static const struct secreq_want set = { set_types, "Invalid request type", false };
 	static const struct secreq_want verify = { verify_types, "Invalid user security request type", true };
-	struct secreq_error e;
+	struct refusal e;
 	int rc = secreq_check(id, secret, kind == ACCOUNT_SET_PASSWORD ? &set : &verify, sr, &e);
 	if (rc == 1)
 		refuse(err, e.status, e.text, NULL);
@@ -32,7 +34,7 @@ int account_check_link(enum account_link kind, const char *id, const char *secre
 
 /* Consumes the request and applies the change in one transaction: 0, 1 when the request was
  * used meanwhile ("Already used"), -1. */
-static int redeem(const struct secreq *sr, const char *password_hash, struct account_error *err)
+static int redeem(const struct secreq *sr, const char *password_hash, struct refusal *err)
 {
 	if (db_begin() < 0)
 		return -1;
@@ -57,7 +59,7 @@ static int redeem(const struct secreq *sr, const char *password_hash, struct acc
 
 /* A new password passes the policy and is hashed: 0, 1 refused (naming field), -1. */
 static int new_password_hash(const char *password, const char *field, char hash[PASSWORD_HASH_LEN],
-			     struct account_error *err)
+			     struct refusal *err)
 {
 	int rc = pwpolicy_check(password);
 	if (rc != 0)
@@ -65,17 +67,24 @@ static int new_password_hash(const char *password, const char *field, char hash[
 	return password_hash(password, hash) < 0 ? -1 : 0;
 }
 
-int account_set_password(const char *id, const char *secret, const char *password, struct account_error *err)
+int account_set_password(const char *id, const char *secret, const char *password, const char *ip,
+			 struct refusal *err)
 {
 	struct secreq sr;
 	char hash[PASSWORD_HASH_LEN];
 	int rc = account_check_link(ACCOUNT_SET_PASSWORD, id, secret, &sr, err);
 	if (rc == 0)
 		rc = new_password_hash(password, "password", hash, err);
-	return rc == 0 ? redeem(&sr, hash, err) : rc;
+	if (rc == 0)
+		rc = redeem(&sr, hash, err);
+	/* The mailbox's owner is on this address: the per-account ceiling (failures from many
+	 * addresses, which a reset does not clear) must not keep them out of their own account. */
+	if (rc == 0 && ratelimit_login_known(sr.user_id, ip) < 0)
+		log_error("setpassword: the address was not marked known to the account's throttle");
+	return rc;
 }
 
-int account_verify_email(const char *id, const char *secret, struct account_error *err)
+int account_verify_email(const char *id, const char *secret, struct refusal *err)
 {
 	struct secreq sr;
 	int rc = account_check_link(ACCOUNT_VERIFY_EMAIL, id, secret, &sr, err);
@@ -170,7 +179,7 @@ static bool may_skip_email(const struct auth *caller, const struct person *p)
 }
 
 int account_reset_password(const char *email, const char *project_id, const char *redirect_uri, bool send_email,
-			   const struct auth *caller, struct account_error *err)
+			   const struct auth *caller, struct refusal *err)
 {
 	int rc = external_domain(email);
 	if (rc != 0)
@@ -202,7 +211,7 @@ int account_reset_password(const char *email, const char *project_id, const char
 }
 
 int account_change_password(const char *user_type, const char *user_id, const char *keep_login_id,
-			    const char *old_password, const char *new_password, struct account_error *err)
+			    const char *old_password, const char *new_password, struct refusal *err)
 {
 	struct person p = { 0 };
 	int rc = strcmp(user_type, "User") ? 1 : people_get_user(user_id, &p);

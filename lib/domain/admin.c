@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* admin: the project admin rule shared by the admin API and the admin pages. */
 #include "domain/admin.h"
 #include "domain/auth.h"

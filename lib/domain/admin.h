@@ -1,4 +1,5 @@
-/* admin: who may administer which project (spec §9 verifyProjectAdmin), one rule for the admin
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* admin: who may administer which project (PROTOCOL.md §9 verifyProjectAdmin), one rule for the admin
  * API (cgi-bin/manage-api.c) and the admin pages (cgi-bin/manage-pages.c). */
 #ifndef TESSERA_ADMIN_H
 #define TESSERA_ADMIN_H

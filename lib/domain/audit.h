@@ -1,5 +1,6 @@
-/* audit: security events as rows of audit_event (stricter.md row 15), read back by admins as
- * FHIR AuditEvent resources (spec §13.6 shape).
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* audit: security events as rows of audit_event (PROTOCOL.md §S.15), read back by admins as
+ * FHIR AuditEvent resources (PROTOCOL.md §13.6 shape).
  *
  * One call records an event: audit_stage() for an event that describes a change (it is
  * written inside the change's transaction by the next db_commit, or, for a change made by a
@@ -12,6 +13,7 @@
  * API reads it as events (see cgi-bin/manage-audit.c). */
 #ifndef TESSERA_AUDIT_H
 #define TESSERA_AUDIT_H
+#include "core/db.h"
 #include <stdbool.h>
 
 /* Event types (AuditEvent.subtype code, the API's type filter). */
@@ -82,5 +84,18 @@ int audit_finish(bool success);
 
 /* Deletes the events recorded before a UTC time ("YYYY-MM-DD HH:MM:SS"), in batches. 0 or -1. */
 int audit_purge(const char *before);
+
+/* A project's events, newest first: the audit_event rows and the events the login rows record
+ * (a sign-in or client_credentials token at created_at, the authorization_code token at
+ * granted_at, the latest refresh at refreshed_at), read rather than written per token so the
+ * hot paths keep one durable write. NULL filters match everything; since is inclusive, until
+ * exclusive (UTC "YYYY-MM-DD HH:MM:SS"). Rows have the audit_column columns. 0 or -1. */
+struct audit_filter {
+	const char *project_id, *type, *agent_id, *since, *until;
+};
+enum audit_column {
+	AE_ID, AE_RECORDED, AE_TYPE, AE_REASON, AE_AGENT_TYPE, AE_AGENT_ID, AE_CLIENT, AE_LOGIN, AE_ADDRESS, AE_UA, AE_ENTITY, AE_GRANT
+};
+int audit_search(const struct audit_filter *f, long limit, long offset, struct db_result *out);
 
 #endif

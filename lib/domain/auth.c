@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* auth: Bearer and Basic authentication of API requests. */
 #include "domain/auth.h"
 #include "core/text.h"

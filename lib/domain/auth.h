@@ -1,6 +1,7 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* auth: who is calling. A Bearer token is verified and its Login re-read on every request
  * (revocation is immediate); Basic client_id:secret is accepted on every authenticated
- * endpoint (spec §4) as an in-memory client login. */
+ * endpoint (PROTOCOL.md §4) as an in-memory client login. */
 #ifndef TESSERA_AUTH_H
 #define TESSERA_AUTH_H
 #include "core/db.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* clients: ClientApplication lookup and secret verification. Secrets are stored only as
  * keyed hashes (HMAC-SHA256 under hash_key) and compared in constant time. */
 #ifndef TESSERA_CLIENTS_H
@@ -7,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "domain/ratelimit.h"
+#include "domain/store.h"
 
 struct client {
 	char id[37];
@@ -29,6 +31,7 @@ struct client {
 	struct rl_override rl;     /* the project's systemSetting limits */
 	bool membership_active;
 	long long tokens_not_before; /* the generation self-contained tokens must carry (cnb) */
+	bool has_policy;           /* its membership names access policies (IP rules may apply) */
 };
 
 /* SET clause raising a client's tokens_not_before: every self-contained token issued before
@@ -53,8 +56,9 @@ int clients_get(const char *id, struct client *c);
 	"IF(c.retiring_secret_expires_at IS NULL OR c.retiring_secret_expires_at > UTC_TIMESTAMP(3), " \
 	"c.retiring_secret_hash, NULL), c.pkce_optional, " \
 	"c.access_token_lifetime, c.refresh_token_lifetime, m.id, p.name, p.super_admin, c.redirect_uris, " \
-	"c.allowed_origins, c.default_scope, p.system_setting, c.token_endpoint_auth_method, m.active, c.tokens_not_before"
-#define CLIENTS_NCOLUMNS 19
+	"c.allowed_origins, c.default_scope, p.system_setting, c.token_endpoint_auth_method, m.active, c.tokens_not_before, " \
+	"m.access_policy_id IS NOT NULL OR COALESCE(JSON_LENGTH(m.access), 0) > 0"
+#define CLIENTS_NCOLUMNS 20
 #define CLIENTS_FROM \
 	" FROM client_application c JOIN project p ON p.id = c.project_id " \
 	"LEFT JOIN project_membership m ON m.user_id = c.id AND m.project_id = c.project_id "
@@ -81,7 +85,7 @@ int clients_create(const char *project_id, const char *name, const char *descrip
 int clients_insert(const char *project_id, const char *name, const char *description, char id_out[37],
 		   char secret_out[65]);
 
-/* A client as the admin API and the admin pages create it (spec §9.2). */
+/* A client as the admin API and the admin pages create it (PROTOCOL.md §9.2). */
 struct client_new {
 	const char *project_id;
 	const char *name;
@@ -97,7 +101,7 @@ struct client_new {
 /* The client, its membership (with the access policy) and its settings in one transaction.
  * 0 (id and the fresh secret filled: show it once, it is stored only as a keyed hash),
  * 1 refused (err: an unknown policy or one of another project), -1. */
-int clients_admin_create(const struct client_new *n, char id_out[37], char secret_out[65], struct member_error *err);
+int clients_admin_create(const struct client_new *n, char id_out[37], char secret_out[65], struct refusal *err);
 
 /* The project's clients for the admin pages: [{id, name, description?, status, created,
  * retiring (bool), retiringUntil?}] by name (at most 500). 0 or -1. Never a secret. */
@@ -114,5 +118,12 @@ int clients_rotate_secret(const char *project_id, const char *client_id, long re
 /* A Bot row (its membership is the caller's, in the same transaction). 0 or -1. */
 int clients_insert_bot(const char *id, const char *project_id, const char *name, const char *description,
 		       const char *resource_json);
+
+/* ClientApplication resources for the resource API: every field (redirectUris, pkceOptional,
+ * jwksUri, signInForm, identityProvider, allowedOrigin, defaultScope, lifetimes,
+ * tokenEndpointAuthMethod, status); the secret is made at creation and shown in that answer
+ * only; an identity provider's clientSecret is never handed out (an update without it keeps
+ * it). A delete revokes the client's sessions and removes its membership, in one transaction. */
+extern const struct resource_store clients_store;
 
 #endif

@@ -1,6 +1,14 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* domains: DomainConfiguration rows. */
 #include "domain/domains.h"
 #include "core/db.h"
+#include "core/crypto.h"
+#include "core/fhir.h"
+#include "domain/shape.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
 
 int domains_identity_provider(const char *domain, json_t **idp)
 {
@@ -13,3 +21,146 @@ int domains_identity_provider(const char *domain, json_t **idp)
 	db_result_free(&r);
 	return 0;
 }
+
+/* ---- DomainConfiguration resources (the resource API; super admins only) ---- */
+
+static bool domain_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 3 || n > 253 || !strchr(s, '.') || s[0] == '.' || s[0] == '-' || s[n - 1] == '.')
+		return false;
+	for (const char *c = s; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '.' || *c == '-'))
+			return false;
+	return true;
+}
+
+static int domain_check(json_t *body, json_t *stored, const char *project, json_t **out, struct refusal *err)
+{
+	(void)stored;
+	(void)project;
+	const char *domain = json_string_value(json_object_get(body, "domain"));
+	char lower[256];
+	if (!domain || strlen(domain) >= sizeof lower)
+		return refuse(err, 400, "Invalid domain", "domain");
+	size_t i;
+	for (i = 0; domain[i]; i++)
+		lower[i] = (char)tolower((unsigned char)domain[i]);
+	lower[i] = '\0';
+	if (!domain_name_ok(lower))
+		return refuse(err, 400, "Invalid domain", "domain");
+	json_t *idp;
+	if (!shape_identity_provider(body, "identityProvider", &idp) || !idp)
+		return refuse(err, 400, "Invalid identityProvider", "identityProvider");
+	*out = json_pack("{s:s, s:s, s:o}", "resourceType", "DomainConfiguration", "domain", lower, "identityProvider", idp);
+	return 0;
+}
+
+#define DOMAIN_COLUMNS \
+	"SELECT id, domain, identity_provider, " FHIR_VERSION_SQL("updated_at") ", " FHIR_INSTANT_SQL("updated_at") \
+	" FROM domain_configuration "
+
+/* The identity provider's clientSecret is never handed out. */
+static json_t *domain_row(const struct db_result *r, unsigned i)
+{
+	json_t *d = json_pack("{s:s, s:s, s:s}", "resourceType", "DomainConfiguration", "id", db_cell(r, i, 0), "domain",
+			      db_cell(r, i, 1));
+	json_t *idp = db_cell(r, i, 2) ? json_loads(db_cell(r, i, 2), 0, NULL) : NULL;
+	if (json_is_object(idp)) {
+		json_object_del(idp, "clientSecret");
+		json_object_set_new(d, "identityProvider", idp);
+	} else {
+		json_decref(idp);
+	}
+	fhir_set_meta(d, NULL, db_cell(r, i, 3), db_cell(r, i, 4));
+	return d;
+}
+
+static int domain_get(const char *id, json_t **out)
+{
+	*out = NULL;
+	if (!crypto_is_uuid(id))
+		return 1;
+	struct db_result r;
+	if (db_query(&r, DOMAIN_COLUMNS "WHERE id = ?", "s", id) < 0)
+		return -1;
+	if (r.nrows)
+		*out = domain_row(&r, 0);
+	db_result_free(&r);
+	return *out ? 0 : 1;
+}
+
+static int domain_list(const char *project, json_t **out)
+{
+	(void)project;
+	struct db_result r;
+	if (db_query(&r, DOMAIN_COLUMNS "ORDER BY updated_at DESC LIMIT 1000", "") < 0)
+		return -1;
+	*out = json_array();
+	for (unsigned i = 0; i < r.nrows; i++)
+		json_array_append_new(*out, domain_row(&r, i));
+	db_result_free(&r);
+	return 0;
+}
+
+static int domain_insert(const char *project, json_t *d, char id[37], json_t **once, struct refusal *err)
+{
+	(void)project;
+	(void)once;
+	if (crypto_uuid_v4(id) < 0)
+		return -1;
+	char *idp = json_dumps(json_object_get(d, "identityProvider"), JSON_COMPACT);
+	int rc = idp ? db_exec(NULL, "INSERT INTO domain_configuration (id, domain, identity_provider) VALUES (?, ?, ?)", "sss",
+			       id, json_string_value(json_object_get(d, "domain")), idp)
+		     : -1;
+	free(idp);
+	if (rc < 0)
+		return db_duplicate() ? refuse(err, 409, "Domain already configured", "domain") : -1;
+	return 0;
+}
+
+static int domain_update(const char *id, const char *version, json_t *d, struct refusal *err)
+{
+	json_t *idp = json_object_get(d, "identityProvider");
+	if (!json_object_get(idp, "clientSecret")) {
+		struct db_result r;
+		if (db_query(&r, "SELECT JSON_VALUE(identity_provider, '$.clientSecret') FROM domain_configuration WHERE id = ?",
+			     "s", id) < 0)
+			return -1;
+		if (db_cell(&r, 0, 0))
+			json_object_set_new(idp, "clientSecret", json_string(db_cell(&r, 0, 0)));
+		db_result_free(&r);
+	}
+	char *text = json_dumps(idp, JSON_COMPACT);
+	unsigned long long n = 0;
+	int rc = text ? db_exec(&n,
+				"UPDATE domain_configuration SET domain = ?, identity_provider = ?, updated_at = "
+				FHIR_NEXT_UPDATE_SQL("updated_at") " WHERE id = ? AND " FHIR_VERSION_IS_SQL("updated_at"),
+				"ssss", json_string_value(json_object_get(d, "domain")), text, id, version)
+		      : -1;
+	free(text);
+	if (rc < 0)
+		return db_duplicate() ? refuse(err, 409, "Domain already configured", "domain") : -1;
+	return n == 1 ? 0 : 2;
+}
+
+static int domain_remove(const char *id, const char *version, struct refusal *err)
+{
+	(void)err;
+	unsigned long long n = 0;
+	if (db_exec(&n, "DELETE FROM domain_configuration WHERE id = ? AND " FHIR_VERSION_IS_SQL("updated_at"), "ss", id,
+		    version) < 0)
+		return -1;
+	return n == 1 ? 0 : 2;
+}
+
+const struct resource_store domains_store = {
+	.type = "DomainConfiguration",
+	.global = true,
+	.get = domain_get,
+	.list = domain_list,
+	.check = domain_check,
+	.insert = domain_insert,
+	.update = domain_update,
+	.remove = domain_remove,
+};

@@ -1,11 +1,18 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* domains: DomainConfiguration rows — which identity provider signs in the users of an email
  * domain. */
 #ifndef TESSERA_DOMAINS_H
 #define TESSERA_DOMAINS_H
 #include <jansson.h>
+#include "domain/store.h"
 
 /* The identity provider configured for an email domain (lower-case): 0 (*idp set, or NULL
  * when the domain has none or its JSON cannot be read; the caller owns it) or -1. */
 int domains_identity_provider(const char *domain, json_t **idp);
+
+/* DomainConfiguration resources for the resource API (global: super admins only): a lower-cased
+ * email domain, unique, and its identityProvider, whose clientSecret is never handed out (an
+ * update without it keeps it). */
+extern const struct resource_store domains_store;
 
 #endif

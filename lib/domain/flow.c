@@ -1,4 +1,5 @@
-/* flow: the login state machine (spec §5). */
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* flow: the login state machine (PROTOCOL.md §5). */
 #include "domain/flow.h"
 #include "http/cookie.h"
 #include "domain/audit.h"
@@ -10,6 +11,7 @@
 #include "core/db.h"
 #include "domain/grant.h"
 #include "domain/mfa.h"
+#include "domain/policies.h"
 #include "core/password.h"
 #include "domain/ratelimit.h"
 #include "oauth/smart.h"
@@ -20,7 +22,7 @@
 #include <string.h>
 
 /* §5.1 step 3: PKCE is optional here but, when sent, must be well-formed. */
-static int check_pkce(const struct login_request *lr, struct flow_error *err)
+static int check_pkce(const struct login_request *lr, struct refusal *err)
 {
 	const char *c = lr->code_challenge, *m = lr->code_challenge_method;
 	bool has_c = c && *c, has_m = m && *m;
@@ -36,7 +38,7 @@ static int check_pkce(const struct login_request *lr, struct flow_error *err)
 }
 
 /* §6.2 project binding through the client, §5.1 steps 2-3. */
-static int bind_client(const struct login_request *lr, struct client *c, char project[37], struct flow_error *err)
+static int bind_client(const struct login_request *lr, struct client *c, char project[37], struct refusal *err)
 {
 	text_copy(project, 37, lr->project_id);
 	if (!lr->client_id || !*lr->client_id)
@@ -54,7 +56,7 @@ static int bind_client(const struct login_request *lr, struct client *c, char pr
 	return c->pkce_optional ? 0 : check_pkce(lr, err);
 }
 
-static int check_launch(const char *launch, struct flow_error *err)
+static int check_launch(const char *launch, struct refusal *err)
 {
 	if (!launch || !*launch)
 		return 0;
@@ -98,7 +100,7 @@ static int find_user(const char *email, const char *project, struct user_row *u)
 }
 
 /* A refused sign-in, recorded whether or not the email is known (the same work either way). */
-static int refuse_signin(const char *project, const struct user_row *u, const char *reason, struct flow_error *err)
+static int refuse_signin(const char *project, const struct user_row *u, const char *reason, struct refusal *err)
 {
 	bool scoped = project[0] && strcmp(project, "new");
 	if (audit_write(&(struct audit_event){ .type = AUDIT_SIGNIN_FAILURE, .reason = reason,
@@ -110,7 +112,7 @@ static int refuse_signin(const char *project, const struct user_row *u, const ch
 
 /* Unknown email and wrong password take the same time and get the same answer. */
 static int authenticate(const struct login_request *lr, const char *project, struct user_row *u,
-			struct flow_error *err)
+			struct refusal *err)
 {
 	char email[321];
 	text_copy(email, sizeof email, lr->email);
@@ -130,13 +132,8 @@ static int authenticate(const struct login_request *lr, const char *project, str
 	int wait = ratelimit_login_check(account, lr->remote_addr, &st);
 	if (wait < 0)
 		return -1;
-	if (wait) {
-		refuse(err, 429, "Too Many Requests", NULL);
-		err->retry_ms = st.retry_ms;
-		err->consumed = st.failures;
-		err->limit = st.limit;
-		return 1;
-	}
+	if (wait)
+		return refuse_wait(err, "Too Many Requests", st.retry_ms, st.failures, st.limit);
 	bool ok;
 	const char *reason;
 	if (!found || !u->hash[0]) {
@@ -184,20 +181,7 @@ static int insert_login(const struct login_request *lr, const struct user_row *u
 	text_copy(l->remote_addr, sizeof l->remote_addr, lr->remote_addr);
 	l->refresh_allowed = lr->remember || scope_has(l->scope, "offline") || scope_has(l->scope, "offline_access");
 	l->mfa_enrolled = u->mfa_enrolled;
-	char ua[513];
-	text_copy(ua, sizeof ua, lr->user_agent);
-	return db_exec(NULL,
-		       "INSERT INTO login (id, user_type, user_id, client_id, project_id, project_new, profile_type, auth_method, "
-		       "auth_time, scope, nonce, code_challenge, code_challenge_method, redirect_uri, refresh_allowed, launch_id, "
-		       "remote_address, user_agent) VALUES (?, 'User', ?, ?, ?, ?, ?, 'password', FROM_UNIXTIME(?), ?, ?, ?, ?, ?, ?, "
-		       "?, ?, ?)",
-		       "ssssisisssssisss", l->id, l->user_id, l->client_id[0] ? l->client_id : NULL,
-		       l->project_id[0] ? l->project_id : NULL, (long long)l->project_new,
-		       l->profile_type[0] ? l->profile_type : NULL, (long long)l->auth_time, l->scope, l->nonce,
-		       l->code_challenge[0] ? l->code_challenge : NULL,
-		       l->code_challenge_method[0] ? l->code_challenge_method : NULL,
-		       l->redirect_uri[0] ? l->redirect_uri : NULL, (long long)l->refresh_allowed,
-		       lr->launch && *lr->launch ? lr->launch : NULL, l->remote_addr, ua);
+	return login_insert(l, lr->launch && *lr->launch ? lr->launch : NULL, lr->user_agent);
 }
 
 static const char *const select_memberships =
@@ -235,7 +219,7 @@ json_t *flow_memberships(const struct flow_login *l)
 
 /* §5.1 step 8: no membership → "User not found" (unless a project is to be created); exactly
  * one → chosen at once. */
-static int choose_single_membership(struct flow_login *l, struct flow_error *err)
+static int choose_single_membership(struct flow_login *l, struct refusal *err)
 {
 	if (l->project_new)
 		return 0;
@@ -252,7 +236,7 @@ static int choose_single_membership(struct flow_login *l, struct flow_error *err
 	return n == 1 ? flow_set_membership(l, only, err) : 0;
 }
 
-int flow_password_login(const struct login_request *lr, struct flow_login *l, struct flow_error *err)
+int flow_password_login(const struct login_request *lr, struct flow_login *l, struct refusal *err)
 {
 	struct client c;
 	char project[37];
@@ -270,12 +254,12 @@ int flow_password_login(const struct login_request *lr, struct flow_login *l, st
 	if (rc == 0)
 		rc = flow_mfa_policy(l);
 	/* A refused sign-in (no or an unusable membership) leaves no Login behind. */
-	if (rc == 1 && db_exec(NULL, "DELETE FROM login WHERE id = ? AND membership_id IS NULL", "s", l->id) < 0)
+	if (rc == 1 && login_delete_unplaced(l->id) < 0)
 		return -1;
 	return rc;
 }
 
-int flow_check_request(const struct login_request *lr, char project[37], struct flow_error *err)
+int flow_check_request(const struct login_request *lr, char project[37], struct refusal *err)
 {
 	struct client c;
 	int rc = bind_client(lr, &c, project, err);
@@ -290,51 +274,10 @@ int flow_start(const struct login_request *lr, const char *user_id, const char *
 	return rc == 0 ? flow_mfa_policy(l) : rc;
 }
 
-static const char *const select_login =
-	"SELECT l.user_type, l.user_id, l.client_id, l.project_id, l.project_new, l.profile_type, l.membership_id, "
-	"l.auth_method, UNIX_TIMESTAMP(l.auth_time), l.scope, l.nonce, l.redirect_uri, l.code_challenge, "
-	"l.code_challenge_method, l.refresh_allowed, l.mfa_verified, l.granted, l.revoked, u.mfa_enrolled, "
-	"l.remote_address, l.granted_at IS NOT NULL, "
-	"l.code_hash IS NOT NULL AND NOT l.granted AND l.code_expires_at > UTC_TIMESTAMP(3) "
-	"FROM login l LEFT JOIN user u ON u.id = l.user_id WHERE l.id = ?";
-
 int flow_load(const char *id, struct flow_login *l)
 {
-	memset(l, 0, sizeof *l);
-	if (!crypto_is_uuid(id))
-		return 1;
-	struct db_result r;
-	if (db_query(&r, select_login, "s", id) < 0)
-		return -1;
-	if (r.nrows == 0) {
-		db_result_free(&r);
-		return 1;
-	}
-	text_copy(l->id, sizeof l->id, id);
-	text_copy(l->user_type, sizeof l->user_type, db_cell(&r, 0, 0));
-	text_copy(l->user_id, sizeof l->user_id, db_cell(&r, 0, 1));
-	text_copy(l->client_id, sizeof l->client_id, db_cell(&r, 0, 2));
-	text_copy(l->project_id, sizeof l->project_id, db_cell(&r, 0, 3));
-	l->project_new = text_true(db_cell(&r, 0, 4));
-	text_copy(l->profile_type, sizeof l->profile_type, db_cell(&r, 0, 5));
-	text_copy(l->membership_id, sizeof l->membership_id, db_cell(&r, 0, 6));
-	text_copy(l->auth_method, sizeof l->auth_method, db_cell(&r, 0, 7));
-	l->auth_time = (time_t)strtoll(db_cell(&r, 0, 8), NULL, 10);
-	text_copy(l->scope, sizeof l->scope, db_cell(&r, 0, 9));
-	text_copy(l->nonce, sizeof l->nonce, db_cell(&r, 0, 10));
-	text_copy(l->redirect_uri, sizeof l->redirect_uri, db_cell(&r, 0, 11));
-	text_copy(l->code_challenge, sizeof l->code_challenge, db_cell(&r, 0, 12));
-	text_copy(l->code_challenge_method, sizeof l->code_challenge_method, db_cell(&r, 0, 13));
-	l->refresh_allowed = text_true(db_cell(&r, 0, 14));
-	l->mfa_verified = text_true(db_cell(&r, 0, 15));
-	l->granted = text_true(db_cell(&r, 0, 16));
-	l->revoked = text_true(db_cell(&r, 0, 17));
-	l->mfa_enrolled = text_true(db_cell(&r, 0, 18));
-	text_copy(l->remote_addr, sizeof l->remote_addr, db_cell(&r, 0, 19));
-	l->was_granted = text_true(db_cell(&r, 0, 20));
-	l->code_outstanding = text_true(db_cell(&r, 0, 21));
-	db_result_free(&r);
-	return flow_mfa_policy(l);
+	int rc = login_load(id, l);
+	return rc == 0 ? flow_mfa_policy(l) : rc;
 }
 
 /* BIT_AND over the SET's numbers is the intersection of the allowed methods (no project in
@@ -370,7 +313,7 @@ int flow_mfa_policy(struct flow_login *l)
 	return 0;
 }
 
-int flow_check_open(const struct flow_login *l, struct flow_error *err)
+int flow_check_open(const struct flow_login *l, struct refusal *err)
 {
 	if (l->revoked)
 		return refuse(err, 400, "Login revoked", NULL);
@@ -380,7 +323,7 @@ int flow_check_open(const struct flow_login *l, struct flow_error *err)
 }
 
 /* MFA gates every code: flow_result is the only place that reveals one, and every stage
- * (credentials, profile, scope, status) answers through it (stricter.md row 1). */
+ * (credentials, profile, scope, status) answers through it (PROTOCOL.md §S.1). */
 bool flow_mfa_pending(const struct flow_login *l)
 {
 	return (l->mfa_enrolled || l->mfa_required) && !strcmp(l->auth_method, "password") && !l->mfa_verified;
@@ -420,7 +363,7 @@ static int mfa_result(struct flow_login *l, json_t **out)
 	return 0;
 }
 
-int flow_set_membership(struct flow_login *l, const char *membership_id, struct flow_error *err)
+int flow_set_membership(struct flow_login *l, const char *membership_id, struct refusal *err)
 {
 	if (flow_check_open(l, err))
 		return 1;
@@ -452,49 +395,42 @@ int flow_set_membership(struct flow_login *l, const char *membership_id, struct 
 	db_result_free(&r);
 	if (rc)
 		return rc;
+	/* The IP rules of the membership's policies, against where the sign-in came from (§11.3). */
+	if ((rc = policies_ip_check(membership_id, l->remote_addr)) != 0)
+		return rc < 0 ? -1 : refuse(err, 400, POLICIES_IP_REFUSED, NULL);
 	/* Super-admin sessions never get refresh tokens (§3). */
 	if (super_admin)
 		l->refresh_allowed = false;
-	unsigned long long n = 0;
-	if (db_exec(&n,
-		    "UPDATE login SET membership_id = ?, project_id = ?, refresh_allowed = ?, updated_at = UTC_TIMESTAMP(3) "
-		    "WHERE id = ? AND membership_id IS NULL AND NOT granted AND NOT revoked",
-		    "ssis", membership_id, project, (long long)l->refresh_allowed, l->id) < 0)
-		return -1;
-	if (n != 1)
-		return refuse(err, 400, "Login profile already set", NULL);
+	rc = login_place(l->id, membership_id, project, l->refresh_allowed);
+	if (rc != 0)
+		return rc < 0 ? -1 : refuse(err, 400, "Login profile already set", NULL);
 	text_copy(l->membership_id, sizeof l->membership_id, membership_id);
 	/* The chosen membership narrows the projects whose MFA rule applies. */
 	return flow_mfa_policy(l);
 }
 
-int flow_join_project(struct flow_login *l, const char *project_id, const char *membership_id, struct flow_error *err)
+int flow_join_project(struct flow_login *l, const char *project_id, const char *membership_id, struct refusal *err)
 {
 	if (flow_check_open(l, err))
 		return 1;
 	if (l->membership_id[0])
 		return refuse(err, 400, "Login already has a membership", NULL);
-	unsigned long long n = 0;
-	if (db_exec(&n,
-		    "UPDATE login SET membership_id = ?, project_id = ?, project_new = FALSE, updated_at = UTC_TIMESTAMP(3) "
-		    "WHERE id = ? AND membership_id IS NULL AND NOT granted AND NOT revoked",
-		    "sss", membership_id, project_id, l->id) < 0)
-		return -1;
-	if (n != 1)
-		return refuse(err, 400, "Login already has a membership", NULL);
+	int rc = login_join_project(l->id, membership_id, project_id);
+	if (rc != 0)
+		return rc < 0 ? -1 : refuse(err, 400, "Login already has a membership", NULL);
 	text_copy(l->membership_id, sizeof l->membership_id, membership_id);
 	text_copy(l->project_id, sizeof l->project_id, project_id);
 	l->project_new = false;
 	return flow_mfa_policy(l);
 }
 
-int flow_set_scope(struct flow_login *l, const char *scope, struct flow_error *err)
+int flow_set_scope(struct flow_login *l, const char *scope, struct refusal *err)
 {
 	if (flow_check_open(l, err))
 		return 1;
 	if (!smart_scope_covered(l->scope, scope))
 		return refuse(err, 400, "Invalid scope", NULL);
-	if (db_exec(NULL, "UPDATE login SET scope = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", "ss", scope, l->id) < 0)
+	if (login_set_scope(l->id, scope) < 0)
 		return -1;
 	text_copy(l->scope, sizeof l->scope, scope);
 	return 0;
@@ -514,15 +450,7 @@ static int issue_code(struct flow_login *l, char code[33], char cookie[33])
 			return -1;
 		crypto_sha256(cookie, 32, cookie_hash);
 	}
-	unsigned long long n = 0;
-	if (db_exec(&n,
-		    "UPDATE login SET code_hash = ?, code_expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND, "
-		    "cookie_hash = COALESCE(?, cookie_hash), updated_at = UTC_TIMESTAMP(3) "
-		    "WHERE id = ? AND NOT granted AND NOT revoked",
-		    "bibs", code_hash, sizeof code_hash, (long long)cfg.code_lifetime, with_cookie ? cookie_hash : NULL,
-		    sizeof cookie_hash, l->id) < 0)
-		return -1;
-	return n == 1 ? 0 : 1;
+	return login_issue_code(l->id, code_hash, cfg.code_lifetime, with_cookie ? cookie_hash : NULL);
 }
 
 int flow_result(struct flow_login *l, json_t **out, char cookie[33])

@@ -1,4 +1,5 @@
-/* flow: the login state machine of spec §5, shared by the JSON API (/auth/...) and the sign-in
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* flow: the login state machine of PROTOCOL.md §5, shared by the JSON API (/auth/...) and the sign-in
  * pages. A Login moves: credentials checked → [MFA] → membership chosen → [scope] → code →
  * tokens. Possession of the login id is the credential between stages (as in Medplum), so
  * every stage re-checks revoked/granted and MFA before it hands out a code. */
@@ -11,7 +12,6 @@
 #include <stddef.h>
 #include <time.h>
 
-#define flow_error refusal
 
 struct login_request {
 	const char *email;
@@ -37,22 +37,22 @@ struct login_request {
 #define FLOW_EMAIL_UNVERIFIED "Email not verified"
 
 /* The outcome of a stage: 0 ok, 1 refused (err filled), -1 database failure. */
-int flow_password_login(const struct login_request *lr, struct flow_login *out, struct flow_error *err);
+int flow_password_login(const struct login_request *lr, struct flow_login *out, struct refusal *err);
 /* Registration (§6.11): the client, project, PKCE and launch checks of a sign-in, without a
  * password check; project receives the project the login is bound to. 0, 1 refused, -1. */
-int flow_check_request(const struct login_request *lr, char project[37], struct flow_error *err);
+int flow_check_request(const struct login_request *lr, char project[37], struct refusal *err);
 /* A Login for a user whose credentials were just created (checked by flow_check_request);
  * no membership is chosen (the user has none yet). 0 or -1. */
 int flow_start(const struct login_request *lr, const char *user_id, const char *project, struct flow_login *out);
 /* A new project's admin membership for a login (§6.12); the login is bound to that project
  * from now on. Refuses a revoked, granted or already placed login. 0, 1, -1. */
-int flow_join_project(struct flow_login *l, const char *project_id, const char *membership_id, struct flow_error *err);
+int flow_join_project(struct flow_login *l, const char *project_id, const char *membership_id, struct refusal *err);
 int flow_load(const char *login_id, struct flow_login *l);            /* 0, 1 not found, -1 */
-int flow_set_membership(struct flow_login *l, const char *membership_id, struct flow_error *err);
-int flow_set_scope(struct flow_login *l, const char *scope, struct flow_error *err);
+int flow_set_membership(struct flow_login *l, const char *membership_id, struct refusal *err);
+int flow_set_scope(struct flow_login *l, const char *scope, struct refusal *err);
 /* Both stages that come after credentials refuse a login that is revoked or granted, now or
  * before (was_granted): "Login revoked", "Login granted". */
-int flow_check_open(const struct flow_login *l, struct flow_error *err);
+int flow_check_open(const struct flow_login *l, struct refusal *err);
 
 /* True while the login still owes its second factor: no code until it is given. */
 bool flow_mfa_pending(const struct flow_login *l);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* grant: the subject of a token response. */
 #include "domain/grant.h"
 #include "core/text.h"

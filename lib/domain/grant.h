@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* grant: everything a token response needs about a Login, read in one query (login,
  * membership, project, profile, user, client lifetimes, launch). */
 #ifndef TESSERA_GRANT_H

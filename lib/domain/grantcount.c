@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* grantcount: batched per-minute client_credentials counts (see grantcount.h). */
 #include "domain/grantcount.h"
 #include "core/db.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* grantcount: client_credentials grants counted per client and minute, for the audit API.
  * A self-contained token writes no row when it is issued, so each process adds its grants up
  * in memory and writes them in batches: one multi-row upsert into client_grant_minute once a

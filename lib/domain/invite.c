@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* invite: the §9.1 algorithm in one transaction. */
 #include "domain/invite.h"
 #include "core/crypto.h"
@@ -28,7 +29,7 @@ static bool project_scoped(const struct invite_request *in)
 }
 
 /* Step 2: a member of this project with this email at the other scope is a conflict. */
-static int other_scope_member(const struct invite_request *in, const char *email, struct member_error *err)
+static int other_scope_member(const struct invite_request *in, const char *email, struct refusal *err)
 {
 	struct db_result r;
 	if (db_query(&r,
@@ -73,7 +74,7 @@ static int lock_existing(const char *user_id, struct invite_result *out)
  * of one user take turns), else a new one. 0, 1 refused, -1; a duplicate on insert (a
  * concurrent invite created it first) is -2, for the caller to try once more. */
 static int find_or_create_user(const struct invite_request *in, const char *email, const char *hash,
-			       struct invite_result *out, struct member_error *err)
+			       struct invite_result *out, struct refusal *err)
 {
 	const char *scope = project_scoped(in) ? in->project_id : NULL;
 	if (email[0]) {
@@ -97,7 +98,7 @@ static int find_or_create_user(const struct invite_request *in, const char *emai
 
 /* Step 4: the given profile (it must be this project's, of the requested type), else the
  * project's profile of that type with this email, else a new one. 0, 1 refused, -1. */
-static int choose_profile(const struct invite_request *in, const char *email, char id[37], struct member_error *err)
+static int choose_profile(const struct invite_request *in, const char *email, char id[37], struct refusal *err)
 {
 	struct db_result r;
 	if (in->profile) {
@@ -140,7 +141,7 @@ static int choose_profile(const struct invite_request *in, const char *email, ch
 
 /* Step 6: a new membership, or with upsert the existing one updated (same profile only). */
 static int place_membership(const struct invite_request *in, const char *user_id, const char *profile_id,
-			    char membership[37], struct member_error *err)
+			    char membership[37], struct refusal *err)
 {
 	char existing_profile[80], wanted[80];
 	int rc = in->force_new_membership ? 1 : members_find(in->project_id, user_id, membership, existing_profile);
@@ -181,7 +182,10 @@ static bool with_link(const struct invite_result *out)
 
 /* Step 7: the invite email into the outbox: with the set-password link (link non-empty), or
  * invite-existing. A link that opens more than this project's membership never goes through
- * the project's own template, which its admin could point at a host of theirs. */
+ * the project's own template, which its admin could point at a host of theirs: an account
+ * with other memberships, and any server-scoped account. Using the link verifies the address,
+ * and a verified global account is what every later invite, from any project, reuses as it is
+ * (an admin who wrapped {{link}} in a URL of their own would hold it: pre-hijacking). */
 static int write_email(const struct invite_request *in, const char *email, const char *link, struct invite_result *out)
 {
 	char name[260];
@@ -189,8 +193,9 @@ static int write_email(const struct invite_request *in, const char *email, const
 	int elsewhere = link[0] ? member_elsewhere(out->user_id, in->project_id) : 0;
 	if (elsewhere < 0)
 		return -1;
+	bool files_only = link[0] && (elsewhere == 1 || !project_scoped(in));
 	json_t *vars = link[0] ? json_pack("{s:s}", "link", link) : json_object();
-	struct mail_message m = { in->project_id, link[0] ? "invite" : "invite-existing", email, name, vars, elsewhere == 1 };
+	struct mail_message m = { in->project_id, link[0] ? "invite" : "invite-existing", email, name, vars, files_only };
 	int rc = vars ? mail_enqueue(&m, out->outbox_id) : -1;
 	json_decref(vars);
 	if (rc == 1) {
@@ -203,7 +208,7 @@ static int write_email(const struct invite_request *in, const char *email, const
 }
 
 static int attempt(const struct invite_request *in, const char *email, const char *hash, struct invite_result *out,
-		   struct member_error *err)
+		   struct refusal *err)
 {
 	char request_id[37] = "", secret[SECREQ_SECRET_LEN + 1] = "", profile[37], link[SECREQ_LINK_LEN] = "";
 	memset(out, 0, sizeof *out);
@@ -231,7 +236,7 @@ static int attempt(const struct invite_request *in, const char *email, const cha
 	return rc;
 }
 
-int invite_user(const struct invite_request *in, struct invite_result *out, struct member_error *err)
+int invite_user(const struct invite_request *in, struct invite_result *out, struct refusal *err)
 {
 	char email[321] = "", hash[PASSWORD_HASH_LEN];
 	if (in->email && *in->email)
@@ -251,13 +256,13 @@ int invite_user(const struct invite_request *in, struct invite_result *out, stru
 /* The member's user for a resend, locked (two resends of one invite take turns, and the last
  * link sent is the one that works): 0 (filled), 1 refused, -1. */
 static int resend_target(const char *project_id, const char *membership_id, char user_id[37], char email[321],
-			 char name[260], struct member_error *err)
+			 char name[260], bool *server_scoped, struct refusal *err)
 {
 	struct db_result r;
 	if (db_query(&r,
 		     "SELECT u.id, u.email, u.first_name, u.last_name, " MEMBERS_RESENDABLE_INVITE ", "
 		     "NOT EXISTS (SELECT 1 FROM project_membership o WHERE o.user_id = u.id AND o.user_type = 'User' "
-		     "AND o.project_id <> m.project_id) "
+		     "AND o.project_id <> m.project_id), u.project_id IS NULL "
 		     "FROM project_membership m JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
 		     "WHERE m.id = ? AND m.project_id = ? FOR UPDATE",
 		     "ss", membership_id, project_id) < 0)
@@ -274,28 +279,31 @@ static int resend_target(const char *project_id, const char *membership_id, char
 		text_copy(user_id, 37, db_cell(&r, 0, 0));
 		text_copy(email, 321, db_cell(&r, 0, 1));
 		snprintf(name, 260, "%s %s", db_cell(&r, 0, 2), db_cell(&r, 0, 3));
+		*server_scoped = text_true(db_cell(&r, 0, 6));
 	}
 	db_result_free(&r);
 	return rc;
 }
 
-int invite_resend(const char *project_id, const char *membership_id, char outbox_id[37], struct member_error *err)
+int invite_resend(const char *project_id, const char *membership_id, char outbox_id[37], struct refusal *err)
 {
 	char request_id[37], secret[SECREQ_SECRET_LEN + 1] = "", link[SECREQ_LINK_LEN] = "", user_id[37], email[321],
 		name[260];
+	bool server_scoped = true;
 	outbox_id[0] = '\0';
 	if (!crypto_is_uuid(membership_id))
 		return refuse_copy(err, 404, "Not found", NULL);
 	if (db_begin() < 0)
 		return -1;
-	int rc = resend_target(project_id, membership_id, user_id, email, name, err);
+	int rc = resend_target(project_id, membership_id, user_id, email, name, &server_scoped, err);
 	if (rc == 0)
 		rc = secreq_create("invite", user_id, project_id, NULL, request_id, secret);
 	if (rc == 0)
 		rc = secreq_link("invite", request_id, secret, link, sizeof link);
 	if (rc == 0) {
 		json_t *vars = json_pack("{s:s}", "link", link);
-		struct mail_message m = { project_id, "invite", email, name, vars, false };
+		/* As write_email: a server-scoped account's link never goes through the override. */
+		struct mail_message m = { project_id, "invite", email, name, vars, server_scoped };
 		rc = vars ? mail_enqueue(&m, outbox_id) : -1;
 		json_decref(vars);
 		if (rc == 1)

@@ -1,4 +1,5 @@
-/* invite: adds a person to a project (spec §9.1, Medplum's inviteUser), for the admin API
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* invite: adds a person to a project (PROTOCOL.md §9.1, Medplum's inviteUser), for the admin API
  * and later SCIM. One transaction holds everything: the User (new; an existing verified one
  * reused unchanged; an existing unverified one reset, see invite.c reset_unverified), the
  * invite's security request for a new or reset user, the profile (given, reused by
@@ -36,13 +37,13 @@ bool invite_profile_type_ok(const char *v);
 
 /* 0 committed (result filled: deliver result->outbox_id after this), 1 refused (err: status
  * 400, 404 or 409 and Medplum's text), -1 failure. */
-int invite_user(const struct invite_request *in, struct invite_result *out, struct member_error *err);
+int invite_user(const struct invite_request *in, struct invite_result *out, struct refusal *err);
 
 /* Resends the project's own pending invite of a member (MEMBERS_RESENDABLE_INVITE: no password,
  * no other project): a new invite security request (superseding this project's older links)
  * and the invite email, in one transaction. 0 (outbox_id filled: deliver it after this), 1
  * refused (err: 404 no such member of this project, 400 not a pending invite of this project,
  * or a member of other projects too), -1. */
-int invite_resend(const char *project_id, const char *membership_id, char outbox_id[37], struct member_error *err);
+int invite_resend(const char *project_id, const char *membership_id, char outbox_id[37], struct refusal *err);
 
 #endif

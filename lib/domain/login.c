@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* login: creating and revoking Login rows. */
 #include "domain/login.h"
 #include "core/text.h"
@@ -91,4 +92,246 @@ int login_purge(const char *before)
 			return -1;
 	} while (n == 5000);
 	return 0;
+}
+
+static const char *const select_code =
+	"SELECT l.id, l.client_id, l.membership_id IS NOT NULL, l.granted, l.revoked, l.code_expires_at < UTC_TIMESTAMP(3), "
+	"l.redirect_uri, l.code_challenge, l.code_challenge_method, l.refresh_allowed, m.active "
+	"FROM login l LEFT JOIN project_membership m ON m.id = l.membership_id WHERE l.code_hash = ?";
+
+int login_find_code(const char *code, struct login_code *cl)
+{
+	uint8_t digest[32];
+	crypto_sha256(code, strlen(code), digest);
+	struct db_result r;
+	if (db_query(&r, select_code, "b", digest, sizeof digest) < 0)
+		return -1;
+	int found = r.nrows == 1;
+	if (found) {
+		snprintf(cl->id, sizeof cl->id, "%s", db_cell(&r, 0, 0));
+		snprintf(cl->client_id, sizeof cl->client_id, "%s", db_cell(&r, 0, 1) ? db_cell(&r, 0, 1) : "");
+		cl->has_membership = !strcmp(db_cell(&r, 0, 2), "1");
+		cl->granted = !strcmp(db_cell(&r, 0, 3), "1");
+		cl->revoked = !strcmp(db_cell(&r, 0, 4), "1");
+		cl->expired = !db_cell(&r, 0, 5) || !strcmp(db_cell(&r, 0, 5), "1");
+		snprintf(cl->redirect_uri, sizeof cl->redirect_uri, "%s", db_cell(&r, 0, 6) ? db_cell(&r, 0, 6) : "");
+		snprintf(cl->challenge, sizeof cl->challenge, "%s", db_cell(&r, 0, 7) ? db_cell(&r, 0, 7) : "");
+		snprintf(cl->method, sizeof cl->method, "%s", db_cell(&r, 0, 8) ? db_cell(&r, 0, 8) : "");
+		cl->refresh_allowed = !strcmp(db_cell(&r, 0, 9), "1");
+		cl->membership_active = text_true(db_cell(&r, 0, 10));
+	}
+	db_result_free(&r);
+	return found;
+}
+
+int login_redeem_code(const char *id, const uint8_t refresh_digest[32], const char *client_auth)
+{
+	unsigned long long n = 0;
+	if (db_exec(&n,
+		    "UPDATE login SET granted = TRUE, granted_at = UTC_TIMESTAMP(3), refresh_hash = ?, "
+		    "client_auth_method = COALESCE(?, client_auth_method), "
+		    "updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND NOT granted AND NOT revoked",
+		    "bss", refresh_digest, (size_t)(refresh_digest ? 32 : 0), client_auth, id) < 0)
+		return -1;
+	return n == 1 ? 0 : 1;
+}
+
+int login_rotate_refresh(const char *id, const uint8_t old_digest[32], const uint8_t new_digest[32],
+			 const char *client_auth, const char *remote_addr, const char *user_agent)
+{
+	char ua[513];
+	text_copy(ua, sizeof ua, user_agent ? user_agent : "");
+	unsigned long long n = 0;
+	if (db_exec(&n,
+		    "UPDATE login SET refresh_hash = ?, refreshed_at = UTC_TIMESTAMP(3), refresh_count = refresh_count + 1, "
+		    "client_auth_method = COALESCE(?, client_auth_method), remote_address = ?, user_agent = ?, "
+		    "updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND refresh_hash = ? AND NOT revoked",
+		    "bssssb", new_digest, (size_t)32, client_auth, remote_addr, ua, id, old_digest, (size_t)32) < 0)
+		return -1;
+	return n == 1 ? 0 : 1;
+}
+
+int login_by_cookie(const char *cookie_value, char id[37])
+{
+	uint8_t digest[32];
+	struct db_result r;
+	id[0] = '\0';
+	crypto_sha256(cookie_value, strlen(cookie_value), digest);
+	if (db_query(&r, "SELECT id FROM login WHERE cookie_hash = ?", "b", digest, sizeof digest) < 0)
+		return -1;
+	if (r.nrows)
+		text_copy(id, 37, db_cell(&r, 0, 0));
+	db_result_free(&r);
+	return id[0] ? 0 : 1;
+}
+
+int login_reopen(const char *id, const char *nonce, const char *code_challenge, const char *challenge_method,
+		 const char *launch_id, const char *redirect_uri)
+{
+	return db_exec(NULL,
+		       "UPDATE login SET nonce = ?, code_challenge = COALESCE(?, code_challenge), "
+		       "code_challenge_method = COALESCE(?, code_challenge_method), launch_id = COALESCE(?, launch_id), "
+		       "redirect_uri = ?, granted = FALSE, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+		       "ssssss", nonce, code_challenge, challenge_method, launch_id, redirect_uri, id);
+}
+
+int login_revoke_own(const char *id, const char *user_id)
+{
+	unsigned long long n = 0;
+	if (db_exec(&n, "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND user_id = ?", "ss",
+		    id, user_id) < 0)
+		return -1;
+	if (n > 0)
+		return 0;
+	struct db_result r;
+	if (db_query(&r, "SELECT 1 FROM login WHERE id = ? AND user_id = ?", "ss", id, user_id) < 0)
+		return -1;
+	int rc = r.nrows ? 0 : 1;
+	db_result_free(&r);
+	return rc;
+}
+
+/* ---- a sign-in's Login, stage by stage ---- */
+
+int login_insert(const struct flow_login *l, const char *launch_id, const char *user_agent)
+{
+	char ua[513];
+	text_copy(ua, sizeof ua, user_agent ? user_agent : "");
+	return db_exec(NULL,
+		       "INSERT INTO login (id, user_type, user_id, client_id, project_id, project_new, profile_type, auth_method, "
+		       "auth_time, scope, nonce, code_challenge, code_challenge_method, redirect_uri, refresh_allowed, launch_id, "
+		       "remote_address, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, FROM_UNIXTIME(?), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		       "sssssississsssisss", l->id, l->user_type, l->user_id, l->client_id[0] ? l->client_id : NULL,
+		       l->project_id[0] ? l->project_id : NULL, (long long)l->project_new,
+		       l->profile_type[0] ? l->profile_type : NULL, l->auth_method, (long long)l->auth_time, l->scope, l->nonce,
+		       l->code_challenge[0] ? l->code_challenge : NULL,
+		       l->code_challenge_method[0] ? l->code_challenge_method : NULL,
+		       l->redirect_uri[0] ? l->redirect_uri : NULL, (long long)l->refresh_allowed, launch_id, l->remote_addr,
+		       ua);
+}
+
+int login_delete_unplaced(const char *id)
+{
+	return db_exec(NULL, "DELETE FROM login WHERE id = ? AND membership_id IS NULL", "s", id);
+}
+
+static const char *const select_login =
+	"SELECT l.user_type, l.user_id, l.client_id, l.project_id, l.project_new, l.profile_type, l.membership_id, "
+	"l.auth_method, UNIX_TIMESTAMP(l.auth_time), l.scope, l.nonce, l.redirect_uri, l.code_challenge, "
+	"l.code_challenge_method, l.refresh_allowed, l.mfa_verified, l.granted, l.revoked, u.mfa_enrolled, "
+	"l.remote_address, l.granted_at IS NOT NULL, "
+	"l.code_hash IS NOT NULL AND NOT l.granted AND l.code_expires_at > UTC_TIMESTAMP(3) "
+	"FROM login l LEFT JOIN user u ON u.id = l.user_id WHERE l.id = ?";
+
+int login_load(const char *id, struct flow_login *l)
+{
+	memset(l, 0, sizeof *l);
+	if (!crypto_is_uuid(id))
+		return 1;
+	struct db_result r;
+	if (db_query(&r, select_login, "s", id) < 0)
+		return -1;
+	if (r.nrows == 0) {
+		db_result_free(&r);
+		return 1;
+	}
+	text_copy(l->id, sizeof l->id, id);
+	text_copy(l->user_type, sizeof l->user_type, db_cell(&r, 0, 0));
+	text_copy(l->user_id, sizeof l->user_id, db_cell(&r, 0, 1));
+	text_copy(l->client_id, sizeof l->client_id, db_cell(&r, 0, 2));
+	text_copy(l->project_id, sizeof l->project_id, db_cell(&r, 0, 3));
+	l->project_new = text_true(db_cell(&r, 0, 4));
+	text_copy(l->profile_type, sizeof l->profile_type, db_cell(&r, 0, 5));
+	text_copy(l->membership_id, sizeof l->membership_id, db_cell(&r, 0, 6));
+	text_copy(l->auth_method, sizeof l->auth_method, db_cell(&r, 0, 7));
+	l->auth_time = (time_t)strtoll(db_cell(&r, 0, 8), NULL, 10);
+	text_copy(l->scope, sizeof l->scope, db_cell(&r, 0, 9));
+	text_copy(l->nonce, sizeof l->nonce, db_cell(&r, 0, 10));
+	text_copy(l->redirect_uri, sizeof l->redirect_uri, db_cell(&r, 0, 11));
+	text_copy(l->code_challenge, sizeof l->code_challenge, db_cell(&r, 0, 12));
+	text_copy(l->code_challenge_method, sizeof l->code_challenge_method, db_cell(&r, 0, 13));
+	l->refresh_allowed = text_true(db_cell(&r, 0, 14));
+	l->mfa_verified = text_true(db_cell(&r, 0, 15));
+	l->granted = text_true(db_cell(&r, 0, 16));
+	l->revoked = text_true(db_cell(&r, 0, 17));
+	l->mfa_enrolled = text_true(db_cell(&r, 0, 18));
+	text_copy(l->remote_addr, sizeof l->remote_addr, db_cell(&r, 0, 19));
+	l->was_granted = text_true(db_cell(&r, 0, 20));
+	l->code_outstanding = text_true(db_cell(&r, 0, 21));
+	db_result_free(&r);
+	return 0;
+}
+
+int login_place(const char *id, const char *membership_id, const char *project_id, bool refresh_allowed)
+{
+	unsigned long long n = 0;
+	if (db_exec(&n,
+		    "UPDATE login SET membership_id = ?, project_id = ?, refresh_allowed = ?, updated_at = UTC_TIMESTAMP(3) "
+		    "WHERE id = ? AND membership_id IS NULL AND NOT granted AND NOT revoked",
+		    "ssis", membership_id, project_id, (long long)refresh_allowed, id) < 0)
+		return -1;
+	return n == 1 ? 0 : 1;
+}
+
+int login_join_project(const char *id, const char *membership_id, const char *project_id)
+{
+	unsigned long long n = 0;
+	if (db_exec(&n,
+		    "UPDATE login SET membership_id = ?, project_id = ?, project_new = FALSE, updated_at = UTC_TIMESTAMP(3) "
+		    "WHERE id = ? AND membership_id IS NULL AND NOT granted AND NOT revoked",
+		    "sss", membership_id, project_id, id) < 0)
+		return -1;
+	return n == 1 ? 0 : 1;
+}
+
+int login_set_scope(const char *id, const char *scope)
+{
+	return db_exec(NULL, "UPDATE login SET scope = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", "ss", scope, id);
+}
+
+int login_issue_code(const char *id, const uint8_t code_hash[32], int lifetime, const uint8_t cookie_hash[32])
+{
+	unsigned long long n = 0;
+	if (db_exec(&n,
+		    "UPDATE login SET code_hash = ?, code_expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND, "
+		    "cookie_hash = COALESCE(?, cookie_hash), updated_at = UTC_TIMESTAMP(3) "
+		    "WHERE id = ? AND NOT granted AND NOT revoked",
+		    "bibs", code_hash, (size_t)32, (long long)lifetime, cookie_hash, (size_t)(cookie_hash ? 32 : 0), id) < 0)
+		return -1;
+	return n == 1 ? 0 : 1;
+}
+
+int login_revoke_membership(const char *membership_id)
+{
+	return db_exec(NULL, "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE membership_id = ?", "s",
+		       membership_id);
+}
+
+int login_sessions(const char *user_id, struct db_result *out)
+{
+	return db_query(out,
+			"SELECT id, DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%s.%fZ'), auth_method, remote_address, user_agent "
+			"FROM login WHERE user_id = ? AND updated_at > UTC_TIMESTAMP(3) - INTERVAL 1 HOUR "
+			"AND membership_id IS NOT NULL AND granted_at IS NOT NULL AND NOT revoked ORDER BY updated_at DESC "
+			"LIMIT 100",
+			"s", user_id);
+}
+
+long long login_purge_idle(long long seconds)
+{
+	long long total = 0;
+	unsigned long long n;
+	do {
+		if (db_exec(&n, "DELETE FROM login WHERE updated_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 5000", "i",
+			    seconds) < 0)
+			return -1;
+		total += (long long)n;
+	} while (n == 5000);
+	return total;
+}
+
+int login_revoke_client(const char *client_id)
+{
+	return db_exec(NULL, "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE user_id = ? OR client_id = ?",
+		       "ss", client_id, client_id);
 }

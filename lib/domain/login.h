@@ -1,4 +1,5 @@
-/* login: the Login rows, one per sign-in or session (spec §2 "Login"). */
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* login: the Login rows, one per sign-in or session (PROTOCOL.md §2 "Login"). */
 #ifndef TESSERA_LOGIN_H
 #define TESSERA_LOGIN_H
 #include "core/crypto.h"
@@ -7,6 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
+struct db_result;
 struct request;
 
 struct login {
@@ -59,6 +61,52 @@ struct flow_login {
 	char email[321];
 };
 
+/* ---- a sign-in's Login, stage by stage (lib/domain/flow.c drives them) ---- */
+
+/* A new sign-in's Login (l as flow filled it; launch_id and user_agent may be NULL). 0 or -1. */
+int login_insert(const struct flow_login *l, const char *launch_id, const char *user_agent);
+/* A refused sign-in leaves no Login: deletes it while it has no membership. 0 or -1. */
+int login_delete_unplaced(const char *id);
+/* The row (the MFA rule fields are flow's to fill): 0, 1 no such login (or not a UUID), -1. */
+int login_load(const char *id, struct flow_login *l);
+/* The membership chosen (and its project); only once, and never for a granted or revoked
+ * login: 0 placed, 1 not, -1. */
+int login_place(const char *id, const char *membership_id, const char *project_id, bool refresh_allowed);
+/* The membership of a project just created for this login (project_new ends): 0, 1 not, -1. */
+int login_join_project(const char *id, const char *membership_id, const char *project_id);
+int login_set_scope(const char *id, const char *scope);
+/* A new code (its hash, valid lifetime seconds) and, with cookie_hash, the SSO cookie; never for
+ * a granted or revoked login: 0 issued, 1 not, -1. */
+int login_issue_code(const char *id, const uint8_t code_hash[32], int lifetime, const uint8_t cookie_hash[32]);
+
+/* A Login as the token endpoint finds it by its code. */
+struct login_code {
+	char id[37];
+	char client_id[37];
+	char redirect_uri[2049];
+	char challenge[129];
+	char method[8];
+	bool has_membership, granted, revoked, expired, refresh_allowed, membership_active;
+};
+
+/* The Login an authorization code belongs to: 1 found (out filled), 0 no such code, -1. */
+int login_find_code(const char *code, struct login_code *out);
+/* Redeems a login's code: granted now, with the digest of its first refresh secret (NULL: no
+ * refresh token) and how the client authenticated (NULL: not at all; an earlier binding is
+ * never weakened). 0 redeemed, 1 not (redeemed or revoked meanwhile: a reuse), -1. */
+int login_redeem_code(const char *id, const uint8_t refresh_digest[32], const char *client_auth);
+/* Rotates a refresh token: only while the login still holds old_digest and is not revoked.
+ * 0 rotated, 1 not (the old token was used already: a reuse), -1. */
+int login_rotate_refresh(const char *id, const uint8_t old_digest[32], const uint8_t new_digest[32],
+			 const char *client_auth, const char *remote_addr, const char *user_agent);
+
+/* The Login an SSO cookie value (32 hex digits) is bound to: 0 (id filled), 1 none, -1. */
+int login_by_cookie(const char *cookie_value, char id[37]);
+/* A session reused by /oauth2/authorize: a new nonce, PKCE and launch (NULL keeps the old),
+ * bound to redirect_uri, not granted until its new code is redeemed. 0 or -1. */
+int login_reopen(const char *id, const char *nonce, const char *code_challenge, const char *challenge_method,
+		 const char *launch_id, const char *redirect_uri);
+
 /* Revokes a self-contained access token (no Login row: client_credentials) by its id until
  * it expires (exp, Unix time): a row of token_revocation, read on every use. 0 or -1. */
 int login_revoke_token(const char *jti, const char *client_id, long long exp);
@@ -71,6 +119,19 @@ int login_revoke_audited(const char *id, const char *audit_type);
 /* Revokes every session of a user but one (except_id; NULL for none): a new password ends
  * the sessions the old one opened. */
 int login_revoke_user(const char *user_id, const char *except_id);
+/* Revokes one of a user's own sessions: 0 revoked (or revoked already), 1 no such login of
+ * that user (anyone else's is "not found"), -1. */
+int login_revoke_own(const char *id, const char *user_id);
+/* Ends every session of a membership (it is being deleted). 0 or -1. */
+int login_revoke_membership(const char *membership_id);
+/* Ends every session of a client: its own tokens and the sign-ins made through it. 0 or -1. */
+int login_revoke_client(const char *client_id);
+/* A user's sessions of the last hour whose tokens were issued (a sign-in still in progress is
+ * not listed: its id is the bearer secret of that flow), newest first, at most 100. Columns:
+ * id, lastUpdated (ISO 8601 UTC), auth_method, remote_address, user_agent. 0 or -1. */
+int login_sessions(const char *user_id, struct db_result *out);
+/* Deletes the Logins untouched for seconds, in batches; the number deleted, or -1. */
+long long login_purge_idle(long long seconds);
 
 /* A login id is a bearer secret while its sign-in is in progress (issue 14): whatever others
  * can read (audit events, log lines, the sign-in pages' URLs) names a login by its reference

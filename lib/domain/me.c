@@ -1,9 +1,12 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* me: builds the /auth/me document. */
 #include "domain/me.h"
 #include "core/text.h"
 #include "core/fhir.h"
 #include "domain/auth.h"
 #include "core/db.h"
+#include "domain/login.h"
+#include "domain/policies.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -62,12 +65,6 @@ static json_t *membership_of(const struct auth *a)
 	return m;
 }
 
-/* No policy means full access within the project, as Medplum computes it. */
-static json_t *policy_of(const struct auth *a)
-{
-	json_t *p = json_of(D(AD_POLICY_RESOURCE));
-	return p ? p : json_pack("{s:s, s:[{s:s}]}", "resourceType", "AccessPolicy", "resource", "resourceType", "*");
-}
 
 static json_t *default_config(bool admin, bool super_admin)
 {
@@ -101,11 +98,7 @@ static json_t *user_of(const struct auth *a)
 static json_t *load_sessions(const char *user_id)
 {
 	struct db_result r;
-	if (db_query(&r,
-		     "SELECT id, DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%s.%fZ'), auth_method, remote_address, user_agent "
-		     "FROM login WHERE user_id = ? AND updated_at > UTC_TIMESTAMP(3) - INTERVAL 1 HOUR "
-		     "AND membership_id IS NOT NULL AND granted_at IS NOT NULL AND NOT revoked ORDER BY updated_at DESC LIMIT 100",
-		     "s", user_id) < 0)
+	if (login_sessions(user_id, &r) < 0)
 		return NULL;
 	json_t *list = json_array();
 	for (unsigned i = 0; i < r.nrows; i++)
@@ -158,12 +151,19 @@ int me_build(struct auth *a, json_t **out)
 	int rc = auth_load_detail(a);
 	if (rc != 0)
 		return rc;
+	/* The effective policy (§11.1): the membership's policies, its parameters, the admin rules
+	 * and the login's SMART scopes. */
+	json_t *policy;
+	if ((rc = policies_effective(a->login.membership_id, a->login.scope, &policy)) != 0)
+		return rc;
 	json_t *profile = profile_of(a);
-	if (!profile)
+	if (!profile) {
+		json_decref(policy);
 		return 1;
+	}
 	json_t *me = json_pack("{s:o, s:o, s:o, s:o, s:o}", "project", project_of(a), "membership", membership_of(a),
 			       "profile", profile, "config", default_config(text_true(D(AD_ADMIN)), text_true(D(AD_SUPER_ADMIN))), "accessPolicy",
-			       policy_of(a));
+			       policy);
 	if (!me)
 		return 1;
 	if (!strcmp(a->login.user_type, "User") && (rc = add_user_parts(me, a)) != 0) {

@@ -1,4 +1,5 @@
-/* me: the session details document of GET /auth/me (spec §6.10), read with as few queries
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* me: the session details document of GET /auth/me (PROTOCOL.md §6.10), read with as few queries
  * as possible: the membership with its project, profile, policy and user comes with the
  * authentication (lib/auth.c); users need two more (recent sessions, memberships in the
  * project). */

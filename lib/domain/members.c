@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* members: ProjectMembership rows for the admin API. */
 #include "domain/members.h"
 #include "core/crypto.h"
 #include "core/db.h"
+#include "domain/login.h"
 #include "core/fhir.h"
 #include "http/input.h"
 #include "core/text.h"
@@ -14,7 +16,7 @@
 #define MAX_NAME 255        /* external_id and user_name columns */
 
 /* A member that is absent keeps *out; null clears it; anything but a boolean is refused. */
-static int parse_bool(json_t *obj, const char *field, bool *out, bool null_value, struct member_error *err)
+static int parse_bool(json_t *obj, const char *field, bool *out, bool null_value, struct refusal *err)
 {
 	json_t *v = json_object_get(obj, field);
 	if (!v)
@@ -28,7 +30,7 @@ static int parse_bool(json_t *obj, const char *field, bool *out, bool null_value
 	return 0;
 }
 
-static int parse_name(json_t *obj, const char *field, const char **out, const char *message, struct member_error *err)
+static int parse_name(json_t *obj, const char *field, const char **out, const char *message, struct refusal *err)
 {
 	json_t *v = json_object_get(obj, field);
 	if (!v)
@@ -61,7 +63,7 @@ static bool access_ok(json_t *access)
 	return true;
 }
 
-int members_parse_fields(json_t *obj, struct member_fields *f, struct member_error *err)
+int members_parse_fields(json_t *obj, struct member_fields *f, struct refusal *err)
 {
 	if (!json_is_object(obj))
 		return refuse_copy(err, 400, "Invalid membership", "membership");
@@ -94,7 +96,7 @@ int members_parse_fields(json_t *obj, struct member_fields *f, struct member_err
 }
 
 /* 0 the policy exists in the project, 1 refused, -1. */
-static int check_policy(const char *id, const char *project_id, struct member_error *err)
+static int check_policy(const char *id, const char *project_id, struct refusal *err)
 {
 	struct db_result r;
 	if (db_query(&r, "SELECT project_id FROM access_policy WHERE id = ?", "s", id) < 0)
@@ -108,7 +110,7 @@ static int check_policy(const char *id, const char *project_id, struct member_er
 	return refuse_copy(err, 400, text, NULL);
 }
 
-int members_check_policies(const struct member_fields *f, const char *project_id, struct member_error *err)
+int members_check_policies(const struct member_fields *f, const char *project_id, struct refusal *err)
 {
 	int rc = f->access_policy_id[0] ? check_policy(f->access_policy_id, project_id, err) : 0;
 	size_t i;
@@ -174,7 +176,7 @@ int members_update(const char *id, const struct member_fields *f)
 			    f, "s", id, NULL, NULL, NULL, NULL, NULL, NULL);
 }
 
-int members_delete(const char *id, struct member_error *err)
+int members_delete(const char *id, struct refusal *err)
 {
 	struct db_result r;
 	if (db_query(&r,
@@ -189,8 +191,7 @@ int members_delete(const char *id, struct member_error *err)
 	/* Its sessions end with it (the bearer check would refuse them anyway: no membership). */
 	if (db_begin() < 0)
 		return -1;
-	int rc = db_exec(NULL, "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE membership_id = ?", "s",
-			 id);
+	int rc = login_revoke_membership(id);
 	if (rc == 0)
 		rc = db_exec(NULL, "DELETE FROM project_membership WHERE id = ?", "s", id);
 	if (rc == 0)
@@ -314,3 +315,214 @@ int members_get(const char *id, json_t **out, char project_out[37])
 	*out = m;
 	return m ? 0 : -1;
 }
+
+/* ---- ProjectMembership resources (the resource API) ---- */
+
+static const char *const member_user_types[] = { "User", "ClientApplication", "Bot", NULL };
+static const char *const member_profile_types[] = { "Patient", "Practitioner", "RelatedPerson", "ClientApplication",
+						    "Bot", NULL };
+
+/* A reference to one of types: its type and id. */
+static bool typed_reference(json_t *ref, const char *const *types, char type[32], char id[37])
+{
+	for (const char *const *t = types; *t; t++)
+		if (fhir_reference_id(ref, *t, id)) {
+			text_copy(type, 32, *t);
+			return true;
+		}
+	return false;
+}
+
+/* The user and profile of a new membership exist and may join this project: a User that is
+ * server-scoped or of this project; a ClientApplication or Bot of this project, its own
+ * profile; a Patient, Practitioner or RelatedPerson profile of this project. 0, 1, -1. */
+static int check_parties(const char *project, const char *utype, const char *uid, const char *ptype, const char *pid,
+			 struct refusal *err)
+{
+	bool agent = strcmp(utype, "User") != 0;
+	if (agent && (strcmp(ptype, utype) || strcmp(pid, uid)))
+		return refuse(err, 400, "Invalid membership.profile", "profile");
+	if (!agent && (!strcmp(ptype, "ClientApplication") || !strcmp(ptype, "Bot")))
+		return refuse(err, 400, "Invalid membership.profile", "profile");
+	struct db_result r;
+	int rc = !strcmp(utype, "User")
+			 ? db_query(&r, "SELECT 1 FROM user WHERE id = ? AND (project_id IS NULL OR project_id = ?)", "ss", uid, project)
+		 : !strcmp(utype, "Bot")
+			 ? db_query(&r, "SELECT 1 FROM bot WHERE id = ? AND project_id = ?", "ss", uid, project)
+			 : db_query(&r, "SELECT 1 FROM client_application WHERE id = ? AND project_id = ?", "ss", uid, project);
+	if (rc < 0)
+		return -1;
+	bool found = r.nrows > 0;
+	db_result_free(&r);
+	if (!found)
+		return refuse(err, 400, "Invalid membership.user", "user");
+	if (agent)
+		return 0;
+	if (db_query(&r, "SELECT 1 FROM profile WHERE id = ? AND resource_type = ? AND project_id = ?", "sss", pid, ptype,
+		     project) < 0)
+		return -1;
+	found = r.nrows > 0;
+	db_result_free(&r);
+	return found ? 0 : refuse(err, 400, "Invalid membership.profile", "profile");
+}
+
+static int member_check(json_t *body, json_t *stored, const char *project, json_t **out, struct refusal *err)
+{
+	struct member_fields f = { .active = true };
+	int rc = members_parse_fields(body, &f, err);
+	if (rc == 0)
+		rc = members_check_policies(&f, project, err);
+	if (rc != 0)
+		return rc;
+	char utype[32], uid[37], ptype[32], pid[37];
+	/* project, user and profile are the stored ones on an update */
+	json_t *who = stored ? stored : body;
+	if (!typed_reference(json_object_get(who, "user"), member_user_types, utype, uid))
+		return refuse(err, 400, "Invalid membership.user", "user");
+	if (!typed_reference(json_object_get(who, "profile"), member_profile_types, ptype, pid))
+		return refuse(err, 400, "Invalid membership.profile", "profile");
+	if (!stored && (rc = check_parties(project, utype, uid, ptype, pid, err)) != 0)
+		return rc;
+	json_t *m = json_pack("{s:s, s:o, s:o, s:o, s:b, s:b}", "resourceType", "ProjectMembership", "project",
+			      fhir_reference("Project", project, NULL), "user", fhir_reference(utype, uid, NULL), "profile",
+			      fhir_reference(ptype, pid, NULL), "active", f.active, "admin", f.admin);
+	if (f.access_policy_id[0])
+		json_object_set_new(m, "accessPolicy", fhir_reference("AccessPolicy", f.access_policy_id, NULL));
+	if (f.access)
+		json_object_set(m, "access", f.access);
+	if (f.identifier)
+		json_object_set(m, "identifier", f.identifier);
+	if (f.user_configuration)
+		json_object_set(m, "userConfiguration", f.user_configuration);
+	if (f.external_id)
+		json_object_set_new(m, "externalId", json_string(f.external_id));
+	if (f.user_name)
+		json_object_set_new(m, "userName", json_string(f.user_name));
+	*out = m;
+	return 0;
+}
+
+static int member_get_resource(const char *id, json_t **out)
+{
+	int rc = members_get(id, out, NULL);
+	if (rc != 0)
+		return rc;
+	struct db_result r;
+	if (db_query(&r, "SELECT " FHIR_VERSION_SQL("updated_at") " FROM project_membership WHERE id = ?", "s", id) < 0) {
+		json_decref(*out);
+		*out = NULL;
+		return -1;
+	}
+	json_t *meta = json_object_get(*out, "meta");
+	if (db_cell(&r, 0, 0))
+		json_object_set_new(meta, "versionId", json_string(db_cell(&r, 0, 0)));
+	db_result_free(&r);
+	return 0;
+}
+
+static int member_list_resources(const char *project, json_t **out)
+{
+	struct db_result r;
+	if (db_query(&r, "SELECT id FROM project_membership WHERE ? IS NULL OR project_id = ? ORDER BY updated_at DESC LIMIT 1000",
+		     "ss", project, project) < 0)
+		return -1;
+	*out = json_array();
+	int rc = 0;
+	for (unsigned i = 0; rc == 0 && i < r.nrows; i++) {
+		json_t *m = NULL;
+		rc = member_get_resource(db_cell(&r, i, 0), &m);
+		if (rc == 0)
+			json_array_append_new(*out, m);
+		else if (rc == 1)
+			rc = 0; /* deleted meanwhile */
+	}
+	db_result_free(&r);
+	return rc < 0 ? -1 : 0;
+}
+
+static int fields_of(json_t *m, struct member_fields *f, struct refusal *err)
+{
+	memset(f, 0, sizeof *f);
+	f->active = true;
+	return members_parse_fields(m, f, err);
+}
+
+static int member_insert_resource(const char *project, json_t *m, char id[37], json_t **once, struct refusal *err)
+{
+	(void)once;
+	struct member_fields f;
+	char utype[32], uid[37], ptype[32], pid[37];
+	if (fields_of(m, &f, err) != 0 ||
+	    !typed_reference(json_object_get(m, "user"), member_user_types, utype, uid) ||
+	    !typed_reference(json_object_get(m, "profile"), member_profile_types, ptype, pid))
+		return -1;
+	char existing[37], profile[80];
+	int rc = members_find(project, uid, existing, profile);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return refuse(err, 409, "User is already a member of this project", NULL);
+	rc = members_insert(project, utype, uid, ptype, pid, &f, id);
+	if (rc == 1)
+		return refuse(err, 409, "externalId or userName already used in this project", NULL);
+	return rc;
+}
+
+static int member_update_resource(const char *id, const char *version, json_t *m, struct refusal *err)
+{
+	struct member_fields f;
+	if (fields_of(m, &f, err) != 0)
+		return -1;
+	bool ok = true;
+	char *access = dump(f.access, &ok), *ident = dump(f.identifier, &ok), *conf = dump(f.user_configuration, &ok);
+	unsigned long long n = 0;
+	int rc = ok ? db_exec(&n,
+			      "UPDATE project_membership SET active = ?, admin = ?, access_policy_id = ?, access = ?, identifier = ?, "
+			      "user_configuration = ?, external_id = ?, user_name = ?, updated_at = " FHIR_NEXT_UPDATE_SQL("updated_at")
+			      " WHERE id = ? AND " FHIR_VERSION_IS_SQL("updated_at"),
+			      "iissssssss", (long long)f.active, (long long)f.admin,
+			      f.access_policy_id[0] ? f.access_policy_id : NULL, access, ident, conf, f.external_id, f.user_name, id,
+			      version)
+		    : -1;
+	free(access);
+	free(ident);
+	free(conf);
+	if (rc < 0)
+		return db_duplicate() ? refuse(err, 409, "externalId or userName already used in this project", NULL) : -1;
+	return n == 1 ? 0 : 2;
+}
+
+/* The owner's membership stays; the membership's sessions end with it (one transaction). */
+static int member_remove_resource(const char *id, const char *version, struct refusal *err)
+{
+	struct db_result r;
+	if (db_query(&r,
+		     "SELECT 1 FROM project_membership m JOIN project p ON p.id = m.project_id "
+		     "WHERE m.id = ? AND m.user_id = p.owner_user_id",
+		     "s", id) < 0)
+		return -1;
+	bool owner = r.nrows > 0;
+	db_result_free(&r);
+	if (owner)
+		return refuse(err, 400, "Cannot delete the owner of the project", NULL);
+	unsigned long long n = 0;
+	int rc = db_begin();
+	if (rc == 0)
+		rc = db_exec(&n, "DELETE FROM project_membership WHERE id = ? AND " FHIR_VERSION_IS_SQL("updated_at"), "ss", id,
+			     version);
+	if (rc == 0 && n == 1)
+		rc = login_revoke_membership(id);
+	if (db_finish(rc) != 0)
+		return -1;
+	return n == 1 ? 0 : 2;
+}
+
+const struct resource_store members_store = {
+	.type = "ProjectMembership",
+	.get = member_get_resource,
+	.list = member_list_resources,
+	.check = member_check,
+	.insert = member_insert_resource,
+	.update = member_update_resource,
+	.remove = member_remove_resource,
+};

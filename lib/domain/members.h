@@ -1,9 +1,11 @@
-/* members: ProjectMembership rows as the admin API reads and writes them (spec §2, §9): the
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* members: ProjectMembership rows as the admin API reads and writes them (PROTOCOL.md §2, §9): the
  * whole resource as JSON, the fields an admin may set, and the access policies they name. Like
  * people.h, nothing here opens a transaction: callers group their writes in their own. */
 #ifndef TESSERA_MEMBERS_H
 #define TESSERA_MEMBERS_H
 #include "core/refusal.h"
+#include "domain/store.h"
 #include <jansson.h>
 #include <stdbool.h>
 
@@ -20,18 +22,17 @@ struct member_fields {
 	const char *invited_by;      /* a User id or NULL */
 };
 
-#define member_error refusal
 
 /* Reads the member fields an admin may set from a JSON object (an invite's "membership", a
  * replaced ProjectMembership): admin, active, accessPolicy, access, externalId, userName,
  * identifier, userConfiguration. Members that are absent keep the value already in *f; a
  * member of the wrong shape is refused. 0, or 1 with err filled. */
-int members_parse_fields(json_t *obj, struct member_fields *f, struct member_error *err);
+int members_parse_fields(json_t *obj, struct member_fields *f, struct refusal *err);
 
 /* Every access policy the fields name (accessPolicy and access[].policy) must exist and belong
  * to the project: Medplum's texts "Access policy AccessPolicy/<id> does not exist" and "... does
  * not belong to this project". 0, 1 refused (err filled), -1 database failure. */
-int members_check_policies(const struct member_fields *f, const char *project_id, struct member_error *err);
+int members_check_policies(const struct member_fields *f, const char *project_id, struct refusal *err);
 
 /* Inserts a membership of a User, ClientApplication or Bot. 0, 1 duplicate (the project's
  * externalId or userName is taken), -1. */
@@ -43,7 +44,7 @@ int members_update(const char *id, const struct member_fields *f);
 /* Deletes a membership and, in the same transaction, revokes its logins (their tokens get 401
  * at once). The project owner's membership is refused: 400 "Cannot delete the owner of the
  * project". 0, 1 refused (err filled), -1. Opens its own transaction. */
-int members_delete(const char *id, struct member_error *err);
+int members_delete(const char *id, struct refusal *err);
 
 /* SQL (over membership m and its user u): the member's invite is this project's own and still
  * pending -- an invite request of m's project, address not verified, no password -- and the
@@ -71,5 +72,11 @@ int members_get(const char *id, json_t **out, char project_out[37]);
 /* The membership of this User in this project (the oldest, when forceNewMembership made
  * several): 0 found (id and profile "Type/id" filled), 1 none, -1. */
 int members_find(const char *project_id, const char *user_id, char id_out[37], char profile_out[80]);
+
+/* ProjectMembership resources for the resource API: a new one names a user (a User of the
+ * server or this project, or this project's ClientApplication or Bot, its own profile) and a
+ * profile of this project; an update keeps project, user and profile; the owner's cannot be
+ * deleted; a deleted membership's sessions are revoked with it. */
+extern const struct resource_store members_store;
 
 #endif

@@ -1,9 +1,11 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mfa: secrets, code checks, limits and emailed codes of the second factor (see mfa.h). */
 #include "domain/mfa.h"
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
 #include "domain/login.h"
+#include "domain/loginmfa.h"
 #include "core/keywrap.h"
 #include "core/log.h"
 #include "mail/mail.h"
@@ -117,8 +119,6 @@ int mfa_reset(const char *user_id)
  * to every later session, and whoever saw it once held the second factor for good. A pending
  * secret lives on the login that asked, for mfa_login_lifetime seconds, sealed like the
  * user's (same associated data, so adoption is a copy of the sealed text). */
-#define PENDING_FRESH "mfa_pending_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND"
-
 void mfa_pending_clear(struct mfa_pending *p)
 {
 	OPENSSL_cleanse(p, sizeof *p);
@@ -127,18 +127,13 @@ void mfa_pending_clear(struct mfa_pending *p)
 /* The login's fresh pending secret, sealed and open: 0, 1 none (or expired), -1. */
 static int read_pending(const char *login_id, const char *user_id, struct mfa_pending *p)
 {
-	struct db_result r;
+	char stored[sizeof p->sealed];
 	memset(p, 0, sizeof *p);
-	if (db_query(&r,
-		     "SELECT mfa_pending_secret FROM login WHERE id = ? AND user_id = ? AND mfa_pending_secret IS NOT NULL "
-		     "AND " PENDING_FRESH,
-		     "ssi", login_id, user_id, (long long)cfg.mfa_login_lifetime) < 0)
-		return -1;
-	const char *stored = r.nrows ? db_cell(&r, 0, 0) : NULL;
-	int rc = stored && strlen(stored) < sizeof p->sealed ? unseal(user_id, stored, p->secret) : 1;
+	int rc = login_mfa_pending(login_id, user_id, cfg.mfa_login_lifetime, stored, sizeof stored);
+	if (rc == 0)
+		rc = unseal(user_id, stored, p->secret);
 	if (rc == 0)
 		text_copy(p->sealed, sizeof p->sealed, stored);
-	db_result_free(&r);
 	return rc;
 }
 
@@ -152,10 +147,7 @@ static int store_pending(const char *login_id, const char *user_id)
 	OPENSSL_cleanse(secret, sizeof secret);
 	if (!sealed)
 		return -1;
-	int rc = db_exec(NULL,
-			 "UPDATE login SET mfa_pending_secret = ?, mfa_pending_at = UTC_TIMESTAMP(3) "
-			 "WHERE id = ? AND user_id = ? AND (mfa_pending_secret IS NULL OR NOT (" PENDING_FRESH "))",
-			 "sssi", sealed, login_id, user_id, (long long)cfg.mfa_login_lifetime);
+	int rc = login_mfa_store_pending(login_id, user_id, sealed, cfg.mfa_login_lifetime);
 	free(sealed);
 	return rc;
 }
@@ -214,12 +206,9 @@ static long at_least_one(long seconds)
 /* One attempt of the login's allowance (one conditional UPDATE): 0 taken, 1 none left. */
 static int take_login_attempt(const char *login_id, time_t auth_time, long *retry_after)
 {
-	unsigned long long n = 0;
-	if (db_exec(&n, "UPDATE login SET mfa_attempts = mfa_attempts + 1 WHERE id = ? AND mfa_attempts < ?", "si",
-		    login_id, (long long)cfg.mfa_login_attempts) < 0)
-		return -1;
-	if (n == 1)
-		return 0;
+	int rc = login_mfa_take_attempt(login_id, cfg.mfa_login_attempts);
+	if (rc <= 0)
+		return rc;
 	*retry_after = at_least_one((long)(auth_time + cfg.mfa_login_lifetime - time(NULL)));
 	return 1;
 }
@@ -299,13 +288,7 @@ static int check_email(const char *login_id, const char *code)
 	uint8_t hash[32];
 	if (!totp_code_shape(code) || email_code_hash(login_id, code, hash) < 0)
 		return totp_code_shape(code) ? -1 : 1;
-	unsigned long long n = 0;
-	if (db_exec(&n,
-		    "UPDATE login SET email_mfa_hash = NULL, email_mfa_expires_at = NULL WHERE id = ? AND email_mfa_hash = ? "
-		    "AND email_mfa_expires_at > UTC_TIMESTAMP(3)",
-		    "sb", login_id, hash, sizeof hash) < 0)
-		return -1;
-	return n == 1 ? 0 : 1;
+	return login_mfa_use_email_code(login_id, hash);
 }
 
 static int conclude(const char *user_id, int rc, struct mfa_check *c)
@@ -387,10 +370,7 @@ static int adopt(const char *user_id, const struct mfa_pending *p)
 		return -1;
 	if (n != 1)
 		return 1;
-	return db_exec(NULL,
-		       "UPDATE login SET mfa_pending_secret = NULL, mfa_pending_at = NULL "
-		       "WHERE user_id = ? AND mfa_pending_secret IS NOT NULL",
-		       "s", user_id);
+	return login_mfa_forget_pending(user_id);
 }
 
 /* Enrollment with a method that has no secret (email). 0, 1 already enrolled, -1. */
@@ -411,16 +391,7 @@ static int enroll_without_secret(const char *user_id, unsigned methods)
 /* The login verified; with p, only while it still holds that pending secret: 0, 1 changed, -1. */
 static int mark_login(const struct flow_login *l, const struct mfa_pending *p)
 {
-	unsigned long long n = 0;
-	int rc = p ? db_exec(&n,
-			     "UPDATE login SET mfa_verified = TRUE, updated_at = UTC_TIMESTAMP(3) "
-			     "WHERE id = ? AND NOT mfa_verified AND NOT granted AND NOT revoked AND mfa_pending_secret = ?",
-			     "ss", l->id, p->sealed)
-		   : db_exec(&n,
-			     "UPDATE login SET mfa_verified = TRUE, updated_at = UTC_TIMESTAMP(3) "
-			     "WHERE id = ? AND NOT mfa_verified AND NOT granted AND NOT revoked",
-			     "s", l->id);
-	return rc < 0 ? -1 : n == 1 ? 0 : 1;
+	return login_mfa_verified(l->id, p ? p->sealed : NULL);
 }
 
 int mfa_login_verified(struct flow_login *l, unsigned enroll_methods, const struct mfa_pending *p)
@@ -445,15 +416,11 @@ int mfa_login_verified(struct flow_login *l, unsigned enroll_methods, const stru
 
 int mfa_enroll_session(const char *user_id, const char *login_id, const struct mfa_pending *p)
 {
-	unsigned long long n = 0;
 	if (db_begin() < 0)
 		return -1;
 	/* The session that enrolled has just given the second factor: it stays signed in. */
-	int rc = db_exec(&n,
-			 "UPDATE login SET mfa_verified = TRUE, updated_at = UTC_TIMESTAMP(3) "
-			 "WHERE id = ? AND user_id = ? AND mfa_pending_secret = ?",
-			 "sss", login_id, user_id, p->sealed);
-	if (rc == 0 && n != 1)
+	int rc = login_mfa_enrolling_session(login_id, user_id, p->sealed);
+	if (rc == 1)
 		rc = 2; /* replaced meanwhile: the code was of a secret no longer shown */
 	if (rc == 0)
 		rc = adopt(user_id, p);
@@ -477,14 +444,9 @@ static int random_code(char out[7])
 /* 1 (retry_after set) while the last code is younger than MFA_EMAIL_RESEND_SECONDS. */
 static int too_soon(const char *login_id, long *retry_after)
 {
-	struct db_result r;
-	if (db_query(&r,
-		     "SELECT TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(3), email_mfa_expires_at) FROM login "
-		     "WHERE id = ? AND email_mfa_expires_at IS NOT NULL",
-		     "s", login_id) < 0)
+	long left;
+	if (login_mfa_email_code_left(login_id, &left) < 0)
 		return -1;
-	long left = r.nrows && db_cell(&r, 0, 0) ? strtol(db_cell(&r, 0, 0), NULL, 10) : -1;
-	db_result_free(&r);
 	long wait = left - (MFA_EMAIL_SECONDS - MFA_EMAIL_RESEND_SECONDS);
 	if (wait <= 0)
 		return 0;
@@ -507,10 +469,7 @@ static int enqueue_code(const struct flow_login *l, const char *code, char outbo
 				  db_cell(&r, 0, 1), vars, true };
 	int rc = db_begin();
 	if (rc == 0)
-		rc = db_exec(NULL,
-			     "UPDATE login SET email_mfa_hash = ?, email_mfa_expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND "
-			     "WHERE id = ?",
-			     "bis", hash, sizeof hash, (long long)MFA_EMAIL_SECONDS, l->id);
+		rc = login_mfa_set_email_code(l->id, hash, MFA_EMAIL_SECONDS);
 	if (rc == 0)
 		rc = m.to_address && vars ? mail_enqueue(&m, outbox) : -1;
 	rc = db_finish(rc);

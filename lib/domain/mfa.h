@@ -1,4 +1,5 @@
-/* mfa: the second factor of a sign-in (spec §6.9, stricter.md rows 1 and 11).
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* mfa: the second factor of a sign-in (PROTOCOL.md §6.9, PROTOCOL.md §S.1 and §S.11).
  *
  * - TOTP secrets (lib/totp.c) are stored sealed with AES-256-GCM (lib/keywrap.c) under
  *   key_encryption_key when it is set ("k1." prefix), else under a key derived from hash_key

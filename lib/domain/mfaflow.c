@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mfaflow: the MFA stages and their refusals (see mfaflow.h). */
 #include "domain/mfaflow.h"
 #include "domain/audit.h"

@@ -1,4 +1,5 @@
-/* mfaflow: the MFA stages (spec §6.9) with their refusals in Medplum's words, shared by the
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* mfaflow: the MFA stages (PROTOCOL.md §6.9) with their refusals in Medplum's words, shared by the
  * JSON routes (cgi-bin/mfa.c) and the pages (cgi-bin/mfa-pages.c) so each rule exists once:
  * a login's second factor (verify), enrollment during sign-in (login-enroll), an emailed
  * code (send-email), and a signed-in user's enroll and disable. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pagesession: the Login behind a browser's page session. */
 #include "domain/pagesession.h"
 #include "http/csrf.h"
@@ -23,11 +24,10 @@ int page_session(const struct request *req, struct flow_login *l)
 
 int page_require_session(struct request *req, struct flow_login *l)
 {
-	char headers[PAGE_HEADERS_LEN] = "";
 	int rc = page_session(req, l);
 	if (rc == 1) {
-		csrf_unbind(BIND_SESSION, headers, sizeof headers);
-		page_see_other(req, "signin", headers, sizeof headers);
+		csrf_unbind(req, BIND_SESSION);
+		page_see_other(req, "signin");
 	}
 	if (rc == 0)
 		snprintf(req->log_login, sizeof req->log_login, "%s", l->id);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pagesession: the page session, a browser signed in on Tessera's own pages (cookie
  * tessera-session, csrf.h BIND_SESSION): which Login it names, and whether that Login may still
  * use the pages. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* people: users, profiles and memberships. */
 #include "domain/people.h"
 #include "core/crypto.h"
@@ -9,6 +10,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void people_lower_email(const char *email, char *out, size_t outlen)
 {
@@ -110,3 +112,196 @@ int people_set_password(const char *user_id, const char *password_hash, bool ver
 		       "WHERE id = ?",
 		       "sis", password_hash, (long long)verify_email, user_id);
 }
+
+int people_profile_in_project(const char *id, const char *type, const char *project_id)
+{
+	if (!crypto_is_uuid(id))
+		return 0;
+	struct db_result r;
+	if (db_query(&r, "SELECT 1 FROM profile WHERE id = ? AND resource_type = ? AND project_id = ?", "sss", id, type,
+		     project_id) < 0)
+		return -1;
+	int found = r.nrows > 0;
+	db_result_free(&r);
+	return found;
+}
+
+/* ---- Patient, Practitioner and RelatedPerson resources (the resource API) ---- */
+
+#define MAX_PROFILE_JSON 65536
+
+/* "given family" of the first name, for the profile's display. */
+static void display_of(json_t *p, char *out, size_t cap)
+{
+	json_t *n = json_array_get(json_object_get(p, "name"), 0);
+	const char *given = json_string_value(json_array_get(json_object_get(n, "given"), 0));
+	const char *family = json_string_value(json_object_get(n, "family"));
+	const char *text = json_string_value(json_object_get(n, "text"));
+	if (given || family)
+		snprintf(out, cap, "%s%s%s", given ? given : "", given && family ? " " : "", family ? family : "");
+	else
+		snprintf(out, cap, "%s", text ? text : "");
+}
+
+static bool array_of_objects(json_t *p, const char *key, size_t max)
+{
+	json_t *v = json_object_get(p, key);
+	if (!v)
+		return true;
+	if (!json_is_array(v) || json_array_size(v) > max)
+		return false;
+	size_t i;
+	json_t *e;
+	json_array_foreach(v, i, e) if (!json_is_object(e)) return false;
+	return true;
+}
+
+static int profile_check(const char *type, json_t *body, json_t **out, struct refusal *err)
+{
+	if (!array_of_objects(body, "name", 16) || !array_of_objects(body, "telecom", 32) ||
+	    !array_of_objects(body, "identifier", 64) || !array_of_objects(body, "address", 16))
+		return refuse(err, 400, "Invalid resource", NULL);
+	json_t *p = json_deep_copy(body);
+	json_object_del(p, "id");
+	json_object_del(p, "meta");
+	json_object_set_new(p, "resourceType", json_string(type));
+	char *text = json_dumps(p, JSON_COMPACT);
+	size_t len = text ? strlen(text) : 0;
+	free(text);
+	if (!len || len > MAX_PROFILE_JSON) {
+		json_decref(p);
+		return len ? refuse(err, 400, "Resource too large", NULL) : -1;
+	}
+	*out = p;
+	return 0;
+}
+
+#define PROFILE_COLUMNS \
+	"SELECT id, project_id, resource, DATE_FORMAT(updated_at, '%Y%m%d%H%i%s%f'), " \
+	"DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%s.%fZ') FROM profile "
+
+static json_t *profile_row(const char *type, const struct db_result *r, unsigned i)
+{
+	json_t *p = json_loads(db_cell(r, i, 2), 0, NULL);
+	if (!json_is_object(p)) {
+		json_decref(p);
+		p = json_object();
+	}
+	json_object_set_new(p, "resourceType", json_string(type));
+	json_object_set_new(p, "id", json_string(db_cell(r, i, 0)));
+	json_t *meta = json_pack("{s:s, s:s, s:s}", "project", db_cell(r, i, 1), "versionId", db_cell(r, i, 3),
+				 "lastUpdated", db_cell(r, i, 4));
+	json_object_set_new(p, "meta", meta);
+	return p;
+}
+
+static int profile_get(const char *type, const char *id, json_t **out)
+{
+	*out = NULL;
+	if (!crypto_is_uuid(id))
+		return 1;
+	struct db_result r;
+	if (db_query(&r, PROFILE_COLUMNS "WHERE id = ? AND resource_type = ?", "ss", id, type) < 0)
+		return -1;
+	if (r.nrows)
+		*out = profile_row(type, &r, 0);
+	db_result_free(&r);
+	return *out ? 0 : 1;
+}
+
+static int profile_list(const char *type, const char *project, json_t **out)
+{
+	struct db_result r;
+	if (db_query(&r, PROFILE_COLUMNS "WHERE resource_type = ? AND (? IS NULL OR project_id = ?) ORDER BY updated_at DESC LIMIT 1000",
+		     "sss", type, project, project) < 0)
+		return -1;
+	*out = json_array();
+	for (unsigned i = 0; i < r.nrows; i++)
+		json_array_append_new(*out, profile_row(type, &r, i));
+	db_result_free(&r);
+	return 0;
+}
+
+static int profile_insert(const char *type, const char *project, json_t *p, char id[37])
+{
+	char display[512];
+	display_of(p, display, sizeof display);
+	char *text = json_dumps(p, JSON_COMPACT);
+	int rc = text && crypto_uuid_v4(id) == 0
+			 ? db_exec(NULL, "INSERT INTO profile (id, resource_type, project_id, display, resource) VALUES (?, ?, ?, ?, ?)",
+				   "sssss", id, type, project, display, text)
+			 : -1;
+	free(text);
+	return rc < 0 ? -1 : 0;
+}
+
+static int profile_update(const char *type, const char *id, const char *version, json_t *p)
+{
+	char display[512];
+	display_of(p, display, sizeof display);
+	char *text = json_dumps(p, JSON_COMPACT);
+	unsigned long long n = 0;
+	int rc = text ? db_exec(&n,
+				"UPDATE profile SET display = ?, resource = ?, "
+				"updated_at = GREATEST(UTC_TIMESTAMP(3), updated_at + INTERVAL 1000 MICROSECOND) "
+				"WHERE id = ? AND resource_type = ? AND DATE_FORMAT(updated_at, '%Y%m%d%H%i%s%f') = ?",
+				"sssss", display, text, id, type, version)
+		      : -1;
+	free(text);
+	return rc < 0 ? -1 : n == 1 ? 0 : 2;
+}
+
+/* A profile a membership still names stays (its member would be left without one). */
+static int profile_remove(const char *type, const char *id, const char *version, struct refusal *err)
+{
+	unsigned long long n = 0;
+	if (db_exec(&n,
+		    "DELETE FROM profile WHERE id = ? AND resource_type = ? AND DATE_FORMAT(updated_at, '%Y%m%d%H%i%s%f') = ? "
+		    "AND NOT EXISTS (SELECT 1 FROM project_membership m WHERE m.profile_id = ?)",
+		    "ssss", id, type, version, id) < 0)
+		return -1;
+	if (n == 1)
+		return 0;
+	struct db_result r;
+	if (db_query(&r, "SELECT 1 FROM project_membership WHERE profile_id = ? LIMIT 1", "s", id) < 0)
+		return -1;
+	bool used = r.nrows > 0;
+	db_result_free(&r);
+	return used ? refuse(err, 400, "Profile is in use by a membership", NULL) : 2;
+}
+
+#define PROFILE_STORE(name, TYPE)                                                                                       \
+	static int name##_get(const char *id, json_t **out) { return profile_get(TYPE, id, out); }                      \
+	static int name##_list(const char *project, json_t **out) { return profile_list(TYPE, project, out); }          \
+	static int name##_check(json_t *body, json_t *stored, const char *project, json_t **out, struct refusal *err)  \
+	{                                                                                                              \
+		(void)stored;                                                                                          \
+		(void)project;                                                                                         \
+		return profile_check(TYPE, body, out, err);                                                            \
+	}                                                                                                              \
+	static int name##_insert(const char *project, json_t *p, char id[37], json_t **once, struct refusal *err)      \
+	{                                                                                                              \
+		(void)once;                                                                                            \
+		(void)err;                                                                                             \
+		return profile_insert(TYPE, project, p, id);                                                           \
+	}                                                                                                              \
+	static int name##_update(const char *id, const char *version, json_t *p, struct refusal *err)                  \
+	{                                                                                                              \
+		(void)err;                                                                                             \
+		return profile_update(TYPE, id, version, p);                                                           \
+	}                                                                                                              \
+	static int name##_remove(const char *id, const char *version, struct refusal *err)                             \
+	{                                                                                                              \
+		return profile_remove(TYPE, id, version, err);                                                         \
+	}                                                                                                              \
+	const struct resource_store people_##name##_store = { .type = TYPE,                                            \
+							      .get = name##_get,                                      \
+							      .list = name##_list,                                    \
+							      .check = name##_check,                                  \
+							      .insert = name##_insert,                                \
+							      .update = name##_update,                                \
+							      .remove = name##_remove };
+
+PROFILE_STORE(patient, "Patient")
+PROFILE_STORE(practitioner, "Practitioner")
+PROFILE_STORE(related, "RelatedPerson")

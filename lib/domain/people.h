@@ -1,9 +1,11 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* people: the User, profile (Practitioner, Patient, RelatedPerson) and ProjectMembership rows
  * that registration, invites and tessera-admin write and read. None of these opens a
  * transaction: a caller that writes several rows groups them in its own. */
 #ifndef TESSERA_PEOPLE_H
 #define TESSERA_PEOPLE_H
 #include "core/password.h"
+#include "domain/store.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -17,7 +19,7 @@ struct person {
 	bool email_verified;
 };
 
-/* Emails are stored and compared lower-cased (spec §14). */
+/* Emails are stored and compared lower-cased (PROTOCOL.md §14). */
 void people_lower_email(const char *email, char *out, size_t outlen);
 
 /* The user with this email in one scope: project-scoped to project_id, or server-scoped when
@@ -40,5 +42,15 @@ int people_create_membership(const char *project_id, const char *user_id, const 
 
 /* A new password hash for a user (and email_verified, when the link proved the address). */
 int people_set_password(const char *user_id, const char *password_hash, bool verify_email);
+
+/* The profile exists, is of this type and belongs to the project: 1 yes, 0 no, -1. */
+int people_profile_in_project(const char *id, const char *type, const char *project_id);
+
+/* Patient, Practitioner and RelatedPerson resources for the resource API: stored as sent (at
+ * most 64 KiB; name, telecom, identifier and address must be arrays of objects), display from
+ * the first name; a profile that a membership names cannot be deleted. */
+extern const struct resource_store people_patient_store;
+extern const struct resource_store people_practitioner_store;
+extern const struct resource_store people_related_store;
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pipeline: the domain's steps of the request pipeline. */
 #include "domain/pipeline.h"
 #include "domain/audit.h"
@@ -74,7 +75,7 @@ static int guard(struct request *req, unsigned route_flags)
 
 static int error_page(struct request *req, const char *text)
 {
-	return page_message(req, 400, "This link is not valid", text, NULL);
+	return page_message(req, 400, "This link is not valid", text);
 }
 
 static void end(bool success)

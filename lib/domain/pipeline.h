@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pipeline: the steps of every request that need the domain — the per-IP limiter,
  * authentication, audit, the HTML error page — given to the dispatcher (http/app), which
  * knows none of them. Every program serves through pipeline_run. */

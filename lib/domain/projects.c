@@ -1,7 +1,16 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* projects: the Project rows' settings. */
 #include "domain/projects.h"
 #include "core/db.h"
 #include "core/text.h"
+#include "core/crypto.h"
+#include "core/fhir.h"
+#include "domain/policies.h"
+#include "domain/shape.h"
+#include "http/input.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 int projects_settings(const char *project_id, struct project_settings *out)
 {
@@ -54,3 +63,216 @@ int projects_name(const char *project_id, char *name, unsigned cap)
 	db_result_free(&r);
 	return 0;
 }
+
+/* ---- Project resources (the resource API) ---- */
+
+static const char *const known_features[] = { "ai", "aws-comprehend", "aws-textract", "bots", "cron", "email",
+					       "google-auth-required", "graphql-introspection",
+					       "websocket-subscriptions", "transaction-bundles", "validate-terminology",
+					       NULL };
+
+static bool feature_ok(const char *s)
+{
+	for (const char *const *f = known_features; *f; f++)
+		if (!strcmp(*f, s))
+			return true;
+	return false;
+}
+
+/* [{name, valueString|valueBoolean|valueInteger|valueDecimal}], at most 64. */
+static bool settings_ok(json_t *list)
+{
+	if (!list || json_is_null(list))
+		return true;
+	if (!json_is_array(list) || json_array_size(list) > 64)
+		return false;
+	size_t i;
+	json_t *e;
+	json_array_foreach(list, i, e) {
+		const char *name;
+		if (!json_is_object(e) || !shape_string(e, "name", 255, &name) || !name)
+			return false;
+		size_t values = 0;
+		const char *k;
+		json_t *v;
+		json_object_foreach(e, k, v) {
+			if (!strcmp(k, "name"))
+				continue;
+			if ((!strcmp(k, "valueString") && json_is_string(v) && strlen(json_string_value(v)) <= 4096 &&
+			     valid_text(json_string_value(v))) ||
+			    (!strcmp(k, "valueBoolean") && json_is_boolean(v)) ||
+			    (!strcmp(k, "valueInteger") && json_is_integer(v)) ||
+			    (!strcmp(k, "valueDecimal") && json_is_number(v)))
+				values++;
+			else
+				return false;
+		}
+		if (values != 1)
+			return false;
+	}
+	return true;
+}
+
+static int project_check(json_t *body, json_t *stored, const char *project, json_t **out, struct refusal *err)
+{
+	const char *name, *description;
+	int strict = 1, super = 0;
+	json_t *features;
+	char policy[37];
+	if (!shape_string(body, "name", 255, &name) || !name)
+		return refuse(err, 400, "Project name is required", "name");
+	if (!shape_string(body, "description", 4096, &description))
+		return refuse(err, 400, "Invalid description", "description");
+	if (!shape_bool(body, "strictMode", &strict) || !shape_bool(body, "superAdmin", &super))
+		return refuse(err, 400, "Invalid Project", NULL);
+	if (!shape_strings(body, "features", 16, 64, feature_ok, &features))
+		return refuse(err, 400, "Invalid features", "features");
+	if (!settings_ok(json_object_get(body, "setting")))
+		return refuse(err, 400, "Invalid setting", "setting");
+	if (!settings_ok(json_object_get(body, "systemSetting")))
+		return refuse(err, 400, "Invalid systemSetting", "systemSetting");
+	if (!shape_reference(body, "defaultPatientAccessPolicy", "AccessPolicy", policy))
+		return refuse(err, 400, "Invalid defaultPatientAccessPolicy", "defaultPatientAccessPolicy");
+	/* The policy of patients who register themselves must be this project's own. */
+	if (policy[0] && stored) {
+		int rc = policies_in_project(policy, project);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			return refuse(err, 400, "Invalid defaultPatientAccessPolicy", "defaultPatientAccessPolicy");
+	} else if (policy[0]) {
+		return refuse(err, 400, "Invalid defaultPatientAccessPolicy", "defaultPatientAccessPolicy");
+	}
+	json_t *p = json_pack("{s:s, s:s, s:b, s:b}", "resourceType", "Project", "name", name, "strictMode", strict,
+			      "superAdmin", super);
+	if (description)
+		json_object_set_new(p, "description", json_string(description));
+	if (features)
+		json_object_set(p, "features", features);
+	const char *lists[] = { "setting", "systemSetting" };
+	for (size_t i = 0; i < 2; i++)
+		if (json_array_size(json_object_get(body, lists[i])))
+			json_object_set(p, lists[i], json_object_get(body, lists[i]));
+	if (policy[0])
+		json_object_set_new(p, "defaultPatientAccessPolicy", fhir_reference("AccessPolicy", policy, NULL));
+	*out = p;
+	return 0;
+}
+
+#define PROJECT_COLUMNS \
+	"SELECT id, name, description, super_admin, strict_mode, owner_user_id, features, default_patient_access_policy_id, " \
+	"setting, system_setting, " FHIR_VERSION_SQL("updated_at") ", " FHIR_INSTANT_SQL("updated_at") " FROM project "
+
+static void set_json(json_t *o, const char *key, const char *text)
+{
+	json_t *v = text ? json_loads(text, 0, NULL) : NULL;
+	if (v)
+		json_object_set_new(o, key, v);
+}
+
+static json_t *project_row(const struct db_result *r, unsigned i)
+{
+	json_t *p = json_pack("{s:s, s:s, s:s, s:b, s:b}", "resourceType", "Project", "id", db_cell(r, i, 0), "name",
+			      db_cell(r, i, 1), "superAdmin", text_true(db_cell(r, i, 3)), "strictMode",
+			      text_true(db_cell(r, i, 4)));
+	if (db_cell(r, i, 2))
+		json_object_set_new(p, "description", json_string(db_cell(r, i, 2)));
+	if (db_cell(r, i, 5))
+		json_object_set_new(p, "owner", fhir_reference("User", db_cell(r, i, 5), NULL));
+	set_json(p, "features", db_cell(r, i, 6));
+	if (db_cell(r, i, 7))
+		json_object_set_new(p, "defaultPatientAccessPolicy", fhir_reference("AccessPolicy", db_cell(r, i, 7), NULL));
+	set_json(p, "setting", db_cell(r, i, 8));
+	set_json(p, "systemSetting", db_cell(r, i, 9));
+	/* A project is its own: meta.project is its id. */
+	fhir_set_meta(p, db_cell(r, i, 0), db_cell(r, i, 10), db_cell(r, i, 11));
+	return p;
+}
+
+static int project_get(const char *id, json_t **out)
+{
+	*out = NULL;
+	if (!crypto_is_uuid(id))
+		return 1;
+	struct db_result r;
+	if (db_query(&r, PROJECT_COLUMNS "WHERE id = ?", "s", id) < 0)
+		return -1;
+	if (r.nrows)
+		*out = project_row(&r, 0);
+	db_result_free(&r);
+	return *out ? 0 : 1;
+}
+
+static int project_list(const char *project, json_t **out)
+{
+	struct db_result r;
+	if (db_query(&r, PROJECT_COLUMNS "WHERE ? IS NULL OR id = ? ORDER BY updated_at DESC LIMIT 1000", "ss", project,
+		     project) < 0)
+		return -1;
+	*out = json_array();
+	for (unsigned i = 0; i < r.nrows; i++)
+		json_array_append_new(*out, project_row(&r, i));
+	db_result_free(&r);
+	return 0;
+}
+
+static char *member_text(json_t *p, const char *key)
+{
+	json_t *v = json_object_get(p, key);
+	return v ? json_dumps(v, JSON_COMPACT) : NULL;
+}
+
+static int project_insert(const char *project, json_t *p, char id[37], json_t **once, struct refusal *err)
+{
+	(void)project;
+	(void)once;
+	(void)err;
+	if (crypto_uuid_v4(id) < 0)
+		return -1;
+	char *features = member_text(p, "features"), *setting = member_text(p, "setting"),
+	     *system = member_text(p, "systemSetting");
+	int rc = db_exec(NULL,
+			 "INSERT INTO project (id, name, description, super_admin, strict_mode, features, setting, system_setting) "
+			 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			 "sssiisss", id, json_string_value(json_object_get(p, "name")),
+			 json_string_value(json_object_get(p, "description")),
+			 (long long)json_is_true(json_object_get(p, "superAdmin")),
+			 (long long)json_is_true(json_object_get(p, "strictMode")), features, setting, system);
+	free(features);
+	free(setting);
+	free(system);
+	return rc < 0 ? -1 : 0;
+}
+
+static int project_update(const char *id, const char *version, json_t *p, struct refusal *err)
+{
+	(void)err;
+	char policy[37] = "";
+	fhir_reference_id(json_object_get(p, "defaultPatientAccessPolicy"), "AccessPolicy", policy);
+	char *features = member_text(p, "features"), *setting = member_text(p, "setting"),
+	     *system = member_text(p, "systemSetting");
+	unsigned long long n = 0;
+	int rc = db_exec(&n,
+			 "UPDATE project SET name = ?, description = ?, super_admin = ?, strict_mode = ?, features = ?, "
+			 "setting = ?, system_setting = ?, default_patient_access_policy_id = ?, "
+			 "updated_at = " FHIR_NEXT_UPDATE_SQL("updated_at") " WHERE id = ? AND " FHIR_VERSION_IS_SQL("updated_at"),
+			 "ssiissssss", json_string_value(json_object_get(p, "name")),
+			 json_string_value(json_object_get(p, "description")),
+			 (long long)json_is_true(json_object_get(p, "superAdmin")),
+			 (long long)json_is_true(json_object_get(p, "strictMode")), features, setting, system,
+			 policy[0] ? policy : NULL, id, version);
+	free(features);
+	free(setting);
+	free(system);
+	return rc < 0 ? -1 : n == 1 ? 0 : 2;
+}
+
+const struct resource_store projects_store = {
+	.type = "Project",
+	.get = project_get,
+	.list = project_list,
+	.check = project_check,
+	.insert = project_insert,
+	.update = project_update,
+	.remove = NULL,
+};

@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* projects: the Project rows' settings that admins read and change. */
 #ifndef TESSERA_PROJECTS_H
 #define TESSERA_PROJECTS_H
 #include <stdbool.h>
+#include "domain/store.h"
 
 struct project_settings {
 	char id[37];
@@ -24,5 +26,11 @@ int projects_update_settings(const char *project_id, const char *brand_name, con
 int projects_email_verification_required(const char *project_id);
 /* The project's name into name (cap bytes, "" when there is no such project). 0 or -1. */
 int projects_name(const char *project_id, char *name, unsigned cap);
+
+/* Project resources for the resource API: name, description, strictMode, superAdmin, features,
+ * setting, systemSetting, defaultPatientAccessPolicy (an AccessPolicy of the project itself:
+ * it opens patient self-registration, §6.11); owner is read-only. meta.project is the
+ * project's own id. Created by super admins only; never deleted here. */
+extern const struct resource_store projects_store;
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pwpolicy: length limits and the offline common/breached password check. */
 #include "domain/pwpolicy.h"
 #include "core/log.h"

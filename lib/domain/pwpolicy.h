@@ -1,6 +1,7 @@
-/* pwpolicy: the one password policy of every route that sets a password (spec §14): byte
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* pwpolicy: the one password policy of every route that sets a password (PROTOCOL.md §14): byte
  * lengths 8..72, and common or breached passwords refused offline with libpwquality and its
- * cracklib dictionary (stricter.md row 13: Medplum asks an online service instead). */
+ * cracklib dictionary (PROTOCOL.md §S.13: Medplum asks an online service instead). */
 #ifndef TESSERA_PWPOLICY_H
 #define TESSERA_PWPOLICY_H
 #include <stdbool.h>

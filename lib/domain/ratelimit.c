@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ratelimit: per-IP windows, the 429 decision and the password delay (see ratelimit.h). */
 #include "domain/ratelimit.h"
 #include "core/config.h"
@@ -253,6 +254,20 @@ int ratelimit_login_check(const char *account, const char *ip, struct rl_login *
 			login_wait(&r, i, cfg.login_account_delay_after, cfg.login_account_delay_max, st);
 	db_result_free(&r);
 	return st->retry_ms > 0;
+}
+
+int ratelimit_login_known(const char *user_id, const char *ip)
+{
+	char account[RATELIMIT_ACCOUNT_LEN];
+	if (!ip || !*ip || !ratelimit_login_account(user_id, NULL, account, sizeof account))
+		return 0;
+	uint8_t per_ip[RATELIMIT_BUCKET_LEN];
+	login_bucket("pw:", ip, account, per_ip);
+	return db_exec(NULL,
+		       "INSERT INTO login_throttle (bucket, failures, last_failure, signed_in) "
+		       "VALUES (?, 0, 0, UNIX_TIMESTAMP(NOW(3))) "
+		       "ON DUPLICATE KEY UPDATE failures = 0, signed_in = UNIX_TIMESTAMP(NOW(3))",
+		       "b", per_ip, sizeof per_ip);
 }
 
 int ratelimit_login_result(const char *account, const char *ip, bool success, const struct rl_login *st)

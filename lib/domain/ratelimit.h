@@ -1,4 +1,5 @@
-/* ratelimit: request limits (stricter.md row 11).
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* ratelimit: request limits (PROTOCOL.md §S.11).
  *
  * - Per client IP, fixed 60-second windows: /auth/... and /oauth2/... (except exactly /auth/me)
  *   count against auth_rate_limit, everything else against rate_limit. Counted in the node's
@@ -86,5 +87,9 @@ int ratelimit_login_check(const char *account, const char *ip, struct rl_login *
 /* After the password check: a failure counts for the address and the account; a success
  * clears the address's count and marks it known to the account. 0 or -1. */
 int ratelimit_login_result(const char *account, const char *ip, bool success, const struct rl_login *st);
+/* The user proved the mailbox from ip (a set-password link): the address becomes known to the
+ * account as a sign-in would make it, so the per-account ceiling that many addresses' failures
+ * raised never keeps that owner out (the account's count stays). 0 or -1. */
+int ratelimit_login_known(const char *user_id, const char *ip);
 
 #endif

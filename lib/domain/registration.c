@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* registration: self-registration for the routes and the pages (see registration.h). */
 #include "domain/registration.h"
 #include "http/app.h"
@@ -25,7 +26,7 @@ bool registration_project_name_ok(const char *v)
 }
 
 /* registerEnabled: false refuses self-registration with Medplum's text (§6.11). */
-static bool registration_refused(struct flow_error *err)
+static bool registration_refused(struct refusal *err)
 {
 	return !cfg.register_enabled && refuse(err, 400, "Registration is disabled", NULL);
 }
@@ -56,7 +57,7 @@ int registration_project(const char *project_id, char name[256], char policy[37]
  * the body's project. A user scoped to a project can only be made where that project allows
  * open registration (stricter than Medplum, which lets anyone create users in any project:
  * such a user, its password chosen by a stranger, would be reused by a later invite). */
-static int check_target(const char *client_id, const char *project_id, struct flow_error *err)
+static int check_target(const char *client_id, const char *project_id, struct refusal *err)
 {
 	if (client_id && *client_id) {
 		struct client c;
@@ -108,7 +109,7 @@ static int verification_email(const char *user_id, const char *email, const char
 }
 
 int registration_new_user(const char *first_name, const char *last_name, const struct login_request *lr,
-			  struct flow_login *out, struct flow_error *err)
+			  struct flow_login *out, struct refusal *err)
 {
 	if (registration_refused(err))
 		return 1;
@@ -153,7 +154,7 @@ int registration_new_user(const char *first_name, const char *last_name, const s
 
 /* The login of a registration stage and its user: 0 loaded and still without a membership;
  * 1 refused (not found, or "Login already has a membership"); -1. */
-static int load_open_login(const char *login_id, struct flow_login *l, struct person *p, struct flow_error *err)
+static int load_open_login(const char *login_id, struct flow_login *l, struct person *p, struct refusal *err)
 {
 	int rc = flow_load(login_id, l);
 	if (rc != 0)
@@ -168,7 +169,7 @@ static int load_open_login(const char *login_id, struct flow_login *l, struct pe
 }
 
 /* The start of newproject and newpatient: registration allowed, the login open, its user. */
-static int open_stage(const char *login_id, struct flow_login *l, struct person *p, struct flow_error *err)
+static int open_stage(const char *login_id, struct flow_login *l, struct person *p, struct refusal *err)
 {
 	return registration_refused(err) ? 1 : load_open_login(login_id, l, p, err);
 }
@@ -204,7 +205,7 @@ static int welcome_email(const char *project, const struct person *p, char outbo
 	return rc;
 }
 
-int registration_new_project(const char *login_id, const char *name, struct flow_login *l, struct flow_error *err)
+int registration_new_project(const char *login_id, const char *name, struct flow_login *l, struct refusal *err)
 {
 	struct person p;
 	int rc = open_stage(login_id, l, &p, err);
@@ -234,7 +235,7 @@ int registration_new_project(const char *login_id, const char *name, struct flow
 }
 
 int registration_new_patient(const char *login_id, const char *project, struct flow_login *l, bool *verify_first,
-			     struct flow_error *err)
+			     struct refusal *err)
 {
 	*verify_first = false;
 	struct person p;

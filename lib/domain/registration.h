@@ -1,4 +1,5 @@
-/* registration: self-registration (spec §6.11-6.13), shared by the JSON routes of
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* registration: self-registration (PROTOCOL.md §6.11-6.13), shared by the JSON routes of
  * tessera-login (/auth/newuser, /auth/newproject, /auth/newpatient) and the /register pages.
  * A new user gets a Login without a membership; a new project (the user its admin) or a
  * patient membership in a project open to registration then gives that Login its membership.
@@ -22,17 +23,17 @@ int registration_project(const char *project_id, char name[256], char policy[37]
  * given), unverified, with a verify-email link emailed to the address (after the response),
  * and its Login. 0 (out filled), 1 refused (err filled), -1 failure. */
 int registration_new_user(const char *first_name, const char *last_name, const struct login_request *lr,
-			  struct flow_login *out, struct flow_error *err);
+			  struct flow_login *out, struct refusal *err);
 /* /auth/newproject: the project, its default client, the owner's Practitioner profile and admin
  * membership, the Login placed in it and the welcome email (§13.3, sent after the commit).
  * 0 (l filled: the Login with its membership), 1 refused, -1. */
 int registration_new_project(const char *login_id, const char *project_name, struct flow_login *l,
-			     struct flow_error *err);
+			     struct refusal *err);
 /* /auth/newpatient: a Patient profile and membership under the project's default patient
  * access policy. 0 (l filled), 1 refused, -1. When the project requires verified addresses
  * (emailVerificationRequired) and this one is not, the membership is made but not chosen:
  * *verify_first is true and the person signs in after using the emailed link. */
 int registration_new_patient(const char *login_id, const char *project_id, struct flow_login *l, bool *verify_first,
-			     struct flow_error *err);
+			     struct refusal *err);
 
 #endif

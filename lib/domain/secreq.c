@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* secreq: create, check and consume security requests. */
 #include "domain/secreq.h"
 #include "core/config.h"
@@ -10,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Lifetimes of spec §2 (auth/securityrequest.ts): the shortest for resets. */
+/* Lifetimes of PROTOCOL.md §2 (auth/securityrequest.ts): the shortest for resets. */
 static long lifetime(const char *type)
 {
 	return !strcmp(type, "reset") ? 3600 : 7 * 24 * 3600;
@@ -77,7 +78,7 @@ static bool accepted(const char *type, const char *const *accept)
 }
 
 int secreq_check(const char *id, const char *secret, const struct secreq_want *want, struct secreq *out,
-		 struct secreq_error *err)
+		 struct refusal *err)
 {
 	memset(out, 0, sizeof *out);
 	if (!crypto_is_uuid(id))

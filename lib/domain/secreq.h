@@ -1,4 +1,5 @@
-/* secreq: UserSecurityRequest rows (spec §2, §6.14, §13): the invite, password reset and
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* secreq: UserSecurityRequest rows (PROTOCOL.md §2, §6.14, §13): the invite, password reset and
  * email verification links <app_base_url>setpassword/<id>/<secret>. A request is single use,
  * expires (reset 1 hour, invite and verify-email 7 days), and a new one supersedes the older
  * unused requests of the same type for that user (invites: of that user and project). Only a
@@ -23,7 +24,6 @@ struct secreq {
 	char redirect_uri[2049];
 };
 
-#define secreq_error refusal
 
 /* Creates a request of type for the user; writes its id and the secret (32 hex, to put in
  * the link, never stored) to id_out and secret_out. Two writes (supersede, insert): call it
@@ -54,7 +54,7 @@ struct secreq_want {
  * consumed by secreq_consume, once the caller's own checks have passed.
  * Returns 0 (out filled), 1 refused (err filled), -1 on a database failure. */
 int secreq_check(const char *id, const char *secret, const struct secreq_want *want, struct secreq *out,
-		 struct secreq_error *err);
+		 struct refusal *err);
 
 /* Marks a checked request used, if it is still unused and unexpired (one conditional UPDATE,
  * so of two concurrent redemptions only one wins). Call inside the transaction that applies

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* userinfo: claims from a FHIR profile (Practitioner, Patient, ...) and its user. */
 #include "domain/userinfo.h"
 #include "domain/auth.h"

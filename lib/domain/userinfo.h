@@ -1,4 +1,5 @@
-/* userinfo: the OpenID Connect UserInfo claims of spec §7.3, from the profile resource and
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* userinfo: the OpenID Connect UserInfo claims of PROTOCOL.md §7.3, from the profile resource and
  * the user, chosen by the login's scope. */
 #ifndef TESSERA_USERINFO_H
 #define TESSERA_USERINFO_H

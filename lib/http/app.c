@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* app: FastCGI accept loop, dispatch and per-request logging. */
 #include "http/app.h"
 #include "core/config.h"

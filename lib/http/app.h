@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* app: the FastCGI loop every program shares, on the ground floor of http/. A program declares
  * a route table; app parses the request, matches the route, checks its declared inputs, runs
  * the handler, maps failures to the right error family, and logs one line. The steps that need

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cookie: Set-Cookie lines (see cookie.h). */
 #include "http/cookie.h"
 #include "core/config.h"

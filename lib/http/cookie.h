@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cookie: the one builder of Set-Cookie lines. Every cookie Tessera sets is HttpOnly, has a
  * SameSite and is Secure; Secure is dropped only when the configuration relaxes it
  * (cookie_secure = false) AND both base URLs are plain-HTTP loopback (http://127.0.0.1,
- * http://[::1], http://localhost): Chromium drops Secure cookies there (design.md). With
+ * http://[::1], http://localhost): Chromium drops Secure cookies there (docs/ARCHITECTURE.md "Cookies"). With
  * Secure gone SameSite=None (which requires Secure) becomes Lax. */
 #ifndef TESSERA_COOKIE_H
 #define TESSERA_COOKIE_H

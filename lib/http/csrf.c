@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* csrf: browser-bound form tokens and the in-progress login cookie (see csrf.h). */
 #include "http/csrf.h"
 #include "http/cookie.h"
@@ -31,7 +32,7 @@ static bool csrf_cookie(const struct request *req, char value[33])
 	return req_cookie(req, CSRF_COOKIE, value, 33) && crypto_is_hex(value, 32);
 }
 
-int csrf_token(const struct request *req, char token[65], char *headers, size_t headers_len)
+int csrf_token(struct request *req, char token[65])
 {
 	char value[33];
 	if (!csrf_cookie(req, value)) {
@@ -39,7 +40,7 @@ int csrf_token(const struct request *req, char token[65], char *headers, size_t 
 			return -1;
 		char line[200];
 		cookie_header(line, sizeof line, &(struct cookie){ CSRF_COOKIE, value, 0, "/", "Lax" });
-		header_append(headers, headers_len, line);
+		req_add_header(req, line);
 	}
 	return mac_hex("csrf:", value, token);
 }
@@ -73,7 +74,7 @@ static void cookie_path(const char *suffix, char *out, size_t outlen)
 	snprintf(out, outlen, "%s%s", path && !strpbrk(path, ";\r\n") ? path : "/", suffix);
 }
 
-int csrf_bind(enum csrf_binding b, const char *login_id, char *headers, size_t headers_len)
+int csrf_bind(struct request *req, enum csrf_binding b, const char *login_id)
 {
 	char mac[65], value[37 + 65], line[2400], path[2100];
 	if (!crypto_is_uuid(login_id) || mac_hex(bindings[b].prefix, login_id, mac) < 0)
@@ -81,16 +82,15 @@ int csrf_bind(enum csrf_binding b, const char *login_id, char *headers, size_t h
 	cookie_path(bindings[b].path, path, sizeof path);
 	snprintf(value, sizeof value, "%s.%s", login_id, mac);
 	cookie_header(line, sizeof line, &(struct cookie){ bindings[b].cookie, value, bindings[b].seconds, path, "Lax" });
-	header_append(headers, headers_len, line);
-	return 0;
+	return req_add_header(req, line);
 }
 
-void csrf_unbind(enum csrf_binding b, char *headers, size_t headers_len)
+void csrf_unbind(struct request *req, enum csrf_binding b)
 {
 	char line[2300], path[2100];
 	cookie_path(bindings[b].path, path, sizeof path);
 	cookie_header(line, sizeof line, &(struct cookie){ bindings[b].cookie, "", 0, path, "Lax" });
-	header_append(headers, headers_len, line);
+	req_add_header(req, line);
 }
 
 bool csrf_bound_login(const struct request *req, enum csrf_binding b, char login_id[37])
@@ -124,15 +124,15 @@ static bool shown_key(uint8_t key[SHA256_LEN])
 	return crypto_keyed_hash("key:show-once-cookie", key) == 0;
 }
 
-static void shown_cookie(const char *path_suffix, const char *value, int seconds, char *headers, size_t headers_len)
+static void shown_cookie(struct request *req, const char *path_suffix, const char *value, int seconds)
 {
 	char line[4400], path[2100];
 	cookie_path(path_suffix, path, sizeof path);
 	cookie_header(line, sizeof line, &(struct cookie){ SHOWN_COOKIE, seconds > 0 ? value : "", seconds, path, "Strict" });
-	header_append(headers, headers_len, line);
+	req_add_header(req, line);
 }
 
-int csrf_show_once(const char *path_suffix, const char *aad, const char *value, char *headers, size_t headers_len)
+int csrf_show_once(struct request *req, const char *path_suffix, const char *aad, const char *value)
 {
 	uint8_t key[SHA256_LEN];
 	char *sealed = shown_key(key) ? keywrap_seal(key, value, aad) : NULL;
@@ -141,20 +141,19 @@ int csrf_show_once(const char *path_suffix, const char *aad, const char *value, 
 		free(sealed);
 		return -1;
 	}
-	shown_cookie(path_suffix, sealed, SHOWN_SECONDS, headers, headers_len);
+	shown_cookie(req, path_suffix, sealed, SHOWN_SECONDS);
 	free(sealed);
 	return 0;
 }
 
-bool csrf_take_shown(const struct request *req, const char *path_suffix, const char *aad, char *out, size_t outlen,
-		     char *headers, size_t headers_len)
+bool csrf_take_shown(struct request *req, const char *path_suffix, const char *aad, char *out, size_t outlen)
 {
 	char sealed[2048];
 	uint8_t key[SHA256_LEN];
 	out[0] = '\0';
 	if (!req_cookie(req, SHOWN_COOKIE, sealed, sizeof sealed) || !sealed[0])
 		return false;
-	shown_cookie(path_suffix, "", 0, headers, headers_len);
+	shown_cookie(req, path_suffix, "", 0);
 	char *plain = shown_key(key) ? keywrap_open(key, sealed, aad) : NULL;
 	OPENSSL_cleanse(key, sizeof key);
 	bool ok = plain && strlen(plain) < outlen;

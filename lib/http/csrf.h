@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* csrf: tokens that bind a form to the browser that was shown it.
  *
  * CSRF: the browser holds a random cookie `tessera-csrf` (HttpOnly, SameSite=Lax); every form
@@ -30,19 +31,19 @@ struct request;
 #define SESSION_SECONDS (8 * 3600)
 
 /* The form token for this browser (65 bytes: 64 hex + NUL). When the browser has no valid
- * cookie yet a new one is made and its Set-Cookie line is appended to headers (which must
- * hold a string). Returns 0, or -1 when no randomness or no hash_key is available. */
-int csrf_token(const struct request *req, char token[65], char *headers, size_t headers_len);
+ * cookie yet a new one is made and its Set-Cookie line goes with the response. Returns 0, or
+ * -1 when no randomness or no hash_key is available. */
+int csrf_token(struct request *req, char token[65]);
 /* True when the posted form field matches this browser's cookie (constant-time compare). */
 bool csrf_check(const struct request *req);
 
 enum csrf_binding { BIND_SIGNIN, BIND_REGISTER, BIND_SESSION };
 
-/* Appends the Set-Cookie line binding login_id to this browser; -1 without a hash_key or for
- * an id that is not a UUID. */
-int csrf_bind(enum csrf_binding b, const char *login_id, char *headers, size_t headers_len);
-/* Appends the Set-Cookie line that clears the binding. */
-void csrf_unbind(enum csrf_binding b, char *headers, size_t headers_len);
+/* The response binds login_id to this browser (its Set-Cookie line); -1 without a hash_key or
+ * for an id that is not a UUID. */
+int csrf_bind(struct request *req, enum csrf_binding b, const char *login_id);
+/* The response clears the binding. */
+void csrf_unbind(struct request *req, enum csrf_binding b);
 /* True when the browser's binding cookie names login_id with a valid MAC. */
 bool csrf_bound(const struct request *req, enum csrf_binding b, const char *login_id);
 /* The login the browser's binding cookie names, when its MAC is valid (else false, ""). */
@@ -55,10 +56,9 @@ bool csrf_bound_login(const struct request *req, enum csrf_binding b, char login
  * (the session's login and what it is about). The page that shows it clears the cookie. */
 #define SHOWN_COOKIE "tessera-shown"
 #define SHOWN_SECONDS 300
-int csrf_show_once(const char *path_suffix, const char *aad, const char *value, char *headers, size_t headers_len);
-/* The sealed value of this browser's cookie for aad (out holds it) and the Set-Cookie line
- * that clears it; false when there is none or it does not open for aad. */
-bool csrf_take_shown(const struct request *req, const char *path_suffix, const char *aad, char *out, size_t outlen,
-		     char *headers, size_t headers_len);
+int csrf_show_once(struct request *req, const char *path_suffix, const char *aad, const char *value);
+/* The sealed value of this browser's cookie for aad (out holds it); the response clears the
+ * cookie. False when there is none or it does not open for aad. */
+bool csrf_take_shown(struct request *req, const char *path_suffix, const char *aad, char *out, size_t outlen);
 
 #endif

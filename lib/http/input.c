@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* input: the validators behind the route tables. */
 #include "http/input.h"
 #include "core/crypto.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* input: each route declares its inputs in a table (name, type, required, max length,
  * validator, message); the table is checked before the handler runs, so handlers only
  * ever see values of the declared shape (the kcgi way). */

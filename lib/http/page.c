@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* page: templated HTML pages with their own Content-Security-Policy (see page.h). */
 #include "http/page.h"
 #include "core/config.h"
@@ -53,8 +54,7 @@ void page_origin(const char *url, char *out, size_t outlen)
 	out[scheme + host] = '\0';
 }
 
-int page_send(struct request *req, int status, const char *name, json_t *ctx, const char *form_origin,
-	      const char *extra_headers)
+int page_send(struct request *req, int status, const char *name, json_t *ctx, const char *form_origin)
 {
 	const char *err = NULL;
 	char *html = template_render_page(cfg.templates_dir, name, ctx, &err);
@@ -69,33 +69,33 @@ int page_send(struct request *req, int status, const char *name, json_t *ctx, co
 		 "default-src 'none'; style-src 'self'; img-src 'self' data: https:; form-action 'self'%s%s; "
 		 "frame-ancestors 'none'; base-uri 'none'",
 		 extra_origin ? " " : "", extra_origin ? form_origin : "");
-	send_html(req, status, html, csp, extra_headers);
+	send_html(req, status, html, csp, NULL);
 	free(html);
 	return 0;
 }
 
-int page_message(struct request *req, int status, const char *title, const char *message, const char *extra_headers)
+int page_message(struct request *req, int status, const char *title, const char *message)
 {
 	json_t *ctx = page_context(title);
 	json_object_set_new(ctx, "message", json_string(message));
-	return page_send(req, status, "message", ctx, NULL, extra_headers);
+	return page_send(req, status, "message", ctx, NULL);
 }
 
 int page_message_link(struct request *req, int status, const char *title, const char *message, const char *href,
-		      const char *link_text, const char *extra_headers)
+		      const char *link_text)
 {
 	char url[2200];
 	json_t *ctx = page_context(title);
 	snprintf(url, sizeof url, "%s%s", cfg.app_base_url, href);
 	json_object_set_new(ctx, "message", json_string(message));
 	json_object_set_new(ctx, "link", json_pack("{s:s, s:s}", "href", url, "text", link_text));
-	return page_send(req, status, "message", ctx, NULL, extra_headers);
+	return page_send(req, status, "message", ctx, NULL);
 }
 
-json_t *page_form_context(const struct request *req, const char *title, char *headers, size_t headers_len)
+json_t *page_form_context(struct request *req, const char *title)
 {
 	char token[65];
-	if (csrf_token(req, token, headers, headers_len) < 0)
+	if (csrf_token(req, token) < 0)
 		return NULL;
 	json_t *ctx = page_context(title);
 	json_object_set_new(ctx, CSRF_FIELD, json_string(token));
@@ -137,13 +137,15 @@ int page_check_fields(const struct request *req, const struct input *inputs, con
 int page_forbidden(struct request *req)
 {
 	return page_message(req, 403, "This form has expired",
-			    "For your safety the form could not be accepted. Go back, reload the page and try again.", NULL);
+			    "For your safety the form could not be accepted. Go back, reload the page and try again.");
 }
 
-void page_see_other(struct request *req, const char *path, char *headers, size_t headers_len)
+void page_see_other(struct request *req, const char *path)
 {
 	char line[2200];
 	snprintf(line, sizeof line, "Location: %s%s\r\n", cfg.app_base_url, path);
-	header_append(headers, headers_len, line);
-	send_empty(req, 303, headers);
+	if (strpbrk(path, "\r\n") || req_add_header(req, line) < 0)
+		send_server_error(req);
+	else
+		send_empty(req, 303, NULL);
 }

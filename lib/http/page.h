@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* page: HTML pages rendered from the templates in cfg.templates_dir (lib/template.c escapes
  * every value), sent with a page Content-Security-Policy: no scripts, styles only from this
  * origin, forms only to this origin and, when a page's form may end in a redirect to an OAuth
@@ -22,21 +23,18 @@ void page_origin(const char *url, char *out, size_t outlen);
 /* Renders <name>.html in the layout and sends it. form_origin (may be NULL or "") is added to
  * form-action. Takes ownership of ctx. Returns 0, or -1 when the template cannot be rendered
  * (logged; nothing sent). */
-int page_send(struct request *req, int status, const char *name, json_t *ctx, const char *form_origin,
-	      const char *extra_headers);
+int page_send(struct request *req, int status, const char *name, json_t *ctx, const char *form_origin);
 /* A page with a heading and a message (errors and notices). */
-int page_message(struct request *req, int status, const char *title, const char *message, const char *extra_headers);
+int page_message(struct request *req, int status, const char *title, const char *message);
 /* page_message with a link under the message: href is a path under app_base_url ("signin"). */
 int page_message_link(struct request *req, int status, const char *title, const char *message, const char *href,
-		      const char *link_text, const char *extra_headers);
+		      const char *link_text);
 
 /* ------------------------------------------------------------------ forms */
 
-#define PAGE_HEADERS_LEN 4096
-
-/* page_context plus the CSRF token "csrf" (and its cookie, appended to headers, on a
- * browser's first form). NULL when no token can be made. */
-json_t *page_form_context(const struct request *req, const char *title, char *headers, size_t headers_len);
+/* page_context plus the CSRF token "csrf" (and its cookie, with the response, on a browser's
+ * first form). NULL when no token can be made. */
+json_t *page_form_context(struct request *req, const char *title);
 /* A field's message beside it: {"<field>_error": message}; NULL field or message: nothing. */
 void page_field_error(json_t *ctx, const char *field, const char *message);
 /* Checks the typed fields of a form one by one against an input table, putting each
@@ -47,6 +45,12 @@ int page_check_fields(const struct request *req, const struct input *inputs, con
 /* The 403 page of a post whose CSRF token does not match the browser. */
 int page_forbidden(struct request *req);
 /* 303 See Other to <app_base_url><path> (post-redirect-get). */
-void page_see_other(struct request *req, const char *path, char *headers, size_t headers_len);
+void page_see_other(struct request *req, const char *path);
+
+/* A page sender's 0 (sent) or -1 as the verdict of a step that may answer: 1 answered, -1. */
+static inline int page_answered(int rc)
+{
+	return rc < 0 ? -1 : 1;
+}
 
 #endif

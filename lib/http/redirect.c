@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* redirect: URL building (libcurl does the percent-encoding). */
 #include "http/redirect.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* redirect: building client redirect URLs with correctly encoded query parameters. */
 #ifndef TESSERA_REDIRECT_H
 #define TESSERA_REDIRECT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* refuse: a refusal in the route's error family. */
 #include "http/refuse.h"
 #include "core/refusal.h"
@@ -33,20 +34,24 @@ static const char *page_title(int status)
 
 static int send_page(struct request *req, const struct refusal *r)
 {
-	char retry[48] = "";
-	if (r->status == 429)
+	char retry[48];
+	if (r->status == 429) {
 		snprintf(retry, sizeof retry, "Retry-After: %ld\r\n", response_retry_seconds(r->retry_ms));
-	return page_message(req, r->status, page_title(r->status), r->text, retry[0] ? retry : NULL) < 0 ? -1 : 1;
+		req_add_header(req, retry);
+	}
+	return page_message(req, r->status, page_title(r->status), r->text) < 0 ? -1 : 1;
 }
 
 static void send_outcome_family(struct request *req, const struct refusal *r)
 {
-	if (r->status == 429 && r->limit > 0)
+	if (r->status == 429 && (r->limit > 0 || r->consumed > 0))
 		response_rate_limited(req, r->consumed, r->limit, r->retry_ms);
 	else if (r->status == 429)
 		response_throttled(req, response_retry_seconds(r->retry_ms), r->text);
 	else if (r->status == 404)
 		send_not_found(req);
+	else if (r->status == 409)
+		send_conflict(req, r->text);
 	else
 		send_outcome(req, r->status, NULL, r->status == 401 ? "login" : r->status == 403 ? "forbidden" : "invalid",
 			     r->text, r->expression);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* refuse: the one way to send a refusal (core/refusal.h), in the error family of the route
  * being served: an OAuth error (ROUTE_OAUTH), plain text (ROUTE_TEXT_ERRORS), an HTML page
  * (ROUTE_PAGE), else an OperationOutcome with Medplum's shapes (404 "Not found", 429 with

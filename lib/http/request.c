@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* request: parsing with hard limits. Everything that comes from the network passes here. */
 #include "http/request.h"
 #include "core/config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* request: one FastCGI request turned into checked, typed parts: method, path (from
  * REQUEST_URI, so lighttpd and Apache agree), query and body parameters, JSON, cookies and
  * the Authorization header. Hard caps on sizes; invalid UTF-8 and NUL bytes are refused. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* response: headers, bodies and error shapes. */
 #include "http/response.h"
 #include "core/config.h"
@@ -187,12 +188,6 @@ void send_text(struct request *req, int status, const char *text, const char *ex
 	write_body(req, text, len);
 }
 
-void header_append(char *headers, size_t len, const char *line)
-{
-	size_t used = strlen(headers), add = strlen(line);
-	if (used + add < len)
-		memcpy(headers + used, line, add + 1);
-}
 
 void send_html(struct request *req, int status, const char *html, const char *csp, const char *extra)
 {
@@ -323,7 +318,7 @@ void response_rate_limited(struct request *req, long long consumed, long long li
 	/* The header must then say r=0, so the SDK waits for the reset before its retry. */
 	if (req->rl.retry_after <= 0)
 		req->rl.retry_after = retry;
-	/* Medplum's body (spec §1.3): a rate-limiter-flexible RateLimiterRes spread into the
+	/* Medplum's body (PROTOCOL.md §1.3): a rate-limiter-flexible RateLimiterRes spread into the
 	 * diagnostics, sent with plain res.json. */
 	char diagnostics[200], extra[64];
 	snprintf(diagnostics, sizeof diagnostics,

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* response: every byte that goes back to the client. Standard security headers and CORS
- * (spec §1.2) on everything; OperationOutcome and OAuth error bodies with the exact status
+ * (PROTOCOL.md §1.2) on everything; OperationOutcome and OAuth error bodies with the exact status
  * mapping of §1.3; no-store on token responses. */
 #ifndef TESSERA_RESPONSE_H
 #define TESSERA_RESPONSE_H
@@ -14,9 +15,6 @@ void send_json(struct request *req, int status, json_t *body, const char *extra_
 void send_fhir(struct request *req, int status, json_t *body);
 void send_text(struct request *req, int status, const char *text, const char *extra_headers);
 void send_empty(struct request *req, int status, const char *extra_headers);
-/* Appends one header line ("Name: value\r\n") to a headers buffer holding a string; a line
- * that would not fit is left out whole, never cut. */
-void header_append(char *headers, size_t len, const char *line);
 /* An HTML page with its own Content-Security-Policy value (csp; NULL keeps the API's, which
  * forbids forms); every other header is the same as for the API. */
 void send_html(struct request *req, int status, const char *html, const char *csp, const char *extra_headers);
@@ -36,7 +34,7 @@ void response_throttled(struct request *req, long retry_after, const char *text)
 void send_unavailable(struct request *req);
 void send_server_error(struct request *req);
 
-/* 429 with Medplum's rate limiter body (spec §1.3) and Retry-After (whole seconds, at least
+/* 429 with Medplum's rate limiter body (PROTOCOL.md §1.3) and Retry-After (whole seconds, at least
  * 1); the RateLimit header then says r=0. */
 void response_rate_limited(struct request *req, long long consumed, long long limit, long long ms_before_next);
 /* The RateLimit header line for this request ("" when nothing was counted). */

@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mail: the outbox. Rendering and enqueueing run inside the caller's transaction; delivery
  * claims a row, builds the message (lib/mime.c), sends it (lib/smtp.c) and records the
  * outcome, each step one autocommitted statement. */
 #include "mail/mail.h"
+#include "mail/overrides.h"
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
@@ -182,15 +184,14 @@ static int render_override(const char *project_id, const char *name, json_t *var
 	struct db_result r;
 	if (!project_id)
 		return 1;
-	if (db_query(&r, "SELECT subject, body_text, body_html FROM email_template WHERE project_id = ? AND name = ?",
-		     "ss", project_id, name) < 0)
+	if (overrides_get(project_id, name, &r) < 0)
 		return -1;
 	int rc = r.nrows ? 0 : 1;
 	const char *err = "out of memory";
 	if (rc == 0) {
-		out->subject = template_render_text(db_cell(&r, 0, 0), vars, &err);
-		out->text = out->subject ? template_render_text(db_cell(&r, 0, 1), vars, &err) : NULL;
-		const char *html = db_cell(&r, 0, 2);
+		out->subject = template_render_text(db_cell(&r, 0, 1), vars, &err);
+		out->text = out->subject ? template_render_text(db_cell(&r, 0, 2), vars, &err) : NULL;
+		const char *html = db_cell(&r, 0, 3);
 		if (out->text)
 			out->html = html ? template_render(html, vars, &err) : plain_html(out->text);
 		if (!out->html) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mail: transactional email through the outbox (issue 4).
  *
  * A message is rendered from a template (the project's override in email_template, else

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mime: builds the text of a multipart/alternative email. Strings are assembled with
  * open_memstream and base64 comes from OpenSSL, so the only hand-written encoding here is
  * the RFC 2047 word splitting. */

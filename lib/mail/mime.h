@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mime: the text of one email message (RFC 5322 headers, RFC 2045/2046 multipart/alternative
  * with a text and an HTML part, RFC 2047 encoded words for non-ASCII display names and
  * subjects). Nothing here sends or stores anything; lib/smtp.c sends what this builds.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* smtp: one SMTP transaction per message with libcurl (which does EHLO, STARTTLS, AUTH and
  * the dot-stuffing of DATA). A new handle per message keeps no state between requests. */
 #include "mail/smtp.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* smtp: hands one finished message to the configured SMTP server with libcurl.
  *
  * smtp_url smtp://host:port upgrades to TLS with STARTTLS when the server offers it

@@ -1,4 +1,5 @@
-/* discovery: the /.well-known documents (spec §8), limited to what is implemented. */
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* discovery: the /.well-known documents (PROTOCOL.md §8), limited to what is implemented. */
 #include "oauth/discovery.h"
 #include "core/config.h"
 

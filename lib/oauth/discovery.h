@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* discovery: what Tessera implements, as tables. The token program dispatches on the grant
  * table and the well-known documents are generated from the same tables, so what is
  * advertised is exactly what works. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* jwt: signing and verification through cjose. */
 #include "oauth/jwt.h"
 #include "core/config.h"

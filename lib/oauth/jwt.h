@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* jwt: compact JWS tokens. Signing adds the header {alg, kid, typ} and iat/nbf/iss/exp;
  * verification pins the algorithm to the key's own (no "none", no HS/RS confusion) and checks
  * the signature, iss, exp and nbf with no clock tolerance, as Medplum does. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* keys: creation, storage and caching of JWS signing keys. */
 #include "oauth/keys.h"
 #include "core/keywrap.h"

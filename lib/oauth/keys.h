@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* keys: the signing keys. Created on first use (ES256 by default, RS256 supported), stored in
  * MariaDB, cached for key_cache_seconds, exported as a JWKS. The newest active key signs;
  * every key not yet expired verifies, so rotation keeps old tokens valid until they expire. */

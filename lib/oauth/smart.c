@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* smart: SMART scope syntax. */
 #include "oauth/smart.h"
 
@@ -98,6 +99,22 @@ bool smart_scope_covered(const char *granted, const char *requested)
 		size_t n = strcspn(p, " ");
 		struct smart_scope want;
 		if (n && smart_parse(p, n, &want) && !covered_by_any(&want, granted))
+			return false;
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	return true;
+}
+
+bool smart_scope_wellformed(const char *scope)
+{
+	for (const char *p = scope ? scope : ""; *p;) {
+		size_t n = strcspn(p, " ");
+		struct smart_scope s;
+		bool smart_like = (n >= 8 && !strncmp(p, "patient/", 8)) || (n >= 5 && !strncmp(p, "user/", 5)) ||
+				  (n >= 7 && !strncmp(p, "system/", 7));
+		if (smart_like && !smart_parse(p, n, &s))
 			return false;
 		p += n;
 		while (*p == ' ')

@@ -1,4 +1,5 @@
-/* smart: SMART App Launch scope words (spec §11.2): parsing and the "is covered by" rule the
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* smart: SMART App Launch scope words (PROTOCOL.md §11.2): parsing and the "is covered by" rule the
  * scope stage applies (§6.8). */
 #ifndef TESSERA_SMART_H
 #define TESSERA_SMART_H
@@ -19,5 +20,9 @@ bool smart_parse(const char *word, size_t len, struct smart_scope *out);
  * resource, permissions a subset, identical criteria when the granted one has any).
  * Non-SMART words are not checked (Medplum's rule). */
 bool smart_scope_covered(const char *granted, const char *requested);
+
+/* Every word that starts like a SMART scope (patient/, user/, system/) is one: false for a
+ * malformed one such as "patient/Observation.rw" or "user/Patient.readx" (invalid_scope). */
+bool smart_scope_wellformed(const char *scope);
 
 #endif

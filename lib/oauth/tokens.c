@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tokens: claim sets and the token response. */
 #include "oauth/tokens.h"
 #include "core/fhir.h"

@@ -1,4 +1,5 @@
-/* tokens: access, ID and refresh tokens with exactly the claims of spec §3, and the token
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* tokens: access, ID and refresh tokens with exactly the claims of PROTOCOL.md §3, and the token
  * response of §3.1. */
 #ifndef TESSERA_TOKENS_H
 #define TESSERA_TOKENS_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The registration and password pages in a real browser (issue 4): headless Chromium
 // (playwright-core), once with JavaScript on and once off. Register → new project → signed in;
 // forgot password → the email (read from var/mail) → its link → a new password twice → sign in

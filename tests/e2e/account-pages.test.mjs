@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The registration and password pages without a browser (issue 4): /register (account, then a
 // new project; or a patient of a project open to registration), /resetpassword and its email,
 // /setpassword/:id/:secret, /verifyemail/:id/:secret, the page session of /signin and
@@ -134,7 +135,7 @@ describe('register: an account, then a project', () => {
     assert.equal(dbQuery('SELECT COUNT(*) FROM user WHERE email = ?', [email])[0][0], '0');
   });
 
-  it('every field\'s message (spec §6.11) beside it; typed values kept, the password never', async () => {
+  it('every field\'s message (PROTOCOL.md §6.11) beside it; typed values kept, the password never', async () => {
     const { b, form } = await openForm('register');
     const r = await b.post(form.action, { ...form.fields, firstName: '', lastName: 'x'.repeat(129), email: 'not-an-email', password: 'short' });
     assertFieldError(r, 'firstName', 'First name must be between 1 and 128 characters');

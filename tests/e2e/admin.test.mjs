@@ -1,4 +1,5 @@
-// The admin API (spec §9, tessera-manage): invite with the unmodified SDK (new user: the
+// SPDX-License-Identifier: BSD-2-Clause
+// The admin API (PROTOCOL.md §9, tessera-manage): invite with the unmodified SDK (new user: the
 // emailed link sets the password, then the user signs in; existing user), every 409 and
 // validation text, authorization (401, 403 for non-admins and other projects' admins, super
 // admins anywhere), clients (secret once, stored hashed), bots, members (read, replace,
@@ -544,7 +545,9 @@ describe('email templates and the brand name', () => {
     });
 
     const email = uniqueEmail('tpl');
-    const r = await invite(a, { resourceType: 'Practitioner', firstName: '<script>alert(1)</script>', lastName: 'Tag', email });
+    // A project-scoped invitee (a Patient): a server-scoped account's link never goes through an
+    // override (tests/e2e/review2-template-link.test.mjs).
+    const r = await invite(a, { resourceType: 'Patient', firstName: '<script>alert(1)</script>', lastName: 'Tag', email });
     assert.equal(r.status, 200, r.text);
     const [mail] = await waitForMail(email);
     assert.equal(mail.subject, `Join ${a.projectName} at Clinica`);

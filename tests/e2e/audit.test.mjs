@@ -1,4 +1,5 @@
-// Audit events (issue 7, stricter.md row 15): each kind of event appears in
+// SPDX-License-Identifier: BSD-2-Clause
+// Audit events (issue 7, PROTOCOL.md §S.15): each kind of event appears in
 // GET /admin/projects/:projectId/audit after the action, as a FHIR AuditEvent with the
 // agent, remote address and user agent; paging and filters; only the project's admins see
 // them (403 otherwise; another project's events never show); bad filters are 400

@@ -1,13 +1,16 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Headless Chromium for the page tests (playwright-core, /usr/bin/chromium or TESSERA_CHROMIUM):
 // one browser per test file, a context per test (JavaScript on or off), the CSP problems a page
 // reports, clicks that wait for the answering page, screenshots in var/test-logs/screenshots/.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { ROOT } from './lib.mjs';
+import { BASE_URL, ROOT } from './lib.mjs';
 
 export const CHROMIUM = process.env.TESSERA_CHROMIUM || '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+// Over https (scripts/dev's e2e-defaults stage) the stack's certificate is self-signed.
+if (BASE_URL.startsWith('https:')) FLAGS.push('--ignore-certificate-errors');
 export const SHOTS = join(ROOT, 'var/test-logs/screenshots');
 /** false, or why the browser tests are skipped. */
 export const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}`;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Whatever authorizes a client_credentials grant must take effect at once. The token program
 // once kept clients for a few seconds (client_cache_seconds) and re-checked them in the Login
 // INSERT; since issue 15 a grant writes nothing and reads its client on every grant. These

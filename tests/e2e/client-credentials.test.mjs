@@ -1,5 +1,6 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The client_credentials grant and Basic auth with real clients: the unmodified Medplum SDK,
-// oauth4webapi and jose (spec §3, §3.1, §4, §7.2.1, §16).
+// oauth4webapi and jose (PROTOCOL.md §3, §3.1, §4, §7.2.1, §16).
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oauth from 'oauth4webapi';

@@ -1,5 +1,6 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Discovery documents, the JWKS, the /api twin of every route, the standard response
-// headers and CORS (spec §1.1, §1.2, §3, §8).
+// headers and CORS (PROTOCOL.md §1.1, §1.2, §3, §8).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE_URL, ORIGIN, http } from './lib.mjs';
@@ -59,14 +60,14 @@ describe('OpenID / OAuth metadata', () => {
       resource: BASE_URL,
       issuer: BASE_URL,
       authorization_servers: [oidc.issuer],
-      scopes_supported: oidc.scopes_supported, // spec §8: the same list as the discovery document
+      scopes_supported: oidc.scopes_supported, // PROTOCOL.md §8: the same list as the discovery document
       bearer_methods_supported: ['header'],
       introspection_endpoint: `${BASE_URL}oauth2/introspect`,
     });
     const fhir = `${BASE_URL}fhir/R4`;
     const { json: r } = await getJson(`.well-known/oauth-protected-resource?resource=${encodeURIComponent(fhir)}`);
     assert.deepEqual(r, { ...d, resource: fhir }, 'the resource asked for, under the base URL');
-    // Anything not under the base URL (a look-alike host included): 400 text, spec §8.
+    // Anything not under the base URL (a look-alike host included): 400 text, PROTOCOL.md §8.
     for (const other of ['https://evil.example/', BASE_URL.replace(/\/$/, '.evil.example/'), BASE_URL.replace(/\/$/, '')]) {
       const bad = await http(`.well-known/oauth-protected-resource?resource=${encodeURIComponent(other)}`);
       assert.equal(bad.status, 400, `${other}: ${bad.text}`);

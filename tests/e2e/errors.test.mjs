@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Error paths of the token endpoint (§7.2, §7.2.1: exact OAuth error texts), of bearer and
 // Basic authentication (§4: anything invalid is 401) and of body parsing (§1.3). Every
 // refused grant must leave the login table untouched, and nothing here may be a 5xx.
@@ -93,7 +94,7 @@ describe('token endpoint: request shape', () => {
     });
   }
 
-  // Medplum's server has no jwt-bearer grant (§16); Tessera will add it (stricter.md row 16),
+  // Medplum's server has no jwt-bearer grant (§16); Tessera will add it (PROTOCOL.md §S.16),
   // when this test changes with it.
   it('jwt-bearer grant is "Unsupported grant_type" (not implemented yet)', async () => {
     const r = await noLoginWritten(() =>

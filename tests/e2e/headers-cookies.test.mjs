@@ -1,4 +1,5 @@
-// Issue 7: the standard headers and CORS of spec §1.2 on responses of every program, errors
+// SPDX-License-Identifier: BSD-2-Clause
+// Issue 7: the standard headers and CORS of PROTOCOL.md §1.2 on responses of every program, errors
 // included, and the flags of every cookie Tessera sets (HttpOnly; SameSite; Secure unless
 // the configuration relaxes it for plain-HTTP loopback development: tests/unit/test_cookie.c
 // checks the https and public-host cases of the same builder).

@@ -1,4 +1,5 @@
-// Token introspection (§7.5, made client-authenticated by stricter.md row 8) and logout
+// SPDX-License-Identifier: BSD-2-Clause
+// Token introspection (§7.5, made client-authenticated by PROTOCOL.md §S.8) and logout
 // (§7.4): revocation is immediate for /auth/me and for introspection.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

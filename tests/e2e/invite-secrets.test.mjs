@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Invite links and project email templates (issue 14, finding 5): a project admin could invite
 // a person with a pending invite elsewhere, override the `invite` template to send {{secret}}
 // to a host of their own, press resend, and open the person's account. Templates now see only
@@ -84,9 +85,10 @@ describe('templates see {{link}}, never the raw secret', () => {
       const ok = await putTemplate(fx, name, { subject: 's', bodyText: 'Hello {{recipient_name}}' });
       assert.equal(ok.status, 200, ok.text);
     }
-    // The shipped templates render the link under app_base_url.
+    // The override renders the link under app_base_url (for a project-scoped invitee, a Patient:
+    // a server-scoped account's link never goes through an override).
     const email = uniqueEmail('is-file');
-    const r = await invite(fx, email);
+    const r = await invite(fx, email, { resourceType: 'Patient' });
     assert.equal(r.status, 200, r.text);
     const [mail] = await waitForMail(email);
     assert.match(mail.text, /^Go: \S+setpassword\/[0-9a-f-]{36}\/[0-9a-f]{32}$/m);
@@ -141,10 +143,11 @@ describe("another project's admin and a pending invite", () => {
     assert.equal(s.status, 200, s.text);
     addMember({ project: createProject(uniqueName('is-other')), user: s.json.user.reference.split('/')[1] });
     assert.equal((await resend(B, s.json.id)).status, 400);
-    // B's own pending invite: resent, with the link under app_base_url, even through B's override.
+    // B's own pending invite: resent, with the link under app_base_url, even through B's override
+    // (a project-scoped invitee, a Patient: a server-scoped one's link uses the shipped file).
     await putTemplate(B, 'invite', { subject: 'Welcome', bodyText: 'Open {{link}} now' });
     const own = uniqueEmail('is-ownee');
-    const o = await invite(B, own);
+    const o = await invite(B, own, { resourceType: 'Patient' });
     assert.equal(o.status, 200, o.text);
     const r = await resend(B, o.json.id);
     assert.equal(r.status, 303, r.text);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Least privilege (issue 6): the web programs run as an unprivileged user, their
 // database account cannot change the schema, and the configuration holding the database
 // password and hash_key is not readable by everyone. Issue 14, finding 8: the migration

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Shared helpers for the end-to-end tests: where the stack is, fixtures made with
 // tessera-admin, raw HTTP helpers and a read-only look into the database.
 //
@@ -288,7 +289,7 @@ export function totalLoginCount() {
 
 // ------------------------------------------------------------------ the SDK
 
-/** @medplum/core under Node 20: it needs a global WebSocket when it loads (design.md). */
+/** @medplum/core under Node 20: it needs a global WebSocket when it loads. */
 export async function loadMedplum() {
   if (!globalThis.WebSocket) globalThis.WebSocket = (await import('undici')).WebSocket;
   return import('@medplum/core');
@@ -296,7 +297,7 @@ export async function loadMedplum() {
 
 /**
  * Under Node the SDK has no window.crypto and falls back to PKCE plain with a warning
- * (design.md "Testing notes"); the warning is expected, keep the output readable.
+ * (docs/TESTING.md); the warning is expected, keep the output readable.
  */
 export function quietPkceWarning() {
   const warn = console.warn;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Helpers for the email tests: tessera-admin mail send-test, the SMTP sink's var/mail/*.eml
 // and a small MIME reader (headers, RFC 2047 words, multipart/alternative, base64 parts).
 import { execFileSync } from 'node:child_process';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Email (issue 4): tessera-admin mail send-test goes through the outbox, lib/mail.c renders
 // and lib/smtp.c hands the message to the SMTP sink, which stores it in var/mail. Checked:
 // the headers and both parts of the multipart/alternative message, an XSS payload in a name

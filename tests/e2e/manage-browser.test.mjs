@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The admin pages in a real browser (issue 4): headless Chromium (playwright-core), once with
 // JavaScript on and once off. A project admin signs in at /signin, follows /account to the
 // project, invites a new user with "send email" (the email arrives in var/mail and its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The admin pages without a browser (issue 4): /manage/projects/:projectId/members, …/invite,
 // …/members/:id/resend and …/remove, …/clients, …/clients/:id/rotate and …/secret. Driven with
 // fetch and a small cookie jar: the admin API's rule (403 for members who are not admins and for

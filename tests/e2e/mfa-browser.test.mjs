@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The MFA pages in headless Chromium (playwright-core): enrollment during a sign-in through
 // /oauth2/authorize (the QR image loads under the page CSP, the secret shown as text gives
 // the codes), a wrong code shown beside the field, "Email me a code" with JavaScript off and

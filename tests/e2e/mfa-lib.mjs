@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Helpers for the MFA tests: RFC 6238 codes computed here from an otpauth:// URI's secret
 // (an independent implementation: node:crypto HMAC-SHA1), and the emailed codes the SMTP
 // sink stored in var/mail.

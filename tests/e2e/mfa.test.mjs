@@ -1,4 +1,5 @@
-// Multi-factor authentication (spec §5.3, §6.9; stricter.md rows 1 and 11), through the
+// SPDX-License-Identifier: BSD-2-Clause
+// Multi-factor authentication (PROTOCOL.md §5.3, §6.9; PROTOCOL.md §S.1 and §S.11), through the
 // unmodified @medplum/core and the raw JSON API: enrollment during sign-in with a TOTP the
 // test computes from the enrollUri's secret, verify, wrong/replayed/expired codes, the attempt
 // limits (429 with the rate-limit-reset extension), emailed codes read from the SMTP sink,
@@ -185,7 +186,7 @@ describe('verify: refusals', () => {
   });
 });
 
-describe('attempt limits (stricter.md row 11)', () => {
+describe('attempt limits (PROTOCOL.md §S.11)', () => {
   it('5 wrong codes per sign-in, then 429 even for the right code; 10 per user across sign-ins', async () => {
     const fx = createSigninFixture('mfa-limit');
     const secret = await enrollDuringSignin(fx);
@@ -227,7 +228,7 @@ describe('attempt limits under parallel guessing', () => {
   });
 });
 
-describe('no code before MFA (stricter.md row 1)', () => {
+describe('no code before MFA (PROTOCOL.md §S.1)', () => {
   it('/auth/profile, /auth/scope and /auth/login/:id answer mfaRequired until verify; then memberships → code', async () => {
     const fx = createSigninFixture('mfa-bypass');
     const secret = await enrollDuringSignin(fx);

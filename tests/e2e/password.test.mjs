@@ -1,4 +1,5 @@
-// The password life cycle (spec §6.14, §13.2): setpassword from a reset or invite link,
+// SPDX-License-Identifier: BSD-2-Clause
+// The password life cycle (PROTOCOL.md §6.14, §13.2): setpassword from a reset or invite link,
 // resetpassword (the email read from var/mail; the same answer for unknown emails),
 // changepassword with the SDK's session, verifyemail; security requests single use,
 // expiring and superseded; every validation message; bad input.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Account pre-hijacking (issue 14, finding 3): anyone can self-register an address they do not
 // own. Such an account is unverified and its address gets a verification link; an admin invite
 // for that address resets it (the squatter's password and sessions end, the invitee gets a

@@ -1,4 +1,5 @@
-// Rate limits (issue 7, stricter.md row 11): the RateLimit header on every program's
+// SPDX-License-Identifier: BSD-2-Clause
+// Rate limits (issue 7, PROTOCOL.md §S.11): the RateLimit header on every program's
 // responses, parsed by @medplum/core's own rateLimitStatus; 429 with Medplum's exact body
 // and Retry-After; a project's systemSetting overrides; the per-client client_credentials
 // limit; the growing delay per account and client IP, and that it never locks the owner out
@@ -97,7 +98,7 @@ function sdkRateLimit(r, what) {
   return { remaining: status[0].remainingUnits, reset: status[0].secondsUntilReset };
 }
 
-/** Medplum's 429 (spec §1.3), exactly, with Retry-After and a RateLimit header saying r=0. */
+/** Medplum's 429 (PROTOCOL.md §1.3), exactly, with Retry-After and a RateLimit header saying r=0. */
 function assertRateLimited(r, limit, consumed, what) {
   assert.equal(r.status, 429, `${what}: expected 429, got ${r.status}: ${r.text}`);
   assert.match(r.contentType, /^application\/json/, what);

@@ -1,7 +1,8 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Self-registration with the unmodified Medplum SDK (@medplum/core 5.2.13): startNewUser →
 // startNewProject → processCode, startNewUser → startNewPatient → processCode, every
-// validation message of spec §6.11-6.13, bad input, and the offline breach check (§14,
-// stricter.md row 13).
+// validation message of PROTOCOL.md §6.11-6.13, bad input, and the offline breach check (§14,
+// PROTOCOL.md §S.13).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -274,7 +275,7 @@ describe('validation messages of §6.11 and §6.12', () => {
   });
 });
 
-describe('breached and common passwords (§14, stricter.md row 13)', () => {
+describe('breached and common passwords (§14, PROTOCOL.md §S.13)', () => {
   for (const password of ['password1', 'P@ssw0rd', 'qwertyuiop', 'iloveyou2']) {
     it(`${password} → Password found in breach database, expression password`, async () => {
       const body = newUserBody({ password });

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The route guards in one table (review of the pipeline restructure: routes declare ROUTE_CSRF
 // and ROUTE_PAGE_SESSION and lib/domain/pipeline.c enforces them before the handler). Every page
 // form post refuses a missing or another browser's CSRF token with 403, even for a signed-in

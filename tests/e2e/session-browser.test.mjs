@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Issue 14, finding 1 in a real browser (headless Chromium, playwright-core): a user signs in
 // through the pages in one browser and the client receives an ID token; that token, stolen
 // and replayed as id_token_hint with prompt=none (and the longest max_age) from another

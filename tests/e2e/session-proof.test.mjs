@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Issue 14, finding 1 (§S.17): a session is proven only by the browser's own
 // cookie bound to its login, or by the JSON stages' own login id while that sign-in is in
 // progress. id_token_hint only names the expected user, max_age only shortens the server's

@@ -1,7 +1,8 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // /oauth2/authorize without a browser (§7.1): plain-text errors for client and redirect
 // URI, redirect errors, the continuation to the sign-in page, and session reuse through
 // the SSO cookie (prompt=none / prompt=login, max_age; id_token_hint only names the user); the code of a
-// reused session is bound to the authorize request's redirect_uri (stricter.md row 3).
+// reused session is bound to the authorize request's redirect_uri (PROTOCOL.md §S.3).
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Bad input on every sign-in route (§5–§7): malformed JSON, oversized bodies, wrong content
 // types, invalid UTF-8, NUL, SQL injection. Every answer is 4xx (never 5xx) and nothing is
 // written: no Login row carries this run's User-Agent marker, the client's Login count and

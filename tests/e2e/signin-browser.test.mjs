@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The sign-in pages in a real browser (issue 3): headless Chromium (playwright-core) driven
 // through /oauth2/authorize → /oauth → [profile] → [consent] → the client's redirect URI, and
 // oauth4webapi as the client: the ID token is verified (signature via JWKS, iss, aud, nonce,
@@ -31,6 +32,8 @@ const FLAGS = [
   '--disable-sync',
   '--no-first-run',
 ];
+// Over https (scripts/dev's e2e-defaults stage) the stack's certificate is self-signed.
+if (BASE_URL.startsWith('https:')) FLAGS.push('--ignore-certificate-errors');
 const SHOTS = join(ROOT, 'var/test-logs/screenshots');
 const insecure = { [oauth.allowInsecureRequests]: true };
 const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}`;

@@ -1,5 +1,6 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The token endpoint for interactive sign-ins: authorization_code (§7.2.2) with PKCE,
-// downgrade protection, single use and expiry (stricter.md row 2), client binding; and
+// downgrade protection, single use and expiry (PROTOCOL.md §S.2), client binding; and
 // refresh_token (§7.2.3) with rotation, reuse detection (row 5) and the Basic secret (row 4);
 // the rest of client authentication is token-client-auth.test.mjs.
 import { before, describe, it } from 'node:test';

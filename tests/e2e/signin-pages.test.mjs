@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The sign-in pages without a browser (issue 3): /signin, the /oauth continuation of
 // /oauth2/authorize, the profile chooser and consent, driven with fetch and a small cookie
 // jar. Security headers and CSP, CSRF refusal, a crafted redirect_uri refused, escaping of

@@ -1,4 +1,5 @@
-// RFC 7009 /oauth2/revoke for interactive sign-ins (stricter.md row 9) and introspection of
+// SPDX-License-Identifier: BSD-2-Clause
+// RFC 7009 /oauth2/revoke for interactive sign-ins (PROTOCOL.md §S.9) and introspection of
 // user tokens requiring client or bearer authentication (row 8), plus /oauth2/logout's
 // cookie clearing (§7.4, §15).
 import { before, describe, it } from 'node:test';

@@ -1,6 +1,7 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Password sign-in with the unmodified Medplum SDK (@medplum/core 5.2.13): startLogin →
 // processCode → getProfile, profile choice, refresh, signOut and resuming a stored login
-// (spec §5, §6.2, §6.7, §7.2.2, §7.2.3, §7.4, §16, §16a A/B/E).
+// (PROTOCOL.md §5, §6.2, §6.7, §7.2.2, §7.2.3, §7.4, §16, §16a A/B/E).
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {

@@ -1,4 +1,5 @@
-// Stricter than Medplum (stricter.md row 1): no stage hands out a code before MFA is
+// SPDX-License-Identifier: BSD-2-Clause
+// Stricter than Medplum (PROTOCOL.md §S.1): no stage hands out a code before MFA is
 // verified — not /auth/login, /auth/profile, /auth/scope, /auth/login/:login, nor
 // /oauth2/authorize through the SSO cookie or id_token_hint. MFA enrolment itself comes
 // with its own issue, so the user is marked enrolled in the database here. Also the Origin

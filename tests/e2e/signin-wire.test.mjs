@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Wire details of the interactive sign-in: /auth/login result shapes (§5.3), the SSO
 // cookie, the token response (§3.1), token claims verified against the JWKS (§3), /auth/me
 // (§6.10), userinfo (§7.3), /auth/revoke (§6.15), /auth/login/:login (§6.6),

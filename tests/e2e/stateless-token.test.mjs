@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Self-contained client_credentials tokens (issue 15): no Login row is written, yet every
 // revocation event refuses the token at once, on /auth/me and in introspection, and stays in
 // force: RFC 7009 revocation, logout, a disabled client (also once it is active again), a

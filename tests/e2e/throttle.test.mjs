@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Password throttling and account emails (issue 14, finding 2): the per-account delay follows
 // the account the lookup finds, whatever spelling the collation accepts for its email; the HTML
 // pages count against the auth limit; many addresses together meet a per-account ceiling that

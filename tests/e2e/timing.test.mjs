@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Timing (issue 7): an unknown email and a known one (with a wrong password) take the same
 // time on /auth/login and on /auth/resetpassword, so response times do not tell who has an
 // account. 50 tries of each, interleaved: every round makes one request of each kind
@@ -10,7 +11,7 @@
 // 35 ms), the paired median by under 7 ms.
 //
 // Tolerance: 5 % of the larger median or a floor, whichever is larger. The leaks this guards
-// against are large: a skipped scrypt is at least 35 ms (design.md; floor 15 ms for
+// against are large: a skipped scrypt is at least 35 ms (docs/TESTING.md "Timing"; floor 15 ms for
 // /auth/login); a reset that talks SMTP before answering measured 16.6 ms (paired) slower
 // than an unknown address, and this test failed on it (floor 4 ms for /auth/resetpassword,
 // whose paired difference measures 1-1.5 ms now that the email goes after the response: the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Client authentication at the token endpoint (issue 14, findings 4 and 7; PROTOCOL.md §S.20):
 // presented credentials are always checked, whatever their form, and must name the client the
 // code or token belongs to; a refresh token is bound to its client and to how that client

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Fault test (issue 7): MariaDB is killed with SIGKILL (not a clean shutdown) while
 // concurrent password sign-ins (JSON /auth/login + the code's token request) and
 // client_credentials grants run. While it is away requests get 503 (never 500, never a hang

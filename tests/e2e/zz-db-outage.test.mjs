@@ -1,7 +1,8 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // MariaDB goes away while the stack runs: requests that need the database answer 503 with
 // an OperationOutcome (never 401, which would make the SDK drop its session, and never a
 // hang or 500); when MariaDB is back, answers are normal again without restarting the web
-// server (design.md "The path of a request": reconnect lazily, 503 while away).
+// server (docs/ARCHITECTURE.md "The path of a request": reconnect lazily, 503 while away).
 //
 // Named zz-… so it starts last; it also waits until every other test file of the run has
 // finished (lib.mjs waitUntilAlone), then stops MariaDB with `scripts/dev db-stop` and

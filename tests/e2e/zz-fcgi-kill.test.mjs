@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Fault test (issue 7): a FastCGI program is killed with SIGKILL while a slow request (a
 // password sign-in, running scrypt) is in flight. That request gets an error (a 5xx or a
 // dropped connection), no other request does (client_credentials grants on another program

@@ -1,5 +1,6 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Invites (one, then eight at once, with a password reset) while the SMTP server is away
-// (design.md "Email"): each invite succeeds whole (user, request, membership, email row), the
+// (docs/ARCHITECTURE.md "Email"): each invite succeeds whole (user, request, membership, email row), the
 // emails wait in the outbox, and once the sink is back tessera-mailer delivers them, the invite
 // email with a working set-password link.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Signing keys and key_encryption_key on the real stack (issue 22): `tessera-admin keys
 // rotate` with overlap (new tokens carry the new kid, old ones verify until their key expires,
 // the JWKS lists both), `keys wrap` (no private key in plain text in the database), MFA

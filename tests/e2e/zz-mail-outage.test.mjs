@@ -1,4 +1,5 @@
-// The SMTP server goes away (design.md "Email": mail is never lost because the SMTP server was
+// SPDX-License-Identifier: BSD-2-Clause
+// The SMTP server goes away (docs/ARCHITECTURE.md "Email": mail is never lost because the SMTP server was
 // down): the enqueue still succeeds, the row stays pending with its error, and once the sink is
 // back tessera-mailer delivers it.
 //

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Helpers shared by the libFuzzer targets: inputs arrive as bytes, the parsers want
  * NUL-terminated strings, often two of them. Copies go to exact-size heap blocks so that
  * AddressSanitizer sees any read past the end. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target for the Authorization header's Basic scheme (parse_basic_auth in
  * lib/http/request.c; Bearer tokens go to fuzz_jwt). The first byte picks the sizes of the id and
  * secret buffers, the rest is the header value. The buffers are exact-size heap blocks, so an

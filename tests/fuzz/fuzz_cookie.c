@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target for the Cookie header (req_cookie in lib/http/request.c). The input is a cookie
  * name and a header, split at the first NUL byte. Every lookup goes to an output buffer of
  * exactly the size given, so AddressSanitizer catches a write one past its end; a value found

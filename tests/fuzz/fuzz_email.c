@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target for email addresses and the headers built from them: valid_email (route
  * inputs, lib/http/input.c) and lib/mail/mime.c's address check, "Name <addr>" parser, mailbox and
  * encoded-word builders. The input is a display name and an address, split at the first NUL.

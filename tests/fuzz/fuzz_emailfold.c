@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target for the email normaliser (lib/core/emailfold.c): the key of the per-account
  * password delay for an unknown email, which must fold every spelling MariaDB's
  * utf8mb4_unicode_ci finds equal to one text. Properties: EMAIL_FOLD_SIZE always suffices and

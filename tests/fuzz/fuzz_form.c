@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target for form decoding (lib/http/request.c): a request URI (path and query string)
  * and an application/x-www-form-urlencoded body, split at the first NUL byte. Whatever the
  * parser accepts must hold its promises: every parameter value is NUL-free valid UTF-8 within

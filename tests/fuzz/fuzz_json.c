@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target for JSON request bodies (lib/http/request.c): the whole input is the body of a
  * POST with an application/json content type. An accepted body is a JSON object whose flat
  * members became NUL-free, valid UTF-8 parameters.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target for JWT parsing (lib/oauth/jwt.c): jwt_peek and jwt_verify. The keys module is
  * replaced by an in-memory ES256 key (no database), so verification runs its whole path:
  * the first byte chooses between fuzzing the token text itself and signing the rest as a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target for SMART scope strings (lib/oauth/smart.c). The input is a granted and a
  * requested scope string, split at the first NUL byte. Properties: a parsed word's fields are
  * NUL-terminated within their arrays, its permissions a subsequence of "cruds", and every scope

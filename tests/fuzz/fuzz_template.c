@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target for lib/template.c. The input is a template and a JSON context, split at the
  * first NUL byte (or, without one, in half); invalid JSON gives an empty context, so the parser
  * and renderer are exercised either way. Both the HTML and the text mode render each input, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer target for the second factor's inputs (lib/core/totp.c, lib/core/qrpng.c): a code as typed
  * and a base32 secret (split at the first NUL byte), and the issuer, account and secret that
  * make an otpauth:// URI and its QR PNG. Properties: only exactly six digits can match; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* config: defaults, derived values, the file, environment overrides, validation, durations. */
 #include "tests.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cookie: every Set-Cookie line is HttpOnly with a SameSite; Secure unless the configuration
  * relaxes it for plain-HTTP loopback development, and only then. */
 #include "tests.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* crypto: ids, random hex, digests against published vectors, base64 and the keyed hash. */
 #include "tests.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* csrf: form tokens bound to the browser's cookie, the login-to-browser binding cookie; page:
  * the origin of a client's redirect URI for the page CSP. */
 #include "tests.h"
@@ -8,13 +9,18 @@
 #include "http/request.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define FORM "application/x-www-form-urlencoded"
 #define LOGIN_ID "3f2a1c1e-5b6d-4e7f-8a9b-0c1d2e3f4a5b"
 
 static struct request req;
+static struct request res; /* where the functions that only add headers add them */
 static char cookies[512];
+
+/* The header lines a request was given for its response ("" when none). */
+#define HEADERS(r) ((r).headers ? (r).headers : "")
 
 static void setup(void)
 {
@@ -25,6 +31,7 @@ static void setup(void)
 static void teardown(void)
 {
 	request_free(&req);
+	request_free(&res);
 	config_free();
 }
 
@@ -56,28 +63,27 @@ static bool set_cookie_value(const char *headers, const char *name, char *out, s
 /* A first visit: a fresh cookie (HttpOnly, SameSite=Lax) and a token derived from it. */
 static void first_visit(char token[65], char cookie[33])
 {
-	char headers[512] = "";
 	post("x=1", NULL);
-	ck_assert_int_eq(csrf_token(&req, token, headers, sizeof headers), 0);
+	ck_assert_int_eq(csrf_token(&req, token), 0);
 	ck_assert_uint_eq(strlen(token), 64);
-	ck_assert(set_cookie_value(headers, CSRF_COOKIE, cookie, 33));
+	ck_assert(set_cookie_value(HEADERS(req), CSRF_COOKIE, cookie, 33));
 	ck_assert_uint_eq(strlen(cookie), 32);
-	ck_assert_ptr_nonnull(strstr(headers, "HttpOnly;"));
-	ck_assert_ptr_nonnull(strstr(headers, "SameSite=Lax"));
+	ck_assert_ptr_nonnull(strstr(HEADERS(req), "HttpOnly;"));
+	ck_assert_ptr_nonnull(strstr(HEADERS(req), "SameSite=Lax"));
 }
 
 START_TEST(test_token_round_trip)
 {
-	char token[65], cookie[33], body[256], again[65], headers[512] = "";
+	char token[65], cookie[33], body[256], again[65];
 	first_visit(token, cookie);
 	snprintf(cookies, sizeof cookies, "other=1; %s=%s", CSRF_COOKIE, cookie);
 	snprintf(body, sizeof body, "email=a%%40b.c&%s=%s", CSRF_FIELD, token);
 	post(body, cookies);
 	ck_assert(csrf_check(&req));
 	/* The browser has a cookie now: the same token, no new cookie. */
-	ck_assert_int_eq(csrf_token(&req, again, headers, sizeof headers), 0);
+	ck_assert_int_eq(csrf_token(&req, again), 0);
 	ck_assert_str_eq(again, token);
-	ck_assert_str_eq(headers, "");
+	ck_assert_str_eq(HEADERS(req), "");
 }
 END_TEST
 
@@ -105,37 +111,37 @@ START_TEST(test_token_refused)
 	post(body, cookies);
 	ck_assert(!csrf_check(&req));
 	/* a cookie not of our shape is replaced, never used */
-	char headers[512] = "", fresh[65];
+	char fresh[65];
 	snprintf(cookies, sizeof cookies, "%s=short", CSRF_COOKIE);
 	post(body, cookies);
 	ck_assert(!csrf_check(&req));
-	ck_assert_int_eq(csrf_token(&req, fresh, headers, sizeof headers), 0);
-	ck_assert_ptr_nonnull(strstr(headers, "Set-Cookie: " CSRF_COOKIE "="));
+	ck_assert_int_eq(csrf_token(&req, fresh), 0);
+	ck_assert_ptr_nonnull(strstr(HEADERS(req), "Set-Cookie: " CSRF_COOKIE "="));
 }
 END_TEST
 
 START_TEST(test_token_keyed)
 {
 	/* Another hash_key gives another token for the same cookie. */
-	char token[65], cookie[33], again[65], headers[512] = "", err[256];
+	char token[65], cookie[33], again[65], err[256];
 	first_visit(token, cookie);
 	snprintf(cookies, sizeof cookies, "%s=%s", CSRF_COOKIE, cookie);
 	ck_assert_int_eq(config_set("hash_key", "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100", err,
 				    sizeof err),
 			 0);
 	post("x=1", cookies);
-	ck_assert_int_eq(csrf_token(&req, again, headers, sizeof headers), 0);
+	ck_assert_int_eq(csrf_token(&req, again), 0);
 	ck_assert_str_ne(again, token);
 }
 END_TEST
 
 START_TEST(test_login_binding)
 {
-	char headers[512] = "", value[160];
-	ck_assert_int_eq(csrf_bind(BIND_SIGNIN, LOGIN_ID, headers, sizeof headers), 0);
-	ck_assert_ptr_nonnull(strstr(headers, "Path=/oauth;"));
-	ck_assert_ptr_nonnull(strstr(headers, "HttpOnly;"));
-	ck_assert(set_cookie_value(headers, LOGIN_COOKIE, value, sizeof value));
+	char value[160];
+	ck_assert_int_eq(csrf_bind(&res, BIND_SIGNIN, LOGIN_ID), 0);
+	ck_assert_ptr_nonnull(strstr(HEADERS(res), "Path=/oauth;"));
+	ck_assert_ptr_nonnull(strstr(HEADERS(res), "HttpOnly;"));
+	ck_assert(set_cookie_value(HEADERS(res), LOGIN_COOKIE, value, sizeof value));
 	snprintf(cookies, sizeof cookies, "%s=%s", LOGIN_COOKIE, value);
 	post("x=1", cookies);
 	ck_assert(csrf_bound(&req, BIND_SIGNIN, LOGIN_ID));
@@ -153,17 +159,17 @@ START_TEST(test_login_binding)
 	post("x=1", cookies);
 	ck_assert(!csrf_bound(&req, BIND_SIGNIN, LOGIN_ID));
 	/* only UUIDs are bound */
-	headers[0] = '\0';
-	ck_assert_int_eq(csrf_bind(BIND_SIGNIN, "x; Path=/", headers, sizeof headers), -1);
-	ck_assert_str_eq(headers, "");
-	csrf_unbind(BIND_SIGNIN, headers, sizeof headers);
-	ck_assert_ptr_nonnull(strstr(headers, "Set-Cookie: " LOGIN_COOKIE "=; Max-Age=0; Path=/oauth;"));
+	request_free(&res);
+	ck_assert_int_eq(csrf_bind(&res, BIND_SIGNIN, "x; Path=/"), -1);
+	ck_assert_str_eq(HEADERS(res), "");
+	csrf_unbind(&res, BIND_SIGNIN);
+	ck_assert_ptr_nonnull(strstr(HEADERS(res), "Set-Cookie: " LOGIN_COOKIE "=; Max-Age=0; Path=/oauth;"));
 	/* pages under a path of their origin: the cookie follows them there */
 	char err[256];
 	ck_assert_int_eq(config_set("app_base_url", "https://id.example.com/clinic/", err, sizeof err), 0);
-	headers[0] = '\0';
-	ck_assert_int_eq(csrf_bind(BIND_SIGNIN, LOGIN_ID, headers, sizeof headers), 0);
-	ck_assert_ptr_nonnull(strstr(headers, "; Path=/clinic/oauth; HttpOnly;"));
+	request_free(&res);
+	ck_assert_int_eq(csrf_bind(&res, BIND_SIGNIN, LOGIN_ID), 0);
+	ck_assert_ptr_nonnull(strstr(HEADERS(res), "; Path=/clinic/oauth; HttpOnly;"));
 }
 END_TEST
 
@@ -171,11 +177,11 @@ END_TEST
  * passes for another. */
 START_TEST(test_session_binding)
 {
-	char headers[1024] = "", value[160], id[37];
-	ck_assert_int_eq(csrf_bind(BIND_SESSION, LOGIN_ID, headers, sizeof headers), 0);
-	ck_assert_ptr_nonnull(strstr(headers, "Set-Cookie: " SESSION_COOKIE "="));
-	ck_assert_ptr_nonnull(strstr(headers, "; Max-Age=28800; Path=/; HttpOnly;"));
-	ck_assert(set_cookie_value(headers, SESSION_COOKIE, value, sizeof value));
+	char value[160], id[37];
+	ck_assert_int_eq(csrf_bind(&res, BIND_SESSION, LOGIN_ID), 0);
+	ck_assert_ptr_nonnull(strstr(HEADERS(res), "Set-Cookie: " SESSION_COOKIE "="));
+	ck_assert_ptr_nonnull(strstr(HEADERS(res), "; Max-Age=28800; Path=/; HttpOnly;"));
+	ck_assert(set_cookie_value(HEADERS(res), SESSION_COOKIE, value, sizeof value));
 	snprintf(cookies, sizeof cookies, "%s=%s", SESSION_COOKIE, value);
 	post("x=1", cookies);
 	ck_assert(csrf_bound_login(&req, BIND_SESSION, id));
@@ -190,13 +196,13 @@ START_TEST(test_session_binding)
 	ck_assert(!csrf_bound_login(&req, BIND_SESSION, id));
 	ck_assert_str_eq(id, "");
 	/* the registration binding goes only to the register pages */
-	headers[0] = '\0';
-	ck_assert_int_eq(csrf_bind(BIND_REGISTER, LOGIN_ID, headers, sizeof headers), 0);
-	ck_assert_ptr_nonnull(strstr(headers, "Set-Cookie: " REGISTER_COOKIE "="));
-	ck_assert_ptr_nonnull(strstr(headers, "; Path=/register; HttpOnly;"));
-	headers[0] = '\0';
-	csrf_unbind(BIND_SESSION, headers, sizeof headers);
-	ck_assert_ptr_nonnull(strstr(headers, "Set-Cookie: " SESSION_COOKIE "=; Max-Age=0; Path=/;"));
+	request_free(&res);
+	ck_assert_int_eq(csrf_bind(&res, BIND_REGISTER, LOGIN_ID), 0);
+	ck_assert_ptr_nonnull(strstr(HEADERS(res), "Set-Cookie: " REGISTER_COOKIE "="));
+	ck_assert_ptr_nonnull(strstr(HEADERS(res), "; Path=/register; HttpOnly;"));
+	request_free(&res);
+	csrf_unbind(&res, BIND_SESSION);
+	ck_assert_ptr_nonnull(strstr(HEADERS(res), "Set-Cookie: " SESSION_COOKIE "=; Max-Age=0; Path=/;"));
 }
 END_TEST
 
@@ -231,26 +237,28 @@ END_TEST
 /* The show-once cookie opens only for the aad it was sealed for, and taking it clears it. */
 START_TEST(test_show_once)
 {
-	char headers[4096] = "", value[2048], cookie[2100], out[65], clear[512] = "";
+	char value[2048], cookie[2100], out[65];
 	const char *secret = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-	ck_assert_int_eq(csrf_show_once("manage/", LOGIN_ID ":client-1", secret, headers, sizeof headers), 0);
-	ck_assert(strstr(headers, "SameSite=Strict") && strstr(headers, "HttpOnly") && strstr(headers, "manage/"));
-	ck_assert(!strstr(headers, secret));
-	ck_assert(set_cookie_value(headers, SHOWN_COOKIE, value, sizeof value));
+	ck_assert_int_eq(csrf_show_once(&res, "manage/", LOGIN_ID ":client-1", secret), 0);
+	ck_assert(strstr(HEADERS(res), "SameSite=Strict") && strstr(HEADERS(res), "HttpOnly") && strstr(HEADERS(res), "manage/"));
+	ck_assert(!strstr(HEADERS(res), secret));
+	ck_assert(set_cookie_value(HEADERS(res), SHOWN_COOKIE, value, sizeof value));
 	snprintf(cookie, sizeof cookie, SHOWN_COOKIE "=%s", value);
 	post("", cookie);
-	ck_assert(!csrf_take_shown(&req, "manage/", LOGIN_ID ":client-2", out, sizeof out, clear, sizeof clear));
-	ck_assert(strstr(clear, "Max-Age=0"));
-	clear[0] = '\0';
-	ck_assert(csrf_take_shown(&req, "manage/", LOGIN_ID ":client-1", out, sizeof out, clear, sizeof clear));
+	ck_assert(!csrf_take_shown(&req, "manage/", LOGIN_ID ":client-2", out, sizeof out));
+	ck_assert(strstr(HEADERS(req), "Max-Age=0"));
+	free(req.headers); /* forget the first answer's lines */
+	req.headers = NULL;
+	req.headers_len = 0;
+	ck_assert(csrf_take_shown(&req, "manage/", LOGIN_ID ":client-1", out, sizeof out));
 	ck_assert_str_eq(out, secret);
-	ck_assert(strstr(clear, "Max-Age=0"));
+	ck_assert(strstr(HEADERS(req), "Max-Age=0"));
 	value[10] ^= 1; /* tampered */
 	snprintf(cookie, sizeof cookie, SHOWN_COOKIE "=%s", value);
 	post("", cookie);
-	ck_assert(!csrf_take_shown(&req, "manage/", LOGIN_ID ":client-1", out, sizeof out, clear, sizeof clear));
+	ck_assert(!csrf_take_shown(&req, "manage/", LOGIN_ID ":client-1", out, sizeof out));
 	post("", NULL);
-	ck_assert(!csrf_take_shown(&req, "manage/", LOGIN_ID ":client-1", out, sizeof out, clear, sizeof clear));
+	ck_assert(!csrf_take_shown(&req, "manage/", LOGIN_ID ":client-1", out, sizeof out));
 }
 END_TEST
 

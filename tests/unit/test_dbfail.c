@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A database failure is never "not found": with TEST_DB_SOCKET every query fails at once, and
  * the functions whose "not found" a handler turns into 400/401/404 must say -1 instead (the
  * dispatcher's 503). */

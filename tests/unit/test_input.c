@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* input: route input tables and the validators behind them. */
 #include "tests.h"
 
@@ -307,7 +308,7 @@ START_TEST(test_fhir_reference_id)
 END_TEST
 
 /* The member fields an admin may set: shapes checked, absent members keep their values. */
-static int parse(const char *text, struct member_fields *f, struct member_error *err)
+static int parse(const char *text, struct member_fields *f, struct refusal *err)
 {
 	json_t *o = json_loads(text, 0, NULL);
 	ck_assert_msg(o != NULL, "bad test JSON %s", text);
@@ -319,7 +320,7 @@ static int parse(const char *text, struct member_fields *f, struct member_error 
 START_TEST(test_member_fields)
 {
 	struct member_fields f = { .active = true, .admin = true, .external_id = "keep" };
-	struct member_error err;
+	struct refusal err;
 	ck_assert_int_eq(parse("{}", &f, &err), 0);
 	ck_assert(f.active && f.admin);
 	ck_assert_str_eq(f.external_id, "keep");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* jwt: jwt_peek on hand-built tokens; jwt_verify refusing what must fail before (or without)
  * a key. Signing needs keys from the database, so round trips are left to the e2e tests;
  * TEST_DB_SOCKET makes every key lookup fail at once. */

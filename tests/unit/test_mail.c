@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mime and mail: header safety, addresses, RFC 2047 words, the multipart message, header
  * injection refused before anything is built or stored, backoff. The database is never
  * reached: TEST_DB_SOCKET does not exist, so a test that got as far as an INSERT sees -1. */

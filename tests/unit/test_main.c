@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Runs every suite; prints "N passed, N failed" and fails when any test failed. */
 #include "tests.h"
 
@@ -51,6 +52,7 @@ void test_write_file(const char *dir, const char *name, const char *text)
 int main(void)
 {
 	SRunner *sr = srunner_create(crypto_suite());
+	srunner_add_suite(sr, accesspolicy_suite());
 	srunner_add_suite(sr, request_suite());
 	srunner_add_suite(sr, input_suite());
 	srunner_add_suite(sr, config_suite());

@@ -1,4 +1,5 @@
-/* pwpolicy: byte-length limits, and the offline common/breached check (stricter.md row 13). */
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* pwpolicy: byte-length limits, and the offline common/breached check (PROTOCOL.md §S.13). */
 #include "tests.h"
 
 #include "domain/pwpolicy.h"
@@ -13,7 +14,7 @@ START_TEST(lengths_are_bytes)
 {
 	ck_assert(!pwpolicy_length_ok("1234567"));
 	ck_assert(pwpolicy_length_ok("12345678"));
-	char s[80];
+	char s[128]; /* 24 four-byte characters below: 97 bytes with the NUL */
 	memset(s, 'x', 72);
 	s[72] = '\0';
 	ck_assert(pwpolicy_length_ok(s));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ratelimit: the pure parts — classes, buckets, the RateLimit header (parsed here the way
  * @medplum/core's rateLimitStatus does), project settings, the password delay, and the
  * header each request state gives. The database parts are tests/e2e/ratelimit.test.mjs. */

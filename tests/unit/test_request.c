@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* request: form, query and JSON decoding with their limits; UTF-8; Basic auth; cookies. */
 #include "tests.h"
 

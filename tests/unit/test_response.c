@@ -1,4 +1,5 @@
-/* response: OperationOutcome status mapping and shape (spec §1.3), CORS (spec §1.2). */
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* response: OperationOutcome status mapping and shape (PROTOCOL.md §1.3), CORS (PROTOCOL.md §1.2). */
 #include "tests.h"
 
 #include "core/config.h"
@@ -82,7 +83,7 @@ START_TEST(test_outcome_shape)
 	ck_assert_str_eq(json_string_value(json_array_get(expr, 0)), "email");
 	json_decref(o);
 
-	/* the exact compact form of spec §1.3's allOk */
+	/* the exact compact form of PROTOCOL.md §1.3's allOk */
 	o = outcome_new("ok", "information", "informational", "All OK", NULL);
 	char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	ck_assert_str_eq(text, "{\"id\":\"ok\",\"issue\":[{\"code\":\"informational\",\"details\":{\"text\":\"All OK\"},"

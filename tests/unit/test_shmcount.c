@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* shmcount: the node's shared counters — one table mapped by several processes (fork),
  * fixed and sliding windows, a full probe range, reopening an existing table. */
 #include "tests.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* template: escaping (every special character, XSS payloads), names, sections, the limits and
  * errors, text mode, and pages with their layout read from a temporary directory. */
 #include "tests.h"

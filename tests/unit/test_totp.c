@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* totp: RFC 6238 Appendix B vectors (SHA-1, last 6 of the 8 digits), the window, code shapes,
  * the otpauth:// URI; qrpng: a real PNG in a data URL; mfa: method lists; the 429 answer. */
 #include "tests.h"

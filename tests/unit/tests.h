@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests of libtessera (Check). One suite per module; test_main.c runs them all. */
 #ifndef TESSERA_TESTS_H
 #define TESSERA_TESTS_H
@@ -17,6 +18,7 @@ Suite *ratelimit_suite(void);
 Suite *cookie_suite(void);
 Suite *totp_suite(void);
 Suite *dbfail_suite(void);
+Suite *accesspolicy_suite(void);
 Suite *shmcount_suite(void);
 
 /* A 32-byte hash key used by every test that loads the configuration. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // panva's oidc-provider as a peer for bench/run: one client_credentials client, ES256 JWT access
 // tokens (resource indicators), introspection; listens on 127.0.0.1 only. The default in-memory
 // adapter: nothing is persisted. Environment: PORT, CLIENT_ID, CLIENT_SECRET.

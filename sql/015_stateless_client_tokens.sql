@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- Issue 15: a client_credentials access token is self-contained (no Login row), and the
 -- per-IP and per-client counts live in each node's shared memory (lib/core/shmcount.c).
 --

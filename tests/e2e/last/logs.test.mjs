@@ -1,12 +1,16 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The logs of the whole end-to-end run hold no secret: no client secret, password,
-// authorization code, refresh secret or token. It runs last (file order) and checks two ways:
+// authorization code, refresh secret or token. It runs last: scripts/dev runs tests/e2e/last/
+// in a node --test of its own once every other file of the stage has ended, the fault tests
+// (zz-*) included, whose error paths are the likeliest to log a secret. It checks two ways:
 // the concrete secrets of a fresh sign-in made here, and every shape a Tessera secret has
-// (64-hex secrets, 32-hex codes, JWTs) across everything under var/log/.
+// (64-hex secrets, 32-hex codes, JWTs) across everything under var/log/ (the logs of this
+// run: scripts/dev test moves older ones to var/log/previous/).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, url, uniqueName, createProject, createClient } from './lib.mjs';
+import { ROOT, url, uniqueName, createProject, createClient } from '../lib.mjs';
 
 const LOG_DIR = join(ROOT, 'var/log');
 

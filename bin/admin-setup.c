@@ -1,0 +1,917 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* admin-setup: `tessera-admin setup` (a machine with a MariaDB server to a signed-in admin) and
+ * `tessera-admin upgrade` (new migrations after a package upgrade).
+ *
+ * setup, as root, in steps that each say what they did:
+ *   1. configuration: base_url and the database settings (flags, else what tessera.conf says,
+ *      else a question when stdin is a terminal and --non-interactive is not given)
+ *   2. MariaDB (as its root, by default over the unix socket): the database, the web
+ *      programs' account (SELECT, INSERT, UPDATE, DELETE, EXECUTE only) and the migration
+ *      account (ALL on the database); passwords generated once, then kept
+ *   3. files: tessera.conf (root:tessera 0640: the web programs read it) gets the web account,
+ *      hash_key and key_encryption_key; the migration account goes to the admin file
+ *      (tessera-admin.conf, root 0600), which only tessera-admin reads
+ *   4. migrations, as the migration account
+ *   5. a signing key, when none signs
+ *   6. the first super admin, when there is none (its password printed once)
+ *   7. with --web apache|lighttpd: the web server's snippet and modules, the systemd units
+ * Every step is idempotent: a second run changes nothing and says so. */
+#include "admin.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/db.h"
+#include "core/password.h"
+#include "oauth/keys.h"
+
+#include <mysql.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PLACEHOLDER_BASE_URL "https://auth.example.com/"
+#define MIGRATION_USER "tessera_migrate"
+#define STEPS 6
+
+struct setup {
+	bool interactive;
+	const char *base_url, *admin_email, *admin_password, *admin_password_file;
+	const char *db_socket, *db_host, *db_port, *db_name, *db_root_user, *db_root_password_file;
+	const char *account_host, *smtp_url, *smtp_from, *web;
+	bool reset_admin_password;
+	/* worked out */
+	char conf_path[PATH_MAX], admin_path[PATH_MAX];
+	char web_password[65], migrate_password[65], migrate_user[81];
+	char hash_key[65], kek[65];
+	char base[512], email[321], generated_password[33];
+	int step;
+	double t0, step_t0;
+};
+
+static double now(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+static void step(struct setup *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void step(struct setup *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	printf("[%d/%d] ", ++s->step, STEPS);
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+	fflush(stdout);
+	s->step_t0 = now();
+}
+
+static void done(struct setup *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void done(struct setup *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	printf("      ");
+	vprintf(fmt, ap);
+	printf(" (%.1f s)\n", now() - s->step_t0);
+	va_end(ap);
+	fflush(stdout);
+}
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "tessera-admin: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	return 1;
+}
+
+/* ------------------------------------------------------------ files */
+
+/* The admin file: the migration account, read by tessera-admin alone (admin_config, default
+ * <sysconfdir>/tessera/tessera-admin.conf; lib/core/config.c's config_load_admin). */
+static void admin_file_path(char *out, size_t len)
+{
+	snprintf(out, len, "%s", cfg.admin_config && *cfg.admin_config ? cfg.admin_config
+									 : SYSCONFDIR "/tessera/tessera-admin.conf");
+}
+
+static void conf_file_path(char *out, size_t len)
+{
+	const char *env = getenv("TESSERA_CONFIG");
+	snprintf(out, len, "%s", env && *env ? env : SYSCONFDIR "/tessera/tessera.conf");
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	size_t got;
+	while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+		n += got;
+		if (cap - n < 2) {
+			char *bigger = realloc(buf, cap *= 2);
+			if (!bigger)
+				free(buf);
+			buf = bigger;
+		}
+	}
+	fclose(f);
+	if (buf)
+		buf[n] = '\0';
+	return buf;
+}
+
+/* The value of `key` in a key = value file ("" when absent), into out. */
+static void file_value(const char *text, const char *key, char *out, size_t len)
+{
+	*out = '\0';
+	size_t klen = strlen(key);
+	for (const char *line = text; line && *line;) {
+		const char *end = strchr(line, '\n');
+		const char *p = line;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!strncmp(p, key, klen)) {
+			const char *q = p + klen;
+			while (*q == ' ' || *q == '\t')
+				q++;
+			if (*q == '=') {
+				q++;
+				while (*q == ' ' || *q == '\t')
+					q++;
+				size_t n = (size_t)((end ? end : q + strlen(q)) - q);
+				while (n && (q[n - 1] == ' ' || q[n - 1] == '\t' || q[n - 1] == '\r'))
+					n--;
+				snprintf(out, len, "%.*s", (int)n, q);
+				return;
+			}
+		}
+		line = end ? end + 1 : NULL;
+	}
+}
+
+/* Writes `text` to path through a temporary file and rename, with the given owner group and
+ * mode (group -1: root's). */
+static int write_file(const char *path, const char *text, gid_t group, mode_t mode)
+{
+	char tmp[PATH_MAX + 8];
+	snprintf(tmp, sizeof tmp, "%s.new", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return fail("cannot write %s: %s", tmp, strerror(errno));
+	size_t len = strlen(text);
+	int rc = write(fd, text, len) == (ssize_t)len && fchown(fd, 0, group == (gid_t)-1 ? 0 : group) == 0 &&
+			 fchmod(fd, mode) == 0 && fsync(fd) == 0
+		 ? 0
+		 : -1;
+	int saved = errno;
+	if (close(fd) != 0 && rc == 0)
+		rc = -1, saved = errno;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -1, saved = errno;
+	if (rc != 0) {
+		unlink(tmp);
+		return fail("cannot write %s: %s", path, strerror(saved));
+	}
+	return 0;
+}
+
+/* tessera.conf with keys set: each key's first uncommented line is replaced, a missing key is
+ * appended; the lines of `drop` are commented out. Comments and other keys stay as they are. */
+struct kv {
+	const char *key, *value;
+};
+
+static int is_key_line(const char *line, size_t n, const char *key)
+{
+	size_t klen = strlen(key), i = 0;
+	while (i < n && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (n - i < klen || strncmp(line + i, key, klen))
+		return 0;
+	i += klen;
+	while (i < n && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	return i < n && line[i] == '=';
+}
+
+static char *conf_with(const char *text, const struct kv *set, size_t nset, const char *const *drop)
+{
+	size_t cap = strlen(text) + 4096, n = 0;
+	for (size_t i = 0; i < nset; i++)
+		cap += strlen(set[i].key) + strlen(set[i].value) + 8;
+	char *out = malloc(cap);
+	bool *seen = calloc(nset + 1, sizeof *seen);
+	if (!out || !seen) {
+		free(out);
+		free(seen);
+		return NULL;
+	}
+	for (const char *line = text; *line;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		bool replaced = false;
+		for (size_t i = 0; i < nset && !replaced; i++)
+			if (is_key_line(line, len, set[i].key)) {
+				if (!seen[i])
+					n += (size_t)snprintf(out + n, cap - n, "%s = %s\n", set[i].key, set[i].value);
+				seen[i] = replaced = true;
+			}
+		for (const char *const *d = drop; *d && !replaced; d++)
+			if (is_key_line(line, len, *d)) {
+				n += (size_t)snprintf(out + n, cap - n,
+						      "# %s: moved to the admin file by tessera-admin setup\n", *d);
+				replaced = true;
+			}
+		if (!replaced)
+			n += (size_t)snprintf(out + n, cap - n, "%.*s\n", (int)len, line);
+		line = end ? end + 1 : line + len;
+	}
+	for (size_t i = 0; i < nset; i++)
+		if (!seen[i])
+			n += (size_t)snprintf(out + n, cap - n, "%s = %s\n", set[i].key, set[i].value);
+	free(seen);
+	return out;
+}
+
+/* ------------------------------------------------------------ options and questions */
+
+static bool valid_name(const char *s)
+{
+	if (!*s || strlen(s) > 64)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
+static bool valid_host(const char *s)
+{
+	if (!*s || strlen(s) > 255)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(".-_%:", *s))
+			return false;
+	return true;
+}
+
+/* A line from the terminal, or the default when the answer is empty. */
+static void ask(const char *question, const char *def, char *out, size_t len)
+{
+	printf("%s [%s]: ", question, def);
+	fflush(stdout);
+	char line[512];
+	if (!fgets(line, sizeof line, stdin))
+		line[0] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	char *p = line;
+	while (isspace((unsigned char)*p))
+		p++;
+	snprintf(out, len, "%s", *p ? p : def);
+}
+
+static void default_base_url(char *out, size_t len)
+{
+	char host[256] = "localhost";
+	gethostname(host, sizeof host - 1);
+	host[sizeof host - 1] = '\0';
+	snprintf(out, len, "https://%s/", host);
+}
+
+static int usage_setup(void)
+{
+	fprintf(stderr,
+		"usage: tessera-admin setup [--non-interactive] [--base-url URL] [--admin-email E]\n"
+		"         [--admin-password-file F | --admin-password P] [--reset-admin-password]\n"
+		"         [--db-socket PATH | --db-host H [--db-port N]] [--db-name N] [--db-root-user U]\n"
+		"         [--db-root-password-file F] [--db-account-host H] [--smtp-url URL] [--smtp-from FROM]\n"
+		"         [--web apache|lighttpd|none]\n"
+		"  Creates the database and its two accounts, the keys, the schema and the first super admin;\n"
+		"  safe to run again. As root, on a machine with a MariaDB server (apt-get install mariadb-server).\n");
+	return 2;
+}
+
+static int parse_setup(int argc, char **argv, struct setup *s)
+{
+	struct {
+		const char *name;
+		const char **value;
+	} opts[] = {
+		{ "--base-url", &s->base_url },
+		{ "--admin-email", &s->admin_email },
+		{ "--admin-password", &s->admin_password },
+		{ "--admin-password-file", &s->admin_password_file },
+		{ "--db-socket", &s->db_socket },
+		{ "--db-host", &s->db_host },
+		{ "--db-port", &s->db_port },
+		{ "--db-name", &s->db_name },
+		{ "--db-root-user", &s->db_root_user },
+		{ "--db-root-password-file", &s->db_root_password_file },
+		{ "--db-account-host", &s->account_host },
+		{ "--smtp-url", &s->smtp_url },
+		{ "--smtp-from", &s->smtp_from },
+		{ "--web", &s->web },
+	};
+	s->interactive = isatty(0) && isatty(1);
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return usage_setup();
+		if (!strcmp(argv[i], "--non-interactive")) {
+			s->interactive = false;
+			continue;
+		}
+		if (!strcmp(argv[i], "--reset-admin-password")) {
+			s->reset_admin_password = true;
+			continue;
+		}
+		bool known = false;
+		for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
+			if (!strcmp(argv[i], opts[k].name)) {
+				if (i + 1 >= argc)
+					return fail("%s needs a value", argv[i]), usage_setup();
+				*opts[k].value = argv[++i];
+				known = true;
+			}
+		if (!known)
+			return fail("unexpected argument '%s'", argv[i]), usage_setup();
+	}
+	if (s->web && strcmp(s->web, "apache") && strcmp(s->web, "lighttpd") && strcmp(s->web, "none"))
+		return fail("--web takes apache, lighttpd or none"), 2;
+	if (s->db_socket && s->db_host)
+		return fail("give --db-socket or --db-host, not both"), 2;
+	if (s->db_host && !valid_host(s->db_host))
+		return fail("--db-host: '%s' is not a host name", s->db_host), 2;
+	if (s->db_name && !valid_name(s->db_name))
+		return fail("--db-name: letters, digits and _ only"), 2;
+	if (s->db_root_user && !*s->db_root_user)
+		return fail("--db-root-user is empty"), 2;
+	if (s->account_host && !valid_host(s->account_host))
+		return fail("--db-account-host: '%s' is not a host name or pattern", s->account_host), 2;
+	if (s->db_port) {
+		char *end;
+		long p = strtol(s->db_port, &end, 10);
+		if (*end || p < 1 || p > 65535)
+			return fail("--db-port takes a port number"), 2;
+	}
+	return 0;
+}
+
+/* A password from a file (first line) or the option; the file keeps it out of `ps`. */
+static int read_secret_file(const char *path, char *out, size_t len)
+{
+	char *text = slurp(path);
+	if (!text)
+		return fail("cannot read %s: %s", path, strerror(errno));
+	text[strcspn(text, "\r\n")] = '\0';
+	snprintf(out, len, "%s", text);
+	memset(text, 0, strlen(text));
+	free(text);
+	return 0;
+}
+
+/* ------------------------------------------------------------ step 1: configuration */
+
+static int step_configuration(struct setup *s)
+{
+	step(s, "configuration: %s", s->conf_path);
+	char *text = slurp(s->conf_path);
+	if (!text)
+		return fail("cannot read %s: %s (reinstall the package, or copy conf/tessera.conf.example there)",
+			    s->conf_path, strerror(errno));
+	char current[512];
+	file_value(text, "base_url", current, sizeof current);
+	if (s->base_url)
+		snprintf(s->base, sizeof s->base, "%s", s->base_url);
+	else if (*current && strcmp(current, PLACEHOLDER_BASE_URL))
+		snprintf(s->base, sizeof s->base, "%s", current);
+	else if (s->interactive) {
+		char def[300];
+		default_base_url(def, sizeof def);
+		ask("Public base URL of Tessera", def, s->base, sizeof s->base);
+	} else {
+		free(text);
+		return fail("no base URL: pass --base-url https://your.host/ (the address browsers and clients use)");
+	}
+	if (strncmp(s->base, "https://", 8) && strncmp(s->base, "http://", 7)) {
+		free(text);
+		return fail("the base URL must start with https:// (or http://), not '%s'", s->base);
+	}
+	if (s->base[strlen(s->base) - 1] != '/' && strlen(s->base) + 1 < sizeof s->base)
+		strcat(s->base, "/");
+	file_value(text, "db_password", s->web_password, sizeof s->web_password);
+	file_value(text, "hash_key", s->hash_key, sizeof s->hash_key);
+	file_value(text, "key_encryption_key", s->kek, sizeof s->kek);
+	/* An older tessera.conf may hold the migration account: it moves to the admin file. */
+	char old_user[81], old_password[65];
+	file_value(text, "db_admin_user", old_user, sizeof old_user);
+	file_value(text, "db_admin_password", old_password, sizeof old_password);
+	free(text);
+
+	char *admin = slurp(s->admin_path);
+	if (admin) {
+		file_value(admin, "db_admin_user", s->migrate_user, sizeof s->migrate_user);
+		file_value(admin, "db_admin_password", s->migrate_password, sizeof s->migrate_password);
+		memset(admin, 0, strlen(admin));
+		free(admin);
+	} else if (errno != ENOENT) {
+		return fail("cannot read %s: %s (run as root)", s->admin_path, strerror(errno));
+	}
+	if (!*s->migrate_user && *old_user) {
+		snprintf(s->migrate_user, sizeof s->migrate_user, "%s", old_user);
+		snprintf(s->migrate_password, sizeof s->migrate_password, "%s", old_password);
+	}
+	if (!*s->migrate_user)
+		snprintf(s->migrate_user, sizeof s->migrate_user, MIGRATION_USER);
+	if (!valid_name(s->migrate_user))
+		return fail("db_admin_user '%s' in %s: letters, digits and _ only", s->migrate_user, s->admin_path);
+	bool new_web = !*s->web_password || !strcmp(s->web_password, "change-me");
+	bool new_migrate = !*s->migrate_password;
+	if ((new_web && crypto_random_hex(s->web_password, 16) < 0) ||
+	    (new_migrate && crypto_random_hex(s->migrate_password, 16) < 0))
+		return fail("no random numbers");
+	bool new_hash = !*s->hash_key, new_kek = !*s->kek;
+	if ((new_hash && crypto_random_hex(s->hash_key, 32) < 0) || (new_kek && crypto_random_hex(s->kek, 32) < 0))
+		return fail("no random numbers");
+	done(s, "base URL %s; passwords %s; hash_key %s, key_encryption_key %s", s->base,
+	     new_web || new_migrate ? "generated" : "kept", new_hash ? "generated" : "kept", new_kek ? "generated" : "kept");
+	return 0;
+}
+
+/* ------------------------------------------------------------ step 2: MariaDB */
+
+static int root_query(MYSQL *m, const char *sql)
+{
+	if (mysql_query(m, sql) != 0)
+		return fail("MariaDB refused a statement (%s): %s", mysql_error(m),
+			    "check that the root account may create databases and users");
+	MYSQL_RES *r = mysql_store_result(m);
+	if (r)
+		mysql_free_result(r);
+	return 0;
+}
+
+/* `'text'` with MariaDB's escapes, into out. */
+static void quoted(MYSQL *m, const char *text, char *out, size_t len)
+{
+	char esc[2 * 256 + 1];
+	size_t n = strlen(text);
+	if (n > 255)
+		n = 255;
+	mysql_real_escape_string(m, esc, text, (unsigned long)n);
+	snprintf(out, len, "'%s'", esc);
+}
+
+static int account(MYSQL *m, const char *user, const char *host, const char *password, const char *grants,
+		   const char *db)
+{
+	char sql[1024], u[300], h[600], p[600];
+	quoted(m, user, u, sizeof u);
+	quoted(m, host, h, sizeof h);
+	quoted(m, password, p, sizeof p);
+	snprintf(sql, sizeof sql, "CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY %s", u, h, p);
+	if (root_query(m, sql))
+		return 1;
+	snprintf(sql, sizeof sql, "ALTER USER %s@%s IDENTIFIED BY %s", u, h, p);
+	if (root_query(m, sql))
+		return 1;
+	/* Exactly these rights: whatever an earlier hand set-up granted more goes. */
+	snprintf(sql, sizeof sql, "REVOKE ALL PRIVILEGES, GRANT OPTION FROM %s@%s", u, h);
+	if (root_query(m, sql))
+		return 1;
+	snprintf(sql, sizeof sql, "GRANT %s ON `%s`.* TO %s@%s", grants, db, u, h);
+	return root_query(m, sql);
+}
+
+static int step_database(struct setup *s, const char *db_socket, const char *db_host, int db_port, const char *db_name)
+{
+	const char *root = s->db_root_user ? s->db_root_user : "root";
+	step(s, "MariaDB: database %s and its accounts (as %s, %s%s)", db_name, root, db_host ? "host " : "socket ",
+	     db_host ? db_host : db_socket);
+	char root_password[256] = "";
+	if (s->db_root_password_file && read_secret_file(s->db_root_password_file, root_password, sizeof root_password))
+		return 1;
+	MYSQL *m = mysql_init(NULL);
+	unsigned timeout = 5;
+	mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	if (!mysql_real_connect(m, db_host, root, *root_password ? root_password : NULL, NULL, (unsigned)db_port,
+				db_host ? NULL : db_socket, 0)) {
+		unsigned code = mysql_errno(m);
+		fail("cannot connect to MariaDB as %s at %s: %s", root, db_host ? db_host : db_socket, mysql_error(m));
+		if (code == 1045 || code == 1698)
+			fprintf(stderr, "  MariaDB's root signs in over the unix socket as the system's root: run this as "
+					"root, or pass --db-root-user and --db-root-password-file\n");
+		else
+			fprintf(stderr, "  Is a MariaDB server installed and running? apt-get install mariadb-server; "
+					"systemctl start mariadb; or pass --db-socket PATH / --db-host HOST\n");
+		mysql_close(m);
+		return 1;
+	}
+	memset(root_password, 0, sizeof root_password);
+	const char *host = s->account_host ? s->account_host : "localhost";
+	char sql[512];
+	snprintf(sql, sizeof sql,
+		 "CREATE DATABASE IF NOT EXISTS `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", db_name);
+	char web_user[81];
+	snprintf(web_user, sizeof web_user, "%s", cfg.db_user);
+	int rc = root_query(m, sql) ||
+		 account(m, web_user, host, s->web_password, "SELECT, INSERT, UPDATE, DELETE, EXECUTE", db_name) ||
+		 account(m, s->migrate_user, host, s->migrate_password, "ALL PRIVILEGES", db_name);
+	mysql_close(m);
+	if (rc)
+		return 1;
+	done(s, "database %s; %s@%s: SELECT, INSERT, UPDATE, DELETE, EXECUTE; %s@%s: ALL on %s", db_name, web_user,
+	     host, s->migrate_user, host, db_name);
+	return 0;
+}
+
+/* ------------------------------------------------------------ step 3: files */
+
+static int step_files(struct setup *s, const char *db_socket, const char *db_host, int db_port, const char *db_name)
+{
+	step(s, "files: %s (the web programs'), %s (root only)", s->conf_path, s->admin_path);
+	char *text = slurp(s->conf_path);
+	if (!text)
+		return fail("cannot read %s: %s", s->conf_path, strerror(errno));
+	char port[16];
+	snprintf(port, sizeof port, "%d", db_port);
+	struct kv set[12];
+	size_t n = 0;
+	set[n++] = (struct kv){ "base_url", s->base };
+	if (db_host) {
+		set[n++] = (struct kv){ "db_host", db_host };
+		set[n++] = (struct kv){ "db_port", port };
+		set[n++] = (struct kv){ "db_socket", "" };
+	} else {
+		set[n++] = (struct kv){ "db_socket", db_socket };
+	}
+	set[n++] = (struct kv){ "db_name", db_name };
+	set[n++] = (struct kv){ "db_password", s->web_password };
+	set[n++] = (struct kv){ "hash_key", s->hash_key };
+	set[n++] = (struct kv){ "key_encryption_key", s->kek };
+	if (s->smtp_url)
+		set[n++] = (struct kv){ "smtp_url", s->smtp_url };
+	if (s->smtp_from)
+		set[n++] = (struct kv){ "smtp_from", s->smtp_from };
+	static const char *const drop[] = { "db_admin_user", "db_admin_password", NULL };
+	char *conf = conf_with(text, set, n, drop);
+	bool changed = conf && strcmp(conf, text);
+	free(text);
+	if (!conf)
+		return fail("out of memory");
+	/* The web programs run as the group tessera (the package's system user). */
+	struct group *g = getgrnam("tessera");
+	gid_t gid = g ? g->gr_gid : (gid_t)-1;
+	mode_t mode = g ? 0640 : 0600;
+	struct stat st;
+	bool right = stat(s->conf_path, &st) == 0 && (st.st_mode & 07777) == mode && st.st_uid == 0 &&
+		     st.st_gid == (g ? gid : 0);
+	int rc = changed || !right ? write_file(s->conf_path, conf, gid, mode) : 0;
+	free(conf);
+	if (rc)
+		return 1;
+
+	char admin[512];
+	snprintf(admin, sizeof admin,
+		 "# The migration account (DDL), read by tessera-admin alone: keep it root:root, mode 0600.\n"
+		 "# Written by tessera-admin setup; the web programs read tessera.conf, never this file.\n"
+		 "db_admin_user = %s\n"
+		 "db_admin_password = %s\n",
+		 s->migrate_user, s->migrate_password);
+	char *old = slurp(s->admin_path);
+	bool admin_changed = !old || strcmp(old, admin);
+	free(old);
+	bool admin_right = stat(s->admin_path, &st) == 0 && (st.st_mode & 07777) == 0600 && st.st_uid == 0;
+	if ((admin_changed || !admin_right) && write_file(s->admin_path, admin, (gid_t)-1, 0600))
+		return 1;
+	memset(admin, 0, sizeof admin);
+	done(s, "%s %s (%s), %s %s (root, 0600)", s->conf_path, changed ? "written" : "unchanged",
+	     g ? "root:tessera 0640" : "root 0600: no group tessera", s->admin_path,
+	     admin_changed ? "written" : "unchanged");
+	return 0;
+}
+
+/* ------------------------------------------------------------ steps 4-6 */
+
+static int reload_config(void)
+{
+	char err[512];
+	db_close();
+	if (config_load(err, sizeof err) < 0)
+		return fail("configuration: %s", err);
+	return 0;
+}
+
+static int step_migrations(struct setup *s, const char *title)
+{
+	step(s, "%s", title);
+	char err[512];
+	if (reload_config())
+		return 1;
+	if (use_migration_account(err, sizeof err) < 0)
+		return fail("%s", err);
+	char *args[] = { "tessera-admin", "migrate", NULL };
+	int rc = cmd_migrate(2, args);
+	db_close();
+	if (rc)
+		return fail("the migrations failed (above): fix the cause, then run tessera-admin setup again");
+	done(s, "schema current");
+	return 0;
+}
+
+static int step_signing_key(struct setup *s)
+{
+	step(s, "signing key");
+	if (reload_config())
+		return 1;
+	struct db_result r;
+	if (db_query(&r, "SELECT COUNT(*) FROM signing_key WHERE active", "") < 0)
+		return fail("cannot read the signing keys as %s: is the password in tessera.conf the account's?",
+			    cfg.db_user);
+	long n = r.nrows ? strtol(db_cell(&r, 0, 0), NULL, 10) : 0;
+	db_result_free(&r);
+	char kid[37];
+	if (n == 0 && keys_create(cfg.signing_alg, kid) < 0)
+		return fail("could not create a signing key");
+	if (n == 0)
+		done(s, "created %s (%s, wrapped with key_encryption_key)", kid, cfg.signing_alg);
+	else
+		done(s, "%ld signing key%s already (rotate with tessera-admin keys rotate)", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+static int any_super_admin(char *email, size_t len)
+{
+	struct db_result r;
+	if (db_query(&r,
+		     "SELECT u.email FROM user u JOIN project_membership m ON m.user_id = u.id "
+		     "JOIN project p ON p.id = m.project_id WHERE p.super_admin AND m.admin "
+		     "ORDER BY u.created_at LIMIT 1",
+		     "") < 0)
+		return -1;
+	int found = r.nrows > 0;
+	if (found)
+		snprintf(email, len, "%s", db_cell(&r, 0, 0));
+	db_result_free(&r);
+	return found;
+}
+
+static int step_admin(struct setup *s)
+{
+	step(s, "first super admin");
+	char existing[321] = "";
+	int any = any_super_admin(existing, sizeof existing);
+	if (any < 0)
+		return fail("cannot read the users");
+	if (s->admin_email)
+		snprintf(s->email, sizeof s->email, "%s", s->admin_email);
+	else if (any)
+		snprintf(s->email, sizeof s->email, "%s", existing);
+	else if (s->interactive)
+		ask("Email of the first super admin", "admin@example.com", s->email, sizeof s->email);
+	else
+		return fail("no super admin yet: pass --admin-email you@example.com");
+	for (char *p = s->email; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (!strchr(s->email, '@') || strlen(s->email) > 320)
+		return fail("'%s' is not an email address", s->email);
+
+	char password[128] = "";
+	if (s->admin_password_file && read_secret_file(s->admin_password_file, password, sizeof password))
+		return 1;
+	if (!*password && s->admin_password)
+		snprintf(password, sizeof password, "%s", s->admin_password);
+	if (*password && (strlen(password) < 8 || strlen(password) > 72))
+		return fail("the admin password must be 8 to 72 characters");
+
+	char user[37];
+	int found = admin_find(s->email, user);
+	if (found < 0)
+		return fail("cannot read the users");
+	bool set_password = !found || s->reset_admin_password;
+	if (set_password && !*password) {
+		if (crypto_random_hex(s->generated_password, 10) < 0)
+			return fail("no random numbers");
+		snprintf(password, sizeof password, "%s", s->generated_password);
+	}
+	char hash[PASSWORD_HASH_LEN];
+	if (set_password && password_hash(password, hash) < 0)
+		return fail("could not hash the password");
+	if (!found) {
+		if (admin_create(s->email, hash) < 0)
+			return fail("could not create the admin %s", s->email);
+		done(s, "created %s", s->email);
+	} else if (set_password) {
+		if (db_exec(NULL, "UPDATE user SET password_hash = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", "ss",
+			    hash, user) < 0)
+			return fail("could not set the password of %s", s->email);
+		done(s, "%s exists: password set", s->email);
+	} else {
+		done(s, "%s exists: unchanged (--reset-admin-password sets a new password)", s->email);
+	}
+	memset(password, 0, sizeof password);
+	return 0;
+}
+
+/* ------------------------------------------------------------ step 7: the web server */
+
+/* Runs a command, its output passed through; its exit status, or -1. */
+static int run(const char *const argv[])
+{
+	printf("      $");
+	for (const char *const *a = argv; *a; a++)
+		printf(" %s", *a);
+	printf("\n");
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(1, 2);
+		execvp(argv[0], (char *const *)argv);
+		fprintf(stderr, "tessera-admin: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static bool systemd_running(void)
+{
+	return access("/run/systemd/system", F_OK) == 0;
+}
+
+static int step_web(struct setup *s)
+{
+	printf("[web] %s\n", s->web);
+	fflush(stdout);
+	s->step_t0 = now();
+	bool systemd = systemd_running();
+	if (!strcmp(s->web, "apache")) {
+		const char *const mods[] = { "a2enmod", "-q", "proxy_fcgi", "setenvif", NULL };
+		const char *const conf[] = { "a2enconf", "-q", "tessera", NULL };
+		if (run(mods) != 0 || run(conf) != 0)
+			return fail("enabling the Apache configuration failed (above): is apache2 installed?");
+		if (systemd) {
+			const char *const units[] = { "systemctl", "enable", "--now", "tessera.target", "tessera-mailer.service",
+						      NULL };
+			const char *const reload[] = { "systemctl", "reload-or-restart", "apache2.service", NULL };
+			if (run(units) != 0 || run(reload) != 0)
+				return fail("starting the services failed: see systemctl status 'tessera-spawn@*' "
+					    "tessera-mailer apache2");
+		}
+	} else if (!strcmp(s->web, "lighttpd")) {
+		/* lighttpd starts the programs as www-data, which must read tessera.conf. */
+		const char *const group[] = { "adduser", "--quiet", "www-data", "tessera", NULL };
+		const char *const mod[] = { "lighty-enable-mod", "tessera", NULL };
+		int m;
+		if (run(group) != 0 || ((m = run(mod)) != 0 && m != 2))
+			return fail("enabling the lighttpd configuration failed (above): is lighttpd installed?");
+		if (systemd) {
+			const char *const units[] = { "systemctl", "enable", "--now", "tessera-mailer.service", NULL };
+			const char *const restart[] = { "systemctl", "restart", "lighttpd.service", NULL };
+			if (run(units) != 0 || run(restart) != 0)
+				return fail("starting the services failed: see systemctl status tessera-mailer lighttpd");
+		}
+	}
+	if (!systemd)
+		printf("      systemd is not running here: start the programs yourself (%s)\n",
+		       !strcmp(s->web, "apache") ? "tessera-spawn per program, see tessera-spawn@.service; "
+						   "tessera-mailer; apache2"
+						 : "lighttpd; tessera-mailer");
+	printf("      done (%.1f s)\n", now() - s->step_t0);
+	return 0;
+}
+
+/* ------------------------------------------------------------ commands */
+
+int cmd_setup(int argc, char **argv)
+{
+	struct setup s = { 0 };
+	int prc = parse_setup(argc, argv, &s);
+	if (prc)
+		return prc;
+	if (geteuid() != 0)
+		return fail("setup writes /etc/tessera and creates MariaDB accounts: run it as root "
+			    "(sudo tessera-admin setup ...)");
+	s.t0 = now();
+	conf_file_path(s.conf_path, sizeof s.conf_path);
+	char err[512];
+	if (config_load(err, sizeof err) < 0) {
+		fail("configuration: %s", err);
+		fprintf(stderr, "  Fix that line of %s, then run setup again (db_admin_user and db_admin_password "
+				"belong in the root-only %s/tessera/tessera-admin.conf, mode 0600)\n",
+			s.conf_path, SYSCONFDIR);
+		return 1;
+	}
+	admin_file_path(s.admin_path, sizeof s.admin_path);
+	const char *db_host = s.db_host;
+	const char *db_socket = s.db_socket ? s.db_socket : db_host ? NULL : *cfg.db_socket ? cfg.db_socket : "/run/mysqld/mysqld.sock";
+	int db_port = s.db_port ? atoi(s.db_port) : db_host ? cfg.db_port : 0;
+	char db_name[65];
+	snprintf(db_name, sizeof db_name, "%s", s.db_name ? s.db_name : cfg.db_name);
+	if (!valid_name(db_name) || !valid_name(cfg.db_user))
+		return fail("db_name and db_user in %s: letters, digits and _ only", s.conf_path);
+
+	if (step_configuration(&s) || step_database(&s, db_socket, db_host, db_port, db_name) ||
+	    step_files(&s, db_socket, db_host, db_port, db_name) ||
+	    step_migrations(&s, "migrations (as the migration account)") || step_signing_key(&s) || step_admin(&s))
+		goto failed;
+	if (s.web && strcmp(s.web, "none") && step_web(&s))
+		goto failed;
+	db_close();
+	printf("\nTessera is set up at %s\n", s.base);
+	printf("  sign in     %ssignin\n", s.base);
+	printf("  admin       %s\n", s.email);
+	if (*s.generated_password)
+		printf("  password    %s   (shown once: keep it, or run setup --reset-admin-password)\n",
+		       s.generated_password);
+	if (!s.web)
+		printf("  web server  tessera-admin setup --web apache (or lighttpd) enables its configuration\n");
+	printf("setup complete in %.1f s: database %s, schema current, admin %s\n", now() - s.t0, db_name, s.email);
+	memset(&s, 0, sizeof s);
+	return 0;
+failed:
+	db_close();
+	memset(&s, 0, sizeof s);
+	fprintf(stderr, "tessera-admin: setup stopped (nothing done twice when run again after the fix)\n");
+	return 1;
+}
+
+/* tessera-admin upgrade [--if-reachable]: the new migrations of an upgrade, and a signing key
+ * if none signs. --if-reachable (the package's postinst): an installation not set up yet, or a
+ * database that cannot be reached, is a note and exit 0, not a failure. */
+int cmd_upgrade(int argc, char **argv)
+{
+	bool lenient = argc == 3 && !strcmp(argv[2], "--if-reachable");
+	if (argc > 3 || (argc == 3 && !lenient)) {
+		fprintf(stderr, "usage: tessera-admin upgrade [--if-reachable]\n");
+		return 2;
+	}
+	char err[512];
+	double t0 = now();
+	if (config_load(err, sizeof err) < 0)
+		return fail("configuration: %s", err);
+	if (!*cfg.hash_key) {
+		printf("tessera-admin upgrade: not set up yet (no hash_key): run tessera-admin setup\n");
+		return lenient ? 0 : 1;
+	}
+	struct db_result r;
+	if (db_query(&r, "SELECT 1", "") < 0) {
+		if (lenient) {
+			printf("tessera-admin upgrade: the database cannot be reached; run tessera-admin upgrade once it "
+			       "can\n");
+			return 0;
+		}
+		return fail("the database cannot be reached: start MariaDB (systemctl start mariadb), then run "
+			    "tessera-admin upgrade");
+	}
+	db_result_free(&r);
+	db_close();
+	printf("tessera-admin upgrade: migrations as the migration account\n");
+	if (use_migration_account(err, sizeof err) < 0)
+		return fail("%s", err);
+	char *args[] = { "tessera-admin", "migrate", NULL };
+	int rc = cmd_migrate(2, args);
+	db_close();
+	if (rc)
+		return fail("the migrations failed (above): fix the cause, then run tessera-admin upgrade");
+	if (reload_config())
+		return 1;
+	if (db_query(&r, "SELECT COUNT(*) FROM signing_key WHERE active", "") < 0)
+		return fail("cannot read the signing keys");
+	long n = r.nrows ? strtol(db_cell(&r, 0, 0), NULL, 10) : 0;
+	db_result_free(&r);
+	char kid[37];
+	if (n == 0 && keys_create(cfg.signing_alg, kid) < 0)
+		return fail("could not create a signing key");
+	db_close();
+	printf("upgrade complete in %.1f s: schema current, %s\n", now() - t0,
+	       n ? "signing key in place" : "signing key created");
+	return 0;
+}

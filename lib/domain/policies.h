@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* policies: the access_policy table's owner. Loads a membership's stored policies and builds
+ * its effective policy (lib/domain/accesspolicy.c, PROTOCOL.md §11); checks the IP rules at
+ * sign-in, refresh and client credentials (§11.3); and the AccessPolicy resource's rows for
+ * the resource API. */
+#ifndef TESSERA_POLICIES_H
+#define TESSERA_POLICIES_H
+#include <jansson.h>
+#include <stdbool.h>
+#include "domain/store.h"
+
+/* The effective AccessPolicy of a membership for a login's scope (NULL or ""): 0 (*out set),
+ * 1 no such membership, -1 database failure. A policy the membership names that is gone, or
+ * belongs to another project, grants nothing (never full access). */
+int policies_effective(const char *membership_id, const char *scope, json_t **out);
+
+/* The IP rules of the membership's policies against an address: 0 allowed, 1 blocked
+ * (400 "IP address not allowed"), -1 database failure. No membership: allowed (the caller
+ * refuses it for its own reason). */
+int policies_ip_check(const char *membership_id, const char *addr);
+/* The same for the membership of a Login (the refresh grant). */
+int policies_ip_check_login(const char *login_id, const char *addr);
+#define POLICIES_IP_REFUSED "IP address not allowed"
+
+/* The policy exists in the project: 1 yes, 0 no, -1. */
+int policies_in_project(const char *policy_id, const char *project_id);
+
+/* AccessPolicy resources (name, compartment, resource[], ipAccessRule[]) for the resource API:
+ * entries and rules are checked (resource types, criteria of the entry's type, interactions,
+ * field names, IP rule values and actions); writeConstraint is refused (not enforced). */
+extern const struct resource_store policies_store;
+
+#endif

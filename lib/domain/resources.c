@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* resources: the resource API's decisions (issue 16, PROTOCOL.md §11). */
+#include "domain/resources.h"
+#include "core/crypto.h"
+#include "core/fhirsearch.h"
+#include "domain/accesspolicy.h"
+#include "domain/clients.h"
+#include "domain/domains.h"
+#include "domain/launches.h"
+#include "domain/members.h"
+#include "domain/people.h"
+#include "domain/policies.h"
+#include "domain/projects.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct resource_store *const stores[] = {
+	&policies_store, &clients_store, &members_store, &projects_store, &domains_store, &launches_store,
+	&people_patient_store, &people_practitioner_store, &people_related_store, NULL,
+};
+
+/* Attempts of an update or delete whose version moved under it (no If-Match). */
+#define ATTEMPTS 3
+
+const struct resource_store *resources_store(const char *type)
+{
+	for (const struct resource_store *const *s = stores; type && *s; s++)
+		if (!strcmp((*s)->type, type))
+			return *s;
+	return NULL;
+}
+
+static int forbidden(struct refusal *err)
+{
+	return refuse(err, 403, "Forbidden", NULL);
+}
+
+static int not_found(struct refusal *err)
+{
+	return refuse(err, 404, "Not found", NULL);
+}
+
+static const char *meta_str(json_t *r, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(r, "meta"), key));
+}
+
+/* The caller's project holds the resource (super admins: every project; global types: super
+ * admins only). */
+static bool in_reach(const struct resource_caller *c, const struct resource_store *s, json_t *r)
+{
+	if (c->super_admin)
+		return true;
+	if (s->global)
+		return false;
+	const char *p = meta_str(r, "project");
+	return p && c->project && !strcmp(p, c->project);
+}
+
+/* 0 the stored resource the caller may read (*out), 1 refused, -1. */
+static int load_readable(const struct resource_caller *c, const struct resource_store *s, const char *id, json_t **out,
+			 struct refusal *err)
+{
+	*out = NULL;
+	int rc = s->get(id, out);
+	if (rc != 0)
+		return rc < 0 ? -1 : not_found(err);
+	if (!in_reach(c, s, *out) || !accesspolicy_allows(c->policy, s->type, *out, AP_READ)) {
+		json_decref(*out);
+		*out = NULL;
+		return not_found(err);
+	}
+	return 0;
+}
+
+static void hand_out(const struct resource_caller *c, const char *type, json_t *r, const char *elements)
+{
+	accesspolicy_hide(c->policy, type, r);
+	if (elements)
+		resources_elements(r, elements);
+}
+
+int resources_read(const struct resource_caller *c, const char *type, const char *id, json_t **out,
+		   struct refusal *err)
+{
+	*out = NULL;
+	const struct resource_store *s = resources_store(type);
+	if (!s)
+		return not_found(err);
+	if (!accesspolicy_allows_type(c->policy, type, AP_READ))
+		return forbidden(err);
+	int rc = load_readable(c, s, id, out, err);
+	if (rc == 0)
+		hand_out(c, type, *out, NULL);
+	return rc;
+}
+
+void resources_elements(json_t *r, const char *elements)
+{
+	const char *k;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe(r, tmp, k, v) {
+		if (!strcmp(k, "resourceType") || !strcmp(k, "id") || !strcmp(k, "meta"))
+			continue;
+		bool keep = false;
+		size_t n = strlen(k);
+		for (const char *e = elements; *e && !keep;) {
+			size_t len = strcspn(e, ",");
+			keep = len == n && !strncmp(e, k, n);
+			e += len;
+			if (*e == ',')
+				e++;
+		}
+		if (!keep)
+			json_object_del(r, k);
+	}
+}
+
+static bool search_match(json_t *r, json_t *params)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(params, k, v) if (!fhirsearch_param(r, k, json_string_value(v))) return false;
+	return true;
+}
+
+int resources_search(const struct resource_caller *c, const char *type, const struct resource_search *q,
+		     json_t **bundle, struct refusal *err)
+{
+	*bundle = NULL;
+	const struct resource_store *s = resources_store(type);
+	if (!s)
+		return not_found(err);
+	if (!accesspolicy_allows_type(c->policy, type, AP_SEARCH))
+		return forbidden(err);
+	/* Project admins and members search their own project; super admins any or all. */
+	const char *project = c->super_admin ? q->project : c->project;
+	if (!c->super_admin && s->global)
+		return forbidden(err);
+	json_t *rows = NULL;
+	if (s->list(s->global ? NULL : project, &rows) < 0)
+		return -1;
+	json_t *entries = json_array();
+	size_t i, total = 0;
+	json_t *r;
+	if (q->oldest_first) {
+		/* the owners list newest first */
+		json_t *rev = json_array();
+		for (size_t k = json_array_size(rows); k-- > 0;)
+			json_array_append(rev, json_array_get(rows, k));
+		json_decref(rows);
+		rows = rev;
+	}
+	json_array_foreach(rows, i, r) {
+		if (!in_reach(c, s, r) || !accesspolicy_allows(c->policy, type, r, AP_SEARCH))
+			continue;
+		/* parameters are matched against what the caller may see: a hidden field never
+		 * decides whether a resource is found */
+		json_t *seen = json_deep_copy(r);
+		accesspolicy_hide(c->policy, type, seen);
+		if (!search_match(seen, q->params)) {
+			json_decref(seen);
+			continue;
+		}
+		if (total++ < q->offset || json_array_size(entries) >= q->count) {
+			json_decref(seen);
+			continue;
+		}
+		if (q->elements)
+			resources_elements(seen, q->elements);
+		char full[512];
+		snprintf(full, sizeof full, "%s%s/%s", q->base_url, type, json_string_value(json_object_get(seen, "id")));
+		json_array_append_new(entries, json_pack("{s:s, s:o, s:{s:s}}", "fullUrl", full, "resource", seen, "search",
+							 "mode", "match"));
+	}
+	json_decref(rows);
+	*bundle = json_pack("{s:s, s:s, s:I, s:o}", "resourceType", "Bundle", "type", "searchset", "total",
+			    (json_int_t)total, "entry", entries);
+	return *bundle ? 0 : -1;
+}
+
+/* A body must name the type it is sent to (and, for an update, the id). */
+static int body_names(json_t *body, const char *type, const char *id, struct refusal *err)
+{
+	const char *rt = json_string_value(json_object_get(body, "resourceType"));
+	if (!rt || strcmp(rt, type))
+		return refuse(err, 400, "Incorrect resource type", "resourceType");
+	const char *bid = json_string_value(json_object_get(body, "id"));
+	if (id && (!bid || strcmp(bid, id)))
+		return refuse(err, 400, "Incorrect ID", "id");
+	return 0;
+}
+
+/* The project a create goes to: the caller's, or for a super admin the body's meta.project. */
+static int create_project(const struct resource_caller *c, json_t *body, char project[37], struct refusal *err)
+{
+	const char *p = meta_str(body, "project");
+	if (!p || !c->super_admin || !strcmp(p, c->project ? c->project : "")) {
+		snprintf(project, 37, "%s", c->project ? c->project : "");
+		return 0;
+	}
+	char name[256];
+	if (!crypto_is_uuid(p))
+		return refuse(err, 400, "Invalid meta.project", "meta.project");
+	if (projects_name(p, name, sizeof name) < 0)
+		return -1;
+	if (!name[0])
+		return refuse(err, 400, "Invalid meta.project", "meta.project");
+	snprintf(project, 37, "%s", p);
+	return 0;
+}
+
+/* The checked resource as the caller's policy sees it: type, id, meta of the project. */
+static json_t *candidate(json_t *checked, const char *type, const char *id, const char *project, bool global)
+{
+	json_t *r = json_deep_copy(checked);
+	json_object_set_new(r, "resourceType", json_string(type));
+	if (id)
+		json_object_set_new(r, "id", json_string(id));
+	json_object_set_new(r, "meta", global ? json_object() : json_pack("{s:s}", "project", project));
+	return r;
+}
+
+int resources_create(const struct resource_caller *c, const char *type, json_t *body, json_t **out,
+		     struct refusal *err)
+{
+	*out = NULL;
+	const struct resource_store *s = resources_store(type);
+	if (!s)
+		return not_found(err);
+	if (!accesspolicy_allows_type(c->policy, type, AP_CREATE) || !s->insert || (s->global && !c->super_admin))
+		return forbidden(err);
+	char project[37];
+	int rc = body_names(body, type, NULL, err);
+	if (rc == 0)
+		rc = create_project(c, body, project, err);
+	json_t *checked = NULL;
+	if (rc == 0)
+		rc = s->check(body, NULL, project, &checked, err);
+	if (rc != 0)
+		return rc;
+	json_t *cand = candidate(checked, type, NULL, project, s->global);
+	bool ok = accesspolicy_allows(c->policy, type, cand, AP_CREATE);
+	json_decref(cand);
+	if (!ok) {
+		json_decref(checked);
+		return forbidden(err);
+	}
+	char id[37];
+	json_t *once = NULL;
+	rc = s->insert(project, checked, id, &once, err);
+	json_decref(checked);
+	if (rc == 0 && (rc = s->get(id, out)) == 0) {
+		hand_out(c, type, *out, NULL);
+		if (once)
+			json_object_update(*out, once);
+	}
+	json_decref(once);
+	return rc;
+}
+
+/* The version a client holds, from If-Match (W/"v" or "v" or v). */
+static void version_of(const char *if_match, char out[64])
+{
+	out[0] = '\0';
+	if (!if_match)
+		return;
+	const char *p = if_match;
+	if (!strncmp(p, "W/", 2))
+		p += 2;
+	size_t n = strlen(p);
+	if (n >= 2 && p[0] == '"' && p[n - 1] == '"') {
+		p++;
+		n -= 2;
+	}
+	if (n < 64) {
+		memcpy(out, p, n);
+		out[n] = '\0';
+	}
+}
+
+static int write_once(const struct resource_caller *c, const struct resource_store *s, const char *id,
+		      const char *if_match, json_t *body, json_t **out, struct refusal *err)
+{
+	json_t *stored;
+	int rc = load_readable(c, s, id, &stored, err);
+	if (rc != 0)
+		return rc;
+	char version[64], held[64];
+	snprintf(version, sizeof version, "%s", meta_str(stored, "versionId") ? meta_str(stored, "versionId") : "");
+	version_of(if_match, held);
+	if (if_match && strcmp(held, version)) {
+		json_decref(stored);
+		return refuse(err, 412, "Precondition Failed", NULL);
+	}
+	unsigned op = body ? AP_UPDATE : AP_DELETE;
+	if (!accesspolicy_allows(c->policy, s->type, stored, op)) {
+		json_decref(stored);
+		return forbidden(err);
+	}
+	if (!body) {
+		rc = s->remove ? s->remove(id, version, err) : forbidden(err);
+		json_decref(stored);
+		return rc;
+	}
+	/* Hidden and read-only fields keep their stored values: never read, never changed. */
+	json_t *wanted = json_deep_copy(body);
+	accesspolicy_restore(c->policy, s->type, wanted, stored);
+	json_t *checked = NULL;
+	const char *project = meta_str(stored, "project");
+	char proj[37];
+	snprintf(proj, sizeof proj, "%s", project ? project : "");
+	rc = s->check(wanted, stored, proj, &checked, err);
+	json_decref(wanted);
+	json_decref(stored);
+	if (rc != 0)
+		return rc;
+	/* The result must still be the caller's to write (criteria cannot be escaped). */
+	json_t *cand = candidate(checked, s->type, id, proj, s->global);
+	bool ok = accesspolicy_allows(c->policy, s->type, cand, AP_UPDATE);
+	json_decref(cand);
+	if (!ok) {
+		json_decref(checked);
+		return forbidden(err);
+	}
+	rc = s->update(id, version, checked, err);
+	json_decref(checked);
+	if (rc == 0 && (rc = s->get(id, out)) == 0)
+		hand_out(c, s->type, *out, NULL);
+	return rc;
+}
+
+static int write(const struct resource_caller *c, const char *type, const char *id, const char *if_match,
+		 json_t *body, json_t **out, struct refusal *err)
+{
+	const struct resource_store *s = resources_store(type);
+	if (!s)
+		return not_found(err);
+	if (!accesspolicy_allows_type(c->policy, type, body ? AP_UPDATE : AP_DELETE))
+		return forbidden(err);
+	int rc = body ? body_names(body, type, id, err) : 0;
+	for (int attempt = 0; rc == 0 && attempt < ATTEMPTS; attempt++) {
+		rc = write_once(c, s, id, if_match, body, out, err);
+		if (rc != 2)
+			return rc;
+		/* The row changed between the read and the write: with If-Match that is the
+		 * client's conflict, else read it again and decide again. */
+		if (if_match)
+			return refuse(err, 412, "Precondition Failed", NULL);
+		rc = 0;
+	}
+	return rc == 0 ? refuse(err, 409, "Concurrent update", NULL) : rc;
+}
+
+int resources_update(const struct resource_caller *c, const char *type, const char *id, const char *if_match,
+		     json_t *body, json_t **out, struct refusal *err)
+{
+	*out = NULL;
+	return write(c, type, id, if_match, body, out, err);
+}
+
+int resources_delete(const struct resource_caller *c, const char *type, const char *id, const char *if_match,
+		     struct refusal *err)
+{
+	json_t *unused = NULL;
+	return write(c, type, id, if_match, NULL, &unused, err);
+}

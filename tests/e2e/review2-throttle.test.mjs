@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Review 2 of issue 14 (finding 2c): the per-account ceiling must never be a lock-out an
+// attacker triggers at will. Failures from many addresses make every address that has not
+// signed in to the account wait (up to login_account_delay_max per attempt, renewed by each
+// new failure), and the count survives the owner's password reset. An owner on a new address
+// (a new device, a mobile network, a rotating IPv6 privacy address) who proves the mailbox
+// with a reset link must then be able to sign in from that address.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { createSigninFixture, http as libHttp, pkcePair, readConfig, waitForMail } from './lib.mjs';
+
+const ACCOUNT_AFTER = Number(readConfig().login_account_delay_after || 100);
+const NEW_PASSWORD = 'Mailbox_Proves_Owner_93';
+const agents = [];
+after(() => Promise.all(agents.map((a) => a.close())));
+
+function fromNewIp() {
+  const b = () => 1 + Math.floor(Math.random() * 253);
+  const dispatcher = new Agent({ localAddress: `127.${b()}.${b()}.${b()}` });
+  agents.push(dispatcher);
+  const http = (path, opts = {}) => libHttp(path, { ...opts, fetch: (u, init = {}) => undiciFetch(u, { ...init, dispatcher }) });
+  return {
+    postJson: (path, obj) =>
+      http(path, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(obj) }),
+  };
+}
+
+const login = (c, email, password, clientId) =>
+  c.postJson('auth/login', { email, password, clientId, codeChallenge: pkcePair().challenge, codeChallengeMethod: 'S256' });
+
+describe('the per-account ceiling and the owner on a new address', () => {
+  it('after a reset link used from an address, the owner signs in from it despite the ceiling', async () => {
+    const fx = createSigninFixture('r2-ceiling');
+    for (let i = 0; i < ACCOUNT_AFTER; i += 4) {
+      await Promise.all(Array.from({ length: Math.min(4, ACCOUNT_AFTER - i) }, async () => {
+        const r = await login(fromNewIp(), fx.email, 'wrong-password-123', fx.clientId);
+        assert.equal(r.status, 400, r.text);
+      }));
+    }
+    const owner = fromNewIp();
+    const blocked = await login(owner, fx.email, fx.password, fx.clientId);
+    assert.equal(blocked.status, 429, `premise: a new address waits: ${blocked.text}`);
+    // The owner proves the mailbox: "Forgot password?", the link, a new password.
+    const reset = await owner.postJson('auth/resetpassword', { email: fx.email });
+    assert.equal(reset.status, 200, reset.text);
+    const [mail] = await waitForMail(fx.email);
+    const link = mail.text.match(/setpassword\/([0-9a-f-]{36})\/([0-9a-f]{32})/);
+    assert.ok(link, mail.text);
+    const set = await owner.postJson('auth/setpassword', { id: link[1], secret: link[2], password: NEW_PASSWORD });
+    assert.equal(set.status, 200, set.text);
+    // Strangers still wait: the ceiling stands for every other address.
+    assert.equal((await login(fromNewIp(), fx.email, 'wrong-password-123', fx.clientId)).status, 429);
+    const r = await login(owner, fx.email, NEW_PASSWORD, fx.clientId);
+    assert.equal(r.status, 200, `the owner is locked out after proving the mailbox: ${r.status} ${r.text}`);
+  });
+});
