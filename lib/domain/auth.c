@@ -19,12 +19,12 @@
 	"p.name, p.description, p.strict_mode, m.access_policy_id, m.identifier, m.user_type, m.user_id, " \
 	"COALESCE(pr.display, c.name, b.name), pr.resource, UNIX_TIMESTAMP(pr.updated_at), c.description, " \
 	"c.status, c.redirect_uris, ap.resource, u.email, u.email_verified, u.identifier, u.mfa_enrolled, " \
-	"u.first_name, u.last_name, m.admin, p.super_admin "
+	"u.first_name, u.last_name, m.admin, p.super_admin, m.access "
 #define DETAIL_JOINS \
 	"LEFT JOIN profile pr ON pr.id = m.profile_id " \
 	"LEFT JOIN client_application c ON c.id = m.profile_id " \
 	"LEFT JOIN bot b ON b.id = m.profile_id " \
-	"LEFT JOIN access_policy ap ON ap.id = m.access_policy_id " \
+	"LEFT JOIN access_policy ap ON ap.id = m.access_policy_id AND ap.project_id = m.project_id " \
 	"LEFT JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
 
 /* The same columns for a client's own membership (its profile is the client, alias cl): no
@@ -32,7 +32,7 @@
 #define CLIENT_DETAIL_COLUMNS \
 	"p.name, p.description, p.strict_mode, m.access_policy_id, m.identifier, m.user_type, m.user_id, " \
 	"cl.name, NULL, NULL, cl.description, cl.status, cl.redirect_uris, ap.resource, NULL, NULL, NULL, NULL, " \
-	"NULL, NULL, m.admin, p.super_admin "
+	"NULL, NULL, m.admin, p.super_admin, m.access "
 
 enum { SESSION_COLUMNS = 16 };
 #define SESSION_SELECT \
@@ -55,7 +55,8 @@ static const char *const select_stateless =
 	"AND (cl.retiring_secret_expires_at IS NULL OR cl.retiring_secret_expires_at > UTC_TIMESTAMP(3))))), "
 	"TRUE, m.project_id, m.profile_type, m.profile_id, m.admin, m.active, p.super_admin, p.system_setting, " CLIENT_DETAIL_COLUMNS
 	"FROM client_application cl JOIN project_membership m ON m.user_id = cl.id AND m.project_id = cl.project_id "
-	"JOIN project p ON p.id = m.project_id LEFT JOIN access_policy ap ON ap.id = m.access_policy_id "
+	"JOIN project p ON p.id = m.project_id "
+	"LEFT JOIN access_policy ap ON ap.id = m.access_policy_id AND ap.project_id = m.project_id "
 	"LEFT JOIN token_revocation r ON r.jti = ? WHERE cl.id = ? LIMIT 1";
 
 static const char *const select_detail =
@@ -166,10 +167,10 @@ int auth_from_token(const char *token, struct auth *a)
 #define BASIC_DETAIL_COLUMNS \
 	"p.name, p.description, p.strict_mode, m.access_policy_id, m.identifier, m.user_type, m.user_id, " \
 	"c.name, NULL, NULL, c.description, c.status, c.redirect_uris, ap.resource, NULL, NULL, NULL, NULL, " \
-	"NULL, NULL, m.admin, p.super_admin "
+	"NULL, NULL, m.admin, p.super_admin, m.access "
 static const char *const select_basic =
 	"SELECT STRAIGHT_JOIN " CLIENTS_COLUMNS ", " BASIC_DETAIL_COLUMNS CLIENTS_FROM
-	"LEFT JOIN access_policy ap ON ap.id = m.access_policy_id WHERE c.id = ? LIMIT 1";
+	"LEFT JOIN access_policy ap ON ap.id = m.access_policy_id AND ap.project_id = m.project_id WHERE c.id = ? LIMIT 1";
 
 static int basic(const char *header, struct auth *a)
 {
