@@ -268,6 +268,15 @@ static const char *const introspect_login =
 	"SELECT STRAIGHT_JOIN " CLIENTS_COLUMNS INTROSPECT_LOGIN CLIENTS_FROM INTROSPECT_LOGIN_JOIN "WHERE c.id = ? LIMIT 1";
 static const char *const introspect_stateless =
 	"SELECT STRAIGHT_JOIN " CLIENTS_COLUMNS INTROSPECT_STATELESS CLIENTS_FROM INTROSPECT_STATELESS_JOIN "WHERE c.id = ? LIMIT 1";
+/* The caller is the token's own client (a service checking its token): its row is the token's. */
+#define INTROSPECT_SELF \
+	", (tr.jti IS NULL AND c.status = 'active' AND c.tokens_not_before <= ? AND " \
+	"(COALESCE(LEFT(SHA2(c.secret_hash, 256), 16) = ?, FALSE) OR (COALESCE(LEFT(SHA2(c.retiring_secret_hash, 256), 16) = ?, FALSE) " \
+	"AND (c.retiring_secret_expires_at IS NULL OR c.retiring_secret_expires_at > UTC_TIMESTAMP(3)))) AND m.active), " \
+	"m.project_id, c.id, ?, c.id, m.profile_type, m.profile_id"
+static const char *const introspect_self =
+	"SELECT STRAIGHT_JOIN " CLIENTS_COLUMNS INTROSPECT_SELF CLIENTS_FROM "LEFT JOIN token_revocation tr ON tr.jti = ? "
+	"WHERE c.id = ? LIMIT 1";
 static const char *const introspect_none =
 	"SELECT " CLIENTS_COLUMNS ", FALSE, NULL, NULL, NULL, NULL, NULL, NULL" CLIENTS_FROM "WHERE c.id = ? LIMIT 1";
 
@@ -311,9 +320,13 @@ int auth_introspect(const char *caller_id, const char *token, struct client *cal
 	} else if (kind == 2) {
 		const char *skh = json_string_value(json_object_get(claims, "skh"));
 		const char *scope = json_string_value(json_object_get(claims, "scope"));
-		rc = db_query(&r, introspect_stateless, "issssss", (long long)json_integer_value(json_object_get(claims, "cnb")),
-			      skh, skh, scope ? scope : "", json_string_value(json_object_get(claims, "client_id")),
-			      json_string_value(json_object_get(claims, "jti")), caller_id);
+		const char *client = json_string_value(json_object_get(claims, "client_id"));
+		long long cnb = (long long)json_integer_value(json_object_get(claims, "cnb"));
+		const char *jti = json_string_value(json_object_get(claims, "jti"));
+		rc = !strcmp(client, caller_id)
+			     ? db_query(&r, introspect_self, "isssss", cnb, skh, skh, scope ? scope : "", jti, caller_id)
+			     : db_query(&r, introspect_stateless, "issssss", cnb, skh, skh, scope ? scope : "", client, jti,
+					caller_id);
 	} else {
 		rc = db_query(&r, introspect_none, "s", caller_id);
 	}

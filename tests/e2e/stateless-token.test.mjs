@@ -46,6 +46,13 @@ async function active(f, token) {
   return r.json.active;
 }
 
+/** Introspected by the token's own client (Basic): its row is read once for both. */
+async function activeForSelf(f, token, secret = f.clientSecret) {
+  const r = await postForm('oauth2/introspect', { token }, { Authorization: basicAuth(f.clientId, secret) });
+  assert.equal(r.status, 200, r.text);
+  return r.json.active;
+}
+
 async function assertUsable(f, token, what) {
   const r = await me(token);
   assert.equal(r.status, 200, `${what}: ${r.text}`);
@@ -89,7 +96,9 @@ describe('self-contained client_credentials tokens', { concurrency: true }, () =
     assert.equal(r.status, 200, r.text);
     assert.ok(tokenRevoked(decode(t1.access_token).jti));
     await assertRefused(f, t1.access_token, 'revoked');
+    assert.equal(await activeForSelf(f, t1.access_token), false, 'its own client sees it inactive');
     await assertUsable(f, t2.access_token, 'the other token');
+    assert.equal(await activeForSelf(f, t2.access_token), true);
     // The revocation is kept until the token expires (tessera-admin purge drops it after).
     const exp = dbQuery('SELECT UNIX_TIMESTAMP(expires_at) FROM token_revocation WHERE jti = ?', [decode(t1.access_token).jti]);
     assert.equal(Math.round(Number(exp[0][0])), decode(t1.access_token).exp);
@@ -113,6 +122,7 @@ describe('self-contained client_credentials tokens', { concurrency: true }, () =
     const r = await http('oauth2/logout', { method: 'POST', headers: { Authorization: bearer(t.access_token) } });
     assert.equal(r.status, 200, r.text);
     await assertRefused(f, t.access_token, 'logged out');
+    assert.equal(await activeForSelf(f, t.access_token), false, 'its own client sees it inactive');
     assertUnauthorized(await http('oauth2/logout', { method: 'POST', headers: { Authorization: bearer(t.access_token) } }));
   });
 
@@ -150,6 +160,7 @@ describe('self-contained client_credentials tokens', { concurrency: true }, () =
     const third = randomBytes(32).toString('hex');
     dbExec('UPDATE client_application SET secret_hash = UNHEX(?), retiring_secret_hash = NULL WHERE id = ?', [keyedHash(third), f.clientId]);
     await assertRefused(f, fresh.access_token, 'secret replaced');
+    assert.equal(await activeForSelf(f, fresh.access_token, third), false, 'its own client (new secret) sees it inactive');
     await assertUsable(f, (await grant(f, third)).access_token, 'the new secret');
   });
 
@@ -189,9 +200,11 @@ describe('self-contained client_credentials tokens', { concurrency: true }, () =
     );
     await assertRefused(f, t1.access_token, 'before not_before');
     await assertRefused(f, t2.access_token, 'before not_before (2)');
+    assert.equal(await activeForSelf(f, t2.access_token), false, 'its own client sees it inactive');
     const t3 = await grant(f);
     assert.ok(decode(t3.access_token).cnb > decode(t1.access_token).cnb);
     await assertUsable(f, t3.access_token, 'issued after');
+    assert.equal(await activeForSelf(f, t3.access_token), true);
   });
 
   it('the ID token is no bearer token, and revoking with it revokes nothing', async () => {
