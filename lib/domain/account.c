@@ -41,8 +41,7 @@ static int redeem(const struct secreq *sr, const char *password_hash, struct ref
 	int rc = secreq_consume(sr->id);
 	if (rc == 0)
 		rc = password_hash ? people_set_password(sr->user_id, password_hash, true)
-				   : db_exec(NULL, "UPDATE user SET email_verified = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
-					     "s", sr->user_id);
+				   : people_mark_verified(sr->user_id);
 	if (rc == 0 && password_hash)
 		rc = login_revoke_user(sr->user_id, NULL);
 	if (rc == 0 && password_hash)

@@ -15,6 +15,7 @@
 #include "core/password.h"
 #include "domain/ratelimit.h"
 #include "oauth/smart.h"
+#include "domain/people.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -151,8 +152,7 @@ static int authenticate(const struct login_request *lr, const char *project, str
 	if (password_needs_rehash(u->hash)) {
 		char fresh[PASSWORD_HASH_LEN];
 		if (password_hash(lr->password, fresh) == 0)
-			db_exec(NULL, "UPDATE user SET password_hash = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", "ss",
-				fresh, u->id);
+			people_set_password(u->id, fresh, false);
 	}
 	return 0;
 }

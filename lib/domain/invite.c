@@ -49,10 +49,7 @@ static int other_scope_member(const struct invite_request *in, const char *email
  * account never receives the membership. */
 static int reset_unverified(const char *user_id)
 {
-	int rc = db_exec(NULL,
-			 "UPDATE user SET password_hash = NULL, mfa_secret = NULL, mfa_enrolled = FALSE, mfa_methods = NULL, "
-			 "mfa_last_step = NULL, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
-			 "s", user_id);
+	int rc = people_reset_account(user_id);
 	return rc == 0 ? login_revoke_user(user_id, NULL) : rc;
 }
 
@@ -92,7 +89,7 @@ static int find_or_create_user(const struct invite_request *in, const char *emai
 	if (rc == 1)
 		return -2;
 	if (rc == 0 && in->mfa_required)
-		rc = db_exec(NULL, "UPDATE user SET mfa_required = TRUE WHERE id = ?", "s", out->user_id);
+		rc = people_require_mfa(out->user_id);
 	return rc;
 }
 

@@ -526,3 +526,23 @@ const struct resource_store members_store = {
 	.update = member_update_resource,
 	.remove = member_remove_resource,
 };
+
+int members_insert_for_client(const char *membership_id, const char *project_id, const char *client_id)
+{
+	return db_exec(NULL,
+		       "INSERT INTO project_membership (id, project_id, user_type, user_id, profile_type, profile_id) "
+		       "VALUES (?, ?, 'ClientApplication', ?, 'ClientApplication', ?)",
+		       "ssss", membership_id, project_id, client_id, client_id);
+}
+
+int members_set_client_policy(const char *client_id, const char *project_id, const char *policy_id)
+{
+	return db_exec(NULL, "UPDATE project_membership SET access_policy_id = ? WHERE user_id = ? AND project_id = ?", "sss",
+		       policy_id, client_id, project_id);
+}
+
+int members_delete_of_client(const char *client_id)
+{
+	return db_exec(NULL, "DELETE FROM project_membership WHERE user_id = ? AND user_type = 'ClientApplication'", "s",
+		       client_id);
+}

@@ -79,4 +79,11 @@ int members_find(const char *project_id, const char *user_id, char id_out[37], c
  * deleted; a deleted membership's sessions are revoked with it. */
 extern const struct resource_store members_store;
 
+/* A client's own membership of its project (its profile is itself). 0 or -1. */
+int members_insert_for_client(const char *membership_id, const char *project_id, const char *client_id);
+/* The access policy of a client's membership of a project. 0 or -1. */
+int members_set_client_policy(const char *client_id, const char *project_id, const char *policy_id);
+/* Every membership of a client that is being deleted. 0 or -1. */
+int members_delete_of_client(const char *client_id);
+
 #endif

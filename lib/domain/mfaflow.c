@@ -6,6 +6,7 @@
 #include "core/db.h"
 #include "domain/flow.h"
 #include "domain/mfa.h"
+#include "domain/usermfa.h"
 #include "core/text.h"
 
 #include <string.h>
@@ -130,13 +131,7 @@ int mfaflow_send_email(struct flow_login *l, struct refusal *r)
 
 int mfaflow_user_enrolled(const char *user_id, bool *enrolled)
 {
-	struct db_result res;
-	if (db_query(&res, "SELECT mfa_enrolled FROM user WHERE id = ?", "s", user_id) < 0)
-		return -1;
-	int rc = res.nrows ? 0 : 1;
-	*enrolled = rc == 0 && text_true(db_cell(&res, 0, 0));
-	db_result_free(&res);
-	return rc;
+	return user_mfa_enrolled(user_id, enrolled);
 }
 
 /* A TOTP code of a signed-in user: the per-user limit, replay and counting (lib/mfa.c). */
@@ -183,8 +178,5 @@ int mfaflow_disable(const char *user_id, const char *token, struct refusal *r)
 		return rc;
 	/* Not enrolled and no secret, together: the old secret's codes end with the enrollment,
 	 * and the next enrollment is offered a fresh secret. */
-	return db_exec(NULL,
-		       "UPDATE user SET mfa_enrolled = FALSE, mfa_methods = NULL, mfa_secret = NULL, "
-		       "updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
-		       "s", user_id);
+	return user_mfa_disable(user_id);
 }

@@ -305,3 +305,22 @@ static int profile_remove(const char *type, const char *id, const char *version,
 PROFILE_STORE(patient, "Patient")
 PROFILE_STORE(practitioner, "Practitioner")
 PROFILE_STORE(related, "RelatedPerson")
+
+int people_mark_verified(const char *user_id)
+{
+	return db_exec(NULL, "UPDATE user SET email_verified = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", "s",
+		       user_id);
+}
+
+int people_reset_account(const char *user_id)
+{
+	return db_exec(NULL,
+		       "UPDATE user SET password_hash = NULL, mfa_secret = NULL, mfa_enrolled = FALSE, mfa_methods = NULL, "
+		       "mfa_last_step = NULL, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+		       "s", user_id);
+}
+
+int people_require_mfa(const char *user_id)
+{
+	return db_exec(NULL, "UPDATE user SET mfa_required = TRUE WHERE id = ?", "s", user_id);
+}

@@ -53,4 +53,12 @@ extern const struct resource_store people_patient_store;
 extern const struct resource_store people_practitioner_store;
 extern const struct resource_store people_related_store;
 
+/* The user proved the address (a verify-email link). 0 or -1. */
+int people_mark_verified(const char *user_id);
+/* An account made by someone else for an address that is not theirs, taken back for its owner:
+ * no password, no second factor (its sessions are the caller's to end). 0 or -1. */
+int people_reset_account(const char *user_id);
+/* The user must use a second factor from now on. 0 or -1. */
+int people_require_mfa(const char *user_id);
+
 #endif

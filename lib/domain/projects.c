@@ -276,3 +276,9 @@ const struct resource_store projects_store = {
 	.update = project_update,
 	.remove = NULL,
 };
+
+int projects_insert(const char *id, const char *name, const char *owner_user_id)
+{
+	return db_exec(NULL, "INSERT INTO project (id, name, owner_user_id, strict_mode) VALUES (?, ?, ?, TRUE)", "sss", id,
+		       name, owner_user_id);
+}

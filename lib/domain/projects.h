@@ -33,4 +33,7 @@ int projects_name(const char *project_id, char *name, unsigned cap);
  * project's own id. Created by super admins only; never deleted here. */
 extern const struct resource_store projects_store;
 
+/* A new project owned by a user, in strict mode (PROTOCOL.md §6.12). 0 or -1. */
+int projects_insert(const char *id, const char *name, const char *owner_user_id);
+
 #endif

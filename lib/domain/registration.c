@@ -218,8 +218,7 @@ int registration_new_project(const char *login_id, const char *name, struct flow
 		return -1;
 	/* The project, its default client with its membership, the owner's Practitioner and
 	 * admin membership, and the login placed in it: all or nothing (§6.12). */
-	rc = db_exec(NULL, "INSERT INTO project (id, name, owner_user_id, strict_mode) VALUES (?, ?, ?, TRUE)", "sss",
-		     project, name, p.id);
+	rc = projects_insert(project, name, p.id);
 	if (rc == 0)
 		rc = clients_insert(project, client_name, client_desc, client, secret);
 	if (rc == 0)
