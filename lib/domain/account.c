@@ -13,6 +13,7 @@
 #include "domain/pwpolicy.h"
 #include "domain/ratelimit.h"
 #include "core/text.h"
+#include "domain/domains.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -96,12 +97,7 @@ static int external_domain(const char *email)
 	char domain[256];
 	const char *at = strrchr(email, '@');
 	people_lower_email(at ? at + 1 : "", domain, sizeof domain);
-	struct db_result r;
-	if (db_query(&r, "SELECT 1 FROM domain_configuration WHERE domain = ?", "s", domain) < 0)
-		return -1;
-	int external = r.nrows > 0;
-	db_result_free(&r);
-	return external;
+	return domains_configured(domain);
 }
 
 /* A reset that is answered before its work is done (issue 14, finding 9): before the response

@@ -16,6 +16,7 @@
 #include "domain/ratelimit.h"
 #include "oauth/smart.h"
 #include "domain/people.h"
+#include "domain/launches.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -61,14 +62,10 @@ static int check_launch(const char *launch, struct refusal *err)
 {
 	if (!launch || !*launch)
 		return 0;
-	struct db_result r;
 	if (!crypto_is_uuid(launch))
 		return refuse(err, 404, "Not found", NULL);
-	if (db_query(&r, "SELECT 1 FROM smart_app_launch WHERE id = ?", "s", launch) < 0)
-		return -1;
-	int found = r.nrows > 0;
-	db_result_free(&r);
-	return found ? 0 : refuse(err, 404, "Not found", NULL);
+	int rc = launches_exists(launch);
+	return rc == 1 ? refuse(err, 404, "Not found", NULL) : rc;
 }
 
 struct user_row {

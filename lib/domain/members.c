@@ -546,3 +546,12 @@ int members_delete_of_client(const char *client_id)
 	return db_exec(NULL, "DELETE FROM project_membership WHERE user_id = ? AND user_type = 'ClientApplication'", "s",
 		       client_id);
 }
+
+int members_of_user_in(const char *user_id, const char *project_id, struct db_result *out)
+{
+	return db_query(out,
+			"SELECT m.id, m.profile_type, m.profile_id, m.admin, pr.display FROM project_membership m "
+			"LEFT JOIN profile pr ON pr.id = m.profile_id WHERE m.user_id = ? AND m.project_id = ? AND m.active "
+			"LIMIT 100",
+			"ss", user_id, project_id);
+}

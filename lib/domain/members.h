@@ -4,6 +4,7 @@
  * people.h, nothing here opens a transaction: callers group their writes in their own. */
 #ifndef TESSERA_MEMBERS_H
 #define TESSERA_MEMBERS_H
+#include "core/db.h"
 #include "core/refusal.h"
 #include "domain/store.h"
 #include <jansson.h>
@@ -85,5 +86,9 @@ int members_insert_for_client(const char *membership_id, const char *project_id,
 int members_set_client_policy(const char *client_id, const char *project_id, const char *policy_id);
 /* Every membership of a client that is being deleted. 0 or -1. */
 int members_delete_of_client(const char *client_id);
+
+/* A user's active memberships of one project, at most 100; rows id, profile_type, profile_id,
+ * admin, the profile's display. 0 or -1. */
+int members_of_user_in(const char *user_id, const char *project_id, struct db_result *out);
 
 #endif

@@ -13,6 +13,7 @@
 #include "core/qrpng.h"
 #include "core/text.h"
 #include "core/totp.h"
+#include "domain/people.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -416,7 +417,7 @@ static int enqueue_code(const struct flow_login *l, const char *code, char outbo
 	struct db_result r;
 	if (email_code_hash(l->id, code, hash) < 0)
 		return -1;
-	if (db_query(&r, "SELECT email, CONCAT(first_name, ' ', last_name) FROM user WHERE id = ?", "s", l->user_id) < 0)
+	if (people_mail_address(l->user_id, &r) < 0)
 		return -1;
 	json_t *vars = json_pack("{s:s, s:i}", "code", code, "minutes", MFA_EMAIL_SECONDS / 60);
 	/* The code is the secret itself: always the shipped template, never a project's. */

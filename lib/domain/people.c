@@ -324,3 +324,17 @@ int people_require_mfa(const char *user_id)
 {
 	return db_exec(NULL, "UPDATE user SET mfa_required = TRUE WHERE id = ?", "s", user_id);
 }
+
+int people_lock_user(const char *user_id)
+{
+	struct db_result r;
+	if (db_query(&r, "SELECT id FROM user WHERE id = ? FOR UPDATE", "s", user_id) < 0)
+		return -1;
+	db_result_free(&r);
+	return 0;
+}
+
+int people_mail_address(const char *user_id, struct db_result *out)
+{
+	return db_query(out, "SELECT email, CONCAT(first_name, ' ', last_name) FROM user WHERE id = ?", "s", user_id);
+}

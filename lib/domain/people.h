@@ -4,6 +4,7 @@
  * transaction: a caller that writes several rows groups them in its own. */
 #ifndef TESSERA_PEOPLE_H
 #define TESSERA_PEOPLE_H
+#include "core/db.h"
 #include "core/password.h"
 #include "domain/store.h"
 #include <stdbool.h>
@@ -60,5 +61,11 @@ int people_mark_verified(const char *user_id);
 int people_reset_account(const char *user_id);
 /* The user must use a second factor from now on. 0 or -1. */
 int people_require_mfa(const char *user_id);
+
+/* Locks the user's row until the caller's transaction ends (requests that count per user
+ * then count one after another). 0 or -1. */
+int people_lock_user(const char *user_id);
+/* One row: the user's email and full name (to write to them). 0 or -1. */
+int people_mail_address(const char *user_id, struct db_result *out);
 
 #endif

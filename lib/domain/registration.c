@@ -38,19 +38,10 @@ static bool concrete_project(const char *project_id)
 
 int registration_project(const char *project_id, char name[256], char policy[37])
 {
-	struct db_result r;
 	name[0] = policy[0] = '\0';
 	if (!crypto_is_uuid(project_id))
 		return 1;
-	if (db_query(&r, "SELECT name, default_patient_access_policy_id FROM project WHERE id = ?", "s", project_id) < 0)
-		return -1;
-	int found = r.nrows > 0;
-	if (found) {
-		text_copy(name, 256, db_cell(&r, 0, 0));
-		text_copy(policy, 37, db_cell(&r, 0, 1));
-	}
-	db_result_free(&r);
-	return found ? 0 : 1;
+	return projects_patient_policy(project_id, name, policy);
 }
 
 /* The client binding of §6.11: the client must exist and, when both are given, belong to
