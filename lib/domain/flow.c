@@ -17,6 +17,8 @@
 #include "oauth/smart.h"
 #include "domain/people.h"
 #include "domain/launches.h"
+#include "domain/members.h"
+#include "domain/usermfa.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -79,13 +81,7 @@ static int find_user(const char *email, const char *project, struct user_row *u)
 {
 	struct db_result r;
 	bool scoped = project[0] && strcmp(project, "new");
-	/* scope_key (COALESCE(project_id, '')) rather than project_id: the unique key is (scope_key, email),
-	 * so these are two index lookups; on project_id the query scanned the whole table (bench/run
-	 * --growth: no sign-in completed at all with 1,000,000 users). */
-	if (db_query(&r,
-		     "SELECT id, password_hash, mfa_enrolled FROM user WHERE scope_key IN ('', ?) AND email = ? "
-		     "ORDER BY project_id IS NULL LIMIT 1",
-		     "ss", scoped ? project : "", email) < 0)
+	if (people_find_for_signin(scoped ? project : NULL, email, &r) < 0)
 		return -1;
 	int found = r.nrows > 0;
 	if (found) {
@@ -181,18 +177,10 @@ static int insert_login(const struct login_request *lr, const struct user_row *u
 	return login_insert(l, lr->launch && *lr->launch ? lr->launch : NULL, lr->user_agent);
 }
 
-static const char *const select_memberships =
-	"SELECT m.id, m.project_id, p.name, m.profile_type, m.profile_id, COALESCE(pr.display, c.name), m.identifier "
-	"FROM project_membership m JOIN project p ON p.id = m.project_id "
-	"LEFT JOIN profile pr ON pr.id = m.profile_id LEFT JOIN client_application c ON c.id = m.profile_id "
-	"WHERE m.user_id = ? AND (? IS NULL OR m.project_id = ?) AND (? IS NULL OR m.profile_type = ?) "
-	"ORDER BY m.created_at LIMIT 100";
-
 static int query_memberships(const struct flow_login *l, struct db_result *r)
 {
-	const char *project = l->project_id[0] ? l->project_id : NULL;
-	const char *type = l->profile_type[0] ? l->profile_type : NULL;
-	return db_query(r, select_memberships, "sssss", l->user_id, project, project, type, type);
+	return members_for_signin(l->user_id, l->project_id[0] ? l->project_id : NULL,
+				  l->profile_type[0] ? l->profile_type : NULL, r);
 }
 
 json_t *flow_memberships(const struct flow_login *l)
@@ -277,16 +265,6 @@ int flow_load(const char *id, struct flow_login *l)
 	return rc == 0 ? flow_mfa_policy(l) : rc;
 }
 
-/* BIT_AND over the SET's numbers is the intersection of the allowed methods (no project in
- * scope: all bits, so both). */
-static const char *const select_mfa_policy =
-	"SELECT u.mfa_enrolled, u.mfa_required, u.mfa_methods, u.email, "
-	"(SELECT COALESCE(MAX(p.mfa_required), 0) FROM project_membership m JOIN project p ON p.id = m.project_id "
-	" WHERE m.user_id = u.id AND (? IS NULL OR m.id = ?) AND (? IS NULL OR m.project_id = ?)), "
-	"(SELECT BIT_AND(p.allowed_mfa_methods + 0) FROM project_membership m JOIN project p ON p.id = m.project_id "
-	" WHERE m.user_id = u.id AND (? IS NULL OR m.id = ?) AND (? IS NULL OR m.project_id = ?)) "
-	"FROM user u WHERE u.id = ?";
-
 int flow_mfa_policy(struct flow_login *l)
 {
 	l->mfa_required = false;
@@ -296,7 +274,7 @@ int flow_mfa_policy(struct flow_login *l)
 		return 0;
 	const char *m = l->membership_id[0] ? l->membership_id : NULL, *p = l->project_id[0] ? l->project_id : NULL;
 	struct db_result r;
-	if (db_query(&r, select_mfa_policy, "sssssssss", m, m, p, p, m, m, p, p, l->user_id) < 0)
+	if (user_mfa_rule(l->user_id, m, p, &r) < 0)
 		return -1;
 	if (r.nrows) {
 		l->mfa_enrolled = text_true(db_cell(&r, 0, 0));
@@ -369,13 +347,7 @@ int flow_set_membership(struct flow_login *l, const char *membership_id, struct 
 	struct db_result r;
 	if (!crypto_is_uuid(membership_id))
 		return refuse(err, 400, "Profile not found", NULL);
-	/* The last column: the project refuses unverified addresses and this User's is one. */
-	if (db_query(&r,
-		     "SELECT m.user_id, m.active, m.project_id, p.super_admin, "
-		     "p.email_verification_required AND m.user_type = 'User' AND NOT COALESCE(u.email_verified, TRUE) "
-		     "FROM project_membership m JOIN project p ON p.id = m.project_id "
-		     "LEFT JOIN user u ON u.id = m.user_id AND m.user_type = 'User' WHERE m.id = ?",
-		     "s", membership_id) < 0)
+	if (members_chosen(membership_id, &r) < 0)
 		return -1;
 	int rc = 0;
 	if (r.nrows == 0)

@@ -555,3 +555,60 @@ int members_of_user_in(const char *user_id, const char *project_id, struct db_re
 			"LIMIT 100",
 			"ss", user_id, project_id);
 }
+
+int members_for_signin(const char *user_id, const char *project_id, const char *profile_type, struct db_result *out)
+{
+	return db_query(out,
+			"SELECT m.id, m.project_id, p.name, m.profile_type, m.profile_id, COALESCE(pr.display, c.name), "
+			"m.identifier FROM project_membership m JOIN project p ON p.id = m.project_id "
+			"LEFT JOIN profile pr ON pr.id = m.profile_id LEFT JOIN client_application c ON c.id = m.profile_id "
+			"WHERE m.user_id = ? AND (? IS NULL OR m.project_id = ?) AND (? IS NULL OR m.profile_type = ?) "
+			"ORDER BY m.created_at LIMIT 100",
+			"sssss", user_id, project_id, project_id, profile_type, profile_type);
+}
+
+int members_chosen(const char *membership_id, struct db_result *out)
+{
+	return db_query(out,
+			"SELECT m.user_id, m.active, m.project_id, p.super_admin, "
+			"p.email_verification_required AND m.user_type = 'User' AND NOT COALESCE(u.email_verified, TRUE) "
+			"FROM project_membership m JOIN project p ON p.id = m.project_id "
+			"LEFT JOIN user u ON u.id = m.user_id AND m.user_type = 'User' WHERE m.id = ?",
+			"s", membership_id);
+}
+
+int members_email_in_scope(const char *project_id, const char *email, const char *scope_key)
+{
+	struct db_result r;
+	if (db_query(&r,
+		     "SELECT 1 FROM project_membership m JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
+		     "WHERE m.project_id = ? AND u.email = ? AND u.scope_key = ? LIMIT 1",
+		     "sss", project_id, email, scope_key) < 0)
+		return -1;
+	int found = r.nrows > 0;
+	db_result_free(&r);
+	return found;
+}
+
+int members_elsewhere(const char *user_id, const char *project_id)
+{
+	struct db_result r;
+	if (db_query(&r,
+		     "SELECT 1 FROM project_membership WHERE user_id = ? AND user_type = 'User' AND project_id <> ? LIMIT 1",
+		     "ss", user_id, project_id) < 0)
+		return -1;
+	int found = r.nrows > 0;
+	db_result_free(&r);
+	return found;
+}
+
+int members_resend_target(const char *membership_id, const char *project_id, struct db_result *out)
+{
+	return db_query(out,
+			"SELECT u.id, u.email, u.first_name, u.last_name, " MEMBERS_RESENDABLE_INVITE ", "
+			"NOT EXISTS (SELECT 1 FROM project_membership o WHERE o.user_id = u.id AND o.user_type = 'User' "
+			"AND o.project_id <> m.project_id), u.project_id IS NULL "
+			"FROM project_membership m JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
+			"WHERE m.id = ? AND m.project_id = ? FOR UPDATE",
+			"ss", membership_id, project_id);
+}

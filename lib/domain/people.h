@@ -68,4 +68,18 @@ int people_lock_user(const char *user_id);
 /* One row: the user's email and full name (to write to them). 0 or -1. */
 int people_mail_address(const char *user_id, struct db_result *out);
 
+/* The user a sign-in's email names: the project's own user first, else the server's (project
+ * NULL: the server's only). One row id, password_hash, mfa_enrolled, or none. 0 or -1. */
+int people_find_for_signin(const char *project_id, const char *email, struct db_result *out);
+
+/* The user's email_verified, the row locked until the transaction ends (concurrent invites of
+ * one user take turns). 0 (*verified set; a missing user counts as verified) or -1. */
+int people_lock_verified(const char *user_id, bool *verified);
+/* One row resource_type, project_id of a profile, or none. 0 or -1. */
+int people_profile_of(const char *profile_id, struct db_result *out);
+/* The project's oldest profile of that type whose telecom has this email: one row id, or none.
+ * 0 or -1. */
+int people_profile_by_email(const char *project_id, const char *resource_type, const char *email,
+			    struct db_result *out);
+
 #endif

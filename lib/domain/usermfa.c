@@ -123,3 +123,16 @@ int user_mfa_enroll_methods(const char *user_id, const char *methods_csv)
 		return -1;
 	return n == 1 ? 0 : 1;
 }
+
+int user_mfa_rule(const char *user_id, const char *membership_id, const char *project_id, struct db_result *out)
+{
+	const char *m = membership_id, *p = project_id;
+	return db_query(out,
+			"SELECT u.mfa_enrolled, u.mfa_required, u.mfa_methods, u.email, "
+			"(SELECT COALESCE(MAX(p.mfa_required), 0) FROM project_membership m JOIN project p ON p.id = m.project_id "
+			" WHERE m.user_id = u.id AND (? IS NULL OR m.id = ?) AND (? IS NULL OR m.project_id = ?)), "
+			"(SELECT BIT_AND(p.allowed_mfa_methods + 0) FROM project_membership m JOIN project p ON p.id = m.project_id "
+			" WHERE m.user_id = u.id AND (? IS NULL OR m.id = ?) AND (? IS NULL OR m.project_id = ?)) "
+			"FROM user u WHERE u.id = ?",
+			"sssssssss", m, m, p, p, m, m, p, p, user_id);
+}

@@ -4,6 +4,7 @@
  * rules; the statements on those columns are here (the rest of the user row is people.c's). */
 #ifndef TESSERA_USERMFA_H
 #define TESSERA_USERMFA_H
+#include "core/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -31,5 +32,11 @@ int user_mfa_claim_step(const char *user_id, long long step);
 int user_mfa_adopt(const char *user_id, const char *sealed, long long step);
 /* Enrolls with methods that need no secret ("email"): 0, 1 enrolled already, -1. */
 int user_mfa_enroll_methods(const char *user_id, const char *methods_csv);
+
+/* The second factor's rule for a user: one row mfa_enrolled, mfa_required, mfa_methods,
+ * email, whether a project in scope (the membership, else the project, else all the user's)
+ * requires it, and the methods every such project allows (BIT_AND of the SET's numbers; no
+ * project: all bits). 0 or -1. */
+int user_mfa_rule(const char *user_id, const char *membership_id, const char *project_id, struct db_result *out);
 
 #endif
