@@ -612,3 +612,13 @@ int members_resend_target(const char *membership_id, const char *project_id, str
 			"WHERE m.id = ? AND m.project_id = ? FOR UPDATE",
 			"ss", membership_id, project_id);
 }
+
+int members_profile_used(const char *profile_id)
+{
+	struct db_result r;
+	if (db_query(&r, "SELECT 1 FROM project_membership WHERE profile_id = ? LIMIT 1", "s", profile_id) < 0)
+		return -1;
+	int used = r.nrows > 0;
+	db_result_free(&r);
+	return used;
+}

@@ -108,4 +108,7 @@ int members_elsewhere(const char *user_id, const char *project_id);
  * project, whether the user is server-wide. 0 or -1. */
 int members_resend_target(const char *membership_id, const char *project_id, struct db_result *out);
 
+/* 1 when a membership has this profile, 0 not, -1. */
+int members_profile_used(const char *profile_id);
+
 #endif

@@ -262,11 +262,9 @@ static int profile_remove(const char *type, const char *id, const char *version,
 		return -1;
 	if (n == 1)
 		return 0;
-	struct db_result r;
-	if (db_query(&r, "SELECT 1 FROM project_membership WHERE profile_id = ? LIMIT 1", "s", id) < 0)
+	int used = members_profile_used(id);
+	if (used < 0)
 		return -1;
-	bool used = r.nrows > 0;
-	db_result_free(&r);
 	return used ? refuse(err, 400, "Profile is in use by a membership", NULL) : 2;
 }
 
