@@ -176,7 +176,8 @@ int members_update(const char *id, const struct member_fields *f)
 			    f, "s", id, NULL, NULL, NULL, NULL, NULL, NULL);
 }
 
-int members_delete(const char *id, struct refusal *err)
+/* The project owner's membership is never deleted: 0 not the owner's, 1 refused, -1. */
+static int owner_kept(const char *id, struct refusal *err)
 {
 	struct db_result r;
 	if (db_query(&r,
@@ -186,12 +187,18 @@ int members_delete(const char *id, struct refusal *err)
 		return -1;
 	bool owner = r.nrows > 0;
 	db_result_free(&r);
-	if (owner)
-		return refuse(err, 400, "Cannot delete the owner of the project", NULL);
+	return owner ? refuse(err, 400, "Cannot delete the owner of the project", NULL) : 0;
+}
+
+int members_delete(const char *id, struct refusal *err)
+{
+	int rc = owner_kept(id, err);
+	if (rc != 0)
+		return rc;
 	/* Its sessions end with it (the bearer check would refuse them anyway: no membership). */
 	if (db_begin() < 0)
 		return -1;
-	int rc = login_revoke_membership(id);
+	rc = login_revoke_membership(id);
 	if (rc == 0)
 		rc = db_exec(NULL, "DELETE FROM project_membership WHERE id = ?", "s", id);
 	if (rc == 0)
@@ -495,18 +502,11 @@ static int member_update_resource(const char *id, const char *version, json_t *m
 /* The owner's membership stays; the membership's sessions end with it (one transaction). */
 static int member_remove_resource(const char *id, const char *version, struct refusal *err)
 {
-	struct db_result r;
-	if (db_query(&r,
-		     "SELECT 1 FROM project_membership m JOIN project p ON p.id = m.project_id "
-		     "WHERE m.id = ? AND m.user_id = p.owner_user_id",
-		     "s", id) < 0)
-		return -1;
-	bool owner = r.nrows > 0;
-	db_result_free(&r);
-	if (owner)
-		return refuse(err, 400, "Cannot delete the owner of the project", NULL);
+	int rc = owner_kept(id, err);
+	if (rc != 0)
+		return rc;
 	unsigned long long n = 0;
-	int rc = db_begin();
+	rc = db_begin();
 	if (rc == 0)
 		rc = db_exec(&n, "DELETE FROM project_membership WHERE id = ? AND " FHIR_VERSION_IS_SQL("updated_at"), "ss", id,
 			     version);
