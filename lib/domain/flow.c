@@ -151,7 +151,7 @@ static int authenticate(const struct login_request *lr, const char *project, str
 }
 
 static int insert_login(const struct login_request *lr, const struct user_row *u, const char *project,
-			struct flow_login *l)
+			struct login *l)
 {
 	memset(l, 0, sizeof *l);
 	char nonce[37];
@@ -177,13 +177,13 @@ static int insert_login(const struct login_request *lr, const struct user_row *u
 	return login_insert(l, lr->launch && *lr->launch ? lr->launch : NULL, lr->user_agent);
 }
 
-static int query_memberships(const struct flow_login *l, struct db_result *r)
+static int query_memberships(const struct login *l, struct db_result *r)
 {
 	return members_for_signin(l->user_id, l->project_id[0] ? l->project_id : NULL,
 				  l->profile_type[0] ? l->profile_type : NULL, r);
 }
 
-json_t *flow_memberships(const struct flow_login *l)
+json_t *flow_memberships(const struct login *l)
 {
 	struct db_result r;
 	if (query_memberships(l, &r) < 0)
@@ -204,7 +204,7 @@ json_t *flow_memberships(const struct flow_login *l)
 
 /* §5.1 step 8: no membership → "User not found" (unless a project is to be created); exactly
  * one → chosen at once. */
-static int choose_single_membership(struct flow_login *l, struct refusal *err)
+static int choose_single_membership(struct login *l, struct refusal *err)
 {
 	if (l->project_new)
 		return 0;
@@ -221,7 +221,7 @@ static int choose_single_membership(struct flow_login *l, struct refusal *err)
 	return n == 1 ? flow_set_membership(l, only, err) : 0;
 }
 
-int flow_password_login(const struct login_request *lr, struct flow_login *l, struct refusal *err)
+int flow_password_login(const struct login_request *lr, struct login *l, struct refusal *err)
 {
 	struct client c;
 	char project[37];
@@ -251,7 +251,7 @@ int flow_check_request(const struct login_request *lr, char project[37], struct 
 	return rc == 0 ? check_launch(lr->launch, err) : rc;
 }
 
-int flow_start(const struct login_request *lr, const char *user_id, const char *project, struct flow_login *l)
+int flow_start(const struct login_request *lr, const char *user_id, const char *project, struct login *l)
 {
 	struct user_row u = { 0 };
 	text_copy(u.id, sizeof u.id, user_id);
@@ -259,13 +259,13 @@ int flow_start(const struct login_request *lr, const char *user_id, const char *
 	return rc == 0 ? flow_mfa_policy(l) : rc;
 }
 
-int flow_load(const char *id, struct flow_login *l)
+int flow_load(const char *id, struct login *l)
 {
 	int rc = login_load(id, l);
 	return rc == 0 ? flow_mfa_policy(l) : rc;
 }
 
-int flow_mfa_policy(struct flow_login *l)
+int flow_mfa_policy(struct login *l)
 {
 	l->mfa_required = false;
 	l->mfa_methods = 0;
@@ -288,7 +288,7 @@ int flow_mfa_policy(struct flow_login *l)
 	return 0;
 }
 
-int flow_check_open(const struct flow_login *l, struct refusal *err)
+int flow_check_open(const struct login *l, struct refusal *err)
 {
 	if (l->revoked)
 		return refuse(err, 400, "Login revoked", NULL);
@@ -299,24 +299,24 @@ int flow_check_open(const struct flow_login *l, struct refusal *err)
 
 /* MFA gates every code: flow_result is the only place that reveals one, and every stage
  * (credentials, profile, scope, status) answers through it (PROTOCOL.md §S.1). */
-bool flow_mfa_pending(const struct flow_login *l)
+bool flow_mfa_pending(const struct login *l)
 {
 	return (l->mfa_enrolled || l->mfa_required) && !strcmp(l->auth_method, "password") && !l->mfa_verified;
 }
 
-bool flow_mfa_enroll_pending(const struct flow_login *l)
+bool flow_mfa_enroll_pending(const struct login *l)
 {
 	return flow_mfa_pending(l) && !l->mfa_enrolled;
 }
 
-unsigned flow_mfa_offered(const struct flow_login *l)
+unsigned flow_mfa_offered(const struct login *l)
 {
 	unsigned both = l->mfa_methods & l->mfa_allowed;
 	return both ? both : l->mfa_methods ? l->mfa_methods : MFA_TOTP;
 }
 
 /* §5.3 steps 1-2: enrollment (with this login's own secret, made when needed) or the second factor. */
-static int mfa_result(struct flow_login *l, json_t **out)
+static int mfa_result(struct login *l, json_t **out)
 {
 	if (!flow_mfa_enroll_pending(l)) {
 		*out = json_pack("{s:s, s:b, s:o, s:s}", "login", l->id, "mfaRequired", true, "mfaMethods",
@@ -338,7 +338,7 @@ static int mfa_result(struct flow_login *l, json_t **out)
 	return 0;
 }
 
-int flow_set_membership(struct flow_login *l, const char *membership_id, struct refusal *err)
+int flow_set_membership(struct login *l, const char *membership_id, struct refusal *err)
 {
 	if (flow_check_open(l, err))
 		return 1;
@@ -378,7 +378,7 @@ int flow_set_membership(struct flow_login *l, const char *membership_id, struct 
 	return flow_mfa_policy(l);
 }
 
-int flow_join_project(struct flow_login *l, const char *project_id, const char *membership_id, struct refusal *err)
+int flow_join_project(struct login *l, const char *project_id, const char *membership_id, struct refusal *err)
 {
 	if (flow_check_open(l, err))
 		return 1;
@@ -393,7 +393,7 @@ int flow_join_project(struct flow_login *l, const char *project_id, const char *
 	return flow_mfa_policy(l);
 }
 
-int flow_set_scope(struct flow_login *l, const char *scope, struct refusal *err)
+int flow_set_scope(struct login *l, const char *scope, struct refusal *err)
 {
 	if (flow_check_open(l, err))
 		return 1;
@@ -406,7 +406,7 @@ int flow_set_scope(struct flow_login *l, const char *scope, struct refusal *err)
 }
 
 /* A fresh code on every reveal: only its hash is stored, and an older code stops working. */
-static int issue_code(struct flow_login *l, char code[33], char cookie[33])
+static int issue_code(struct login *l, char code[33], char cookie[33])
 {
 	uint8_t code_hash[32], cookie_hash[32];
 	if (crypto_random_hex(code, 16) < 0)
@@ -422,7 +422,7 @@ static int issue_code(struct flow_login *l, char code[33], char cookie[33])
 	return login_issue_code(l->id, code_hash, cfg.code_lifetime, with_cookie ? cookie_hash : NULL);
 }
 
-int flow_result(struct flow_login *l, json_t **out, char cookie[33])
+int flow_result(struct login *l, json_t **out, char cookie[33])
 {
 	*out = NULL;
 	cookie[0] = '\0';

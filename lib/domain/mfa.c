@@ -280,7 +280,7 @@ static int before_check(const char *login_id, const char *user_id, time_t auth_t
 	return rc;
 }
 
-int mfa_check_login(const struct flow_login *l, const char *code, bool totp, bool email, struct mfa_check *c)
+int mfa_check_login(const struct login *l, const char *code, bool totp, bool email, struct mfa_check *c)
 {
 	int rc = before_check(l->id, l->user_id, l->auth_time, c);
 	if (rc != 0)
@@ -345,12 +345,12 @@ static int enroll_without_secret(const char *user_id, unsigned methods)
 }
 
 /* The login verified; with p, only while it still holds that pending secret: 0, 1 changed, -1. */
-static int mark_login(const struct flow_login *l, const struct mfa_pending *p)
+static int mark_login(const struct login *l, const struct mfa_pending *p)
 {
 	return login_mfa_verified(l->id, p ? p->sealed : NULL);
 }
 
-int mfa_login_verified(struct flow_login *l, unsigned enroll_methods, const struct mfa_pending *p)
+int mfa_login_verified(struct login *l, unsigned enroll_methods, const struct mfa_pending *p)
 {
 	if (db_begin() < 0)
 		return -1;
@@ -411,7 +411,7 @@ static int too_soon(const char *login_id, long *retry_after)
 }
 
 /* The code's hash on the login and its email in the outbox, in one transaction. */
-static int enqueue_code(const struct flow_login *l, const char *code, char outbox[37])
+static int enqueue_code(const struct login *l, const char *code, char outbox[37])
 {
 	uint8_t hash[32];
 	struct db_result r;
@@ -434,7 +434,7 @@ static int enqueue_code(const struct flow_login *l, const char *code, char outbo
 	return rc == 0 ? 0 : -1;
 }
 
-int mfa_send_email(const struct flow_login *l, long *retry_after)
+int mfa_send_email(const struct login *l, long *retry_after)
 {
 	char code[7], outbox[37] = "";
 	int rc = too_soon(l->id, retry_after);

@@ -12,7 +12,7 @@
 #include <string.h>
 
 /* Revoked, granted (now or before: a reopened session) or already verified logins take no code. */
-static int check_login_open(const struct flow_login *l, struct refusal *r)
+static int check_login_open(const struct login *l, struct refusal *r)
 {
 	if (l->revoked)
 		return refuse(r, 400, "Login revoked", NULL);
@@ -42,7 +42,7 @@ static int verdict(const struct mfa_check *c, const char *wrong, const char *no_
 
 /* A sign-in's code check as an audit event: a failure at once (its response is a refusal, which
  * drops staged events), a success with the verification that follows. */
-static int audit_check(const struct flow_login *l, const struct mfa_check *c)
+static int audit_check(const struct login *l, const struct mfa_check *c)
 {
 	/* Before a profile is chosen the login's project is the client's: its admins see the event. */
 	struct client client;
@@ -68,13 +68,13 @@ static int audit_check(const struct flow_login *l, const struct mfa_check *c)
 
 /* Marks the login verified (and enrolls, adopting p when given); a login that changed
  * meanwhile is revoked. */
-static int verified(struct flow_login *l, unsigned enroll, const struct mfa_pending *p, struct refusal *r)
+static int verified(struct login *l, unsigned enroll, const struct mfa_pending *p, struct refusal *r)
 {
 	int rc = mfa_login_verified(l, enroll, p);
 	return rc == 1 ? refuse(r, 400, "Login revoked", NULL) : rc == 2 ? refuse(r, 400, "Already enrolled", NULL) : rc;
 }
 
-int mfaflow_verify(struct flow_login *l, const char *token, struct refusal *r)
+int mfaflow_verify(struct login *l, const char *token, struct refusal *r)
 {
 	struct mfa_check c;
 	if (check_login_open(l, r))
@@ -88,7 +88,7 @@ int mfaflow_verify(struct flow_login *l, const char *token, struct refusal *r)
 	return rc == 0 ? verified(l, 0, NULL, r) : rc;
 }
 
-int mfaflow_login_enroll(struct flow_login *l, const char *method, const char *token, struct refusal *r)
+int mfaflow_login_enroll(struct login *l, const char *method, const char *token, struct refusal *r)
 {
 	struct mfa_check c;
 	unsigned m = method && *method ? mfa_methods_parse(method) : MFA_TOTP;
@@ -115,7 +115,7 @@ int mfaflow_login_enroll(struct flow_login *l, const char *method, const char *t
 	return rc;
 }
 
-int mfaflow_send_email(struct flow_login *l, struct refusal *r)
+int mfaflow_send_email(struct login *l, struct refusal *r)
 {
 	long retry_after = 0;
 	if (check_login_open(l, r))

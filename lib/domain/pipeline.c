@@ -19,7 +19,7 @@
 /* One request at a time per process: the authentication of the current one, and the Login of
  * its page session. */
 static struct auth current;
-static struct flow_login page_login;
+static struct login page_login;
 
 /* When the database is away the request goes on uncounted: what needs the database answers
  * 503 anyway, and what does not (discovery) keeps working. A Bearer request to an

@@ -100,7 +100,7 @@ static int verification_email(const char *user_id, const char *email, const char
 }
 
 int registration_new_user(const char *first_name, const char *last_name, const struct login_request *lr,
-			  struct flow_login *out, struct refusal *err)
+			  struct login *out, struct refusal *err)
 {
 	if (registration_refused(err))
 		return 1;
@@ -145,7 +145,7 @@ int registration_new_user(const char *first_name, const char *last_name, const s
 
 /* The login of a registration stage and its user: 0 loaded and still without a membership;
  * 1 refused (not found, or "Login already has a membership"); -1. */
-static int load_open_login(const char *login_id, struct flow_login *l, struct person *p, struct refusal *err)
+static int load_open_login(const char *login_id, struct login *l, struct person *p, struct refusal *err)
 {
 	int rc = flow_load(login_id, l);
 	if (rc != 0)
@@ -160,7 +160,7 @@ static int load_open_login(const char *login_id, struct flow_login *l, struct pe
 }
 
 /* The start of newproject and newpatient: registration allowed, the login open, its user. */
-static int open_stage(const char *login_id, struct flow_login *l, struct person *p, struct refusal *err)
+static int open_stage(const char *login_id, struct login *l, struct person *p, struct refusal *err)
 {
 	return registration_refused(err) ? 1 : load_open_login(login_id, l, p, err);
 }
@@ -196,7 +196,7 @@ static int welcome_email(const char *project, const struct person *p, char outbo
 	return rc;
 }
 
-int registration_new_project(const char *login_id, const char *name, struct flow_login *l, struct refusal *err)
+int registration_new_project(const char *login_id, const char *name, struct login *l, struct refusal *err)
 {
 	struct person p;
 	int rc = open_stage(login_id, l, &p, err);
@@ -224,7 +224,7 @@ int registration_new_project(const char *login_id, const char *name, struct flow
 	return finish(rc, outbox);
 }
 
-int registration_new_patient(const char *login_id, const char *project, struct flow_login *l, bool *verify_first,
+int registration_new_patient(const char *login_id, const char *project, struct login *l, bool *verify_first,
 			     struct refusal *err)
 {
 	*verify_first = false;
