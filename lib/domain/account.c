@@ -7,6 +7,7 @@
 #include "core/db.h"
 #include "core/log.h"
 #include "domain/login.h"
+#include "domain/mailing.h"
 #include "mail/mail.h"
 #include "core/password.h"
 #include "domain/people.h"
@@ -131,8 +132,8 @@ static int reset_link(void)
 		rc = secreq_link("reset", id, secret, link, sizeof link);
 	if (rc == 0 && pending.send_email) {
 		json_t *vars = json_pack("{s:s}", "link", link);
-		struct mail_message m = { p->project_id[0] ? p->project_id : NULL, "reset", p->email, name, vars, false };
-		rc = vars ? mail_enqueue(&m, outbox) : -1;
+		struct mail_message m = { p->project_id[0] ? p->project_id : NULL, "reset", p->email, name, vars, false, NULL, NULL };
+		rc = vars ? mailing_enqueue(&m, outbox) : -1;
 		json_decref(vars);
 		/* An address the outbox refuses: the request stays, nothing is sent. */
 		if (rc == 1) {

@@ -5,6 +5,7 @@
 #include "core/db.h"
 #include "core/log.h"
 #include "domain/login.h"
+#include "domain/mailing.h"
 #include "mail/mail.h"
 #include "core/password.h"
 #include "domain/people.h"
@@ -174,8 +175,8 @@ static int write_email(const struct invite_request *in, const char *email, const
 		return -1;
 	bool files_only = link[0] && (elsewhere == 1 || !project_scoped(in));
 	json_t *vars = link[0] ? json_pack("{s:s}", "link", link) : json_object();
-	struct mail_message m = { in->project_id, link[0] ? "invite" : "invite-existing", email, name, vars, files_only };
-	int rc = vars ? mail_enqueue(&m, out->outbox_id) : -1;
+	struct mail_message m = { in->project_id, link[0] ? "invite" : "invite-existing", email, name, vars, files_only, NULL, NULL };
+	int rc = vars ? mailing_enqueue(&m, out->outbox_id) : -1;
 	json_decref(vars);
 	if (rc == 1) {
 		/* Refused by the outbox (logged there): the invite stands, without an email. */
@@ -276,8 +277,8 @@ int invite_resend(const char *project_id, const char *membership_id, char outbox
 	if (rc == 0) {
 		json_t *vars = json_pack("{s:s}", "link", link);
 		/* As write_email: a server-scoped account's link never goes through the override. */
-		struct mail_message m = { project_id, "invite", email, name, vars, server_scoped };
-		rc = vars ? mail_enqueue(&m, outbox_id) : -1;
+		struct mail_message m = { project_id, "invite", email, name, vars, server_scoped, NULL, NULL };
+		rc = vars ? mailing_enqueue(&m, outbox_id) : -1;
 		json_decref(vars);
 		if (rc == 1)
 			rc = refuse_copy(err, 400, "The invite email could not be written for this address", NULL);

@@ -9,6 +9,7 @@
 #include "domain/usermfa.h"
 #include "core/keywrap.h"
 #include "core/log.h"
+#include "domain/mailing.h"
 #include "mail/mail.h"
 #include "core/qrpng.h"
 #include "core/text.h"
@@ -422,12 +423,12 @@ static int enqueue_code(const struct login *l, const char *code, char outbox[37]
 	json_t *vars = json_pack("{s:s, s:i}", "code", code, "minutes", MFA_EMAIL_SECONDS / 60);
 	/* The code is the secret itself: always the shipped template, never a project's. */
 	struct mail_message m = { l->project_id[0] ? l->project_id : NULL, "mfa-code", db_cell(&r, 0, 0),
-				  db_cell(&r, 0, 1), vars, true };
+				  db_cell(&r, 0, 1), vars, true, NULL, NULL };
 	int rc = db_begin();
 	if (rc == 0)
 		rc = login_mfa_set_email_code(l->id, hash, MFA_EMAIL_SECONDS);
 	if (rc == 0)
-		rc = m.to_address && vars ? mail_enqueue(&m, outbox) : -1;
+		rc = m.to_address && vars ? mailing_enqueue(&m, outbox) : -1;
 	rc = db_finish(rc);
 	json_decref(vars);
 	db_result_free(&r);

@@ -313,3 +313,18 @@ int projects_patient_policy(const char *project_id, char name[256], char policy[
 	db_result_free(&r);
 	return rc;
 }
+
+int projects_brand(const char *project_id, char *brand, unsigned brand_cap, char *name, unsigned name_cap)
+{
+	struct db_result r;
+	if (db_query(&r, "SELECT COALESCE(NULLIF(brand_name, ''), 'Tessera'), name FROM project WHERE id = ?", "s",
+		     project_id) < 0)
+		return -1;
+	int rc = r.nrows ? 0 : 1;
+	if (rc == 0) {
+		text_copy(brand, brand_cap, db_cell(&r, 0, 0));
+		text_copy(name, name_cap, db_cell(&r, 0, 1));
+	}
+	db_result_free(&r);
+	return rc;
+}

@@ -45,4 +45,7 @@ int projects_list(const char *only_project_id, struct db_result *out);
 /* The project's name and its defaultPatientAccessPolicy ("" when none): 0, 1 no such project, -1. */
 int projects_patient_policy(const char *project_id, char name[256], char policy[37]);
 
+/* The project's brand ("Tessera" when it has none) and name: 0, 1 no such project, -1. */
+int projects_brand(const char *project_id, char *brand, unsigned brand_cap, char *name, unsigned name_cap);
+
 #endif

@@ -8,6 +8,7 @@
 #include "core/db.h"
 #include "http/input.h"
 #include "core/log.h"
+#include "domain/mailing.h"
 #include "mail/mail.h"
 #include "core/password.h"
 #include "domain/people.h"
@@ -85,9 +86,9 @@ static int verification_email(const char *user_id, const char *email, const char
 	if (rc == 0)
 		rc = secreq_link("verify-email", id, secret, link, sizeof link);
 	json_t *vars = rc == 0 ? json_pack("{s:s}", "link", link) : NULL;
-	struct mail_message m = { project, "verify-email", email, name, vars, false };
+	struct mail_message m = { project, "verify-email", email, name, vars, false, NULL, NULL };
 	if (rc == 0)
-		rc = vars ? mail_enqueue(&m, outbox) : -1;
+		rc = vars ? mailing_enqueue(&m, outbox) : -1;
 	json_decref(vars);
 	OPENSSL_cleanse(secret, sizeof secret);
 	OPENSSL_cleanse(link, sizeof link);
@@ -185,8 +186,8 @@ static int welcome_email(const char *project, const struct person *p, char outbo
 	char name[260];
 	snprintf(name, sizeof name, "%s %s", p->first_name, p->last_name);
 	json_t *vars = json_pack("{s:s}", "first_name", p->first_name);
-	struct mail_message m = { project, "welcome", p->email, name, vars, false };
-	int rc = vars ? mail_enqueue(&m, outbox) : -1;
+	struct mail_message m = { project, "welcome", p->email, name, vars, false, NULL, NULL };
+	int rc = vars ? mailing_enqueue(&m, outbox) : -1;
 	json_decref(vars);
 	if (rc == 1) {
 		log_error("newproject: the welcome email was refused for user %s", p->id);
