@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
+#include "domain/mailing.h"
 #include "mail/mail.h"
 
 #include <jansson.h>
@@ -14,11 +15,11 @@
 #include <string.h>
 
 /* Enqueues in a transaction of its own, as the web programs do, then tries delivery once. */
-static int enqueue(const struct mail_message *m, char id[37])
+static int enqueue(struct mail_message *m, char id[37])
 {
 	if (db_begin() < 0)
 		return -1;
-	int rc = mail_enqueue(m, id);
+	int rc = mailing_enqueue(m, id);
 	if (rc != 0 || db_commit() < 0) {
 		db_rollback();
 		return rc ? rc : -1;

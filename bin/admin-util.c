@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* admin-util: option parsing shared by the tessera-admin commands. */
+/* admin-util: what the tessera-admin commands share: options, the usage text, the super admin. */
 #include "admin.h"
+#include "core/crypto.h"
+#include "core/db.h"
+
+#include <jansson.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -28,3 +32,81 @@ bool options_ok(int argc, char **argv, int first, const char *const *known)
 	return true;
 }
 
+int admin_usage(void)
+{
+	fprintf(stderr,
+		"usage: tessera-admin COMMAND [options]\n"
+		"  setup [--non-interactive] [--base-url URL] [--admin-email E] [--web apache|lighttpd] ...\n"
+		"                                        database, accounts, keys, schema, first super admin\n"
+		"                                        (as root; setup --help lists every option)\n"
+		"  upgrade [--if-reachable]              new migrations after a package upgrade\n"
+		"  migrate [--sql-dir DIR]               apply pending migrations\n"
+		"  seed [--email E] [--password P]       super-admin project and admin user\n"
+		"  project create NAME                   create a project, print its id\n"
+		"  project list                          list projects\n"
+		"  client create --project ID --name N [--redirect-uri URI]... [--pkce-optional true]\n"
+		"        [--default-scope S] [--welcome TEXT] [--token-endpoint-auth-method M]\n"
+		"                                        create a client, print id and secret once\n"
+		"  client set --id ID --token-endpoint-auth-method none|client_secret_basic|client_secret_post\n"
+		"                                        none: a code with PKCE needs no secret (default);\n"
+		"                                        a method: every grant must authenticate with it\n"
+		"  client list [--project ID]            list clients\n"
+		"  user create --email E --first F --last L [--password P] [--project ID]\n"
+		"  user mfa-reset --user ID              turn MFA off and drop the secret (a lost device)\n"
+		"  member add --project ID --user ID [--profile Practitioner|Patient|RelatedPerson] [--admin true]\n"
+		"  config                                list configuration keys and defaults\n"
+		"  keys list|rotate|wrap                 signing keys: list, new key (old one verifies until\n"
+		"                                        its tokens expire), wrap with key_encryption_key\n"
+		"  mail send-test --to ADDRESS [--name N] [--project ID] [--template NAME]\n"
+		"                                        queue a message (template test) and try to send it\n"
+		"  mail status                           outbox counts: pending, sending, sent, failed\n"
+		"  mail retry                            pending mail due now, failed mail pending again\n"
+		"  status                                database, migrations, keys, outbox backlog\n"
+		"  purge [--days N] [--audit-days A]     delete expired logins, requests, sent mail (N=30),\n"
+		"                                        audit events older than A days (365)\n");
+	return 2;
+}
+
+int admin_find(const char *email, char user_id[37])
+{
+	struct db_result r;
+	if (db_query(&r, "SELECT id FROM user WHERE scope_key = '' AND email = ?", "s", email) < 0)
+		return -1;
+	int found = r.nrows > 0;
+	if (found)
+		snprintf(user_id, 37, "%s", db_cell(&r, 0, 0));
+	db_result_free(&r);
+	return found;
+}
+
+int admin_create(const char *email, const char *hash)
+{
+	char project[37], user[37], profile[37], membership[37];
+	if (crypto_uuid_v4(project) || crypto_uuid_v4(user) || crypto_uuid_v4(profile) || crypto_uuid_v4(membership))
+		return -1;
+	json_t *res = json_pack("{s:s, s:s, s:[{s:[s], s:s}], s:[{s:s, s:s, s:s}], s:{s:s}}", "resourceType",
+				"Practitioner", "id", profile, "name", "given", "Super", "family", "Admin", "telecom",
+				"system", "email", "use", "work", "value", email, "meta", "project", project);
+	char *json = json_dumps(res, JSON_COMPACT);
+	json_decref(res);
+	int rc = -1;
+	if (json && db_begin() == 0) {
+		rc = db_exec(NULL, "INSERT INTO project (id, name, super_admin, owner_user_id) VALUES (?, 'Super Admin', TRUE, ?)",
+			     "ss", project, user) ||
+		     db_exec(NULL,
+			     "INSERT INTO user (id, email, email_verified, first_name, last_name, password_hash, admin) "
+			     "VALUES (?, ?, TRUE, 'Super', 'Admin', ?, TRUE)",
+			     "sss", user, email, hash) ||
+		     db_exec(NULL,
+			     "INSERT INTO profile (id, resource_type, project_id, display, resource) "
+			     "VALUES (?, 'Practitioner', ?, 'Super Admin', ?)",
+			     "sss", profile, project, json) ||
+		     db_exec(NULL,
+			     "INSERT INTO project_membership (id, project_id, user_type, user_id, profile_type, profile_id, admin) "
+			     "VALUES (?, ?, 'User', ?, 'Practitioner', ?, TRUE)",
+			     "ssss", membership, project, user, profile);
+		rc = rc == 0 ? db_commit() : (db_rollback(), -1);
+	}
+	free(json);
+	return rc;
+}

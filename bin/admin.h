@@ -13,6 +13,8 @@ int cmd_member(int argc, char **argv);
 int cmd_mail(int argc, char **argv);
 int admin_usage(void);
 int cmd_migrate(int argc, char **argv);
+/* Migrations not yet applied: a count, or -1. */
+int admin_pending_migrations(void);
 int admin_find(const char *email, char user_id[37]);
 int admin_create(const char *email, const char *hash);
 /* admin-setup.c */

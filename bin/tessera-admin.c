@@ -21,218 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-int admin_usage(void)
-{
-	fprintf(stderr,
-		"usage: tessera-admin COMMAND [options]\n"
-		"  setup [--non-interactive] [--base-url URL] [--admin-email E] [--web apache|lighttpd] ...\n"
-		"                                        database, accounts, keys, schema, first super admin\n"
-		"                                        (as root; setup --help lists every option)\n"
-		"  upgrade [--if-reachable]              new migrations after a package upgrade\n"
-		"  migrate [--sql-dir DIR]               apply pending migrations\n"
-		"  seed [--email E] [--password P]       super-admin project and admin user\n"
-		"  project create NAME                   create a project, print its id\n"
-		"  project list                          list projects\n"
-		"  client create --project ID --name N [--redirect-uri URI]... [--pkce-optional true]\n"
-		"        [--default-scope S] [--welcome TEXT] [--token-endpoint-auth-method M]\n"
-		"                                        create a client, print id and secret once\n"
-		"  client set --id ID --token-endpoint-auth-method none|client_secret_basic|client_secret_post\n"
-		"                                        none: a code with PKCE needs no secret (default);\n"
-		"                                        a method: every grant must authenticate with it\n"
-		"  client list [--project ID]            list clients\n"
-		"  user create --email E --first F --last L [--password P] [--project ID]\n"
-		"  user mfa-reset --user ID              turn MFA off and drop the secret (a lost device)\n"
-		"  member add --project ID --user ID [--profile Practitioner|Patient|RelatedPerson] [--admin true]\n"
-		"  config                                list configuration keys and defaults\n"
-		"  keys list|rotate|wrap                 signing keys: list, new key (old one verifies until\n"
-		"                                        its tokens expire), wrap with key_encryption_key\n"
-		"  mail send-test --to ADDRESS [--name N] [--project ID] [--template NAME]\n"
-		"                                        queue a message (template test) and try to send it\n"
-		"  mail status                           outbox counts: pending, sending, sent, failed\n"
-		"  mail retry                            pending mail due now, failed mail pending again\n"
-		"  status                                database, migrations, keys, outbox backlog\n"
-		"  purge [--days N] [--audit-days A]     delete expired logins, requests, sent mail (N=30),\n"
-		"                                        audit events older than A days (365)\n");
-	return 2;
-}
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	rewind(f);
-	char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	if (buf)
-		buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static void default_sql_dir(char *out, size_t len)
-{
-	const char *env = getenv("TESSERA_SQL_DIR");
-	if (env) {
-		snprintf(out, len, "%s", env);
-		return;
-	}
-	/* Run from a build tree: ../sql next to bin/; installed: PKGDATADIR/sql. */
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
-	if (slash) {
-		*slash = '\0';
-		char probe[PATH_MAX + 32];
-		snprintf(probe, sizeof probe, "%s/../sql/001_init.sql", exe);
-		if (access(probe, R_OK) == 0) {
-			snprintf(out, len, "%s/../sql", exe);
-			return;
-		}
-	}
-	snprintf(out, len, "%s/sql", PKGDATADIR);
-}
-
-static int migrations_table(void)
-{
-	char err[512];
-	if (db_run_script("CREATE TABLE IF NOT EXISTS schema_migration (version INT NOT NULL PRIMARY KEY, "
-			  "name VARCHAR(255) NOT NULL, applied_at DATETIME(3) NOT NULL DEFAULT UTC_TIMESTAMP(3)) "
-			  "ENGINE=InnoDB",
-			  err, sizeof err) < 0) {
-		fprintf(stderr, "tessera-admin: %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-static int applied(int version)
-{
-	struct db_result r;
-	if (db_query(&r, "SELECT 1 FROM schema_migration WHERE version = ?", "i", (long long)version) < 0)
-		return -1;
-	int found = r.nrows > 0;
-	db_result_free(&r);
-	return found;
-}
-
-static int apply(const char *dir, const char *name, int version)
-{
-	char path[PATH_MAX];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	char *sql = read_file(path);
-	if (!sql) {
-		fprintf(stderr, "tessera-admin: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	char err[1024];
-	int rc = db_run_script(sql, err, sizeof err);
-	free(sql);
-	if (rc < 0) {
-		fprintf(stderr, "tessera-admin: migration %s failed: %s\n", name, err);
-		return -1;
-	}
-	if (db_exec(NULL, "INSERT INTO schema_migration (version, name) VALUES (?, ?)", "is", (long long)version,
-		    name) < 0)
-		return -1;
-	printf("applied %s\n", name);
-	return 0;
-}
-
-static int by_name(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-static int only_migrations(const struct dirent *d)
-{
-	size_t n = strlen(d->d_name);
-	return n > 8 && d->d_name[0] >= '0' && d->d_name[0] <= '9' && !strcmp(d->d_name + n - 4, ".sql");
-}
-
-int cmd_migrate(int argc, char **argv)
-{
-	static const char *const known[] = { "--sql-dir", NULL };
-	if (!options_ok(argc, argv, 2, known))
-		return 2;
-	char dir[PATH_MAX];
-	const char *given = option(argc, argv, "--sql-dir");
-	if (given)
-		snprintf(dir, sizeof dir, "%s", given);
-	else
-		default_sql_dir(dir, sizeof dir);
-	struct dirent **list;
-	int n = scandir(dir, &list, only_migrations, by_name);
-	if (n < 0) {
-		fprintf(stderr, "tessera-admin: %s: %s\n", dir, strerror(errno));
-		return 1;
-	}
-	int rc = migrations_table();
-	int count = 0;
-	for (int i = 0; i < n; i++) {
-		int version = atoi(list[i]->d_name);
-		int done = rc == 0 ? applied(version) : -1;
-		if (done < 0 || (!done && apply(dir, list[i]->d_name, version) < 0))
-			rc = -1;
-		else if (!done)
-			count++;
-		free(list[i]);
-	}
-	free(list);
-	if (rc == 0)
-		printf("migrations current (%d applied now)\n", count);
-	return rc == 0 ? 0 : 1;
-}
-
-int admin_find(const char *email, char user_id[37])
-{
-	struct db_result r;
-	if (db_query(&r, "SELECT id FROM user WHERE scope_key = '' AND email = ?", "s", email) < 0)
-		return -1;
-	int found = r.nrows > 0;
-	if (found)
-		snprintf(user_id, 37, "%s", db_cell(&r, 0, 0));
-	db_result_free(&r);
-	return found;
-}
-
-int admin_create(const char *email, const char *hash)
-{
-	char project[37], user[37], profile[37], membership[37];
-	if (crypto_uuid_v4(project) || crypto_uuid_v4(user) || crypto_uuid_v4(profile) || crypto_uuid_v4(membership))
-		return -1;
-	json_t *res = json_pack("{s:s, s:s, s:[{s:[s], s:s}], s:[{s:s, s:s, s:s}], s:{s:s}}", "resourceType",
-				"Practitioner", "id", profile, "name", "given", "Super", "family", "Admin", "telecom",
-				"system", "email", "use", "work", "value", email, "meta", "project", project);
-	char *json = json_dumps(res, JSON_COMPACT);
-	json_decref(res);
-	int rc = -1;
-	if (json && db_begin() == 0) {
-		rc = db_exec(NULL, "INSERT INTO project (id, name, super_admin, owner_user_id) VALUES (?, 'Super Admin', TRUE, ?)",
-			     "ss", project, user) ||
-		     db_exec(NULL,
-			     "INSERT INTO user (id, email, email_verified, first_name, last_name, password_hash, admin) "
-			     "VALUES (?, ?, TRUE, 'Super', 'Admin', ?, TRUE)",
-			     "sss", user, email, hash) ||
-		     db_exec(NULL,
-			     "INSERT INTO profile (id, resource_type, project_id, display, resource) "
-			     "VALUES (?, 'Practitioner', ?, 'Super Admin', ?)",
-			     "sss", profile, project, json) ||
-		     db_exec(NULL,
-			     "INSERT INTO project_membership (id, project_id, user_type, user_id, profile_type, profile_id, admin) "
-			     "VALUES (?, ?, 'User', ?, 'Practitioner', ?, TRUE)",
-			     "ssss", membership, project, user, profile);
-		rc = rc == 0 ? db_commit() : (db_rollback(), -1);
-	}
-	free(json);
-	return rc;
-}
-
 static void lower(char *s)
 {
 	for (; *s; s++)
@@ -510,24 +298,6 @@ static long long count(const char *sql)
 	return n;
 }
 
-static int pending_migrations(void)
-{
-	char dir[PATH_MAX];
-	default_sql_dir(dir, sizeof dir);
-	struct dirent **list;
-	int n = scandir(dir, &list, only_migrations, by_name);
-	if (n < 0)
-		return -1;
-	int pending = 0;
-	for (int i = 0; i < n; i++) {
-		if (applied(atoi(list[i]->d_name)) != 1)
-			pending++;
-		free(list[i]);
-	}
-	free(list);
-	return pending;
-}
-
 static int cmd_status(void)
 {
 	long long keys = count("SELECT COUNT(*) FROM signing_key WHERE active OR expires_at > UTC_TIMESTAMP(3)");
@@ -535,7 +305,7 @@ static int cmd_status(void)
 		printf("database: unreachable\n");
 		return 1;
 	}
-	int pending = pending_migrations();
+	int pending = admin_pending_migrations();
 	long long backlog = count("SELECT COUNT(*) FROM email_outbox WHERE status = 'pending'");
 	long long failed = count("SELECT COUNT(*) FROM email_outbox WHERE status = 'failed'");
 	long long oldest = count("SELECT COALESCE(TIMESTAMPDIFF(SECOND, MIN(created_at), UTC_TIMESTAMP(3)), 0) "
@@ -622,23 +392,6 @@ static int cmd_config(void)
 	for (size_t i = 0; i < n; i++)
 		printf("%s\t%s\n", keys[i].name, keys[i].default_value);
 	return 0;
-}
-
-/* DDL needs the migration account, kept in the root-only admin file (admin_config) that the
- * web programs never read; everything else uses the web programs' account. Without that file
- * (a single-account installation) migrations run as db_user. */
-int use_migration_account(char *err, size_t len)
-{
-	int rc = config_load_admin(err, len);
-	if (rc < 0)
-		return -1;
-	if (rc == 1 || !*cfg.db_admin_user) {
-		fprintf(stderr, "tessera-admin: no migration account in the admin file: migrating as db_user\n");
-		return 0;
-	}
-	if (config_set("db_user", cfg.db_admin_user, err, len) < 0)
-		return -1;
-	return config_set("db_password", cfg.db_admin_password, err, len) < 0 ? -1 : 0;
 }
 
 int main(int argc, char **argv)

@@ -149,7 +149,7 @@ static int hint_user(const char *hint, char user[37])
 /* Step 4: the session this browser proves with its own cookie, for this client and younger
  * than the allowed age. id_token_hint is no proof: it only names the user the client expects,
  * and a session of anyone else is no session (login_required). 0, 1 none, -1. */
-static int find_session(struct request *req, const struct client *c, struct flow_login *l)
+static int find_session(struct request *req, const struct client *c, struct login *l)
 {
 	char login_id[37] = "", expected[37];
 	int rc = cookie_login(req, c, login_id);
@@ -167,7 +167,7 @@ static int find_session(struct request *req, const struct client *c, struct flow
 }
 
 /* The session is reused: new nonce and PKCE, bound to this redirect URI, not yet granted. */
-static int reopen_session(struct request *req, struct flow_login *l, const char *redirect_uri)
+static int reopen_session(struct request *req, struct login *l, const char *redirect_uri)
 {
 	const char *nonce = param(req, "nonce"), *challenge = param(req, "code_challenge");
 	const char *method = param(req, "code_challenge_method"), *launch = param(req, "launch");
@@ -178,7 +178,7 @@ static int reopen_session(struct request *req, struct flow_login *l, const char 
 	return 0;
 }
 
-static int code_redirect(struct request *req, struct flow_login *l, const char *redirect_uri)
+static int code_redirect(struct request *req, struct login *l, const char *redirect_uri)
 {
 	json_t *result;
 	char cookie[33], header[512] = "";
@@ -286,7 +286,7 @@ static int authorize(struct request *req)
 	const char *prompt = param(req, "prompt");
 	if (!prompt || strcmp(prompt, "none"))
 		return to_signin(req, scope);
-	struct flow_login l;
+	struct login l;
 	rc = find_session(req, &c, &l);
 	if (rc < 0)
 		return -1;

@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int stage_send_result(struct request *req, struct flow_login *l)
+int stage_send_result(struct request *req, struct login *l)
 {
 	json_t *body;
 	char cookie[33], header[512] = "";
@@ -67,7 +67,7 @@ static int login(struct request *req)
 	};
 	const char *remember = req_param(req, "remember");
 	lr.remember = remember && !strcmp(remember, "true");
-	struct flow_login l;
+	struct login l;
 	struct refusal err;
 	int rc = flow_password_login(&lr, &l, &err);
 	if (rc < 0)
@@ -80,7 +80,7 @@ static int login(struct request *req)
 }
 
 /* Loads the login named by a parameter; sends 404 and returns 1 when there is none. */
-static int load_login(struct request *req, const char *id, struct flow_login *l)
+static int load_login(struct request *req, const char *id, struct login *l)
 {
 	int rc = flow_load(id, l);
 	if (rc == 1)
@@ -95,7 +95,7 @@ static int login_status(struct request *req)
 		send_bad_request(req, "Login ID is required", NULL);
 		return 0;
 	}
-	struct flow_login l;
+	struct login l;
 	int rc = load_login(req, id, &l);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
@@ -114,7 +114,7 @@ static int login_status(struct request *req)
 
 static int profile(struct request *req)
 {
-	struct flow_login l;
+	struct login l;
 	struct refusal err;
 	int rc = load_login(req, req_param(req, "login"), &l);
 	if (rc != 0)
@@ -129,7 +129,7 @@ static int profile(struct request *req)
 
 static int scope(struct request *req)
 {
-	struct flow_login l;
+	struct login l;
 	struct refusal err;
 	int rc = load_login(req, req_param(req, "login"), &l);
 	if (rc != 0)

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* What the admin API modules of tessera-manage share: who may act where, the audit event of
- * a change, reading optional parameters, and the error answers in the shape of the input
+/* What the admin API modules of tessera-manage share: the audit event of a change, reading optional parameters, and the error answers in the shape of the input
  * tables (§1.3). */
 #include "manage-api.h"
 #include "domain/admin.h"
@@ -13,28 +12,6 @@
 
 #include <stdio.h>
 #include <string.h>
-
-/* ---- who may act where ---- */
-
-/* The project a route acts on (lib/admin.c: the rule the admin pages share): 0 (project
- * filled), 1 answered (403 Forbidden, or 404 for a super admin's unknown project), -1. */
-int admin_project(struct request *req, const char *path_project, char project[37])
-{
-	int rc = admin_project_for(req->auth, path_project, project);
-	if (rc == 403)
-		send_forbidden(req);
-	else if (rc == 404)
-		send_not_found(req);
-	return rc <= 0 ? rc : 1;
-}
-
-int super_only(struct request *req)
-{
-	if (req->auth->super_admin)
-		return 0;
-	send_forbidden(req);
-	return 1;
-}
 
 /* ---- small helpers ---- */
 

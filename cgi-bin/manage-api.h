@@ -10,10 +10,6 @@
 #include "domain/members.h"
 #include "http/refuse.h"
 
-/* Shared by the handlers below (manage-api.c). The route's project: 0, 1 answered, -1. */
-int admin_project(struct request *req, const char *path_project, char project[37]);
-/* 0 for a super admin; 1 answered (403) for anyone else. */
-int super_only(struct request *req);
 void audit_change(const char *event, const char *project, const char *type, const char *id);
 bool param_true(const struct request *req, const char *name);
 const char *param_or_null(const struct request *req, const char *name);

@@ -212,14 +212,8 @@ static json_t *bundle_of(const struct request *req, const struct db_result *r, c
 
 int manage_audit_list(struct request *req)
 {
-	char project[37], since[20], until[20];
-	int rc = admin_project_for(req->auth, req->path_params[0], project);
-	if (rc == 403 || rc == 404) {
-		rc == 403 ? send_forbidden(req) : send_not_found(req);
-		return 0;
-	}
-	if (rc < 0)
-		return -1;
+	const char *project = req->admin_project;
+	char since[20], until[20];
 	const char *type = param_or_null(req, "type"), *user = user_id_of(param_or_null(req, "user"));
 	const char *s = param_or_null(req, "since") && fhir_datetime_utc(req_param(req, "since"), since) ? since : NULL;
 	const char *u = param_or_null(req, "until") && fhir_datetime_utc(req_param(req, "until"), until) ? until : NULL;

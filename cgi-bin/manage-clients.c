@@ -90,11 +90,10 @@ static int redirect_uris(struct request *req, json_t **out)
 
 int create_client(struct request *req)
 {
-	char project[37], policy[37], id[37], secret[65];
+	const char *project = req->admin_project;
+	char policy[37], id[37], secret[65];
 	json_t *uris = NULL;
-	int rc = admin_project(req, req->path_params[0], project);
-	if (rc == 0)
-		rc = policy_named(req, policy);
+	int rc = policy_named(req, policy);
 	if (rc == 0)
 		rc = redirect_uris(req, &uris);
 	if (rc != 0)
@@ -139,10 +138,9 @@ static bool runtime_ok(const char *v)
 
 int create_bot(struct request *req)
 {
-	char project[37], policy[37], id[37], membership[37];
-	int rc = admin_project(req, req->path_params[0], project);
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
+	const char *project = req->admin_project;
+	char policy[37], id[37], membership[37];
+	int rc;
 	const char *name = req_param(req, "name"), *description = param_or_null(req, "description");
 	const char *runtime = param_or_null(req, "runtimeVersion");
 	if (crypto_uuid_v4(id) < 0)

@@ -51,10 +51,8 @@ static int invite_fields(struct request *req, struct invite_request *in)
 
 int invite(struct request *req)
 {
-	char project[37];
-	int rc = admin_project(req, req->path_params[0], project);
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
+	const char *project = req->admin_project;
+	int rc;
 	const char *scope = req_param(req, "scope");
 	struct invite_request in = {
 		.project_id = project,
@@ -101,10 +99,9 @@ int invite(struct request *req)
  * for another project's membership), -1. */
 static int load_member(struct request *req, json_t **m)
 {
-	char project[37], owner[37];
-	int rc = admin_project(req, req->path_params[0], project);
-	if (rc == 0)
-		rc = members_get(req->path_params[1], m, owner);
+	const char *project = req->admin_project;
+	char owner[37];
+	int rc = members_get(req->path_params[1], m, owner);
 	if (rc == 1 && !req->headers_sent)
 		send_not_found(req);
 	if (rc == 0 && strcmp(owner, project)) {

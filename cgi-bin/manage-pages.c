@@ -40,7 +40,7 @@
 
 /* Who is acting, on which project. */
 struct admin_page {
-	const struct flow_login *login; /* the page session's (ROUTE_PAGE_SESSION) */
+	const struct login *login; /* the page session's (ROUTE_PAGE_SESSION) */
 	char project[37];
 	char project_name[256];
 };

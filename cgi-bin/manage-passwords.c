@@ -47,17 +47,11 @@ static int set_password(struct request *req, const char *email, const char *proj
 /* A project admin sets the password of a user scoped to the admin's project. */
 int project_setpassword(struct request *req)
 {
-	char project[37];
-	int rc = admin_project(req, NULL, project);
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
-	return set_password(req, req_param(req, "email"), project);
+	return set_password(req, req_param(req, "email"), req->admin_project);
 }
 
 int super_setpassword(struct request *req)
 {
-	if (super_only(req))
-		return 0;
 	return set_password(req, req_param(req, "email"), param_or_null(req, "projectId"));
 }
 

@@ -33,11 +33,7 @@ static int send_settings(struct request *req, const char *project)
 
 int get_settings(struct request *req)
 {
-	char project[37];
-	int rc = admin_project(req, req->path_params[0], project);
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
-	return send_settings(req, project);
+	return send_settings(req, req->admin_project);
 }
 
 /* An IN_BOOL parameter as the SQL value "1" or "0", NULL when absent (the column stays). */
@@ -52,10 +48,7 @@ static const char *bool_or_null(const char *v)
  * whose address is not verified cannot sign in to the project) stay as they are when absent. */
 int post_settings(struct request *req)
 {
-	char project[37];
-	int rc = admin_project(req, req->path_params[0], project);
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
+	const char *project = req->admin_project;
 	audit_change(AUDIT_SETTINGS, project, NULL, NULL);
 	const char *required = param_or_null(req, "mfaRequired"), *methods = param_or_null(req, "allowedMfaMethods");
 	const char *verified = param_or_null(req, "emailVerificationRequired");

@@ -6,6 +6,7 @@
 #include "core/db.h"
 #include "mail/mail.h"
 #include "mail/overrides.h"
+#include "core/text.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "core/template.h"
@@ -25,12 +26,12 @@ static json_t *template_json(const struct db_result *r, unsigned row)
 /* The project and the template name of the path: 0, 1 answered (an unknown name is 404), -1. */
 static int template_target(struct request *req, char project[37])
 {
-	int rc = admin_project(req, req->path_params[0], project);
-	if (rc == 0 && req->path_params[1] && !mail_template_overridable(req->path_params[1])) {
+	text_copy(project, 37, req->admin_project);
+	if (req->path_params[1] && !mail_template_overridable(req->path_params[1])) {
 		send_not_found(req);
-		rc = 1;
+		return 1;
 	}
-	return rc;
+	return 0;
 }
 
 int list_templates(struct request *req)

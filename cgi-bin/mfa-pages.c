@@ -40,7 +40,7 @@ const struct input mfa_page_inputs[] = {
 /* The QR image and the secret (in groups of four) of the login's own enrollment secret, made
  * when missing; shown again unchanged while the login holds it (a mistyped code keeps the
  * scanned secret valid). */
-static int add_enrollment(json_t *ctx, const struct flow_login *l)
+static int add_enrollment(json_t *ctx, const struct login *l)
 {
 	char *uri, *qr, secret[33], grouped[48];
 	if (mfa_enroll_material(l->user_id, l->id, l->project_id, &uri, &qr, secret) < 0)
@@ -63,13 +63,13 @@ static int add_enrollment(json_t *ctx, const struct flow_login *l)
 
 /* ------------------------------------------------------------------ /oauth/mfa */
 
-static bool email_usable(const struct flow_login *l)
+static bool email_usable(const struct login *l)
 {
 	unsigned usable = l->mfa_enrolled ? flow_mfa_offered(l) : l->mfa_allowed;
 	return (usable & MFA_EMAIL) && l->email[0];
 }
 
-static int show_mfa(struct request *req, struct flow_login *l, int status, const char *message)
+static int show_mfa(struct request *req, struct login *l, int status, const char *message)
 {
 	json_t *ctx = pages_stage_context(req, l, "Two-step verification");
 	if (!ctx)
@@ -91,7 +91,7 @@ static int show_mfa(struct request *req, struct flow_login *l, int status, const
 /* The MFA page only while the login owes its second factor; otherwise on to the next stage. */
 int pages_mfa_get(struct request *req)
 {
-	struct flow_login l;
+	struct login l;
 	int rc = pages_load_bound(req, &l);
 	if (rc != 0)
 		return rc;
@@ -101,7 +101,7 @@ int pages_mfa_get(struct request *req)
 }
 
 /* After "Email me a code": the same page, saying where the code went (post-redirect-get). */
-static int to_sent(struct request *req, const struct flow_login *l)
+static int to_sent(struct request *req, const struct login *l)
 {
 	char base[2100], location[8300], ref[LOGIN_REF_LEN + 1];
 	if (login_ref(l->id, ref) < 0)
@@ -121,7 +121,7 @@ static int to_sent(struct request *req, const struct flow_login *l)
 	return 1;
 }
 
-static int mfa_code(struct request *req, struct flow_login *l, struct refusal *r)
+static int mfa_code(struct request *req, struct login *l, struct refusal *r)
 {
 	const char *code = req_body_param(req, "code");
 	if (!code || !*code) {
@@ -135,7 +135,7 @@ static int mfa_code(struct request *req, struct flow_login *l, struct refusal *r
 
 int pages_mfa_post(struct request *req)
 {
-	struct flow_login l;
+	struct login l;
 	struct refusal r;
 	int rc = pages_load_bound(req, &l);
 	if (rc != 0)
@@ -156,7 +156,7 @@ int pages_mfa_post(struct request *req)
 
 /* ------------------------------------------------------------------ /account/mfa */
 
-static int show_account_mfa(struct request *req, const struct flow_login *l, int status, const char *message)
+static int show_account_mfa(struct request *req, const struct login *l, int status, const char *message)
 {
 	bool enrolled;
 	int rc = mfaflow_user_enrolled(l->user_id, &enrolled);
@@ -174,13 +174,13 @@ static int show_account_mfa(struct request *req, const struct flow_login *l, int
 
 int pages_account_mfa_get(struct request *req)
 {
-	const struct flow_login *l = req->page_login;
+	const struct login *l = req->page_login;
 	return show_account_mfa(req, l, 200, NULL);
 }
 
 int pages_account_mfa_post(struct request *req)
 {
-	const struct flow_login *l = req->page_login;
+	const struct login *l = req->page_login;
 	struct refusal r;
 	const char *action = req_body_param(req, "action"), *code = req_body_param(req, "code");
 	if (!code || !*code)

@@ -99,7 +99,7 @@ int mfa_disable(struct request *req)
 }
 
 /* The login a stage names; 404 when there is none (sent, 1). */
-static int load_login(struct request *req, struct flow_login *l)
+static int load_login(struct request *req, struct login *l)
 {
 	int rc = flow_load(req_param(req, "login"), l);
 	if (rc == 1)
@@ -115,7 +115,7 @@ enum login_stage { STAGE_VERIFY, STAGE_LOGIN_ENROLL, STAGE_SEND_EMAIL };
  * allOk for send-email, or the refusal. */
 static int login_stage(struct request *req, enum login_stage stage)
 {
-	struct flow_login l;
+	struct login l;
 	struct refusal r;
 	int rc = load_login(req, &l);
 	if (rc != 0)

@@ -269,7 +269,7 @@ int pages_signin_post(struct request *req)
 	};
 	if (s.oauth)
 		bind_request(req, &s, &lr);
-	struct flow_login l;
+	struct login l;
 	struct refusal err;
 	rc = flow_password_login(&lr, &l, &err);
 	if (rc != 0)
@@ -280,7 +280,7 @@ int pages_signin_post(struct request *req)
 
 /* A sign-in without a client has no application to return to: the browser gets a page
  * session (csrf.h BIND_SESSION) and goes to /account, which says who is signed in. */
-static int signed_in(struct request *req, const struct flow_login *l)
+static int signed_in(struct request *req, const struct login *l)
 {
 	if (csrf_bind(req, BIND_SESSION, l->id) < 0)
 		return -1;
@@ -289,7 +289,7 @@ static int signed_in(struct request *req, const struct flow_login *l)
 }
 
 /* The last stage: a fresh code to the client (and the SSO cookie, as authorize.c sets it). */
-static int finish(struct request *req, struct flow_login *l, const char *state)
+static int finish(struct request *req, struct login *l, const char *state)
 {
 	char cookie_line[512], cookie[33];
 	json_t *result = NULL;
@@ -313,13 +313,13 @@ static int finish(struct request *req, struct flow_login *l, const char *state)
 	return rc;
 }
 
-static bool consent_needed(const struct flow_login *l)
+static bool consent_needed(const struct login *l)
 {
 	return l->client_id[0] && strcmp(l->scope, "openid") != 0;
 }
 
 /* Credentials → [MFA] → profile → [consent] → code (§5.4). */
-int pages_next_stage(struct request *req, struct flow_login *l, const char *state)
+int pages_next_stage(struct request *req, struct login *l, const char *state)
 {
 	const char *stage = flow_mfa_pending(l)		? "oauth/mfa"
 			    : !l->membership_id[0] ? "oauth/profile"
@@ -337,7 +337,7 @@ int pages_next_stage(struct request *req, struct flow_login *l, const char *stat
 /* Loads the login this browser's binding cookie names, only while it is open and only when the
  * page's flow reference is that login's: a tab of an older sign-in in the same browser must
  * not continue a newer one. 0 loaded, 1 refused (page sent), -1 failure. */
-int pages_load_bound(struct request *req, struct flow_login *l)
+int pages_load_bound(struct request *req, struct login *l)
 {
 	char id[37], ref[LOGIN_REF_LEN + 1];
 	const char *flow = req_param(req, "flow");
@@ -355,7 +355,7 @@ int pages_load_bound(struct request *req, struct flow_login *l)
 }
 
 /* The hidden fields of a stage form: the sign-in's reference (never its id) and the client's state. */
-json_t *pages_stage_context(struct request *req, const struct flow_login *l, const char *title)
+json_t *pages_stage_context(struct request *req, const struct login *l, const char *title)
 {
 	char ref[LOGIN_REF_LEN + 1];
 	json_t *ctx = login_ref(l->id, ref) == 0 ? page_form_context(req, title) : NULL;
@@ -366,7 +366,7 @@ json_t *pages_stage_context(struct request *req, const struct flow_login *l, con
 	return ctx;
 }
 
-static int show_profiles(struct request *req, const struct flow_login *l, int status, const char *message)
+static int show_profiles(struct request *req, const struct login *l, int status, const char *message)
 {
 	json_t *list = flow_memberships(l), *m;
 	size_t i;
@@ -384,7 +384,7 @@ static int show_profiles(struct request *req, const struct flow_login *l, int st
 
 int pages_profile_get(struct request *req)
 {
-	struct flow_login l;
+	struct login l;
 	int rc = pages_load_bound(req, &l);
 	if (rc == 0 && l.membership_id[0])
 		rc = refuse_page(req, 400, "Profile already chosen", "Continue in the page that followed, or start again.");
@@ -395,7 +395,7 @@ int pages_profile_get(struct request *req)
 
 int pages_profile_post(struct request *req)
 {
-	struct flow_login l;
+	struct login l;
 	struct refusal err;
 	int rc = pages_load_bound(req, &l);
 	if (rc != 0)
@@ -448,7 +448,7 @@ static json_t *scope_list(const char *scope)
 	return list;
 }
 
-static int show_consent(struct request *req, const struct flow_login *l, int status, const char *message)
+static int show_consent(struct request *req, const struct login *l, int status, const char *message)
 {
 	struct client c;
 	int rc = clients_get(l->client_id, &c);
@@ -462,7 +462,7 @@ static int show_consent(struct request *req, const struct flow_login *l, int sta
 }
 
 /* The consent stage needs a login with a client, a chosen profile and no second factor owed. */
-static int load_consent(struct request *req, struct flow_login *l)
+static int load_consent(struct request *req, struct login *l)
 {
 	int rc = pages_load_bound(req, l);
 	if (rc == 0 && (!l->client_id[0] || !l->membership_id[0] || flow_mfa_pending(l)))
@@ -472,7 +472,7 @@ static int load_consent(struct request *req, struct flow_login *l)
 
 int pages_consent_get(struct request *req)
 {
-	struct flow_login l;
+	struct login l;
 	int rc = load_consent(req, &l);
 	if (rc == 0)
 		rc = show_consent(req, &l, 200, NULL);
@@ -481,7 +481,7 @@ int pages_consent_get(struct request *req)
 
 /* openid (when asked for) plus every ticked scope; false when a ticked value is malformed or
  * the whole does not fit. Whether each is one the client asked for is flow_set_scope's check. */
-static bool chosen_scope(const struct request *req, const struct flow_login *l, char *out, size_t outlen)
+static bool chosen_scope(const struct request *req, const struct login *l, char *out, size_t outlen)
 {
 	size_t len = (size_t)snprintf(out, outlen, "%s", scope_has(l->scope, "openid") ? "openid" : "");
 	for (size_t i = 0; i < req->nparams; i++) {
@@ -498,7 +498,7 @@ static bool chosen_scope(const struct request *req, const struct flow_login *l, 
 }
 
 /* Deny: the login is revoked (it will never give a code) and the client hears access_denied. */
-static int deny(struct request *req, const struct flow_login *l)
+static int deny(struct request *req, const struct login *l)
 {
 	if (login_revoke(l->id) < 0)
 		return -1;
@@ -508,7 +508,7 @@ static int deny(struct request *req, const struct flow_login *l)
 
 int pages_consent_post(struct request *req)
 {
-	struct flow_login l;
+	struct login l;
 	struct refusal err;
 	char scope[1025];
 	int rc = load_consent(req, &l);
@@ -528,7 +528,7 @@ int pages_consent_post(struct request *req)
 /* ------------------------------------------------------------------ the signed-in page */
 
 /* An address not yet verified: the page asks to confirm it (unverified_email). 0 or -1. */
-static int unverified_notice(const struct flow_login *l, json_t *ctx)
+static int unverified_notice(const struct login *l, json_t *ctx)
 {
 	struct person p;
 	int rc = strcmp(l->user_type, "User") ? 1 : people_get_user(l->user_id, &p);
@@ -540,7 +540,7 @@ static int unverified_notice(const struct flow_login *l, json_t *ctx)
 /* "Signed in as <profile> in <project>", with change password and sign out. */
 int pages_account_get(struct request *req)
 {
-	const struct flow_login *l = req->page_login;
+	const struct login *l = req->page_login;
 	json_t *list = flow_memberships(l), *m;
 	json_t *ctx = list ? page_form_context(req, "Signed in") : NULL;
 	size_t i;
@@ -583,7 +583,7 @@ int pages_account_get(struct request *req)
 /* Sign out: the login is revoked (its tokens, if any, too) and the cookie cleared. */
 int pages_account_post(struct request *req)
 {
-	const struct flow_login *l = req->page_login;
+	const struct login *l = req->page_login;
 	if (login_revoke(l->id) < 0)
 		return -1;
 	csrf_unbind(req, BIND_SESSION);

@@ -21,14 +21,14 @@ int pages_account_post(struct request *req);
 
 /* What the stage pages share with the MFA page (mfa-pages.c). */
 #include <jansson.h>
-struct flow_login;
+struct login;
 /* The next page after a stage: MFA, profile, consent, or back to the client (or /account). */
-int pages_next_stage(struct request *req, struct flow_login *l, const char *state);
+int pages_next_stage(struct request *req, struct login *l, const char *state);
 /* The login this browser's binding cookie names, when ?flow= is its reference and it is still
  * open; 0, 1 refused (sent), -1. */
-int pages_load_bound(struct request *req, struct flow_login *l);
+int pages_load_bound(struct request *req, struct login *l);
 /* A stage form's context: CSRF token, the sign-in's reference and the client's state as hidden fields. */
-json_t *pages_stage_context(struct request *req, const struct flow_login *l, const char *title);
+json_t *pages_stage_context(struct request *req, const struct login *l, const char *title);
 /* Sends a form page whose post may end at the client's redirect_uri (CSP form-action). 1 or -1. */
 int pages_send_form(struct request *req, int status, const char *name, json_t *ctx, const char *redirect_uri);
 

@@ -229,7 +229,7 @@ int password_pages_verify_done(struct request *req)
 
 /* ------------------------------------------------------------------ change (signed in) */
 
-static int show_change(struct request *req, int status, json_t *ctx, const struct flow_login *l)
+static int show_change(struct request *req, int status, json_t *ctx, const struct login *l)
 {
 	struct person p;
 	int rc = people_get_user(l->user_id, &p);
@@ -243,14 +243,14 @@ static int show_change(struct request *req, int status, json_t *ctx, const struc
 
 int password_pages_change_get(struct request *req)
 {
-	const struct flow_login *l = req->page_login;
+	const struct login *l = req->page_login;
 	json_t *ctx = page_form_context(req, "Change your password");
 	return ctx ? show_change(req, 200, ctx, l) : -1;
 }
 
 int password_pages_change_post(struct request *req)
 {
-	const struct flow_login *l = req->page_login;
+	const struct login *l = req->page_login;
 	json_t *ctx = page_form_context(req, "Change your password");
 	if (!ctx)
 		return -1;

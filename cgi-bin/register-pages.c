@@ -133,7 +133,7 @@ int pages_register_post(struct request *req)
 		.email = req_body_param(req, "email"), .password = req_body_param(req, "password"), .project_id = project,
 		.remote_addr = req->remote_addr, .user_agent = req->user_agent,
 	};
-	struct flow_login l;
+	struct login l;
 	struct refusal err;
 	rc = registration_new_user(req_body_param(req, "firstName"), req_body_param(req, "lastName"), &lr, &l, &err);
 	if (rc == 1)
@@ -203,7 +203,7 @@ int pages_register_project_post(struct request *req)
 		return -1;
 	if (page_check_fields(req, project_fields, project_kept, ctx) > 0)
 		return show_project(req, 400, NULL, ctx);
-	struct flow_login l;
+	struct login l;
 	struct refusal err = { 0 };
 	snprintf(req->log_login, sizeof req->log_login, "%s", login_id);
 	rc = registration_new_project(login_id, req_body_param(req, "projectName"), &l, &err);

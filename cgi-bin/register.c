@@ -14,7 +14,7 @@
 #include <string.h>
 
 /* A stage's answer: the refusal, or the login's result (§5.3). */
-static int answer(struct request *req, int rc, struct flow_login *l, const struct refusal *err)
+static int answer(struct request *req, int rc, struct login *l, const struct refusal *err)
 {
 	if (rc == 1)
 		send_refusal(req, err);
@@ -32,7 +32,7 @@ int register_newuser(struct request *req)
 		.code_challenge_method = req_param(req, "codeChallengeMethod"), .remote_addr = req->remote_addr,
 		.user_agent = req->user_agent, .remember = remember && !strcmp(remember, "true"),
 	};
-	struct flow_login l;
+	struct login l;
 	struct refusal err;
 	int rc = registration_new_user(req_param(req, "firstName"), req_param(req, "lastName"), &lr, &l, &err);
 	if (rc != 0) {
@@ -48,7 +48,7 @@ int register_newuser(struct request *req)
 
 int register_newproject(struct request *req)
 {
-	struct flow_login l;
+	struct login l;
 	struct refusal err = { 0 };
 	int rc = registration_new_project(req_param(req, "login"), req_param(req, "projectName"), &l, &err);
 	return answer(req, rc, &l, &err);
@@ -56,7 +56,7 @@ int register_newproject(struct request *req)
 
 int register_newpatient(struct request *req)
 {
-	struct flow_login l;
+	struct login l;
 	struct refusal err = { 0 };
 	bool verify_first;
 	int rc = registration_new_patient(req_param(req, "login"), req_param(req, "projectId"), &l, &verify_first, &err);

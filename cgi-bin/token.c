@@ -264,27 +264,27 @@ static int new_refresh_secret(char secret[65], uint8_t digest[32])
 }
 
 /* RFC 7636 §4.6: plain compares as is; S256 compares BASE64URL(SHA256(verifier)). */
-static bool pkce_ok(const struct login_code *cl, const char *verifier)
+static bool pkce_ok(const struct login *cl, const char *verifier)
 {
-	if (!strcmp(cl->method, "S256")) {
+	if (!strcmp(cl->code_challenge_method, "S256")) {
 		uint8_t digest[32];
 		crypto_sha256(verifier, strlen(verifier), digest);
 		char *b64 = crypto_b64url_encode(digest, sizeof digest);
-		bool ok = b64 && crypto_streq(b64, cl->challenge);
+		bool ok = b64 && crypto_streq(b64, cl->code_challenge);
 		free(b64);
 		return ok;
 	}
-	return crypto_streq(verifier, cl->challenge);
+	return crypto_streq(verifier, cl->code_challenge);
 }
 
 /* PKCE (RFC 7636) for a client that needs it, or a code that was issued with a challenge.
  * 1 go on, 0 refused (sent). */
-static int code_pkce_ok(struct request *req, const struct login_code *cl, const struct client *c)
+static int code_pkce_ok(struct request *req, const struct login *cl, const struct client *c)
 {
 	const char *verifier = req_param(req, "code_verifier");
-	if (c->pkce_optional && !cl->challenge[0])
+	if (c->pkce_optional && !cl->code_challenge[0])
 		return 1;
-	if (!cl->challenge[0]) {
+	if (!cl->code_challenge[0]) {
 		send_oauth_error(req, 400, "invalid_request", "Missing verification context");
 		return 0;
 	}
@@ -303,7 +303,7 @@ static int code_pkce_ok(struct request *req, const struct login_code *cl, const 
  * verify; PKCE unless the client is pkceOptional; client authentication for a code without
  * PKCE and for a confidential client. *auth: the method that authenticated (NULL: none).
  * 1 go on, 0 refused (sent), -1. */
-static int code_client_check(struct request *req, const struct login_code *cl, const struct presented *p, const char **auth)
+static int code_client_check(struct request *req, const struct login *cl, const struct presented *p, const char **auth)
 {
 	if (!same_client(req, p, cl->client_id, "Invalid client"))
 		return 0;
@@ -323,19 +323,19 @@ static int code_client_check(struct request *req, const struct login_code *cl, c
 		return 0;
 	const char *verifier = req_param(req, "code_verifier");
 	/* RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a downgrade attempt. */
-	if (verifier && *verifier && !cl->challenge[0]) {
+	if (verifier && *verifier && !cl->code_challenge[0]) {
 		send_oauth_error(req, 400, "invalid_request", "Invalid code verifier");
 		return 0;
 	}
 	/* A code issued without PKCE is bound to nothing but the client's secret (a client that
 	 * is not pkceOptional gets the PKCE error below). */
-	if (!demanded_ok(req, p, c.auth_method, c.pkce_optional && !cl->challenge[0]) || !code_pkce_ok(req, cl, &c))
+	if (!demanded_ok(req, p, c.auth_method, c.pkce_optional && !cl->code_challenge[0]) || !code_pkce_ok(req, cl, &c))
 		return 0;
 	*auth = p->method;
 	return 1;
 }
 
-static int code_client_ok(struct request *req, const struct login_code *cl, const char **auth)
+static int code_client_ok(struct request *req, const struct login *cl, const char **auth)
 {
 	struct presented p;
 	if (!read_presented(req, &p))
@@ -347,9 +347,9 @@ static int code_client_ok(struct request *req, const struct login_code *cl, cons
 
 /* The login state checks of §7.2.2 plus Tessera's expiry and redirect_uri binding
  * (PROTOCOL.md §S.2 and §S.3). A reused code revokes the whole login. */
-static int code_state_ok(struct request *req, const struct login_code *cl)
+static int code_state_ok(struct request *req, const struct login *cl)
 {
-	if (!cl->has_membership) {
+	if (!cl->membership_id[0]) {
 		send_oauth_error(req, 400, "invalid_request", "Invalid profile");
 		return 0;
 	}
@@ -363,7 +363,7 @@ static int code_state_ok(struct request *req, const struct login_code *cl)
 		send_oauth_error(req, 400, "invalid_grant", "Token revoked");
 		return 0;
 	}
-	if (cl->expired) {
+	if (cl->code_expired) {
 		send_oauth_error(req, 400, "invalid_grant", "Code expired");
 		return 0;
 	}
@@ -387,7 +387,7 @@ static int authorization_code(struct request *req)
 		send_oauth_error(req, 400, "invalid_request", "Missing code");
 		return 0;
 	}
-	struct login_code cl;
+	struct login cl;
 	int rc = login_find_code(code, &cl);
 	if (rc <= 0) {
 		if (rc == 0)

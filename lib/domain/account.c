@@ -7,12 +7,14 @@
 #include "core/db.h"
 #include "core/log.h"
 #include "domain/login.h"
+#include "domain/mailing.h"
 #include "mail/mail.h"
 #include "core/password.h"
 #include "domain/people.h"
 #include "domain/pwpolicy.h"
 #include "domain/ratelimit.h"
 #include "core/text.h"
+#include "domain/domains.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -41,8 +43,7 @@ static int redeem(const struct secreq *sr, const char *password_hash, struct ref
 	int rc = secreq_consume(sr->id);
 	if (rc == 0)
 		rc = password_hash ? people_set_password(sr->user_id, password_hash, true)
-				   : db_exec(NULL, "UPDATE user SET email_verified = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
-					     "s", sr->user_id);
+				   : people_mark_verified(sr->user_id);
 	if (rc == 0 && password_hash)
 		rc = login_revoke_user(sr->user_id, NULL);
 	if (rc == 0 && password_hash)
@@ -97,12 +98,7 @@ static int external_domain(const char *email)
 	char domain[256];
 	const char *at = strrchr(email, '@');
 	people_lower_email(at ? at + 1 : "", domain, sizeof domain);
-	struct db_result r;
-	if (db_query(&r, "SELECT 1 FROM domain_configuration WHERE domain = ?", "s", domain) < 0)
-		return -1;
-	int external = r.nrows > 0;
-	db_result_free(&r);
-	return external;
+	return domains_configured(domain);
 }
 
 /* A reset that is answered before its work is done (issue 14, finding 9): before the response
@@ -136,8 +132,8 @@ static int reset_link(void)
 		rc = secreq_link("reset", id, secret, link, sizeof link);
 	if (rc == 0 && pending.send_email) {
 		json_t *vars = json_pack("{s:s}", "link", link);
-		struct mail_message m = { p->project_id[0] ? p->project_id : NULL, "reset", p->email, name, vars, false };
-		rc = vars ? mail_enqueue(&m, outbox) : -1;
+		struct mail_message m = { p->project_id[0] ? p->project_id : NULL, "reset", p->email, name, vars, false, NULL, NULL };
+		rc = vars ? mailing_enqueue(&m, outbox) : -1;
 		json_decref(vars);
 		/* An address the outbox refuses: the request stays, nothing is sent. */
 		if (rc == 1) {

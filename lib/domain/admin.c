@@ -5,6 +5,7 @@
 #include "core/crypto.h"
 #include "core/db.h"
 #include "core/text.h"
+#include "domain/projects.h"
 
 #include <string.h>
 
@@ -20,14 +21,10 @@ int admin_project_for(const struct auth *a, const char *path_project, char proje
 	}
 	if (!crypto_is_uuid(path_project))
 		return 404;
-	struct db_result r;
-	if (db_query(&r, "SELECT id FROM project WHERE id = ?", "s", path_project) < 0)
-		return -1;
-	int found = r.nrows > 0;
-	if (found)
-		text_copy(project, 37, db_cell(&r, 0, 0));
-	db_result_free(&r);
-	return found ? 0 : 404;
+	int rc = projects_exists(path_project);
+	if (rc == 0)
+		text_copy(project, 37, path_project);
+	return rc < 0 ? -1 : rc == 0 ? 0 : 404;
 }
 
 int admin_projects_of(const struct auth *a, json_t **out)
@@ -36,8 +33,7 @@ int admin_projects_of(const struct auth *a, json_t **out)
 	if (!a->admin && !a->super_admin)
 		return 0;
 	struct db_result r;
-	int rc = a->super_admin ? db_query(&r, "SELECT id, name FROM project ORDER BY name, id LIMIT 200", "")
-				: db_query(&r, "SELECT id, name FROM project WHERE id = ?", "s", a->project_id);
+	int rc = projects_list(a->super_admin ? NULL : a->project_id, &r);
 	if (rc < 0) {
 		json_decref(*out);
 		*out = NULL;

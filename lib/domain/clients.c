@@ -154,10 +154,7 @@ int clients_insert(const char *project_id, const char *name, const char *descrip
 	if (db_exec(NULL,
 		    "INSERT INTO client_application (id, project_id, name, description, secret_hash) VALUES (?, ?, ?, ?, ?)",
 		    "ssssb", id, project_id, name, description, h, sizeof h) < 0 ||
-	    db_exec(NULL,
-		    "INSERT INTO project_membership (id, project_id, user_type, user_id, profile_type, profile_id) "
-		    "VALUES (?, ?, 'ClientApplication', ?, 'ClientApplication', ?)",
-		    "ssss", membership, project_id, id, id) < 0)
+	    members_insert_for_client(membership, project_id, id) < 0)
 		return -1;
 	return 0;
 }
@@ -224,8 +221,7 @@ int clients_admin_create(const struct client_new *n, char id[37], char secret[65
 			     "sssss", n->redirect_uris, n->access_lifetime, n->refresh_lifetime,
 			     n->auth_method ? n->auth_method : "none", id);
 	if (rc == 0 && f.access_policy_id[0])
-		rc = db_exec(NULL, "UPDATE project_membership SET access_policy_id = ? WHERE user_id = ? AND project_id = ?",
-			     "sss", f.access_policy_id, id, n->project_id);
+		rc = members_set_client_policy(id, n->project_id, f.access_policy_id);
 	if (rc == 0)
 		rc = db_commit();
 	if (rc != 0)
@@ -599,7 +595,7 @@ static int client_remove_resource(const char *id, const char *version, struct re
 	if (rc == 0 && n == 1)
 		rc = login_revoke_client(id);
 	if (rc == 0 && n == 1)
-		rc = db_exec(NULL, "DELETE FROM project_membership WHERE user_id = ? AND user_type = 'ClientApplication'", "s", id);
+		rc = members_delete_of_client(id);
 	if (db_finish(rc) != 0)
 		return -1;
 	return n == 1 ? 0 : 2;

@@ -164,3 +164,13 @@ const struct resource_store domains_store = {
 	.update = domain_update,
 	.remove = domain_remove,
 };
+
+int domains_configured(const char *domain)
+{
+	struct db_result r;
+	if (db_query(&r, "SELECT 1 FROM domain_configuration WHERE domain = ?", "s", domain) < 0)
+		return -1;
+	int found = r.nrows > 0;
+	db_result_free(&r);
+	return found;
+}

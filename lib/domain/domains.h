@@ -15,4 +15,7 @@ int domains_identity_provider(const char *domain, json_t **idp);
  * update without it keeps it). */
 extern const struct resource_store domains_store;
 
+/* 1 when the email domain (lower-case) has a DomainConfiguration, 0 when not, -1. */
+int domains_configured(const char *domain);
+
 #endif

@@ -15,6 +15,10 @@
 #include "core/password.h"
 #include "domain/ratelimit.h"
 #include "oauth/smart.h"
+#include "domain/people.h"
+#include "domain/launches.h"
+#include "domain/members.h"
+#include "domain/usermfa.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -60,14 +64,10 @@ static int check_launch(const char *launch, struct refusal *err)
 {
 	if (!launch || !*launch)
 		return 0;
-	struct db_result r;
 	if (!crypto_is_uuid(launch))
 		return refuse(err, 404, "Not found", NULL);
-	if (db_query(&r, "SELECT 1 FROM smart_app_launch WHERE id = ?", "s", launch) < 0)
-		return -1;
-	int found = r.nrows > 0;
-	db_result_free(&r);
-	return found ? 0 : refuse(err, 404, "Not found", NULL);
+	int rc = launches_exists(launch);
+	return rc == 1 ? refuse(err, 404, "Not found", NULL) : rc;
 }
 
 struct user_row {
@@ -81,13 +81,7 @@ static int find_user(const char *email, const char *project, struct user_row *u)
 {
 	struct db_result r;
 	bool scoped = project[0] && strcmp(project, "new");
-	/* scope_key (COALESCE(project_id, '')) rather than project_id: the unique key is (scope_key, email),
-	 * so these are two index lookups; on project_id the query scanned the whole table (bench/run
-	 * --growth: no sign-in completed at all with 1,000,000 users). */
-	if (db_query(&r,
-		     "SELECT id, password_hash, mfa_enrolled FROM user WHERE scope_key IN ('', ?) AND email = ? "
-		     "ORDER BY project_id IS NULL LIMIT 1",
-		     "ss", scoped ? project : "", email) < 0)
+	if (people_find_for_signin(scoped ? project : NULL, email, &r) < 0)
 		return -1;
 	int found = r.nrows > 0;
 	if (found) {
@@ -151,14 +145,13 @@ static int authenticate(const struct login_request *lr, const char *project, str
 	if (password_needs_rehash(u->hash)) {
 		char fresh[PASSWORD_HASH_LEN];
 		if (password_hash(lr->password, fresh) == 0)
-			db_exec(NULL, "UPDATE user SET password_hash = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", "ss",
-				fresh, u->id);
+			people_set_password(u->id, fresh, false);
 	}
 	return 0;
 }
 
 static int insert_login(const struct login_request *lr, const struct user_row *u, const char *project,
-			struct flow_login *l)
+			struct login *l)
 {
 	memset(l, 0, sizeof *l);
 	char nonce[37];
@@ -184,21 +177,13 @@ static int insert_login(const struct login_request *lr, const struct user_row *u
 	return login_insert(l, lr->launch && *lr->launch ? lr->launch : NULL, lr->user_agent);
 }
 
-static const char *const select_memberships =
-	"SELECT m.id, m.project_id, p.name, m.profile_type, m.profile_id, COALESCE(pr.display, c.name), m.identifier "
-	"FROM project_membership m JOIN project p ON p.id = m.project_id "
-	"LEFT JOIN profile pr ON pr.id = m.profile_id LEFT JOIN client_application c ON c.id = m.profile_id "
-	"WHERE m.user_id = ? AND (? IS NULL OR m.project_id = ?) AND (? IS NULL OR m.profile_type = ?) "
-	"ORDER BY m.created_at LIMIT 100";
-
-static int query_memberships(const struct flow_login *l, struct db_result *r)
+static int query_memberships(const struct login *l, struct db_result *r)
 {
-	const char *project = l->project_id[0] ? l->project_id : NULL;
-	const char *type = l->profile_type[0] ? l->profile_type : NULL;
-	return db_query(r, select_memberships, "sssss", l->user_id, project, project, type, type);
+	return members_for_signin(l->user_id, l->project_id[0] ? l->project_id : NULL,
+				  l->profile_type[0] ? l->profile_type : NULL, r);
 }
 
-json_t *flow_memberships(const struct flow_login *l)
+json_t *flow_memberships(const struct login *l)
 {
 	struct db_result r;
 	if (query_memberships(l, &r) < 0)
@@ -219,7 +204,7 @@ json_t *flow_memberships(const struct flow_login *l)
 
 /* §5.1 step 8: no membership → "User not found" (unless a project is to be created); exactly
  * one → chosen at once. */
-static int choose_single_membership(struct flow_login *l, struct refusal *err)
+static int choose_single_membership(struct login *l, struct refusal *err)
 {
 	if (l->project_new)
 		return 0;
@@ -236,7 +221,7 @@ static int choose_single_membership(struct flow_login *l, struct refusal *err)
 	return n == 1 ? flow_set_membership(l, only, err) : 0;
 }
 
-int flow_password_login(const struct login_request *lr, struct flow_login *l, struct refusal *err)
+int flow_password_login(const struct login_request *lr, struct login *l, struct refusal *err)
 {
 	struct client c;
 	char project[37];
@@ -266,7 +251,7 @@ int flow_check_request(const struct login_request *lr, char project[37], struct 
 	return rc == 0 ? check_launch(lr->launch, err) : rc;
 }
 
-int flow_start(const struct login_request *lr, const char *user_id, const char *project, struct flow_login *l)
+int flow_start(const struct login_request *lr, const char *user_id, const char *project, struct login *l)
 {
 	struct user_row u = { 0 };
 	text_copy(u.id, sizeof u.id, user_id);
@@ -274,23 +259,13 @@ int flow_start(const struct login_request *lr, const char *user_id, const char *
 	return rc == 0 ? flow_mfa_policy(l) : rc;
 }
 
-int flow_load(const char *id, struct flow_login *l)
+int flow_load(const char *id, struct login *l)
 {
 	int rc = login_load(id, l);
 	return rc == 0 ? flow_mfa_policy(l) : rc;
 }
 
-/* BIT_AND over the SET's numbers is the intersection of the allowed methods (no project in
- * scope: all bits, so both). */
-static const char *const select_mfa_policy =
-	"SELECT u.mfa_enrolled, u.mfa_required, u.mfa_methods, u.email, "
-	"(SELECT COALESCE(MAX(p.mfa_required), 0) FROM project_membership m JOIN project p ON p.id = m.project_id "
-	" WHERE m.user_id = u.id AND (? IS NULL OR m.id = ?) AND (? IS NULL OR m.project_id = ?)), "
-	"(SELECT BIT_AND(p.allowed_mfa_methods + 0) FROM project_membership m JOIN project p ON p.id = m.project_id "
-	" WHERE m.user_id = u.id AND (? IS NULL OR m.id = ?) AND (? IS NULL OR m.project_id = ?)) "
-	"FROM user u WHERE u.id = ?";
-
-int flow_mfa_policy(struct flow_login *l)
+int flow_mfa_policy(struct login *l)
 {
 	l->mfa_required = false;
 	l->mfa_methods = 0;
@@ -299,7 +274,7 @@ int flow_mfa_policy(struct flow_login *l)
 		return 0;
 	const char *m = l->membership_id[0] ? l->membership_id : NULL, *p = l->project_id[0] ? l->project_id : NULL;
 	struct db_result r;
-	if (db_query(&r, select_mfa_policy, "sssssssss", m, m, p, p, m, m, p, p, l->user_id) < 0)
+	if (user_mfa_rule(l->user_id, m, p, &r) < 0)
 		return -1;
 	if (r.nrows) {
 		l->mfa_enrolled = text_true(db_cell(&r, 0, 0));
@@ -313,7 +288,7 @@ int flow_mfa_policy(struct flow_login *l)
 	return 0;
 }
 
-int flow_check_open(const struct flow_login *l, struct refusal *err)
+int flow_check_open(const struct login *l, struct refusal *err)
 {
 	if (l->revoked)
 		return refuse(err, 400, "Login revoked", NULL);
@@ -324,24 +299,24 @@ int flow_check_open(const struct flow_login *l, struct refusal *err)
 
 /* MFA gates every code: flow_result is the only place that reveals one, and every stage
  * (credentials, profile, scope, status) answers through it (PROTOCOL.md §S.1). */
-bool flow_mfa_pending(const struct flow_login *l)
+bool flow_mfa_pending(const struct login *l)
 {
 	return (l->mfa_enrolled || l->mfa_required) && !strcmp(l->auth_method, "password") && !l->mfa_verified;
 }
 
-bool flow_mfa_enroll_pending(const struct flow_login *l)
+bool flow_mfa_enroll_pending(const struct login *l)
 {
 	return flow_mfa_pending(l) && !l->mfa_enrolled;
 }
 
-unsigned flow_mfa_offered(const struct flow_login *l)
+unsigned flow_mfa_offered(const struct login *l)
 {
 	unsigned both = l->mfa_methods & l->mfa_allowed;
 	return both ? both : l->mfa_methods ? l->mfa_methods : MFA_TOTP;
 }
 
 /* §5.3 steps 1-2: enrollment (with this login's own secret, made when needed) or the second factor. */
-static int mfa_result(struct flow_login *l, json_t **out)
+static int mfa_result(struct login *l, json_t **out)
 {
 	if (!flow_mfa_enroll_pending(l)) {
 		*out = json_pack("{s:s, s:b, s:o, s:s}", "login", l->id, "mfaRequired", true, "mfaMethods",
@@ -363,7 +338,7 @@ static int mfa_result(struct flow_login *l, json_t **out)
 	return 0;
 }
 
-int flow_set_membership(struct flow_login *l, const char *membership_id, struct refusal *err)
+int flow_set_membership(struct login *l, const char *membership_id, struct refusal *err)
 {
 	if (flow_check_open(l, err))
 		return 1;
@@ -372,13 +347,7 @@ int flow_set_membership(struct flow_login *l, const char *membership_id, struct 
 	struct db_result r;
 	if (!crypto_is_uuid(membership_id))
 		return refuse(err, 400, "Profile not found", NULL);
-	/* The last column: the project refuses unverified addresses and this User's is one. */
-	if (db_query(&r,
-		     "SELECT m.user_id, m.active, m.project_id, p.super_admin, "
-		     "p.email_verification_required AND m.user_type = 'User' AND NOT COALESCE(u.email_verified, TRUE) "
-		     "FROM project_membership m JOIN project p ON p.id = m.project_id "
-		     "LEFT JOIN user u ON u.id = m.user_id AND m.user_type = 'User' WHERE m.id = ?",
-		     "s", membership_id) < 0)
+	if (members_chosen(membership_id, &r) < 0)
 		return -1;
 	int rc = 0;
 	if (r.nrows == 0)
@@ -409,7 +378,7 @@ int flow_set_membership(struct flow_login *l, const char *membership_id, struct 
 	return flow_mfa_policy(l);
 }
 
-int flow_join_project(struct flow_login *l, const char *project_id, const char *membership_id, struct refusal *err)
+int flow_join_project(struct login *l, const char *project_id, const char *membership_id, struct refusal *err)
 {
 	if (flow_check_open(l, err))
 		return 1;
@@ -424,7 +393,7 @@ int flow_join_project(struct flow_login *l, const char *project_id, const char *
 	return flow_mfa_policy(l);
 }
 
-int flow_set_scope(struct flow_login *l, const char *scope, struct refusal *err)
+int flow_set_scope(struct login *l, const char *scope, struct refusal *err)
 {
 	if (flow_check_open(l, err))
 		return 1;
@@ -437,7 +406,7 @@ int flow_set_scope(struct flow_login *l, const char *scope, struct refusal *err)
 }
 
 /* A fresh code on every reveal: only its hash is stored, and an older code stops working. */
-static int issue_code(struct flow_login *l, char code[33], char cookie[33])
+static int issue_code(struct login *l, char code[33], char cookie[33])
 {
 	uint8_t code_hash[32], cookie_hash[32];
 	if (crypto_random_hex(code, 16) < 0)
@@ -453,7 +422,7 @@ static int issue_code(struct flow_login *l, char code[33], char cookie[33])
 	return login_issue_code(l->id, code_hash, cfg.code_lifetime, with_cookie ? cookie_hash : NULL);
 }
 
-int flow_result(struct flow_login *l, json_t **out, char cookie[33])
+int flow_result(struct login *l, json_t **out, char cookie[33])
 {
 	*out = NULL;
 	cookie[0] = '\0';

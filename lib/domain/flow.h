@@ -37,40 +37,40 @@ struct login_request {
 #define FLOW_EMAIL_UNVERIFIED "Email not verified"
 
 /* The outcome of a stage: 0 ok, 1 refused (err filled), -1 database failure. */
-int flow_password_login(const struct login_request *lr, struct flow_login *out, struct refusal *err);
+int flow_password_login(const struct login_request *lr, struct login *out, struct refusal *err);
 /* Registration (§6.11): the client, project, PKCE and launch checks of a sign-in, without a
  * password check; project receives the project the login is bound to. 0, 1 refused, -1. */
 int flow_check_request(const struct login_request *lr, char project[37], struct refusal *err);
 /* A Login for a user whose credentials were just created (checked by flow_check_request);
  * no membership is chosen (the user has none yet). 0 or -1. */
-int flow_start(const struct login_request *lr, const char *user_id, const char *project, struct flow_login *out);
+int flow_start(const struct login_request *lr, const char *user_id, const char *project, struct login *out);
 /* A new project's admin membership for a login (§6.12); the login is bound to that project
  * from now on. Refuses a revoked, granted or already placed login. 0, 1, -1. */
-int flow_join_project(struct flow_login *l, const char *project_id, const char *membership_id, struct refusal *err);
-int flow_load(const char *login_id, struct flow_login *l);            /* 0, 1 not found, -1 */
-int flow_set_membership(struct flow_login *l, const char *membership_id, struct refusal *err);
-int flow_set_scope(struct flow_login *l, const char *scope, struct refusal *err);
+int flow_join_project(struct login *l, const char *project_id, const char *membership_id, struct refusal *err);
+int flow_load(const char *login_id, struct login *l);            /* 0, 1 not found, -1 */
+int flow_set_membership(struct login *l, const char *membership_id, struct refusal *err);
+int flow_set_scope(struct login *l, const char *scope, struct refusal *err);
 /* Both stages that come after credentials refuse a login that is revoked or granted, now or
  * before (was_granted): "Login revoked", "Login granted". */
-int flow_check_open(const struct flow_login *l, struct refusal *err);
+int flow_check_open(const struct login *l, struct refusal *err);
 
 /* True while the login still owes its second factor: no code until it is given. */
-bool flow_mfa_pending(const struct flow_login *l);
+bool flow_mfa_pending(const struct login *l);
 /* True when the second factor is owed by a user who has not enrolled yet (enrollment during
  * sign-in, §5.3 mfaEnrollRequired). */
-bool flow_mfa_enroll_pending(const struct flow_login *l);
+bool flow_mfa_enroll_pending(const struct login *l);
 /* The methods an enrolled user may answer with: enrolled ∩ allowed, else enrolled (a project
  * that forbids the user's only method must not lock them out). */
-unsigned flow_mfa_offered(const struct flow_login *l);
+unsigned flow_mfa_offered(const struct login *l);
 /* Re-reads the login's MFA rule: the user's flags and the projects in its scope (the chosen
  * membership's, else the project it is bound to, else every project of the user). 0 or -1. */
-int flow_mfa_policy(struct flow_login *l);
+int flow_mfa_policy(struct login *l);
 
 /* sendLoginResult (§5.3). When the result carries a code, a fresh code (and, with a
  * client, a fresh SSO cookie value written to cookie_out) is issued and stored hashed. */
-int flow_result(struct flow_login *l, json_t **out, char cookie_out[33]);
+int flow_result(struct login *l, json_t **out, char cookie_out[33]);
 /* The memberships a login may choose from (id, project and profile references). */
-json_t *flow_memberships(const struct flow_login *l);
+json_t *flow_memberships(const struct login *l);
 /* How long a signed-in session can be reused through its SSO cookie (the cookie's Max-Age and
  * the limit of /oauth2/authorize, which max_age can only shorten). */
 #define FLOW_SESSION_SECONDS 3600

@@ -5,11 +5,13 @@
 #include "core/db.h"
 #include "core/log.h"
 #include "domain/login.h"
+#include "domain/mailing.h"
 #include "mail/mail.h"
 #include "core/password.h"
 #include "domain/people.h"
 #include "domain/secreq.h"
 #include "core/text.h"
+#include "domain/members.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -31,15 +33,8 @@ static bool project_scoped(const struct invite_request *in)
 /* Step 2: a member of this project with this email at the other scope is a conflict. */
 static int other_scope_member(const struct invite_request *in, const char *email, struct refusal *err)
 {
-	struct db_result r;
-	if (db_query(&r,
-		     "SELECT 1 FROM project_membership m JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
-		     "WHERE m.project_id = ? AND u.email = ? AND u.scope_key = ? LIMIT 1",
-		     "sss", in->project_id, email, project_scoped(in) ? "" : in->project_id) < 0)
-		return -1;
-	int found = r.nrows > 0;
-	db_result_free(&r);
-	return found ? refuse_copy(err, 409, ALREADY_MEMBER, NULL) : 0;
+	int found = members_email_in_scope(in->project_id, email, project_scoped(in) ? "" : in->project_id);
+	return found < 0 ? -1 : found ? refuse_copy(err, 409, ALREADY_MEMBER, NULL) : 0;
 }
 
 /* An unverified account was never shown to belong to its address: anyone can register one
@@ -49,10 +44,7 @@ static int other_scope_member(const struct invite_request *in, const char *email
  * account never receives the membership. */
 static int reset_unverified(const char *user_id)
 {
-	int rc = db_exec(NULL,
-			 "UPDATE user SET password_hash = NULL, mfa_secret = NULL, mfa_enrolled = FALSE, mfa_methods = NULL, "
-			 "mfa_last_step = NULL, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
-			 "s", user_id);
+	int rc = people_reset_account(user_id);
 	return rc == 0 ? login_revoke_user(user_id, NULL) : rc;
 }
 
@@ -60,13 +52,12 @@ static int reset_unverified(const char *user_id)
  * the lock; reset when unverified. 0 or -1. */
 static int lock_existing(const char *user_id, struct invite_result *out)
 {
-	struct db_result r;
 	out->existing_user = true;
 	text_copy(out->user_id, sizeof out->user_id, user_id);
-	if (db_query(&r, "SELECT email_verified FROM user WHERE id = ? FOR UPDATE", "s", user_id) < 0)
+	bool verified;
+	if (people_lock_verified(user_id, &verified) < 0)
 		return -1;
-	out->account_reset = r.nrows > 0 && !text_true(db_cell(&r, 0, 0));
-	db_result_free(&r);
+	out->account_reset = !verified;
 	return out->account_reset ? reset_unverified(user_id) : 0;
 }
 
@@ -92,7 +83,7 @@ static int find_or_create_user(const struct invite_request *in, const char *emai
 	if (rc == 1)
 		return -2;
 	if (rc == 0 && in->mfa_required)
-		rc = db_exec(NULL, "UPDATE user SET mfa_required = TRUE WHERE id = ?", "s", out->user_id);
+		rc = people_require_mfa(out->user_id);
 	return rc;
 }
 
@@ -106,7 +97,7 @@ static int choose_profile(const struct invite_request *in, const char *email, ch
 		const char *slash = ref ? strchr(ref, '/') : NULL;
 		if (!slash || !crypto_is_uuid(slash + 1))
 			return refuse_copy(err, 400, "Invalid membership.profile", "membership.profile");
-		if (db_query(&r, "SELECT resource_type, project_id FROM profile WHERE id = ?", "s", slash + 1) < 0)
+		if (people_profile_of(slash + 1, &r) < 0)
 			return -1;
 		int rc = 0;
 		if (r.nrows == 0)
@@ -122,11 +113,7 @@ static int choose_profile(const struct invite_request *in, const char *email, ch
 		return rc;
 	}
 	if (email[0]) {
-		if (db_query(&r,
-			     "SELECT id FROM profile WHERE project_id = ? AND resource_type = ? AND JSON_CONTAINS("
-			     "JSON_EXTRACT(resource, '$.telecom'), JSON_OBJECT('system', 'email', 'value', ?)) "
-			     "ORDER BY created_at LIMIT 1",
-			     "sss", in->project_id, in->resource_type, email) < 0)
+		if (people_profile_by_email(in->project_id, in->resource_type, email, &r) < 0)
 			return -1;
 		int found = r.nrows > 0;
 		if (found)
@@ -164,14 +151,7 @@ static int place_membership(const struct invite_request *in, const char *user_id
 /* 1 when the user belongs to a project other than this one, 0 not, -1. */
 static int member_elsewhere(const char *user_id, const char *project_id)
 {
-	struct db_result r;
-	if (db_query(&r,
-		     "SELECT 1 FROM project_membership WHERE user_id = ? AND user_type = 'User' AND project_id <> ? LIMIT 1",
-		     "ss", user_id, project_id) < 0)
-		return -1;
-	int found = r.nrows > 0;
-	db_result_free(&r);
-	return found;
+	return members_elsewhere(user_id, project_id);
 }
 
 /* Whether the invite email carries a set-password link: for a new user, or a reset one. */
@@ -195,8 +175,8 @@ static int write_email(const struct invite_request *in, const char *email, const
 		return -1;
 	bool files_only = link[0] && (elsewhere == 1 || !project_scoped(in));
 	json_t *vars = link[0] ? json_pack("{s:s}", "link", link) : json_object();
-	struct mail_message m = { in->project_id, link[0] ? "invite" : "invite-existing", email, name, vars, files_only };
-	int rc = vars ? mail_enqueue(&m, out->outbox_id) : -1;
+	struct mail_message m = { in->project_id, link[0] ? "invite" : "invite-existing", email, name, vars, files_only, NULL, NULL };
+	int rc = vars ? mailing_enqueue(&m, out->outbox_id) : -1;
 	json_decref(vars);
 	if (rc == 1) {
 		/* Refused by the outbox (logged there): the invite stands, without an email. */
@@ -259,13 +239,7 @@ static int resend_target(const char *project_id, const char *membership_id, char
 			 char name[260], bool *server_scoped, struct refusal *err)
 {
 	struct db_result r;
-	if (db_query(&r,
-		     "SELECT u.id, u.email, u.first_name, u.last_name, " MEMBERS_RESENDABLE_INVITE ", "
-		     "NOT EXISTS (SELECT 1 FROM project_membership o WHERE o.user_id = u.id AND o.user_type = 'User' "
-		     "AND o.project_id <> m.project_id), u.project_id IS NULL "
-		     "FROM project_membership m JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
-		     "WHERE m.id = ? AND m.project_id = ? FOR UPDATE",
-		     "ss", membership_id, project_id) < 0)
+	if (members_resend_target(membership_id, project_id, &r) < 0)
 		return -1;
 	int rc = 0;
 	if (r.nrows == 0)
@@ -303,8 +277,8 @@ int invite_resend(const char *project_id, const char *membership_id, char outbox
 	if (rc == 0) {
 		json_t *vars = json_pack("{s:s}", "link", link);
 		/* As write_email: a server-scoped account's link never goes through the override. */
-		struct mail_message m = { project_id, "invite", email, name, vars, server_scoped };
-		rc = vars ? mail_enqueue(&m, outbox_id) : -1;
+		struct mail_message m = { project_id, "invite", email, name, vars, server_scoped, NULL, NULL };
+		rc = vars ? mailing_enqueue(&m, outbox_id) : -1;
 		json_decref(vars);
 		if (rc == 1)
 			rc = refuse_copy(err, 400, "The invite email could not be written for this address", NULL);

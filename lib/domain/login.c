@@ -95,29 +95,30 @@ int login_purge(const char *before)
 }
 
 static const char *const select_code =
-	"SELECT l.id, l.client_id, l.membership_id IS NOT NULL, l.granted, l.revoked, l.code_expires_at < UTC_TIMESTAMP(3), "
+	"SELECT l.id, l.client_id, l.membership_id, l.granted, l.revoked, l.code_expires_at < UTC_TIMESTAMP(3), "
 	"l.redirect_uri, l.code_challenge, l.code_challenge_method, l.refresh_allowed, m.active "
 	"FROM login l LEFT JOIN project_membership m ON m.id = l.membership_id WHERE l.code_hash = ?";
 
-int login_find_code(const char *code, struct login_code *cl)
+int login_find_code(const char *code, struct login *cl)
 {
 	uint8_t digest[32];
 	crypto_sha256(code, strlen(code), digest);
+	memset(cl, 0, sizeof *cl);
 	struct db_result r;
 	if (db_query(&r, select_code, "b", digest, sizeof digest) < 0)
 		return -1;
 	int found = r.nrows == 1;
 	if (found) {
-		snprintf(cl->id, sizeof cl->id, "%s", db_cell(&r, 0, 0));
-		snprintf(cl->client_id, sizeof cl->client_id, "%s", db_cell(&r, 0, 1) ? db_cell(&r, 0, 1) : "");
-		cl->has_membership = !strcmp(db_cell(&r, 0, 2), "1");
-		cl->granted = !strcmp(db_cell(&r, 0, 3), "1");
-		cl->revoked = !strcmp(db_cell(&r, 0, 4), "1");
-		cl->expired = !db_cell(&r, 0, 5) || !strcmp(db_cell(&r, 0, 5), "1");
-		snprintf(cl->redirect_uri, sizeof cl->redirect_uri, "%s", db_cell(&r, 0, 6) ? db_cell(&r, 0, 6) : "");
-		snprintf(cl->challenge, sizeof cl->challenge, "%s", db_cell(&r, 0, 7) ? db_cell(&r, 0, 7) : "");
-		snprintf(cl->method, sizeof cl->method, "%s", db_cell(&r, 0, 8) ? db_cell(&r, 0, 8) : "");
-		cl->refresh_allowed = !strcmp(db_cell(&r, 0, 9), "1");
+		text_copy(cl->id, sizeof cl->id, db_cell(&r, 0, 0));
+		text_copy(cl->client_id, sizeof cl->client_id, db_cell(&r, 0, 1));
+		text_copy(cl->membership_id, sizeof cl->membership_id, db_cell(&r, 0, 2));
+		cl->granted = text_true(db_cell(&r, 0, 3));
+		cl->revoked = text_true(db_cell(&r, 0, 4));
+		cl->code_expired = !db_cell(&r, 0, 5) || text_true(db_cell(&r, 0, 5));
+		text_copy(cl->redirect_uri, sizeof cl->redirect_uri, db_cell(&r, 0, 6));
+		text_copy(cl->code_challenge, sizeof cl->code_challenge, db_cell(&r, 0, 7));
+		text_copy(cl->code_challenge_method, sizeof cl->code_challenge_method, db_cell(&r, 0, 8));
+		cl->refresh_allowed = text_true(db_cell(&r, 0, 9));
 		cl->membership_active = text_true(db_cell(&r, 0, 10));
 	}
 	db_result_free(&r);
@@ -193,7 +194,7 @@ int login_revoke_own(const char *id, const char *user_id)
 
 /* ---- a sign-in's Login, stage by stage ---- */
 
-int login_insert(const struct flow_login *l, const char *launch_id, const char *user_agent)
+int login_insert(const struct login *l, const char *launch_id, const char *user_agent)
 {
 	char ua[513];
 	text_copy(ua, sizeof ua, user_agent ? user_agent : "");
@@ -223,7 +224,7 @@ static const char *const select_login =
 	"l.code_hash IS NOT NULL AND NOT l.granted AND l.code_expires_at > UTC_TIMESTAMP(3) "
 	"FROM login l LEFT JOIN user u ON u.id = l.user_id WHERE l.id = ?";
 
-int login_load(const char *id, struct flow_login *l)
+int login_load(const char *id, struct login *l)
 {
 	memset(l, 0, sizeof *l);
 	if (!crypto_is_uuid(id))

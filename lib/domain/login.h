@@ -11,21 +11,10 @@
 struct db_result;
 struct request;
 
+/* The Login row, the one type every stage reads it into: the sign-in stages, the MFA gate, the
+ * page session, the token endpoint and the bearer's authentication. A few members come from
+ * the rows a read joins (marked); a read fills what it selects and leaves the rest zero. */
 struct login {
-	char id[37];
-	char user_type[32];
-	char user_id[37];
-	char client_id[37];
-	char membership_id[37];
-	char auth_method[16];
-	time_t auth_time;
-	char scope[1025];
-	bool revoked;
-	bool granted;
-};
-
-/* A Login as the sign-in stages, the MFA gate and the page session see it. */
-struct flow_login {
 	char id[37];
 	char user_type[32];
 	char user_id[37];
@@ -58,17 +47,19 @@ struct flow_login {
 	bool mfa_required;
 	unsigned mfa_methods;
 	unsigned mfa_allowed;
-	char email[321];
+	char email[321];           /* of the user */
+	bool code_expired;         /* the code is past its expiry (login_find_code) */
+	bool membership_active;    /* of the membership (login_find_code) */
 };
 
 /* ---- a sign-in's Login, stage by stage (lib/domain/flow.c drives them) ---- */
 
 /* A new sign-in's Login (l as flow filled it; launch_id and user_agent may be NULL). 0 or -1. */
-int login_insert(const struct flow_login *l, const char *launch_id, const char *user_agent);
+int login_insert(const struct login *l, const char *launch_id, const char *user_agent);
 /* A refused sign-in leaves no Login: deletes it while it has no membership. 0 or -1. */
 int login_delete_unplaced(const char *id);
 /* The row (the MFA rule fields are flow's to fill): 0, 1 no such login (or not a UUID), -1. */
-int login_load(const char *id, struct flow_login *l);
+int login_load(const char *id, struct login *l);
 /* The membership chosen (and its project); only once, and never for a granted or revoked
  * login: 0 placed, 1 not, -1. */
 int login_place(const char *id, const char *membership_id, const char *project_id, bool refresh_allowed);
@@ -79,18 +70,9 @@ int login_set_scope(const char *id, const char *scope);
  * a granted or revoked login: 0 issued, 1 not, -1. */
 int login_issue_code(const char *id, const uint8_t code_hash[32], int lifetime, const uint8_t cookie_hash[32]);
 
-/* A Login as the token endpoint finds it by its code. */
-struct login_code {
-	char id[37];
-	char client_id[37];
-	char redirect_uri[2049];
-	char challenge[129];
-	char method[8];
-	bool has_membership, granted, revoked, expired, refresh_allowed, membership_active;
-};
 
 /* The Login an authorization code belongs to: 1 found (out filled), 0 no such code, -1. */
-int login_find_code(const char *code, struct login_code *out);
+int login_find_code(const char *code, struct login *out);
 /* Redeems a login's code: granted now, with the digest of its first refresh secret (NULL: no
  * refresh token) and how the client authenticated (NULL: not at all; an earlier binding is
  * never weakened). 0 redeemed, 1 not (redeemed or revoked meanwhile: a reuse), -1. */

@@ -7,6 +7,7 @@
 #include "core/db.h"
 #include "domain/login.h"
 #include "domain/policies.h"
+#include "domain/members.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -112,11 +113,7 @@ static json_t *load_sessions(const char *user_id)
 static json_t *load_user_memberships(const char *user_id, const char *project_id)
 {
 	struct db_result r;
-	if (db_query(&r,
-		     "SELECT m.id, m.profile_type, m.profile_id, m.admin, pr.display FROM project_membership m "
-		     "LEFT JOIN profile pr ON pr.id = m.profile_id WHERE m.user_id = ? AND m.project_id = ? AND m.active "
-		     "LIMIT 100",
-		     "ss", user_id, project_id) < 0)
+	if (members_of_user_in(user_id, project_id, &r) < 0)
 		return NULL;
 	json_t *list = json_array();
 	for (unsigned i = 0; i < r.nrows; i++)

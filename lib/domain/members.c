@@ -176,7 +176,8 @@ int members_update(const char *id, const struct member_fields *f)
 			    f, "s", id, NULL, NULL, NULL, NULL, NULL, NULL);
 }
 
-int members_delete(const char *id, struct refusal *err)
+/* The project owner's membership is never deleted: 0 not the owner's, 1 refused, -1. */
+static int owner_kept(const char *id, struct refusal *err)
 {
 	struct db_result r;
 	if (db_query(&r,
@@ -186,12 +187,18 @@ int members_delete(const char *id, struct refusal *err)
 		return -1;
 	bool owner = r.nrows > 0;
 	db_result_free(&r);
-	if (owner)
-		return refuse(err, 400, "Cannot delete the owner of the project", NULL);
+	return owner ? refuse(err, 400, "Cannot delete the owner of the project", NULL) : 0;
+}
+
+int members_delete(const char *id, struct refusal *err)
+{
+	int rc = owner_kept(id, err);
+	if (rc != 0)
+		return rc;
 	/* Its sessions end with it (the bearer check would refuse them anyway: no membership). */
 	if (db_begin() < 0)
 		return -1;
-	int rc = login_revoke_membership(id);
+	rc = login_revoke_membership(id);
 	if (rc == 0)
 		rc = db_exec(NULL, "DELETE FROM project_membership WHERE id = ?", "s", id);
 	if (rc == 0)
@@ -495,18 +502,11 @@ static int member_update_resource(const char *id, const char *version, json_t *m
 /* The owner's membership stays; the membership's sessions end with it (one transaction). */
 static int member_remove_resource(const char *id, const char *version, struct refusal *err)
 {
-	struct db_result r;
-	if (db_query(&r,
-		     "SELECT 1 FROM project_membership m JOIN project p ON p.id = m.project_id "
-		     "WHERE m.id = ? AND m.user_id = p.owner_user_id",
-		     "s", id) < 0)
-		return -1;
-	bool owner = r.nrows > 0;
-	db_result_free(&r);
-	if (owner)
-		return refuse(err, 400, "Cannot delete the owner of the project", NULL);
+	int rc = owner_kept(id, err);
+	if (rc != 0)
+		return rc;
 	unsigned long long n = 0;
-	int rc = db_begin();
+	rc = db_begin();
 	if (rc == 0)
 		rc = db_exec(&n, "DELETE FROM project_membership WHERE id = ? AND " FHIR_VERSION_IS_SQL("updated_at"), "ss", id,
 			     version);
@@ -526,3 +526,99 @@ const struct resource_store members_store = {
 	.update = member_update_resource,
 	.remove = member_remove_resource,
 };
+
+int members_insert_for_client(const char *membership_id, const char *project_id, const char *client_id)
+{
+	return db_exec(NULL,
+		       "INSERT INTO project_membership (id, project_id, user_type, user_id, profile_type, profile_id) "
+		       "VALUES (?, ?, 'ClientApplication', ?, 'ClientApplication', ?)",
+		       "ssss", membership_id, project_id, client_id, client_id);
+}
+
+int members_set_client_policy(const char *client_id, const char *project_id, const char *policy_id)
+{
+	return db_exec(NULL, "UPDATE project_membership SET access_policy_id = ? WHERE user_id = ? AND project_id = ?", "sss",
+		       policy_id, client_id, project_id);
+}
+
+int members_delete_of_client(const char *client_id)
+{
+	return db_exec(NULL, "DELETE FROM project_membership WHERE user_id = ? AND user_type = 'ClientApplication'", "s",
+		       client_id);
+}
+
+int members_of_user_in(const char *user_id, const char *project_id, struct db_result *out)
+{
+	return db_query(out,
+			"SELECT m.id, m.profile_type, m.profile_id, m.admin, pr.display FROM project_membership m "
+			"LEFT JOIN profile pr ON pr.id = m.profile_id WHERE m.user_id = ? AND m.project_id = ? AND m.active "
+			"LIMIT 100",
+			"ss", user_id, project_id);
+}
+
+int members_for_signin(const char *user_id, const char *project_id, const char *profile_type, struct db_result *out)
+{
+	return db_query(out,
+			"SELECT m.id, m.project_id, p.name, m.profile_type, m.profile_id, COALESCE(pr.display, c.name), "
+			"m.identifier FROM project_membership m JOIN project p ON p.id = m.project_id "
+			"LEFT JOIN profile pr ON pr.id = m.profile_id LEFT JOIN client_application c ON c.id = m.profile_id "
+			"WHERE m.user_id = ? AND (? IS NULL OR m.project_id = ?) AND (? IS NULL OR m.profile_type = ?) "
+			"ORDER BY m.created_at LIMIT 100",
+			"sssss", user_id, project_id, project_id, profile_type, profile_type);
+}
+
+int members_chosen(const char *membership_id, struct db_result *out)
+{
+	return db_query(out,
+			"SELECT m.user_id, m.active, m.project_id, p.super_admin, "
+			"p.email_verification_required AND m.user_type = 'User' AND NOT COALESCE(u.email_verified, TRUE) "
+			"FROM project_membership m JOIN project p ON p.id = m.project_id "
+			"LEFT JOIN user u ON u.id = m.user_id AND m.user_type = 'User' WHERE m.id = ?",
+			"s", membership_id);
+}
+
+int members_email_in_scope(const char *project_id, const char *email, const char *scope_key)
+{
+	struct db_result r;
+	if (db_query(&r,
+		     "SELECT 1 FROM project_membership m JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
+		     "WHERE m.project_id = ? AND u.email = ? AND u.scope_key = ? LIMIT 1",
+		     "sss", project_id, email, scope_key) < 0)
+		return -1;
+	int found = r.nrows > 0;
+	db_result_free(&r);
+	return found;
+}
+
+int members_elsewhere(const char *user_id, const char *project_id)
+{
+	struct db_result r;
+	if (db_query(&r,
+		     "SELECT 1 FROM project_membership WHERE user_id = ? AND user_type = 'User' AND project_id <> ? LIMIT 1",
+		     "ss", user_id, project_id) < 0)
+		return -1;
+	int found = r.nrows > 0;
+	db_result_free(&r);
+	return found;
+}
+
+int members_resend_target(const char *membership_id, const char *project_id, struct db_result *out)
+{
+	return db_query(out,
+			"SELECT u.id, u.email, u.first_name, u.last_name, " MEMBERS_RESENDABLE_INVITE ", "
+			"NOT EXISTS (SELECT 1 FROM project_membership o WHERE o.user_id = u.id AND o.user_type = 'User' "
+			"AND o.project_id <> m.project_id), u.project_id IS NULL "
+			"FROM project_membership m JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
+			"WHERE m.id = ? AND m.project_id = ? FOR UPDATE",
+			"ss", membership_id, project_id);
+}
+
+int members_profile_used(const char *profile_id)
+{
+	struct db_result r;
+	if (db_query(&r, "SELECT 1 FROM project_membership WHERE profile_id = ? LIMIT 1", "s", profile_id) < 0)
+		return -1;
+	int used = r.nrows > 0;
+	db_result_free(&r);
+	return used;
+}

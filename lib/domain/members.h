@@ -4,6 +4,7 @@
  * people.h, nothing here opens a transaction: callers group their writes in their own. */
 #ifndef TESSERA_MEMBERS_H
 #define TESSERA_MEMBERS_H
+#include "core/db.h"
 #include "core/refusal.h"
 #include "domain/store.h"
 #include <jansson.h>
@@ -78,5 +79,36 @@ int members_find(const char *project_id, const char *user_id, char id_out[37], c
  * profile of this project; an update keeps project, user and profile; the owner's cannot be
  * deleted; a deleted membership's sessions are revoked with it. */
 extern const struct resource_store members_store;
+
+/* A client's own membership of its project (its profile is itself). 0 or -1. */
+int members_insert_for_client(const char *membership_id, const char *project_id, const char *client_id);
+/* The access policy of a client's membership of a project. 0 or -1. */
+int members_set_client_policy(const char *client_id, const char *project_id, const char *policy_id);
+/* Every membership of a client that is being deleted. 0 or -1. */
+int members_delete_of_client(const char *client_id);
+
+/* A user's active memberships of one project, at most 100; rows id, profile_type, profile_id,
+ * admin, the profile's display. 0 or -1. */
+int members_of_user_in(const char *user_id, const char *project_id, struct db_result *out);
+
+/* The memberships a sign-in may choose from (project and profile type NULL: any), oldest
+ * first, at most 100; rows id, project_id, project name, profile_type, profile_id, the
+ * profile's display, identifier (JSON). 0 or -1. */
+int members_for_signin(const char *user_id, const char *project_id, const char *profile_type, struct db_result *out);
+/* The membership a sign-in chose; one row user_id, active, project_id, the project's
+ * super_admin, and whether the project refuses this user's unverified address. 0 or -1. */
+int members_chosen(const char *membership_id, struct db_result *out);
+
+/* 1 when a member of the project has this email at this user scope ("" server-wide), 0, -1. */
+int members_email_in_scope(const char *project_id, const char *email, const char *scope_key);
+/* 1 when the user belongs to a project other than this one, 0 not, -1. */
+int members_elsewhere(const char *user_id, const char *project_id);
+/* A member's user for a resend, locked: one row user id, email, first and last name, whether
+ * the invite may be resent (MEMBERS_RESENDABLE_INVITE), whether the user belongs to no other
+ * project, whether the user is server-wide. 0 or -1. */
+int members_resend_target(const char *membership_id, const char *project_id, struct db_result *out);
+
+/* 1 when a membership has this profile, 0 not, -1. */
+int members_profile_used(const char *profile_id);
 
 #endif

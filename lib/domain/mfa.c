@@ -6,12 +6,15 @@
 #include "core/db.h"
 #include "domain/login.h"
 #include "domain/loginmfa.h"
+#include "domain/usermfa.h"
 #include "core/keywrap.h"
 #include "core/log.h"
+#include "domain/mailing.h"
 #include "mail/mail.h"
 #include "core/qrpng.h"
 #include "core/text.h"
 #include "core/totp.h"
+#include "domain/people.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -93,24 +96,14 @@ static int unseal(const char *user_id, const char *stored, char out[33])
 
 static int read_secret(const char *user_id, char out[33])
 {
-	struct db_result r;
-	if (db_query(&r, "SELECT mfa_secret FROM user WHERE id = ?", "s", user_id) < 0)
-		return -1;
-	const char *stored = db_cell(&r, 0, 0);
-	int rc = stored && *stored ? unseal(user_id, stored, out) : 1;
-	db_result_free(&r);
-	return rc;
+	char stored[256];
+	int rc = user_mfa_secret(user_id, stored, sizeof stored);
+	return rc == 0 ? unseal(user_id, stored, out) : rc;
 }
 
 int mfa_reset(const char *user_id)
 {
-	unsigned long long n = 0;
-	if (db_exec(&n,
-		    "UPDATE user SET mfa_enrolled = FALSE, mfa_methods = NULL, mfa_secret = NULL, mfa_last_step = NULL, "
-		    "mfa_failures = 0, mfa_failures_since = NULL, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
-		    "s", user_id) < 0)
-		return -1;
-	return n == 1 ? 0 : 1;
+	return user_mfa_reset(user_id);
 }
 
 /* ------------------------------------------------------------------ enrollment secrets */
@@ -168,20 +161,15 @@ int mfa_enroll_material(const char *user_id, const char *login_id, const char *p
 			char secret_out[33])
 {
 	struct mfa_pending p;
-	struct db_result r;
+	char email[321], brand[256];
 	*uri = *qr = NULL;
 	if (pending_secret(login_id, user_id, &p) < 0)
 		return -1;
-	if (db_query(&r,
-		     "SELECT u.email, (SELECT COALESCE(NULLIF(p.brand_name, ''), 'Tessera') FROM project p WHERE p.id = ?) "
-		     "FROM user u WHERE u.id = ?",
-		     "ss", project_id && *project_id ? project_id : NULL, user_id) < 0) {
+	if (user_mfa_label(user_id, project_id, email, sizeof email, brand, sizeof brand) < 0) {
 		mfa_pending_clear(&p);
 		return -1;
 	}
-	const char *email = db_cell(&r, 0, 0), *brand = db_cell(&r, 0, 1);
-	*uri = totp_uri(brand ? brand : "Tessera", email ? email : user_id, p.secret);
-	db_result_free(&r);
+	*uri = totp_uri(brand, email, p.secret);
 	if (secret_out)
 		memcpy(secret_out, p.secret, sizeof p.secret);
 	mfa_pending_clear(&p);
@@ -194,9 +182,6 @@ int mfa_enroll_material(const char *user_id, const char *login_id, const char *p
 }
 
 /* ------------------------------------------------------------------ limits */
-
-/* The user's window is running: it started less than mfa_user_window seconds ago. */
-#define WINDOW_ACTIVE "(mfa_failures_since IS NOT NULL AND mfa_failures_since > ? - ?)"
 
 static long at_least_one(long seconds)
 {
@@ -213,27 +198,15 @@ static int take_login_attempt(const char *login_id, time_t auth_time, long *retr
 	return 1;
 }
 
-/* One attempt of the user's window (a new window once the old one ended): 0 taken, 1 none
- * left. MariaDB assigns left to right, so the count is computed against the old start. */
+/* One attempt of the user's window (mfa_user_window seconds; a new window once the old one
+ * ended): 0 taken, 1 none left, -1. */
 static int take_user_attempt(const char *user_id, long *retry_after)
 {
-	long long now = (long long)time(NULL), window = cfg.mfa_user_window;
-	unsigned long long n = 0;
-	if (db_exec(&n,
-		    "UPDATE user SET mfa_failures = IF(" WINDOW_ACTIVE ", mfa_failures + 1, 1), "
-		    "mfa_failures_since = IF(" WINDOW_ACTIVE ", mfa_failures_since, ?) "
-		    "WHERE id = ? AND NOT (" WINDOW_ACTIVE " AND mfa_failures >= ?)",
-		    "iiiiisiii", now, window, now, window, now, user_id, now, window, (long long)cfg.mfa_user_attempts) < 0)
-		return -1;
-	if (n == 1)
-		return 0;
-	struct db_result r;
-	if (db_query(&r, "SELECT COALESCE(mfa_failures_since, 0) FROM user WHERE id = ?", "s", user_id) < 0)
-		return -1;
-	long long since = r.nrows ? strtoll(db_cell(&r, 0, 0), NULL, 10) : now;
-	db_result_free(&r);
-	*retry_after = at_least_one((long)(since + window - now));
-	return 1;
+	long long now = (long long)time(NULL), window = cfg.mfa_user_window, since;
+	int rc = user_mfa_take_attempt(user_id, now, window, cfg.mfa_user_attempts, &since);
+	if (rc == 1)
+		*retry_after = at_least_one((long)(since + window - now));
+	return rc;
 }
 
 /* Attempts are taken before the code is checked, so parallel guesses cannot pass the limits
@@ -247,7 +220,7 @@ static int take_attempt(const char *login_id, const char *user_id, time_t auth_t
 /* Only wrong codes use up the user's window: a right one gives its attempt back. */
 static int give_back(const char *user_id)
 {
-	return db_exec(NULL, "UPDATE user SET mfa_failures = GREATEST(mfa_failures - 1, 0) WHERE id = ?", "s", user_id);
+	return user_mfa_give_back(user_id);
 }
 
 /* ------------------------------------------------------------------ checks */
@@ -265,12 +238,7 @@ static int check_totp(const char *user_id, const char *code)
 	if (rc != 0)
 		return rc;
 	/* The step only moves forward: a code (or an older one) already used is refused. */
-	unsigned long long n = 0;
-	if (db_exec(&n,
-		    "UPDATE user SET mfa_last_step = ? WHERE id = ? AND (mfa_last_step IS NULL OR mfa_last_step < ?)",
-		    "isi", step, user_id, step) < 0)
-		return -1;
-	return n == 1 ? 0 : 1;
+	return user_mfa_claim_step(user_id, step);
 }
 
 static int email_code_hash(const char *login_id, const char *code, uint8_t out[32])
@@ -313,7 +281,7 @@ static int before_check(const char *login_id, const char *user_id, time_t auth_t
 	return rc;
 }
 
-int mfa_check_login(const struct flow_login *l, const char *code, bool totp, bool email, struct mfa_check *c)
+int mfa_check_login(const struct login *l, const char *code, bool totp, bool email, struct mfa_check *c)
 {
 	int rc = before_check(l->id, l->user_id, l->auth_time, c);
 	if (rc != 0)
@@ -362,39 +330,28 @@ int mfa_check_pending(const char *login_id, const char *user_id, time_t auth_tim
  * 0, 1 already enrolled, -1. */
 static int adopt(const char *user_id, const struct mfa_pending *p)
 {
-	unsigned long long n = 0;
-	if (db_exec(&n,
-		    "UPDATE user SET mfa_secret = ?, mfa_last_step = ?, mfa_enrolled = TRUE, mfa_methods = 'totp', "
-		    "updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND NOT mfa_enrolled",
-		    "sis", p->sealed, p->step, user_id) < 0)
-		return -1;
-	if (n != 1)
-		return 1;
+	int rc = user_mfa_adopt(user_id, p->sealed, p->step);
+	if (rc != 0)
+		return rc;
 	return login_mfa_forget_pending(user_id);
 }
 
 /* Enrollment with a method that has no secret (email). 0, 1 already enrolled, -1. */
 static int enroll_without_secret(const char *user_id, unsigned methods)
 {
-	unsigned long long n = 0;
 	char csv[16];
 	snprintf(csv, sizeof csv, "%s%s%s", methods & MFA_TOTP ? "totp" : "",
 		 (methods & MFA_TOTP) && (methods & MFA_EMAIL) ? "," : "", methods & MFA_EMAIL ? "email" : "");
-	if (db_exec(&n,
-		    "UPDATE user SET mfa_enrolled = TRUE, mfa_methods = ?, updated_at = UTC_TIMESTAMP(3) "
-		    "WHERE id = ? AND NOT mfa_enrolled",
-		    "ss", csv, user_id) < 0)
-		return -1;
-	return n == 1 ? 0 : 1;
+	return user_mfa_enroll_methods(user_id, csv);
 }
 
 /* The login verified; with p, only while it still holds that pending secret: 0, 1 changed, -1. */
-static int mark_login(const struct flow_login *l, const struct mfa_pending *p)
+static int mark_login(const struct login *l, const struct mfa_pending *p)
 {
 	return login_mfa_verified(l->id, p ? p->sealed : NULL);
 }
 
-int mfa_login_verified(struct flow_login *l, unsigned enroll_methods, const struct mfa_pending *p)
+int mfa_login_verified(struct login *l, unsigned enroll_methods, const struct mfa_pending *p)
 {
 	if (db_begin() < 0)
 		return -1;
@@ -455,30 +412,30 @@ static int too_soon(const char *login_id, long *retry_after)
 }
 
 /* The code's hash on the login and its email in the outbox, in one transaction. */
-static int enqueue_code(const struct flow_login *l, const char *code, char outbox[37])
+static int enqueue_code(const struct login *l, const char *code, char outbox[37])
 {
 	uint8_t hash[32];
 	struct db_result r;
 	if (email_code_hash(l->id, code, hash) < 0)
 		return -1;
-	if (db_query(&r, "SELECT email, CONCAT(first_name, ' ', last_name) FROM user WHERE id = ?", "s", l->user_id) < 0)
+	if (people_mail_address(l->user_id, &r) < 0)
 		return -1;
 	json_t *vars = json_pack("{s:s, s:i}", "code", code, "minutes", MFA_EMAIL_SECONDS / 60);
 	/* The code is the secret itself: always the shipped template, never a project's. */
 	struct mail_message m = { l->project_id[0] ? l->project_id : NULL, "mfa-code", db_cell(&r, 0, 0),
-				  db_cell(&r, 0, 1), vars, true };
+				  db_cell(&r, 0, 1), vars, true, NULL, NULL };
 	int rc = db_begin();
 	if (rc == 0)
 		rc = login_mfa_set_email_code(l->id, hash, MFA_EMAIL_SECONDS);
 	if (rc == 0)
-		rc = m.to_address && vars ? mail_enqueue(&m, outbox) : -1;
+		rc = m.to_address && vars ? mailing_enqueue(&m, outbox) : -1;
 	rc = db_finish(rc);
 	json_decref(vars);
 	db_result_free(&r);
 	return rc == 0 ? 0 : -1;
 }
 
-int mfa_send_email(const struct flow_login *l, long *retry_after)
+int mfa_send_email(const struct login *l, long *retry_after)
 {
 	char code[7], outbox[37] = "";
 	int rc = too_soon(l->id, retry_after);

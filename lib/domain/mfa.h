@@ -29,7 +29,7 @@
 #define MFA_EMAIL_SECONDS 600
 #define MFA_EMAIL_RESEND_SECONDS 30
 
-struct flow_login;
+struct login;
 
 /* "totp,email" → bits (unknown words ignored); bits → ["totp","email"]. */
 unsigned mfa_methods_parse(const char *csv);
@@ -70,7 +70,7 @@ struct mfa_check {
 /* A code given for a login: TOTP when totp is set (the user's secret), else or then the
  * login's emailed code when email is set. The limits and the login's age are checked first;
  * a wrong code is counted. 0 (c filled) or -1. */
-int mfa_check_login(const struct flow_login *l, const char *code, bool totp, bool email, struct mfa_check *c);
+int mfa_check_login(const struct login *l, const char *code, bool totp, bool email, struct mfa_check *c);
 /* A TOTP code of a signed-in user (disable): per-user limit, replay, counting. */
 int mfa_check_user(const char *user_id, const char *code, struct mfa_check *c);
 /* A first code of the login's pending secret (MFA_NO_SECRET without one). auth_time set: a
@@ -84,7 +84,7 @@ int mfa_check_pending(const char *login_id, const char *user_id, time_t auth_tim
  * methods, in one transaction, adopting p as the user's secret when given (TOTP). 0, 1 the
  * login changed meanwhile (revoked, granted, verified, another pending secret), 2 the user
  * is enrolled already, -1. */
-int mfa_login_verified(struct flow_login *l, unsigned enroll_methods, const struct mfa_pending *p);
+int mfa_login_verified(struct login *l, unsigned enroll_methods, const struct mfa_pending *p);
 /* A signed-in session's enrollment: p (its login's confirmed pending secret) becomes the
  * user's and the session counts as verified. 0, 1 already enrolled, 2 the pending secret
  * changed meanwhile, -1. */
@@ -92,6 +92,6 @@ int mfa_enroll_session(const char *user_id, const char *login_id, const struct m
 
 /* Issues an emailed code for the login and puts it in the outbox (sent after the commit).
  * 0 sent or queued, 1 too soon after the last one (*retry_after), -1. */
-int mfa_send_email(const struct flow_login *l, long *retry_after);
+int mfa_send_email(const struct login *l, long *retry_after);
 
 #endif

@@ -6,12 +6,13 @@
 #include "core/db.h"
 #include "domain/flow.h"
 #include "domain/mfa.h"
+#include "domain/usermfa.h"
 #include "core/text.h"
 
 #include <string.h>
 
 /* Revoked, granted (now or before: a reopened session) or already verified logins take no code. */
-static int check_login_open(const struct flow_login *l, struct refusal *r)
+static int check_login_open(const struct login *l, struct refusal *r)
 {
 	if (l->revoked)
 		return refuse(r, 400, "Login revoked", NULL);
@@ -41,7 +42,7 @@ static int verdict(const struct mfa_check *c, const char *wrong, const char *no_
 
 /* A sign-in's code check as an audit event: a failure at once (its response is a refusal, which
  * drops staged events), a success with the verification that follows. */
-static int audit_check(const struct flow_login *l, const struct mfa_check *c)
+static int audit_check(const struct login *l, const struct mfa_check *c)
 {
 	/* Before a profile is chosen the login's project is the client's: its admins see the event. */
 	struct client client;
@@ -67,13 +68,13 @@ static int audit_check(const struct flow_login *l, const struct mfa_check *c)
 
 /* Marks the login verified (and enrolls, adopting p when given); a login that changed
  * meanwhile is revoked. */
-static int verified(struct flow_login *l, unsigned enroll, const struct mfa_pending *p, struct refusal *r)
+static int verified(struct login *l, unsigned enroll, const struct mfa_pending *p, struct refusal *r)
 {
 	int rc = mfa_login_verified(l, enroll, p);
 	return rc == 1 ? refuse(r, 400, "Login revoked", NULL) : rc == 2 ? refuse(r, 400, "Already enrolled", NULL) : rc;
 }
 
-int mfaflow_verify(struct flow_login *l, const char *token, struct refusal *r)
+int mfaflow_verify(struct login *l, const char *token, struct refusal *r)
 {
 	struct mfa_check c;
 	if (check_login_open(l, r))
@@ -87,7 +88,7 @@ int mfaflow_verify(struct flow_login *l, const char *token, struct refusal *r)
 	return rc == 0 ? verified(l, 0, NULL, r) : rc;
 }
 
-int mfaflow_login_enroll(struct flow_login *l, const char *method, const char *token, struct refusal *r)
+int mfaflow_login_enroll(struct login *l, const char *method, const char *token, struct refusal *r)
 {
 	struct mfa_check c;
 	unsigned m = method && *method ? mfa_methods_parse(method) : MFA_TOTP;
@@ -114,7 +115,7 @@ int mfaflow_login_enroll(struct flow_login *l, const char *method, const char *t
 	return rc;
 }
 
-int mfaflow_send_email(struct flow_login *l, struct refusal *r)
+int mfaflow_send_email(struct login *l, struct refusal *r)
 {
 	long retry_after = 0;
 	if (check_login_open(l, r))
@@ -130,13 +131,7 @@ int mfaflow_send_email(struct flow_login *l, struct refusal *r)
 
 int mfaflow_user_enrolled(const char *user_id, bool *enrolled)
 {
-	struct db_result res;
-	if (db_query(&res, "SELECT mfa_enrolled FROM user WHERE id = ?", "s", user_id) < 0)
-		return -1;
-	int rc = res.nrows ? 0 : 1;
-	*enrolled = rc == 0 && text_true(db_cell(&res, 0, 0));
-	db_result_free(&res);
-	return rc;
+	return user_mfa_enrolled(user_id, enrolled);
 }
 
 /* A TOTP code of a signed-in user: the per-user limit, replay and counting (lib/mfa.c). */
@@ -183,8 +178,5 @@ int mfaflow_disable(const char *user_id, const char *token, struct refusal *r)
 		return rc;
 	/* Not enrolled and no secret, together: the old secret's codes end with the enrollment,
 	 * and the next enrollment is offered a fresh secret. */
-	return db_exec(NULL,
-		       "UPDATE user SET mfa_enrolled = FALSE, mfa_methods = NULL, mfa_secret = NULL, "
-		       "updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
-		       "s", user_id);
+	return user_mfa_disable(user_id);
 }

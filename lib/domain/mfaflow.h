@@ -9,18 +9,18 @@
 
 #include "core/refusal.h"
 
-struct flow_login;
+struct login;
 
 
 /* Each returns 0 done, 1 refused (r filled), -1 failure. */
 /* verify: the login's enrolled method(s); the login becomes verified. */
-int mfaflow_verify(struct flow_login *l, const char *token, struct refusal *r);
+int mfaflow_verify(struct login *l, const char *token, struct refusal *r);
 /* login-enroll: method "totp" (the secret shown to this login) or "email" (a code sent by
  * send-email); the login becomes verified and the user enrolled with that method (and, for
  * TOTP, that secret). */
-int mfaflow_login_enroll(struct flow_login *l, const char *method, const char *token, struct refusal *r);
+int mfaflow_login_enroll(struct login *l, const char *method, const char *token, struct refusal *r);
 /* send-email: a code to the user's address for a login that owes its second factor. */
-int mfaflow_send_email(struct flow_login *l, struct refusal *r);
+int mfaflow_send_email(struct login *l, struct refusal *r);
 /* A signed-in user: enroll with a TOTP code of the secret /auth/mfa/status (or the account
  * page) showed to this session, login_id (which counts as verified from now on, so it stays
  * signed in); disable with a code (the secret is dropped). */

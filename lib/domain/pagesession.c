@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-int page_session(const struct request *req, struct flow_login *l)
+int page_session(const struct request *req, struct login *l)
 {
 	char id[37];
 	if (!csrf_bound_login(req, BIND_SESSION, id))
@@ -22,7 +22,7 @@ int page_session(const struct request *req, struct flow_login *l)
 	return !l->revoked && fresh && !strcmp(l->user_type, "User") && l->membership_id[0] && !flow_mfa_pending(l) ? 0 : 1;
 }
 
-int page_require_session(struct request *req, struct flow_login *l)
+int page_require_session(struct request *req, struct login *l)
 {
 	int rc = page_session(req, l);
 	if (rc == 1) {

@@ -9,10 +9,10 @@ struct request;
 /* The login of this browser's page session (csrf.h BIND_SESSION): bound by the cookie's MAC,
  * a User's, not revoked, with a membership, signed in less than SESSION_SECONDS ago.
  * 0 (l filled), 1 not signed in, -1 database failure. */
-struct flow_login;
-int page_session(const struct request *req, struct flow_login *l);
+struct login;
+int page_session(const struct request *req, struct login *l);
 /* page_session for a page that needs it: without a session the cookie is cleared and the
  * browser sent to /signin (303; 1). 0 signed in (l filled; the login goes to the log line), -1. */
-int page_require_session(struct request *req, struct flow_login *l);
+int page_require_session(struct request *req, struct login *l);
 
 #endif

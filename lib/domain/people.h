@@ -4,6 +4,7 @@
  * transaction: a caller that writes several rows groups them in its own. */
 #ifndef TESSERA_PEOPLE_H
 #define TESSERA_PEOPLE_H
+#include "core/db.h"
 #include "core/password.h"
 #include "domain/store.h"
 #include <stdbool.h>
@@ -52,5 +53,33 @@ int people_profile_in_project(const char *id, const char *type, const char *proj
 extern const struct resource_store people_patient_store;
 extern const struct resource_store people_practitioner_store;
 extern const struct resource_store people_related_store;
+
+/* The user proved the address (a verify-email link). 0 or -1. */
+int people_mark_verified(const char *user_id);
+/* An account made by someone else for an address that is not theirs, taken back for its owner:
+ * no password, no second factor (its sessions are the caller's to end). 0 or -1. */
+int people_reset_account(const char *user_id);
+/* The user must use a second factor from now on. 0 or -1. */
+int people_require_mfa(const char *user_id);
+
+/* Locks the user's row until the caller's transaction ends (requests that count per user
+ * then count one after another). 0 or -1. */
+int people_lock_user(const char *user_id);
+/* One row: the user's email and full name (to write to them). 0 or -1. */
+int people_mail_address(const char *user_id, struct db_result *out);
+
+/* The user a sign-in's email names: the project's own user first, else the server's (project
+ * NULL: the server's only). One row id, password_hash, mfa_enrolled, or none. 0 or -1. */
+int people_find_for_signin(const char *project_id, const char *email, struct db_result *out);
+
+/* The user's email_verified, the row locked until the transaction ends (concurrent invites of
+ * one user take turns). 0 (*verified set; a missing user counts as verified) or -1. */
+int people_lock_verified(const char *user_id, bool *verified);
+/* One row resource_type, project_id of a profile, or none. 0 or -1. */
+int people_profile_of(const char *profile_id, struct db_result *out);
+/* The project's oldest profile of that type whose telecom has this email: one row id, or none.
+ * 0 or -1. */
+int people_profile_by_email(const char *project_id, const char *resource_type, const char *email,
+			    struct db_result *out);
 
 #endif

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* pipeline: the domain's steps of the request pipeline. */
 #include "domain/pipeline.h"
+#include "domain/admin.h"
 #include "domain/audit.h"
 #include "domain/auth.h"
 #include "domain/grantcount.h"
 #include "domain/login.h"
 #include "domain/pagesession.h"
 #include "http/csrf.h"
+#include "http/response.h"
 #include "http/page.h"
 #include "domain/ratelimit.h"
 #include "core/keywrap.h"
@@ -20,7 +22,7 @@
 /* One request at a time per process: the authentication of the current one, and the Login of
  * its page session. */
 static struct auth current;
-static struct flow_login page_login;
+static struct login page_login;
 
 /* Every request counts for its client IP, in the node's shared counters (no round trip). */
 static void count(struct request *req, unsigned route_flags, bool early_error)
@@ -54,6 +56,7 @@ static void release(struct request *req)
 {
 	req->auth = NULL;
 	req->page_login = NULL;
+	req->admin_project[0] = '\0';
 	audit_set_actor(NULL);
 	auth_free(&current);
 	memset(&current, 0, sizeof current);
@@ -61,13 +64,35 @@ static void release(struct request *req)
 
 /* A POST without this browser's CSRF token is refused before the page session is read: a
  * forged form learns nothing, not even whether the browser is signed in. */
+/* The admin rule of the admin API (lib/domain/admin.c), for the routes that declare it. */
+static int admin_guard(struct request *req, unsigned route_flags)
+{
+	if ((route_flags & ROUTE_SUPER_ADMIN) && !(req->auth && req->auth->super_admin)) {
+		send_forbidden(req);
+		return 1;
+	}
+	if (!(route_flags & ROUTE_ADMIN))
+		return 0;
+	if (!req->auth)
+		return -1; /* ROUTE_ADMIN without ROUTE_AUTH: a declaration error, never a way in */
+	int rc = admin_project_for(req->auth, req->path_params[0], req->admin_project);
+	if (rc == 403)
+		send_forbidden(req);
+	else if (rc == 404)
+		send_not_found(req);
+	return rc <= 0 ? rc : 1;
+}
+
 static int guard(struct request *req, unsigned route_flags)
 {
+	int rc = admin_guard(req, route_flags);
+	if (rc != 0)
+		return rc;
 	if ((route_flags & ROUTE_CSRF) && !strcmp(req->method, "POST") && !csrf_check(req))
 		return page_forbidden(req) < 0 ? -1 : 1;
 	if (!(route_flags & ROUTE_PAGE_SESSION))
 		return 0;
-	int rc = page_require_session(req, &page_login);
+	rc = page_require_session(req, &page_login);
 	if (rc == 0)
 		req->page_login = &page_login;
 	return rc;

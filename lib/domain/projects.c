@@ -276,3 +276,55 @@ const struct resource_store projects_store = {
 	.update = project_update,
 	.remove = NULL,
 };
+
+int projects_insert(const char *id, const char *name, const char *owner_user_id)
+{
+	return db_exec(NULL, "INSERT INTO project (id, name, owner_user_id, strict_mode) VALUES (?, ?, ?, TRUE)", "sss", id,
+		       name, owner_user_id);
+}
+
+int projects_exists(const char *project_id)
+{
+	struct db_result r;
+	if (db_query(&r, "SELECT 1 FROM project WHERE id = ?", "s", project_id) < 0)
+		return -1;
+	int rc = r.nrows ? 0 : 1;
+	db_result_free(&r);
+	return rc;
+}
+
+int projects_list(const char *only_project_id, struct db_result *out)
+{
+	return only_project_id ? db_query(out, "SELECT id, name FROM project WHERE id = ?", "s", only_project_id)
+			       : db_query(out, "SELECT id, name FROM project ORDER BY name, id LIMIT 200", "");
+}
+
+int projects_patient_policy(const char *project_id, char name[256], char policy[37])
+{
+	struct db_result r;
+	name[0] = policy[0] = '\0';
+	if (db_query(&r, "SELECT name, default_patient_access_policy_id FROM project WHERE id = ?", "s", project_id) < 0)
+		return -1;
+	int rc = r.nrows ? 0 : 1;
+	if (rc == 0) {
+		text_copy(name, 256, db_cell(&r, 0, 0));
+		text_copy(policy, 37, db_cell(&r, 0, 1));
+	}
+	db_result_free(&r);
+	return rc;
+}
+
+int projects_brand(const char *project_id, char *brand, unsigned brand_cap, char *name, unsigned name_cap)
+{
+	struct db_result r;
+	if (db_query(&r, "SELECT COALESCE(NULLIF(brand_name, ''), 'Tessera'), name FROM project WHERE id = ?", "s",
+		     project_id) < 0)
+		return -1;
+	int rc = r.nrows ? 0 : 1;
+	if (rc == 0) {
+		text_copy(brand, brand_cap, db_cell(&r, 0, 0));
+		text_copy(name, name_cap, db_cell(&r, 0, 1));
+	}
+	db_result_free(&r);
+	return rc;
+}

@@ -3,6 +3,8 @@
 #ifndef TESSERA_PROJECTS_H
 #define TESSERA_PROJECTS_H
 #include <stdbool.h>
+
+struct db_result;
 #include "domain/store.h"
 
 struct project_settings {
@@ -32,5 +34,18 @@ int projects_name(const char *project_id, char *name, unsigned cap);
  * it opens patient self-registration, §6.11); owner is read-only. meta.project is the
  * project's own id. Created by super admins only; never deleted here. */
 extern const struct resource_store projects_store;
+
+/* A new project owned by a user, in strict mode (PROTOCOL.md §6.12). 0 or -1. */
+int projects_insert(const char *id, const char *name, const char *owner_user_id);
+
+/* 0 the project exists, 1 not, -1. */
+int projects_exists(const char *project_id);
+/* Rows id, name: every project by name (at most 200), or the one given. 0 or -1. */
+int projects_list(const char *only_project_id, struct db_result *out);
+/* The project's name and its defaultPatientAccessPolicy ("" when none): 0, 1 no such project, -1. */
+int projects_patient_policy(const char *project_id, char name[256], char policy[37]);
+
+/* The project's brand ("Tessera" when it has none) and name: 0, 1 no such project, -1. */
+int projects_brand(const char *project_id, char *brand, unsigned brand_cap, char *name, unsigned name_cap);
 
 #endif

@@ -8,6 +8,7 @@
 #include "core/db.h"
 #include "http/input.h"
 #include "core/log.h"
+#include "domain/mailing.h"
 #include "mail/mail.h"
 #include "core/password.h"
 #include "domain/people.h"
@@ -38,19 +39,10 @@ static bool concrete_project(const char *project_id)
 
 int registration_project(const char *project_id, char name[256], char policy[37])
 {
-	struct db_result r;
 	name[0] = policy[0] = '\0';
 	if (!crypto_is_uuid(project_id))
 		return 1;
-	if (db_query(&r, "SELECT name, default_patient_access_policy_id FROM project WHERE id = ?", "s", project_id) < 0)
-		return -1;
-	int found = r.nrows > 0;
-	if (found) {
-		text_copy(name, 256, db_cell(&r, 0, 0));
-		text_copy(policy, 37, db_cell(&r, 0, 1));
-	}
-	db_result_free(&r);
-	return found ? 0 : 1;
+	return projects_patient_policy(project_id, name, policy);
 }
 
 /* The client binding of §6.11: the client must exist and, when both are given, belong to
@@ -94,9 +86,9 @@ static int verification_email(const char *user_id, const char *email, const char
 	if (rc == 0)
 		rc = secreq_link("verify-email", id, secret, link, sizeof link);
 	json_t *vars = rc == 0 ? json_pack("{s:s}", "link", link) : NULL;
-	struct mail_message m = { project, "verify-email", email, name, vars, false };
+	struct mail_message m = { project, "verify-email", email, name, vars, false, NULL, NULL };
 	if (rc == 0)
-		rc = vars ? mail_enqueue(&m, outbox) : -1;
+		rc = vars ? mailing_enqueue(&m, outbox) : -1;
 	json_decref(vars);
 	OPENSSL_cleanse(secret, sizeof secret);
 	OPENSSL_cleanse(link, sizeof link);
@@ -109,7 +101,7 @@ static int verification_email(const char *user_id, const char *email, const char
 }
 
 int registration_new_user(const char *first_name, const char *last_name, const struct login_request *lr,
-			  struct flow_login *out, struct refusal *err)
+			  struct login *out, struct refusal *err)
 {
 	if (registration_refused(err))
 		return 1;
@@ -154,7 +146,7 @@ int registration_new_user(const char *first_name, const char *last_name, const s
 
 /* The login of a registration stage and its user: 0 loaded and still without a membership;
  * 1 refused (not found, or "Login already has a membership"); -1. */
-static int load_open_login(const char *login_id, struct flow_login *l, struct person *p, struct refusal *err)
+static int load_open_login(const char *login_id, struct login *l, struct person *p, struct refusal *err)
 {
 	int rc = flow_load(login_id, l);
 	if (rc != 0)
@@ -169,7 +161,7 @@ static int load_open_login(const char *login_id, struct flow_login *l, struct pe
 }
 
 /* The start of newproject and newpatient: registration allowed, the login open, its user. */
-static int open_stage(const char *login_id, struct flow_login *l, struct person *p, struct refusal *err)
+static int open_stage(const char *login_id, struct login *l, struct person *p, struct refusal *err)
 {
 	return registration_refused(err) ? 1 : load_open_login(login_id, l, p, err);
 }
@@ -194,8 +186,8 @@ static int welcome_email(const char *project, const struct person *p, char outbo
 	char name[260];
 	snprintf(name, sizeof name, "%s %s", p->first_name, p->last_name);
 	json_t *vars = json_pack("{s:s}", "first_name", p->first_name);
-	struct mail_message m = { project, "welcome", p->email, name, vars, false };
-	int rc = vars ? mail_enqueue(&m, outbox) : -1;
+	struct mail_message m = { project, "welcome", p->email, name, vars, false, NULL, NULL };
+	int rc = vars ? mailing_enqueue(&m, outbox) : -1;
 	json_decref(vars);
 	if (rc == 1) {
 		log_error("newproject: the welcome email was refused for user %s", p->id);
@@ -205,7 +197,7 @@ static int welcome_email(const char *project, const struct person *p, char outbo
 	return rc;
 }
 
-int registration_new_project(const char *login_id, const char *name, struct flow_login *l, struct refusal *err)
+int registration_new_project(const char *login_id, const char *name, struct login *l, struct refusal *err)
 {
 	struct person p;
 	int rc = open_stage(login_id, l, &p, err);
@@ -218,8 +210,7 @@ int registration_new_project(const char *login_id, const char *name, struct flow
 		return -1;
 	/* The project, its default client with its membership, the owner's Practitioner and
 	 * admin membership, and the login placed in it: all or nothing (§6.12). */
-	rc = db_exec(NULL, "INSERT INTO project (id, name, owner_user_id, strict_mode) VALUES (?, ?, ?, TRUE)", "sss",
-		     project, name, p.id);
+	rc = projects_insert(project, name, p.id);
 	if (rc == 0)
 		rc = clients_insert(project, client_name, client_desc, client, secret);
 	if (rc == 0)
@@ -234,7 +225,7 @@ int registration_new_project(const char *login_id, const char *name, struct flow
 	return finish(rc, outbox);
 }
 
-int registration_new_patient(const char *login_id, const char *project, struct flow_login *l, bool *verify_first,
+int registration_new_patient(const char *login_id, const char *project, struct login *l, bool *verify_first,
 			     struct refusal *err)
 {
 	*verify_first = false;

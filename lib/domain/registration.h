@@ -23,17 +23,17 @@ int registration_project(const char *project_id, char name[256], char policy[37]
  * given), unverified, with a verify-email link emailed to the address (after the response),
  * and its Login. 0 (out filled), 1 refused (err filled), -1 failure. */
 int registration_new_user(const char *first_name, const char *last_name, const struct login_request *lr,
-			  struct flow_login *out, struct refusal *err);
+			  struct login *out, struct refusal *err);
 /* /auth/newproject: the project, its default client, the owner's Practitioner profile and admin
  * membership, the Login placed in it and the welcome email (§13.3, sent after the commit).
  * 0 (l filled: the Login with its membership), 1 refused, -1. */
-int registration_new_project(const char *login_id, const char *project_name, struct flow_login *l,
+int registration_new_project(const char *login_id, const char *project_name, struct login *l,
 			     struct refusal *err);
 /* /auth/newpatient: a Patient profile and membership under the project's default patient
  * access policy. 0 (l filled), 1 refused, -1. When the project requires verified addresses
  * (emailVerificationRequired) and this one is not, the membership is made but not chosen:
  * *verify_first is true and the person signs in after using the emailed link. */
-int registration_new_patient(const char *login_id, const char *project_id, struct flow_login *l, bool *verify_first,
+int registration_new_patient(const char *login_id, const char *project_id, struct login *l, bool *verify_first,
 			     struct refusal *err);
 
 #endif

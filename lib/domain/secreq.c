@@ -5,6 +5,7 @@
 #include "core/crypto.h"
 #include "core/db.h"
 #include "core/text.h"
+#include "domain/people.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -25,9 +26,8 @@ static int limited(const char *type, const char *user_id)
 		return 0;
 	struct db_result r;
 	/* The user's row locked first, so concurrent requests count one after another. */
-	if (db_query(&r, "SELECT id FROM user WHERE id = ? FOR UPDATE", "s", user_id) < 0)
+	if (people_lock_user(user_id) < 0)
 		return -1;
-	db_result_free(&r);
 	if (db_query(&r,
 		     "SELECT COUNT(*) FROM security_request WHERE user_id = ? AND type = ? "
 		     "AND created_at > UTC_TIMESTAMP(3) - INTERVAL 1 HOUR",

@@ -161,9 +161,9 @@ static void run_route(const struct route *r, const struct app_steps *steps, stru
 		return send_input_error(req, steps, flags, ie.message, ie.name);
 	}
 	int rc = 0;
-	if ((flags & (ROUTE_CSRF | ROUTE_PAGE_SESSION)) && steps->guard)
+	if ((flags & ROUTE_GUARDS) && steps->guard)
 		rc = steps->guard(req, flags);
-	else if (flags & (ROUTE_CSRF | ROUTE_PAGE_SESSION))
+	else if (flags & ROUTE_GUARDS)
 		rc = -1; /* a guard nobody can check is a failure, never a way past it */
 	if (rc == 0)
 		rc = r->handler(req);

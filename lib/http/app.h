@@ -20,7 +20,13 @@ enum route_flags {
 	ROUTE_CSRF = 64,     /* a page whose POST must carry this browser's CSRF token, else 403 */
 	ROUTE_PAGE_SESSION = 128, /* a page for a signed-in browser: without a page session, 303 to
 				   * /signin; with one, req->page_login is its Login */
+	ROUTE_ADMIN = 256,   /* with ROUTE_AUTH: the caller administers the project of the route's first
+			      * path parameter (or its own project when the route has none), else 403
+			      * (404 for a super admin's unknown project); req->admin_project is it */
+	ROUTE_SUPER_ADMIN = 512, /* with ROUTE_AUTH: a super admin only, else 403 */
 };
+/* The flags the pipeline's guard step checks. */
+#define ROUTE_GUARDS (ROUTE_CSRF | ROUTE_PAGE_SESSION | ROUTE_ADMIN | ROUTE_SUPER_ADMIN)
 
 /* 0 or 1 when a response was sent (both mean answered, so a helper that answers may be
  * returned as it is); -1 on failure (503 if the database is away or steps->unavailable names a

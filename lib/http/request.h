@@ -54,7 +54,8 @@ struct request {
 	const char *route;
 	unsigned route_flags;      /* the matched route's flags (app.h ROUTE_*): its error family */
 	struct auth *auth;
-	struct flow_login *page_login; /* the page session's Login (ROUTE_PAGE_SESSION) */
+	struct login *page_login; /* the page session's Login (ROUTE_PAGE_SESSION) */
+	char admin_project[37];    /* the project the caller administers here (ROUTE_ADMIN) */
 	bool headers_sent;
 	char *headers;             /* response header lines added by req_add_header */
 	size_t headers_len;

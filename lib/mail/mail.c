@@ -79,26 +79,13 @@ static int check_message(const struct mail_message *m)
 	return why ? 1 : 0;
 }
 
-/* The project's brand (else "Tessera") and name into vars. 0, 1 for no such project, -1. */
-static int add_project_vars(const char *project_id, json_t *vars)
+/* The project's brand (else "Tessera") and name into vars: the sender (domain/mailing.c) read
+ * them with the project. */
+static void add_project_vars(const struct mail_message *m, json_t *vars)
 {
-	if (!project_id) {
-		json_object_set_new(vars, "brand", json_string("Tessera"));
-		return 0;
-	}
-	struct db_result r;
-	if (db_query(&r, "SELECT COALESCE(NULLIF(brand_name, ''), 'Tessera'), name FROM project WHERE id = ?", "s",
-		     project_id) < 0)
-		return -1;
-	int rc = r.nrows ? 0 : 1;
-	if (rc == 0) {
-		json_object_set_new(vars, "brand", json_string(db_cell(&r, 0, 0)));
-		json_object_set_new(vars, "project_name", json_string(db_cell(&r, 0, 1)));
-	} else {
-		log_error("mail refused: no project %s", project_id);
-	}
-	db_result_free(&r);
-	return rc;
+	json_object_set_new(vars, "brand", json_string(m->brand && *m->brand ? m->brand : "Tessera"));
+	if (m->project_name)
+		json_object_set_new(vars, "project_name", json_string(m->project_name));
 }
 
 /* The caller's vars with ours on top. NULL when out of memory. */
@@ -234,7 +221,9 @@ static int render_files(const char *name, json_t *vars, struct rendered *out)
 static int render(const struct mail_message *m, struct rendered *out)
 {
 	json_t *vars = template_vars(m);
-	int rc = vars ? add_project_vars(m->project_id, vars) : -1;
+	int rc = vars ? 0 : -1;
+	if (vars)
+		add_project_vars(m, vars);
 	if (rc == 0)
 		rc = m->files_only ? 1 : render_override(m->project_id, m->template_name, vars, out);
 	if (rc == 1)

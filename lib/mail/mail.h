@@ -39,6 +39,8 @@ struct mail_message {
 	const char *to_name;       /* display name; may be NULL */
 	json_t *vars;              /* template values; only read */
 	bool files_only;           /* never the project's override (a link the project must not see) */
+	const char *brand;         /* the project's brand ({{brand}}); NULL: "Tessera" */
+	const char *project_name;  /* {{project_name}}; may be NULL */
 };
 
 /* The templates a project admin may override (PUT …/email-templates/:name). */

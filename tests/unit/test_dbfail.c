@@ -33,7 +33,7 @@ static void teardown(void)
 START_TEST(test_reads_fail_not_missing)
 {
 	struct client c;
-	struct flow_login l;
+	struct login l;
 	ck_assert_int_eq(clients_get(SOME_ID, &c), -1);
 	ck_assert(db_unavailable());
 	/* A malformed id is not found without asking the database. */
