@@ -164,6 +164,10 @@ int auth_from_token(const char *token, struct auth *a)
 /* Basic: the client and the membership details /auth/me and userinfo need, in one query.
  * The client's membership has the client as its profile, so DETAIL_COLUMNS' client (alias c)
  * is the client read here. */
+/* A client with its project and its membership in it, as clients_get joins them (aliases c, p, m). */
+#define CLIENTS_FROM \
+	" FROM client_application c JOIN project p ON p.id = c.project_id " \
+	"LEFT JOIN project_membership m ON m.user_id = c.id AND m.project_id = c.project_id "
 #define BASIC_DETAIL_COLUMNS \
 	"p.name, p.description, p.strict_mode, m.access_policy_id, m.identifier, m.user_type, m.user_id, " \
 	"c.name, NULL, NULL, c.description, c.status, c.redirect_uris, ap.resource, NULL, NULL, NULL, NULL, " \

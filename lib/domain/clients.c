@@ -18,7 +18,9 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const select_client = "SELECT STRAIGHT_JOIN " CLIENTS_COLUMNS CLIENTS_FROM "WHERE c.id = ? LIMIT 1";
+static const char *const select_client =
+	"SELECT STRAIGHT_JOIN " CLIENTS_COLUMNS " FROM client_application c JOIN project p ON p.id = c.project_id "
+	"LEFT JOIN project_membership m ON m.user_id = c.id AND m.project_id = c.project_id WHERE c.id = ? LIMIT 1";
 
 static bool copy_hash(uint8_t out[32], const struct db_result *r, unsigned col)
 {

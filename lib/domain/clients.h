@@ -48,8 +48,9 @@ bool clients_origin_ok(const struct client *c, const char *origin);
 
 /* 0 found, 1 not found (including ids that are not UUIDs), -1 database error. */
 int clients_get(const char *id, struct client *c);
-/* The columns clients_get reads (CLIENTS_NCOLUMNS, aliases c, p, m) and their joins, for a
- * query that reads a client with something else in the same round trip (introspection);
+/* The columns clients_get reads (CLIENTS_NCOLUMNS, aliases c, p, m: the client, its project and its
+ * membership in it), for a query that reads a client with something else in the same round trip
+ * (Basic authentication, introspection);
  * clients_from_row fills *c from the first row's first CLIENTS_NCOLUMNS columns. */
 #define CLIENTS_COLUMNS \
 	"c.id, c.project_id, c.name, c.status, c.secret_hash, " \
@@ -59,9 +60,6 @@ int clients_get(const char *id, struct client *c);
 	"c.allowed_origins, c.default_scope, p.system_setting, c.token_endpoint_auth_method, m.active, c.tokens_not_before, " \
 	"m.access_policy_id IS NOT NULL OR COALESCE(JSON_LENGTH(m.access), 0) > 0"
 #define CLIENTS_NCOLUMNS 20
-#define CLIENTS_FROM \
-	" FROM client_application c JOIN project p ON p.id = c.project_id " \
-	"LEFT JOIN project_membership m ON m.user_id = c.id AND m.project_id = c.project_id "
 struct db_result;
 void clients_from_row(const struct db_result *r, struct client *c);
 /* The client's sign-in branding (§6.16): {"welcomeString"?, "logo"?} from its signInForm,
