@@ -97,8 +97,8 @@ long ratelimit_login_delay(int failures, int after, int max)
 
 int ratelimit_start(void)
 {
-	if (cfg.rate_limit < 0)
-		return 0;
+	/* Opened even with the per-IP limits off: the per-client limit (or a project's
+	 * clientRateLimit) counts there too. */
 	char err[300];
 	if (shmcount_open(cfg.ratelimit_table, (unsigned)(cfg.ratelimit_buckets > 0 ? cfg.ratelimit_buckets : 0), err,
 			  sizeof err) < 0) {
