@@ -364,16 +364,21 @@ static int cmd_purge(int argc, char **argv)
 	long long mail = purge("DELETE FROM email_outbox WHERE status = 'sent' "
 			       "AND sent_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 5000",
 			       keep);
-	long long limits = purge("DELETE FROM rate_limit WHERE window_start < UNIX_TIMESTAMP() - ? LIMIT 5000", 3600);
+	/* A revocation is needed only while its token could still be presented. */
+	long long limits = purge("DELETE FROM token_revocation WHERE expires_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 5000", 60);
 	/* A row that marks an address known to an account (signed_in) stays 30 days (lib/ratelimit.c). */
 	long long delays = purge("DELETE FROM login_throttle WHERE last_failure < UNIX_TIMESTAMP() - ? "
 				 "AND (signed_in IS NULL OR signed_in < UNIX_TIMESTAMP() - 2592000) LIMIT 5000",
 				 86400);
 	long long audit = purge("DELETE FROM audit_event WHERE recorded < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 5000",
 				audit_days * 86400LL);
+	/* The per-minute client_credentials counts are audit events too (lib/domain/grantcount.c). */
+	long long grants = purge("DELETE FROM client_grant_minute WHERE minute < UTC_TIMESTAMP() - INTERVAL ? SECOND LIMIT 5000",
+				 audit_days * 86400LL);
+	audit = audit < 0 || grants < 0 ? -1 : audit + grants;
 	if (logins < 0 || requests < 0 || mail < 0 || limits < 0 || delays < 0 || audit < 0)
 		return 1;
-	printf("purged: %lld logins, %lld security requests, %lld sent emails, %lld rate-limit windows, "
+	printf("purged: %lld logins, %lld security requests, %lld sent emails, %lld expired token revocations, "
 	       "%lld password delays, %lld audit events\n",
 	       logins, requests, mail, limits, delays, audit);
 	return 0;

@@ -2,8 +2,8 @@
 /* GET /admin/projects/:projectId/audit: a project's security events as a FHIR searchset
  * Bundle of AuditEvent resources, newest first.
  *
- * Two sources, one list: audit_event rows (lib/audit.c) and the login rows the hot paths
- * already write. A login row is a sign-in (auth_method password) or a client_credentials
+ * Three sources, one list: audit_event rows (lib/audit.c), the login rows the hot paths
+ * already write, and the per-minute client_credentials counts (client_grant_minute). A login row is a sign-in (auth_method password) or a client_credentials
  * token (auth_method client) at created_at; its granted_at is the authorization_code token
  * and its refreshed_at the latest refresh_token grant (refresh_count of them). Reading them
  * here, rather than writing an audit row per token, keeps client_credentials at one durable
@@ -128,9 +128,14 @@ static json_t *entities_of(const struct db_result *r, unsigned row)
 	char reference[80];
 	if (entity && !strncmp(entity, "Login/", 6))
 		login_reference(entity + 6, reference, sizeof reference);
-	if (entity)
-		json_array_append_new(list, json_pack("{s:{s:s}}", "what", "reference",
-						      strncmp(entity, "Login/", 6) ? entity : reference));
+	if (entity) {
+		json_t *e = json_pack("{s:{s:s}}", "what", "reference", strncmp(entity, "Login/", 6) ? entity : reference);
+		/* A grant without a Login (the per-minute client_credentials count): its type here. */
+		if (e && !db_cell(r, row, AE_LOGIN) && db_cell(r, row, AE_GRANT))
+			json_object_set_new(e, "detail", json_pack("[{s:s, s:s}]", "type", "grant-type", "valueString",
+								   db_cell(r, row, AE_GRANT)));
+		json_array_append_new(list, e);
+	}
 	if (db_cell(r, row, AE_LOGIN)) {
 		login_reference(db_cell(r, row, AE_LOGIN), reference, sizeof reference);
 		json_t *e = json_pack("{s:{s:s}}", "what", "reference", reference);

@@ -10,6 +10,7 @@
 #include "core/crypto.h"
 #include "core/db.h"
 #include "domain/flow.h"
+#include "domain/login.h"
 #include "oauth/jwt.h"
 #include "domain/me.h"
 #include "domain/userinfo.h"
@@ -37,7 +38,8 @@ static int logout(struct request *req)
 {
 	const struct auth *a = req->auth;
 	audit_stage(&(struct audit_event){ .type = AUDIT_LOGOUT });
-	if (!a->basic && login_revoke(a->login.id) < 0)
+	if (a->stateless ? login_revoke_token(a->login.id, a->login.client_id, a->exp) < 0
+			 : !a->basic && login_revoke(a->login.id) < 0)
 		return -1;
 	char cookie[600] = "";
 	if (a->login.client_id[0])
@@ -47,9 +49,29 @@ static int logout(struct request *req)
 	return 0;
 }
 
-/* The caller of /oauth2/introspect must be a client (Basic or client_secret_post) or hold a
- * bearer token; its project bounds what it may learn. 0 ok, 1 refused, -1 database error. */
-static int introspection_caller(struct request *req, char project_id[37])
+static json_t *inactive(void)
+{
+	return json_pack("{s:b}", "active", false);
+}
+
+/* The answer for a usable token seen by a caller of project_id: active only for that project. */
+static json_t *introspection(const struct auth_subject *t, const char *project_id)
+{
+	if (!t->usable || strcmp(t->project_id, project_id))
+		return inactive();
+	json_t *body = json_pack("{s:b, s:O, s:O, s:O, s:s, s:s, s:s, s:s}", "active", true, "iat",
+				 json_object_get(t->claims, "iat"), "exp", json_object_get(t->claims, "exp"), "iss",
+				 json_object_get(t->claims, "iss"), "sub", t->user_id, "scope", t->scope, "token_type",
+				 "Bearer", "username", t->user_id);
+	if (body && t->client_id[0])
+		json_object_set_new(body, "client_id", json_string(t->client_id));
+	if (body && !strcmp(t->profile_type, "Patient"))
+		json_object_set_new(body, "patient", json_string(t->profile_id));
+	return body;
+}
+
+/* A bearer caller (two queries: its own session, then the token). 0, 1 refused, -1. */
+static int introspect_as_bearer(struct request *req, struct auth_subject *t, char project_id[37])
 {
 	struct auth caller;
 	int rc = auth_authenticate(req, &caller);
@@ -58,51 +80,65 @@ static int introspection_caller(struct request *req, char project_id[37])
 		snprintf(req->log_client, sizeof req->log_client, "%s", caller.login.client_id);
 	}
 	auth_free(&caller);
-	if (rc != 1 || req->authorization)
+	if (rc != 0)
 		return rc;
-	const char *id = req_param(req, "client_id"), *secret = req_param(req, "client_secret");
-	struct client c;
-	if (!id || !secret || (rc = clients_get(id, &c)) == 1)
-		return 1;
-	if (rc < 0)
-		return -1;
-	if (!clients_secret_ok(&c, secret, true) || !clients_usable(&c))
-		return 1;
-	snprintf(project_id, 37, "%s", c.project_id);
-	snprintf(req->log_client, sizeof req->log_client, "%s", c.id);
-	return 0;
+	struct auth a;
+	rc = auth_from_token(req_param(req, "token"), &a);
+	if (rc == 0) {
+		t->usable = a.login.granted;
+		snprintf(t->project_id, sizeof t->project_id, "%s", a.project_id);
+		snprintf(t->user_id, sizeof t->user_id, "%s", a.login.user_id);
+		snprintf(t->scope, sizeof t->scope, "%s", a.login.scope);
+		snprintf(t->client_id, sizeof t->client_id, "%s", a.login.client_id);
+		snprintf(t->profile_type, sizeof t->profile_type, "%s", a.profile_type);
+		snprintf(t->profile_id, sizeof t->profile_id, "%s", a.profile_id);
+		t->claims = json_incref(a.claims);
+	}
+	auth_free(&a);
+	return rc < 0 ? -1 : 0;
 }
 
+/* §7.5, client-authenticated (PROTOCOL.md §S.8): the caller is a client (Basic, only its
+ * current secret, as Basic everywhere; or client_secret_post) or holds a bearer token; its
+ * project bounds what it may learn. A client caller and the token are read in one query. */
 static int introspect(struct request *req)
 {
 	char project_id[37] = "";
-	int rc = introspection_caller(req, project_id);
-	if (rc < 0)
-		return -1;
-	if (rc == 1) {
+	struct auth_subject t = { 0 };
+	int rc;
+	if (auth_is_bearer(req)) {
+		rc = introspect_as_bearer(req, &t, project_id);
+	} else {
+		char id[128] = "", secret[256] = "";
+		bool basic = req->authorization != NULL;
+		if (basic && (strncmp(req->authorization, "Basic ", 6) ||
+			      !parse_basic_auth(req->authorization, id, sizeof id, secret, sizeof secret)))
+			rc = 1;
+		else {
+			if (!basic) {
+				snprintf(id, sizeof id, "%s", req_param(req, "client_id") ? req_param(req, "client_id") : "");
+				snprintf(secret, sizeof secret, "%s", req_param(req, "client_secret") ? req_param(req, "client_secret") : "");
+			}
+			struct client c;
+			rc = id[0] && secret[0] ? auth_introspect(id, req_param(req, "token"), &c, &t) : 1;
+			if (rc == 0 && (!clients_secret_ok(&c, secret, !basic) || !clients_usable(&c)))
+				rc = 1;
+			if (rc == 0) {
+				snprintf(project_id, sizeof project_id, "%s", c.project_id);
+				snprintf(req->log_client, sizeof req->log_client, "%s", c.id);
+			}
+		}
+		memset(secret, 0, sizeof secret);
+	}
+	if (rc != 0) {
+		auth_subject_free(&t);
+		if (rc < 0)
+			return -1;
 		send_oauth_error(req, 401, "invalid_client", "Client authentication required");
 		return 0;
 	}
-	struct auth t;
-	rc = auth_from_token(req_param(req, "token"), &t);
-	if (rc < 0) {
-		auth_free(&t);
-		return -1;
-	}
-	json_t *body;
-	if (rc == 1 || strcmp(t.project_id, project_id) || !t.login.granted) {
-		body = json_pack("{s:b}", "active", false);
-	} else {
-		body = json_pack("{s:b, s:O, s:O, s:O, s:s, s:s, s:s, s:s}", "active", true, "iat",
-				 json_object_get(t.claims, "iat"), "exp", json_object_get(t.claims, "exp"), "iss",
-				 json_object_get(t.claims, "iss"), "sub", t.login.user_id, "scope", t.login.scope,
-				 "token_type", "Bearer", "username", t.login.user_id);
-		if (t.login.client_id[0])
-			json_object_set_new(body, "client_id", json_string(t.login.client_id));
-		if (!strcmp(t.profile_type, "Patient"))
-			json_object_set_new(body, "patient", json_string(t.profile_id));
-	}
-	auth_free(&t);
+	json_t *body = introspection(&t, project_id);
+	auth_subject_free(&t);
 	send_json(req, 200, body, NULL);
 	return 0;
 }
@@ -170,9 +206,19 @@ static int revoke_token(struct request *req)
 		return -1;
 	const char *login_id = json_string_value(json_object_get(claims, "login_id"));
 	const char *token_client = json_string_value(json_object_get(claims, "client_id"));
+	/* A self-contained token (jti, no Login; only access tokens have one) goes to the
+	 * revocation table until it expires; its project is its client's. */
+	const char *jti = json_string_value(json_object_get(claims, "jti"));
+	json_t *exp = json_object_get(claims, "exp");
 	int rc = 0;
-	if (login_id && (!id[0] || (token_client && !strcmp(id, token_client))) && (id[0] || !token_client))
-		rc = login_revoke_audited(login_id, AUDIT_TOKEN_REVOKED);
+	if (login_id && (!id[0] || (token_client && !strcmp(id, token_client))) && (id[0] || !token_client)) {
+		struct client tc;
+		if (!jti)
+			rc = login_revoke_audited(login_id, AUDIT_TOKEN_REVOKED);
+		else if (token_client && json_is_integer(exp) && crypto_is_uuid(jti) && (rc = clients_get(token_client, &tc)) >= 0)
+			rc = login_revoke_token_audited(jti, rc == 0 ? tc.project_id : NULL, token_client,
+							(long long)json_integer_value(exp), AUDIT_TOKEN_REVOKED);
+	}
 	json_decref(claims);
 	if (rc < 0)
 		return -1;

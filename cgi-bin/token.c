@@ -10,6 +10,7 @@
 #include "core/db.h"
 #include "oauth/discovery.h"
 #include "domain/grant.h"
+#include "domain/grantcount.h"
 #include "oauth/jwt.h"
 #include "core/log.h"
 #include "domain/login.h"
@@ -124,14 +125,13 @@ static bool demanded_ok(struct request *req, const struct presented *p, const ch
 }
 
 /* Per client (Medplum warns that requesting tokens too often degrades service): only after
- * the secret, so nobody without it can use up a client's tokens. 0 go on, 1 refused (sent). */
+ * the secret, so nobody without it can use up a client's tokens. Counted in the node's
+ * shared table (lib/domain/ratelimit.h). 0 go on, 1 refused (sent). */
 static int client_limit(struct request *req, const struct client *c)
 {
 	int limit = c->rl.client_rate_limit > 0 ? c->rl.client_rate_limit : cfg.client_rate_limit;
 	long long wait_ms = 0;
-	if (clients_grant_wait(c->id, limit, &wait_ms) < 0)
-		return -1;
-	if (limit <= 0 || wait_ms <= 0)
+	if (ratelimit_client_grant(c->id, limit, &wait_ms) == 0)
 		return 0;
 	response_rate_limited(req, (long long)limit + 1, limit, wait_ms);
 	return 1;
@@ -167,44 +167,9 @@ static int ip_refused(struct request *req, int check)
 	return check;
 }
 
-/* Checks the client and its secret and writes the login: 0 done, 1 refused (response sent),
- * -1 database error. A cached client saves a query; whatever the cached copy refuses, or the
- * write finds changed, is decided again by the fresh row. */
-static int client_login(struct request *req, struct presented *p, struct client *c, struct login *l)
-{
-	uint8_t presented[32];
-	if (crypto_keyed_hash(p->secret, presented) < 0)
-		return -1;
-	const char *scope = req_param(req, "scope");
-	bool cached = false, demanded = false;
-	for (int pass = 0; pass < 2; pass++) {
-		int rc = pass == 0 ? clients_get_cached(p->id, c, &cached) : clients_get(p->id, c);
-		if (rc < 0)
-			return -1;
-		/* The per-IP limit with the project's override; an unknown client gets the default. */
-		if (pass == 0 && rc == 0)
-			ratelimit_use_project(req, &c->rl);
-		if (pass == 0 && ratelimit_refuse(req))
-			return 1;
-		const char *refusal = client_refusal(rc, c, p, &demanded);
-		if (!refusal) {
-			snprintf(req->log_client, sizeof req->log_client, "%s", c->id);
-			if ((rc = client_limit(req, c)) != 0 || (rc = ip_refused(req, policies_ip_check(c->membership_id, req->remote_addr))) != 0)
-				return rc;
-			rc = login_create_for_client(c->id, c->membership_id, presented, p->method, scope && *scope ? scope : "openid", req, l);
-			if (rc <= 0)
-				return rc;
-			refusal = "Invalid client";
-		}
-		if (!cached || pass == 1) {
-			send_client_refusal(req, p, refusal, demanded);
-			return 1;
-		}
-		clients_forget(p->id);
-	}
-	return 1; /* not reached: the second pass always answers */
-}
-
+/* The hot path (issue 15): one read of the client's row (status, secret, method, membership,
+ * the project's limits), the counts in shared memory, one signature; no row written. The
+ * token is self-contained: every use re-checks it against the client's row (auth.c). */
 static int client_credentials(struct request *req)
 {
 	struct presented p;
@@ -215,21 +180,56 @@ static int client_credentials(struct request *req)
 		return 0;
 	}
 	struct client c;
-	struct login l;
-	int rc = client_login(req, &p, &c, &l);
+	int rc = clients_get(p.id, &c);
+	if (rc < 0) {
+		memset(p.secret, 0, sizeof p.secret);
+		return -1;
+	}
+	/* The per-IP limit with the project's override; an unknown client gets the default. */
+	if (rc == 0)
+		ratelimit_use_project(req, &c.rl);
+	if (ratelimit_refuse(req)) {
+		memset(p.secret, 0, sizeof p.secret);
+		return 0;
+	}
+	bool demanded = false;
+	const char *refusal = client_refusal(rc, &c, &p, &demanded);
+	/* Which secret matched names the token's secret (skh): current, else the retiring one. */
+	uint8_t presented[32], skh[SHA256_LEN];
+	bool hashed = !refusal && crypto_keyed_hash(p.secret, presented) == 0;
 	memset(p.secret, 0, sizeof p.secret);
-	if (rc != 0)
+	if (refusal) {
+		send_client_refusal(req, &p, refusal, demanded);
+		return 0;
+	}
+	if (!hashed)
+		return -1;
+	snprintf(req->log_client, sizeof req->log_client, "%s", c.id);
+	if (client_limit(req, &c))
+		return 0;
+	/* The IP rules of its access policies (§11.3): a query only for a membership with a policy. */
+	if (c.has_policy && (rc = ip_refused(req, policies_ip_check(c.membership_id, req->remote_addr))) != 0)
 		return rc < 0 ? -1 : 0;
-	snprintf(req->log_login, sizeof req->log_login, "%s", l.id);
+	bool current = c.has_secret && crypto_equal(presented, 32, c.secret_hash, 32);
+	crypto_sha256(current ? c.secret_hash : c.retiring_hash, 32, skh);
+	char jti[37], skh_hex[17];
+	for (int i = 0; i < 8; i++)
+		snprintf(skh_hex + 2 * i, 3, "%02x", skh[i]);
+	if (crypto_uuid_v7(jti) < 0)
+		return -1;
+	const char *scope = req_param(req, "scope");
+	snprintf(req->log_login, sizeof req->log_login, "%s", jti);
 	struct token_grant g = {
-		.login_id = l.id, .user_id = c.id, .client_id = c.id, .scope = l.scope,
-		.profile_type = "ClientApplication", .profile_id = c.id, .profile_display = c.name,
-		.project_id = c.project_id, .project_display = c.project_name, .auth_time = l.auth_time,
-		.access_lifetime = c.access_lifetime, .refresh_lifetime = c.refresh_lifetime,
+		.login_id = jti, .jti = jti, .cnb = c.tokens_not_before, .skh = skh_hex, .user_id = c.id,
+		.client_id = c.id, .scope = scope && *scope ? scope : "openid", .profile_type = "ClientApplication",
+		.profile_id = c.id, .profile_display = c.name, .project_id = c.project_id,
+		.project_display = c.project_name, .auth_time = time(NULL), .access_lifetime = c.access_lifetime,
+		.refresh_lifetime = c.refresh_lifetime,
 	};
 	json_t *body = tokens_response(&g);
 	if (!body)
 		return -1;
+	grantcount_add(c.id, c.project_id, req->remote_addr, req->user_agent);
 	send_json(req, 200, body, NULL);
 	return 0;
 }

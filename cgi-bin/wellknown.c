@@ -26,10 +26,10 @@ static int smart_configuration(struct request *req)
 
 static int jwks(struct request *req)
 {
-	json_t *keys = keys_jwks();
-	if (!keys)
+	const char *text = keys_jwks_text();
+	if (!text)
 		return -1;
-	send_json(req, 200, keys, NULL);
+	send_json_text(req, 200, text);
 	return 0;
 }
 

@@ -47,6 +47,8 @@ struct config {
 	int auth_rate_limit;
 	int rate_limit;
 	int client_rate_limit;
+	char *ratelimit_table;   /* the shared counters' file (lib/core/shmcount.h) */
+	int ratelimit_buckets;
 	int login_delay_after;
 	int login_delay_max;
 	int login_account_delay_after;

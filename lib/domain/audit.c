@@ -255,12 +255,19 @@ static const char *const select_events =
 	" UNION ALL SELECT CONCAT(l.id, '.refresh'), l.refreshed_at, '" AUDIT_TOKEN_REFRESHED
 	"', CONCAT(l.refresh_count, ' refresh grant(s), this the latest'), " LOGIN_COLUMNS ", 'refresh_token'" LOGIN_FROM
 	" AND l.refreshed_at IS NOT NULL"
+	/* client_credentials tokens are self-contained (no Login): a count per client and minute,
+	 * written in batches (lib/domain/grantcount.c), one event each. */
+	" UNION ALL SELECT CONCAT('cc.', g.client_id, '.', DATE_FORMAT(g.minute, '%Y%m%d%H%i')), g.updated_at, '"
+	AUDIT_TOKEN_ISSUED "', CONCAT(g.grants, ' client_credentials token(s) in the minute from ', "
+	"DATE_FORMAT(g.minute, '%Y-%m-%dT%H:%iZ')), 'ClientApplication', g.client_id, g.client_id, NULL, g.remote_address, "
+	"g.user_agent, CONCAT('ClientApplication/', g.client_id), 'client_credentials' FROM client_grant_minute g "
+	"WHERE g.project_id = ?"
 	") e WHERE (? IS NULL OR type = ?) AND (? IS NULL OR agent_id = ?) AND (? IS NULL OR recorded >= ?) "
 	"AND (? IS NULL OR recorded < ?) ORDER BY recorded DESC, id DESC LIMIT ? OFFSET ?";
 
 int audit_search(const struct audit_filter *f, long limit, long offset, struct db_result *out)
 {
-	return db_query(out, select_events, "ssssssssssssii", f->project_id, f->project_id, f->project_id, f->project_id,
-			f->type, f->type, f->agent_id, f->agent_id, f->since, f->since, f->until, f->until, (long long)limit,
+	return db_query(out, select_events, "sssssssssssssii", f->project_id, f->project_id, f->project_id, f->project_id,
+			f->project_id, f->type, f->type, f->agent_id, f->agent_id, f->since, f->since, f->until, f->until, (long long)limit,
 			(long long)offset);
 }

@@ -19,11 +19,13 @@ enum auth_detail {
 	AD_PROJECT_NAME, AD_PROJECT_DESCRIPTION, AD_STRICT_MODE, AD_POLICY_ID, AD_IDENTIFIER, AD_USER_TYPE,
 	AD_USER_ID, AD_DISPLAY, AD_PROFILE_RESOURCE, AD_PROFILE_UPDATED, AD_CLIENT_DESCRIPTION, AD_CLIENT_STATUS,
 	AD_CLIENT_URIS, AD_POLICY_RESOURCE, AD_EMAIL, AD_EMAIL_VERIFIED, AD_USER_IDENTIFIER, AD_MFA_ENROLLED,
-	AD_FIRST_NAME, AD_LAST_NAME, AD_ADMIN, AD_SUPER_ADMIN, AD_COUNT
+	AD_FIRST_NAME, AD_LAST_NAME, AD_ADMIN, AD_SUPER_ADMIN, AD_ACCESS, AD_COUNT
 };
 
 struct auth {
 	bool basic;
+	bool stateless;            /* a self-contained token (login.id is its jti; no Login row) */
+	long long exp;             /* stateless: when it expires (Unix time) */
 	struct login login;
 	char project_id[37];
 	char profile_type[32];
@@ -50,5 +52,24 @@ int auth_from_login(const char *login_id, struct auth *a);
 int auth_load_detail(struct auth *a);
 const char *auth_detail_cell(const struct auth *a, enum auth_detail col);
 void auth_free(struct auth *a);
+
+/* What introspection reports of a token. */
+struct auth_subject {
+	bool usable;               /* a granted access token, not revoked, its membership active */
+	char project_id[37];
+	char user_id[37];
+	char scope[1025];
+	char client_id[37];
+	char profile_type[32];
+	char profile_id[37];
+	json_t *claims;            /* usable: the verified claims */
+};
+struct client;
+/* Introspection by a client in one round trip: the calling client's row (*caller, for the
+ * caller's secret check) and the token's state (a Login's or a self-contained token's) in one
+ * query. 0 the caller exists (its secret not checked yet), 1 no such client, -1 database
+ * error (or the signing keys unavailable). */
+int auth_introspect(const char *caller_id, const char *token, struct client *caller, struct auth_subject *t);
+void auth_subject_free(struct auth_subject *t);
 
 #endif

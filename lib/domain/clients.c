@@ -18,26 +18,9 @@
 #include <string.h>
 #include <time.h>
 
-#define CLIENT_COLUMNS \
-	"SELECT c.id, c.project_id, c.name, c.status, c.secret_hash, " \
-	"IF(c.retiring_secret_expires_at IS NULL OR c.retiring_secret_expires_at > UTC_TIMESTAMP(3), " \
-	"c.retiring_secret_hash, NULL), c.pkce_optional, " \
-	"c.access_token_lifetime, c.refresh_token_lifetime, m.id, p.name, p.super_admin, c.redirect_uris, " \
-	"c.allowed_origins, c.default_scope, p.system_setting, c.token_endpoint_auth_method"
-#define CLIENT_FROM \
-	" FROM client_application c JOIN project p ON p.id = c.project_id " \
-	"LEFT JOIN project_membership m ON m.user_id = c.id AND m.project_id = c.project_id " \
-	"WHERE c.id = ? LIMIT 1"
-/* When the limit-th newest login of the client stops counting (ms from now; <= 0: it does
- * not, or there are fewer). The client's own logins have user_id = its id; the existing
- * index login_user (user_id, updated_at) serves it, so the grant's INSERT maintains no new
- * index. updated_at only moves on a revocation, which makes the count err on the safe side. */
-#define GRANT_WAIT(client) \
-	"(SELECT CAST(CEIL((UNIX_TIMESTAMP(l.updated_at) + 60 - UNIX_TIMESTAMP(NOW(3))) * 1000) AS SIGNED) " \
-	"FROM login l WHERE l.user_id = " client " AND l.updated_at > NOW(3) - INTERVAL 60 SECOND " \
-	"ORDER BY l.updated_at DESC LIMIT 1 OFFSET ?)"
-
-static const char *const select_client = CLIENT_COLUMNS CLIENT_FROM;
+static const char *const select_client =
+	"SELECT STRAIGHT_JOIN " CLIENTS_COLUMNS " FROM client_application c JOIN project p ON p.id = c.project_id "
+	"LEFT JOIN project_membership m ON m.user_id = c.id AND m.project_id = c.project_id WHERE c.id = ? LIMIT 1";
 
 static bool copy_hash(uint8_t out[32], const struct db_result *r, unsigned col)
 {
@@ -45,6 +28,31 @@ static bool copy_hash(uint8_t out[32], const struct db_result *r, unsigned col)
 		return false;
 	memcpy(out, db_cell(r, 0, col), 32);
 	return true;
+}
+
+void clients_from_row(const struct db_result *r, struct client *c)
+{
+	memset(c, 0, sizeof *c);
+	text_copy(c->id, sizeof c->id, db_cell(r, 0, 0));
+	text_copy(c->project_id, sizeof c->project_id, db_cell(r, 0, 1));
+	text_copy(c->name, sizeof c->name, db_cell(r, 0, 2));
+	text_copy(c->status, sizeof c->status, db_cell(r, 0, 3));
+	c->has_secret = copy_hash(c->secret_hash, r, 4);
+	c->has_retiring = copy_hash(c->retiring_hash, r, 5);
+	c->pkce_optional = text_true(db_cell(r, 0, 6));
+	c->access_lifetime = config_duration_or(db_cell(r, 0, 7), cfg.access_token_lifetime);
+	c->refresh_lifetime = config_duration_or(db_cell(r, 0, 8), cfg.refresh_token_lifetime);
+	text_copy(c->membership_id, sizeof c->membership_id, db_cell(r, 0, 9));
+	text_copy(c->project_name, sizeof c->project_name, db_cell(r, 0, 10));
+	c->project_super_admin = text_true(db_cell(r, 0, 11));
+	text_copy(c->redirect_uris, sizeof c->redirect_uris, db_cell(r, 0, 12));
+	text_copy(c->allowed_origins, sizeof c->allowed_origins, db_cell(r, 0, 13));
+	text_copy(c->default_scope, sizeof c->default_scope, db_cell(r, 0, 14));
+	ratelimit_parse_settings(db_cell(r, 0, 15), &c->rl);
+	text_copy(c->auth_method, sizeof c->auth_method, db_cell(r, 0, 16));
+	c->membership_active = text_true(db_cell(r, 0, 17));
+	c->tokens_not_before = db_cell(r, 0, 18) ? atoll(db_cell(r, 0, 18)) : 0;
+	c->has_policy = text_true(db_cell(r, 0, 19));
 }
 
 int clients_get(const char *id, struct client *c)
@@ -59,79 +67,9 @@ int clients_get(const char *id, struct client *c)
 		db_result_free(&r);
 		return 1;
 	}
-	text_copy(c->id, sizeof c->id, db_cell(&r, 0, 0));
-	text_copy(c->project_id, sizeof c->project_id, db_cell(&r, 0, 1));
-	text_copy(c->name, sizeof c->name, db_cell(&r, 0, 2));
-	text_copy(c->status, sizeof c->status, db_cell(&r, 0, 3));
-	c->has_secret = copy_hash(c->secret_hash, &r, 4);
-	c->has_retiring = copy_hash(c->retiring_hash, &r, 5);
-	c->pkce_optional = !strcmp(db_cell(&r, 0, 6), "1");
-	c->access_lifetime = config_duration_or(db_cell(&r, 0, 7), cfg.access_token_lifetime);
-	c->refresh_lifetime = config_duration_or(db_cell(&r, 0, 8), cfg.refresh_token_lifetime);
-	text_copy(c->membership_id, sizeof c->membership_id, db_cell(&r, 0, 9));
-	text_copy(c->project_name, sizeof c->project_name, db_cell(&r, 0, 10));
-	c->project_super_admin = !strcmp(db_cell(&r, 0, 11), "1");
-	text_copy(c->redirect_uris, sizeof c->redirect_uris, db_cell(&r, 0, 12));
-	text_copy(c->allowed_origins, sizeof c->allowed_origins, db_cell(&r, 0, 13));
-	text_copy(c->default_scope, sizeof c->default_scope, db_cell(&r, 0, 14));
-	ratelimit_parse_settings(db_cell(&r, 0, 15), &c->rl);
-	text_copy(c->auth_method, sizeof c->auth_method, db_cell(&r, 0, 16));
+	clients_from_row(&r, c);
 	db_result_free(&r);
 	return 0;
-}
-
-int clients_grant_wait(const char *id, int limit, long long *wait_ms)
-{
-	*wait_ms = 0;
-	if (limit <= 0)
-		return 0;
-	struct db_result r;
-	if (db_query(&r, "SELECT " GRANT_WAIT("?"), "si", id, (long long)limit - 1) < 0)
-		return -1;
-	if (db_cell(&r, 0, 0))
-		*wait_ms = atoll(db_cell(&r, 0, 0));
-	db_result_free(&r);
-	return 0;
-}
-
-/* Clients read recently, for the client_credentials grant, whose INSERT re-checks in SQL
- * everything that authorizes it (status, membership, secret); only settings such as lifetimes
- * and names may be up to client_cache_seconds old. */
-enum { CACHED_CLIENTS = 16 };
-static struct cached_client {
-	struct client c;
-	time_t until;
-} client_cache[CACHED_CLIENTS];
-
-static struct cached_client *cache_slot(const char *id)
-{
-	unsigned h = 5381;
-	for (const char *p = id; *p; p++)
-		h = h * 33 + (unsigned char)*p;
-	return &client_cache[h % CACHED_CLIENTS];
-}
-
-int clients_get_cached(const char *id, struct client *c, bool *cached)
-{
-	struct cached_client *e = cache_slot(id);
-	*cached = e->until > time(NULL) && !strcmp(e->c.id, id);
-	if (*cached) {
-		*c = e->c;
-		return 0;
-	}
-	int rc = clients_get(id, c);
-	if (rc == 0 && cfg.client_cache_seconds > 0) {
-		e->c = *c;
-		e->until = time(NULL) + cfg.client_cache_seconds;
-	}
-	return rc;
-}
-
-void clients_forget(const char *id)
-{
-	struct cached_client *e = cache_slot(id);
-	if (!strcmp(e->c.id, id))
-		memset(e, 0, sizeof *e);
 }
 
 int clients_branding(const char *id, json_t **out)
@@ -171,7 +109,7 @@ bool clients_secret_ok(const struct client *c, const char *secret, bool allow_re
 
 bool clients_usable(const struct client *c)
 {
-	return !strcmp(c->status, "active") && c->membership_id[0];
+	return !strcmp(c->status, "active") && c->membership_id[0] && c->membership_active;
 }
 
 static const char *const auth_methods[] = { "none", "client_secret_basic", "client_secret_post", NULL };
@@ -336,7 +274,8 @@ int clients_rotate_secret(const char *project_id, const char *client_id, long re
 				   "ibss", (long long)retire_seconds, h, sizeof h, client_id, project_id)
 			 : db_exec(&n,
 				   "UPDATE client_application SET retiring_secret_hash = NULL, retiring_secret_expires_at = NULL, "
-				   "secret_hash = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND project_id = ?",
+				   "secret_hash = ?, " CLIENTS_RAISE_NOT_BEFORE ", updated_at = UTC_TIMESTAMP(3) "
+				   "WHERE id = ? AND project_id = ?",
 				   "bss", h, sizeof h, client_id, project_id);
 	if (rc < 0)
 		return -1;
@@ -643,7 +582,6 @@ static int client_update_resource(const char *id, const char *version, json_t *c
 			      " WHERE id = ? AND " FHIR_VERSION_IS_SQL("updated_at"),
 			      c, &k, id, version, &n);
 	cols_free(&k);
-	clients_forget(id);
 	return rc < 0 ? -1 : n == 1 ? 0 : 2;
 }
 
@@ -662,7 +600,6 @@ static int client_remove_resource(const char *id, const char *version, struct re
 		rc = members_delete_of_client(id);
 	if (db_finish(rc) != 0)
 		return -1;
-	clients_forget(id);
 	return n == 1 ? 0 : 2;
 }
 

@@ -29,14 +29,16 @@ struct client {
 	char allowed_origins[2048];
 	char default_scope[1025];  /* space-separated */
 	struct rl_override rl;     /* the project's systemSetting limits */
+	bool membership_active;
+	long long tokens_not_before; /* the generation self-contained tokens must carry (cnb) */
+	bool has_policy;           /* its membership names access policies (IP rules may apply) */
 };
 
-/* clients_get through a short per-process cache (client_cache_seconds), *cached telling
- * which: only for callers that re-check status, membership and secret in the statement that
- * acts on them, and read the row again before refusing a cached copy. */
-int clients_get_cached(const char *id, struct client *c, bool *cached);
-/* Drops the cached copy, so the next clients_get_cached reads the row. */
-void clients_forget(const char *id);
+/* SET clause raising a client's tokens_not_before: every self-contained token issued before
+ * is refused from now on (a generation, never lower than the last, from the database clock). */
+#define CLIENTS_RAISE_NOT_BEFORE \
+	"tokens_not_before = GREATEST(tokens_not_before + 1, CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED))"
+
 /* The client's defaultScope joined by spaces; -1 when it has none. */
 int clients_default_scope(const struct client *c, char *out, size_t outlen);
 /* Exact match against the registered redirect URIs (no prefix matching). */
@@ -46,17 +48,26 @@ bool clients_origin_ok(const struct client *c, const char *origin);
 
 /* 0 found, 1 not found (including ids that are not UUIDs), -1 database error. */
 int clients_get(const char *id, struct client *c);
-/* How long the client must wait before another client_credentials token: the oldest of its
- * last `limit` logins (user_id = the client, index login_user) must be RATELIMIT_WINDOW
- * seconds old. *wait_ms > 0 when it must wait; limit <= 0 checks nothing. 0, or -1 on a
- * database error. */
-int clients_grant_wait(const char *id, int limit, long long *wait_ms);
+/* The columns clients_get reads (CLIENTS_NCOLUMNS, aliases c, p, m: the client, its project and its
+ * membership in it), for a query that reads a client with something else in the same round trip
+ * (Basic authentication, introspection);
+ * clients_from_row fills *c from the first row's first CLIENTS_NCOLUMNS columns. */
+#define CLIENTS_COLUMNS \
+	"c.id, c.project_id, c.name, c.status, c.secret_hash, " \
+	"IF(c.retiring_secret_expires_at IS NULL OR c.retiring_secret_expires_at > UTC_TIMESTAMP(3), " \
+	"c.retiring_secret_hash, NULL), c.pkce_optional, " \
+	"c.access_token_lifetime, c.refresh_token_lifetime, m.id, p.name, p.super_admin, c.redirect_uris, " \
+	"c.allowed_origins, c.default_scope, p.system_setting, c.token_endpoint_auth_method, m.active, c.tokens_not_before, " \
+	"m.access_policy_id IS NOT NULL OR COALESCE(JSON_LENGTH(m.access), 0) > 0"
+#define CLIENTS_NCOLUMNS 20
+struct db_result;
+void clients_from_row(const struct db_result *r, struct client *c);
 /* The client's sign-in branding (§6.16): {"welcomeString"?, "logo"?} from its signInForm,
  * written to *out. 0 found, 1 not found, -1 database error. */
 int clients_branding(const char *id, json_t **out);
 /* Accepts the current secret, and the retiring one when allow_retiring. */
 bool clients_secret_ok(const struct client *c, const char *secret, bool allow_retiring);
-/* Usable for client credentials: active status and a membership. */
+/* Usable for client credentials: active status and an active membership. */
 bool clients_usable(const struct client *c);
 /* A tokenEndpointAuthMethod Tessera knows: none, client_secret_basic, client_secret_post. */
 bool clients_auth_method_valid(const char *method);

@@ -15,39 +15,31 @@ int login_ref(const char *login_id, char out[LOGIN_REF_LEN + 1])
 	return crypto_keyed_ref("login", login_id, out);
 }
 
-int login_create_for_client(const char *client_id, const char *membership_id, const uint8_t secret_hash[32],
-			    const char *auth_method, const char *scope, const struct request *req, struct login *l)
+int login_revoke_token(const char *jti, const char *client_id, long long exp)
 {
-	memset(l, 0, sizeof *l);
-	/* Time-ordered: a new Login is appended to the table's B-trees, not written to a random page. */
-	if (crypto_uuid_v7(l->id) < 0)
+	/* Kept until a minute after the token expires (tessera-admin purge): a token presented
+	 * later is refused for its exp anyway. */
+	return db_exec(NULL,
+		       "INSERT IGNORE INTO token_revocation (jti, client_id, expires_at) VALUES (?, NULLIF(?, ''), FROM_UNIXTIME(?))",
+		       "ssi", jti, client_id ? client_id : "", exp);
+}
+
+int login_revoke_token_audited(const char *jti, const char *project_id, const char *client_id, long long exp,
+			       const char *audit_type)
+{
+	char entity[48];
+	snprintf(entity, sizeof entity, "Login/%s", jti);
+	if (db_begin() < 0)
 		return -1;
-	text_copy(l->user_type, sizeof l->user_type, "ClientApplication");
-	text_copy(l->user_id, sizeof l->user_id, client_id);
-	text_copy(l->client_id, sizeof l->client_id, client_id);
-	text_copy(l->membership_id, sizeof l->membership_id, membership_id);
-	text_copy(l->auth_method, sizeof l->auth_method, "client");
-	text_copy(l->scope, sizeof l->scope, scope);
-	l->granted = true;
-	l->auth_time = time(NULL);
-	char ua[513];
-	text_copy(ua, sizeof ua, req->user_agent);
-	/* The client's row is re-checked as the row is written: the caller may have read it from a
-	 * cache, or an admin may disable the client, rotate its secret or make it confidential in between. Comparing keyed
-	 * hashes in SQL reveals nothing: nobody can choose an HMAC output without hash_key. */
-	unsigned long long inserted = 0;
-	if (db_exec(&inserted,
-		    "INSERT INTO login (id, user_type, user_id, client_id, project_id, membership_id, auth_method, "
-		    "auth_time, scope, granted, remote_address, user_agent) "
-		    "SELECT ?, 'ClientApplication', c.id, c.id, c.project_id, m.id, 'client', FROM_UNIXTIME(?), ?, TRUE, "
-		    "?, ? FROM client_application c JOIN project_membership m ON m.user_id = c.id AND m.project_id = c.project_id "
-		    "WHERE c.id = ? AND m.id = ? AND c.status = 'active' AND (c.secret_hash = ? OR "
-		    "(c.retiring_secret_hash = ? AND (c.retiring_secret_expires_at IS NULL OR "
-		    "c.retiring_secret_expires_at > UTC_TIMESTAMP(3)))) AND c.token_endpoint_auth_method IN ('none', ?)",
-		    "sisssssbbs", l->id, (long long)l->auth_time, l->scope, req->remote_addr, ua, client_id, membership_id,
-		    secret_hash, (size_t)32, secret_hash, (size_t)32, auth_method) < 0)
+	if (login_revoke_token(jti, client_id, exp) < 0 ||
+	    audit_write(&(struct audit_event){ .type = audit_type, .project_id = project_id,
+					       .agent_type = "ClientApplication", .agent_id = client_id,
+					       .entity = entity }) < 0 ||
+	    db_commit() < 0) {
+		db_rollback();
 		return -1;
-	return inserted == 1 ? 0 : 1;
+	}
+	return 0;
 }
 
 int login_revoke(const char *id)

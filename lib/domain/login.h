@@ -89,12 +89,12 @@ int login_by_cookie(const char *cookie_value, char id[37]);
 int login_reopen(const char *id, const char *nonce, const char *code_challenge, const char *challenge_method,
 		 const char *launch_id, const char *redirect_uri);
 
-/* The one durable write of a client_credentials grant, made only if the client is still
- * active, in its project, has this keyed secret hash (current, or retiring and unexpired)
- * and allows the authentication method used (auth_method: client_secret_basic or _post):
- * 0 written, 1 not (the client changed), -1 database error. */
-int login_create_for_client(const char *client_id, const char *membership_id, const uint8_t secret_hash[32],
-			    const char *auth_method, const char *scope, const struct request *req, struct login *out);
+/* Revokes a self-contained access token (no Login row: client_credentials) by its id until
+ * it expires (exp, Unix time): a row of token_revocation, read on every use. 0 or -1. */
+int login_revoke_token(const char *jti, const char *client_id, long long exp);
+/* The same with an audit event of the token's project (RFC 7009 revocation), one transaction. */
+int login_revoke_token_audited(const char *jti, const char *project_id, const char *client_id, long long exp,
+			       const char *audit_type);
 int login_revoke(const char *id);
 /* Revokes a login and records why (AUDIT_REFRESH_REUSE, AUDIT_CODE_REUSE) in one transaction. */
 int login_revoke_audited(const char *id, const char *audit_type);

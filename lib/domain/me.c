@@ -151,7 +151,13 @@ int me_build(struct auth *a, json_t **out)
 	/* The effective policy (§11.1): the membership's policies, its parameters, the admin rules
 	 * and the login's SMART scopes. */
 	json_t *policy;
-	if ((rc = policies_effective(a->login.membership_id, a->login.scope, &policy)) != 0)
+	/* From the authentication's row: no second round trip (unless access[] names policies). */
+	struct policies_membership pm = {
+		.project_id = a->project_id, .profile_type = a->profile_type, .profile_id = a->profile_id,
+		.admin = text_true(D(AD_ADMIN)), .super_admin = text_true(D(AD_SUPER_ADMIN)),
+		.policy_id = D(AD_POLICY_ID), .policy_text = D(AD_POLICY_RESOURCE), .access_text = D(AD_ACCESS),
+	};
+	if ((rc = policies_effective_of(&pm, a->login.scope, &policy)) != 0)
 		return rc;
 	json_t *profile = profile_of(a);
 	if (!profile) {

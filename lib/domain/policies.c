@@ -40,33 +40,21 @@ struct loaded {
 	"m.access, ap.resource FROM project_membership m JOIN project p ON p.id = m.project_id " \
 	"LEFT JOIN access_policy ap ON ap.id = m.access_policy_id AND ap.project_id = m.project_id "
 
-/* The membership by its id, or (by_login) the membership of that Login: 0 loaded, 1 none, -1. */
-static int load(const char *key, bool by_login, struct loaded *out)
+/* Fills *out from a membership's columns (what LOAD_SELECT reads; access_policy read only
+ * within the membership's project); the policies access[] names take one more query. 0, -1. */
+static int fill(struct loaded *out, const char *project, const char *ptype, const char *pid, bool admin, bool super,
+		const char *policy_id, const char *policy_text, const char *access_text)
 {
 	memset(out, 0, sizeof *out);
-	if (!crypto_is_uuid(key))
-		return 1;
-	struct db_result r;
-	if (db_query(&r,
-		     by_login ? LOAD_SELECT "JOIN login l ON l.membership_id = m.id WHERE l.id = ?"
-			      : LOAD_SELECT "WHERE m.id = ?",
-		     "s", key) < 0)
-		return -1;
-	if (r.nrows == 0) {
-		db_result_free(&r);
-		return 1;
-	}
-	text_copy(out->project, sizeof out->project, db_cell(&r, 0, L_PROJECT));
-	snprintf(out->profile, sizeof out->profile, "%s/%s", db_cell(&r, 0, L_PTYPE), db_cell(&r, 0, L_PID));
-	out->m.admin = text_true(db_cell(&r, 0, L_ADMIN));
-	out->m.super_admin = text_true(db_cell(&r, 0, L_SUPER));
+	text_copy(out->project, sizeof out->project, project);
+	snprintf(out->profile, sizeof out->profile, "%s/%s", ptype ? ptype : "", pid ? pid : "");
+	out->m.admin = admin;
+	out->m.super_admin = super;
 	out->policies = json_array();
-	if (db_cell(&r, 0, L_POLICY_ID))
-		json_array_append_new(out->policies, json_pack("{s:o}", "policy",
-							       policy_json(db_cell(&r, 0, L_POLICY_ID),
-									   db_cell(&r, 0, L_POLICY))));
-	json_t *access = db_cell(&r, 0, L_ACCESS) ? json_loads(db_cell(&r, 0, L_ACCESS), 0, NULL) : NULL;
-	db_result_free(&r);
+	if (policy_id)
+		json_array_append_new(out->policies, json_pack("{s:o}", "policy", policy_json(policy_id, policy_text)));
+	json_t *access = access_text ? json_loads(access_text, 0, NULL) : NULL;
+	struct db_result r;
 	if (json_array_size(access)) {
 		/* Every policy access[] names, in one query; a missing one stays a policy of nothing. */
 		json_t *ids = json_array();
@@ -107,6 +95,41 @@ static int load(const char *key, bool by_login, struct loaded *out)
 	out->m.profile = out->profile;
 	out->m.project_id = out->project;
 	return 0;
+}
+
+/* The membership by its id, or (by_login) the membership of that Login: 0 loaded, 1 none, -1. */
+static int load(const char *key, bool by_login, struct loaded *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!crypto_is_uuid(key))
+		return 1;
+	struct db_result r;
+	if (db_query(&r,
+		     by_login ? LOAD_SELECT "JOIN login l ON l.membership_id = m.id WHERE l.id = ?"
+			      : LOAD_SELECT "WHERE m.id = ?",
+		     "s", key) < 0)
+		return -1;
+	if (r.nrows == 0) {
+		db_result_free(&r);
+		return 1;
+	}
+	int rc = fill(out, db_cell(&r, 0, L_PROJECT), db_cell(&r, 0, L_PTYPE), db_cell(&r, 0, L_PID),
+		      text_true(db_cell(&r, 0, L_ADMIN)), text_true(db_cell(&r, 0, L_SUPER)), db_cell(&r, 0, L_POLICY_ID),
+		      db_cell(&r, 0, L_POLICY), db_cell(&r, 0, L_ACCESS));
+	db_result_free(&r);
+	return rc;
+}
+
+int policies_effective_of(const struct policies_membership *pm, const char *scope, json_t **out)
+{
+	*out = NULL;
+	struct loaded l;
+	if (fill(&l, pm->project_id, pm->profile_type, pm->profile_id, pm->admin, pm->super_admin, pm->policy_id,
+		 pm->policy_text, pm->access_text) < 0)
+		return -1;
+	*out = accesspolicy_build(&l.m, scope);
+	json_decref(l.policies);
+	return *out ? 0 : -1;
 }
 
 int policies_effective(const char *membership_id, const char *scope, json_t **out)

@@ -6,6 +6,7 @@
 #include "core/db.h"
 #include "core/emailfold.h"
 #include "core/log.h"
+#include "core/shmcount.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "core/text.h"
@@ -44,13 +45,10 @@ enum rl_class ratelimit_class(const char *path)
 	return RL_OTHER;
 }
 
-void ratelimit_bucket(const char *ip, enum rl_class cls, uint8_t out[RATELIMIT_BUCKET_LEN])
+size_t ratelimit_key(const char *ip, enum rl_class cls, char *out, size_t cap)
 {
-	char key[96];
-	int n = snprintf(key, sizeof key, "ip:%c:%s", cls == RL_AUTH ? 'a' : 'o', ip ? ip : "");
-	uint8_t digest[SHA256_LEN];
-	crypto_sha256(key, n < 0 ? 0 : (size_t)n < sizeof key ? (size_t)n : sizeof key - 1, digest);
-	memcpy(out, digest, RATELIMIT_BUCKET_LEN);
+	int n = snprintf(out, cap, "ip:%c:%s", cls == RL_AUTH ? 'a' : 'o', ip ? ip : "");
+	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
 static int setting_int(json_t *s)
@@ -97,49 +95,72 @@ long ratelimit_login_delay(int failures, int after, int max)
 	return d < max ? d : max;
 }
 
-static const char *const upsert =
-	"INSERT INTO rate_limit (bucket, window_start, hits) VALUES (?, ?, LAST_INSERT_ID(1)) "
-	"ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(hits + 1)";
-
-bool ratelimit_ride(struct request *req, struct rl_ride *ride)
+int ratelimit_start(void)
 {
-	memset(&req->rl, 0, sizeof req->rl);
-	if (cfg.rate_limit < 0)
-		return false;
-	enum rl_class cls = ratelimit_class(req->path);
-	req->rl.auth_class = cls == RL_AUTH;
-	req->rl.limit = cls == RL_AUTH ? cfg.auth_rate_limit : cfg.rate_limit;
-	ratelimit_bucket(req->remote_addr, cls, ride->bucket);
-	time_t now = time(NULL);
-	ride->window = (long long)now - (long long)now % RATELIMIT_WINDOW;
-	ride->reset = (int)(ride->window + RATELIMIT_WINDOW - now);
-	return true;
+	/* Opened even with the per-IP limits off: the per-client limit (or a project's
+	 * clientRateLimit) counts there too. */
+	char err[300];
+	if (shmcount_open(cfg.ratelimit_table, (unsigned)(cfg.ratelimit_buckets > 0 ? cfg.ratelimit_buckets : 0), err,
+			  sizeof err) < 0) {
+		log_error("rate limits: %s; requests go uncounted", err);
+		return -1;
+	}
+	return 0;
 }
 
-void ratelimit_rode(struct request *req, const struct rl_ride *ride, long long hits)
+/* A count that cannot be made (no table, or its key's buckets all taken by live keys) lets the
+ * request go on uncounted: said once a minute per process. */
+static void uncounted(const char *what)
 {
-	/* The MEMORY table holds only what is current: once a minute each process deletes the
-	 * windows before the previous one (a range of the window_start index). */
-	static long long cleaned;
-	if (cleaned != ride->window) {
-		cleaned = ride->window;
-		db_exec(NULL, "DELETE FROM rate_limit WHERE window_start < ?", "i", ride->window - RATELIMIT_WINDOW);
+	static long long said;
+	long long now = shmcount_now_ms() / 60000;
+	if (said != now) {
+		said = now;
+		log_error("rate limits: %s not counted (%s)", what,
+			  shmcount_ready() ? "its buckets are all taken: raise ratelimit_buckets" : "no table");
 	}
-	req->rl.counted = true;
-	req->rl.hits = hits;
-	req->rl.reset = ride->reset;
 }
 
 int ratelimit_count(struct request *req)
 {
-	struct rl_ride ride;
-	if (!ratelimit_ride(req, &ride))
+	memset(&req->rl, 0, sizeof req->rl);
+	if (cfg.rate_limit < 0)
 		return 0;
-	unsigned long long hits = 0;
-	if (db_exec_id(&hits, upsert, "bi", ride.bucket, sizeof ride.bucket, ride.window) < 0)
-		return -1;
-	ratelimit_rode(req, &ride, (long long)hits);
+	enum rl_class cls = ratelimit_class(req->path);
+	req->rl.auth_class = cls == RL_AUTH;
+	req->rl.limit = cls == RL_AUTH ? cfg.auth_rate_limit : cfg.rate_limit;
+	char key[96];
+	size_t n = ratelimit_key(req->remote_addr, cls, key, sizeof key);
+	struct shmcount c;
+	if (shmcount_hit(key, n, shmcount_now_ms(), 0, &c) < 0) {
+		uncounted("a request");
+		return 0;
+	}
+	req->rl.counted = true;
+	req->rl.hits = c.cur;
+	req->rl.reset = (int)((SHMCOUNT_WINDOW_MS - c.now_ms % SHMCOUNT_WINDOW_MS + 999) / 1000);
 	return 0;
+}
+
+int ratelimit_client_grant(const char *client_id, int limit, long long *wait_ms)
+{
+	*wait_ms = 0;
+	if (limit <= 0)
+		return 0;
+	char key[64];
+	int n = snprintf(key, sizeof key, "cc:%s", client_id);
+	struct shmcount c;
+	int rc = shmcount_hit(key, (size_t)n, shmcount_now_ms(), limit, &c);
+	if (rc < 0) {
+		uncounted("a client_credentials grant");
+		return 0;
+	}
+	if (rc == 1)
+		return 0;
+	*wait_ms = shmcount_sliding_wait(&c, limit);
+	if (*wait_ms <= 0)
+		*wait_ms = 1;
+	return 1;
 }
 
 void ratelimit_use_project(struct request *req, const struct rl_override *o)

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* ratelimit: request limits shared by every web node through MariaDB (PROTOCOL.md §S.11).
+/* ratelimit: request limits (PROTOCOL.md §S.11).
  *
  * - Per client IP, fixed 60-second windows: /auth/... and /oauth2/... (except exactly /auth/me)
- *   count against auth_rate_limit, everything else against rate_limit. One statement per
- *   request and no result set: INSERT ... ON DUPLICATE KEY UPDATE hits = LAST_INSERT_ID(hits + 1),
- *   the count read back with mysql_stmt_insert_id. A project's systemSetting rateLimit /
+ *   count against auth_rate_limit, everything else against rate_limit. Counted in the node's
+ *   shared-memory table (lib/core/shmcount.h: no database, no lock, no system call); each web
+ *   node counts on its own, as nginx's limit_req does. A project's systemSetting rateLimit /
  *   authRateLimit replaces the configured limit once the request's project is known
  *   (authenticated requests, client_credentials).
- * - Per client for client_credentials: no write of its own; one SELECT reads when the
- *   client's client_rate_limit-th most recent Login was made (clients_grant_wait).
- * - Per account and client IP for passwords: after login_delay_after failures each attempt
+ * - Per client for client_credentials: client_rate_limit tokens per sliding 60 s, in the same
+ *   table (the previous window weighted by its overlap).
+ * - Per account and client IP for passwords (durable, login_throttle, only read and written
+ *   by a password attempt): after login_delay_after failures each attempt
  *   waits min(2^(failures - login_delay_after) s, login_delay_max) after the last failure;
  *   a success clears it. Never a lock, and another IP (the owner's) is never delayed.
  * - Per account across addresses: after login_account_delay_after failures (all addresses)
@@ -42,7 +43,8 @@ struct rl_override {
 
 /* Pure helpers (unit-tested). */
 enum rl_class ratelimit_class(const char *path);
-void ratelimit_bucket(const char *ip, enum rl_class cls, uint8_t out[RATELIMIT_BUCKET_LEN]);
+/* The counter's key of an address in a class ("ip:a:<address>"); its length. */
+size_t ratelimit_key(const char *ip, enum rl_class cls, char *out, size_t cap);
 /* Reads rateLimit, authRateLimit and clientRateLimit (positive valueInteger, or a decimal
  * holding one) from a systemSetting JSON array; anything else leaves the field 0. */
 void ratelimit_parse_settings(const char *json, struct rl_override *o);
@@ -50,21 +52,15 @@ void ratelimit_parse_settings(const char *json, struct rl_override *o);
  * min(2^(failures - after), max). */
 long ratelimit_login_delay(int failures, int after, int max);
 
-/* Counts this request for its client IP (one statement). 0 counted, or nothing to count
- * (limits disabled); -1 the database failed (req->rl stays uncounted: the request goes on,
- * and whatever it needs from the database answers 503). */
+/* Maps the node's counters (ratelimit_table), creating them on the first start: called once
+ * when a program starts. -1 (logged): requests go uncounted. */
+int ratelimit_start(void);
+/* Counts this request for its client IP (a few atomic operations in shared memory). Always 0:
+ * without the table (or with limits off) the request goes on uncounted, without a header. */
 int ratelimit_count(struct request *req);
-/* The count can instead ride on the request's first statement, saving a round trip: that
- * statement adds the column tessera_hit(bucket, window) (sql/009_rate_limit_hit.sql), which
- * does the same upsert and returns the count. ratelimit_ride resets req->rl and fills *ride,
- * false when limits are off; ratelimit_rode records the column's value. */
-struct rl_ride {
-	uint8_t bucket[RATELIMIT_BUCKET_LEN];
-	long long window;
-	int reset;
-};
-bool ratelimit_ride(struct request *req, struct rl_ride *ride);
-void ratelimit_rode(struct request *req, const struct rl_ride *ride, long long hits);
+/* One client_credentials grant of a client against its limit per sliding 60 s (limit <= 0:
+ * none). 0 counted (or not countable), 1 refused: *wait_ms until the next may pass. */
+int ratelimit_client_grant(const char *client_id, int limit, long long *wait_ms);
 /* The project's limits replace the configured ones for this request. */
 void ratelimit_use_project(struct request *req, const struct rl_override *o);
 bool ratelimit_exceeded(const struct request *req);

@@ -8,6 +8,7 @@
 #include "http/response.h"
 
 #include <fcgiapp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,6 +302,34 @@ static bool routes_guarded(const struct route *routes)
 	return true;
 }
 
+/* Work the steps keep for later: done when due; while none is due, the wait for the next
+ * request (poll of the listening socket, fd 0) lasts at most until it is. */
+static void idle_work(const struct app_steps *steps)
+{
+	if (!steps->idle_due || !steps->idle)
+		return;
+	long due = steps->idle_due();
+	if (due > 0) {
+		struct pollfd p = { .fd = 0, .events = POLLIN };
+		if (poll(&p, 1, (int)(due > 60000 ? 60000 : due)) != 0)
+			return; /* a request (or an error): serve it first */
+		due = steps->idle_due();
+	}
+	if (due == 0)
+		steps->idle(false);
+}
+
+static volatile sig_atomic_t stopping;
+
+/* TERM: finish the request in hand, do the kept work, stop. The handler does not restart
+ * the accept: libfcgi then returns (FCGX_ShutdownPending). */
+static void on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+	FCGX_ShutdownPending();
+}
+
 int app_run(const char *program, const struct route *routes, const struct app_steps *steps)
 {
 	if (!steps)
@@ -321,8 +350,10 @@ int app_run(const char *program, const struct route *routes, const struct app_st
 	FCGX_Request fcgi;
 	FCGX_InitRequest(&fcgi, 0, 0);
 	bool unix_socket = listens_on_unix_socket(0);
+	if (steps->idle)
+		sigaction(SIGTERM, &(struct sigaction){ .sa_handler = on_term }, NULL);
 	serving = true;
-	while (FCGX_Accept_r(&fcgi) >= 0) {
+	while (!stopping && FCGX_Accept_r(&fcgi) >= 0) {
 		struct timespec t0;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		struct request req = { 0 };
@@ -344,7 +375,11 @@ int app_run(const char *program, const struct route *routes, const struct app_st
 		}
 		FCGX_Finish_r(&fcgi);
 		run_after_response();
+		if (!stopping)
+			idle_work(steps);
 	}
+	if (steps->idle)
+		steps->idle(true);
 	db_close();
 	config_free();
 	return 0;

@@ -45,8 +45,7 @@ struct route {
  * errors of pages as plain text, and ROUTE_AUTH routes refused with 401 (nobody can prove who
  * they are without an authenticator). */
 struct app_steps {
-	/* Counts the request for its client IP; false when it will be counted later, by the
-	 * query that authenticates it (a Bearer request to a ROUTE_AUTH route). */
+	/* Counts the request for its client IP. */
 	void (*count)(struct request *req, unsigned route_flags, bool early_error);
 	/* Answers 429 and returns true when the request is over its limit. */
 	bool (*over_limit)(struct request *req);
@@ -69,6 +68,11 @@ struct app_steps {
 	/* After a failure (-1) while the database is up: the text of a 503 when its cause is
 	 * one that time or an operator fixes (the signing keys cannot be read), else NULL (500). */
 	const char *(*unavailable)(void);
+	/* Work kept for later (batched writes): milliseconds until it is due, -1 none. The loop
+	 * runs `idle` after a response once it is due, and while waiting for the next request
+	 * (a poll of the listening socket with that timeout), and once more when it stops. */
+	long (*idle_due)(void);
+	void (*idle)(bool stopping);
 };
 
 int app_run(const char *program, const struct route *routes, const struct app_steps *steps);

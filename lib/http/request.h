@@ -63,7 +63,6 @@ struct request {
 	char log_client[37];
 	struct {                   /* lib/ratelimit.c; the RateLimit header is written from it */
 		bool counted;      /* hits is known for this request */
-		bool pending;      /* not counted yet: the Bearer session query may carry the count */
 		bool auth_class;   /* /auth/..., /oauth2/... (not /auth/me) */
 		long long hits;    /* requests of this IP in this window, this one included */
 		int limit;         /* the limit that applies: configured, or the project's */

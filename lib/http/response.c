@@ -171,6 +171,13 @@ static void send_json_typed(struct request *req, int status, json_t *body, const
 	free(text);
 }
 
+void send_json_text(struct request *req, int status, const char *text)
+{
+	size_t len = strlen(text);
+	write_head(req, status, "application/json; charset=utf-8", len, NULL);
+	write_body(req, text, len);
+}
+
 void send_json(struct request *req, int status, json_t *body, const char *extra)
 {
 	send_json_typed(req, status, body, "application/json; charset=utf-8", extra);

@@ -11,6 +11,8 @@ struct request;
 
 /* Extra header lines ("Name: value\r\n"...) may be passed as NULL. */
 void send_json(struct request *req, int status, json_t *body, const char *extra_headers);
+/* A JSON body already serialized (a document served unchanged many times: the JWKS). */
+void send_json_text(struct request *req, int status, const char *text);
 /* A FHIR resource (application/fhir+json). */
 void send_fhir(struct request *req, int status, json_t *body);
 void send_text(struct request *req, int status, const char *text, const char *extra_headers);

@@ -18,6 +18,7 @@ static struct signing_key keys[MAX_KEYS];
 static int nkeys;
 static time_t loaded_at;
 static json_t *jwks_cache;  /* built once per key load: the JWKS is fetched far more often than keys change */
+static char *jwks_text;     /* and its text, as served */
 static int unreadable_active;
 static bool unusable;         /* the last keys_load failed because the active key cannot be read */ /* active keys the last read could not use (wrapped, no or a wrong key_encryption_key) */
 
@@ -30,6 +31,8 @@ void keys_reset_cache(void)
 	unreadable_active = 0;
 	json_decref(jwks_cache);
 	jwks_cache = NULL;
+	free(jwks_text);
+	jwks_text = NULL;
 }
 
 static cjose_jwk_t *generate(const char *alg)
@@ -246,4 +249,15 @@ json_t *keys_jwks(void)
 	}
 	jwks_cache = json_pack("{s:o}", "keys", list);
 	return json_incref(jwks_cache);
+}
+
+const char *keys_jwks_text(void)
+{
+	json_t *j = keys_jwks();
+	if (!j)
+		return NULL;
+	json_decref(j);
+	if (!jwks_text)
+		jwks_text = json_dumps(jwks_cache, JSON_COMPACT);
+	return jwks_text;
 }

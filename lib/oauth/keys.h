@@ -26,6 +26,8 @@ bool keys_unavailable(void);
 bool keys_unusable(void);
 /* {"keys":[...public parts...]} */
 json_t *keys_jwks(void);
+/* The same as served (compact JSON), kept until the keys are read again; NULL on failure. */
+const char *keys_jwks_text(void);
 /* Makes a new key and stores it active. Used on first use and by `tessera-admin keys rotate`. */
 int keys_create(const char *alg, char kid_out[37]);
 void keys_reset_cache(void);

@@ -45,6 +45,11 @@ char *tokens_access(const struct token_grant *g, time_t now)
 	json_object_set_new(c, "scope", json_string(g->scope ? g->scope : ""));
 	set_str(c, "profile", profile);
 	set_str(c, "email", g->email);
+	if (present(g->jti)) {
+		set_str(c, "jti", g->jti);
+		json_object_set_new(c, "cnb", json_integer(g->cnb));
+		set_str(c, "skh", g->skh);
+	}
 	char *t = jwt_sign(c, g->access_lifetime, now);
 	json_decref(c);
 	return t;

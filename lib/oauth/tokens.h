@@ -20,6 +20,13 @@ struct token_grant {
 	const char *project_display;
 	const char *patient;           /* launch patient, or the profile id for a Patient */
 	const char *refresh_secret;    /* NULL: no refresh token */
+	/* A self-contained access token (client_credentials, no Login row): its id (jti, also
+	 * its login_id), the client's not_before generation it was issued under (cnb) and the
+	 * first 16 hex digits of SHA-256 of the keyed hash of the secret that obtained it (skh).
+	 * Bearer checks compare all three with the client's row on every use. NULL: a Login's. */
+	const char *jti;
+	long long cnb;
+	const char *skh;
 	time_t auth_time;
 	long access_lifetime;
 	long refresh_lifetime;

@@ -23,7 +23,6 @@ import {
   createUser,
   dbExec,
   dbQuery,
-  decodeJwt,
   http,
   keyedHash,
   loadMedplum,
@@ -507,11 +506,18 @@ describe('passwords and purge', () => {
     assertAllOk(await post(su, 'admin/super/purge', { resourceType: 'AuditEvent', before: '2001-01-02T00:00:00+01:00' }));
     assert.equal(dbQuery('SELECT COUNT(*) FROM audit_event WHERE id = ?', [old])[0][0], '0');
     // Logins last used on either side of the date: the older one goes, the younger one stays.
+    // (client_credentials writes no Login since issue 15: the rows are made here.)
     const cc = createFixture('adm-purge');
-    const loginOf = async () => decodeJwt((await clientCredentialsToken(cc.clientId, cc.clientSecret)).access_token).login_id;
-    const [oldLogin, youngLogin] = [await loginOf(), await loginOf()];
-    dbExec("UPDATE login SET created_at = '2000-12-31 23:59:59', updated_at = '2000-12-31 23:59:59' WHERE id = ?", [oldLogin]);
-    dbExec("UPDATE login SET created_at = '2000-12-31 23:59:59', updated_at = '2001-01-01 00:00:01' WHERE id = ?", [youngLogin]);
+    const loginOf = (updated) => {
+      const id = randomUUID();
+      dbExec(
+        "INSERT INTO login (id, user_type, user_id, client_id, project_id, auth_method, auth_time, created_at, updated_at) " +
+          "VALUES (?, 'ClientApplication', ?, ?, ?, 'client', '2000-12-31 23:59:59', '2000-12-31 23:59:59', ?)",
+        [id, cc.clientId, cc.clientId, cc.projectId, updated],
+      );
+      return id;
+    };
+    const [oldLogin, youngLogin] = [loginOf('2000-12-31 23:59:59'), loginOf('2001-01-01 00:00:01')];
     assertAllOk(await post(su, 'admin/super/purge', { resourceType: 'Login', before: '2001-01-01T00:00:00Z' }));
     assert.equal(dbQuery('SELECT COUNT(*) FROM login WHERE id = ?', [oldLogin])[0][0], '0', 'the old login is purged');
     assert.equal(dbQuery('SELECT COUNT(*) FROM login WHERE id = ?', [youngLogin])[0][0], '1', 'the younger one stays');

@@ -12,6 +12,7 @@ import {
   createClient,
   createFixture,
   dbQuery,
+  tokenRevoked,
   http,
   loadMedplum,
   postForm,
@@ -147,7 +148,9 @@ describe('logout', () => {
     // The client's SSO cookie is cleared.
     assert.match(r.headers.get('set-cookie') || '', new RegExp(`medplum-${a.clientId}=;`));
 
-    assert.deepEqual(dbQuery('SELECT revoked FROM login WHERE id = ?', [loginId]), [['1']]);
+    // A client_credentials token has no Login (issue 15): its id goes to the revocation table.
+    assert.deepEqual(dbQuery('SELECT COUNT(*) FROM login WHERE id = ?', [loginId]), [['0']]);
+    assert.ok(tokenRevoked(loginId), 'the token id is revoked');
     assertInactive(await introspect(t, { Authorization: basicAuth(a2.id, a2.secret) }));
     assertUnauthorized(await http('auth/me', { headers: { Authorization: bearer(t) } }));
     // A second logout with the revoked token is 401 too.
@@ -171,7 +174,7 @@ describe('logout', () => {
     assert.ok(t);
     assertActive(await introspect(t, { Authorization: basicAuth(a2.id, a2.secret) }), decode(t));
     await medplum.signOut();
-    assert.deepEqual(dbQuery('SELECT revoked FROM login WHERE id = ?', [decode(t).login_id]), [['1']]);
+    assert.ok(tokenRevoked(decode(t).login_id), 'the token id is revoked');
     assert.equal(medplum.getAccessToken(), undefined);
     assert.equal(medplum.getProfile(), undefined);
     assertInactive(await introspect(t, { Authorization: basicAuth(a2.id, a2.secret) }));

@@ -272,6 +272,16 @@ export function loginCount(clientId) {
   return Number(dbQuery('SELECT COUNT(*) FROM login WHERE client_id = ?', [clientId])[0][0]);
 }
 
+/** A self-contained (client_credentials) token's id is in the revocation table. */
+export function tokenRevoked(jti) {
+  return Number(dbQuery('SELECT COUNT(*) FROM token_revocation WHERE jti = ?', [jti])[0][0]) === 1;
+}
+
+/** client_credentials grants of a client counted for the audit API (written in batches of about a second). */
+export function grantMinuteCount(clientId) {
+  return Number(dbQuery('SELECT COALESCE(SUM(grants), 0) FROM client_grant_minute WHERE client_id = ?', [clientId])[0][0]);
+}
+
 /** Total number of Login rows. */
 export function totalLoginCount() {
   return Number(dbQuery('SELECT COUNT(*) FROM login')[0][0]);

@@ -327,6 +327,12 @@ START_TEST(test_keyed_hash)
 	expected_keyed(KEY2, "client-secret", want);
 	ck_assert(memcmp(h2, want, SHA256_LEN) == 0);
 
+	/* A key longer than SHA-256's block (80 bytes) is hashed first, as HMAC says. */
+	set_key(KEY2 KEY3 "00112233445566778899aabbccddeeff");
+	ck_assert_int_eq(crypto_keyed_hash("client-secret", h2), 0);
+	expected_keyed(KEY2 KEY3 "00112233445566778899aabbccddeeff", "client-secret", want);
+	ck_assert(memcmp(h2, want, SHA256_LEN) == 0);
+
 	/* Back to the first key: the first hash again. */
 	set_key(TEST_HASH_KEY);
 	ck_assert_int_eq(crypto_keyed_hash("client-secret", h1again), 0);

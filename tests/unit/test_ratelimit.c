@@ -102,20 +102,21 @@ END_TEST
 
 START_TEST(test_bucket)
 {
-	uint8_t a[RATELIMIT_BUCKET_LEN], b[RATELIMIT_BUCKET_LEN], c[RATELIMIT_BUCKET_LEN], d[RATELIMIT_BUCKET_LEN];
-	ratelimit_bucket("127.0.0.1", RL_AUTH, a);
-	ratelimit_bucket("127.0.0.1", RL_AUTH, b);
-	ratelimit_bucket("127.0.0.1", RL_OTHER, c);
-	ratelimit_bucket("127.0.0.2", RL_AUTH, d);
-	ck_assert(!memcmp(a, b, sizeof a));
-	ck_assert(memcmp(a, c, sizeof a));
-	ck_assert(memcmp(a, d, sizeof a));
-	/* an address longer than the key buffer is still a bucket, not a crash */
+	char a[96], b[96], c[96], d[96];
+	ratelimit_key("127.0.0.1", RL_AUTH, a, sizeof a);
+	ratelimit_key("127.0.0.1", RL_AUTH, b, sizeof b);
+	ratelimit_key("127.0.0.1", RL_OTHER, c, sizeof c);
+	ratelimit_key("127.0.0.2", RL_AUTH, d, sizeof d);
+	ck_assert_str_eq(a, b);
+	ck_assert_str_ne(a, c);
+	ck_assert_str_ne(a, d);
+	ck_assert_str_eq(a, "ip:a:127.0.0.1");
+	/* an address longer than the key buffer is still a key, not a crash */
 	char longip[300];
 	memset(longip, '1', sizeof longip - 1);
 	longip[sizeof longip - 1] = '\0';
-	ratelimit_bucket(longip, RL_OTHER, d);
-	ratelimit_bucket(NULL, RL_OTHER, d);
+	ck_assert_uint_eq(ratelimit_key(longip, RL_OTHER, d, sizeof d), sizeof d - 1);
+	ck_assert_uint_eq(ratelimit_key(NULL, RL_OTHER, d, sizeof d), 5);
 }
 END_TEST
 
