@@ -403,6 +403,11 @@ bool db_duplicate(void)
 	return duplicate;
 }
 
+bool db_deadlock(void)
+{
+	return last_error == ER_LOCK_DEADLOCK || last_error == ER_LOCK_WAIT_TIMEOUT;
+}
+
 bool db_routine_refused(void)
 {
 	return last_error == ER_SP_DOES_NOT_EXIST || last_error == ER_PROCACCESS_DENIED_ERROR;

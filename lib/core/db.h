@@ -46,6 +46,9 @@ bool db_duplicate(void);
 /* True when the last failure was a stored function that is missing or may not be executed
  * (a database not migrated yet, or an account without EXECUTE). */
 bool db_routine_refused(void);
+/* The last statement lost a deadlock (or waited too long for a lock): InnoDB rolled it back,
+ * and the whole transaction may simply be run again. */
+bool db_deadlock(void);
 void db_close(void);
 /* Runs a script of statements separated by semicolons at line ends (migrations only). */
 int db_run_script(const char *sql, char *err, size_t errlen);

@@ -227,9 +227,14 @@ int invite_user(const struct invite_request *in, struct invite_result *out, stru
 	if (in->password && password_hash(in->password, hash) < 0)
 		return -1;
 	const char *h = in->password ? hash : NULL;
-	int rc = attempt(in, email, h, out, err);
-	if (rc == -2)
+	/* -2: a concurrent invite made the same user first; a lost deadlock (concurrent invites
+	 * of one project lock the same index gaps): both are run again, a few times at most. */
+	int rc = -1;
+	for (int tries = 0; tries < 4; tries++) {
 		rc = attempt(in, email, h, out, err);
+		if (rc != -2 && !(rc == -1 && db_deadlock()))
+			break;
+	}
 	return rc == -2 ? refuse_copy(err, 409, ALREADY_MEMBER, NULL) : rc;
 }
 

@@ -180,6 +180,20 @@ describe('invite with the SDK', () => {
 });
 
 describe('invite: scopes, profiles, memberships, policies', () => {
+  it('16 invites into one project at once all succeed, each whole (a lost deadlock is run again, never a 500)', async () => {
+    const own = await adminFixture('adm-burst');
+    const emails = Array.from({ length: 16 }, (_, i) => uniqueEmail(`burst${i}`));
+    const answers = await Promise.all(emails.map((email) => invite(own, inviteBody({ email }))));
+    for (const r of answers) assert.equal(r.status, 200, r.text);
+    for (const email of emails) {
+      const [[n]] = dbQuery(
+        'SELECT COUNT(*) FROM user u JOIN project_membership m ON m.user_id = u.id WHERE u.email = ? AND m.project_id = ?',
+        [email, own.projectId],
+      );
+      assert.equal(n, '1', email);
+    }
+  });
+
   it('server- vs project-scoped users', async () => {
     const server = await invite(fx, inviteBody());
     assert.equal(server.status, 200, server.text);
