@@ -157,7 +157,15 @@ static int reset_link(void)
 static void reset_after_response(const char *unused)
 {
 	(void)unused;
-	int rc = pending.known ? reset_link() : audit_write_held(NULL);
+	/* Concurrent resets can deadlock (the user's row lock, the request table's gaps): InnoDB
+	 * rolled the loser back, and its whole transaction is run again, a few times at most. */
+	int rc = -1;
+	for (int tries = 0; tries < 4; tries++) {
+		rc = pending.known ? reset_link() : audit_write_held(NULL);
+		if (!(rc < 0 && db_deadlock()))
+			break;
+		audit_finish(false); /* forget what the lost transaction staged */
+	}
 	if (rc < 0) {
 		log_error("resetpassword: the reset was not recorded (database failure after the response)");
 		audit_finish(false); /* forget what the failed transaction staged */
