@@ -16,6 +16,7 @@ struct config {
 	char *db_host;
 	int db_port;
 	char *db_socket;
+	char *db_hosts;          /* Galera: host:port,... in order of preference; overrides the rest */
 	char *db_user;
 	char *db_password;
 	char *db_name;
