@@ -5,7 +5,7 @@
  * `and` / `or` (and binds tighter) and grouped by parentheses. Everything else -- other operators
  * (ne, co, sw, pr, gt...), `not`, value paths (emails[...]), other attributes, values that are not
  * JSON strings, trailing text -- is refused with a reason, which the caller sends as SCIM's
- * invalidFilter. Pure: no database, no HTTP (PROTOCOL.md §10). */
+ * invalidFilter. Pure: no database, no HTTP (PROTOCOL.md §10.2). */
 #ifndef TESSERA_SCIMFILTER_H
 #define TESSERA_SCIMFILTER_H
 #include <stddef.h>

@@ -43,7 +43,8 @@ function scim(auth, path, { method = 'GET', body, type = SCIM } = {}) {
   const headers = { Accept: SCIM };
   if (auth) headers.Authorization = auth;
   if (body !== undefined) headers['Content-Type'] = type;
-  return http(`scim/v2/${path}`, { method, headers, body: typeof body === 'string' ? body : body && JSON.stringify(body) });
+  const raw = typeof body === 'string' || Buffer.isBuffer(body);
+  return http(`scim/v2/${path}`, { method, headers, body: raw ? body : body && JSON.stringify(body) });
 }
 
 function assertScimError(r, status, scimType) {
@@ -359,7 +360,9 @@ describe('SCIM 2.0 provisioning', () => {
     assertScimError(await scim(a, 'Users', { method: 'POST', body: '[1,2]' }), 400, 'invalidSyntax');
     assertScimError(await scim(a, 'Users', { method: 'POST', body: JSON.stringify(newUser('big', { pad: 'x'.repeat(1100000) })) }), 400);
     assertScimError(await scim(a, 'Users', { method: 'POST', body: 'userName=x', type: 'application/x-www-form-urlencoded' }), 415);
-    assertScimError(await scim(a, 'Users', { method: 'POST', body: '{"schemas":["x"],"userName":"a\\u0000b"}' }), 400);
+    assertScimError(await scim(a, 'Users', { method: 'POST', body: '{"schemas":["x"],"userName":"a\\u0000b"}' }), 400, 'invalidSyntax');
+    const badUtf8 = Buffer.concat([Buffer.from(`{"schemas":["${USER}"],"userName":"`), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    assertScimError(await scim(a, 'Users', { method: 'POST', body: badUtf8 }), 400, 'invalidSyntax');
     assertScimError(await scim(a, 'Users', { method: 'POST', body: { userName: 'no-schemas' } }), 400, 'invalidSyntax');
     assertScimError(await scim(a, 'Users', { method: 'POST', body: { schemas: [USER] } }), 400, 'invalidValue');
     assertScimError(await scim(a, 'Users', { method: 'POST', body: { schemas: [USER], userName: 'a\nb' } }), 400, 'invalidValue');
