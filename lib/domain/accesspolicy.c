@@ -458,6 +458,34 @@ bool accesspolicy_allows(json_t *policy, const char *type, json_t *resource, uns
 	return false;
 }
 
+bool accesspolicy_allows_all(json_t *policy, const char *type, unsigned ops)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(policy, "resource"), i, e) {
+		if (covers(e, type) && (entry_ops(e) & ops) && !json_object_get(e, "criteria") &&
+		    !json_object_get(e, "compartment"))
+			return true;
+	}
+	return false;
+}
+
+bool accesspolicy_hides(json_t *policy, const char *type, const char *field)
+{
+	size_t i, k, n = strlen(field);
+	json_t *e, *f;
+	json_array_foreach(json_object_get(policy, "resource"), i, e) {
+		if (!covers(e, type))
+			continue;
+		json_array_foreach(json_object_get(e, "hiddenFields"), k, f) {
+			const char *path = json_string_value(f);
+			if (path && !strncmp(path, field, n) && (path[n] == '\0' || path[n] == '.'))
+				return true;
+		}
+	}
+	return false;
+}
+
 static void remove_path(json_t *v, const char *path, int depth)
 {
 	if (depth > 16)
