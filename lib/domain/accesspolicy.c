@@ -12,7 +12,7 @@
 
 const char *const ACCESSPOLICY_ADMIN_TYPES[] = {
 	"Project", "ProjectMembership", "User", "ClientApplication", "Bot", "AccessPolicy", "DomainConfiguration",
-	"UserSecurityRequest", "JsonWebKey", "Login", "AuditEvent", NULL,
+	"UserSecurityRequest", "JsonWebKey", "Login", "AuditEvent", "UserConfiguration", NULL,
 };
 
 bool accesspolicy_admin_type(const char *type)
@@ -241,6 +241,7 @@ static void add_admin_rules(json_t *resources, const struct ap_membership *m)
 						   "emailVerified", "mfaEnrolled", "project"));
 	json_array_append_new(resources, json_pack("{s:s}", "resourceType", "ClientApplication"));
 	json_array_append_new(resources, json_pack("{s:s}", "resourceType", "Bot"));
+	json_array_append_new(resources, json_pack("{s:s}", "resourceType", "UserConfiguration"));
 	json_array_append_new(resources, json_pack("{s:s}", "resourceType", "AccessPolicy"));
 	json_array_append_new(resources, json_pack("{s:s, s:b, s:o}", "resourceType", "Login", "readonly", 1,
 						   "interaction", ops_array(AP_READS)));
