@@ -8,6 +8,7 @@
 #include "core/fhir.h"
 #include "http/input.h"
 #include "core/text.h"
+#include "domain/storequery.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,15 +159,21 @@ static int write_fields(const char *sql, const struct member_fields *f, const ch
 	return 0;
 }
 
+static int insert_as(const char *project_id, const char *user_type, const char *user_id, const char *profile_type,
+		     const char *profile_id, const struct member_fields *f, const char *id)
+{
+	return write_fields("INSERT INTO project_membership (active, admin, access_policy_id, access, identifier, "
+			    "user_configuration, external_id, user_name, id, project_id, user_type, user_id, profile_type, "
+			    "profile_id, invited_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			    f, "sssssss", id, project_id, user_type, user_id, profile_type, profile_id, f->invited_by);
+}
+
 int members_insert(const char *project_id, const char *user_type, const char *user_id, const char *profile_type,
 		   const char *profile_id, const struct member_fields *f, char id[37])
 {
 	if (crypto_uuid_v4(id) < 0)
 		return -1;
-	return write_fields("INSERT INTO project_membership (active, admin, access_policy_id, access, identifier, "
-			    "user_configuration, external_id, user_name, id, project_id, user_type, user_id, profile_type, "
-			    "profile_id, invited_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			    f, "sssssss", id, project_id, user_type, user_id, profile_type, profile_id, f->invited_by);
+	return insert_as(project_id, user_type, user_id, profile_type, profile_id, f, id);
 }
 
 int members_update(const char *id, const struct member_fields *f)
@@ -428,23 +435,39 @@ static int member_get_resource(const char *id, json_t **out)
 	return 0;
 }
 
-static int member_list_resources(const char *project, json_t **out)
+#define MEMBER_WHERE STORE_WHERE("project_id = ?", "? IS NULL", "? IS NULL", "JSON_CONTAINS(identifier, ?)")
+
+static json_t *member_id_row(const struct db_result *r, unsigned i)
 {
-	struct db_result r;
-	if (db_query(&r, "SELECT id FROM project_membership WHERE ? IS NULL OR project_id = ? ORDER BY updated_at DESC LIMIT 1000",
-		     "ss", project, project) < 0)
+	return json_string(db_cell(r, i, 0));
+}
+
+/* The page's ids in SQL (PROTOCOL.md §11.5), then each membership as members_get makes it: at most
+ * _count of them (STORE_SCAN when C still filters). */
+static int member_find_resources(const struct store_query *q, json_t **rows, long long *total)
+{
+	json_t *ids = NULL;
+	*rows = NULL;
+	if (store_find_rows(q, 1,
+			    q->oldest_first ? "SELECT id FROM project_membership " MEMBER_WHERE STORE_OLDEST
+					    : "SELECT id FROM project_membership " MEMBER_WHERE STORE_NEWEST,
+			    "SELECT COUNT(*) FROM project_membership " MEMBER_WHERE, member_id_row, &ids, total) < 0)
 		return -1;
-	*out = json_array();
+	*rows = json_array();
 	int rc = 0;
-	for (unsigned i = 0; rc == 0 && i < r.nrows; i++) {
+	size_t i;
+	json_t *id;
+	json_array_foreach(ids, i, id) {
 		json_t *m = NULL;
-		rc = member_get_resource(db_cell(&r, i, 0), &m);
+		rc = member_get_resource(json_string_value(id), &m);
 		if (rc == 0)
-			json_array_append_new(*out, m);
+			json_array_append_new(*rows, m);
 		else if (rc == 1)
 			rc = 0; /* deleted meanwhile */
+		else
+			break;
 	}
-	db_result_free(&r);
+	json_decref(ids);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -470,7 +493,7 @@ static int member_insert_resource(const char *project, json_t *m, char id[37], j
 		return -1;
 	if (rc == 0)
 		return refuse(err, 409, "User is already a member of this project", NULL);
-	rc = members_insert(project, utype, uid, ptype, pid, &f, id);
+	rc = store_new_id(id) < 0 ? -1 : insert_as(project, utype, uid, ptype, pid, &f, id);
 	if (rc == 1)
 		return refuse(err, 409, "externalId or userName already used in this project", NULL);
 	return rc;
@@ -521,7 +544,8 @@ static int member_remove_resource(const char *id, const char *version, struct re
 const struct resource_store members_store = {
 	.type = "ProjectMembership",
 	.get = member_get_resource,
-	.list = member_list_resources,
+	.find = member_find_resources,
+	.find_by = STORE_BY_IDENTIFIER,
 	.check = member_check,
 	.insert = member_insert_resource,
 	.update = member_update_resource,
@@ -546,6 +570,11 @@ int members_delete_of_client(const char *client_id)
 {
 	return db_exec(NULL, "DELETE FROM project_membership WHERE user_id = ? AND user_type = 'ClientApplication'", "s",
 		       client_id);
+}
+
+int members_delete_of_bot(const char *bot_id)
+{
+	return db_exec(NULL, "DELETE FROM project_membership WHERE user_id = ? AND user_type = 'Bot'", "s", bot_id);
 }
 
 int members_of_user_in(const char *user_id, const char *project_id, struct db_result *out)
