@@ -27,7 +27,9 @@ import {
   pkcePair,
   postForm,
   authLogin,
+  http,
   redeemCode,
+  signIn,
   tesseraAdmin,
 } from './lib.mjs';
 
@@ -316,6 +318,26 @@ describe('tokenEndpointAuthMethod is enforced', () => {
 });
 
 describe('registering keys (resource API and tessera-admin)', () => {
+  it('the resource API: a private_key_jwt client with inline jwks; read back; bad sets refused', async () => {
+    const a = createSigninFixture('pkjwt-admin');
+    dbExec('UPDATE project_membership SET admin = TRUE WHERE id = ?', [a.membershipId]);
+    const { tokens } = await signIn(a);
+    const api = (method, path, body) => http(`fhir/R4/${path}`, {
+      method, headers: { Authorization: bearer(tokens.access_token), 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(body),
+    });
+    const k = await keyPair('PS256');
+    const c = await api('POST', 'ClientApplication', { resourceType: 'ClientApplication', name: 'keys', tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [k.jwk] } });
+    assert.equal(c.status, 201, c.text);
+    assert.deepEqual(c.json.jwks, { keys: [k.jwk] });
+    assert.equal((await grant(await assertion(c.json.id, k))).status, 200);
+    assertOAuthError(await postForm('oauth2/token', { grant_type: 'client_credentials', client_id: c.json.id, client_secret: c.json.secret }),
+      401, 'invalid_client', 'Client authentication method not allowed');
+    for (const [jwks, text] of [[{ keys: [{ ...k.jwk, d: 'AAAA' }] }, 'Invalid jwks'], [{ keys: 'x' }, 'Invalid jwks'], [undefined, 'private_key_jwt needs jwks or jwksUri']]) {
+      const r = await api('POST', 'ClientApplication', { resourceType: 'ClientApplication', name: 'bad', tokenEndpointAuthMethod: 'private_key_jwt', jwks });
+      assertBadRequest(r, text);
+    }
+  });
+
   it('a JWK Set with a private member, or of the wrong shape, is refused', () => {
     const bad = [{ keys: [{ ...es.jwk, d: 'AAAA' }] }, { keys: [] }, { keys: [{ kty: 'oct', k: 'AAAA' }] }, { nokeys: 1 }];
     for (const jwks of bad)
