@@ -6,7 +6,7 @@
 #include "core/db.h"
 #include "core/refusal.h"
 #include "oauth/assertion.h"
-#include "oauth/jwkset.h"
+#include "oauth/jwks.h"
 
 #include <string.h>
 #include <time.h>
@@ -42,7 +42,9 @@ static int refuse_client(struct refusal *err, const char *text)
 	return 1;
 }
 
-/* The signature with the client's keys: 0 verified (*claims), 1 refused, -1. */
+/* The signature with the client's keys, inline or fetched from its jwksUri (lib/oauth/jwks.c:
+ * cached, fetched again once for an unknown kid, under the upstream fetch policy). 0 verified
+ * (*claims), 1 refused, -1. */
 static int verify_with_client_keys(const char *client_id, const char *assertion, json_t **claims, struct refusal *err)
 {
 	char uri[2049];
@@ -52,9 +54,15 @@ static int verify_with_client_keys(const char *client_id, const char *assertion,
 		return rc < 0 ? -1 : refuse_client(err, "Client not found");
 	if (!jwks && !uri[0])
 		return refuse_client(err, "Client must have a JWK Set URL");
-	rc = jwks && jwkset_verify(jwks, assertion, assertion_algs, claims) == 0 ? 0 : 1;
+	struct refusal why = { 0 };
+	rc = jwks_verify(jwks ? NULL : uri, jwks, assertion, assertion_algs, claims, &why);
 	json_decref(jwks);
-	return rc == 0 ? 0 : assertion_refuse_signature(ASSERTION_CLIENT, err);
+	if (rc <= 0)
+		return rc;
+	/* The client's key server failed it (unreachable, hanging, no JWKS): its fault, not ours. */
+	if (why.status >= 500)
+		return refuse_client(err, "Client JWK Set unavailable");
+	return assertion_refuse_signature(ASSERTION_CLIENT, err);
 }
 
 int assertions_client(const char *type, const char *assertion, const char *named_id, struct client *c,

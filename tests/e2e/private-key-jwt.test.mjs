@@ -5,9 +5,10 @@
 // audience, issuer, jti); keys not in the client's set, alg none and HS256 keyed with the public
 // key are refused; a client registered for keys cannot use its secret and one registered for a
 // secret cannot use keys, at the token, introspection and revocation endpoints.
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import * as oauth from 'oauth4webapi';
 import * as jose from 'jose';
 import {
@@ -314,6 +315,72 @@ describe('tokenEndpointAuthMethod is enforced', () => {
     assertOAuthError(withSecret, 401, 'invalid_client', 'Client authentication method not allowed');
     const ok = await postForm('oauth2/token', { grant_type: 'refresh_token', refresh_token: t.json.refresh_token, client_assertion_type: TYPE, client_assertion: await assertion(f.clientId, k) });
     assert.equal(ok.status, 200, ok.text);
+  });
+});
+
+/** A JWKS server on 127.0.0.1:port (this file's ports: 8150-8159): serve(req, res) answers. */
+async function keyServer(port, serve) {
+  const server = createServer(serve);
+  await new Promise((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+  return server;
+}
+
+describe('keys at the client\'s jwksUri (fetched, cached, fetched again for an unknown kid)', () => {
+  let served; // the keys the server publishes now
+  let fetches = 0;
+  let server;
+  let hanging;
+  const held = [];
+  before(async () => {
+    server = await keyServer(8150, (req, res) => {
+      fetches++;
+      if (req.url === '/garbage') return res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"not":"a key set"}');
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: served }));
+    });
+    // Accepts the connection and never answers.
+    hanging = await keyServer(8151, (req, res) => held.push(res));
+  });
+  after(() => {
+    for (const res of held) res.destroy();
+    server.close();
+    hanging.close();
+  });
+
+  function uriClient(path) {
+    const c = createFixture('pkjwt-uri');
+    tesseraAdmin('client', 'set', '--id', c.clientId, '--token-endpoint-auth-method', 'private_key_jwt', '--jwks-uri', `http://127.0.0.1:8150${path}`);
+    return c;
+  }
+
+  it('the SDK and oauth4webapi-style assertions verify with keys from the URL; a rotated-in key is fetched', async () => {
+    const k1 = await keyPair('RS256');
+    const k2 = await keyPair('ES256');
+    served = [k1.jwk];
+    const c = uriClient(`/${randomUUID()}`);
+    const medplum = new MedplumClient({ baseUrl: BASE_URL, fetch });
+    await medplum.startJwtAssertionLogin(await assertion(c.clientId, k1));
+    assert.equal(medplum.getProfile()?.id, c.clientId);
+    assert.ok(fetches >= 1);
+    // The client rotates in a new key: its unknown kid makes the server fetch the set again.
+    served = [k1.jwk, k2.jwk];
+    await new Promise((r) => setTimeout(r, 10_500)); // the refetch floor per URL (JWKS_REFETCH_SECONDS)
+    const r = await grant(await assertion(c.clientId, k2));
+    assert.equal(r.status, 200, r.text);
+    // A key the set never had is still refused.
+    assertOAuthError(await grant(await assertion(c.clientId, await keyPair('ES256'))), 401, 'invalid_client', 'Invalid client assertion signature');
+  });
+
+  it('a JWKS endpoint that hangs, or serves no key set: 401 Client JWK Set unavailable, no 5xx', async () => {
+    const k = await keyPair('ES256');
+    const c = createFixture('pkjwt-hang');
+    tesseraAdmin('client', 'set', '--id', c.clientId, '--token-endpoint-auth-method', 'private_key_jwt', '--jwks-uri', 'http://127.0.0.1:8151/jwks');
+    assertOAuthError(await grant(await assertion(c.clientId, k)), 401, 'invalid_client', 'Client JWK Set unavailable');
+    const g = uriClient('/garbage');
+    assertOAuthError(await grant(await assertion(g.clientId, k)), 401, 'invalid_client', 'Client JWK Set unavailable');
+    // Nothing listens on 8152.
+    const d = createFixture('pkjwt-down');
+    tesseraAdmin('client', 'set', '--id', d.clientId, '--token-endpoint-auth-method', 'private_key_jwt', '--jwks-uri', 'http://127.0.0.1:8152/jwks');
+    assertOAuthError(await grant(await assertion(d.clientId, k)), 401, 'invalid_client', 'Client JWK Set unavailable');
   });
 });
 
