@@ -405,7 +405,7 @@ int resources_create(const struct resource_caller *c, const char *type, json_t *
 		json_decref(checked);
 		return forbidden(err);
 	}
-	char id[37];
+	char id[37] = "";
 	json_t *once = NULL;
 	rc = s->insert(project, checked, id, &once, err);
 	json_decref(checked);
