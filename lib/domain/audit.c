@@ -255,9 +255,10 @@ static const char *const select_events =
 	" UNION ALL SELECT CONCAT(l.id, '.refresh'), l.refreshed_at, '" AUDIT_TOKEN_REFRESHED
 	"', CONCAT(l.refresh_count, ' refresh grant(s), this the latest'), " LOGIN_COLUMNS ", 'refresh_token'" LOGIN_FROM
 	" AND l.refreshed_at IS NOT NULL"
-	/* client_credentials tokens are self-contained (no Login): a count per client and minute,
-	 * written in batches (lib/domain/grantcount.c), one event each. */
-	" UNION ALL SELECT CONCAT('cc.', g.client_id, '.', DATE_FORMAT(g.minute, '%Y%m%d%H%i')), g.updated_at, '"
+	/* client_credentials tokens are self-contained (no Login): a count per client, minute and
+	 * web node, written in batches (lib/domain/grantcount.c), one event each. */
+	" UNION ALL SELECT CONCAT('cc.', g.client_id, '.', DATE_FORMAT(g.minute, '%Y%m%d%H%i'), "
+	"IF(g.node = '', '', CONCAT('.', g.node))), g.updated_at, '"
 	AUDIT_TOKEN_ISSUED "', CONCAT(g.grants, ' client_credentials token(s) in the minute from ', "
 	"DATE_FORMAT(g.minute, '%Y-%m-%dT%H:%iZ')), 'ClientApplication', g.client_id, g.client_id, NULL, g.remote_address, "
 	"g.user_agent, CONCAT('ClientApplication/', g.client_id), 'client_credentials' FROM client_grant_minute g "
