@@ -154,8 +154,15 @@ function summarize(name, { results }, killedAt) {
   const rate = (100 * errors.length) / Math.max(1, results.length);
   const window = errors.length ? Math.max(...errors.map((e) => e.end)) - Math.min(killedAt, ...errors.map((e) => e.start)) : 0;
   const seconds = (Math.max(...results.map((r) => r.end)) - Math.min(...results.map((r) => r.start))) / 1000;
+  // The stall the fault caused: the slowest request in flight at the kill or started within 10 s
+  // after it, against the median before it.
+  const ms = (r) => r.end - r.start;
+  const before = results.filter((r) => r.end < killedAt).map(ms).sort((a, b) => a - b);
+  const around = results.filter((r) => r.end >= killedAt && r.start <= killedAt + 10_000).map(ms);
+  const median = before.length ? before[Math.floor(before.length / 2)] : 0;
   figure(`${name}: ${results.length} requests in ${seconds.toFixed(1)} s (${(results.length / seconds).toFixed(0)}/s), ` +
-    `${errors.length} errors (${rate.toFixed(2)} %), failover window ${window} ms`);
+    `${errors.length} errors (${rate.toFixed(2)} %), failover window ${window} ms (errors); ` +
+    `slowest request around the fault ${around.length ? Math.max(...around) : 0} ms, median before ${median} ms`);
   const kinds = {};
   for (const e of errors) kinds[`${e.op} ${e.status}`] = (kinds[`${e.op} ${e.status}`] || 0) + 1;
   if (errors.length) figure(`${name}: errors by kind ${JSON.stringify(kinds)}`);
