@@ -8,6 +8,7 @@
 #include "domain/domains.h"
 #include "domain/launches.h"
 #include "domain/members.h"
+#include "domain/memberstore.h"
 #include "domain/people.h"
 #include "domain/policies.h"
 #include "domain/projects.h"
@@ -17,7 +18,7 @@
 #include <string.h>
 
 static const struct resource_store *const stores[] = {
-	&policies_store, &clients_store, &members_store, &projects_store, &domains_store, &launches_store,
+	&policies_store, &clients_store, &memberstore, &projects_store, &domains_store, &launches_store,
 	&people_patient_store, &people_practitioner_store, &people_related_store, NULL,
 };
 
