@@ -11,6 +11,7 @@
 #include "core/fhir.h"
 #include "domain/sessionrow.h"
 #include "domain/shape.h"
+#include "domain/storequery.h"
 #include "http/input.h"
 #include "oauth/smart.h"
 
@@ -486,17 +487,14 @@ static int client_get_resource(const char *id, json_t **out)
 	return *out ? 0 : 1;
 }
 
-static int client_list_resources(const char *project, json_t **out)
+#define CLIENT_WHERE STORE_WHERE("project_id = ?", "name LIKE ?", "? IS NULL", "? IS NULL")
+
+static int client_find_resources(const struct store_query *q, json_t **rows, long long *total)
 {
-	struct db_result r;
-	if (db_query(&r, CLIENT_RESOURCE_COLUMNS "WHERE ? IS NULL OR project_id = ? ORDER BY updated_at DESC LIMIT 1000",
-		     "ss", project, project) < 0)
-		return -1;
-	*out = json_array();
-	for (unsigned i = 0; i < r.nrows; i++)
-		json_array_append_new(*out, client_row(&r, i));
-	db_result_free(&r);
-	return 0;
+	return store_find_rows(q, 1,
+			       q->oldest_first ? CLIENT_RESOURCE_COLUMNS CLIENT_WHERE STORE_OLDEST
+					       : CLIENT_RESOURCE_COLUMNS CLIENT_WHERE STORE_NEWEST,
+			       "SELECT COUNT(*) FROM client_application " CLIENT_WHERE, client_row, rows, total);
 }
 
 /* The column values of a checked client: JSON texts (freed by the caller) and strings. */
@@ -620,7 +618,8 @@ static int client_remove_resource(const char *id, const char *version, struct re
 const struct resource_store clients_store = {
 	.type = "ClientApplication",
 	.get = client_get_resource,
-	.list = client_list_resources,
+	.find = client_find_resources,
+	.find_by = STORE_BY_NAME,
 	.check = client_check,
 	.insert = client_insert_resource,
 	.update = client_update_resource,

@@ -404,6 +404,11 @@ int members_delete_of_client(const char *client_id)
 		       client_id);
 }
 
+int members_delete_of_bot(const char *bot_id)
+{
+	return db_exec(NULL, "DELETE FROM project_membership WHERE user_id = ? AND user_type = 'Bot'", "s", bot_id);
+}
+
 int members_of_user_in(const char *user_id, const char *project_id, struct db_result *out)
 {
 	return db_query(out,

@@ -54,6 +54,7 @@ int main(void)
 	SRunner *sr = srunner_create(crypto_suite());
 	srunner_add_suite(sr, accesspolicy_suite());
 	srunner_add_suite(sr, request_suite());
+	srunner_add_suite(sr, fetch_suite());
 	srunner_add_suite(sr, input_suite());
 	srunner_add_suite(sr, config_suite());
 	srunner_add_suite(sr, jwt_suite());
