@@ -16,6 +16,7 @@
 #include "oauth/smart.h"
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -613,6 +614,44 @@ static int client_remove_resource(const char *id, const char *version, struct re
 	if (db_finish(rc) != 0)
 		return -1;
 	return n == 1 ? 0 : 2;
+}
+
+int clients_import(const char *project_id, const char *id, const char *membership_id, json_t *c, const char *secret)
+{
+	char fresh[65], membership[37];
+	uint8_t h[32];
+	snprintf(membership, sizeof membership, "%s", membership_id ? membership_id : "");
+	if ((!secret && crypto_random_hex(fresh, 32) < 0) || crypto_keyed_hash(secret ? secret : fresh, h) < 0 ||
+	    store_new_id(membership) < 0)
+		return -1;
+	OPENSSL_cleanse(fresh, sizeof fresh);
+	struct client_cols k;
+	cols_of(c, &k);
+	int rc = db_exec(NULL,
+			 "INSERT INTO client_application (id, project_id, name, description, secret_hash) VALUES (?, ?, ?, ?, ?)",
+			 "ssssb", id, project_id, str_of(c, "name"), str_of(c, "description"), h, sizeof h);
+	if (rc == 0)
+		rc = members_insert_for_client(membership, project_id, id);
+	if (rc == 0)
+		rc = client_write("UPDATE client_application SET " CLIENT_SET "updated_at = UTC_TIMESTAMP(3) WHERE id = ? "
+				  "AND ? IS NULL",
+				  c, &k, id, NULL, NULL);
+	cols_free(&k);
+	return rc < 0 ? -1 : 0;
+}
+
+int clients_bot_project(const char *id, char project[37])
+{
+	struct db_result r;
+	if (!crypto_is_uuid(id))
+		return 1;
+	if (db_query(&r, "SELECT project_id FROM bot WHERE id = ?", "s", id) < 0)
+		return -1;
+	int rc = r.nrows ? 0 : 1;
+	if (r.nrows)
+		text_copy(project, 37, db_cell(&r, 0, 0));
+	db_result_free(&r);
+	return rc;
 }
 
 const struct resource_store clients_store = {

@@ -100,13 +100,13 @@ static int insert(const char *project, json_t *m, char id[37], json_t **once, st
 		return -1;
 	if (rc == 0)
 		return refuse(err, 409, "User is already a member of this project", NULL);
-	rc = members_insert(project, utype, uid, ptype, pid, &f, id);
+	rc = store_new_id(id) < 0 ? -1 : members_insert_as(project, utype, uid, ptype, pid, &f, id);
 	if (rc == 1)
 		return refuse(err, 409, "externalId or userName already used in this project", NULL);
 	return rc;
 }
 
-const struct resource_store memberstore = {
+const struct resource_store members_store = {
 	.type = "ProjectMembership",
 	.get = members_get_resource,
 	.list = members_list_resources,

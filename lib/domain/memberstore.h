@@ -11,6 +11,6 @@
 #define TESSERA_MEMBERSTORE_H
 #include "domain/store.h"
 
-extern const struct resource_store memberstore;
+extern const struct resource_store members_store;
 
 #endif

@@ -23,7 +23,7 @@
 #include <string.h>
 
 static const struct resource_store *const stores[] = {
-	&policies_store, &clients_store, &memberstore, &projects_store, &domains_store, &launches_store,
+	&policies_store, &clients_store, &members_store, &projects_store, &domains_store, &launches_store,
 	&people_patient_store, &people_practitioner_store, &people_related_store, &users_store, &bots_store,
 	&userconfigs_store, &jsonwebkeys_store, NULL,
 };
@@ -406,7 +406,7 @@ int resources_create(const struct resource_caller *c, const char *type, json_t *
 		json_decref(checked);
 		return forbidden(err);
 	}
-	char id[37];
+	char id[37] = "";
 	json_t *once = NULL;
 	rc = s->insert(project, checked, id, &once, err);
 	json_decref(checked);

@@ -8,6 +8,7 @@
  * lastUpdated}; versionId is the row's updated_at as digits (core/fhir.h FHIR_VERSION_SQL). */
 #ifndef TESSERA_STORE_H
 #define TESSERA_STORE_H
+#include "core/crypto.h"
 #include "core/refusal.h"
 #include <jansson.h>
 #include <stdbool.h>
@@ -61,7 +62,9 @@ struct resource_store {
 	 * current resource on an update, NULL on a create. 0, 1 refused (err), -1. */
 	int (*check)(json_t *body, json_t *stored, const char *project, json_t **out, struct refusal *err);
 	/* Inserts a checked resource in project: 0 (id_out; *shown_once may receive members shown
-	 * only in this answer, such as a client's secret), 1 refused, -1. NULL: no create. */
+	 * only in this answer, such as a client's secret), 1 refused, -1. NULL: no create.
+	 * id_out arrives empty for a new id, or holding the id to keep (tessera-admin import keeps
+	 * the ids of a Medplum export: store_new_id). Opens no transaction of its own. */
 	int (*insert)(const char *project, json_t *resource, char id_out[37], json_t **shown_once, struct refusal *err);
 	/* Replaces the row if its version is still `version`: 0, 1 refused, 2 the version moved, -1.
 	 * NULL: no update. */
@@ -69,5 +72,12 @@ struct resource_store {
 	/* Deletes the row if its version is still `version`: 0, 1 refused, 2 moved, -1. NULL: no delete. */
 	int (*remove)(const char *id, const char *version, struct refusal *err);
 };
+
+/* The id of a new row: the one id holds when it is a UUID (an import keeps it), else a fresh
+ * UUID v4. 0 or -1. */
+static inline int store_new_id(char id[37])
+{
+	return crypto_is_uuid(id) ? 0 : crypto_uuid_v4(id);
+}
 
 #endif

@@ -63,6 +63,7 @@ int main(void)
 	srunner_add_suite(sr, csrf_suite());
 	srunner_add_suite(sr, ratelimit_suite());
 	srunner_add_suite(sr, pwpolicy_suite());
+	srunner_add_suite(sr, password_suite());
 	srunner_add_suite(sr, cookie_suite());
 	srunner_add_suite(sr, mail_suite());
 	srunner_add_suite(sr, totp_suite());

@@ -13,6 +13,7 @@ Suite *response_suite(void);
 Suite *template_suite(void);
 Suite *csrf_suite(void);
 Suite *pwpolicy_suite(void);
+Suite *password_suite(void);
 Suite *mail_suite(void);
 Suite *ratelimit_suite(void);
 Suite *cookie_suite(void);
