@@ -79,7 +79,7 @@ int members_find(const char *project_id, const char *user_id, char id_out[37], c
  * same names (store.h). members_resource_fields reads the settable fields of a resource body
  * (members_parse_fields over defaults: active, nothing else). */
 int members_get_resource(const char *id, json_t **out);
-int members_list_resources(const char *project, json_t **out);
+int members_find_resources(const struct store_query *q, json_t **rows, long long *total);
 int members_resource_fields(json_t *m, struct member_fields *f, struct refusal *err);
 int members_update_resource(const char *id, const char *version, json_t *m, struct refusal *err);
 int members_remove_resource(const char *id, const char *version, struct refusal *err);
@@ -125,5 +125,28 @@ int members_read_detail(const char *membership_id, struct db_result *out);
  * Login key): one row project_id, profile_type, profile_id, admin, the project's super_admin,
  * access_policy_id, access (JSON), the named policy's resource (within the project). 0 or -1. */
 int members_read_access(const char *key, bool by_login, struct db_result *out);
+
+/* ---- SCIM 2.0 Users (PROTOCOL.md §10; lib/domain/scim.c builds the resources) ---- */
+
+/* The columns of a SCIM User row, in this order: */
+enum members_scim_col {
+	MS_ID, MS_USER_ID, MS_PROFILE_TYPE, MS_PROFILE_ID, MS_ACTIVE, MS_EXTERNAL_ID, MS_USER_NAME, MS_EMAIL,
+	MS_FIRST_NAME, MS_LAST_NAME, MS_USER_PROJECT, MS_CREATED, MS_MODIFIED, MS_VERSION, MS_OWNER, MS_NCOLS
+};
+struct scimfilter;
+/* A page of the project's SCIM Users (memberships of Users with a Patient, Practitioner or
+ * RelatedPerson profile, not deprovisioned), oldest first, that match the filter (NULL: all):
+ * offset rows skipped, at most count rows; *total: how many match. 0 or -1. */
+int members_scim_search(const char *project_id, const struct scimfilter *filter, unsigned offset, unsigned count,
+			long long *total, struct db_result *out);
+/* One SCIM User of the project (for_update: its row locked until the transaction ends). 0 found
+ * (one row), 1 none (not a UUID, another project's, not a User's, deprovisioned), -1. */
+int members_scim_get(const char *project_id, const char *id, bool for_update, struct db_result *out);
+/* The fields SCIM sets on a membership. 0, 1 the userName or externalId is taken, -1. */
+int members_scim_set(const char *id, bool active, const char *user_name, const char *external_id);
+/* Deprovisions (SCIM DELETE): inactive, userName and externalId released, 404 to SCIM from now. */
+int members_scim_deprovision(const char *id);
+/* 1 when a live membership of this project belongs to a user with this email (either scope), 0, -1. */
+int members_scim_email_taken(const char *project_id, const char *email);
 
 #endif

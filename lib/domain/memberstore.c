@@ -109,7 +109,8 @@ static int insert(const char *project, json_t *m, char id[37], json_t **once, st
 const struct resource_store members_store = {
 	.type = "ProjectMembership",
 	.get = members_get_resource,
-	.list = members_list_resources,
+	.find = members_find_resources,
+	.find_by = STORE_BY_IDENTIFIER,
 	.check = check,
 	.insert = insert,
 	.update = members_update_resource,
