@@ -117,6 +117,10 @@ static int user_check(json_t *body, json_t *stored, const char *project, json_t 
 		return refuse(err, 400, "Invalid email", "email");
 	if (!shape_bool(body, "emailVerified", &verified))
 		return refuse(err, 400, "Invalid emailVerified", "emailVerified");
+	/* A new user's address is not taken on the creator's word: the person proves it (the reset
+	 * link). Later, only super admins change it (read-only for project admins). */
+	if (!stored)
+		verified = 0;
 	if (!shape_bool(body, "mfaRequired", &mfa_required))
 		return refuse(err, 400, "Invalid mfaRequired", "mfaRequired");
 	if (!shape_string(body, "externalId", 255, &external))
