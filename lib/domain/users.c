@@ -54,16 +54,7 @@ static json_t *user_row(const struct db_result *r, unsigned i)
 
 static int user_get(const char *id, json_t **out)
 {
-	*out = NULL;
-	if (!crypto_is_uuid(id))
-		return 1;
-	struct db_result r;
-	if (db_query(&r, USER_COLUMNS "FROM user WHERE id = ?", "s", id) < 0)
-		return -1;
-	if (r.nrows)
-		*out = user_row(&r, 0);
-	db_result_free(&r);
-	return *out ? 0 : 1;
+	return store_get_row(USER_COLUMNS "FROM user WHERE id = ?", id, user_row, out);
 }
 
 static int user_find(const struct store_query *q, json_t **rows, long long *total)

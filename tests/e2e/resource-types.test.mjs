@@ -9,41 +9,16 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE_URL,
   assertNotFound,
   createSigninFixture,
   dbExec,
   dbQuery,
   http,
-  loadMedplum,
   signIn,
   uniqueEmail,
   uniqueName,
 } from './lib.mjs';
-
-const { MedplumClient } = await loadMedplum();
-
-function sdk(token) {
-  const m = new MedplumClient({ baseUrl: BASE_URL, fetch: (u, o) => fetch(u, o), cacheTime: 0 });
-  m.setAccessToken(token);
-  return m;
-}
-
-function api(token, method, path, body, headers = {}) {
-  return http(`fhir/R4/${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(body !== undefined ? { 'Content-Type': 'application/fhir+json' } : {}), ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
-  });
-}
-
-async function member(prefix, { admin = false, superAdmin = false } = {}) {
-  const fx = createSigninFixture(prefix);
-  if (admin) dbExec('UPDATE project_membership SET admin = TRUE WHERE id = ?', [fx.membershipId]);
-  if (superAdmin) dbExec('UPDATE project SET super_admin = TRUE WHERE id = ?', [fx.projectId]);
-  const { tokens } = await signIn(fx);
-  return { fx, token: tokens.access_token, medplum: sdk(tokens.access_token) };
-}
+import { api, member } from './fhir-lib.mjs';
 
 function assertOutcome(r, status) {
   assert.equal(r.status, status, r.text);
