@@ -130,8 +130,8 @@ static int write_fields(const char *sql, const struct member_fields *f, const ch
 	return 0;
 }
 
-int members_insert_as(const char *project_id, const char *user_type, const char *user_id, const char *profile_type,
-		      const char *profile_id, const struct member_fields *f, const char *id)
+static int insert_as(const char *project_id, const char *user_type, const char *user_id, const char *profile_type,
+		     const char *profile_id, const struct member_fields *f, const char *id)
 {
 	return write_fields("INSERT INTO project_membership (active, admin, access_policy_id, access, identifier, "
 			    "user_configuration, external_id, user_name, id, project_id, user_type, user_id, profile_type, "
@@ -144,7 +144,13 @@ int members_insert(const char *project_id, const char *user_type, const char *us
 {
 	if (crypto_uuid_v4(id) < 0)
 		return -1;
-	return members_insert_as(project_id, user_type, user_id, profile_type, profile_id, f, id);
+	return insert_as(project_id, user_type, user_id, profile_type, profile_id, f, id);
+}
+
+int members_insert_with_id(const char *project_id, const char *user_type, const char *user_id, const char *profile_type,
+			   const char *profile_id, const struct member_fields *f, const char id[37])
+{
+	return insert_as(project_id, user_type, user_id, profile_type, profile_id, f, id);
 }
 
 int members_update(const char *id, const struct member_fields *f)

@@ -100,7 +100,7 @@ static int insert(const char *project, json_t *m, char id[37], json_t **once, st
 		return -1;
 	if (rc == 0)
 		return refuse(err, 409, "User is already a member of this project", NULL);
-	rc = store_new_id(id) < 0 ? -1 : members_insert_as(project, utype, uid, ptype, pid, &f, id);
+	rc = store_new_id(id) < 0 ? -1 : members_insert_with_id(project, utype, uid, ptype, pid, &f, id);
 	if (rc == 1)
 		return refuse(err, 409, "externalId or userName already used in this project", NULL);
 	return rc;
