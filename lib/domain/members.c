@@ -176,6 +176,12 @@ int members_insert(const char *project_id, const char *user_type, const char *us
 	return insert_as(project_id, user_type, user_id, profile_type, profile_id, f, id);
 }
 
+int members_insert_with_id(const char *project_id, const char *user_type, const char *user_id, const char *profile_type,
+			   const char *profile_id, const struct member_fields *f, const char id[37])
+{
+	return insert_as(project_id, user_type, user_id, profile_type, profile_id, f, id);
+}
+
 int members_update(const char *id, const struct member_fields *f)
 {
 	return write_fields("UPDATE project_membership SET active = ?, admin = ?, access_policy_id = ?, access = ?, "

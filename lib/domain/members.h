@@ -39,6 +39,10 @@ int members_check_policies(const struct member_fields *f, const char *project_id
  * externalId or userName is taken), -1. */
 int members_insert(const char *project_id, const char *user_type, const char *user_id, const char *profile_type,
 		   const char *profile_id, const struct member_fields *f, char id_out[37]);
+/* The same with the id chosen by the caller (an id staged in an audit event before the
+ * transaction that may run again). 0, 1 duplicate, -1. */
+int members_insert_with_id(const char *project_id, const char *user_type, const char *user_id, const char *profile_type,
+			   const char *profile_id, const struct member_fields *f, const char id[37]);
 /* Replaces the settable fields of a membership. 0, 1 duplicate externalId/userName, -1. */
 int members_update(const char *id, const struct member_fields *f);
 
