@@ -216,7 +216,7 @@ static int client_get_resource(const char *id, json_t **out)
 
 static int client_find_resources(const struct store_query *q, json_t **rows, long long *total)
 {
-	return store_find_rows(q, 1,
+	return store_find_rows(q, 2,
 			       q->oldest_first ? CLIENT_RESOURCE_COLUMNS CLIENT_WHERE STORE_OLDEST
 					       : CLIENT_RESOURCE_COLUMNS CLIENT_WHERE STORE_NEWEST,
 			       "SELECT COUNT(*) FROM client_application " CLIENT_WHERE, client_row, rows, total);
