@@ -79,23 +79,14 @@ static json_t *domain_row(const struct db_result *r, unsigned i)
 
 static int domain_get(const char *id, json_t **out)
 {
-	*out = NULL;
-	if (!crypto_is_uuid(id))
-		return 1;
-	struct db_result r;
-	if (db_query(&r, DOMAIN_COLUMNS "WHERE id = ?", "s", id) < 0)
-		return -1;
-	if (r.nrows)
-		*out = domain_row(&r, 0);
-	db_result_free(&r);
-	return *out ? 0 : 1;
+	return store_get_row(DOMAIN_COLUMNS "WHERE id = ?", id, domain_row, out);
 }
 
 #define DOMAIN_WHERE STORE_WHERE("? IS NULL", "? IS NULL", "? IS NULL", "? IS NULL")
 
 static int domain_find(const struct store_query *q, json_t **rows, long long *total)
 {
-	return store_find_rows(q, 1, q->oldest_first ? DOMAIN_COLUMNS DOMAIN_WHERE STORE_OLDEST : DOMAIN_COLUMNS DOMAIN_WHERE STORE_NEWEST,
+	return store_find_rows(q, 2, q->oldest_first ? DOMAIN_COLUMNS DOMAIN_WHERE STORE_OLDEST : DOMAIN_COLUMNS DOMAIN_WHERE STORE_NEWEST,
 			       "SELECT COUNT(*) FROM domain_configuration " DOMAIN_WHERE, domain_row, rows, total);
 }
 

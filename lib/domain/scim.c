@@ -3,9 +3,11 @@
  * (login.c). PROTOCOL.md §10 says what is answered and why. */
 #include "domain/scim.h"
 #include "core/config.h"
+#include "core/crypto.h"
 #include "core/db.h"
 #include "core/scimfilter.h"
 #include "core/text.h"
+#include "domain/audit.h"
 #include "domain/auth.h"
 #include "domain/login.h"
 #include "domain/members.h"
@@ -247,6 +249,18 @@ static int read_body(json_t *body, struct values *v, struct refusal *err)
 	return read_name(body, v, err) || read_emails(body, v, err) ? 1 : 0;
 }
 
+/* The audit event of a change, staged once: a transaction that runs again after a deadlock
+ * does not stage it twice, and it commits with the change (or is forgotten with a refusal). */
+static void stage_once(bool *staged, const char *type, const char *id)
+{
+	char entity[80];
+	if (*staged)
+		return;
+	snprintf(entity, sizeof entity, "ProjectMembership/%s", id);
+	audit_stage(&(struct audit_event){ .type = type, .entity = entity });
+	*staged = true;
+}
+
 /* Runs a transaction step (0 done, 1 refused with err filled, -1 failure), again when it lost
  * a deadlock; a refusal rolls back like a failure. */
 static int in_transaction(int (*step)(void *ctx, struct refusal *err), void *ctx, struct refusal *err)
@@ -273,7 +287,8 @@ struct create_ctx {
 	const char *project;
 	const struct values *v;
 	const char *policy;
-	char id[37];
+	char id[37];                       /* chosen before the first try */
+	bool staged;
 };
 
 /* The person's account in this project: the one an earlier, deprovisioned membership left with
@@ -311,7 +326,9 @@ static int create_step(void *ctx, struct refusal *err)
 		return -1;
 	struct member_fields f = { .active = v->active, .user_name = v->user_name, .external_id = v->external_id };
 	text_copy(f.access_policy_id, sizeof f.access_policy_id, c->policy);
-	rc = members_insert(c->project, "User", user_id, type, profile_id, &f, c->id);
+	rc = members_insert_with_id(c->project, "User", user_id, type, profile_id, &f, c->id);
+	if (rc == 0)
+		stage_once(&c->staged, AUDIT_MEMBER_PROVISIONED, c->id);
 	return rc == 1 ? refuse_scim(err, 409, "uniqueness", ALREADY_MEMBER) : rc;
 }
 
@@ -331,6 +348,8 @@ int scim_create(const char *project, json_t *body, json_t **out, struct refusal 
 			return refuse_scim(err, 400, "invalidValue", "Missing defaultPatientAccessPolicy");
 		c.policy = policy;
 	}
+	if (crypto_uuid_v4(c.id) < 0)
+		return -1;
 	int rc = in_transaction(create_step, &c, err);
 	return rc != 0 ? rc : read_user(project, c.id, out, err);
 }
@@ -344,6 +363,7 @@ struct replace_ctx {
 	int (*prepare)(struct replace_ctx *c, const struct db_result *row, struct refusal *err);
 	json_t *patched;                   /* patch: the User after the operations */
 	struct values v;
+	bool staged;
 };
 
 static bool same(const char *a, const char *b)
@@ -376,13 +396,20 @@ static int apply_person(const struct replace_ctx *c, const struct db_result *row
 	return rc;
 }
 
+/* The User's row, locked until the transaction ends: 0, 1 refused (404), -1. */
+static int locked_user(const char *project, const char *id, struct db_result *row, struct refusal *err)
+{
+	int rc = members_scim_get(project, id, true, row);
+	return rc == 1 ? refuse(err, 404, "Not found", NULL) : rc;
+}
+
 static int replace_step(void *ctx, struct refusal *err)
 {
 	struct replace_ctx *c = ctx;
 	struct db_result row;
-	int rc = members_scim_get(c->project, c->id, true, &row);
+	int rc = locked_user(c->project, c->id, &row, err);
 	if (rc != 0)
-		return rc < 0 ? -1 : refuse(err, 404, "Not found", NULL);
+		return rc;
 	rc = c->prepare(c, &row, err);
 	const struct values *v = &c->v;
 	bool was_active = text_true(db_cell(&row, 0, MS_ACTIVE));
@@ -402,6 +429,8 @@ static int replace_step(void *ctx, struct refusal *err)
 	 * stop working, and reactivating does not bring them back. */
 	if (rc == 0 && was_active && !active)
 		rc = login_revoke_membership(c->id);
+	if (rc == 0)
+		stage_once(&c->staged, was_active && !active ? AUDIT_MEMBER_DEACTIVATED : AUDIT_MEMBER_UPDATED, c->id);
 	db_result_free(&row);
 	return rc;
 }
@@ -603,21 +632,26 @@ int scim_patch(const char *project, const char *id, json_t *body, json_t **out, 
 struct delete_ctx {
 	const char *project;
 	const char *id;
+	bool staged;
 };
 
 static int delete_step(void *ctx, struct refusal *err)
 {
 	struct delete_ctx *c = ctx;
 	struct db_result row;
-	int rc = members_scim_get(c->project, c->id, true, &row);
+	int rc = locked_user(c->project, c->id, &row, err);
 	if (rc != 0)
-		return rc < 0 ? -1 : refuse(err, 404, "Not found", NULL);
+		return rc;
 	bool owner = text_true(db_cell(&row, 0, MS_OWNER));
 	db_result_free(&row);
 	if (owner)
 		return refuse_scim(err, 400, "mutability", "Cannot delete the owner of the project");
 	rc = members_scim_deprovision(c->id);
-	return rc == 0 ? login_revoke_membership(c->id) : rc;
+	if (rc == 0)
+		rc = login_revoke_membership(c->id);
+	if (rc == 0)
+		stage_once(&c->staged, AUDIT_MEMBER_DEPROVISIONED, c->id);
+	return rc;
 }
 
 int scim_delete(const char *project, const char *id, struct refusal *err)

@@ -19,11 +19,13 @@
 	"SELECT id, project_id, email, email_verified, first_name, last_name, external_id, identifier, mfa_enrolled, " \
 	"mfa_required, " FHIR_VERSION_SQL("updated_at") ", " FHIR_INSTANT_SQL("updated_at") " "
 
-/* A project's users: scoped to it, or members of it. */
-#define USER_WHERE                                                                                                   \
-	STORE_WHERE("(project_id = ? OR id IN (SELECT user_id FROM project_membership WHERE user_type = 'User' "       \
-		    "AND project_id = ?))",                                                                            \
-		    "CONCAT(' ', first_name, ' ', last_name) LIKE CONCAT('% ', ?)", "email = ?",                        \
+/* A project's users: scoped to it, or members of it. A join on the ids of both (each found by an
+ * index on the project) rather than "project_id = ? OR id IN (...)", which reads every user. */
+#define USER_REACH                                                                                                 \
+	"JOIN (SELECT user_id AS reach_id FROM project_membership WHERE user_type = 'User' AND project_id = ? "       \
+	"UNION SELECT id FROM user WHERE project_id = ?) reach ON reach.reach_id = user.id "
+#define USER_WHERE(project_cond)                                                                                   \
+	STORE_WHERE(project_cond, "CONCAT(' ', first_name, ' ', last_name) LIKE CONCAT('% ', ?)", "email = ?",       \
 		    "JSON_CONTAINS(identifier, ?)")
 
 static const char *const user_fields[] = {
@@ -54,24 +56,20 @@ static json_t *user_row(const struct db_result *r, unsigned i)
 
 static int user_get(const char *id, json_t **out)
 {
-	*out = NULL;
-	if (!crypto_is_uuid(id))
-		return 1;
-	struct db_result r;
-	if (db_query(&r, USER_COLUMNS "FROM user WHERE id = ?", "s", id) < 0)
-		return -1;
-	if (r.nrows)
-		*out = user_row(&r, 0);
-	db_result_free(&r);
-	return *out ? 0 : 1;
+	return store_get_row(USER_COLUMNS "FROM user WHERE id = ?", id, user_row, out);
 }
 
 static int user_find(const struct store_query *q, json_t **rows, long long *total)
 {
-	return store_find_rows(q, 2,
-			       q->oldest_first ? USER_COLUMNS "FROM user " USER_WHERE STORE_OLDEST
-					       : USER_COLUMNS "FROM user " USER_WHERE STORE_NEWEST,
-			       "SELECT COUNT(*) FROM user " USER_WHERE, user_row, rows, total);
+	if (!q->project)
+		return store_find_rows(q, 2,
+				       q->oldest_first ? USER_COLUMNS "FROM user " USER_WHERE("? IS NULL") STORE_OLDEST
+						       : USER_COLUMNS "FROM user " USER_WHERE("? IS NULL") STORE_NEWEST,
+				       "SELECT COUNT(*) FROM user " USER_WHERE("? IS NULL"), user_row, rows, total);
+	return store_find_rows(q, 3,
+			       q->oldest_first ? USER_COLUMNS "FROM user " USER_REACH USER_WHERE("TRUE") STORE_OLDEST
+					       : USER_COLUMNS "FROM user " USER_REACH USER_WHERE("TRUE") STORE_NEWEST,
+			       "SELECT COUNT(*) FROM user " USER_REACH USER_WHERE("TRUE"), user_row, rows, total);
 }
 
 static int user_linked(const char *id, const char *project)
@@ -117,6 +115,10 @@ static int user_check(json_t *body, json_t *stored, const char *project, json_t 
 		return refuse(err, 400, "Invalid email", "email");
 	if (!shape_bool(body, "emailVerified", &verified))
 		return refuse(err, 400, "Invalid emailVerified", "emailVerified");
+	/* A new user's address is not taken on the creator's word: the person proves it (the reset
+	 * link). Later, only super admins change it (read-only for project admins). */
+	if (!stored)
+		verified = 0;
 	if (!shape_bool(body, "mfaRequired", &mfa_required))
 		return refuse(err, 400, "Invalid mfaRequired", "mfaRequired");
 	if (!shape_string(body, "externalId", 255, &external))

@@ -22,6 +22,7 @@ import {
   pkcePair,
   refreshGrant,
   signIn,
+  tesseraAdmin,
   uniqueEmail,
   uniqueName,
 } from './lib.mjs';
@@ -31,10 +32,10 @@ const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
-/** An admin client of a project: its membership made a project admin. */
+/** An admin client of a project (`tessera-admin client create --admin true`), with a client_credentials token. */
 async function adminClient(projectId, name = uniqueName('scim-admin')) {
-  const c = createClient(projectId, name);
-  dbExec("UPDATE project_membership SET admin = TRUE WHERE user_id = ? AND user_type = 'ClientApplication'", [c.id]);
+  const out = tesseraAdmin('client', 'create', '--project', projectId, '--name', name, '--admin', 'true');
+  const c = { id: out.match(/client_id:\s*(\S+)/)[1], secret: out.match(/client_secret:\s*([0-9a-f]{64})/)[1] };
   const token = (await clientCredentialsToken(c.id, c.secret)).access_token;
   return { ...c, auth: bearer(token) };
 }
@@ -163,6 +164,8 @@ describe('SCIM 2.0 provisioning', () => {
     const signin = await authLogin({ email: fx.email, password: fx.password, clientId: fx.clientId, pkce });
     assert.equal(signin.status, 400, `sign-in of a deactivated member: ${signin.text}`);
     assert.equal(signin.json?.code, undefined);
+    const audit = dbQuery("SELECT COUNT(*) FROM audit_event WHERE entity = ? AND type = 'membership-deactivated'", [`ProjectMembership/${fx.membershipId}`]);
+    assert.equal(audit[0][0], '1', 'the deactivation is audited once');
     const revoked = dbQuery('SELECT COUNT(*) FROM login WHERE membership_id = ? AND NOT revoked', [fx.membershipId]);
     assert.equal(revoked[0][0], '0', 'every login of the membership is revoked');
 
@@ -263,6 +266,8 @@ describe('SCIM 2.0 provisioning', () => {
     assertScimError(await scim(a, `Users/${u.id}`, { method: 'DELETE' }), 404);
     assertScimError(await scim(a, `Users/${u.id}`, { method: 'PATCH', body: patchOp({ op: 'replace', path: 'active', value: true }) }), 404);
     assert.equal((await scim(a, filter(`userName eq "${userName}"`))).json.totalResults, 0);
+    const events = dbQuery("SELECT type FROM audit_event WHERE entity = ? ORDER BY recorded, type", [`ProjectMembership/${u.id}`]);
+    assert.deepEqual(events.map((e) => e[0]).sort(), ['membership-deprovisioned', 'membership-provisioned']);
     const row = dbQuery('SELECT active, deprovisioned_at IS NOT NULL FROM project_membership WHERE id = ?', [u.id]);
     assert.deepEqual(row[0], ['0', '1'], 'the row stays, inactive');
     const again = await create(a, newUser(userName));
@@ -404,6 +409,21 @@ describe('SCIM 2.0 provisioning', () => {
     assertScimError(await scim(c, 'Users?startIndex=99999999'), 400, 'invalidValue');
     await scim(c, `Users/${ids[0]}`, { method: 'DELETE' });
     assert.equal((await page('count=0')).totalResults, 4, 'a deleted user leaves the total');
+  });
+
+  it('races: one of 8 simultaneous creates of a userName wins, the rest are 409; simultaneous patches never fail', async () => {
+    const userName = uniqueEmail('race');
+    const results = await Promise.all(Array.from({ length: 8 }, () => scim(a, 'Users', { method: 'POST', body: newUser(userName) })));
+    const statuses = results.map((r) => r.status).sort();
+    assert.deepEqual(statuses, [201, 409, 409, 409, 409, 409, 409, 409], results.map((r) => r.text).join('\n'));
+    const id = results.find((r) => r.status === 201).json.id;
+    const patches = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        scim(a, `Users/${id}`, { method: 'PATCH', body: patchOp({ op: 'replace', path: 'active', value: i % 2 === 0 }) }),
+      ),
+    );
+    assert.deepEqual(patches.map((r) => r.status), Array(8).fill(200), patches.map((r) => r.text).join('\n'));
+    assert.equal((await scim(a, filter(`userName eq "${userName}"`))).json.totalResults, 1);
   });
 
   it('serves the discovery documents and answers unknown paths and methods as SCIM errors', async () => {
