@@ -14,12 +14,12 @@ static const char *const select_grant =
 	"SELECT l.user_type, l.user_id, l.client_id, l.scope, l.nonce, UNIX_TIMESTAMP(l.auth_time), m.profile_type, "
 	"m.profile_id, COALESCE(pr.display, pc.name), m.project_id, p.name, u.email, c.access_token_lifetime, "
 	"c.refresh_token_lifetime, la.patient_id, l.refresh_hash, l.revoked, m.active, c.status, "
-	"c.token_endpoint_auth_method, l.client_auth_method "
+	"c.token_endpoint_auth_method, l.client_auth_method, la.encounter_id "
 	"FROM login l JOIN project_membership m ON m.id = l.membership_id JOIN project p ON p.id = m.project_id "
 	"LEFT JOIN profile pr ON pr.id = m.profile_id LEFT JOIN client_application pc ON pc.id = m.profile_id "
 	"LEFT JOIN user u ON u.id = l.user_id AND l.user_type = 'User' "
 	"LEFT JOIN client_application c ON c.id = l.client_id "
-	"LEFT JOIN smart_app_launch la ON la.id = l.launch_id WHERE l.id = ?";
+	"LEFT JOIN smart_app_launch la ON la.id = l.launch_id AND la.project_id = m.project_id WHERE l.id = ?";
 
 bool scope_has(const char *scope, const char *word)
 {
@@ -67,6 +67,7 @@ int grant_load(const char *login_id, struct grant_subject *g)
 	text_copy(g->client_status, sizeof g->client_status, db_cell(&r, 0, 18));
 	text_copy(g->client_auth_method, sizeof g->client_auth_method, db_cell(&r, 0, 19));
 	text_copy(g->issued_auth, sizeof g->issued_auth, db_cell(&r, 0, 20));
+	text_copy(g->encounter, sizeof g->encounter, db_cell(&r, 0, 21));
 	db_result_free(&r);
 	return 0;
 }
@@ -77,7 +78,7 @@ void grant_tokens(const struct grant_subject *g, const char *refresh_secret, str
 		.login_id = g->login_id, .user_id = g->user_id, .client_id = g->client_id, .scope = g->scope,
 		.nonce = g->nonce, .email = g->email, .profile_type = g->profile_type, .profile_id = g->profile_id,
 		.profile_display = g->profile_display, .project_id = g->project_id,
-		.project_display = g->project_display, .patient = g->patient, .refresh_secret = refresh_secret,
+		.project_display = g->project_display, .patient = g->patient, .encounter = g->encounter, .refresh_secret = refresh_secret,
 		.auth_time = g->auth_time, .access_lifetime = g->access_lifetime, .refresh_lifetime = g->refresh_lifetime,
 	};
 }

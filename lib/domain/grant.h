@@ -20,7 +20,8 @@ struct grant_subject {
 	char profile_display[512];
 	char project_id[37];
 	char project_display[256];
-	char patient[37];
+	char patient[37];          /* the launch's patient, else a Patient profile */
+	char encounter[37];        /* the launch's encounter */
 	time_t auth_time;
 	long access_lifetime;
 	long refresh_lifetime;
