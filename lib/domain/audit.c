@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* audit: audit_event rows (see audit.h). */
 #include "domain/audit.h"
+#include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
+#include "core/fhir.h"
 #include "core/log.h"
 #include "http/request.h"
 #include "core/text.h"
@@ -46,6 +48,12 @@ static const struct audit_type {
 	{ AUDIT_SETTINGS, DCM_APP, 'U', "0" },
 	{ AUDIT_TEMPLATE, DCM_APP, 'U', "0" },
 	{ AUDIT_PURGE, DCM_APP, 'D', "0" },
+	{ AUDIT_RESOURCE_CREATED, DCM_APP, 'C', "0" },
+	{ AUDIT_RESOURCE_UPDATED, DCM_APP, 'U', "0" },
+	{ AUDIT_RESOURCE_DELETED, DCM_APP, 'D', "0" },
+	{ AUDIT_RESOURCE_CREATE_REFUSED, DCM_APP, 'C', "4" },
+	{ AUDIT_RESOURCE_UPDATE_REFUSED, DCM_APP, 'U', "4" },
+	{ AUDIT_RESOURCE_DELETE_REFUSED, DCM_APP, 'D', "4" },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -172,10 +180,25 @@ int audit_write(const struct audit_event *e)
 #define MAX_STAGED 4
 static struct stored staged[MAX_STAGED];
 static int nstaged;
+/* The staged event whose entity id is still being made (audit_stage_late), and where. */
+static int late_index = -1;
+static const char *late_id;
+
+static void settle_late(void)
+{
+	if (late_index >= 0 && late_index < nstaged) {
+		char prefix[sizeof staged[0].entity];
+		text_copy(prefix, sizeof prefix, staged[late_index].entity);
+		snprintf(staged[late_index].entity, sizeof staged[late_index].entity, "%s/%s", prefix, late_id);
+	}
+	late_index = -1;
+	late_id = NULL;
+}
 
 /* db_commit's hook: the staged events join the transaction being committed. */
 static int write_staged(void)
 {
+	settle_late();
 	for (int i = 0; i < nstaged; i++)
 		if (insert(&staged[i]) < 0)
 			return -1;
@@ -191,6 +214,30 @@ void audit_stage(const struct audit_event *e)
 	}
 	resolve(e, &staged[nstaged++]);
 	db_before_commit(write_staged);
+}
+
+void audit_stage_late(const struct audit_event *e, const char *type, const char *id)
+{
+	struct audit_event with = *e;
+	with.entity = type;
+	int before = nstaged;
+	audit_stage(&with);
+	if (nstaged > before) {
+		late_index = nstaged - 1;
+		late_id = id;
+	}
+}
+
+int audit_staged_write(void)
+{
+	return write_staged();
+}
+
+void audit_staged_forget(void)
+{
+	late_index = -1;
+	late_id = NULL;
+	nstaged = 0;
 }
 
 static struct stored held;
@@ -222,7 +269,7 @@ int audit_finish(bool success)
 	int rc = success ? write_staged() : 0;
 	if (rc < 0)
 		log_error("audit: %d event(s) of request %s not written", nstaged, current ? current->request_id : "-");
-	nstaged = 0;
+	audit_staged_forget();
 	current = NULL;
 	return rc;
 }
@@ -237,37 +284,267 @@ int audit_purge(const char *before)
 	return 0;
 }
 
+/* ---- reading events: audit_event rows and the events login rows record ---- */
+
 #define LOGIN_COLUMNS \
 	"COALESCE(m.profile_type, l.user_type), COALESCE(m.profile_id, l.user_id), l.client_id, l.id, l.remote_address, " \
 	"l.user_agent, NULL"
-#define LOGIN_FROM " FROM login l LEFT JOIN project_membership m ON m.id = l.membership_id WHERE l.project_id = ?"
+#define LOGIN_FROM " FROM login l LEFT JOIN project_membership m ON m.id = l.membership_id WHERE "
 
-static const char *const select_events =
-	"SELECT id, DATE_FORMAT(recorded, '%Y-%m-%dT%H:%i:%s.%fZ'), type, reason, agent_type, agent_id, client_id, "
-	"login_id, remote_address, user_agent, entity, grant_type FROM ("
-	"SELECT id, recorded, type, outcome_desc AS reason, agent_type, agent_id, client_id, login_id, remote_address, "
-	"user_agent, entity, NULL AS grant_type FROM audit_event WHERE project_id = ? "
-	"UNION ALL SELECT CONCAT(l.id, '.signin'), l.created_at, IF(l.auth_method = 'client', '" AUDIT_TOKEN_ISSUED
-	"', '" AUDIT_SIGNIN_SUCCESS "'), NULL, " LOGIN_COLUMNS ", IF(l.auth_method = 'client', 'client_credentials', NULL)"
-	LOGIN_FROM
-	" UNION ALL SELECT CONCAT(l.id, '.code'), l.granted_at, '" AUDIT_TOKEN_ISSUED "', NULL, " LOGIN_COLUMNS
-	", 'authorization_code'" LOGIN_FROM " AND l.granted_at IS NOT NULL"
-	" UNION ALL SELECT CONCAT(l.id, '.refresh'), l.refreshed_at, '" AUDIT_TOKEN_REFRESHED
-	"', CONCAT(l.refresh_count, ' refresh grant(s), this the latest'), " LOGIN_COLUMNS ", 'refresh_token'" LOGIN_FROM
-	" AND l.refreshed_at IS NOT NULL"
-	/* client_credentials tokens are self-contained (no Login): a count per client and minute,
-	 * written in batches (lib/domain/grantcount.c), one event each. */
-	" UNION ALL SELECT CONCAT('cc.', g.client_id, '.', DATE_FORMAT(g.minute, '%Y%m%d%H%i')), g.updated_at, '"
-	AUDIT_TOKEN_ISSUED "', CONCAT(g.grants, ' client_credentials token(s) in the minute from ', "
-	"DATE_FORMAT(g.minute, '%Y-%m-%dT%H:%iZ')), 'ClientApplication', g.client_id, g.client_id, NULL, g.remote_address, "
-	"g.user_agent, CONCAT('ClientApplication/', g.client_id), 'client_credentials' FROM client_grant_minute g "
-	"WHERE g.project_id = ?"
-	") e WHERE (? IS NULL OR type = ?) AND (? IS NULL OR agent_id = ?) AND (? IS NULL OR recorded >= ?) "
-	"AND (? IS NULL OR recorded < ?) ORDER BY recorded DESC, id DESC LIMIT ? OFFSET ?";
+/* Every event row, with its project, of the audit_event rows matching audit_cond and of the
+ * login rows matching login_cond. A login's events are named "<ref>.<kind>" (login_ref; the
+ * id for a row older than its ref column, which audit_event_resource turns into the ref). */
+#define EVENT_ROWS(audit_cond, login_cond) \
+	"SELECT id, recorded, type, outcome_desc AS reason, agent_type, agent_id, client_id, login_id, remote_address, " \
+	"user_agent, entity, NULL AS grant_type, project_id FROM audit_event WHERE " audit_cond \
+	" UNION ALL SELECT CONCAT(COALESCE(l.ref, l.id), '.signin'), l.created_at, IF(l.auth_method = 'client', '" \
+	AUDIT_TOKEN_ISSUED "', '" AUDIT_SIGNIN_SUCCESS "'), NULL, " LOGIN_COLUMNS \
+	", IF(l.auth_method = 'client', 'client_credentials', NULL), l.project_id" LOGIN_FROM login_cond \
+	" UNION ALL SELECT CONCAT(COALESCE(l.ref, l.id), '.code'), l.granted_at, '" AUDIT_TOKEN_ISSUED "', NULL, " \
+	LOGIN_COLUMNS ", 'authorization_code', l.project_id" LOGIN_FROM login_cond " AND l.granted_at IS NOT NULL" \
+	" UNION ALL SELECT CONCAT(COALESCE(l.ref, l.id), '.refresh'), l.refreshed_at, '" AUDIT_TOKEN_REFRESHED \
+	"', CONCAT(l.refresh_count, ' refresh grant(s), this the latest'), " LOGIN_COLUMNS ", 'refresh_token', " \
+	"l.project_id" LOGIN_FROM login_cond " AND l.refreshed_at IS NOT NULL"
+
+#define EVENT_SELECT \
+	"SELECT id, DATE_FORMAT(recorded, '%Y-%m-%dT%H:%i:%s.%fZ'), type, reason, agent_type, agent_id, client_id, " \
+	"login_id, remote_address, user_agent, entity, grant_type, project_id FROM ("
+
+#define PROJECT_IS(col) "(? IS NULL OR " col " = ?)"
+
+/* client_credentials tokens are self-contained (no Login): a count per client and minute,
+ * written in batches (lib/domain/grantcount.c), one event each. */
+#define SEARCH_SQL(order) \
+	EVENT_SELECT EVENT_ROWS(PROJECT_IS("project_id"), PROJECT_IS("l.project_id")) \
+	" UNION ALL SELECT CONCAT('cc.', g.client_id, '.', DATE_FORMAT(g.minute, '%Y%m%d%H%i')), g.updated_at, '" \
+	AUDIT_TOKEN_ISSUED "', CONCAT(g.grants, ' client_credentials token(s) in the minute from ', " \
+	"DATE_FORMAT(g.minute, '%Y-%m-%dT%H:%iZ')), 'ClientApplication', g.client_id, g.client_id, NULL, g.remote_address, " \
+	"g.user_agent, CONCAT('ClientApplication/', g.client_id), 'client_credentials', g.project_id " \
+	"FROM client_grant_minute g WHERE " PROJECT_IS("g.project_id") \
+	") e WHERE (? IS NULL OR type = ?) AND (? IS NULL OR agent_id = ?) AND (? IS NULL OR recorded >= ?) " \
+	"AND (? IS NULL OR recorded < ?) AND (? IS NULL OR recorded > ?) AND (? IS NULL OR recorded <= ?) " \
+	"AND (? IS NULL OR entity = ?) ORDER BY recorded " order ", id " order " LIMIT ? OFFSET ?"
 
 int audit_search(const struct audit_filter *f, long limit, long offset, struct db_result *out)
 {
-	return db_query(out, select_events, "sssssssssssssii", f->project_id, f->project_id, f->project_id, f->project_id,
-			f->project_id, f->type, f->type, f->agent_id, f->agent_id, f->since, f->since, f->until, f->until, (long long)limit,
-			(long long)offset);
+	const char *p = f->project_id;
+	/* the project: twice for audit_event, for each of the three login parts and for the counts */
+	return db_query(out, f->oldest_first ? SEARCH_SQL("ASC") : SEARCH_SQL("DESC"), "ssssssssssssssssssssssssii", p, p, p,
+			p, p, p, p, p, p, p, f->type, f->type, f->agent_id, f->agent_id, f->since, f->since, f->until, f->until, f->after,
+			f->after, f->through, f->through, f->entity, f->entity, (long long)limit, (long long)offset);
 }
+
+/* ---- AuditEvent resources ---- */
+
+#define USER_AGENT_URL "https://tessera.invalid/fhir/StructureDefinition/user-agent"
+/* The keyed reference of a login (the same as lib/domain/login.c login_ref, which this module
+ * cannot include: login records its revocations here). */
+#define REF_KIND "login"
+
+static json_t *agent_of(const struct db_result *r, unsigned row)
+{
+	json_t *agent = json_pack("{s:b}", "requestor", 1);
+	const char *type = db_cell(r, row, AE_AGENT_TYPE), *id = db_cell(r, row, AE_AGENT_ID);
+	if (type && id)
+		json_object_set_new(agent, "who", fhir_reference(type, id, NULL));
+	if (db_cell(r, row, AE_ADDRESS))
+		json_object_set_new(agent, "network", json_pack("{s:s, s:s}", "address", db_cell(r, row, AE_ADDRESS), "type", "2"));
+	if (db_cell(r, row, AE_UA))
+		json_object_set_new(agent, "extension",
+				    json_pack("[{s:s, s:s}]", "url", USER_AGENT_URL, "valueString", db_cell(r, row, AE_UA)));
+	return agent;
+}
+
+/* A login id is a bearer secret of its sign-in (issue 14): "Login/<id>" → "Login/<ref>". */
+static void login_reference(const char *id, char *out, size_t outlen)
+{
+	char ref[CRYPTO_REF_LEN + 1];
+	crypto_keyed_ref(REF_KIND, id, ref);
+	snprintf(out, outlen, "Login/%s", ref);
+}
+
+/* An event read from a login row older than its ref is "<login id>.<suffix>": "<ref>.<suffix>"
+ * (every other id is left as it is). */
+static void event_id(const char *id, char *out, size_t outlen)
+{
+	char login[UUID_LEN + 1], ref[CRYPTO_REF_LEN + 1];
+	snprintf(login, sizeof login, "%s", id);
+	if (strlen(id) > UUID_LEN && id[UUID_LEN] == '.' && crypto_is_uuid(login) && crypto_keyed_ref(REF_KIND, login, ref) == 0)
+		snprintf(out, outlen, "%s%s", ref, id + UUID_LEN);
+	else
+		snprintf(out, outlen, "%s", id);
+}
+
+/* What the event is about: the changed resource, the Login (with the grant type). */
+static json_t *entities_of(const struct db_result *r, unsigned row)
+{
+	json_t *list = json_array();
+	const char *entity = db_cell(r, row, AE_ENTITY);
+	char reference[80];
+	if (entity && !strncmp(entity, "Login/", 6))
+		login_reference(entity + 6, reference, sizeof reference);
+	if (entity) {
+		json_t *e = json_pack("{s:{s:s}}", "what", "reference", strncmp(entity, "Login/", 6) ? entity : reference);
+		/* A grant without a Login (the per-minute client_credentials count): its type here. */
+		if (e && !db_cell(r, row, AE_LOGIN) && db_cell(r, row, AE_GRANT))
+			json_object_set_new(e, "detail", json_pack("[{s:s, s:s}]", "type", "grant-type", "valueString",
+								   db_cell(r, row, AE_GRANT)));
+		json_array_append_new(list, e);
+	}
+	if (db_cell(r, row, AE_LOGIN)) {
+		login_reference(db_cell(r, row, AE_LOGIN), reference, sizeof reference);
+		json_t *e = json_pack("{s:{s:s}}", "what", "reference", reference);
+		json_t *detail = json_array();
+		if (db_cell(r, row, AE_GRANT))
+			json_array_append_new(detail,
+					      json_pack("{s:s, s:s}", "type", "grant-type", "valueString", db_cell(r, row, AE_GRANT)));
+		json_object_set_new(e, "detail", detail);
+		json_array_append_new(list, e);
+	}
+	return list;
+}
+
+json_t *audit_event_resource(const struct db_result *r, unsigned row)
+{
+	const char *type = db_cell(r, row, AE_TYPE), *display;
+	const char *code = audit_type_dicom(type, &display);
+	json_t *agents = json_array();
+	json_array_append_new(agents, agent_of(r, row));
+	if (db_cell(r, row, AE_CLIENT))
+		json_array_append_new(agents, json_pack("{s:o, s:b}", "who",
+							 fhir_reference("ClientApplication", db_cell(r, row, AE_CLIENT), NULL),
+							 "requestor", 0));
+	char action[2] = { audit_type_action(type), '\0' }, id[80];
+	event_id(db_cell(r, row, AE_ID), id, sizeof id);
+	json_t *meta = json_pack("{s:s, s:s}", "versionId", "1", "lastUpdated", db_cell(r, row, AE_RECORDED));
+	if (db_cell(r, row, AE_PROJECT))
+		json_object_set_new(meta, "project", json_string(db_cell(r, row, AE_PROJECT)));
+	json_t *e = json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:s}, s:[{s:s, s:s}], s:s, s:s, s:s, s:o, "
+			      "s:{s:{s:{s:s}}}, s:o}",
+			      "resourceType", "AuditEvent", "id", id, "meta", meta, "type", "system",
+			      "http://dicom.nema.org/resources/ontology/DCM", "code", code, "display", display, "subtype",
+			      "system", "https://tessera.invalid/audit-event-type", "code", type, "action", action, "recorded",
+			      db_cell(r, row, AE_RECORDED), "outcome", audit_type_outcome(type), "agent", agents, "source",
+			      "observer", "identifier", "value", cfg.base_url, "entity", entities_of(r, row));
+	if (e && db_cell(r, row, AE_REASON))
+		json_object_set_new(e, "outcomeDesc", json_string(db_cell(r, row, AE_REASON)));
+	return e;
+}
+
+static json_t *events_of(const struct db_result *r)
+{
+	json_t *list = json_array();
+	for (unsigned i = 0; i < r->nrows; i++)
+		json_array_append_new(list, audit_event_resource(r, i));
+	return list;
+}
+
+/* An event by its id: an audit_event row's, or "<login ref>.<signin|code|refresh>". The
+ * per-minute client_credentials counts are found by search only. */
+static int event_get(const char *id, json_t **out)
+{
+	*out = NULL;
+	char ref[CRYPTO_REF_LEN + 1] = "";
+	size_t n = strlen(id);
+	if (!crypto_is_uuid(id) && (n <= CRYPTO_REF_LEN || id[CRYPTO_REF_LEN] != '.' || n > CRYPTO_REF_LEN + 8))
+		return 1;
+	if (!crypto_is_uuid(id)) {
+		memcpy(ref, id, CRYPTO_REF_LEN);
+		if (!crypto_is_hex(ref, CRYPTO_REF_LEN))
+			return 1;
+	}
+	struct db_result r;
+	if (db_query(&r, EVENT_SELECT EVENT_ROWS("id = ?", "l.ref = ?") ") e WHERE id = ?", "sssss", id, ref, ref, ref,
+		     id) < 0)
+		return -1;
+	if (r.nrows)
+		*out = audit_event_resource(&r, 0);
+	db_result_free(&r);
+	return *out ? 0 : 1;
+}
+
+static int event_list(const char *project, json_t **out)
+{
+	struct db_result r;
+	if (audit_search(&(struct audit_filter){ .project_id = project }, STORE_SCAN, 0, &r) < 0)
+		return -1;
+	*out = events_of(&r);
+	db_result_free(&r);
+	return 0;
+}
+
+/* The date parameter: ge, gt, le or lt and an ISO date; each bound once. */
+static int date_bound(const char *v, struct audit_filter *f, char bounds[4][20], struct refusal *err)
+{
+	static const char *const prefixes[] = { "ge", "gt", "le", "lt" };
+	const char **slot[] = { &f->since, &f->after, &f->through, &f->until };
+	for (int i = 0; v && i < 4; i++)
+		if (!strncmp(v, prefixes[i], 2) && !*slot[i] && fhir_datetime_utc(v + 2, bounds[i])) {
+			*slot[i] = bounds[i];
+			return 0;
+		}
+	return refuse(err, 400, "Invalid date", "date");
+}
+
+/* "Type/id" or an id: the id. */
+static const char *reference_id(const char *v)
+{
+	const char *slash = strrchr(v, '/');
+	return slash ? slash + 1 : v;
+}
+
+static int filter_of(json_t *params, struct audit_filter *f, char bounds[4][20], struct refusal *err)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(params, k, v) {
+		const char *s = json_string_value(v);
+		if (!strcmp(k, "date")) {
+			size_t i;
+			json_t *d;
+			if (s && date_bound(s, f, bounds, err))
+				return 1;
+			json_array_foreach(v, i, d) if (date_bound(json_string_value(d), f, bounds, err)) return 1;
+		} else if (!s) {
+			return refuse(err, 400, "Repeated search parameter", k);
+		} else if (!strcmp(k, "type") || !strcmp(k, "subtype")) {
+			if (!audit_type_known(s) || (f->type && strcmp(f->type, s)))
+				return refuse(err, 400, "Invalid type", k);
+			f->type = s;
+		} else if (!strcmp(k, "agent") || !strcmp(k, "user")) {
+			if (!crypto_is_uuid(reference_id(s)) || (f->agent_id && strcmp(f->agent_id, reference_id(s))))
+				return refuse(err, 400, "Invalid agent", k);
+			f->agent_id = reference_id(s);
+		} else if (!strcmp(k, "entity")) {
+			if (strlen(s) > 80 || !strchr(s, '/'))
+				return refuse(err, 400, "Invalid entity", k);
+			f->entity = s;
+		} else {
+			return refuse(err, 400, "Unknown search parameter", k);
+		}
+	}
+	return 0;
+}
+
+static int event_search(const char *project, const struct resource_search *q, json_t **out, struct refusal *err)
+{
+	*out = NULL;
+	char bounds[4][20];
+	struct audit_filter f = { .project_id = project, .oldest_first = q->oldest_first };
+	if (filter_of(q->params, &f, bounds, err))
+		return 1;
+	struct db_result r;
+	if (audit_search(&f, q->count, q->offset, &r) < 0)
+		return -1;
+	*out = events_of(&r);
+	db_result_free(&r);
+	return 0;
+}
+
+/* Read and search only: events are written by what they record, never through the API. */
+const struct resource_store audit_store = {
+	.type = "AuditEvent",
+	.get = event_get,
+	.list = event_list,
+	.search = event_search,
+};

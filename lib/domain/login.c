@@ -4,6 +4,7 @@
 #include "core/text.h"
 #include "core/crypto.h"
 #include "core/db.h"
+#include "core/fhir.h"
 #include "domain/audit.h"
 #include "http/request.h"
 
@@ -196,19 +197,21 @@ int login_revoke_own(const char *id, const char *user_id)
 
 int login_insert(const struct login *l, const char *launch_id, const char *user_agent)
 {
-	char ua[513];
+	char ua[513], ref[LOGIN_REF_LEN + 1];
 	text_copy(ua, sizeof ua, user_agent ? user_agent : "");
+	/* Without a hash_key there is no reference: the Login is not served by the resource API. */
+	bool has_ref = login_ref(l->id, ref) == 0;
 	return db_exec(NULL,
 		       "INSERT INTO login (id, user_type, user_id, client_id, project_id, project_new, profile_type, auth_method, "
 		       "auth_time, scope, nonce, code_challenge, code_challenge_method, redirect_uri, refresh_allowed, launch_id, "
-		       "remote_address, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, FROM_UNIXTIME(?), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		       "sssssississsssisss", l->id, l->user_type, l->user_id, l->client_id[0] ? l->client_id : NULL,
+		       "remote_address, user_agent, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, FROM_UNIXTIME(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		       "sssssississsssissss", l->id, l->user_type, l->user_id, l->client_id[0] ? l->client_id : NULL,
 		       l->project_id[0] ? l->project_id : NULL, (long long)l->project_new,
 		       l->profile_type[0] ? l->profile_type : NULL, l->auth_method, (long long)l->auth_time, l->scope, l->nonce,
 		       l->code_challenge[0] ? l->code_challenge : NULL,
 		       l->code_challenge_method[0] ? l->code_challenge_method : NULL,
 		       l->redirect_uri[0] ? l->redirect_uri : NULL, (long long)l->refresh_allowed, launch_id, l->remote_addr,
-		       ua);
+		       ua, has_ref ? ref : NULL);
 }
 
 int login_delete_unplaced(const char *id)
@@ -290,6 +293,19 @@ int login_set_scope(const char *id, const char *scope)
 	return db_exec(NULL, "UPDATE login SET scope = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", "ss", scope, id);
 }
 
+int login_launch_outside(const char *id, const char *project_id)
+{
+	struct db_result r;
+	if (db_query(&r,
+		     "SELECT 1 FROM login l LEFT JOIN smart_app_launch la ON la.id = l.launch_id WHERE l.id = ? "
+		     "AND l.launch_id IS NOT NULL AND (la.id IS NULL OR la.project_id <> ?)",
+		     "ss", id, project_id) < 0)
+		return -1;
+	int rc = r.nrows ? 1 : 0;
+	db_result_free(&r);
+	return rc;
+}
+
 int login_issue_code(const char *id, const uint8_t code_hash[32], int lifetime, const uint8_t cookie_hash[32])
 {
 	unsigned long long n = 0;
@@ -336,3 +352,86 @@ int login_revoke_client(const char *client_id)
 	return db_exec(NULL, "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE user_id = ? OR client_id = ?",
 		       "ss", client_id, client_id);
 }
+
+/* ---- Login resources (the resource API, PROTOCOL.md §11.4) ---- */
+
+/* A Login as the API shows it: named by its reference, never its id; no code, cookie,
+ * refresh secret, nonce, PKCE pair or redirect URI (secrets of the sign-in, or of no use to a
+ * reader). */
+#define LOGIN_RESOURCE_SELECT \
+	"SELECT l.ref, l.project_id, l.user_type, l.user_id, l.client_id, m.profile_type, m.profile_id, l.membership_id, " \
+	"l.auth_method, " FHIR_INSTANT_SQL("l.auth_time") ", l.scope, l.granted, l.revoked, l.mfa_verified, " \
+	"l.launch_id, l.remote_address, l.user_agent, " FHIR_VERSION_SQL("l.updated_at") ", " \
+	FHIR_INSTANT_SQL("l.updated_at") " FROM login l LEFT JOIN project_membership m ON m.id = l.membership_id "
+enum { LR_REF, LR_PROJECT, LR_UTYPE, LR_UID, LR_CLIENT, LR_PTYPE, LR_PID, LR_MEMBERSHIP, LR_METHOD, LR_AUTH_TIME,
+       LR_SCOPE, LR_GRANTED, LR_REVOKED, LR_MFA, LR_LAUNCH, LR_ADDRESS, LR_UA, LR_VERSION, LR_UPDATED };
+
+static void set_reference(json_t *o, const char *key, const char *type, const char *id)
+{
+	if (type && id)
+		json_object_set_new(o, key, fhir_reference(type, id, NULL));
+}
+
+static void set_text(json_t *o, const char *key, const char *value)
+{
+	if (value && *value)
+		json_object_set_new(o, key, json_string(value));
+}
+
+static json_t *login_resource(const struct db_result *r, unsigned i)
+{
+	json_t *l = json_pack("{s:s, s:s}", "resourceType", "Login", "id", db_cell(r, i, LR_REF));
+	set_reference(l, "user", db_cell(r, i, LR_UTYPE), db_cell(r, i, LR_UID));
+	set_reference(l, "client", "ClientApplication", db_cell(r, i, LR_CLIENT));
+	set_reference(l, "profile", db_cell(r, i, LR_PTYPE), db_cell(r, i, LR_PID));
+	set_reference(l, "membership", "ProjectMembership", db_cell(r, i, LR_MEMBERSHIP));
+	set_reference(l, "project", "Project", db_cell(r, i, LR_PROJECT));
+	set_reference(l, "launch", "SmartAppLaunch", db_cell(r, i, LR_LAUNCH));
+	set_text(l, "authMethod", db_cell(r, i, LR_METHOD));
+	set_text(l, "authTime", db_cell(r, i, LR_AUTH_TIME));
+	set_text(l, "scope", db_cell(r, i, LR_SCOPE));
+	set_text(l, "remoteAddress", db_cell(r, i, LR_ADDRESS));
+	set_text(l, "userAgent", db_cell(r, i, LR_UA));
+	json_object_set_new(l, "granted", json_boolean(text_true(db_cell(r, i, LR_GRANTED))));
+	json_object_set_new(l, "revoked", json_boolean(text_true(db_cell(r, i, LR_REVOKED))));
+	json_object_set_new(l, "mfaVerified", json_boolean(text_true(db_cell(r, i, LR_MFA))));
+	fhir_set_meta(l, db_cell(r, i, LR_PROJECT), db_cell(r, i, LR_VERSION), db_cell(r, i, LR_UPDATED));
+	return l;
+}
+
+static int login_get_resource(const char *ref, json_t **out)
+{
+	*out = NULL;
+	if (!crypto_is_hex(ref, LOGIN_REF_LEN))
+		return 1;
+	struct db_result r;
+	if (db_query(&r, LOGIN_RESOURCE_SELECT "WHERE l.ref = ?", "s", ref) < 0)
+		return -1;
+	if (r.nrows)
+		*out = login_resource(&r, 0);
+	db_result_free(&r);
+	return *out ? 0 : 1;
+}
+
+static int login_list_resources(const char *project, json_t **out)
+{
+	struct db_result r;
+	int rc = project ? db_query(&r, LOGIN_RESOURCE_SELECT "WHERE l.project_id = ? AND l.ref IS NOT NULL "
+					"ORDER BY l.updated_at DESC LIMIT 1000", "s", project)
+			 : db_query(&r, LOGIN_RESOURCE_SELECT "WHERE l.ref IS NOT NULL ORDER BY l.updated_at DESC LIMIT 1000",
+					"");
+	if (rc < 0)
+		return -1;
+	*out = json_array();
+	for (unsigned i = 0; i < r.nrows; i++)
+		json_array_append_new(*out, login_resource(&r, i));
+	db_result_free(&r);
+	return 0;
+}
+
+/* Read and search only: a Login is written by the sign-in, never through the API. */
+const struct resource_store login_store = {
+	.type = "Login",
+	.get = login_get_resource,
+	.list = login_list_resources,
+};

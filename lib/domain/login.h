@@ -3,6 +3,7 @@
 #ifndef TESSERA_LOGIN_H
 #define TESSERA_LOGIN_H
 #include "core/crypto.h"
+#include "domain/store.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -66,6 +67,8 @@ int login_place(const char *id, const char *membership_id, const char *project_i
 /* The membership of a project just created for this login (project_new ends): 0, 1 not, -1. */
 int login_join_project(const char *id, const char *membership_id, const char *project_id);
 int login_set_scope(const char *id, const char *scope);
+/* The Login names a SmartAppLaunch that is not of this project (or is gone): 1, else 0; -1. */
+int login_launch_outside(const char *id, const char *project_id);
 /* A new code (its hash, valid lifetime seconds) and, with cookie_hash, the SSO cookie; never for
  * a granted or revoked login: 0 issued, 1 not, -1. */
 int login_issue_code(const char *id, const uint8_t code_hash[32], int lifetime, const uint8_t cookie_hash[32]);
@@ -127,5 +130,11 @@ int login_ref(const char *login_id, char out[LOGIN_REF_LEN + 1]);
 /* Deletes the Logins last changed before a UTC time ("YYYY-MM-DD HH:MM:SS"), in batches so
  * that a large purge never holds long locks on a busy table. 0 or -1. */
 int login_purge(const char *before);
+
+/* Login resources for the resource API (PROTOCOL.md §11.4): read and search only, named by
+ * their reference (login_ref), never carrying a code, cookie, refresh secret or token hash.
+ * Who sees which is the effective policy's: a member their own sign-ins, a project admin the
+ * project's, a super admin all. */
+extern const struct resource_store login_store;
 
 #endif

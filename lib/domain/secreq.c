@@ -4,6 +4,7 @@
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
+#include "core/fhir.h"
 #include "core/text.h"
 #include "domain/people.h"
 
@@ -124,3 +125,56 @@ int secreq_consume(const char *id)
 		return -1;
 	return n == 1 ? 0 : 1;
 }
+
+/* ---- UserSecurityRequest resources (the resource API, PROTOCOL.md §11.4) ---- */
+
+/* Never the secret's hash: a reader learns the request exists, its type, user and use. A
+ * request is never changed but for `used`, so its version is its creation. */
+#define SECREQ_RESOURCE_SELECT \
+	"SELECT id, type, user_id, project_id, used, redirect_uri, " FHIR_VERSION_SQL("created_at") ", " \
+	FHIR_INSTANT_SQL("created_at") " FROM security_request "
+
+static json_t *secreq_resource(const struct db_result *r, unsigned i)
+{
+	json_t *s = json_pack("{s:s, s:s, s:s, s:o, s:b}", "resourceType", "UserSecurityRequest", "id", db_cell(r, i, 0),
+			      "type", db_cell(r, i, 1), "user", fhir_reference("User", db_cell(r, i, 2), NULL), "used",
+			      text_true(db_cell(r, i, 4)));
+	if (db_cell(r, i, 5))
+		json_object_set_new(s, "redirectUri", json_string(db_cell(r, i, 5)));
+	fhir_set_meta(s, db_cell(r, i, 3), db_cell(r, i, 6), db_cell(r, i, 7));
+	return s;
+}
+
+static int secreq_get_resource(const char *id, json_t **out)
+{
+	*out = NULL;
+	if (!crypto_is_uuid(id))
+		return 1;
+	struct db_result r;
+	if (db_query(&r, SECREQ_RESOURCE_SELECT "WHERE id = ?", "s", id) < 0)
+		return -1;
+	if (r.nrows)
+		*out = secreq_resource(&r, 0);
+	db_result_free(&r);
+	return *out ? 0 : 1;
+}
+
+static int secreq_list_resources(const char *project, json_t **out)
+{
+	struct db_result r;
+	if (db_query(&r, SECREQ_RESOURCE_SELECT "WHERE ? IS NULL OR project_id = ? ORDER BY created_at DESC LIMIT 1000", "ss",
+		     project, project) < 0)
+		return -1;
+	*out = json_array();
+	for (unsigned i = 0; i < r.nrows; i++)
+		json_array_append_new(*out, secreq_resource(&r, i));
+	db_result_free(&r);
+	return 0;
+}
+
+/* Read only: requests are made by invites, resets and verifications, never through the API. */
+const struct resource_store secreq_store = {
+	.type = "UserSecurityRequest",
+	.get = secreq_get_resource,
+	.list = secreq_list_resources,
+};
