@@ -54,6 +54,8 @@ int admin_usage(void)
 		"  user create --email E --first F --last L [--password P] [--project ID]\n"
 		"  user mfa-reset --user ID              turn MFA off and drop the secret (a lost device)\n"
 		"  member add --project ID --user ID [--profile Practitioner|Patient|RelatedPerson] [--admin true]\n"
+		"  import FILE [--dry-run]               bring a Medplum export (Bundle or NDJSON) in: users keep\n"
+		"                                        their passwords; docs/MIGRATING.md\n"
 		"  config                                list configuration keys and defaults\n"
 		"  keys list|rotate|wrap                 signing keys: list, new key (old one verifies until\n"
 		"                                        its tokens expire), wrap with key_encryption_key\n"

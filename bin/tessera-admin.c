@@ -437,6 +437,8 @@ int main(int argc, char **argv)
 		rc = argc == 2 ? cmd_status() : admin_usage();
 	else if (!strcmp(argv[1], "purge"))
 		rc = cmd_purge(argc, argv);
+	else if (!strcmp(argv[1], "import"))
+		rc = cmd_import(argc, argv);
 	else
 		rc = admin_usage();
 	if (rc == 1 && db_unavailable())

@@ -69,6 +69,12 @@ static const struct config_key keys[] = {
 	K(mfa_user_attempts, CK_INT, "10", "Wrong second-factor codes allowed per user in mfa_user_window before 429"),
 	K(mfa_user_window, CK_INT, "900", "Seconds of the per-user window of wrong second-factor codes"),
 	K(mfa_login_lifetime, CK_INT, "900", "Seconds after the password within which the second factor must be given"),
+	K(upstream_allow_networks, CK_STRING, "", "Comma-separated CIDR networks that upstream requests (identity providers, JWKS) may reach although loopback, private or link-local; empty: public addresses only"),
+	K(upstream_allow_http, CK_BOOL, "false", "Allow plain http:// upstream URLs (identity providers, JWKS); https only when false"),
+	K(upstream_connect_timeout_ms, CK_INT, "3000", "Milliseconds an upstream request may take to connect"),
+	K(upstream_timeout_ms, CK_INT, "10000", "Milliseconds an upstream request may take in all"),
+	K(upstream_max_bytes, CK_INT, "1048576", "Largest upstream response body in bytes"),
+	K(jwks_cache_seconds, CK_INT, "300", "How long a fetched JWKS (an identity provider's or a client's keys) is cached per process"),
 };
 #undef K
 #undef KA
@@ -275,6 +281,11 @@ static int derive_defaults(char *err, size_t errlen)
 				 n, n == 64 ? " with a non-hex one" : "");
 			return -1;
 		}
+	}
+	if (cfg.upstream_connect_timeout_ms < 1 || cfg.upstream_timeout_ms < 1 || cfg.upstream_max_bytes < 1024 ||
+	    cfg.jwks_cache_seconds < 0) {
+		snprintf(err, errlen, "upstream settings out of range (timeouts positive, upstream_max_bytes at least 1024)");
+		return -1;
 	}
 	if (cfg.mail_max_attempts < 1) {
 		snprintf(err, errlen, "mail_max_attempts must be at least 1");

@@ -62,6 +62,12 @@ struct config {
 	int mfa_user_attempts;   /* wrong second-factor codes per user and mfa_user_window */
 	int mfa_user_window;     /* seconds */
 	int mfa_login_lifetime;  /* seconds after the password within which the second factor must follow */
+	char *upstream_allow_networks; /* CIDR list upstream requests may reach though not public (core/fetch.h) */
+	bool upstream_allow_http;      /* upstream URLs may be plain http:// */
+	int upstream_connect_timeout_ms;
+	int upstream_timeout_ms;
+	int upstream_max_bytes;
+	int jwks_cache_seconds;        /* how long a fetched JWKS is kept (oauth/jwks.h) */
 };
 
 struct config_key {

@@ -9,10 +9,12 @@
 #include "domain/members.h"
 #include "core/fhir.h"
 #include "domain/shape.h"
+#include "domain/storequery.h"
 #include "http/input.h"
 #include "oauth/smart.h"
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -472,17 +474,14 @@ static int client_get_resource(const char *id, json_t **out)
 	return *out ? 0 : 1;
 }
 
-static int client_list_resources(const char *project, json_t **out)
+#define CLIENT_WHERE STORE_WHERE("project_id = ?", "name LIKE ?", "? IS NULL", "? IS NULL")
+
+static int client_find_resources(const struct store_query *q, json_t **rows, long long *total)
 {
-	struct db_result r;
-	if (db_query(&r, CLIENT_RESOURCE_COLUMNS "WHERE ? IS NULL OR project_id = ? ORDER BY updated_at DESC LIMIT 1000",
-		     "ss", project, project) < 0)
-		return -1;
-	*out = json_array();
-	for (unsigned i = 0; i < r.nrows; i++)
-		json_array_append_new(*out, client_row(&r, i));
-	db_result_free(&r);
-	return 0;
+	return store_find_rows(q, 1,
+			       q->oldest_first ? CLIENT_RESOURCE_COLUMNS CLIENT_WHERE STORE_OLDEST
+					       : CLIENT_RESOURCE_COLUMNS CLIENT_WHERE STORE_NEWEST,
+			       "SELECT COUNT(*) FROM client_application " CLIENT_WHERE, client_row, rows, total);
 }
 
 /* The column values of a checked client: JSON texts (freed by the caller) and strings. */
@@ -603,10 +602,49 @@ static int client_remove_resource(const char *id, const char *version, struct re
 	return n == 1 ? 0 : 2;
 }
 
+int clients_import(const char *project_id, const char *id, const char *membership_id, json_t *c, const char *secret)
+{
+	char fresh[65], membership[37];
+	uint8_t h[32];
+	snprintf(membership, sizeof membership, "%s", membership_id ? membership_id : "");
+	if ((!secret && crypto_random_hex(fresh, 32) < 0) || crypto_keyed_hash(secret ? secret : fresh, h) < 0 ||
+	    store_new_id(membership) < 0)
+		return -1;
+	OPENSSL_cleanse(fresh, sizeof fresh);
+	struct client_cols k;
+	cols_of(c, &k);
+	int rc = db_exec(NULL,
+			 "INSERT INTO client_application (id, project_id, name, description, secret_hash) VALUES (?, ?, ?, ?, ?)",
+			 "ssssb", id, project_id, str_of(c, "name"), str_of(c, "description"), h, sizeof h);
+	if (rc == 0)
+		rc = members_insert_for_client(membership, project_id, id);
+	if (rc == 0)
+		rc = client_write("UPDATE client_application SET " CLIENT_SET "updated_at = UTC_TIMESTAMP(3) WHERE id = ? "
+				  "AND ? IS NULL",
+				  c, &k, id, NULL, NULL);
+	cols_free(&k);
+	return rc < 0 ? -1 : 0;
+}
+
+int clients_bot_project(const char *id, char project[37])
+{
+	struct db_result r;
+	if (!crypto_is_uuid(id))
+		return 1;
+	if (db_query(&r, "SELECT project_id FROM bot WHERE id = ?", "s", id) < 0)
+		return -1;
+	int rc = r.nrows ? 0 : 1;
+	if (r.nrows)
+		text_copy(project, 37, db_cell(&r, 0, 0));
+	db_result_free(&r);
+	return rc;
+}
+
 const struct resource_store clients_store = {
 	.type = "ClientApplication",
 	.get = client_get_resource,
-	.list = client_list_resources,
+	.find = client_find_resources,
+	.find_by = STORE_BY_NAME,
 	.check = client_check,
 	.insert = client_insert_resource,
 	.update = client_update_resource,

@@ -107,7 +107,7 @@ static int domain_insert(const char *project, json_t *d, char id[37], json_t **o
 {
 	(void)project;
 	(void)once;
-	if (crypto_uuid_v4(id) < 0)
+	if (store_new_id(id) < 0)
 		return -1;
 	char *idp = json_dumps(json_object_get(d, "identityProvider"), JSON_COMPACT);
 	int rc = idp ? db_exec(NULL, "INSERT INTO domain_configuration (id, domain, identity_provider) VALUES (?, ?, ?)", "sss",

@@ -157,15 +157,21 @@ static int write_fields(const char *sql, const struct member_fields *f, const ch
 	return 0;
 }
 
+static int insert_as(const char *project_id, const char *user_type, const char *user_id, const char *profile_type,
+		     const char *profile_id, const struct member_fields *f, const char *id)
+{
+	return write_fields("INSERT INTO project_membership (active, admin, access_policy_id, access, identifier, "
+			    "user_configuration, external_id, user_name, id, project_id, user_type, user_id, profile_type, "
+			    "profile_id, invited_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			    f, "sssssss", id, project_id, user_type, user_id, profile_type, profile_id, f->invited_by);
+}
+
 int members_insert(const char *project_id, const char *user_type, const char *user_id, const char *profile_type,
 		   const char *profile_id, const struct member_fields *f, char id[37])
 {
 	if (crypto_uuid_v4(id) < 0)
 		return -1;
-	return write_fields("INSERT INTO project_membership (active, admin, access_policy_id, access, identifier, "
-			    "user_configuration, external_id, user_name, id, project_id, user_type, user_id, profile_type, "
-			    "profile_id, invited_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			    f, "sssssss", id, project_id, user_type, user_id, profile_type, profile_id, f->invited_by);
+	return insert_as(project_id, user_type, user_id, profile_type, profile_id, f, id);
 }
 
 int members_update(const char *id, const struct member_fields *f)
@@ -469,7 +475,7 @@ static int member_insert_resource(const char *project, json_t *m, char id[37], j
 		return -1;
 	if (rc == 0)
 		return refuse(err, 409, "User is already a member of this project", NULL);
-	rc = members_insert(project, utype, uid, ptype, pid, &f, id);
+	rc = store_new_id(id) < 0 ? -1 : insert_as(project, utype, uid, ptype, pid, &f, id);
 	if (rc == 1)
 		return refuse(err, 409, "externalId or userName already used in this project", NULL);
 	return rc;
@@ -545,6 +551,11 @@ int members_delete_of_client(const char *client_id)
 {
 	return db_exec(NULL, "DELETE FROM project_membership WHERE user_id = ? AND user_type = 'ClientApplication'", "s",
 		       client_id);
+}
+
+int members_delete_of_bot(const char *bot_id)
+{
+	return db_exec(NULL, "DELETE FROM project_membership WHERE user_id = ? AND user_type = 'Bot'", "s", bot_id);
 }
 
 int members_of_user_in(const char *user_id, const char *project_id, struct db_result *out)

@@ -86,6 +86,8 @@ int members_insert_for_client(const char *membership_id, const char *project_id,
 int members_set_client_policy(const char *client_id, const char *project_id, const char *policy_id);
 /* Every membership of a client that is being deleted. 0 or -1. */
 int members_delete_of_client(const char *client_id);
+/* Every membership of a bot that is being deleted. 0 or -1. */
+int members_delete_of_bot(const char *bot_id);
 
 /* A user's active memberships of one project, at most 100; rows id, profile_type, profile_id,
  * admin, the profile's display. 0 or -1. */

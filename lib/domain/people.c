@@ -76,6 +76,19 @@ int people_create_user(const char *email, const char *first, const char *last, c
 	return 0;
 }
 
+int people_import_user(const struct person_import *u)
+{
+	char lower[321];
+	people_lower_email(u->email ? u->email : "", lower, sizeof lower);
+	if (db_exec(NULL,
+		    "INSERT INTO user (id, project_id, email, first_name, last_name, password_hash, external_id, email_verified) "
+		    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		    "sssssssi", u->id, u->project_id && *u->project_id ? u->project_id : NULL, lower[0] ? lower : NULL,
+		    u->first_name, u->last_name, u->password_hash, u->external_id, (long long)u->email_verified) < 0)
+		return db_duplicate() ? 1 : -1;
+	return 0;
+}
+
 int people_create_profile(const char *type, const char *project_id, const char *first, const char *last,
 			  const char *email, char id[37])
 {
@@ -226,8 +239,14 @@ static int profile_insert(const char *type, const char *project, json_t *p, char
 {
 	char display[512];
 	display_of(p, display, sizeof display);
+	if (store_new_id(id) < 0)
+		return -1;
+	/* The stored resource carries its id and project like people_create_profile's: /auth/me
+	 * and the token's profile hand it out as stored. */
+	json_object_set_new(p, "id", json_string(id));
+	json_object_set_new(p, "meta", json_pack("{s:s}", "project", project));
 	char *text = json_dumps(p, JSON_COMPACT);
-	int rc = text && crypto_uuid_v4(id) == 0
+	int rc = text
 			 ? db_exec(NULL, "INSERT INTO profile (id, resource_type, project_id, display, resource) VALUES (?, ?, ?, ?, ?)",
 				   "sssss", id, type, project, display, text)
 			 : -1;

@@ -370,7 +370,7 @@ static int policy_insert(const char *project, json_t *p, char id[37], json_t **o
 {
 	(void)once;
 	(void)err;
-	if (crypto_uuid_v4(id) < 0)
+	if (store_new_id(id) < 0)
 		return -1;
 	char *text = json_dumps(p, JSON_COMPACT);
 	int rc = text ? db_exec(NULL, "INSERT INTO access_policy (id, project_id, name, resource) VALUES (?, ?, ?, ?)", "ssss",

@@ -227,7 +227,7 @@ static int project_insert(const char *project, json_t *p, char id[37], json_t **
 	(void)project;
 	(void)once;
 	(void)err;
-	if (crypto_uuid_v4(id) < 0)
+	if (store_new_id(id) < 0)
 		return -1;
 	char *features = member_text(p, "features"), *setting = member_text(p, "setting"),
 	     *system = member_text(p, "systemSetting");
@@ -281,6 +281,14 @@ int projects_insert(const char *id, const char *name, const char *owner_user_id)
 {
 	return db_exec(NULL, "INSERT INTO project (id, name, owner_user_id, strict_mode) VALUES (?, ?, ?, TRUE)", "sss", id,
 		       name, owner_user_id);
+}
+
+int projects_import_links(const char *project_id, const char *owner, const char *policy)
+{
+	return db_exec(NULL,
+		       "UPDATE project SET owner_user_id = COALESCE(?, owner_user_id), "
+		       "default_patient_access_policy_id = COALESCE(?, default_patient_access_policy_id) WHERE id = ?",
+		       "sss", owner, policy, project_id);
 }
 
 int projects_exists(const char *project_id)

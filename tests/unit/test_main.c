@@ -54,6 +54,7 @@ int main(void)
 	SRunner *sr = srunner_create(crypto_suite());
 	srunner_add_suite(sr, accesspolicy_suite());
 	srunner_add_suite(sr, request_suite());
+	srunner_add_suite(sr, fetch_suite());
 	srunner_add_suite(sr, input_suite());
 	srunner_add_suite(sr, config_suite());
 	srunner_add_suite(sr, jwt_suite());
@@ -62,6 +63,7 @@ int main(void)
 	srunner_add_suite(sr, csrf_suite());
 	srunner_add_suite(sr, ratelimit_suite());
 	srunner_add_suite(sr, pwpolicy_suite());
+	srunner_add_suite(sr, password_suite());
 	srunner_add_suite(sr, cookie_suite());
 	srunner_add_suite(sr, mail_suite());
 	srunner_add_suite(sr, totp_suite());
