@@ -158,7 +158,7 @@ static int bot_insert(const char *project, json_t *b, char id[37], json_t **once
 	char secret[65];
 	uint8_t h[32];
 	char *text = json_dumps(b, JSON_COMPACT);
-	int rc = text && crypto_uuid_v4(id) == 0 && crypto_random_hex(secret, 32) == 0 && crypto_keyed_hash(secret, h) == 0
+	int rc = text && store_new_id(id) == 0 && crypto_random_hex(secret, 32) == 0 && crypto_keyed_hash(secret, h) == 0
 			 ? db_exec(NULL,
 				   "INSERT INTO bot (id, project_id, name, description, secret_hash, resource) VALUES (?, ?, ?, "
 				   "?, ?, ?)",

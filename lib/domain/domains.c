@@ -5,6 +5,7 @@
 #include "core/crypto.h"
 #include "core/fhir.h"
 #include "domain/shape.h"
+#include "domain/storequery.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -90,17 +91,12 @@ static int domain_get(const char *id, json_t **out)
 	return *out ? 0 : 1;
 }
 
-static int domain_list(const char *project, json_t **out)
+#define DOMAIN_WHERE STORE_WHERE("? IS NULL", "? IS NULL", "? IS NULL", "? IS NULL")
+
+static int domain_find(const struct store_query *q, json_t **rows, long long *total)
 {
-	(void)project;
-	struct db_result r;
-	if (db_query(&r, DOMAIN_COLUMNS "ORDER BY updated_at DESC LIMIT 1000", "") < 0)
-		return -1;
-	*out = json_array();
-	for (unsigned i = 0; i < r.nrows; i++)
-		json_array_append_new(*out, domain_row(&r, i));
-	db_result_free(&r);
-	return 0;
+	return store_find_rows(q, 1, q->oldest_first ? DOMAIN_COLUMNS DOMAIN_WHERE STORE_OLDEST : DOMAIN_COLUMNS DOMAIN_WHERE STORE_NEWEST,
+			       "SELECT COUNT(*) FROM domain_configuration " DOMAIN_WHERE, domain_row, rows, total);
 }
 
 static int domain_insert(const char *project, json_t *d, char id[37], json_t **once, struct refusal *err)
@@ -158,7 +154,7 @@ const struct resource_store domains_store = {
 	.type = "DomainConfiguration",
 	.global = true,
 	.get = domain_get,
-	.list = domain_list,
+	.find = domain_find,
 	.check = domain_check,
 	.insert = domain_insert,
 	.update = domain_update,

@@ -7,6 +7,7 @@
 #include "core/fhir.h"
 #include "http/input.h"
 #include "core/text.h"
+#include "domain/storequery.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -433,23 +434,39 @@ static int member_get_resource(const char *id, json_t **out)
 	return 0;
 }
 
-static int member_list_resources(const char *project, json_t **out)
+#define MEMBER_WHERE STORE_WHERE("project_id = ?", "? IS NULL", "? IS NULL", "JSON_CONTAINS(identifier, ?)")
+
+static json_t *member_id_row(const struct db_result *r, unsigned i)
 {
-	struct db_result r;
-	if (db_query(&r, "SELECT id FROM project_membership WHERE ? IS NULL OR project_id = ? ORDER BY updated_at DESC LIMIT 1000",
-		     "ss", project, project) < 0)
+	return json_string(db_cell(r, i, 0));
+}
+
+/* The page's ids in SQL (PROTOCOL.md §11.5), then each membership as members_get makes it: at most
+ * _count of them (STORE_SCAN when C still filters). */
+static int member_find_resources(const struct store_query *q, json_t **rows, long long *total)
+{
+	json_t *ids = NULL;
+	*rows = NULL;
+	if (store_find_rows(q, 1,
+			    q->oldest_first ? "SELECT id FROM project_membership " MEMBER_WHERE STORE_OLDEST
+					    : "SELECT id FROM project_membership " MEMBER_WHERE STORE_NEWEST,
+			    "SELECT COUNT(*) FROM project_membership " MEMBER_WHERE, member_id_row, &ids, total) < 0)
 		return -1;
-	*out = json_array();
+	*rows = json_array();
 	int rc = 0;
-	for (unsigned i = 0; rc == 0 && i < r.nrows; i++) {
+	size_t i;
+	json_t *id;
+	json_array_foreach(ids, i, id) {
 		json_t *m = NULL;
-		rc = member_get_resource(db_cell(&r, i, 0), &m);
+		rc = member_get_resource(json_string_value(id), &m);
 		if (rc == 0)
-			json_array_append_new(*out, m);
+			json_array_append_new(*rows, m);
 		else if (rc == 1)
 			rc = 0; /* deleted meanwhile */
+		else
+			break;
 	}
-	db_result_free(&r);
+	json_decref(ids);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -526,7 +543,8 @@ static int member_remove_resource(const char *id, const char *version, struct re
 const struct resource_store members_store = {
 	.type = "ProjectMembership",
 	.get = member_get_resource,
-	.list = member_list_resources,
+	.find = member_find_resources,
+	.find_by = STORE_BY_IDENTIFIER,
 	.check = member_check,
 	.insert = member_insert_resource,
 	.update = member_update_resource,

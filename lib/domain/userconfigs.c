@@ -128,7 +128,7 @@ static int config_insert(const char *project, json_t *c, char id[37], json_t **o
 	(void)once;
 	(void)err;
 	char *text = json_dumps(c, JSON_COMPACT);
-	int rc = text && crypto_uuid_v4(id) == 0
+	int rc = text && store_new_id(id) == 0
 			 ? db_exec(NULL, "INSERT INTO user_configuration (id, project_id, name, resource) VALUES (?, ?, ?, ?)",
 				   "ssss", id, project, json_string_value(json_object_get(c, "name")), text)
 			 : -1;

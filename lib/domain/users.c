@@ -154,7 +154,7 @@ static int user_insert(const char *project, json_t *u, char id[37], json_t **onc
 {
 	(void)once;
 	char *ids = json_object_get(u, "identifier") ? json_dumps(json_object_get(u, "identifier"), JSON_COMPACT) : NULL;
-	int rc = crypto_uuid_v4(id) < 0 ? -1
+	int rc = store_new_id(id) < 0 ? -1
 		 : db_exec(NULL,
 			   "INSERT INTO user (id, project_id, email, email_verified, first_name, last_name, external_id, "
 			   "identifier, mfa_required) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -417,3 +417,48 @@ describe('bad input on the new types', () => {
     assert.equal(dbQuery('SELECT COUNT(*) FROM user')[0][0] >= before, true);
   });
 });
+
+describe('search in SQL on the older types', () => {
+  it('Patient: name (any given, family or text, case-insensitive prefix), email telecom, identifier, paging and total', async () => {
+    const tag = uniqueName('Pq').replace(/[^A-Za-z0-9]/g, '');
+    const made = [];
+    for (let i = 0; i < 4; i++) {
+      made.push(await admin.medplum.createResource({
+        resourceType: 'Patient',
+        name: [{ given: ['Ada', `${tag}Mid${i}`], family: `${tag}Fam` }],
+        telecom: [{ system: 'email', value: `${tag}.${i}@Example.COM` }],
+        identifier: [{ system: 'https://mrn.example.com', value: `${tag}-${i}` }],
+      }));
+    }
+    const byFamily = await api(admin.token, 'GET', `Patient?name=${tag.toLowerCase()}fam&_count=3`);
+    assert.equal(byFamily.status, 200, byFamily.text);
+    assert.equal(byFamily.json.total, 4);
+    assert.deepEqual(byFamily.json.entry.map((e) => e.resource.id), [made[3].id, made[2].id, made[1].id]);
+    const bySecondGiven = await admin.medplum.searchResources('Patient', { name: `${tag}mid2` });
+    assert.deepEqual(bySecondGiven.map((p) => p.id), [made[2].id]);
+    const byEmail = await admin.medplum.searchResources('Patient', { email: `${tag}.1@example.com` });
+    assert.deepEqual(byEmail.map((p) => p.id), [made[1].id]);
+    const byIdent = await admin.medplum.searchResources('Patient', { identifier: `https://mrn.example.com|${tag}-0` });
+    assert.deepEqual(byIdent.map((p) => p.id), [made[0].id]);
+    const lastPage = await api(admin.token, 'GET', `Patient?name=${tag}fam&_count=3&_offset=3`);
+    assert.equal(lastPage.json.total, 4);
+    assert.deepEqual(lastPage.json.entry.map((e) => e.resource.id), [made[0].id]);
+    // another project's patients are never found, by any parameter
+    const theirs = await api(other.token, 'GET', `Patient?name=${tag}fam`);
+    assert.equal(theirs.json.total, 0);
+  });
+
+  it('AccessPolicy and ProjectMembership: name and identifier, _count, _offset, _sort; one project only', async () => {
+    const tag = uniqueName('apq');
+    const made = [];
+    for (let i = 0; i < 3; i++) made.push(await admin.medplum.createResource({ resourceType: 'AccessPolicy', name: `${tag}-${i}`, resource: [] }));
+    const page = await api(admin.token, 'GET', `AccessPolicy?name=${tag}&_count=2&_sort=_lastUpdated`);
+    assert.equal(page.json.total, 3);
+    assert.deepEqual(page.json.entry.map((e) => e.resource.id), [made[0].id, made[1].id]);
+    assert.equal((await api(other.token, 'GET', `AccessPolicy?name=${tag}`)).json.total, 0);
+    const mine = await api(admin.token, 'GET', `ProjectMembership?_id=${admin.fx.membershipId},${other.fx.membershipId}`);
+    assert.deepEqual(mine.json.entry.map((e) => e.resource.id), [admin.fx.membershipId]);
+    const all = await api(su.token, 'GET', `ProjectMembership?_id=${admin.fx.membershipId},${other.fx.membershipId}`);
+    assert.equal(all.json.total, 2, 'a super admin without _project searches every project');
+  });
+});
