@@ -463,16 +463,6 @@ static int event_get(const char *id, json_t **out)
 	return *out ? 0 : 1;
 }
 
-static int event_list(const char *project, json_t **out)
-{
-	struct db_result r;
-	if (audit_search(&(struct audit_filter){ .project_id = project }, STORE_SCAN, 0, &r) < 0)
-		return -1;
-	*out = events_of(&r);
-	db_result_free(&r);
-	return 0;
-}
-
 /* The date parameter: ge, gt, le or lt and an ISO date; each bound once. */
 static int date_bound(const char *v, struct audit_filter *f, char bounds[4][20], struct refusal *err)
 {
@@ -545,6 +535,5 @@ static int event_search(const char *project, const struct resource_search *q, js
 const struct resource_store audit_store = {
 	.type = "AuditEvent",
 	.get = event_get,
-	.list = event_list,
 	.search = event_search,
 };

@@ -6,6 +6,7 @@
 #include "core/db.h"
 #include "core/fhir.h"
 #include "domain/audit.h"
+#include "domain/storequery.h"
 #include "http/request.h"
 
 #include <stdio.h>
@@ -358,11 +359,15 @@ int login_revoke_client(const char *client_id)
 /* A Login as the API shows it: named by its reference, never its id; no code, cookie,
  * refresh secret, nonce, PKCE pair or redirect URI (secrets of the sign-in, or of no use to a
  * reader). */
+/* A derived table (merged into the outer query by MariaDB, so its conditions still use the
+ * indexes) whose id is the reference, for the shared search clauses (store.h STORE_WHERE). */
 #define LOGIN_RESOURCE_SELECT \
-	"SELECT l.ref, l.project_id, l.user_type, l.user_id, l.client_id, m.profile_type, m.profile_id, l.membership_id, " \
-	"l.auth_method, " FHIR_INSTANT_SQL("l.auth_time") ", l.scope, l.granted, l.revoked, l.mfa_verified, " \
-	"l.launch_id, l.remote_address, l.user_agent, " FHIR_VERSION_SQL("l.updated_at") ", " \
-	FHIR_INSTANT_SQL("l.updated_at") " FROM login l LEFT JOIN project_membership m ON m.id = l.membership_id "
+	"SELECT * FROM (SELECT l.ref AS id, l.project_id, l.user_type, l.user_id, l.client_id, m.profile_type, " \
+	"m.profile_id, l.membership_id, l.auth_method, " FHIR_INSTANT_SQL("l.auth_time") " AS auth_time, l.scope, " \
+	"l.granted, l.revoked, l.mfa_verified, l.launch_id, l.remote_address, l.user_agent, " \
+	FHIR_VERSION_SQL("l.updated_at") " AS version, " FHIR_INSTANT_SQL("l.updated_at") " AS last_updated, " \
+	"l.updated_at FROM login l LEFT JOIN project_membership m ON m.id = l.membership_id WHERE l.ref IS NOT NULL) x "
+#define LOGIN_RESOURCE_WHERE STORE_WHERE("project_id = ?", "? IS NULL", "? IS NULL", "? IS NULL")
 enum { LR_REF, LR_PROJECT, LR_UTYPE, LR_UID, LR_CLIENT, LR_PTYPE, LR_PID, LR_MEMBERSHIP, LR_METHOD, LR_AUTH_TIME,
        LR_SCOPE, LR_GRANTED, LR_REVOKED, LR_MFA, LR_LAUNCH, LR_ADDRESS, LR_UA, LR_VERSION, LR_UPDATED };
 
@@ -405,7 +410,7 @@ static int login_get_resource(const char *ref, json_t **out)
 	if (!crypto_is_hex(ref, LOGIN_REF_LEN))
 		return 1;
 	struct db_result r;
-	if (db_query(&r, LOGIN_RESOURCE_SELECT "WHERE l.ref = ?", "s", ref) < 0)
+	if (db_query(&r, LOGIN_RESOURCE_SELECT "WHERE id = ?", "s", ref) < 0)
 		return -1;
 	if (r.nrows)
 		*out = login_resource(&r, 0);
@@ -413,25 +418,18 @@ static int login_get_resource(const char *ref, json_t **out)
 	return *out ? 0 : 1;
 }
 
-static int login_list_resources(const char *project, json_t **out)
+static int login_find_resources(const struct store_query *q, json_t **rows, long long *total)
 {
-	struct db_result r;
-	int rc = project ? db_query(&r, LOGIN_RESOURCE_SELECT "WHERE l.project_id = ? AND l.ref IS NOT NULL "
-					"ORDER BY l.updated_at DESC LIMIT 1000", "s", project)
-			 : db_query(&r, LOGIN_RESOURCE_SELECT "WHERE l.ref IS NOT NULL ORDER BY l.updated_at DESC LIMIT 1000",
-					"");
-	if (rc < 0)
-		return -1;
-	*out = json_array();
-	for (unsigned i = 0; i < r.nrows; i++)
-		json_array_append_new(*out, login_resource(&r, i));
-	db_result_free(&r);
-	return 0;
+	return store_find_rows(q, 1,
+			       q->oldest_first ? LOGIN_RESOURCE_SELECT LOGIN_RESOURCE_WHERE STORE_OLDEST
+					       : LOGIN_RESOURCE_SELECT LOGIN_RESOURCE_WHERE STORE_NEWEST,
+			       "SELECT COUNT(*) FROM (" LOGIN_RESOURCE_SELECT LOGIN_RESOURCE_WHERE ") c", login_resource, rows,
+			       total);
 }
 
 /* Read and search only: a Login is written by the sign-in, never through the API. */
 const struct resource_store login_store = {
 	.type = "Login",
 	.get = login_get_resource,
-	.list = login_list_resources,
+	.find = login_find_resources,
 };

@@ -7,6 +7,7 @@
 #include "core/fhir.h"
 #include "core/text.h"
 #include "domain/people.h"
+#include "domain/storequery.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -131,8 +132,10 @@ int secreq_consume(const char *id)
 /* Never the secret's hash: a reader learns the request exists, its type, user and use. A
  * request is never changed but for `used`, so its version is its creation. */
 #define SECREQ_RESOURCE_SELECT \
-	"SELECT id, type, user_id, project_id, used, redirect_uri, " FHIR_VERSION_SQL("created_at") ", " \
-	FHIR_INSTANT_SQL("created_at") " FROM security_request "
+	"SELECT * FROM (SELECT id, type, user_id, project_id, used, redirect_uri, " FHIR_VERSION_SQL("created_at") \
+	" AS version, " FHIR_INSTANT_SQL("created_at") " AS last_updated, created_at AS updated_at " \
+	"FROM security_request) x "
+#define SECREQ_RESOURCE_WHERE STORE_WHERE("project_id = ?", "? IS NULL", "? IS NULL", "? IS NULL")
 
 static json_t *secreq_resource(const struct db_result *r, unsigned i)
 {
@@ -159,22 +162,18 @@ static int secreq_get_resource(const char *id, json_t **out)
 	return *out ? 0 : 1;
 }
 
-static int secreq_list_resources(const char *project, json_t **out)
+static int secreq_find_resources(const struct store_query *q, json_t **rows, long long *total)
 {
-	struct db_result r;
-	if (db_query(&r, SECREQ_RESOURCE_SELECT "WHERE ? IS NULL OR project_id = ? ORDER BY created_at DESC LIMIT 1000", "ss",
-		     project, project) < 0)
-		return -1;
-	*out = json_array();
-	for (unsigned i = 0; i < r.nrows; i++)
-		json_array_append_new(*out, secreq_resource(&r, i));
-	db_result_free(&r);
-	return 0;
+	return store_find_rows(q, 1,
+			       q->oldest_first ? SECREQ_RESOURCE_SELECT SECREQ_RESOURCE_WHERE STORE_OLDEST
+					       : SECREQ_RESOURCE_SELECT SECREQ_RESOURCE_WHERE STORE_NEWEST,
+			       "SELECT COUNT(*) FROM (" SECREQ_RESOURCE_SELECT SECREQ_RESOURCE_WHERE ") c", secreq_resource,
+			       rows, total);
 }
 
 /* Read only: requests are made by invites, resets and verifications, never through the API. */
 const struct resource_store secreq_store = {
 	.type = "UserSecurityRequest",
 	.get = secreq_get_resource,
-	.list = secreq_list_resources,
+	.find = secreq_find_resources,
 };

@@ -58,7 +58,7 @@ struct resource_store {
 	/* 0 found (*out), 1 not found (also for ids that are not UUIDs), -1. */
 	int (*get)(const char *id, json_t **out);
 	/* The page of resources the query selects (*rows, an array) and, when total is not NULL,
-	 * how many match in all. 0 or -1. */
+	 * how many match in all. 0 or -1. NULL only for a store with search (below). */
 	int (*find)(const struct store_query *q, json_t **rows, long long *total);
 	unsigned find_by;         /* STORE_BY_* */
 	/* A resource that belongs to a project by other means than meta.project (a User by a
@@ -67,8 +67,8 @@ struct resource_store {
 	/* The top-level members a body may have besides resourceType, id and meta (NULL-terminated);
 	 * any other is refused (400). NULL: the owner's check decides. */
 	const char *const *fields;
-	/* Optional (NULL: list and filter in memory): a store that filters, sorts and pages in SQL
-	 * itself (AuditEvent). The page (*out, at most q->count resources after q->offset) of a
+	/* Optional (NULL: find): a store that takes the search's parameters itself, all of them in
+	 * its own SQL (AuditEvent: dates, types, entities). The page (*out, at most q->count resources after q->offset) of a
 	 * project (NULL: every project) with q's parameters; a parameter it does not know is
 	 * refused (400). 0, 1 refused (err), -1. */
 	int (*search)(const char *project, const struct resource_search *q, json_t **out, struct refusal *err);
