@@ -548,16 +548,7 @@ static json_t *client_row(const struct db_result *r, unsigned i)
 
 static int client_get_resource(const char *id, json_t **out)
 {
-	*out = NULL;
-	if (!crypto_is_uuid(id))
-		return 1;
-	struct db_result r;
-	if (db_query(&r, CLIENT_RESOURCE_COLUMNS "WHERE id = ?", "s", id) < 0)
-		return -1;
-	if (r.nrows)
-		*out = client_row(&r, 0);
-	db_result_free(&r);
-	return *out ? 0 : 1;
+	return store_get_row(CLIENT_RESOURCE_COLUMNS "WHERE id = ?", id, client_row, out);
 }
 
 #define CLIENT_WHERE STORE_WHERE("project_id = ?", "name LIKE ?", "? IS NULL", "? IS NULL")

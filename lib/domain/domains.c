@@ -79,16 +79,7 @@ static json_t *domain_row(const struct db_result *r, unsigned i)
 
 static int domain_get(const char *id, json_t **out)
 {
-	*out = NULL;
-	if (!crypto_is_uuid(id))
-		return 1;
-	struct db_result r;
-	if (db_query(&r, DOMAIN_COLUMNS "WHERE id = ?", "s", id) < 0)
-		return -1;
-	if (r.nrows)
-		*out = domain_row(&r, 0);
-	db_result_free(&r);
-	return *out ? 0 : 1;
+	return store_get_row(DOMAIN_COLUMNS "WHERE id = ?", id, domain_row, out);
 }
 
 #define DOMAIN_WHERE STORE_WHERE("? IS NULL", "? IS NULL", "? IS NULL", "? IS NULL")

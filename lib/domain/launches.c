@@ -61,16 +61,7 @@ static json_t *launch_row(const struct db_result *r, unsigned i)
 
 static int launch_get(const char *id, json_t **out)
 {
-	*out = NULL;
-	if (!crypto_is_uuid(id))
-		return 1;
-	struct db_result r;
-	if (db_query(&r, LAUNCH_COLUMNS "WHERE id = ?", "s", id) < 0)
-		return -1;
-	if (r.nrows)
-		*out = launch_row(&r, 0);
-	db_result_free(&r);
-	return *out ? 0 : 1;
+	return store_get_row(LAUNCH_COLUMNS "WHERE id = ?", id, launch_row, out);
 }
 
 #define LAUNCH_WHERE STORE_WHERE("project_id = ?", "? IS NULL", "? IS NULL", "? IS NULL")

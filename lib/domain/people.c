@@ -397,3 +397,29 @@ int people_profile_by_email(const char *project_id, const char *resource_type, c
 			"ORDER BY created_at LIMIT 1",
 			"sss", project_id, resource_type, email);
 }
+
+/* ---- SCIM 2.0 ---- */
+
+int people_scim_update_user(const char *user_id, const char *first, const char *last, const char *email)
+{
+	char lower[321] = "";
+	if (email)
+		people_lower_email(email, lower, sizeof lower);
+	/* A new address is not proven yet (set before email changes: MariaDB assigns left to right). */
+	if (db_exec(NULL,
+		    "UPDATE user SET email_verified = IF(email <=> ?, email_verified, FALSE), email = ?, first_name = ?, "
+		    "last_name = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+		    "sssss", lower[0] ? lower : NULL, lower[0] ? lower : NULL, first, last, user_id) < 0)
+		return db_duplicate() ? 1 : -1;
+	return 0;
+}
+
+int people_scim_rename_profile(const char *profile_id, const char *first, const char *last)
+{
+	char display[260];
+	snprintf(display, sizeof display, "%s %s", first, last);
+	return db_exec(NULL,
+		       "UPDATE profile SET resource = JSON_SET(resource, '$.name', JSON_ARRAY(JSON_OBJECT('given', "
+		       "JSON_ARRAY(?), 'family', ?))), display = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+		       "ssss", first, last, display, profile_id);
+}

@@ -342,16 +342,7 @@ static json_t *policy_row(const struct db_result *r, unsigned i)
 
 static int policy_get(const char *id, json_t **out)
 {
-	*out = NULL;
-	if (!crypto_is_uuid(id))
-		return 1;
-	struct db_result r;
-	if (db_query(&r, POLICY_COLUMNS "WHERE id = ?", "s", id) < 0)
-		return -1;
-	if (r.nrows)
-		*out = policy_row(&r, 0);
-	db_result_free(&r);
-	return *out ? 0 : 1;
+	return store_get_row(POLICY_COLUMNS "WHERE id = ?", id, policy_row, out);
 }
 
 #define POLICY_WHERE STORE_WHERE("project_id = ?", "name LIKE ?", "? IS NULL", "? IS NULL")

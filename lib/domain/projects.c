@@ -192,16 +192,7 @@ static json_t *project_row(const struct db_result *r, unsigned i)
 
 static int project_get(const char *id, json_t **out)
 {
-	*out = NULL;
-	if (!crypto_is_uuid(id))
-		return 1;
-	struct db_result r;
-	if (db_query(&r, PROJECT_COLUMNS "WHERE id = ?", "s", id) < 0)
-		return -1;
-	if (r.nrows)
-		*out = project_row(&r, 0);
-	db_result_free(&r);
-	return *out ? 0 : 1;
+	return store_get_row(PROJECT_COLUMNS "WHERE id = ?", id, project_row, out);
 }
 
 #define PROJECT_WHERE STORE_WHERE("id = ?", "name LIKE ?", "? IS NULL", "? IS NULL")

@@ -35,16 +35,7 @@ static json_t *config_row(const struct db_result *r, unsigned i)
 
 static int config_get(const char *id, json_t **out)
 {
-	*out = NULL;
-	if (!crypto_is_uuid(id))
-		return 1;
-	struct db_result r;
-	if (db_query(&r, CONFIG_COLUMNS "FROM user_configuration WHERE id = ?", "s", id) < 0)
-		return -1;
-	if (r.nrows)
-		*out = config_row(&r, 0);
-	db_result_free(&r);
-	return *out ? 0 : 1;
+	return store_get_row(CONFIG_COLUMNS "FROM user_configuration WHERE id = ?", id, config_row, out);
 }
 
 static int config_find(const struct store_query *q, json_t **rows, long long *total)

@@ -27,7 +27,7 @@ import {
   TEST_PASSWORD,
   uniqueEmail,
 } from './lib.mjs';
-import { api, member, patientOf, sdk } from './resource-lib.mjs';
+import { api, member, patientOf, sdk } from './fhir-lib.mjs';
 
 const REF = /^[0-9a-f]{24}$/;
 const LOGIN_SECRETS = ['code', 'cookie', 'refreshSecret', 'refreshToken', 'nonce', 'codeChallenge', 'codeChallengeMethod', 'redirectUri', 'refreshHash', 'codeHash', 'cookieHash'];

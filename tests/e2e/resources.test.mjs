@@ -8,25 +8,21 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE_URL,
   addMember,
   assertNotFound,
   createProject,
-  createSigninFixture,
   createUser,
   dbExec,
   dbQuery,
   http,
-  loadMedplum,
   pkcePair,
   postJson,
   randomUUID,
-  signIn,
   TEST_PASSWORD,
   uniqueEmail,
   uniqueName,
 } from './lib.mjs';
-import { api, member, patientOf, sdk } from './resource-lib.mjs';
+import { api, member, patientOf, sdk } from './fhir-lib.mjs';
 
 async function rejects(promise, status) {
   await assert.rejects(promise, (e) => {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// Helpers of the resource API's end-to-end files (/fhir/R4/<Type>, issue 16): the unmodified
-// SDK bound to a token, raw requests, signed-in members and patients.
+// Helpers for the resource API's end-to-end tests (/fhir/R4/<Type>, PROTOCOL.md §11.5): the
+// unmodified SDK with a bearer token, raw requests, and signed-in project members.
 import assert from 'node:assert/strict';
 import {
   BASE_URL,
@@ -19,29 +19,29 @@ import {
 
 const { MedplumClient } = await loadMedplum();
 
-/** The unmodified SDK with this access token (no cache: every call reaches the server). */
+/** An SDK client that uses this access token (no cache: every read goes to the server). */
 export function sdk(token) {
   const m = new MedplumClient({ baseUrl: BASE_URL, fetch: (u, o) => fetch(u, o), cacheTime: 0 });
   m.setAccessToken(token);
   return m;
 }
 
-/** A raw request to /fhir/R4/<path> with a bearer token (a body other than a string is JSON). */
+/** A raw request to fhir/R4/<path>; a body that is not a string or Buffer is sent as JSON. */
 export function api(token, method, path, body, headers = {}) {
   return http(`fhir/R4/${path}`, {
     method,
     headers: { Authorization: `Bearer ${token}`, ...(body !== undefined ? { 'Content-Type': 'application/fhir+json' } : {}), ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    body: body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
   });
 }
 
-/** A signed-in project member: { fx, token, medplum, tokens }. admin / superAdmin as asked. */
+/** A signed-in project member: { fx, token, medplum }. admin / superAdmin as asked. */
 export async function member(prefix, { admin = false, superAdmin = false, scope } = {}) {
   const fx = createSigninFixture(prefix);
   if (admin) dbExec('UPDATE project_membership SET admin = TRUE WHERE id = ?', [fx.membershipId]);
   if (superAdmin) dbExec('UPDATE project SET super_admin = TRUE WHERE id = ?', [fx.projectId]);
   const { tokens } = await signIn(fx, scope ? { login: { scope } } : {});
-  return { fx, token: tokens.access_token, medplum: sdk(tokens.access_token), tokens };
+  return { fx, token: tokens.access_token, medplum: sdk(tokens.access_token) };
 }
 
 /** A patient of a project, signed in, whose membership has this policy. */
