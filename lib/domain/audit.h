@@ -106,11 +106,9 @@ int audit_finish(bool success);
 /* Deletes the events recorded before a UTC time ("YYYY-MM-DD HH:MM:SS"), in batches. 0 or -1. */
 int audit_purge(const char *before);
 
-/* A project's events, newest first: the audit_event rows and the events the login rows record
- * (a sign-in or client_credentials token at created_at, the authorization_code token at
- * granted_at, the latest refresh at refreshed_at), read rather than written per token so the
- * hot paths keep one durable write. NULL filters match everything; since is inclusive, until
- * exclusive (UTC "YYYY-MM-DD HH:MM:SS"). Rows have the audit_column columns. 0 or -1. */
+/* What a search of a project's events (login_audit_search: the audit trail reads the Login
+ * rows first, so it stands in their owner) matches: NULL filters match everything; since is
+ * inclusive, until exclusive (UTC "YYYY-MM-DD HH:MM:SS"). Rows have the audit_column columns. */
 struct audit_filter {
 	const char *project_id;    /* NULL: every project (super admins through the resource API) */
 	const char *type, *agent_id, *since, *until;
@@ -122,13 +120,8 @@ enum audit_column {
 	AE_ID, AE_RECORDED, AE_TYPE, AE_REASON, AE_AGENT_TYPE, AE_AGENT_ID, AE_CLIENT, AE_LOGIN, AE_ADDRESS, AE_UA, AE_ENTITY,
 	AE_GRANT, AE_PROJECT
 };
-int audit_search(const struct audit_filter *f, long limit, long offset, struct db_result *out);
-/* One row of audit_search as a FHIR AuditEvent (§13.6 shape): a Login is named by its
+/* One row of login_audit_search as a FHIR AuditEvent (§13.6 shape): a Login is named by its
  * reference (login_ref), never its id. NULL when out of memory. */
 json_t *audit_event_resource(const struct db_result *r, unsigned row);
-
-/* AuditEvent resources for the resource API (PROTOCOL.md §11.4): read and search only, in SQL
- * (type, date with ge/gt/le/lt, entity, agent/user, _count, _offset, _sort). */
-extern const struct resource_store audit_store;
 
 #endif
