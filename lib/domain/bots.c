@@ -58,16 +58,7 @@ static json_t *bot_row(const struct db_result *r, unsigned i)
 
 static int bot_get(const char *id, json_t **out)
 {
-	*out = NULL;
-	if (!crypto_is_uuid(id))
-		return 1;
-	struct db_result r;
-	if (db_query(&r, BOT_COLUMNS "FROM bot WHERE id = ?", "s", id) < 0)
-		return -1;
-	if (r.nrows)
-		*out = bot_row(&r, 0);
-	db_result_free(&r);
-	return *out ? 0 : 1;
+	return store_get_row(BOT_COLUMNS "FROM bot WHERE id = ?", id, bot_row, out);
 }
 
 static int bot_find(const struct store_query *q, json_t **rows, long long *total)
@@ -158,7 +149,7 @@ static int bot_insert(const char *project, json_t *b, char id[37], json_t **once
 	char secret[65];
 	uint8_t h[32];
 	char *text = json_dumps(b, JSON_COMPACT);
-	int rc = text && crypto_uuid_v4(id) == 0 && crypto_random_hex(secret, 32) == 0 && crypto_keyed_hash(secret, h) == 0
+	int rc = text && store_new_id(id) == 0 && crypto_random_hex(secret, 32) == 0 && crypto_keyed_hash(secret, h) == 0
 			 ? db_exec(NULL,
 				   "INSERT INTO bot (id, project_id, name, description, secret_hash, resource) VALUES (?, ?, ?, "
 				   "?, ?, ?)",

@@ -90,4 +90,12 @@ int people_profile_of(const char *profile_id, struct db_result *out);
 int people_profile_by_email(const char *project_id, const char *resource_type, const char *email,
 			    struct db_result *out);
 
+
+/* ---- SCIM 2.0 (lib/domain/scim.c): a project-scoped user the directory manages ---- */
+/* New names and email (lower-cased; NULL or "" for none) of a user. 0, 1 the email is taken in
+ * the user's scope, -1. */
+int people_scim_update_user(const char *user_id, const char *first, const char *last, const char *email);
+/* The profile's name (and display) follow the directory's: name becomes [{given, family}]. 0 or -1. */
+int people_scim_rename_profile(const char *profile_id, const char *first, const char *last);
+
 #endif

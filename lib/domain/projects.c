@@ -9,6 +9,7 @@
 #include "domain/ratelimit.h"
 #include "domain/shape.h"
 #include "http/input.h"
+#include "domain/storequery.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -192,29 +193,15 @@ static json_t *project_row(const struct db_result *r, unsigned i)
 
 static int project_get(const char *id, json_t **out)
 {
-	*out = NULL;
-	if (!crypto_is_uuid(id))
-		return 1;
-	struct db_result r;
-	if (db_query(&r, PROJECT_COLUMNS "WHERE id = ?", "s", id) < 0)
-		return -1;
-	if (r.nrows)
-		*out = project_row(&r, 0);
-	db_result_free(&r);
-	return *out ? 0 : 1;
+	return store_get_row(PROJECT_COLUMNS "WHERE id = ?", id, project_row, out);
 }
 
-static int project_list(const char *project, json_t **out)
+#define PROJECT_WHERE STORE_WHERE("id = ?", "name LIKE ?", "? IS NULL", "? IS NULL")
+
+static int project_find(const struct store_query *q, json_t **rows, long long *total)
 {
-	struct db_result r;
-	if (db_query(&r, PROJECT_COLUMNS "WHERE ? IS NULL OR id = ? ORDER BY updated_at DESC LIMIT 1000", "ss", project,
-		     project) < 0)
-		return -1;
-	*out = json_array();
-	for (unsigned i = 0; i < r.nrows; i++)
-		json_array_append_new(*out, project_row(&r, i));
-	db_result_free(&r);
-	return 0;
+	return store_find_rows(q, 1, q->oldest_first ? PROJECT_COLUMNS PROJECT_WHERE STORE_OLDEST : PROJECT_COLUMNS PROJECT_WHERE STORE_NEWEST,
+			       "SELECT COUNT(*) FROM project " PROJECT_WHERE, project_row, rows, total);
 }
 
 static char *member_text(json_t *p, const char *key)
@@ -271,7 +258,8 @@ static int project_update(const char *id, const char *version, json_t *p, struct
 const struct resource_store projects_store = {
 	.type = "Project",
 	.get = project_get,
-	.list = project_list,
+	.find = project_find,
+	.find_by = STORE_BY_NAME,
 	.check = project_check,
 	.insert = project_insert,
 	.update = project_update,

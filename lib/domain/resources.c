@@ -227,33 +227,24 @@ static void filters_free(struct sql_filters *f)
 	json_decref(f->rest);
 }
 
-/* The candidates of a search: the owner's page when the database decides everything (*paged),
- * else at most STORE_SCAN rows for C to filter (by the parameters left in *left) and page. */
+/* The candidates of a search, from the owner's SQL (confined to the project, filtered by what SQL
+ * answers): the page itself when the database decides everything (*paged), else at most
+ * STORE_SCAN rows for C to filter (by the parameters left in *left) and page. */
 static int candidates(const struct resource_caller *c, const struct resource_store *s, const char *project,
 		      const struct resource_search *q, json_t **rows, long long *total, bool *paged, json_t **left)
 {
 	*paged = false;
 	*left = NULL;
-	if (!s->find) {
-		*left = json_incref(q->params);
-		if (s->list(project, rows) < 0)
-			return -1;
-		if (q->oldest_first) {
-			/* the owners list newest first */
-			json_t *rev = json_array();
-			for (size_t k = json_array_size(*rows); k-- > 0;)
-				json_array_append(rev, json_array_get(*rows, k));
-			json_decref(*rows);
-			*rows = rev;
-		}
-		return 0;
-	}
 	struct sql_filters f = { .q = { .project = project, .oldest_first = q->oldest_first } };
 	filters_of(c, s, q->params, &f);
 	*paged = !json_object_size(f.rest) && accesspolicy_allows_all(c->policy, s->type, AP_SEARCH);
 	f.q.limit = *paged ? q->count : STORE_SCAN;
 	f.q.offset = *paged ? q->offset : 0;
 	int rc = s->find(&f.q, rows, *paged ? total : NULL);
+	if (rc < 0) {
+		json_decref(*rows);
+		*rows = NULL;
+	}
 	*left = json_incref(f.rest);
 	filters_free(&f);
 	return rc;
@@ -295,8 +286,8 @@ int resources_search(const struct resource_caller *c, const char *type, const st
 	long long total = 0;
 	json_t *r;
 	json_array_foreach(rows, i, r) {
-		/* a find is already confined to the project; a list is not */
-		if ((!s->find && !in_reach(c, s, r)) || !accesspolicy_allows(c->policy, type, r, AP_SEARCH))
+		/* the owner's find is already confined to the project */
+		if (!accesspolicy_allows(c->policy, type, r, AP_SEARCH))
 			continue;
 		/* parameters are matched against what the caller may see: a hidden field never
 		 * decides whether a resource is found */

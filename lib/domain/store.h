@@ -45,11 +45,8 @@ struct resource_store {
 	bool global;      /* no project: only super admins (DomainConfiguration) */
 	/* 0 found (*out), 1 not found (also for ids that are not UUIDs), -1. */
 	int (*get)(const char *id, json_t **out);
-	/* The newest STORE_SCAN resources of a project (NULL: of every project). 0 or -1. Only for
-	 * stores without find. */
-	int (*list)(const char *project, json_t **out);
 	/* The page of resources the query selects (*rows, an array) and, when total is not NULL,
-	 * how many match in all. 0 or -1. NULL: list is used and the search filters in C. */
+	 * how many match in all. 0 or -1. */
 	int (*find)(const struct store_query *q, json_t **rows, long long *total);
 	unsigned find_by;         /* STORE_BY_* */
 	/* A resource that belongs to a project by other means than meta.project (a User by a

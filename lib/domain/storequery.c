@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* storequery: an owner's search statements bound and run (PROTOCOL.md §11.5). */
 #include "domain/storequery.h"
+#include "core/crypto.h"
 
 #include <stdlib.h>
 
@@ -48,4 +49,19 @@ int store_find_rows(const struct store_query *q, unsigned project_uses, const ch
 	*total = db_cell(&r, 0, 0) ? strtoll(db_cell(&r, 0, 0), NULL, 10) : 0;
 	db_result_free(&r);
 	return 0;
+}
+
+int store_get_row(const char *sql, const char *id, json_t *(*row)(const struct db_result *r, unsigned i),
+		  json_t **out)
+{
+	*out = NULL;
+	if (!crypto_is_uuid(id))
+		return 1;
+	struct db_result r;
+	if (db_query(&r, sql, "s", id) < 0)
+		return -1;
+	if (r.nrows)
+		*out = row(&r, 0);
+	db_result_free(&r);
+	return *out ? 0 : 1;
 }

@@ -15,4 +15,9 @@
 int store_find_rows(const struct store_query *q, unsigned project_uses, const char *page_sql, const char *count_sql,
 		    json_t *(*row)(const struct db_result *r, unsigned i), json_t **rows, long long *total);
 
+/* One resource by id (sql takes it as its only parameter), made by row(): 0 (*out), 1 when the id
+ * is not a UUID or there is no such row, -1. */
+int store_get_row(const char *sql, const char *id, json_t *(*row)(const struct db_result *r, unsigned i),
+		  json_t **out);
+
 #endif

@@ -35,16 +35,7 @@ static json_t *config_row(const struct db_result *r, unsigned i)
 
 static int config_get(const char *id, json_t **out)
 {
-	*out = NULL;
-	if (!crypto_is_uuid(id))
-		return 1;
-	struct db_result r;
-	if (db_query(&r, CONFIG_COLUMNS "FROM user_configuration WHERE id = ?", "s", id) < 0)
-		return -1;
-	if (r.nrows)
-		*out = config_row(&r, 0);
-	db_result_free(&r);
-	return *out ? 0 : 1;
+	return store_get_row(CONFIG_COLUMNS "FROM user_configuration WHERE id = ?", id, config_row, out);
 }
 
 static int config_find(const struct store_query *q, json_t **rows, long long *total)
@@ -128,7 +119,7 @@ static int config_insert(const char *project, json_t *c, char id[37], json_t **o
 	(void)once;
 	(void)err;
 	char *text = json_dumps(c, JSON_COMPACT);
-	int rc = text && crypto_uuid_v4(id) == 0
+	int rc = text && store_new_id(id) == 0
 			 ? db_exec(NULL, "INSERT INTO user_configuration (id, project_id, name, resource) VALUES (?, ?, ?, ?)",
 				   "ssss", id, project, json_string_value(json_object_get(c, "name")), text)
 			 : -1;

@@ -54,16 +54,7 @@ static json_t *user_row(const struct db_result *r, unsigned i)
 
 static int user_get(const char *id, json_t **out)
 {
-	*out = NULL;
-	if (!crypto_is_uuid(id))
-		return 1;
-	struct db_result r;
-	if (db_query(&r, USER_COLUMNS "FROM user WHERE id = ?", "s", id) < 0)
-		return -1;
-	if (r.nrows)
-		*out = user_row(&r, 0);
-	db_result_free(&r);
-	return *out ? 0 : 1;
+	return store_get_row(USER_COLUMNS "FROM user WHERE id = ?", id, user_row, out);
 }
 
 static int user_find(const struct store_query *q, json_t **rows, long long *total)
@@ -117,6 +108,10 @@ static int user_check(json_t *body, json_t *stored, const char *project, json_t 
 		return refuse(err, 400, "Invalid email", "email");
 	if (!shape_bool(body, "emailVerified", &verified))
 		return refuse(err, 400, "Invalid emailVerified", "emailVerified");
+	/* A new user's address is not taken on the creator's word: the person proves it (the reset
+	 * link). Later, only super admins change it (read-only for project admins). */
+	if (!stored)
+		verified = 0;
 	if (!shape_bool(body, "mfaRequired", &mfa_required))
 		return refuse(err, 400, "Invalid mfaRequired", "mfaRequired");
 	if (!shape_string(body, "externalId", 255, &external))
@@ -154,7 +149,7 @@ static int user_insert(const char *project, json_t *u, char id[37], json_t **onc
 {
 	(void)once;
 	char *ids = json_object_get(u, "identifier") ? json_dumps(json_object_get(u, "identifier"), JSON_COMPACT) : NULL;
-	int rc = crypto_uuid_v4(id) < 0 ? -1
+	int rc = store_new_id(id) < 0 ? -1
 		 : db_exec(NULL,
 			   "INSERT INTO user (id, project_id, email, email_verified, first_name, last_name, external_id, "
 			   "identifier, mfa_required) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

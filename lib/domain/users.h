@@ -8,7 +8,8 @@
  *   projects); super admins reach every user.
  * - A created User is scoped to the project it is created in and has no password: the person
  *   sets one through the password reset (POST /auth/resetpassword), as an invited one would.
- *   passwordHash and mfaSecret are refused as unknown fields.
+ *   passwordHash and mfaSecret are refused as unknown fields; emailVerified starts false whatever
+ *   the body says.
  * - A User who is still a member of a project is not deleted (400): the memberships go first. */
 #ifndef TESSERA_USERS_H
 #define TESSERA_USERS_H

@@ -9,41 +9,16 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE_URL,
   assertNotFound,
   createSigninFixture,
   dbExec,
   dbQuery,
   http,
-  loadMedplum,
   signIn,
   uniqueEmail,
   uniqueName,
 } from './lib.mjs';
-
-const { MedplumClient } = await loadMedplum();
-
-function sdk(token) {
-  const m = new MedplumClient({ baseUrl: BASE_URL, fetch: (u, o) => fetch(u, o), cacheTime: 0 });
-  m.setAccessToken(token);
-  return m;
-}
-
-function api(token, method, path, body, headers = {}) {
-  return http(`fhir/R4/${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(body !== undefined ? { 'Content-Type': 'application/fhir+json' } : {}), ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
-  });
-}
-
-async function member(prefix, { admin = false, superAdmin = false } = {}) {
-  const fx = createSigninFixture(prefix);
-  if (admin) dbExec('UPDATE project_membership SET admin = TRUE WHERE id = ?', [fx.membershipId]);
-  if (superAdmin) dbExec('UPDATE project SET super_admin = TRUE WHERE id = ?', [fx.projectId]);
-  const { tokens } = await signIn(fx);
-  return { fx, token: tokens.access_token, medplum: sdk(tokens.access_token) };
-}
+import { api, member } from './fhir-lib.mjs';
 
 function assertOutcome(r, status) {
   assert.equal(r.status, status, r.text);
@@ -78,6 +53,7 @@ describe('User', () => {
       firstName: 'Grace',
       lastName: 'Hopper',
       email: email.toUpperCase(),
+      emailVerified: true, // not taken on the creator's word
       identifier: [{ system: 'https://hr.example.com', value: 'E-1' }],
     });
     assert.equal(u.email, email, 'lower-cased');
@@ -415,5 +391,82 @@ describe('bad input on the new types', () => {
       assertOutcome(await api(admin.token, 'GET', `${type}?_sort=name;DROP TABLE user`), 400);
     }
     assert.equal(dbQuery('SELECT COUNT(*) FROM user')[0][0] >= before, true);
+  });
+});
+
+describe('search in SQL on the older types', () => {
+  it('Patient: name (any given, family or text, case-insensitive prefix), email telecom, identifier, paging and total', async () => {
+    const tag = uniqueName('Pq').replace(/[^A-Za-z0-9]/g, '');
+    const made = [];
+    for (let i = 0; i < 4; i++) {
+      made.push(await admin.medplum.createResource({
+        resourceType: 'Patient',
+        name: [{ given: ['Ada', `${tag}Mid${i}`], family: `${tag}Fam` }],
+        telecom: [{ system: 'email', value: `${tag}.${i}@Example.COM` }],
+        identifier: [{ system: 'https://mrn.example.com', value: `${tag}-${i}` }],
+      }));
+    }
+    const byFamily = await api(admin.token, 'GET', `Patient?name=${tag.toLowerCase()}fam&_count=3`);
+    assert.equal(byFamily.status, 200, byFamily.text);
+    assert.equal(byFamily.json.total, 4);
+    assert.deepEqual(byFamily.json.entry.map((e) => e.resource.id), [made[3].id, made[2].id, made[1].id]);
+    const bySecondGiven = await admin.medplum.searchResources('Patient', { name: `${tag}mid2` });
+    assert.deepEqual(bySecondGiven.map((p) => p.id), [made[2].id]);
+    const byEmail = await admin.medplum.searchResources('Patient', { email: `${tag}.1@example.com` });
+    assert.deepEqual(byEmail.map((p) => p.id), [made[1].id]);
+    const byIdent = await admin.medplum.searchResources('Patient', { identifier: `https://mrn.example.com|${tag}-0` });
+    assert.deepEqual(byIdent.map((p) => p.id), [made[0].id]);
+    const lastPage = await api(admin.token, 'GET', `Patient?name=${tag}fam&_count=3&_offset=3`);
+    assert.equal(lastPage.json.total, 4);
+    assert.deepEqual(lastPage.json.entry.map((e) => e.resource.id), [made[0].id]);
+    // another project's patients are never found, by any parameter
+    const theirs = await api(other.token, 'GET', `Patient?name=${tag}fam`);
+    assert.equal(theirs.json.total, 0);
+  });
+
+  it('AccessPolicy and ProjectMembership: name and identifier, _count, _offset, _sort; one project only', async () => {
+    const tag = uniqueName('apq');
+    const made = [];
+    for (let i = 0; i < 3; i++) made.push(await admin.medplum.createResource({ resourceType: 'AccessPolicy', name: `${tag}-${i}`, resource: [] }));
+    const page = await api(admin.token, 'GET', `AccessPolicy?name=${tag}&_count=2&_sort=_lastUpdated`);
+    assert.equal(page.json.total, 3);
+    assert.deepEqual(page.json.entry.map((e) => e.resource.id), [made[0].id, made[1].id]);
+    assert.equal((await api(other.token, 'GET', `AccessPolicy?name=${tag}`)).json.total, 0);
+    const mine = await api(admin.token, 'GET', `ProjectMembership?_id=${admin.fx.membershipId},${other.fx.membershipId}`);
+    assert.deepEqual(mine.json.entry.map((e) => e.resource.id), [admin.fx.membershipId]);
+    const all = await api(su.token, 'GET', `ProjectMembership?_id=${admin.fx.membershipId},${other.fx.membershipId}`);
+    assert.equal(all.json.total, 2, 'a super admin without _project searches every project');
+  });
+});
+
+describe('search and the caller policy', () => {
+  it('a hidden field never decides a match, though SQL could answer it; criteria still confine the page', async () => {
+    const fx = createSigninFixture('rt-hidden');
+    const policy = await su.medplum.createResource({
+      resourceType: 'AccessPolicy', meta: { project: fx.projectId }, name: 'hide-ident',
+      resource: [{ resourceType: 'Patient', hiddenFields: ['identifier', 'telecom'] }, { resourceType: 'Practitioner', criteria: 'Practitioner?_id=%profile.id' }],
+    });
+    dbExec('UPDATE project_membership SET access_policy_id = ? WHERE id = ?', [policy.id, fx.membershipId]);
+    const { tokens } = await signIn(fx);
+    const tag = uniqueName('hid');
+    const p = await su.medplum.createResource({
+      resourceType: 'Patient', meta: { project: fx.projectId }, name: [{ family: tag }],
+      identifier: [{ system: 'https://mrn.example.com', value: tag }], telecom: [{ system: 'email', value: `${tag}@example.com` }],
+    });
+    const byName = await api(tokens.access_token, 'GET', `Patient?name=${tag}`);
+    assert.equal(byName.json.total, 1, byName.text);
+    assert.equal(byName.json.entry[0].resource.identifier, undefined);
+    for (const q of [`identifier=${tag}`, `identifier=https://mrn.example.com|${tag}`, `email=${tag}@example.com`]) {
+      const r = await api(tokens.access_token, 'GET', `Patient?${q}`);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.total, 0, `${q}: a hidden field decided a match`);
+    }
+    // criteria: only the member's own Practitioner, however the page is asked for
+    await su.medplum.createResource({ resourceType: 'Practitioner', meta: { project: fx.projectId }, name: [{ family: 'Other' }] });
+    const pr = await api(tokens.access_token, 'GET', 'Practitioner?_count=1&_offset=0');
+    assert.equal(pr.json.total, 1);
+    assert.equal(pr.json.entry[0].resource.id, fx.profileId);
+    assert.equal((await api(tokens.access_token, 'GET', 'Practitioner?_count=1&_offset=1')).json.entry.length, 0);
+    assert.ok(p.id);
   });
 });

@@ -69,6 +69,7 @@ int main(void)
 	srunner_add_suite(sr, totp_suite());
 	srunner_add_suite(sr, dbfail_suite());
 	srunner_add_suite(sr, shmcount_suite());
+	srunner_add_suite(sr, scimfilter_suite());
 	/* Each test runs in its own process (Check's default; CK_FORK=no in the environment
 	 * turns it off for debugging), so static caches in the library never leak between tests. */
 	srunner_run_all(sr, CK_NORMAL);

@@ -21,6 +21,7 @@ Suite *totp_suite(void);
 Suite *dbfail_suite(void);
 Suite *accesspolicy_suite(void);
 Suite *shmcount_suite(void);
+Suite *scimfilter_suite(void);
 Suite *fetch_suite(void);
 
 /* A 32-byte hash key used by every test that loads the configuration. */
