@@ -60,7 +60,8 @@ static bool ticked(const struct request *req, const char *name)
 static int policy_choices(json_t *ctx, const char *project, const char *chosen)
 {
 	json_t *list = NULL;
-	if (policies_store.list(project, &list) < 0)
+	struct store_query q = { .project = project, .limit = 200, .oldest_first = true };
+	if (policies_store.find(&q, &list, NULL) < 0)
 		return -1;
 	json_t *choices = json_array();
 	size_t i;
