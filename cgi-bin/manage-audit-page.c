@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* manage-audit-page: /manage/projects/:projectId/audit, the project's audit events for its
- * admins (PROTOCOL.md §9.3): the same events as the audit API (audit_search), filtered by type,
+ * admins (PROTOCOL.md §9.3): the same events as the audit API (login_audit_search), filtered by type,
  * user and time range (UTC), AUDIT_PAGE_SIZE a page with newer/older links that keep the
  * filters, and …/audit.csv with the same filters (at most AUDIT_CSV_ROWS rows). A login is
  * named by its reference, never its id (a bearer secret while its sign-in runs). CSV cells
@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/fhir.h"
 #include "domain/audit.h"
+#include "domain/login.h"
 #include "http/page.h"
 #include "http/redirect.h"
 #include "http/request.h"
@@ -62,7 +63,7 @@ static int read_query(const struct request *req, struct audit_page_query *q, jso
 
 static int search(const char *project, const struct audit_page_query *q, long limit, struct db_result *r)
 {
-	return audit_search(&(struct audit_filter){ .project_id = project, .type = q->type,
+	return login_audit_search(&(struct audit_filter){ .project_id = project, .type = q->type,
 						    .agent_id = q->user ? manage_audit_user_id(q->user) : NULL,
 						    .since = q->since ? q->since_utc : NULL,
 						    .until = q->until ? q->until_utc : NULL },
