@@ -342,7 +342,7 @@ int members_find_resources(const struct store_query *q, json_t **rows, long long
 {
 	json_t *ids = NULL;
 	*rows = NULL;
-	if (store_find_rows(q, 1,
+	if (store_find_rows(q, 2,
 			    q->oldest_first ? "SELECT id FROM project_membership " MEMBER_WHERE STORE_OLDEST
 					    : "SELECT id FROM project_membership " MEMBER_WHERE STORE_NEWEST,
 			    "SELECT COUNT(*) FROM project_membership " MEMBER_WHERE, member_id_row, &ids, total) < 0)

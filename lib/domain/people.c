@@ -300,7 +300,7 @@ static int profile_remove(const char *type, const char *id, const char *version,
 	static json_t *name##_row(const struct db_result *r, unsigned i) { return profile_row(TYPE, r, i); }          \
 	static int name##_find(const struct store_query *q, json_t **rows, long long *total)                           \
 	{                                                                                                              \
-		return store_find_rows(q, 1,                                                                           \
+		return store_find_rows(q, 2,                                                                           \
 				       q->oldest_first ? PROFILE_COLUMNS PROFILE_WHERE(TYPE) STORE_OLDEST               \
 						       : PROFILE_COLUMNS PROFILE_WHERE(TYPE) STORE_NEWEST,              \
 				       "SELECT COUNT(*) FROM profile " PROFILE_WHERE(TYPE), name##_row, rows, total);   \

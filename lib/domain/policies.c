@@ -342,7 +342,7 @@ static int policy_get(const char *id, json_t **out)
 
 static int policy_find(const struct store_query *q, json_t **rows, long long *total)
 {
-	return store_find_rows(q, 1, q->oldest_first ? POLICY_COLUMNS POLICY_WHERE STORE_OLDEST : POLICY_COLUMNS POLICY_WHERE STORE_NEWEST,
+	return store_find_rows(q, 2, q->oldest_first ? POLICY_COLUMNS POLICY_WHERE STORE_OLDEST : POLICY_COLUMNS POLICY_WHERE STORE_NEWEST,
 			       "SELECT COUNT(*) FROM access_policy " POLICY_WHERE, policy_row, rows, total);
 }
 
