@@ -137,7 +137,8 @@ static int client_set(const char *id, const char *auth_method)
 static int cmd_client(int argc, char **argv)
 {
 	static const char *const known[] = { "--project", "--name", "--description", "--redirect-uri", "--pkce-optional",
-					     "--default-scope", "--welcome", "--token-endpoint-auth-method", "--id", NULL };
+					     "--default-scope", "--welcome", "--token-endpoint-auth-method", "--id",
+					     "--identity-provider", NULL };
 	if (argc < 3 || !options_ok(argc, argv, 3, known))
 		return admin_usage();
 	const char *project = option(argc, argv, "--project");
@@ -146,6 +147,9 @@ static int cmd_client(int argc, char **argv)
 		fprintf(stderr, "tessera-admin: --token-endpoint-auth-method: none, client_secret_basic or client_secret_post\n");
 		return 2;
 	}
+	if (!strcmp(argv[2], "set") && option(argc, argv, "--identity-provider") && option(argc, argv, "--id") &&
+	    !auth_method)
+		return admin_client_identity_provider(option(argc, argv, "--id"), option(argc, argv, "--identity-provider"));
 	if (!strcmp(argv[2], "set"))
 		return client_set(option(argc, argv, "--id"), auth_method);
 	if (!strcmp(argv[2], "create")) {
@@ -423,6 +427,8 @@ int main(int argc, char **argv)
 		rc = cmd_seed(argc, argv);
 	else if (!strcmp(argv[1], "project"))
 		rc = cmd_project(argc, argv);
+	else if (!strcmp(argv[1], "domain"))
+		rc = cmd_domain(argc, argv);
 	else if (!strcmp(argv[1], "client"))
 		rc = cmd_client(argc, argv);
 	else if (!strcmp(argv[1], "user"))

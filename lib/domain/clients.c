@@ -6,6 +6,7 @@
 #include "core/crypto.h"
 #include "core/db.h"
 #include "domain/login.h"
+#include "domain/idp.h"
 #include "domain/members.h"
 #include "core/fhir.h"
 #include "domain/shape.h"
@@ -442,7 +443,7 @@ static json_t *client_row(const struct db_result *r, unsigned i)
 			json_object_set_new(c, texts[k][0], json_string(texts[k][1]));
 	set_json_text(c, "redirectUris", db_cell(r, i, 5));
 	set_json_text(c, "identityProvider", db_cell(r, i, 9));
-	json_object_del(json_object_get(c, "identityProvider"), "clientSecret");
+	idp_strip(json_object_get(c, "identityProvider"));
 	set_json_text(c, "allowedOrigin", db_cell(r, i, 12));
 	if (db_cell(r, i, 13) && *db_cell(r, i, 13)) {
 		json_t *scopes = json_array();
@@ -545,6 +546,8 @@ static int client_insert_resource(const char *project, json_t *c, char id[37], j
 	(void)err;
 	char secret[65];
 	struct client_cols k;
+	if (idp_seal(json_object_get(c, "identityProvider")) < 0)
+		return -1;
 	cols_of(c, &k);
 	int rc = db_begin();
 	if (rc == 0)
@@ -561,21 +564,31 @@ static int client_insert_resource(const char *project, json_t *c, char id[37], j
 	return 0;
 }
 
+/* An identity provider sent without its clientSecret (never handed out) keeps the stored one. */
+static int keep_idp_secret(const char *client_id, json_t *idp)
+{
+	if (json_object_get(idp, "clientSecret"))
+		return 0;
+	struct db_result r;
+	if (db_query(&r, "SELECT JSON_VALUE(identity_provider, '$." IDP_SEALED "') FROM client_application WHERE id = ?",
+		     "s", client_id) < 0)
+		return -1;
+	if (db_cell(&r, 0, 0))
+		json_object_set_new(idp, IDP_SEALED, json_string(db_cell(&r, 0, 0)));
+	db_result_free(&r);
+	return 0;
+}
+
 static int client_update_resource(const char *id, const char *version, json_t *c, struct refusal *err)
 {
 	(void)err;
 	/* An identity provider sent without its clientSecret (never handed out) keeps the stored one. */
 	json_t *idp = json_object_get(c, "identityProvider");
-	if (idp && !json_object_get(idp, "clientSecret")) {
-		struct db_result r;
-		if (db_query(&r, "SELECT JSON_VALUE(identity_provider, '$.clientSecret') FROM client_application WHERE id = ?",
-			     "s", id) < 0)
-			return -1;
-		if (db_cell(&r, 0, 0))
-			json_object_set_new(idp, "clientSecret", json_string(db_cell(&r, 0, 0)));
-		db_result_free(&r);
-	}
+	if (idp && keep_idp_secret(id, idp) < 0)
+		return -1;
 	struct client_cols k;
+	if (idp_seal(idp) < 0)
+		return -1;
 	cols_of(c, &k);
 	unsigned long long n = 0;
 	int rc = client_write("UPDATE client_application SET " CLIENT_SET "updated_at = " FHIR_NEXT_UPDATE_SQL("updated_at")
@@ -612,3 +625,47 @@ const struct resource_store clients_store = {
 	.update = client_update_resource,
 	.remove = client_remove_resource,
 };
+
+int clients_identity_provider(const char *client_id, json_t **idp)
+{
+	*idp = NULL;
+	if (!crypto_is_uuid(client_id))
+		return 0;
+	struct db_result r;
+	if (db_query(&r, "SELECT identity_provider FROM client_application WHERE id = ? AND status = 'active'", "s",
+		     client_id) < 0)
+		return -1;
+	if (r.nrows && db_cell(&r, 0, 0)) {
+		*idp = json_loads(db_cell(&r, 0, 0), 0, NULL);
+		if (!json_is_object(*idp)) {
+			json_decref(*idp);
+			*idp = NULL;
+		}
+	}
+	db_result_free(&r);
+	return 0;
+}
+
+int clients_set_identity_provider(const char *client_id, json_t *identity_provider, struct refusal *err)
+{
+	json_t *idp = NULL;
+	json_t *body = json_pack("{s:O?}", "identityProvider", identity_provider);
+	bool ok = body && shape_identity_provider(body, "identityProvider", &idp);
+	json_decref(body);
+	if (!ok)
+		return refuse(err, 400, "Invalid identityProvider", "identityProvider");
+	if (idp && keep_idp_secret(client_id, idp) < 0) {
+		json_decref(idp);
+		return -1;
+	}
+	char *text = NULL;
+	int rc = !idp || (idp_seal(idp) == 0 && (text = json_dumps(idp, JSON_COMPACT))) ? 0 : -1;
+	unsigned long long n = 0;
+	if (rc == 0)
+		rc = db_exec(&n,
+			     "UPDATE client_application SET identity_provider = ?, updated_at = "
+			     FHIR_NEXT_UPDATE_SQL("updated_at") " WHERE id = ?", "ss", text, client_id);
+	free(text);
+	json_decref(idp);
+	return rc < 0 ? -1 : n == 1 ? 0 : refuse(err, 404, "Not found", NULL);
+}

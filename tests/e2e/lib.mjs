@@ -87,6 +87,11 @@ export function tesseraAdmin(...args) {
   return execFileSync(ADMIN, args, { env: adminEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/** tessera-admin reading `input` on its standard input (a secret never on the command line). */
+export function tesseraAdminInput(input, ...args) {
+  return execFileSync(ADMIN, args, { env: adminEnv(), input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/;
 
 /**
