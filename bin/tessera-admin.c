@@ -122,13 +122,34 @@ static int client_settings(int argc, char **argv, const char *id)
 	return rc;
 }
 
-/* client set: the settings of an existing client an operator may change (so far the token
- * endpoint's authentication method). */
-static int client_set(const char *id, const char *auth_method)
+/* --jwks: a public JWK Set as JSON text (private_key_jwt's keys); NULL when absent. 0, 2 bad. */
+static int jwks_option(int argc, char **argv, json_t **jwks)
 {
-	if (!id || !auth_method)
+	const char *text = option(argc, argv, "--jwks");
+	*jwks = text ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
+	if (text && !clients_jwks_valid(*jwks)) {
+		json_decref(*jwks);
+		*jwks = NULL;
+		fprintf(stderr, "tessera-admin: --jwks: a JWK Set of 1..16 public EC or RSA keys\n");
+		return 2;
+	}
+	return 0;
+}
+
+/* client set: the settings of an existing client an operator may change: the token endpoint's
+ * authentication method and the keys of private_key_jwt. */
+static int client_set(int argc, char **argv, const char *id, const char *auth_method)
+{
+	const char *uri = option(argc, argv, "--jwks-uri");
+	json_t *jwks = NULL;
+	if (!id || (!auth_method && !uri && !option(argc, argv, "--jwks")))
 		return admin_usage();
-	int rc = clients_set_auth_method(id, auth_method);
+	if (jwks_option(argc, argv, &jwks))
+		return 2;
+	int rc = uri || jwks ? clients_set_keys(id, uri, jwks) : 0;
+	json_decref(jwks);
+	if (rc == 0 && auth_method)
+		rc = clients_set_auth_method(id, auth_method);
 	if (rc == 1)
 		fprintf(stderr, "tessera-admin: no client %s\n", id);
 	return rc == 0 ? 0 : rc < 0 ? 1 : 2;
@@ -137,21 +158,22 @@ static int client_set(const char *id, const char *auth_method)
 static int cmd_client(int argc, char **argv)
 {
 	static const char *const known[] = { "--project", "--name", "--description", "--redirect-uri", "--pkce-optional",
-					     "--default-scope", "--welcome", "--token-endpoint-auth-method", "--id",
-					     "--identity-provider", NULL };
+					     "--default-scope", "--welcome", "--token-endpoint-auth-method", "--id", "--jwks-uri",
+					     "--jwks", "--identity-provider", NULL };
 	if (argc < 3 || !options_ok(argc, argv, 3, known))
 		return admin_usage();
 	const char *project = option(argc, argv, "--project");
 	const char *auth_method = option(argc, argv, "--token-endpoint-auth-method");
 	if (auth_method && !clients_auth_method_valid(auth_method)) {
-		fprintf(stderr, "tessera-admin: --token-endpoint-auth-method: none, client_secret_basic or client_secret_post\n");
+		fprintf(stderr, "tessera-admin: --token-endpoint-auth-method: none, client_secret_basic, client_secret_post "
+				"or private_key_jwt\n");
 		return 2;
 	}
 	if (!strcmp(argv[2], "set") && option(argc, argv, "--identity-provider") && option(argc, argv, "--id") &&
 	    !auth_method)
 		return admin_client_identity_provider(option(argc, argv, "--id"), option(argc, argv, "--identity-provider"));
 	if (!strcmp(argv[2], "set"))
-		return client_set(option(argc, argv, "--id"), auth_method);
+		return client_set(argc, argv, option(argc, argv, "--id"), auth_method);
 	if (!strcmp(argv[2], "create")) {
 		const char *name = option(argc, argv, "--name");
 		if (!project || !name || !*name || strlen(name) > 255)
@@ -370,6 +392,8 @@ static int cmd_purge(int argc, char **argv)
 			       keep);
 	/* A revocation is needed only while its token could still be presented. */
 	long long limits = purge("DELETE FROM token_revocation WHERE expires_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 5000", 60);
+	/* A used jti is needed only until its assertion expires (lib/domain/assertions.c). */
+	long long jtis = purge("DELETE FROM assertion_jti WHERE expires_at < UTC_TIMESTAMP() - INTERVAL ? SECOND LIMIT 5000", 60);
 	/* A row that marks an address known to an account (signed_in) stays 30 days (lib/ratelimit.c). */
 	long long delays = purge("DELETE FROM login_throttle WHERE last_failure < UNIX_TIMESTAMP() - ? "
 				 "AND (signed_in IS NULL OR signed_in < UNIX_TIMESTAMP() - 2592000) LIMIT 5000",
@@ -380,11 +404,11 @@ static int cmd_purge(int argc, char **argv)
 	long long grants = purge("DELETE FROM client_grant_minute WHERE minute < UTC_TIMESTAMP() - INTERVAL ? SECOND LIMIT 5000",
 				 audit_days * 86400LL);
 	audit = audit < 0 || grants < 0 ? -1 : audit + grants;
-	if (logins < 0 || requests < 0 || mail < 0 || limits < 0 || delays < 0 || audit < 0)
+	if (logins < 0 || requests < 0 || mail < 0 || limits < 0 || jtis < 0 || delays < 0 || audit < 0)
 		return 1;
 	printf("purged: %lld logins, %lld security requests, %lld sent emails, %lld expired token revocations, "
-	       "%lld password delays, %lld audit events\n",
-	       logins, requests, mail, limits, delays, audit);
+	       "%lld used assertion ids, %lld password delays, %lld audit events\n",
+	       logins, requests, mail, limits, jtis, delays, audit);
 	return 0;
 }
 
@@ -443,6 +467,8 @@ int main(int argc, char **argv)
 		rc = argc == 2 ? cmd_status() : admin_usage();
 	else if (!strcmp(argv[1], "purge"))
 		rc = cmd_purge(argc, argv);
+	else if (!strcmp(argv[1], "import"))
+		rc = cmd_import(argc, argv);
 	else
 		rc = admin_usage();
 	if (rc == 1 && db_unavailable())

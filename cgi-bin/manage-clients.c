@@ -178,6 +178,13 @@ int create_bot(struct request *req)
 
 /* ---- input tables ---- */
 
+/* A method this flat form can set up: private_key_jwt needs its keys (a JWK Set or its URL),
+ * which the resource API (ClientApplication jwks, jwksUri) registers and checks. */
+static bool secret_method_valid(const char *method)
+{
+	return clients_auth_method_valid(method) && strcmp(method, "private_key_jwt");
+}
+
 const struct input client_inputs[] = {
 	{ "name", IN_STRING, true, 0, "Client name is required", NULL },
 	{ "name", IN_STRING, true, 0, "Client name must be between 1 and 255 characters", one_line_name },
@@ -186,7 +193,7 @@ const struct input client_inputs[] = {
 	{ "accessTokenLifetime", IN_TOKEN, false, 16, "Invalid accessTokenLifetime", lifetime_ok },
 	{ "refreshTokenLifetime", IN_TOKEN, false, 16, "Invalid refreshTokenLifetime", lifetime_ok },
 	/* none (the default: a code with PKCE needs no secret), or the one method every grant must use. */
-	{ "tokenEndpointAuthMethod", IN_TOKEN, false, 31, "Invalid tokenEndpointAuthMethod", clients_auth_method_valid },
+	{ "tokenEndpointAuthMethod", IN_TOKEN, false, 31, "Invalid tokenEndpointAuthMethod", secret_method_valid },
 	{ 0 },
 };
 

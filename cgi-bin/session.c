@@ -3,6 +3,7 @@
  * /oauth2/introspect (§7.5, client-authenticated: PROTOCOL.md §S.8). */
 #include "http/app.h"
 #include "domain/pipeline.h"
+#include "domain/assertions.h"
 #include "domain/audit.h"
 #include "domain/auth.h"
 #include "domain/clients.h"
@@ -98,9 +99,50 @@ static int introspect_as_bearer(struct request *req, struct auth_subject *t, cha
 	return rc < 0 ? -1 : 0;
 }
 
+static bool asserting(struct request *req)
+{
+	return req_param(req, "client_assertion") || req_param(req, "client_assertion_type");
+}
+
+/* A client assertion (private_key_jwt, PROTOCOL.md §7.2.5), never beside another method.
+ * 0 authenticated (*c), 1 refused (sent), -1. */
+static int asserted_client(struct request *req, struct client *c)
+{
+	if (req->authorization || req_param(req, "client_secret")) {
+		send_oauth_error(req, 400, "invalid_request", "Multiple client authentication methods");
+		return 1;
+	}
+	struct refusal err = { 0 };
+	int rc = assertions_client(req_param(req, "client_assertion_type"), req_param(req, "client_assertion"),
+				   req_param(req, "client_id"), c, &err);
+	if (rc > 0)
+		send_oauth_error(req, err.status, err.oauth_error, err.text);
+	return rc;
+}
+
+/* The token's state for a client that authenticated with an assertion. 0, 1 refused (sent), -1. */
+static int introspect_as_asserted(struct request *req, struct auth_subject *t, char project_id[37])
+{
+	struct client c, again;
+	int rc = asserted_client(req, &c);
+	if (rc != 0)
+		return rc;
+	rc = auth_introspect(c.id, req_param(req, "token"), &again, t);
+	if (rc == 0 && !clients_usable(&again))
+		rc = 1;
+	if (rc == 0) {
+		snprintf(project_id, 37, "%s", again.project_id);
+		snprintf(req->log_client, sizeof req->log_client, "%s", again.id);
+	}
+	if (rc == 1)
+		send_oauth_error(req, 401, "invalid_client", "Client authentication required");
+	return rc;
+}
+
 /* §7.5, client-authenticated (PROTOCOL.md §S.8): the caller is a client (Basic, only its
- * current secret, as Basic everywhere; or client_secret_post) or holds a bearer token; its
- * project bounds what it may learn. A client caller and the token are read in one query. */
+ * current secret, as Basic everywhere; client_secret_post; or private_key_jwt), each only when
+ * its tokenEndpointAuthMethod allows that method, or holds a bearer token; its project bounds
+ * what it may learn. A client caller and the token are read in one query. */
 static int introspect(struct request *req)
 {
 	char project_id[37] = "";
@@ -108,6 +150,12 @@ static int introspect(struct request *req)
 	int rc;
 	if (auth_is_bearer(req)) {
 		rc = introspect_as_bearer(req, &t, project_id);
+	} else if (asserting(req)) {
+		rc = introspect_as_asserted(req, &t, project_id);
+		if (rc == 1) {
+			auth_subject_free(&t);
+			return 0;
+		}
 	} else {
 		char id[128] = "", secret[256] = "";
 		bool basic = req->authorization != NULL;
@@ -121,7 +169,8 @@ static int introspect(struct request *req)
 			}
 			struct client c;
 			rc = id[0] && secret[0] ? auth_introspect(id, req_param(req, "token"), &c, &t) : 1;
-			if (rc == 0 && (!clients_secret_ok(&c, secret, !basic) || !clients_usable(&c)))
+			if (rc == 0 && (!clients_secret_ok(&c, secret, !basic) || !clients_usable(&c) ||
+					!clients_method_allowed(&c, basic ? "client_secret_basic" : "client_secret_post")))
 				rc = 1;
 			if (rc == 0) {
 				snprintf(project_id, sizeof project_id, "%s", c.project_id);
@@ -174,32 +223,55 @@ static int revoke_session(struct request *req)
 	return 0;
 }
 
-/* RFC 7009. The token's login is revoked when the caller may: a presented client identity
- * must be the token's client (and a presented secret must verify); a token of a login
- * without a client is revoked on possession. Unknown or invalid tokens get 200 too. */
-static int revoke_token(struct request *req)
+/* Who revokes: a verified client (id), or nobody (id ""). 0, 1 refused (sent), -1. */
+static int revoking_client(struct request *req, char id[128])
 {
-	char id[128] = "", secret[256] = "";
-	if (req->authorization && !parse_basic_auth(req->authorization, id, sizeof id, secret, sizeof secret)) {
+	if (asserting(req)) {
+		struct client c;
+		int rc = asserted_client(req, &c);
+		if (rc == 0)
+			snprintf(id, 128, "%s", c.id);
+		return rc;
+	}
+	char secret[256] = "";
+	if (req->authorization && !parse_basic_auth(req->authorization, id, 128, secret, sizeof secret)) {
 		send_oauth_error(req, 401, "invalid_client", "Invalid client");
-		return 0;
+		return 1;
 	}
 	if (!req->authorization) {
-		snprintf(id, sizeof id, "%s", req_param(req, "client_id") ? req_param(req, "client_id") : "");
+		snprintf(id, 128, "%s", req_param(req, "client_id") ? req_param(req, "client_id") : "");
 		snprintf(secret, sizeof secret, "%s", req_param(req, "client_secret") ? req_param(req, "client_secret") : "");
 	}
-	if (secret[0]) {
-		struct client c;
-		int rc = clients_get(id, &c);
-		bool ok = rc == 0 && clients_secret_ok(&c, secret, true);
-		memset(secret, 0, sizeof secret);
-		if (rc < 0)
-			return -1;
-		if (!ok) {
-			send_oauth_error(req, 401, "invalid_client", "Invalid client");
-			return 0;
-		}
+	if (!id[0])
+		return 0;
+	bool presented = secret[0] || req->authorization;
+	struct client c;
+	int rc = clients_get(id, &c);
+	bool ok = rc == 0 && clients_secret_ok(&c, secret, true) &&
+		  clients_method_allowed(&c, req->authorization ? "client_secret_basic" : "client_secret_post");
+	memset(secret, 0, sizeof secret);
+	if (rc < 0)
+		return -1;
+	/* A public client may only name itself; a confidential one (tokenEndpointAuthMethod)
+	 * authenticates with its method (RFC 7009 §2.1). */
+	if (!presented && !(rc == 0 && clients_confidential(&c)))
+		return 0;
+	if (!ok) {
+		send_oauth_error(req, 401, "invalid_client", presented ? "Invalid client" : "Client authentication required");
+		return 1;
 	}
+	return 0;
+}
+
+/* RFC 7009. The token's login is revoked when the caller may: a presented client identity
+ * must be the token's client (and a presented secret or assertion must verify); a token of a
+ * login without a client is revoked on possession. Unknown or invalid tokens get 200 too. */
+static int revoke_token(struct request *req)
+{
+	char id[128] = "";
+	int who = revoking_client(req, id);
+	if (who != 0)
+		return who < 0 ? -1 : 0;
 	const char *why = NULL;
 	json_t *claims = jwt_verify(req_param(req, "token"), &why);
 	if (!claims && why && !strcmp(why, JWT_KEYS_UNAVAILABLE))
@@ -241,6 +313,8 @@ static const struct input revoke_token_inputs[] = {
 	{ "token_type_hint", IN_TOKEN, false, 64, "Invalid token_type_hint", NULL },
 	{ "client_id", IN_TOKEN, false, 127, "Invalid client", NULL },
 	{ "client_secret", IN_TOKEN, false, 255, "Invalid client", NULL },
+	{ "client_assertion_type", IN_TOKEN, false, 128, "Unsupported client assertion type", NULL },
+	{ "client_assertion", IN_TOKEN, false, 8192, "Invalid client assertion", NULL },
 	{ 0 },
 };
 
@@ -249,6 +323,8 @@ static const struct input introspect_inputs[] = {
 	{ "token_type_hint", IN_TOKEN, false, 64, "Invalid token_type_hint", NULL },
 	{ "client_id", IN_TOKEN, false, 127, "Invalid client", NULL },
 	{ "client_secret", IN_TOKEN, false, 255, "Invalid secret", NULL },
+	{ "client_assertion_type", IN_TOKEN, false, 128, "Unsupported client assertion type", NULL },
+	{ "client_assertion", IN_TOKEN, false, 8192, "Invalid client assertion", NULL },
 	{ 0 },
 };
 

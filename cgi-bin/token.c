@@ -3,6 +3,7 @@
  * names must equal lib/discovery.c's grant_types_supported, so discovery cannot drift. */
 #include "http/app.h"
 #include "domain/pipeline.h"
+#include "domain/assertions.h"
 #include "domain/audit.h"
 #include "domain/clients.h"
 #include "core/config.h"
@@ -17,6 +18,7 @@
 #include "domain/policies.h"
 #include "oauth/smart.h"
 #include "domain/ratelimit.h"
+#include "http/refuse.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "core/text.h"
@@ -33,11 +35,13 @@
 struct presented {
 	char id[128];       /* the client the request names; "" none */
 	char secret[256];
-	const char *method; /* client_secret_basic or client_secret_post; NULL: no authentication */
+	const char *method; /* client_secret_basic, client_secret_post or private_key_jwt; NULL: none */
 	bool via_basic;     /* an Authorization header: its failures are 401 (RFC 6749 §5.2) */
+	bool asserted;      /* private_key_jwt, already verified: client is the assertion's issuer */
+	struct client client;
 };
 
-static const char BASIC[] = "client_secret_basic", POST[] = "client_secret_post";
+static const char BASIC[] = "client_secret_basic", POST[] = "client_secret_post", KEY_JWT[] = "private_key_jwt";
 
 static bool read_basic(struct request *req, struct presented *p, const char *body_id, const char *body_secret)
 {
@@ -57,27 +61,47 @@ static bool read_basic(struct request *req, struct presented *p, const char *bod
 	return true;
 }
 
-/* Reads what the request presents: a Basic header, or body client_id (naming the client)
- * with client_secret (authenticating it). False after sending the error. */
-static bool read_presented(struct request *req, struct presented *p)
+/* private_key_jwt (RFC 7523 §2.2, PROTOCOL.md §7.2.5): verified here, before the grant, so every
+ * grant sees an authenticated client or nothing. One method per request (RFC 6749 §2.3).
+ * 1 read, 0 refused (sent), -1 failure. */
+static int read_assertion(struct request *req, struct presented *p, const char *id, const char *secret)
+{
+	if (req->authorization || (secret && *secret)) {
+		send_oauth_error(req, 400, "invalid_request", "Multiple client authentication methods");
+		return 0;
+	}
+	/* The signature check and the jti write come after the per-IP limit. */
+	if (ratelimit_refuse(req))
+		return 0;
+	struct refusal err = { 0 };
+	int rc = assertions_client(req_param(req, "client_assertion_type"), req_param(req, "client_assertion"), id,
+				   &p->client, &err);
+	if (rc != 0)
+		return rc < 0 ? -1 : (send_refusal(req, &err), 0);
+	snprintf(p->id, sizeof p->id, "%s", p->client.id);
+	p->method = KEY_JWT;
+	p->asserted = true;
+	return 1;
+}
+
+/* Reads what the request presents: an assertion, a Basic header, or body client_id (naming
+ * the client) with client_secret (authenticating it). 1 read, 0 refused (sent), -1 failure. */
+static int read_presented(struct request *req, struct presented *p)
 {
 	memset(p, 0, sizeof *p);
-	/* Assertions (private_key_jwt) are not implemented: refused, never ignored. */
-	if (req_param(req, "client_assertion") || req_param(req, "client_assertion_type")) {
-		send_oauth_error(req, 401, "invalid_client", "Unsupported client assertion type");
-		return false;
-	}
 	const char *id = req_param(req, "client_id"), *secret = req_param(req, "client_secret");
+	if (req_param(req, "client_assertion") || req_param(req, "client_assertion_type"))
+		return read_assertion(req, p, id, secret);
 	if (req->authorization)
-		return read_basic(req, p, id, secret);
+		return read_basic(req, p, id, secret) ? 1 : 0;
 	snprintf(p->id, sizeof p->id, "%s", id ? id : "");
 	snprintf(p->secret, sizeof p->secret, "%s", secret ? secret : "");
 	if (p->secret[0] && !p->id[0]) {
 		send_oauth_error(req, 400, "invalid_request", "Missing client_id");
-		return false;
+		return 0;
 	}
 	p->method = p->secret[0] ? POST : NULL;
-	return true;
+	return 1;
 }
 
 /* A failed authentication: over a Basic header 401 invalid_client (RFC 6749 §5.2); over the
@@ -102,7 +126,8 @@ static bool same_client(struct request *req, const struct presented *p, const ch
 /* A presented secret must be the client's (c NULL: no client to check it against). */
 static bool secret_ok(struct request *req, const struct presented *p, const struct client *c, const char *description)
 {
-	if (!p->method || (c && clients_secret_ok(c, p->secret, true)))
+	/* An assertion was verified with the keys of the client it names (same_client: this one). */
+	if (!p->method || p->asserted || (c && clients_secret_ok(c, p->secret, true)))
 		return true;
 	client_error(req, p, description);
 	return false;
@@ -144,9 +169,9 @@ static const char *client_refusal(int found, const struct client *c, const struc
 	*demanded = false;
 	if (found == 1 || !clients_usable(c))
 		return "Invalid client";
-	if (!clients_secret_ok(c, p->secret, true))
+	if (!p->asserted && !clients_secret_ok(c, p->secret, true))
 		return "Invalid secret";
-	*demanded = clients_confidential(c) && strcmp(c->auth_method, p->method);
+	*demanded = !clients_method_allowed(c, p->method);
 	return *demanded ? "Client authentication method not allowed" : NULL;
 }
 
@@ -173,14 +198,18 @@ static int ip_refused(struct request *req, int check)
 static int client_credentials(struct request *req)
 {
 	struct presented p;
-	if (!read_presented(req, &p))
-		return 0;
-	if (!p.id[0] || !p.secret[0]) {
+	int rc = read_presented(req, &p);
+	if (rc != 1)
+		return rc;
+	if (!p.asserted && (!p.id[0] || !p.secret[0])) {
 		send_oauth_error(req, 400, "invalid_request", p.id[0] ? "Missing client_secret" : "Missing client_id");
 		return 0;
 	}
-	struct client c;
-	int rc = clients_get(p.id, &c);
+	struct client c = p.client;
+	if (!p.asserted)
+		rc = clients_get(p.id, &c);
+	else
+		rc = 0;
 	if (rc < 0) {
 		memset(p.secret, 0, sizeof p.secret);
 		return -1;
@@ -196,7 +225,7 @@ static int client_credentials(struct request *req)
 	const char *refusal = client_refusal(rc, &c, &p, &demanded);
 	/* Which secret matched names the token's secret (skh): current, else the retiring one. */
 	uint8_t presented[32], skh[SHA256_LEN];
-	bool hashed = !refusal && crypto_keyed_hash(p.secret, presented) == 0;
+	bool hashed = !refusal && (p.asserted || crypto_keyed_hash(p.secret, presented) == 0);
 	memset(p.secret, 0, sizeof p.secret);
 	if (refusal) {
 		send_client_refusal(req, &p, refusal, demanded);
@@ -210,7 +239,8 @@ static int client_credentials(struct request *req)
 	/* The IP rules of its access policies (§11.3): a query only for a membership with a policy. */
 	if (c.has_policy && (rc = ip_refused(req, policies_ip_check(c.membership_id, req->remote_addr))) != 0)
 		return rc < 0 ? -1 : 0;
-	bool current = c.has_secret && crypto_equal(presented, 32, c.secret_hash, 32);
+	/* An assertion's token names the current secret: rotating it ends the token too. */
+	bool current = p.asserted || (c.has_secret && crypto_equal(presented, 32, c.secret_hash, 32));
 	crypto_sha256(current ? c.secret_hash : c.retiring_hash, 32, skh);
 	char jti[37], skh_hex[17];
 	for (int i = 0; i < 8; i++)
@@ -338,9 +368,10 @@ static int code_client_check(struct request *req, const struct login *cl, const 
 static int code_client_ok(struct request *req, const struct login *cl, const char **auth)
 {
 	struct presented p;
-	if (!read_presented(req, &p))
-		return 0;
-	int rc = code_client_check(req, cl, &p, auth);
+	int rc = read_presented(req, &p);
+	if (rc != 1)
+		return rc;
+	rc = code_client_check(req, cl, &p, auth);
 	memset(p.secret, 0, sizeof p.secret);
 	return rc;
 }
@@ -447,9 +478,10 @@ static int refresh_client_check(struct request *req, const struct grant_subject 
 static int refresh_client_ok(struct request *req, const struct grant_subject *g, const char **auth)
 {
 	struct presented p;
-	if (!read_presented(req, &p))
-		return 0;
-	int rc = refresh_client_check(req, g, &p, auth);
+	int rc = read_presented(req, &p);
+	if (rc != 1)
+		return rc;
+	rc = refresh_client_check(req, g, &p, auth);
 	memset(p.secret, 0, sizeof p.secret);
 	return rc;
 }
@@ -561,6 +593,8 @@ static const struct input token_inputs[] = {
 	{ "code_verifier", IN_TOKEN, false, 128, "Invalid code verifier", NULL },
 	{ "redirect_uri", IN_TOKEN, false, 2048, "Invalid redirect URI", NULL },
 	{ "refresh_token", IN_TOKEN, false, 8192, "Invalid refresh token", NULL },
+	{ "client_assertion_type", IN_TOKEN, false, 128, "Unsupported client assertion type", NULL },
+	{ "client_assertion", IN_TOKEN, false, 8192, "Invalid client assertion", NULL },
 	{ 0 },
 };
 

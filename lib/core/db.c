@@ -150,6 +150,20 @@ static int bind_args(struct args *a, const char *fmt, va_list ap)
 		case 'n':
 			b->buffer_type = MYSQL_TYPE_NULL;
 			break;
+		case 'v': {
+			size_t count = va_arg(ap, size_t);
+			const char *const *values = va_arg(ap, const char *const *);
+			if (count > MAX_ARGS - a->n)
+				return -1;
+			for (size_t i = 0; i < count; i++, a->n++) {
+				b = &a->bind[a->n];
+				b->buffer_type = values[i] ? MYSQL_TYPE_STRING : MYSQL_TYPE_NULL;
+				b->buffer = (void *)values[i];
+				a->lens[a->n] = values[i] ? strlen(values[i]) : 0;
+				b->length = &a->lens[a->n];
+			}
+			continue;
+		}
 		default:
 			return -1;
 		}

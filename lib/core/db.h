@@ -15,7 +15,8 @@ struct db_result {
 };
 
 /* Argument formats: 's' char* (NULL → SQL NULL), 'i' long long, 'b' (const void*, size_t) bytes,
- * 'n' SQL NULL (no argument consumed). */
+ * 'n' SQL NULL (no argument consumed), 'v' (size_t n, const char *const *values): n strings, for
+ * a statement whose placeholders are built at run time (a SCIM filter). */
 int db_exec(unsigned long long *affected, const char *sql, const char *fmt, ...);
 /* db_exec that reports mysql_stmt_insert_id: the AUTO_INCREMENT value, or the value an
  * INSERT ... ON DUPLICATE KEY UPDATE x = LAST_INSERT_ID(expr) set (lib/ratelimit.c). */

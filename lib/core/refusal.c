@@ -21,6 +21,13 @@ int refuse_oauth(struct refusal *r, int status, const char *oauth_error, const c
 	return 1;
 }
 
+int refuse_scim(struct refusal *r, int status, const char *scim_type, const char *text)
+{
+	refuse(r, status, text, NULL);
+	r->scim_type = scim_type;
+	return 1;
+}
+
 int refuse_wait(struct refusal *r, const char *text, long long retry_ms, long long consumed, long long limit)
 {
 	refuse(r, 429, text, NULL);

@@ -12,6 +12,7 @@ struct refusal {
 	const char *text;          /* a literal, or buf */
 	const char *expression;    /* the field at fault, or NULL */
 	const char *oauth_error;   /* "invalid_grant", ...; NULL: from the status */
+	const char *scim_type;     /* SCIM's scimType (RFC 7644 §3.12: "invalidFilter", ...) or NULL */
 	long long retry_ms;        /* 429: how long until the limit lifts */
 	/* 429 of a counting limiter (the password delay): Medplum's rate-limiter body with the
 	 * points consumed and the limit; 0 for the throttled OperationOutcome (MFA limits). */
@@ -23,6 +24,8 @@ struct refusal {
 int refuse(struct refusal *r, int status, const char *text, const char *expression);
 /* The same with an OAuth error code for routes that answer RFC 6749 errors. */
 int refuse_oauth(struct refusal *r, int status, const char *oauth_error, const char *text);
+/* The same with SCIM's scimType for the SCIM routes. */
+int refuse_scim(struct refusal *r, int status, const char *scim_type, const char *text);
 /* 429: text, and the wait in milliseconds; consumed and limit for a counting limiter (else 0). */
 int refuse_wait(struct refusal *r, const char *text, long long retry_ms, long long consumed, long long limit);
 /* The text made at run time (copied into r->buf, cut to fit). */

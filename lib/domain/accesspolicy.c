@@ -12,7 +12,7 @@
 
 const char *const ACCESSPOLICY_ADMIN_TYPES[] = {
 	"Project", "ProjectMembership", "User", "ClientApplication", "Bot", "AccessPolicy", "DomainConfiguration",
-	"UserSecurityRequest", "JsonWebKey", "Login", "AuditEvent", NULL,
+	"UserSecurityRequest", "JsonWebKey", "Login", "AuditEvent", "UserConfiguration", NULL,
 };
 
 bool accesspolicy_admin_type(const char *type)
@@ -241,6 +241,7 @@ static void add_admin_rules(json_t *resources, const struct ap_membership *m)
 						   "emailVerified", "mfaEnrolled", "project"));
 	json_array_append_new(resources, json_pack("{s:s}", "resourceType", "ClientApplication"));
 	json_array_append_new(resources, json_pack("{s:s}", "resourceType", "Bot"));
+	json_array_append_new(resources, json_pack("{s:s}", "resourceType", "UserConfiguration"));
 	json_array_append_new(resources, json_pack("{s:s}", "resourceType", "AccessPolicy"));
 	json_array_append_new(resources, json_pack("{s:s, s:b, s:o}", "resourceType", "Login", "readonly", 1,
 						   "interaction", ops_array(AP_READS)));
@@ -455,6 +456,34 @@ bool accesspolicy_allows(json_t *policy, const char *type, json_t *resource, uns
 	json_t *e;
 	json_array_foreach(json_object_get(policy, "resource"), i, e) if (covers(e, type) && (entry_ops(e) & ops) &&
 									  entry_matches(e, type, resource)) return true;
+	return false;
+}
+
+bool accesspolicy_allows_all(json_t *policy, const char *type, unsigned ops)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(policy, "resource"), i, e) {
+		if (covers(e, type) && (entry_ops(e) & ops) && !json_object_get(e, "criteria") &&
+		    !json_object_get(e, "compartment"))
+			return true;
+	}
+	return false;
+}
+
+bool accesspolicy_hides(json_t *policy, const char *type, const char *field)
+{
+	size_t i, k, n = strlen(field);
+	json_t *e, *f;
+	json_array_foreach(json_object_get(policy, "resource"), i, e) {
+		if (!covers(e, type))
+			continue;
+		json_array_foreach(json_object_get(e, "hiddenFields"), k, f) {
+			const char *path = json_string_value(f);
+			if (path && !strncmp(path, field, n) && (path[n] == '\0' || path[n] == '.'))
+				return true;
+		}
+	}
 	return false;
 }
 

@@ -61,6 +61,12 @@ bool accesspolicy_allows_type(json_t *policy, const char *type, unsigned ops);
 /* Whether some entry for the type allows an interaction in ops and its criteria and
  * compartment match the resource. */
 bool accesspolicy_allows(json_t *policy, const char *type, json_t *resource, unsigned ops);
+/* Whether some entry for the type allows an interaction in ops with neither criteria nor a
+ * compartment: every resource of the type in the caller's reach is allowed (a search can then
+ * be filtered and paged by the database alone). */
+bool accesspolicy_allows_all(json_t *policy, const char *type, unsigned ops);
+/* Whether an entry for the type hides the top-level member `field` or a path inside it. */
+bool accesspolicy_hides(json_t *policy, const char *type, const char *field);
 /* Removes the hidden fields (dotted paths) of every entry for the type. */
 void accesspolicy_hide(json_t *policy, const char *type, json_t *resource);
 /* An update: the hidden and read-only fields of the type take their stored values again

@@ -35,6 +35,10 @@
 #define AUDIT_INVITE "invite-sent"
 #define AUDIT_MEMBER_UPDATED "membership-updated"
 #define AUDIT_MEMBER_DELETED "membership-deleted"
+/* SCIM (PROTOCOL.md §10): a directory made, ended (active false) or deleted a membership. */
+#define AUDIT_MEMBER_PROVISIONED "membership-provisioned"
+#define AUDIT_MEMBER_DEACTIVATED "membership-deactivated"
+#define AUDIT_MEMBER_DEPROVISIONED "membership-deprovisioned"
 #define AUDIT_CLIENT_CREATED "client-created"
 #define AUDIT_CLIENT_ROTATED "client-secret-rotated"
 #define AUDIT_SETTINGS "settings-updated"

@@ -186,7 +186,9 @@ static int basic(const char *header, struct auth *a)
 	int rc = !crypto_is_uuid(id) ? 1 : db_query(&r, select_basic, "s", id) < 0 ? -1 : r.nrows == 1 ? 0 : 1;
 	if (rc == 0)
 		clients_from_row(&r, &c);
-	bool ok = rc == 0 && clients_secret_ok(&c, secret, false) && clients_usable(&c);
+	/* A client registered for keys (private_key_jwt) never gets in with its secret. */
+	bool ok = rc == 0 && clients_secret_ok(&c, secret, false) && clients_usable(&c) &&
+		  strcmp(c.auth_method, "private_key_jwt");
 	memset(secret, 0, sizeof secret);
 	if (!ok) {
 		db_result_free(&r);

@@ -10,10 +10,12 @@
 #include "domain/members.h"
 #include "core/fhir.h"
 #include "domain/shape.h"
+#include "domain/storequery.h"
 #include "http/input.h"
 #include "oauth/smart.h"
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +115,8 @@ bool clients_usable(const struct client *c)
 	return !strcmp(c->status, "active") && c->membership_id[0] && c->membership_active;
 }
 
-static const char *const auth_methods[] = { "none", "client_secret_basic", "client_secret_post", NULL };
+static const char *const auth_methods[] = { "none", "client_secret_basic", "client_secret_post", "private_key_jwt",
+					    NULL };
 
 bool clients_auth_method_valid(const char *method)
 {
@@ -126,6 +129,31 @@ bool clients_auth_method_valid(const char *method)
 bool clients_confidential(const struct client *c)
 {
 	return c->auth_method[0] && strcmp(c->auth_method, "none");
+}
+
+bool clients_method_allowed(const struct client *c, const char *method)
+{
+	return !clients_confidential(c) || (method && !strcmp(c->auth_method, method));
+}
+
+int clients_keys(const char *id, char *uri, size_t urilen, json_t **jwks)
+{
+	*jwks = NULL;
+	uri[0] = '\0';
+	if (!crypto_is_uuid(id))
+		return 1;
+	struct db_result r;
+	if (db_query(&r, "SELECT jwks_uri, jwks FROM client_application WHERE id = ?", "s", id) < 0)
+		return -1;
+	if (r.nrows == 0) {
+		db_result_free(&r);
+		return 1;
+	}
+	text_copy(uri, urilen, db_cell(&r, 0, 0));
+	if (db_cell(&r, 0, 1))
+		*jwks = json_loads(db_cell(&r, 0, 1), 0, NULL);
+	db_result_free(&r);
+	return 0;
 }
 
 int clients_set_auth_method(const char *id, const char *method)
@@ -292,6 +320,56 @@ int clients_insert_bot(const char *id, const char *project_id, const char *name,
 
 /* ---- ClientApplication resources (the resource API) ---- */
 
+#define MAX_JWKS_TEXT 16384
+#define MAX_JWKS_KEYS 16
+
+/* A public key: an EC or RSA JWK without any private member. */
+static bool public_jwk_ok(json_t *k)
+{
+	static const char *const private_members[] = { "d", "p", "q", "dp", "dq", "qi", "oth", "k", NULL };
+	const char *kty = json_string_value(json_object_get(k, "kty"));
+	if (!json_is_object(k) || !kty || (strcmp(kty, "EC") && strcmp(kty, "RSA")))
+		return false;
+	for (const char *const *m = private_members; *m; m++)
+		if (json_object_get(k, *m))
+			return false;
+	return true;
+}
+
+bool clients_jwks_valid(json_t *jwks)
+{
+	json_t *keys = json_object_get(jwks, "keys");
+	if (!json_is_object(jwks) || !json_is_array(keys) || json_array_size(keys) == 0 ||
+	    json_array_size(keys) > MAX_JWKS_KEYS)
+		return false;
+	size_t i;
+	json_t *k;
+	json_array_foreach(keys, i, k) if (!public_jwk_ok(k)) return false;
+	char *text = json_dumps(jwks, JSON_COMPACT);
+	bool ok = text && strlen(text) <= MAX_JWKS_TEXT && valid_text(text);
+	free(text);
+	return ok;
+}
+
+int clients_set_keys(const char *id, const char *jwks_uri, json_t *jwks)
+{
+	if (!crypto_is_uuid(id))
+		return 1;
+	char *text = jwks ? json_dumps(jwks, JSON_COMPACT) : NULL;
+	unsigned long long n = 0;
+	int rc = db_exec(&n, "UPDATE client_application SET jwks_uri = COALESCE(?, jwks_uri), jwks = COALESCE(?, jwks), "
+			     "updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+			 "sss", jwks_uri, text, id);
+	free(text);
+	return rc < 0 ? -1 : n == 1 ? 0 : 1;
+}
+
+/* private_key_jwt needs keys to check assertions with: inline, or at a URL. */
+static bool keys_for_method(const char *method, json_t *jwks, const char *jwks_uri)
+{
+	return !method || strcmp(method, "private_key_jwt") || jwks || jwks_uri;
+}
+
 #define MAX_URIS 32
 
 static bool lifetime_valid(const char *v)
@@ -359,6 +437,11 @@ static int client_check(json_t *body, json_t *stored, const char *project, json_
 		return refuse(err, 400, "Invalid launchUri", "launchUri");
 	if (!shape_uri(body, "jwksUri", &jwks))
 		return refuse(err, 400, "Invalid jwksUri", "jwksUri");
+	json_t *keyset = json_object_get(body, "jwks");
+	if (json_is_null(keyset))
+		keyset = NULL;
+	if (keyset && !clients_jwks_valid(keyset))
+		return refuse(err, 400, "Invalid jwks", "jwks");
 	if (!shape_bool(body, "pkceOptional", &pkce))
 		return refuse(err, 400, "Invalid pkceOptional", "pkceOptional");
 	if (!shape_string(body, "accessTokenLifetime", 16, &access) || (access && !lifetime_valid(access)))
@@ -371,6 +454,8 @@ static int client_check(json_t *body, json_t *stored, const char *project, json_
 		return refuse(err, 400, "Invalid defaultScope", "defaultScope");
 	if (!shape_string(body, "tokenEndpointAuthMethod", 32, &method) || (method && !clients_auth_method_valid(method)))
 		return refuse(err, 400, "Invalid tokenEndpointAuthMethod", "tokenEndpointAuthMethod");
+	if (!keys_for_method(method, keyset, jwks))
+		return refuse(err, 400, "private_key_jwt needs jwks or jwksUri", "tokenEndpointAuthMethod");
 	if (!shape_identity_provider(body, "identityProvider", &idp))
 		return refuse(err, 400, "Invalid identityProvider", "identityProvider");
 	if (!sign_in_form(body, &form)) {
@@ -409,6 +494,8 @@ static int client_check(json_t *body, json_t *stored, const char *project, json_
 	}
 	if (idp)
 		json_object_set_new(c, "identityProvider", idp);
+	if (keyset)
+		json_object_set(c, "jwks", keyset);
 	if (form)
 		json_object_set_new(c, "signInForm", form);
 	*out = c;
@@ -418,7 +505,7 @@ static int client_check(json_t *body, json_t *stored, const char *project, json_
 #define CLIENT_RESOURCE_COLUMNS \
 	"SELECT id, project_id, name, description, status, redirect_uris, launch_uri, pkce_optional, jwks_uri, " \
 	"identity_provider, access_token_lifetime, refresh_token_lifetime, allowed_origins, default_scope, " \
-	"sign_in_form, token_endpoint_auth_method, " FHIR_VERSION_SQL("updated_at") ", " FHIR_INSTANT_SQL("updated_at") \
+	"sign_in_form, token_endpoint_auth_method, jwks, " FHIR_VERSION_SQL("updated_at") ", " FHIR_INSTANT_SQL("updated_at") \
 	" FROM client_application "
 
 static void set_json_text(json_t *o, const char *key, const char *text)
@@ -455,40 +542,29 @@ static json_t *client_row(const struct db_result *r, unsigned i)
 		json_object_set_new(c, "defaultScope", scopes);
 	}
 	set_json_text(c, "signInForm", db_cell(r, i, 14));
-	fhir_set_meta(c, db_cell(r, i, 1), db_cell(r, i, 16), db_cell(r, i, 17));
+	set_json_text(c, "jwks", db_cell(r, i, 16));
+	fhir_set_meta(c, db_cell(r, i, 1), db_cell(r, i, 17), db_cell(r, i, 18));
 	return c;
 }
 
 static int client_get_resource(const char *id, json_t **out)
 {
-	*out = NULL;
-	if (!crypto_is_uuid(id))
-		return 1;
-	struct db_result r;
-	if (db_query(&r, CLIENT_RESOURCE_COLUMNS "WHERE id = ?", "s", id) < 0)
-		return -1;
-	if (r.nrows)
-		*out = client_row(&r, 0);
-	db_result_free(&r);
-	return *out ? 0 : 1;
+	return store_get_row(CLIENT_RESOURCE_COLUMNS "WHERE id = ?", id, client_row, out);
 }
 
-static int client_list_resources(const char *project, json_t **out)
+#define CLIENT_WHERE STORE_WHERE("project_id = ?", "name LIKE ?", "? IS NULL", "? IS NULL")
+
+static int client_find_resources(const struct store_query *q, json_t **rows, long long *total)
 {
-	struct db_result r;
-	if (db_query(&r, CLIENT_RESOURCE_COLUMNS "WHERE ? IS NULL OR project_id = ? ORDER BY updated_at DESC LIMIT 1000",
-		     "ss", project, project) < 0)
-		return -1;
-	*out = json_array();
-	for (unsigned i = 0; i < r.nrows; i++)
-		json_array_append_new(*out, client_row(&r, i));
-	db_result_free(&r);
-	return 0;
+	return store_find_rows(q, 1,
+			       q->oldest_first ? CLIENT_RESOURCE_COLUMNS CLIENT_WHERE STORE_OLDEST
+					       : CLIENT_RESOURCE_COLUMNS CLIENT_WHERE STORE_NEWEST,
+			       "SELECT COUNT(*) FROM client_application " CLIENT_WHERE, client_row, rows, total);
 }
 
 /* The column values of a checked client: JSON texts (freed by the caller) and strings. */
 struct client_cols {
-	char *uris, *idp, *origins, *form;
+	char *uris, *idp, *origins, *form, *jwks;
 	char scope[1025];
 };
 
@@ -498,6 +574,7 @@ static void cols_free(struct client_cols *k)
 	free(k->idp);
 	free(k->origins);
 	free(k->form);
+	free(k->jwks);
 }
 
 static char *dump_member(json_t *c, const char *key)
@@ -513,6 +590,7 @@ static void cols_of(json_t *c, struct client_cols *k)
 	k->idp = dump_member(c, "identityProvider");
 	k->origins = dump_member(c, "allowedOrigin");
 	k->form = dump_member(c, "signInForm");
+	k->jwks = dump_member(c, "jwks");
 	size_t i;
 	json_t *v;
 	json_array_foreach(json_object_get(c, "defaultScope"), i, v) {
@@ -529,15 +607,16 @@ static const char *str_of(json_t *c, const char *key)
 #define CLIENT_SET \
 	"name = ?, description = ?, status = ?, redirect_uris = ?, launch_uri = ?, pkce_optional = ?, jwks_uri = ?, " \
 	"identity_provider = ?, access_token_lifetime = ?, refresh_token_lifetime = ?, allowed_origins = ?, " \
-	"default_scope = ?, sign_in_form = ?, token_endpoint_auth_method = ?, "
+	"default_scope = ?, sign_in_form = ?, token_endpoint_auth_method = ?, jwks = ?, "
 
 static int client_write(const char *sql, json_t *c, const struct client_cols *k, const char *id, const char *version,
 			unsigned long long *n)
 {
-	return db_exec(n, sql, "sssssissssssssss", str_of(c, "name"), str_of(c, "description"), str_of(c, "status"),
+	return db_exec(n, sql, "sssssisssssssssss", str_of(c, "name"), str_of(c, "description"), str_of(c, "status"),
 		       k->uris, str_of(c, "launchUri"), (long long)json_is_true(json_object_get(c, "pkceOptional")),
 		       str_of(c, "jwksUri"), k->idp, str_of(c, "accessTokenLifetime"), str_of(c, "refreshTokenLifetime"),
-		       k->origins, k->scope[0] ? k->scope : NULL, k->form, str_of(c, "tokenEndpointAuthMethod"), id, version);
+		       k->origins, k->scope[0] ? k->scope : NULL, k->form, str_of(c, "tokenEndpointAuthMethod"), k->jwks, id,
+		       version);
 }
 
 /* The client, its membership and its secret in one transaction; the secret is shown once. */
@@ -616,10 +695,49 @@ static int client_remove_resource(const char *id, const char *version, struct re
 	return n == 1 ? 0 : 2;
 }
 
+int clients_import(const char *project_id, const char *id, const char *membership_id, json_t *c, const char *secret)
+{
+	char fresh[65], membership[37];
+	uint8_t h[32];
+	snprintf(membership, sizeof membership, "%s", membership_id ? membership_id : "");
+	if ((!secret && crypto_random_hex(fresh, 32) < 0) || crypto_keyed_hash(secret ? secret : fresh, h) < 0 ||
+	    store_new_id(membership) < 0)
+		return -1;
+	OPENSSL_cleanse(fresh, sizeof fresh);
+	struct client_cols k;
+	cols_of(c, &k);
+	int rc = db_exec(NULL,
+			 "INSERT INTO client_application (id, project_id, name, description, secret_hash) VALUES (?, ?, ?, ?, ?)",
+			 "ssssb", id, project_id, str_of(c, "name"), str_of(c, "description"), h, sizeof h);
+	if (rc == 0)
+		rc = members_insert_for_client(membership, project_id, id);
+	if (rc == 0)
+		rc = client_write("UPDATE client_application SET " CLIENT_SET "updated_at = UTC_TIMESTAMP(3) WHERE id = ? "
+				  "AND ? IS NULL",
+				  c, &k, id, NULL, NULL);
+	cols_free(&k);
+	return rc < 0 ? -1 : 0;
+}
+
+int clients_bot_project(const char *id, char project[37])
+{
+	struct db_result r;
+	if (!crypto_is_uuid(id))
+		return 1;
+	if (db_query(&r, "SELECT project_id FROM bot WHERE id = ?", "s", id) < 0)
+		return -1;
+	int rc = r.nrows ? 0 : 1;
+	if (r.nrows)
+		text_copy(project, 37, db_cell(&r, 0, 0));
+	db_result_free(&r);
+	return rc;
+}
+
 const struct resource_store clients_store = {
 	.type = "ClientApplication",
 	.get = client_get_resource,
-	.list = client_list_resources,
+	.find = client_find_resources,
+	.find_by = STORE_BY_NAME,
 	.check = client_check,
 	.insert = client_insert_resource,
 	.update = client_update_resource,

@@ -76,10 +76,23 @@ int clients_branding(const char *id, json_t **out);
 bool clients_secret_ok(const struct client *c, const char *secret, bool allow_retiring);
 /* Usable for client credentials: active status and an active membership. */
 bool clients_usable(const struct client *c);
-/* A tokenEndpointAuthMethod Tessera knows: none, client_secret_basic, client_secret_post. */
+/* A tokenEndpointAuthMethod Tessera knows: none, client_secret_basic, client_secret_post,
+ * private_key_jwt. */
 bool clients_auth_method_valid(const char *method);
 /* Confidential: tokenEndpointAuthMethod names a method, so every grant must authenticate with it. */
 bool clients_confidential(const struct client *c);
+/* The client may authenticate with method (client_secret_basic, client_secret_post,
+ * private_key_jwt): its tokenEndpointAuthMethod is that one, or "none" (any). So a client
+ * registered for keys never gets in with its secret, nor one registered for a secret with keys. */
+bool clients_method_allowed(const struct client *c, const char *method);
+/* The client's keys for private_key_jwt: its jwksUri (uri, "" when none) and its inline JWK Set
+ * (*jwks, NULL when none; the caller releases it). 0, 1 no such client, -1. */
+int clients_keys(const char *id, char *uri, size_t urilen, json_t **jwks);
+/* A public JWK Set a client may register (inline "jwks"): 1..16 EC or RSA keys, no private
+ * member, at most 16 KiB. */
+bool clients_jwks_valid(json_t *jwks);
+/* Sets the client's jwksUri and/or inline jwks (NULL: unchanged). 0, 1 no such client, -1. */
+int clients_set_keys(const char *id, const char *jwks_uri, json_t *jwks);
 /* Sets tokenEndpointAuthMethod (a valid one) of an existing client: 0, 1 no such client, -1. */
 int clients_set_auth_method(const char *id, const char *method);
 /* Creates a client in a project with its membership; writes a fresh secret (64 hex) to
@@ -124,8 +137,17 @@ int clients_rotate_secret(const char *project_id, const char *client_id, long re
 int clients_insert_bot(const char *id, const char *project_id, const char *name, const char *description,
 		       const char *resource_json);
 
+/* A checked ClientApplication (clients_store.check) brought from another server with its id and
+ * its secret kept (tessera-admin import; Medplum stores the secret itself, Tessera its keyed
+ * hash; NULL: a fresh one nobody is told), with its own membership (membership_id: the id to
+ * keep, or NULL); no transaction of its own.
+ * 0, -1. */
+int clients_import(const char *project_id, const char *id, const char *membership_id, json_t *client,
+		   const char *secret);
+/* The project of a Bot into project_out: 0, 1 no such bot, -1. */
+int clients_bot_project(const char *id, char project_out[37]);
 /* ClientApplication resources for the resource API: every field (redirectUris, pkceOptional,
- * jwksUri, signInForm, identityProvider, allowedOrigin, defaultScope, lifetimes,
+ * jwksUri, jwks, signInForm, identityProvider, allowedOrigin, defaultScope, lifetimes,
  * tokenEndpointAuthMethod, status); the secret is made at creation and shown in that answer
  * only; an identity provider's clientSecret is never handed out (an update without it keeps
  * it). A delete revokes the client's sessions and removes its membership, in one transaction. */

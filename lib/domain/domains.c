@@ -6,6 +6,7 @@
 #include "core/fhir.h"
 #include "domain/idp.h"
 #include "domain/shape.h"
+#include "domain/storequery.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -93,36 +94,22 @@ static json_t *domain_row(const struct db_result *r, unsigned i)
 
 static int domain_get(const char *id, json_t **out)
 {
-	*out = NULL;
-	if (!crypto_is_uuid(id))
-		return 1;
-	struct db_result r;
-	if (db_query(&r, DOMAIN_COLUMNS "WHERE id = ?", "s", id) < 0)
-		return -1;
-	if (r.nrows)
-		*out = domain_row(&r, 0);
-	db_result_free(&r);
-	return *out ? 0 : 1;
+	return store_get_row(DOMAIN_COLUMNS "WHERE id = ?", id, domain_row, out);
 }
 
-static int domain_list(const char *project, json_t **out)
+#define DOMAIN_WHERE STORE_WHERE("? IS NULL", "? IS NULL", "? IS NULL", "? IS NULL")
+
+static int domain_find(const struct store_query *q, json_t **rows, long long *total)
 {
-	(void)project;
-	struct db_result r;
-	if (db_query(&r, DOMAIN_COLUMNS "ORDER BY updated_at DESC LIMIT 1000", "") < 0)
-		return -1;
-	*out = json_array();
-	for (unsigned i = 0; i < r.nrows; i++)
-		json_array_append_new(*out, domain_row(&r, i));
-	db_result_free(&r);
-	return 0;
+	return store_find_rows(q, 1, q->oldest_first ? DOMAIN_COLUMNS DOMAIN_WHERE STORE_OLDEST : DOMAIN_COLUMNS DOMAIN_WHERE STORE_NEWEST,
+			       "SELECT COUNT(*) FROM domain_configuration " DOMAIN_WHERE, domain_row, rows, total);
 }
 
 static int domain_insert(const char *project, json_t *d, char id[37], json_t **once, struct refusal *err)
 {
 	(void)project;
 	(void)once;
-	if (crypto_uuid_v4(id) < 0)
+	if (store_new_id(id) < 0)
 		return -1;
 	if (idp_seal(json_object_get(d, "identityProvider")) < 0)
 		return -1;
@@ -171,7 +158,7 @@ const struct resource_store domains_store = {
 	.type = "DomainConfiguration",
 	.global = true,
 	.get = domain_get,
-	.list = domain_list,
+	.find = domain_find,
 	.check = domain_check,
 	.insert = domain_insert,
 	.update = domain_update,

@@ -6,6 +6,7 @@
 #include "core/fhir.h"
 #include "domain/people.h"
 #include "domain/shape.h"
+#include "domain/storequery.h"
 
 #include <string.h>
 
@@ -59,29 +60,15 @@ static json_t *launch_row(const struct db_result *r, unsigned i)
 
 static int launch_get(const char *id, json_t **out)
 {
-	*out = NULL;
-	if (!crypto_is_uuid(id))
-		return 1;
-	struct db_result r;
-	if (db_query(&r, LAUNCH_COLUMNS "WHERE id = ?", "s", id) < 0)
-		return -1;
-	if (r.nrows)
-		*out = launch_row(&r, 0);
-	db_result_free(&r);
-	return *out ? 0 : 1;
+	return store_get_row(LAUNCH_COLUMNS "WHERE id = ?", id, launch_row, out);
 }
 
-static int launch_list(const char *project, json_t **out)
+#define LAUNCH_WHERE STORE_WHERE("project_id = ?", "? IS NULL", "? IS NULL", "? IS NULL")
+
+static int launch_find(const struct store_query *q, json_t **rows, long long *total)
 {
-	struct db_result r;
-	if (db_query(&r, LAUNCH_COLUMNS "WHERE ? IS NULL OR project_id = ? ORDER BY updated_at DESC LIMIT 1000", "ss",
-		     project, project) < 0)
-		return -1;
-	*out = json_array();
-	for (unsigned i = 0; i < r.nrows; i++)
-		json_array_append_new(*out, launch_row(&r, i));
-	db_result_free(&r);
-	return 0;
+	return store_find_rows(q, 1, q->oldest_first ? LAUNCH_COLUMNS LAUNCH_WHERE STORE_OLDEST : LAUNCH_COLUMNS LAUNCH_WHERE STORE_NEWEST,
+			       "SELECT COUNT(*) FROM smart_app_launch " LAUNCH_WHERE, launch_row, rows, total);
 }
 
 static void ids_of(json_t *l, char patient[37], char encounter[37])
@@ -132,7 +119,7 @@ static int launch_remove(const char *id, const char *version, struct refusal *er
 const struct resource_store launches_store = {
 	.type = "SmartAppLaunch",
 	.get = launch_get,
-	.list = launch_list,
+	.find = launch_find,
 	.check = launch_check,
 	.insert = launch_insert,
 	.update = launch_update,

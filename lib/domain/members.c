@@ -2,11 +2,13 @@
 /* members: ProjectMembership rows for the admin API. */
 #include "domain/members.h"
 #include "core/crypto.h"
+#include "core/scimfilter.h"
 #include "core/db.h"
 #include "domain/login.h"
 #include "core/fhir.h"
 #include "http/input.h"
 #include "core/text.h"
+#include "domain/storequery.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,15 +159,27 @@ static int write_fields(const char *sql, const struct member_fields *f, const ch
 	return 0;
 }
 
+static int insert_as(const char *project_id, const char *user_type, const char *user_id, const char *profile_type,
+		     const char *profile_id, const struct member_fields *f, const char *id)
+{
+	return write_fields("INSERT INTO project_membership (active, admin, access_policy_id, access, identifier, "
+			    "user_configuration, external_id, user_name, id, project_id, user_type, user_id, profile_type, "
+			    "profile_id, invited_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			    f, "sssssss", id, project_id, user_type, user_id, profile_type, profile_id, f->invited_by);
+}
+
 int members_insert(const char *project_id, const char *user_type, const char *user_id, const char *profile_type,
 		   const char *profile_id, const struct member_fields *f, char id[37])
 {
 	if (crypto_uuid_v4(id) < 0)
 		return -1;
-	return write_fields("INSERT INTO project_membership (active, admin, access_policy_id, access, identifier, "
-			    "user_configuration, external_id, user_name, id, project_id, user_type, user_id, profile_type, "
-			    "profile_id, invited_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			    f, "sssssss", id, project_id, user_type, user_id, profile_type, profile_id, f->invited_by);
+	return insert_as(project_id, user_type, user_id, profile_type, profile_id, f, id);
+}
+
+int members_insert_with_id(const char *project_id, const char *user_type, const char *user_id, const char *profile_type,
+			   const char *profile_id, const struct member_fields *f, const char id[37])
+{
+	return insert_as(project_id, user_type, user_id, profile_type, profile_id, f, id);
 }
 
 int members_update(const char *id, const struct member_fields *f)
@@ -427,23 +441,39 @@ static int member_get_resource(const char *id, json_t **out)
 	return 0;
 }
 
-static int member_list_resources(const char *project, json_t **out)
+#define MEMBER_WHERE STORE_WHERE("project_id = ?", "? IS NULL", "? IS NULL", "JSON_CONTAINS(identifier, ?)")
+
+static json_t *member_id_row(const struct db_result *r, unsigned i)
 {
-	struct db_result r;
-	if (db_query(&r, "SELECT id FROM project_membership WHERE ? IS NULL OR project_id = ? ORDER BY updated_at DESC LIMIT 1000",
-		     "ss", project, project) < 0)
+	return json_string(db_cell(r, i, 0));
+}
+
+/* The page's ids in SQL (PROTOCOL.md §11.5), then each membership as members_get makes it: at most
+ * _count of them (STORE_SCAN when C still filters). */
+static int member_find_resources(const struct store_query *q, json_t **rows, long long *total)
+{
+	json_t *ids = NULL;
+	*rows = NULL;
+	if (store_find_rows(q, 1,
+			    q->oldest_first ? "SELECT id FROM project_membership " MEMBER_WHERE STORE_OLDEST
+					    : "SELECT id FROM project_membership " MEMBER_WHERE STORE_NEWEST,
+			    "SELECT COUNT(*) FROM project_membership " MEMBER_WHERE, member_id_row, &ids, total) < 0)
 		return -1;
-	*out = json_array();
+	*rows = json_array();
 	int rc = 0;
-	for (unsigned i = 0; rc == 0 && i < r.nrows; i++) {
+	size_t i;
+	json_t *id;
+	json_array_foreach(ids, i, id) {
 		json_t *m = NULL;
-		rc = member_get_resource(db_cell(&r, i, 0), &m);
+		rc = member_get_resource(json_string_value(id), &m);
 		if (rc == 0)
-			json_array_append_new(*out, m);
+			json_array_append_new(*rows, m);
 		else if (rc == 1)
 			rc = 0; /* deleted meanwhile */
+		else
+			break;
 	}
-	db_result_free(&r);
+	json_decref(ids);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -469,7 +499,7 @@ static int member_insert_resource(const char *project, json_t *m, char id[37], j
 		return -1;
 	if (rc == 0)
 		return refuse(err, 409, "User is already a member of this project", NULL);
-	rc = members_insert(project, utype, uid, ptype, pid, &f, id);
+	rc = store_new_id(id) < 0 ? -1 : insert_as(project, utype, uid, ptype, pid, &f, id);
 	if (rc == 1)
 		return refuse(err, 409, "externalId or userName already used in this project", NULL);
 	return rc;
@@ -520,7 +550,8 @@ static int member_remove_resource(const char *id, const char *version, struct re
 const struct resource_store members_store = {
 	.type = "ProjectMembership",
 	.get = member_get_resource,
-	.list = member_list_resources,
+	.find = member_find_resources,
+	.find_by = STORE_BY_IDENTIFIER,
 	.check = member_check,
 	.insert = member_insert_resource,
 	.update = member_update_resource,
@@ -545,6 +576,11 @@ int members_delete_of_client(const char *client_id)
 {
 	return db_exec(NULL, "DELETE FROM project_membership WHERE user_id = ? AND user_type = 'ClientApplication'", "s",
 		       client_id);
+}
+
+int members_delete_of_bot(const char *bot_id)
+{
+	return db_exec(NULL, "DELETE FROM project_membership WHERE user_id = ? AND user_type = 'Bot'", "s", bot_id);
 }
 
 int members_of_user_in(const char *user_id, const char *project_id, struct db_result *out)
@@ -623,12 +659,117 @@ int members_profile_used(const char *profile_id)
 	return used;
 }
 
+/* ---- SCIM 2.0 Users ---- */
+
+#define SCIM_COLUMNS                                                                                                  \
+	"m.id, m.user_id, m.profile_type, m.profile_id, m.active, m.external_id, m.user_name, u.email, u.first_name, " \
+	"u.last_name, u.project_id, DATE_FORMAT(m.created_at, '%Y-%m-%dT%H:%i:%s.%fZ'), "                             \
+	"DATE_FORMAT(GREATEST(m.updated_at, u.updated_at), '%Y-%m-%dT%H:%i:%s.%fZ'), "                                \
+	FHIR_VERSION_SQL("GREATEST(m.updated_at, u.updated_at)") ", m.user_id = p.owner_user_id "
+#define SCIM_FROM                                                                                                     \
+	"FROM project_membership m JOIN user u ON u.id = m.user_id JOIN project p ON p.id = m.project_id "           \
+	"WHERE m.project_id = ? AND m.user_type = 'User' AND m.deprovisioned_at IS NULL "                             \
+	"AND m.profile_type IN ('Patient', 'Practitioner', 'RelatedPerson') "
+
+/* A filter as SQL over m and u, every value a placeholder (vals in order). userName is the
+ * membership's, or for a membership without one the email, else the profile id (as scim.c shows
+ * it); it and emails compare case-insensitively (the columns' collation, RFC 7643 caseExact
+ * false), externalId exactly (caseExact true). */
+static int filter_sql(const struct scimfilter *f, int node, char *out, size_t len, const char **vals, size_t *n)
+{
+	const struct scimfilter_node *x = &f->nodes[node];
+	if (x->kind != SF_CMP) {
+		char l[2048], r[2048];
+		if (filter_sql(f, x->left, l, sizeof l, vals, n) < 0 || filter_sql(f, x->right, r, sizeof r, vals, n) < 0)
+			return -1;
+		return snprintf(out, len, "(%s %s %s)", l, x->kind == SF_AND ? "AND" : "OR", r) < (int)len ? 0 : -1;
+	}
+	const char *sql = x->attr == SF_EXTERNAL_ID ? "m.external_id = ? COLLATE utf8mb4_bin"
+			  : x->attr == SF_EMAIL	    ? "u.email = ?"
+						    : "(m.user_name = ? OR (m.user_name IS NULL AND COALESCE(u.email, m.profile_id) = ?))";
+	vals[(*n)++] = x->value;
+	if (x->attr == SF_USER_NAME)
+		vals[(*n)++] = x->value;
+	return snprintf(out, len, "%s", sql) < (int)len ? 0 : -1;
+}
+
+int members_scim_search(const char *project_id, const struct scimfilter *filter, unsigned offset, unsigned count,
+			long long *total, struct db_result *out)
+{
+	const char *vals[2 * SCIMFILTER_MAX_TERMS];
+	size_t n = 0;
+	char where[4096] = "TRUE", sql[6144];
+	memset(out, 0, sizeof *out);
+	if (filter && filter->root >= 0 && filter_sql(filter, filter->root, where, sizeof where, vals, &n) < 0)
+		return -1;
+	struct db_result r;
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) " SCIM_FROM "AND %s", where);
+	if (db_query(&r, sql, "sv", project_id, n, vals) < 0)
+		return -1;
+	*total = strtoll(db_cell(&r, 0, 0) ? db_cell(&r, 0, 0) : "0", NULL, 10);
+	db_result_free(&r);
+	if (count == 0 || *total <= (long long)offset)
+		return 0;
+	/* The columns hold DATE_FORMAT's % signs: they go in as an argument, not as the format. */
+	snprintf(sql, sizeof sql, "SELECT %s" SCIM_FROM "AND %s ORDER BY m.created_at, m.id LIMIT ? OFFSET ?", SCIM_COLUMNS,
+		 where);
+	return db_query(out, sql, "svii", project_id, n, vals, (long long)count, (long long)offset);
+}
+
+int members_scim_get(const char *project_id, const char *id, bool for_update, struct db_result *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!crypto_is_uuid(id))
+		return 1;
+	if (db_query(out,
+		     for_update ? "SELECT " SCIM_COLUMNS SCIM_FROM "AND m.id = ? FOR UPDATE"
+				: "SELECT " SCIM_COLUMNS SCIM_FROM "AND m.id = ?",
+		     "ss", project_id, id) < 0)
+		return -1;
+	if (out->nrows == 1)
+		return 0;
+	db_result_free(out);
+	return 1;
+}
+
+int members_scim_set(const char *id, bool active, const char *user_name, const char *external_id)
+{
+	if (db_exec(NULL,
+		    "UPDATE project_membership SET active = ?, user_name = ?, external_id = ?, updated_at = UTC_TIMESTAMP(3) "
+		    "WHERE id = ?",
+		    "isss", (long long)active, user_name, external_id, id) < 0)
+		return db_duplicate() ? 1 : -1;
+	return 0;
+}
+
+int members_scim_deprovision(const char *id)
+{
+	return db_exec(NULL,
+		       "UPDATE project_membership SET active = FALSE, user_name = NULL, external_id = NULL, "
+		       "deprovisioned_at = UTC_TIMESTAMP(3), updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+		       "s", id);
+}
+
+int members_scim_email_taken(const char *project_id, const char *email)
+{
+	struct db_result r;
+	if (db_query(&r,
+		     "SELECT 1 FROM project_membership m JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
+		     "WHERE m.project_id = ? AND u.email = ? AND m.deprovisioned_at IS NULL LIMIT 1",
+		     "ss", project_id, email) < 0)
+		return -1;
+	int found = r.nrows > 0;
+	db_result_free(&r);
+	return found;
+}
+
 int members_user_by_external_id(const char *project_id, const char *external_id, char user_id[37])
 {
 	struct db_result r;
 	user_id[0] = '\0';
 	if (db_query(&r,
-		     "SELECT user_id FROM project_membership WHERE project_id = ? AND external_id = ? AND user_type = 'User'",
+		     "SELECT user_id FROM project_membership WHERE project_id = ? AND external_id = ? AND user_type = 'User' "
+		     "AND deprovisioned_at IS NULL",
 		     "ss", project_id, external_id) < 0)
 		return -1;
 	int found = r.nrows > 0 && db_cell(&r, 0, 0);

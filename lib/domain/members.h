@@ -39,6 +39,10 @@ int members_check_policies(const struct member_fields *f, const char *project_id
  * externalId or userName is taken), -1. */
 int members_insert(const char *project_id, const char *user_type, const char *user_id, const char *profile_type,
 		   const char *profile_id, const struct member_fields *f, char id_out[37]);
+/* The same with the id chosen by the caller (an id staged in an audit event before the
+ * transaction that may run again). 0, 1 duplicate, -1. */
+int members_insert_with_id(const char *project_id, const char *user_type, const char *user_id, const char *profile_type,
+			   const char *profile_id, const struct member_fields *f, const char id[37]);
 /* Replaces the settable fields of a membership. 0, 1 duplicate externalId/userName, -1. */
 int members_update(const char *id, const struct member_fields *f);
 
@@ -86,6 +90,8 @@ int members_insert_for_client(const char *membership_id, const char *project_id,
 int members_set_client_policy(const char *client_id, const char *project_id, const char *policy_id);
 /* Every membership of a client that is being deleted. 0 or -1. */
 int members_delete_of_client(const char *client_id);
+/* Every membership of a bot that is being deleted. 0 or -1. */
+int members_delete_of_bot(const char *bot_id);
 
 /* A user's active memberships of one project, at most 100; rows id, profile_type, profile_id,
  * admin, the profile's display. 0 or -1. */
@@ -113,5 +119,29 @@ int members_resend_target(const char *membership_id, const char *project_id, str
 
 /* 1 when a membership has this profile, 0 not, -1. */
 int members_profile_used(const char *profile_id);
+
+
+/* ---- SCIM 2.0 Users (PROTOCOL.md §10; lib/domain/scim.c builds the resources) ---- */
+
+/* The columns of a SCIM User row, in this order: */
+enum members_scim_col {
+	MS_ID, MS_USER_ID, MS_PROFILE_TYPE, MS_PROFILE_ID, MS_ACTIVE, MS_EXTERNAL_ID, MS_USER_NAME, MS_EMAIL,
+	MS_FIRST_NAME, MS_LAST_NAME, MS_USER_PROJECT, MS_CREATED, MS_MODIFIED, MS_VERSION, MS_OWNER, MS_NCOLS
+};
+struct scimfilter;
+/* A page of the project's SCIM Users (memberships of Users with a Patient, Practitioner or
+ * RelatedPerson profile, not deprovisioned), oldest first, that match the filter (NULL: all):
+ * offset rows skipped, at most count rows; *total: how many match. 0 or -1. */
+int members_scim_search(const char *project_id, const struct scimfilter *filter, unsigned offset, unsigned count,
+			long long *total, struct db_result *out);
+/* One SCIM User of the project (for_update: its row locked until the transaction ends). 0 found
+ * (one row), 1 none (not a UUID, another project's, not a User's, deprovisioned), -1. */
+int members_scim_get(const char *project_id, const char *id, bool for_update, struct db_result *out);
+/* The fields SCIM sets on a membership. 0, 1 the userName or externalId is taken, -1. */
+int members_scim_set(const char *id, bool active, const char *user_name, const char *external_id);
+/* Deprovisions (SCIM DELETE): inactive, userName and externalId released, 404 to SCIM from now. */
+int members_scim_deprovision(const char *id);
+/* 1 when a live membership of this project belongs to a user with this email (either scope), 0, -1. */
+int members_scim_email_taken(const char *project_id, const char *email);
 
 #endif

@@ -4,6 +4,7 @@
 #include "core/crypto.h"
 #include "core/db.h"
 #include "domain/members.h"
+#include "domain/storequery.h"
 #include "core/text.h"
 
 #include <ctype.h>
@@ -72,6 +73,19 @@ int people_create_user(const char *email, const char *first, const char *last, c
 		    "INSERT INTO user (id, project_id, email, first_name, last_name, password_hash) VALUES (?, ?, ?, ?, ?, ?)",
 		    "ssssss", id, project_id && *project_id ? project_id : NULL, lower[0] ? lower : NULL, first, last,
 		    password_hash) < 0)
+		return db_duplicate() ? 1 : -1;
+	return 0;
+}
+
+int people_import_user(const struct person_import *u)
+{
+	char lower[321];
+	people_lower_email(u->email ? u->email : "", lower, sizeof lower);
+	if (db_exec(NULL,
+		    "INSERT INTO user (id, project_id, email, first_name, last_name, password_hash, external_id, email_verified) "
+		    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		    "sssssssi", u->id, u->project_id && *u->project_id ? u->project_id : NULL, lower[0] ? lower : NULL,
+		    u->first_name, u->last_name, u->password_hash, u->external_id, (long long)u->email_verified) < 0)
 		return db_duplicate() ? 1 : -1;
 	return 0;
 }
@@ -209,25 +223,28 @@ static int profile_get(const char *type, const char *id, json_t **out)
 	return *out ? 0 : 1;
 }
 
-static int profile_list(const char *type, const char *project, json_t **out)
-{
-	struct db_result r;
-	if (db_query(&r, PROFILE_COLUMNS "WHERE resource_type = ? AND (? IS NULL OR project_id = ?) ORDER BY updated_at DESC LIMIT 1000",
-		     "sss", type, project, project) < 0)
-		return -1;
-	*out = json_array();
-	for (unsigned i = 0; i < r.nrows; i++)
-		json_array_append_new(*out, profile_row(type, &r, i));
-	db_result_free(&r);
-	return 0;
-}
+/* A profile's search (PROTOCOL.md §11.5): name as a prefix of any given, family or text of any
+ * HumanName, email among the email telecoms, both case-insensitive (LOWER of the JSON text). */
+#define PROFILE_WHERE(TYPE)                                                                                          \
+	STORE_WHERE("project_id = ?",                                                                                  \
+		    "JSON_SEARCH(LOWER(resource), 'one', LOWER(?), NULL, '$.name[*].family', '$.name[*].given[*]', "   \
+		    "'$.name[*].text') IS NOT NULL",                                                                    \
+		    "JSON_CONTAINS(LOWER(JSON_EXTRACT(resource, '$.telecom')), JSON_OBJECT('system', 'email', 'value', ?))", \
+		    "JSON_CONTAINS(JSON_EXTRACT(resource, '$.identifier'), ?)")                                        \
+	"AND resource_type = '" TYPE "' "
 
 static int profile_insert(const char *type, const char *project, json_t *p, char id[37])
 {
 	char display[512];
 	display_of(p, display, sizeof display);
+	if (store_new_id(id) < 0)
+		return -1;
+	/* The stored resource carries its id and project like people_create_profile's: /auth/me
+	 * and the token's profile hand it out as stored. */
+	json_object_set_new(p, "id", json_string(id));
+	json_object_set_new(p, "meta", json_pack("{s:s}", "project", project));
 	char *text = json_dumps(p, JSON_COMPACT);
-	int rc = text && crypto_uuid_v4(id) == 0
+	int rc = text
 			 ? db_exec(NULL, "INSERT INTO profile (id, resource_type, project_id, display, resource) VALUES (?, ?, ?, ?, ?)",
 				   "sssss", id, type, project, display, text)
 			 : -1;
@@ -270,7 +287,14 @@ static int profile_remove(const char *type, const char *id, const char *version,
 
 #define PROFILE_STORE(name, TYPE)                                                                                       \
 	static int name##_get(const char *id, json_t **out) { return profile_get(TYPE, id, out); }                      \
-	static int name##_list(const char *project, json_t **out) { return profile_list(TYPE, project, out); }          \
+	static json_t *name##_row(const struct db_result *r, unsigned i) { return profile_row(TYPE, r, i); }          \
+	static int name##_find(const struct store_query *q, json_t **rows, long long *total)                           \
+	{                                                                                                              \
+		return store_find_rows(q, 1,                                                                           \
+				       q->oldest_first ? PROFILE_COLUMNS PROFILE_WHERE(TYPE) STORE_OLDEST               \
+						       : PROFILE_COLUMNS PROFILE_WHERE(TYPE) STORE_NEWEST,              \
+				       "SELECT COUNT(*) FROM profile " PROFILE_WHERE(TYPE), name##_row, rows, total);   \
+	}                                                                                                              \
 	static int name##_check(json_t *body, json_t *stored, const char *project, json_t **out, struct refusal *err)  \
 	{                                                                                                              \
 		(void)stored;                                                                                          \
@@ -294,7 +318,8 @@ static int profile_remove(const char *type, const char *id, const char *version,
 	}                                                                                                              \
 	const struct resource_store people_##name##_store = { .type = TYPE,                                            \
 							      .get = name##_get,                                      \
-							      .list = name##_list,                                    \
+							      .find = name##_find,                                    \
+							      .find_by = STORE_BY_NAME | STORE_BY_EMAIL | STORE_BY_IDENTIFIER, \
 							      .check = name##_check,                                  \
 							      .insert = name##_insert,                                \
 							      .update = name##_update,                                \
@@ -371,4 +396,30 @@ int people_profile_by_email(const char *project_id, const char *resource_type, c
 			"JSON_EXTRACT(resource, '$.telecom'), JSON_OBJECT('system', 'email', 'value', ?)) "
 			"ORDER BY created_at LIMIT 1",
 			"sss", project_id, resource_type, email);
+}
+
+/* ---- SCIM 2.0 ---- */
+
+int people_scim_update_user(const char *user_id, const char *first, const char *last, const char *email)
+{
+	char lower[321] = "";
+	if (email)
+		people_lower_email(email, lower, sizeof lower);
+	/* A new address is not proven yet (set before email changes: MariaDB assigns left to right). */
+	if (db_exec(NULL,
+		    "UPDATE user SET email_verified = IF(email <=> ?, email_verified, FALSE), email = ?, first_name = ?, "
+		    "last_name = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+		    "sssss", lower[0] ? lower : NULL, lower[0] ? lower : NULL, first, last, user_id) < 0)
+		return db_duplicate() ? 1 : -1;
+	return 0;
+}
+
+int people_scim_rename_profile(const char *profile_id, const char *first, const char *last)
+{
+	char display[260];
+	snprintf(display, sizeof display, "%s %s", first, last);
+	return db_exec(NULL,
+		       "UPDATE profile SET resource = JSON_SET(resource, '$.name', JSON_ARRAY(JSON_OBJECT('given', "
+		       "JSON_ARRAY(?), 'family', ?))), display = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+		       "ssss", first, last, display, profile_id);
 }

@@ -34,6 +34,14 @@ int people_get_user(const char *id, struct person *p);
  * that email is already registered in that scope (the unique key), -1. */
 int people_create_user(const char *email, const char *first, const char *last, const char *password_hash,
 		       const char *project_id, char id_out[37]);
+/* A user brought from another server with its id kept (tessera-admin import): email lower-cased,
+ * the password hash as exported (bcrypt; NULL for none), project_id NULL or "" for a
+ * server-scoped user. 0, 1 the email is taken in that scope, -1. */
+struct person_import {
+	const char *id, *project_id, *email, *first_name, *last_name, *password_hash, *external_id;
+	bool email_verified;
+};
+int people_import_user(const struct person_import *u);
 /* A profile resource named after the person, with the email as a work telecom. */
 int people_create_profile(const char *type, const char *project_id, const char *first, const char *last,
 			  const char *email, char id_out[37]);
@@ -81,5 +89,13 @@ int people_profile_of(const char *profile_id, struct db_result *out);
  * 0 or -1. */
 int people_profile_by_email(const char *project_id, const char *resource_type, const char *email,
 			    struct db_result *out);
+
+
+/* ---- SCIM 2.0 (lib/domain/scim.c): a project-scoped user the directory manages ---- */
+/* New names and email (lower-cased; NULL or "" for none) of a user. 0, 1 the email is taken in
+ * the user's scope, -1. */
+int people_scim_update_user(const char *user_id, const char *first, const char *last, const char *email);
+/* The profile's name (and display) follow the directory's: name becomes [{given, family}]. 0 or -1. */
+int people_scim_rename_profile(const char *profile_id, const char *first, const char *last);
 
 #endif

@@ -7,6 +7,7 @@
 #include "core/text.h"
 #include "domain/accesspolicy.h"
 #include "domain/shape.h"
+#include "domain/storequery.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -341,36 +342,22 @@ static json_t *policy_row(const struct db_result *r, unsigned i)
 
 static int policy_get(const char *id, json_t **out)
 {
-	*out = NULL;
-	if (!crypto_is_uuid(id))
-		return 1;
-	struct db_result r;
-	if (db_query(&r, POLICY_COLUMNS "WHERE id = ?", "s", id) < 0)
-		return -1;
-	if (r.nrows)
-		*out = policy_row(&r, 0);
-	db_result_free(&r);
-	return *out ? 0 : 1;
+	return store_get_row(POLICY_COLUMNS "WHERE id = ?", id, policy_row, out);
 }
 
-static int policy_list(const char *project, json_t **out)
+#define POLICY_WHERE STORE_WHERE("project_id = ?", "name LIKE ?", "? IS NULL", "? IS NULL")
+
+static int policy_find(const struct store_query *q, json_t **rows, long long *total)
 {
-	struct db_result r;
-	if (db_query(&r, POLICY_COLUMNS "WHERE ? IS NULL OR project_id = ? ORDER BY updated_at DESC LIMIT 1000", "ss",
-		     project, project) < 0)
-		return -1;
-	*out = json_array();
-	for (unsigned i = 0; i < r.nrows; i++)
-		json_array_append_new(*out, policy_row(&r, i));
-	db_result_free(&r);
-	return 0;
+	return store_find_rows(q, 1, q->oldest_first ? POLICY_COLUMNS POLICY_WHERE STORE_OLDEST : POLICY_COLUMNS POLICY_WHERE STORE_NEWEST,
+			       "SELECT COUNT(*) FROM access_policy " POLICY_WHERE, policy_row, rows, total);
 }
 
 static int policy_insert(const char *project, json_t *p, char id[37], json_t **once, struct refusal *err)
 {
 	(void)once;
 	(void)err;
-	if (crypto_uuid_v4(id) < 0)
+	if (store_new_id(id) < 0)
 		return -1;
 	char *text = json_dumps(p, JSON_COMPACT);
 	int rc = text ? db_exec(NULL, "INSERT INTO access_policy (id, project_id, name, resource) VALUES (?, ?, ?, ?)", "ssss",
@@ -406,7 +393,8 @@ static int policy_remove(const char *id, const char *version, struct refusal *er
 const struct resource_store policies_store = {
 	.type = "AccessPolicy",
 	.get = policy_get,
-	.list = policy_list,
+	.find = policy_find,
+	.find_by = STORE_BY_NAME,
 	.check = policy_check,
 	.insert = policy_insert,
 	.update = policy_update,

@@ -8,6 +8,7 @@
 #include "domain/policies.h"
 #include "domain/shape.h"
 #include "http/input.h"
+#include "domain/storequery.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -191,29 +192,15 @@ static json_t *project_row(const struct db_result *r, unsigned i)
 
 static int project_get(const char *id, json_t **out)
 {
-	*out = NULL;
-	if (!crypto_is_uuid(id))
-		return 1;
-	struct db_result r;
-	if (db_query(&r, PROJECT_COLUMNS "WHERE id = ?", "s", id) < 0)
-		return -1;
-	if (r.nrows)
-		*out = project_row(&r, 0);
-	db_result_free(&r);
-	return *out ? 0 : 1;
+	return store_get_row(PROJECT_COLUMNS "WHERE id = ?", id, project_row, out);
 }
 
-static int project_list(const char *project, json_t **out)
+#define PROJECT_WHERE STORE_WHERE("id = ?", "name LIKE ?", "? IS NULL", "? IS NULL")
+
+static int project_find(const struct store_query *q, json_t **rows, long long *total)
 {
-	struct db_result r;
-	if (db_query(&r, PROJECT_COLUMNS "WHERE ? IS NULL OR id = ? ORDER BY updated_at DESC LIMIT 1000", "ss", project,
-		     project) < 0)
-		return -1;
-	*out = json_array();
-	for (unsigned i = 0; i < r.nrows; i++)
-		json_array_append_new(*out, project_row(&r, i));
-	db_result_free(&r);
-	return 0;
+	return store_find_rows(q, 1, q->oldest_first ? PROJECT_COLUMNS PROJECT_WHERE STORE_OLDEST : PROJECT_COLUMNS PROJECT_WHERE STORE_NEWEST,
+			       "SELECT COUNT(*) FROM project " PROJECT_WHERE, project_row, rows, total);
 }
 
 static char *member_text(json_t *p, const char *key)
@@ -227,7 +214,7 @@ static int project_insert(const char *project, json_t *p, char id[37], json_t **
 	(void)project;
 	(void)once;
 	(void)err;
-	if (crypto_uuid_v4(id) < 0)
+	if (store_new_id(id) < 0)
 		return -1;
 	char *features = member_text(p, "features"), *setting = member_text(p, "setting"),
 	     *system = member_text(p, "systemSetting");
@@ -270,7 +257,8 @@ static int project_update(const char *id, const char *version, json_t *p, struct
 const struct resource_store projects_store = {
 	.type = "Project",
 	.get = project_get,
-	.list = project_list,
+	.find = project_find,
+	.find_by = STORE_BY_NAME,
 	.check = project_check,
 	.insert = project_insert,
 	.update = project_update,
@@ -281,6 +269,14 @@ int projects_insert(const char *id, const char *name, const char *owner_user_id)
 {
 	return db_exec(NULL, "INSERT INTO project (id, name, owner_user_id, strict_mode) VALUES (?, ?, ?, TRUE)", "sss", id,
 		       name, owner_user_id);
+}
+
+int projects_import_links(const char *project_id, const char *owner, const char *policy)
+{
+	return db_exec(NULL,
+		       "UPDATE project SET owner_user_id = COALESCE(?, owner_user_id), "
+		       "default_patient_access_policy_id = COALESCE(?, default_patient_access_policy_id) WHERE id = ?",
+		       "sss", owner, policy, project_id);
 }
 
 int projects_exists(const char *project_id)

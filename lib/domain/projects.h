@@ -38,6 +38,9 @@ extern const struct resource_store projects_store;
 /* A new project owned by a user, in strict mode (PROTOCOL.md §6.12). 0 or -1. */
 int projects_insert(const char *id, const char *name, const char *owner_user_id);
 
+/* An imported project's owner (a User) and defaultPatientAccessPolicy (its own AccessPolicy);
+ * NULL leaves each as it is. 0 or -1. */
+int projects_import_links(const char *project_id, const char *owner_user_id, const char *patient_policy_id);
 /* 0 the project exists, 1 not, -1. */
 int projects_exists(const char *project_id);
 /* Rows id, name: every project by name (at most 200), or the one given. 0 or -1. */

@@ -4,21 +4,27 @@
 #include "core/crypto.h"
 #include "core/fhirsearch.h"
 #include "domain/accesspolicy.h"
+#include "domain/bots.h"
 #include "domain/clients.h"
 #include "domain/domains.h"
+#include "domain/jsonwebkeys.h"
 #include "domain/launches.h"
 #include "domain/members.h"
 #include "domain/people.h"
 #include "domain/policies.h"
 #include "domain/projects.h"
+#include "domain/userconfigs.h"
+#include "domain/users.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const struct resource_store *const stores[] = {
 	&policies_store, &clients_store, &members_store, &projects_store, &domains_store, &launches_store,
-	&people_patient_store, &people_practitioner_store, &people_related_store, NULL,
+	&people_patient_store, &people_practitioner_store, &people_related_store, &users_store, &bots_store,
+	&userconfigs_store, &jsonwebkeys_store, NULL,
 };
 
 /* Attempts of an update or delete whose version moved under it (no If-Match). */
@@ -67,7 +73,13 @@ static int load_readable(const struct resource_caller *c, const struct resource_
 	int rc = s->get(id, out);
 	if (rc != 0)
 		return rc < 0 ? -1 : not_found(err);
-	if (!in_reach(c, s, *out) || !accesspolicy_allows(c->policy, s->type, *out, AP_READ)) {
+	int reach = in_reach(c, s, *out);
+	if (!reach && s->linked && c->project && (reach = s->linked(id, c->project)) < 0) {
+		json_decref(*out);
+		*out = NULL;
+		return -1;
+	}
+	if (!reach || !accesspolicy_allows(c->policy, s->type, *out, AP_READ)) {
 		json_decref(*out);
 		*out = NULL;
 		return not_found(err);
@@ -127,6 +139,127 @@ static bool search_match(json_t *r, json_t *params)
 	return true;
 }
 
+/* The filters a search hands to the owner's SQL, with the buffers they point into. */
+struct sql_filters {
+	struct store_query q;
+	char name_like[2 * 256 + 2];
+	char email[321];
+	char *identifier;        /* JSON text, freed by filters_free */
+	json_t *rest;            /* the parameters left for C (fhirsearch) */
+};
+
+/* name: a prefix, case-insensitive (the column's collation); LIKE's own characters escaped. */
+static bool like_prefix(const char *v, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (const char *p = v; *p; p++) {
+		if (o + 3 >= cap)
+			return false;
+		if (*p == '%' || *p == '_' || *p == '\\')
+			out[o++] = '\\';
+		out[o++] = *p;
+	}
+	out[o++] = '%';
+	out[o] = '\0';
+	return true;
+}
+
+/* identifier: "value" or "system|value" (both present); "|value" and "system|" stay with C. */
+static char *identifier_json(const char *v)
+{
+	const char *bar = strchr(v, '|');
+	json_t *o = NULL;
+	if (!bar)
+		o = json_pack("{s:s}", "value", v);
+	else if (bar != v && bar[1] && !strchr(bar + 1, '|')) {
+		o = json_pack("{s:s%, s:s}", "system", v, (size_t)(bar - v), "value", bar + 1);
+	}
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	return text;
+}
+
+/* Whether a filter may go to SQL: the owner answers it, the caller sees the field it reads
+ * (a hidden field never decides whether a resource is found), one value (commas stay with C). */
+static bool pushable(const struct resource_caller *c, const struct resource_store *s, unsigned by, const char *field,
+		     const char *v)
+{
+	if (!(s->find_by & by) || strchr(v, ',') || !*v)
+		return false;
+	if (accesspolicy_hides(c->policy, s->type, field))
+		return false;
+	/* a User's name is firstName and lastName */
+	return strcmp(field, "name") ||
+	       (!accesspolicy_hides(c->policy, s->type, "firstName") && !accesspolicy_hides(c->policy, s->type, "lastName"));
+}
+
+static void filters_of(const struct resource_caller *c, const struct resource_store *s, json_t *params,
+		       struct sql_filters *f)
+{
+	const char *k;
+	json_t *v;
+	f->rest = json_object();
+	json_object_foreach(params, k, v) {
+		const char *val = json_string_value(v);
+		if (!strcmp(k, "_id") && *val && !f->q.ids) {
+			f->q.ids = val;
+		} else if (!strcmp(k, "name") && pushable(c, s, STORE_BY_NAME, "name", val) &&
+			   like_prefix(val, f->name_like, sizeof f->name_like)) {
+			f->q.name_like = f->name_like;
+		} else if (!strcmp(k, "email") && pushable(c, s, STORE_BY_EMAIL, "email", val) &&
+			   !accesspolicy_hides(c->policy, s->type, "telecom") && strlen(val) < sizeof f->email) {
+			for (size_t i = 0; val[i]; i++)
+				f->email[i] = (char)tolower((unsigned char)val[i]);
+			f->email[strlen(val)] = '\0';
+			f->q.email = f->email;
+		} else if (!strcmp(k, "identifier") && pushable(c, s, STORE_BY_IDENTIFIER, "identifier", val) &&
+			   (f->identifier = identifier_json(val))) {
+			f->q.identifier = f->identifier;
+		} else {
+			json_object_set(f->rest, k, v);
+		}
+	}
+}
+
+static void filters_free(struct sql_filters *f)
+{
+	free(f->identifier);
+	json_decref(f->rest);
+}
+
+/* The candidates of a search, from the owner's SQL (confined to the project, filtered by what SQL
+ * answers): the page itself when the database decides everything (*paged), else at most
+ * STORE_SCAN rows for C to filter (by the parameters left in *left) and page. */
+static int candidates(const struct resource_caller *c, const struct resource_store *s, const char *project,
+		      const struct resource_search *q, json_t **rows, long long *total, bool *paged, json_t **left)
+{
+	*paged = false;
+	*left = NULL;
+	struct sql_filters f = { .q = { .project = project, .oldest_first = q->oldest_first } };
+	filters_of(c, s, q->params, &f);
+	*paged = !json_object_size(f.rest) && accesspolicy_allows_all(c->policy, s->type, AP_SEARCH);
+	f.q.limit = *paged ? q->count : STORE_SCAN;
+	f.q.offset = *paged ? q->offset : 0;
+	int rc = s->find(&f.q, rows, *paged ? total : NULL);
+	if (rc < 0) {
+		json_decref(*rows);
+		*rows = NULL;
+	}
+	*left = json_incref(f.rest);
+	filters_free(&f);
+	return rc;
+}
+
+static void add_entry(json_t *entries, const struct resource_search *q, const char *type, json_t *seen)
+{
+	if (q->elements)
+		resources_elements(seen, q->elements);
+	char full[512];
+	snprintf(full, sizeof full, "%s%s/%s", q->base_url, type, json_string_value(json_object_get(seen, "id")));
+	json_array_append_new(entries,
+			      json_pack("{s:s, s:o, s:{s:s}}", "fullUrl", full, "resource", seen, "search", "mode", "match"));
+}
+
 int resources_search(const struct resource_caller *c, const char *type, const struct resource_search *q,
 		     json_t **bundle, struct refusal *err)
 {
@@ -141,44 +274,36 @@ int resources_search(const struct resource_caller *c, const char *type, const st
 	if (!c->super_admin && s->global)
 		return forbidden(err);
 	json_t *rows = NULL;
-	if (s->list(s->global ? NULL : project, &rows) < 0)
+	long long counted = 0;
+	bool paged;
+	json_t *left = NULL;
+	if (candidates(c, s, s->global ? NULL : project, q, &rows, &counted, &paged, &left) < 0) {
+		json_decref(left);
 		return -1;
-	json_t *entries = json_array();
-	size_t i, total = 0;
-	json_t *r;
-	if (q->oldest_first) {
-		/* the owners list newest first */
-		json_t *rev = json_array();
-		for (size_t k = json_array_size(rows); k-- > 0;)
-			json_array_append(rev, json_array_get(rows, k));
-		json_decref(rows);
-		rows = rev;
 	}
+	json_t *entries = json_array();
+	size_t i;
+	long long total = 0;
+	json_t *r;
 	json_array_foreach(rows, i, r) {
-		if (!in_reach(c, s, r) || !accesspolicy_allows(c->policy, type, r, AP_SEARCH))
+		/* the owner's find is already confined to the project */
+		if (!accesspolicy_allows(c->policy, type, r, AP_SEARCH))
 			continue;
 		/* parameters are matched against what the caller may see: a hidden field never
 		 * decides whether a resource is found */
 		json_t *seen = json_deep_copy(r);
 		accesspolicy_hide(c->policy, type, seen);
-		if (!search_match(seen, q->params)) {
+		if (!search_match(seen, left) ||
+		    (!paged && (total++ < (long long)q->offset || json_array_size(entries) >= q->count))) {
 			json_decref(seen);
 			continue;
 		}
-		if (total++ < q->offset || json_array_size(entries) >= q->count) {
-			json_decref(seen);
-			continue;
-		}
-		if (q->elements)
-			resources_elements(seen, q->elements);
-		char full[512];
-		snprintf(full, sizeof full, "%s%s/%s", q->base_url, type, json_string_value(json_object_get(seen, "id")));
-		json_array_append_new(entries, json_pack("{s:s, s:o, s:{s:s}}", "fullUrl", full, "resource", seen, "search",
-							 "mode", "match"));
+		add_entry(entries, q, type, seen);
 	}
 	json_decref(rows);
+	json_decref(left);
 	*bundle = json_pack("{s:s, s:s, s:I, s:o}", "resourceType", "Bundle", "type", "searchset", "total",
-			    (json_int_t)total, "entry", entries);
+			    (json_int_t)(paged ? counted : total), "entry", entries);
 	return *bundle ? 0 : -1;
 }
 
@@ -191,6 +316,26 @@ static int body_names(json_t *body, const char *type, const char *id, struct ref
 	const char *bid = json_string_value(json_object_get(body, "id"));
 	if (id && (!bid || strcmp(bid, id)))
 		return refuse(err, 400, "Incorrect ID", "id");
+	return 0;
+}
+
+/* Members the owner does not know are refused, not dropped: a client must not believe a
+ * field was stored. */
+static int known_fields(const struct resource_store *s, json_t *body, struct refusal *err)
+{
+	const char *k;
+	json_t *v;
+	if (!s->fields)
+		return 0;
+	json_object_foreach(body, k, v) {
+		if (!strcmp(k, "resourceType") || !strcmp(k, "id") || !strcmp(k, "meta"))
+			continue;
+		const char *const *f = s->fields;
+		while (*f && strcmp(*f, k))
+			f++;
+		if (!*f)
+			return refuse(err, 400, "Unknown field", k);
+	}
 	return 0;
 }
 
@@ -236,6 +381,8 @@ int resources_create(const struct resource_caller *c, const char *type, json_t *
 	char project[37];
 	int rc = body_names(body, type, NULL, err);
 	if (rc == 0)
+		rc = known_fields(s, body, err);
+	if (rc == 0)
 		rc = create_project(c, body, project, err);
 	json_t *checked = NULL;
 	if (rc == 0)
@@ -249,7 +396,7 @@ int resources_create(const struct resource_caller *c, const char *type, json_t *
 		json_decref(checked);
 		return forbidden(err);
 	}
-	char id[37];
+	char id[37] = "";
 	json_t *once = NULL;
 	rc = s->insert(project, checked, id, &once, err);
 	json_decref(checked);
@@ -297,7 +444,8 @@ static int write_once(const struct resource_caller *c, const struct resource_sto
 		return refuse(err, 412, "Precondition Failed", NULL);
 	}
 	unsigned op = body ? AP_UPDATE : AP_DELETE;
-	if (!accesspolicy_allows(c->policy, s->type, stored, op)) {
+	/* A resource reached through a link (a User of a member) is read, never written, there. */
+	if (!in_reach(c, s, stored) || !accesspolicy_allows(c->policy, s->type, stored, op)) {
 		json_decref(stored);
 		return forbidden(err);
 	}
@@ -339,9 +487,11 @@ static int write(const struct resource_caller *c, const char *type, const char *
 	const struct resource_store *s = resources_store(type);
 	if (!s)
 		return not_found(err);
-	if (!accesspolicy_allows_type(c->policy, type, body ? AP_UPDATE : AP_DELETE))
+	if (!accesspolicy_allows_type(c->policy, type, body ? AP_UPDATE : AP_DELETE) || (body && !s->update))
 		return forbidden(err);
 	int rc = body ? body_names(body, type, id, err) : 0;
+	if (rc == 0 && body)
+		rc = known_fields(s, body, err);
 	for (int attempt = 0; rc == 0 && attempt < ATTEMPTS; attempt++) {
 		rc = write_once(c, s, id, if_match, body, out, err);
 		if (rc != 2)

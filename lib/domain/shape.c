@@ -19,6 +19,31 @@ bool shape_string(json_t *o, const char *key, size_t max, const char **out)
 	return true;
 }
 
+bool shape_identifiers(json_t *o, const char *key, size_t max, json_t **out)
+{
+	json_t *v = json_object_get(o, key);
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return true;
+	if (!json_is_array(v) || json_array_size(v) > max)
+		return false;
+	json_t *clean = json_array();
+	size_t i;
+	json_t *e;
+	json_array_foreach(v, i, e) {
+		const char *system, *value;
+		if (!json_is_object(e) || !shape_string(e, "system", 255, &system) || !shape_string(e, "value", 255, &value) ||
+		    !value) {
+			json_decref(clean);
+			return false;
+		}
+		json_array_append_new(clean, system ? json_pack("{s:s, s:s}", "system", system, "value", value)
+						    : json_pack("{s:s}", "value", value));
+	}
+	*out = clean;
+	return true;
+}
+
 bool shape_bool(json_t *o, const char *key, int *out)
 {
 	json_t *v = json_object_get(o, key);

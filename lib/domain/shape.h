@@ -20,6 +20,9 @@ bool shape_strings(json_t *o, const char *key, size_t max_items, size_t max_len,
 		   json_t **out);
 /* {"reference": "<type>/<uuid>"}: id_out filled ("" when absent). */
 bool shape_reference(json_t *o, const char *key, const char *type, char id_out[37]);
+/* identifier[]: at most max Identifiers {system?: URI-like text, value: text} (each at most 255
+ * characters; use, type and period are not kept); *out a clean copy (new reference) or NULL. */
+bool shape_identifiers(json_t *o, const char *key, size_t max, json_t **out);
 /* An IdentityProvider (§2): authorizeUrl, tokenUrl, userInfoUrl (URIs), clientId,
  * clientSecret, tokenAuthMethod (client_secret_basic|client_secret_post), usePkce,
  * useSubject; *out a clean copy (new reference) or NULL when absent. */

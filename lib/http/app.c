@@ -75,11 +75,15 @@ const struct route *app_match(const struct route *routes, struct request *req, b
 
 static const struct app_steps no_steps;
 
+static const char *parse_error_text(enum req_error e);
+
 static void send_input_error(struct request *req, const struct app_steps *steps, unsigned flags, const char *text,
 			     const char *field)
 {
 	if (flags & ROUTE_OAUTH)
 		send_oauth_error(req, 400, "invalid_request", text);
+	else if (flags & ROUTE_SCIM) /* a body over the limit is no fault of its syntax */
+		send_scim_error(req, 400, strcmp(text, parse_error_text(REQ_TOO_LARGE)) ? "invalidSyntax" : NULL, text);
 	else if (flags & ROUTE_PAGE) {
 		/* Only hidden fields reach this (typed fields are the handler's, shown beside
 		 * the field): a tampered or truncated link. */
@@ -181,6 +185,7 @@ void app_handle(const struct route *routes, const struct app_steps *steps, struc
 	unsigned flags = r ? r->flags : 0;
 	req->route = r ? r->pattern : "-";
 	req->route_flags = flags;
+	req->scim = flags & ROUTE_SCIM;
 	if (parse_error == REQ_NOMEM)
 		return send_server_error(req);
 	bool early = parse_error || ((flags & ROUTE_FORM_ONLY) && req->body_kind != BODY_FORM) ||

@@ -24,6 +24,8 @@ enum route_flags {
 			      * path parameter (or its own project when the route has none), else 403
 			      * (404 for a super admin's unknown project); req->admin_project is it */
 	ROUTE_SUPER_ADMIN = 512, /* with ROUTE_AUTH: a super admin only, else 403 */
+	ROUTE_SCIM = 1024,   /* SCIM 2.0 (RFC 7644 §3.12): every error, the dispatcher's too, is a SCIM
+			      * Error body (application/scim+json, status as a string, scimType) */
 };
 /* The flags the pipeline's guard step checks. */
 #define ROUTE_GUARDS (ROUTE_CSRF | ROUTE_PAGE_SESSION | ROUTE_ADMIN | ROUTE_SUPER_ADMIN)

@@ -71,7 +71,9 @@ static void send_outcome_family(struct request *req, const struct refusal *r)
 
 int send_refusal(struct request *req, const struct refusal *r)
 {
-	if (req->route_flags & ROUTE_OAUTH)
+	if ((req->route_flags & ROUTE_SCIM) && r->status != 429)
+		send_scim_error(req, r->status, r->scim_type, r->text);
+	else if (req->route_flags & ROUTE_OAUTH)
 		send_oauth_error(req, r->status, oauth_error_of(r), r->text);
 	else if (req->route_flags & ROUTE_PAGE)
 		return send_page(req, r);

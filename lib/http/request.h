@@ -53,6 +53,8 @@ struct request {
 	int status;
 	const char *route;
 	unsigned route_flags;      /* the matched route's flags (app.h ROUTE_*): its error family */
+	bool scim;                 /* the route speaks SCIM (ROUTE_SCIM): response.c answers every
+				    * error as a SCIM Error */
 	struct auth *auth;
 	struct login *page_login; /* the page session's Login (ROUTE_PAGE_SESSION) */
 	char admin_project[37];    /* the project the caller administers here (ROUTE_ADMIN) */

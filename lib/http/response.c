@@ -240,9 +240,31 @@ json_t *outcome_new(const char *id, const char *severity, const char *code, cons
 	return o;
 }
 
+#define SCIM_TYPE "application/scim+json; charset=utf-8"
+#define SCIM_ERROR "urn:ietf:params:scim:api:messages:2.0:Error"
+
+void send_scim(struct request *req, int status, json_t *body, const char *extra)
+{
+	send_json_typed(req, status, body, SCIM_TYPE, extra);
+}
+
+void send_scim_error(struct request *req, int status, const char *scim_type, const char *detail)
+{
+	char code[8];
+	snprintf(code, sizeof code, "%d", status);
+	json_t *e = json_pack("{s:[s], s:s, s:s}", "schemas", SCIM_ERROR, "status", code, "detail", detail ? detail : "");
+	if (scim_type)
+		json_object_set_new(e, "scimType", json_string(scim_type));
+	send_scim(req, status, e, NULL);
+}
+
 void send_outcome(struct request *req, int status, const char *id, const char *code, const char *text,
 		  const char *expression)
 {
+	if (req->scim) {
+		send_scim_error(req, status, NULL, text);
+		return;
+	}
 	const char *severity = id && !strcmp(id, "ok") ? "information" : "error";
 	json_t *o = outcome_new(id, severity, code, text, expression);
 	json_object_set_new(o, "extension",
@@ -260,6 +282,11 @@ void response_throttled(struct request *req, long retry_after, const char *text)
 	if (retry_after < 1)
 		retry_after = 1;
 	snprintf(header, sizeof header, "Retry-After: %ld\r\n", retry_after);
+	if (req->scim) {
+		json_t *e = json_pack("{s:[s], s:s, s:s}", "schemas", SCIM_ERROR, "status", "429", "detail", text);
+		send_scim(req, 429, e, header);
+		return;
+	}
 	json_t *o = outcome_new("too-many-requests", "error", "throttled", text, NULL);
 	json_object_set_new(o, "extension",
 			    json_pack("[{s:s, s:I}, {s:s, s:[{s:s, s:s}]}]", "url",
@@ -306,6 +333,10 @@ void send_unavailable(struct request *req)
 
 void send_server_error(struct request *req)
 {
+	if (req->scim) {
+		send_scim_error(req, 500, NULL, "Internal Server Error");
+		return;
+	}
 	json_t *body = json_pack("{s:s}", "msg", "Internal Server Error");
 	send_json(req, 500, body, NULL);
 }
@@ -335,6 +366,11 @@ void response_rate_limited(struct request *req, long long consumed, long long li
 		 "\"limit\":%lld}",
 		 ms_before_next, consumed, limit);
 	snprintf(extra, sizeof extra, "Retry-After: %ld\r\n", retry);
+	if (req->scim) {
+		json_t *e = json_pack("{s:[s], s:s, s:s}", "schemas", SCIM_ERROR, "status", "429", "detail", "Too Many Requests");
+		send_scim(req, 429, e, extra);
+		return;
+	}
 	json_t *body = json_pack("{s:s, s:s, s:[{s:s, s:s, s:{s:s}, s:s}]}", "resourceType", "OperationOutcome", "id",
 				 "too-many-requests", "issue", "severity", "error", "code", "throttled", "details", "text",
 				 "Too Many Requests", "diagnostics", diagnostics);

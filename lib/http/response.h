@@ -21,6 +21,11 @@ void send_empty(struct request *req, int status, const char *extra_headers);
  * forbids forms); every other header is the same as for the API. */
 void send_html(struct request *req, int status, const char *html, const char *csp, const char *extra_headers);
 
+/* SCIM 2.0 (RFC 7644): a resource or list as application/scim+json, and the Error body
+ * {"schemas":[...Error], "status":"400", "scimType"?, "detail"} (RFC 7644 section 3.12). On a SCIM route
+ * (req->scim) every OperationOutcome below is sent as a SCIM Error instead. */
+void send_scim(struct request *req, int status, json_t *body, const char *extra_headers);
+void send_scim_error(struct request *req, int status, const char *scim_type, const char *detail);
 /* OperationOutcome answers. */
 void send_outcome(struct request *req, int status, const char *id, const char *code,
 		  const char *text, const char *expression);

@@ -2,21 +2,23 @@
 /* discovery: the /.well-known documents (PROTOCOL.md §8), limited to what is implemented. */
 #include "oauth/discovery.h"
 #include "core/config.h"
+#include "oauth/assertion.h"
 
 #include <stdio.h>
 
 const char *const grant_types_supported[] = { "client_credentials", "authorization_code", "refresh_token", NULL };
-const char *const token_auth_methods_supported[] = { "client_secret_basic", "client_secret_post", NULL };
+const char *const token_auth_methods_supported[] = { "client_secret_basic", "client_secret_post", "private_key_jwt", NULL };
 const char *const signing_algs_supported[] = { "ES256", "RS256", NULL };
 static const char *const subject_types[] = { "public", NULL };
 const char *const scopes_supported[] = { "openid", "profile", "email", "phone", "address", "offline_access", NULL };
 const char *const code_challenge_methods_supported[] = { "S256", "plain", NULL };
 static const char *const response_types[] = { "code", NULL };
 static const char *const smart_capabilities[] = {
-	"authorize-post", "client-public", "client-confidential-symmetric", "launch-standalone", "permission-offline",
+	"authorize-post", "client-public", "client-confidential-symmetric", "client-confidential-asymmetric", "launch-standalone", "permission-offline",
 	"permission-user", "permission-v1", "permission-v2", "sso-openid-connect", "context-standalone-patient", NULL,
 };
-static const char *const introspection_auth_methods[] = { "client_secret_basic", "client_secret_post", NULL };
+static const char *const introspection_auth_methods[] = { "client_secret_basic", "client_secret_post", "private_key_jwt",
+							    NULL };
 
 json_t *discovery_list(const char *const *items)
 {
@@ -47,6 +49,10 @@ json_t *discovery_openid_configuration(void)
 	json_object_set_new(d, "introspection_endpoint_auth_methods_supported", discovery_list(introspection_auth_methods));
 	json_object_set_new(d, "grant_types_supported", discovery_list(grant_types_supported));
 	json_object_set_new(d, "token_endpoint_auth_methods_supported", discovery_list(token_auth_methods_supported));
+	json_object_set_new(d, "token_endpoint_auth_signing_alg_values_supported", discovery_list(assertion_algs));
+	json_object_set_new(d, "introspection_endpoint_auth_signing_alg_values_supported", discovery_list(assertion_algs));
+	json_object_set_new(d, "revocation_endpoint_auth_methods_supported", discovery_list(introspection_auth_methods));
+	json_object_set_new(d, "revocation_endpoint_auth_signing_alg_values_supported", discovery_list(assertion_algs));
 	json_object_set_new(d, "id_token_signing_alg_values_supported", discovery_list(signing_algs_supported));
 	json_object_set_new(d, "subject_types_supported", discovery_list(subject_types));
 	json_object_set_new(d, "response_types_supported", discovery_list(response_types));
@@ -70,6 +76,7 @@ json_t *discovery_smart_configuration(void)
 	json_object_set_new(d, "code_challenge_methods_supported", json_pack("[s]", "S256"));
 	json_object_set_new(d, "grant_types_supported", discovery_list(grant_types_supported));
 	json_object_set_new(d, "token_endpoint_auth_methods_supported", discovery_list(token_auth_methods_supported));
+	json_object_set_new(d, "token_endpoint_auth_signing_alg_values_supported", discovery_list(assertion_algs));
 	json_object_set_new(d, "scopes_supported", discovery_list(scopes_supported));
 	json_object_set_new(d, "response_types_supported", discovery_list(response_types));
 	json_object_set_new(d, "capabilities", discovery_list(smart_capabilities));

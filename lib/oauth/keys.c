@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
+#include "core/fhir.h"
 #include "core/log.h"
 
 #include <stdio.h>
@@ -225,6 +226,30 @@ const struct signing_key *keys_find(const char *kid)
 				return &keys[i];
 	}
 	return NULL;
+}
+
+#define KEY_STATUS_COLUMNS                                                                                          \
+	"SELECT id, alg, active, " FHIR_VERSION_SQL("COALESCE(retired_at, created_at)") ", "                       \
+	FHIR_INSTANT_SQL("COALESCE(retired_at, created_at)") ", " FHIR_INSTANT_SQL("created_at") ", "               \
+	FHIR_INSTANT_SQL("retired_at") ", " FHIR_INSTANT_SQL("expires_at") " FROM signing_key "                     \
+	"WHERE ? IS NULL OR FIND_IN_SET(id, ?) "
+
+int keys_status(const char *ids, unsigned limit, unsigned offset, bool oldest_first, struct db_result *out)
+{
+	return db_query(out,
+			oldest_first ? KEY_STATUS_COLUMNS "ORDER BY created_at, id LIMIT ? OFFSET ?"
+				     : KEY_STATUS_COLUMNS "ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+			"ssii", ids, ids, (long long)limit, (long long)offset);
+}
+
+int keys_status_count(const char *ids, long long *count)
+{
+	struct db_result r;
+	if (db_query(&r, "SELECT COUNT(*) FROM signing_key WHERE ? IS NULL OR FIND_IN_SET(id, ?)", "ss", ids, ids) < 0)
+		return -1;
+	*count = db_cell(&r, 0, 0) ? strtoll(db_cell(&r, 0, 0), NULL, 10) : 0;
+	db_result_free(&r);
+	return 0;
 }
 
 json_t *keys_jwks(void)

@@ -4,6 +4,7 @@
  * every key not yet expired verifies, so rotation keeps old tokens valid until they expire. */
 #ifndef TESSERA_KEYS_H
 #define TESSERA_KEYS_H
+#include "core/db.h"
 #include <cjose/jwk.h>
 #include <jansson.h>
 #include <stdbool.h>
@@ -28,6 +29,12 @@ bool keys_unusable(void);
 json_t *keys_jwks(void);
 /* The same as served (compact JSON), kept until the keys are read again; NULL on failure. */
 const char *keys_jwks_text(void);
+/* The keys' status for the resource API's JsonWebKey (never the key material): rows kid, alg,
+ * active, versionId, lastUpdated, created, retired, expires (instants or NULL), newest first
+ * (oldest_first: the other way), those named by ids (comma-separated; NULL: all), from offset,
+ * at most limit. keys_status_count: how many the same ids name. 0 or -1. */
+int keys_status(const char *ids, unsigned limit, unsigned offset, bool oldest_first, struct db_result *out);
+int keys_status_count(const char *ids, long long *count);
 /* Makes a new key and stores it active. Used on first use and by `tessera-admin keys rotate`. */
 int keys_create(const char *alg, char kid_out[37]);
 void keys_reset_cache(void);

@@ -4,7 +4,7 @@
 //
 // scripts/dev test sets TESSERA_BASE_URL, TESSERA_ROOT, TESSERA_CONFIG, TESSERA_DB_SOCKET
 // (and more); run by hand, the defaults below match `scripts/dev up`.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createDecipheriv, createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,6 +90,12 @@ export function tesseraAdmin(...args) {
 /** tessera-admin reading `input` on its standard input (a secret never on the command line). */
 export function tesseraAdminInput(input, ...args) {
   return execFileSync(ADMIN, args, { env: adminEnv(), input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** tessera-admin with its exit status: { status, stdout, stderr } (a refusal does not throw). */
+export function tesseraAdminResult(...args) {
+  const r = spawnSync(ADMIN, args, { env: adminEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/;

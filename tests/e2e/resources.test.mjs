@@ -8,49 +8,21 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE_URL,
   addMember,
   assertNotFound,
   createProject,
-  createSigninFixture,
   createUser,
   dbExec,
   dbQuery,
   http,
-  loadMedplum,
   pkcePair,
   postJson,
   randomUUID,
-  signIn,
   TEST_PASSWORD,
   uniqueEmail,
   uniqueName,
 } from './lib.mjs';
-
-const { MedplumClient } = await loadMedplum();
-
-function sdk(token) {
-  const m = new MedplumClient({ baseUrl: BASE_URL, fetch: (u, o) => fetch(u, o), cacheTime: 0 });
-  m.setAccessToken(token);
-  return m;
-}
-
-function api(token, method, path, body, headers = {}) {
-  return http(`fhir/R4/${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(body !== undefined ? { 'Content-Type': 'application/fhir+json' } : {}), ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-}
-
-/** A signed-in project member: { fx, token, medplum }. admin / superAdmin as asked. */
-async function member(prefix, { admin = false, superAdmin = false, scope } = {}) {
-  const fx = createSigninFixture(prefix);
-  if (admin) dbExec('UPDATE project_membership SET admin = TRUE WHERE id = ?', [fx.membershipId]);
-  if (superAdmin) dbExec('UPDATE project SET super_admin = TRUE WHERE id = ?', [fx.projectId]);
-  const { tokens } = await signIn(fx, scope ? { login: { scope } } : {});
-  return { fx, token: tokens.access_token, medplum: sdk(tokens.access_token) };
-}
+import { api, member, sdk } from './fhir-lib.mjs';
 
 /** A patient of a project, signed in, whose membership has this policy. */
 async function patientOf(projectId, policyId) {

@@ -127,7 +127,7 @@ describe('finding 4: refresh_token checks the credentials presented', () => {
     }
   });
 
-  it('a client assertion (not supported) is refused, not ignored', async () => {
+  it('a client assertion that does not verify is refused, not ignored', async () => {
     const tokens = await publicTokens();
     assertOAuthError(await refreshBody(tokens.refresh_token, {
       client_id: fx.clientId,

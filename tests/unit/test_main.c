@@ -63,11 +63,13 @@ int main(void)
 	srunner_add_suite(sr, csrf_suite());
 	srunner_add_suite(sr, ratelimit_suite());
 	srunner_add_suite(sr, pwpolicy_suite());
+	srunner_add_suite(sr, password_suite());
 	srunner_add_suite(sr, cookie_suite());
 	srunner_add_suite(sr, mail_suite());
 	srunner_add_suite(sr, totp_suite());
 	srunner_add_suite(sr, dbfail_suite());
 	srunner_add_suite(sr, shmcount_suite());
+	srunner_add_suite(sr, scimfilter_suite());
 	/* Each test runs in its own process (Check's default; CK_FORK=no in the environment
 	 * turns it off for debugging), so static caches in the library never leak between tests. */
 	srunner_run_all(sr, CK_NORMAL);

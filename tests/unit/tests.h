@@ -13,6 +13,7 @@ Suite *response_suite(void);
 Suite *template_suite(void);
 Suite *csrf_suite(void);
 Suite *pwpolicy_suite(void);
+Suite *password_suite(void);
 Suite *mail_suite(void);
 Suite *ratelimit_suite(void);
 Suite *cookie_suite(void);
@@ -20,6 +21,7 @@ Suite *totp_suite(void);
 Suite *dbfail_suite(void);
 Suite *accesspolicy_suite(void);
 Suite *shmcount_suite(void);
+Suite *scimfilter_suite(void);
 Suite *fetch_suite(void);
 
 /* A 32-byte hash key used by every test that loads the configuration. */

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Helpers for the resource API's end-to-end tests (/fhir/R4/<Type>, PROTOCOL.md §11.5): the
+// unmodified SDK with a bearer token, raw requests, and signed-in project members.
+import { BASE_URL, createSigninFixture, dbExec, http, loadMedplum, signIn } from './lib.mjs';
+
+const { MedplumClient } = await loadMedplum();
+
+/** An SDK client that uses this access token (no cache: every read goes to the server). */
+export function sdk(token) {
+  const m = new MedplumClient({ baseUrl: BASE_URL, fetch: (u, o) => fetch(u, o), cacheTime: 0 });
+  m.setAccessToken(token);
+  return m;
+}
+
+/** A raw request to fhir/R4/<path>; a body that is not a string or Buffer is sent as JSON. */
+export function api(token, method, path, body, headers = {}) {
+  return http(`fhir/R4/${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body !== undefined ? { 'Content-Type': 'application/fhir+json' } : {}), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+  });
+}
+
+/** A signed-in project member: { fx, token, medplum }. admin / superAdmin as asked. */
+export async function member(prefix, { admin = false, superAdmin = false, scope } = {}) {
+  const fx = createSigninFixture(prefix);
+  if (admin) dbExec('UPDATE project_membership SET admin = TRUE WHERE id = ?', [fx.membershipId]);
+  if (superAdmin) dbExec('UPDATE project SET super_admin = TRUE WHERE id = ?', [fx.projectId]);
+  const { tokens } = await signIn(fx, scope ? { login: { scope } } : {});
+  return { fx, token: tokens.access_token, medplum: sdk(tokens.access_token) };
+}
