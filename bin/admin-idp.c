@@ -50,7 +50,7 @@ int admin_client_identity_provider(const char *id, const char *path)
 static int domain_list(void)
 {
 	json_t *all;
-	if (domains_store.list(NULL, &all) < 0)
+	if (domains_list(&all) < 0)
 		return 1;
 	size_t i;
 	json_t *d;

@@ -207,3 +207,19 @@ int domains_remove(const char *domain)
 		return -1;
 	return n ? 0 : 1;
 }
+
+int domains_list(json_t **out)
+{
+	struct db_result r;
+	*out = NULL;
+	if (db_query(&r, "SELECT domain, identity_provider FROM domain_configuration ORDER BY domain LIMIT 10000", "") < 0)
+		return -1;
+	*out = json_array();
+	for (unsigned i = 0; i < r.nrows; i++) {
+		json_t *idp = db_cell(&r, i, 1) ? json_loads(db_cell(&r, i, 1), 0, NULL) : NULL;
+		idp_strip(idp);
+		json_array_append_new(*out, json_pack("{s:s, s:o*}", "domain", db_cell(&r, i, 0), "identityProvider", idp));
+	}
+	db_result_free(&r);
+	return 0;
+}

@@ -21,6 +21,8 @@ int domains_configured(const char *domain);
  * resource API checks it; a configuration without clientSecret keeps the stored one, sealed).
  * 0, 1 refused (err), -1. */
 int domains_set(const char *domain, json_t *identity_provider, struct refusal *err);
+/* tessera-admin domain list: [{domain, identityProvider (no secret)}] by domain. 0 or -1. */
+int domains_list(json_t **out);
 /* tessera-admin domain remove: 0 removed, 1 no such domain, -1. */
 int domains_remove(const char *domain);
 

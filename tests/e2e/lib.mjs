@@ -814,3 +814,14 @@ export function fastcgiPrograms() {
   }
   return found;
 }
+
+/**
+ * An upstream identity provider's client secret as stored (clientSecretSealed, lib/domain/idp.c):
+ * "k1." under key_encryption_key, "h1." under the hash_key-derived key; opened here.
+ */
+export function openIdpSecret(stored) {
+  const aad = 'idp-client-secret';
+  if (stored.startsWith('k1.')) return keywrapOpen(readConfig().key_encryption_key, stored.slice(3), aad);
+  assert.ok(stored.startsWith('h1.'), `a sealed secret: ${stored}`);
+  return keywrapOpen(keyedHash('key:idp-secret'), stored.slice(3), aad);
+}
