@@ -8,7 +8,9 @@
 #include "domain/login.h"
 #include "domain/idp.h"
 #include "domain/members.h"
+#include "domain/policies.h"
 #include "core/fhir.h"
+#include "domain/sessionrow.h"
 #include "domain/shape.h"
 #include "domain/storequery.h"
 #include "http/input.h"
@@ -175,6 +177,18 @@ int clients_set_auth_method(const char *id, const char *method)
 	return rc;
 }
 
+int clients_agent_in_project(const char *type, const char *id, const char *project_id)
+{
+	struct db_result r;
+	if ((!strcmp(type, "Bot") ? db_query(&r, "SELECT 1 FROM bot WHERE id = ? AND project_id = ?", "ss", id, project_id)
+				  : db_query(&r, "SELECT 1 FROM client_application WHERE id = ? AND project_id = ?", "ss", id,
+					     project_id)) < 0)
+		return -1;
+	int found = r.nrows > 0;
+	db_result_free(&r);
+	return found;
+}
+
 int clients_insert(const char *project_id, const char *name, const char *description, char id[37], char secret[65])
 {
 	char membership[37];
@@ -242,7 +256,7 @@ int clients_admin_create(const struct client_new *n, char id[37], char secret[65
 		text_copy(f.access_policy_id, sizeof f.access_policy_id, n->access_policy_id);
 	if (db_begin() < 0)
 		return -1;
-	int rc = members_check_policies(&f, n->project_id, err);
+	int rc = policies_check_named(&f, n->project_id, err);
 	if (rc == 0)
 		rc = clients_insert(n->project_id, n->name, n->description, id, secret);
 	if (rc == 0)
@@ -556,7 +570,7 @@ static int client_get_resource(const char *id, json_t **out)
 
 static int client_find_resources(const struct store_query *q, json_t **rows, long long *total)
 {
-	return store_find_rows(q, 1,
+	return store_find_rows(q, 2,
 			       q->oldest_first ? CLIENT_RESOURCE_COLUMNS CLIENT_WHERE STORE_OLDEST
 					       : CLIENT_RESOURCE_COLUMNS CLIENT_WHERE STORE_NEWEST,
 			       "SELECT COUNT(*) FROM client_application " CLIENT_WHERE, client_row, rows, total);
@@ -743,6 +757,93 @@ const struct resource_store clients_store = {
 	.update = client_update_resource,
 	.remove = client_remove_resource,
 };
+
+/* ---- read models that start from a client: one round trip each (lib/domain/auth.c takes
+ * the rows) ---- */
+
+/* A self-contained token (client_credentials: no Login) read as a session row, from its
+ * client's row: the same columns, "revoked" when its id is in token_revocation, the client is
+ * not active, its not_before generation passed the token's (cnb), or the secret that obtained
+ * it (skh) is neither the current one nor an unexpired retiring one. */
+static const char *const select_token_session =
+	"SELECT STRAIGHT_JOIN 'ClientApplication', cl.id, cl.id, m.id, 'client', ?, ?, "
+	"(r.jti IS NOT NULL OR cl.status <> 'active' OR cl.tokens_not_before > ? OR NOT "
+	"(COALESCE(LEFT(SHA2(cl.secret_hash, 256), 16) = ?, FALSE) OR (COALESCE(LEFT(SHA2(cl.retiring_secret_hash, 256), 16) = ?, FALSE) "
+	"AND (cl.retiring_secret_expires_at IS NULL OR cl.retiring_secret_expires_at > UTC_TIMESTAMP(3))))), "
+	"TRUE, m.project_id, m.profile_type, m.profile_id, m.admin, m.active, p.super_admin, p.system_setting, "
+	SESSIONROW_CLIENT_DETAIL_COLUMNS(cl)
+	"FROM client_application cl JOIN project_membership m ON m.user_id = cl.id AND m.project_id = cl.project_id "
+	"JOIN project p ON p.id = m.project_id "
+	SESSIONROW_POLICY_JOIN
+	"LEFT JOIN token_revocation r ON r.jti = ? WHERE cl.id = ? LIMIT 1";
+
+int clients_read_token_session(const struct token_ref *t, struct db_result *out)
+{
+	return db_query(out, select_token_session, "isissss", t->iat, t->scope ? t->scope : "", t->cnb, t->skh, t->skh,
+			t->jti, t->client_id);
+}
+
+/* A client with its project and its membership in it, as clients_get joins them (aliases c, p, m). */
+#define CLIENTS_FROM \
+	" FROM client_application c JOIN project p ON p.id = c.project_id " \
+	"LEFT JOIN project_membership m ON m.user_id = c.id AND m.project_id = c.project_id "
+
+/* Basic: the client and the membership details /auth/me and userinfo need. The client's
+ * membership has the client as its profile, so the detail columns' client is the client read
+ * here. */
+static const char *const select_basic =
+	"SELECT STRAIGHT_JOIN " CLIENTS_COLUMNS ", " SESSIONROW_CLIENT_DETAIL_COLUMNS(c) CLIENTS_FROM
+	SESSIONROW_POLICY_JOIN "WHERE c.id = ? LIMIT 1";
+
+int clients_read_basic(const char *id, struct db_result *out)
+{
+	return db_query(out, select_basic, "s", id);
+}
+
+/* The token's part of the introspection query: whether it is usable, then whose it is. */
+#define INTROSPECT_LOGIN \
+	", (tl.id IS NOT NULL AND NOT tl.revoked AND tl.granted AND tm.active), tm.project_id, tl.user_id, tl.scope, " \
+	"tl.client_id, tm.profile_type, tm.profile_id"
+#define INTROSPECT_LOGIN_JOIN \
+	"LEFT JOIN (login tl JOIN project_membership tm ON tm.id = tl.membership_id) ON tl.id = ? "
+#define INTROSPECT_STATELESS \
+	", (tc.id IS NOT NULL AND tr.jti IS NULL AND tc.status = 'active' AND tc.tokens_not_before <= ? AND " \
+	"(COALESCE(LEFT(SHA2(tc.secret_hash, 256), 16) = ?, FALSE) OR (COALESCE(LEFT(SHA2(tc.retiring_secret_hash, 256), 16) = ?, FALSE) " \
+	"AND (tc.retiring_secret_expires_at IS NULL OR tc.retiring_secret_expires_at > UTC_TIMESTAMP(3)))) AND tm.active), " \
+	"tm.project_id, tc.id, ?, tc.id, tm.profile_type, tm.profile_id"
+#define INTROSPECT_STATELESS_JOIN \
+	"LEFT JOIN (client_application tc JOIN project_membership tm ON tm.user_id = tc.id AND tm.project_id = tc.project_id) " \
+	"ON tc.id = ? LEFT JOIN token_revocation tr ON tr.jti = ? "
+
+static const char *const introspect_login =
+	"SELECT STRAIGHT_JOIN " CLIENTS_COLUMNS INTROSPECT_LOGIN CLIENTS_FROM INTROSPECT_LOGIN_JOIN "WHERE c.id = ? LIMIT 1";
+static const char *const introspect_stateless =
+	"SELECT STRAIGHT_JOIN " CLIENTS_COLUMNS INTROSPECT_STATELESS CLIENTS_FROM INTROSPECT_STATELESS_JOIN "WHERE c.id = ? LIMIT 1";
+/* The caller is the token's own client (a service checking its token): its row is the token's. */
+#define INTROSPECT_SELF \
+	", (tr.jti IS NULL AND c.status = 'active' AND c.tokens_not_before <= ? AND " \
+	"(COALESCE(LEFT(SHA2(c.secret_hash, 256), 16) = ?, FALSE) OR (COALESCE(LEFT(SHA2(c.retiring_secret_hash, 256), 16) = ?, FALSE) " \
+	"AND (c.retiring_secret_expires_at IS NULL OR c.retiring_secret_expires_at > UTC_TIMESTAMP(3)))) AND m.active), " \
+	"m.project_id, c.id, ?, c.id, m.profile_type, m.profile_id"
+static const char *const introspect_self =
+	"SELECT STRAIGHT_JOIN " CLIENTS_COLUMNS INTROSPECT_SELF CLIENTS_FROM "LEFT JOIN token_revocation tr ON tr.jti = ? "
+	"WHERE c.id = ? LIMIT 1";
+static const char *const introspect_none =
+	"SELECT " CLIENTS_COLUMNS ", FALSE, NULL, NULL, NULL, NULL, NULL, NULL" CLIENTS_FROM "WHERE c.id = ? LIMIT 1";
+
+int clients_read_introspection(const char *caller_id, const char *login_id, const struct token_ref *t,
+			       struct db_result *out)
+{
+	if (login_id)
+		return db_query(out, introspect_login, "ss", login_id, caller_id);
+	if (!t)
+		return db_query(out, introspect_none, "s", caller_id);
+	const char *scope = t->scope ? t->scope : "";
+	return !strcmp(t->client_id, caller_id)
+		       ? db_query(out, introspect_self, "isssss", t->cnb, t->skh, t->skh, scope, t->jti, caller_id)
+		       : db_query(out, introspect_stateless, "issssss", t->cnb, t->skh, t->skh, scope, t->client_id, t->jti,
+				  caller_id);
+}
 
 int clients_identity_provider(const char *client_id, json_t **idp)
 {
