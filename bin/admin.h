@@ -24,6 +24,7 @@ int cmd_domain(int argc, char **argv);
 int admin_client_identity_provider(const char *id, const char *path);
 /* admin-setup.c */
 int cmd_setup(int argc, char **argv);
+/* admin-schema.c */
 int cmd_upgrade(int argc, char **argv);
 /* The migration account for DDL into db_user/db_password: from the root-only admin file
  * (admin_config, config_load_admin), else the web account. */
