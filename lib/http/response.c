@@ -40,7 +40,9 @@ static const char *reason(int status)
 	case 415: return "Unsupported Media Type";
 	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
 	default: return "Status";
 	}
 }
@@ -169,6 +171,12 @@ static void send_json_typed(struct request *req, int status, json_t *body, const
 	write_head(req, status, type, len, extra);
 	write_body(req, text, len);
 	free(text);
+}
+
+void send_typed(struct request *req, int status, const char *content_type, const char *body, size_t len)
+{
+	write_head(req, status, content_type, len, NULL);
+	write_body(req, body, len);
 }
 
 void send_json_text(struct request *req, int status, const char *text)

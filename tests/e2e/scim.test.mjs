@@ -231,6 +231,7 @@ describe('SCIM 2.0 provisioning', () => {
   it('replaces (PUT): name, email and userName; a server account keeps its own name and email', async () => {
     const userName = uniqueEmail('put');
     const u = await create(a, newUser(userName, { externalId: `x-${userName}` }));
+    dbExec('UPDATE user u JOIN project_membership m ON m.user_id = u.id SET u.email_verified = TRUE WHERE m.id = ?', [u.id]);
     const put = await scim(a, `Users/${u.id}`, {
       method: 'PUT',
       body: { schemas: [USER], userName: `p-${userName}`, name: { givenName: 'Pat', familyName: 'Put' }, emails: [{ value: `p-${userName}` }], active: true },
@@ -250,6 +251,15 @@ describe('SCIM 2.0 provisioning', () => {
       body: { schemas: [USER], userName: fx.email, name: { givenName: fx.first, familyName: fx.last }, emails: [{ value: fx.email }], active: true },
     });
     assert.equal(same.status, 200, `an unchanged name is fine: ${same.text}`);
+    // A new address is not proven: email_verified drops; another member's address is taken.
+    assert.deepEqual(dbQuery('SELECT u.email_verified FROM project_membership m JOIN user u ON u.id = m.user_id WHERE m.id = ?', [u.id]), [['0']]);
+    const other = await create(a, newUser(uniqueEmail('put-other')));
+    const taken = await scim(a, `Users/${u.id}`, {
+      method: 'PUT',
+      body: { schemas: [USER], userName: `p-${userName}`, emails: [{ value: other.emails[0].value.toUpperCase() }] },
+    });
+    assertScimError(taken, 409, 'uniqueness');
+    assert.equal((await scim(a, `Users/${u.id}`)).json.emails[0].value, `p-${userName}`, 'nothing changed');
     assertScimError(
       await scim(a, `Users/${u.id}`, { method: 'PUT', body: { schemas: [USER], userName: `p-${userName}`, userType: 'Patient' } }),
       400,
@@ -409,6 +419,17 @@ describe('SCIM 2.0 provisioning', () => {
     assertScimError(await scim(c, 'Users?startIndex=99999999'), 400, 'invalidValue');
     await scim(c, `Users/${ids[0]}`, { method: 'DELETE' });
     assert.equal((await page('count=0')).totalResults, 4, 'a deleted user leaves the total');
+  });
+
+  it("keeps the project owner: deactivating or deleting the owner's membership is refused", async () => {
+    const fo = createSigninFixture('scimo');
+    dbExec('UPDATE project SET owner_user_id = ? WHERE id = ?', [fo.userId, fo.projectId]);
+    const o = (await adminClient(fo.projectId)).auth;
+    const off = await scim(o, `Users/${fo.membershipId}`, { method: 'PATCH', body: patchOp({ op: 'replace', path: 'active', value: false }) });
+    assertScimError(off, 400, 'mutability');
+    assertScimError(await scim(o, `Users/${fo.membershipId}`, { method: 'DELETE' }), 400, 'mutability');
+    const { tokens } = await signIn(fo);
+    assert.equal((await authMe(tokens.access_token)).status, 200, 'the owner signs in as before');
   });
 
   it('races: one of 8 simultaneous creates of a userName wins, the rest are 409; simultaneous patches never fail', async () => {
