@@ -153,6 +153,10 @@ int clients_rotate_secret(const char *project_id, const char *client_id, long re
 /* A Bot row (its membership is the caller's, in the same transaction). 0 or -1. */
 int clients_insert_bot(const char *id, const char *project_id, const char *name, const char *description,
 		       const char *resource_json);
+/* The project of a Bot into project_out: 0, 1 no such bot, -1. */
+int clients_bot_project(const char *id, char project_out[37]);
+
+/* ---- lib/domain/clientstore.c: ClientApplication resources ---- */
 
 /* A checked ClientApplication (clients_store.check) brought from another server with its id and
  * its secret kept (tessera-admin import; Medplum stores the secret itself, Tessera its keyed
@@ -161,8 +165,6 @@ int clients_insert_bot(const char *id, const char *project_id, const char *name,
  * 0, -1. */
 int clients_import(const char *project_id, const char *id, const char *membership_id, json_t *client,
 		   const char *secret);
-/* The project of a Bot into project_out: 0, 1 no such bot, -1. */
-int clients_bot_project(const char *id, char project_out[37]);
 /* ClientApplication resources for the resource API: every field (redirectUris, pkceOptional,
  * jwksUri, jwks, signInForm, identityProvider, allowedOrigin, defaultScope, lifetimes,
  * tokenEndpointAuthMethod, status); the secret is made at creation and shown in that answer

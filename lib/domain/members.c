@@ -428,6 +428,14 @@ int members_set_client_policy(const char *client_id, const char *project_id, con
 		       policy_id, client_id, project_id);
 }
 
+int members_set_client_admin(const char *client_id, const char *project_id, bool admin)
+{
+	return db_exec(NULL,
+		       "UPDATE project_membership SET admin = ?, updated_at = UTC_TIMESTAMP(3) WHERE user_id = ? "
+		       "AND project_id = ? AND user_type = 'ClientApplication'",
+		       "iss", (long long)admin, client_id, project_id);
+}
+
 int members_delete_of_client(const char *client_id)
 {
 	return db_exec(NULL, "DELETE FROM project_membership WHERE user_id = ? AND user_type = 'ClientApplication'", "s",
@@ -469,17 +477,25 @@ int members_chosen(const char *membership_id, struct db_result *out)
 			"s", membership_id);
 }
 
-int members_email_in_scope(const char *project_id, const char *email, const char *scope_key)
+/* SQL: a User membership m of a project with its user u, for the email checks below. */
+#define MEMBER_EMAIL_FROM \
+	"SELECT 1 FROM project_membership m JOIN user u ON u.id = m.user_id AND m.user_type = 'User' " \
+	"WHERE m.project_id = ? AND u.email = ? "
+
+/* 1 when the query (two or three string arguments; c may be NULL) finds a row, 0, -1. */
+static int any_row(const char *sql, const char *fmt, const char *a, const char *b, const char *c)
 {
 	struct db_result r;
-	if (db_query(&r,
-		     "SELECT 1 FROM project_membership m JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
-		     "WHERE m.project_id = ? AND u.email = ? AND u.scope_key = ? LIMIT 1",
-		     "sss", project_id, email, scope_key) < 0)
+	if (db_query(&r, sql, fmt, a, b, c) < 0)
 		return -1;
 	int found = r.nrows > 0;
 	db_result_free(&r);
 	return found;
+}
+
+int members_email_in_scope(const char *project_id, const char *email, const char *scope_key)
+{
+	return any_row(MEMBER_EMAIL_FROM "AND u.scope_key = ? LIMIT 1", "sss", project_id, email, scope_key);
 }
 
 int members_elsewhere(const char *user_id, const char *project_id)
@@ -631,13 +647,5 @@ int members_scim_deprovision(const char *id)
 
 int members_scim_email_taken(const char *project_id, const char *email)
 {
-	struct db_result r;
-	if (db_query(&r,
-		     "SELECT 1 FROM project_membership m JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
-		     "WHERE m.project_id = ? AND u.email = ? AND m.deprovisioned_at IS NULL LIMIT 1",
-		     "ss", project_id, email) < 0)
-		return -1;
-	int found = r.nrows > 0;
-	db_result_free(&r);
-	return found;
+	return any_row(MEMBER_EMAIL_FROM "AND m.deprovisioned_at IS NULL LIMIT 1", "ss", project_id, email, NULL);
 }

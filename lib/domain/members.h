@@ -89,6 +89,9 @@ int members_remove_resource(const char *id, const char *version, struct refusal 
 int members_insert_for_client(const char *membership_id, const char *project_id, const char *client_id);
 /* The access policy of a client's membership of a project. 0 or -1. */
 int members_set_client_policy(const char *client_id, const char *project_id, const char *policy_id);
+/* Makes a client's membership a project admin, or not (a SCIM provisioning client: PROTOCOL.md
+ * §10.1). 0 or -1. */
+int members_set_client_admin(const char *client_id, const char *project_id, bool admin);
 /* Every membership of a client that is being deleted. 0 or -1. */
 int members_delete_of_client(const char *client_id);
 /* Every membership of a bot that is being deleted. 0 or -1. */
