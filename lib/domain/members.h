@@ -130,7 +130,8 @@ int members_read_detail(const char *membership_id, struct db_result *out);
  * access_policy_id, access (JSON), the named policy's resource (within the project). 0 or -1. */
 int members_read_access(const char *key, bool by_login, struct db_result *out);
 
-/* ---- SCIM 2.0 Users (PROTOCOL.md §10; lib/domain/scim.c builds the resources) ---- */
+/* ---- SCIM 2.0 Users (PROTOCOL.md §10; lib/domain/scim.c builds the resources; the reads and
+ * writes in lib/domain/memberscim.c, members_scim_email_taken in members.c) ---- */
 
 /* The columns of a SCIM User row, in this order: */
 enum members_scim_col {
