@@ -558,3 +558,19 @@ int members_scim_email_taken(const char *project_id, const char *email)
 {
 	return any_row(MEMBER_EMAIL_FROM "AND m.deprovisioned_at IS NULL LIMIT 1", "ss", project_id, email, NULL);
 }
+
+int members_user_by_external_id(const char *project_id, const char *external_id, char user_id[37])
+{
+	struct db_result r;
+	user_id[0] = '\0';
+	if (db_query(&r,
+		     "SELECT user_id FROM project_membership WHERE project_id = ? AND external_id = ? AND user_type = 'User' "
+		     "AND deprovisioned_at IS NULL",
+		     "ss", project_id, external_id) < 0)
+		return -1;
+	int found = r.nrows > 0 && db_cell(&r, 0, 0);
+	if (found)
+		snprintf(user_id, 37, "%s", db_cell(&r, 0, 0));
+	db_result_free(&r);
+	return found ? 0 : 1;
+}
