@@ -55,6 +55,7 @@ void clients_from_row(const struct db_result *r, struct client *c)
 	c->membership_active = text_true(db_cell(r, 0, 17));
 	c->tokens_not_before = db_cell(r, 0, 18) ? atoll(db_cell(r, 0, 18)) : 0;
 	c->has_policy = text_true(db_cell(r, 0, 19));
+	c->pkce_s256 = text_true(db_cell(r, 0, 20));
 }
 
 int clients_get(const char *id, struct client *c)
@@ -664,15 +665,16 @@ static int client_update_resource(const char *id, const char *version, json_t *c
 	return rc < 0 ? -1 : n == 1 ? 0 : 2;
 }
 
-/* The client, its membership, and its sessions (revoked) in one transaction. */
+/* The client (of that version, or any when version is NULL), its membership, and its sessions
+ * (revoked) in one transaction. */
 static int client_remove_resource(const char *id, const char *version, struct refusal *err)
 {
 	(void)err;
 	unsigned long long n = 0;
 	int rc = db_begin();
 	if (rc == 0)
-		rc = db_exec(&n, "DELETE FROM client_application WHERE id = ? AND " FHIR_VERSION_IS_SQL("updated_at"), "ss", id,
-			     version);
+		rc = db_exec(&n, "DELETE FROM client_application WHERE id = ? AND (? IS NULL OR " FHIR_VERSION_IS_SQL("updated_at") ")",
+			     "sss", id, version, version);
 	if (rc == 0 && n == 1)
 		rc = login_revoke_client(id);
 	if (rc == 0 && n == 1)
@@ -730,3 +732,49 @@ const struct resource_store clients_store = {
 	.update = client_update_resource,
 	.remove = client_remove_resource,
 };
+
+/* ---- registered clients (RFC 7591, RFC 7592; PROTOCOL.md §7.6) ---- */
+
+int clients_register(const char *project_id, const struct client_registration *r, const uint8_t token_hash[32],
+		     char id[37], char secret[65])
+{
+	int rc = clients_insert(project_id, r->name, NULL, id, secret);
+	if (rc == 0)
+		rc = db_exec(NULL,
+			     "UPDATE client_application SET token_endpoint_auth_method = ?, redirect_uris = ?, jwks = ?, "
+			     "jwks_uri = ?, default_scope = ?, registration = ?, registration_token_hash = ?, pkce_s256 = ?, "
+			     "secret_hash = IF(?, NULL, secret_hash) WHERE id = ?",
+			     "ssssssbiis", r->method, r->redirect_uris, r->jwks, r->jwks_uri, r->scope, r->registration,
+			     token_hash, (size_t)32, (long long)r->public_client, (long long)r->public_client, id);
+	/* A public client has no secret to show. */
+	if (rc == 0 && r->public_client)
+		memset(secret, 0, 65);
+	return rc;
+}
+
+int clients_registration_get(const char *id, struct db_result *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!crypto_is_uuid(id))
+		return 1;
+	if (db_query(out,
+		     "SELECT registration_token_hash, name, token_endpoint_auth_method, redirect_uris, jwks, jwks_uri, "
+		     "default_scope, registration, UNIX_TIMESTAMP(created_at), project_id FROM client_application "
+		     "WHERE id = ? AND registration_token_hash IS NOT NULL",
+		     "s", id) < 0)
+		return -1;
+	return out->nrows == 1 ? 0 : 1;
+}
+
+int clients_registration_update(const char *id, const struct client_registration *r)
+{
+	return db_exec(NULL,
+		       "UPDATE client_application SET name = ?, redirect_uris = ?, jwks = ?, jwks_uri = ?, default_scope = ?, "
+		       "registration = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND registration_token_hash IS NOT NULL",
+		       "sssssss", r->name, r->redirect_uris, r->jwks, r->jwks_uri, r->scope, r->registration, id);
+}
+
+int clients_delete(const char *id)
+{
+	return client_remove_resource(id, NULL, NULL);
+}
