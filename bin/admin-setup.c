@@ -15,8 +15,10 @@
  *   5. a signing key, when none signs
  *   6. the first super admin, when there is none (its password printed once)
  *   7. with --web apache|lighttpd: the web server's snippet and modules, the systemd units
- * Every step is idempotent: a second run changes nothing and says so. */
+ * Every step is idempotent: a second run changes nothing and says so. The files, the schema and
+ * the web server are in modules of their own (admin-setup.h). */
 #include "admin.h"
+#include "admin-setup.h"
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
@@ -42,32 +44,15 @@
 
 #define PLACEHOLDER_BASE_URL "https://auth.example.com/"
 #define MIGRATION_USER "tessera_migrate"
-#define STEPS 6
 
-struct setup {
-	bool interactive;
-	const char *base_url, *admin_email, *admin_password, *admin_password_file;
-	const char *db_socket, *db_host, *db_port, *db_name, *db_root_user, *db_root_password_file;
-	const char *account_host, *smtp_url, *smtp_from, *web;
-	bool reset_admin_password;
-	/* worked out */
-	char conf_path[PATH_MAX], admin_path[PATH_MAX];
-	char web_password[65], migrate_password[65], migrate_user[81];
-	char hash_key[65], kek[65];
-	char base[512], email[321], generated_password[33];
-	int step;
-	double t0, step_t0;
-};
-
-static double now(void)
+double setup_now(void)
 {
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
 	return (double)tv.tv_sec + tv.tv_usec / 1e6;
 }
 
-static void step(struct setup *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void step(struct setup *s, const char *fmt, ...)
+void setup_step(struct setup *s, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -76,23 +61,21 @@ static void step(struct setup *s, const char *fmt, ...)
 	printf("\n");
 	va_end(ap);
 	fflush(stdout);
-	s->step_t0 = now();
+	s->step_t0 = setup_now();
 }
 
-static void done(struct setup *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void done(struct setup *s, const char *fmt, ...)
+void setup_done(struct setup *s, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	printf("      ");
 	vprintf(fmt, ap);
-	printf(" (%.1f s)\n", now() - s->step_t0);
+	printf(" (%.1f s)\n", setup_now() - s->step_t0);
 	va_end(ap);
 	fflush(stdout);
 }
 
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
+int setup_fail(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -101,158 +84,6 @@ static int fail(const char *fmt, ...)
 	fprintf(stderr, "\n");
 	va_end(ap);
 	return 1;
-}
-
-/* ------------------------------------------------------------ files */
-
-/* The admin file: the migration account, read by tessera-admin alone (admin_config, default
- * <sysconfdir>/tessera/tessera-admin.conf; lib/core/config.c's config_load_admin). */
-static void admin_file_path(char *out, size_t len)
-{
-	snprintf(out, len, "%s", cfg.admin_config && *cfg.admin_config ? cfg.admin_config
-									 : SYSCONFDIR "/tessera/tessera-admin.conf");
-}
-
-static void conf_file_path(char *out, size_t len)
-{
-	const char *env = getenv("TESSERA_CONFIG");
-	snprintf(out, len, "%s", env && *env ? env : SYSCONFDIR "/tessera/tessera.conf");
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	size_t got;
-	while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-		n += got;
-		if (cap - n < 2) {
-			char *bigger = realloc(buf, cap *= 2);
-			if (!bigger)
-				free(buf);
-			buf = bigger;
-		}
-	}
-	fclose(f);
-	if (buf)
-		buf[n] = '\0';
-	return buf;
-}
-
-/* The value of `key` in a key = value file ("" when absent), into out. */
-static void file_value(const char *text, const char *key, char *out, size_t len)
-{
-	*out = '\0';
-	size_t klen = strlen(key);
-	for (const char *line = text; line && *line;) {
-		const char *end = strchr(line, '\n');
-		const char *p = line;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!strncmp(p, key, klen)) {
-			const char *q = p + klen;
-			while (*q == ' ' || *q == '\t')
-				q++;
-			if (*q == '=') {
-				q++;
-				while (*q == ' ' || *q == '\t')
-					q++;
-				size_t n = (size_t)((end ? end : q + strlen(q)) - q);
-				while (n && (q[n - 1] == ' ' || q[n - 1] == '\t' || q[n - 1] == '\r'))
-					n--;
-				snprintf(out, len, "%.*s", (int)n, q);
-				return;
-			}
-		}
-		line = end ? end + 1 : NULL;
-	}
-}
-
-/* Writes `text` to path through a temporary file and rename, with the given owner group and
- * mode (group -1: root's). */
-static int write_file(const char *path, const char *text, gid_t group, mode_t mode)
-{
-	char tmp[PATH_MAX + 8];
-	snprintf(tmp, sizeof tmp, "%s.new", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return fail("cannot write %s: %s", tmp, strerror(errno));
-	size_t len = strlen(text);
-	int rc = write(fd, text, len) == (ssize_t)len && fchown(fd, 0, group == (gid_t)-1 ? 0 : group) == 0 &&
-			 fchmod(fd, mode) == 0 && fsync(fd) == 0
-		 ? 0
-		 : -1;
-	int saved = errno;
-	if (close(fd) != 0 && rc == 0)
-		rc = -1, saved = errno;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -1, saved = errno;
-	if (rc != 0) {
-		unlink(tmp);
-		return fail("cannot write %s: %s", path, strerror(saved));
-	}
-	return 0;
-}
-
-/* tessera.conf with keys set: each key's first uncommented line is replaced, a missing key is
- * appended; the lines of `drop` are commented out. Comments and other keys stay as they are. */
-struct kv {
-	const char *key, *value;
-};
-
-static int is_key_line(const char *line, size_t n, const char *key)
-{
-	size_t klen = strlen(key), i = 0;
-	while (i < n && (line[i] == ' ' || line[i] == '\t'))
-		i++;
-	if (n - i < klen || strncmp(line + i, key, klen))
-		return 0;
-	i += klen;
-	while (i < n && (line[i] == ' ' || line[i] == '\t'))
-		i++;
-	return i < n && line[i] == '=';
-}
-
-static char *conf_with(const char *text, const struct kv *set, size_t nset, const char *const *drop)
-{
-	size_t cap = strlen(text) + 4096, n = 0;
-	for (size_t i = 0; i < nset; i++)
-		cap += strlen(set[i].key) + strlen(set[i].value) + 8;
-	char *out = malloc(cap);
-	bool *seen = calloc(nset + 1, sizeof *seen);
-	if (!out || !seen) {
-		free(out);
-		free(seen);
-		return NULL;
-	}
-	for (const char *line = text; *line;) {
-		const char *end = strchr(line, '\n');
-		size_t len = end ? (size_t)(end - line) : strlen(line);
-		bool replaced = false;
-		for (size_t i = 0; i < nset && !replaced; i++)
-			if (is_key_line(line, len, set[i].key)) {
-				if (!seen[i])
-					n += (size_t)snprintf(out + n, cap - n, "%s = %s\n", set[i].key, set[i].value);
-				seen[i] = replaced = true;
-			}
-		for (const char *const *d = drop; *d && !replaced; d++)
-			if (is_key_line(line, len, *d)) {
-				n += (size_t)snprintf(out + n, cap - n,
-						      "# %s: moved to the admin file by tessera-admin setup\n", *d);
-				replaced = true;
-			}
-		if (!replaced)
-			n += (size_t)snprintf(out + n, cap - n, "%.*s\n", (int)len, line);
-		line = end ? end + 1 : line + len;
-	}
-	for (size_t i = 0; i < nset; i++)
-		if (!seen[i])
-			n += (size_t)snprintf(out + n, cap - n, "%s = %s\n", set[i].key, set[i].value);
-	free(seen);
-	return out;
 }
 
 /* ------------------------------------------------------------ options and questions */
@@ -350,30 +181,30 @@ static int parse_setup(int argc, char **argv, struct setup *s)
 		for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
 			if (!strcmp(argv[i], opts[k].name)) {
 				if (i + 1 >= argc)
-					return fail("%s needs a value", argv[i]), usage_setup();
+					return setup_fail("%s needs a value", argv[i]), usage_setup();
 				*opts[k].value = argv[++i];
 				known = true;
 			}
 		if (!known)
-			return fail("unexpected argument '%s'", argv[i]), usage_setup();
+			return setup_fail("unexpected argument '%s'", argv[i]), usage_setup();
 	}
 	if (s->web && strcmp(s->web, "apache") && strcmp(s->web, "lighttpd") && strcmp(s->web, "none"))
-		return fail("--web takes apache, lighttpd or none"), 2;
+		return setup_fail("--web takes apache, lighttpd or none"), 2;
 	if (s->db_socket && s->db_host)
-		return fail("give --db-socket or --db-host, not both"), 2;
+		return setup_fail("give --db-socket or --db-host, not both"), 2;
 	if (s->db_host && !valid_host(s->db_host))
-		return fail("--db-host: '%s' is not a host name", s->db_host), 2;
+		return setup_fail("--db-host: '%s' is not a host name", s->db_host), 2;
 	if (s->db_name && !valid_name(s->db_name))
-		return fail("--db-name: letters, digits and _ only"), 2;
+		return setup_fail("--db-name: letters, digits and _ only"), 2;
 	if (s->db_root_user && !*s->db_root_user)
-		return fail("--db-root-user is empty"), 2;
+		return setup_fail("--db-root-user is empty"), 2;
 	if (s->account_host && !valid_host(s->account_host))
-		return fail("--db-account-host: '%s' is not a host name or pattern", s->account_host), 2;
+		return setup_fail("--db-account-host: '%s' is not a host name or pattern", s->account_host), 2;
 	if (s->db_port) {
 		char *end;
 		long p = strtol(s->db_port, &end, 10);
 		if (*end || p < 1 || p > 65535)
-			return fail("--db-port takes a port number"), 2;
+			return setup_fail("--db-port takes a port number"), 2;
 	}
 	return 0;
 }
@@ -383,7 +214,7 @@ static int read_secret_file(const char *path, char *out, size_t len)
 {
 	char *text = slurp(path);
 	if (!text)
-		return fail("cannot read %s: %s", path, strerror(errno));
+		return setup_fail("cannot read %s: %s", path, strerror(errno));
 	text[strcspn(text, "\r\n")] = '\0';
 	snprintf(out, len, "%s", text);
 	memset(text, 0, strlen(text));
@@ -395,10 +226,10 @@ static int read_secret_file(const char *path, char *out, size_t len)
 
 static int step_configuration(struct setup *s)
 {
-	step(s, "configuration: %s", s->conf_path);
+	setup_step(s, "configuration: %s", s->conf_path);
 	char *text = slurp(s->conf_path);
 	if (!text)
-		return fail("cannot read %s: %s (reinstall the package, or copy conf/tessera.conf.example there)",
+		return setup_fail("cannot read %s: %s (reinstall the package, or copy conf/tessera.conf.example there)",
 			    s->conf_path, strerror(errno));
 	char current[512];
 	file_value(text, "base_url", current, sizeof current);
@@ -412,11 +243,11 @@ static int step_configuration(struct setup *s)
 		ask("Public base URL of Tessera", def, s->base, sizeof s->base);
 	} else {
 		free(text);
-		return fail("no base URL: pass --base-url https://your.host/ (the address browsers and clients use)");
+		return setup_fail("no base URL: pass --base-url https://your.host/ (the address browsers and clients use)");
 	}
 	if (strncmp(s->base, "https://", 8) && strncmp(s->base, "http://", 7)) {
 		free(text);
-		return fail("the base URL must start with https:// (or http://), not '%s'", s->base);
+		return setup_fail("the base URL must start with https:// (or http://), not '%s'", s->base);
 	}
 	if (s->base[strlen(s->base) - 1] != '/' && strlen(s->base) + 1 < sizeof s->base)
 		strcat(s->base, "/");
@@ -436,7 +267,7 @@ static int step_configuration(struct setup *s)
 		memset(admin, 0, strlen(admin));
 		free(admin);
 	} else if (errno != ENOENT) {
-		return fail("cannot read %s: %s (run as root)", s->admin_path, strerror(errno));
+		return setup_fail("cannot read %s: %s (run as root)", s->admin_path, strerror(errno));
 	}
 	if (!*s->migrate_user && *old_user) {
 		snprintf(s->migrate_user, sizeof s->migrate_user, "%s", old_user);
@@ -445,16 +276,16 @@ static int step_configuration(struct setup *s)
 	if (!*s->migrate_user)
 		snprintf(s->migrate_user, sizeof s->migrate_user, MIGRATION_USER);
 	if (!valid_name(s->migrate_user))
-		return fail("db_admin_user '%s' in %s: letters, digits and _ only", s->migrate_user, s->admin_path);
+		return setup_fail("db_admin_user '%s' in %s: letters, digits and _ only", s->migrate_user, s->admin_path);
 	bool new_web = !*s->web_password || !strcmp(s->web_password, "change-me");
 	bool new_migrate = !*s->migrate_password;
 	if ((new_web && crypto_random_hex(s->web_password, 16) < 0) ||
 	    (new_migrate && crypto_random_hex(s->migrate_password, 16) < 0))
-		return fail("no random numbers");
+		return setup_fail("no random numbers");
 	bool new_hash = !*s->hash_key, new_kek = !*s->kek;
 	if ((new_hash && crypto_random_hex(s->hash_key, 32) < 0) || (new_kek && crypto_random_hex(s->kek, 32) < 0))
-		return fail("no random numbers");
-	done(s, "base URL %s; passwords %s; hash_key %s, key_encryption_key %s", s->base,
+		return setup_fail("no random numbers");
+	setup_done(s, "base URL %s; passwords %s; hash_key %s, key_encryption_key %s", s->base,
 	     new_web || new_migrate ? "generated" : "kept", new_hash ? "generated" : "kept", new_kek ? "generated" : "kept");
 	return 0;
 }
@@ -464,7 +295,7 @@ static int step_configuration(struct setup *s)
 static int root_query(MYSQL *m, const char *sql)
 {
 	if (mysql_query(m, sql) != 0)
-		return fail("MariaDB refused a statement (%s): %s", mysql_error(m),
+		return setup_fail("MariaDB refused a statement (%s): %s", mysql_error(m),
 			    "check that the root account may create databases and users");
 	MYSQL_RES *r = mysql_store_result(m);
 	if (r)
@@ -507,7 +338,7 @@ static int account(MYSQL *m, const char *user, const char *host, const char *pas
 static int step_database(struct setup *s, const char *db_socket, const char *db_host, int db_port, const char *db_name)
 {
 	const char *root = s->db_root_user ? s->db_root_user : "root";
-	step(s, "MariaDB: database %s and its accounts (as %s, %s%s)", db_name, root, db_host ? "host " : "socket ",
+	setup_step(s, "MariaDB: database %s and its accounts (as %s, %s%s)", db_name, root, db_host ? "host " : "socket ",
 	     db_host ? db_host : db_socket);
 	char root_password[256] = "";
 	if (s->db_root_password_file && read_secret_file(s->db_root_password_file, root_password, sizeof root_password))
@@ -519,7 +350,7 @@ static int step_database(struct setup *s, const char *db_socket, const char *db_
 	if (!mysql_real_connect(m, db_host, root, *root_password ? root_password : NULL, NULL, (unsigned)db_port,
 				db_host ? NULL : db_socket, 0)) {
 		unsigned code = mysql_errno(m);
-		fail("cannot connect to MariaDB as %s at %s: %s", root, db_host ? db_host : db_socket, mysql_error(m));
+		setup_fail("cannot connect to MariaDB as %s at %s: %s", root, db_host ? db_host : db_socket, mysql_error(m));
 		if (code == 1045 || code == 1698)
 			fprintf(stderr, "  MariaDB's root signs in over the unix socket as the system's root: run this as "
 					"root, or pass --db-root-user and --db-root-password-file\n");
@@ -542,7 +373,7 @@ static int step_database(struct setup *s, const char *db_socket, const char *db_
 	mysql_close(m);
 	if (rc)
 		return 1;
-	done(s, "database %s; %s@%s: SELECT, INSERT, UPDATE, DELETE, EXECUTE; %s@%s: ALL on %s", db_name, web_user,
+	setup_done(s, "database %s; %s@%s: SELECT, INSERT, UPDATE, DELETE, EXECUTE; %s@%s: ALL on %s", db_name, web_user,
 	     host, s->migrate_user, host, db_name);
 	return 0;
 }
@@ -551,10 +382,10 @@ static int step_database(struct setup *s, const char *db_socket, const char *db_
 
 static int step_files(struct setup *s, const char *db_socket, const char *db_host, int db_port, const char *db_name)
 {
-	step(s, "files: %s (the web programs'), %s (root only)", s->conf_path, s->admin_path);
+	setup_step(s, "files: %s (the web programs'), %s (root only)", s->conf_path, s->admin_path);
 	char *text = slurp(s->conf_path);
 	if (!text)
-		return fail("cannot read %s: %s", s->conf_path, strerror(errno));
+		return setup_fail("cannot read %s: %s", s->conf_path, strerror(errno));
 	char port[16];
 	snprintf(port, sizeof port, "%d", db_port);
 	struct kv set[12];
@@ -580,7 +411,7 @@ static int step_files(struct setup *s, const char *db_socket, const char *db_hos
 	bool changed = conf && strcmp(conf, text);
 	free(text);
 	if (!conf)
-		return fail("out of memory");
+		return setup_fail("out of memory");
 	/* The web programs run as the group tessera (the package's system user). */
 	struct group *g = getgrnam("tessera");
 	gid_t gid = g ? g->gr_gid : (gid_t)-1;
@@ -607,58 +438,9 @@ static int step_files(struct setup *s, const char *db_socket, const char *db_hos
 	if ((admin_changed || !admin_right) && write_file(s->admin_path, admin, (gid_t)-1, 0600))
 		return 1;
 	memset(admin, 0, sizeof admin);
-	done(s, "%s %s (%s), %s %s (root, 0600)", s->conf_path, changed ? "written" : "unchanged",
+	setup_done(s, "%s %s (%s), %s %s (root, 0600)", s->conf_path, changed ? "written" : "unchanged",
 	     g ? "root:tessera 0640" : "root 0600: no group tessera", s->admin_path,
 	     admin_changed ? "written" : "unchanged");
-	return 0;
-}
-
-/* ------------------------------------------------------------ steps 4-6 */
-
-static int reload_config(void)
-{
-	char err[512];
-	db_close();
-	if (config_load(err, sizeof err) < 0)
-		return fail("configuration: %s", err);
-	return 0;
-}
-
-static int step_migrations(struct setup *s, const char *title)
-{
-	step(s, "%s", title);
-	char err[512];
-	if (reload_config())
-		return 1;
-	if (use_migration_account(err, sizeof err) < 0)
-		return fail("%s", err);
-	char *args[] = { "tessera-admin", "migrate", NULL };
-	int rc = cmd_migrate(2, args);
-	db_close();
-	if (rc)
-		return fail("the migrations failed (above): fix the cause, then run tessera-admin setup again");
-	done(s, "schema current");
-	return 0;
-}
-
-static int step_signing_key(struct setup *s)
-{
-	step(s, "signing key");
-	if (reload_config())
-		return 1;
-	struct db_result r;
-	if (db_query(&r, "SELECT COUNT(*) FROM signing_key WHERE active", "") < 0)
-		return fail("cannot read the signing keys as %s: is the password in tessera.conf the account's?",
-			    cfg.db_user);
-	long n = r.nrows ? strtol(db_cell(&r, 0, 0), NULL, 10) : 0;
-	db_result_free(&r);
-	char kid[37];
-	if (n == 0 && keys_create(cfg.signing_alg, kid) < 0)
-		return fail("could not create a signing key");
-	if (n == 0)
-		done(s, "created %s (%s, wrapped with key_encryption_key)", kid, cfg.signing_alg);
-	else
-		done(s, "%ld signing key%s already (rotate with tessera-admin keys rotate)", n, n == 1 ? "" : "s");
 	return 0;
 }
 
@@ -680,11 +462,11 @@ static int any_super_admin(char *email, size_t len)
 
 static int step_admin(struct setup *s)
 {
-	step(s, "first super admin");
+	setup_step(s, "first super admin");
 	char existing[321] = "";
 	int any = any_super_admin(existing, sizeof existing);
 	if (any < 0)
-		return fail("cannot read the users");
+		return setup_fail("cannot read the users");
 	if (s->admin_email)
 		snprintf(s->email, sizeof s->email, "%s", s->admin_email);
 	else if (any)
@@ -692,11 +474,11 @@ static int step_admin(struct setup *s)
 	else if (s->interactive)
 		ask("Email of the first super admin", "admin@example.com", s->email, sizeof s->email);
 	else
-		return fail("no super admin yet: pass --admin-email you@example.com");
+		return setup_fail("no super admin yet: pass --admin-email you@example.com");
 	for (char *p = s->email; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	if (!strchr(s->email, '@') || strlen(s->email) > 320)
-		return fail("'%s' is not an email address", s->email);
+		return setup_fail("'%s' is not an email address", s->email);
 
 	char password[128] = "";
 	if (s->admin_password_file && read_secret_file(s->admin_password_file, password, sizeof password))
@@ -704,107 +486,34 @@ static int step_admin(struct setup *s)
 	if (!*password && s->admin_password)
 		snprintf(password, sizeof password, "%s", s->admin_password);
 	if (*password && (strlen(password) < 8 || strlen(password) > 72))
-		return fail("the admin password must be 8 to 72 characters");
+		return setup_fail("the admin password must be 8 to 72 characters");
 
 	char user[37];
 	int found = admin_find(s->email, user);
 	if (found < 0)
-		return fail("cannot read the users");
+		return setup_fail("cannot read the users");
 	bool set_password = !found || s->reset_admin_password;
 	if (set_password && !*password) {
 		if (crypto_random_hex(s->generated_password, 10) < 0)
-			return fail("no random numbers");
+			return setup_fail("no random numbers");
 		snprintf(password, sizeof password, "%s", s->generated_password);
 	}
 	char hash[PASSWORD_HASH_LEN];
 	if (set_password && password_hash(password, hash) < 0)
-		return fail("could not hash the password");
+		return setup_fail("could not hash the password");
 	if (!found) {
 		if (admin_create(s->email, hash) < 0)
-			return fail("could not create the admin %s", s->email);
-		done(s, "created %s", s->email);
+			return setup_fail("could not create the admin %s", s->email);
+		setup_done(s, "created %s", s->email);
 	} else if (set_password) {
 		if (db_exec(NULL, "UPDATE user SET password_hash = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", "ss",
 			    hash, user) < 0)
-			return fail("could not set the password of %s", s->email);
-		done(s, "%s exists: password set", s->email);
+			return setup_fail("could not set the password of %s", s->email);
+		setup_done(s, "%s exists: password set", s->email);
 	} else {
-		done(s, "%s exists: unchanged (--reset-admin-password sets a new password)", s->email);
+		setup_done(s, "%s exists: unchanged (--reset-admin-password sets a new password)", s->email);
 	}
 	memset(password, 0, sizeof password);
-	return 0;
-}
-
-/* ------------------------------------------------------------ step 7: the web server */
-
-/* Runs a command, its output passed through; its exit status, or -1. */
-static int run(const char *const argv[])
-{
-	printf("      $");
-	for (const char *const *a = argv; *a; a++)
-		printf(" %s", *a);
-	printf("\n");
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		dup2(1, 2);
-		execvp(argv[0], (char *const *)argv);
-		fprintf(stderr, "tessera-admin: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static bool systemd_running(void)
-{
-	return access("/run/systemd/system", F_OK) == 0;
-}
-
-static int step_web(struct setup *s)
-{
-	printf("[web] %s\n", s->web);
-	fflush(stdout);
-	s->step_t0 = now();
-	bool systemd = systemd_running();
-	if (!strcmp(s->web, "apache")) {
-		const char *const mods[] = { "a2enmod", "-q", "proxy_fcgi", "setenvif", NULL };
-		const char *const conf[] = { "a2enconf", "-q", "tessera", NULL };
-		if (run(mods) != 0 || run(conf) != 0)
-			return fail("enabling the Apache configuration failed (above): is apache2 installed?");
-		if (systemd) {
-			const char *const units[] = { "systemctl", "enable", "--now", "tessera.target", "tessera-mailer.service",
-						      NULL };
-			const char *const reload[] = { "systemctl", "reload-or-restart", "apache2.service", NULL };
-			if (run(units) != 0 || run(reload) != 0)
-				return fail("starting the services failed: see systemctl status 'tessera-spawn@*' "
-					    "tessera-mailer apache2");
-		}
-	} else if (!strcmp(s->web, "lighttpd")) {
-		/* lighttpd starts the programs as www-data, which must read tessera.conf. */
-		const char *const group[] = { "adduser", "--quiet", "www-data", "tessera", NULL };
-		const char *const mod[] = { "lighty-enable-mod", "tessera", NULL };
-		int m;
-		if (run(group) != 0 || ((m = run(mod)) != 0 && m != 2))
-			return fail("enabling the lighttpd configuration failed (above): is lighttpd installed?");
-		if (systemd) {
-			const char *const units[] = { "systemctl", "enable", "--now", "tessera-mailer.service", NULL };
-			const char *const restart[] = { "systemctl", "restart", "lighttpd.service", NULL };
-			if (run(units) != 0 || run(restart) != 0)
-				return fail("starting the services failed: see systemctl status tessera-mailer lighttpd");
-		}
-	}
-	if (!systemd)
-		printf("      systemd is not running here: start the programs yourself (%s)\n",
-		       !strcmp(s->web, "apache") ? "tessera-spawn per program, see tessera-spawn@.service; "
-						   "tessera-mailer; apache2"
-						 : "lighttpd; tessera-mailer");
-	printf("      done (%.1f s)\n", now() - s->step_t0);
 	return 0;
 }
 
@@ -817,13 +526,13 @@ int cmd_setup(int argc, char **argv)
 	if (prc)
 		return prc;
 	if (geteuid() != 0)
-		return fail("setup writes /etc/tessera and creates MariaDB accounts: run it as root "
+		return setup_fail("setup writes /etc/tessera and creates MariaDB accounts: run it as root "
 			    "(sudo tessera-admin setup ...)");
-	s.t0 = now();
+	s.t0 = setup_now();
 	conf_file_path(s.conf_path, sizeof s.conf_path);
 	char err[512];
 	if (config_load(err, sizeof err) < 0) {
-		fail("configuration: %s", err);
+		setup_fail("configuration: %s", err);
 		fprintf(stderr, "  Fix that line of %s, then run setup again (db_admin_user and db_admin_password "
 				"belong in the root-only %s/tessera/tessera-admin.conf, mode 0600)\n",
 			s.conf_path, SYSCONFDIR);
@@ -836,7 +545,7 @@ int cmd_setup(int argc, char **argv)
 	char db_name[65];
 	snprintf(db_name, sizeof db_name, "%s", s.db_name ? s.db_name : cfg.db_name);
 	if (!valid_name(db_name) || !valid_name(cfg.db_user))
-		return fail("db_name and db_user in %s: letters, digits and _ only", s.conf_path);
+		return setup_fail("db_name and db_user in %s: letters, digits and _ only", s.conf_path);
 
 	if (step_configuration(&s) || step_database(&s, db_socket, db_host, db_port, db_name) ||
 	    step_files(&s, db_socket, db_host, db_port, db_name) ||
@@ -853,7 +562,7 @@ int cmd_setup(int argc, char **argv)
 		       s.generated_password);
 	if (!s.web)
 		printf("  web server  tessera-admin setup --web apache (or lighttpd) enables its configuration\n");
-	printf("setup complete in %.1f s: database %s, schema current, admin %s\n", now() - s.t0, db_name, s.email);
+	printf("setup complete in %.1f s: database %s, schema current, admin %s\n", setup_now() - s.t0, db_name, s.email);
 	memset(&s, 0, sizeof s);
 	return 0;
 failed:
@@ -861,57 +570,4 @@ failed:
 	memset(&s, 0, sizeof s);
 	fprintf(stderr, "tessera-admin: setup stopped (nothing done twice when run again after the fix)\n");
 	return 1;
-}
-
-/* tessera-admin upgrade [--if-reachable]: the new migrations of an upgrade, and a signing key
- * if none signs. --if-reachable (the package's postinst): an installation not set up yet, or a
- * database that cannot be reached, is a note and exit 0, not a failure. */
-int cmd_upgrade(int argc, char **argv)
-{
-	bool lenient = argc == 3 && !strcmp(argv[2], "--if-reachable");
-	if (argc > 3 || (argc == 3 && !lenient)) {
-		fprintf(stderr, "usage: tessera-admin upgrade [--if-reachable]\n");
-		return 2;
-	}
-	char err[512];
-	double t0 = now();
-	if (config_load(err, sizeof err) < 0)
-		return fail("configuration: %s", err);
-	if (!*cfg.hash_key) {
-		printf("tessera-admin upgrade: not set up yet (no hash_key): run tessera-admin setup\n");
-		return lenient ? 0 : 1;
-	}
-	struct db_result r;
-	if (db_query(&r, "SELECT 1", "") < 0) {
-		if (lenient) {
-			printf("tessera-admin upgrade: the database cannot be reached; run tessera-admin upgrade once it "
-			       "can\n");
-			return 0;
-		}
-		return fail("the database cannot be reached: start MariaDB (systemctl start mariadb), then run "
-			    "tessera-admin upgrade");
-	}
-	db_result_free(&r);
-	db_close();
-	printf("tessera-admin upgrade: migrations as the migration account\n");
-	if (use_migration_account(err, sizeof err) < 0)
-		return fail("%s", err);
-	char *args[] = { "tessera-admin", "migrate", NULL };
-	int rc = cmd_migrate(2, args);
-	db_close();
-	if (rc)
-		return fail("the migrations failed (above): fix the cause, then run tessera-admin upgrade");
-	if (reload_config())
-		return 1;
-	if (db_query(&r, "SELECT COUNT(*) FROM signing_key WHERE active", "") < 0)
-		return fail("cannot read the signing keys");
-	long n = r.nrows ? strtol(db_cell(&r, 0, 0), NULL, 10) : 0;
-	db_result_free(&r);
-	char kid[37];
-	if (n == 0 && keys_create(cfg.signing_alg, kid) < 0)
-		return fail("could not create a signing key");
-	db_close();
-	printf("upgrade complete in %.1f s: schema current, %s\n", now() - t0,
-	       n ? "signing key in place" : "signing key created");
-	return 0;
 }

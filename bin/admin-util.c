@@ -45,7 +45,7 @@ int admin_usage(void)
 		"  project create NAME                   create a project, print its id\n"
 		"  project list                          list projects\n"
 		"  client create --project ID --name N [--redirect-uri URI]... [--pkce-optional true]\n"
-		"        [--default-scope S] [--welcome TEXT] [--token-endpoint-auth-method M]\n"
+		"        [--default-scope S] [--welcome TEXT] [--token-endpoint-auth-method M] [--admin true]\n"
 		"                                        create a client, print id and secret once\n"
 		"  client set --id ID [--token-endpoint-auth-method none|client_secret_basic|client_secret_post|\n"
 		"        private_key_jwt] [--jwks-uri URL] [--jwks JSON]\n"

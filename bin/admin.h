@@ -21,6 +21,7 @@ int admin_find(const char *email, char user_id[37]);
 int admin_create(const char *email, const char *hash);
 /* admin-setup.c */
 int cmd_setup(int argc, char **argv);
+/* admin-schema.c */
 int cmd_upgrade(int argc, char **argv);
 /* The migration account for DDL into db_user/db_password: from the root-only admin file
  * (admin_config, config_load_admin), else the web account. */

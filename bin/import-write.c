@@ -8,6 +8,7 @@
 #include "domain/clients.h"
 #include "domain/domains.h"
 #include "domain/members.h"
+#include "domain/memberstore.h"
 #include "domain/people.h"
 #include "domain/policies.h"
 #include "domain/projects.h"

@@ -159,7 +159,7 @@ static int cmd_client(int argc, char **argv)
 {
 	static const char *const known[] = { "--project", "--name", "--description", "--redirect-uri", "--pkce-optional",
 					     "--default-scope", "--welcome", "--token-endpoint-auth-method", "--id", "--jwks-uri",
-					     "--jwks", NULL };
+					     "--jwks", "--admin", NULL };
 	if (argc < 3 || !options_ok(argc, argv, 3, known))
 		return admin_usage();
 	const char *project = option(argc, argv, "--project");
@@ -173,7 +173,9 @@ static int cmd_client(int argc, char **argv)
 		return client_set(argc, argv, option(argc, argv, "--id"), auth_method);
 	if (!strcmp(argv[2], "create")) {
 		const char *name = option(argc, argv, "--name");
-		if (!project || !name || !*name || strlen(name) > 255)
+		/* --admin true: a project admin client, e.g. a directory's SCIM provisioning (PROTOCOL.md §10.1). */
+		const char *admin = option(argc, argv, "--admin");
+		if (!project || !name || !*name || strlen(name) > 255 || (admin && strcmp(admin, "true") && strcmp(admin, "false")))
 			return admin_usage();
 		int exists = project_exists(project);
 		if (exists <= 0) {
@@ -183,6 +185,8 @@ static int cmd_client(int argc, char **argv)
 		char id[37], secret[65];
 		if (clients_create(project, name, option(argc, argv, "--description"), id, secret) < 0 ||
 		    client_settings(argc, argv, id) < 0 || (auth_method && clients_set_auth_method(id, auth_method) != 0))
+			return 1;
+		if (admin && members_set_client_admin(id, project, !strcmp(admin, "true")) < 0)
 			return 1;
 		printf("client_id: %s\nclient_secret: %s\n", id, secret);
 		return 0;

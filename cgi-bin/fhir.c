@@ -88,23 +88,16 @@ static int finish(struct request *req, struct resource_caller *c, int rc, const 
 	return rc < 0 ? -1 : 0;
 }
 
-static int read_one(struct request *req)
-{
-	struct resource_caller c;
-	int rc = caller_of(req, &c);
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
-	struct refusal err = { 0 };
-	json_t *r = NULL;
-	rc = resources_read(&c, req->path_params[0], req->path_params[1], &r, &err);
-	if (rc == 0)
-		send_resource(req, 200, r);
-	return finish(req, &c, rc, &err);
-}
+/* What a route does with the resource once the caller is known: 0 done (*out: the resource to
+ * send, when the route answers with one), 1 refused (err), -1. */
+typedef int resource_step(struct request *req, const struct resource_caller *c, json_t **out, struct refusal *err);
 
-static int create(struct request *req)
+/* The shape of the read, create, update and delete routes: the JSON body checked (with_body),
+ * the caller's policy, the step, then the resource with status (status 0: the all-ok outcome)
+ * or the refusal. */
+static int serve(struct request *req, bool with_body, int status, resource_step *step)
 {
-	if (!json_body(req))
+	if (with_body && !json_body(req))
 		return 0;
 	struct resource_caller c;
 	int rc = caller_of(req, &c);
@@ -112,41 +105,40 @@ static int create(struct request *req)
 		return rc < 0 ? -1 : 0;
 	struct refusal err = { 0 };
 	json_t *r = NULL;
-	rc = resources_create(&c, req->path_params[0], req->json, &r, &err);
-	if (rc == 0)
-		send_resource(req, 201, r);
-	return finish(req, &c, rc, &err);
-}
-
-static int update(struct request *req)
-{
-	if (!json_body(req))
-		return 0;
-	struct resource_caller c;
-	int rc = caller_of(req, &c);
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
-	struct refusal err = { 0 };
-	json_t *r = NULL;
-	rc = resources_update(&c, req->path_params[0], req->path_params[1], req_header(req, "HTTP_IF_MATCH"), req->json, &r,
-			      &err);
-	if (rc == 0)
-		send_resource(req, 200, r);
-	return finish(req, &c, rc, &err);
-}
-
-static int delete(struct request *req)
-{
-	struct resource_caller c;
-	int rc = caller_of(req, &c);
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
-	struct refusal err = { 0 };
-	rc = resources_delete(&c, req->path_params[0], req->path_params[1], req_header(req, "HTTP_IF_MATCH"), &err);
-	if (rc == 0)
+	rc = step(req, &c, &r, &err);
+	if (rc == 0 && status)
+		send_resource(req, status, r);
+	else if (rc == 0)
 		send_all_ok(req);
 	return finish(req, &c, rc, &err);
 }
+
+static int read_step(struct request *req, const struct resource_caller *c, json_t **out, struct refusal *err)
+{
+	return resources_read(c, req->path_params[0], req->path_params[1], out, err);
+}
+
+static int create_step(struct request *req, const struct resource_caller *c, json_t **out, struct refusal *err)
+{
+	return resources_create(c, req->path_params[0], req->json, out, err);
+}
+
+static int update_step(struct request *req, const struct resource_caller *c, json_t **out, struct refusal *err)
+{
+	return resources_update(c, req->path_params[0], req->path_params[1], req_header(req, "HTTP_IF_MATCH"), req->json,
+				out, err);
+}
+
+static int delete_step(struct request *req, const struct resource_caller *c, json_t **out, struct refusal *err)
+{
+	(void)out;
+	return resources_delete(c, req->path_params[0], req->path_params[1], req_header(req, "HTTP_IF_MATCH"), err);
+}
+
+static int read_one(struct request *req) { return serve(req, false, 200, read_step); }
+static int create(struct request *req) { return serve(req, true, 201, create_step); }
+static int update(struct request *req) { return serve(req, true, 200, update_step); }
+static int delete(struct request *req) { return serve(req, false, 0, delete_step); }
 
 /* A whole number in 0..max. */
 static bool bounded(const char *v, long max, unsigned *out)

@@ -221,9 +221,9 @@ int manage_audit_list(struct request *req)
 	long offset = param_or_null(req, "_offset") ? atol(req_param(req, "_offset")) : 0;
 	struct db_result r;
 	/* One row more than the page: its presence is the next link. */
-	if (audit_search(&(struct audit_filter){ .project_id = project, .type = type, .agent_id = user, .since = s,
-						 .until = u },
-			 count + 1, offset, &r) < 0)
+	if (login_audit_search(&(struct audit_filter){ .project_id = project, .type = type, .agent_id = user, .since = s,
+						       .until = u },
+			       count + 1, offset, &r) < 0)
 		return -1;
 	json_t *b = bundle_of(req, &r, project, offset, count);
 	db_result_free(&r);

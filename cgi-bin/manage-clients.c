@@ -7,6 +7,7 @@
 #include "core/crypto.h"
 #include "core/db.h"
 #include "domain/members.h"
+#include "domain/policies.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "core/text.h"
@@ -50,7 +51,7 @@ static int policy_of(struct request *req, const char *project, char id[37])
 	int rc = policy_named(req, id);
 	text_copy(f.access_policy_id, sizeof f.access_policy_id, id);
 	if (rc == 0)
-		rc = members_check_policies(&f, project, &err);
+		rc = policies_check_named(&f, project, &err);
 	if (rc == 1 && !req->headers_sent)
 		send_refusal(req, &err);
 	return rc;

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "mail/mail.h"
 #include "domain/members.h"
+#include "domain/policies.h"
 #include "domain/pwpolicy.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -148,7 +149,7 @@ int update_member(struct request *req)
 		if (db_begin() < 0)
 			return -1;
 		audit_change(AUDIT_MEMBER_UPDATED, project, "ProjectMembership", req->path_params[1]);
-		rc = members_check_policies(&f, project, &err);
+		rc = policies_check_named(&f, project, &err);
 		if (rc == 0 && (rc = members_update(req->path_params[1], &f)) == 1)
 			refuse(&err, 409, "The externalId or userName belongs to another member", NULL);
 		rc = db_finish(rc);

@@ -195,52 +195,45 @@ static int list_users(struct request *req)
 	return rc < 0 ? -1 : 0;
 }
 
-static int create_user(struct request *req)
+enum user_call { USER_CREATE, USER_READ, USER_REPLACE, USER_PATCH };
+
+/* One User route: the caller's project, the body when the call has one, the domain's verdict. */
+static int user_route(struct request *req, enum user_call call)
 {
 	char project[37];
 	int rc = project_of(req, project);
-	if (rc != 0 || !json_body(req))
+	if (rc != 0 || (call != USER_READ && !json_body(req)))
 		return rc < 0 ? -1 : 0;
 	struct refusal err = { 0 };
 	json_t *user = NULL;
-	rc = scim_create(project, req->json, &user, &err);
-	return answer(req, rc, 201, user, &err);
+	const char *id = req->path_params[0];
+	switch (call) {
+	case USER_CREATE: rc = scim_create(project, req->json, &user, &err); break;
+	case USER_READ: rc = scim_get(project, id, &user, &err); break;
+	case USER_REPLACE: rc = scim_replace(project, id, req->json, &user, &err); break;
+	case USER_PATCH: rc = scim_patch(project, id, req->json, &user, &err); break;
+	}
+	return answer(req, rc, call == USER_CREATE ? 201 : 200, user, &err);
+}
+
+static int create_user(struct request *req)
+{
+	return user_route(req, USER_CREATE);
 }
 
 static int read_user(struct request *req)
 {
-	char project[37];
-	int rc = project_of(req, project);
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
-	struct refusal err = { 0 };
-	json_t *user = NULL;
-	rc = scim_get(project, req->path_params[0], &user, &err);
-	return answer(req, rc, 200, user, &err);
+	return user_route(req, USER_READ);
 }
 
 static int replace_user(struct request *req)
 {
-	char project[37];
-	int rc = project_of(req, project);
-	if (rc != 0 || !json_body(req))
-		return rc < 0 ? -1 : 0;
-	struct refusal err = { 0 };
-	json_t *user = NULL;
-	rc = scim_replace(project, req->path_params[0], req->json, &user, &err);
-	return answer(req, rc, 200, user, &err);
+	return user_route(req, USER_REPLACE);
 }
 
 static int patch_user(struct request *req)
 {
-	char project[37];
-	int rc = project_of(req, project);
-	if (rc != 0 || !json_body(req))
-		return rc < 0 ? -1 : 0;
-	struct refusal err = { 0 };
-	json_t *user = NULL;
-	rc = scim_patch(project, req->path_params[0], req->json, &user, &err);
-	return answer(req, rc, 200, user, &err);
+	return user_route(req, USER_PATCH);
 }
 
 static int delete_user(struct request *req)

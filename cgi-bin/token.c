@@ -272,8 +272,8 @@ static int send_grant(struct request *req, const struct grant_subject *g, const 
 	json_t *body = tokens_response(&t);
 	if (!body)
 		return -1;
-	snprintf(req->log_login, sizeof req->log_login, "%s", g->login_id);
-	snprintf(req->log_client, sizeof req->log_client, "%s", g->client_id);
+	snprintf(req->log_login, sizeof req->log_login, "%s", g->login.id);
+	snprintf(req->log_client, sizeof req->log_client, "%s", g->login.client_id);
 	send_json(req, 200, body, NULL);
 	return 0;
 }
@@ -462,15 +462,15 @@ static int authorization_code(struct request *req)
 static int refresh_client_check(struct request *req, const struct grant_subject *g, const struct presented *p,
 				const char **auth)
 {
-	if (!same_client(req, p, g->client_id, "Incorrect client"))
+	if (!same_client(req, p, g->login.client_id, "Incorrect client"))
 		return 0;
-	if (g->client_id[0] && strcmp(g->client_status, "active")) {
+	if (g->login.client_id[0] && strcmp(g->client_status, "active")) {
 		send_oauth_error(req, 400, "invalid_grant", "Invalid client");
 		return 0;
 	}
 	/* The client's row only when there is a secret to check: a public refresh costs no query. */
 	struct client c;
-	int rc = p->method && g->client_id[0] ? clients_get(g->client_id, &c) : 1;
+	int rc = p->method && g->login.client_id[0] ? clients_get(g->login.client_id, &c) : 1;
 	if (rc < 0)
 		return -1;
 	if (!secret_ok(req, p, rc == 0 ? &c : NULL, "Incorrect client secret") ||
@@ -530,7 +530,7 @@ static int refresh_token(struct request *req)
 		send_oauth_error(req, 400, "invalid_request", "Invalid refresh token");
 		return 0;
 	}
-	if (g.revoked) {
+	if (g.login.revoked) {
 		send_oauth_error(req, 400, "invalid_grant", "Token revoked");
 		return 0;
 	}

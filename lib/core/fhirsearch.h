@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* fhirsearch: FHIR search parameters matched against a resource's JSON, with no database: the
  * criteria of access policies (PROTOCOL.md §11.1, "Patient?_compartment=Patient/<id>") and the
- * filters of the resource API's searches use the same rules.
+ * resource API's search filters that SQL does not answer (§11.5: the owners' find takes _id, name,
+ * email and identifier; what is left is matched here) use the same rules.
  *
  * A query is "a=1&b=2,3": every parameter must match (AND), any of a parameter's comma-separated
  * values may (OR). Percent-escapes are decoded. Parameters:

@@ -286,18 +286,30 @@ long long shmcount_sliding_wait(const struct shmcount *c, long long limit)
 	return wait > SHMCOUNT_WINDOW_MS ? SHMCOUNT_WINDOW_MS : wait;
 }
 
-int shmcount_hit(const char *key, size_t keylen, long long now_ms, long long below, struct shmcount *out)
+/* What a hit and a peek do first: *out cleared at now_ms, the window of now_ms in *win, and
+ * the key's bucket (claimed for it when claim). False without a table, or when no bucket is
+ * there (or none could be claimed). */
+static bool bucket_of(const char *key, size_t keylen, long long now_ms, bool claim, struct shmcount *out,
+		      uint32_t *win, struct bucket **b)
 {
 	memset(out, 0, sizeof *out);
 	out->now_ms = now_ms;
+	*b = NULL;
 	if (!table.map)
-		return -1;
-	uint32_t win = (uint32_t)(now_ms / SHMCOUNT_WINDOW_MS) & WIN_MASK;
+		return false;
+	*win = (uint32_t)(now_ms / SHMCOUNT_WINDOW_MS) & WIN_MASK;
 	uint64_t tag;
 	size_t pos;
 	locate(key, keylen, &tag, &pos);
-	struct bucket *b = find(tag, pos, win, true);
-	if (!b)
+	*b = find(tag, pos, *win, claim);
+	return *b != NULL;
+}
+
+int shmcount_hit(const char *key, size_t keylen, long long now_ms, long long below, struct shmcount *out)
+{
+	uint32_t win;
+	struct bucket *b;
+	if (!bucket_of(key, keylen, now_ms, true, out, &win, &b))
 		return -1;
 	uint64_t c = atomic_load(&b->count);
 	for (;;) {
@@ -321,17 +333,10 @@ int shmcount_hit(const char *key, size_t keylen, long long now_ms, long long bel
 
 int shmcount_peek(const char *key, size_t keylen, long long now_ms, struct shmcount *out)
 {
-	memset(out, 0, sizeof *out);
-	out->now_ms = now_ms;
-	if (!table.map)
-		return -1;
-	uint32_t win = (uint32_t)(now_ms / SHMCOUNT_WINDOW_MS) & WIN_MASK;
-	uint64_t tag;
-	size_t pos;
-	locate(key, keylen, &tag, &pos);
-	struct bucket *b = find(tag, pos, win, false);
-	if (!b)
-		return 0;
+	uint32_t win;
+	struct bucket *b;
+	if (!bucket_of(key, keylen, now_ms, false, out, &win, &b))
+		return table.map ? 0 : -1;
 	decode(atomic_load(&b->count), win, out);
 	return 1;
 }

@@ -239,38 +239,3 @@ int audit_purge(const char *before)
 	} while (n == 5000);
 	return 0;
 }
-
-#define LOGIN_COLUMNS \
-	"COALESCE(m.profile_type, l.user_type), COALESCE(m.profile_id, l.user_id), l.client_id, l.id, l.remote_address, " \
-	"l.user_agent, NULL"
-#define LOGIN_FROM " FROM login l LEFT JOIN project_membership m ON m.id = l.membership_id WHERE l.project_id = ?"
-
-static const char *const select_events =
-	"SELECT id, DATE_FORMAT(recorded, '%Y-%m-%dT%H:%i:%s.%fZ'), type, reason, agent_type, agent_id, client_id, "
-	"login_id, remote_address, user_agent, entity, grant_type FROM ("
-	"SELECT id, recorded, type, outcome_desc AS reason, agent_type, agent_id, client_id, login_id, remote_address, "
-	"user_agent, entity, NULL AS grant_type FROM audit_event WHERE project_id = ? "
-	"UNION ALL SELECT CONCAT(l.id, '.signin'), l.created_at, IF(l.auth_method = 'client', '" AUDIT_TOKEN_ISSUED
-	"', '" AUDIT_SIGNIN_SUCCESS "'), NULL, " LOGIN_COLUMNS ", IF(l.auth_method = 'client', 'client_credentials', NULL)"
-	LOGIN_FROM
-	" UNION ALL SELECT CONCAT(l.id, '.code'), l.granted_at, '" AUDIT_TOKEN_ISSUED "', NULL, " LOGIN_COLUMNS
-	", 'authorization_code'" LOGIN_FROM " AND l.granted_at IS NOT NULL"
-	" UNION ALL SELECT CONCAT(l.id, '.refresh'), l.refreshed_at, '" AUDIT_TOKEN_REFRESHED
-	"', CONCAT(l.refresh_count, ' refresh grant(s), this the latest'), " LOGIN_COLUMNS ", 'refresh_token'" LOGIN_FROM
-	" AND l.refreshed_at IS NOT NULL"
-	/* client_credentials tokens are self-contained (no Login): a count per client and minute,
-	 * written in batches (lib/domain/grantcount.c), one event each. */
-	" UNION ALL SELECT CONCAT('cc.', g.client_id, '.', DATE_FORMAT(g.minute, '%Y%m%d%H%i')), g.updated_at, '"
-	AUDIT_TOKEN_ISSUED "', CONCAT(g.grants, ' client_credentials token(s) in the minute from ', "
-	"DATE_FORMAT(g.minute, '%Y-%m-%dT%H:%iZ')), 'ClientApplication', g.client_id, g.client_id, NULL, g.remote_address, "
-	"g.user_agent, CONCAT('ClientApplication/', g.client_id), 'client_credentials' FROM client_grant_minute g "
-	"WHERE g.project_id = ?"
-	") e WHERE (? IS NULL OR type = ?) AND (? IS NULL OR agent_id = ?) AND (? IS NULL OR recorded >= ?) "
-	"AND (? IS NULL OR recorded < ?) ORDER BY recorded DESC, id DESC LIMIT ? OFFSET ?";
-
-int audit_search(const struct audit_filter *f, long limit, long offset, struct db_result *out)
-{
-	return db_query(out, select_events, "sssssssssssssii", f->project_id, f->project_id, f->project_id, f->project_id,
-			f->project_id, f->type, f->type, f->agent_id, f->agent_id, f->since, f->since, f->until, f->until, (long long)limit,
-			(long long)offset);
-}

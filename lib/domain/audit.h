@@ -89,17 +89,14 @@ int audit_finish(bool success);
 /* Deletes the events recorded before a UTC time ("YYYY-MM-DD HH:MM:SS"), in batches. 0 or -1. */
 int audit_purge(const char *before);
 
-/* A project's events, newest first: the audit_event rows and the events the login rows record
- * (a sign-in or client_credentials token at created_at, the authorization_code token at
- * granted_at, the latest refresh at refreshed_at), read rather than written per token so the
- * hot paths keep one durable write. NULL filters match everything; since is inclusive, until
- * exclusive (UTC "YYYY-MM-DD HH:MM:SS"). Rows have the audit_column columns. 0 or -1. */
+/* What a search of a project's events (login_audit_search: the audit trail reads the Login
+ * rows first, so it stands in their owner) matches: NULL filters match everything; since is
+ * inclusive, until exclusive (UTC "YYYY-MM-DD HH:MM:SS"). Rows have the audit_column columns. */
 struct audit_filter {
 	const char *project_id, *type, *agent_id, *since, *until;
 };
 enum audit_column {
 	AE_ID, AE_RECORDED, AE_TYPE, AE_REASON, AE_AGENT_TYPE, AE_AGENT_ID, AE_CLIENT, AE_LOGIN, AE_ADDRESS, AE_UA, AE_ENTITY, AE_GRANT
 };
-int audit_search(const struct audit_filter *f, long limit, long offset, struct db_result *out);
 
 #endif

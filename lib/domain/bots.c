@@ -63,7 +63,7 @@ static int bot_get(const char *id, json_t **out)
 
 static int bot_find(const struct store_query *q, json_t **rows, long long *total)
 {
-	return store_find_rows(q, 1,
+	return store_find_rows(q, 2,
 			       q->oldest_first ? BOT_COLUMNS "FROM bot " BOT_WHERE STORE_OLDEST
 					       : BOT_COLUMNS "FROM bot " BOT_WHERE STORE_NEWEST,
 			       "SELECT COUNT(*) FROM bot " BOT_WHERE, bot_row, rows, total);

@@ -61,8 +61,32 @@ int clients_get(const char *id, struct client *c);
 	"c.allowed_origins, c.default_scope, p.system_setting, c.token_endpoint_auth_method, m.active, c.tokens_not_before, " \
 	"m.access_policy_id IS NOT NULL OR COALESCE(JSON_LENGTH(m.access), 0) > 0, c.pkce_s256"
 #define CLIENTS_NCOLUMNS 21
+/* 1 when a Bot (type "Bot") or else a ClientApplication of this id belongs to the project, 0 not, -1. */
+int clients_agent_in_project(const char *type, const char *id, const char *project_id);
 struct db_result;
 void clients_from_row(const struct db_result *r, struct client *c);
+
+/* What the reads of a self-contained access token need of its claims (checked by the caller):
+ * its id, its client, the digest prefix of the secret that obtained it, its scope (NULL: ""),
+ * the client generation it carries (cnb) and when it was issued. */
+struct token_ref {
+	const char *jti, *client_id, *skh, *scope;
+	long long cnb, iat;
+};
+/* Read models that start from a client, one round trip each (the caller frees out):
+ * - a self-contained token's session: a row of lib/domain/sessionrow.h's layout (revoked when
+ *   the token was revoked, the client is not active, or its generation or secret moved on);
+ *   no row when the client or its membership is gone;
+ * - Basic authentication: CLIENTS_COLUMNS, then the detail columns (auth.h enum auth_detail);
+ * - introspection by client caller_id: CLIENTS_COLUMNS (the caller, for its secret check), then
+ *   whether the token is usable, its project_id, user_id, scope, client_id, profile_type and
+ *   profile_id; the token is a Login's (login_id), a self-contained one (t), or neither (both
+ *   NULL: not usable). No row: no such caller.
+ * 0 or -1 each. */
+int clients_read_token_session(const struct token_ref *t, struct db_result *out);
+int clients_read_basic(const char *id, struct db_result *out);
+int clients_read_introspection(const char *caller_id, const char *login_id, const struct token_ref *t,
+			       struct db_result *out);
 /* The client's sign-in branding (§6.16): {"welcomeString"?, "logo"?} from its signInForm,
  * written to *out. 0 found, 1 not found, -1 database error. */
 int clients_branding(const char *id, json_t **out);
@@ -130,6 +154,10 @@ int clients_rotate_secret(const char *project_id, const char *client_id, long re
 /* A Bot row (its membership is the caller's, in the same transaction). 0 or -1. */
 int clients_insert_bot(const char *id, const char *project_id, const char *name, const char *description,
 		       const char *resource_json);
+/* The project of a Bot into project_out: 0, 1 no such bot, -1. */
+int clients_bot_project(const char *id, char project_out[37]);
+
+/* ---- lib/domain/clientstore.c: ClientApplication resources ---- */
 
 /* A checked ClientApplication (clients_store.check) brought from another server with its id and
  * its secret kept (tessera-admin import; Medplum stores the secret itself, Tessera its keyed
@@ -138,8 +166,6 @@ int clients_insert_bot(const char *id, const char *project_id, const char *name,
  * 0, -1. */
 int clients_import(const char *project_id, const char *id, const char *membership_id, json_t *client,
 		   const char *secret);
-/* The project of a Bot into project_out: 0, 1 no such bot, -1. */
-int clients_bot_project(const char *id, char project_out[37]);
 /* ClientApplication resources for the resource API: every field (redirectUris, pkceOptional,
  * jwksUri, jwks, signInForm, identityProvider, allowedOrigin, defaultScope, lifetimes,
  * tokenEndpointAuthMethod, status); the secret is made at creation and shown in that answer

@@ -86,7 +86,7 @@ static int domain_get(const char *id, json_t **out)
 
 static int domain_find(const struct store_query *q, json_t **rows, long long *total)
 {
-	return store_find_rows(q, 1, q->oldest_first ? DOMAIN_COLUMNS DOMAIN_WHERE STORE_OLDEST : DOMAIN_COLUMNS DOMAIN_WHERE STORE_NEWEST,
+	return store_find_rows(q, 2, q->oldest_first ? DOMAIN_COLUMNS DOMAIN_WHERE STORE_OLDEST : DOMAIN_COLUMNS DOMAIN_WHERE STORE_NEWEST,
 			       "SELECT COUNT(*) FROM domain_configuration " DOMAIN_WHERE, domain_row, rows, total);
 }
 

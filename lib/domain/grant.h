@@ -1,19 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* grant: everything a token response needs about a Login, read in one query (login,
- * membership, project, profile, user, client lifetimes, launch). */
+ * membership, project, profile, user, client lifetimes, launch: login_read_grant). */
 #ifndef TESSERA_GRANT_H
 #define TESSERA_GRANT_H
+#include "domain/login.h"
 #include "oauth/tokens.h"
 #include <stdbool.h>
 #include <time.h>
 
 struct grant_subject {
-	char login_id[37];
-	char user_type[32];
-	char user_id[37];
-	char client_id[37];
-	char scope[1025];
-	char nonce[513];
+	struct login login;   /* id, user_type, user_id, client_id, scope, nonce, auth_time, revoked */
 	char email[321];
 	char profile_type[32];
 	char profile_id[37];
@@ -21,11 +17,10 @@ struct grant_subject {
 	char project_id[37];
 	char project_display[256];
 	char patient[37];
-	time_t auth_time;
 	long access_lifetime;
 	long refresh_lifetime;
 	/* For the refresh_token grant, which reads them in the same query. */
-	bool has_refresh_hash, revoked, membership_active;
+	bool has_refresh_hash, membership_active;
 	unsigned char refresh_hash[32];
 	char client_status[16];      /* "" when the login has no client */
 	char client_auth_method[32]; /* the client's tokenEndpointAuthMethod */

@@ -9,6 +9,7 @@
 #include "mail/mail.h"
 #include "core/password.h"
 #include "domain/people.h"
+#include "domain/policies.h"
 #include "domain/secreq.h"
 #include "core/text.h"
 #include "domain/members.h"
@@ -202,7 +203,7 @@ static int attempt(const struct invite_request *in, const char *email, const cha
 	if (rc == 0)
 		rc = choose_profile(in, email, profile, err);
 	if (rc == 0)
-		rc = members_check_policies(&in->fields, in->project_id, err);
+		rc = policies_check_named(&in->fields, in->project_id, err);
 	if (rc == 0)
 		rc = place_membership(in, out->user_id, profile, out->membership_id, err);
 	if (rc == 0 && email[0] && in->send_email)

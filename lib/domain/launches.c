@@ -67,7 +67,7 @@ static int launch_get(const char *id, json_t **out)
 
 static int launch_find(const struct store_query *q, json_t **rows, long long *total)
 {
-	return store_find_rows(q, 1, q->oldest_first ? LAUNCH_COLUMNS LAUNCH_WHERE STORE_OLDEST : LAUNCH_COLUMNS LAUNCH_WHERE STORE_NEWEST,
+	return store_find_rows(q, 2, q->oldest_first ? LAUNCH_COLUMNS LAUNCH_WHERE STORE_OLDEST : LAUNCH_COLUMNS LAUNCH_WHERE STORE_NEWEST,
 			       "SELECT COUNT(*) FROM smart_app_launch " LAUNCH_WHERE, launch_row, rows, total);
 }
 

@@ -5,15 +5,56 @@
 #include "core/crypto.h"
 #include "core/db.h"
 #include "domain/audit.h"
+#include "domain/sessionrow.h"
 #include "http/request.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int login_ref(const char *login_id, char out[LOGIN_REF_LEN + 1])
 {
 	return crypto_keyed_ref("login", login_id, out);
 }
+
+#define TEXT(member) text_copy(l->member, sizeof l->member, v)
+
+void login_take_row(const struct db_result *r, const unsigned char *columns, unsigned n, struct login *l)
+{
+	for (unsigned k = 0; k < n; k++) {
+		const char *v = db_cell(r, 0, k);
+		switch ((enum login_member)columns[k]) {
+		case LM_ID: TEXT(id); break;
+		case LM_USER_TYPE: TEXT(user_type); break;
+		case LM_USER_ID: TEXT(user_id); break;
+		case LM_CLIENT_ID: TEXT(client_id); break;
+		case LM_PROJECT_ID: TEXT(project_id); break;
+		case LM_PROJECT_NEW: l->project_new = text_true(v); break;
+		case LM_PROFILE_TYPE: TEXT(profile_type); break;
+		case LM_MEMBERSHIP_ID: TEXT(membership_id); break;
+		case LM_AUTH_METHOD: TEXT(auth_method); break;
+		case LM_AUTH_TIME: l->auth_time = (time_t)strtoll(v ? v : "0", NULL, 10); break;
+		case LM_SCOPE: TEXT(scope); break;
+		case LM_NONCE: TEXT(nonce); break;
+		case LM_REDIRECT_URI: TEXT(redirect_uri); break;
+		case LM_CODE_CHALLENGE: TEXT(code_challenge); break;
+		case LM_CODE_CHALLENGE_METHOD: TEXT(code_challenge_method); break;
+		case LM_REFRESH_ALLOWED: l->refresh_allowed = text_true(v); break;
+		case LM_MFA_VERIFIED: l->mfa_verified = text_true(v); break;
+		case LM_GRANTED: l->granted = text_true(v); break;
+		case LM_REVOKED: l->revoked = text_true(v); break;
+		case LM_WAS_GRANTED: l->was_granted = text_true(v); break;
+		case LM_CODE_OUTSTANDING: l->code_outstanding = text_true(v); break;
+		case LM_MFA_ENROLLED: l->mfa_enrolled = text_true(v); break;
+		case LM_REMOTE_ADDR: TEXT(remote_addr); break;
+		/* a code without an expiry counts as expired */
+		case LM_CODE_EXPIRED: l->code_expired = !v || text_true(v); break;
+		case LM_MEMBERSHIP_ACTIVE: l->membership_active = text_true(v); break;
+		}
+	}
+}
+
+#undef TEXT
 
 int login_revoke_token(const char *jti, const char *client_id, long long exp)
 {
@@ -99,6 +140,11 @@ static const char *const select_code =
 	"l.redirect_uri, l.code_challenge, l.code_challenge_method, l.refresh_allowed, m.active "
 	"FROM login l LEFT JOIN project_membership m ON m.id = l.membership_id WHERE l.code_hash = ?";
 
+/* The members select_code's columns fill, in order. */
+static const unsigned char code_columns[] = { LM_ID, LM_CLIENT_ID, LM_MEMBERSHIP_ID, LM_GRANTED, LM_REVOKED,
+					      LM_CODE_EXPIRED, LM_REDIRECT_URI, LM_CODE_CHALLENGE,
+					      LM_CODE_CHALLENGE_METHOD, LM_REFRESH_ALLOWED, LM_MEMBERSHIP_ACTIVE };
+
 int login_find_code(const char *code, struct login *cl)
 {
 	uint8_t digest[32];
@@ -108,19 +154,8 @@ int login_find_code(const char *code, struct login *cl)
 	if (db_query(&r, select_code, "b", digest, sizeof digest) < 0)
 		return -1;
 	int found = r.nrows == 1;
-	if (found) {
-		text_copy(cl->id, sizeof cl->id, db_cell(&r, 0, 0));
-		text_copy(cl->client_id, sizeof cl->client_id, db_cell(&r, 0, 1));
-		text_copy(cl->membership_id, sizeof cl->membership_id, db_cell(&r, 0, 2));
-		cl->granted = text_true(db_cell(&r, 0, 3));
-		cl->revoked = text_true(db_cell(&r, 0, 4));
-		cl->code_expired = !db_cell(&r, 0, 5) || text_true(db_cell(&r, 0, 5));
-		text_copy(cl->redirect_uri, sizeof cl->redirect_uri, db_cell(&r, 0, 6));
-		text_copy(cl->code_challenge, sizeof cl->code_challenge, db_cell(&r, 0, 7));
-		text_copy(cl->code_challenge_method, sizeof cl->code_challenge_method, db_cell(&r, 0, 8));
-		cl->refresh_allowed = text_true(db_cell(&r, 0, 9));
-		cl->membership_active = text_true(db_cell(&r, 0, 10));
-	}
+	if (found)
+		login_take_row(&r, code_columns, sizeof code_columns, cl);
 	db_result_free(&r);
 	return found;
 }
@@ -224,6 +259,14 @@ static const char *const select_login =
 	"l.code_hash IS NOT NULL AND NOT l.granted AND l.code_expires_at > UTC_TIMESTAMP(3) "
 	"FROM login l LEFT JOIN user u ON u.id = l.user_id WHERE l.id = ?";
 
+/* The members select_login's columns fill, in order. */
+static const unsigned char load_columns[] = {
+	LM_USER_TYPE, LM_USER_ID, LM_CLIENT_ID, LM_PROJECT_ID, LM_PROJECT_NEW, LM_PROFILE_TYPE, LM_MEMBERSHIP_ID,
+	LM_AUTH_METHOD, LM_AUTH_TIME, LM_SCOPE, LM_NONCE, LM_REDIRECT_URI, LM_CODE_CHALLENGE, LM_CODE_CHALLENGE_METHOD,
+	LM_REFRESH_ALLOWED, LM_MFA_VERIFIED, LM_GRANTED, LM_REVOKED, LM_MFA_ENROLLED, LM_REMOTE_ADDR, LM_WAS_GRANTED,
+	LM_CODE_OUTSTANDING
+};
+
 int login_load(const char *id, struct login *l)
 {
 	memset(l, 0, sizeof *l);
@@ -237,28 +280,7 @@ int login_load(const char *id, struct login *l)
 		return 1;
 	}
 	text_copy(l->id, sizeof l->id, id);
-	text_copy(l->user_type, sizeof l->user_type, db_cell(&r, 0, 0));
-	text_copy(l->user_id, sizeof l->user_id, db_cell(&r, 0, 1));
-	text_copy(l->client_id, sizeof l->client_id, db_cell(&r, 0, 2));
-	text_copy(l->project_id, sizeof l->project_id, db_cell(&r, 0, 3));
-	l->project_new = text_true(db_cell(&r, 0, 4));
-	text_copy(l->profile_type, sizeof l->profile_type, db_cell(&r, 0, 5));
-	text_copy(l->membership_id, sizeof l->membership_id, db_cell(&r, 0, 6));
-	text_copy(l->auth_method, sizeof l->auth_method, db_cell(&r, 0, 7));
-	l->auth_time = (time_t)strtoll(db_cell(&r, 0, 8), NULL, 10);
-	text_copy(l->scope, sizeof l->scope, db_cell(&r, 0, 9));
-	text_copy(l->nonce, sizeof l->nonce, db_cell(&r, 0, 10));
-	text_copy(l->redirect_uri, sizeof l->redirect_uri, db_cell(&r, 0, 11));
-	text_copy(l->code_challenge, sizeof l->code_challenge, db_cell(&r, 0, 12));
-	text_copy(l->code_challenge_method, sizeof l->code_challenge_method, db_cell(&r, 0, 13));
-	l->refresh_allowed = text_true(db_cell(&r, 0, 14));
-	l->mfa_verified = text_true(db_cell(&r, 0, 15));
-	l->granted = text_true(db_cell(&r, 0, 16));
-	l->revoked = text_true(db_cell(&r, 0, 17));
-	l->mfa_enrolled = text_true(db_cell(&r, 0, 18));
-	text_copy(l->remote_addr, sizeof l->remote_addr, db_cell(&r, 0, 19));
-	l->was_granted = text_true(db_cell(&r, 0, 20));
-	l->code_outstanding = text_true(db_cell(&r, 0, 21));
+	login_take_row(&r, load_columns, sizeof load_columns, l);
 	db_result_free(&r);
 	return 0;
 }
@@ -335,4 +357,69 @@ int login_revoke_client(const char *client_id)
 {
 	return db_exec(NULL, "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE user_id = ? OR client_id = ?",
 		       "ss", client_id, client_id);
+}
+
+/* ---- the read models: what a hot path needs about a Login, one round trip each ---- */
+
+static const char *const select_session =
+	"SELECT STRAIGHT_JOIN l.user_type, l.user_id, l.client_id, l.membership_id, l.auth_method, UNIX_TIMESTAMP(l.auth_time), "
+	"l.scope, l.revoked, l.granted, m.project_id, m.profile_type, m.profile_id, m.admin, m.active, p.super_admin, "
+	"p.system_setting, " SESSIONROW_DETAIL_COLUMNS
+	"FROM login l JOIN project_membership m ON m.id = l.membership_id JOIN project p ON p.id = m.project_id "
+	SESSIONROW_DETAIL_JOINS "WHERE l.id = ?";
+
+int login_read_session(const char *id, struct db_result *out)
+{
+	return db_query(out, select_session, "s", id);
+}
+
+static const char *const select_grant =
+	"SELECT l.user_type, l.user_id, l.client_id, l.scope, l.nonce, UNIX_TIMESTAMP(l.auth_time), m.profile_type, "
+	"m.profile_id, COALESCE(pr.display, pc.name), m.project_id, p.name, u.email, c.access_token_lifetime, "
+	"c.refresh_token_lifetime, la.patient_id, l.refresh_hash, l.revoked, m.active, c.status, "
+	"c.token_endpoint_auth_method, l.client_auth_method "
+	"FROM login l JOIN project_membership m ON m.id = l.membership_id JOIN project p ON p.id = m.project_id "
+	"LEFT JOIN profile pr ON pr.id = m.profile_id LEFT JOIN client_application pc ON pc.id = m.profile_id "
+	"LEFT JOIN user u ON u.id = l.user_id AND l.user_type = 'User' "
+	"LEFT JOIN client_application c ON c.id = l.client_id "
+	"LEFT JOIN smart_app_launch la ON la.id = l.launch_id WHERE l.id = ?";
+
+int login_read_grant(const char *id, struct db_result *out)
+{
+	return db_query(out, select_grant, "s", id);
+}
+
+#define LOGIN_COLUMNS \
+	"COALESCE(m.profile_type, l.user_type), COALESCE(m.profile_id, l.user_id), l.client_id, l.id, l.remote_address, " \
+	"l.user_agent, NULL"
+#define LOGIN_FROM " FROM login l LEFT JOIN project_membership m ON m.id = l.membership_id WHERE l.project_id = ?"
+
+static const char *const select_events =
+	"SELECT id, DATE_FORMAT(recorded, '%Y-%m-%dT%H:%i:%s.%fZ'), type, reason, agent_type, agent_id, client_id, "
+	"login_id, remote_address, user_agent, entity, grant_type FROM ("
+	"SELECT id, recorded, type, outcome_desc AS reason, agent_type, agent_id, client_id, login_id, remote_address, "
+	"user_agent, entity, NULL AS grant_type FROM audit_event WHERE project_id = ? "
+	"UNION ALL SELECT CONCAT(l.id, '.signin'), l.created_at, IF(l.auth_method = 'client', '" AUDIT_TOKEN_ISSUED
+	"', '" AUDIT_SIGNIN_SUCCESS "'), NULL, " LOGIN_COLUMNS ", IF(l.auth_method = 'client', 'client_credentials', NULL)"
+	LOGIN_FROM
+	" UNION ALL SELECT CONCAT(l.id, '.code'), l.granted_at, '" AUDIT_TOKEN_ISSUED "', NULL, " LOGIN_COLUMNS
+	", 'authorization_code'" LOGIN_FROM " AND l.granted_at IS NOT NULL"
+	" UNION ALL SELECT CONCAT(l.id, '.refresh'), l.refreshed_at, '" AUDIT_TOKEN_REFRESHED
+	"', CONCAT(l.refresh_count, ' refresh grant(s), this the latest'), " LOGIN_COLUMNS ", 'refresh_token'" LOGIN_FROM
+	" AND l.refreshed_at IS NOT NULL"
+	/* client_credentials tokens are self-contained (no Login): a count per client and minute,
+	 * written in batches (lib/domain/grantcount.c), one event each. */
+	" UNION ALL SELECT CONCAT('cc.', g.client_id, '.', DATE_FORMAT(g.minute, '%Y%m%d%H%i')), g.updated_at, '"
+	AUDIT_TOKEN_ISSUED "', CONCAT(g.grants, ' client_credentials token(s) in the minute from ', "
+	"DATE_FORMAT(g.minute, '%Y-%m-%dT%H:%iZ')), 'ClientApplication', g.client_id, g.client_id, NULL, g.remote_address, "
+	"g.user_agent, CONCAT('ClientApplication/', g.client_id), 'client_credentials' FROM client_grant_minute g "
+	"WHERE g.project_id = ?"
+	") e WHERE (? IS NULL OR type = ?) AND (? IS NULL OR agent_id = ?) AND (? IS NULL OR recorded >= ?) "
+	"AND (? IS NULL OR recorded < ?) ORDER BY recorded DESC, id DESC LIMIT ? OFFSET ?";
+
+int login_audit_search(const struct audit_filter *f, long limit, long offset, struct db_result *out)
+{
+	return db_query(out, select_events, "sssssssssssssii", f->project_id, f->project_id, f->project_id, f->project_id,
+			f->project_id, f->type, f->type, f->agent_id, f->agent_id, f->since, f->since, f->until, f->until, (long long)limit,
+			(long long)offset);
 }

@@ -52,6 +52,17 @@ struct login {
 	bool membership_active;    /* of the membership (login_find_code) */
 };
 
+/* The members of struct login, to name the columns of a read. */
+enum login_member {
+	LM_ID, LM_USER_TYPE, LM_USER_ID, LM_CLIENT_ID, LM_PROJECT_ID, LM_PROJECT_NEW, LM_PROFILE_TYPE, LM_MEMBERSHIP_ID,
+	LM_AUTH_METHOD, LM_AUTH_TIME, LM_SCOPE, LM_NONCE, LM_REDIRECT_URI, LM_CODE_CHALLENGE, LM_CODE_CHALLENGE_METHOD,
+	LM_REFRESH_ALLOWED, LM_MFA_VERIFIED, LM_GRANTED, LM_REVOKED, LM_WAS_GRANTED, LM_CODE_OUTSTANDING, LM_MFA_ENROLLED,
+	LM_REMOTE_ADDR, LM_CODE_EXPIRED, LM_MEMBERSHIP_ACTIVE
+};
+/* The one place a Login row is parsed, whichever read selected it: column k of the first row
+ * (k < n) into member columns[k] (enum login_member); other members are left as they are. */
+void login_take_row(const struct db_result *r, const unsigned char *columns, unsigned n, struct login *l);
+
 /* ---- a sign-in's Login, stage by stage (lib/domain/flow.c drives them) ---- */
 
 /* A new sign-in's Login (l as flow filled it; launch_id and user_agent may be NULL). 0 or -1. */
@@ -123,6 +134,28 @@ long long login_purge_idle(long long seconds);
  * is then "-"). */
 #define LOGIN_REF_LEN CRYPTO_REF_LEN
 int login_ref(const char *login_id, char out[LOGIN_REF_LEN + 1]);
+
+/* ---- read models: what a hot path needs about a Login, with the rows around it, in one
+ * round trip each (the caller frees out) ---- */
+
+/* A Bearer token's session: the Login (not yet checked for revocation) with its membership,
+ * project and the caller's details, a row of lib/domain/sessionrow.h's layout; no row when the
+ * Login or its membership is gone. 0 or -1. */
+int login_read_session(const char *id, struct db_result *out);
+/* What a token response needs (lib/domain/grant.c takes the row): user_type, user_id,
+ * client_id, scope, nonce, auth_time (Unix), the membership's profile_type and profile_id, the
+ * profile's display, project_id, the project's name, the user's email, the client's access and
+ * refresh token lifetimes, the launch's patient, refresh_hash, revoked, the membership's
+ * active, the client's status and tokenEndpointAuthMethod, how the client authenticated when
+ * the refresh token was issued. No row: no such Login with a membership. 0 or -1. */
+int login_read_grant(const char *id, struct db_result *out);
+/* A project's events, newest first (audit.h struct audit_filter, enum audit_column): the
+ * audit_event rows and the events the Login rows record (a sign-in or client_credentials token
+ * at created_at, the authorization_code token at granted_at, the latest refresh at
+ * refreshed_at) and the per-minute client_credentials counts (grantcount.c), read rather than
+ * written per token so the hot paths keep one durable write. 0 or -1. */
+struct audit_filter;
+int login_audit_search(const struct audit_filter *f, long limit, long offset, struct db_result *out);
 
 /* Deletes the Logins last changed before a UTC time ("YYYY-MM-DD HH:MM:SS"), in batches so
  * that a large purge never holds long locks on a busy table. 0 or -1. */

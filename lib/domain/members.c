@@ -5,6 +5,7 @@
 #include "core/scimfilter.h"
 #include "core/db.h"
 #include "domain/login.h"
+#include "domain/sessionrow.h"
 #include "core/fhir.h"
 #include "http/input.h"
 #include "core/text.h"
@@ -95,36 +96,6 @@ int members_parse_fields(json_t *obj, struct member_fields *f, struct refusal *e
 	if (v)
 		f->user_configuration = json_is_null(v) ? NULL : v;
 	return 0;
-}
-
-/* 0 the policy exists in the project, 1 refused, -1. */
-static int check_policy(const char *id, const char *project_id, struct refusal *err)
-{
-	struct db_result r;
-	if (db_query(&r, "SELECT project_id FROM access_policy WHERE id = ?", "s", id) < 0)
-		return -1;
-	const char *why = r.nrows == 0 ? "does not exist" : strcmp(db_cell(&r, 0, 0), project_id) ? "does not belong to this project" : NULL;
-	db_result_free(&r);
-	if (!why)
-		return 0;
-	char text[160];
-	snprintf(text, sizeof text, "Access policy AccessPolicy/%s %s", id, why);
-	return refuse_copy(err, 400, text, NULL);
-}
-
-int members_check_policies(const struct member_fields *f, const char *project_id, struct refusal *err)
-{
-	int rc = f->access_policy_id[0] ? check_policy(f->access_policy_id, project_id, err) : 0;
-	size_t i;
-	json_t *e;
-	char id[37];
-	json_array_foreach(f->access, i, e) {
-		if (rc != 0)
-			break;
-		if (fhir_reference_id(json_object_get(e, "policy"), "AccessPolicy", id))
-			rc = check_policy(id, project_id, err);
-	}
-	return rc;
 }
 
 /* JSON text of a value, or NULL; *ok false when out of memory. */
@@ -337,93 +308,10 @@ int members_get(const char *id, json_t **out, char project_out[37])
 	return m ? 0 : -1;
 }
 
-/* ---- ProjectMembership resources (the resource API) ---- */
+/* ---- ProjectMembership resources (the resource API; lib/domain/memberstore.c checks a new
+ * one's parties) ---- */
 
-static const char *const member_user_types[] = { "User", "ClientApplication", "Bot", NULL };
-static const char *const member_profile_types[] = { "Patient", "Practitioner", "RelatedPerson", "ClientApplication",
-						    "Bot", NULL };
-
-/* A reference to one of types: its type and id. */
-static bool typed_reference(json_t *ref, const char *const *types, char type[32], char id[37])
-{
-	for (const char *const *t = types; *t; t++)
-		if (fhir_reference_id(ref, *t, id)) {
-			text_copy(type, 32, *t);
-			return true;
-		}
-	return false;
-}
-
-/* The user and profile of a new membership exist and may join this project: a User that is
- * server-scoped or of this project; a ClientApplication or Bot of this project, its own
- * profile; a Patient, Practitioner or RelatedPerson profile of this project. 0, 1, -1. */
-static int check_parties(const char *project, const char *utype, const char *uid, const char *ptype, const char *pid,
-			 struct refusal *err)
-{
-	bool agent = strcmp(utype, "User") != 0;
-	if (agent && (strcmp(ptype, utype) || strcmp(pid, uid)))
-		return refuse(err, 400, "Invalid membership.profile", "profile");
-	if (!agent && (!strcmp(ptype, "ClientApplication") || !strcmp(ptype, "Bot")))
-		return refuse(err, 400, "Invalid membership.profile", "profile");
-	struct db_result r;
-	int rc = !strcmp(utype, "User")
-			 ? db_query(&r, "SELECT 1 FROM user WHERE id = ? AND (project_id IS NULL OR project_id = ?)", "ss", uid, project)
-		 : !strcmp(utype, "Bot")
-			 ? db_query(&r, "SELECT 1 FROM bot WHERE id = ? AND project_id = ?", "ss", uid, project)
-			 : db_query(&r, "SELECT 1 FROM client_application WHERE id = ? AND project_id = ?", "ss", uid, project);
-	if (rc < 0)
-		return -1;
-	bool found = r.nrows > 0;
-	db_result_free(&r);
-	if (!found)
-		return refuse(err, 400, "Invalid membership.user", "user");
-	if (agent)
-		return 0;
-	if (db_query(&r, "SELECT 1 FROM profile WHERE id = ? AND resource_type = ? AND project_id = ?", "sss", pid, ptype,
-		     project) < 0)
-		return -1;
-	found = r.nrows > 0;
-	db_result_free(&r);
-	return found ? 0 : refuse(err, 400, "Invalid membership.profile", "profile");
-}
-
-static int member_check(json_t *body, json_t *stored, const char *project, json_t **out, struct refusal *err)
-{
-	struct member_fields f = { .active = true };
-	int rc = members_parse_fields(body, &f, err);
-	if (rc == 0)
-		rc = members_check_policies(&f, project, err);
-	if (rc != 0)
-		return rc;
-	char utype[32], uid[37], ptype[32], pid[37];
-	/* project, user and profile are the stored ones on an update */
-	json_t *who = stored ? stored : body;
-	if (!typed_reference(json_object_get(who, "user"), member_user_types, utype, uid))
-		return refuse(err, 400, "Invalid membership.user", "user");
-	if (!typed_reference(json_object_get(who, "profile"), member_profile_types, ptype, pid))
-		return refuse(err, 400, "Invalid membership.profile", "profile");
-	if (!stored && (rc = check_parties(project, utype, uid, ptype, pid, err)) != 0)
-		return rc;
-	json_t *m = json_pack("{s:s, s:o, s:o, s:o, s:b, s:b}", "resourceType", "ProjectMembership", "project",
-			      fhir_reference("Project", project, NULL), "user", fhir_reference(utype, uid, NULL), "profile",
-			      fhir_reference(ptype, pid, NULL), "active", f.active, "admin", f.admin);
-	if (f.access_policy_id[0])
-		json_object_set_new(m, "accessPolicy", fhir_reference("AccessPolicy", f.access_policy_id, NULL));
-	if (f.access)
-		json_object_set(m, "access", f.access);
-	if (f.identifier)
-		json_object_set(m, "identifier", f.identifier);
-	if (f.user_configuration)
-		json_object_set(m, "userConfiguration", f.user_configuration);
-	if (f.external_id)
-		json_object_set_new(m, "externalId", json_string(f.external_id));
-	if (f.user_name)
-		json_object_set_new(m, "userName", json_string(f.user_name));
-	*out = m;
-	return 0;
-}
-
-static int member_get_resource(const char *id, json_t **out)
+int members_get_resource(const char *id, json_t **out)
 {
 	int rc = members_get(id, out, NULL);
 	if (rc != 0)
@@ -450,11 +338,11 @@ static json_t *member_id_row(const struct db_result *r, unsigned i)
 
 /* The page's ids in SQL (PROTOCOL.md §11.5), then each membership as members_get makes it: at most
  * _count of them (STORE_SCAN when C still filters). */
-static int member_find_resources(const struct store_query *q, json_t **rows, long long *total)
+int members_find_resources(const struct store_query *q, json_t **rows, long long *total)
 {
 	json_t *ids = NULL;
 	*rows = NULL;
-	if (store_find_rows(q, 1,
+	if (store_find_rows(q, 2,
 			    q->oldest_first ? "SELECT id FROM project_membership " MEMBER_WHERE STORE_OLDEST
 					    : "SELECT id FROM project_membership " MEMBER_WHERE STORE_NEWEST,
 			    "SELECT COUNT(*) FROM project_membership " MEMBER_WHERE, member_id_row, &ids, total) < 0)
@@ -465,7 +353,7 @@ static int member_find_resources(const struct store_query *q, json_t **rows, lon
 	json_t *id;
 	json_array_foreach(ids, i, id) {
 		json_t *m = NULL;
-		rc = member_get_resource(json_string_value(id), &m);
+		rc = members_get_resource(json_string_value(id), &m);
 		if (rc == 0)
 			json_array_append_new(*rows, m);
 		else if (rc == 1)
@@ -477,38 +365,17 @@ static int member_find_resources(const struct store_query *q, json_t **rows, lon
 	return rc < 0 ? -1 : 0;
 }
 
-static int fields_of(json_t *m, struct member_fields *f, struct refusal *err)
+int members_resource_fields(json_t *m, struct member_fields *f, struct refusal *err)
 {
 	memset(f, 0, sizeof *f);
 	f->active = true;
 	return members_parse_fields(m, f, err);
 }
 
-static int member_insert_resource(const char *project, json_t *m, char id[37], json_t **once, struct refusal *err)
-{
-	(void)once;
-	struct member_fields f;
-	char utype[32], uid[37], ptype[32], pid[37];
-	if (fields_of(m, &f, err) != 0 ||
-	    !typed_reference(json_object_get(m, "user"), member_user_types, utype, uid) ||
-	    !typed_reference(json_object_get(m, "profile"), member_profile_types, ptype, pid))
-		return -1;
-	char existing[37], profile[80];
-	int rc = members_find(project, uid, existing, profile);
-	if (rc < 0)
-		return -1;
-	if (rc == 0)
-		return refuse(err, 409, "User is already a member of this project", NULL);
-	rc = store_new_id(id) < 0 ? -1 : insert_as(project, utype, uid, ptype, pid, &f, id);
-	if (rc == 1)
-		return refuse(err, 409, "externalId or userName already used in this project", NULL);
-	return rc;
-}
-
-static int member_update_resource(const char *id, const char *version, json_t *m, struct refusal *err)
+int members_update_resource(const char *id, const char *version, json_t *m, struct refusal *err)
 {
 	struct member_fields f;
-	if (fields_of(m, &f, err) != 0)
+	if (members_resource_fields(m, &f, err) != 0)
 		return -1;
 	bool ok = true;
 	char *access = dump(f.access, &ok), *ident = dump(f.identifier, &ok), *conf = dump(f.user_configuration, &ok);
@@ -530,7 +397,7 @@ static int member_update_resource(const char *id, const char *version, json_t *m
 }
 
 /* The owner's membership stays; the membership's sessions end with it (one transaction). */
-static int member_remove_resource(const char *id, const char *version, struct refusal *err)
+int members_remove_resource(const char *id, const char *version, struct refusal *err)
 {
 	int rc = owner_kept(id, err);
 	if (rc != 0)
@@ -547,17 +414,6 @@ static int member_remove_resource(const char *id, const char *version, struct re
 	return n == 1 ? 0 : 2;
 }
 
-const struct resource_store members_store = {
-	.type = "ProjectMembership",
-	.get = member_get_resource,
-	.find = member_find_resources,
-	.find_by = STORE_BY_IDENTIFIER,
-	.check = member_check,
-	.insert = member_insert_resource,
-	.update = member_update_resource,
-	.remove = member_remove_resource,
-};
-
 int members_insert_for_client(const char *membership_id, const char *project_id, const char *client_id)
 {
 	return db_exec(NULL,
@@ -570,6 +426,14 @@ int members_set_client_policy(const char *client_id, const char *project_id, con
 {
 	return db_exec(NULL, "UPDATE project_membership SET access_policy_id = ? WHERE user_id = ? AND project_id = ?", "sss",
 		       policy_id, client_id, project_id);
+}
+
+int members_set_client_admin(const char *client_id, const char *project_id, bool admin)
+{
+	return db_exec(NULL,
+		       "UPDATE project_membership SET admin = ?, updated_at = UTC_TIMESTAMP(3) WHERE user_id = ? "
+		       "AND project_id = ? AND user_type = 'ClientApplication'",
+		       "iss", (long long)admin, client_id, project_id);
 }
 
 int members_delete_of_client(const char *client_id)
@@ -613,17 +477,25 @@ int members_chosen(const char *membership_id, struct db_result *out)
 			"s", membership_id);
 }
 
-int members_email_in_scope(const char *project_id, const char *email, const char *scope_key)
+/* SQL: a User membership m of a project with its user u, for the email checks below. */
+#define MEMBER_EMAIL_FROM \
+	"SELECT 1 FROM project_membership m JOIN user u ON u.id = m.user_id AND m.user_type = 'User' " \
+	"WHERE m.project_id = ? AND u.email = ? "
+
+/* 1 when the query (two or three string arguments; c may be NULL) finds a row, 0, -1. */
+static int any_row(const char *sql, const char *fmt, const char *a, const char *b, const char *c)
 {
 	struct db_result r;
-	if (db_query(&r,
-		     "SELECT 1 FROM project_membership m JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
-		     "WHERE m.project_id = ? AND u.email = ? AND u.scope_key = ? LIMIT 1",
-		     "sss", project_id, email, scope_key) < 0)
+	if (db_query(&r, sql, fmt, a, b, c) < 0)
 		return -1;
 	int found = r.nrows > 0;
 	db_result_free(&r);
 	return found;
+}
+
+int members_email_in_scope(const char *project_id, const char *email, const char *scope_key)
+{
+	return any_row(MEMBER_EMAIL_FROM "AND u.scope_key = ? LIMIT 1", "sss", project_id, email, scope_key);
 }
 
 int members_elsewhere(const char *user_id, const char *project_id)
@@ -657,6 +529,29 @@ int members_profile_used(const char *profile_id)
 	int used = r.nrows > 0;
 	db_result_free(&r);
 	return used;
+}
+
+/* The columns of lib/domain/sessionrow.h's details, by the membership alone. */
+static const char *const select_detail =
+	"SELECT " SESSIONROW_DETAIL_COLUMNS "FROM project_membership m JOIN project p ON p.id = m.project_id "
+	SESSIONROW_DETAIL_JOINS "WHERE m.id = ?";
+
+int members_read_detail(const char *membership_id, struct db_result *out)
+{
+	return db_query(out, select_detail, "s", membership_id);
+}
+
+#define ACCESS_SELECT \
+	"SELECT m.project_id, m.profile_type, m.profile_id, m.admin, p.super_admin, m.access_policy_id, " \
+	"m.access, ap.resource FROM project_membership m JOIN project p ON p.id = m.project_id " \
+	"LEFT JOIN access_policy ap ON ap.id = m.access_policy_id AND ap.project_id = m.project_id "
+
+int members_read_access(const char *key, bool by_login, struct db_result *out)
+{
+	return db_query(out,
+			by_login ? ACCESS_SELECT "JOIN login l ON l.membership_id = m.id WHERE l.id = ?"
+				 : ACCESS_SELECT "WHERE m.id = ?",
+			"s", key);
 }
 
 /* ---- SCIM 2.0 Users ---- */
@@ -752,13 +647,5 @@ int members_scim_deprovision(const char *id)
 
 int members_scim_email_taken(const char *project_id, const char *email)
 {
-	struct db_result r;
-	if (db_query(&r,
-		     "SELECT 1 FROM project_membership m JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
-		     "WHERE m.project_id = ? AND u.email = ? AND m.deprovisioned_at IS NULL LIMIT 1",
-		     "ss", project_id, email) < 0)
-		return -1;
-	int found = r.nrows > 0;
-	db_result_free(&r);
-	return found;
+	return any_row(MEMBER_EMAIL_FROM "AND m.deprovisioned_at IS NULL LIMIT 1", "ss", project_id, email, NULL);
 }

@@ -30,10 +30,7 @@ struct member_fields {
  * member of the wrong shape is refused. 0, or 1 with err filled. */
 int members_parse_fields(json_t *obj, struct member_fields *f, struct refusal *err);
 
-/* Every access policy the fields name (accessPolicy and access[].policy) must exist and belong
- * to the project: Medplum's texts "Access policy AccessPolicy/<id> does not exist" and "... does
- * not belong to this project". 0, 1 refused (err filled), -1 database failure. */
-int members_check_policies(const struct member_fields *f, const char *project_id, struct refusal *err);
+/* The access policies the fields name are checked by policies_check_named (policies.h). */
 
 /* Inserts a membership of a User, ClientApplication or Bot. 0, 1 duplicate (the project's
  * externalId or userName is taken), -1. */
@@ -78,16 +75,23 @@ int members_get(const char *id, json_t **out, char project_out[37]);
  * several): 0 found (id and profile "Type/id" filled), 1 none, -1. */
 int members_find(const char *project_id, const char *user_id, char id_out[37], char profile_out[80]);
 
-/* ProjectMembership resources for the resource API: a new one names a user (a User of the
- * server or this project, or this project's ClientApplication or Bot, its own profile) and a
- * profile of this project; an update keeps project, user and profile; the owner's cannot be
- * deleted; a deleted membership's sessions are revoked with it. */
-extern const struct resource_store members_store;
+/* The rows of ProjectMembership resources for the resource API (lib/domain/memberstore.c,
+ * which checks a new one's parties, declares the store): the resource_store operations of the
+ * same names (store.h). members_resource_fields reads the settable fields of a resource body
+ * (members_parse_fields over defaults: active, nothing else). */
+int members_get_resource(const char *id, json_t **out);
+int members_find_resources(const struct store_query *q, json_t **rows, long long *total);
+int members_resource_fields(json_t *m, struct member_fields *f, struct refusal *err);
+int members_update_resource(const char *id, const char *version, json_t *m, struct refusal *err);
+int members_remove_resource(const char *id, const char *version, struct refusal *err);
 
 /* A client's own membership of its project (its profile is itself). 0 or -1. */
 int members_insert_for_client(const char *membership_id, const char *project_id, const char *client_id);
 /* The access policy of a client's membership of a project. 0 or -1. */
 int members_set_client_policy(const char *client_id, const char *project_id, const char *policy_id);
+/* Makes a client's membership a project admin, or not (a SCIM provisioning client: PROTOCOL.md
+ * §10.1). 0 or -1. */
+int members_set_client_admin(const char *client_id, const char *project_id, bool admin);
 /* Every membership of a client that is being deleted. 0 or -1. */
 int members_delete_of_client(const char *client_id);
 /* Every membership of a bot that is being deleted. 0 or -1. */
@@ -117,6 +121,14 @@ int members_resend_target(const char *membership_id, const char *project_id, str
 /* 1 when a membership has this profile, 0 not, -1. */
 int members_profile_used(const char *profile_id);
 
+/* The caller's details by the membership alone (Basic authentication's and a page session's
+ * are read with their client or Login): lib/domain/sessionrow.h's detail columns; no row when
+ * the membership is gone. 0 or -1. */
+int members_read_detail(const char *membership_id, struct db_result *out);
+/* What the effective access policy is built from, of the membership key (by_login: of the
+ * Login key): one row project_id, profile_type, profile_id, admin, the project's super_admin,
+ * access_policy_id, access (JSON), the named policy's resource (within the project). 0 or -1. */
+int members_read_access(const char *key, bool by_login, struct db_result *out);
 
 /* ---- SCIM 2.0 Users (PROTOCOL.md §10; lib/domain/scim.c builds the resources) ---- */
 

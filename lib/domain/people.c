@@ -127,6 +127,16 @@ int people_set_password(const char *user_id, const char *password_hash, bool ver
 		       "sis", password_hash, (long long)verify_email, user_id);
 }
 
+int people_user_may_join(const char *id, const char *project_id)
+{
+	struct db_result r;
+	if (db_query(&r, "SELECT 1 FROM user WHERE id = ? AND (project_id IS NULL OR project_id = ?)", "ss", id, project_id) < 0)
+		return -1;
+	int found = r.nrows > 0;
+	db_result_free(&r);
+	return found;
+}
+
 int people_profile_in_project(const char *id, const char *type, const char *project_id)
 {
 	if (!crypto_is_uuid(id))
@@ -290,7 +300,7 @@ static int profile_remove(const char *type, const char *id, const char *version,
 	static json_t *name##_row(const struct db_result *r, unsigned i) { return profile_row(TYPE, r, i); }          \
 	static int name##_find(const struct store_query *q, json_t **rows, long long *total)                           \
 	{                                                                                                              \
-		return store_find_rows(q, 1,                                                                           \
+		return store_find_rows(q, 2,                                                                           \
 				       q->oldest_first ? PROFILE_COLUMNS PROFILE_WHERE(TYPE) STORE_OLDEST               \
 						       : PROFILE_COLUMNS PROFILE_WHERE(TYPE) STORE_NEWEST,              \
 				       "SELECT COUNT(*) FROM profile " PROFILE_WHERE(TYPE), name##_row, rows, total);   \

@@ -54,6 +54,8 @@ int people_set_password(const char *user_id, const char *password_hash, bool ver
 
 /* The profile exists, is of this type and belongs to the project: 1 yes, 0 no, -1. */
 int people_profile_in_project(const char *id, const char *type, const char *project_id);
+/* 1 when the User exists and is server-wide or of this project (it may join it), 0 not, -1. */
+int people_user_may_join(const char *id, const char *project_id);
 
 /* Patient, Practitioner and RelatedPerson resources for the resource API: stored as sent (at
  * most 64 KiB; name, telecom, identifier and address must be arrays of objects), display from

@@ -6,6 +6,7 @@
 #include "core/fhir.h"
 #include "core/text.h"
 #include "domain/accesspolicy.h"
+#include "domain/members.h"
 #include "domain/shape.h"
 #include "domain/storequery.h"
 
@@ -36,12 +37,7 @@ struct loaded {
 	json_t *policies;
 };
 
-#define LOAD_SELECT \
-	"SELECT m.project_id, m.profile_type, m.profile_id, m.admin, p.super_admin, m.access_policy_id, " \
-	"m.access, ap.resource FROM project_membership m JOIN project p ON p.id = m.project_id " \
-	"LEFT JOIN access_policy ap ON ap.id = m.access_policy_id AND ap.project_id = m.project_id "
-
-/* Fills *out from a membership's columns (what LOAD_SELECT reads; access_policy read only
+/* Fills *out from a membership's columns (what members_read_access reads; access_policy read only
  * within the membership's project); the policies access[] names take one more query. 0, -1. */
 static int fill(struct loaded *out, const char *project, const char *ptype, const char *pid, bool admin, bool super,
 		const char *policy_id, const char *policy_text, const char *access_text)
@@ -105,10 +101,7 @@ static int load(const char *key, bool by_login, struct loaded *out)
 	if (!crypto_is_uuid(key))
 		return 1;
 	struct db_result r;
-	if (db_query(&r,
-		     by_login ? LOAD_SELECT "JOIN login l ON l.membership_id = m.id WHERE l.id = ?"
-			      : LOAD_SELECT "WHERE m.id = ?",
-		     "s", key) < 0)
+	if (members_read_access(key, by_login, &r) < 0)
 		return -1;
 	if (r.nrows == 0) {
 		db_result_free(&r);
@@ -349,7 +342,7 @@ static int policy_get(const char *id, json_t **out)
 
 static int policy_find(const struct store_query *q, json_t **rows, long long *total)
 {
-	return store_find_rows(q, 1, q->oldest_first ? POLICY_COLUMNS POLICY_WHERE STORE_OLDEST : POLICY_COLUMNS POLICY_WHERE STORE_NEWEST,
+	return store_find_rows(q, 2, q->oldest_first ? POLICY_COLUMNS POLICY_WHERE STORE_OLDEST : POLICY_COLUMNS POLICY_WHERE STORE_NEWEST,
 			       "SELECT COUNT(*) FROM access_policy " POLICY_WHERE, policy_row, rows, total);
 }
 
@@ -411,4 +404,34 @@ int policies_in_project(const char *policy_id, const char *project_id)
 	int found = r.nrows > 0;
 	db_result_free(&r);
 	return found;
+}
+
+/* 0 the policy exists in the project, 1 refused, -1. */
+static int check_policy(const char *id, const char *project_id, struct refusal *err)
+{
+	struct db_result r;
+	if (db_query(&r, "SELECT project_id FROM access_policy WHERE id = ?", "s", id) < 0)
+		return -1;
+	const char *why = r.nrows == 0 ? "does not exist" : strcmp(db_cell(&r, 0, 0), project_id) ? "does not belong to this project" : NULL;
+	db_result_free(&r);
+	if (!why)
+		return 0;
+	char text[160];
+	snprintf(text, sizeof text, "Access policy AccessPolicy/%s %s", id, why);
+	return refuse_copy(err, 400, text, NULL);
+}
+
+int policies_check_named(const struct member_fields *f, const char *project_id, struct refusal *err)
+{
+	int rc = f->access_policy_id[0] ? check_policy(f->access_policy_id, project_id, err) : 0;
+	size_t i;
+	json_t *e;
+	char id[37];
+	json_array_foreach(f->access, i, e) {
+		if (rc != 0)
+			break;
+		if (fhir_reference_id(json_object_get(e, "policy"), "AccessPolicy", id))
+			rc = check_policy(id, project_id, err);
+	}
+	return rc;
 }

@@ -34,6 +34,12 @@ int policies_ip_check_login(const char *login_id, const char *addr);
 
 /* The policy exists in the project: 1 yes, 0 no, -1. */
 int policies_in_project(const char *policy_id, const char *project_id);
+/* Every access policy a membership's fields name (accessPolicy and access[].policy) must exist
+ * and belong to the project: Medplum's texts "Access policy AccessPolicy/<id> does not exist"
+ * and "... does not belong to this project". 0, 1 refused (err filled), -1 database failure. */
+struct member_fields;
+struct refusal;
+int policies_check_named(const struct member_fields *f, const char *project_id, struct refusal *err);
 
 /* AccessPolicy resources (name, compartment, resource[], ipAccessRule[]) for the resource API:
  * entries and rules are checked (resource types, criteria of the entry's type, interactions,

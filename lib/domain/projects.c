@@ -203,7 +203,7 @@ static int project_get(const char *id, json_t **out)
 
 static int project_find(const struct store_query *q, json_t **rows, long long *total)
 {
-	return store_find_rows(q, 1, q->oldest_first ? PROJECT_COLUMNS PROJECT_WHERE STORE_OLDEST : PROJECT_COLUMNS PROJECT_WHERE STORE_NEWEST,
+	return store_find_rows(q, 2, q->oldest_first ? PROJECT_COLUMNS PROJECT_WHERE STORE_OLDEST : PROJECT_COLUMNS PROJECT_WHERE STORE_NEWEST,
 			       "SELECT COUNT(*) FROM project " PROJECT_WHERE, project_row, rows, total);
 }
 

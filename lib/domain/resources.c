@@ -10,6 +10,7 @@
 #include "domain/jsonwebkeys.h"
 #include "domain/launches.h"
 #include "domain/members.h"
+#include "domain/memberstore.h"
 #include "domain/people.h"
 #include "domain/policies.h"
 #include "domain/projects.h"

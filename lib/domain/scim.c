@@ -396,13 +396,20 @@ static int apply_person(const struct replace_ctx *c, const struct db_result *row
 	return rc;
 }
 
+/* The User's row, locked until the transaction ends: 0, 1 refused (404), -1. */
+static int locked_user(const char *project, const char *id, struct db_result *row, struct refusal *err)
+{
+	int rc = members_scim_get(project, id, true, row);
+	return rc == 1 ? refuse(err, 404, "Not found", NULL) : rc;
+}
+
 static int replace_step(void *ctx, struct refusal *err)
 {
 	struct replace_ctx *c = ctx;
 	struct db_result row;
-	int rc = members_scim_get(c->project, c->id, true, &row);
+	int rc = locked_user(c->project, c->id, &row, err);
 	if (rc != 0)
-		return rc < 0 ? -1 : refuse(err, 404, "Not found", NULL);
+		return rc;
 	rc = c->prepare(c, &row, err);
 	const struct values *v = &c->v;
 	bool was_active = text_true(db_cell(&row, 0, MS_ACTIVE));
@@ -632,9 +639,9 @@ static int delete_step(void *ctx, struct refusal *err)
 {
 	struct delete_ctx *c = ctx;
 	struct db_result row;
-	int rc = members_scim_get(c->project, c->id, true, &row);
+	int rc = locked_user(c->project, c->id, &row, err);
 	if (rc != 0)
-		return rc < 0 ? -1 : refuse(err, 404, "Not found", NULL);
+		return rc;
 	bool owner = text_true(db_cell(&row, 0, MS_OWNER));
 	db_result_free(&row);
 	if (owner)

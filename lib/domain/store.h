@@ -32,8 +32,9 @@ struct store_query {
 enum { STORE_BY_NAME = 1, STORE_BY_EMAIL = 2, STORE_BY_IDENTIFIER = 4 };
 
 /* The WHERE clause of a find, bound by store_find_rows (lib/domain/storequery.h) in this order:
- * the project (once more for each further `?` of project_cond), _id, name, email, identifier.
- * Each cond holds one `?`; a filter a store does not answer is "? IS NULL". */
+ * the project (any `?` of the statement's joins before the WHERE, then "? IS NULL OR"
+ * project_cond), _id, name, email, identifier. Each cond holds one `?`; a filter a store does not
+ * answer is "? IS NULL". */
 #define STORE_WHERE(project_cond, name_cond, email_cond, identifier_cond)                                   \
 	"WHERE (? IS NULL OR " project_cond ") AND (? IS NULL OR FIND_IN_SET(id, ?)) AND (? IS NULL OR " name_cond \
 	") AND (? IS NULL OR " email_cond ") AND (? IS NULL OR " identifier_cond ") "

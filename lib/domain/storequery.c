@@ -5,13 +5,13 @@
 
 #include <stdlib.h>
 
-/* The filters in STORE_WHERE's order: project (once, twice), then _id, name, email, identifier,
- * each twice ("? IS NULL OR cond"); a page adds LIMIT and OFFSET. */
-static int run(struct db_result *r, const char *sql, const struct store_query *q, unsigned project_uses, bool page)
+/* The filters in STORE_WHERE's order: the project (project_binds times), then _id, name, email,
+ * identifier, each twice ("? IS NULL OR cond"); a page adds LIMIT and OFFSET. */
+static int run(struct db_result *r, const char *sql, const struct store_query *q, unsigned project_binds, bool page)
 {
 	const char *p = q->project;
 	long long limit = q->limit, offset = q->offset;
-	if (project_uses == 2)
+	if (project_binds == 3)
 		return page ? db_query(r, sql, "sssssssssssii", p, p, p, q->ids, q->ids, q->name_like, q->name_like,
 				       q->email, q->email, q->identifier, q->identifier, limit, offset)
 			    : db_query(r, sql, "sssssssssss", p, p, p, q->ids, q->ids, q->name_like, q->name_like,
@@ -22,12 +22,12 @@ static int run(struct db_result *r, const char *sql, const struct store_query *q
 			       q->email, q->identifier, q->identifier);
 }
 
-int store_find_rows(const struct store_query *q, unsigned project_uses, const char *page_sql, const char *count_sql,
+int store_find_rows(const struct store_query *q, unsigned project_binds, const char *page_sql, const char *count_sql,
 		    json_t *(*row)(const struct db_result *r, unsigned i), json_t **rows, long long *total)
 {
 	struct db_result r;
 	*rows = NULL;
-	if (run(&r, page_sql, q, project_uses, true) < 0)
+	if (run(&r, page_sql, q, project_binds, true) < 0)
 		return -1;
 	*rows = json_array();
 	for (unsigned i = 0; i < r.nrows; i++)
@@ -41,7 +41,7 @@ int store_find_rows(const struct store_query *q, unsigned project_uses, const ch
 		*total = (long long)q->offset + n;
 		return 0;
 	}
-	if (run(&r, count_sql, q, project_uses, false) < 0) {
+	if (run(&r, count_sql, q, project_binds, false) < 0) {
 		json_decref(*rows);
 		*rows = NULL;
 		return -1;

@@ -40,7 +40,7 @@ static int config_get(const char *id, json_t **out)
 
 static int config_find(const struct store_query *q, json_t **rows, long long *total)
 {
-	return store_find_rows(q, 1,
+	return store_find_rows(q, 2,
 			       q->oldest_first ? CONFIG_COLUMNS "FROM user_configuration " CONFIG_WHERE STORE_OLDEST
 					       : CONFIG_COLUMNS "FROM user_configuration " CONFIG_WHERE STORE_NEWEST,
 			       "SELECT COUNT(*) FROM user_configuration " CONFIG_WHERE, config_row, rows, total);

@@ -4,9 +4,8 @@
 // words, and the IP access rules (§11.3, §S.10: prefixes and CIDR, allow and block, first match
 // wins) at sign-in, refresh and client_credentials. Each IP test connects from its own
 // loopback address (127.x.y.z), the TCP peer the server sees.
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, fetch as undiciFetch } from 'undici';
 import {
   addMember,
   assertBadRequest,
@@ -23,9 +22,7 @@ import {
   signIn,
   uniqueName,
 } from './lib.mjs';
-
-const agents = [];
-after(() => Promise.all(agents.map((a) => a.close())));
+import { fromIp as from } from './loopback-lib.mjs';
 
 let octet = 10 + Math.floor(Math.random() * 200);
 /** A fresh loopback network 127.<a>.<b>.0/24 for one test (its own addresses and counters). */
@@ -33,23 +30,6 @@ function freshNet() {
   const a = 1 + Math.floor(Math.random() * 253);
   octet = (octet % 250) + 1;
   return `127.${a}.${octet}`;
-}
-
-/** HTTP helpers bound to one source address. */
-function from(ip) {
-  const dispatcher = new Agent({ localAddress: ip });
-  agents.push(dispatcher);
-  const fetch = (u, init = {}) => undiciFetch(u, { ...init, dispatcher });
-  const http = (path, opts = {}) => libHttp(path, { ...opts, fetch });
-  return {
-    ip,
-    fetch,
-    http,
-    postForm: (path, params) =>
-      http(path, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() }),
-    postJson: (path, obj) =>
-      http(path, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(obj) }),
-  };
 }
 
 /** Stores an AccessPolicy in a project (the resource API's tests make them through the API). */

@@ -10,9 +10,8 @@
 // its own loopback address (127.x.y.z: its own per-IP counters, untouched by the other test
 // files running at the same time) and lowers the limits for its own project through the
 // project's system settings, which Tessera applies wherever the request's project is known.
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, fetch as undiciFetch } from 'undici';
 import {
   BASE_URL,
   Browser,
@@ -23,7 +22,6 @@ import {
   dbExec,
   dbQuery,
   formOf,
-  http as libHttp,
   loadMedplum,
   loginCount,
   pkcePair,
@@ -31,37 +29,12 @@ import {
   uniqueEmail,
   grantMinuteCount,
 } from './lib.mjs';
+import { fromNewIp } from './loopback-lib.mjs';
 
 const cfg = readConfig();
 const AUTH_LIMIT = Number(cfg.auth_rate_limit || 160);
 const OTHER_LIMIT = Number(cfg.rate_limit || 60000);
 const DELAY_AFTER = Number(cfg.login_delay_after || 5);
-
-const agents = [];
-after(() => Promise.all(agents.map((a) => a.close())));
-
-function randomLoopback() {
-  const b = () => 1 + Math.floor(Math.random() * 253);
-  return `127.${b()}.${b()}.${b()}`;
-}
-
-/** A client that connects from its own loopback address, so its per-IP counts are its own. */
-function fromNewIp() {
-  const ip = randomLoopback();
-  const dispatcher = new Agent({ localAddress: ip });
-  agents.push(dispatcher);
-  const fetch = (u, init = {}) => undiciFetch(u, { ...init, dispatcher });
-  const http = (path, opts = {}) => libHttp(path, { ...opts, fetch });
-  return {
-    ip,
-    fetch,
-    http,
-    postForm: (path, params, headers = {}) =>
-      http(path, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(params).toString() }),
-    postJson: (path, obj, headers = {}) =>
-      http(path, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json', ...headers }, body: JSON.stringify(obj) }),
-  };
-}
 
 /**
  * Per-IP windows are fixed 60 s windows of Unix time (the server runs on this machine):

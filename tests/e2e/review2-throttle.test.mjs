@@ -5,27 +5,13 @@
 // new failure), and the count survives the owner's password reset. An owner on a new address
 // (a new device, a mobile network, a rotating IPv6 privacy address) who proves the mailbox
 // with a reset link must then be able to sign in from that address.
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, fetch as undiciFetch } from 'undici';
-import { createSigninFixture, http as libHttp, pkcePair, readConfig, waitForMail } from './lib.mjs';
+import { fromNewIp } from './loopback-lib.mjs';
+import { createSigninFixture, pkcePair, readConfig, waitForMail } from './lib.mjs';
 
 const ACCOUNT_AFTER = Number(readConfig().login_account_delay_after || 100);
 const NEW_PASSWORD = 'Mailbox_Proves_Owner_93';
-const agents = [];
-after(() => Promise.all(agents.map((a) => a.close())));
-
-function fromNewIp() {
-  const b = () => 1 + Math.floor(Math.random() * 253);
-  const dispatcher = new Agent({ localAddress: `127.${b()}.${b()}.${b()}` });
-  agents.push(dispatcher);
-  const http = (path, opts = {}) => libHttp(path, { ...opts, fetch: (u, init = {}) => undiciFetch(u, { ...init, dispatcher }) });
-  return {
-    postJson: (path, obj) =>
-      http(path, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(obj) }),
-  };
-}
-
 const login = (c, email, password, clientId) =>
   c.postJson('auth/login', { email, password, clientId, codeChallenge: pkcePair().challenge, codeChallengeMethod: 'S256' });
 

@@ -22,6 +22,7 @@ import {
   pkcePair,
   refreshGrant,
   signIn,
+  tesseraAdmin,
   uniqueEmail,
   uniqueName,
 } from './lib.mjs';
@@ -31,10 +32,10 @@ const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
-/** An admin client of a project: its membership made a project admin. */
+/** An admin client of a project (`tessera-admin client create --admin true`), with a client_credentials token. */
 async function adminClient(projectId, name = uniqueName('scim-admin')) {
-  const c = createClient(projectId, name);
-  dbExec("UPDATE project_membership SET admin = TRUE WHERE user_id = ? AND user_type = 'ClientApplication'", [c.id]);
+  const out = tesseraAdmin('client', 'create', '--project', projectId, '--name', name, '--admin', 'true');
+  const c = { id: out.match(/client_id:\s*(\S+)/)[1], secret: out.match(/client_secret:\s*([0-9a-f]{64})/)[1] };
   const token = (await clientCredentialsToken(c.id, c.secret)).access_token;
   return { ...c, auth: bearer(token) };
 }

@@ -8,9 +8,8 @@
 // As in ratelimit.test.mjs, each test sends from its own loopback address (127.x.y.z), so its
 // per-IP counts are its own whatever else runs, and reads the limits it relies on from the
 // suite's configuration (scripts/dev raises them).
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, fetch as undiciFetch } from 'undici';
 import {
   TEST_PASSWORD,
   addMember,
@@ -25,6 +24,7 @@ import {
   redeemCode,
   uniqueEmail,
 } from './lib.mjs';
+import { fromNewIp } from './loopback-lib.mjs';
 import { waitForMail } from './mail-lib.mjs';
 
 const cfg = readConfig();
@@ -33,26 +33,6 @@ const OTHER_LIMIT = Number(cfg.rate_limit || 60000);
 const DELAY_AFTER = Number(cfg.login_delay_after || 5);
 const ACCOUNT_AFTER = Number(cfg.login_account_delay_after || 100);
 const EMAIL_LIMIT = Number(cfg.account_email_limit || 3);
-
-const agents = [];
-after(() => Promise.all(agents.map((a) => a.close())));
-
-function randomLoopback() {
-  const b = () => 1 + Math.floor(Math.random() * 253);
-  return `127.${b()}.${b()}.${b()}`;
-}
-
-/** A client that connects from its own loopback address, so its per-IP counts are its own. */
-function fromNewIp() {
-  const dispatcher = new Agent({ localAddress: randomLoopback() });
-  agents.push(dispatcher);
-  const http = (path, opts = {}) => libHttp(path, { ...opts, fetch: (u, init = {}) => undiciFetch(u, { ...init, dispatcher }) });
-  return {
-    http,
-    postJson: (path, obj, headers = {}) =>
-      http(path, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json', ...headers }, body: JSON.stringify(obj) }),
-  };
-}
 
 function login(c, email, password, clientId) {
   return c.postJson('auth/login', { email, password, clientId, codeChallenge: pkcePair().challenge, codeChallengeMethod: 'S256' });
