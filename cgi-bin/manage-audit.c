@@ -39,18 +39,18 @@ static bool type_ok(const char *v)
 }
 
 /* "Practitioner/<uuid>" or "<uuid>"; the id is what is compared. */
-static const char *user_id_of(const char *v)
+const char *manage_audit_user_id(const char *v)
 {
 	const char *slash = v ? strchr(v, '/') : NULL;
 	return slash ? slash + 1 : v;
 }
 
-static bool user_ok(const char *v)
+bool manage_audit_user_ok(const char *v)
 {
-	return crypto_is_uuid(user_id_of(v));
+	return crypto_is_uuid(manage_audit_user_id(v));
 }
 
-static bool date_ok(const char *v)
+bool manage_audit_date_ok(const char *v)
 {
 	char utc[20];
 	return fhir_datetime_utc(v, utc);
@@ -75,9 +75,9 @@ static bool offset_ok(const char *v)
 
 const struct input manage_audit_inputs[] = {
 	{ "type", IN_TOKEN, false, 64, "Invalid type", type_ok },
-	{ "user", IN_TOKEN, false, 80, "Invalid user", user_ok },
-	{ "since", IN_TOKEN, false, 40, "Invalid since date", date_ok },
-	{ "until", IN_TOKEN, false, 40, "Invalid until date", date_ok },
+	{ "user", IN_TOKEN, false, 80, "Invalid user", manage_audit_user_ok },
+	{ "since", IN_TOKEN, false, 40, "Invalid since date", manage_audit_date_ok },
+	{ "until", IN_TOKEN, false, 40, "Invalid until date", manage_audit_date_ok },
 	{ "_count", IN_TOKEN, false, 7, "Invalid _count", count_ok },
 	{ "_offset", IN_TOKEN, false, 7, "Invalid _offset", offset_ok },
 	{ 0 },
@@ -101,7 +101,7 @@ static json_t *agent_of(const struct db_result *r, unsigned row)
 
 /* A login id is a bearer secret of its sign-in (issue 14): admins see its reference
  * (login_ref), the same for every event of that login. "Login/<id>" → "Login/<ref>". */
-static void login_reference(const char *id, char *out, size_t outlen)
+void manage_audit_login_reference(const char *id, char *out, size_t outlen)
 {
 	char ref[LOGIN_REF_LEN + 1];
 	login_ref(id, ref);
@@ -127,7 +127,7 @@ static json_t *entities_of(const struct db_result *r, unsigned row)
 	const char *entity = db_cell(r, row, AE_ENTITY);
 	char reference[80];
 	if (entity && !strncmp(entity, "Login/", 6))
-		login_reference(entity + 6, reference, sizeof reference);
+		manage_audit_login_reference(entity + 6, reference, sizeof reference);
 	if (entity) {
 		json_t *e = json_pack("{s:{s:s}}", "what", "reference", strncmp(entity, "Login/", 6) ? entity : reference);
 		/* A grant without a Login (the per-minute client_credentials count): its type here. */
@@ -137,7 +137,7 @@ static json_t *entities_of(const struct db_result *r, unsigned row)
 		json_array_append_new(list, e);
 	}
 	if (db_cell(r, row, AE_LOGIN)) {
-		login_reference(db_cell(r, row, AE_LOGIN), reference, sizeof reference);
+		manage_audit_login_reference(db_cell(r, row, AE_LOGIN), reference, sizeof reference);
 		json_t *e = json_pack("{s:{s:s}}", "what", "reference", reference);
 		json_t *detail = json_array();
 		if (db_cell(r, row, AE_GRANT))
@@ -214,7 +214,7 @@ int manage_audit_list(struct request *req)
 {
 	const char *project = req->admin_project;
 	char since[20], until[20];
-	const char *type = param_or_null(req, "type"), *user = user_id_of(param_or_null(req, "user"));
+	const char *type = param_or_null(req, "type"), *user = manage_audit_user_id(param_or_null(req, "user"));
 	const char *s = param_or_null(req, "since") && fhir_datetime_utc(req_param(req, "since"), since) ? since : NULL;
 	const char *u = param_or_null(req, "until") && fhir_datetime_utc(req_param(req, "until"), until) ? until : NULL;
 	long count = param_or_null(req, "_count") ? atol(req_param(req, "_count")) : 100;

@@ -38,15 +38,7 @@
 /* The show-once cookie goes only to the admin pages. */
 #define SHOWN_PATH "manage/"
 
-/* Who is acting, on which project. */
-struct admin_page {
-	const struct login *login; /* the page session's (ROUTE_PAGE_SESSION) */
-	char project[37];
-	char project_name[256];
-};
-
-/* The admin rule for the page session's user: 0 (p filled), 1 answered (403, 404), -1. */
-static int require_admin(struct request *req, struct admin_page *p)
+int manage_require_admin(struct request *req, struct admin_page *p)
 {
 	p->login = req->page_login;
 	struct auth a;
@@ -54,6 +46,7 @@ static int require_admin(struct request *req, struct admin_page *p)
 	if (rc < 0)
 		return -1;
 	rc = rc == 1 ? 403 : admin_project_for(&a, req->path_params[0], p->project);
+	p->super_admin = a.super_admin;
 	auth_free(&a);
 	if (rc == 403)
 		return page_message_link(req, 403, "Not allowed",
@@ -66,8 +59,7 @@ static int require_admin(struct request *req, struct admin_page *p)
 	return projects_name(p->project, p->project_name, sizeof p->project_name);
 }
 
-/* The audit event of a change the admin makes through the pages, written with the change. */
-static void page_audit(const struct admin_page *p, const char *event, const char *type, const char *id)
+void manage_page_audit(const struct admin_page *p, const char *event, const char *type, const char *id)
 {
 	char entity[80] = "";
 	if (type && id)
@@ -76,8 +68,15 @@ static void page_audit(const struct admin_page *p, const char *event, const char
 					   .agent_id = p->login->user_id, .entity = entity });
 }
 
-/* A form page of the project: CSRF token, the project, the links of the navigation. */
-static json_t *project_context(struct request *req, const struct admin_page *p, const char *title)
+/* The project's pages, in the order of the navigation. */
+static const struct {
+	const char *path, *label;
+} tabs[] = {
+	{ "members", "Members" }, { "invite", "Invite a person" }, { "clients", "Clients" },
+	{ "settings", "Settings" }, { "audit", "Audit events" }, { NULL, NULL },
+};
+
+json_t *manage_project_context(struct request *req, const struct admin_page *p, const char *title, const char *tab)
 {
 	json_t *ctx = page_form_context(req, title);
 	if (!ctx)
@@ -87,16 +86,20 @@ static json_t *project_context(struct request *req, const struct admin_page *p, 
 	json_object_set_new(ctx, "project_name", json_string(p->project_name));
 	json_object_set_new(ctx, "base", json_string(base));
 	json_object_set_new(ctx, "wide", json_true());
+	json_t *nav = json_array();
+	for (int i = 0; tabs[i].path; i++)
+		json_array_append_new(nav, json_pack("{s:s, s:s, s:b}", "href", tabs[i].path, "label", tabs[i].label, "current",
+						     !strcmp(tabs[i].path, tab)));
+	json_object_set_new(ctx, "nav", nav);
 	return ctx;
 }
 
-static int send_page(struct request *req, int status, const char *name, json_t *ctx)
+int manage_send(struct request *req, int status, const char *name, json_t *ctx)
 {
 	return page_send(req, status, name, ctx, NULL);
 }
 
-/* 303 to a page of the project. */
-static int see_other(struct request *req, const struct admin_page *p, const char *rest)
+int manage_see_other(struct request *req, const struct admin_page *p, const char *rest)
 {
 	char path[200];
 	snprintf(path, sizeof path, "manage/projects/%s/%s", p->project, rest);
@@ -116,7 +119,7 @@ static const struct {
 	{ NULL, NULL },
 };
 
-const struct input manage_members_inputs[] = {
+const struct input manage_done_inputs[] = {
 	{ "done", IN_TOKEN, false, 16, "Unknown notice", NULL },
 	{ 0 },
 };
@@ -124,13 +127,13 @@ const struct input manage_members_inputs[] = {
 int manage_members_get(struct request *req)
 {
 	struct admin_page p;
-	int rc = require_admin(req, &p);
+	int rc = manage_require_admin(req, &p);
 	if (rc != 0)
 		return rc;
 	json_t *list;
 	if (members_list(p.project, &list) < 0)
 		return -1;
-	json_t *ctx = project_context(req, &p, "Members");
+	json_t *ctx = manage_project_context(req, &p, "Members", "members");
 	if (!ctx) {
 		json_decref(list);
 		return -1;
@@ -141,7 +144,7 @@ int manage_members_get(struct request *req)
 	for (int i = 0; done && notices[i].done; i++)
 		if (!strcmp(done, notices[i].done))
 			json_object_set_new(ctx, "notice", json_string(notices[i].text));
-	return send_page(req, 200, "manage-members", ctx);
+	return manage_send(req, 200, "manage-members", ctx);
 }
 
 /* The membership of the path, in this project: 0, 1 answered (404, or 403 for another
@@ -172,18 +175,18 @@ int manage_remove_get(struct request *req)
 {
 	struct admin_page p;
 	json_t *m;
-	int rc = require_admin(req, &p);
+	int rc = manage_require_admin(req, &p);
 	if (rc == 0)
 		rc = member_of(req, &p, &m);
 	if (rc != 0)
 		return rc;
-	json_t *ctx = project_context(req, &p, "Remove a member");
+	json_t *ctx = manage_project_context(req, &p, "Remove a member", "members");
 	if (ctx) {
 		json_object_set_new(ctx, "member", json_string(display_of(m)));
 		json_object_set_new(ctx, "membership_id", json_string(req->path_params[1]));
 	}
 	json_decref(m);
-	return ctx ? send_page(req, 200, "manage-remove", ctx) : -1;
+	return ctx ? manage_send(req, 200, "manage-remove", ctx) : -1;
 }
 
 /* A post on the member of the path: the CSRF token, the admin rule, the member in this project.
@@ -191,7 +194,7 @@ int manage_remove_get(struct request *req)
 static int member_post(struct request *req, struct admin_page *p)
 {
 	json_t *m;
-	int rc = require_admin(req, p);
+	int rc = manage_require_admin(req, p);
 	if (rc == 0)
 		rc = member_of(req, p, &m);
 	if (rc == 0)
@@ -206,11 +209,11 @@ int manage_remove_post(struct request *req)
 	if (rc != 0)
 		return rc;
 	struct refusal err;
-	page_audit(&p, AUDIT_MEMBER_DELETED, "ProjectMembership", req->path_params[1]);
+	manage_page_audit(&p, AUDIT_MEMBER_DELETED, "ProjectMembership", req->path_params[1]);
 	rc = members_delete(req->path_params[1], &err);
 	if (rc == 1)
 		return page_message_link(req, err.status, "Not removed", err.text, "account", "Back to your account");
-	return rc < 0 ? -1 : see_other(req, &p, "members?done=removed");
+	return rc < 0 ? -1 : manage_see_other(req, &p, "members?done=removed");
 }
 
 int manage_resend_post(struct request *req)
@@ -221,7 +224,7 @@ int manage_resend_post(struct request *req)
 	if (rc != 0)
 		return rc;
 	struct refusal err;
-	page_audit(&p, AUDIT_INVITE, "ProjectMembership", req->path_params[1]);
+	manage_page_audit(&p, AUDIT_INVITE, "ProjectMembership", req->path_params[1]);
 	rc = invite_resend(p.project, req->path_params[1], outbox, &err);
 	if (rc == 1)
 		return page_message(req, err.status, "Not sent", err.text);
@@ -229,7 +232,7 @@ int manage_resend_post(struct request *req)
 		return -1;
 	if (mail_deliver(outbox) < 0)
 		log_error("resend: the outbox could not be read after the commit");
-	return see_other(req, &p, "members?done=resent");
+	return manage_see_other(req, &p, "members?done=resent");
 }
 
 /* ------------------------------------------------------------------ invite */
@@ -259,28 +262,28 @@ static void invite_choices(json_t *ctx, const struct request *req, bool first)
 int manage_invite_get(struct request *req)
 {
 	struct admin_page p;
-	int rc = require_admin(req, &p);
+	int rc = manage_require_admin(req, &p);
 	if (rc != 0)
 		return rc;
-	json_t *ctx = project_context(req, &p, "Invite a person");
+	json_t *ctx = manage_project_context(req, &p, "Invite a person", "invite");
 	if (!ctx)
 		return -1;
 	invite_choices(ctx, req, true);
-	return send_page(req, 200, "manage-invite", ctx);
+	return manage_send(req, 200, "manage-invite", ctx);
 }
 
 int manage_invite_post(struct request *req)
 {
 	struct admin_page p;
-	int rc = require_admin(req, &p);
+	int rc = manage_require_admin(req, &p);
 	if (rc != 0)
 		return rc;
-	json_t *ctx = project_context(req, &p, "Invite a person");
+	json_t *ctx = manage_project_context(req, &p, "Invite a person", "invite");
 	if (!ctx)
 		return -1;
 	invite_choices(ctx, req, false);
 	if (page_check_fields(req, invite_fields, invite_kept, ctx) > 0)
-		return send_page(req, 400, "manage-invite", ctx);
+		return manage_send(req, 400, "manage-invite", ctx);
 	const char *send = req_body_param(req, "sendEmail"), *admin = req_body_param(req, "admin");
 	struct invite_request in = {
 		.project_id = p.project,
@@ -293,18 +296,18 @@ int manage_invite_post(struct request *req)
 	};
 	struct invite_result res;
 	struct refusal err;
-	page_audit(&p, AUDIT_INVITE, NULL, NULL);
+	manage_page_audit(&p, AUDIT_INVITE, NULL, NULL);
 	rc = invite_user(&in, &res, &err);
 	if (rc == 1) {
 		page_field_error(ctx, "email", err.text);
-		return send_page(req, err.status == 404 ? 404 : err.status == 409 ? 409 : 400, "manage-invite", ctx);
+		return manage_send(req, err.status == 404 ? 404 : err.status == 409 ? 409 : 400, "manage-invite", ctx);
 	}
 	json_decref(ctx);
 	if (rc < 0)
 		return -1;
 	if (res.outbox_id[0] && mail_deliver(res.outbox_id) < 0)
 		log_error("invite: the outbox could not be read after the commit");
-	return see_other(req, &p, res.outbox_id[0] ? "members?done=invited" : "members?done=added");
+	return manage_see_other(req, &p, res.outbox_id[0] ? "members?done=invited" : "members?done=added");
 }
 
 /* ------------------------------------------------------------------ clients */
@@ -336,16 +339,16 @@ static int show_clients(struct request *req, struct admin_page *p, int status, j
 	}
 	json_object_set_new(ctx, "clients", list);
 	json_object_set_new(ctx, "any", json_boolean(json_array_size(list) > 0));
-	return send_page(req, status, "manage-clients", ctx);
+	return manage_send(req, status, "manage-clients", ctx);
 }
 
 int manage_clients_get(struct request *req)
 {
 	struct admin_page p;
-	int rc = require_admin(req, &p);
+	int rc = manage_require_admin(req, &p);
 	if (rc != 0)
 		return rc;
-	json_t *ctx = project_context(req, &p, "Clients");
+	json_t *ctx = manage_project_context(req, &p, "Clients", "clients");
 	return ctx ? show_clients(req, &p, 200, ctx) : -1;
 }
 
@@ -359,17 +362,17 @@ static int show_secret_next(struct request *req, const struct admin_page *p, con
 	if (rc < 0)
 		return -1;
 	snprintf(rest, sizeof rest, "clients/%s/secret", client);
-	return see_other(req, p, rest);
+	return manage_see_other(req, p, rest);
 }
 
 int manage_clients_post(struct request *req)
 {
 	char id[37], secret[65], uris[2100] = "";
 	struct admin_page p;
-	int rc = require_admin(req, &p);
+	int rc = manage_require_admin(req, &p);
 	if (rc != 0)
 		return rc;
-	json_t *ctx = project_context(req, &p, "Clients");
+	json_t *ctx = manage_project_context(req, &p, "Clients", "clients");
 	if (!ctx)
 		return -1;
 	if (page_check_fields(req, client_fields, client_kept, ctx) > 0)
@@ -388,7 +391,7 @@ int manage_clients_post(struct request *req)
 	struct client_new n = { p.project, req_body_param(req, "name"), description && *description ? description : NULL,
 				uris[0] ? uris : NULL, NULL, NULL, NULL, NULL };
 	struct refusal err;
-	page_audit(&p, AUDIT_CLIENT_CREATED, NULL, NULL);
+	manage_page_audit(&p, AUDIT_CLIENT_CREATED, NULL, NULL);
 	rc = clients_admin_create(&n, id, secret, &err);
 	if (rc != 0)
 		return -1; /* no access policy is named, so nothing can be refused */
@@ -400,11 +403,11 @@ int manage_rotate_post(struct request *req)
 {
 	char secret[65];
 	struct admin_page p;
-	int rc = require_admin(req, &p);
+	int rc = manage_require_admin(req, &p);
 	if (rc != 0)
 		return rc;
 	const char *keep = req_body_param(req, "keepOld");
-	page_audit(&p, AUDIT_CLIENT_ROTATED, "ClientApplication", req->path_params[1]);
+	manage_page_audit(&p, AUDIT_CLIENT_ROTATED, "ClientApplication", req->path_params[1]);
 	rc = clients_rotate_secret(p.project, req->path_params[1],
 				   keep && !strcmp(keep, "true") ? CLIENT_RETIRING_SECONDS : 0, secret);
 	if (rc == 1)
@@ -421,7 +424,7 @@ int manage_secret_get(struct request *req)
 	char aad[120], secret[65];
 	struct admin_page p;
 	struct client c;
-	int rc = require_admin(req, &p);
+	int rc = manage_require_admin(req, &p);
 	if (rc != 0)
 		return rc;
 	rc = clients_get(req->path_params[1], &c);
@@ -430,7 +433,7 @@ int manage_secret_get(struct request *req)
 	if (rc == 1 || strcmp(c.project_id, p.project))
 		return page_message(req, 404, "Not found", "This project has no such client.");
 	snprintf(aad, sizeof aad, "%s:%s", p.login->id, c.id);
-	json_t *ctx = project_context(req, &p, "Client secret");
+	json_t *ctx = manage_project_context(req, &p, "Client secret", "clients");
 	if (!ctx)
 		return -1;
 	json_object_set_new(ctx, "client_id", json_string(c.id));
@@ -439,5 +442,5 @@ int manage_secret_get(struct request *req)
 		json_object_set_new(ctx, "secret", json_string(secret));
 		OPENSSL_cleanse(secret, sizeof secret);
 	}
-	return send_page(req, 200, "manage-secret", ctx);
+	return manage_send(req, 200, "manage-secret", ctx);
 }

@@ -37,7 +37,7 @@ static const struct route routes[] = {
 	{ "POST", "/admin/super/setpassword", super_setpassword, super_setpassword_inputs, ROUTE_AUTH | ROUTE_SUPER_ADMIN },
 	{ "POST", "/admin/super/purge", super_purge, purge_inputs, ROUTE_AUTH | ROUTE_SUPER_ADMIN },
 	/* The admin pages for browsers (manage-pages.c): the page session, not a bearer token. */
-	{ "GET", M "/members", manage_members_get, manage_members_inputs, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
+	{ "GET", M "/members", manage_members_get, manage_done_inputs, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
 	{ "GET", M "/members/:membershipId/remove", manage_remove_get, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
 	{ "POST", M "/members/:membershipId/remove", manage_remove_post, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
 	{ "POST", M "/members/:membershipId/resend", manage_resend_post, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
@@ -47,6 +47,10 @@ static const struct route routes[] = {
 	{ "POST", M "/clients", manage_clients_post, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
 	{ "POST", M "/clients/:clientId/rotate", manage_rotate_post, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
 	{ "GET", M "/clients/:clientId/secret", manage_secret_get, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
+	{ "GET", M "/settings", manage_settings_get, manage_done_inputs, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
+	{ "POST", M "/settings", manage_settings_post, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
+	{ "GET", M "/audit", manage_audit_get, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
+	{ "GET", M "/audit.csv", manage_audit_csv, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
 	{ 0 },
 };
 

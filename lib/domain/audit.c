@@ -60,6 +60,11 @@ static const struct audit_type *find_type(const char *name)
 	return NULL;
 }
 
+const char *audit_type_at(unsigned i)
+{
+	return i < sizeof types / sizeof types[0] ? types[i].name : NULL;
+}
+
 bool audit_type_known(const char *type)
 {
 	return find_type(type) != NULL;

@@ -56,6 +56,8 @@ struct audit_event {
 	const char *entity;        /* what was changed, "Type/id" (membership, client, ...) */
 };
 
+/* The i-th event type (from 0), NULL past the last: the choices of the audit page's filter. */
+const char *audit_type_at(unsigned i);
 /* The FHIR AuditEvent codes of a type: false for an unknown type. */
 bool audit_type_known(const char *type);
 const char *audit_type_dicom(const char *type, const char **display);

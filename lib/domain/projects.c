@@ -6,6 +6,7 @@
 #include "core/crypto.h"
 #include "core/fhir.h"
 #include "domain/policies.h"
+#include "domain/ratelimit.h"
 #include "domain/shape.h"
 #include "http/input.h"
 #include "domain/storequery.h"
@@ -273,6 +274,58 @@ int projects_insert(const char *id, const char *name, const char *owner_user_id)
 {
 	return db_exec(NULL, "INSERT INTO project (id, name, owner_user_id, strict_mode) VALUES (?, ?, ?, TRUE)", "sss", id,
 		       name, owner_user_id);
+}
+
+int projects_set_registration(const char *project_id, const char *policy_id)
+{
+	return db_exec(NULL, "UPDATE project SET default_patient_access_policy_id = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+		       "ss", policy_id, project_id);
+}
+
+int projects_rate_limits(const char *project_id, struct rl_override *out)
+{
+	struct db_result r;
+	if (db_query(&r, "SELECT system_setting FROM project WHERE id = ?", "s", project_id) < 0)
+		return -1;
+	int rc = r.nrows ? 0 : 1;
+	ratelimit_parse_settings(r.nrows ? db_cell(&r, 0, 0) : NULL, out);
+	db_result_free(&r);
+	return rc;
+}
+
+/* The systemSetting list without the two limits, then with them when set. */
+static json_t *with_limits(const char *text, int rate, int auth)
+{
+	json_t *old = text ? json_loads(text, 0, NULL) : NULL, *list = json_array();
+	size_t i;
+	json_t *s;
+	json_array_foreach(old, i, s) {
+		const char *name = json_string_value(json_object_get(s, "name"));
+		if (!name || (strcmp(name, "rateLimit") && strcmp(name, "authRateLimit")))
+			json_array_append(list, s);
+	}
+	json_decref(old);
+	if (rate > 0)
+		json_array_append_new(list, json_pack("{s:s, s:i}", "name", "rateLimit", "valueInteger", rate));
+	if (auth > 0)
+		json_array_append_new(list, json_pack("{s:s, s:i}", "name", "authRateLimit", "valueInteger", auth));
+	return list;
+}
+
+int projects_set_rate_limits(const char *project_id, int rate, int auth)
+{
+	struct db_result r;
+	int rc = db_query(&r, "SELECT system_setting FROM project WHERE id = ? FOR UPDATE", "s", project_id);
+	if (rc == 0) {
+		json_t *list = with_limits(r.nrows ? db_cell(&r, 0, 0) : NULL, rate, auth);
+		db_result_free(&r);
+		char *text = json_array_size(list) ? json_dumps(list, JSON_COMPACT) : NULL;
+		json_decref(list);
+		rc = db_exec(NULL, "UPDATE project SET system_setting = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", "ss", text,
+			     project_id);
+		free(text);
+	}
+	return rc;
 }
 
 int projects_import_links(const char *project_id, const char *owner, const char *policy)

@@ -40,6 +40,17 @@ extern const struct resource_store projects_store;
 /* A new project owned by a user, in strict mode (PROTOCOL.md §6.12). 0 or -1. */
 int projects_insert(const char *id, const char *name, const char *owner_user_id);
 
+/* Patient self-registration (§6.11) opened with this AccessPolicy of the project, or closed
+ * (NULL). The caller has checked the policy is the project's. 0 or -1. */
+int projects_set_registration(const char *project_id, const char *policy_id);
+/* The project's own per-IP limits (systemSetting rateLimit, authRateLimit; 0: the server's). 0,
+ * 1 no such project, -1. */
+struct rl_override;
+int projects_rate_limits(const char *project_id, struct rl_override *out);
+/* Sets them (0 removes the project's own, back to the server's), keeping every other
+ * systemSetting; inside the caller's transaction (the row is locked until it ends). Only the
+ * operator's to change: super admins. 0 or -1. */
+int projects_set_rate_limits(const char *project_id, int rate_limit, int auth_rate_limit);
 /* An imported project's owner (a User) and defaultPatientAccessPolicy (its own AccessPolicy);
  * NULL leaves each as it is. 0 or -1. */
 int projects_import_links(const char *project_id, const char *owner_user_id, const char *patient_policy_id);

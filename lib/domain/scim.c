@@ -500,7 +500,8 @@ static int set_email(json_t *u, enum op op, const char *path, json_t *value, str
 		json_object_set_new(u, "emails", json_array());
 		return 0;
 	}
-	/* A whole list replaces (or, for add, joins: one address is kept, the new primary wins). */
+	/* A list gives the address (one is kept: for add as for replace, the list's primary, else its
+	 * first). */
 	if (!strcasecmp(path, "emails") && json_is_array(value)) {
 		json_object_set(u, "emails", value);
 		return 0;

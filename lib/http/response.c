@@ -171,6 +171,12 @@ static void send_json_typed(struct request *req, int status, json_t *body, const
 	free(text);
 }
 
+void send_typed(struct request *req, int status, const char *content_type, const char *body, size_t len)
+{
+	write_head(req, status, content_type, len, NULL);
+	write_body(req, body, len);
+}
+
 void send_json_text(struct request *req, int status, const char *text)
 {
 	size_t len = strlen(text);

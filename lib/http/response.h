@@ -16,6 +16,8 @@ void send_json_text(struct request *req, int status, const char *text);
 /* A FHIR resource (application/fhir+json). */
 void send_fhir(struct request *req, int status, json_t *body);
 void send_text(struct request *req, int status, const char *text, const char *extra_headers);
+/* A body of any type (a download: the caller adds its Content-Disposition). */
+void send_typed(struct request *req, int status, const char *content_type, const char *body, size_t len);
 void send_empty(struct request *req, int status, const char *extra_headers);
 /* An HTML page with its own Content-Security-Policy value (csp; NULL keeps the API's, which
  * forbids forms); every other header is the same as for the API. */

@@ -231,6 +231,7 @@ describe('SCIM 2.0 provisioning', () => {
   it('replaces (PUT): name, email and userName; a server account keeps its own name and email', async () => {
     const userName = uniqueEmail('put');
     const u = await create(a, newUser(userName, { externalId: `x-${userName}` }));
+    dbExec('UPDATE user u JOIN project_membership m ON m.user_id = u.id SET u.email_verified = TRUE WHERE m.id = ?', [u.id]);
     const put = await scim(a, `Users/${u.id}`, {
       method: 'PUT',
       body: { schemas: [USER], userName: `p-${userName}`, name: { givenName: 'Pat', familyName: 'Put' }, emails: [{ value: `p-${userName}` }], active: true },
@@ -250,6 +251,15 @@ describe('SCIM 2.0 provisioning', () => {
       body: { schemas: [USER], userName: fx.email, name: { givenName: fx.first, familyName: fx.last }, emails: [{ value: fx.email }], active: true },
     });
     assert.equal(same.status, 200, `an unchanged name is fine: ${same.text}`);
+    // A new address is not proven: email_verified drops; another member's address is taken.
+    assert.deepEqual(dbQuery('SELECT u.email_verified FROM project_membership m JOIN user u ON u.id = m.user_id WHERE m.id = ?', [u.id]), [['0']]);
+    const other = await create(a, newUser(uniqueEmail('put-other')));
+    const taken = await scim(a, `Users/${u.id}`, {
+      method: 'PUT',
+      body: { schemas: [USER], userName: `p-${userName}`, emails: [{ value: other.emails[0].value.toUpperCase() }] },
+    });
+    assertScimError(taken, 409, 'uniqueness');
+    assert.equal((await scim(a, `Users/${u.id}`)).json.emails[0].value, `p-${userName}`, 'nothing changed');
     assertScimError(
       await scim(a, `Users/${u.id}`, { method: 'PUT', body: { schemas: [USER], userName: `p-${userName}`, userType: 'Patient' } }),
       400,

