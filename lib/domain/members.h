@@ -105,6 +105,9 @@ int members_of_user_in(const char *user_id, const char *project_id, struct db_re
  * first, at most 100; rows id, project_id, project name, profile_type, profile_id, the
  * profile's display, identifier (JSON). 0 or -1. */
 int members_for_signin(const char *user_id, const char *project_id, const char *profile_type, struct db_result *out);
+/* The user of the membership with this externalId in the project (§5.1 step 5, federation's
+ * useSubject). 0 found, 1 none, -1. */
+int members_user_by_external_id(const char *project_id, const char *external_id, char user_id[37]);
 /* The membership a sign-in chose; one row user_id, active, project_id, the project's
  * super_admin, and whether the project refuses this user's unverified address. 0 or -1. */
 int members_chosen(const char *membership_id, struct db_result *out);
@@ -130,7 +133,8 @@ int members_read_detail(const char *membership_id, struct db_result *out);
  * access_policy_id, access (JSON), the named policy's resource (within the project). 0 or -1. */
 int members_read_access(const char *key, bool by_login, struct db_result *out);
 
-/* ---- SCIM 2.0 Users (PROTOCOL.md §10; lib/domain/scim.c builds the resources) ---- */
+/* ---- SCIM 2.0 Users (PROTOCOL.md §10; lib/domain/scim.c builds the resources; the reads and
+ * writes in lib/domain/memberscim.c, members_scim_email_taken in members.c) ---- */
 
 /* The columns of a SCIM User row, in this order: */
 enum members_scim_col {
