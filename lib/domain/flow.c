@@ -63,13 +63,13 @@ static int bind_client(const struct login_request *lr, struct client *c, char pr
 	return c->pkce_optional ? 0 : check_pkce(lr, err);
 }
 
-static int check_launch(const char *launch, struct refusal *err)
+static int check_launch(const char *launch, const char *project, struct refusal *err)
 {
 	if (!launch || !*launch)
 		return 0;
 	if (!crypto_is_uuid(launch))
 		return refuse(err, 404, "Not found", NULL);
-	int rc = launches_exists(launch);
+	int rc = launches_exists(launch, project);
 	return rc == 1 ? refuse(err, 404, "Not found", NULL) : rc;
 }
 
@@ -231,7 +231,7 @@ int flow_password_login(const struct login_request *lr, struct login *l, struct 
 	struct user_row u = { 0 };
 	int rc = bind_client(lr, &c, project, err);
 	if (rc == 0)
-		rc = check_launch(lr->launch, err);
+		rc = check_launch(lr->launch, project, err);
 	if (rc == 0)
 		rc = authenticate(lr, project, &u, err);
 	if (rc == 0)
@@ -311,7 +311,7 @@ int flow_check_request(const struct login_request *lr, char project[37], struct 
 {
 	struct client c;
 	int rc = bind_client(lr, &c, project, err);
-	return rc == 0 ? check_launch(lr->launch, err) : rc;
+	return rc == 0 ? check_launch(lr->launch, project, err) : rc;
 }
 
 int flow_start(const struct login_request *lr, const char *user_id, const char *project, struct login *l)
@@ -430,6 +430,9 @@ int flow_set_membership(struct login *l, const char *membership_id, struct refus
 	/* The IP rules of the membership's policies, against where the sign-in came from (§11.3). */
 	if ((rc = policies_ip_check(membership_id, l->remote_addr)) != 0)
 		return rc < 0 ? -1 : refuse(err, 400, POLICIES_IP_REFUSED, NULL);
+	/* A launch of another project gives this membership no context (§11.2). */
+	if ((rc = login_launch_outside(l->id, project)) != 0)
+		return rc < 0 ? -1 : refuse(err, 400, "Invalid launch", NULL);
 	/* Super-admin sessions never get refresh tokens (§3). */
 	if (super_admin)
 		l->refresh_allowed = false;
@@ -447,7 +450,10 @@ int flow_join_project(struct login *l, const char *project_id, const char *membe
 		return 1;
 	if (l->membership_id[0])
 		return refuse(err, 400, "Login already has a membership", NULL);
-	int rc = login_join_project(l->id, membership_id, project_id);
+	int rc = login_launch_outside(l->id, project_id);
+	if (rc != 0)
+		return rc < 0 ? -1 : refuse(err, 400, "Invalid launch", NULL);
+	rc = login_join_project(l->id, membership_id, project_id);
 	if (rc != 0)
 		return rc < 0 ? -1 : refuse(err, 400, "Login already has a membership", NULL);
 	text_copy(l->membership_id, sizeof l->membership_id, membership_id);

@@ -23,25 +23,7 @@ import {
   uniqueEmail,
   uniqueName,
 } from './lib.mjs';
-import { api, member, sdk } from './fhir-lib.mjs';
-
-/** A patient of a project, signed in, whose membership has this policy. */
-async function patientOf(projectId, policyId) {
-  const email = uniqueEmail('pt');
-  const userId = createUser({ email, password: TEST_PASSWORD, project: projectId });
-  const m = addMember({ project: projectId, user: userId, profile: 'Patient' });
-  if (policyId) dbExec('UPDATE project_membership SET access_policy_id = ? WHERE id = ?', [policyId, m.membershipId]);
-  const pkce = pkcePair();
-  const r = await postJson('auth/login', { email, password: TEST_PASSWORD, projectId, codeChallenge: pkce.challenge, codeChallengeMethod: 'S256' });
-  assert.equal(r.status, 200, r.text);
-  const t = await http('oauth2/token', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code: r.json.code, code_verifier: pkce.verifier, client_id: '' }).toString(),
-  });
-  assert.equal(t.status, 200, t.text);
-  return { token: t.json.access_token, patientId: m.profileId, membershipId: m.membershipId };
-}
+import { api, member, patientOf, sdk } from './fhir-lib.mjs';
 
 async function rejects(promise, status) {
   await assert.rejects(promise, (e) => {
