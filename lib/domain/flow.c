@@ -292,7 +292,7 @@ int flow_external_login(const struct login_request *lr, const struct external_id
 	struct user_row u = { 0 };
 	int rc = bind_client(lr, &c, project, err);
 	if (rc == 0)
-		rc = check_launch(lr->launch, err);
+		rc = check_launch(lr->launch, project, err);
 	if (rc == 0)
 		rc = find_vouched(who, project, &u, err);
 	if (rc == 0)
