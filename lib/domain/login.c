@@ -357,6 +357,15 @@ int login_sessions(const char *user_id, struct db_result *out)
 			"s", user_id);
 }
 
+int login_membership_sessions(const char *user_id, const char *membership_id, struct db_result *out)
+{
+	return db_query(out,
+			"SELECT DATE_FORMAT(created_at, '%Y-%m-%d %H:%i'), DATE_FORMAT(updated_at, '%Y-%m-%d %H:%i'), "
+			"auth_method, remote_address, user_agent, client_id FROM login WHERE user_id = ? AND membership_id = ? "
+			"AND updated_at > UTC_TIMESTAMP(3) - INTERVAL 8 HOUR AND NOT revoked ORDER BY updated_at DESC LIMIT 100",
+			"ss", user_id, membership_id);
+}
+
 long long login_purge_idle(long long seconds)
 {
 	long long total = 0;

@@ -126,6 +126,11 @@ int login_revoke_client(const char *client_id);
  * not listed: its id is the bearer secret of that flow), newest first, at most 100. Columns:
  * id, lastUpdated (ISO 8601 UTC), auth_method, remote_address, user_agent. 0 or -1. */
 int login_sessions(const char *user_id, struct db_result *out);
+/* The sessions of one membership that are not revoked and were used in the last 8 hours (the
+ * longest a page session lasts; a token's own lifetime is shorter), newest first, at most 100,
+ * for its project's admins (the member's user id picks the index). Never the id (a bearer secret while a sign-in runs). Columns:
+ * created (ISO 8601 UTC), last used, auth_method, remote_address, user_agent, client_id. 0 or -1. */
+int login_membership_sessions(const char *user_id, const char *membership_id, struct db_result *out);
 /* Deletes the Logins untouched for seconds, in batches; the number deleted, or -1. */
 long long login_purge_idle(long long seconds);
 

@@ -161,7 +161,7 @@ int members_update(const char *id, const struct member_fields *f)
 }
 
 /* The project owner's membership is never deleted: 0 not the owner's, 1 refused, -1. */
-static int owner_kept(const char *id, struct refusal *err)
+int members_is_owner(const char *id)
 {
 	struct db_result r;
 	if (db_query(&r,
@@ -171,6 +171,14 @@ static int owner_kept(const char *id, struct refusal *err)
 		return -1;
 	bool owner = r.nrows > 0;
 	db_result_free(&r);
+	return owner;
+}
+
+static int owner_kept(const char *id, struct refusal *err)
+{
+	int owner = members_is_owner(id);
+	if (owner < 0)
+		return -1;
 	return owner ? refuse(err, 400, "Cannot delete the owner of the project", NULL) : 0;
 }
 

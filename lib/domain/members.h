@@ -40,6 +40,8 @@ int members_insert(const char *project_id, const char *user_type, const char *us
  * transaction that may run again). 0, 1 duplicate, -1. */
 int members_insert_with_id(const char *project_id, const char *user_type, const char *user_id, const char *profile_type,
 			   const char *profile_id, const struct member_fields *f, const char id[37]);
+/* The membership is the project owner's: 1 yes, 0 no, -1. */
+int members_is_owner(const char *id);
 /* Replaces the settable fields of a membership. 0, 1 duplicate externalId/userName, -1. */
 int members_update(const char *id, const struct member_fields *f);
 
