@@ -8,6 +8,9 @@
 #include "pages.h"
 #include "core/config.h"
 #include "domain/flow.h"
+#include "domain/google.h"
+#include "oauth/smart.h"
+#include "stage.h"
 #include "http/cookie.h"
 #include "http/redirect.h"
 #include "http/request.h"
@@ -135,6 +138,53 @@ static int to_client(struct request *req, struct login *l, json_t *request)
 	int rc = url_get(&u) ? found(req, url_get(&u)) : -1;
 	url_free(&u);
 	return rc;
+}
+
+const struct input external_google_inputs[] = {
+	{ "googleClientId", IN_STRING, true, 255, "Missing googleClientId", NULL },
+	{ "googleCredential", IN_STRING, true, 16384, "Missing googleCredential", NULL },
+	{ "createUser", IN_BOOL, false, 5, "Invalid createUser", NULL },
+	{ "projectId", IN_STRING, false, 64, "Invalid projectId", NULL },
+	{ "clientId", IN_TOKEN, false, 127, "Not found", NULL },
+	{ "resourceType", IN_TOKEN, false, 32, "Invalid resourceType", NULL },
+	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", smart_scope_wellformed },
+	{ "nonce", IN_STRING, false, 512, "Invalid nonce", NULL },
+	{ "launch", IN_TOKEN, false, 64, "Invalid launch", NULL },
+	{ "codeChallenge", IN_TOKEN, false, 128, "Invalid code challenge", NULL },
+	{ "codeChallengeMethod", IN_TOKEN, false, 8, "Invalid code challenge method", NULL },
+	{ "remember", IN_BOOL, false, 5, "Invalid remember", NULL },
+	{ 0 },
+};
+
+/* POST /auth/google (§6.3): the SDK's startGoogleLogin. */
+int external_google(struct request *req)
+{
+	const char *create = req_param(req, "createUser");
+	struct google_request g = {
+		.google_client_id = req_param(req, "googleClientId"), .credential = req_param(req, "googleCredential"),
+		.create_user = create && !strcmp(create, "true"),
+		.login = { .project_id = req_param(req, "projectId"), .client_id = req_param(req, "clientId"),
+			   .resource_type = req_param(req, "resourceType"), .scope = req_param(req, "scope"),
+			   .nonce = req_param(req, "nonce"), .launch = req_param(req, "launch"),
+			   .code_challenge = req_param(req, "codeChallenge"),
+			   .code_challenge_method = req_param(req, "codeChallengeMethod"),
+			   .remote_addr = req->remote_addr, .user_agent = req->user_agent },
+	};
+	struct login l;
+	json_t *redirect;
+	struct refusal err;
+	int rc = google_login(&g, &l, &redirect, &err);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		send_refusal(req, &err);
+		return 0;
+	}
+	if (redirect) {
+		send_json(req, 200, redirect, NULL);
+		return 0;
+	}
+	return stage_send_result(req, &l);
 }
 
 int external_callback(struct request *req)

@@ -243,6 +243,7 @@ static const struct route routes[] = {
 	/* External identity providers (external.c, §6.4). */
 	{ "GET", "/auth/external/authorize", external_authorize, external_authorize_inputs, 0 },
 	{ "GET", "/auth/external", external_callback, external_callback_inputs, 0 },
+	{ "POST", "/auth/google", external_google, external_google_inputs, 0 },
 	{ "POST", "/auth/login", login, login_inputs, 0 },
 	{ "GET", "/auth/login/:login", login_status, NULL, 0 },
 	{ "POST", "/auth/profile", profile, profile_inputs, 0 },

@@ -1,28 +1,28 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// Federation (PROTOCOL.md §6.1, §6.4, §12, §12.1, §S.6, §S.7, §S.14): sign-in through an external
-// OpenID provider. The upstream is real — panva's oidc-provider started here on 127.0.0.1:8140,
-// with its own login and consent pages driven through Chromium — plus a small hand-written
-// provider on :8141 whose token endpoint misbehaves on demand (a forged id_token, a wrong
-// nonce, garbage, a hang). Identity providers are configured with tessera-admin (the secret on
+// Federation (PROTOCOL.md §6.1, §6.3, §6.4, §12, §12.1, §S.6, §S.7, §S.14): sign-in through an
+// external OpenID provider. The upstream is real — panva's oidc-provider started here on a free
+// loopback port, with its own login and consent pages driven through Chromium — plus a small
+// hand-written provider whose token endpoint misbehaves on demand (a forged id_token, a wrong
+// nonce, garbage, a hang), and Google ID tokens signed by a key served as google_jwks_uri. Identity providers are configured with tessera-admin (the secret on
 // standard input) and checked sealed in the database.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE_URL, addMember, appBase, assertBadRequest, createProject, createSigninClient, createUser, dbExec, dbQuery,
-  http, loadMedplum, pkcePair, postForm, postJson, setCookies, uniqueName,
+  http, loadMedplum, pkcePair, postForm, postJson, quietPkceWarning, setCookies, uniqueName,
 } from './lib.mjs';
-import { launchBrowser, openContext, skip } from './browser-lib.mjs';
-import { CALLBACK, idpLogin, setClientIdp, setDomainIdp, startFakeIdp, startOidcProvider } from './idp-lib.mjs';
 
-const OIDC_PORT = 8140;
-const FAKE_PORT = 8141;
+quietPkceWarning();
+import { launchBrowser, openContext, skip } from './browser-lib.mjs';
+import { CALLBACK, closedPort, idpLogin, setClientIdp, setDomainIdp, startFakeIdp, startGoogleKeys, startOidcProvider } from './idp-lib.mjs';
+
 const BASIC_SECRET = 'basic-' + uniqueName('s');
 const POST_SECRET = 'post-' + uniqueName('s');
 
 let op, fake, browser;
 
 before(async () => {
-  op = await startOidcProvider(OIDC_PORT, {
+  op = await startOidcProvider({
     clients: [
       { client_id: 'tessera-basic', client_secret: BASIC_SECRET, redirect_uris: [CALLBACK],
         token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: 'ES256' },
@@ -30,7 +30,7 @@ before(async () => {
         token_endpoint_auth_method: 'client_secret_post', id_token_signed_response_alg: 'ES256' },
     ],
   });
-  fake = await startFakeIdp(FAKE_PORT);
+  fake = await startFakeIdp();
   if (!skip) browser = await launchBrowser();
 });
 
@@ -173,14 +173,14 @@ describe('through Chromium and oidc-provider', { skip }, () => {
       assert.ok(back.searchParams.get('login'), back.toString());
       const profile = await medplum.processCode(back.searchParams.get('code'));
       assert.equal(`${profile.resourceType}/${profile.id}`, `${m.profileType}/${m.profileId}`);
-      assert.ok(medplum.getRefreshToken?.() ?? true);
+      assert.ok(medplum.getActiveLogin()?.refreshToken, 'scope openid offline: a refresh token');
     } finally {
       await context.close();
     }
   });
 });
 
-describe('the round trip refuses what it must (the hand-written provider on :8141)', () => {
+describe('the round trip refuses what it must (the hand-written provider)', () => {
   /** A domain at the fake IdP with one user; returns its pieces. */
   function fakeDomain(prefix, extra = {}) {
     const domain = uniqueDomain(prefix);
@@ -298,7 +298,7 @@ describe('the round trip refuses what it must (the hand-written provider on :814
     fake.state.mode = 'good';
     // The program that waited is free again: the next trip completes.
     assert.equal((await finish(await trip(f.domain))).status, 302);
-    const gone = fakeDomain('gone', { tokenUrl: 'http://127.0.0.1:8149/token' });
+    const gone = fakeDomain('gone', { tokenUrl: `http://127.0.0.1:${await closedPort()}/token` });
     assertBadRequest(await finish(await trip(gone.domain)), 'Upstream server unreachable', 502);
   });
 
@@ -332,5 +332,75 @@ describe('the round trip refuses what it must (the hand-written provider on :814
     const r = await http(back.headers.get('location'), { headers: { Cookie: cookie } });
     assert.equal(r.status, 302, r.text);
     assert.ok(r.headers.get('location').startsWith('https://app.example.com/ok?login='), r.headers.get('location'));
+  });
+});
+
+describe('POST /auth/google (§6.3) with Google ID tokens signed by a local key', () => {
+  const GOOGLE_CLIENT = 'tessera-test.apps.googleusercontent.com';
+  let google;
+  before(async () => {
+    google = await startGoogleKeys();
+  });
+  after(() => google?.close());
+
+  const claimsOf = (email, extra = {}) => ({ sub: uniqueName('g'), email, email_verified: true, given_name: 'Grace', family_name: 'Hopper', ...extra });
+
+  it('SDK startGoogleLogin → processCode for a known user (the server\'s Google client id)', async () => {
+    const { MedplumClient } = await loadMedplum();
+    const email = `${uniqueName('google')}@example.com`.toLowerCase();
+    const m = member(email);
+    const medplum = new MedplumClient({ baseUrl: BASE_URL, fetch: (u, o) => fetch(u, o) });
+    const credential = await google.sign(claimsOf(email), { aud: GOOGLE_CLIENT });
+    const res = await medplum.startGoogleLogin({ googleClientId: GOOGLE_CLIENT, googleCredential: credential });
+    assert.ok(res.code, JSON.stringify(res));
+    const profile = await medplum.processCode(res.code);
+    assert.equal(`${profile.resourceType}/${profile.id}`, `${m.profileType}/${m.profileId}`);
+    assert.ok(medplum.getActiveLogin()?.refreshToken, 'Google sign-ins default to openid offline');
+    const [[method]] = dbQuery('SELECT auth_method FROM login WHERE membership_id = ? ORDER BY created_at DESC LIMIT 1', [m.membershipId]);
+    assert.equal(method, 'google');
+  });
+
+  it('a project\'s own Google client id binds that project; createUser makes the user', async () => {
+    const projectId = createProject(uniqueName('gproj'));
+    const gcid = `${uniqueName('proj')}.apps.googleusercontent.com`;
+    dbExec('UPDATE project SET site = ? WHERE id = ?', [JSON.stringify([{ name: 'site', googleClientId: gcid }]), projectId]);
+    const email = `${uniqueName('newg')}@example.com`.toLowerCase();
+    const credential = await google.sign(claimsOf(email), { aud: gcid });
+    assertBadRequest(await postJson('auth/google', { googleClientId: gcid, googleCredential: credential }), 'User not found');
+    const r = await postJson('auth/google', { googleClientId: gcid, googleCredential: credential, createUser: true });
+    assert.equal(r.status, 200, r.text);
+    assert.ok(r.json.login);
+    const [[first, last, project]] = dbQuery('SELECT first_name, last_name, project_id FROM user WHERE email = ?', [email]);
+    assert.deepEqual([first, last, project], ['Grace', 'Hopper', projectId]);
+    // Another project's id for the same Google client id: refused.
+    const other = createProject(uniqueName('gother'));
+    assertBadRequest(await postJson('auth/google', { googleClientId: gcid, googleCredential: credential, projectId: other }), 'Invalid googleClientId');
+  });
+
+  it('refuses forged, foreign, expired and HMAC tokens, unknown client ids, missing fields', async () => {
+    const email = `${uniqueName('gbad')}@example.com`.toLowerCase();
+    member(email);
+    const post = (cred, gcid = GOOGLE_CLIENT) => postJson('auth/google', { googleClientId: gcid, googleCredential: cred });
+    const { generateKeyPair: gen } = await import('jose');
+    const stranger = await gen('RS256');
+    assertBadRequest(await post(await google.sign(claimsOf(email), { aud: GOOGLE_CLIENT, signingKey: stranger.privateKey })), 'Invalid token signature');
+    assertBadRequest(await post(await google.sign(claimsOf(email), { aud: 'someone-else' })), 'Token audience does not match');
+    assertBadRequest(await post(await google.sign(claimsOf(email), { aud: GOOGLE_CLIENT, iss: 'https://evil.example' })), 'Token issuer does not match');
+    assertBadRequest(await post(await google.sign(claimsOf(email), { aud: GOOGLE_CLIENT, exp: Math.floor(Date.now() / 1000) - 3600 })), 'Token expired');
+    const hs = await google.sign(claimsOf(email), { aud: GOOGLE_CLIENT, alg: 'HS256', signingKey: new TextEncoder().encode('x'.repeat(32)) });
+    assertBadRequest(await post(hs), 'Token algorithm not allowed');
+    assertBadRequest(await post(await google.sign(claimsOf(email, { email_verified: false }), { aud: GOOGLE_CLIENT })), 'Invalid google credentials');
+    assertBadRequest(await post('not.a.jwt'), 'Invalid token');
+    assertBadRequest(await post(await google.sign(claimsOf(email), { aud: 'unknown.apps' }), 'unknown.apps'), 'Invalid googleClientId');
+    assertBadRequest(await postJson('auth/google', { googleCredential: 'x' }), 'Missing googleClientId');
+    assertBadRequest(await postJson('auth/google', { googleClientId: GOOGLE_CLIENT }), 'Missing googleCredential');
+  });
+
+  it('an email of a federated domain is sent to its identity provider', async () => {
+    const domain = uniqueDomain('gfed');
+    setDomainIdp(domain, opIdp());
+    const r = await postJson('auth/google', { googleClientId: GOOGLE_CLIENT, googleCredential: await google.sign(claimsOf(`a@${domain}`), { aud: GOOGLE_CLIENT }) });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json, { domain, authorizeUrl: `${BASE_URL}auth/external/authorize?domain=${domain}` });
   });
 });

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Upstream identity providers for the federation tests, started by the test file itself on
-// loopback (ports 8140-8149; the stack's configuration allows loopback upstreams):
+// loopback, each on a port the system picks (several stacks run these tests at once; the
+// stack's configuration allows loopback upstreams):
 //  - startOidcProvider: panva's oidc-provider, a real OpenID provider (discovery, JWKS, code
 //    flow with PKCE, client_secret_basic and client_secret_post, userinfo), with its own
 //    development login and consent pages, driven through Chromium;
@@ -10,16 +11,31 @@ import { createServer } from 'node:http';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
-import { BASE_URL, tesseraAdminInput } from './lib.mjs';
+import { BASE_URL, readConfig, tesseraAdminInput } from './lib.mjs';
 
 export const CALLBACK = new URL('auth/external', BASE_URL).toString();
 
+/** An HTTP server listening on a free loopback port: { server, port }. */
+async function listenAnywhere() {
+  const server = createServer();
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: server.address().port };
+}
+
+/** A loopback port nothing listens on (taken, then given back). */
+export async function closedPort() {
+  const { server, port } = await listenAnywhere();
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
 /**
- * oidc-provider at http://127.0.0.1:<port>. Accounts: any login name; the claims are
+ * oidc-provider at http://127.0.0.1:<a free port>. Accounts: any login name; the claims are
  * {sub: login, email: accounts[login]?.email ?? login, email_verified}. clients: oidc-provider
  * client metadata. Returns { issuer, close }.
  */
-export async function startOidcProvider(port, { clients, accounts = {} }) {
+export async function startOidcProvider({ clients, accounts = {} }) {
+  const { server, port } = await listenAnywhere();
   const issuer = `http://127.0.0.1:${port}`;
   const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
   const provider = new Provider(issuer, {
@@ -41,10 +57,8 @@ export async function startOidcProvider(port, { clients, accounts = {} }) {
     }),
   });
   provider.on('server_error', (ctx, err) => console.error('oidc-provider server_error', err));
-  const server = await new Promise((resolve) => {
-    const s = provider.listen(port, '127.0.0.1', () => resolve(s));
-  });
-  return { issuer, provider, close: () => new Promise((r) => server.close(r)) };
+  server.on('request', provider.callback());
+  return { issuer, provider, close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }) };
 }
 
 /**
@@ -66,19 +80,21 @@ export async function idpLogin(page, login) {
 }
 
 /**
- * A small hand-written OpenID provider at http://127.0.0.1:<port>. `mode` (settable at any
+ * A small hand-written OpenID provider at http://127.0.0.1:<a free port>. `mode` (settable at any
  * time) decides what its token endpoint answers: 'good', 'forged' (signed with a key it does
  * not publish), 'nonce' (a wrong nonce), 'garbage', 'hang', 'refuse' (400). /authorize sends
  * the browser straight back with a code (no login page); claims() gives the id_token's claims.
  */
-export async function startFakeIdp(port) {
+export async function startFakeIdp() {
+  const { server, port } = await listenAnywhere();
   const issuer = `http://127.0.0.1:${port}`;
   const good = await generateKeyPair('ES256');
   const forged = await generateKeyPair('ES256');
-  const publicJwk = { ...(await exportJWK(good.publicKey)), kid: 'good', alg: 'ES256', use: 'sig' };
+  const kid = `fake-${randomBytes(4).toString('hex')}`;
+  const publicJwk = { ...(await exportJWK(good.publicKey)), kid, alg: 'ES256', use: 'sig' };
   const state = { mode: 'good', claims: { sub: 'fake-sub', email: 'nobody@example.com' }, codes: new Map(), requests: [] };
   const sockets = new Set();
-  const server = createServer(async (req, res) => {
+  server.on('request', async (req, res) => {
     const u = new URL(req.url, issuer);
     let body = '';
     for await (const chunk of req) body += chunk;
@@ -112,7 +128,7 @@ export async function startFakeIdp(port) {
       if (state.mode === 'refuse' || !grant) return json(400, { error: 'invalid_grant' });
       const key = state.mode === 'forged' ? forged.privateKey : good.privateKey;
       const idToken = await new SignJWT({ ...state.claims, nonce: state.mode === 'nonce' ? 'not-the-nonce' : grant.nonce })
-        .setProtectedHeader({ alg: 'ES256', kid: 'good' })
+        .setProtectedHeader({ alg: 'ES256', kid })
         .setIssuer(issuer)
         .setAudience(grant.clientId)
         .setIssuedAt()
@@ -126,7 +142,6 @@ export async function startFakeIdp(port) {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise((r) => server.listen(port, '127.0.0.1', r));
   return {
     issuer,
     state,
@@ -145,4 +160,25 @@ export function setDomainIdp(domain, idp) {
 /** Configures a client's identity provider through tessera-admin (secret on stdin). */
 export function setClientIdp(clientId, idp) {
   return tesseraAdminInput(JSON.stringify(idp), 'client', 'set', '--id', clientId, '--identity-provider', '-');
+}
+
+/**
+ * Google's keys for the tests: an RS256 key served as a JWKS at the stack's google_jwks_uri
+ * (scripts/dev: http://127.0.0.1:<web port + 41>/google/certs), and sign(claims) for ID tokens
+ * of Google's issuer.
+ */
+export async function startGoogleKeys() {
+  const port = Number(new URL(readConfig().google_jwks_uri).port);
+  const key = await generateKeyPair('RS256');
+  const kid = `g-${randomBytes(6).toString('hex')}`;
+  const jwk = { ...(await exportJWK(key.publicKey)), kid, alg: 'RS256', use: 'sig' };
+  const server = createServer((req, res) => {
+    res.writeHead(req.url === '/google/certs' ? 200 : 404, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(req.url === '/google/certs' ? { keys: [jwk] } : {}));
+  });
+  await new Promise((r) => server.listen(port, '127.0.0.1', r));
+  const sign = (claims, { aud, alg = 'RS256', signingKey = key.privateKey, exp = '5m', iss = 'https://accounts.google.com' } = {}) =>
+    new SignJWT(claims).setProtectedHeader({ alg, kid }).setIssuer(iss).setAudience(aud).setIssuedAt()
+      .setExpirationTime(exp).sign(signingKey);
+  return { kid, sign, close: () => new Promise((r) => server.close(r)) };
 }

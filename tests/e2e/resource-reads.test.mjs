@@ -8,6 +8,8 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  BASE_URL,
+  Browser,
   addMember,
   assertBadRequest,
   authLogin,
@@ -18,10 +20,12 @@ import {
   dbExec,
   dbQuery,
   decodeJwt,
+  formOf,
   http,
   pkcePair,
   postJson,
   randomUUID,
+  readConfig,
   redeemCode,
   signIn,
   TEST_PASSWORD,
@@ -224,6 +228,17 @@ describe('AuditEvent search (§11.4)', () => {
     for (const id of [randomUUID(), "x' OR '1'='1", 'a'.repeat(24) + '.signin', 'cc.x.y', '%00']) {
       assert.equal((await api(admin.token, 'GET', `AuditEvent/${encodeURIComponent(id)}`)).status, 404, id);
     }
+    // injection strings in the values SQL binds are data: nothing found, never an error or more
+    for (const q of ["entity=Patient/x' OR '1'='1", 'entity=Patient/%25', "agent=00000000-0000-4000-8000-000000000000' OR 1=1 --"]) {
+      const r = await api(admin.token, 'GET', `AuditEvent?${q.replace(/ /g, '%20')}`);
+      assert.ok(r.status === 200 || r.status === 400, `${q}: ${r.status} ${r.text}`);
+      if (r.status === 200) assert.equal(entries(r).length, 0, q);
+    }
+    for (const q of ["_id=' OR 1=1 --", '_id=%25', `_project=${other.fx.projectId}' OR '1'='1`]) {
+      const r = await api(admin.token, 'GET', `Login?${q.replace(/ /g, '%20')}`);
+      assert.equal(r.status, 200, `${q}: ${r.text}`);
+      assert.equal(entries(r).length, q.startsWith('_project') ? entries(await api(admin.token, 'GET', 'Login')).length : 0, q);
+    }
     const plain = await member('rr-ae-plain');
     assert.equal((await api(plain.token, 'GET', 'AuditEvent')).status, 403);
     // another project's event: 404 for this admin, found by the super admin
@@ -347,5 +362,65 @@ describe('SMART scopes only narrow (§11.2, §6.8)', () => {
     // /auth/me shows the narrowed effective policy
     const me = await http('auth/me', { headers: { Authorization: `Bearer ${n}` } });
     assert.deepEqual(me.json.accessPolicy.resource.map((e) => [e.resourceType, e.interaction.sort().join()]), [['Patient', 'history,read,vread']]);
+  });
+
+  it('/oauth2/authorize: a wide scope consented through the pages stays within the policy; consent cannot widen it', async () => {
+    const fx = createSigninFixture('rr-authz');
+    const policyId = randomUUID();
+    dbExec('INSERT INTO access_policy (id, project_id, name, resource) VALUES (?, ?, ?, ?)', [
+      policyId,
+      fx.projectId,
+      'read patients',
+      JSON.stringify({ resourceType: 'AccessPolicy', id: policyId, name: 'read patients', resource: [{ resourceType: 'Patient', readonly: true }] }),
+    ]);
+    dbExec('UPDATE project_membership SET access_policy_id = ? WHERE id = ?', [policyId, fx.membershipId]);
+    const appBase = (readConfig().app_base_url || BASE_URL).replace(/\/?$/, '/');
+
+    /** authorize → sign-in page → consent page; returns { b, consent, params, pkce }. */
+    async function toConsent(scope) {
+      const b = new Browser();
+      const a = authorizeRequest(fx, { scope });
+      const r = await http(a.url);
+      assert.equal(r.status, 302, r.text);
+      const page = await b.get(r.headers.get('location'));
+      const form = formOf(page.text);
+      const signedIn = await b.post(form.action, { ...form.fields, email: fx.email, password: fx.password });
+      assert.equal(signedIn.status, 303, signedIn.text);
+      assert.ok(signedIn.headers.get('location').startsWith(`${appBase}oauth/consent?flow=`));
+      const consent = await b.get(signedIn.headers.get('location'));
+      assert.equal(consent.status, 200, consent.text);
+      return { b, consent: formOf(consent.text), params: a.params, pkce: a.pkce };
+    }
+    function allow(b, form, scopes) {
+      const body = new URLSearchParams({ ...form.fields, decision: 'allow' });
+      for (const s of scopes) body.append('scope', s);
+      return http(form.action, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: b.header() }, body: body.toString() }).then((r) => b.take(r));
+    }
+
+    const wide = await toConsent('openid user/*.cruds user/AccessPolicy.cruds');
+    const done = await allow(wide.b, wide.consent, ['user/*.cruds', 'user/AccessPolicy.cruds']);
+    assert.equal(done.status, 303, done.text);
+    const code = new URL(done.headers.get('location')).searchParams.get('code');
+    const t = await redeemCode(code, { clientId: fx.clientId, verifier: wide.pkce.verifier, redirectUri: fx.redirectUri });
+    assert.equal(t.status, 200, t.text);
+    assert.equal(t.json.scope, 'openid user/*.cruds user/AccessPolicy.cruds');
+    const token = t.json.access_token;
+    assert.equal((await api(token, 'GET', 'Patient')).status, 200);
+    assert.equal((await api(token, 'POST', 'Patient', { resourceType: 'Patient' })).status, 403);
+    assert.equal((await api(token, 'GET', 'AccessPolicy')).status, 403);
+    assert.equal((await api(token, 'POST', 'AccessPolicy', { resourceType: 'AccessPolicy', name: 'x' })).status, 403);
+    assert.equal((await api(token, 'GET', 'Practitioner')).status, 403);
+    const me = await http('auth/me', { headers: { Authorization: `Bearer ${token}` } });
+    const types = me.json.accessPolicy.resource.map((e) => e.resourceType);
+    assert.ok(!types.includes('AccessPolicy') && !types.includes('Practitioner'), types.join());
+    assert.ok(me.json.accessPolicy.resource.every((e) => e.readonly === true), JSON.stringify(me.json.accessPolicy));
+
+    // the consent answer may only keep or drop what was asked, never add or widen
+    const narrow = await toConsent('openid user/Patient.rs');
+    const widened = await allow(narrow.b, narrow.consent, ['user/Patient.cruds']);
+    assert.equal(widened.status, 400, widened.text);
+    assert.match(widened.text, /Invalid scope/);
+    const added = await allow(narrow.b, narrow.consent, ['user/Patient.rs', 'user/Observation.rs']);
+    assert.equal(added.status, 400, added.text);
   });
 });
