@@ -19,6 +19,9 @@ int cmd_migrate(int argc, char **argv);
 int admin_pending_migrations(void);
 int admin_find(const char *email, char user_id[37]);
 int admin_create(const char *email, const char *hash);
+/* admin-idp.c: external identity providers of domains and clients */
+int cmd_domain(int argc, char **argv);
+int admin_client_identity_provider(const char *id, const char *path);
 /* admin-setup.c */
 int cmd_setup(int argc, char **argv);
 /* admin-schema.c */

@@ -159,7 +159,7 @@ static int cmd_client(int argc, char **argv)
 {
 	static const char *const known[] = { "--project", "--name", "--description", "--redirect-uri", "--pkce-optional",
 					     "--default-scope", "--welcome", "--token-endpoint-auth-method", "--id", "--jwks-uri",
-					     "--jwks", "--admin", NULL };
+					     "--jwks", "--admin", "--identity-provider", NULL };
 	if (argc < 3 || !options_ok(argc, argv, 3, known))
 		return admin_usage();
 	const char *project = option(argc, argv, "--project");
@@ -169,6 +169,9 @@ static int cmd_client(int argc, char **argv)
 				"or private_key_jwt\n");
 		return 2;
 	}
+	if (!strcmp(argv[2], "set") && option(argc, argv, "--identity-provider") && option(argc, argv, "--id") &&
+	    !auth_method)
+		return admin_client_identity_provider(option(argc, argv, "--id"), option(argc, argv, "--identity-provider"));
 	if (!strcmp(argv[2], "set"))
 		return client_set(argc, argv, option(argc, argv, "--id"), auth_method);
 	if (!strcmp(argv[2], "create")) {
@@ -452,6 +455,8 @@ int main(int argc, char **argv)
 		rc = cmd_seed(argc, argv);
 	else if (!strcmp(argv[1], "project"))
 		rc = cmd_project(argc, argv);
+	else if (!strcmp(argv[1], "domain"))
+		rc = cmd_domain(argc, argv);
 	else if (!strcmp(argv[1], "client"))
 		rc = cmd_client(argc, argv);
 	else if (!strcmp(argv[1], "user"))

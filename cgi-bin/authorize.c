@@ -54,16 +54,17 @@ static int redirect_error(struct request *req, const char *redirect_uri, const c
 	return rc;
 }
 
-/* The launch parameter, when given, must name a stored launch: 0 fine, 1 unknown, -1 database
- * failure (503, not an "Invalid launch" redirect to the client). */
-static int launch_check(const struct request *req)
+/* The launch parameter, when given, must name a stored launch of the project (the client's;
+ * a reused session's): 0 fine, 1 unknown or another project's (PROTOCOL.md §11.2), -1
+ * database failure (503, not an "Invalid launch" redirect to the client). */
+static int launch_check(const struct request *req, const char *project)
 {
 	const char *launch = param(req, "launch");
 	if (!launch || !*launch)
 		return 0;
 	if (!crypto_is_uuid(launch))
 		return 1;
-	return launches_exists(launch);
+	return launches_exists(launch, project);
 }
 
 /* aud, when given, must name this server: same scheme and host as base_url. */
@@ -274,7 +275,7 @@ static int authorize(struct request *req)
 	if ((!scope || !*scope) && clients_default_scope(&c, default_scope, sizeof default_scope) == 0)
 		scope = default_scope;
 	const char *problem = step3_error(req, &error, scope);
-	if (!problem && (rc = launch_check(req)) != 0) {
+	if (!problem && (rc = launch_check(req, c.project_id)) != 0) {
 		if (rc < 0)
 			return -1;
 		problem = "Invalid launch";
@@ -292,6 +293,8 @@ static int authorize(struct request *req)
 		return -1;
 	if (rc == 1)
 		return redirect_error(req, redirect_uri, "login_required", "Login required");
+	if ((rc = launch_check(req, l.project_id)) != 0)
+		return rc < 0 ? -1 : redirect_error(req, redirect_uri, "invalid_request", "Invalid launch");
 	if (reopen_session(req, &l, redirect_uri) < 0)
 		return -1;
 	return code_redirect(req, &l, redirect_uri);

@@ -151,6 +151,21 @@ static bool bounded(const char *v, long max, unsigned *out)
 	return true;
 }
 
+/* A second (or later) date: the values become an array; false past four (one per bound). */
+static bool repeat_date(json_t *params, const char *value)
+{
+	json_t *v = json_object_get(params, "date");
+	if (json_is_string(v)) {
+		json_t *list = json_pack("[O]", v);
+		json_object_set_new(params, "date", list);
+		v = list;
+	}
+	if (json_array_size(v) >= 4)
+		return false;
+	json_array_append_new(v, json_string(value));
+	return true;
+}
+
 /* Search controls (_count, _offset, _sort, _elements, _project, _total, _format) and the
  * filters (every other query parameter). 0, or 1 answered. */
 static int search_of(struct request *req, struct resource_search *s)
@@ -180,6 +195,10 @@ static int search_of(struct request *req, struct resource_search *s)
 			s->project = p->value;
 		} else if (!strcmp(p->name, "_total") || !strcmp(p->name, "_format") || !strcmp(p->name, "_summary")) {
 			continue;
+		} else if (!strcmp(p->name, "date") && json_object_get(s->params, p->name)) {
+			/* a range: date=ge...&date=lt... */
+			if (!repeat_date(s->params, p->value))
+				bad = "Repeated search parameter";
 		} else if (json_object_get(s->params, p->name)) {
 			bad = "Repeated search parameter";
 		} else {

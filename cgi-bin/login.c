@@ -12,6 +12,9 @@
 #include "domain/domains.h"
 #include "domain/flow.h"
 #include "stage.h"
+#include "external.h"
+#include "core/fetch.h"
+#include "http/redirect.h"
 #include "mfa-routes.h"
 #include "pages.h"
 #include "register.h"
@@ -156,22 +159,24 @@ static int clientinfo(struct request *req)
 	return 0;
 }
 
-/* §6.1: an email domain with an external identity provider answers with its authorize URL. */
+/* §6.1: an email domain with an external identity provider answers with an authorize URL:
+ * Tessera's own start of the round trip (external.c), which keeps the login request server
+ * side and sends the browser on to the IdP with a state of its own (PROTOCOL.md §S.14, §12.1). A
+ * client may append a Medplum ExternalAuthState as `state`, as Medplum's app does. */
 static json_t *domain_redirect(const char *domain, json_t *idp)
 {
 	const char *authorize = json_string_value(json_object_get(idp, "authorizeUrl"));
 	const char *client = json_string_value(json_object_get(idp, "clientId"));
-	if (!authorize || !client || strncmp(authorize, "https://", 8) || strchr(authorize, '?'))
+	if (!authorize || !client || !fetch_url_allowed(authorize))
 		return NULL;
-	char redirect[2048];
-	snprintf(redirect, sizeof redirect, "%sauth/external", cfg.base_url);
-	char *c = curl_easy_escape(NULL, client, 0), *r = curl_easy_escape(NULL, redirect, 0);
-	char url[4096];
-	snprintf(url, sizeof url, "%s?client_id=%s&redirect_uri=%s&response_type=code&scope=openid+profile+email", authorize,
-		 c ? c : "", r ? r : "");
-	curl_free(c);
-	curl_free(r);
-	return json_pack("{s:s, s:s}", "domain", domain, "authorizeUrl", url);
+	char base[2100];
+	snprintf(base, sizeof base, "%sauth/external/authorize", cfg.base_url);
+	struct url_builder u;
+	url_start(&u, base);
+	url_param(&u, "domain", domain);
+	json_t *answer = url_get(&u) ? json_pack("{s:s, s:s}", "domain", domain, "authorizeUrl", url_get(&u)) : NULL;
+	url_free(&u);
+	return answer;
 }
 
 static int method(struct request *req)
@@ -235,6 +240,10 @@ static const struct input method_inputs[] = {
 
 static const struct route routes[] = {
 	{ "POST", "/auth/method", method, method_inputs, 0 },
+	/* External identity providers (external.c, §6.4). */
+	{ "GET", "/auth/external/authorize", external_authorize, external_authorize_inputs, 0 },
+	{ "GET", "/auth/external", external_callback, external_callback_inputs, 0 },
+	{ "POST", "/auth/google", external_google, external_google_inputs, 0 },
 	{ "POST", "/auth/login", login, login_inputs, 0 },
 	{ "GET", "/auth/login/:login", login_status, NULL, 0 },
 	{ "POST", "/auth/profile", profile, profile_inputs, 0 },

@@ -28,8 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define USER_AGENT_URL "https://tessera.invalid/fhir/StructureDefinition/user-agent"
-
 
 /* ---- inputs ---- */
 
@@ -83,22 +81,6 @@ const struct input manage_audit_inputs[] = {
 	{ 0 },
 };
 
-/* ---- the resources ---- */
-
-static json_t *agent_of(const struct db_result *r, unsigned row)
-{
-	json_t *agent = json_pack("{s:b}", "requestor", 1);
-	const char *type = db_cell(r, row, AE_AGENT_TYPE), *id = db_cell(r, row, AE_AGENT_ID);
-	if (type && id)
-		json_object_set_new(agent, "who", fhir_reference(type, id, NULL));
-	if (db_cell(r, row, AE_ADDRESS))
-		json_object_set_new(agent, "network", json_pack("{s:s, s:s}", "address", db_cell(r, row, AE_ADDRESS), "type", "2"));
-	if (db_cell(r, row, AE_UA))
-		json_object_set_new(agent, "extension",
-				    json_pack("[{s:s, s:s}]", "url", USER_AGENT_URL, "valueString", db_cell(r, row, AE_UA)));
-	return agent;
-}
-
 /* A login id is a bearer secret of its sign-in (issue 14): admins see its reference
  * (login_ref), the same for every event of that login. "Login/<id>" → "Login/<ref>". */
 void manage_audit_login_reference(const char *id, char *out, size_t outlen)
@@ -106,72 +88,6 @@ void manage_audit_login_reference(const char *id, char *out, size_t outlen)
 	char ref[LOGIN_REF_LEN + 1];
 	login_ref(id, ref);
 	snprintf(out, outlen, "Login/%s", ref);
-}
-
-/* An event read from a login row is "<login id>.<suffix>": "<ref>.<suffix>" (the audit_event
- * rows' own ids are left as they are). */
-static void event_id(const char *id, char *out, size_t outlen)
-{
-	char login[UUID_LEN + 1], ref[LOGIN_REF_LEN + 1];
-	snprintf(login, sizeof login, "%s", id);
-	if (strlen(id) > UUID_LEN && id[UUID_LEN] == '.' && crypto_is_uuid(login) && login_ref(login, ref) == 0)
-		snprintf(out, outlen, "%s%s", ref, id + UUID_LEN);
-	else
-		snprintf(out, outlen, "%s", id);
-}
-
-/* What the event is about: the changed resource, the Login (with the grant type). */
-static json_t *entities_of(const struct db_result *r, unsigned row)
-{
-	json_t *list = json_array();
-	const char *entity = db_cell(r, row, AE_ENTITY);
-	char reference[80];
-	if (entity && !strncmp(entity, "Login/", 6))
-		manage_audit_login_reference(entity + 6, reference, sizeof reference);
-	if (entity) {
-		json_t *e = json_pack("{s:{s:s}}", "what", "reference", strncmp(entity, "Login/", 6) ? entity : reference);
-		/* A grant without a Login (the per-minute client_credentials count): its type here. */
-		if (e && !db_cell(r, row, AE_LOGIN) && db_cell(r, row, AE_GRANT))
-			json_object_set_new(e, "detail", json_pack("[{s:s, s:s}]", "type", "grant-type", "valueString",
-								   db_cell(r, row, AE_GRANT)));
-		json_array_append_new(list, e);
-	}
-	if (db_cell(r, row, AE_LOGIN)) {
-		manage_audit_login_reference(db_cell(r, row, AE_LOGIN), reference, sizeof reference);
-		json_t *e = json_pack("{s:{s:s}}", "what", "reference", reference);
-		json_t *detail = json_array();
-		if (db_cell(r, row, AE_GRANT))
-			json_array_append_new(detail,
-					      json_pack("{s:s, s:s}", "type", "grant-type", "valueString", db_cell(r, row, AE_GRANT)));
-		json_object_set_new(e, "detail", detail);
-		json_array_append_new(list, e);
-	}
-	return list;
-}
-
-static json_t *event_of(const struct db_result *r, unsigned row, const char *project)
-{
-	const char *type = db_cell(r, row, AE_TYPE), *display;
-	const char *code = audit_type_dicom(type, &display);
-	json_t *agents = json_array();
-	json_array_append_new(agents, agent_of(r, row));
-	if (db_cell(r, row, AE_CLIENT))
-		json_array_append_new(agents, json_pack("{s:o, s:b}", "who",
-							 fhir_reference("ClientApplication", db_cell(r, row, AE_CLIENT), NULL),
-							 "requestor", 0));
-	char action[2] = { audit_type_action(type), '\0' }, id[80];
-	event_id(db_cell(r, row, AE_ID), id, sizeof id);
-	json_t *e = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s}, s:[{s:s, s:s}], s:s, s:s, s:s, s:o, "
-			      "s:{s:{s:{s:s}}}, s:o}",
-			      "resourceType", "AuditEvent", "id", id, "meta", "project", project,
-			      "lastUpdated", db_cell(r, row, AE_RECORDED), "type", "system",
-			      "http://dicom.nema.org/resources/ontology/DCM", "code", code, "display", display, "subtype",
-			      "system", "https://tessera.invalid/audit-event-type", "code", type, "action", action, "recorded",
-			      db_cell(r, row, AE_RECORDED), "outcome", audit_type_outcome(type), "agent", agents, "source",
-			      "observer", "identifier", "value", cfg.base_url, "entity", entities_of(r, row));
-	if (e && db_cell(r, row, AE_REASON))
-		json_object_set_new(e, "outcomeDesc", json_string(db_cell(r, row, AE_REASON)));
-	return e;
 }
 
 /* ---- the bundle ---- */
@@ -200,7 +116,7 @@ static json_t *bundle_of(const struct request *req, const struct db_result *r, c
 	json_t *entries = json_array(), *links = json_array();
 	unsigned shown = r->nrows > (unsigned)count ? (unsigned)count : r->nrows;
 	for (unsigned i = 0; i < shown; i++)
-		json_array_append_new(entries, json_pack("{s:o}", "resource", event_of(r, i, project)));
+		json_array_append_new(entries, json_pack("{s:o}", "resource", audit_event_resource(r, i)));
 	json_array_append_new(links, page_link(req, project, "self", offset, count));
 	if (r->nrows > (unsigned)count)
 		json_array_append_new(links, page_link(req, project, "next", offset + count, count));

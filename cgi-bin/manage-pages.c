@@ -29,6 +29,7 @@
 #include "http/response.h"
 #include "core/text.h"
 #include "domain/fields.h"
+#include "domain/policies.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -94,6 +95,27 @@ json_t *manage_project_context(struct request *req, const struct admin_page *p, 
 	return ctx;
 }
 
+int manage_policy_choices(json_t *ctx, const char *project, const char *chosen, const char *none_key)
+{
+	json_t *list = NULL;
+	struct store_query q = { .project = project, .limit = 200, .oldest_first = true };
+	if (policies_store.find(&q, &list, NULL) < 0)
+		return -1;
+	json_t *choices = json_array();
+	size_t i;
+	json_t *p;
+	json_array_foreach(list, i, p) {
+		const char *id = json_string_value(json_object_get(p, "id"));
+		const char *name = json_string_value(json_object_get(p, "name"));
+		json_array_append_new(choices, json_pack("{s:s, s:s, s:b}", "id", id, "name", name ? name : id, "selected",
+							 chosen && !strcmp(chosen, id)));
+	}
+	json_decref(list);
+	json_object_set_new(ctx, "policies", choices);
+	json_object_set_new(ctx, none_key, json_boolean(!chosen || !*chosen));
+	return 0;
+}
+
 int manage_send(struct request *req, int status, const char *name, json_t *ctx)
 {
 	return page_send(req, status, name, ctx, NULL);
@@ -147,9 +169,7 @@ int manage_members_get(struct request *req)
 	return manage_send(req, 200, "manage-members", ctx);
 }
 
-/* The membership of the path, in this project: 0, 1 answered (404, or 403 for another
- * project's membership, as the admin API answers), -1. */
-static int member_of(struct request *req, const struct admin_page *p, json_t **m)
+int manage_member_of(struct request *req, const struct admin_page *p, json_t **m)
 {
 	char owner[37];
 	int rc = members_get(req->path_params[1], m, owner);
@@ -162,7 +182,7 @@ static int member_of(struct request *req, const struct admin_page *p, json_t **m
 	return rc;
 }
 
-static const char *display_of(json_t *m)
+const char *manage_member_display(json_t *m)
 {
 	const char *d = json_string_value(json_object_get(json_object_get(m, "profile"), "display"));
 	if (!d || !*d)
@@ -177,12 +197,12 @@ int manage_remove_get(struct request *req)
 	json_t *m;
 	int rc = manage_require_admin(req, &p);
 	if (rc == 0)
-		rc = member_of(req, &p, &m);
+		rc = manage_member_of(req, &p, &m);
 	if (rc != 0)
 		return rc;
 	json_t *ctx = manage_project_context(req, &p, "Remove a member", "members");
 	if (ctx) {
-		json_object_set_new(ctx, "member", json_string(display_of(m)));
+		json_object_set_new(ctx, "member", json_string(manage_member_display(m)));
 		json_object_set_new(ctx, "membership_id", json_string(req->path_params[1]));
 	}
 	json_decref(m);
@@ -196,7 +216,7 @@ static int member_post(struct request *req, struct admin_page *p)
 	json_t *m;
 	int rc = manage_require_admin(req, p);
 	if (rc == 0)
-		rc = member_of(req, p, &m);
+		rc = manage_member_of(req, p, &m);
 	if (rc == 0)
 		json_decref(m);
 	return rc;

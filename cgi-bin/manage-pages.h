@@ -23,6 +23,14 @@ json_t *manage_project_context(struct request *req, const struct admin_page *p, 
 int manage_send(struct request *req, int status, const char *name, json_t *ctx);
 /* 303 to a page of the project ("members?done=removed"). 0. */
 int manage_see_other(struct request *req, const struct admin_page *p, const char *rest);
+/* The membership of the path (its second parameter), in this project: 0 (*m, the caller's), 1
+ * answered (404, or 403 for another project's membership, as the admin API answers), -1. */
+int manage_member_of(struct request *req, const struct admin_page *p, json_t **m);
+/* The member's name for a page: the profile's display, else the user's. */
+const char *manage_member_display(json_t *m);
+/* The project's access policies as choices ("policies": [{id, name, selected}], at most 200)
+ * with `chosen` selected, and none_key true when none is. 0 or -1. */
+int manage_policy_choices(json_t *ctx, const char *project, const char *chosen, const char *none_key);
 /* The audit event of a change made through the pages, written with the change. */
 void manage_page_audit(const struct admin_page *p, const char *event, const char *type, const char *id);
 
@@ -46,6 +54,11 @@ extern const struct input manage_done_inputs[];
 /* …/settings (manage-settings-page.c) */
 int manage_settings_get(struct request *req);
 int manage_settings_post(struct request *req);
+/* …/members/:membershipId (role, access, access policy; sessions) and …/signout
+ * (manage-member-page.c) */
+int manage_member_get(struct request *req);
+int manage_member_post(struct request *req);
+int manage_signout_post(struct request *req);
 /* …/audit (filters, paging) and …/audit.csv (manage-audit-page.c) */
 int manage_audit_get(struct request *req);
 int manage_audit_csv(struct request *req);

@@ -56,28 +56,6 @@ static bool ticked(const struct request *req, const char *name)
 	return v && !strcmp(v, "true");
 }
 
-/* The project's access policies for the registration choice, the chosen one selected. */
-static int policy_choices(json_t *ctx, const char *project, const char *chosen)
-{
-	json_t *list = NULL;
-	struct store_query q = { .project = project, .limit = 200, .oldest_first = true };
-	if (policies_store.find(&q, &list, NULL) < 0)
-		return -1;
-	json_t *choices = json_array();
-	size_t i;
-	json_t *p;
-	json_array_foreach(list, i, p) {
-		const char *id = json_string_value(json_object_get(p, "id"));
-		const char *name = json_string_value(json_object_get(p, "name"));
-		json_array_append_new(choices, json_pack("{s:s, s:s, s:b}", "id", id, "name", name ? name : id, "selected",
-							 chosen && !strcmp(chosen, id)));
-	}
-	json_decref(list);
-	json_object_set_new(ctx, "policies", choices);
-	json_object_set_new(ctx, "closed", json_boolean(!chosen || !*chosen));
-	return 0;
-}
-
 static void set_limit(json_t *ctx, const char *key, int value)
 {
 	char text[16] = "";
@@ -102,7 +80,7 @@ static int stored_settings(json_t *ctx, const struct admin_page *p)
 	json_object_set_new(ctx, "verify_checked", json_boolean(ps.email_verification_required));
 	set_limit(ctx, "rateLimit", rl.rate_limit);
 	set_limit(ctx, "authRateLimit", rl.auth_rate_limit);
-	return policy_choices(ctx, p->project, policy);
+	return manage_policy_choices(ctx, p->project, policy, "closed");
 }
 
 static json_t *settings_context(struct request *req, const struct admin_page *p)
@@ -137,7 +115,7 @@ static int posted_choices(json_t *ctx, const struct request *req, const struct a
 	json_object_set_new(ctx, "totp_checked", json_boolean(ticked(req, "totp")));
 	json_object_set_new(ctx, "email_checked", json_boolean(ticked(req, "email")));
 	json_object_set_new(ctx, "verify_checked", json_boolean(ticked(req, "emailVerificationRequired")));
-	return policy_choices(ctx, p->project, req_body_param(req, "registration"));
+	return manage_policy_choices(ctx, p->project, req_body_param(req, "registration"), "closed");
 }
 
 /* Checks that need the project: at least one MFA method, the policy is the project's own.

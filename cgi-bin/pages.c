@@ -12,6 +12,8 @@
  * the login, and they find the login through the binding cookie alone (no URL or form ever
  * carries a login id; issue 14). */
 #include "pages.h"
+#include "external.h"
+#include "domain/domains.h"
 #include "domain/admin.h"
 #include "domain/auth.h"
 #include "domain/clients.h"
@@ -53,6 +55,7 @@ const struct input pages_signin_inputs[] = {
 	{ "code_challenge", IN_TOKEN, false, 128, "Invalid code challenge", NULL },
 	{ "code_challenge_method", IN_TOKEN, false, 8, "Invalid code challenge method", NULL },
 	{ "launch", IN_TOKEN, false, 64, "Invalid launch", NULL },
+	{ "domain", IN_TOKEN, false, 253, "Invalid domain", NULL },
 	{ 0 },
 };
 
@@ -62,9 +65,13 @@ const struct input pages_stage_inputs[] = {
 	{ 0 },
 };
 
-/* The fields a person types: checked in the handler so the message shows beside the field. */
-static const struct input credential_inputs[] = {
+/* The fields a person types: checked in the handler so the message shows beside the field.
+ * The email first: an email of a federated domain needs no password here. */
+static const struct input email_inputs[] = {
 	{ "email", IN_EMAIL, true, 320, "Enter your email address, like name@example.com", NULL },
+	{ 0 },
+};
+static const struct input credential_inputs[] = {
 	{ "password", IN_STRING, true, 1024, "Enter your password", NULL },
 	{ 0 },
 };
@@ -212,10 +219,82 @@ static int show_signin(struct request *req, const struct signin *s, int status, 
 	return show_signin_retry(req, s, status, field, message, 0);
 }
 
+/* ------------------------------------------------------------------ external identity providers */
+
+/* The sign-in continues at an external IdP (PROTOCOL.md §12.1): the page's request kept in the
+ * trip, so the callback continues with the next page. */
+static int to_identity_provider(struct request *req, const struct signin *s, const char *domain)
+{
+	struct federation_request r = {
+		.domain = domain, .page = true, .page_state = req_param(req, "state"),
+	};
+	if (s->oauth) {
+		r.client_id = s->client.id;
+		r.redirect_uri = s->redirect_uri;
+		r.scope = req_param(req, "scope");
+		r.nonce = req_param(req, "nonce");
+		r.launch = req_param(req, "launch");
+		r.code_challenge = req_param(req, "code_challenge");
+		r.code_challenge_method = req_param(req, "code_challenge_method");
+	}
+	int rc = external_begin(req, &r);
+	return rc < 0 ? -1 : 1;
+}
+
+/* The same page by GET with the carried parameters and the domain, which sends the browser on
+ * to the IdP. Not a redirect: a form post's redirects may only go to this origin (CSP
+ * form-action, which Chromium applies to the whole chain), so a page follows a link to it. */
+static int via_get(struct request *req, const struct signin *s, const char *domain)
+{
+	char base[2100];
+	snprintf(base, sizeof base, "%s%s", cfg.app_base_url, req->path + 1);
+	struct url_builder u;
+	url_start(&u, base);
+	for (int i = 0; s->oauth && carried[i]; i++)
+		url_param(&u, carried[i], req_param(req, carried[i]));
+	if (domain && *domain)
+		url_param(&u, "domain", domain);
+	json_t *ctx = url_get(&u) ? page_context("Continue at your organisation") : NULL;
+	if (ctx) {
+		json_object_set_new(ctx, "href", json_string(url_get(&u)));
+		json_object_set_new(ctx, "refresh", json_string(url_get(&u)));
+		if (domain && *domain)
+			json_object_set_new(ctx, "domain", json_string(domain));
+	}
+	url_free(&u);
+	return ctx ? pages_send_form(req, 200, "external", ctx, NULL) : -1;
+}
+
+/* 1 when the client, or the email's domain, signs in at an external IdP (the browser is then
+ * on its way there: at once for a GET, through via_get for a post). 0 when neither, -1. */
+static int federated(struct request *req, const struct signin *s, const char *email)
+{
+	char domain[256] = "";
+	const char *at = email ? strrchr(email, '@') : NULL;
+	if (at)
+		people_lower_email(at + 1, domain, sizeof domain);
+	json_t *idp = NULL;
+	int rc = s->oauth ? clients_identity_provider(s->client.id, &idp) : 0;
+	if (rc == 0 && !idp && domain[0])
+		rc = domains_configured(domain);
+	else if (rc == 0)
+		rc = idp != NULL;
+	json_decref(idp);
+	if (rc != 1)
+		return rc;
+	return email ? via_get(req, s, domain) : to_identity_provider(req, s, domain);
+}
+
 int pages_signin_get(struct request *req)
 {
 	struct signin s;
 	int rc = read_signin(req, &s);
+	/* /signin?domain=…: the people of that domain skip the email prompt. */
+	const char *domain = req_param(req, "domain");
+	if (rc == 0 && domain && *domain)
+		return to_identity_provider(req, &s, domain);
+	if (rc == 0 && s.oauth)
+		rc = federated(req, &s, NULL);
 	if (rc == 0)
 		rc = show_signin(req, &s, 200, NULL, NULL);
 	return rc;
@@ -260,6 +339,10 @@ int pages_signin_post(struct request *req)
 	struct input_error ie;
 	int rc = read_signin(req, &s);
 	if (rc != 0)
+		return rc;
+	if (!input_check(req, email_inputs, &ie))
+		return show_signin(req, &s, 400, ie.name, ie.message);
+	if ((rc = federated(req, &s, req_body_param(req, "email"))) != 0)
 		return rc;
 	if (!input_check(req, credential_inputs, &ie))
 		return show_signin(req, &s, 400, ie.name, ie.message);

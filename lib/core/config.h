@@ -68,6 +68,9 @@ struct config {
 	int upstream_timeout_ms;
 	int upstream_max_bytes;
 	int jwks_cache_seconds;        /* how long a fetched JWKS is kept (oauth/jwks.h) */
+	char *google_client_id;        /* the server's own Google client id (§6.3) */
+	char *google_issuer;
+	char *google_jwks_uri;
 };
 
 struct config_key {

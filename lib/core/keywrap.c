@@ -6,6 +6,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,4 +95,44 @@ char *keywrap_unwrap(const char *wrapped, const char *kid)
 	char *out = load_kek(kek) ? keywrap_open(kek, wrapped, kid) : NULL;
 	OPENSSL_cleanse(kek, sizeof kek);
 	return out;
+}
+
+/* The key of the "h1." form: derived from hash_key under a label per kind of secret. */
+static bool derived_key(const char *label, uint8_t key[32])
+{
+	return crypto_keyed_hash(label, key) == 0;
+}
+
+char *keywrap_seal_stored(const char *label, const char *plain, const char *aad)
+{
+	char *sealed = NULL, *out = NULL;
+	uint8_t key[32];
+	bool kek = keywrap_enabled();
+	if (kek)
+		sealed = keywrap_wrap(plain, aad);
+	else if (derived_key(label, key))
+		sealed = keywrap_seal(key, plain, aad);
+	OPENSSL_cleanse(key, sizeof key);
+	if (sealed) {
+		size_t n = strlen(sealed) + 4;
+		out = malloc(n);
+		if (out)
+			snprintf(out, n, "%s.%s", kek ? "k1" : "h1", sealed);
+		free(sealed);
+	}
+	return out;
+}
+
+char *keywrap_open_stored(const char *label, const char *stored, const char *aad)
+{
+	char *plain = NULL;
+	uint8_t key[32];
+	if (!stored)
+		return NULL;
+	if (!strncmp(stored, "k1.", 3))
+		plain = keywrap_unwrap(stored + 3, aad);
+	else if (!strncmp(stored, "h1.", 3) && derived_key(label, key))
+		plain = keywrap_open(key, stored + 3, aad);
+	OPENSSL_cleanse(key, sizeof key);
+	return plain;
 }

@@ -212,6 +212,18 @@ static json_t *normalized_entry(json_t *e, json_t *compartment)
 	return n;
 }
 
+/* Everyone reads their own sign-ins (§11.4): the Logins that chose this membership's profile
+ * (the project is checked by the resource API as for every type). */
+static void own_logins(json_t *resources, const struct ap_membership *m)
+{
+	char criteria[120];
+	if (!m->profile || !strchr(m->profile, '/') || strlen(m->profile) < 3)
+		return;
+	snprintf(criteria, sizeof criteria, "Login?profile=%s", m->profile);
+	json_array_append_new(resources, json_pack("{s:s, s:s, s:b, s:o}", "resourceType", "Login", "criteria", criteria,
+						   "readonly", 1, "interaction", ops_array(AP_READS)));
+}
+
 static void add_admin_rules(json_t *resources, const struct ap_membership *m)
 {
 	/* Nobody reaches the administration types through their own policy. */
@@ -223,8 +235,10 @@ static void add_admin_rules(json_t *resources, const struct ap_membership *m)
 			json_array_append_new(resources, json_pack("{s:s}", "resourceType", *t));
 		return;
 	}
-	if (!m->admin)
+	if (!m->admin) {
+		own_logins(resources, m);
 		return;
+	}
 	char criteria[80];
 	snprintf(criteria, sizeof criteria, "Project?_id=%s", m->project_id ? m->project_id : "");
 	json_array_append_new(resources,

@@ -10,6 +10,8 @@
  *   a membership with no policy at all gets the full-access entry {resourceType: "*"}.
  * - The administration types (ACCESSPOLICY_ADMIN_TYPES) are never reached through "*": a
  *   member's own policy entries for them are dropped, and only the admin rules grant them.
+ *   One exception for every member who is not an admin: a read-only Login entry for their own
+ *   sign-ins, "Login?profile=<profile>" (PROTOCOL.md §11.4).
  * - The admin rules are applied before the SMART scopes, so a narrow scope narrows an admin's
  *   application too (Medplum adds the admin entries after the scopes).
  * - A scope's letters become the entry's interactions (c create, r read/vread/history, u

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* audit: audit_event rows (see audit.h). */
 #include "domain/audit.h"
+#include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
+#include "core/fhir.h"
 #include "core/log.h"
 #include "http/request.h"
 #include "core/text.h"
@@ -49,6 +51,12 @@ static const struct audit_type {
 	{ AUDIT_SETTINGS, DCM_APP, 'U', "0" },
 	{ AUDIT_TEMPLATE, DCM_APP, 'U', "0" },
 	{ AUDIT_PURGE, DCM_APP, 'D', "0" },
+	{ AUDIT_RESOURCE_CREATED, DCM_APP, 'C', "0" },
+	{ AUDIT_RESOURCE_UPDATED, DCM_APP, 'U', "0" },
+	{ AUDIT_RESOURCE_DELETED, DCM_APP, 'D', "0" },
+	{ AUDIT_RESOURCE_CREATE_REFUSED, DCM_APP, 'C', "4" },
+	{ AUDIT_RESOURCE_UPDATE_REFUSED, DCM_APP, 'U', "4" },
+	{ AUDIT_RESOURCE_DELETE_REFUSED, DCM_APP, 'D', "4" },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -180,10 +188,25 @@ int audit_write(const struct audit_event *e)
 #define MAX_STAGED 4
 static struct stored staged[MAX_STAGED];
 static int nstaged;
+/* The staged event whose entity id is still being made (audit_stage_late), and where. */
+static int late_index = -1;
+static const char *late_id;
+
+static void settle_late(void)
+{
+	if (late_index >= 0 && late_index < nstaged) {
+		char prefix[sizeof staged[0].entity];
+		text_copy(prefix, sizeof prefix, staged[late_index].entity);
+		snprintf(staged[late_index].entity, sizeof staged[late_index].entity, "%s/%s", prefix, late_id);
+	}
+	late_index = -1;
+	late_id = NULL;
+}
 
 /* db_commit's hook: the staged events join the transaction being committed. */
 static int write_staged(void)
 {
+	settle_late();
 	for (int i = 0; i < nstaged; i++)
 		if (insert(&staged[i]) < 0)
 			return -1;
@@ -199,6 +222,30 @@ void audit_stage(const struct audit_event *e)
 	}
 	resolve(e, &staged[nstaged++]);
 	db_before_commit(write_staged);
+}
+
+void audit_stage_late(const struct audit_event *e, const char *type, const char *id)
+{
+	struct audit_event with = *e;
+	with.entity = type;
+	int before = nstaged;
+	audit_stage(&with);
+	if (nstaged > before) {
+		late_index = nstaged - 1;
+		late_id = id;
+	}
+}
+
+int audit_staged_write(void)
+{
+	return write_staged();
+}
+
+void audit_staged_forget(void)
+{
+	late_index = -1;
+	late_id = NULL;
+	nstaged = 0;
 }
 
 static struct stored held;
@@ -230,7 +277,7 @@ int audit_finish(bool success)
 	int rc = success ? write_staged() : 0;
 	if (rc < 0)
 		log_error("audit: %d event(s) of request %s not written", nstaged, current ? current->request_id : "-");
-	nstaged = 0;
+	audit_staged_forget();
 	current = NULL;
 	return rc;
 }
@@ -243,4 +290,101 @@ int audit_purge(const char *before)
 			return -1;
 	} while (n == 5000);
 	return 0;
+}
+
+/* ---- AuditEvent resources ---- */
+
+#define USER_AGENT_URL "https://tessera.invalid/fhir/StructureDefinition/user-agent"
+/* The keyed reference of a login (the same as lib/domain/login.c login_ref, which this module
+ * cannot include: login records its revocations here). */
+#define REF_KIND "login"
+
+static json_t *agent_of(const struct db_result *r, unsigned row)
+{
+	json_t *agent = json_pack("{s:b}", "requestor", 1);
+	const char *type = db_cell(r, row, AE_AGENT_TYPE), *id = db_cell(r, row, AE_AGENT_ID);
+	if (type && id)
+		json_object_set_new(agent, "who", fhir_reference(type, id, NULL));
+	if (db_cell(r, row, AE_ADDRESS))
+		json_object_set_new(agent, "network", json_pack("{s:s, s:s}", "address", db_cell(r, row, AE_ADDRESS), "type", "2"));
+	if (db_cell(r, row, AE_UA))
+		json_object_set_new(agent, "extension",
+				    json_pack("[{s:s, s:s}]", "url", USER_AGENT_URL, "valueString", db_cell(r, row, AE_UA)));
+	return agent;
+}
+
+/* A login id is a bearer secret of its sign-in (issue 14): "Login/<id>" → "Login/<ref>". */
+static void login_reference(const char *id, char *out, size_t outlen)
+{
+	char ref[CRYPTO_REF_LEN + 1];
+	crypto_keyed_ref(REF_KIND, id, ref);
+	snprintf(out, outlen, "Login/%s", ref);
+}
+
+/* An event read from a login row older than its ref is "<login id>.<suffix>": "<ref>.<suffix>"
+ * (every other id is left as it is). */
+static void event_id(const char *id, char *out, size_t outlen)
+{
+	char login[UUID_LEN + 1], ref[CRYPTO_REF_LEN + 1];
+	snprintf(login, sizeof login, "%s", id);
+	if (strlen(id) > UUID_LEN && id[UUID_LEN] == '.' && crypto_is_uuid(login) && crypto_keyed_ref(REF_KIND, login, ref) == 0)
+		snprintf(out, outlen, "%s%s", ref, id + UUID_LEN);
+	else
+		snprintf(out, outlen, "%s", id);
+}
+
+/* What the event is about: the changed resource, the Login (with the grant type). */
+static json_t *entities_of(const struct db_result *r, unsigned row)
+{
+	json_t *list = json_array();
+	const char *entity = db_cell(r, row, AE_ENTITY);
+	char reference[80];
+	if (entity && !strncmp(entity, "Login/", 6))
+		login_reference(entity + 6, reference, sizeof reference);
+	if (entity) {
+		json_t *e = json_pack("{s:{s:s}}", "what", "reference", strncmp(entity, "Login/", 6) ? entity : reference);
+		/* A grant without a Login (the per-minute client_credentials count): its type here. */
+		if (e && !db_cell(r, row, AE_LOGIN) && db_cell(r, row, AE_GRANT))
+			json_object_set_new(e, "detail", json_pack("[{s:s, s:s}]", "type", "grant-type", "valueString",
+								   db_cell(r, row, AE_GRANT)));
+		json_array_append_new(list, e);
+	}
+	if (db_cell(r, row, AE_LOGIN)) {
+		login_reference(db_cell(r, row, AE_LOGIN), reference, sizeof reference);
+		json_t *e = json_pack("{s:{s:s}}", "what", "reference", reference);
+		json_t *detail = json_array();
+		if (db_cell(r, row, AE_GRANT))
+			json_array_append_new(detail,
+					      json_pack("{s:s, s:s}", "type", "grant-type", "valueString", db_cell(r, row, AE_GRANT)));
+		json_object_set_new(e, "detail", detail);
+		json_array_append_new(list, e);
+	}
+	return list;
+}
+
+json_t *audit_event_resource(const struct db_result *r, unsigned row)
+{
+	const char *type = db_cell(r, row, AE_TYPE), *display;
+	const char *code = audit_type_dicom(type, &display);
+	json_t *agents = json_array();
+	json_array_append_new(agents, agent_of(r, row));
+	if (db_cell(r, row, AE_CLIENT))
+		json_array_append_new(agents, json_pack("{s:o, s:b}", "who",
+							 fhir_reference("ClientApplication", db_cell(r, row, AE_CLIENT), NULL),
+							 "requestor", 0));
+	char action[2] = { audit_type_action(type), '\0' }, id[80];
+	event_id(db_cell(r, row, AE_ID), id, sizeof id);
+	json_t *meta = json_pack("{s:s, s:s}", "versionId", "1", "lastUpdated", db_cell(r, row, AE_RECORDED));
+	if (db_cell(r, row, AE_PROJECT))
+		json_object_set_new(meta, "project", json_string(db_cell(r, row, AE_PROJECT)));
+	json_t *e = json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:s}, s:[{s:s, s:s}], s:s, s:s, s:s, s:o, "
+			      "s:{s:{s:{s:s}}}, s:o}",
+			      "resourceType", "AuditEvent", "id", id, "meta", meta, "type", "system",
+			      "http://dicom.nema.org/resources/ontology/DCM", "code", code, "display", display, "subtype",
+			      "system", "https://tessera.invalid/audit-event-type", "code", type, "action", action, "recorded",
+			      db_cell(r, row, AE_RECORDED), "outcome", audit_type_outcome(type), "agent", agents, "source",
+			      "observer", "identifier", "value", cfg.base_url, "entity", entities_of(r, row));
+	if (e && db_cell(r, row, AE_REASON))
+		json_object_set_new(e, "outcomeDesc", json_string(db_cell(r, row, AE_REASON)));
+	return e;
 }

@@ -14,6 +14,7 @@
 #ifndef TESSERA_AUDIT_H
 #define TESSERA_AUDIT_H
 #include "core/db.h"
+#include "domain/store.h"
 #include <stdbool.h>
 
 /* Event types (AuditEvent.subtype code, the API's type filter). */
@@ -44,6 +45,13 @@
 #define AUDIT_SETTINGS "settings-updated"
 #define AUDIT_TEMPLATE "email-template-changed"
 #define AUDIT_PURGE "purge"
+/* The resource API's writes (PROTOCOL.md §11.4) and their refusals. */
+#define AUDIT_RESOURCE_CREATED "resource-created"
+#define AUDIT_RESOURCE_UPDATED "resource-updated"
+#define AUDIT_RESOURCE_DELETED "resource-deleted"
+#define AUDIT_RESOURCE_CREATE_REFUSED "resource-create-refused"
+#define AUDIT_RESOURCE_UPDATE_REFUSED "resource-update-refused"
+#define AUDIT_RESOURCE_DELETE_REFUSED "resource-delete-refused"
 
 struct request;
 
@@ -77,6 +85,15 @@ void audit_set_actor(const struct audit_actor *a);
 int audit_write(const struct audit_event *e);
 /* Records the event with the change the request is about to make (see the header). */
 void audit_stage(const struct audit_event *e);
+/* A change whose entity id is made inside the store's write (a create): the event is staged
+ * now with entity "<type>/<the text in id when it is written>"; id must stay valid until
+ * audit_staged_write or audit_staged_forget. */
+void audit_stage_late(const struct audit_event *e, const char *type, const char *id);
+/* After the change succeeded: writes what its transaction did not (a change made by a single
+ * statement), so the event follows the change at once. 0 or -1. */
+int audit_staged_write(void);
+/* After the change failed: its staged events are dropped. */
+void audit_staged_forget(void);
 /* Work after the response (app_after_response) has no request any more: audit_hold resolves an
  * event while the request is served (its address and user agent copied), and after the
  * response audit_write_held writes it, or audit_stage_held stages it for the transaction then
@@ -95,10 +112,18 @@ int audit_purge(const char *before);
  * rows first, so it stands in their owner) matches: NULL filters match everything; since is
  * inclusive, until exclusive (UTC "YYYY-MM-DD HH:MM:SS"). Rows have the audit_column columns. */
 struct audit_filter {
-	const char *project_id, *type, *agent_id, *since, *until;
+	const char *project_id;    /* NULL: every project (super admins through the resource API) */
+	const char *type, *agent_id, *since, *until;
+	const char *after, *through; /* exclusive and inclusive bounds (the API's gt and le) */
+	const char *entity;        /* "Type/id" of the changed resource */
+	bool oldest_first;
 };
 enum audit_column {
-	AE_ID, AE_RECORDED, AE_TYPE, AE_REASON, AE_AGENT_TYPE, AE_AGENT_ID, AE_CLIENT, AE_LOGIN, AE_ADDRESS, AE_UA, AE_ENTITY, AE_GRANT
+	AE_ID, AE_RECORDED, AE_TYPE, AE_REASON, AE_AGENT_TYPE, AE_AGENT_ID, AE_CLIENT, AE_LOGIN, AE_ADDRESS, AE_UA, AE_ENTITY,
+	AE_GRANT, AE_PROJECT
 };
+/* One row of login_audit_search as a FHIR AuditEvent (§13.6 shape): a Login is named by its
+ * reference (login_ref), never its id. NULL when out of memory. */
+json_t *audit_event_resource(const struct db_result *r, unsigned row);
 
 #endif

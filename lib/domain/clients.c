@@ -6,6 +6,7 @@
 #include "core/crypto.h"
 #include "core/db.h"
 #include "domain/login.h"
+#include "domain/idp.h"
 #include "domain/members.h"
 #include "domain/policies.h"
 #include "core/fhir.h"
@@ -474,4 +475,62 @@ int clients_read_introspection(const char *caller_id, const char *login_id, cons
 		       ? db_query(out, introspect_self, "isssss", t->cnb, t->skh, t->skh, scope, t->jti, caller_id)
 		       : db_query(out, introspect_stateless, "issssss", t->cnb, t->skh, t->skh, scope, t->client_id, t->jti,
 				  caller_id);
+}
+
+int clients_identity_provider(const char *client_id, json_t **idp)
+{
+	*idp = NULL;
+	if (!crypto_is_uuid(client_id))
+		return 0;
+	struct db_result r;
+	if (db_query(&r, "SELECT identity_provider FROM client_application WHERE id = ? AND status = 'active'", "s",
+		     client_id) < 0)
+		return -1;
+	if (r.nrows && db_cell(&r, 0, 0)) {
+		*idp = json_loads(db_cell(&r, 0, 0), 0, NULL);
+		if (!json_is_object(*idp)) {
+			json_decref(*idp);
+			*idp = NULL;
+		}
+	}
+	db_result_free(&r);
+	return 0;
+}
+
+int clients_keep_idp_secret(const char *client_id, json_t *idp)
+{
+	if (json_object_get(idp, "clientSecret"))
+		return 0;
+	struct db_result r;
+	if (db_query(&r, "SELECT JSON_VALUE(identity_provider, '$." IDP_SEALED "') FROM client_application WHERE id = ?",
+		     "s", client_id) < 0)
+		return -1;
+	if (db_cell(&r, 0, 0))
+		json_object_set_new(idp, IDP_SEALED, json_string(db_cell(&r, 0, 0)));
+	db_result_free(&r);
+	return 0;
+}
+
+int clients_set_identity_provider(const char *client_id, json_t *identity_provider, struct refusal *err)
+{
+	json_t *idp = NULL;
+	json_t *body = json_pack("{s:O?}", "identityProvider", identity_provider);
+	bool ok = body && shape_identity_provider(body, "identityProvider", &idp);
+	json_decref(body);
+	if (!ok)
+		return refuse(err, 400, "Invalid identityProvider", "identityProvider");
+	if (idp && clients_keep_idp_secret(client_id, idp) < 0) {
+		json_decref(idp);
+		return -1;
+	}
+	char *text = NULL;
+	int rc = !idp || (idp_seal(idp) == 0 && (text = json_dumps(idp, JSON_COMPACT))) ? 0 : -1;
+	unsigned long long n = 0;
+	if (rc == 0)
+		rc = db_exec(&n,
+			     "UPDATE client_application SET identity_provider = ?, updated_at = "
+			     FHIR_NEXT_UPDATE_SQL("updated_at") " WHERE id = ?", "ss", text, client_id);
+	free(text);
+	json_decref(idp);
+	return rc < 0 ? -1 : n == 1 ? 0 : refuse(err, 404, "Not found", NULL);
 }

@@ -46,6 +46,16 @@ bool clients_redirect_ok(const struct client *c, const char *uri);
 /* Origin check of §5.1 step 2: true when the client lists no origins or lists this one. */
 bool clients_origin_ok(const struct client *c, const char *origin);
 
+/* The active client's identityProvider as stored (its secret sealed, domain/idp.h), or NULL
+ * when it has none. 0 or -1. */
+int clients_identity_provider(const char *client_id, json_t **idp);
+/* An identity provider written without its clientSecret (never handed out) keeps the stored
+ * one: its sealed form copied into idp. 0 or -1. */
+int clients_keep_idp_secret(const char *client_id, json_t *idp);
+/* tessera-admin client set --identity-provider: replaces (NULL: removes) the client's identity
+ * provider, checked as the resource API does; without clientSecret the stored one is kept.
+ * 0, 1 refused (400 invalid, 404 no such client), -1. */
+int clients_set_identity_provider(const char *client_id, json_t *identity_provider, struct refusal *err);
 /* 0 found, 1 not found (including ids that are not UUIDs), -1 database error. */
 int clients_get(const char *id, struct client *c);
 /* The columns clients_get reads (CLIENTS_NCOLUMNS, aliases c, p, m: the client, its project and its

@@ -5,6 +5,7 @@
  * clients.c has the client as the protocol reads it (secrets, keys, redirect URIs, the read
  * models). */
 #include "domain/clients.h"
+#include "domain/idp.h"
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
@@ -190,7 +191,7 @@ static json_t *client_row(const struct db_result *r, unsigned i)
 			json_object_set_new(c, texts[k][0], json_string(texts[k][1]));
 	set_json_text(c, "redirectUris", db_cell(r, i, 5));
 	set_json_text(c, "identityProvider", db_cell(r, i, 9));
-	json_object_del(json_object_get(c, "identityProvider"), "clientSecret");
+	idp_strip(json_object_get(c, "identityProvider"));
 	set_json_text(c, "allowedOrigin", db_cell(r, i, 12));
 	if (db_cell(r, i, 13) && *db_cell(r, i, 13)) {
 		json_t *scopes = json_array();
@@ -285,6 +286,8 @@ static int client_insert_resource(const char *project, json_t *c, char id[37], j
 	(void)err;
 	char secret[65];
 	struct client_cols k;
+	if (idp_seal(json_object_get(c, "identityProvider")) < 0)
+		return -1;
 	cols_of(c, &k);
 	int rc = db_begin();
 	if (rc == 0)
@@ -306,16 +309,11 @@ static int client_update_resource(const char *id, const char *version, json_t *c
 	(void)err;
 	/* An identity provider sent without its clientSecret (never handed out) keeps the stored one. */
 	json_t *idp = json_object_get(c, "identityProvider");
-	if (idp && !json_object_get(idp, "clientSecret")) {
-		struct db_result r;
-		if (db_query(&r, "SELECT JSON_VALUE(identity_provider, '$.clientSecret') FROM client_application WHERE id = ?",
-			     "s", id) < 0)
-			return -1;
-		if (db_cell(&r, 0, 0))
-			json_object_set_new(idp, "clientSecret", json_string(db_cell(&r, 0, 0)));
-		db_result_free(&r);
-	}
+	if (idp && clients_keep_idp_secret(id, idp) < 0)
+		return -1;
 	struct client_cols k;
+	if (idp_seal(idp) < 0)
+		return -1;
 	cols_of(c, &k);
 	unsigned long long n = 0;
 	int rc = client_write("UPDATE client_application SET " CLIENT_SET "updated_at = " FHIR_NEXT_UPDATE_SQL("updated_at")

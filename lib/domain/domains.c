@@ -4,6 +4,7 @@
 #include "core/db.h"
 #include "core/crypto.h"
 #include "core/fhir.h"
+#include "domain/idp.h"
 #include "domain/shape.h"
 #include "domain/storequery.h"
 
@@ -34,6 +35,20 @@ static bool domain_name_ok(const char *s)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '.' || *c == '-'))
 			return false;
 	return true;
+}
+
+/* The sealed secret stored for a domain, kept when a new configuration sends none. */
+static int keep_stored_secret(const char *sql, const char *key, json_t *idp)
+{
+	if (json_object_get(idp, "clientSecret"))
+		return 0;
+	struct db_result r;
+	if (db_query(&r, sql, "s", key) < 0)
+		return -1;
+	if (db_cell(&r, 0, 0))
+		json_object_set_new(idp, IDP_SEALED, json_string(db_cell(&r, 0, 0)));
+	db_result_free(&r);
+	return 0;
 }
 
 static int domain_check(json_t *body, json_t *stored, const char *project, json_t **out, struct refusal *err)
@@ -68,7 +83,7 @@ static json_t *domain_row(const struct db_result *r, unsigned i)
 			      db_cell(r, i, 1));
 	json_t *idp = db_cell(r, i, 2) ? json_loads(db_cell(r, i, 2), 0, NULL) : NULL;
 	if (json_is_object(idp)) {
-		json_object_del(idp, "clientSecret");
+		idp_strip(idp);
 		json_object_set_new(d, "identityProvider", idp);
 	} else {
 		json_decref(idp);
@@ -96,6 +111,8 @@ static int domain_insert(const char *project, json_t *d, char id[37], json_t **o
 	(void)once;
 	if (store_new_id(id) < 0)
 		return -1;
+	if (idp_seal(json_object_get(d, "identityProvider")) < 0)
+		return -1;
 	char *idp = json_dumps(json_object_get(d, "identityProvider"), JSON_COMPACT);
 	int rc = idp ? db_exec(NULL, "INSERT INTO domain_configuration (id, domain, identity_provider) VALUES (?, ?, ?)", "sss",
 			       id, json_string_value(json_object_get(d, "domain")), idp)
@@ -109,15 +126,11 @@ static int domain_insert(const char *project, json_t *d, char id[37], json_t **o
 static int domain_update(const char *id, const char *version, json_t *d, struct refusal *err)
 {
 	json_t *idp = json_object_get(d, "identityProvider");
-	if (!json_object_get(idp, "clientSecret")) {
-		struct db_result r;
-		if (db_query(&r, "SELECT JSON_VALUE(identity_provider, '$.clientSecret') FROM domain_configuration WHERE id = ?",
-			     "s", id) < 0)
-			return -1;
-		if (db_cell(&r, 0, 0))
-			json_object_set_new(idp, "clientSecret", json_string(db_cell(&r, 0, 0)));
-		db_result_free(&r);
-	}
+	if (keep_stored_secret("SELECT JSON_VALUE(identity_provider, '$." IDP_SEALED "') FROM domain_configuration "
+			       "WHERE id = ?", id, idp) < 0)
+		return -1;
+	if (idp_seal(idp) < 0)
+		return -1;
 	char *text = json_dumps(idp, JSON_COMPACT);
 	unsigned long long n = 0;
 	int rc = text ? db_exec(&n,
@@ -160,4 +173,53 @@ int domains_configured(const char *domain)
 	int found = r.nrows > 0;
 	db_result_free(&r);
 	return found;
+}
+
+int domains_set(const char *domain, json_t *identity_provider, struct refusal *err)
+{
+	json_t *body = json_pack("{s:s, s:O}", "domain", domain, "identityProvider", identity_provider), *d = NULL;
+	int rc = body ? domain_check(body, NULL, NULL, &d, err) : -1;
+	json_decref(body);
+	if (rc != 0)
+		return rc;
+	const char *name = json_string_value(json_object_get(d, "domain"));
+	json_t *idp = json_object_get(d, "identityProvider");
+	char id[37], *text = NULL;
+	rc = keep_stored_secret("SELECT JSON_VALUE(identity_provider, '$." IDP_SEALED "') FROM domain_configuration "
+				"WHERE domain = ?", name, idp);
+	if (rc == 0)
+		rc = idp_seal(idp) == 0 && crypto_uuid_v4(id) == 0 && (text = json_dumps(idp, JSON_COMPACT)) ? 0 : -1;
+	if (rc == 0)
+		rc = db_exec(NULL,
+			     "INSERT INTO domain_configuration (id, domain, identity_provider) VALUES (?, ?, ?) "
+			     "ON DUPLICATE KEY UPDATE identity_provider = VALUES(identity_provider), updated_at = "
+			     FHIR_NEXT_UPDATE_SQL("updated_at"),
+			     "sss", id, name, text);
+	free(text);
+	json_decref(d);
+	return rc;
+}
+
+int domains_remove(const char *domain)
+{
+	unsigned long long n = 0;
+	if (db_exec(&n, "DELETE FROM domain_configuration WHERE domain = ?", "s", domain) < 0)
+		return -1;
+	return n ? 0 : 1;
+}
+
+int domains_list(json_t **out)
+{
+	struct db_result r;
+	*out = NULL;
+	if (db_query(&r, "SELECT domain, identity_provider FROM domain_configuration ORDER BY domain LIMIT 10000", "") < 0)
+		return -1;
+	*out = json_array();
+	for (unsigned i = 0; i < r.nrows; i++) {
+		json_t *idp = db_cell(&r, i, 1) ? json_loads(db_cell(&r, i, 1), 0, NULL) : NULL;
+		idp_strip(idp);
+		json_array_append_new(*out, json_pack("{s:s, s:o*}", "domain", db_cell(&r, i, 0), "identityProvider", idp));
+	}
+	db_result_free(&r);
+	return 0;
 }

@@ -60,13 +60,13 @@ static int bind_client(const struct login_request *lr, struct client *c, char pr
 	return c->pkce_optional ? 0 : check_pkce(lr, err);
 }
 
-static int check_launch(const char *launch, struct refusal *err)
+static int check_launch(const char *launch, const char *project, struct refusal *err)
 {
 	if (!launch || !*launch)
 		return 0;
 	if (!crypto_is_uuid(launch))
 		return refuse(err, 404, "Not found", NULL);
-	int rc = launches_exists(launch);
+	int rc = launches_exists(launch, project);
 	return rc == 1 ? refuse(err, 404, "Not found", NULL) : rc;
 }
 
@@ -151,7 +151,7 @@ static int authenticate(const struct login_request *lr, const char *project, str
 }
 
 static int insert_login(const struct login_request *lr, const struct user_row *u, const char *project,
-			struct login *l)
+			const char *method, struct login *l)
 {
 	memset(l, 0, sizeof *l);
 	char nonce[37];
@@ -164,7 +164,7 @@ static int insert_login(const struct login_request *lr, const struct user_row *u
 	l->project_new = !strcmp(project, "new");
 	text_copy(l->project_id, sizeof l->project_id, l->project_new ? "" : project);
 	text_copy(l->profile_type, sizeof l->profile_type, lr->resource_type);
-	text_copy(l->auth_method, sizeof l->auth_method, "password");
+	text_copy(l->auth_method, sizeof l->auth_method, method);
 	l->auth_time = time(NULL);
 	text_copy(l->scope, sizeof l->scope, lr->scope && *lr->scope ? lr->scope : "openid");
 	text_copy(l->nonce, sizeof l->nonce, lr->nonce && *lr->nonce ? lr->nonce : nonce);
@@ -228,11 +228,11 @@ int flow_password_login(const struct login_request *lr, struct login *l, struct 
 	struct user_row u = { 0 };
 	int rc = bind_client(lr, &c, project, err);
 	if (rc == 0)
-		rc = check_launch(lr->launch, err);
+		rc = check_launch(lr->launch, project, err);
 	if (rc == 0)
 		rc = authenticate(lr, project, &u, err);
 	if (rc == 0)
-		rc = insert_login(lr, &u, project, l);
+		rc = insert_login(lr, &u, project, "password", l);
 	if (rc != 0)
 		return rc;
 	rc = choose_single_membership(l, err);
@@ -244,18 +244,78 @@ int flow_password_login(const struct login_request *lr, struct login *l, struct 
 	return rc;
 }
 
+/* The vouched-for user: by externalId in the project, or by email. 0, 1 refused, -1. */
+static int find_vouched(const struct external_identity *who, const char *project, struct user_row *u,
+			struct refusal *err)
+{
+	if (who->external_id) {
+		if (!project[0] || !strcmp(project, "new"))
+			return refuse(err, 400, "Project ID is required for external ID", NULL);
+		int rc = members_user_by_external_id(project, who->external_id, u->id);
+		return rc == 1 ? refuse(err, 400, "User not found", NULL) : rc;
+	}
+	if (!who->email || !*who->email)
+		return refuse(err, 400, "Missing email or externalId", "externalId");
+	int found = find_user(who->email, project, u);
+	return found < 0 ? -1 : found ? 0 : refuse(err, 400, "User not found", NULL);
+}
+
+/* The membership of a vouched-for login: the one asked for, the first (token exchange), or
+ * as for a password (exactly one → chosen; none → "User not found"). */
+static int choose_vouched_membership(struct login *l, const struct external_identity *who, struct refusal *err)
+{
+	if (!who->membership_id && !who->first_membership) {
+		int rc = choose_single_membership(l, err);
+		return rc == 1 && who->allow_no_membership && !strcmp(err->text, "User not found") ? 0 : rc;
+	}
+	struct db_result r;
+	if (query_memberships(l, &r) < 0)
+		return -1;
+	char chosen[37] = "";
+	for (unsigned i = 0; i < r.nrows && !chosen[0]; i++)
+		if (!who->membership_id || !strcmp(db_cell(&r, i, 0), who->membership_id))
+			text_copy(chosen, sizeof chosen, db_cell(&r, i, 0));
+	db_result_free(&r);
+	if (!chosen[0])
+		return refuse(err, 400, "User not found", NULL);
+	return flow_set_membership(l, chosen, err);
+}
+
+int flow_external_login(const struct login_request *lr, const struct external_identity *who, struct login *l,
+			struct refusal *err)
+{
+	struct client c;
+	char project[37];
+	struct user_row u = { 0 };
+	int rc = bind_client(lr, &c, project, err);
+	if (rc == 0)
+		rc = check_launch(lr->launch, project, err);
+	if (rc == 0)
+		rc = find_vouched(who, project, &u, err);
+	if (rc == 0)
+		rc = insert_login(lr, &u, project, who->method, l);
+	if (rc != 0)
+		return rc;
+	rc = choose_vouched_membership(l, who, err);
+	if (rc == 0)
+		rc = flow_mfa_policy(l);
+	if (rc == 1 && login_delete_unplaced(l->id) < 0)
+		return -1;
+	return rc;
+}
+
 int flow_check_request(const struct login_request *lr, char project[37], struct refusal *err)
 {
 	struct client c;
 	int rc = bind_client(lr, &c, project, err);
-	return rc == 0 ? check_launch(lr->launch, err) : rc;
+	return rc == 0 ? check_launch(lr->launch, project, err) : rc;
 }
 
 int flow_start(const struct login_request *lr, const char *user_id, const char *project, struct login *l)
 {
 	struct user_row u = { 0 };
 	text_copy(u.id, sizeof u.id, user_id);
-	int rc = insert_login(lr, &u, project, l);
+	int rc = insert_login(lr, &u, project, "password", l);
 	return rc == 0 ? flow_mfa_policy(l) : rc;
 }
 
@@ -367,6 +427,9 @@ int flow_set_membership(struct login *l, const char *membership_id, struct refus
 	/* The IP rules of the membership's policies, against where the sign-in came from (§11.3). */
 	if ((rc = policies_ip_check(membership_id, l->remote_addr)) != 0)
 		return rc < 0 ? -1 : refuse(err, 400, POLICIES_IP_REFUSED, NULL);
+	/* A launch of another project gives this membership no context (§11.2). */
+	if ((rc = login_launch_outside(l->id, project)) != 0)
+		return rc < 0 ? -1 : refuse(err, 400, "Invalid launch", NULL);
 	/* Super-admin sessions never get refresh tokens (§3). */
 	if (super_admin)
 		l->refresh_allowed = false;
@@ -384,7 +447,10 @@ int flow_join_project(struct login *l, const char *project_id, const char *membe
 		return 1;
 	if (l->membership_id[0])
 		return refuse(err, 400, "Login already has a membership", NULL);
-	int rc = login_join_project(l->id, membership_id, project_id);
+	int rc = login_launch_outside(l->id, project_id);
+	if (rc != 0)
+		return rc < 0 ? -1 : refuse(err, 400, "Invalid launch", NULL);
+	rc = login_join_project(l->id, membership_id, project_id);
 	if (rc != 0)
 		return rc < 0 ? -1 : refuse(err, 400, "Login already has a membership", NULL);
 	text_copy(l->membership_id, sizeof l->membership_id, membership_id);

@@ -38,6 +38,22 @@ struct login_request {
 
 /* The outcome of a stage: 0 ok, 1 refused (err filled), -1 database failure. */
 int flow_password_login(const struct login_request *lr, struct login *out, struct refusal *err);
+/* Who an upstream party vouched for (an external IdP's id_token, a Google credential, a
+ * token exchange's userinfo): the user is found by email (project-scoped first, §5.1 step 5)
+ * or by the externalId of a membership of the login's project; no password and no second
+ * factor here (the IdP's own). */
+struct external_identity {
+	const char *method;          /* "external", "google", "exchange": the Login's authMethod */
+	const char *email;           /* lower-cased */
+	const char *external_id;     /* instead of email: needs a project */
+	const char *membership_id;   /* token exchange's membership_id: that membership only */
+	bool first_membership;       /* token exchange: several memberships → the first */
+	bool allow_no_membership;    /* Google createUser, projectId "new" */
+};
+/* A sign-in vouched for by an upstream party: the client, project, PKCE and launch checks of
+ * a password sign-in, then the user (400 "User not found"), the Login and its membership. */
+int flow_external_login(const struct login_request *lr, const struct external_identity *who, struct login *out,
+			struct refusal *err);
 /* Registration (§6.11): the client, project, PKCE and launch checks of a sign-in, without a
  * password check; project receives the project the login is bound to. 0, 1 refused, -1. */
 int flow_check_request(const struct login_request *lr, char project[37], struct refusal *err);

@@ -16,7 +16,7 @@ static const unsigned char login_columns[] = { LM_USER_TYPE, LM_USER_ID, LM_CLIE
 enum {
 	G_PROFILE_TYPE = sizeof login_columns, G_PROFILE_ID, G_PROFILE_DISPLAY, G_PROJECT_ID, G_PROJECT_NAME, G_EMAIL,
 	G_ACCESS_LIFETIME, G_REFRESH_LIFETIME, G_PATIENT, G_REFRESH_HASH, G_REVOKED, G_ACTIVE, G_CLIENT_STATUS,
-	G_CLIENT_AUTH, G_ISSUED_AUTH
+	G_CLIENT_AUTH, G_ISSUED_AUTH, G_ENCOUNTER
 };
 
 bool scope_has(const char *scope, const char *word)
@@ -61,6 +61,7 @@ int grant_load(const char *login_id, struct grant_subject *g)
 	text_copy(g->client_status, sizeof g->client_status, db_cell(&r, 0, G_CLIENT_STATUS));
 	text_copy(g->client_auth_method, sizeof g->client_auth_method, db_cell(&r, 0, G_CLIENT_AUTH));
 	text_copy(g->issued_auth, sizeof g->issued_auth, db_cell(&r, 0, G_ISSUED_AUTH));
+	text_copy(g->encounter, sizeof g->encounter, db_cell(&r, 0, G_ENCOUNTER));
 	db_result_free(&r);
 	return 0;
 }
@@ -71,7 +72,7 @@ void grant_tokens(const struct grant_subject *g, const char *refresh_secret, str
 		.login_id = g->login.id, .user_id = g->login.user_id, .client_id = g->login.client_id,
 		.scope = g->login.scope, .nonce = g->login.nonce, .email = g->email, .profile_type = g->profile_type, .profile_id = g->profile_id,
 		.profile_display = g->profile_display, .project_id = g->project_id,
-		.project_display = g->project_display, .patient = g->patient, .refresh_secret = refresh_secret,
+		.project_display = g->project_display, .patient = g->patient, .encounter = g->encounter, .refresh_secret = refresh_secret,
 		.auth_time = g->login.auth_time, .access_lifetime = g->access_lifetime, .refresh_lifetime = g->refresh_lifetime,
 	};
 }

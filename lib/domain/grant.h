@@ -16,7 +16,8 @@ struct grant_subject {
 	char profile_display[512];
 	char project_id[37];
 	char project_display[256];
-	char patient[37];
+	char patient[37];          /* the launch's patient, else a Patient profile */
+	char encounter[37];        /* the launch's encounter */
 	long access_lifetime;
 	long refresh_lifetime;
 	/* For the refresh_token grant, which reads them in the same query. */

@@ -10,10 +10,11 @@
 
 #include <string.h>
 
-int launches_exists(const char *id)
+int launches_exists(const char *id, const char *project)
 {
 	struct db_result r;
-	if (db_query(&r, "SELECT 1 FROM smart_app_launch WHERE id = ?", "s", id) < 0)
+	const char *p = project && *project ? project : NULL;
+	if (db_query(&r, "SELECT 1 FROM smart_app_launch WHERE id = ? AND (? IS NULL OR project_id = ?)", "sss", id, p, p) < 0)
 		return -1;
 	int rc = r.nrows > 0 ? 0 : 1;
 	db_result_free(&r);

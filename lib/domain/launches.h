@@ -5,8 +5,10 @@
 #define TESSERA_LAUNCHES_H
 #include "domain/store.h"
 
-/* 0 a launch with this id exists, 1 none, -1 database failure. */
-int launches_exists(const char *id);
+/* 0 a launch with this id exists in the project (any project when NULL or ""), 1 none: a
+ * launch of another project is no launch for this sign-in (PROTOCOL.md §11.2). -1 database
+ * failure. */
+int launches_exists(const char *id, const char *project);
 
 /* SmartAppLaunch resources for the resource API. */
 extern const struct resource_store launches_store;

@@ -4,8 +4,10 @@
 #include "core/text.h"
 #include "core/crypto.h"
 #include "core/db.h"
+#include "core/fhir.h"
 #include "domain/audit.h"
 #include "domain/sessionrow.h"
+#include "domain/storequery.h"
 #include "http/request.h"
 
 #include <stdio.h>
@@ -231,19 +233,21 @@ int login_revoke_own(const char *id, const char *user_id)
 
 int login_insert(const struct login *l, const char *launch_id, const char *user_agent)
 {
-	char ua[513];
+	char ua[513], ref[LOGIN_REF_LEN + 1];
 	text_copy(ua, sizeof ua, user_agent ? user_agent : "");
+	/* Without a hash_key there is no reference: the Login is not served by the resource API. */
+	bool has_ref = login_ref(l->id, ref) == 0;
 	return db_exec(NULL,
 		       "INSERT INTO login (id, user_type, user_id, client_id, project_id, project_new, profile_type, auth_method, "
 		       "auth_time, scope, nonce, code_challenge, code_challenge_method, redirect_uri, refresh_allowed, launch_id, "
-		       "remote_address, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, FROM_UNIXTIME(?), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		       "sssssississsssisss", l->id, l->user_type, l->user_id, l->client_id[0] ? l->client_id : NULL,
+		       "remote_address, user_agent, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, FROM_UNIXTIME(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		       "sssssississsssissss", l->id, l->user_type, l->user_id, l->client_id[0] ? l->client_id : NULL,
 		       l->project_id[0] ? l->project_id : NULL, (long long)l->project_new,
 		       l->profile_type[0] ? l->profile_type : NULL, l->auth_method, (long long)l->auth_time, l->scope, l->nonce,
 		       l->code_challenge[0] ? l->code_challenge : NULL,
 		       l->code_challenge_method[0] ? l->code_challenge_method : NULL,
 		       l->redirect_uri[0] ? l->redirect_uri : NULL, (long long)l->refresh_allowed, launch_id, l->remote_addr,
-		       ua);
+		       ua, has_ref ? ref : NULL);
 }
 
 int login_delete_unplaced(const char *id)
@@ -312,6 +316,19 @@ int login_set_scope(const char *id, const char *scope)
 	return db_exec(NULL, "UPDATE login SET scope = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", "ss", scope, id);
 }
 
+int login_launch_outside(const char *id, const char *project_id)
+{
+	struct db_result r;
+	if (db_query(&r,
+		     "SELECT 1 FROM login l LEFT JOIN smart_app_launch la ON la.id = l.launch_id WHERE l.id = ? "
+		     "AND l.launch_id IS NOT NULL AND (la.id IS NULL OR la.project_id <> ?)",
+		     "ss", id, project_id) < 0)
+		return -1;
+	int rc = r.nrows ? 1 : 0;
+	db_result_free(&r);
+	return rc;
+}
+
 int login_issue_code(const char *id, const uint8_t code_hash[32], int lifetime, const uint8_t cookie_hash[32])
 {
 	unsigned long long n = 0;
@@ -338,6 +355,15 @@ int login_sessions(const char *user_id, struct db_result *out)
 			"AND membership_id IS NOT NULL AND granted_at IS NOT NULL AND NOT revoked ORDER BY updated_at DESC "
 			"LIMIT 100",
 			"s", user_id);
+}
+
+int login_membership_sessions(const char *user_id, const char *membership_id, struct db_result *out)
+{
+	return db_query(out,
+			"SELECT DATE_FORMAT(created_at, '%Y-%m-%d %H:%i'), DATE_FORMAT(updated_at, '%Y-%m-%d %H:%i'), "
+			"auth_method, remote_address, user_agent, client_id FROM login WHERE user_id = ? AND membership_id = ? "
+			"AND updated_at > UTC_TIMESTAMP(3) - INTERVAL 8 HOUR AND NOT revoked ORDER BY updated_at DESC LIMIT 100",
+			"ss", user_id, membership_id);
 }
 
 long long login_purge_idle(long long seconds)
@@ -377,12 +403,13 @@ static const char *const select_grant =
 	"SELECT l.user_type, l.user_id, l.client_id, l.scope, l.nonce, UNIX_TIMESTAMP(l.auth_time), m.profile_type, "
 	"m.profile_id, COALESCE(pr.display, pc.name), m.project_id, p.name, u.email, c.access_token_lifetime, "
 	"c.refresh_token_lifetime, la.patient_id, l.refresh_hash, l.revoked, m.active, c.status, "
-	"c.token_endpoint_auth_method, l.client_auth_method "
+	"c.token_endpoint_auth_method, l.client_auth_method, la.encounter_id "
 	"FROM login l JOIN project_membership m ON m.id = l.membership_id JOIN project p ON p.id = m.project_id "
 	"LEFT JOIN profile pr ON pr.id = m.profile_id LEFT JOIN client_application pc ON pc.id = m.profile_id "
 	"LEFT JOIN user u ON u.id = l.user_id AND l.user_type = 'User' "
 	"LEFT JOIN client_application c ON c.id = l.client_id "
-	"LEFT JOIN smart_app_launch la ON la.id = l.launch_id WHERE l.id = ?";
+	/* a launch of another project gives no context (PROTOCOL.md §11.2) */
+	"LEFT JOIN smart_app_launch la ON la.id = l.launch_id AND la.project_id = m.project_id WHERE l.id = ?";
 
 int login_read_grant(const char *id, struct db_result *out)
 {
@@ -392,34 +419,132 @@ int login_read_grant(const char *id, struct db_result *out)
 #define LOGIN_COLUMNS \
 	"COALESCE(m.profile_type, l.user_type), COALESCE(m.profile_id, l.user_id), l.client_id, l.id, l.remote_address, " \
 	"l.user_agent, NULL"
-#define LOGIN_FROM " FROM login l LEFT JOIN project_membership m ON m.id = l.membership_id WHERE l.project_id = ?"
+#define LOGIN_FROM " FROM login l LEFT JOIN project_membership m ON m.id = l.membership_id WHERE "
 
-static const char *const select_events =
-	"SELECT id, DATE_FORMAT(recorded, '%Y-%m-%dT%H:%i:%s.%fZ'), type, reason, agent_type, agent_id, client_id, "
-	"login_id, remote_address, user_agent, entity, grant_type FROM ("
-	"SELECT id, recorded, type, outcome_desc AS reason, agent_type, agent_id, client_id, login_id, remote_address, "
-	"user_agent, entity, NULL AS grant_type FROM audit_event WHERE project_id = ? "
-	"UNION ALL SELECT CONCAT(l.id, '.signin'), l.created_at, IF(l.auth_method = 'client', '" AUDIT_TOKEN_ISSUED
-	"', '" AUDIT_SIGNIN_SUCCESS "'), NULL, " LOGIN_COLUMNS ", IF(l.auth_method = 'client', 'client_credentials', NULL)"
-	LOGIN_FROM
-	" UNION ALL SELECT CONCAT(l.id, '.code'), l.granted_at, '" AUDIT_TOKEN_ISSUED "', NULL, " LOGIN_COLUMNS
-	", 'authorization_code'" LOGIN_FROM " AND l.granted_at IS NOT NULL"
-	" UNION ALL SELECT CONCAT(l.id, '.refresh'), l.refreshed_at, '" AUDIT_TOKEN_REFRESHED
-	"', CONCAT(l.refresh_count, ' refresh grant(s), this the latest'), " LOGIN_COLUMNS ", 'refresh_token'" LOGIN_FROM
-	" AND l.refreshed_at IS NOT NULL"
-	/* client_credentials tokens are self-contained (no Login): a count per client and minute,
-	 * written in batches (lib/domain/grantcount.c), one event each. */
-	" UNION ALL SELECT CONCAT('cc.', g.client_id, '.', DATE_FORMAT(g.minute, '%Y%m%d%H%i')), g.updated_at, '"
-	AUDIT_TOKEN_ISSUED "', CONCAT(g.grants, ' client_credentials token(s) in the minute from ', "
-	"DATE_FORMAT(g.minute, '%Y-%m-%dT%H:%iZ')), 'ClientApplication', g.client_id, g.client_id, NULL, g.remote_address, "
-	"g.user_agent, CONCAT('ClientApplication/', g.client_id), 'client_credentials' FROM client_grant_minute g "
-	"WHERE g.project_id = ?"
-	") e WHERE (? IS NULL OR type = ?) AND (? IS NULL OR agent_id = ?) AND (? IS NULL OR recorded >= ?) "
-	"AND (? IS NULL OR recorded < ?) ORDER BY recorded DESC, id DESC LIMIT ? OFFSET ?";
+/* Every event row, with its project, of the audit_event rows matching audit_cond and of the
+ * login rows matching login_cond (a subquery of the statements below, which read FROM it). A login's events are named "<ref>.<kind>" (login_ref; the
+ * id for a row older than its ref column, which audit_event_resource turns into the ref). */
+#define EVENT_ROWS(audit_cond, login_cond) \
+	"(SELECT id, recorded, type, outcome_desc AS reason, agent_type, agent_id, client_id, login_id, remote_address, " \
+	"user_agent, entity, NULL AS grant_type, project_id FROM audit_event WHERE " audit_cond ")" \
+	" UNION ALL SELECT CONCAT(COALESCE(l.ref, l.id), '.signin'), l.created_at, IF(l.auth_method = 'client', '" \
+	AUDIT_TOKEN_ISSUED "', '" AUDIT_SIGNIN_SUCCESS "'), NULL, " LOGIN_COLUMNS \
+	", IF(l.auth_method = 'client', 'client_credentials', NULL), l.project_id" LOGIN_FROM login_cond \
+	" UNION ALL SELECT CONCAT(COALESCE(l.ref, l.id), '.code'), l.granted_at, '" AUDIT_TOKEN_ISSUED "', NULL, " \
+	LOGIN_COLUMNS ", 'authorization_code', l.project_id" LOGIN_FROM login_cond " AND l.granted_at IS NOT NULL" \
+	" UNION ALL SELECT CONCAT(COALESCE(l.ref, l.id), '.refresh'), l.refreshed_at, '" AUDIT_TOKEN_REFRESHED \
+	"', CONCAT(l.refresh_count, ' refresh grant(s), this the latest'), " LOGIN_COLUMNS ", 'refresh_token', " \
+	"l.project_id" LOGIN_FROM login_cond " AND l.refreshed_at IS NOT NULL"
+
+#define EVENT_SELECT \
+	"SELECT id, DATE_FORMAT(recorded, '%Y-%m-%dT%H:%i:%s.%fZ'), type, reason, agent_type, agent_id, client_id, " \
+	"login_id, remote_address, user_agent, entity, grant_type, project_id FROM ("
+
+#define PROJECT_IS(col) "(? IS NULL OR " col " = ?)"
+
+/* client_credentials tokens are self-contained (no Login): a count per client and minute,
+ * written in batches (lib/domain/grantcount.c), one event each. */
+#define SEARCH_SQL(order) \
+	EVENT_SELECT EVENT_ROWS(PROJECT_IS("project_id"), PROJECT_IS("l.project_id")) \
+	" UNION ALL SELECT CONCAT('cc.', g.client_id, '.', DATE_FORMAT(g.minute, '%Y%m%d%H%i')), g.updated_at, '" \
+	AUDIT_TOKEN_ISSUED "', CONCAT(g.grants, ' client_credentials token(s) in the minute from ', " \
+	"DATE_FORMAT(g.minute, '%Y-%m-%dT%H:%iZ')), 'ClientApplication', g.client_id, g.client_id, NULL, g.remote_address, " \
+	"g.user_agent, CONCAT('ClientApplication/', g.client_id), 'client_credentials', g.project_id " \
+	"FROM client_grant_minute g WHERE " PROJECT_IS("g.project_id") \
+	") e WHERE (? IS NULL OR type = ?) AND (? IS NULL OR agent_id = ?) AND (? IS NULL OR recorded >= ?) " \
+	"AND (? IS NULL OR recorded < ?) AND (? IS NULL OR recorded > ?) AND (? IS NULL OR recorded <= ?) " \
+	"AND (? IS NULL OR entity = ?) ORDER BY recorded " order ", id " order " LIMIT ? OFFSET ?"
 
 int login_audit_search(const struct audit_filter *f, long limit, long offset, struct db_result *out)
 {
-	return db_query(out, select_events, "sssssssssssssii", f->project_id, f->project_id, f->project_id, f->project_id,
-			f->project_id, f->type, f->type, f->agent_id, f->agent_id, f->since, f->since, f->until, f->until, (long long)limit,
-			(long long)offset);
+	const char *p = f->project_id;
+	/* the project: twice for audit_event, for each of the three login parts and for the counts */
+	return db_query(out, f->oldest_first ? SEARCH_SQL("ASC") : SEARCH_SQL("DESC"), "ssssssssssssssssssssssssii", p, p, p,
+			p, p, p, p, p, p, p, f->type, f->type, f->agent_id, f->agent_id, f->since, f->since, f->until, f->until, f->after,
+			f->after, f->through, f->through, f->entity, f->entity, (long long)limit, (long long)offset);
 }
+
+int login_audit_get(const char *id, const char *ref, struct db_result *out)
+{
+	return db_query(out, EVENT_SELECT EVENT_ROWS("id = ?", "l.ref = ?") ") e WHERE id = ?", "sssss", id, ref, ref, ref, id);
+}
+
+/* ---- Login resources (the resource API, PROTOCOL.md §11.4) ---- */
+
+/* A Login as the API shows it: named by its reference, never its id; no code, cookie,
+ * refresh secret, nonce, PKCE pair or redirect URI (secrets of the sign-in, or of no use to a
+ * reader). */
+/* A derived table (merged into the outer query by MariaDB, so its conditions still use the
+ * indexes) whose id is the reference, for the shared search clauses (store.h STORE_WHERE). */
+#define LOGIN_RESOURCE_SELECT \
+	"SELECT * FROM (SELECT l.ref AS id, l.project_id, l.user_type, l.user_id, l.client_id, m.profile_type, " \
+	"m.profile_id, l.membership_id, l.auth_method, " FHIR_INSTANT_SQL("l.auth_time") " AS auth_time, l.scope, " \
+	"l.granted, l.revoked, l.mfa_verified, l.launch_id, l.remote_address, l.user_agent, " \
+	FHIR_VERSION_SQL("l.updated_at") " AS version, " FHIR_INSTANT_SQL("l.updated_at") " AS last_updated, " \
+	"l.updated_at FROM login l LEFT JOIN project_membership m ON m.id = l.membership_id WHERE l.ref IS NOT NULL) x "
+#define LOGIN_RESOURCE_WHERE STORE_WHERE("project_id = ?", "? IS NULL", "? IS NULL", "? IS NULL")
+enum { LR_REF, LR_PROJECT, LR_UTYPE, LR_UID, LR_CLIENT, LR_PTYPE, LR_PID, LR_MEMBERSHIP, LR_METHOD, LR_AUTH_TIME,
+       LR_SCOPE, LR_GRANTED, LR_REVOKED, LR_MFA, LR_LAUNCH, LR_ADDRESS, LR_UA, LR_VERSION, LR_UPDATED };
+
+static void set_reference(json_t *o, const char *key, const char *type, const char *id)
+{
+	if (type && id)
+		json_object_set_new(o, key, fhir_reference(type, id, NULL));
+}
+
+static void set_text(json_t *o, const char *key, const char *value)
+{
+	if (value && *value)
+		json_object_set_new(o, key, json_string(value));
+}
+
+static json_t *login_resource(const struct db_result *r, unsigned i)
+{
+	json_t *l = json_pack("{s:s, s:s}", "resourceType", "Login", "id", db_cell(r, i, LR_REF));
+	set_reference(l, "user", db_cell(r, i, LR_UTYPE), db_cell(r, i, LR_UID));
+	set_reference(l, "client", "ClientApplication", db_cell(r, i, LR_CLIENT));
+	set_reference(l, "profile", db_cell(r, i, LR_PTYPE), db_cell(r, i, LR_PID));
+	set_reference(l, "membership", "ProjectMembership", db_cell(r, i, LR_MEMBERSHIP));
+	set_reference(l, "project", "Project", db_cell(r, i, LR_PROJECT));
+	set_reference(l, "launch", "SmartAppLaunch", db_cell(r, i, LR_LAUNCH));
+	set_text(l, "authMethod", db_cell(r, i, LR_METHOD));
+	set_text(l, "authTime", db_cell(r, i, LR_AUTH_TIME));
+	set_text(l, "scope", db_cell(r, i, LR_SCOPE));
+	set_text(l, "remoteAddress", db_cell(r, i, LR_ADDRESS));
+	set_text(l, "userAgent", db_cell(r, i, LR_UA));
+	json_object_set_new(l, "granted", json_boolean(text_true(db_cell(r, i, LR_GRANTED))));
+	json_object_set_new(l, "revoked", json_boolean(text_true(db_cell(r, i, LR_REVOKED))));
+	json_object_set_new(l, "mfaVerified", json_boolean(text_true(db_cell(r, i, LR_MFA))));
+	fhir_set_meta(l, db_cell(r, i, LR_PROJECT), db_cell(r, i, LR_VERSION), db_cell(r, i, LR_UPDATED));
+	return l;
+}
+
+static int login_get_resource(const char *ref, json_t **out)
+{
+	*out = NULL;
+	if (!crypto_is_hex(ref, LOGIN_REF_LEN))
+		return 1;
+	struct db_result r;
+	if (db_query(&r, LOGIN_RESOURCE_SELECT "WHERE id = ?", "s", ref) < 0)
+		return -1;
+	if (r.nrows)
+		*out = login_resource(&r, 0);
+	db_result_free(&r);
+	return *out ? 0 : 1;
+}
+
+static int login_find_resources(const struct store_query *q, json_t **rows, long long *total)
+{
+	return store_find_rows(q, 1,
+			       q->oldest_first ? LOGIN_RESOURCE_SELECT LOGIN_RESOURCE_WHERE STORE_OLDEST
+					       : LOGIN_RESOURCE_SELECT LOGIN_RESOURCE_WHERE STORE_NEWEST,
+			       "SELECT COUNT(*) FROM (" LOGIN_RESOURCE_SELECT LOGIN_RESOURCE_WHERE ") c", login_resource, rows,
+			       total);
+}
+
+/* Read and search only: a Login is written by the sign-in, never through the API. */
+const struct resource_store login_store = {
+	.type = "Login",
+	.get = login_get_resource,
+	.find = login_find_resources,
+};

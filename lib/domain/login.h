@@ -3,6 +3,7 @@
 #ifndef TESSERA_LOGIN_H
 #define TESSERA_LOGIN_H
 #include "core/crypto.h"
+#include "domain/store.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -77,6 +78,8 @@ int login_place(const char *id, const char *membership_id, const char *project_i
 /* The membership of a project just created for this login (project_new ends): 0, 1 not, -1. */
 int login_join_project(const char *id, const char *membership_id, const char *project_id);
 int login_set_scope(const char *id, const char *scope);
+/* The Login names a SmartAppLaunch that is not of this project (or is gone): 1, else 0; -1. */
+int login_launch_outside(const char *id, const char *project_id);
 /* A new code (its hash, valid lifetime seconds) and, with cookie_hash, the SSO cookie; never for
  * a granted or revoked login: 0 issued, 1 not, -1. */
 int login_issue_code(const char *id, const uint8_t code_hash[32], int lifetime, const uint8_t cookie_hash[32]);
@@ -123,6 +126,11 @@ int login_revoke_client(const char *client_id);
  * not listed: its id is the bearer secret of that flow), newest first, at most 100. Columns:
  * id, lastUpdated (ISO 8601 UTC), auth_method, remote_address, user_agent. 0 or -1. */
 int login_sessions(const char *user_id, struct db_result *out);
+/* The sessions of one membership that are not revoked and were used in the last 8 hours (the
+ * longest a page session lasts; a token's own lifetime is shorter), newest first, at most 100,
+ * for its project's admins (the member's user id picks the index). Never the id (a bearer secret while a sign-in runs). Columns:
+ * created (ISO 8601 UTC), last used, auth_method, remote_address, user_agent, client_id. 0 or -1. */
+int login_membership_sessions(const char *user_id, const char *membership_id, struct db_result *out);
 /* Deletes the Logins untouched for seconds, in batches; the number deleted, or -1. */
 long long login_purge_idle(long long seconds);
 
@@ -149,16 +157,27 @@ int login_read_session(const char *id, struct db_result *out);
  * active, the client's status and tokenEndpointAuthMethod, how the client authenticated when
  * the refresh token was issued. No row: no such Login with a membership. 0 or -1. */
 int login_read_grant(const char *id, struct db_result *out);
-/* A project's events, newest first (audit.h struct audit_filter, enum audit_column): the
- * audit_event rows and the events the Login rows record (a sign-in or client_credentials token
- * at created_at, the authorization_code token at granted_at, the latest refresh at
- * refreshed_at) and the per-minute client_credentials counts (grantcount.c), read rather than
- * written per token so the hot paths keep one durable write. 0 or -1. */
+/* A project's events (every project's when f->project_id is NULL), newest first unless
+ * f->oldest_first (audit.h struct audit_filter, enum audit_column): the audit_event rows and
+ * the events the Login rows record (a sign-in or client_credentials token at created_at, the
+ * authorization_code token at granted_at, the latest refresh at refreshed_at; named
+ * "<login ref>.signin|code|refresh") and the per-minute client_credentials counts
+ * (grantcount.c), read rather than written per token so the hot paths keep one durable write.
+ * 0 or -1. */
 struct audit_filter;
 int login_audit_search(const struct audit_filter *f, long limit, long offset, struct db_result *out);
+/* One event by its id: an audit_event row's (a UUID), or a login's ("<ref>.<kind>", ref the
+ * login's reference, "" for none). The per-minute counts are not read by id. 0 or -1. */
+int login_audit_get(const char *id, const char *ref, struct db_result *out);
 
 /* Deletes the Logins last changed before a UTC time ("YYYY-MM-DD HH:MM:SS"), in batches so
  * that a large purge never holds long locks on a busy table. 0 or -1. */
 int login_purge(const char *before);
+
+/* Login resources for the resource API (PROTOCOL.md §11.4): read and search only, named by
+ * their reference (login_ref), never carrying a code, cookie, refresh secret or token hash.
+ * Who sees which is the effective policy's: a member their own sign-ins, a project admin the
+ * project's, a super admin all. */
+extern const struct resource_store login_store;
 
 #endif

@@ -161,7 +161,7 @@ int members_update(const char *id, const struct member_fields *f)
 }
 
 /* The project owner's membership is never deleted: 0 not the owner's, 1 refused, -1. */
-static int owner_kept(const char *id, struct refusal *err)
+int members_is_owner(const char *id)
 {
 	struct db_result r;
 	if (db_query(&r,
@@ -171,6 +171,14 @@ static int owner_kept(const char *id, struct refusal *err)
 		return -1;
 	bool owner = r.nrows > 0;
 	db_result_free(&r);
+	return owner;
+}
+
+static int owner_kept(const char *id, struct refusal *err)
+{
+	int owner = members_is_owner(id);
+	if (owner < 0)
+		return -1;
 	return owner ? refuse(err, 400, "Cannot delete the owner of the project", NULL) : 0;
 }
 
@@ -557,4 +565,20 @@ int members_read_access(const char *key, bool by_login, struct db_result *out)
 int members_scim_email_taken(const char *project_id, const char *email)
 {
 	return any_row(MEMBER_EMAIL_FROM "AND m.deprovisioned_at IS NULL LIMIT 1", "ss", project_id, email, NULL);
+}
+
+int members_user_by_external_id(const char *project_id, const char *external_id, char user_id[37])
+{
+	struct db_result r;
+	user_id[0] = '\0';
+	if (db_query(&r,
+		     "SELECT user_id FROM project_membership WHERE project_id = ? AND external_id = ? AND user_type = 'User' "
+		     "AND deprovisioned_at IS NULL",
+		     "ss", project_id, external_id) < 0)
+		return -1;
+	int found = r.nrows > 0 && db_cell(&r, 0, 0);
+	if (found)
+		snprintf(user_id, 37, "%s", db_cell(&r, 0, 0));
+	db_result_free(&r);
+	return found ? 0 : 1;
 }

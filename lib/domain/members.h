@@ -40,6 +40,8 @@ int members_insert(const char *project_id, const char *user_type, const char *us
  * transaction that may run again). 0, 1 duplicate, -1. */
 int members_insert_with_id(const char *project_id, const char *user_type, const char *user_id, const char *profile_type,
 			   const char *profile_id, const struct member_fields *f, const char id[37]);
+/* The membership is the project owner's: 1 yes, 0 no, -1. */
+int members_is_owner(const char *id);
 /* Replaces the settable fields of a membership. 0, 1 duplicate externalId/userName, -1. */
 int members_update(const char *id, const struct member_fields *f);
 
@@ -105,6 +107,9 @@ int members_of_user_in(const char *user_id, const char *project_id, struct db_re
  * first, at most 100; rows id, project_id, project name, profile_type, profile_id, the
  * profile's display, identifier (JSON). 0 or -1. */
 int members_for_signin(const char *user_id, const char *project_id, const char *profile_type, struct db_result *out);
+/* The user of the membership with this externalId in the project (§5.1 step 5, federation's
+ * useSubject). 0 found, 1 none, -1. */
+int members_user_by_external_id(const char *project_id, const char *external_id, char user_id[37]);
 /* The membership a sign-in chose; one row user_id, active, project_id, the project's
  * super_admin, and whether the project refuses this user's unverified address. 0 or -1. */
 int members_chosen(const char *membership_id, struct db_result *out);

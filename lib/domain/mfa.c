@@ -49,39 +49,21 @@ static void secret_aad(const char *user_id, char aad[48])
 	snprintf(aad, 48, "mfa:%s", user_id);
 }
 
-static bool derived_key(uint8_t key[32])
-{
-	return crypto_keyed_hash("key:mfa-secret", key) == 0;
-}
+#define MFA_SEAL_LABEL "key:mfa-secret"
 
 /* "k1.<sealed>" under key_encryption_key, else "h1.<sealed>" under the hash_key-derived key. */
 static char *seal(const char *user_id, const char *secret)
 {
-	char aad[48], *sealed = NULL, *out = NULL;
-	uint8_t key[32];
+	char aad[48];
 	secret_aad(user_id, aad);
-	bool kek = keywrap_enabled();
-	if (kek)
-		sealed = keywrap_wrap(secret, aad);
-	else if (derived_key(key))
-		sealed = keywrap_seal(key, secret, aad);
-	OPENSSL_cleanse(key, sizeof key);
-	if (sealed && asprintf(&out, "%s.%s", kek ? "k1" : "h1", sealed) < 0)
-		out = NULL;
-	free(sealed);
-	return out;
+	return keywrap_seal_stored(MFA_SEAL_LABEL, secret, aad);
 }
 
 static int unseal(const char *user_id, const char *stored, char out[33])
 {
-	char aad[48], *plain = NULL;
-	uint8_t key[32];
+	char aad[48];
 	secret_aad(user_id, aad);
-	if (!strncmp(stored, "k1.", 3))
-		plain = keywrap_unwrap(stored + 3, aad);
-	else if (!strncmp(stored, "h1.", 3) && derived_key(key))
-		plain = keywrap_open(key, stored + 3, aad);
-	OPENSSL_cleanse(key, sizeof key);
+	char *plain = keywrap_open_stored(MFA_SEAL_LABEL, stored, aad);
 	int rc = plain && strlen(plain) < 33 ? 0 : -1;
 	if (rc == 0)
 		strcpy(out, plain);

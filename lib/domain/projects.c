@@ -115,6 +115,38 @@ static bool settings_ok(json_t *list)
 	return true;
 }
 
+/* site: [{name, domain[]?, googleClientId?, recaptchaSiteKey?}], at most 16 (PROTOCOL.md §6.3). */
+static bool sites_ok(json_t *list, json_t **out)
+{
+	*out = NULL;
+	if (!list || json_is_null(list))
+		return true;
+	if (!json_is_array(list) || json_array_size(list) > 16)
+		return false;
+	json_t *sites = json_array();
+	size_t i;
+	json_t *e, *domains;
+	json_array_foreach(list, i, e) {
+		const char *name, *google, *recaptcha;
+		if (!json_is_object(e) || !shape_string(e, "name", 255, &name) || !name ||
+		    !shape_string(e, "googleClientId", 255, &google) || !shape_string(e, "recaptchaSiteKey", 255, &recaptcha) ||
+		    !shape_strings(e, "domain", 32, 253, valid_text, &domains)) {
+			json_decref(sites);
+			return false;
+		}
+		json_t *site = json_pack("{s:s}", "name", name);
+		if (json_array_size(domains))
+			json_object_set(site, "domain", domains);
+		if (google)
+			json_object_set_new(site, "googleClientId", json_string(google));
+		if (recaptcha)
+			json_object_set_new(site, "recaptchaSiteKey", json_string(recaptcha));
+		json_array_append_new(sites, site);
+	}
+	*out = sites;
+	return true;
+}
+
 static int project_check(json_t *body, json_t *stored, const char *project, json_t **out, struct refusal *err)
 {
 	const char *name, *description;
@@ -135,14 +167,20 @@ static int project_check(json_t *body, json_t *stored, const char *project, json
 		return refuse(err, 400, "Invalid systemSetting", "systemSetting");
 	if (!shape_reference(body, "defaultPatientAccessPolicy", "AccessPolicy", policy))
 		return refuse(err, 400, "Invalid defaultPatientAccessPolicy", "defaultPatientAccessPolicy");
+	json_t *sites;
+	if (!sites_ok(json_object_get(body, "site"), &sites))
+		return refuse(err, 400, "Invalid site", "site");
 	/* The policy of patients who register themselves must be this project's own. */
 	if (policy[0] && stored) {
 		int rc = policies_in_project(policy, project);
+		if (rc <= 0)
+			json_decref(sites);
 		if (rc < 0)
 			return -1;
 		if (rc == 0)
 			return refuse(err, 400, "Invalid defaultPatientAccessPolicy", "defaultPatientAccessPolicy");
 	} else if (policy[0]) {
+		json_decref(sites);
 		return refuse(err, 400, "Invalid defaultPatientAccessPolicy", "defaultPatientAccessPolicy");
 	}
 	json_t *p = json_pack("{s:s, s:s, s:b, s:b}", "resourceType", "Project", "name", name, "strictMode", strict,
@@ -157,13 +195,16 @@ static int project_check(json_t *body, json_t *stored, const char *project, json
 			json_object_set(p, lists[i], json_object_get(body, lists[i]));
 	if (policy[0])
 		json_object_set_new(p, "defaultPatientAccessPolicy", fhir_reference("AccessPolicy", policy, NULL));
+	if (json_array_size(sites))
+		json_object_set(p, "site", sites);
+	json_decref(sites);
 	*out = p;
 	return 0;
 }
 
 #define PROJECT_COLUMNS \
 	"SELECT id, name, description, super_admin, strict_mode, owner_user_id, features, default_patient_access_policy_id, " \
-	"setting, system_setting, " FHIR_VERSION_SQL("updated_at") ", " FHIR_INSTANT_SQL("updated_at") " FROM project "
+	"setting, system_setting, " FHIR_VERSION_SQL("updated_at") ", " FHIR_INSTANT_SQL("updated_at") ", site FROM project "
 
 static void set_json(json_t *o, const char *key, const char *text)
 {
@@ -186,6 +227,7 @@ static json_t *project_row(const struct db_result *r, unsigned i)
 		json_object_set_new(p, "defaultPatientAccessPolicy", fhir_reference("AccessPolicy", db_cell(r, i, 7), NULL));
 	set_json(p, "setting", db_cell(r, i, 8));
 	set_json(p, "systemSetting", db_cell(r, i, 9));
+	set_json(p, "site", db_cell(r, i, 12));
 	/* A project is its own: meta.project is its id. */
 	fhir_set_meta(p, db_cell(r, i, 0), db_cell(r, i, 10), db_cell(r, i, 11));
 	return p;
@@ -218,14 +260,15 @@ static int project_insert(const char *project, json_t *p, char id[37], json_t **
 	if (store_new_id(id) < 0)
 		return -1;
 	char *features = member_text(p, "features"), *setting = member_text(p, "setting"),
-	     *system = member_text(p, "systemSetting");
+	     *system = member_text(p, "systemSetting"), *site = member_text(p, "site");
 	int rc = db_exec(NULL,
-			 "INSERT INTO project (id, name, description, super_admin, strict_mode, features, setting, system_setting) "
-			 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-			 "sssiisss", id, json_string_value(json_object_get(p, "name")),
+			 "INSERT INTO project (id, name, description, super_admin, strict_mode, features, setting, system_setting, "
+			 "site) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			 "sssiissss", id, json_string_value(json_object_get(p, "name")),
 			 json_string_value(json_object_get(p, "description")),
 			 (long long)json_is_true(json_object_get(p, "superAdmin")),
-			 (long long)json_is_true(json_object_get(p, "strictMode")), features, setting, system);
+			 (long long)json_is_true(json_object_get(p, "strictMode")), features, setting, system, site);
+	free(site);
 	free(features);
 	free(setting);
 	free(system);
@@ -238,17 +281,18 @@ static int project_update(const char *id, const char *version, json_t *p, struct
 	char policy[37] = "";
 	fhir_reference_id(json_object_get(p, "defaultPatientAccessPolicy"), "AccessPolicy", policy);
 	char *features = member_text(p, "features"), *setting = member_text(p, "setting"),
-	     *system = member_text(p, "systemSetting");
+	     *system = member_text(p, "systemSetting"), *site = member_text(p, "site");
 	unsigned long long n = 0;
 	int rc = db_exec(&n,
 			 "UPDATE project SET name = ?, description = ?, super_admin = ?, strict_mode = ?, features = ?, "
-			 "setting = ?, system_setting = ?, default_patient_access_policy_id = ?, "
+			 "setting = ?, system_setting = ?, default_patient_access_policy_id = ?, site = ?, "
 			 "updated_at = " FHIR_NEXT_UPDATE_SQL("updated_at") " WHERE id = ? AND " FHIR_VERSION_IS_SQL("updated_at"),
-			 "ssiissssss", json_string_value(json_object_get(p, "name")),
+			 "ssiisssssss", json_string_value(json_object_get(p, "name")),
 			 json_string_value(json_object_get(p, "description")),
 			 (long long)json_is_true(json_object_get(p, "superAdmin")),
 			 (long long)json_is_true(json_object_get(p, "strictMode")), features, setting, system,
-			 policy[0] ? policy : NULL, id, version);
+			 policy[0] ? policy : NULL, site, id, version);
+	free(site);
 	free(features);
 	free(setting);
 	free(system);
@@ -330,6 +374,22 @@ int projects_import_links(const char *project_id, const char *owner, const char 
 		       "UPDATE project SET owner_user_id = COALESCE(?, owner_user_id), "
 		       "default_patient_access_policy_id = COALESCE(?, default_patient_access_policy_id) WHERE id = ?",
 		       "sss", owner, policy, project_id);
+}
+
+int projects_by_google_client_id(const char *google_client_id, const char *project_id, char out[37])
+{
+	struct db_result r;
+	out[0] = '\0';
+	if (db_query(&r,
+		     "SELECT id FROM project WHERE site IS NOT NULL AND (? IS NULL OR id = ?) AND "
+		     "JSON_CONTAINS(JSON_EXTRACT(site, '$[*].googleClientId'), JSON_QUOTE(?)) LIMIT 2",
+		     "sss", project_id, project_id, google_client_id) < 0)
+		return -1;
+	int n = (int)r.nrows;
+	if (n == 1)
+		text_copy(out, 37, db_cell(&r, 0, 0));
+	db_result_free(&r);
+	return n;
 }
 
 int projects_exists(const char *project_id)

@@ -53,6 +53,9 @@ int projects_set_rate_limits(const char *project_id, int rate_limit, int auth_ra
  * NULL leaves each as it is. 0 or -1. */
 int projects_import_links(const char *project_id, const char *owner_user_id, const char *patient_policy_id);
 /* 0 the project exists, 1 not, -1. */
+/* The projects whose site[].googleClientId is this Google client id (and whose id is project_id,
+ * when given): how many (0, 1, or 2 for "more than one"); the one in out when exactly one. -1. */
+int projects_by_google_client_id(const char *google_client_id, const char *project_id, char out[37]);
 int projects_exists(const char *project_id);
 /* Rows id, name: every project by name (at most 200), or the one given. 0 or -1. */
 int projects_list(const char *only_project_id, struct db_result *out);

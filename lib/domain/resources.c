@@ -4,16 +4,20 @@
 #include "core/crypto.h"
 #include "core/fhirsearch.h"
 #include "domain/accesspolicy.h"
+#include "domain/audit.h"
+#include "domain/auditevents.h"
 #include "domain/bots.h"
 #include "domain/clients.h"
 #include "domain/domains.h"
 #include "domain/jsonwebkeys.h"
 #include "domain/launches.h"
+#include "domain/login.h"
 #include "domain/members.h"
 #include "domain/memberstore.h"
 #include "domain/people.h"
 #include "domain/policies.h"
 #include "domain/projects.h"
+#include "domain/secreq.h"
 #include "domain/userconfigs.h"
 #include "domain/users.h"
 
@@ -25,7 +29,7 @@
 static const struct resource_store *const stores[] = {
 	&policies_store, &clients_store, &members_store, &projects_store, &domains_store, &launches_store,
 	&people_patient_store, &people_practitioner_store, &people_related_store, &users_store, &bots_store,
-	&userconfigs_store, &jsonwebkeys_store, NULL,
+	&userconfigs_store, &jsonwebkeys_store, &login_store, &audit_store, &secreq_store, NULL,
 };
 
 /* Attempts of an update or delete whose version moved under it (no If-Match). */
@@ -136,7 +140,14 @@ static bool search_match(json_t *r, json_t *params)
 {
 	const char *k;
 	json_t *v;
-	json_object_foreach(params, k, v) if (!fhirsearch_param(r, k, json_string_value(v))) return false;
+	json_object_foreach(params, k, v) {
+		/* a repeated date: every value must match (a range) */
+		size_t i;
+		json_t *each;
+		if (json_is_string(v) && !fhirsearch_param(r, k, json_string_value(v)))
+			return false;
+		json_array_foreach(v, i, each) if (!fhirsearch_param(r, k, json_string_value(each))) return false;
+	}
 	return true;
 }
 
@@ -202,7 +213,10 @@ static void filters_of(const struct resource_caller *c, const struct resource_st
 	f->rest = json_object();
 	json_object_foreach(params, k, v) {
 		const char *val = json_string_value(v);
-		if (!strcmp(k, "_id") && *val && !f->q.ids) {
+		if (!val) {
+			/* a repeated date (an array): matched in C */
+			json_object_set(f->rest, k, v);
+		} else if (!strcmp(k, "_id") && *val && !f->q.ids) {
 			f->q.ids = val;
 		} else if (!strcmp(k, "name") && pushable(c, s, STORE_BY_NAME, "name", val) &&
 			   like_prefix(val, f->name_like, sizeof f->name_like)) {
@@ -261,6 +275,30 @@ static void add_entry(json_t *entries, const struct resource_search *q, const ch
 			      json_pack("{s:s, s:o, s:{s:s}}", "fullUrl", full, "resource", seen, "search", "mode", "match"));
 }
 
+/* A store that filters and pages in SQL (store.h): its page, still decided resource by
+ * resource; the total is not known, so the Bundle has none (it is optional in FHIR). */
+static int search_in_store(const struct resource_caller *c, const struct resource_store *s, const char *project,
+			   const struct resource_search *q, json_t **bundle, struct refusal *err)
+{
+	json_t *rows = NULL;
+	int rc = s->search(project, q, &rows, err);
+	if (rc != 0)
+		return rc;
+	json_t *entries = json_array();
+	size_t i;
+	json_t *r;
+	json_array_foreach(rows, i, r) {
+		if (!in_reach(c, s, r) || !accesspolicy_allows(c->policy, s->type, r, AP_SEARCH))
+			continue;
+		json_t *seen = json_deep_copy(r);
+		accesspolicy_hide(c->policy, s->type, seen);
+		add_entry(entries, q, s->type, seen);
+	}
+	json_decref(rows);
+	*bundle = json_pack("{s:s, s:s, s:o}", "resourceType", "Bundle", "type", "searchset", "entry", entries);
+	return *bundle ? 0 : -1;
+}
+
 int resources_search(const struct resource_caller *c, const char *type, const struct resource_search *q,
 		     json_t **bundle, struct refusal *err)
 {
@@ -274,6 +312,8 @@ int resources_search(const struct resource_caller *c, const char *type, const st
 	const char *project = c->super_admin ? q->project : c->project;
 	if (!c->super_admin && s->global)
 		return forbidden(err);
+	if (s->search)
+		return search_in_store(c, s, project, q, bundle, err);
 	json_t *rows = NULL;
 	long long counted = 0;
 	bool paged;
@@ -370,14 +410,15 @@ static json_t *candidate(json_t *checked, const char *type, const char *id, cons
 	return r;
 }
 
-int resources_create(const struct resource_caller *c, const char *type, json_t *body, json_t **out,
-		     struct refusal *err)
+static int create(const struct resource_caller *c, const char *type, json_t *body, json_t **out,
+		  struct refusal *err)
 {
 	*out = NULL;
 	const struct resource_store *s = resources_store(type);
 	if (!s)
 		return not_found(err);
-	if (!accesspolicy_allows_type(c->policy, type, AP_CREATE) || !s->insert || (s->global && !c->super_admin))
+	if (!accesspolicy_allows_type(c->policy, type, AP_CREATE) || !s->insert || !s->check ||
+	    (s->global && !c->super_admin))
 		return forbidden(err);
 	char project[37];
 	int rc = body_names(body, type, NULL, err);
@@ -399,8 +440,16 @@ int resources_create(const struct resource_caller *c, const char *type, json_t *
 	}
 	char id[37] = "";
 	json_t *once = NULL;
+	/* The event joins the store's transaction, if it has one; the id is known only once the
+	 * store has made it (PROTOCOL.md §11.4). */
+	audit_stage_late(&(struct audit_event){ .type = AUDIT_RESOURCE_CREATED, .project_id = s->global ? NULL : project },
+			 type, id);
 	rc = s->insert(project, checked, id, &once, err);
 	json_decref(checked);
+	if (rc == 0)
+		rc = audit_staged_write();
+	else
+		audit_staged_forget();
 	if (rc == 0 && (rc = s->get(id, out)) == 0) {
 		hand_out(c, type, *out, NULL);
 		if (once)
@@ -430,6 +479,22 @@ static void version_of(const char *if_match, char out[64])
 	}
 }
 
+/* The store's update (resource) or delete (NULL), with its event staged so that it joins
+ * the store's transaction, if it has one, or is written right after the change. */
+static int write_audited(const struct resource_store *s, const char *id, const char *project, json_t *resource,
+			 const char *version, struct refusal *err)
+{
+	char entity[128];
+	snprintf(entity, sizeof entity, "%s/%s", s->type, id);
+	audit_stage(&(struct audit_event){ .type = resource ? AUDIT_RESOURCE_UPDATED : AUDIT_RESOURCE_DELETED,
+					   .project_id = s->global || !*project ? NULL : project, .entity = entity });
+	int rc = resource ? s->update(id, version, resource, err) : s->remove(id, version, err);
+	if (rc == 0)
+		return audit_staged_write();
+	audit_staged_forget();
+	return rc;
+}
+
 static int write_once(const struct resource_caller *c, const struct resource_store *s, const char *id,
 		      const char *if_match, json_t *body, json_t **out, struct refusal *err)
 {
@@ -450,18 +515,16 @@ static int write_once(const struct resource_caller *c, const struct resource_sto
 		json_decref(stored);
 		return forbidden(err);
 	}
+	char proj[37];
+	snprintf(proj, sizeof proj, "%s", meta_str(stored, "project") ? meta_str(stored, "project") : "");
 	if (!body) {
-		rc = s->remove ? s->remove(id, version, err) : forbidden(err);
 		json_decref(stored);
-		return rc;
+		return write_audited(s, id, proj, NULL, version, err);
 	}
 	/* Hidden and read-only fields keep their stored values: never read, never changed. */
 	json_t *wanted = json_deep_copy(body);
 	accesspolicy_restore(c->policy, s->type, wanted, stored);
 	json_t *checked = NULL;
-	const char *project = meta_str(stored, "project");
-	char proj[37];
-	snprintf(proj, sizeof proj, "%s", project ? project : "");
 	rc = s->check(wanted, stored, proj, &checked, err);
 	json_decref(wanted);
 	json_decref(stored);
@@ -475,7 +538,7 @@ static int write_once(const struct resource_caller *c, const struct resource_sto
 		json_decref(checked);
 		return forbidden(err);
 	}
-	rc = s->update(id, version, checked, err);
+	rc = write_audited(s, id, proj, checked, version, err);
 	json_decref(checked);
 	if (rc == 0 && (rc = s->get(id, out)) == 0)
 		hand_out(c, s->type, *out, NULL);
@@ -488,7 +551,8 @@ static int write(const struct resource_caller *c, const char *type, const char *
 	const struct resource_store *s = resources_store(type);
 	if (!s)
 		return not_found(err);
-	if (!accesspolicy_allows_type(c->policy, type, body ? AP_UPDATE : AP_DELETE) || (body && !s->update))
+	if (!accesspolicy_allows_type(c->policy, type, body ? AP_UPDATE : AP_DELETE) ||
+	    (body ? !s->update || !s->check : !s->remove))
 		return forbidden(err);
 	int rc = body ? body_names(body, type, id, err) : 0;
 	if (rc == 0 && body)
@@ -506,16 +570,41 @@ static int write(const struct resource_caller *c, const char *type, const char *
 	return rc == 0 ? refuse(err, 409, "Concurrent update", NULL) : rc;
 }
 
+/* A refused write is recorded at once (PROTOCOL.md §11.4): what was tried, on what, and why.
+ * The type and id are the caller's text: named only when they are a served type and an id's
+ * shape, so nothing else reaches the event. */
+static int refused(const char *event, const char *type, const char *id, const struct refusal *err)
+{
+	char entity[128] = "", reason[300];
+	const struct resource_store *s = resources_store(type);
+	if (s)
+		snprintf(entity, sizeof entity, "%s%s%s", s->type, id ? "/" : "",
+			 id && (crypto_is_uuid(id) || crypto_is_hex(id, LOGIN_REF_LEN)) ? id : "");
+	snprintf(reason, sizeof reason, "%d %s", err->status, err->text ? err->text : "");
+	/* A refusal stays a refusal when its record cannot be written (audit_write logs it). */
+	audit_write(&(struct audit_event){ .type = event, .reason = reason, .entity = entity[0] ? entity : NULL });
+	return 1;
+}
+
+int resources_create(const struct resource_caller *c, const char *type, json_t *body, json_t **out,
+		     struct refusal *err)
+{
+	int rc = create(c, type, body, out, err);
+	return rc == 1 ? refused(AUDIT_RESOURCE_CREATE_REFUSED, type, NULL, err) : rc;
+}
+
 int resources_update(const struct resource_caller *c, const char *type, const char *id, const char *if_match,
 		     json_t *body, json_t **out, struct refusal *err)
 {
 	*out = NULL;
-	return write(c, type, id, if_match, body, out, err);
+	int rc = write(c, type, id, if_match, body, out, err);
+	return rc == 1 ? refused(AUDIT_RESOURCE_UPDATE_REFUSED, type, id, err) : rc;
 }
 
 int resources_delete(const struct resource_caller *c, const char *type, const char *id, const char *if_match,
 		     struct refusal *err)
 {
 	json_t *unused = NULL;
-	return write(c, type, id, if_match, NULL, &unused, err);
+	int rc = write(c, type, id, if_match, NULL, &unused, err);
+	return rc == 1 ? refused(AUDIT_RESOURCE_DELETE_REFUSED, type, id, err) : rc;
 }

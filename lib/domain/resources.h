@@ -24,16 +24,6 @@ struct resource_caller {
 	bool super_admin;
 };
 
-struct resource_search {
-	json_t *params;          /* {name: value} filters (fhirsearch), controls excluded */
-	unsigned count;          /* _count */
-	unsigned offset;         /* _offset */
-	bool oldest_first;       /* _sort=_lastUpdated (default: newest first) */
-	const char *elements;    /* _elements: comma-separated top-level members, or NULL */
-	const char *project;     /* _project (super admins), or NULL */
-	const char *base_url;    /* "<baseUrl>fhir/R4/" for fullUrl */
-};
-
 /* The owner of a type, or NULL when Tessera does not serve it. */
 const struct resource_store *resources_store(const char *type);
 

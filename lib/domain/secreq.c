@@ -4,8 +4,10 @@
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
+#include "core/fhir.h"
 #include "core/text.h"
 #include "domain/people.h"
+#include "domain/storequery.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -124,3 +126,54 @@ int secreq_consume(const char *id)
 		return -1;
 	return n == 1 ? 0 : 1;
 }
+
+/* ---- UserSecurityRequest resources (the resource API, PROTOCOL.md §11.4) ---- */
+
+/* Never the secret's hash: a reader learns the request exists, its type, user and use. A
+ * request is never changed but for `used`, so its version is its creation. */
+#define SECREQ_RESOURCE_SELECT \
+	"SELECT * FROM (SELECT id, type, user_id, project_id, used, redirect_uri, " FHIR_VERSION_SQL("created_at") \
+	" AS version, " FHIR_INSTANT_SQL("created_at") " AS last_updated, created_at AS updated_at " \
+	"FROM security_request) x "
+#define SECREQ_RESOURCE_WHERE STORE_WHERE("project_id = ?", "? IS NULL", "? IS NULL", "? IS NULL")
+
+static json_t *secreq_resource(const struct db_result *r, unsigned i)
+{
+	json_t *s = json_pack("{s:s, s:s, s:s, s:o, s:b}", "resourceType", "UserSecurityRequest", "id", db_cell(r, i, 0),
+			      "type", db_cell(r, i, 1), "user", fhir_reference("User", db_cell(r, i, 2), NULL), "used",
+			      text_true(db_cell(r, i, 4)));
+	if (db_cell(r, i, 5))
+		json_object_set_new(s, "redirectUri", json_string(db_cell(r, i, 5)));
+	fhir_set_meta(s, db_cell(r, i, 3), db_cell(r, i, 6), db_cell(r, i, 7));
+	return s;
+}
+
+static int secreq_get_resource(const char *id, json_t **out)
+{
+	*out = NULL;
+	if (!crypto_is_uuid(id))
+		return 1;
+	struct db_result r;
+	if (db_query(&r, SECREQ_RESOURCE_SELECT "WHERE id = ?", "s", id) < 0)
+		return -1;
+	if (r.nrows)
+		*out = secreq_resource(&r, 0);
+	db_result_free(&r);
+	return *out ? 0 : 1;
+}
+
+static int secreq_find_resources(const struct store_query *q, json_t **rows, long long *total)
+{
+	return store_find_rows(q, 1,
+			       q->oldest_first ? SECREQ_RESOURCE_SELECT SECREQ_RESOURCE_WHERE STORE_OLDEST
+					       : SECREQ_RESOURCE_SELECT SECREQ_RESOURCE_WHERE STORE_NEWEST,
+			       "SELECT COUNT(*) FROM (" SECREQ_RESOURCE_SELECT SECREQ_RESOURCE_WHERE ") c", secreq_resource,
+			       rows, total);
+}
+
+/* Read only: requests are made by invites, resets and verifications, never through the API. */
+const struct resource_store secreq_store = {
+	.type = "UserSecurityRequest",
+	.get = secreq_get_resource,
+	.find = secreq_find_resources,
+};

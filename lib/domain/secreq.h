@@ -8,6 +8,7 @@
 #ifndef TESSERA_SECREQ_H
 #define TESSERA_SECREQ_H
 #include "core/refusal.h"
+#include "domain/store.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -60,5 +61,9 @@ int secreq_check(const char *id, const char *secret, const struct secreq_want *w
  * so of two concurrent redemptions only one wins). Call inside the transaction that applies
  * the change. Returns 0, 1 when it was used or expired meanwhile ("Already used"), -1. */
 int secreq_consume(const char *id);
+
+/* UserSecurityRequest resources for the resource API (PROTOCOL.md §11.4): read and search
+ * only (project admins their project's, super admins all), never the secret or its hash. */
+extern const struct resource_store secreq_store;
 
 #endif

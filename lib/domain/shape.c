@@ -105,11 +105,12 @@ bool shape_identity_provider(json_t *o, const char *key, json_t **out)
 		return true;
 	if (!json_is_object(v))
 		return false;
-	const char *urls[] = { "authorizeUrl", "tokenUrl", "userInfoUrl" };
+	/* issuer and jwksUri are Tessera's: where id_tokens are verified (domain/idp.h). */
+	const char *urls[] = { "authorizeUrl", "tokenUrl", "userInfoUrl", "issuer", "jwksUri" };
 	const char *texts[] = { "clientId", "clientSecret" };
 	json_t *idp = json_object();
 	const char *s;
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
 		if (!shape_uri(v, urls[i], &s))
 			goto bad;
 		if (s)

@@ -17,6 +17,18 @@
  * a parameter SQL does not answer) before paging. */
 #define STORE_SCAN 1000
 
+/* A search (the stores that search in SQL see it too). */
+struct resource_search {
+	json_t *params;          /* {name: value} filters (fhirsearch), controls excluded; a
+	                          * repeated date is an array of its values */
+	unsigned count;          /* _count */
+	unsigned offset;         /* _offset */
+	bool oldest_first;       /* _sort=_lastUpdated (default: newest first) */
+	const char *elements;    /* _elements: comma-separated top-level members, or NULL */
+	const char *project;     /* _project (super admins), or NULL */
+	const char *base_url;    /* "<baseUrl>fhir/R4/" for fullUrl */
+};
+
 /* A search the owner answers in SQL (PROTOCOL.md §11.5): filters (NULL: none), order and page. */
 struct store_query {
 	const char *project;     /* meta.project (a User: also the projects of its memberships); NULL any */
@@ -47,7 +59,7 @@ struct resource_store {
 	/* 0 found (*out), 1 not found (also for ids that are not UUIDs), -1. */
 	int (*get)(const char *id, json_t **out);
 	/* The page of resources the query selects (*rows, an array) and, when total is not NULL,
-	 * how many match in all. 0 or -1. */
+	 * how many match in all. 0 or -1. NULL only for a store with search (below). */
 	int (*find)(const struct store_query *q, json_t **rows, long long *total);
 	unsigned find_by;         /* STORE_BY_* */
 	/* A resource that belongs to a project by other means than meta.project (a User by a
@@ -56,6 +68,13 @@ struct resource_store {
 	/* The top-level members a body may have besides resourceType, id and meta (NULL-terminated);
 	 * any other is refused (400). NULL: the owner's check decides. */
 	const char *const *fields;
+	/* Optional (NULL: find): a store that takes the search's parameters itself, all of them in
+	 * its own SQL (AuditEvent: dates, types, entities). The page (*out, at most q->count resources after q->offset) of a
+	 * project (NULL: every project) with q's parameters; a parameter it does not know is
+	 * refused (400). 0, 1 refused (err), -1. */
+	int (*search)(const char *project, const struct resource_search *q, json_t **out, struct refusal *err);
+	/* A read-only type (Login, AuditEvent, UserSecurityRequest) leaves check, insert, update
+	 * and remove NULL: every write is 403, whatever the policy says. */
 	/* The body as it would be stored (*out, without id and meta), checked: stored is the
 	 * current resource on an update, NULL on a create. 0, 1 refused (err), -1. */
 	int (*check)(json_t *body, json_t *stored, const char *project, json_t **out, struct refusal *err);

@@ -42,6 +42,19 @@ static int send_page(struct request *req, const struct refusal *r)
 	return page_message(req, r->status, page_title(r->status), r->text) < 0 ? -1 : 1;
 }
 
+/* The OperationOutcome issue code of a refusal's status (an upstream's failure is no "invalid"
+ * input: 502 "exception", 504 "timeout"). */
+static const char *outcome_code(int status)
+{
+	switch (status) {
+	case 401: return "login";
+	case 403: return "forbidden";
+	case 502: return "exception";
+	case 504: return "timeout";
+	default: return "invalid";
+	}
+}
+
 static void send_outcome_family(struct request *req, const struct refusal *r)
 {
 	if (r->status == 429 && (r->limit > 0 || r->consumed > 0))
@@ -53,8 +66,7 @@ static void send_outcome_family(struct request *req, const struct refusal *r)
 	else if (r->status == 409)
 		send_conflict(req, r->text);
 	else
-		send_outcome(req, r->status, NULL, r->status == 401 ? "login" : r->status == 403 ? "forbidden" : "invalid",
-			     r->text, r->expression);
+		send_outcome(req, r->status, NULL, outcome_code(r->status), r->text, r->expression);
 }
 
 int send_refusal(struct request *req, const struct refusal *r)

@@ -40,7 +40,9 @@ static const char *reason(int status)
 	case 415: return "Unsupported Media Type";
 	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
 	default: return "Status";
 	}
 }

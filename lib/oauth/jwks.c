@@ -179,8 +179,9 @@ static int check_signature(cjose_jws_t *jws, const char *alg, const char *kid, c
 	if (rc != 0)
 		return rc;
 	int v = verify_with_set(jws, slot->set, alg, kid);
-	if (v == -1 && kid && time(NULL) - slot->fetched >= JWKS_REFETCH_SECONDS) {
-		/* The party may have rotated its keys since the set was cached. */
+	if (v != 1 && time(NULL) - slot->fetched >= JWKS_REFETCH_SECONDS) {
+		/* The party may have rotated its keys since the set was cached (a new kid, or a kid
+		 * reused for a new key). */
 		if ((rc = fetch_set(jwks_uri, slot, err)) != 0)
 			return rc;
 		v = verify_with_set(jws, slot->set, alg, kid);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* jwks: verifying a compact JWS signed by someone else (an identity provider's id_token, a
  * client's assertion) against that party's JSON Web Key Set: fetched from its URL through
- * core/fetch (cached per process for jwks_cache_seconds, fetched again once when the token
- * names a key id the cached set lacks, at most every JWKS_REFETCH_SECONDS per URL so forged kids
+ * core/fetch (cached per process for jwks_cache_seconds, fetched again once when no cached key
+ * verifies the token — a rotation — at most every JWKS_REFETCH_SECONDS per URL so forged tokens
  * cannot make the server hammer the URL), or given inline.
  * The algorithm must be in the caller's allow-list (never "none", never an HMAC: a public key
  * is no shared secret) and match the key's type; a key whose "use" is not "sig" is skipped. */

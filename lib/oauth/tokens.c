@@ -97,6 +97,7 @@ json_t *tokens_response(const struct token_grant *g)
 		json_object_set_new(r, "project", fhir_reference("Project", g->project_id, g->project_display));
 		json_object_set_new(r, "profile", fhir_reference(g->profile_type, g->profile_id, g->profile_display));
 		set_str(r, "patient", g->patient);
+		set_str(r, "encounter", g->encounter);
 		json_object_set_new(r, "smart_style_url", json_string(style));
 		json_object_set_new(r, "need_patient_banner", json_boolean(present(g->patient)));
 	}

@@ -19,6 +19,7 @@ struct token_grant {
 	const char *project_id;
 	const char *project_display;
 	const char *patient;           /* launch patient, or the profile id for a Patient */
+	const char *encounter;         /* launch encounter (PROTOCOL.md §11.2) */
 	const char *refresh_secret;    /* NULL: no refresh token */
 	/* A self-contained access token (client_credentials, no Login row): its id (jti, also
 	 * its login_id), the client's not_before generation it was issued under (cnb) and the

@@ -1,7 +1,21 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Helpers for the resource API's end-to-end tests (/fhir/R4/<Type>, PROTOCOL.md §11.5): the
 // unmodified SDK with a bearer token, raw requests, and signed-in project members.
-import { BASE_URL, createSigninFixture, dbExec, http, loadMedplum, signIn } from './lib.mjs';
+import assert from 'node:assert/strict';
+import {
+  BASE_URL,
+  addMember,
+  createSigninFixture,
+  createUser,
+  dbExec,
+  http,
+  loadMedplum,
+  pkcePair,
+  postJson,
+  signIn,
+  TEST_PASSWORD,
+  uniqueEmail,
+} from './lib.mjs';
 
 const { MedplumClient } = await loadMedplum();
 
@@ -28,4 +42,22 @@ export async function member(prefix, { admin = false, superAdmin = false, scope 
   if (superAdmin) dbExec('UPDATE project SET super_admin = TRUE WHERE id = ?', [fx.projectId]);
   const { tokens } = await signIn(fx, scope ? { login: { scope } } : {});
   return { fx, token: tokens.access_token, medplum: sdk(tokens.access_token) };
+}
+
+/** A patient of a project, signed in, whose membership has this policy. */
+export async function patientOf(projectId, policyId) {
+  const email = uniqueEmail('pt');
+  const userId = createUser({ email, password: TEST_PASSWORD, project: projectId });
+  const m = addMember({ project: projectId, user: userId, profile: 'Patient' });
+  if (policyId) dbExec('UPDATE project_membership SET access_policy_id = ? WHERE id = ?', [policyId, m.membershipId]);
+  const pkce = pkcePair();
+  const r = await postJson('auth/login', { email, password: TEST_PASSWORD, projectId, codeChallenge: pkce.challenge, codeChallengeMethod: 'S256' });
+  assert.equal(r.status, 200, r.text);
+  const t = await http('oauth2/token', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code: r.json.code, code_verifier: pkce.verifier, client_id: '' }).toString(),
+  });
+  assert.equal(t.status, 200, t.text);
+  return { token: t.json.access_token, patientId: m.profileId, membershipId: m.membershipId, userId, email };
 }

@@ -87,6 +87,11 @@ export function tesseraAdmin(...args) {
   return execFileSync(ADMIN, args, { env: adminEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/** tessera-admin reading `input` on its standard input (a secret never on the command line). */
+export function tesseraAdminInput(input, ...args) {
+  return execFileSync(ADMIN, args, { env: adminEnv(), input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
 /** tessera-admin with its exit status: { status, stdout, stderr } (a refusal does not throw). */
 export function tesseraAdminResult(...args) {
   const r = spawnSync(ADMIN, args, { env: adminEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -808,4 +813,15 @@ export function fastcgiPrograms() {
     }
   }
   return found;
+}
+
+/**
+ * An upstream identity provider's client secret as stored (clientSecretSealed, lib/domain/idp.c):
+ * "k1." under key_encryption_key, "h1." under the hash_key-derived key; opened here.
+ */
+export function openIdpSecret(stored) {
+  const aad = 'idp-client-secret';
+  if (stored.startsWith('k1.')) return keywrapOpen(readConfig().key_encryption_key, stored.slice(3), aad);
+  assert.ok(stored.startsWith('h1.'), `a sealed secret: ${stored}`);
+  return keywrapOpen(keyedHash('key:idp-secret'), stored.slice(3), aad);
 }

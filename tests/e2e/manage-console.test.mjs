@@ -358,3 +358,114 @@ describe('audit events page (JavaScript off)', { skip }, () => {
     assert.ok((await fitsWidth(pageUrl(fx.projectId, 'audit'), fx.adminEmail, 360)) <= 360);
   });
 });
+
+describe('member page: role, access, policy, sessions (JavaScript off)', { skip }, () => {
+  function memberRow(membershipId) {
+    return dbQuery("SELECT admin, active, COALESCE(access_policy_id, '') FROM project_membership WHERE id = ?", [membershipId])[0];
+  }
+  const membershipOf = (projectId, userId) =>
+    dbQuery('SELECT id FROM project_membership WHERE project_id = ? AND user_id = ?', [projectId, userId])[0][0];
+  const liveLogins = (userId) => Number(dbQuery('SELECT COUNT(*) FROM login WHERE user_id = ? AND NOT revoked', [userId])[0][0]);
+
+  it('makes a member admin with a policy, signs them out everywhere, deactivates them', async () => {
+    const fx = fixture('cm');
+    const mid = membershipOf(fx.projectId, fx.memberId);
+    const memberSession = await signedIn(fx.memberEmail);
+    const { context, page, problems } = await signedIn(fx.adminEmail);
+    try {
+      await submit(page, 'link', fx.projectName);
+      await submit(page, 'link', /^Mo Member$/);
+      assert.equal(new URL(page.url()).pathname, `/manage/projects/${fx.projectId}/members/${mid}`);
+      assert.equal(await page.locator('tbody tr').count(), 1, "the member's page session");
+      assert.match(await page.locator('tbody').innerText(), /127\.0\.0\.1/);
+      await shot(page, 'member');
+
+      await page.getByLabel('Administrator of this project').check();
+      await page.getByLabel('Access policy').selectOption(fx.policyId);
+      await submit(page, 'button', 'Save member');
+      assert.match(await page.locator('[role=status]').innerText(), /The member was saved/);
+      assert.deepEqual(memberRow(mid), ['1', '1', fx.policyId]);
+      assert.equal(await page.getByLabel('Access policy').inputValue(), fx.policyId);
+
+      assert.ok(liveLogins(fx.memberId) >= 1);
+      await submit(page, 'button', /^Sign out everywhere/);
+      assert.match(await page.locator('[role=status]').innerText(), /Every session of this member in this project has ended/);
+      assert.equal(liveLogins(fx.memberId), 0);
+      assert.match(await page.locator('main').innerText(), /No sessions in the last 8 hours/);
+      await memberSession.page.goto(new URL('account', BASE_URL).href);
+      assert.equal(new URL(memberSession.page.url()).pathname, '/signin', "the member's browser is signed out");
+
+      await page.getByRole('checkbox', { name: /^Active/ }).uncheck();
+      await submit(page, 'button', 'Save member');
+      assert.deepEqual(memberRow(mid), ['1', '0', fx.policyId]);
+      await page.getByLabel('Access policy').selectOption('');
+      await page.getByRole('checkbox', { name: /^Active/ }).check();
+      await submit(page, 'button', 'Save member');
+      assert.deepEqual(memberRow(mid), ['1', '1', '']);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+      await memberSession.context.close();
+    }
+  });
+
+  it("refusals: own rights, the owner, another project's member or policy, a stale token, a plain member", async () => {
+    const fx = fixture('cmr');
+    const other = fixture('cmr-other');
+    const own = membershipOf(fx.projectId, fx.adminId);
+    const mid = membershipOf(fx.projectId, fx.memberId);
+    const otherMember = membershipOf(other.projectId, other.memberId);
+    const { context, page } = await signedIn(fx.adminEmail);
+    try {
+      await page.goto(pageUrl(fx.projectId, `members/${own}`));
+      await page.getByLabel('Administrator of this project').uncheck();
+      await submit(page, 'button', 'Save member');
+      assert.match(await page.locator('#member-error').innerText(), /cannot take away your own administrator rights/);
+      assert.deepEqual(memberRow(own), ['1', '1', '']);
+
+      dbExec('UPDATE project SET owner_user_id = ? WHERE id = ?', [fx.memberId, fx.projectId]);
+      await page.goto(pageUrl(fx.projectId, `members/${mid}`));
+      let r = await forge(page, pageUrl(fx.projectId, `members/${mid}`), { active: 'true' });
+      assert.equal(r.status, 400);
+      assert.match(r.text, /The owner of the project stays an active administrator/);
+      assert.deepEqual(memberRow(mid), ['0', '1', '']);
+      dbExec('UPDATE project SET owner_user_id = NULL WHERE id = ?', [fx.projectId]);
+
+      r = await forge(page, pageUrl(fx.projectId, `members/${mid}`), { active: 'true', accessPolicy: other.policyId });
+      assert.equal(r.status, 400);
+      assert.deepEqual(memberRow(mid), ['0', '1', '']);
+      r = await forge(page, pageUrl(fx.projectId, `members/${mid}`), { active: 'true', accessPolicy: "'; DROP TABLE user; --" });
+      assert.equal(r.status, 400);
+
+      for (const url of [pageUrl(fx.projectId, `members/${otherMember}`), pageUrl(other.projectId, `members/${otherMember}`)]) {
+        assert.equal((await page.request.get(url)).status(), 403, url);
+        r = await forge(page, url, { admin: 'true', active: 'true' });
+        assert.equal(r.status, 403, url);
+        r = await forge(page, `${url}/signout`, {});
+        assert.equal(r.status, 403, url);
+      }
+      assert.deepEqual(memberRow(otherMember), ['0', '1', '']);
+      r = await forge(page, pageUrl(fx.projectId, `members/${mid}`), { admin: 'true', active: 'true', csrf: '0'.repeat(64) });
+      assert.equal(r.status, 403);
+      assert.deepEqual(memberRow(mid), ['0', '1', '']);
+    } finally {
+      await context.close();
+    }
+    const plain = await signedIn(fx.memberEmail);
+    try {
+      const csrf = await plain.page.locator('input[name=csrf]').first().getAttribute('value');
+      assert.equal((await plain.page.goto(pageUrl(fx.projectId, `members/${own}`))).status(), 403);
+      const r = await forge(plain.page, pageUrl(fx.projectId, `members/${mid}`), { admin: 'true', active: 'true', csrf });
+      assert.equal(r.status, 403);
+      assert.deepEqual(memberRow(mid), ['0', '1', '']);
+    } finally {
+      await plain.context.close();
+    }
+  });
+
+  it('fits a 360 px screen', async () => {
+    const fx = fixture('cmw');
+    const mid = membershipOf(fx.projectId, fx.memberId);
+    assert.ok((await fitsWidth(pageUrl(fx.projectId, `members/${mid}`), fx.adminEmail, 360)) <= 360);
+  });
+});

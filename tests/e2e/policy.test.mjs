@@ -78,8 +78,13 @@ describe('/auth/me accessPolicy (§11.1)', () => {
     const { tokens } = await signIn(fx);
     const me = (await authMe(tokens.access_token)).json;
     const types = me.accessPolicy.resource.map((e) => e.resourceType);
-    assert.deepEqual(types, ['*', 'SearchParameter', 'StructureDefinition']);
+    assert.deepEqual(types, ['*', 'SearchParameter', 'StructureDefinition', 'Login']);
     assert.equal(me.accessPolicy.resource[1].readonly, true);
+    // §11.4: one's own sign-ins, read-only, and nothing else of the administration types
+    const own = me.accessPolicy.resource[3];
+    assert.equal(own.criteria, `Login?profile=Practitioner/${fx.profileId}`);
+    assert.equal(own.readonly, true);
+    assert.deepEqual(own.interaction.sort(), ['history', 'read', 'search', 'vread']);
   });
 
   it('parameters: %patient, %profile, valueReference (.id) and valueString are filled in', async () => {
@@ -130,7 +135,7 @@ describe('/auth/me accessPolicy (§11.1)', () => {
     setMembershipPolicy(fx.membershipId, foreign);
     const { tokens } = await signIn(fx);
     const types = (await authMe(tokens.access_token)).json.accessPolicy.resource.map((e) => e.resourceType);
-    assert.deepEqual(types, ['SearchParameter', 'StructureDefinition']);
+    assert.deepEqual(types, ['SearchParameter', 'StructureDefinition', 'Login']);
   });
 
   it('project admin: own Project only (hidden superAdmin), memberships, users without secrets', async () => {

@@ -9,6 +9,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   addMember,
+  openIdpSecret,
   assertNotFound,
   createProject,
   createUser,
@@ -22,25 +23,7 @@ import {
   uniqueEmail,
   uniqueName,
 } from './lib.mjs';
-import { api, member, sdk } from './fhir-lib.mjs';
-
-/** A patient of a project, signed in, whose membership has this policy. */
-async function patientOf(projectId, policyId) {
-  const email = uniqueEmail('pt');
-  const userId = createUser({ email, password: TEST_PASSWORD, project: projectId });
-  const m = addMember({ project: projectId, user: userId, profile: 'Patient' });
-  if (policyId) dbExec('UPDATE project_membership SET access_policy_id = ? WHERE id = ?', [policyId, m.membershipId]);
-  const pkce = pkcePair();
-  const r = await postJson('auth/login', { email, password: TEST_PASSWORD, projectId, codeChallenge: pkce.challenge, codeChallengeMethod: 'S256' });
-  assert.equal(r.status, 200, r.text);
-  const t = await http('oauth2/token', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code: r.json.code, code_verifier: pkce.verifier, client_id: '' }).toString(),
-  });
-  assert.equal(t.status, 200, t.text);
-  return { token: t.json.access_token, patientId: m.profileId, membershipId: m.membershipId };
-}
+import { api, member, patientOf, sdk } from './fhir-lib.mjs';
 
 async function rejects(promise, status) {
   await assert.rejects(promise, (e) => {
@@ -119,8 +102,11 @@ describe('ClientApplication', () => {
     });
     assert.match(c.secret, /^[0-9a-f]{64}$/);
     assert.equal(c.identityProvider.clientSecret, undefined);
-    const row = dbQuery('SELECT pkce_optional, jwks_uri, default_scope, JSON_VALUE(identity_provider, "$.clientSecret"), HEX(secret_hash) FROM client_application WHERE id = ?', [c.id])[0];
-    assert.deepEqual(row.slice(0, 4), ['1', 'https://app.example.com/jwks.json', 'openid patient/*.rs', 'idp-secret']);
+    const row = dbQuery('SELECT pkce_optional, jwks_uri, default_scope, JSON_VALUE(identity_provider, "$.clientSecretSealed"), HEX(secret_hash), identity_provider FROM client_application WHERE id = ?', [c.id])[0];
+    assert.deepEqual(row.slice(0, 3), ['1', 'https://app.example.com/jwks.json', 'openid patient/*.rs']);
+    // The upstream secret is sealed at rest (issue 17), never stored in clear.
+    assert.equal(openIdpSecret(row[3]), 'idp-secret');
+    assert.ok(!row[5].includes('idp-secret'), row[5]);
     assert.ok(!row[4].toLowerCase().includes(c.secret), 'only a keyed hash is stored');
     // the secret works for client_credentials
     const t = await http('oauth2/token', {
@@ -139,8 +125,9 @@ describe('ClientApplication', () => {
     const updated = await m.updateResource(read);
     assert.equal(updated.description, 'changed');
     assert.equal(updated.secret, undefined);
-    const after = dbQuery('SELECT JSON_VALUE(identity_provider, "$.clientSecret"), HEX(secret_hash) = ? FROM client_application WHERE id = ?', [row[4], c.id])[0];
-    assert.deepEqual(after, ['idp-secret', '1'], 'an update keeps the idp secret and cannot set the client secret');
+    const after = dbQuery('SELECT JSON_VALUE(identity_provider, "$.clientSecretSealed"), HEX(secret_hash) = ? FROM client_application WHERE id = ?', [row[4], c.id])[0];
+    assert.equal(openIdpSecret(after[0]), 'idp-secret', 'an update keeps the idp secret');
+    assert.equal(after[1], '1', 'an update cannot set the client secret');
     const list = await m.searchResources('ClientApplication', { name: c.name });
     assert.equal(list.length, 1);
     assert.equal(list[0].secret, undefined);

@@ -421,6 +421,17 @@ describe('SCIM 2.0 provisioning', () => {
     assert.equal((await page('count=0')).totalResults, 4, 'a deleted user leaves the total');
   });
 
+  it("keeps the project owner: deactivating or deleting the owner's membership is refused", async () => {
+    const fo = createSigninFixture('scimo');
+    dbExec('UPDATE project SET owner_user_id = ? WHERE id = ?', [fo.userId, fo.projectId]);
+    const o = (await adminClient(fo.projectId)).auth;
+    const off = await scim(o, `Users/${fo.membershipId}`, { method: 'PATCH', body: patchOp({ op: 'replace', path: 'active', value: false }) });
+    assertScimError(off, 400, 'mutability');
+    assertScimError(await scim(o, `Users/${fo.membershipId}`, { method: 'DELETE' }), 400, 'mutability');
+    const { tokens } = await signIn(fo);
+    assert.equal((await authMe(tokens.access_token)).status, 200, 'the owner signs in as before');
+  });
+
   it('races: one of 8 simultaneous creates of a userName wins, the rest are 409; simultaneous patches never fail', async () => {
     const userName = uniqueEmail('race');
     const results = await Promise.all(Array.from({ length: 8 }, () => scim(a, 'Users', { method: 'POST', body: newUser(userName) })));

@@ -45,9 +45,20 @@ START_TEST(no_policy_full_access_but_not_admin_types)
 	json_t *pt = patient(OTHER);
 	ck_assert(accesspolicy_allows(p, "Patient", pt, AP_READ | AP_UPDATE));
 	ck_assert(accesspolicy_allows_type(p, "Observation", AP_CREATE));
-	/* "*" never reaches the administration types */
+	/* "*" never reaches the administration types; Login only as one's own sign-ins (§11.4) */
 	for (const char *const *t = ACCESSPOLICY_ADMIN_TYPES; *t; t++)
-		ck_assert_msg(!accesspolicy_allows_type(p, *t, AP_ALL), "%s reachable", *t);
+		if (strcmp(*t, "Login"))
+			ck_assert_msg(!accesspolicy_allows_type(p, *t, AP_ALL), "%s reachable", *t);
+	ck_assert(!accesspolicy_allows_type(p, "Login", AP_WRITES));
+	json_t *mine = json_pack("{s:s, s:s, s:{s:s}, s:{s:s}}", "resourceType", "Login", "id", "r1", "meta", "project",
+				 PROJECT, "profile", "reference", "Practitioner/" ME);
+	json_t *theirs = json_pack("{s:s, s:s, s:{s:s}, s:{s:s}}", "resourceType", "Login", "id", "r2", "meta", "project",
+				   PROJECT, "profile", "reference", "Practitioner/" OTHER);
+	ck_assert(accesspolicy_allows(p, "Login", mine, AP_READ | AP_SEARCH));
+	ck_assert(!accesspolicy_allows(p, "Login", theirs, AP_READS));
+	ck_assert(!accesspolicy_allows(p, "Login", mine, AP_WRITES));
+	json_decref(mine);
+	json_decref(theirs);
 	/* the read-only defaults */
 	ck_assert(accesspolicy_allows_type(p, "SearchParameter", AP_READ));
 	json_decref(pt);
