@@ -315,6 +315,11 @@ static int code_pkce_ok(struct request *req, const struct login *cl, const struc
 	const char *verifier = req_param(req, "code_verifier");
 	if (c->pkce_optional && !cl->code_challenge[0])
 		return 1;
+	/* A registered public client's codes carry an S256 challenge (PROTOCOL.md §7.6). */
+	if (c->pkce_s256 && strcmp(cl->code_challenge_method, "S256")) {
+		send_oauth_error(req, 400, "invalid_request", "Invalid code verifier");
+		return 0;
+	}
 	if (!cl->code_challenge[0]) {
 		send_oauth_error(req, 400, "invalid_request", "Missing verification context");
 		return 0;

@@ -46,6 +46,7 @@ json_t *discovery_openid_configuration(void)
 	json_object_set_new(d, "jwks_uri", url(".well-known/jwks.json"));
 	json_object_set_new(d, "revocation_endpoint", url("oauth2/revoke"));
 	json_object_set_new(d, "introspection_endpoint", url("oauth2/introspect"));
+	json_object_set_new(d, "registration_endpoint", url("oauth2/register"));
 	json_object_set_new(d, "code_challenge_methods_supported", discovery_list(code_challenge_methods_supported));
 	json_object_set_new(d, "introspection_endpoint_auth_methods_supported", discovery_list(introspection_auth_methods));
 	json_object_set_new(d, "grant_types_supported", discovery_list(grant_types_supported));
