@@ -32,6 +32,8 @@ static const struct route routes[] = {
 	{ "GET", P "/settings", get_settings, NULL, ROUTE_AUTH | ROUTE_ADMIN },
 	{ "GET", P "/audit", manage_audit_list, manage_audit_inputs, ROUTE_AUTH | ROUTE_ADMIN },
 	{ "POST", P "/settings", post_settings, settings_inputs, ROUTE_AUTH | ROUTE_ADMIN },
+	{ "POST", P "/client-registration-tokens", post_registration_token, registration_token_inputs,
+	  ROUTE_AUTH | ROUTE_ADMIN },
 	{ "POST", "/admin/super/setpassword", super_setpassword, super_setpassword_inputs, ROUTE_AUTH | ROUTE_SUPER_ADMIN },
 	{ "POST", "/admin/super/purge", super_purge, purge_inputs, ROUTE_AUTH | ROUTE_SUPER_ADMIN },
 	/* The admin pages for browsers (manage-pages.c): the page session, not a bearer token. */

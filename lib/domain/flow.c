@@ -57,6 +57,9 @@ static int bind_client(const struct login_request *lr, struct client *c, char pr
 	text_copy(project, 37, c->project_id);
 	if (!clients_origin_ok(c, lr->origin))
 		return refuse(err, 400, "Invalid origin", NULL);
+	/* A registered public client (RFC 7591, PROTOCOL.md §7.6) uses S256, never plain or nothing. */
+	if (c->pkce_s256 && (!lr->code_challenge_method || strcmp(lr->code_challenge_method, "S256")))
+		return refuse(err, 400, "Invalid code challenge method", "code_challenge_method");
 	return c->pkce_optional ? 0 : check_pkce(lr, err);
 }
 

@@ -18,7 +18,8 @@ int projects_settings(const char *project_id, struct project_settings *out)
 {
 	struct db_result r;
 	if (db_query(&r,
-		     "SELECT id, name, brand_name, mfa_required, allowed_mfa_methods, email_verification_required FROM project "
+		     "SELECT id, name, brand_name, mfa_required, allowed_mfa_methods, email_verification_required, "
+		     "client_registration FROM project "
 		     "WHERE id = ?",
 		     "s", project_id) < 0)
 		return -1;
@@ -30,20 +31,23 @@ int projects_settings(const char *project_id, struct project_settings *out)
 		out->mfa_required = text_true(db_cell(&r, 0, 3));
 		text_copy(out->allowed_mfa_methods, sizeof out->allowed_mfa_methods, db_cell(&r, 0, 4));
 		out->email_verification_required = text_true(db_cell(&r, 0, 5));
+		out->client_registration = text_true(db_cell(&r, 0, 6));
 	}
 	db_result_free(&r);
 	return rc;
 }
 
 int projects_update_settings(const char *project_id, const char *brand_name, const char *mfa_required,
-			     const char *allowed_mfa_methods, const char *email_verification_required)
+			     const char *allowed_mfa_methods, const char *email_verification_required,
+			     const char *client_registration)
 {
 	return db_exec(NULL,
 		       "UPDATE project SET brand_name = ?, mfa_required = COALESCE(?, mfa_required), "
 		       "allowed_mfa_methods = COALESCE(?, allowed_mfa_methods), "
-		       "email_verification_required = COALESCE(?, email_verification_required), updated_at = UTC_TIMESTAMP(3) "
-		       "WHERE id = ?",
-		       "sssss", brand_name, mfa_required, allowed_mfa_methods, email_verification_required, project_id);
+		       "email_verification_required = COALESCE(?, email_verification_required), "
+		       "client_registration = COALESCE(?, client_registration), updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+		       "ssssss", brand_name, mfa_required, allowed_mfa_methods, email_verification_required,
+		       client_registration, project_id);
 }
 
 int projects_email_verification_required(const char *project_id)
