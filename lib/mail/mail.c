@@ -285,6 +285,37 @@ int mail_template_files(const char *name, char **subject, char **text)
 	return 1;
 }
 
+int mail_outbox_counts(struct db_result *out)
+{
+	return db_query(out,
+			"SELECT status, COUNT(*), COALESCE(TIMESTAMPDIFF(SECOND, MIN(created_at), UTC_TIMESTAMP(3)), 0) "
+			"FROM email_outbox GROUP BY status ORDER BY status",
+			"");
+}
+
+int mail_outbox_open(struct db_result *out)
+{
+	return db_query(out,
+			"SELECT id, DATE_FORMAT(created_at, '%Y-%m-%d %H:%i:%s'), status, template, recipient, attempts, "
+			"last_error, DATE_FORMAT(next_attempt_at, '%Y-%m-%d %H:%i:%s') FROM email_outbox "
+			"WHERE status IN ('pending', 'failed', 'sending') ORDER BY created_at DESC LIMIT 100",
+			"");
+}
+
+int mail_outbox_retry(const char *id, unsigned long long *pending, unsigned long long *failed)
+{
+	*pending = *failed = 0;
+	if (db_exec(pending,
+		    "UPDATE email_outbox SET next_attempt_at = UTC_TIMESTAMP(3) "
+		    "WHERE status = 'pending' AND next_attempt_at > UTC_TIMESTAMP(3) AND (? IS NULL OR id = ?)",
+		    "ss", id, id) < 0)
+		return -1;
+	return db_exec(failed,
+		       "UPDATE email_outbox SET status = 'pending', attempts = 0, next_attempt_at = UTC_TIMESTAMP(3) "
+		       "WHERE status = 'failed' AND (? IS NULL OR id = ?)",
+		       "ss", id, id);
+}
+
 int mail_enqueue(const struct mail_message *m, char id_out[37])
 {
 	struct rendered r = { 0 };
