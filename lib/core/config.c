@@ -23,6 +23,8 @@ static const struct config_key keys[] = {
 	K(db_host, CK_STRING, "localhost", "MariaDB host (ignored when db_socket is set)"),
 	K(db_port, CK_INT, "3306", "MariaDB TCP port"),
 	K(db_socket, CK_STRING, "", "MariaDB unix socket path"),
+	K(db_hosts, CK_STRING, "", "Galera nodes as host:port,host:port,... (this node's own first): connect to the first ready one, fail over to the next; set, it replaces db_socket, db_host and db_port"),
+	K(node_name, CK_STRING, "", "This web node's name, kept in per-node rows (the per-minute client_credentials counts) so nodes never write the same row; empty means the host name"),
 	K(db_user, CK_STRING, "tessera", "MariaDB user of the web programs"),
 	K(db_password, CK_STRING, "", "MariaDB password"),
 	K(admin_config, CK_STRING, "", "Root-only file (mode 0600) with db_admin_user and db_admin_password, read by tessera-admin alone; empty means <sysconfdir>/tessera/tessera-admin.conf"),

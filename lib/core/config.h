@@ -16,6 +16,8 @@ struct config {
 	char *db_host;
 	int db_port;
 	char *db_socket;
+	char *db_hosts;          /* Galera: host:port,... in order of preference; overrides the rest */
+	char *node_name;         /* this web node's name in per-node rows; empty: the host name */
 	char *db_user;
 	char *db_password;
 	char *db_name;

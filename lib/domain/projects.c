@@ -412,6 +412,23 @@ int projects_list(const char *only_project_id, struct db_result *out)
 			       : db_query(out, "SELECT id, name FROM project ORDER BY name, id LIMIT 200", "");
 }
 
+int projects_search(const char *part, struct db_result *out)
+{
+	char pattern[1100];
+	size_t w = 0;
+	pattern[w++] = '%';
+	/* LIKE's own characters are literal in what the admin typed. */
+	for (const char *c = part ? part : ""; *c && w + 4 < sizeof pattern; c++) {
+		if (*c == '%' || *c == '_' || *c == '\\')
+			pattern[w++] = '\\';
+		pattern[w++] = *c;
+	}
+	pattern[w++] = '%';
+	pattern[w] = '\0';
+	return db_query(out, "SELECT id, name FROM project WHERE name LIKE ? ORDER BY created_at DESC, id LIMIT 100", "s",
+			pattern);
+}
+
 int projects_patient_policy(const char *project_id, char name[256], char policy[37])
 {
 	struct db_result r;

@@ -61,6 +61,9 @@ int projects_by_google_client_id(const char *google_client_id, const char *proje
 int projects_exists(const char *project_id);
 /* Rows id, name: every project by name (at most 200), or the one given. 0 or -1. */
 int projects_list(const char *only_project_id, struct db_result *out);
+/* The newest projects (at most 100) whose name contains `part` ("" every one), for super
+ * admins: rows id, name. 0 or -1. */
+int projects_search(const char *part, struct db_result *out);
 /* The project's name and its defaultPatientAccessPolicy ("" when none): 0, 1 no such project, -1. */
 int projects_patient_policy(const char *project_id, char name[256], char policy[37]);
 
