@@ -77,6 +77,7 @@ static const struct config_key keys[] = {
 	K(upstream_timeout_ms, CK_INT, "10000", "Milliseconds an upstream request may take in all"),
 	K(upstream_max_bytes, CK_INT, "1048576", "Largest upstream response body in bytes"),
 	K(jwks_cache_seconds, CK_INT, "300", "How long a fetched JWKS (an identity provider's or a client's keys) is cached per process"),
+	K(external_auth_providers, CK_STRING, "", "Bearer tokens of other issuers accepted on the API: comma-separated \"<issuer> <userInfoUrl>\" pairs (a JWT with that iss, a fhirUser claim, verified by the issuer's keys and a 200 from userinfo)"),
 	K(google_client_id, CK_STRING, "", "The server's Google client id for POST /auth/google (projects may add their own in Project.site)"),
 	K(google_issuer, CK_STRING, "https://accounts.google.com", "The iss of Google ID tokens"),
 	K(google_jwks_uri, CK_STRING, "https://www.googleapis.com/oauth2/v3/certs", "Google's signing keys (JWKS URL) for Google ID tokens"),

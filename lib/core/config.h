@@ -71,6 +71,7 @@ struct config {
 	int upstream_max_bytes;
 	int jwks_cache_seconds;        /* how long a fetched JWKS is kept (oauth/jwks.h) */
 	char *google_client_id;        /* the server's own Google client id (§6.3) */
+	char *external_auth_providers; /* "issuer userInfoUrl, ...": bearer tokens of other issuers (§4) */
 	char *google_issuer;
 	char *google_jwks_uri;
 };

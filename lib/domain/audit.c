@@ -48,6 +48,7 @@ static const struct audit_type {
 	{ AUDIT_MEMBER_DEPROVISIONED, DCM_ROLES, 'D', "0" },
 	{ AUDIT_CLIENT_CREATED, DCM_ROLES, 'C', "0" },
 	{ AUDIT_CLIENT_ROTATED, DCM_ATTRS, 'U', "0" },
+	{ AUDIT_CLIENT_UPDATED, DCM_ATTRS, 'U', "0" },
 	{ AUDIT_SETTINGS, DCM_APP, 'U', "0" },
 	{ AUDIT_TEMPLATE, DCM_APP, 'U', "0" },
 	{ AUDIT_PURGE, DCM_APP, 'D', "0" },
@@ -203,14 +204,17 @@ static void settle_late(void)
 	late_id = NULL;
 }
 
-/* db_commit's hook: the staged events join the transaction being committed. */
+/* db_commit's hook: the staged events join the transaction being committed. They are
+ * forgotten either way: a failed insert rolls that transaction back, and a transaction run
+ * again (db_transaction) stages its events again. */
 static int write_staged(void)
 {
 	settle_late();
-	for (int i = 0; i < nstaged; i++)
+	int n = nstaged;
+	nstaged = 0;
+	for (int i = 0; i < n; i++)
 		if (insert(&staged[i]) < 0)
 			return -1;
-	nstaged = 0;
 	return 0;
 }
 
@@ -274,9 +278,10 @@ void audit_stage_held(void)
 
 int audit_finish(bool success)
 {
+	int n = nstaged;
 	int rc = success ? write_staged() : 0;
 	if (rc < 0)
-		log_error("audit: %d event(s) of request %s not written", nstaged, current ? current->request_id : "-");
+		log_error("audit: %d event(s) of request %s not written", n, current ? current->request_id : "-");
 	audit_staged_forget();
 	current = NULL;
 	return rc;

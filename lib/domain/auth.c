@@ -4,6 +4,7 @@
 #include "core/text.h"
 #include "core/crypto.h"
 #include "domain/clients.h"
+#include "domain/extbearer.h"
 #include "domain/members.h"
 #include "domain/sessionrow.h"
 #include "core/db.h"
@@ -87,6 +88,11 @@ int auth_from_login(const char *login_id, struct auth *a)
 static int from_token(const char *token, struct auth *a)
 {
 	memset(a, 0, sizeof *a);
+	/* An external auth provider's token (§4) stands for a Login of its own. */
+	char external[37];
+	int ext = extbearer_login(token, external);
+	if (ext != 2)
+		return ext == 0 ? load_session(external, a) : ext;
 	const char *why = NULL;
 	json_t *claims = jwt_verify(token, &why);
 	if (!claims)

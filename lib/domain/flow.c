@@ -307,6 +307,19 @@ int flow_external_login(const struct login_request *lr, const struct external_id
 	return rc;
 }
 
+int flow_external_session(const char *user_id, const char *membership_id, const char *project_id, struct login *l)
+{
+	struct user_row u = { 0 };
+	text_copy(u.id, sizeof u.id, user_id);
+	struct login_request lr = { .scope = "openid" };
+	int rc = insert_login(&lr, &u, project_id, "external", l);
+	if (rc == 0)
+		rc = login_place(l->id, membership_id, project_id, false) == 0 ? 0 : -1;
+	if (rc == 0)
+		rc = login_redeem_code(l->id, NULL, NULL) == 0 ? 0 : -1;
+	return rc;
+}
+
 int flow_check_request(const struct login_request *lr, char project[37], struct refusal *err)
 {
 	struct client c;
