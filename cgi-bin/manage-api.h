@@ -47,6 +47,10 @@ extern const struct input template_inputs[];
 int list_templates(struct request *req);
 int get_template(struct request *req);
 int put_template(struct request *req);
+/* Why an override of template `name` cannot be stored (the field at fault; the message in why),
+ * or NULL: every part must compile, and a template whose default shows {{link}} must show it. */
+const char *manage_template_problem(const char *name, const char *subject, const char *text, const char *html,
+				    char *why, size_t cap);
 int delete_template(struct request *req);
 
 /* GET and POST …/settings (manage-settings.c). */

@@ -74,7 +74,7 @@ static const struct {
 	const char *path, *label;
 } tabs[] = {
 	{ "members", "Members" }, { "invite", "Invite a person" }, { "clients", "Clients" },
-	{ "settings", "Settings" }, { "audit", "Audit events" }, { NULL, NULL },
+	{ "settings", "Settings" }, { "templates", "Email templates" }, { "audit", "Audit events" }, { NULL, NULL },
 };
 
 json_t *manage_project_context(struct request *req, const struct admin_page *p, const char *title, const char *tab)

@@ -59,6 +59,12 @@ int manage_settings_post(struct request *req);
 int manage_member_get(struct request *req);
 int manage_member_post(struct request *req);
 int manage_signout_post(struct request *req);
+/* …/templates, …/templates/:name (edit, test), …/preview, …/reset (manage-templates-page.c) */
+int manage_templates_get(struct request *req);
+int manage_template_get(struct request *req);
+int manage_template_post(struct request *req);
+int manage_template_preview_get(struct request *req);
+int manage_template_reset_post(struct request *req);
 /* …/audit (filters, paging) and …/audit.csv (manage-audit-page.c) */
 int manage_audit_get(struct request *req);
 int manage_audit_csv(struct request *req);

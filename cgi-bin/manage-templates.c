@@ -75,7 +75,7 @@ int get_template(struct request *req)
 }
 
 /* A template part must compile (an empty context renders every section as skipped). */
-static bool compiles(struct request *req, const char *source, bool html, const char *field)
+static bool compiles(const char *source, bool html, char *why, size_t cap)
 {
 	const char *err = "invalid template";
 	char *out = html ? template_render(source, NULL, &err) : template_render_text(source, NULL, &err);
@@ -83,21 +83,35 @@ static bool compiles(struct request *req, const char *source, bool html, const c
 		free(out);
 		return true;
 	}
-	char text[160];
-	snprintf(text, sizeof text, "Invalid template: %s", err);
-	send_invalid(req, text, field);
+	snprintf(why, cap, "Invalid template: %s", err);
 	return false;
 }
 
 /* Templates never see a secret, only {{link}}: an override of a template whose default shows
  * the link must show it too (in each body), or the person would get an email without a way in.
  * Rendered with only the link set, so a {{link}} in a comment or a skipped section fails. */
-static bool shows_link(struct request *req, const char *source, bool html, const char *field)
+static bool shows_link(const char *name, const char *source, bool html, char *why, size_t cap)
 {
-	if (!mail_template_needs_link(req->path_params[1]) || !source || mail_template_renders_link(source, html))
+	if (!mail_template_needs_link(name) || !source || mail_template_renders_link(source, html))
 		return true;
-	send_invalid(req, "Template must contain {{link}}", field);
+	snprintf(why, cap, "Template must contain {{link}}");
 	return false;
+}
+
+const char *manage_template_problem(const char *name, const char *subject, const char *text, const char *html,
+				    char *why, size_t cap)
+{
+	if (!compiles(subject, false, why, cap))
+		return "subject";
+	if (!compiles(text, false, why, cap))
+		return "bodyText";
+	if (html && !compiles(html, true, why, cap))
+		return "bodyHtml";
+	if (!shows_link(name, text, false, why, cap))
+		return "bodyText";
+	if (!shows_link(name, html, true, why, cap))
+		return "bodyHtml";
+	return NULL;
 }
 
 int put_template(struct request *req)
@@ -108,11 +122,12 @@ int put_template(struct request *req)
 		return rc < 0 ? -1 : 0;
 	const char *subject = req_param(req, "subject"), *text = req_param(req, "bodyText");
 	const char *html = param_or_null(req, "bodyHtml");
-	if (!compiles(req, subject, false, "subject") || !compiles(req, text, false, "bodyText") ||
-	    (html && !compiles(req, html, true, "bodyHtml")))
+	char why[160];
+	const char *field = manage_template_problem(req->path_params[1], subject, text, html, why, sizeof why);
+	if (field) {
+		send_invalid(req, why, field);
 		return 0;
-	if (!shows_link(req, text, false, "bodyText") || !shows_link(req, html, true, "bodyHtml"))
-		return 0;
+	}
 	audit_change(AUDIT_TEMPLATE, project, NULL, NULL);
 	if (overrides_put(project, req->path_params[1], subject, text, html) < 0)
 		return -1;

@@ -4,11 +4,11 @@
 #include "core/log.h"
 #include "domain/projects.h"
 
-int mailing_enqueue(struct mail_message *m, char id_out[37])
+/* The project's brand and name into m (NULL again after the call). 0, 1 no project, -1. */
+static int with_project(struct mail_message *m, char brand[256], char name[256])
 {
-	char brand[256], name[256];
 	if (m->project_id) {
-		int rc = projects_brand(m->project_id, brand, sizeof brand, name, sizeof name);
+		int rc = projects_brand(m->project_id, brand, 256, name, 256);
 		if (rc != 0) {
 			if (rc == 1)
 				log_error("mail refused: no project %s", m->project_id);
@@ -17,7 +17,25 @@ int mailing_enqueue(struct mail_message *m, char id_out[37])
 		m->brand = brand;
 		m->project_name = name;
 	}
-	int rc = mail_enqueue(m, id_out);
+	return 0;
+}
+
+int mailing_enqueue(struct mail_message *m, char id_out[37])
+{
+	char brand[256], name[256];
+	int rc = with_project(m, brand, name);
+	if (rc == 0)
+		rc = mail_enqueue(m, id_out);
+	m->brand = m->project_name = NULL;
+	return rc;
+}
+
+int mailing_preview(struct mail_message *m, char **subject, char **text, char **html)
+{
+	char brand[256], name[256];
+	int rc = with_project(m, brand, name);
+	if (rc == 0)
+		rc = mail_preview(m, subject, text, html);
 	m->brand = m->project_name = NULL;
 	return rc;
 }

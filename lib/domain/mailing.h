@@ -8,5 +8,7 @@
 /* mail_enqueue with the project's brand and name (a message of no project: Tessera's). 0, 1
  * refused (no such project, or mail_enqueue's refusals), -1. */
 int mailing_enqueue(struct mail_message *m, char id_out[37]);
+/* mail_preview with the project's brand and name, as mailing_enqueue would send it. */
+int mailing_preview(struct mail_message *m, char **subject, char **text, char **html);
 
 #endif

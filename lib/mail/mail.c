@@ -239,6 +239,52 @@ static int render(const struct mail_message *m, struct rendered *out)
 	return rc;
 }
 
+int mail_preview(const struct mail_message *m, char **subject, char **text, char **html)
+{
+	struct rendered r = { 0 };
+	int rc = check_message(m);
+	if (rc == 0)
+		rc = render(m, &r);
+	if (rc != 0) {
+		rendered_free(&r);
+		return rc;
+	}
+	*subject = r.subject;
+	*text = r.text;
+	*html = r.html;
+	return 0;
+}
+
+static char *read_source(const char *name, const char *ext)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/email/%s%s", cfg.templates_dir, name, ext);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = malloc(65537);
+	size_t n = buf ? fread(buf, 1, 65536, f) : 0;
+	fclose(f);
+	if (buf)
+		buf[n] = '\0';
+	return buf;
+}
+
+int mail_template_files(const char *name, char **subject, char **text)
+{
+	if (!template_name_valid(name))
+		return 1;
+	*subject = read_source(name, ".subject");
+	*text = *subject ? read_source(name, ".txt") : NULL;
+	if (*text) {
+		subject_trim(*subject);
+		return 0;
+	}
+	free(*subject);
+	*subject = NULL;
+	return 1;
+}
+
 int mail_enqueue(const struct mail_message *m, char id_out[37])
 {
 	struct rendered r = { 0 };

@@ -52,6 +52,13 @@ bool mail_template_needs_link(const char *name);
  * a {{link}} in a comment or in a section of another name does not count. */
 bool mail_template_renders_link(const char *source, bool html);
 
+/* The message mail_enqueue would write, rendered and not written (the admin pages' preview):
+ * 0 (the three parts, the caller frees them), 1 refused, -1. */
+int mail_preview(const struct mail_message *m, char **subject, char **text, char **html);
+/* The shipped sources of a template (<templates_dir>/email/<name>.subject and .txt), at most
+ * 64 KiB each, to start an override from: 0 (the caller frees them), 1 no such template, -1. */
+int mail_template_files(const char *name, char **subject, char **text);
+
 /* Renders and inserts one outbox row; id_out receives its id. Returns 0, 1 when the message
  * is refused (an address or name with CR, LF or NUL, an invalid address, an unknown template),
  * -1 on a database or rendering failure. */

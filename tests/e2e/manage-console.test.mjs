@@ -20,6 +20,7 @@ import {
   randomUUID,
   uniqueEmail,
   uniqueName,
+  waitForMail,
 } from './lib.mjs';
 
 let browser;
@@ -467,5 +468,108 @@ describe('member page: role, access, policy, sessions (JavaScript off)', { skip 
     const fx = fixture('cmw');
     const mid = membershipOf(fx.projectId, fx.memberId);
     assert.ok((await fitsWidth(pageUrl(fx.projectId, `members/${mid}`), fx.adminEmail, 360)) <= 360);
+  });
+});
+
+describe('email templates page (JavaScript off)', { skip }, () => {
+  const override = (projectId, name) =>
+    dbQuery('SELECT subject, body_text FROM email_template WHERE project_id = ? AND name = ?', [projectId, name]);
+
+  it('edits invite with the checks, previews it, sends a test to the admin, resets it', async () => {
+    const fx = fixture('ct');
+    const { context, page, problems } = await signedIn(fx.adminEmail);
+    try {
+      await submit(page, 'link', fx.projectName);
+      await submit(page, 'link', 'Email templates');
+      assert.match(await page.locator('tbody').innerText(), /invite-existing[\s\S]*Shipped[\s\S]*mfa-code[\s\S]*fixed/);
+      await shot(page, 'templates');
+      await submit(page, 'link', /^invite$/);
+      assert.equal(await page.getByLabel('Subject', { exact: true }).inputValue(), 'Welcome to {{brand}}');
+      assert.equal(await page.locator('#preview-subject').innerText(), 'Welcome to Tessera');
+      assert.match(await page.locator('#preview-text').innerText(), /setpassword\/00000000-0000-4000-8000-000000000000\/sample-link-opens-nothing/);
+
+      // Without the link, or not compiling: refused beside the field, nothing stored.
+      await page.getByLabel('Text', { exact: true }).fill('Hello {{recipient_name}}, no way in here.');
+      await submit(page, 'button', 'Save template');
+      assert.equal(await page.locator('#bodyText-error').innerText(), 'Template must contain {{link}}');
+      assert.equal(await page.getByLabel('Text', { exact: true }).inputValue(), 'Hello {{recipient_name}}, no way in here.');
+      await page.getByLabel('Subject', { exact: true }).fill('Join {{#oops}}');
+      await page.getByLabel('Text', { exact: true }).fill('Open {{link}}');
+      await submit(page, 'button', 'Save template');
+      assert.match(await page.locator('#subject-error').innerText(), /^Invalid template/);
+      assert.deepEqual(override(fx.projectId, 'invite'), []);
+      await shot(page, 'template-error');
+
+      await page.getByLabel('Subject', { exact: true }).fill('Join {{project_name}} now');
+      await page.getByLabel('Text', { exact: true }).fill('Hello {{recipient_name}}, <b>open</b> {{link}}');
+      await submit(page, 'button', 'Save template');
+      assert.match(await page.locator('[role=status]').innerText(), /The template was saved/);
+      assert.deepEqual(override(fx.projectId, 'invite'), [['Join {{project_name}} now', 'Hello {{recipient_name}}, <b>open</b> {{link}}']]);
+      assert.equal(await page.locator('#preview-subject').innerText(), `Join ${fx.projectName} now`);
+      assert.match(await page.locator('#preview-text').innerText(), /^Hello Ada Admin, <b>open<\/b> http/);
+      await shot(page, 'template');
+
+      const preview = await page.request.get(pageUrl(fx.projectId, 'templates/invite/preview'));
+      assert.equal(preview.status(), 200);
+      assert.match(preview.headers()['content-security-policy'], /sandbox/);
+      assert.match(preview.headers()['content-security-policy'], /default-src 'none'/);
+      const html = await preview.text();
+      assert.ok(html.includes('&lt;b&gt;open&lt;') && !html.includes('<b>open</b>'), html);
+
+      await submit(page, 'button', /^Send me a test/);
+      assert.match(await page.locator('[role=status]').innerText(), /A test email was sent to your address/);
+      const [mail] = await waitForMail(fx.adminEmail);
+      assert.equal(mail.subject, `Join ${fx.projectName} now`);
+      assert.match(mail.text, /sample-link-opens-nothing/);
+
+      await submit(page, 'button', 'Reset to the shipped template');
+      assert.match(await page.locator('[role=status]').innerText(), /shipped one again/);
+      assert.deepEqual(override(fx.projectId, 'invite'), []);
+      assert.equal(await page.getByLabel('Subject', { exact: true }).inputValue(), 'Welcome to {{brand}}');
+      const events = dbQuery("SELECT COUNT(*) FROM audit_event WHERE project_id = ? AND type = 'email-template-changed'", [fx.projectId]);
+      assert.equal(events[0][0], '2');
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("refusals: the MFA code and unknown names, another project, a stale token, a plain member", async () => {
+    const fx = fixture('ctr');
+    const other = fixture('ctr-other');
+    const { context, page } = await signedIn(fx.adminEmail);
+    try {
+      for (const name of ['mfa-code', 'test', '..%2F..%2Fetc%2Fpasswd', 'INVITE'])
+        assert.equal((await page.request.get(pageUrl(fx.projectId, `templates/${name}`))).status(), 404, name);
+      await page.goto(pageUrl(fx.projectId, 'templates/reset'));
+      let r = await forge(page, pageUrl(fx.projectId, 'templates/mfa-code'), { subject: 'Code', bodyText: '{{code}}' });
+      assert.equal(r.status, 404);
+      r = await forge(page, pageUrl(other.projectId, 'templates/reset'), { subject: 'Mine', bodyText: 'evil {{link}}' });
+      assert.equal(r.status, 403);
+      assert.deepEqual(override(other.projectId, 'reset'), []);
+      assert.equal((await page.request.get(pageUrl(other.projectId, 'templates/reset/preview'))).status(), 403);
+      r = await forge(page, pageUrl(fx.projectId, 'templates/reset'), { subject: 'Stale', bodyText: '{{link}}', csrf: 'a'.repeat(64) });
+      assert.equal(r.status, 403);
+      r = await forge(page, pageUrl(fx.projectId, 'templates/reset'), { subject: 'Two\r\nBcc: x@example.com', bodyText: '{{link}}' });
+      assert.equal(r.status, 400);
+      assert.deepEqual(override(fx.projectId, 'reset'), []);
+    } finally {
+      await context.close();
+    }
+    const plain = await signedIn(fx.memberEmail);
+    try {
+      const csrf = await plain.page.locator('input[name=csrf]').first().getAttribute('value');
+      assert.equal((await plain.page.goto(pageUrl(fx.projectId, 'templates'))).status(), 403);
+      const r = await forge(plain.page, pageUrl(fx.projectId, 'templates/reset'), { subject: 'x', bodyText: '{{link}}', csrf });
+      assert.equal(r.status, 403);
+      assert.deepEqual(override(fx.projectId, 'reset'), []);
+    } finally {
+      await plain.context.close();
+    }
+  });
+
+  it('fits a 360 px screen', async () => {
+    const fx = fixture('ctw');
+    assert.ok((await fitsWidth(pageUrl(fx.projectId, 'templates/invite'), fx.adminEmail, 360)) <= 360);
   });
 });

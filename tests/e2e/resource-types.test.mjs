@@ -203,6 +203,10 @@ describe('Bot', () => {
     assert.deepEqual(found.map((x) => x.id), [b.id]);
     assertNoSecrets(found, b.secret);
     assert.deepEqual((await m.searchResources('Bot', { identifier: 'https://bots.example.com|b1', _project: admin.fx.projectId })).map((x) => x.id), [b.id]);
+    // there is no history to leak through: _history is not served
+    const hist = await api(admin.token, 'GET', `Bot/${b.id}/_history`);
+    assert.ok(hist.status >= 400 && hist.status < 500, `history: ${hist.status}`);
+    assert.ok(!hist.text.includes(b.secret));
     await m.deleteResource('Bot', b.id);
     assertNotFound(await api(admin.token, 'GET', `Bot/${b.id}`));
   });
