@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* admin-conffile: the configuration files tessera-admin setup reads and writes (admin-setup.h). */
-#include "admin-setup.h"
+/* admin-conffile: the configuration files tessera-admin setup reads and writes (setup.h). */
+#include "setup.h"
 #include "core/config.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* admin-schema: the schema and the signing key, for setup (steps 4 and 5) and upgrade. */
 #include "admin.h"
-#include "admin-setup.h"
+#include "setup.h"
 #include "core/config.h"
 #include "core/db.h"
 #include "oauth/keys.h"

@@ -16,9 +16,9 @@
  *   6. the first super admin, when there is none (its password printed once)
  *   7. with --web apache|lighttpd: the web server's snippet and modules, the systemd units
  * Every step is idempotent: a second run changes nothing and says so. The files, the schema and
- * the web server are in modules of their own (admin-setup.h). */
+ * the web server are in modules of their own (setup.h). */
 #include "admin.h"
-#include "admin-setup.h"
+#include "setup.h"
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
@@ -44,47 +44,6 @@
 
 #define PLACEHOLDER_BASE_URL "https://auth.example.com/"
 #define MIGRATION_USER "tessera_migrate"
-
-double setup_now(void)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (double)tv.tv_sec + tv.tv_usec / 1e6;
-}
-
-void setup_step(struct setup *s, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf("[%d/%d] ", ++s->step, STEPS);
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	fflush(stdout);
-	s->step_t0 = setup_now();
-}
-
-void setup_done(struct setup *s, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf("      ");
-	vprintf(fmt, ap);
-	printf(" (%.1f s)\n", setup_now() - s->step_t0);
-	va_end(ap);
-	fflush(stdout);
-}
-
-int setup_fail(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "tessera-admin: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	return 1;
-}
 
 /* ------------------------------------------------------------ options and questions */
 

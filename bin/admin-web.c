@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* admin-web: step 7 of tessera-admin setup, the web server's configuration, modules and
  * services (--web apache|lighttpd). */
-#include "admin-setup.h"
+#include "setup.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -6,6 +6,7 @@
 #include "domain/assertions.h"
 #include "domain/audit.h"
 #include "domain/clients.h"
+#include "domain/exchange.h"
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
@@ -555,6 +556,66 @@ static int refresh_token(struct request *req)
 	return send_grant(req, &g, fresh);
 }
 
+/* ---- token exchange (§7.2.4, §6.5): an IdP's access token for this client's tokens ---- */
+
+#define ACCESS_TOKEN_TYPE "urn:ietf:params:oauth:token-type:access_token"
+
+/* The exchange's Login, granted at once, answered with §3.1's tokens; refusals as OAuth
+ * errors (an unknown client as Medplum's 404, an upstream's failure as its 502/504). */
+static int exchange(struct request *req, const struct exchange_request *x)
+{
+	struct login l;
+	struct refusal err;
+	int rc = exchange_login(x, &l, &err);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		if (err.status == 404)
+			send_not_found(req);
+		else if (err.status == 502 || err.status == 504)
+			send_outcome(req, err.status, NULL, err.status == 504 ? "timeout" : "exception", err.text, NULL);
+		else
+			send_oauth_error(req, err.status, err.oauth_error ? err.oauth_error : "invalid_request", err.text);
+		return 0;
+	}
+	snprintf(req->log_login, sizeof req->log_login, "%s", l.id);
+	char secret[65];
+	uint8_t digest[32];
+	if (l.refresh_allowed && new_refresh_secret(secret, digest) < 0)
+		return -1;
+	if ((rc = login_redeem_code(l.id, l.refresh_allowed ? digest : NULL, NULL)) != 0)
+		return -1;
+	return send_tokens(req, l.id, l.refresh_allowed ? secret : NULL);
+}
+
+static int token_exchange(struct request *req)
+{
+	const char *client = req_param(req, "client_id"), *subject = req_param(req, "subject_token");
+	const char *type = req_param(req, "subject_token_type");
+	const char *refusal = !client || !*client ? "Invalid client"
+			      : !subject || !*subject ? "Invalid subject_token"
+			      : !type || strcmp(type, ACCESS_TOKEN_TYPE) ? "Invalid subject_token_type"
+								 : NULL;
+	if (refusal) {
+		send_oauth_error(req, 400, "invalid_request", refusal);
+		return 0;
+	}
+	return exchange(req, &(struct exchange_request){ .client_id = client, .subject_token = subject,
+							 .membership_id = req_param(req, "membership_id"),
+							 .scope = req_param(req, "scope"), .nonce = req_param(req, "nonce"),
+							 .remote_addr = req->remote_addr, .user_agent = req->user_agent });
+}
+
+/* POST /auth/exchange (§6.5): the same with {externalAccessToken, clientId}. */
+static int auth_exchange(struct request *req)
+{
+	if (ratelimit_refuse(req))
+		return 0;
+	return exchange(req, &(struct exchange_request){ .client_id = req_param(req, "clientId"),
+							 .subject_token = req_param(req, "externalAccessToken"),
+							 .remote_addr = req->remote_addr, .user_agent = req->user_agent });
+}
+
 static const struct grant {
 	const char *name;
 	handler_fn handler;
@@ -562,6 +623,7 @@ static const struct grant {
 	{ "client_credentials", client_credentials },
 	{ "authorization_code", authorization_code },
 	{ "refresh_token", refresh_token },
+	{ "urn:ietf:params:oauth:grant-type:token-exchange", token_exchange },
 	{ NULL, NULL },
 };
 
@@ -595,11 +657,22 @@ static const struct input token_inputs[] = {
 	{ "refresh_token", IN_TOKEN, false, 8192, "Invalid refresh token", NULL },
 	{ "client_assertion_type", IN_TOKEN, false, 128, "Unsupported client assertion type", NULL },
 	{ "client_assertion", IN_TOKEN, false, 8192, "Invalid client assertion", NULL },
+	{ "subject_token", IN_STRING, false, 16384, "Invalid subject_token", NULL },
+	{ "subject_token_type", IN_STRING, false, 128, "Invalid subject_token_type", NULL },
+	{ "membership_id", IN_TOKEN, false, 64, "Invalid membership_id", NULL },
+	{ "nonce", IN_STRING, false, 512, "Invalid nonce", NULL },
+	{ 0 },
+};
+
+static const struct input exchange_inputs[] = {
+	{ "externalAccessToken", IN_STRING, true, 16384, "Missing externalAccessToken", NULL },
+	{ "clientId", IN_STRING, true, 127, "Missing clientId", NULL },
 	{ 0 },
 };
 
 static const struct route routes[] = {
 	{ "POST", "/oauth2/token", token, token_inputs, ROUTE_OAUTH | ROUTE_FORM_ONLY | ROUTE_LIMIT_LATE },
+	{ "POST", "/auth/exchange", auth_exchange, exchange_inputs, ROUTE_LIMIT_LATE },
 	{ 0 },
 };
 

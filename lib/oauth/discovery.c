@@ -6,7 +6,8 @@
 
 #include <stdio.h>
 
-const char *const grant_types_supported[] = { "client_credentials", "authorization_code", "refresh_token", NULL };
+const char *const grant_types_supported[] = { "client_credentials", "authorization_code", "refresh_token",
+					       "urn:ietf:params:oauth:grant-type:token-exchange", NULL };
 const char *const token_auth_methods_supported[] = { "client_secret_basic", "client_secret_post", "private_key_jwt", NULL };
 const char *const signing_algs_supported[] = { "ES256", "RS256", NULL };
 static const char *const subject_types[] = { "public", NULL };

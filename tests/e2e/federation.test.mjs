@@ -18,6 +18,7 @@ import { CALLBACK, closedPort, idpLogin, setClientIdp, setDomainIdp, startFakeId
 
 const BASIC_SECRET = 'basic-' + uniqueName('s');
 const POST_SECRET = 'post-' + uniqueName('s');
+const APP_SECRET = 'app-' + uniqueName('s');
 
 let op, fake, browser;
 
@@ -28,6 +29,9 @@ before(async () => {
         token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: 'ES256' },
       { client_id: 'tessera-post', client_secret: POST_SECRET, redirect_uris: [CALLBACK],
         token_endpoint_auth_method: 'client_secret_post', id_token_signed_response_alg: 'ES256' },
+      // An application of the IdP whose access tokens are exchanged at Tessera.
+      { client_id: 'app', client_secret: APP_SECRET, redirect_uris: ['https://app.example.com/idp-cb'],
+        token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: 'ES256' },
     ],
   });
   fake = await startFakeIdp();
@@ -402,5 +406,104 @@ describe('POST /auth/google (§6.3) with Google ID tokens signed by a local key'
     const r = await postJson('auth/google', { googleClientId: GOOGLE_CLIENT, googleCredential: await google.sign(claimsOf(`a@${domain}`), { aud: GOOGLE_CLIENT }) });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.json, { domain, authorizeUrl: `${BASE_URL}auth/external/authorize?domain=${domain}` });
+  });
+});
+
+describe('token exchange (§7.2.4, §6.5): an access token of the client\'s IdP for Tessera\'s tokens', { skip }, () => {
+  const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+  const ACCESS = 'urn:ietf:params:oauth:token-type:access_token';
+
+  /** An access token oidc-provider issues to its client 'app' for `login` (code flow through Chromium). */
+  async function idpAccessToken(login) {
+    const { context, page } = await openContext(browser, true);
+    try {
+      const landed = captureApp(page, 'https://app.example.com/idp-cb');
+      const q = new URLSearchParams({ response_type: 'code', client_id: 'app', redirect_uri: 'https://app.example.com/idp-cb',
+        scope: 'openid email', state: 's', nonce: 'n' });
+      await page.goto(`${op.issuer}/auth?${q}`);
+      await idpLogin(page, login);
+      const code = (await landed).searchParams.get('code');
+      const r = await fetch(`${op.issuer}/token`, { method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: 'Basic ' + Buffer.from(`app:${APP_SECRET}`).toString('base64') },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'https://app.example.com/idp-cb' }) });
+      const body = await r.json();
+      assert.ok(body.access_token, JSON.stringify(body));
+      return body.access_token;
+    } finally {
+      await context.close();
+    }
+  }
+
+  it('SDK exchangeExternalAccessToken, membership_id choosing; /auth/exchange; refusals', async () => {
+    const { MedplumClient } = await loadMedplum();
+    const email = `${uniqueName('xchg')}@example.com`.toLowerCase();
+    const m = member(email);
+    const second = addMember({ project: m.projectId, user: m.userId, profile: 'Patient' });
+    const client = createSigninClient(m.projectId, uniqueName('xchg-client'), { redirectUris: ['https://app.example.com/x'] });
+    setClientIdp(client.id, opIdp({ clientId: 'app', clientSecret: APP_SECRET }));
+    const token = await idpAccessToken(email);
+
+    const medplum = new MedplumClient({ baseUrl: BASE_URL, clientId: client.id, fetch: (u, o) => fetch(u, o) });
+    const profile = await medplum.exchangeExternalAccessToken(token, client.id, second.membershipId);
+    assert.equal(`${profile.resourceType}/${profile.id}`, `Patient/${second.profileId}`);
+    assert.ok(medplum.getActiveLogin()?.refreshToken, 'openid offline by default');
+    const [[method]] = dbQuery('SELECT auth_method FROM login WHERE membership_id = ? ORDER BY created_at DESC LIMIT 1', [second.membershipId]);
+    assert.equal(method, 'exchange');
+
+    // Without membership_id: the first membership.
+    const first = await postForm('oauth2/token', { grant_type: EXCHANGE, subject_token_type: ACCESS, client_id: client.id, subject_token: token });
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.json.profile.reference, `${m.profileType}/${m.profileId}`);
+    // A membership of someone else is no choice.
+    const stranger = member(`${uniqueName('other')}@example.com`.toLowerCase());
+    const other = await postForm('oauth2/token', { grant_type: EXCHANGE, subject_token_type: ACCESS, client_id: client.id, subject_token: token, membership_id: stranger.membershipId });
+    assert.equal(other.status, 400, other.text);
+    assert.equal(other.json.error_description, 'User not found');
+
+    const legacy = await postJson('auth/exchange', { externalAccessToken: token, clientId: client.id });
+    assert.equal(legacy.status, 200, legacy.text);
+    assert.ok(legacy.json.access_token && legacy.json.refresh_token);
+
+    const bad = await postForm('oauth2/token', { grant_type: EXCHANGE, subject_token_type: ACCESS, client_id: client.id, subject_token: 'not-a-token-of-the-idp' });
+    assert.equal(bad.status, 400);
+    assert.deepEqual([bad.json.error, bad.json.error_description], ['invalid_request', 'Failed to verify code - check your identity provider configuration']);
+    const typ = await postForm('oauth2/token', { grant_type: EXCHANGE, subject_token_type: 'urn:ietf:params:oauth:token-type:id_token', client_id: client.id, subject_token: token });
+    assert.equal(typ.json.error_description, 'Invalid subject_token_type');
+    const noSubject = await postForm('oauth2/token', { grant_type: EXCHANGE, subject_token_type: ACCESS, client_id: client.id });
+    assert.equal(noSubject.json.error_description, 'Invalid subject_token');
+    const noClient = await postForm('oauth2/token', { grant_type: EXCHANGE, subject_token_type: ACCESS, subject_token: token });
+    assert.equal(noClient.json.error_description, 'Invalid client');
+    const plain = createSigninClient(m.projectId, uniqueName('no-idp'), {});
+    const noIdp = await postForm('oauth2/token', { grant_type: EXCHANGE, subject_token_type: ACCESS, client_id: plain.id, subject_token: token });
+    assert.equal(noIdp.json.error_description, 'Invalid client');
+    const unknown = await postForm('oauth2/token', { grant_type: EXCHANGE, subject_token_type: ACCESS, client_id: '00000000-0000-4000-8000-000000000000', subject_token: token });
+    assert.equal(unknown.status, 404, unknown.text);
+    assertBadRequest(await postJson('auth/exchange', { clientId: client.id }), 'Missing externalAccessToken');
+    assertBadRequest(await postJson('auth/exchange', { externalAccessToken: token }), 'Missing clientId');
+  });
+
+  it('a JWT access token of the IdP\'s issuer must carry its signature; useSubject matches externalId', async () => {
+    const projectId = createProject(uniqueName('xjwt'));
+    const userId = createUser({ email: `${uniqueName('xjwt')}@elsewhere.example.org` });
+    const m = addMember({ project: projectId, user: userId });
+    const externalId = uniqueName('xsub');
+    dbExec('UPDATE project_membership SET external_id = ? WHERE id = ?', [externalId, m.membershipId]);
+    const client = createSigninClient(projectId, uniqueName('xjwt-client'), {});
+    setClientIdp(client.id, { authorizeUrl: `${fake.issuer}/authorize`, tokenUrl: `${fake.issuer}/token`,
+      userInfoUrl: `${fake.issuer}/userinfo`, clientId: 'x', useSubject: true });
+    fake.state.claims = { sub: externalId };
+    const good = await fake.accessToken({ sub: externalId });
+    const ok = await postForm('oauth2/token', { grant_type: EXCHANGE, subject_token_type: ACCESS, client_id: client.id, subject_token: good });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.json.profile.reference, `${m.profileType}/${m.profileId}`);
+    // The IdP's userinfo would answer (it does not check tokens), but the signature is forged.
+    const forged = await fake.accessToken({ sub: externalId }, { forgedKey: true });
+    const r = await postForm('oauth2/token', { grant_type: EXCHANGE, subject_token_type: ACCESS, client_id: client.id, subject_token: forged });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json.error_description, 'Invalid subject_token');
+    // A token for another subject than userinfo names.
+    const mixed = await fake.accessToken({ sub: 'someone-else' });
+    const r2 = await postForm('oauth2/token', { grant_type: EXCHANGE, subject_token_type: ACCESS, client_id: client.id, subject_token: mixed });
+    assert.equal(r2.json?.error_description, 'Invalid subject_token', r2.text);
   });
 });

@@ -117,6 +117,10 @@ export async function startFakeIdp() {
       res.writeHead(302, { Location: back.toString() });
       return res.end();
     }
+    if (u.pathname === '/userinfo') {
+      if (!req.headers.authorization?.startsWith('Bearer ')) return json(401, { error: 'invalid_token' });
+      return json(200, state.claims);
+    }
     if (u.pathname === '/token') {
       const form = new URLSearchParams(body);
       const grant = state.codes.get(form.get('code'));
@@ -142,9 +146,17 @@ export async function startFakeIdp() {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
+  /** A JWT access token of this issuer (forged: signed with the key it does not publish). */
+  const accessToken = (claims, { forgedKey = false } = {}) => new SignJWT(claims)
+    .setProtectedHeader({ alg: 'ES256', kid })
+    .setIssuer(issuer)
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(forgedKey ? forged.privateKey : good.privateKey);
   return {
     issuer,
     state,
+    accessToken,
     close: () => new Promise((r) => {
       for (const s of sockets) s.destroy();
       server.close(r);

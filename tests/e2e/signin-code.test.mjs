@@ -113,7 +113,7 @@ describe('authorization_code: codes', () => {
     assertOAuthError(await redeemCode('0'.repeat(32), { clientId: fx.clientId, verifier: pkcePair().verifier }), 400, 'invalid_grant', 'Invalid code');
   });
 
-  it('reuse: Token already granted, and the first tokens are revoked (stricter row 2)', async () => {
+  it('reuse: Token already granted, and the first tokens are revoked (PROTOCOL.md §S.2)', async () => {
     const s = await startLogin(fx, { scope: 'openid offline' });
     const first = await redeemCode(s.code, { clientId: fx.clientId, verifier: s.pkce.verifier });
     assert.equal(first.status, 200, first.text);

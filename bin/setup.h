@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* admin-setup: what the modules of `tessera-admin setup` and `upgrade` share: the answers a
- * setup works out (struct setup), its progress lines, and each module's steps. setup's order
- * and its commands are in admin-setup.c; the configuration files in admin-conffile.c; the
- * schema and the signing key (steps 4 and 5, and all of upgrade) in admin-schema.c; the web
- * server (step 7) in admin-web.c. */
-#ifndef TESSERA_ADMIN_SETUP_H
-#define TESSERA_ADMIN_SETUP_H
+/* setup: what the modules of `tessera-admin setup` and `upgrade` share: the answers a setup
+ * works out (struct setup), its progress lines (admin-progress.c), and each module's steps.
+ * setup's order and its commands are in admin-setup.c; the configuration files in
+ * admin-conffile.c; the schema and the signing key (steps 4 and 5, and all of upgrade) in
+ * admin-schema.c; the web server (step 7) in admin-web.c. */
+#ifndef TESSERA_SETUP_H
+#define TESSERA_SETUP_H
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
