@@ -77,10 +77,7 @@ static int cmd_send_test(int argc, char **argv)
 static int cmd_status(void)
 {
 	struct db_result r;
-	if (db_query(&r,
-		     "SELECT status, COUNT(*), COALESCE(TIMESTAMPDIFF(SECOND, MIN(created_at), UTC_TIMESTAMP(3)), 0) "
-		     "FROM email_outbox GROUP BY status ORDER BY status",
-		     "") < 0)
+	if (mail_outbox_counts(&r) < 0)
 		return 1;
 	long long counts[4] = { 0 }, oldest_pending = 0;
 	static const char *const names[] = { "pending", "sending", "sent", "failed" };
@@ -103,14 +100,7 @@ static int cmd_status(void)
 static int cmd_retry(void)
 {
 	unsigned long long pending = 0, failed = 0;
-	if (db_exec(&pending,
-		    "UPDATE email_outbox SET next_attempt_at = UTC_TIMESTAMP(3) "
-		    "WHERE status = 'pending' AND next_attempt_at > UTC_TIMESTAMP(3)",
-		    "") < 0 ||
-	    db_exec(&failed,
-		    "UPDATE email_outbox SET status = 'pending', attempts = 0, next_attempt_at = UTC_TIMESTAMP(3) "
-		    "WHERE status = 'failed'",
-		    "") < 0)
+	if (mail_outbox_retry(NULL, &pending, &failed) < 0)
 		return 1;
 	printf("due now: %llu pending, %llu failed made pending again\n", pending, failed);
 	return 0;

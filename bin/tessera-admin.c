@@ -263,22 +263,32 @@ static long longest_token_lifetime(void)
 	return longest + 300;
 }
 
-static int cmd_keys_rotate(void)
-{
+struct rotation {
+	long keep;   /* seconds the retired keys keep verifying */
 	char kid[37];
-	long keep = longest_token_lifetime();
-	if (db_begin() < 0)
-		return 1;
+};
+
+/* Retire the signing key and make the next one, in one transaction: db_transaction runs it
+ * again when a rotation on another node won the race (the UPDATE and the one-active-key index
+ * conflict, sql/028), so both rotations take effect one after the other and one key signs. */
+static int rotation_steps(void *ctx)
+{
+	struct rotation *rot = ctx;
 	if (db_exec(NULL,
 		    "UPDATE signing_key SET active = FALSE, retired_at = UTC_TIMESTAMP(3), "
 		    "expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND WHERE active",
-		    "i", (long long)keep) < 0 ||
-	    keys_create(cfg.signing_alg, kid) < 0 || db_commit() < 0) {
-		db_rollback();
+		    "i", (long long)rot->keep) < 0)
+		return -1;
+	return keys_create(cfg.signing_alg, rot->kid);
+}
+
+static int cmd_keys_rotate(void)
+{
+	struct rotation rot = { .keep = longest_token_lifetime() };
+	if (db_transaction(rotation_steps, &rot) != 0)
 		return 1;
-	}
-	printf("new signing key %s (%s)%s; previous keys verify for %ld more seconds\n", kid, cfg.signing_alg,
-	       keywrap_enabled() ? ", wrapped" : "", keep);
+	printf("new signing key %s (%s)%s; previous keys verify for %ld more seconds\n", rot.kid, cfg.signing_alg,
+	       keywrap_enabled() ? ", wrapped" : "", rot.keep);
 	return 0;
 }
 

@@ -275,6 +275,12 @@ static int authorize(struct request *req)
 	if ((!scope || !*scope) && clients_default_scope(&c, default_scope, sizeof default_scope) == 0)
 		scope = default_scope;
 	const char *problem = step3_error(req, &error, scope);
+	/* A registered public client (PROTOCOL.md §7.6) uses PKCE with S256. */
+	const char *method = param(req, "code_challenge_method");
+	if (!problem && c.pkce_s256 && (!method || strcmp(method, "S256"))) {
+		error = "invalid_request";
+		problem = "PKCE with S256 required";
+	}
 	if (!problem && (rc = launch_check(req, c.project_id)) != 0) {
 		if (rc < 0)
 			return -1;

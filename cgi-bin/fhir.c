@@ -227,10 +227,12 @@ static int search(struct request *req)
 	struct refusal err = { 0 };
 	json_t *bundle = NULL;
 	rc = resources_search(&c, req->path_params[0], &s, &bundle, &err);
-	json_decref(s.params);
 	if (rc == 0)
 		send_fhir(req, 200, bundle);
-	return finish(req, &c, rc, &err);
+	rc = finish(req, &c, rc, &err);
+	/* only now: a refusal may name a parameter by the text the parameters hold */
+	json_decref(s.params);
+	return rc;
 }
 
 #define T "/fhir/R4/:type"

@@ -57,5 +57,7 @@ int delete_template(struct request *req);
 extern const struct input settings_inputs[];
 int get_settings(struct request *req);
 int post_settings(struct request *req);
+extern const struct input registration_token_inputs[];
+int post_registration_token(struct request *req);
 
 #endif

@@ -46,8 +46,8 @@ int manage_require_admin(struct request *req, struct admin_page *p)
 	int rc = auth_from_login(p->login->id, &a);
 	if (rc < 0)
 		return -1;
+	p->super_admin = rc == 0 && a.super_admin;
 	rc = rc == 1 ? 403 : admin_project_for(&a, req->path_params[0], p->project);
-	p->super_admin = a.super_admin;
 	auth_free(&a);
 	if (rc == 403)
 		return page_message_link(req, 403, "Not allowed",
@@ -88,11 +88,36 @@ json_t *manage_project_context(struct request *req, const struct admin_page *p, 
 	json_object_set_new(ctx, "base", json_string(base));
 	json_object_set_new(ctx, "wide", json_true());
 	json_t *nav = json_array();
-	for (int i = 0; tabs[i].path; i++)
-		json_array_append_new(nav, json_pack("{s:s, s:s, s:b}", "href", tabs[i].path, "label", tabs[i].label, "current",
+	for (int i = 0; tabs[i].path; i++) {
+		char href[2300];
+		snprintf(href, sizeof href, "%s%s", base, tabs[i].path);
+		json_array_append_new(nav, json_pack("{s:s, s:s, s:b}", "href", href, "label", tabs[i].label, "current",
 						     !strcmp(tabs[i].path, tab)));
+	}
+	if (p->super_admin) {
+		char href[2300];
+		snprintf(href, sizeof href, "%smanage/super", cfg.app_base_url);
+		json_array_append_new(nav, json_pack("{s:s, s:s, s:b}", "href", href, "label", "All projects", "current", 0));
+	}
 	json_object_set_new(ctx, "nav", nav);
 	return ctx;
+}
+
+int manage_require_super(struct request *req, struct admin_page *p)
+{
+	memset(p, 0, sizeof *p);
+	p->login = req->page_login;
+	struct auth a;
+	int rc = auth_from_login(p->login->id, &a);
+	if (rc < 0)
+		return -1;
+	p->super_admin = rc == 0 && a.super_admin;
+	if (rc == 0)
+		auth_free(&a);
+	if (!p->super_admin)
+		return page_answered(page_message_link(req, 403, "Not allowed", "Only super administrators can see this page.",
+						       "account", "Back to your account"));
+	return 0;
 }
 
 int manage_policy_choices(json_t *ctx, const char *project, const char *chosen, const char *none_key)

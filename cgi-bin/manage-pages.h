@@ -17,6 +17,8 @@ struct admin_page {
 /* The admin rule for the page session's user (the admin API's, lib/domain/admin.c): 0 (p
  * filled), 1 answered (a 403 or 404 page), -1. */
 int manage_require_admin(struct request *req, struct admin_page *p);
+/* A super admin's page (no project): 0 (p->login set), 1 answered (the 403 page), -1. */
+int manage_require_super(struct request *req, struct admin_page *p);
 /* A form page of the project: CSRF token, the project, the navigation with `tab` current. */
 json_t *manage_project_context(struct request *req, const struct admin_page *p, const char *title, const char *tab);
 /* Renders templates/<name>.html (takes ctx). 0 or -1. */
@@ -65,6 +67,12 @@ int manage_template_get(struct request *req);
 int manage_template_post(struct request *req);
 int manage_template_preview_get(struct request *req);
 int manage_template_reset_post(struct request *req);
+/* /manage/super: projects, keys, the outbox; …/outbox/retry, …/outbox/:id/retry; …/users
+ * (manage-super-page.c) */
+int manage_super_get(struct request *req);
+int manage_super_retry_all_post(struct request *req);
+int manage_super_retry_one_post(struct request *req);
+int manage_super_users_get(struct request *req);
 /* …/audit (filters, paging) and …/audit.csv (manage-audit-page.c) */
 int manage_audit_get(struct request *req);
 int manage_audit_csv(struct request *req);

@@ -147,7 +147,7 @@ static int save(const struct request *req, const struct admin_page *p)
 	int rc = db_begin();
 	if (rc == 0)
 		rc = projects_update_settings(p->project, brand && *brand ? brand : NULL, ticked(req, "mfaRequired") ? "1" : "0",
-					      methods, ticked(req, "emailVerificationRequired") ? "1" : "0");
+					      methods, ticked(req, "emailVerificationRequired") ? "1" : "0", NULL);
 	if (rc == 0)
 		rc = projects_set_registration(p->project, policy && *policy ? policy : NULL);
 	if (rc == 0 && p->super_admin) {

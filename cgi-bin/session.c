@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* tessera-session: the session stage: GET /auth/me (§6.10), /oauth2/logout (§7.4) and
- * /oauth2/introspect (§7.5, client-authenticated: PROTOCOL.md §S.8). */
+/* tessera-session: the session stage: GET /auth/me (§6.10), /oauth2/logout (§7.4),
+ * /oauth2/introspect (§7.5, client-authenticated: PROTOCOL.md §S.8), /oauth2/revoke, and dynamic
+ * client registration at /oauth2/register (§7.6, client-registration.c). */
 #include "http/app.h"
+#include "client-registration.h"
 #include "domain/pipeline.h"
 #include "domain/assertions.h"
 #include "domain/audit.h"
@@ -335,6 +337,11 @@ static const struct route routes[] = {
 	{ "POST", "/auth/revoke", revoke_session, revoke_session_inputs, ROUTE_AUTH },
 	{ "POST", "/oauth2/revoke", revoke_token, revoke_token_inputs, ROUTE_OAUTH | ROUTE_FORM_ONLY },
 	{ "POST", "/oauth2/introspect", introspect, introspect_inputs, ROUTE_TEXT_ERRORS },
+	/* Dynamic client registration (client-registration.c); the bearer is a registration token. */
+	{ "POST", "/oauth2/register", register_client, NULL, ROUTE_OAUTH },
+	{ "GET", "/oauth2/register/:clientId", read_registration, NULL, ROUTE_OAUTH },
+	{ "PUT", "/oauth2/register/:clientId", update_registration, NULL, ROUTE_OAUTH },
+	{ "DELETE", "/oauth2/register/:clientId", delete_registration, NULL, ROUTE_OAUTH },
 	{ 0 },
 };
 

@@ -13,6 +13,7 @@
 #include "oauth/discovery.h"
 #include "domain/grant.h"
 #include "domain/grantcount.h"
+#include "oauth/assertion.h"
 #include "oauth/jwt.h"
 #include "core/log.h"
 #include "domain/login.h"
@@ -315,6 +316,11 @@ static int code_pkce_ok(struct request *req, const struct login *cl, const struc
 	const char *verifier = req_param(req, "code_verifier");
 	if (c->pkce_optional && !cl->code_challenge[0])
 		return 1;
+	/* A registered public client's codes carry an S256 challenge (PROTOCOL.md §7.6). */
+	if (c->pkce_s256 && strcmp(cl->code_challenge_method, "S256")) {
+		send_oauth_error(req, 400, "invalid_request", "Invalid code verifier");
+		return 0;
+	}
 	if (!cl->code_challenge[0]) {
 		send_oauth_error(req, 400, "invalid_request", "Missing verification context");
 		return 0;
@@ -560,32 +566,90 @@ static int refresh_token(struct request *req)
 
 #define ACCESS_TOKEN_TYPE "urn:ietf:params:oauth:token-type:access_token"
 
-/* The exchange's Login, granted at once, answered with §3.1's tokens; refusals as OAuth
- * errors (an unknown client as Medplum's 404, an upstream's failure as its 502/504). */
+/* A refused upstream-vouched Login as an OAuth error (an unknown client as Medplum's 404, an
+ * upstream's failure as its 502/504). */
+static int send_vouched_refusal(struct request *req, const struct refusal *err)
+{
+	if (err->status == 404)
+		send_not_found(req);
+	else if (err->status == 502 || err->status == 504)
+		send_outcome(req, err->status, NULL, err->status == 504 ? "timeout" : "exception", err->text, NULL);
+	else
+		send_oauth_error(req, err->status, err->oauth_error ? err->oauth_error : "invalid_request", err->text);
+	return 0;
+}
+
+/* A Login an upstream party vouched for, granted at once and answered with §3.1's tokens; auth:
+ * how the client authenticated (binds a refresh token, §S.20), NULL none. */
+static int grant_vouched(struct request *req, const struct login *l, const char *auth)
+{
+	snprintf(req->log_login, sizeof req->log_login, "%s", l->id);
+	char secret[65];
+	uint8_t digest[32];
+	if (l->refresh_allowed && new_refresh_secret(secret, digest) < 0)
+		return -1;
+	if (login_redeem_code(l->id, l->refresh_allowed ? digest : NULL, auth) != 0)
+		return -1;
+	return send_tokens(req, l->id, l->refresh_allowed ? secret : NULL);
+}
+
+/* The exchange's Login, granted at once, answered with §3.1's tokens. */
 static int exchange(struct request *req, const struct exchange_request *x)
 {
 	struct login l;
 	struct refusal err;
 	int rc = exchange_login(x, &l, &err);
-	if (rc < 0)
-		return -1;
-	if (rc == 1) {
-		if (err.status == 404)
-			send_not_found(req);
-		else if (err.status == 502 || err.status == 504)
-			send_outcome(req, err.status, NULL, err.status == 504 ? "timeout" : "exception", err.text, NULL);
-		else
-			send_oauth_error(req, err.status, err.oauth_error ? err.oauth_error : "invalid_request", err.text);
+	if (rc != 0)
+		return rc < 0 ? -1 : send_vouched_refusal(req, &err);
+	return grant_vouched(req, &l, NULL);
+}
+
+/* ---- jwt-bearer (RFC 7523 §2.1, PROTOCOL.md §7.2.6): an assertion of the client's trusted
+ * issuer about a user of its project (the SDK's startJwtBearerLogin) ---- */
+
+/* The client: named (client_id, Basic or an assertion), usable, its presented credentials
+ * checked, and authenticated when its tokenEndpointAuthMethod demands. 1 go on, 0, -1. */
+static int bearer_client(struct request *req, struct presented *p)
+{
+	if (!p->id[0]) {
+		send_oauth_error(req, 400, "invalid_request", "Missing client_id");
 		return 0;
 	}
-	snprintf(req->log_login, sizeof req->log_login, "%s", l.id);
-	char secret[65];
-	uint8_t digest[32];
-	if (l.refresh_allowed && new_refresh_secret(secret, digest) < 0)
+	struct client c = p->client;
+	int rc = p->asserted ? 0 : clients_get(p->id, &c);
+	if (rc < 0)
 		return -1;
-	if ((rc = login_redeem_code(l.id, l.refresh_allowed ? digest : NULL, NULL)) != 0)
-		return -1;
-	return send_tokens(req, l.id, l.refresh_allowed ? secret : NULL);
+	if (rc == 1 || !clients_usable(&c)) {
+		client_error(req, p, "Invalid client");
+		return 0;
+	}
+	snprintf(req->log_client, sizeof req->log_client, "%s", c.id);
+	return secret_ok(req, p, &c, "Invalid secret") && demanded_ok(req, p, c.auth_method, false) ? 1 : 0;
+}
+
+static int jwt_bearer(struct request *req)
+{
+	const char *assertion = req_param(req, "assertion");
+	if (!assertion || !*assertion) {
+		send_oauth_error(req, 400, "invalid_request", "Missing assertion");
+		return 0;
+	}
+	struct presented p;
+	int rc = read_presented(req, &p);
+	if (rc == 1)
+		rc = bearer_client(req, &p);
+	memset(p.secret, 0, sizeof p.secret);
+	if (rc != 1)
+		return rc;
+	struct login l;
+	struct refusal err = { 0 };
+	rc = assertions_grant_login(&(struct assertion_grant){ .client_id = p.id, .assertion = assertion,
+								.scope = req_param(req, "scope"), .remote_addr = req->remote_addr,
+								.user_agent = req->user_agent },
+				    &l, &err);
+	if (rc != 0)
+		return rc < 0 ? -1 : send_vouched_refusal(req, &err);
+	return grant_vouched(req, &l, p.method);
 }
 
 static int token_exchange(struct request *req)
@@ -624,6 +688,7 @@ static const struct grant {
 	{ "authorization_code", authorization_code },
 	{ "refresh_token", refresh_token },
 	{ "urn:ietf:params:oauth:grant-type:token-exchange", token_exchange },
+	{ ASSERTION_GRANT_TYPE, jwt_bearer },
 	{ NULL, NULL },
 };
 
@@ -657,6 +722,7 @@ static const struct input token_inputs[] = {
 	{ "refresh_token", IN_TOKEN, false, 8192, "Invalid refresh token", NULL },
 	{ "client_assertion_type", IN_TOKEN, false, 128, "Unsupported client assertion type", NULL },
 	{ "client_assertion", IN_TOKEN, false, 8192, "Invalid client assertion", NULL },
+	{ "assertion", IN_TOKEN, false, 8192, "Invalid assertion", NULL },
 	{ "subject_token", IN_STRING, false, 16384, "Invalid subject_token", NULL },
 	{ "subject_token_type", IN_STRING, false, 128, "Invalid subject_token_type", NULL },
 	{ "membership_id", IN_TOKEN, false, 64, "Invalid membership_id", NULL },

@@ -16,6 +16,8 @@ struct config {
 	char *db_host;
 	int db_port;
 	char *db_socket;
+	char *db_hosts;          /* Galera: host:port,... in order of preference; overrides the rest */
+	char *node_name;         /* this web node's name in per-node rows; empty: the host name */
 	char *db_user;
 	char *db_password;
 	char *db_name;
@@ -69,6 +71,7 @@ struct config {
 	int upstream_max_bytes;
 	int jwks_cache_seconds;        /* how long a fetched JWKS is kept (oauth/jwks.h) */
 	char *google_client_id;        /* the server's own Google client id (§6.3) */
+	char *external_auth_providers; /* "issuer userInfoUrl, ...": bearer tokens of other issuers (§4) */
 	char *google_issuer;
 	char *google_jwks_uri;
 };

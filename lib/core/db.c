@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define STMT_CACHE 64
 #define MAX_ARGS 32
@@ -29,7 +30,58 @@ static bool connection_error(unsigned err)
 	return err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST || err == CR_CONNECTION_ERROR ||
 	       err == CR_CONN_HOST_ERROR || err == ER_CONNECTION_KILLED || err == CR_COMMANDS_OUT_OF_SYNC ||
 	       err == ER_UNKNOWN_STMT_HANDLER || err == 4031 /* ER_CLIENT_INTERACTION_TIMEOUT */ ||
-	       err == ER_SERVER_SHUTDOWN || err == CR_SERVER_LOST_EXTENDED;
+	       err == ER_SERVER_SHUTDOWN || err == CR_SERVER_LOST_EXTENDED ||
+	       /* A Galera node out of the primary component (or still joining) refuses queries:
+		* as good as away; the next connection goes to another node. */
+	       err == ER_UNKNOWN_COM_ERROR;
+}
+
+/* ---- the Galera nodes (db_hosts) ----
+ * Each web node lists the cluster's nodes, its own first. A connection goes to the first node
+ * that accepts it and is ready (in the primary component); a node that failed is skipped for
+ * HOST_RETRY_SECONDS; a connection to any node but the first is closed between transactions
+ * after RETURN_SECONDS, so a recovered preferred node gets its web node back. */
+#define MAX_HOSTS 8
+#define HOST_RETRY_SECONDS 5
+#define RETURN_SECONDS 10
+
+static struct db_host { char name[128]; unsigned port; time_t failed_at; } hosts[MAX_HOSTS];
+static int nhosts = -1; /* -1: db_hosts not parsed yet */
+static int current_host = -1;
+static time_t connected_at;
+
+static void parse_hosts(void)
+{
+	nhosts = 0;
+	const char *p = cfg.db_hosts ? cfg.db_hosts : "";
+	while (*p && nhosts < MAX_HOSTS) {
+		size_t len = strcspn(p, ",");
+		char item[160];
+		snprintf(item, sizeof item, "%.*s", (int)(len < sizeof item ? len : sizeof item - 1), p);
+		char *colon = strrchr(item, ':');
+		struct db_host *h = &hosts[nhosts];
+		if (colon)
+			*colon = '\0';
+		snprintf(h->name, sizeof h->name, "%s", item[0] == ' ' ? item + 1 : item);
+		h->port = colon ? (unsigned)strtoul(colon + 1, NULL, 10) : (unsigned)cfg.db_port;
+		h->failed_at = 0;
+		if (h->name[0])
+			nhosts++;
+		p += len + (p[len] == ',');
+	}
+}
+
+static bool use_hosts(void)
+{
+	if (nhosts < 0)
+		parse_hosts();
+	return nhosts > 0;
+}
+
+static void host_failed(void)
+{
+	if (current_host >= 0 && current_host < nhosts)
+		hosts[current_host].failed_at = time(NULL);
 }
 
 void db_close(void)
@@ -47,27 +99,87 @@ void db_close(void)
 	in_transaction = false;
 }
 
+/* One connection attempt to host (NULL: the socket or db_host), port. */
+static MYSQL *open_connection(const char *host, unsigned port, const char *socket)
+{
+	MYSQL *c = mysql_init(NULL);
+	if (!c)
+		return NULL;
+	unsigned timeout = 2;
+	mysql_optionsv(c, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	mysql_optionsv(c, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	if (!mysql_real_connect(c, host, cfg.db_user, cfg.db_password, cfg.db_name, port, socket, 0)) {
+		log_error("database connect failed: %s", mysql_error(c));
+		mysql_close(c);
+		return NULL;
+	}
+	/* UTC everywhere: DATETIME columns are compared with UTC_TIMESTAMP() semantics. */
+	mysql_query(c, "SET time_zone = '+00:00'");
+	return c;
+}
+
+/* A Galera node that is joining or has lost the primary component accepts connections but
+ * refuses queries (ER_UNKNOWN_COM_ERROR): such a node is not ready. */
+static bool node_ready(MYSQL *c)
+{
+	if (mysql_query(c, "SELECT 1"))
+		return false;
+	MYSQL_RES *r = mysql_store_result(c);
+	if (r)
+		mysql_free_result(r);
+	return true;
+}
+
+/* The first ready node, in order of preference: those that did not fail lately, then any. */
+static MYSQL *connect_cluster(void)
+{
+	time_t now = time(NULL);
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < nhosts; i++) {
+			bool resting = now - hosts[i].failed_at < HOST_RETRY_SECONDS;
+			if (resting != (pass == 1))
+				continue;
+			MYSQL *c = open_connection(hosts[i].name, hosts[i].port, NULL);
+			if (c && node_ready(c)) {
+				current_host = i;
+				connected_at = now;
+				hosts[i].failed_at = 0;
+				return c;
+			}
+			if (c) {
+				log_error("database node %s:%u is not ready (not in the primary component)", hosts[i].name,
+					  hosts[i].port);
+				mysql_close(c);
+			}
+			hosts[i].failed_at = now;
+		}
+	return NULL;
+}
+
+/* Between transactions, a connection to a fallback node is dropped after a while so the
+ * next one tries the preferred node again. */
+static void return_to_preferred(void)
+{
+	if (conn && !in_transaction && current_host > 0 && time(NULL) - connected_at >= RETURN_SECONDS)
+		db_close();
+}
+
 static int db_connect(void)
 {
+	if (use_hosts())
+		return_to_preferred();
 	if (conn)
 		return 0;
-	conn = mysql_init(NULL);
-	if (!conn)
-		return -1;
-	unsigned timeout = 2;
-	mysql_optionsv(conn, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-	mysql_optionsv(conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	const char *socket = cfg.db_socket && *cfg.db_socket ? cfg.db_socket : NULL;
-	if (!mysql_real_connect(conn, socket ? NULL : cfg.db_host, cfg.db_user, cfg.db_password, cfg.db_name,
-				(unsigned)cfg.db_port, socket, 0)) {
-		log_error("database connect failed: %s", mysql_error(conn));
-		mysql_close(conn);
-		conn = NULL;
+	if (use_hosts()) {
+		conn = connect_cluster();
+	} else {
+		const char *socket = cfg.db_socket && *cfg.db_socket ? cfg.db_socket : NULL;
+		conn = open_connection(socket ? NULL : cfg.db_host, (unsigned)cfg.db_port, socket);
+	}
+	if (!conn) {
 		unavailable = true;
 		return -1;
 	}
-	/* UTC everywhere: DATETIME columns are compared with UTC_TIMESTAMP() semantics. */
-	mysql_query(conn, "SET time_zone = '+00:00'");
 	return 0;
 }
 
@@ -91,6 +203,8 @@ static MYSQL_STMT *prepare(const char *sql)
 		unsigned err = mysql_stmt_errno(st);
 		log_error("prepare failed (%u): %s", err, mysql_stmt_error(st));
 		unavailable = connection_error(err);
+		if (unavailable)
+			host_failed();
 		last_error = err;
 		mysql_stmt_close(st);
 		return NULL;
@@ -274,6 +388,7 @@ static int run(unsigned long long *affected, unsigned long long *insert_id, stru
 	last_error = err;
 	if (connection_error(err)) {
 		unavailable = true;
+		host_failed();
 		return -2;
 	}
 	log_error("statement failed (%u): %s", err, mysql_stmt_error(st));
@@ -349,15 +464,30 @@ void db_result_free(struct db_result *res)
 static int simple(const char *what)
 {
 	unavailable = false;
+	last_error = 0;
 	if (db_connect() < 0)
 		return -1;
 	if (mysql_query(conn, what)) {
 		unsigned err = mysql_errno(conn);
+		/* Kept for db_deadlock: a Galera certification conflict fails the COMMIT itself. */
+		last_error = err;
 		unavailable = connection_error(err);
 		log_error("%s failed (%u): %s", what, err, mysql_error(conn));
-		if (unavailable)
+		if (unavailable) {
+			host_failed();
 			db_close();
+		}
 		return -1;
+	}
+	return 0;
+}
+
+int db_ping(void)
+{
+	if (simple("DO 1") < 0) {
+		/* A connection gone stale while idle: one fresh try (on the next node if it is away). */
+		if (!unavailable || simple("DO 1") < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -420,6 +550,21 @@ bool db_duplicate(void)
 bool db_deadlock(void)
 {
 	return last_error == ER_LOCK_DEADLOCK || last_error == ER_LOCK_WAIT_TIMEOUT;
+}
+
+int db_transaction(int (*steps)(void *ctx), void *ctx)
+{
+	int rc = -1;
+	for (int tries = 0; tries < DB_TRIES; tries++) {
+		if (db_begin() < 0)
+			return -1;
+		rc = db_finish(steps(ctx));
+		if (!(rc == -1 && db_deadlock()))
+			break;
+		log_info("transaction lost a deadlock or a certification conflict: running it again (%d of %d)",
+			 tries + 2, DB_TRIES);
+	}
+	return rc;
 }
 
 bool db_routine_refused(void)

@@ -32,6 +32,8 @@ static inline unsigned long db_len(const struct db_result *r, unsigned row, unsi
 	return row < r->nrows && col < r->ncols ? r->lens[row * r->ncols + col] : 0;
 }
 
+/* One trivial round trip to the database (health checks): 0 when it answered. */
+int db_ping(void);
 int db_begin(void);
 int db_commit(void);
 void db_rollback(void);
@@ -50,6 +52,14 @@ bool db_routine_refused(void);
 /* The last statement lost a deadlock (or waited too long for a lock): InnoDB rolled it back,
  * and the whole transaction may simply be run again. */
 bool db_deadlock(void);
+/* How many times in all a transaction is run when it keeps losing deadlocks or Galera
+ * certification conflicts (both error 1213, the latter from COMMIT). */
+#define DB_TRIES 4
+/* Runs steps(ctx) in one transaction and commits it; when it loses a deadlock or a Galera
+ * certification conflict (rolled back whole), runs it again, DB_TRIES times in all. steps
+ * returns 0 to commit, anything else to roll back; it must be safe to run again (no effect
+ * outside the database). Returns 0 committed, else steps' value or -1. */
+int db_transaction(int (*steps)(void *ctx), void *ctx);
 void db_close(void);
 /* Runs a script of statements separated by semicolons at line ends (migrations only). */
 int db_run_script(const char *sql, char *err, size_t errlen);

@@ -34,27 +34,34 @@ int account_check_link(enum account_link kind, const char *id, const char *secre
 	return rc;
 }
 
-/* Consumes the request and applies the change in one transaction: 0, 1 when the request was
- * used meanwhile ("Already used"), -1. */
+struct redemption {
+	const struct secreq *sr;
+	const char *password_hash;
+};
+
+static int redemption_steps(void *ctx)
+{
+	const struct redemption *d = ctx;
+	int rc = secreq_consume(d->sr->id);
+	if (rc == 0)
+		rc = d->password_hash ? people_set_password(d->sr->user_id, d->password_hash, true)
+				      : people_mark_verified(d->sr->user_id);
+	if (rc == 0 && d->password_hash)
+		rc = login_revoke_user(d->sr->user_id, NULL);
+	if (rc == 0 && d->password_hash)
+		audit_stage(&(struct audit_event){ .type = AUDIT_PASSWORD_SET, .project_id = d->sr->project_id,
+						   .agent_type = "User", .agent_id = d->sr->user_id });
+	return rc;
+}
+
+/* Consumes the request and applies the change in one transaction (run again when it loses a
+ * deadlock or a Galera certification conflict: the user's Logins may be refreshed through
+ * another node meanwhile): 0, 1 when the request was used meanwhile ("Already used"), -1. */
 static int redeem(const struct secreq *sr, const char *password_hash, struct refusal *err)
 {
-	if (db_begin() < 0)
-		return -1;
-	int rc = secreq_consume(sr->id);
-	if (rc == 0)
-		rc = password_hash ? people_set_password(sr->user_id, password_hash, true)
-				   : people_mark_verified(sr->user_id);
-	if (rc == 0 && password_hash)
-		rc = login_revoke_user(sr->user_id, NULL);
-	if (rc == 0 && password_hash)
-		audit_stage(&(struct audit_event){ .type = AUDIT_PASSWORD_SET, .project_id = sr->project_id,
-						   .agent_type = "User", .agent_id = sr->user_id });
-	if (rc == 0)
-		rc = db_commit();
-	if (rc != 0) {
-		db_rollback();
+	int rc = db_transaction(redemption_steps, &(struct redemption){ sr, password_hash });
+	if (rc != 0)
 		return rc < 0 ? -1 : refuse(err, 400, "Already used", NULL);
-	}
 	return 0;
 }
 
@@ -214,6 +221,23 @@ int account_reset_password(const char *email, const char *project_id, const char
 	return 0;
 }
 
+struct password_change {
+	const char *user_id;
+	const char *hash;
+	const char *keep_login_id;
+};
+
+/* The caller's own session stays; every other one ends. Run again when it loses a deadlock or
+ * a Galera certification conflict (another node refreshing one of the user's Logins). */
+static int password_change_steps(void *ctx)
+{
+	const struct password_change *c = ctx;
+	audit_stage(&(struct audit_event){ .type = AUDIT_PASSWORD_CHANGED, .agent_type = "User", .agent_id = c->user_id });
+	if (people_set_password(c->user_id, c->hash, false) < 0 || login_revoke_user(c->user_id, c->keep_login_id) < 0)
+		return -1;
+	return 0;
+}
+
 int account_change_password(const char *user_type, const char *user_id, const char *keep_login_id,
 			    const char *old_password, const char *new_password, struct refusal *err)
 {
@@ -230,13 +254,8 @@ int account_change_password(const char *user_type, const char *user_id, const ch
 		return refuse(err, 400, "Incorrect password", "oldPassword");
 	char hash[PASSWORD_HASH_LEN];
 	rc = new_password_hash(new_password, "newPassword", hash, err);
-	if (rc != 0 || db_begin() < 0)
-		return rc != 0 ? rc : -1;
-	/* The caller's own session stays; every other one ends. */
-	audit_stage(&(struct audit_event){ .type = AUDIT_PASSWORD_CHANGED, .agent_type = "User", .agent_id = p.id });
-	if (people_set_password(p.id, hash, false) < 0 || login_revoke_user(p.id, keep_login_id) < 0 || db_commit() < 0) {
-		db_rollback();
-		return -1;
-	}
-	return 0;
+	if (rc != 0)
+		return rc;
+	struct password_change c = { p.id, hash, keep_login_id };
+	return db_transaction(password_change_steps, &c) == 0 ? 0 : -1;
 }

@@ -5,9 +5,13 @@
 #include "core/crypto.h"
 #include "core/db.h"
 #include "core/refusal.h"
+#include "domain/flow.h"
+#include "domain/idp.h"
+#include "domain/people.h"
 #include "oauth/assertion.h"
 #include "oauth/jwks.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -92,5 +96,92 @@ int assertions_client(const char *type, const char *assertion, const char *named
 	if (rc == 0 && (rc = assertions_use_jti(c->id, jti, exp)) == 1)
 		assertion_refuse_replay(ASSERTION_CLIENT, err);
 	json_decref(claims);
+	return rc;
+}
+
+/* ---- the jwt-bearer grant (RFC 7523 §2.1; PROTOCOL.md §7.2.6) ---- */
+
+static int grant_refused(struct refusal *err, const char *error, const char *text)
+{
+	return refuse_oauth(err, 400, error, text);
+}
+
+/* The signature with the trusted issuer's keys and the claims, the jti spent last. 0 (*claims),
+ * 1, -1. */
+static int verify_grant(const char *issuer, const char *jwks_uri, const char *assertion, json_t **claims,
+			struct refusal *err)
+{
+	struct refusal why = { 0 };
+	int rc = jwks_verify(jwks_uri, NULL, assertion, assertion_algs, claims, &why);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		/* The issuer's key server failed: its 502/504, as token exchange answers. */
+		if (why.status >= 500)
+			return *err = why, 1;
+		return assertion_refuse_signature(ASSERTION_GRANT, err);
+	}
+	const char *jti = NULL;
+	long long exp = 0;
+	rc = assertion_claims_ok(*claims, ASSERTION_GRANT, issuer, time(NULL), &jti, &exp, err);
+	if (rc == 0 && (rc = assertions_use_jti(issuer, jti, exp)) == 1)
+		assertion_refuse_replay(ASSERTION_GRANT, err);
+	return rc;
+}
+
+/* Who the assertion is about: with useSubject its sub (a membership's externalId), else its
+ * email (not marked unverified), else a sub that is an email address. */
+static int grant_subject(json_t *idp, json_t *claims, char email[321], const char **external_id, struct refusal *err)
+{
+	const char *sub = json_string_value(json_object_get(claims, "sub"));
+	const char *e = json_string_value(json_object_get(claims, "email"));
+	*external_id = NULL;
+	email[0] = '\0';
+	if (json_is_true(json_object_get(idp, "useSubject"))) {
+		*external_id = sub;
+		return 0;
+	}
+	if (!e && sub && strchr(sub, '@'))
+		e = sub;
+	if (!e || !strchr(e, '@') || strlen(e) > 320 || json_is_false(json_object_get(claims, "email_verified")))
+		return grant_refused(err, "invalid_grant", "Assertion does not name a user");
+	people_lower_email(e, email, 321);
+	return 0;
+}
+
+int assertions_grant_login(const struct assertion_grant *g, struct login *out, struct refusal *err)
+{
+	json_t *idp = NULL, *claims = NULL;
+	char *issuer = NULL, *jwks_uri = NULL;
+	struct assertion_peek p;
+	int rc = clients_identity_provider(g->client_id, &idp);
+	if (rc == 0 && !idp)
+		rc = grant_refused(err, "unauthorized_client", "Client has no trusted assertion issuer");
+	if (rc == 0)
+		rc = idp_verification(idp, &issuer, &jwks_uri, err);
+	if (rc == 0)
+		rc = assertion_peek(g->assertion, ASSERTION_GRANT, &p, err);
+	if (rc == 0 && strcmp(p.iss, issuer))
+		rc = assertion_refuse_issuer(ASSERTION_GRANT, err);
+	if (rc == 0)
+		rc = verify_grant(issuer, jwks_uri, g->assertion, &claims, err);
+	char email[321];
+	const char *external_id = NULL;
+	if (rc == 0)
+		rc = grant_subject(idp, claims, email, &external_id, err);
+	if (rc == 0) {
+		struct login_request lr = { .client_id = g->client_id, .scope = g->scope && *g->scope ? g->scope : "openid",
+					    .remote_addr = g->remote_addr, .user_agent = g->user_agent };
+		struct external_identity who = { .method = "jwt-bearer", .email = email[0] ? email : NULL,
+						 .external_id = external_id, .first_membership = true };
+		rc = flow_external_login(&lr, &who, out, err);
+		/* The flow's 400s (User not found, ...) are this grant's invalid_grant. */
+		if (rc == 1 && err->status == 400)
+			err->oauth_error = "invalid_grant";
+	}
+	json_decref(claims);
+	json_decref(idp);
+	free(issuer);
+	free(jwks_uri);
 	return rc;
 }

@@ -21,4 +21,20 @@ int assertions_use_jti(const char *issuer, const char *jti, long long exp);
 int assertions_client(const char *type, const char *assertion, const char *named_id, struct client *c,
 		      struct refusal *err);
 
+/* The jwt-bearer grant (RFC 7523 §2.1; PROTOCOL.md §7.2.6): an assertion of the client's
+ * trusted issuer (its identityProvider: issuer and JWKS, configured or discovered) about a
+ * user of the client's project. */
+struct assertion_grant {
+	const char *client_id;     /* the client, authenticated as its method demands (the caller) */
+	const char *assertion;
+	const char *scope;         /* NULL: openid */
+	const char *remote_addr, *user_agent;
+};
+#include "domain/login.h"
+/* Verifies the assertion (issuer, signature, aud, exp, jti single use) and finds its user: by
+ * email, or with useSubject by sub as the membership's externalId, in the client's project only.
+ * 0 with the Login (membership chosen, not yet granted), 1 refused (400 invalid_grant,
+ * unauthorized_client; 502/504 when the issuer's keys cannot be had), -1. */
+int assertions_grant_login(const struct assertion_grant *g, struct login *out, struct refusal *err);
+
 #endif

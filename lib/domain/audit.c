@@ -203,14 +203,17 @@ static void settle_late(void)
 	late_id = NULL;
 }
 
-/* db_commit's hook: the staged events join the transaction being committed. */
+/* db_commit's hook: the staged events join the transaction being committed. They are
+ * forgotten either way: a failed insert rolls that transaction back, and a transaction run
+ * again (db_transaction) stages its events again. */
 static int write_staged(void)
 {
 	settle_late();
-	for (int i = 0; i < nstaged; i++)
+	int n = nstaged;
+	nstaged = 0;
+	for (int i = 0; i < n; i++)
 		if (insert(&staged[i]) < 0)
 			return -1;
-	nstaged = 0;
 	return 0;
 }
 
@@ -274,9 +277,10 @@ void audit_stage_held(void)
 
 int audit_finish(bool success)
 {
+	int n = nstaged;
 	int rc = success ? write_staged() : 0;
 	if (rc < 0)
-		log_error("audit: %d event(s) of request %s not written", nstaged, current ? current->request_id : "-");
+		log_error("audit: %d event(s) of request %s not written", n, current ? current->request_id : "-");
 	audit_staged_forget();
 	current = NULL;
 	return rc;

@@ -4,6 +4,7 @@
 #include "core/text.h"
 #include "core/crypto.h"
 #include "domain/clients.h"
+#include "domain/extbearer.h"
 #include "domain/members.h"
 #include "domain/sessionrow.h"
 #include "core/db.h"
@@ -87,6 +88,11 @@ int auth_from_login(const char *login_id, struct auth *a)
 static int from_token(const char *token, struct auth *a)
 {
 	memset(a, 0, sizeof *a);
+	/* An external auth provider's token (§4) stands for a Login of its own. */
+	char external[37];
+	int ext = extbearer_login(token, external);
+	if (ext != 2)
+		return ext == 0 ? load_session(external, a) : ext;
 	const char *why = NULL;
 	json_t *claims = jwt_verify(token, &why);
 	if (!claims)
@@ -271,4 +277,51 @@ void auth_subject_free(struct auth_subject *t)
 {
 	json_decref(t->claims);
 	t->claims = NULL;
+}
+
+/* "ProjectMembership/<id>" or "<ProfileType>/<id>": the membership of the caller's project it
+ * names. 0 (row), 1 none or malformed, -1. */
+static int on_behalf_target(const struct auth *a, const char *value, struct db_result *r)
+{
+	const char *slash = strchr(value, '/');
+	char type[32];
+	if (!slash || (size_t)(slash - value) >= sizeof type || !crypto_is_uuid(slash + 1))
+		return 1;
+	memcpy(type, value, (size_t)(slash - value));
+	type[slash - value] = '\0';
+	bool membership = !strcmp(type, "ProjectMembership");
+	if (!membership && strcmp(type, "Patient") && strcmp(type, "Practitioner") && strcmp(type, "RelatedPerson") &&
+	    strcmp(type, "ClientApplication") && strcmp(type, "Bot"))
+		return 1;
+	if (members_on_behalf(a->project_id, membership ? slash + 1 : NULL, membership ? NULL : type,
+			      membership ? NULL : slash + 1, r) < 0)
+		return -1;
+	if (r->nrows == 1)
+		return 0;
+	db_result_free(r);
+	return 1;
+}
+
+int auth_on_behalf(struct auth *a, const char *value, struct refusal *err)
+{
+	if (!value || !*value)
+		return 0;
+	if (!a->admin && !a->super_admin)
+		return refuse(err, 403, "Forbidden", NULL);
+	struct db_result r;
+	int rc = a->project_id[0] ? on_behalf_target(a, value, &r) : 1;
+	if (rc != 0)
+		return rc < 0 ? -1 : refuse(err, 400, AUTH_ON_BEHALF_INVALID, NULL);
+	/* From here on the request is the target's: its membership, profile, policy and rights
+	 * (never more than the target has; a super admin acting for a member is that member). */
+	text_copy(a->login.membership_id, sizeof a->login.membership_id, db_cell(&r, 0, 0));
+	text_copy(a->profile_type, sizeof a->profile_type, db_cell(&r, 0, 1));
+	text_copy(a->profile_id, sizeof a->profile_id, db_cell(&r, 0, 2));
+	a->admin = text_true(db_cell(&r, 0, 3));
+	a->super_admin = false;
+	a->on_behalf = true;
+	db_result_free(&r);
+	/* The details read with the caller's token are the caller's: read again for the target. */
+	db_result_free(&a->detail);
+	return 0;
 }

@@ -5,6 +5,7 @@
 #ifndef TESSERA_AUTH_H
 #define TESSERA_AUTH_H
 #include "core/db.h"
+#include "core/refusal.h"
 #include "domain/login.h"
 #include "domain/ratelimit.h"
 #include <jansson.h>
@@ -36,6 +37,7 @@ struct auth {
 	struct rl_override rl;     /* the project's rateLimit / authRateLimit */
 	struct db_result detail;   /* one row; the auth_detail columns start at detail_base */
 	unsigned detail_base;
+	bool on_behalf;            /* X-Medplum-On-Behalf-Of: the membership fields above are the target's */
 };
 
 /* 0 authenticated, 1 not authenticated, -1 database error. */
@@ -52,6 +54,14 @@ int auth_from_login(const char *login_id, struct auth *a);
 int auth_load_detail(struct auth *a);
 const char *auth_detail_cell(const struct auth *a, enum auth_detail col);
 void auth_free(struct auth *a);
+
+/* X-Medplum-On-Behalf-Of (PROTOCOL.md §4): an admin of the caller's project (or a super admin)
+ * acts as another membership of that project, named "ProjectMembership/<id>" or by its profile
+ * ("Patient/<id>", ...): the membership, profile, admin flag (and so the access policy) become
+ * the target's; the audit actor stays the caller (set before). value NULL or "": nothing.
+ * 0, 1 refused (403 not an admin, 400 AUTH_ON_BEHALF_INVALID), -1. */
+#define AUTH_ON_BEHALF_INVALID "Invalid X-Medplum-On-Behalf-Of"
+int auth_on_behalf(struct auth *a, const char *value, struct refusal *err);
 
 /* What introspection reports of a token. */
 struct auth_subject {

@@ -56,6 +56,7 @@ void clients_from_row(const struct db_result *r, struct client *c)
 	c->membership_active = text_true(db_cell(r, 0, 17));
 	c->tokens_not_before = db_cell(r, 0, 18) ? atoll(db_cell(r, 0, 18)) : 0;
 	c->has_policy = text_true(db_cell(r, 0, 19));
+	c->pkce_s256 = text_true(db_cell(r, 0, 20));
 }
 
 int clients_get(const char *id, struct client *c)
@@ -475,6 +476,47 @@ int clients_read_introspection(const char *caller_id, const char *login_id, cons
 		       ? db_query(out, introspect_self, "isssss", t->cnb, t->skh, t->skh, scope, t->jti, caller_id)
 		       : db_query(out, introspect_stateless, "issssss", t->cnb, t->skh, t->skh, scope, t->client_id, t->jti,
 				  caller_id);
+}
+
+/* ---- registered clients (RFC 7591, RFC 7592; PROTOCOL.md §7.6) ---- */
+
+int clients_register(const char *project_id, const struct client_registration *r, const uint8_t token_hash[32],
+		     char id[37], char secret[65])
+{
+	int rc = clients_insert(project_id, r->name, NULL, id, secret);
+	if (rc == 0)
+		rc = db_exec(NULL,
+			     "UPDATE client_application SET token_endpoint_auth_method = ?, redirect_uris = ?, jwks = ?, "
+			     "jwks_uri = ?, default_scope = ?, registration = ?, registration_token_hash = ?, pkce_s256 = ?, "
+			     "secret_hash = IF(?, NULL, secret_hash) WHERE id = ?",
+			     "ssssssbiis", r->method, r->redirect_uris, r->jwks, r->jwks_uri, r->scope, r->registration,
+			     token_hash, (size_t)32, (long long)r->public_client, (long long)r->public_client, id);
+	/* A public client has no secret to show. */
+	if (rc == 0 && r->public_client)
+		memset(secret, 0, 65);
+	return rc;
+}
+
+int clients_registration_get(const char *id, struct db_result *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!crypto_is_uuid(id))
+		return 1;
+	if (db_query(out,
+		     "SELECT registration_token_hash, name, token_endpoint_auth_method, redirect_uris, jwks, jwks_uri, "
+		     "default_scope, registration, UNIX_TIMESTAMP(created_at), project_id FROM client_application "
+		     "WHERE id = ? AND registration_token_hash IS NOT NULL",
+		     "s", id) < 0)
+		return -1;
+	return out->nrows == 1 ? 0 : 1;
+}
+
+int clients_registration_update(const char *id, const struct client_registration *r)
+{
+	return db_exec(NULL,
+		       "UPDATE client_application SET name = ?, redirect_uris = ?, jwks = ?, jwks_uri = ?, default_scope = ?, "
+		       "registration = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND registration_token_hash IS NOT NULL",
+		       "sssssss", r->name, r->redirect_uris, r->jwks, r->jwks_uri, r->scope, r->registration, id);
 }
 
 int clients_identity_provider(const char *client_id, json_t **idp)

@@ -32,6 +32,7 @@ struct client {
 	bool membership_active;
 	long long tokens_not_before; /* the generation self-contained tokens must carry (cnb) */
 	bool has_policy;           /* its membership names access policies (IP rules may apply) */
+	bool pkce_s256;            /* its codes need PKCE with S256 (a registered public client) */
 };
 
 /* SET clause raising a client's tokens_not_before: every self-contained token issued before
@@ -68,8 +69,8 @@ int clients_get(const char *id, struct client *c);
 	"c.retiring_secret_hash, NULL), c.pkce_optional, " \
 	"c.access_token_lifetime, c.refresh_token_lifetime, m.id, p.name, p.super_admin, c.redirect_uris, " \
 	"c.allowed_origins, c.default_scope, p.system_setting, c.token_endpoint_auth_method, m.active, c.tokens_not_before, " \
-	"m.access_policy_id IS NOT NULL OR COALESCE(JSON_LENGTH(m.access), 0) > 0"
-#define CLIENTS_NCOLUMNS 20
+	"m.access_policy_id IS NOT NULL OR COALESCE(JSON_LENGTH(m.access), 0) > 0, c.pkce_s256"
+#define CLIENTS_NCOLUMNS 21
 /* 1 when a Bot (type "Bot") or else a ClientApplication of this id belongs to the project, 0 not, -1. */
 int clients_agent_in_project(const char *type, const char *id, const char *project_id);
 struct db_result;
@@ -181,5 +182,30 @@ int clients_import(const char *project_id, const char *id, const char *membershi
  * only; an identity provider's clientSecret is never handed out (an update without it keeps
  * it). A delete revokes the client's sessions and removes its membership, in one transaction. */
 extern const struct resource_store clients_store;
+
+/* A client registered at /oauth2/register (RFC 7591; PROTOCOL.md §7.6): its checked metadata,
+ * JSON texts where a column holds JSON (NULL: none). */
+struct client_registration {
+	const char *name;
+	const char *method;        /* tokenEndpointAuthMethod */
+	const char *redirect_uris; /* JSON array text */
+	const char *jwks;          /* JSON text */
+	const char *jwks_uri;
+	const char *scope;         /* defaultScope, space-separated */
+	const char *registration;  /* the metadata as read back (client_name, grant_types, ...) */
+	bool public_client;        /* none: no secret, PKCE with S256 */
+};
+/* The client and its membership in the caller's transaction, with the keyed hash of its
+ * registration access token. secret: 64 hex, or "" for a public client. 0 or -1. */
+int clients_register(const char *project_id, const struct client_registration *r, const uint8_t token_hash[32],
+		     char id_out[37], char secret_out[65]);
+/* A registered client's row: registration_token_hash, name, token_endpoint_auth_method,
+ * redirect_uris, jwks, jwks_uri, default_scope, registration, issued (Unix time), project_id.
+ * 0, 1 none (or not registered), -1. The caller frees out. */
+int clients_registration_get(const char *id, struct db_result *out);
+/* Replaces a registered client's metadata (its method stays). 0 or -1. */
+int clients_registration_update(const char *id, const struct client_registration *r);
+/* Deletes a client with its membership, its sessions revoked, in one transaction. 0, 2 gone, -1. */
+int clients_delete(const char *id);
 
 #endif

@@ -323,15 +323,16 @@ static int client_update_resource(const char *id, const char *version, json_t *c
 	return rc < 0 ? -1 : n == 1 ? 0 : 2;
 }
 
-/* The client, its membership, and its sessions (revoked) in one transaction. */
+/* The client (of that version, or any when version is NULL), its membership, and its sessions
+ * (revoked) in one transaction. */
 static int client_remove_resource(const char *id, const char *version, struct refusal *err)
 {
 	(void)err;
 	unsigned long long n = 0;
 	int rc = db_begin();
 	if (rc == 0)
-		rc = db_exec(&n, "DELETE FROM client_application WHERE id = ? AND " FHIR_VERSION_IS_SQL("updated_at"), "ss", id,
-			     version);
+		rc = db_exec(&n, "DELETE FROM client_application WHERE id = ? AND (? IS NULL OR " FHIR_VERSION_IS_SQL("updated_at") ")",
+			     "sss", id, version, version);
 	if (rc == 0 && n == 1)
 		rc = login_revoke_client(id);
 	if (rc == 0 && n == 1)
@@ -339,6 +340,12 @@ static int client_remove_resource(const char *id, const char *version, struct re
 	if (db_finish(rc) != 0)
 		return -1;
 	return n == 1 ? 0 : 2;
+}
+
+/* A registered client's own DELETE (RFC 7592): any version. */
+int clients_delete(const char *id)
+{
+	return client_remove_resource(id, NULL, NULL);
 }
 
 int clients_import(const char *project_id, const char *id, const char *membership_id, json_t *c, const char *secret)

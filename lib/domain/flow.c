@@ -57,6 +57,9 @@ static int bind_client(const struct login_request *lr, struct client *c, char pr
 	text_copy(project, 37, c->project_id);
 	if (!clients_origin_ok(c, lr->origin))
 		return refuse(err, 400, "Invalid origin", NULL);
+	/* A registered public client (RFC 7591, PROTOCOL.md §7.6) uses S256, never plain or nothing. */
+	if (c->pkce_s256 && (!lr->code_challenge_method || strcmp(lr->code_challenge_method, "S256")))
+		return refuse(err, 400, "Invalid code challenge method", "code_challenge_method");
 	return c->pkce_optional ? 0 : check_pkce(lr, err);
 }
 
@@ -327,6 +330,19 @@ int flow_external_login(const struct login_request *lr, const struct external_id
 		rc = flow_mfa_policy(l);
 	if (rc == 1 && login_delete_unplaced(l->id) < 0)
 		return -1;
+	return rc;
+}
+
+int flow_external_session(const char *user_id, const char *membership_id, const char *project_id, struct login *l)
+{
+	struct user_row u = { 0 };
+	text_copy(u.id, sizeof u.id, user_id);
+	struct login_request lr = { .scope = "openid" };
+	int rc = insert_login(&lr, &u, project_id, "external", l);
+	if (rc == 0)
+		rc = login_place(l->id, membership_id, project_id, false) == 0 ? 0 : -1;
+	if (rc == 0)
+		rc = login_redeem_code(l->id, NULL, NULL) == 0 ? 0 : -1;
 	return rc;
 }
 

@@ -55,6 +55,10 @@ struct external_identity {
  * a password sign-in, then the user (400 "User not found"), the Login and its membership. */
 int flow_external_login(const struct login_request *lr, const struct external_identity *who, struct login *out,
 			struct refusal *err);
+/* A Login for a bearer token of an external auth provider (§4): authMethod "external", scope
+ * openid, placed in the membership and granted at once. 0 or -1. */
+int flow_external_session(const char *user_id, const char *membership_id, const char *project_id,
+			  struct login *out);
 /* Registration (§6.11): the client, project, PKCE and launch checks of a sign-in, without a
  * password check; project receives the project the login is bound to. 0, 1 refused, -1. */
 int flow_check_request(const struct login_request *lr, char project[37], struct refusal *err);

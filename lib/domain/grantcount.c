@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* grantcount: batched per-minute client_credentials counts (see grantcount.h). */
 #include "domain/grantcount.h"
+#include "core/config.h"
 #include "core/db.h"
 #include "core/log.h"
 #include "core/text.h"
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Distinct (client, minute) pairs of one batch; a batch that fills up is written at once. */
 enum { SLOTS = 32 };
@@ -63,6 +65,20 @@ long grantcount_due_ms(void)
 	return due > 0 ? (long)due : 0;
 }
 
+/* Each web node adds to rows of its own (node_name, else the host name): on a Galera cluster
+ * two nodes adding to one row would fail each other's certification at every flush. */
+static const char *node(void)
+{
+	static char name[65];
+	if (!name[0]) {
+		if (cfg.node_name && *cfg.node_name)
+			text_copy(name, sizeof name, cfg.node_name);
+		else if (gethostname(name, sizeof name - 1) < 0)
+			name[0] = '\0';
+	}
+	return name;
+}
+
 int grantcount_flush(bool force)
 {
 	if (!used || (!force && grantcount_due_ms() > 0))
@@ -72,12 +88,12 @@ int grantcount_flush(bool force)
 		return -1;
 	for (int i = 0; i < used; i++)
 		if (db_exec(NULL,
-			    "INSERT INTO client_grant_minute (client_id, minute, project_id, grants, remote_address, user_agent) "
-			    "VALUES (?, FROM_UNIXTIME(?), ?, ?, NULLIF(?, ''), NULLIF(?, '')) ON DUPLICATE KEY UPDATE "
+			    "INSERT INTO client_grant_minute (client_id, minute, node, project_id, grants, remote_address, "
+			    "user_agent) VALUES (?, FROM_UNIXTIME(?), ?, ?, ?, NULLIF(?, ''), NULLIF(?, '')) ON DUPLICATE KEY UPDATE "
 			    "grants = grants + VALUES(grants), remote_address = VALUES(remote_address), "
 			    "user_agent = VALUES(user_agent), updated_at = UTC_TIMESTAMP(3)",
-			    "sisiss", slots[i].client_id, slots[i].minute * 60, slots[i].project_id, (long long)slots[i].grants,
-			    slots[i].remote_addr, slots[i].user_agent) < 0) {
+			    "sississ", slots[i].client_id, slots[i].minute * 60, node(), slots[i].project_id,
+			    (long long)slots[i].grants, slots[i].remote_addr, slots[i].user_agent) < 0) {
 			db_rollback();
 			return -1;
 		}

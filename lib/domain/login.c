@@ -67,22 +67,29 @@ int login_revoke_token(const char *jti, const char *client_id, long long exp)
 		       "ssi", jti, client_id ? client_id : "", exp);
 }
 
+struct token_revocation {
+	const char *jti, *project_id, *client_id, *audit_type;
+	long long exp;
+};
+
+static int token_revocation_steps(void *ctx)
+{
+	const struct token_revocation *t = ctx;
+	char entity[48];
+	snprintf(entity, sizeof entity, "Login/%s", t->jti);
+	if (login_revoke_token(t->jti, t->client_id, t->exp) < 0 ||
+	    audit_write(&(struct audit_event){ .type = t->audit_type, .project_id = t->project_id,
+					       .agent_type = "ClientApplication", .agent_id = t->client_id,
+					       .entity = entity }) < 0)
+		return -1;
+	return 0;
+}
+
 int login_revoke_token_audited(const char *jti, const char *project_id, const char *client_id, long long exp,
 			       const char *audit_type)
 {
-	char entity[48];
-	snprintf(entity, sizeof entity, "Login/%s", jti);
-	if (db_begin() < 0)
-		return -1;
-	if (login_revoke_token(jti, client_id, exp) < 0 ||
-	    audit_write(&(struct audit_event){ .type = audit_type, .project_id = project_id,
-					       .agent_type = "ClientApplication", .agent_id = client_id,
-					       .entity = entity }) < 0 ||
-	    db_commit() < 0) {
-		db_rollback();
-		return -1;
-	}
-	return 0;
+	struct token_revocation t = { jti, project_id, client_id, audit_type, exp };
+	return db_transaction(token_revocation_steps, &t) == 0 ? 0 : -1;
 }
 
 int login_revoke(const char *id)
@@ -111,20 +118,28 @@ static int revoke_subject(const char *id, char project[37], char user_type[32], 
 	return 0;
 }
 
+struct login_revocation {
+	const char *id, *audit_type;
+};
+
+static int login_revocation_steps(void *ctx)
+{
+	const struct login_revocation *v = ctx;
+	char project[37], user_type[32], user_id[37], entity[48];
+	snprintf(entity, sizeof entity, "Login/%s", v->id);
+	if (revoke_subject(v->id, project, user_type, user_id) < 0 || login_revoke(v->id) < 0 ||
+	    audit_write(&(struct audit_event){ .type = v->audit_type, .project_id = project, .agent_type = user_type,
+					       .agent_id = user_id, .entity = entity }) < 0)
+		return -1;
+	return 0;
+}
+
+/* Run again when it loses a deadlock or a Galera certification conflict (a sign-out through
+ * one node while the same Login is refreshed through another). */
 int login_revoke_audited(const char *id, const char *audit_type)
 {
-	char project[37], user_type[32], user_id[37], entity[48];
-	snprintf(entity, sizeof entity, "Login/%s", id);
-	if (db_begin() < 0)
-		return -1;
-	if (revoke_subject(id, project, user_type, user_id) < 0 || login_revoke(id) < 0 ||
-	    audit_write(&(struct audit_event){ .type = audit_type, .project_id = project, .agent_type = user_type,
-					       .agent_id = user_id, .entity = entity }) < 0 ||
-	    db_commit() < 0) {
-		db_rollback();
-		return -1;
-	}
-	return 0;
+	struct login_revocation v = { id, audit_type };
+	return db_transaction(login_revocation_steps, &v) == 0 ? 0 : -1;
 }
 
 int login_purge(const char *before)
@@ -442,11 +457,12 @@ int login_read_grant(const char *id, struct db_result *out)
 
 #define PROJECT_IS(col) "(? IS NULL OR " col " = ?)"
 
-/* client_credentials tokens are self-contained (no Login): a count per client and minute,
- * written in batches (lib/domain/grantcount.c), one event each. */
+/* client_credentials tokens are self-contained (no Login): a count per client, minute and web
+ * node, written in batches (lib/domain/grantcount.c), one event each. */
 #define SEARCH_SQL(order) \
 	EVENT_SELECT EVENT_ROWS(PROJECT_IS("project_id"), PROJECT_IS("l.project_id")) \
-	" UNION ALL SELECT CONCAT('cc.', g.client_id, '.', DATE_FORMAT(g.minute, '%Y%m%d%H%i')), g.updated_at, '" \
+	" UNION ALL SELECT CONCAT('cc.', g.client_id, '.', DATE_FORMAT(g.minute, '%Y%m%d%H%i'), " \
+	"IF(g.node = '', '', CONCAT('.', g.node))), g.updated_at, '" \
 	AUDIT_TOKEN_ISSUED "', CONCAT(g.grants, ' client_credentials token(s) in the minute from ', " \
 	"DATE_FORMAT(g.minute, '%Y-%m-%dT%H:%iZ')), 'ClientApplication', g.client_id, g.client_id, NULL, g.remote_address, " \
 	"g.user_agent, CONCAT('ClientApplication/', g.client_id), 'client_credentials', g.project_id " \

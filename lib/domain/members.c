@@ -582,3 +582,21 @@ int members_user_by_external_id(const char *project_id, const char *external_id,
 	db_result_free(&r);
 	return found ? 0 : 1;
 }
+
+int members_on_behalf(const char *project_id, const char *membership_id, const char *profile_type,
+		      const char *profile_id, struct db_result *out)
+{
+	return db_query(out,
+			"SELECT id, profile_type, profile_id, admin FROM project_membership WHERE project_id = ? AND active "
+			"AND deprovisioned_at IS NULL AND ((? IS NOT NULL AND id = ?) OR (? IS NULL AND profile_type = ? AND "
+			"profile_id = ?)) ORDER BY created_at LIMIT 1",
+			"ssssss", project_id, membership_id, membership_id, membership_id, profile_type, profile_id);
+}
+
+int members_active_by_profile(const char *profile_type, const char *profile_id, struct db_result *out)
+{
+	return db_query(out,
+			"SELECT id, user_id, project_id FROM project_membership WHERE profile_type = ? AND profile_id = ? AND "
+			"active AND deprovisioned_at IS NULL AND user_type = 'User' ORDER BY created_at LIMIT 1",
+			"ss", profile_type, profile_id);
+}

@@ -110,6 +110,14 @@ int members_for_signin(const char *user_id, const char *project_id, const char *
 /* The user of the membership with this externalId in the project (§5.1 step 5, federation's
  * useSubject). 0 found, 1 none, -1. */
 int members_user_by_external_id(const char *project_id, const char *external_id, char user_id[37]);
+/* X-Medplum-On-Behalf-Of: the active membership of the project with this id, or (membership_id
+ * NULL) whose profile is profile_type/profile_id; one row id, profile_type, profile_id, admin.
+ * 0 or -1. */
+int members_on_behalf(const char *project_id, const char *membership_id, const char *profile_type,
+		      const char *profile_id, struct db_result *out);
+/* An external provider's fhirUser (PROTOCOL.md §4): the oldest active membership of a user whose
+ * profile this is; one row id, user_id, project_id, or none. 0 or -1. */
+int members_active_by_profile(const char *profile_type, const char *profile_id, struct db_result *out);
 /* The membership a sign-in chose; one row user_id, active, project_id, the project's
  * super_admin, and whether the project refuses this user's unverified address. 0 or -1. */
 int members_chosen(const char *membership_id, struct db_result *out);

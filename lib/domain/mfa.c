@@ -333,16 +333,27 @@ static int mark_login(const struct login *l, const struct mfa_pending *p)
 	return login_mfa_verified(l->id, p ? p->sealed : NULL);
 }
 
-int mfa_login_verified(struct login *l, unsigned enroll_methods, const struct mfa_pending *p)
+struct verification {
+	const struct login *l;
+	unsigned enroll_methods;
+	const struct mfa_pending *p;
+};
+
+static int verification_steps(void *ctx)
 {
-	if (db_begin() < 0)
-		return -1;
-	int rc = mark_login(l, p);
-	if (rc == 0 && enroll_methods) {
-		rc = p ? adopt(l->user_id, p) : enroll_without_secret(l->user_id, enroll_methods);
+	const struct verification *v = ctx;
+	int rc = mark_login(v->l, v->p);
+	if (rc == 0 && v->enroll_methods) {
+		rc = v->p ? adopt(v->l->user_id, v->p) : enroll_without_secret(v->l->user_id, v->enroll_methods);
 		rc = rc == 1 ? 2 : rc;
 	}
-	rc = db_finish(rc);
+	return rc;
+}
+
+int mfa_login_verified(struct login *l, unsigned enroll_methods, const struct mfa_pending *p)
+{
+	/* Run again when it loses a deadlock or a Galera certification conflict. */
+	int rc = db_transaction(verification_steps, &(struct verification){ l, enroll_methods, p });
 	if (rc != 0)
 		return rc;
 	l->mfa_verified = true;
@@ -353,17 +364,27 @@ int mfa_login_verified(struct login *l, unsigned enroll_methods, const struct mf
 	return 0;
 }
 
-int mfa_enroll_session(const char *user_id, const char *login_id, const struct mfa_pending *p)
+struct enrollment {
+	const char *user_id;
+	const char *login_id;
+	const struct mfa_pending *p;
+};
+
+static int enrollment_steps(void *ctx)
 {
-	if (db_begin() < 0)
-		return -1;
+	const struct enrollment *e = ctx;
 	/* The session that enrolled has just given the second factor: it stays signed in. */
-	int rc = login_mfa_enrolling_session(login_id, user_id, p->sealed);
+	int rc = login_mfa_enrolling_session(e->login_id, e->user_id, e->p->sealed);
 	if (rc == 1)
 		rc = 2; /* replaced meanwhile: the code was of a secret no longer shown */
 	if (rc == 0)
-		rc = adopt(user_id, p);
-	return db_finish(rc);
+		rc = adopt(e->user_id, e->p);
+	return rc;
+}
+
+int mfa_enroll_session(const char *user_id, const char *login_id, const struct mfa_pending *p)
+{
+	return db_transaction(enrollment_steps, &(struct enrollment){ user_id, login_id, p });
 }
 
 /* ------------------------------------------------------------------ emailed codes */

@@ -77,6 +77,26 @@ int people_create_user(const char *email, const char *first, const char *last, c
 	return 0;
 }
 
+int people_search(const char *prefix, struct db_result *out)
+{
+	char lower[321], pattern[700];
+	people_lower_email(prefix ? prefix : "", lower, sizeof lower);
+	/* LIKE's own characters are literal in an email prefix. */
+	size_t w = 0;
+	for (const char *c = lower; *c && w + 3 < sizeof pattern; c++) {
+		if (*c == '%' || *c == '_' || *c == '\\')
+			pattern[w++] = '\\';
+		pattern[w++] = *c;
+	}
+	pattern[w++] = '%';
+	pattern[w] = '\0';
+	return db_query(out,
+			"SELECT u.id, u.email, u.first_name, u.last_name, u.project_id, "
+			"(SELECT COUNT(*) FROM project_membership m WHERE m.user_id = u.id AND m.user_type = 'User') "
+			"FROM user u WHERE u.email LIKE ? ORDER BY u.email, u.id LIMIT 100",
+			"s", pattern);
+}
+
 int people_import_user(const struct person_import *u)
 {
 	char lower[321];

@@ -26,6 +26,10 @@ void people_lower_email(const char *email, char *out, size_t outlen);
 /* The user with this email in one scope: project-scoped to project_id, or server-scoped when
  * project_id is NULL or empty. 0 found, 1 none, -1 database failure. */
 int people_find_user(const char *email, const char *project_id, struct person *p);
+/* Users of every scope whose email starts with prefix (lower-cased; "" lists the newest), for
+ * super admins: rows id, email, first name, last name, project id (NULL: server-scoped), the
+ * number of memberships; at most 100. 0 or -1. */
+int people_search(const char *prefix, struct db_result *out);
 /* By id: 0, 1 none, -1. */
 int people_get_user(const char *id, struct person *p);
 

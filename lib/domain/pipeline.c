@@ -8,6 +8,7 @@
 #include "domain/login.h"
 #include "domain/pagesession.h"
 #include "http/csrf.h"
+#include "http/refuse.h"
 #include "http/response.h"
 #include "http/page.h"
 #include "domain/ratelimit.h"
@@ -49,7 +50,14 @@ static int authenticate(struct request *req)
 	audit_set_actor(&(struct audit_actor){ .project_id = current.project_id, .profile_type = current.profile_type,
 					       .profile_id = current.profile_id, .client_id = current.login.client_id,
 					       .login_id = current.basic ? NULL : current.login.id });
-	return 0;
+	/* After the actor is set: the real caller stays the author of what is done on behalf. */
+	struct refusal err;
+	rc = auth_on_behalf(&current, req_header(req, "HTTP_X_MEDPLUM_ON_BEHALF_OF"), &err);
+	if (rc == 1) {
+		send_refusal(req, &err);
+		return 2;
+	}
+	return rc;
 }
 
 static void release(struct request *req)

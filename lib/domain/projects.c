@@ -18,7 +18,8 @@ int projects_settings(const char *project_id, struct project_settings *out)
 {
 	struct db_result r;
 	if (db_query(&r,
-		     "SELECT id, name, brand_name, mfa_required, allowed_mfa_methods, email_verification_required FROM project "
+		     "SELECT id, name, brand_name, mfa_required, allowed_mfa_methods, email_verification_required, "
+		     "client_registration FROM project "
 		     "WHERE id = ?",
 		     "s", project_id) < 0)
 		return -1;
@@ -30,20 +31,23 @@ int projects_settings(const char *project_id, struct project_settings *out)
 		out->mfa_required = text_true(db_cell(&r, 0, 3));
 		text_copy(out->allowed_mfa_methods, sizeof out->allowed_mfa_methods, db_cell(&r, 0, 4));
 		out->email_verification_required = text_true(db_cell(&r, 0, 5));
+		out->client_registration = text_true(db_cell(&r, 0, 6));
 	}
 	db_result_free(&r);
 	return rc;
 }
 
 int projects_update_settings(const char *project_id, const char *brand_name, const char *mfa_required,
-			     const char *allowed_mfa_methods, const char *email_verification_required)
+			     const char *allowed_mfa_methods, const char *email_verification_required,
+			     const char *client_registration)
 {
 	return db_exec(NULL,
 		       "UPDATE project SET brand_name = ?, mfa_required = COALESCE(?, mfa_required), "
 		       "allowed_mfa_methods = COALESCE(?, allowed_mfa_methods), "
-		       "email_verification_required = COALESCE(?, email_verification_required), updated_at = UTC_TIMESTAMP(3) "
-		       "WHERE id = ?",
-		       "sssss", brand_name, mfa_required, allowed_mfa_methods, email_verification_required, project_id);
+		       "email_verification_required = COALESCE(?, email_verification_required), "
+		       "client_registration = COALESCE(?, client_registration), updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
+		       "ssssss", brand_name, mfa_required, allowed_mfa_methods, email_verification_required,
+		       client_registration, project_id);
 }
 
 int projects_email_verification_required(const char *project_id)
@@ -406,6 +410,23 @@ int projects_list(const char *only_project_id, struct db_result *out)
 {
 	return only_project_id ? db_query(out, "SELECT id, name FROM project WHERE id = ?", "s", only_project_id)
 			       : db_query(out, "SELECT id, name FROM project ORDER BY name, id LIMIT 200", "");
+}
+
+int projects_search(const char *part, struct db_result *out)
+{
+	char pattern[1100];
+	size_t w = 0;
+	pattern[w++] = '%';
+	/* LIKE's own characters are literal in what the admin typed. */
+	for (const char *c = part ? part : ""; *c && w + 4 < sizeof pattern; c++) {
+		if (*c == '%' || *c == '_' || *c == '\\')
+			pattern[w++] = '\\';
+		pattern[w++] = *c;
+	}
+	pattern[w++] = '%';
+	pattern[w] = '\0';
+	return db_query(out, "SELECT id, name FROM project WHERE name LIKE ? ORDER BY created_at DESC, id LIMIT 100", "s",
+			pattern);
 }
 
 int projects_patient_policy(const char *project_id, char name[256], char policy[37])

@@ -14,15 +14,17 @@ struct project_settings {
 	bool mfa_required;
 	char allowed_mfa_methods[32];
 	bool email_verification_required; /* members with unverified addresses cannot sign in */
+	bool client_registration;  /* accepts dynamic client registration (PROTOCOL.md §7.6) */
 };
 
 /* 0 read, 1 no such project, -1 database failure. */
 int projects_settings(const char *project_id, struct project_settings *out);
 /* Sets the brand name (NULL or "" goes back to the default); mfa_required ("0"/"1"),
- * allowed_mfa_methods and email_verification_required ("0"/"1") stay as they are when NULL.
- * 0 or -1. */
+ * allowed_mfa_methods, email_verification_required and client_registration ("0"/"1") stay as
+ * they are when NULL. 0 or -1. */
 int projects_update_settings(const char *project_id, const char *brand_name, const char *mfa_required,
-			     const char *allowed_mfa_methods, const char *email_verification_required);
+			     const char *allowed_mfa_methods, const char *email_verification_required,
+			     const char *client_registration);
 /* Whether the project refuses sign-in to unverified addresses: 1 yes, 0 no (or no such
  * project), -1. */
 int projects_email_verification_required(const char *project_id);
@@ -59,6 +61,9 @@ int projects_by_google_client_id(const char *google_client_id, const char *proje
 int projects_exists(const char *project_id);
 /* Rows id, name: every project by name (at most 200), or the one given. 0 or -1. */
 int projects_list(const char *only_project_id, struct db_result *out);
+/* The newest projects (at most 100) whose name contains `part` ("" every one), for super
+ * admins: rows id, name. 0 or -1. */
+int projects_search(const char *part, struct db_result *out);
 /* The project's name and its defaultPatientAccessPolicy ("" when none): 0, 1 no such project, -1. */
 int projects_patient_policy(const char *project_id, char name[256], char policy[37]);
 

@@ -443,7 +443,7 @@ static int create(const struct resource_caller *c, const char *type, json_t *bod
 	/* The event joins the store's transaction, if it has one; the id is known only once the
 	 * store has made it (PROTOCOL.md §11.4). */
 	audit_stage_late(&(struct audit_event){ .type = AUDIT_RESOURCE_CREATED, .project_id = s->global ? NULL : project },
-			 type, id);
+			 s->type, id);
 	rc = s->insert(project, checked, id, &once, err);
 	json_decref(checked);
 	if (rc == 0)

@@ -350,7 +350,10 @@ void send_server_error(struct request *req)
 void send_oauth_error(struct request *req, int status, const char *error, const char *description)
 {
 	char extra[600] = "";
-	if (status == 401)
+	/* A refused bearer token is challenged as one (RFC 6750 §3); client credentials with Basic. */
+	if (status == 401 && !strcmp(error, "invalid_token"))
+		snprintf(extra, sizeof extra, "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n");
+	else if (status == 401)
 		snprintf(extra, sizeof extra, "WWW-Authenticate: Basic realm=\"%s\"\r\n", cfg.base_url);
 	json_t *body = json_pack("{s:s, s:s}", "error", error, "error_description", description);
 	send_json(req, status, body, extra);

@@ -285,6 +285,37 @@ int mail_template_files(const char *name, char **subject, char **text)
 	return 1;
 }
 
+int mail_outbox_counts(struct db_result *out)
+{
+	return db_query(out,
+			"SELECT status, COUNT(*), COALESCE(TIMESTAMPDIFF(SECOND, MIN(created_at), UTC_TIMESTAMP(3)), 0) "
+			"FROM email_outbox GROUP BY status ORDER BY status",
+			"");
+}
+
+int mail_outbox_open(struct db_result *out)
+{
+	return db_query(out,
+			"SELECT id, DATE_FORMAT(created_at, '%Y-%m-%d %H:%i:%s'), status, template, recipient, attempts, "
+			"last_error, DATE_FORMAT(next_attempt_at, '%Y-%m-%d %H:%i:%s') FROM email_outbox "
+			"WHERE status IN ('pending', 'failed', 'sending') ORDER BY created_at DESC LIMIT 100",
+			"");
+}
+
+int mail_outbox_retry(const char *id, unsigned long long *pending, unsigned long long *failed)
+{
+	*pending = *failed = 0;
+	if (db_exec(pending,
+		    "UPDATE email_outbox SET next_attempt_at = UTC_TIMESTAMP(3) "
+		    "WHERE status = 'pending' AND next_attempt_at > UTC_TIMESTAMP(3) AND (? IS NULL OR id = ?)",
+		    "ss", id, id) < 0)
+		return -1;
+	return db_exec(failed,
+		       "UPDATE email_outbox SET status = 'pending', attempts = 0, next_attempt_at = UTC_TIMESTAMP(3) "
+		       "WHERE status = 'failed' AND (? IS NULL OR id = ?)",
+		       "ss", id, id);
+}
+
 int mail_enqueue(const struct mail_message *m, char id_out[37])
 {
 	struct rendered r = { 0 };
@@ -306,17 +337,33 @@ int mail_enqueue(const struct mail_message *m, char id_out[37])
 
 /* ---- delivery ---- */
 
-/* Takes a due pending row for this process: 1 when this process won it, 0 when it is not due,
- * not pending or another process was faster, -1 on a database failure. The conditional UPDATE
- * is the arbiter: InnoDB re-reads the row under its lock, so exactly one claimant changes it. */
+/* This process's claims carry its own random id (claimed_by): only the holder of a row's
+ * claim records its outcome. */
+static const char *claimant(void)
+{
+	static char id[37];
+	if (!id[0] && crypto_uuid_v4(id) < 0)
+		return NULL;
+	return id;
+}
+
+/* Takes a due pending row for this process, for MAIL_STALE_SECONDS (the lease): 1 when this
+ * process won it, 0 when it is not due, not pending or another process was faster, -1 on a
+ * database failure. The conditional UPDATE is the arbiter: InnoDB re-reads the row under its
+ * lock, so exactly one claimant changes it; on a Galera cluster the claimants on other nodes
+ * lose certification (error 1213 once wsrep_retry_autocommit's retries found the row taken):
+ * a lost race as well, not a failure. */
 static int claim(const char *id)
 {
 	unsigned long long n = 0;
-	if (db_exec(&n,
-		    "UPDATE email_outbox SET status = 'sending', claimed_at = UTC_TIMESTAMP(3) "
-		    "WHERE id = ? AND status = 'pending' AND next_attempt_at <= UTC_TIMESTAMP(3)",
-		    "s", id) < 0)
+	const char *me = claimant();
+	if (!me)
 		return -1;
+	if (db_exec(&n,
+		    "UPDATE email_outbox SET status = 'sending', claimed_at = UTC_TIMESTAMP(3), claimed_by = ? "
+		    "WHERE id = ? AND status = 'pending' AND next_attempt_at <= UTC_TIMESTAMP(3)",
+		    "ss", me, id) < 0)
+		return db_deadlock() ? 0 : -1;
 	return n == 1;
 }
 
@@ -324,8 +371,9 @@ static int record_sent(const char *id, int attempts)
 {
 	return db_exec(NULL,
 		       "UPDATE email_outbox SET status = 'sent', sent_at = UTC_TIMESTAMP(3), attempts = ?, claimed_at = NULL, "
-		       "last_error = NULL, body_text = '', body_html = NULL WHERE id = ? AND status = 'sending'",
-		       "is", (long long)attempts, id);
+		       "claimed_by = NULL, last_error = NULL, body_text = '', body_html = NULL "
+		       "WHERE id = ? AND status = 'sending' AND claimed_by = ?",
+		       "iss", (long long)attempts, id, claimant());
 }
 
 static int record_failure(const char *id, int attempts, const char *error)
@@ -339,8 +387,8 @@ static int record_failure(const char *id, int attempts, const char *error)
 			  wait, error);
 	return db_exec(NULL,
 		       "UPDATE email_outbox SET status = ?, attempts = ?, next_attempt_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND, "
-		       "claimed_at = NULL, last_error = ? WHERE id = ? AND status = 'sending'",
-		       "siiss", final ? "failed" : "pending", (long long)attempts, (long long)wait, error, id);
+		       "claimed_at = NULL, claimed_by = NULL, last_error = ? WHERE id = ? AND status = 'sending' AND claimed_by = ?",
+		       "siisss", final ? "failed" : "pending", (long long)attempts, (long long)wait, error, id, claimant());
 }
 
 /* Builds and sends the claimed row r (recipient, recipient_name, subject, body_text,
@@ -407,10 +455,11 @@ static int release_stale(void)
 	unsigned long long n = 0;
 	if (db_exec(&n,
 		    "UPDATE email_outbox SET status = IF(attempts + 1 >= ?, 'failed', 'pending'), attempts = attempts + 1, "
-		    "claimed_at = NULL, next_attempt_at = UTC_TIMESTAMP(3), last_error = 'interrupted while sending' "
+		    "claimed_at = NULL, claimed_by = NULL, next_attempt_at = UTC_TIMESTAMP(3), "
+		    "last_error = 'interrupted while sending' "
 		    "WHERE status = 'sending' AND claimed_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND",
 		    "ii", (long long)cfg.mail_max_attempts, (long long)MAIL_STALE_SECONDS) < 0)
-		return -1;
+		return db_deadlock() ? 0 : -1; /* two mailers handing back the same rows: one did */
 	if (n)
 		log_error("mail: %llu message(s) left in 'sending' by a stopped process handed back", n);
 	return 0;

@@ -59,6 +59,16 @@ int mail_preview(const struct mail_message *m, char **subject, char **text, char
  * 64 KiB each, to start an override from: 0 (the caller frees them), 1 no such template, -1. */
 int mail_template_files(const char *name, char **subject, char **text);
 
+struct db_result;
+/* The outbox for super admins: rows status, count, age in seconds of the oldest, by status. 0 or -1. */
+int mail_outbox_counts(struct db_result *out);
+/* The newest pending and failed messages (at most 100), never a body: rows id, created (UTC),
+ * status, template, recipient, attempts, last_error, next attempt (UTC). 0 or -1. */
+int mail_outbox_open(struct db_result *out);
+/* After an outage or a fix: pending messages due now, failed ones pending again with their
+ * attempts reset; one message (id) or all (NULL). The counts of each. 0 or -1. */
+int mail_outbox_retry(const char *id, unsigned long long *pending, unsigned long long *failed);
+
 /* Renders and inserts one outbox row; id_out receives its id. Returns 0, 1 when the message
  * is refused (an address or name with CR, LF or NUL, an invalid address, an unknown template),
  * -1 on a database or rendering failure. */

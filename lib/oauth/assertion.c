@@ -32,6 +32,11 @@ int assertion_refuse_signature(enum assertion_kind kind, struct refusal *err)
 	return refuse_as(kind, " signature", err);
 }
 
+int assertion_refuse_issuer(enum assertion_kind kind, struct refusal *err)
+{
+	return refuse_as(kind, " issuer", err);
+}
+
 int assertion_refuse_replay(enum assertion_kind kind, struct refusal *err)
 {
 	return refuse_as(kind, ": already used", err);

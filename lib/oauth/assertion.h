@@ -45,6 +45,8 @@ int assertion_claims_ok(json_t *claims, enum assertion_kind kind, const char *is
 
 /* The refusal of a signature that does not verify with the keys at hand, in kind's words. */
 int assertion_refuse_signature(enum assertion_kind kind, struct refusal *err);
+/* The refusal of an iss that is not the expected issuer. */
+int assertion_refuse_issuer(enum assertion_kind kind, struct refusal *err);
 /* The refusal of a jti seen before. */
 int assertion_refuse_replay(enum assertion_kind kind, struct refusal *err);
 

@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 const char *const grant_types_supported[] = { "client_credentials", "authorization_code", "refresh_token",
-					       "urn:ietf:params:oauth:grant-type:token-exchange", NULL };
+					       "urn:ietf:params:oauth:grant-type:token-exchange", ASSERTION_GRANT_TYPE, NULL };
 const char *const token_auth_methods_supported[] = { "client_secret_basic", "client_secret_post", "private_key_jwt", NULL };
 const char *const signing_algs_supported[] = { "ES256", "RS256", NULL };
 static const char *const subject_types[] = { "public", NULL };
@@ -46,6 +46,7 @@ json_t *discovery_openid_configuration(void)
 	json_object_set_new(d, "jwks_uri", url(".well-known/jwks.json"));
 	json_object_set_new(d, "revocation_endpoint", url("oauth2/revoke"));
 	json_object_set_new(d, "introspection_endpoint", url("oauth2/introspect"));
+	json_object_set_new(d, "registration_endpoint", url("oauth2/register"));
 	json_object_set_new(d, "code_challenge_methods_supported", discovery_list(code_challenge_methods_supported));
 	json_object_set_new(d, "introspection_endpoint_auth_methods_supported", discovery_list(introspection_auth_methods));
 	json_object_set_new(d, "grant_types_supported", discovery_list(grant_types_supported));

@@ -116,8 +116,10 @@ static int read_keys(void)
 	return 0;
 }
 
-/* Several processes may start at once on an empty database: a named lock makes exactly one
- * of them create the first key. */
+/* Several processes may start at once on an empty database. A named lock makes one of them
+ * on each server create the first key; across the nodes of a Galera cluster (GET_LOCK is
+ * local to a node) the one-active-key index decides (sql/028): the loser's insert is a
+ * duplicate, and it reads the winner's key. */
 static int create_first_key(void)
 {
 	struct db_result r;
@@ -132,6 +134,8 @@ static int create_first_key(void)
 	if (rc == 0 && (nkeys == 0 || !keys[0].active)) {
 		char kid[37];
 		rc = keys_create(cfg.signing_alg, kid);
+		if (rc < 0 && (db_duplicate() || db_deadlock()))
+			rc = 0; /* another node made it first */
 		if (rc == 0)
 			rc = read_keys();
 	}

@@ -555,7 +555,7 @@ describe('email templates and the brand name', () => {
     const settings = await http(`admin/projects/${a.projectId}/settings`, { headers: a.headers });
     assert.deepEqual(settings.json, {
       id: a.projectId, name: a.projectName, brandName: 'Clinica', mfaRequired: false, allowedMfaMethods: ['totp', 'email'],
-      emailVerificationRequired: false,
+      emailVerificationRequired: false, clientRegistration: false,
     });
 
     const email = uniqueEmail('tpl');

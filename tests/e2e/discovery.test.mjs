@@ -7,7 +7,8 @@ import { BASE_URL, ORIGIN, http } from './lib.mjs';
 
 // What the foundation implements; grows as grants land (lib/discovery.c keeps the list
 // equal to the token endpoint's grant table).
-const GRANTS = ['client_credentials', 'authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange'];
+const GRANTS = ['client_credentials', 'authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange',
+  'urn:ietf:params:oauth:grant-type:jwt-bearer'];
 
 async function getJson(path, headers = {}) {
   const r = await http(path, { headers });

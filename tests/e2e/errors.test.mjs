@@ -94,9 +94,9 @@ describe('token endpoint: request shape', () => {
     });
   }
 
-  // Medplum's server has no jwt-bearer grant (§16); Tessera will add it (PROTOCOL.md §S.16),
-  // when this test changes with it.
-  it('jwt-bearer grant is "Unsupported grant_type" (not implemented yet)', async () => {
+  // Medplum's server has no jwt-bearer grant (§16); Tessera has it (PROTOCOL.md §7.2.6, §S.16):
+  // a client without a trusted issuer is refused before anything is written.
+  it('jwt-bearer grant of a client without a trusted issuer: unauthorized_client, nothing written', async () => {
     const r = await noLoginWritten(() =>
       postForm('oauth2/token', {
         grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
@@ -105,7 +105,7 @@ describe('token endpoint: request shape', () => {
         scope: 'openid',
       }),
     );
-    assertOAuthError(r, 400, 'invalid_request', 'Unsupported grant_type');
+    assertOAuthError(r, 400, 'unauthorized_client', 'Client has no trusted assertion issuer');
   });
 
   it('a repeated parameter is refused (grant_type twice)', async () => {

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE_URL, addMember, appBase, assertBadRequest, createProject, createSigninClient, createUser, dbExec, dbQuery,
-  http, loadMedplum, pkcePair, postForm, postJson, quietPkceWarning, setCookies, uniqueName,
+  http, loadMedplum, pkcePair, postForm, postJson, quietPkceWarning, readConfig, setCookies, uniqueName,
 } from './lib.mjs';
 
 quietPkceWarning();
@@ -505,5 +505,39 @@ describe('token exchange (§7.2.4, §6.5): an access token of the client\'s IdP 
     const mixed = await fake.accessToken({ sub: 'someone-else' });
     const r2 = await postForm('oauth2/token', { grant_type: EXCHANGE, subject_token_type: ACCESS, client_id: client.id, subject_token: mixed });
     assert.equal(r2.json?.error_description, 'Invalid subject_token', r2.text);
+  });
+});
+
+describe('externalAuthProviders (§4): bearer tokens of another issuer on the API', () => {
+  let provider;
+  before(async () => {
+    // scripts/dev configures the provider at the web port + 42.
+    const [iss] = readConfig().external_auth_providers.split(' ');
+    provider = await startFakeIdp(Number(new URL(iss).port));
+  });
+  after(() => provider?.close());
+
+  it('a token with fhirUser, signed by the issuer and accepted by its userinfo, is that member; forgeries are not', async () => {
+    const email = `${uniqueName('extb')}@example.com`.toLowerCase();
+    const m = member(email);
+    provider.state.userinfoStatus = 0;
+    const token = await provider.accessToken({ sub: 'ext-user', fhirUser: `${m.profileType}/${m.profileId}` });
+    const me = await http('auth/me', { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(me.status, 200, me.text);
+    assert.equal(me.json.profile.id, m.profileId);
+    assert.equal(me.json.membership.id, m.membershipId);
+    const [[method, count]] = dbQuery("SELECT MAX(auth_method), COUNT(*) FROM login WHERE membership_id = ? AND auth_method = 'external'", [m.membershipId]);
+    assert.deepEqual([method, count], ['external', '1']);
+    // The same token again: the same Login (remembered), no second one.
+    assert.equal((await http('auth/me', { headers: { Authorization: `Bearer ${token}` } })).status, 200);
+
+    const unauthorized = async (t) => assert.equal((await http('auth/me', { headers: { Authorization: `Bearer ${t}` } })).status, 401);
+    await unauthorized(await provider.accessToken({ sub: 'x', fhirUser: `${m.profileType}/${m.profileId}` }, { forgedKey: true }));
+    await unauthorized(await provider.accessToken({ sub: 'x' }));
+    await unauthorized(await provider.accessToken({ sub: 'x', fhirUser: `${m.profileType}/00000000-0000-4000-8000-000000000000` }));
+    await unauthorized(await provider.accessToken({ sub: 'x', fhirUser: 'Patient?identifier=x' }));
+    provider.state.userinfoStatus = 401;
+    await unauthorized(await provider.accessToken({ sub: 'y', fhirUser: `${m.profileType}/${m.profileId}` }));
+    provider.state.userinfoStatus = 0;
   });
 });

@@ -15,10 +15,10 @@ import { BASE_URL, readConfig, tesseraAdminInput } from './lib.mjs';
 
 export const CALLBACK = new URL('auth/external', BASE_URL).toString();
 
-/** An HTTP server listening on a free loopback port: { server, port }. */
-async function listenAnywhere() {
+/** An HTTP server listening on a loopback port (0: a free one): { server, port }. */
+async function listenAnywhere(wanted = 0) {
   const server = createServer();
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise((r) => server.listen(wanted, '127.0.0.1', r));
   return { server, port: server.address().port };
 }
 
@@ -85,8 +85,8 @@ export async function idpLogin(page, login) {
  * not publish), 'nonce' (a wrong nonce), 'garbage', 'hang', 'refuse' (400). /authorize sends
  * the browser straight back with a code (no login page); claims() gives the id_token's claims.
  */
-export async function startFakeIdp() {
-  const { server, port } = await listenAnywhere();
+export async function startFakeIdp(wantedPort = 0) {
+  const { server, port } = await listenAnywhere(wantedPort);
   const issuer = `http://127.0.0.1:${port}`;
   const good = await generateKeyPair('ES256');
   const forged = await generateKeyPair('ES256');
@@ -118,7 +118,9 @@ export async function startFakeIdp() {
       return res.end();
     }
     if (u.pathname === '/userinfo') {
-      if (!req.headers.authorization?.startsWith('Bearer ')) return json(401, { error: 'invalid_token' });
+      if (!req.headers.authorization?.startsWith('Bearer ') || state.userinfoStatus) {
+        return json(state.userinfoStatus || 401, { error: 'invalid_token' });
+      }
       return json(200, state.claims);
     }
     if (u.pathname === '/token') {

@@ -573,3 +573,97 @@ describe('email templates page (JavaScript off)', { skip }, () => {
     assert.ok((await fitsWidth(pageUrl(fx.projectId, 'templates/invite'), fx.adminEmail, 360)) <= 360);
   });
 });
+
+describe('super admin pages (JavaScript off)', { skip }, () => {
+  function failedMessage(to) {
+    const id = randomUUID();
+    dbExec(
+      "INSERT INTO email_outbox (id, recipient, subject, body_text, status, attempts, last_error, template) VALUES (?, ?, 'Test', 'secret-body-text', 'failed', 10, 'SMTP 550 refused', 'test')",
+      [id, to],
+    );
+    return id;
+  }
+  const statusOf = (id) => dbQuery('SELECT status, attempts FROM email_outbox WHERE id = ?', [id])[0];
+
+  it('projects, key status, the outbox with retry, users across projects', async () => {
+    const sup = fixture('csu', { superAdmin: true });
+    const target = fixture('csu-target');
+    const one = failedMessage(uniqueEmail('csu-failed-one'));
+    const two = failedMessage(uniqueEmail('csu-failed-two'));
+    const { context, page, problems } = await signedIn(sup.adminEmail);
+    try {
+      await page.goto(pageUrl(target.projectId, 'members'));
+      await submit(page, 'link', 'All projects');
+      assert.equal(new URL(page.url()).pathname, '/manage/super');
+      await page.getByLabel('Name contains').fill(target.projectName);
+      await submit(page, 'button', 'Find projects');
+      assert.match(await page.locator('main').innerText(), new RegExp(target.projectName));
+      await submit(page, 'link', new RegExp(`^${target.projectName}$`));
+      assert.equal(new URL(page.url()).pathname, `/manage/projects/${target.projectId}/members`);
+      await page.goBack();
+      assert.ok((await page.locator('.key-status', { hasText: 'Signing' }).count()) >= 1, 'a signing key');
+      assert.match(await page.locator('main').innerText(), /SMTP 550 refused/);
+      assert.doesNotMatch(await page.content(), /secret-body-text/, 'no message text on the page');
+      await shot(page, 'super');
+
+      await submit(page, 'button', new RegExp(`^Retry the message to ${dbQuery('SELECT recipient FROM email_outbox WHERE id = ?', [one])[0][0]}`));
+      assert.match(await page.locator('[role=status]').innerText(), /due now/);
+      assert.notEqual(statusOf(one)[0], 'failed');
+      assert.equal(statusOf(two)[0], 'failed', 'only that message');
+      await submit(page, 'button', 'Retry every message now');
+      assert.notEqual(statusOf(two)[0], 'failed');
+
+      await submit(page, 'link', 'Users');
+      await page.getByLabel('Email starts with').fill(target.memberEmail.slice(0, 20).toUpperCase());
+      await submit(page, 'button', 'Find users');
+      assert.match(await page.locator('tbody').innerText(), new RegExp(target.memberEmail.replace(/[.]/g, '\\.')));
+      assert.match(await page.locator('tbody').innerText(), /Server/);
+      await shot(page, 'users');
+      await page.getByLabel('Email starts with').fill('%');
+      await submit(page, 'button', 'Find users');
+      assert.match(await page.locator('main').innerText(), /No user matches/);
+      const long = await page.request.get(new URL(`manage/super/users?email=${'x'.repeat(400)}`, BASE_URL).href);
+      assert.equal(long.status(), 400);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('refusals: a project admin, a stale token', async () => {
+    const fx = fixture('csr');
+    const id = failedMessage(uniqueEmail('csr-failed'));
+    const { context, page } = await signedIn(fx.adminEmail);
+    try {
+      await page.goto(pageUrl(fx.projectId, 'settings'));
+      assert.equal(await page.getByRole('link', { name: 'All projects' }).count(), 0);
+      for (const path of ['manage/super', 'manage/super/users?email=a'])
+        assert.equal((await page.request.get(new URL(path, BASE_URL).href)).status(), 403, path);
+      for (const path of ['manage/super/outbox/retry', `manage/super/outbox/${id}/retry`]) {
+        const r = await forge(page, new URL(path, BASE_URL).href, {});
+        assert.equal(r.status, 403, path);
+      }
+      assert.equal(statusOf(id)[0], 'failed');
+    } finally {
+      await context.close();
+    }
+    const sup = fixture('csr-super', { superAdmin: true });
+    const s = await signedIn(sup.adminEmail);
+    try {
+      await s.page.goto(new URL('manage/super', BASE_URL).href);
+      const r = await forge(s.page, new URL(`manage/super/outbox/${id}/retry`, BASE_URL).href, { csrf: 'b'.repeat(64) });
+      assert.equal(r.status, 403);
+      assert.equal(statusOf(id)[0], 'failed');
+      const bad = await forge(s.page, new URL("manage/super/outbox/1'%20OR%201=1/retry", BASE_URL).href, {});
+      assert.ok(bad.status === 404 || bad.status === 400, String(bad.status));
+      assert.equal(statusOf(id)[0], 'failed');
+    } finally {
+      await s.context.close();
+    }
+  });
+
+  it('fits a 360 px screen', async () => {
+    const sup = fixture('csw', { superAdmin: true });
+    assert.ok((await fitsWidth(new URL('manage/super', BASE_URL).href, sup.adminEmail, 360)) <= 360);
+  });
+});

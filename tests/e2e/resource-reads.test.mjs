@@ -225,6 +225,10 @@ describe('AuditEvent search (§11.4)', () => {
       assert.equal(r.status, 400, `${q}: ${r.status} ${r.text}`);
       assert.equal(r.json.resourceType, 'OperationOutcome');
     }
+    // the refusal names the parameter at fault
+    const unknown = await api(admin.token, 'GET', 'AuditEvent?subject=Patient/x');
+    assert.equal(unknown.json.issue[0].details.text, 'Unknown search parameter');
+    assert.deepEqual(unknown.json.issue[0].expression, ['subject']);
     for (const id of [randomUUID(), "x' OR '1'='1", 'a'.repeat(24) + '.signin', 'cc.x.y', '%00']) {
       assert.equal((await api(admin.token, 'GET', `AuditEvent/${encodeURIComponent(id)}`)).status, 404, id);
     }
