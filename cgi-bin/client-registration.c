@@ -32,17 +32,24 @@ static bool json_body(struct request *req)
 	return false;
 }
 
+/* The answer of a dcr_* call (rc, computed before: out is its result): its body with status,
+ * its refusal, or -1. */
+static int answer(struct request *req, int rc, const struct refusal *err, json_t *out, int status)
+{
+	if (rc != 0)
+		return rc < 0 ? -1 : refused(req, err);
+	send_json(req, status, out, NULL);
+	return 0;
+}
+
 int register_client(struct request *req)
 {
-	if (!json_body(req))
-		return 0;
 	struct refusal err = { 0 };
 	json_t *out = NULL;
+	if (!json_body(req))
+		return 0;
 	int rc = dcr_register(bearer_token(req), req->json, &out, &err);
-	if (rc != 0)
-		return rc < 0 ? -1 : refused(req, &err);
-	send_json(req, 201, out, NULL);
-	return 0;
+	return answer(req, rc, &err, out, 201);
 }
 
 int read_registration(struct request *req)
@@ -50,23 +57,17 @@ int read_registration(struct request *req)
 	struct refusal err = { 0 };
 	json_t *out = NULL;
 	int rc = dcr_read(req->path_params[0], bearer_token(req), &out, &err);
-	if (rc != 0)
-		return rc < 0 ? -1 : refused(req, &err);
-	send_json(req, 200, out, NULL);
-	return 0;
+	return answer(req, rc, &err, out, 200);
 }
 
 int update_registration(struct request *req)
 {
-	if (!json_body(req))
-		return 0;
 	struct refusal err = { 0 };
 	json_t *out = NULL;
+	if (!json_body(req))
+		return 0;
 	int rc = dcr_update(req->path_params[0], bearer_token(req), req->json, &out, &err);
-	if (rc != 0)
-		return rc < 0 ? -1 : refused(req, &err);
-	send_json(req, 200, out, NULL);
-	return 0;
+	return answer(req, rc, &err, out, 200);
 }
 
 int delete_registration(struct request *req)

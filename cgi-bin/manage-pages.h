@@ -73,6 +73,10 @@ int manage_super_get(struct request *req);
 int manage_super_retry_all_post(struct request *req);
 int manage_super_retry_one_post(struct request *req);
 int manage_super_users_get(struct request *req);
+/* …/clients/:clientId (every field) and …/revoke (manage-client-page.c) */
+int manage_client_get(struct request *req);
+int manage_client_post(struct request *req);
+int manage_client_revoke_post(struct request *req);
 /* …/audit (filters, paging) and …/audit.csv (manage-audit-page.c) */
 int manage_audit_get(struct request *req);
 int manage_audit_csv(struct request *req);

@@ -48,6 +48,7 @@ static const struct audit_type {
 	{ AUDIT_MEMBER_DEPROVISIONED, DCM_ROLES, 'D', "0" },
 	{ AUDIT_CLIENT_CREATED, DCM_ROLES, 'C', "0" },
 	{ AUDIT_CLIENT_ROTATED, DCM_ATTRS, 'U', "0" },
+	{ AUDIT_CLIENT_UPDATED, DCM_ATTRS, 'U', "0" },
 	{ AUDIT_SETTINGS, DCM_APP, 'U', "0" },
 	{ AUDIT_TEMPLATE, DCM_APP, 'U', "0" },
 	{ AUDIT_PURGE, DCM_APP, 'D', "0" },

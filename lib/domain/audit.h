@@ -42,6 +42,7 @@
 #define AUDIT_MEMBER_DEPROVISIONED "membership-deprovisioned"
 #define AUDIT_CLIENT_CREATED "client-created"
 #define AUDIT_CLIENT_ROTATED "client-secret-rotated"
+#define AUDIT_CLIENT_UPDATED "client-updated"
 #define AUDIT_SETTINGS "settings-updated"
 #define AUDIT_TEMPLATE "email-template-changed"
 #define AUDIT_PURGE "purge"

@@ -324,6 +324,17 @@ int clients_rotate_secret(const char *project_id, const char *client_id, long re
 	return n == 1 ? 0 : 1;
 }
 
+int clients_end_retiring(const char *project_id, const char *client_id)
+{
+	unsigned long long n = 0;
+	if (db_exec(&n,
+		    "UPDATE client_application SET retiring_secret_hash = NULL, retiring_secret_expires_at = NULL, "
+		    CLIENTS_RAISE_NOT_BEFORE ", updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND project_id = ?",
+		    "ss", client_id, project_id) < 0)
+		return -1;
+	return n == 1 ? 0 : 1;
+}
+
 int clients_insert_bot(const char *id, const char *project_id, const char *name, const char *description,
 		       const char *resource_json)
 {

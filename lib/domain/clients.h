@@ -161,6 +161,9 @@ int clients_list(const char *project_id, json_t **out);
  * either way. One UPDATE. 0, 1 no such client in this project, -1. */
 int clients_rotate_secret(const char *project_id, const char *client_id, long retire_seconds, char secret_out[65]);
 
+/* Ends the retiring secret of a rotation now (a leaked secret) and every self-contained token
+ * issued before (tokens_not_before). 0, 1 no such client in this project, -1. */
+int clients_end_retiring(const char *project_id, const char *client_id);
 /* A Bot row (its membership is the caller's, in the same transaction). 0 or -1. */
 int clients_insert_bot(const char *id, const char *project_id, const char *name, const char *description,
 		       const char *resource_json);

@@ -12,10 +12,12 @@ import {
   BASE_URL,
   TEST_PASSWORD,
   addMember,
+  createClient,
   createProject,
   createUser,
   dbExec,
   dbQuery,
+  postForm,
   postJson,
   randomUUID,
   uniqueEmail,
@@ -665,5 +667,118 @@ describe('super admin pages (JavaScript off)', { skip }, () => {
   it('fits a 360 px screen', async () => {
     const sup = fixture('csw', { superAdmin: true });
     assert.ok((await fitsWidth(new URL('manage/super', BASE_URL).href, sup.adminEmail, 360)) <= 360);
+  });
+});
+
+describe('client page: every field, the identity provider, ending a secret (JavaScript off)', { skip }, () => {
+  const row = (id) =>
+    dbQuery("SELECT redirect_uris, allowed_origins, default_scope, token_endpoint_auth_method, access_token_lifetime, COALESCE(identity_provider, ''), status, jwks_uri FROM client_application WHERE id = ?", [id])[0];
+  const grant = async (id, secret) =>
+    (await postForm('oauth2/token', { grant_type: 'client_credentials', client_id: id, client_secret: secret })).status;
+
+  it('sets every field, keeps the provider secret unseen, rotates and ends the old secret', async () => {
+    const fx = fixture('ccl');
+    const client = createClient(fx.projectId, 'Lab feed');
+    const { context, page, problems } = await signedIn(fx.adminEmail);
+    try {
+      await page.goto(pageUrl(fx.projectId, 'clients'));
+      await submit(page, 'link', /^Lab feed$/);
+      assert.equal(new URL(page.url()).pathname, `/manage/projects/${fx.projectId}/clients/${client.id}`);
+      await page.getByLabel(/^Redirect URIs/).fill('https://app.example.com/a\nhttps://app.example.com/b');
+      await page.getByLabel(/^Allowed origins/).fill('https://app.example.com');
+      await page.getByLabel(/^Default scope/).fill('openid profile');
+      await page.getByLabel('Token endpoint authentication').selectOption('client_secret_post');
+      await page.getByLabel(/^Access token lifetime/).fill('30m');
+      await page.getByLabel(/^JWKS URI/).fill('https://app.example.com/jwks.json');
+      await page.getByLabel('Authorize URL').fill('https://idp.example.com/authorize');
+      await page.getByLabel('Token URL').fill('https://idp.example.com/token');
+      await page.getByLabel('Client id at the provider').fill('tessera-at-idp');
+      await page.getByLabel(/^Client secret at the provider/).fill('idp-secret-never-shown');
+      await page.getByLabel('Use PKCE with the provider').check();
+      await submit(page, 'button', 'Save client');
+      assert.match(await page.locator('[role=status]').innerText(), /The client was saved/);
+      let r = row(client.id);
+      assert.deepEqual(JSON.parse(r[0]), ['https://app.example.com/a', 'https://app.example.com/b']);
+      assert.deepEqual(JSON.parse(r[1]), ['https://app.example.com']);
+      assert.deepEqual(r.slice(2, 5), ['openid profile', 'client_secret_post', '30m']);
+      // The provider's secret is kept sealed (never in plain text at rest, never on the page).
+      const sealed = JSON.parse(r[5]).clientSecretSealed;
+      assert.ok(sealed && !r[5].includes('idp-secret-never-shown'), r[5]);
+      assert.equal(JSON.parse(r[5]).usePkce, true);
+      assert.doesNotMatch(await page.content(), /idp-secret-never-shown/);
+      await shot(page, 'client');
+
+      // Saved again without the provider's secret: the stored one stays.
+      await page.getByLabel(/^Description/).fill('Posts lab results');
+      await submit(page, 'button', 'Save client');
+      assert.equal(JSON.parse(row(client.id)[5]).clientSecretSealed, sealed);
+
+      // A refused value: beside the form, nothing changes.
+      const before = row(client.id);
+      await page.getByLabel(/^Redirect URIs/).fill('javascript:alert(1)');
+      await submit(page, 'button', 'Save client');
+      assert.match(await page.locator('#form-error').innerText(), /Invalid redirectUris/);
+      assert.equal(await page.getByLabel(/^Redirect URIs/).getAttribute('aria-invalid'), 'true');
+      assert.deepEqual(row(client.id), before);
+
+      // Rotate, keeping the old secret for a day; then end it at once.
+      await page.goto(pageUrl(fx.projectId, `clients/${client.id}`));
+      await submit(page, 'button', 'Rotate secret');
+      const rotated = await page.locator('#client-secret').innerText();
+      assert.equal(await grant(client.id, client.secret), 200, 'the old secret retires for a day');
+      await page.goto(pageUrl(fx.projectId, `clients/${client.id}`));
+      await submit(page, 'button', /^End the previous secret now/);
+      assert.match(await page.locator('[role=status]').innerText(), /no longer works/);
+      assert.ok([400, 401].includes(await grant(client.id, client.secret)), 'the old secret is refused');
+      assert.equal(await grant(client.id, rotated), 200);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("refusals: another project's client, a stale version or token, a plain member", async () => {
+    const fx = fixture('cclr');
+    const other = fixture('cclr-other');
+    const mine = createClient(fx.projectId, 'Mine');
+    const theirs = createClient(other.projectId, 'Theirs');
+    const { context, page } = await signedIn(fx.adminEmail);
+    try {
+      await page.goto(pageUrl(fx.projectId, `clients/${mine.id}`));
+      const version = await page.locator('input[name=version]').getAttribute('value');
+      for (const url of [pageUrl(fx.projectId, `clients/${theirs.id}`), pageUrl(other.projectId, `clients/${theirs.id}`)]) {
+        const get = await page.request.get(url);
+        assert.ok([403, 404].includes(get.status()), `${url} ${get.status()}`);
+        let r = await forge(page, url, { name: 'Stolen', version });
+        assert.ok([403, 404].includes(r.status), url);
+        r = await forge(page, `${url}/revoke`, {});
+        assert.ok([403, 404].includes(r.status), url);
+      }
+      assert.equal(await grant(theirs.id, theirs.secret), 200, "the other project's secret still works");
+      assert.equal(dbQuery('SELECT name FROM client_application WHERE id = ?', [theirs.id])[0][0], 'Theirs');
+      let r = await forge(page, pageUrl(fx.projectId, `clients/${mine.id}`), { name: 'Renamed', version: '1' });
+      assert.equal(r.status, 409);
+      assert.match(r.text, /changed meanwhile/);
+      r = await forge(page, pageUrl(fx.projectId, `clients/${mine.id}`), { name: 'Renamed', version, csrf: 'c'.repeat(64) });
+      assert.equal(r.status, 403);
+      assert.equal(dbQuery('SELECT name FROM client_application WHERE id = ?', [mine.id])[0][0], 'Mine');
+    } finally {
+      await context.close();
+    }
+    const plain = await signedIn(fx.memberEmail);
+    try {
+      const csrf = await plain.page.locator('input[name=csrf]').first().getAttribute('value');
+      assert.equal((await plain.page.goto(pageUrl(fx.projectId, `clients/${mine.id}`))).status(), 403);
+      const r = await forge(plain.page, pageUrl(fx.projectId, `clients/${mine.id}/revoke`), { csrf });
+      assert.equal(r.status, 403);
+    } finally {
+      await plain.context.close();
+    }
+  });
+
+  it('fits a 360 px screen', async () => {
+    const fx = fixture('cclw');
+    const c = createClient(fx.projectId, 'Narrow');
+    assert.ok((await fitsWidth(pageUrl(fx.projectId, `clients/${c.id}`), fx.adminEmail, 360)) <= 360);
   });
 });
