@@ -36,6 +36,15 @@ describe('a registered client gets only the grants it registered', () => {
     assert.deepEqual(c.grant_types, ['authorization_code']);
     const r = await postForm('oauth2/token', { grant_type: 'client_credentials' }, { Authorization: basicAuth(c.client_id, c.client_secret) });
     assertOAuthError(r, 400, 'unauthorized_client', 'Client not authorized for this grant type');
+    // Nor can it add the grant to itself with its registration access token (RFC 7592).
+    const put = await http(`oauth2/register/${c.client_id}`, {
+      method: 'PUT',
+      headers: { Authorization: bearer(c.registration_access_token), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ client_id: c.client_id, redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'client_credentials'] }),
+    });
+    assertOAuthError(put, 400, 'invalid_client_metadata', 'grant_types cannot gain client_credentials');
+    assertOAuthError(await postForm('oauth2/token', { grant_type: 'client_credentials' }, { Authorization: basicAuth(c.client_id, c.client_secret) }),
+      400, 'unauthorized_client', 'Client not authorized for this grant type');
     // Nor does its secret as Basic on the API (that grant's access without a token).
     const basic = await http('fhir/R4/Patient', { headers: { Authorization: basicAuth(c.client_id, c.client_secret) } });
     assert.equal(basic.status, 401, basic.text);
