@@ -7,6 +7,7 @@
 #include "external.h"
 #include "pages.h"
 #include "core/config.h"
+#include "domain/fields.h"
 #include "domain/flow.h"
 #include "domain/google.h"
 #include "oauth/smart.h"
@@ -145,14 +146,7 @@ const struct input external_google_inputs[] = {
 	{ "googleCredential", IN_STRING, true, 16384, "Missing googleCredential", NULL },
 	{ "createUser", IN_BOOL, false, 5, "Invalid createUser", NULL },
 	{ "projectId", IN_STRING, false, 64, "Invalid projectId", NULL },
-	{ "clientId", IN_TOKEN, false, 127, "Not found", NULL },
-	{ "resourceType", IN_TOKEN, false, 32, "Invalid resourceType", NULL },
-	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", smart_scope_wellformed },
-	{ "nonce", IN_STRING, false, 512, "Invalid nonce", NULL },
-	{ "launch", IN_TOKEN, false, 64, "Invalid launch", NULL },
-	{ "codeChallenge", IN_TOKEN, false, 128, "Invalid code challenge", NULL },
-	{ "codeChallengeMethod", IN_TOKEN, false, 8, "Invalid code challenge method", NULL },
-	{ "remember", IN_BOOL, false, 5, "Invalid remember", NULL },
+	FIELDS_SIGNIN_REQUEST,
 	{ 0 },
 };
 

@@ -208,15 +208,7 @@ static const struct input login_inputs[] = {
 	FIELD_EMAIL_SIGNIN,
 	{ "password", IN_STRING, true, 1024, "Invalid password, must be at least 5 characters", password_long_enough },
 	{ "projectId", IN_TOKEN, false, 36, "Invalid projectId", stage_project_id_ok },
-	{ "clientId", IN_TOKEN, false, 127, "Not found", NULL },
-	{ "resourceType", IN_TOKEN, false, 32, "Invalid resourceType", NULL },
-	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", NULL },
-	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", smart_scope_wellformed },
-	{ "nonce", IN_STRING, false, 512, "Invalid nonce", NULL },
-	{ "launch", IN_TOKEN, false, 64, "Invalid launch", NULL },
-	{ "codeChallenge", IN_TOKEN, false, 128, "Invalid code challenge", NULL },
-	{ "codeChallengeMethod", IN_TOKEN, false, 8, "Invalid code challenge method", NULL },
-	{ "remember", IN_BOOL, false, 5, "Invalid remember", NULL },
+	FIELDS_SIGNIN_REQUEST,
 	{ 0 },
 };
 

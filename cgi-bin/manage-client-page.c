@@ -19,10 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The client of the path, in this project: 0 (*c, the resource), 1 answered (404), -1. */
-static int client_of(struct request *req, const struct admin_page *p, json_t **c)
+/* The admin rule, then the client of the path in this project: 0 (*c, the resource), 1
+ * answered (403, 404), -1. */
+static int client_page(struct request *req, struct admin_page *p, json_t **c)
 {
-	int rc = clients_store.get(req->path_params[1], c);
+	int rc = manage_require_admin(req, p);
+	if (rc != 0)
+		return rc;
+	rc = clients_store.get(req->path_params[1], c);
 	if (rc < 0)
 		return -1;
 	const char *project = rc == 0 ? json_string_value(json_object_get(json_object_get(*c, "meta"), "project")) : NULL;
@@ -118,9 +122,7 @@ static json_t *client_context(struct request *req, const struct admin_page *p, j
 	return ctx;
 }
 
-static const struct {
-	const char *done, *text;
-} notices[] = {
+static const struct manage_notice notices[] = {
 	{ "saved", "The client was saved." },
 	{ "revoked", "The previous secret no longer works, and every token issued before has ended." },
 	{ NULL, NULL },
@@ -130,9 +132,7 @@ int manage_client_get(struct request *req)
 {
 	struct admin_page p;
 	json_t *c = NULL;
-	int rc = manage_require_admin(req, &p);
-	if (rc == 0)
-		rc = client_of(req, &p, &c);
+	int rc = client_page(req, &p, &c);
 	if (rc != 0)
 		return rc;
 	json_t *ctx = client_context(req, &p, c);
@@ -141,10 +141,7 @@ int manage_client_get(struct request *req)
 	json_decref(c);
 	if (!ctx)
 		return -1;
-	const char *done = req_param(req, "done");
-	for (int i = 0; done && notices[i].done; i++)
-		if (!strcmp(done, notices[i].done))
-			json_object_set_new(ctx, "notice", json_string(notices[i].text));
+	manage_notice(ctx, req, notices);
 	return manage_send(req, 200, "manage-client", ctx);
 }
 
@@ -208,9 +205,7 @@ int manage_client_post(struct request *req)
 {
 	struct admin_page p;
 	json_t *stored = NULL;
-	int rc = manage_require_admin(req, &p);
-	if (rc == 0)
-		rc = client_of(req, &p, &stored);
+	int rc = client_page(req, &p, &stored);
 	if (rc != 0)
 		return rc;
 	json_t *body = posted_client(req, stored), *checked = NULL;
@@ -250,9 +245,7 @@ int manage_client_revoke_post(struct request *req)
 {
 	struct admin_page p;
 	json_t *c = NULL;
-	int rc = manage_require_admin(req, &p);
-	if (rc == 0)
-		rc = client_of(req, &p, &c);
+	int rc = client_page(req, &p, &c);
 	if (rc != 0)
 		return rc;
 	json_decref(c);

@@ -69,9 +69,14 @@ static json_t *member_context(struct request *req, const struct admin_page *p, j
 	return ctx;
 }
 
-static const struct {
-	const char *done, *text;
-} notices[] = {
+/* The admin rule, then the member of the path: 0, 1 answered, -1. */
+static int member_page(struct request *req, struct admin_page *p, json_t **m)
+{
+	int rc = manage_require_admin(req, p);
+	return rc == 0 ? manage_member_of(req, p, m) : rc;
+}
+
+static const struct manage_notice notices[] = {
 	{ "saved", "The member was saved." },
 	{ "signedout", "Every session of this member in this project has ended." },
 	{ NULL, NULL },
@@ -81,19 +86,14 @@ int manage_member_get(struct request *req)
 {
 	struct admin_page p;
 	json_t *m = NULL;
-	int rc = manage_require_admin(req, &p);
-	if (rc == 0)
-		rc = manage_member_of(req, &p, &m);
+	int rc = member_page(req, &p, &m);
 	if (rc != 0)
 		return rc;
 	json_t *ctx = member_context(req, &p, m);
 	json_decref(m);
 	if (!ctx)
 		return -1;
-	const char *done = req_param(req, "done");
-	for (int i = 0; done && notices[i].done; i++)
-		if (!strcmp(done, notices[i].done))
-			json_object_set_new(ctx, "notice", json_string(notices[i].text));
+	manage_notice(ctx, req, notices);
 	return manage_send(req, 200, "manage-member", ctx);
 }
 
@@ -144,9 +144,7 @@ int manage_member_post(struct request *req)
 {
 	struct admin_page p;
 	json_t *m = NULL;
-	int rc = manage_require_admin(req, &p);
-	if (rc == 0)
-		rc = manage_member_of(req, &p, &m);
+	int rc = member_page(req, &p, &m);
 	if (rc != 0)
 		return rc;
 	const char *policy = req_body_param(req, "accessPolicy");
@@ -182,9 +180,7 @@ int manage_signout_post(struct request *req)
 {
 	struct admin_page p;
 	json_t *m = NULL;
-	int rc = manage_require_admin(req, &p);
-	if (rc == 0)
-		rc = manage_member_of(req, &p, &m);
+	int rc = member_page(req, &p, &m);
 	if (rc != 0)
 		return rc;
 	json_decref(m);

@@ -39,14 +39,22 @@
 /* The show-once cookie goes only to the admin pages. */
 #define SHOWN_PATH "manage/"
 
+/* The page session's caller read as a bearer token of it would be: 0 (*a), 1 none, -1. */
+static int caller(struct request *req, struct admin_page *p, struct auth *a)
+{
+	memset(p, 0, sizeof *p);
+	p->login = req->page_login;
+	int rc = auth_from_login(p->login->id, a);
+	p->super_admin = rc == 0 && a->super_admin;
+	return rc;
+}
+
 int manage_require_admin(struct request *req, struct admin_page *p)
 {
-	p->login = req->page_login;
 	struct auth a;
-	int rc = auth_from_login(p->login->id, &a);
+	int rc = caller(req, p, &a);
 	if (rc < 0)
 		return -1;
-	p->super_admin = rc == 0 && a.super_admin;
 	rc = rc == 1 ? 403 : admin_project_for(&a, req->path_params[0], p->project);
 	auth_free(&a);
 	if (rc == 403)
@@ -105,15 +113,11 @@ json_t *manage_project_context(struct request *req, const struct admin_page *p, 
 
 int manage_require_super(struct request *req, struct admin_page *p)
 {
-	memset(p, 0, sizeof *p);
-	p->login = req->page_login;
 	struct auth a;
-	int rc = auth_from_login(p->login->id, &a);
+	int rc = caller(req, p, &a);
 	if (rc < 0)
 		return -1;
-	p->super_admin = rc == 0 && a.super_admin;
-	if (rc == 0)
-		auth_free(&a);
+	auth_free(&a);
 	if (!p->super_admin)
 		return page_answered(page_message_link(req, 403, "Not allowed", "Only super administrators can see this page.",
 						       "account", "Back to your account"));
@@ -141,6 +145,14 @@ int manage_policy_choices(json_t *ctx, const char *project, const char *chosen, 
 	return 0;
 }
 
+void manage_notice(json_t *ctx, const struct request *req, const struct manage_notice *table)
+{
+	const char *done = req_param(req, "done");
+	for (int i = 0; done && table[i].done; i++)
+		if (!strcmp(done, table[i].done))
+			json_object_set_new(ctx, "notice", json_string(table[i].text));
+}
+
 int manage_send(struct request *req, int status, const char *name, json_t *ctx)
 {
 	return page_send(req, status, name, ctx, NULL);
@@ -156,9 +168,7 @@ int manage_see_other(struct request *req, const struct admin_page *p, const char
 
 /* ------------------------------------------------------------------ members */
 
-static const struct {
-	const char *done, *text;
-} notices[] = {
+static const struct manage_notice notices[] = {
 	{ "invited", "The invite was sent." },
 	{ "added", "The person was added. No email was sent." },
 	{ "resent", "A new invite was sent. The earlier link no longer works." },
@@ -187,10 +197,7 @@ int manage_members_get(struct request *req)
 	}
 	json_object_set_new(ctx, "members", list);
 	json_object_set_new(ctx, "any", json_boolean(json_array_size(list) > 0));
-	const char *done = req_param(req, "done");
-	for (int i = 0; done && notices[i].done; i++)
-		if (!strcmp(done, notices[i].done))
-			json_object_set_new(ctx, "notice", json_string(notices[i].text));
+	manage_notice(ctx, req, notices);
 	return manage_send(req, 200, "manage-members", ctx);
 }
 

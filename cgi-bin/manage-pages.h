@@ -28,6 +28,11 @@ int manage_see_other(struct request *req, const struct admin_page *p, const char
 /* The membership of the path (its second parameter), in this project: 0 (*m, the caller's), 1
  * answered (404, or 403 for another project's membership, as the admin API answers), -1. */
 int manage_member_of(struct request *req, const struct admin_page *p, json_t **m);
+/* The notice a page shows after a change (?done=<done>): the table ends with { NULL, NULL }. */
+struct manage_notice {
+	const char *done, *text;
+};
+void manage_notice(json_t *ctx, const struct request *req, const struct manage_notice *table);
 /* The member's name for a page: the profile's display, else the user's. */
 const char *manage_member_display(json_t *m);
 /* The project's access policies as choices ("policies": [{id, name, selected}], at most 200)

@@ -102,9 +102,8 @@ int manage_settings_get(struct request *req)
 		json_decref(ctx);
 		return -1;
 	}
-	const char *done = req_param(req, "done");
-	if (done && !strcmp(done, "saved"))
-		json_object_set_new(ctx, "notice", json_string("The settings were saved."));
+	static const struct manage_notice saved[] = { { "saved", "The settings were saved." }, { NULL, NULL } };
+	manage_notice(ctx, req, saved);
 	return manage_send(req, 200, "manage-settings", ctx);
 }
 

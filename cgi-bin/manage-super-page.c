@@ -58,9 +58,7 @@ static int add_rows(json_t *ctx, const char *key, int rc, struct db_result *r, c
 	return 0;
 }
 
-static const struct {
-	const char *done, *text;
-} notices[] = {
+static const struct manage_notice notices[] = {
 	{ "retried", "The messages are due now; the mailer sends them within seconds." },
 	{ NULL, NULL },
 };
@@ -91,10 +89,7 @@ int manage_super_get(struct request *req)
 		return -1;
 	}
 	json_object_set_new(ctx, "any_messages", json_boolean(json_array_size(json_object_get(ctx, "messages")) > 0));
-	const char *done = req_param(req, "done");
-	for (int i = 0; done && notices[i].done; i++)
-		if (!strcmp(done, notices[i].done))
-			json_object_set_new(ctx, "notice", json_string(notices[i].text));
+	manage_notice(ctx, req, notices);
 	return page_send(req, 200, "manage-super", ctx, NULL);
 }
 

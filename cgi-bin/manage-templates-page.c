@@ -149,9 +149,12 @@ static int stored_source(json_t *ctx, const struct admin_page *p, const char *na
 	return 0;
 }
 
-/* The template of the path, or an answered 404. */
-static int template_of(struct request *req, const char **name)
+/* The admin rule, then the template of the path: 0, 1 answered (403, 404), -1. */
+static int template_page(struct request *req, struct admin_page *p, const char **name)
 {
+	int rc = manage_require_admin(req, p);
+	if (rc != 0)
+		return rc;
 	*name = req->path_params[1];
 	if (mail_template_overridable(*name))
 		return 0;
@@ -169,9 +172,7 @@ static json_t *template_context(struct request *req, const struct admin_page *p,
 	return ctx;
 }
 
-static const struct {
-	const char *done, *text;
-} notices[] = {
+static const struct manage_notice notices[] = {
 	{ "saved", "The template was saved." },
 	{ "sent", "A test email was sent to your address." },
 	{ "reset", "The template is the shipped one again." },
@@ -182,9 +183,7 @@ int manage_template_get(struct request *req)
 {
 	struct admin_page p;
 	const char *name;
-	int rc = manage_require_admin(req, &p);
-	if (rc == 0)
-		rc = template_of(req, &name);
+	int rc = template_page(req, &p, &name);
 	if (rc != 0)
 		return rc;
 	json_t *ctx = template_context(req, &p, name);
@@ -192,10 +191,7 @@ int manage_template_get(struct request *req)
 		json_decref(ctx);
 		return -1;
 	}
-	const char *done = req_param(req, "done");
-	for (int i = 0; done && notices[i].done; i++)
-		if (!strcmp(done, notices[i].done))
-			json_object_set_new(ctx, "notice", json_string(notices[i].text));
+	manage_notice(ctx, req, notices);
 	return manage_send(req, 200, "manage-template", ctx);
 }
 
@@ -266,9 +262,7 @@ int manage_template_post(struct request *req)
 {
 	struct admin_page p;
 	const char *name;
-	int rc = manage_require_admin(req, &p);
-	if (rc == 0)
-		rc = template_of(req, &name);
+	int rc = template_page(req, &p, &name);
 	if (rc != 0)
 		return rc;
 	const char *action = req_body_param(req, "action");
@@ -287,9 +281,7 @@ int manage_template_preview_get(struct request *req)
 {
 	struct admin_page p;
 	const char *name;
-	int rc = manage_require_admin(req, &p);
-	if (rc == 0)
-		rc = template_of(req, &name);
+	int rc = template_page(req, &p, &name);
 	if (rc != 0)
 		return rc;
 	char *subject = NULL, *text = NULL, *html = NULL;
@@ -308,9 +300,7 @@ int manage_template_reset_post(struct request *req)
 {
 	struct admin_page p;
 	const char *name;
-	int rc = manage_require_admin(req, &p);
-	if (rc == 0)
-		rc = template_of(req, &name);
+	int rc = template_page(req, &p, &name);
 	if (rc != 0)
 		return rc;
 	manage_page_audit(&p, AUDIT_TEMPLATE, NULL, NULL);

@@ -329,3 +329,21 @@ void fetch_reply_free(struct fetch_reply *r)
 	free(r->content_type);
 	memset(r, 0, sizeof *r);
 }
+
+int fetch_get_json(const char *url, const char *bearer, json_t **out, long *status, struct refusal *err)
+{
+	struct fetch_reply reply;
+	*out = NULL;
+	int rc = fetch_get(url, bearer, &reply, err);
+	if (rc != 0)
+		return rc;
+	if (status)
+		*status = reply.status;
+	json_t *doc = reply.status == 200 ? json_loadb(reply.body, reply.len, JSON_REJECT_DUPLICATES, NULL) : NULL;
+	fetch_reply_free(&reply);
+	if (json_is_object(doc))
+		*out = doc;
+	else
+		json_decref(doc);
+	return 0;
+}

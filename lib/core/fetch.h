@@ -16,6 +16,7 @@
 #define TESSERA_FETCH_H
 #include "core/refusal.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -42,6 +43,9 @@ int fetch_get(const char *url, const char *bearer, struct fetch_reply *out, stru
 int fetch_post_form(const char *url, const char *form, const char *basic_user, const char *basic_secret,
 		    struct fetch_reply *out, struct refusal *err);
 void fetch_reply_free(struct fetch_reply *r);
+/* fetch_get of a JSON document: *out the parsed object when the answer is 200 and a JSON object,
+ * else NULL (*status, when not NULL, says what came). 0 an answer came, 1 refused, -1. */
+int fetch_get_json(const char *url, const char *bearer, json_t **out, long *status, struct refusal *err);
 
 /* The address policy alone (for tests and for callers that check a literal address): true when
  * the address may be connected to under the configuration. */

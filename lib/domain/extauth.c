@@ -12,21 +12,25 @@
 
 #define INVALID_STATE "Invalid state"
 
+/* base64url of 32 bytes into out (43 characters), the bytes wiped. 0 or -1. */
+static int b64_into(uint8_t bytes[32], char out[EXTAUTH_TEXT_LEN])
+{
+	char *b = crypto_b64url_encode(bytes, 32);
+	OPENSSL_cleanse(bytes, 32);
+	if (!b)
+		return -1;
+	text_copy(out, EXTAUTH_TEXT_LEN, b);
+	free(b);
+	return 0;
+}
+
 /* base64url(HMAC(hash_key, "<label>:<id>")) into out (43 characters). 0 or -1. */
 static int derive(const char *label, const char *id, char out[EXTAUTH_TEXT_LEN])
 {
 	char input[80];
 	uint8_t mac[SHA256_LEN];
 	snprintf(input, sizeof input, "%s:%s", label, id);
-	if (crypto_keyed_hash(input, mac) < 0)
-		return -1;
-	char *b = crypto_b64url_encode(mac, sizeof mac);
-	OPENSSL_cleanse(mac, sizeof mac);
-	if (!b)
-		return -1;
-	text_copy(out, EXTAUTH_TEXT_LEN, b);
-	free(b);
-	return 0;
+	return crypto_keyed_hash(input, mac) < 0 ? -1 : b64_into(mac, out);
 }
 
 static int browser_hash(const char *secret, uint8_t out[SHA256_LEN])
@@ -41,14 +45,8 @@ int extauth_start(const char *client_id, const char *domain, json_t *request, ch
 {
 	char id[37], mac[EXTAUTH_TEXT_LEN];
 	uint8_t random[32], hash[SHA256_LEN];
-	if (crypto_uuid_v4(id) < 0 || crypto_random(random, sizeof random) < 0)
+	if (crypto_uuid_v4(id) < 0 || crypto_random(random, sizeof random) < 0 || b64_into(random, browser_secret) < 0)
 		return -1;
-	char *b = crypto_b64url_encode(random, sizeof random);
-	OPENSSL_cleanse(random, sizeof random);
-	if (!b)
-		return -1;
-	text_copy(browser_secret, EXTAUTH_TEXT_LEN, b);
-	free(b);
 	char *text = json_dumps(request, JSON_COMPACT);
 	int rc = text && browser_hash(browser_secret, hash) == 0 && derive("ext-state", id, mac) == 0 ? 0 : -1;
 	/* Spent and abandoned trips go as new ones come (a few at a time, oldest first). */
@@ -72,12 +70,7 @@ int extauth_secrets(const char *trip_id, char verifier[EXTAUTH_TEXT_LEN], char c
 		return -1;
 	uint8_t digest[SHA256_LEN];
 	crypto_sha256(verifier, strlen(verifier), digest);
-	char *b = crypto_b64url_encode(digest, sizeof digest);
-	if (!b)
-		return -1;
-	text_copy(challenge, EXTAUTH_TEXT_LEN, b);
-	free(b);
-	return 0;
+	return b64_into(digest, challenge);
 }
 
 /* "<uuid>.<43 characters>" with the right MAC: the trip id into id. */

@@ -86,14 +86,12 @@ static int verified(const char *token, const char *iss, json_t **claims)
 /* userinfo answers 200 to the token. 0, 1, -1. */
 static int userinfo_accepts(const char *url, const char *token)
 {
-	struct fetch_reply reply;
+	json_t *info;
+	long status = 0;
 	struct refusal err;
-	int rc = fetch_get(url, token, &reply, &err);
-	if (rc != 0)
-		return rc;
-	rc = reply.status == 200 ? 0 : 1;
-	fetch_reply_free(&reply);
-	return rc;
+	int rc = fetch_get_json(url, token, &info, &status, &err);
+	json_decref(info);
+	return rc != 0 ? rc : status == 200 ? 0 : 1;
 }
 
 /* The Login for a fresh token: the membership of fhirUser, a new Login. 0, 1, -1. */

@@ -330,12 +330,10 @@ static int email_from_userinfo(json_t *idp, json_t *answer, json_t *claims, stru
 	const char *userinfo = member(idp, "userInfoUrl"), *access = member(answer, "access_token");
 	if (member(claims, "email") || json_is_true(json_object_get(idp, "useSubject")) || !userinfo || !access)
 		return 0;
-	struct fetch_reply reply;
-	int rc = fetch_get(userinfo, access, &reply, err);
+	json_t *info;
+	int rc = fetch_get_json(userinfo, access, &info, NULL, err);
 	if (rc != 0)
 		return rc;
-	json_t *info = reply.status == 200 ? json_loadb(reply.body, reply.len, 0, NULL) : NULL;
-	fetch_reply_free(&reply);
 	const char *sub = member(info, "sub");
 	if (sub && member(claims, "sub") && !strcmp(sub, member(claims, "sub")) && member(info, "email")) {
 		json_object_set(claims, "email", json_object_get(info, "email"));

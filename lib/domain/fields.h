@@ -10,6 +10,19 @@
 /* The email of a sign-in (/auth/login, /auth/method, the admin's password routes). */
 #define FIELD_EMAIL_SIGNIN { "email", IN_EMAIL, true, 320, "Valid email address is required", NULL }
 /* The email of a new account or a reset (/auth/newuser, /auth/resetpassword and their pages). */
+/* The login request of a credentials stage after its credentials (§6.2, §6.3): client, scope,
+ * nonce, launch, PKCE, remember. The scope rows need oauth/smart.h's smart_scope_wellformed. */
+#define FIELDS_SIGNIN_REQUEST                                                                                      \
+	{ "clientId", IN_TOKEN, false, 127, "Not found", NULL },                                                \
+	{ "resourceType", IN_TOKEN, false, 32, "Invalid resourceType", NULL },                                  \
+	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", NULL },                                              \
+	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", smart_scope_wellformed },                            \
+	{ "nonce", IN_STRING, false, 512, "Invalid nonce", NULL },                                              \
+	{ "launch", IN_TOKEN, false, 64, "Invalid launch", NULL },                                              \
+	{ "codeChallenge", IN_TOKEN, false, 128, "Invalid code challenge", NULL },                              \
+	{ "codeChallengeMethod", IN_TOKEN, false, 8, "Invalid code challenge method", NULL },                   \
+	{ "remember", IN_BOOL, false, 5, "Invalid remember", NULL }
+/* The email of a new account or a reset (/auth/newuser, /auth/resetpassword and their pages). */
 #define FIELD_EMAIL_ACCOUNT \
 	{ "email", IN_EMAIL, true, 72, "Valid email address between 3 and 72 characters is required", NULL }
 /* A password being set (setpassword, changepassword, the admin's setpassword): two rows, the

@@ -224,29 +224,6 @@ static int choose_single_membership(struct login *l, struct refusal *err)
 	return n == 1 ? flow_set_membership(l, only, err) : 0;
 }
 
-int flow_password_login(const struct login_request *lr, struct login *l, struct refusal *err)
-{
-	struct client c;
-	char project[37];
-	struct user_row u = { 0 };
-	int rc = bind_client(lr, &c, project, err);
-	if (rc == 0)
-		rc = check_launch(lr->launch, project, err);
-	if (rc == 0)
-		rc = authenticate(lr, project, &u, err);
-	if (rc == 0)
-		rc = insert_login(lr, &u, project, "password", l);
-	if (rc != 0)
-		return rc;
-	rc = choose_single_membership(l, err);
-	if (rc == 0)
-		rc = flow_mfa_policy(l);
-	/* A refused sign-in (no or an unusable membership) leaves no Login behind. */
-	if (rc == 1 && login_delete_unplaced(l->id) < 0)
-		return -1;
-	return rc;
-}
-
 /* The vouched-for user: by externalId in the project, or by email. 0, 1 refused, -1. */
 static int find_vouched(const struct external_identity *who, const char *project, struct user_row *u,
 			struct refusal *err)
@@ -271,7 +248,7 @@ static int find_vouched(const struct external_identity *who, const char *project
  * into whatever the owner makes there (a new project). PROTOCOL.md §S.19. 0 or -1. */
 static int claim_unverified(const struct external_identity *who, const struct user_row *u)
 {
-	if (!who->proves_email || who->external_id)
+	if (!who || !who->proves_email || who->external_id)
 		return 0;
 	bool verified;
 	int rc = db_begin();
@@ -308,8 +285,10 @@ static int choose_vouched_membership(struct login *l, const struct external_iden
 	return flow_set_membership(l, chosen, err);
 }
 
-int flow_external_login(const struct login_request *lr, const struct external_identity *who, struct login *l,
-			struct refusal *err)
+/* A sign-in (§5.1): the client and launch checks, the user (the password's, or who an upstream
+ * vouched for), the Login and its membership. who NULL: a password sign-in. */
+static int sign_in(const struct login_request *lr, const struct external_identity *who, struct login *l,
+		   struct refusal *err)
 {
 	struct client c;
 	char project[37];
@@ -318,19 +297,31 @@ int flow_external_login(const struct login_request *lr, const struct external_id
 	if (rc == 0)
 		rc = check_launch(lr->launch, project, err);
 	if (rc == 0)
-		rc = find_vouched(who, project, &u, err);
+		rc = who ? find_vouched(who, project, &u, err) : authenticate(lr, project, &u, err);
 	if (rc == 0)
 		rc = claim_unverified(who, &u);
 	if (rc == 0)
-		rc = insert_login(lr, &u, project, who->method, l);
+		rc = insert_login(lr, &u, project, who ? who->method : "password", l);
 	if (rc != 0)
 		return rc;
-	rc = choose_vouched_membership(l, who, err);
+	rc = who ? choose_vouched_membership(l, who, err) : choose_single_membership(l, err);
 	if (rc == 0)
 		rc = flow_mfa_policy(l);
+	/* A refused sign-in (no or an unusable membership) leaves no Login behind. */
 	if (rc == 1 && login_delete_unplaced(l->id) < 0)
 		return -1;
 	return rc;
+}
+
+int flow_password_login(const struct login_request *lr, struct login *l, struct refusal *err)
+{
+	return sign_in(lr, NULL, l, err);
+}
+
+int flow_external_login(const struct login_request *lr, const struct external_identity *who, struct login *l,
+			struct refusal *err)
+{
+	return sign_in(lr, who, l, err);
 }
 
 int flow_external_session(const char *user_id, const char *membership_id, const char *project_id, struct login *l)

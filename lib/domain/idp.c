@@ -133,12 +133,10 @@ static int discover(const char *url, struct discovery **out, struct refusal *err
 	*out = d;
 	if (d->url && time(NULL) - d->fetched < cfg.jwks_cache_seconds)
 		return 0;
-	struct fetch_reply reply;
-	int rc = fetch_get(url, NULL, &reply, err);
+	json_t *doc;
+	int rc = fetch_get_json(url, NULL, &doc, NULL, err);
 	if (rc != 0)
 		return rc;
-	json_t *doc = reply.status == 200 ? json_loadb(reply.body, reply.len, 0, NULL) : NULL;
-	fetch_reply_free(&reply);
 	const char *issuer = json_string_value(json_object_get(doc, "issuer"));
 	const char *jwks = json_string_value(json_object_get(doc, "jwks_uri"));
 	if (!issuer || !jwks) {

@@ -57,12 +57,10 @@ static bool is_key_set(const json_t *set)
 /* Fetches the set at uri into its slot. 0, or 1/-1 as fetch does (502 for a reply that is no JWKS). */
 static int fetch_set(const char *uri, struct cached_set *slot, struct refusal *err)
 {
-	struct fetch_reply reply;
-	int rc = fetch_get(uri, NULL, &reply, err);
+	json_t *set;
+	int rc = fetch_get_json(uri, NULL, &set, NULL, err);
 	if (rc != 0)
 		return rc;
-	json_t *set = reply.status == 200 ? json_loadb(reply.body, reply.len, JSON_REJECT_DUPLICATES, NULL) : NULL;
-	fetch_reply_free(&reply);
 	if (!is_key_set(set)) {
 		json_decref(set);
 		return refuse(err, 502, JWKS_BAD_SET, NULL);
