@@ -5,6 +5,7 @@
 #include "core/crypto.h"
 #include "core/db.h"
 #include "core/text.h"
+#include "domain/audit.h"
 #include "domain/clients.h"
 #include "domain/projects.h"
 #include "http/input.h"
@@ -287,6 +288,15 @@ static int send_back(const char *id, json_t **out)
 
 /* ---- POST /oauth2/register ---- */
 
+/* The event of a registration's change, written with it; the client acts for itself. */
+static void audit_client(const char *type, const char *project, const char *id)
+{
+	char entity[64];
+	snprintf(entity, sizeof entity, "ClientApplication/%s", id);
+	audit_stage(&(struct audit_event){ .type = type, .project_id = project, .agent_type = "ClientApplication",
+					   .agent_id = id, .entity = entity });
+}
+
 /* One try of the registration's transaction: 0, 1 refused, -1 (a lost deadlock is tried again). */
 static int register_once(const uint8_t initial[32], const struct cols *c, char id[37], char secret[65],
 			 char access[65], struct refusal *err)
@@ -303,7 +313,11 @@ static int register_once(const uint8_t initial[32], const struct cols *c, char i
 		rc = refuse_oauth(err, 403, "access_denied", "Client registration is not enabled for this project");
 	if (rc == 0)
 		rc = clients_register(project, &c->r, access_hash, id, secret);
-	return db_finish(rc);
+	if (rc == 0)
+		audit_client(AUDIT_CLIENT_CREATED, project, id);
+	if ((rc = db_finish(rc)) != 0)
+		audit_staged_forget();
+	return rc;
 }
 
 int dcr_register(const char *initial_token, json_t *metadata, json_t **out, struct refusal *err)
@@ -373,8 +387,9 @@ int dcr_update(const char *client_id, const char *access_token, json_t *metadata
 	int rc = registered(client_id, access_token, &r, err);
 	if (rc != 0)
 		return rc;
-	char method[32];
+	char method[32], project[37];
 	text_copy(method, sizeof method, db_cell(&r, 0, 2));
+	text_copy(project, sizeof project, db_cell(&r, 0, 9));
 	json_t *was = db_cell(&r, 0, 7) ? json_loads(db_cell(&r, 0, 7), 0, NULL) : NULL;
 	bool had_client_credentials = grants_client_credentials(json_object_get(was, "grant_types"));
 	json_decref(was);
@@ -394,8 +409,10 @@ int dcr_update(const char *client_id, const char *access_token, json_t *metadata
 		rc = bad_metadata(err, "grant_types cannot gain client_credentials");
 	if (rc == 0)
 		rc = cols_of(&m, &c);
-	if (rc == 0)
+	if (rc == 0) {
+		audit_client(AUDIT_CLIENT_UPDATED, project, client_id);
 		rc = clients_registration_update(client_id, &c.r);
+	}
 	if (rc == 0)
 		rc = send_back(client_id, out);
 	cols_free(&c);
@@ -409,6 +426,13 @@ int dcr_delete(const char *client_id, const char *access_token, struct refusal *
 	int rc = registered(client_id, access_token, &r, err);
 	if (rc != 0)
 		return rc;
+	char project[37];
+	text_copy(project, sizeof project, db_cell(&r, 0, 9));
 	db_result_free(&r);
-	return clients_delete(client_id) < 0 ? -1 : 0;
+	audit_client(AUDIT_RESOURCE_DELETED, project, client_id);
+	if (clients_delete(client_id) < 0) {
+		audit_staged_forget();
+		return -1;
+	}
+	return 0;
 }

@@ -106,6 +106,9 @@ describe('registration round trip', () => {
       400, 'invalid_client_metadata', 'token_endpoint_auth_method cannot change');
     assertOAuthError(await manage('PUT', c.client_id, c.registration_access_token, { client_id: randomUUID(), redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic' }),
       400, 'invalid_client_metadata', 'client_id must be the registered client\'s');
+    // Each change is an audit event of the project, by the client itself.
+    const events = dbQuery("SELECT type FROM audit_event WHERE project_id = ? AND entity = ? ORDER BY recorded, type", [admin.fx.projectId, `ClientApplication/${c.client_id}`]);
+    assert.deepEqual(events.map((e) => e[0]).sort(), ['client-created', 'client-updated']);
     // Delete: gone, its tokens end, its registration token too.
     const access = basic.json.access_token;
     const del = await manage('DELETE', c.client_id, c.registration_access_token);
@@ -113,6 +116,7 @@ describe('registration round trip', () => {
     assert.equal((await http('auth/me', { headers: { Authorization: bearer(access) } })).status, 401);
     assertOAuthError(await manage('GET', c.client_id, c.registration_access_token), 401, 'invalid_token');
     assert.equal((await postForm('oauth2/token', { grant_type: 'client_credentials' }, { Authorization: basicAuth(c.client_id, c.client_secret) })).status, 401);
+    assert.equal(dbQuery("SELECT COUNT(*) FROM audit_event WHERE entity = ? AND type = 'resource-deleted'", [`ClientApplication/${c.client_id}`])[0][0], '1');
   });
 
   it('a public client: no secret; its codes need PKCE with S256 (plain and none refused)', async () => {
