@@ -235,6 +235,12 @@ static int client_credentials(struct request *req)
 	}
 	if (!hashed)
 		return -1;
+	/* A registered client gets the grants it registered (RFC 7591 §2, PROTOCOL.md §7.6): an app
+	 * registered to act for users has no token of its own, whose membership reads the project. */
+	if (!c.client_credentials) {
+		send_oauth_error(req, 400, "unauthorized_client", "Client not authorized for this grant type");
+		return 0;
+	}
 	snprintf(req->log_client, sizeof req->log_client, "%s", c.id);
 	if (client_limit(req, &c))
 		return 0;

@@ -57,6 +57,7 @@ void clients_from_row(const struct db_result *r, struct client *c)
 	c->tokens_not_before = db_cell(r, 0, 18) ? atoll(db_cell(r, 0, 18)) : 0;
 	c->has_policy = text_true(db_cell(r, 0, 19));
 	c->pkce_s256 = text_true(db_cell(r, 0, 20));
+	c->client_credentials = text_true(db_cell(r, 0, 21));
 }
 
 int clients_get(const char *id, struct client *c)

@@ -33,6 +33,7 @@ struct client {
 	long long tokens_not_before; /* the generation self-contained tokens must carry (cnb) */
 	bool has_policy;           /* its membership names access policies (IP rules may apply) */
 	bool pkce_s256;            /* its codes need PKCE with S256 (a registered public client) */
+	bool client_credentials;   /* may use client_credentials: not a registered client without it */
 };
 
 /* SET clause raising a client's tokens_not_before: every self-contained token issued before
@@ -69,8 +70,9 @@ int clients_get(const char *id, struct client *c);
 	"c.retiring_secret_hash, NULL), c.pkce_optional, " \
 	"c.access_token_lifetime, c.refresh_token_lifetime, m.id, p.name, p.super_admin, c.redirect_uris, " \
 	"c.allowed_origins, c.default_scope, p.system_setting, c.token_endpoint_auth_method, m.active, c.tokens_not_before, " \
-	"m.access_policy_id IS NOT NULL OR COALESCE(JSON_LENGTH(m.access), 0) > 0, c.pkce_s256"
-#define CLIENTS_NCOLUMNS 21
+	"m.access_policy_id IS NOT NULL OR COALESCE(JSON_LENGTH(m.access), 0) > 0, c.pkce_s256, " \
+	"c.registration IS NULL OR JSON_CONTAINS(c.registration, '\"client_credentials\"', '$.grant_types')"
+#define CLIENTS_NCOLUMNS 22
 /* 1 when a Bot (type "Bot") or else a ClientApplication of this id belongs to the project, 0 not, -1. */
 int clients_agent_in_project(const char *type, const char *id, const char *project_id);
 struct db_result;
