@@ -82,6 +82,7 @@ static const struct {
 	const char *path, *label;
 } tabs[] = {
 	{ "members", "Members" }, { "invite", "Invite a person" }, { "clients", "Clients" }, { "bots", "Bots" },
+	{ "policies", "Access policies" },
 	{ "settings", "Settings" }, { "templates", "Email templates" }, { "audit", "Audit events" }, { NULL, NULL },
 };
 

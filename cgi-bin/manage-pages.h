@@ -115,5 +115,12 @@ int manage_bot_get(struct request *req);
 int manage_bot_post(struct request *req);
 int manage_bot_rotate_post(struct request *req);
 int manage_bot_secret_get(struct request *req);
+/* …/policies (list, create), …/policies/:policyId (name, entries, IP rules), …/delete
+ * (manage-policy-page.c) */
+int manage_policies_get(struct request *req);
+int manage_policies_post(struct request *req);
+int manage_policy_get(struct request *req);
+int manage_policy_post(struct request *req);
+int manage_policy_delete_post(struct request *req);
 
 #endif

@@ -5,7 +5,7 @@
 // CSV). Every page also refused: a member who is not an admin, another project's id in the URL
 // or in a field, a stale CSRF token, a project admin's forged rate-limit fields. Screenshots in
 // var/test-logs/screenshots/; at 360 px wide no page scrolls sideways (PROTOCOL.md §9.3).
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { skip, submit } from './browser-lib.mjs';
 import { fitsWidth, fixture, forge, pageUrl, shot, signedIn } from './console-lib.mjs';
