@@ -192,7 +192,7 @@ static bool grant_registered(struct request *req, const char *registered, const 
 {
 	if (clients_grant_allowed(registered, grant))
 		return true;
-	send_oauth_error(req, 400, "unauthorized_client", "Grant type not registered for this client");
+	send_oauth_error(req, 400, "unauthorized_client", "Client not authorized for this grant type");
 	return false;
 }
 
@@ -247,6 +247,7 @@ static int client_credentials(struct request *req)
 	if (!hashed)
 		return -1;
 	snprintf(req->log_client, sizeof req->log_client, "%s", c.id);
+	/* An app registered to act for users has no token of its own, whose membership reads the project. */
 	if (!grant_registered(req, c.grant_types, "client_credentials"))
 		return 0;
 	if (client_limit(req, &c))

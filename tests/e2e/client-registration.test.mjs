@@ -169,7 +169,7 @@ describe('registration round trip', () => {
 // PROTOCOL.md §7.6: a registered client uses only the grant types it registered (RFC 7591 §2),
 // refresh_token also with authorization_code; others are 400 unauthorized_client (RFC 6749 §5.2).
 describe('registered grant types are enforced', () => {
-  const refused = (r) => assertOAuthError(r, 400, 'unauthorized_client', 'Grant type not registered for this client');
+  const refused = (r) => assertOAuthError(r, 400, 'unauthorized_client', 'Client not authorized for this grant type');
 
   it('authorization_code only: its code and refresh grants work; client_credentials, jwt-bearer, token-exchange do not', async () => {
     const token = await initialToken();
@@ -192,11 +192,25 @@ describe('registered grant types are enforced', () => {
     assert.ok(t.json.refresh_token, t.text);
     const fresh = await refreshGrant(t.json.refresh_token, { headers: auth });
     assert.equal(fresh.status, 200, fresh.text);
-    // Replaced with client_credentials only: its refresh token is refused from now on.
-    const put = await manage('PUT', c.client_id, c.registration_access_token, { client_id: c.client_id, redirect_uris: [REDIRECT],
+  });
+
+  it('a client that drops authorization_code by RFC 7592 replacement: its refresh token is refused from then on', async () => {
+    const token = await initialToken();
+    const r = await register({ redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'client_credentials'],
+      token_endpoint_auth_method: 'client_secret_basic' }, token);
+    assert.equal(r.status, 201, r.text);
+    const c = r.json;
+    const auth = { Authorization: basicAuth(c.client_id, c.client_secret) };
+    const f = admin.fx;
+    const pkce = pkcePair();
+    const login = await authLogin({ email: f.email, password: f.password, clientId: c.client_id, pkce, scope: 'openid offline' });
+    assert.equal(login.status, 200, login.text);
+    const t = await redeemCode(login.json.code, { verifier: pkce.verifier, headers: auth });
+    assert.equal(t.status, 200, t.text);
+    const put = await manage('PUT', c.client_id, c.registration_access_token, { client_id: c.client_id,
       grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic' });
     assert.equal(put.status, 200, put.text);
-    refused(await refreshGrant(fresh.json.refresh_token, { headers: auth }));
+    refused(await refreshGrant(t.json.refresh_token, { headers: auth }));
     assert.equal((await postForm('oauth2/token', { grant_type: 'client_credentials' }, auth)).status, 200);
   });
 
