@@ -133,7 +133,7 @@ static int basic(const char *header, struct auth *a)
 	/* A client registered for keys (private_key_jwt) never gets in with its secret, nor one
 	 * registered without client_credentials (Basic is that grant's access without a token). */
 	bool ok = rc == 0 && clients_secret_ok(&c, secret, false) && clients_usable(&c) &&
-		  strcmp(c.auth_method, "private_key_jwt") && c.client_credentials;
+		  strcmp(c.auth_method, "private_key_jwt") && clients_grant_allowed(c.grant_types, "client_credentials");
 	memset(secret, 0, sizeof secret);
 	if (!ok) {
 		db_result_free(&r);
