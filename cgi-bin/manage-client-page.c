@@ -106,7 +106,11 @@ static void fill_form(json_t *ctx, json_t *c)
 		json_array_append_new(choices, json_pack("{s:s, s:b}", "name", methods[i], "selected",
 							 method ? !strcmp(method, methods[i]) : i == 0));
 	json_object_set_new(ctx, "methods", choices);
-	json_t *idp = json_object_get(c, "identityProvider");
+	manage_fill_idp(ctx, json_object_get(c, "identityProvider"));
+}
+
+void manage_fill_idp(json_t *ctx, json_t *idp)
+{
 	static const char *const idp_texts[] = { "authorizeUrl", "tokenUrl", "userInfoUrl", "issuer", "clientId", NULL };
 	for (int i = 0; idp_texts[i]; i++)
 		manage_set_text(ctx, idp_texts[i], idp, idp_texts[i]);
@@ -165,8 +169,7 @@ bool manage_ticked(const struct request *req, const char *name)
 	return v && !strcmp(v, "true");
 }
 
-/* The identity provider of the form: NULL when no address is given. */
-static json_t *posted_idp(const struct request *req)
+json_t *manage_posted_idp(const struct request *req)
 {
 	static const char *const keys[] = { "authorizeUrl", "tokenUrl", "userInfoUrl", "issuer", "clientId", "clientSecret", NULL };
 	json_t *idp = json_object();
@@ -199,7 +202,7 @@ static json_t *posted_client(const struct request *req, json_t *stored)
 	json_object_set_new(c, "redirectUris", list_of(req_body_param(req, "redirectUris"), "\r\n"));
 	json_object_set_new(c, "allowedOrigin", list_of(req_body_param(req, "allowedOrigin"), "\r\n"));
 	json_object_set_new(c, "defaultScope", list_of(req_body_param(req, "defaultScope"), " \t\r\n"));
-	json_t *idp = posted_idp(req);
+	json_t *idp = manage_posted_idp(req);
 	if (idp)
 		json_object_set_new(c, "identityProvider", idp);
 	else

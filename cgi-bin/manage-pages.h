@@ -20,6 +20,9 @@ struct admin_page {
 int manage_require_admin(struct request *req, struct admin_page *p);
 /* A super admin's page (no project): 0 (p->login set), 1 answered (the 403 page), -1. */
 int manage_require_super(struct request *req, struct admin_page *p);
+/* A super admin's page: CSRF token, the super admins' navigation with `tab` current
+ * (manage-super-page.c). */
+json_t *manage_super_context(struct request *req, const char *title, const char *tab);
 /* A form page of the project: CSRF token, the project, the navigation with `tab` current. */
 json_t *manage_project_context(struct request *req, const struct admin_page *p, const char *title, const char *tab);
 /* Renders templates/<name>.html (takes ctx). 0 or -1. */
@@ -54,6 +57,11 @@ int manage_resource_of(struct request *req, struct admin_page *p, const struct r
  * <store type>/<id>: 0, 1 (err), -1. (manage-client-page.c) */
 int manage_resource_update(const struct admin_page *p, const struct resource_store *store, const char *id, json_t *body,
 			   json_t *stored, const char *version, const char *event, struct refusal *err);
+/* The identity provider fields of a form (templates/manage-client.html's fieldset, also on the
+ * domain page) from a stored identityProvider (its client secret never shown), and back: NULL
+ * when no address is given; an empty client secret is left out (the stored one stays). */
+void manage_fill_idp(json_t *ctx, json_t *idp);
+json_t *manage_posted_idp(const struct request *req);
 /* A refusal on a form page: beside its field (err->expression) and at the top (form_error). */
 void manage_refusal(json_t *ctx, const struct refusal *err);
 /* ctx[key] = c[member] as text ("" when absent); o[key] = v, or removed when v is empty; a
@@ -122,5 +130,12 @@ int manage_policies_post(struct request *req);
 int manage_policy_get(struct request *req);
 int manage_policy_post(struct request *req);
 int manage_policy_delete_post(struct request *req);
+/* /manage/super/domains (list, create), /manage/super/domains/:domainId (the identity provider),
+ * …/delete (manage-domain-page.c) */
+int manage_domains_get(struct request *req);
+int manage_domains_post(struct request *req);
+int manage_domain_get(struct request *req);
+int manage_domain_post(struct request *req);
+int manage_domain_delete_post(struct request *req);
 
 #endif

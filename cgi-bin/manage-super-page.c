@@ -20,8 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A context with the super admins' navigation (`tab` current). */
-static json_t *super_context(struct request *req, const char *title, const char *tab)
+json_t *manage_super_context(struct request *req, const char *title, const char *tab)
 {
 	json_t *ctx = page_form_context(req, title);
 	if (!ctx)
@@ -32,6 +31,7 @@ static json_t *super_context(struct request *req, const char *title, const char 
 	json_object_set_new(ctx, "wide", json_true());
 	json_object_set_new(ctx, "overview_current", json_boolean(!strcmp(tab, "overview")));
 	json_object_set_new(ctx, "users_current", json_boolean(!strcmp(tab, "users")));
+	json_object_set_new(ctx, "domains_current", json_boolean(!strcmp(tab, "domains")));
 	return ctx;
 }
 
@@ -69,7 +69,7 @@ int manage_super_get(struct request *req)
 	int rc = manage_require_super(req, &p);
 	if (rc != 0)
 		return rc;
-	json_t *ctx = super_context(req, "Super admin", "overview");
+	json_t *ctx = manage_super_context(req, "Super admin", "overview");
 	if (!ctx)
 		return -1;
 	static const char *const project_cols[] = { "id", "name", NULL };
@@ -126,7 +126,7 @@ int manage_super_users_get(struct request *req)
 	int rc = manage_require_super(req, &p);
 	if (rc != 0)
 		return rc;
-	json_t *ctx = super_context(req, "Users", "users");
+	json_t *ctx = manage_super_context(req, "Users", "users");
 	if (!ctx)
 		return -1;
 	const char *q = req_param(req, "email");
