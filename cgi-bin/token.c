@@ -185,6 +185,17 @@ static void send_client_refusal(struct request *req, const struct presented *p, 
 		client_error(req, p, refusal);
 }
 
+/* PROTOCOL.md §7.6: a registered client uses only the grant types it registered (RFC 7591 §2);
+ * checked once the client authenticated, so the answer tells a stranger nothing. RFC 6749 §5.2's
+ * unauthorized_client, 400. true go on, false refused (sent). */
+static bool grant_registered(struct request *req, const char *registered, const char *grant)
+{
+	if (clients_grant_allowed(registered, grant))
+		return true;
+	send_oauth_error(req, 400, "unauthorized_client", "Client not authorized for this grant type");
+	return false;
+}
+
 /* The IP rules of the caller's access policies (§11.3, §S.10), from policies_ip_check: 0 go
  * on, 1 refused (sent), -1. */
 static int ip_refused(struct request *req, int check)
@@ -236,6 +247,9 @@ static int client_credentials(struct request *req)
 	if (!hashed)
 		return -1;
 	snprintf(req->log_client, sizeof req->log_client, "%s", c.id);
+	/* An app registered to act for users has no token of its own, whose membership reads the project. */
+	if (!grant_registered(req, c.grant_types, "client_credentials"))
+		return 0;
 	if (client_limit(req, &c))
 		return 0;
 	/* The IP rules of its access policies (§11.3): a query only for a membership with a policy. */
@@ -366,7 +380,8 @@ static int code_client_check(struct request *req, const struct login *cl, const 
 	}
 	/* A code issued without PKCE is bound to nothing but the client's secret (a client that
 	 * is not pkceOptional gets the PKCE error below). */
-	if (!demanded_ok(req, p, c.auth_method, c.pkce_optional && !cl->code_challenge[0]) || !code_pkce_ok(req, cl, &c))
+	if (!demanded_ok(req, p, c.auth_method, c.pkce_optional && !cl->code_challenge[0]) || !code_pkce_ok(req, cl, &c) ||
+	    !grant_registered(req, c.grant_types, "authorization_code"))
 		return 0;
 	*auth = p->method;
 	return 1;
@@ -476,7 +491,8 @@ static int refresh_client_check(struct request *req, const struct grant_subject 
 	if (rc < 0)
 		return -1;
 	if (!secret_ok(req, p, rc == 0 ? &c : NULL, "Incorrect client secret") ||
-	    !demanded_ok(req, p, g->client_auth_method, g->issued_auth[0] != '\0'))
+	    !demanded_ok(req, p, g->client_auth_method, g->issued_auth[0] != '\0') ||
+	    !grant_registered(req, g->client_grant_types, "refresh_token"))
 		return 0;
 	*auth = p->method;
 	return 1;
@@ -624,7 +640,10 @@ static int bearer_client(struct request *req, struct presented *p)
 		return 0;
 	}
 	snprintf(req->log_client, sizeof req->log_client, "%s", c.id);
-	return secret_ok(req, p, &c, "Invalid secret") && demanded_ok(req, p, c.auth_method, false) ? 1 : 0;
+	return secret_ok(req, p, &c, "Invalid secret") && demanded_ok(req, p, c.auth_method, false) &&
+		       grant_registered(req, c.grant_types, ASSERTION_GRANT_TYPE)
+		   ? 1
+		   : 0;
 }
 
 static int jwt_bearer(struct request *req)

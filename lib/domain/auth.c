@@ -130,9 +130,10 @@ static int basic(const char *header, struct auth *a)
 	int rc = !crypto_is_uuid(id) ? 1 : clients_read_basic(id, &r) < 0 ? -1 : r.nrows == 1 ? 0 : 1;
 	if (rc == 0)
 		clients_from_row(&r, &c);
-	/* A client registered for keys (private_key_jwt) never gets in with its secret. */
+	/* A client registered for keys (private_key_jwt) never gets in with its secret, nor one
+	 * registered without client_credentials (Basic is that grant's access without a token). */
 	bool ok = rc == 0 && clients_secret_ok(&c, secret, false) && clients_usable(&c) &&
-		  strcmp(c.auth_method, "private_key_jwt");
+		  strcmp(c.auth_method, "private_key_jwt") && clients_grant_allowed(c.grant_types, "client_credentials");
 	memset(secret, 0, sizeof secret);
 	if (!ok) {
 		db_result_free(&r);

@@ -58,6 +58,7 @@ void clients_from_row(const struct db_result *r, struct client *c)
 	c->tokens_not_before = db_cell(r, 0, 18) ? atoll(db_cell(r, 0, 18)) : 0;
 	c->has_policy = text_true(db_cell(r, 0, 19));
 	c->pkce_s256 = text_true(db_cell(r, 0, 20));
+	text_copy(c->grant_types, sizeof c->grant_types, db_cell(r, 0, 21));
 }
 
 int clients_get(const char *id, struct client *c)
@@ -233,6 +234,13 @@ static bool listed(const char *json_array, const char *value)
 		found |= json_is_string(v) && !strcmp(json_string_value(v), value);
 	json_decref(list);
 	return found;
+}
+
+bool clients_grant_allowed(const char *registered, const char *grant)
+{
+	if (!registered || !registered[0])
+		return true;
+	return listed(registered, grant) || (!strcmp(grant, "refresh_token") && listed(registered, "authorization_code"));
 }
 
 bool clients_redirect_ok(const struct client *c, const char *uri)

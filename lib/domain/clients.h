@@ -33,7 +33,14 @@ struct client {
 	long long tokens_not_before; /* the generation self-contained tokens must carry (cnb) */
 	bool has_policy;           /* its membership names access policies (IP rules may apply) */
 	bool pkce_s256;            /* its codes need PKCE with S256 (a registered public client) */
+	char grant_types[128];     /* registered grant_types (JSON array text); "" for a client made by an admin */
 };
+
+/* PROTOCOL.md §7.6: a client made by registration may use only the grant types it registered
+ * (RFC 7591 §2), refresh_token also when it registered authorization_code (the grant that
+ * issues refresh tokens); registered ("" not registered: every grant, as before) is a client's
+ * grant_types. */
+bool clients_grant_allowed(const char *registered, const char *grant);
 
 /* SET clause raising a client's tokens_not_before: every self-contained token issued before
  * is refused from now on (a generation, never lower than the last, from the database clock). */
@@ -69,8 +76,9 @@ int clients_get(const char *id, struct client *c);
 	"c.retiring_secret_hash, NULL), c.pkce_optional, " \
 	"c.access_token_lifetime, c.refresh_token_lifetime, m.id, p.name, p.super_admin, c.redirect_uris, " \
 	"c.allowed_origins, c.default_scope, p.system_setting, c.token_endpoint_auth_method, m.active, c.tokens_not_before, " \
-	"m.access_policy_id IS NOT NULL OR COALESCE(JSON_LENGTH(m.access), 0) > 0, c.pkce_s256"
-#define CLIENTS_NCOLUMNS 21
+	"m.access_policy_id IS NOT NULL OR COALESCE(JSON_LENGTH(m.access), 0) > 0, c.pkce_s256, " \
+	"JSON_EXTRACT(c.registration, '$.grant_types')"
+#define CLIENTS_NCOLUMNS 22
 /* 1 when a Bot (type "Bot") or else a ClientApplication of this id belongs to the project, 0 not, -1. */
 int clients_agent_in_project(const char *type, const char *id, const char *project_id);
 struct db_result;

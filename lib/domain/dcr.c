@@ -147,6 +147,14 @@ static int check_grants(json_t *body, struct meta *m, struct refusal *err)
 	return 0;
 }
 
+static bool grants_client_credentials(json_t *grants)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(grants, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), "client_credentials")) return true;
+	return false;
+}
+
 static bool wants_code(const struct meta *m)
 {
 	size_t i;
@@ -382,6 +390,9 @@ int dcr_update(const char *client_id, const char *access_token, json_t *metadata
 	char method[32], project[37];
 	text_copy(method, sizeof method, db_cell(&r, 0, 2));
 	text_copy(project, sizeof project, db_cell(&r, 0, 9));
+	json_t *was = db_cell(&r, 0, 7) ? json_loads(db_cell(&r, 0, 7), 0, NULL) : NULL;
+	bool had_client_credentials = grants_client_credentials(json_object_get(was, "grant_types"));
+	json_decref(was);
 	db_result_free(&r);
 	const char *named = json_string_value(json_object_get(metadata, "client_id"));
 	if (!named || strcmp(named, client_id))
@@ -392,6 +403,10 @@ int dcr_update(const char *client_id, const char *access_token, json_t *metadata
 	/* The method decides whether a secret exists: it is kept for the client's life. */
 	if (rc == 0 && strcmp(m.method, method))
 		rc = bad_metadata(err, "token_endpoint_auth_method cannot change");
+	/* A token of the client's own (no user, its membership's reach) is what an initial access
+	 * token was given for, never something the client adds to itself later. */
+	if (rc == 0 && !had_client_credentials && grants_client_credentials(m.grants))
+		rc = bad_metadata(err, "grant_types cannot gain client_credentials");
 	if (rc == 0)
 		rc = cols_of(&m, &c);
 	if (rc == 0) {

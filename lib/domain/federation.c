@@ -388,7 +388,10 @@ int federation_complete(const char *code, const char *state, const char *browser
 		/* §6.4's default; a page sign-in keeps the client's own (or openid). */
 		if (!lr.scope && !r.page)
 			lr.scope = "openid offline";
-		struct external_identity who = { .method = "external", .email = email[0] ? email : NULL, .external_id = sub };
+		/* A domain's IdP owns the addresses of its domain (identity_of checked the domain); a
+		 * client's IdP is its project admin's choice and proves no address beyond the project. */
+		struct external_identity who = { .method = "external", .email = email[0] ? email : NULL, .external_id = sub,
+						 .proves_email = idp_domain[0] && !idp_client[0] };
 		rc = flow_external_login(&lr, &who, l, err);
 	}
 	json_decref(claims);

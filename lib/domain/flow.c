@@ -240,6 +240,30 @@ static int find_vouched(const struct external_identity *who, const char *project
 	return found < 0 ? -1 : found ? 0 : refuse(err, 400, "User not found", NULL);
 }
 
+/* An unverified account was never shown to belong to its address: anyone can register one for
+ * another person's address (pre-hijacking). When the upstream owns the address (Google, a
+ * domain's own IdP), its owner has now proved it, so the account is taken back as an invite
+ * takes it back: its password, second factor and sessions end, and the address is verified.
+ * Otherwise whoever registered it would keep signing in with their password next to the owner,
+ * into whatever the owner makes there (a new project). PROTOCOL.md §S.19. 0 or -1. */
+static int claim_unverified(const struct external_identity *who, const struct user_row *u)
+{
+	if (!who || !who->proves_email || who->external_id)
+		return 0;
+	bool verified;
+	int rc = db_begin();
+	if (rc == 0)
+		rc = people_lock_verified(u->id, &verified);
+	if (rc == 0 && !verified) {
+		rc = people_reset_account(u->id);
+		if (rc == 0)
+			rc = login_revoke_user(u->id, NULL);
+		if (rc == 0)
+			rc = people_mark_verified(u->id);
+	}
+	return db_finish(rc);
+}
+
 /* The membership of a vouched-for login: the one asked for, the first (token exchange), or
  * as for a password (exactly one → chosen; none → "User not found"). */
 static int choose_vouched_membership(struct login *l, const struct external_identity *who, struct refusal *err)
@@ -274,6 +298,8 @@ static int sign_in(const struct login_request *lr, const struct external_identit
 		rc = check_launch(lr->launch, project, err);
 	if (rc == 0)
 		rc = who ? find_vouched(who, project, &u, err) : authenticate(lr, project, &u, err);
+	if (rc == 0)
+		rc = claim_unverified(who, &u);
 	if (rc == 0)
 		rc = insert_login(lr, &u, project, who ? who->method : "password", l);
 	if (rc != 0)

@@ -49,6 +49,7 @@ struct external_identity {
 	const char *membership_id;   /* token exchange's membership_id: that membership only */
 	bool first_membership;       /* token exchange: several memberships → the first */
 	bool allow_no_membership;    /* Google createUser, projectId "new" */
+	bool proves_email;           /* the upstream owns the address (Google, a domain's IdP) */
 };
 /* A sign-in vouched for by an upstream party: the client, project, PKCE and launch checks of
  * a password sign-in, then the user (400 "User not found"), the Login and its membership. */

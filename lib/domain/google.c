@@ -107,7 +107,8 @@ int google_login(const struct google_request *g, struct login *out, json_t **red
 	lr.project_id = project[0] ? project : NULL;
 	if (!lr.scope || !*lr.scope)
 		lr.scope = "openid offline";
-	struct external_identity who = { .method = "google", .email = email,
+	/* Google proves the address (email_verified) of every account it signs in. */
+	struct external_identity who = { .method = "google", .email = email, .proves_email = true,
 					 .allow_no_membership = g->create_user || (project[0] && !strcmp(project, "new")) };
 	rc = flow_external_login(&lr, &who, out, err);
 	if (rc == 1 && g->create_user && !strcmp(err->text, "User not found")) {

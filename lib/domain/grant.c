@@ -16,7 +16,7 @@ static const unsigned char login_columns[] = { LM_USER_TYPE, LM_USER_ID, LM_CLIE
 enum {
 	G_PROFILE_TYPE = sizeof login_columns, G_PROFILE_ID, G_PROFILE_DISPLAY, G_PROJECT_ID, G_PROJECT_NAME, G_EMAIL,
 	G_ACCESS_LIFETIME, G_REFRESH_LIFETIME, G_PATIENT, G_REFRESH_HASH, G_REVOKED, G_ACTIVE, G_CLIENT_STATUS,
-	G_CLIENT_AUTH, G_ISSUED_AUTH, G_ENCOUNTER
+	G_CLIENT_AUTH, G_ISSUED_AUTH, G_ENCOUNTER, G_CLIENT_GRANTS
 };
 
 bool scope_has(const char *scope, const char *word)
@@ -62,6 +62,7 @@ int grant_load(const char *login_id, struct grant_subject *g)
 	text_copy(g->client_auth_method, sizeof g->client_auth_method, db_cell(&r, 0, G_CLIENT_AUTH));
 	text_copy(g->issued_auth, sizeof g->issued_auth, db_cell(&r, 0, G_ISSUED_AUTH));
 	text_copy(g->encounter, sizeof g->encounter, db_cell(&r, 0, G_ENCOUNTER));
+	text_copy(g->client_grant_types, sizeof g->client_grant_types, db_cell(&r, 0, G_CLIENT_GRANTS));
 	db_result_free(&r);
 	return 0;
 }

@@ -25,6 +25,7 @@ struct grant_subject {
 	unsigned char refresh_hash[32];
 	char client_status[16];      /* "" when the login has no client */
 	char client_auth_method[32]; /* the client's tokenEndpointAuthMethod */
+	char client_grant_types[128]; /* the client's registered grant_types, "" none (domain/clients.h) */
 	char issued_auth[32];        /* how the client authenticated when the refresh token was issued; "" not */
 };
 

@@ -5,6 +5,7 @@
 #include "core/fetch.h"
 
 #include <cjose/cjose.h>
+#include <openssl/bn.h>
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -119,16 +120,50 @@ static bool key_fits(json_t *key, const char *alg, const char *kid)
 	return !kid || (kkid && strcmp(kkid, kid) == 0);
 }
 
+/* The modulus length of an RSA JWK in bits, counted from "n" itself (exact, where cjose's
+ * keysize rounds to bytes); 0 when it has none. */
+static int rsa_bits(json_t *key)
+{
+	const char *n = json_string_value(json_object_get(key, "n"));
+	uint8_t *raw = NULL;
+	size_t len = 0;
+	cjose_err cerr;
+	if (!n || !cjose_base64url_decode(n, strlen(n), &raw, &len, &cerr))
+		return 0;
+	BIGNUM *bn = BN_bin2bn(raw, (int)len, NULL);
+	cjose_get_dealloc()(raw);
+	int bits = bn ? BN_num_bits(bn) : 0;
+	BN_free(bn);
+	return bits;
+}
+
+/* PROTOCOL.md §7.2.5: a key strong enough for its algorithm. RSA under 2048 bits is refused
+ * (RFC 7518 §3.3, §3.5); an EC key must be on the algorithm's own curve (RFC 7518 §3.4), else a
+ * P-384 key would verify ES256 signatures with half its strength, or the hash would not match. */
+static bool key_strong(json_t *key, const char *alg)
+{
+	if (kty_for(alg)[0] == 'R')
+		return rsa_bits(key) >= 2048;
+	const char *crv = json_string_value(json_object_get(key, "crv"));
+	const char *want = !strcmp(alg, "ES256") ? "P-256" : !strcmp(alg, "ES384") ? "P-384" : !strcmp(alg, "ES512") ? "P-521" : NULL;
+	return crv && want && !strcmp(crv, want);
+}
+
 /* 1: some key of the set with this kid (or any, without a kid) fits and verifies; 0: a key
- * fits but none verifies; -1: no key fits (an unknown kid: worth fetching the set again). */
+ * fits but none verifies; -2: only keys too weak for the algorithm fit; -1: no key fits (an
+ * unknown kid: worth fetching the set again). */
 static int verify_with_set(cjose_jws_t *jws, json_t *set, const char *alg, const char *kid)
 {
-	bool fitted = false;
+	bool fitted = false, weak = false;
 	size_t i;
 	json_t *key;
 	json_array_foreach(json_object_get(set, "keys"), i, key) {
 		if (!json_is_object(key) || !key_fits(key, alg, kid))
 			continue;
+		if (!key_strong(key, alg)) {
+			weak = true;
+			continue;
+		}
 		char *text = json_dumps(key, JSON_COMPACT);
 		cjose_err cerr;
 		cjose_jwk_t *jwk = text ? cjose_jwk_import(text, strlen(text), &cerr) : NULL;
@@ -141,7 +176,12 @@ static int verify_with_set(cjose_jws_t *jws, json_t *set, const char *alg, const
 		if (good)
 			return 1;
 	}
-	return fitted ? 0 : -1;
+	return fitted ? 0 : weak ? -2 : -1;
+}
+
+static const char *set_refusal(int v)
+{
+	return v == 0 ? JWKS_BAD_SIGNATURE : v == -2 ? JWKS_WEAK_KEY : JWKS_NO_KEY;
 }
 
 static int payload_of(cjose_jws_t *jws, json_t **payload, struct refusal *err)
@@ -168,7 +208,7 @@ static int check_signature(cjose_jws_t *jws, const char *alg, const char *kid, c
 		if (!is_key_set(inline_jwks))
 			return refuse(err, 400, JWKS_BAD_SET, NULL);
 		int v = verify_with_set(jws, inline_jwks, alg, kid);
-		return v == 1 ? 0 : refuse(err, 400, v == 0 ? JWKS_BAD_SIGNATURE : JWKS_NO_KEY, NULL);
+		return v == 1 ? 0 : refuse(err, 400, set_refusal(v), NULL);
 	}
 	if (!jwks_uri || !*jwks_uri)
 		return refuse(err, 400, JWKS_NO_KEY, NULL);
@@ -184,7 +224,7 @@ static int check_signature(cjose_jws_t *jws, const char *alg, const char *kid, c
 			return rc;
 		v = verify_with_set(jws, slot->set, alg, kid);
 	}
-	return v == 1 ? 0 : refuse(err, 400, v == 0 ? JWKS_BAD_SIGNATURE : JWKS_NO_KEY, NULL);
+	return v == 1 ? 0 : refuse(err, 400, set_refusal(v), NULL);
 }
 
 int jwks_verify(const char *jwks_uri, json_t *inline_jwks, const char *compact_jws, const char *const *algs,

@@ -23,6 +23,7 @@ extern const char *const jwks_default_algs[];
 #define JWKS_ALG_REFUSED "Token algorithm not allowed"
 #define JWKS_NO_KEY "Token signing key not found"
 #define JWKS_BAD_SIGNATURE "Invalid token signature"
+#define JWKS_WEAK_KEY "Token signing key too weak"
 #define JWKS_BAD_SET "Invalid JWKS"
 
 /* Verifies compact_jws against inline_jwks ({"keys":[...]}) when given, else the set at

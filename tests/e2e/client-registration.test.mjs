@@ -24,6 +24,7 @@ import {
   postForm,
   postJson,
   redeemCode,
+  refreshGrant,
   signIn,
 } from './lib.mjs';
 
@@ -162,6 +163,67 @@ describe('registration round trip', () => {
       .setAudience(new URL('oauth2/token', BASE_URL).href).setIssuedAt().setExpirationTime('60s').sign(privateKey);
     const g = await postForm('oauth2/token', { grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: jwt });
     assert.equal(g.status, 200, g.text);
+  });
+});
+
+// PROTOCOL.md §7.6: a registered client uses only the grant types it registered (RFC 7591 §2),
+// refresh_token also with authorization_code; others are 400 unauthorized_client (RFC 6749 §5.2).
+describe('registered grant types are enforced', () => {
+  const refused = (r) => assertOAuthError(r, 400, 'unauthorized_client', 'Client not authorized for this grant type');
+
+  it('authorization_code only: its code and refresh grants work; client_credentials, jwt-bearer, token-exchange do not', async () => {
+    const token = await initialToken();
+    const r = await register({ redirect_uris: [REDIRECT], grant_types: ['authorization_code'], token_endpoint_auth_method: 'client_secret_basic' }, token);
+    assert.equal(r.status, 201, r.text);
+    const c = r.json;
+    const auth = { Authorization: basicAuth(c.client_id, c.client_secret) };
+    refused(await postForm('oauth2/token', { grant_type: 'client_credentials' }, auth));
+    refused(await postForm('oauth2/token', { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: 'a.b.c' }, auth));
+    refused(await postForm('oauth2/token', { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', client_id: c.client_id,
+      subject_token: 'upstream', subject_token_type: 'urn:ietf:params:oauth:token-type:access_token' }));
+    // A stranger without the secret still learns nothing but invalid_client.
+    assert.equal((await postForm('oauth2/token', { grant_type: 'client_credentials' }, { Authorization: basicAuth(c.client_id, 'wrong') })).status, 401);
+    const f = admin.fx;
+    const pkce = pkcePair();
+    const login = await authLogin({ email: f.email, password: f.password, clientId: c.client_id, pkce, scope: 'openid offline' });
+    assert.equal(login.status, 200, login.text);
+    const t = await redeemCode(login.json.code, { verifier: pkce.verifier, headers: auth });
+    assert.equal(t.status, 200, t.text);
+    assert.ok(t.json.refresh_token, t.text);
+    const fresh = await refreshGrant(t.json.refresh_token, { headers: auth });
+    assert.equal(fresh.status, 200, fresh.text);
+  });
+
+  it('a client that drops authorization_code by RFC 7592 replacement: its refresh token is refused from then on', async () => {
+    const token = await initialToken();
+    const r = await register({ redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'client_credentials'],
+      token_endpoint_auth_method: 'client_secret_basic' }, token);
+    assert.equal(r.status, 201, r.text);
+    const c = r.json;
+    const auth = { Authorization: basicAuth(c.client_id, c.client_secret) };
+    const f = admin.fx;
+    const pkce = pkcePair();
+    const login = await authLogin({ email: f.email, password: f.password, clientId: c.client_id, pkce, scope: 'openid offline' });
+    assert.equal(login.status, 200, login.text);
+    const t = await redeemCode(login.json.code, { verifier: pkce.verifier, headers: auth });
+    assert.equal(t.status, 200, t.text);
+    const put = await manage('PUT', c.client_id, c.registration_access_token, { client_id: c.client_id,
+      grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic' });
+    assert.equal(put.status, 200, put.text);
+    refused(await refreshGrant(t.json.refresh_token, { headers: auth }));
+    assert.equal((await postForm('oauth2/token', { grant_type: 'client_credentials' }, auth)).status, 200);
+  });
+
+  it('client_credentials only: a code it was given is not redeemed', async () => {
+    const token = await initialToken();
+    const r = await register({ redirect_uris: [REDIRECT], grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_post' }, token);
+    assert.equal(r.status, 201, r.text);
+    const c = r.json;
+    const f = admin.fx;
+    const pkce = pkcePair();
+    const login = await authLogin({ email: f.email, password: f.password, clientId: c.client_id, pkce, scope: 'openid' });
+    assert.equal(login.status, 200, login.text);
+    refused(await redeemCode(login.json.code, { clientId: c.client_id, verifier: pkce.verifier, extra: { client_secret: c.client_secret } }));
   });
 });
 

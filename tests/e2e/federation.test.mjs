@@ -8,7 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE_URL, addMember, appBase, assertBadRequest, createProject, createSigninClient, createUser, dbExec, dbQuery,
+  BASE_URL, addMember, appBase, assertBadRequest, authMe, createProject, createSigninClient, createUser, dbExec, dbQuery,
   http, loadMedplum, pkcePair, postForm, postJson, quietPkceWarning, readConfig, setCookies, uniqueName,
 } from './lib.mjs';
 
@@ -341,6 +341,7 @@ describe('the round trip refuses what it must (the hand-written provider)', () =
 
 describe('POST /auth/google (§6.3) with Google ID tokens signed by a local key', () => {
   const GOOGLE_CLIENT = 'tessera-test.apps.googleusercontent.com';
+  const SQUATTER_PASSWORD = 'Squatter_Keeps_Gardens_43';
   let google;
   before(async () => {
     google = await startGoogleKeys();
@@ -406,6 +407,52 @@ describe('POST /auth/google (§6.3) with Google ID tokens signed by a local key'
     const r = await postJson('auth/google', { googleClientId: GOOGLE_CLIENT, googleCredential: await google.sign(claimsOf(`a@${domain}`), { aud: GOOGLE_CLIENT }) });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.json, { domain, authorizeUrl: `${BASE_URL}auth/external/authorize?domain=${domain}` });
+  });
+
+  // Review 3: account pre-hijacking through a federated sign-in (PROTOCOL.md §S.19). Anyone can
+  // self-register a server account for an address that is not theirs (unverified, their password);
+  // the address's owner signing in with Google must take it back, as an invite does.
+  it("Google's owner of a squatted address takes the account back: the squatter's password and sessions end", async () => {
+    const { MedplumClient } = await loadMedplum();
+    const victim = `${uniqueName('r3-victim')}@example.com`.toLowerCase();
+    const squatter = new MedplumClient({ baseUrl: BASE_URL, fetch: (u, o) => fetch(u, o) });
+    const reg = await squatter.startNewUser({ firstName: 'Vic', lastName: 'Tim', email: victim, password: SQUATTER_PASSWORD });
+    const own = await squatter.startNewProject({ login: reg.login, projectName: uniqueName('r3-squat') });
+    await squatter.processCode(own.code);
+    const squatterToken = squatter.getAccessToken();
+    assert.equal((await authMe(squatterToken)).status, 200);
+    // The owner signs in with Google and makes a project.
+    const pkce = pkcePair();
+    const g = await postJson('auth/google', {
+      googleClientId: GOOGLE_CLIENT, googleCredential: await google.sign(claimsOf(victim), { aud: GOOGLE_CLIENT }),
+      projectId: 'new', codeChallenge: pkce.challenge, codeChallengeMethod: 'S256',
+    });
+    assert.equal(g.status, 200, g.text);
+    const made = await postJson('auth/newproject', { login: g.json.login, projectName: uniqueName('r3-clinic') });
+    assert.equal(made.status, 200, made.text);
+    // The account is the owner's now: verified, and the squatter is out.
+    const [[verified, hash]] = dbQuery('SELECT email_verified, password_hash IS NOT NULL FROM user WHERE email = ? AND project_id IS NULL', [victim]);
+    assert.equal(verified, '1', 'Google proved the address');
+    assert.equal(hash, '0', "the squatter's password is gone");
+    assert.equal((await authMe(squatterToken)).status, 401, "the squatter's session ended");
+    const again = await postJson('auth/login', { email: victim, password: SQUATTER_PASSWORD, codeChallenge: pkce.challenge, codeChallengeMethod: 'S256' });
+    assert.equal(again.status, 400, `the squatter's password no longer signs in: ${again.text}`);
+  });
+
+  it('a verified account keeps its password and sessions when its owner signs in with Google', async () => {
+    const { MedplumClient } = await loadMedplum();
+    const email = `${uniqueName('r3-owner')}@example.com`.toLowerCase();
+    const owner = new MedplumClient({ baseUrl: BASE_URL, fetch: (u, o) => fetch(u, o) });
+    const reg = await owner.startNewUser({ firstName: 'Ova', lastName: 'Wner', email, password: SQUATTER_PASSWORD });
+    const own = await owner.startNewProject({ login: reg.login, projectName: uniqueName('r3-own') });
+    await owner.processCode(own.code);
+    dbExec('UPDATE user SET email_verified = TRUE WHERE email = ?', [email]);
+    const g = await postJson('auth/google', { googleClientId: GOOGLE_CLIENT, googleCredential: await google.sign(claimsOf(email), { aud: GOOGLE_CLIENT }) });
+    assert.equal(g.status, 200, g.text);
+    assert.equal((await authMe(owner.getAccessToken())).status, 200, 'the earlier session goes on');
+    const pkce = pkcePair();
+    const again = await postJson('auth/login', { email, password: SQUATTER_PASSWORD, codeChallenge: pkce.challenge, codeChallengeMethod: 'S256' });
+    assert.equal(again.status, 200, again.text);
   });
 });
 

@@ -309,6 +309,58 @@ START_TEST(test_jwks_inline)
 }
 END_TEST
 
+/* PROTOCOL.md §7.2.5: an RSA key under 2048 bits and an EC key on another curve than its
+ * algorithm's never verify, whatever the signature. */
+START_TEST(test_jwks_key_strength)
+{
+	cjose_err e;
+	static const uint8_t exp[] = { 1, 0, 1 };
+	json_t *payload = NULL;
+	struct refusal err;
+	const char *claims = "{\"sub\":\"a\"}";
+	/* RSA: 1024 bits refused (its signature is good), 2048 accepted. */
+	cjose_jwk_t *small = cjose_jwk_create_RSA_random(1024, exp, sizeof exp, &e), *rsa = make_key("RS256");
+	ck_assert_ptr_nonnull(small);
+	json_t *small_set = public_set(small, "r1"), *rsa_set = public_set(rsa, "r1");
+	char *small_token = sign(small, "RS256", "r1", claims), *rsa_token = sign(rsa, "RS256", "r1", claims);
+	ck_assert_int_eq(jwks_verify(NULL, small_set, small_token, NULL, &payload, &err), 1);
+	ck_assert_str_eq(err.text, JWKS_WEAK_KEY);
+	ck_assert_ptr_null(payload);
+	ck_assert_int_eq(jwks_verify(NULL, rsa_set, rsa_token, NULL, &payload, &err), 0);
+	json_decref(payload);
+	payload = NULL;
+	/* EC: a P-384 key for ES256 (and a P-256 key for ES384) refused; each on its own curve verifies. */
+	cjose_jwk_t *p256 = make_key("ES256"), *p384 = cjose_jwk_create_EC_random(CJOSE_JWK_EC_P_384, &e);
+	ck_assert_ptr_nonnull(p384);
+	json_t *p256_set = public_set(p256, "e1"), *p384_set = public_set(p384, "e1");
+	char *es256 = sign(p256, "ES256", "e1", claims), *es384 = sign(p384, "ES384", "e1", claims);
+	ck_assert_int_eq(jwks_verify(NULL, p384_set, es256, NULL, &payload, &err), 1);
+	ck_assert_str_eq(err.text, JWKS_WEAK_KEY);
+	ck_assert_int_eq(jwks_verify(NULL, p256_set, es384, NULL, &payload, &err), 1);
+	ck_assert_str_eq(err.text, JWKS_WEAK_KEY);
+	ck_assert_int_eq(jwks_verify(NULL, p384_set, es384, NULL, &payload, &err), 0);
+	json_decref(payload);
+	payload = NULL;
+	ck_assert_int_eq(jwks_verify(NULL, p256_set, es256, NULL, &payload, &err), 0);
+	json_decref(payload);
+	/* A key with no curve at all is no ES256 key. */
+	json_object_del(json_array_get(json_object_get(p256_set, "keys"), 0), "crv");
+	ck_assert_int_eq(jwks_verify(NULL, p256_set, es256, NULL, &payload, &err), 1);
+	free(small_token);
+	free(rsa_token);
+	free(es256);
+	free(es384);
+	json_decref(small_set);
+	json_decref(rsa_set);
+	json_decref(p256_set);
+	json_decref(p384_set);
+	cjose_jwk_release(small);
+	cjose_jwk_release(rsa);
+	cjose_jwk_release(p256);
+	cjose_jwk_release(p384);
+}
+END_TEST
+
 /* A set served over HTTP: fetched once, then from the cache (the server takes one connection). */
 START_TEST(test_jwks_uri_cached)
 {
@@ -380,6 +432,7 @@ Suite *fetch_suite(void)
 	tcase_add_test(tc, test_loopback_refused);
 	tcase_add_test(tc, test_timeout_and_size);
 	tcase_add_test(tc, test_jwks_inline);
+	tcase_add_test(tc, test_jwks_key_strength);
 	tcase_add_test(tc, test_jwks_uri_cached);
 	tcase_add_test(tc, test_claims);
 	suite_add_tcase(s, tc);

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Review 3 (the resource API's ProjectMembership, PROTOCOL.md §11.5): the project owner stays an
+// active administrator. The admin pages (§9.3) and SCIM (§10) refuse to deactivate the owner,
+// but any other admin of the project could do it through PUT /fhir/R4/ProjectMembership, locking
+// the owner out of their own project with no way back.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { addMember, createUser, dbExec, TEST_PASSWORD, uniqueEmail } from './lib.mjs';
+import { api, member } from './fhir-lib.mjs';
+
+describe("the owner's membership through the resource API", () => {
+  it('another admin can neither deactivate nor demote the owner; other changes still go through', async () => {
+    const a = await member('r3own', { admin: true });
+    const ownerUser = createUser({ email: uniqueEmail('r3owner'), password: TEST_PASSWORD });
+    const om = addMember({ project: a.fx.projectId, user: ownerUser, admin: true });
+    dbExec('UPDATE project SET owner_user_id = ? WHERE id = ?', [ownerUser, a.fx.projectId]);
+    const read = await api(a.token, 'GET', `ProjectMembership/${om.membershipId}`);
+    assert.equal(read.status, 200, read.text);
+    const stored = read.json;
+    delete stored.meta;
+
+    const off = await api(a.token, 'PUT', `ProjectMembership/${om.membershipId}`, { ...stored, active: false });
+    assert.equal(off.status, 400, `the owner was deactivated: ${off.text}`);
+    const demoted = await api(a.token, 'PUT', `ProjectMembership/${om.membershipId}`, { ...stored, admin: false });
+    assert.equal(demoted.status, 400, `the owner was demoted: ${demoted.text}`);
+    const again = await api(a.token, 'GET', `ProjectMembership/${om.membershipId}`);
+    assert.equal(again.json.active, true);
+    assert.equal(again.json.admin, true);
+
+    const named = await api(a.token, 'PUT', `ProjectMembership/${om.membershipId}`, { ...stored, externalId: 'r3-owner' });
+    assert.equal(named.status, 200, named.text);
+    // Any other member is still the admins' to deactivate.
+    const other = addMember({ project: a.fx.projectId, user: createUser({ email: uniqueEmail('r3m') }) });
+    const m = (await api(a.token, 'GET', `ProjectMembership/${other.membershipId}`)).json;
+    delete m.meta;
+    assert.equal((await api(a.token, 'PUT', `ProjectMembership/${other.membershipId}`, { ...m, active: false })).status, 200);
+  });
+});
