@@ -150,6 +150,8 @@ int update_member(struct request *req)
 			return -1;
 		audit_change(AUDIT_MEMBER_UPDATED, project, "ProjectMembership", req->path_params[1]);
 		rc = policies_check_named(&f, project, &err);
+		if (rc == 0)
+			rc = members_keep_owner(req->path_params[1], &f, &err);
 		if (rc == 0 && (rc = members_update(req->path_params[1], &f)) == 1)
 			refuse(&err, 409, "The externalId or userName belongs to another member", NULL);
 		rc = db_finish(rc);

@@ -145,6 +145,8 @@ static int place_membership(const struct invite_request *in, const char *user_id
 	snprintf(wanted, sizeof wanted, "%s/%s", in->resource_type, profile_id);
 	if (strcmp(wanted, existing_profile))
 		return refuse_copy(err, 409, ALREADY_MEMBER " with a different profile", NULL);
+	if ((rc = members_keep_owner(membership, &in->fields, err)) != 0)
+		return rc;
 	rc = members_update(membership, &in->fields);
 	return rc == 1 ? refuse_copy(err, 409, ALREADY_MEMBER, NULL) : rc;
 }

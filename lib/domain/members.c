@@ -175,6 +175,17 @@ int members_is_owner(const char *id)
 	return owner;
 }
 
+/* The owner stays an active administrator whichever way a membership is rewritten (the resource
+ * API, the admin API, an upserting invite, the admin pages, SCIM; PROTOCOL.md §9.3, §10, §11.5):
+ * another admin must not lock the owner out of the project. 0 allowed, 1 refused, -1. */
+int members_keep_owner(const char *id, const struct member_fields *f, struct refusal *err)
+{
+	int owner = f->active && f->admin ? 0 : members_is_owner(id);
+	if (owner <= 0)
+		return owner;
+	return refuse(err, 400, "The owner of the project stays an active administrator", NULL);
+}
+
 static int owner_kept(const char *id, struct refusal *err)
 {
 	int owner = members_is_owner(id);
@@ -384,11 +395,9 @@ int members_update_resource(const char *id, const char *version, json_t *m, stru
 	struct member_fields f;
 	if (members_resource_fields(m, &f, err) != 0)
 		return -1;
-	/* The owner stays an active administrator, as on the admin pages and in SCIM (PROTOCOL.md
-	 * §9.3, §10, §11.5): another admin must not lock the owner out of the project. */
-	int owner = f.active && f.admin ? 0 : members_is_owner(id);
+	int owner = members_keep_owner(id, &f, err);
 	if (owner != 0)
-		return owner < 0 ? -1 : refuse(err, 400, "The owner of the project stays an active administrator", NULL);
+		return owner < 0 ? -1 : 1;
 	bool ok = true;
 	char *access = dump(f.access, &ok), *ident = dump(f.identifier, &ok), *conf = dump(f.user_configuration, &ok);
 	unsigned long long n = 0;

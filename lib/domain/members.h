@@ -42,6 +42,7 @@ int members_insert_with_id(const char *project_id, const char *user_type, const 
 			   const char *profile_id, const struct member_fields *f, const char id[37]);
 /* The membership is the project owner's: 1 yes, 0 no, -1. */
 int members_is_owner(const char *id);
+int members_keep_owner(const char *id, const struct member_fields *f, struct refusal *err);
 /* Replaces the settable fields of a membership. 0, 1 duplicate externalId/userName, -1. */
 int members_update(const char *id, const struct member_fields *f);
 
