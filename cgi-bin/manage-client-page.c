@@ -19,23 +19,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The admin rule, then the client of the path in this project: 0 (*c, the resource), 1
- * answered (403, 404), -1. */
-static int client_page(struct request *req, struct admin_page *p, json_t **c)
+int manage_resource_of(struct request *req, struct admin_page *p, const struct resource_store *store, const char *missing,
+		       json_t **r)
 {
 	int rc = manage_require_admin(req, p);
 	if (rc != 0)
 		return rc;
-	rc = clients_store.get(req->path_params[1], c);
+	rc = store->get(req->path_params[1], r);
 	if (rc < 0)
 		return -1;
-	const char *project = rc == 0 ? json_string_value(json_object_get(json_object_get(*c, "meta"), "project")) : NULL;
+	const char *project = rc == 0 ? json_string_value(json_object_get(json_object_get(*r, "meta"), "project")) : NULL;
 	if (rc == 1 || !project || strcmp(project, p->project)) {
 		if (rc == 0)
-			json_decref(*c);
-		return page_answered(page_message(req, 404, "Not found", "This project has no such client."));
+			json_decref(*r);
+		return page_answered(page_message(req, 404, "Not found", missing));
 	}
 	return 0;
+}
+
+/* The admin rule, then the client of the path in this project: 0 (*c, the resource), 1
+ * answered (403, 404), -1. */
+static int client_page(struct request *req, struct admin_page *p, json_t **c)
+{
+	return manage_resource_of(req, p, &clients_store, "This project has no such client.", c);
 }
 
 /* A JSON array of strings as lines, and back. */
@@ -62,7 +68,7 @@ static json_t *list_of(const char *text, const char *separators)
 	return list;
 }
 
-static void set_text(json_t *ctx, const char *key, json_t *c, const char *member)
+void manage_set_text(json_t *ctx, const char *key, json_t *c, const char *member)
 {
 	const char *v = json_string_value(json_object_get(c, member));
 	json_object_set_new(ctx, key, json_string(v ? v : ""));
@@ -81,7 +87,7 @@ static void fill_form(json_t *ctx, json_t *c)
 	static const char *const texts[] = { "name", "description", "jwksUri", "accessTokenLifetime", "refreshTokenLifetime",
 					     NULL };
 	for (int i = 0; texts[i]; i++)
-		set_text(ctx, texts[i], c, texts[i]);
+		manage_set_text(ctx, texts[i], c, texts[i]);
 	set_lines(ctx, "redirectUris", json_object_get(c, "redirectUris"));
 	set_lines(ctx, "allowedOrigin", json_object_get(c, "allowedOrigin"));
 	char *scope = lines_of(json_object_get(c, "defaultScope"));
@@ -103,7 +109,7 @@ static void fill_form(json_t *ctx, json_t *c)
 	json_t *idp = json_object_get(c, "identityProvider");
 	static const char *const idp_texts[] = { "authorizeUrl", "tokenUrl", "userInfoUrl", "issuer", "clientId", NULL };
 	for (int i = 0; idp_texts[i]; i++)
-		set_text(ctx, idp_texts[i], idp, idp_texts[i]);
+		manage_set_text(ctx, idp_texts[i], idp, idp_texts[i]);
 	json_object_set_new(ctx, "idpJwksUri", json_string(json_string_value(json_object_get(idp, "jwksUri")) ?
 								   json_string_value(json_object_get(idp, "jwksUri")) : ""));
 	json_object_set_new(ctx, "usePkce_checked", json_boolean(json_is_true(json_object_get(idp, "usePkce"))));
@@ -145,7 +151,7 @@ int manage_client_get(struct request *req)
 	return manage_send(req, 200, "manage-client", ctx);
 }
 
-static void put_text(json_t *o, const char *key, const char *v)
+void manage_put_text(json_t *o, const char *key, const char *v)
 {
 	if (v && *v)
 		json_object_set_new(o, key, json_string(v));
@@ -153,7 +159,7 @@ static void put_text(json_t *o, const char *key, const char *v)
 		json_object_del(o, key);
 }
 
-static bool ticked(const struct request *req, const char *name)
+bool manage_ticked(const struct request *req, const char *name)
 {
 	const char *v = req_body_param(req, name);
 	return v && !strcmp(v, "true");
@@ -165,14 +171,14 @@ static json_t *posted_idp(const struct request *req)
 	static const char *const keys[] = { "authorizeUrl", "tokenUrl", "userInfoUrl", "issuer", "clientId", "clientSecret", NULL };
 	json_t *idp = json_object();
 	for (int i = 0; keys[i]; i++)
-		put_text(idp, keys[i], req_body_param(req, keys[i]));
-	put_text(idp, "jwksUri", req_body_param(req, "idpJwksUri"));
+		manage_put_text(idp, keys[i], req_body_param(req, keys[i]));
+	manage_put_text(idp, "jwksUri", req_body_param(req, "idpJwksUri"));
 	if (!json_object_get(idp, "authorizeUrl") && !json_object_get(idp, "tokenUrl")) {
 		json_decref(idp);
 		return NULL;
 	}
-	json_object_set_new(idp, "usePkce", json_boolean(ticked(req, "usePkce")));
-	json_object_set_new(idp, "useSubject", json_boolean(ticked(req, "useSubject")));
+	json_object_set_new(idp, "usePkce", json_boolean(manage_ticked(req, "usePkce")));
+	json_object_set_new(idp, "useSubject", json_boolean(manage_ticked(req, "useSubject")));
 	return idp;
 }
 
@@ -186,10 +192,10 @@ static json_t *posted_client(const struct request *req, json_t *stored)
 	static const char *const texts[] = { "name", "description", "jwksUri", "accessTokenLifetime", "refreshTokenLifetime",
 					     "tokenEndpointAuthMethod", NULL };
 	for (int i = 0; texts[i]; i++)
-		put_text(c, texts[i], req_body_param(req, texts[i]));
+		manage_put_text(c, texts[i], req_body_param(req, texts[i]));
 	const char *status = req_body_param(req, "status");
 	json_object_set_new(c, "status", json_string(status && !strcmp(status, "off") ? "off" : "active"));
-	json_object_set_new(c, "pkceOptional", json_boolean(ticked(req, "pkceOptional")));
+	json_object_set_new(c, "pkceOptional", json_boolean(manage_ticked(req, "pkceOptional")));
 	json_object_set_new(c, "redirectUris", list_of(req_body_param(req, "redirectUris"), "\r\n"));
 	json_object_set_new(c, "allowedOrigin", list_of(req_body_param(req, "allowedOrigin"), "\r\n"));
 	json_object_set_new(c, "defaultScope", list_of(req_body_param(req, "defaultScope"), " \t\r\n"));
@@ -201,6 +207,29 @@ static json_t *posted_client(const struct request *req, json_t *stored)
 	return c;
 }
 
+int manage_resource_update(const struct admin_page *p, const struct resource_store *store, const char *id, json_t *body,
+			   json_t *stored, const char *version, const char *event, struct refusal *err)
+{
+	json_t *checked = NULL;
+	int rc = store->check(body, stored, p->project, &checked, err);
+	if (rc == 0 && (!version || strlen(version) > 40))
+		rc = refuse(err, 409, "It was changed meanwhile: open it again", NULL);
+	if (rc == 0) {
+		manage_page_audit(p, event, store->type, id);
+		rc = store->update(id, version, checked, err);
+		if (rc == 2)
+			rc = refuse(err, 409, "It was changed meanwhile: open it again", NULL);
+	}
+	json_decref(checked);
+	return rc;
+}
+
+void manage_refusal(json_t *ctx, const struct refusal *err)
+{
+	page_field_error(ctx, err->expression ? err->expression : "form", err->text);
+	page_field_error(ctx, "form", err->text);
+}
+
 int manage_client_post(struct request *req)
 {
 	struct admin_page p;
@@ -208,25 +237,15 @@ int manage_client_post(struct request *req)
 	int rc = client_page(req, &p, &stored);
 	if (rc != 0)
 		return rc;
-	json_t *body = posted_client(req, stored), *checked = NULL;
-	const char *version = req_body_param(req, "version");
+	json_t *body = posted_client(req, stored);
 	struct refusal err = { 0 };
-	rc = clients_store.check(body, stored, p.project, &checked, &err);
-	if (rc == 0 && (!version || strlen(version) > 40))
-		rc = refuse(&err, 409, "This client was changed meanwhile: open it again", NULL);
-	if (rc == 0) {
-		manage_page_audit(&p, AUDIT_CLIENT_UPDATED, "ClientApplication", req->path_params[1]);
-		rc = clients_store.update(req->path_params[1], version, checked, &err);
-		if (rc == 2)
-			rc = refuse(&err, 409, "This client was changed meanwhile: open it again", NULL);
-	}
-	json_decref(checked);
+	rc = manage_resource_update(&p, &clients_store, req->path_params[1], body, stored, req_body_param(req, "version"),
+				    AUDIT_CLIENT_UPDATED, &err);
 	if (rc == 1) {
 		json_t *ctx = client_context(req, &p, stored);
 		if (ctx) {
 			fill_form(ctx, body);
-			page_field_error(ctx, err.expression ? err.expression : "form", err.text);
-			page_field_error(ctx, "form", err.text);
+			manage_refusal(ctx, &err);
 		}
 		json_decref(body);
 		json_decref(stored);

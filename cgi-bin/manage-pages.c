@@ -81,7 +81,8 @@ void manage_page_audit(const struct admin_page *p, const char *event, const char
 static const struct {
 	const char *path, *label;
 } tabs[] = {
-	{ "members", "Members" }, { "invite", "Invite a person" }, { "clients", "Clients" },
+	{ "members", "Members" }, { "invite", "Invite a person" }, { "clients", "Clients" }, { "bots", "Bots" },
+	{ "policies", "Access policies" },
 	{ "settings", "Settings" }, { "templates", "Email templates" }, { "audit", "Audit events" }, { NULL, NULL },
 };
 
@@ -404,17 +405,27 @@ int manage_clients_get(struct request *req)
 	return ctx ? show_clients(req, &p, 200, ctx) : -1;
 }
 
-/* The secret goes to the show-once page of that client, sealed for this session and client. */
-static int show_secret_next(struct request *req, const struct admin_page *p, const char *client, char secret[65])
+int manage_show_secret(struct request *req, const struct admin_page *p, const char *kind, const char *id,
+		       char secret[65])
 {
 	char aad[120], rest[120];
-	snprintf(aad, sizeof aad, "%s:%s", p->login->id, client);
+	snprintf(aad, sizeof aad, "%s:%s", p->login->id, id);
 	int rc = csrf_show_once(req, SHOWN_PATH, aad, secret);
 	OPENSSL_cleanse(secret, 65);
 	if (rc < 0)
 		return -1;
-	snprintf(rest, sizeof rest, "clients/%s/secret", client);
+	snprintf(rest, sizeof rest, "%s/%s/secret", kind, id);
 	return manage_see_other(req, p, rest);
+}
+
+void manage_take_secret(struct request *req, const struct admin_page *p, const char *id, json_t *ctx)
+{
+	char aad[120], secret[65];
+	snprintf(aad, sizeof aad, "%s:%s", p->login->id, id);
+	if (csrf_take_shown(req, SHOWN_PATH, aad, secret, sizeof secret)) {
+		json_object_set_new(ctx, "secret", json_string(secret));
+		OPENSSL_cleanse(secret, sizeof secret);
+	}
 }
 
 int manage_clients_post(struct request *req)
@@ -448,7 +459,7 @@ int manage_clients_post(struct request *req)
 	if (rc != 0)
 		return -1; /* no access policy is named, so nothing can be refused */
 	snprintf(req->log_client, sizeof req->log_client, "%s", id);
-	return show_secret_next(req, &p, id, secret);
+	return manage_show_secret(req, &p, "clients", id, secret);
 }
 
 int manage_rotate_post(struct request *req)
@@ -467,13 +478,12 @@ int manage_rotate_post(struct request *req)
 	if (rc < 0)
 		return -1;
 	snprintf(req->log_client, sizeof req->log_client, "%s", req->path_params[1]);
-	return show_secret_next(req, &p, req->path_params[1], secret);
+	return manage_show_secret(req, &p, "clients", req->path_params[1], secret);
 }
 
 /* Shows the secret the cookie carries, once; the client must be this project's. */
 int manage_secret_get(struct request *req)
 {
-	char aad[120], secret[65];
 	struct admin_page p;
 	struct client c;
 	int rc = manage_require_admin(req, &p);
@@ -484,15 +494,11 @@ int manage_secret_get(struct request *req)
 		return -1;
 	if (rc == 1 || strcmp(c.project_id, p.project))
 		return page_message(req, 404, "Not found", "This project has no such client.");
-	snprintf(aad, sizeof aad, "%s:%s", p.login->id, c.id);
 	json_t *ctx = manage_project_context(req, &p, "Client secret", "clients");
 	if (!ctx)
 		return -1;
 	json_object_set_new(ctx, "client_id", json_string(c.id));
 	json_object_set_new(ctx, "client_name", json_string(c.name));
-	if (csrf_take_shown(req, SHOWN_PATH, aad, secret, sizeof secret)) {
-		json_object_set_new(ctx, "secret", json_string(secret));
-		OPENSSL_cleanse(secret, sizeof secret);
-	}
+	manage_take_secret(req, &p, c.id, ctx);
 	return manage_send(req, 200, "manage-secret", ctx);
 }

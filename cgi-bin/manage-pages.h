@@ -4,6 +4,7 @@
 #define TESSERA_MANAGE_PAGES_H
 #include "http/app.h"
 #include "domain/login.h"
+#include "domain/store.h"
 #include <jansson.h>
 #include <stdbool.h>
 
@@ -38,6 +39,28 @@ const char *manage_member_display(json_t *m);
 /* The project's access policies as choices ("policies": [{id, name, selected}], at most 200)
  * with `chosen` selected, and none_key true when none is. 0 or -1. */
 int manage_policy_choices(json_t *ctx, const char *project, const char *chosen, const char *none_key);
+/* A new secret goes, sealed for this session and resource, to the show-once page
+ * <kind>/<id>/secret (a 303); secret is wiped. 0 or -1. */
+int manage_show_secret(struct request *req, const struct admin_page *p, const char *kind, const char *id,
+		       char secret[65]);
+/* The secret the show-once cookie carries for id, if any, as ctx's "secret"; the cookie is cleared. */
+void manage_take_secret(struct request *req, const struct admin_page *p, const char *id, json_t *ctx);
+/* The admin rule, then the resource of the path (its second parameter) in this project from
+ * store: 0 (*r), 1 answered (403; 404 with `missing` for none or another project's), -1. */
+int manage_resource_of(struct request *req, struct admin_page *p, const struct resource_store *store, const char *missing,
+		       json_t **r);
+/* The form's resource checked by the store's owner, then written over the stored one with the
+ * form's version (409 "changed meanwhile" when it moved) and the audit event `event` of
+ * <store type>/<id>: 0, 1 (err), -1. (manage-client-page.c) */
+int manage_resource_update(const struct admin_page *p, const struct resource_store *store, const char *id, json_t *body,
+			   json_t *stored, const char *version, const char *event, struct refusal *err);
+/* A refusal on a form page: beside its field (err->expression) and at the top (form_error). */
+void manage_refusal(json_t *ctx, const struct refusal *err);
+/* ctx[key] = c[member] as text ("" when absent); o[key] = v, or removed when v is empty; a
+ * ticked checkbox (value "true"). (manage-client-page.c) */
+void manage_set_text(json_t *ctx, const char *key, json_t *c, const char *member);
+void manage_put_text(json_t *o, const char *key, const char *v);
+bool manage_ticked(const struct request *req, const char *name);
 /* The audit event of a change made through the pages, written with the change. */
 void manage_page_audit(const struct admin_page *p, const char *event, const char *type, const char *id);
 
@@ -85,5 +108,19 @@ int manage_client_revoke_post(struct request *req);
 /* …/audit (filters, paging) and …/audit.csv (manage-audit-page.c) */
 int manage_audit_get(struct request *req);
 int manage_audit_csv(struct request *req);
+/* …/bots (list, create), …/bots/:botId (every field), …/rotate, …/secret (manage-bot-page.c) */
+int manage_bots_get(struct request *req);
+int manage_bots_post(struct request *req);
+int manage_bot_get(struct request *req);
+int manage_bot_post(struct request *req);
+int manage_bot_rotate_post(struct request *req);
+int manage_bot_secret_get(struct request *req);
+/* …/policies (list, create), …/policies/:policyId (name, entries, IP rules), …/delete
+ * (manage-policy-page.c) */
+int manage_policies_get(struct request *req);
+int manage_policies_post(struct request *req);
+int manage_policy_get(struct request *req);
+int manage_policy_post(struct request *req);
+int manage_policy_delete_post(struct request *req);
 
 #endif

@@ -205,6 +205,19 @@ static int bot_remove(const char *id, const char *version, struct refusal *err)
 	return r.n == 1 ? 0 : 2;
 }
 
+int bots_rotate_secret(const char *project, const char *id, char secret_out[65])
+{
+	uint8_t h[32];
+	unsigned long long n = 0;
+	if (crypto_random_hex(secret_out, 32) < 0 || crypto_keyed_hash(secret_out, h) < 0)
+		return -1;
+	int rc = db_exec(&n, "UPDATE bot SET secret_hash = ? WHERE id = ? AND project_id = ?", "bss", h, sizeof h, id,
+			 project);
+	if (rc < 0 || n != 1)
+		memset(secret_out, 0, 65);
+	return rc < 0 ? -1 : n == 1 ? 0 : 1;
+}
+
 const struct resource_store bots_store = {
 	.type = "Bot",
 	.get = bot_get,

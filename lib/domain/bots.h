@@ -10,4 +10,9 @@
 
 extern const struct resource_store bots_store;
 
+/* A new secret for the project's bot (the admin pages, PROTOCOL.md §9.3): the earlier one stops
+ * working now; secret_out (64 hex digits) is shown once, only its keyed hash is kept. 0, 1 no
+ * such bot in this project, -1. */
+int bots_rotate_secret(const char *project, const char *id, char secret_out[65]);
+
 #endif

@@ -5,73 +5,11 @@
 // CSV). Every page also refused: a member who is not an admin, another project's id in the URL
 // or in a field, a stale CSRF token, a project admin's forged rate-limit fields. Screenshots in
 // var/test-logs/screenshots/; at 360 px wide no page scrolls sideways (PROTOCOL.md §9.3).
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openContext as newContext, shot as screenshot, skip, submit } from './browser-lib.mjs';
-import {
-  BASE_URL,
-  TEST_PASSWORD,
-  addMember,
-  createClient,
-  createProject,
-  createUser,
-  dbExec,
-  dbQuery,
-  postForm,
-  postJson,
-  randomUUID,
-  uniqueEmail,
-  uniqueName,
-  waitForMail,
-} from './lib.mjs';
-
-let browser;
-before(async () => {
-  if (!skip) browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
-
-const shot = (page, name) => screenshot(page, `console-${name}`, false);
-
-/** A project with an admin, a plain member and an access policy. */
-function fixture(prefix, { superAdmin = false } = {}) {
-  const projectName = uniqueName(`${prefix}-project`);
-  const projectId = createProject(projectName);
-  if (superAdmin) dbExec('UPDATE project SET super_admin = TRUE WHERE id = ?', [projectId]);
-  const adminEmail = uniqueEmail(`${prefix}-admin`);
-  const adminId = createUser({ email: adminEmail, first: 'Ada', last: 'Admin', password: TEST_PASSWORD });
-  addMember({ project: projectId, user: adminId, admin: true });
-  const memberEmail = uniqueEmail(`${prefix}-member`);
-  const memberId = createUser({ email: memberEmail, first: 'Mo', last: 'Member', password: TEST_PASSWORD });
-  addMember({ project: projectId, user: memberId });
-  const policyId = randomUUID();
-  dbExec('INSERT INTO access_policy (id, project_id, name, resource) VALUES (?, ?, ?, ?)', [
-    policyId, projectId, `Patients ${projectName}`, JSON.stringify({ resourceType: 'AccessPolicy', name: 'Patients', resource: [{ resourceType: 'Patient' }] }),
-  ]);
-  return { projectName, projectId, adminEmail, adminId, memberEmail, memberId, policyId };
-}
-
-async function signedIn(email, { width } = {}) {
-  const { context, page, problems } = await newContext(browser, false);
-  if (width) await page.setViewportSize({ width, height: 800 });
-  await page.goto(new URL('signin', BASE_URL).href);
-  await page.getByLabel('Email', { exact: true }).fill(email);
-  await page.getByLabel('Password').fill(TEST_PASSWORD);
-  await submit(page, 'button', 'Sign in');
-  assert.equal(new URL(page.url()).pathname, '/account');
-  return { context, page, problems };
-}
-
-const pageUrl = (projectId, rest) => new URL(`manage/projects/${projectId}/${rest}`, BASE_URL).href;
-
-/** A post with this browser's cookies (a forged form: the fields a page does not offer). */
-async function forge(page, url, form) {
-  const csrf = form.csrf ?? (await page.locator('input[name=csrf]').first().getAttribute('value'));
-  const r = await page.request.post(url, { form: { ...form, csrf }, maxRedirects: 0 });
-  return { status: r.status(), text: await r.text() };
-}
+import { skip, submit } from './browser-lib.mjs';
+import { fitsWidth, fixture, forge, pageUrl, shot, signedIn } from './console-lib.mjs';
+import { BASE_URL, createClient, dbExec, dbQuery, postForm, postJson, randomUUID, uniqueEmail, waitForMail } from './lib.mjs';
 
 function settingsRow(projectId) {
   return dbQuery(
@@ -79,22 +17,6 @@ function settingsRow(projectId) {
       "COALESCE(default_patient_access_policy_id, ''), COALESCE(system_setting, '') FROM project WHERE id = ?",
     [projectId],
   )[0];
-}
-
-/** No sideways scrolling at this width (a JavaScript-on context measures it). */
-async function fitsWidth(url, email, width) {
-  const context = await browser.newContext({ javaScriptEnabled: true, viewport: { width, height: 800 } });
-  const page = await context.newPage();
-  try {
-    await page.goto(new URL('signin', BASE_URL).href);
-    await page.getByLabel('Email', { exact: true }).fill(email);
-    await page.getByLabel('Password').fill(TEST_PASSWORD);
-    await submit(page, 'button', 'Sign in');
-    await page.goto(url);
-    return await page.evaluate(() => document.documentElement.scrollWidth);
-  } finally {
-    await context.close();
-  }
 }
 
 describe('project settings page (JavaScript off)', { skip }, () => {
