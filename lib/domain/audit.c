@@ -252,6 +252,42 @@ void audit_staged_forget(void)
 	nstaged = 0;
 }
 
+/* A transaction run again (audit_transaction) starts from the events staged before its first
+ * attempt: a failed COMMIT has already taken them (write_staged forgets what it took), and an
+ * attempt may have staged its own, which it stages again. */
+static struct stored before_staged[MAX_STAGED];
+static int before_nstaged, before_late_index;
+static const char *before_late_id;
+
+struct attempt {
+	int (*steps)(void *ctx);
+	void *ctx;
+	int tries;
+};
+
+static int attempt_steps(void *p)
+{
+	struct attempt *a = p;
+	if (a->tries++ > 0) {
+		memcpy(staged, before_staged, sizeof staged);
+		nstaged = before_nstaged;
+		late_index = before_late_index;
+		late_id = before_late_id;
+		if (nstaged > 0)
+			db_before_commit(write_staged);
+	}
+	return a->steps(a->ctx);
+}
+
+int audit_transaction(int (*steps)(void *ctx), void *ctx)
+{
+	memcpy(before_staged, staged, sizeof staged);
+	before_nstaged = nstaged;
+	before_late_index = late_index;
+	before_late_id = late_id;
+	return db_transaction(attempt_steps, &(struct attempt){ steps, ctx, 0 });
+}
+
 static struct stored held;
 
 void audit_hold(const struct audit_event *e)

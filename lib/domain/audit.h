@@ -95,6 +95,11 @@ void audit_stage_late(const struct audit_event *e, const char *type, const char 
 int audit_staged_write(void);
 /* After the change failed: its staged events are dropped. */
 void audit_staged_forget(void);
+/* db_transaction for a change whose events were staged before it (a store's write): an
+ * attempt run again after a lost deadlock or certification conflict has them staged again, as
+ * they were before the first attempt. The steps make their ids and secrets afresh on each
+ * attempt. 0, or what the last attempt returned. */
+int audit_transaction(int (*steps)(void *ctx), void *ctx);
 /* Work after the response (app_after_response) has no request any more: audit_hold resolves an
  * event while the request is served (its address and user agent copied), and after the
  * response audit_write_held writes it, or audit_stage_held stages it for the transaction then

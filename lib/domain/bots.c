@@ -3,6 +3,7 @@
 #include "domain/bots.h"
 #include "core/crypto.h"
 #include "core/db.h"
+#include "domain/audit.h"
 #include "core/fhir.h"
 #include "domain/login.h"
 #include "domain/members.h"
@@ -176,21 +177,32 @@ static int bot_update(const char *id, const char *version, json_t *b, struct ref
 	return rc < 0 ? -1 : n == 1 ? 0 : 2;
 }
 
-/* The bot, its memberships and its sessions (revoked) in one transaction. */
+struct bot_removal {
+	const char *id, *version;
+	unsigned long long n;
+};
+
+static int bot_remove_steps(void *p)
+{
+	struct bot_removal *r = p;
+	r->n = 0;
+	int rc = db_exec(&r->n, "DELETE FROM bot WHERE id = ? AND " FHIR_VERSION_IS_SQL("updated_at"), "ss", r->id, r->version);
+	if (rc == 0 && r->n == 1)
+		rc = members_delete_of_bot(r->id);
+	if (rc == 0 && r->n == 1)
+		rc = login_revoke_user(r->id, NULL);
+	return rc;
+}
+
+/* The bot, its memberships and its sessions (revoked) in one transaction, run again after a
+ * lost deadlock or certification conflict. */
 static int bot_remove(const char *id, const char *version, struct refusal *err)
 {
 	(void)err;
-	unsigned long long n = 0;
-	int rc = db_begin();
-	if (rc == 0)
-		rc = db_exec(&n, "DELETE FROM bot WHERE id = ? AND " FHIR_VERSION_IS_SQL("updated_at"), "ss", id, version);
-	if (rc == 0 && n == 1)
-		rc = members_delete_of_bot(id);
-	if (rc == 0 && n == 1)
-		rc = login_revoke_user(id, NULL);
-	if (db_finish(rc) != 0)
+	struct bot_removal r = { id, version, 0 };
+	if (audit_transaction(bot_remove_steps, &r) != 0)
 		return -1;
-	return n == 1 ? 0 : 2;
+	return r.n == 1 ? 0 : 2;
 }
 
 int bots_rotate_secret(const char *project, const char *id, char secret_out[65])

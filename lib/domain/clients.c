@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
+#include "domain/audit.h"
 #include "domain/login.h"
 #include "domain/idp.h"
 #include "domain/members.h"
@@ -204,16 +205,23 @@ int clients_insert(const char *project_id, const char *name, const char *descrip
 	return 0;
 }
 
+struct client_create {
+	const char *project_id, *name, *description;
+	char *id, *secret;
+};
+
+/* Each attempt makes its own id and secret: the ones handed back are the committed ones. */
+static int client_create_steps(void *p)
+{
+	struct client_create *c = p;
+	return clients_insert(c->project_id, c->name, c->description, c->id, c->secret);
+}
+
 int clients_create(const char *project_id, const char *name, const char *description, char id[37],
 		   char secret[65])
 {
-	if (db_begin() < 0)
-		return -1;
-	if (clients_insert(project_id, name, description, id, secret) < 0 || db_commit() < 0) {
-		db_rollback();
-		return -1;
-	}
-	return 0;
+	struct client_create c = { project_id, name, description, id, secret };
+	return audit_transaction(client_create_steps, &c) == 0 ? 0 : -1;
 }
 
 static bool listed(const char *json_array, const char *value)
@@ -256,16 +264,24 @@ int clients_default_scope(const struct client *c, char *out, size_t outlen)
 	return 0;
 }
 
-int clients_admin_create(const struct client_new *n, char id[37], char secret[65], struct refusal *err)
+struct admin_create {
+	const struct client_new *n;
+	char *id, *secret;
+	struct refusal *err;
+};
+
+/* One attempt (run again after a lost deadlock): its own id and secret, like clients_create. */
+static int admin_create_steps(void *p)
 {
+	struct admin_create *a = p;
+	const struct client_new *n = a->n;
+	char *id = a->id;
 	struct member_fields f = { .active = true };
 	if (n->access_policy_id)
 		text_copy(f.access_policy_id, sizeof f.access_policy_id, n->access_policy_id);
-	if (db_begin() < 0)
-		return -1;
-	int rc = policies_check_named(&f, n->project_id, err);
+	int rc = policies_check_named(&f, n->project_id, a->err);
 	if (rc == 0)
-		rc = clients_insert(n->project_id, n->name, n->description, id, secret);
+		rc = clients_insert(n->project_id, n->name, n->description, id, a->secret);
 	if (rc == 0)
 		rc = db_exec(NULL,
 			     "UPDATE client_application SET redirect_uris = ?, access_token_lifetime = ?, "
@@ -274,11 +290,12 @@ int clients_admin_create(const struct client_new *n, char id[37], char secret[65
 			     n->auth_method ? n->auth_method : "none", id);
 	if (rc == 0 && f.access_policy_id[0])
 		rc = members_set_client_policy(id, n->project_id, f.access_policy_id);
-	if (rc == 0)
-		rc = db_commit();
-	if (rc != 0)
-		db_rollback();
 	return rc;
+}
+
+int clients_admin_create(const struct client_new *n, char id[37], char secret[65], struct refusal *err)
+{
+	return audit_transaction(admin_create_steps, &(struct admin_create){ n, id, secret, err });
 }
 
 int clients_list(const char *project_id, json_t **out)

@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
+#include "domain/audit.h"
 #include "core/fhir.h"
 #include "core/text.h"
 #include "domain/login.h"
@@ -280,6 +281,24 @@ static int client_write(const char *sql, json_t *c, const struct client_cols *k,
 		       version);
 }
 
+struct client_insert {
+	const char *project;
+	json_t *c;
+	struct client_cols *k;
+	char *id, *secret;
+};
+
+static int client_insert_steps(void *p)
+{
+	struct client_insert *a = p;
+	int rc = clients_insert(a->project, str_of(a->c, "name"), str_of(a->c, "description"), a->id, a->secret);
+	if (rc == 0)
+		rc = client_write("UPDATE client_application SET " CLIENT_SET "updated_at = UTC_TIMESTAMP(3) WHERE id = ? "
+				  "AND ? IS NULL",
+				  a->c, a->k, a->id, NULL, NULL);
+	return rc;
+}
+
 /* The client, its membership and its secret in one transaction; the secret is shown once. */
 static int client_insert_resource(const char *project, json_t *c, char id[37], json_t **once, struct refusal *err)
 {
@@ -289,16 +308,15 @@ static int client_insert_resource(const char *project, json_t *c, char id[37], j
 	if (idp_seal(json_object_get(c, "identityProvider")) < 0)
 		return -1;
 	cols_of(c, &k);
-	int rc = db_begin();
-	if (rc == 0)
-		rc = clients_insert(project, str_of(c, "name"), str_of(c, "description"), id, secret);
-	if (rc == 0)
-		rc = client_write("UPDATE client_application SET " CLIENT_SET "updated_at = UTC_TIMESTAMP(3) WHERE id = ? "
-				  "AND ? IS NULL",
-				  c, &k, id, NULL, NULL);
+	/* Run again after a lost deadlock or certification conflict, with a new id and secret:
+	 * the secret shown is the committed attempt's. */
+	struct client_insert ins = { project, c, &k, id, secret };
+	int rc = audit_transaction(client_insert_steps, &ins);
 	cols_free(&k);
-	if (db_finish(rc) != 0)
+	if (rc != 0) {
+		memset(secret, 0, sizeof secret);
 		return -1;
+	}
 	*once = json_pack("{s:s}", "secret", secret);
 	memset(secret, 0, sizeof secret);
 	return 0;
@@ -323,23 +341,33 @@ static int client_update_resource(const char *id, const char *version, json_t *c
 	return rc < 0 ? -1 : n == 1 ? 0 : 2;
 }
 
+struct client_remove {
+	const char *id, *version;
+	unsigned long long n;
+};
+
+static int client_remove_steps(void *p)
+{
+	struct client_remove *r = p;
+	r->n = 0;
+	int rc = db_exec(&r->n, "DELETE FROM client_application WHERE id = ? AND (? IS NULL OR " FHIR_VERSION_IS_SQL("updated_at") ")",
+			 "sss", r->id, r->version, r->version);
+	if (rc == 0 && r->n == 1)
+		rc = login_revoke_client(r->id);
+	if (rc == 0 && r->n == 1)
+		rc = members_delete_of_client(r->id);
+	return rc;
+}
+
 /* The client (of that version, or any when version is NULL), its membership, and its sessions
- * (revoked) in one transaction. */
+ * (revoked) in one transaction, run again after a lost deadlock or certification conflict. */
 static int client_remove_resource(const char *id, const char *version, struct refusal *err)
 {
 	(void)err;
-	unsigned long long n = 0;
-	int rc = db_begin();
-	if (rc == 0)
-		rc = db_exec(&n, "DELETE FROM client_application WHERE id = ? AND (? IS NULL OR " FHIR_VERSION_IS_SQL("updated_at") ")",
-			     "sss", id, version, version);
-	if (rc == 0 && n == 1)
-		rc = login_revoke_client(id);
-	if (rc == 0 && n == 1)
-		rc = members_delete_of_client(id);
-	if (db_finish(rc) != 0)
+	struct client_remove r = { id, version, 0 };
+	if (audit_transaction(client_remove_steps, &r) != 0)
 		return -1;
-	return n == 1 ? 0 : 2;
+	return r.n == 1 ? 0 : 2;
 }
 
 /* A registered client's own DELETE (RFC 7592): any version. */

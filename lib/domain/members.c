@@ -3,6 +3,7 @@
 #include "domain/members.h"
 #include "core/crypto.h"
 #include "core/db.h"
+#include "domain/audit.h"
 #include "domain/login.h"
 #include "domain/sessionrow.h"
 #include "core/fhir.h"
@@ -193,24 +194,23 @@ static int owner_kept(const char *id, struct refusal *err)
 	return owner ? refuse(err, 400, "Cannot delete the owner of the project", NULL) : 0;
 }
 
+/* Run again after a lost deadlock or certification conflict (members_delete). */
+static int member_delete_steps(void *p)
+{
+	const char *id = p;
+	int rc = login_revoke_membership(id);
+	if (rc == 0)
+		rc = db_exec(NULL, "DELETE FROM project_membership WHERE id = ?", "s", id);
+	return rc;
+}
+
 int members_delete(const char *id, struct refusal *err)
 {
 	int rc = owner_kept(id, err);
 	if (rc != 0)
 		return rc;
 	/* Its sessions end with it (the bearer check would refuse them anyway: no membership). */
-	if (db_begin() < 0)
-		return -1;
-	rc = login_revoke_membership(id);
-	if (rc == 0)
-		rc = db_exec(NULL, "DELETE FROM project_membership WHERE id = ?", "s", id);
-	if (rc == 0)
-		rc = db_commit();
-	if (rc != 0) {
-		db_rollback();
-		return -1;
-	}
-	return 0;
+	return audit_transaction(member_delete_steps, (void *)id) == 0 ? 0 : -1;
 }
 
 int members_list(const char *project_id, json_t **out)
@@ -417,22 +417,33 @@ int members_update_resource(const char *id, const char *version, json_t *m, stru
 	return n == 1 ? 0 : 2;
 }
 
-/* The owner's membership stays; the membership's sessions end with it (one transaction). */
+struct member_removal {
+	const char *id, *version;
+	unsigned long long n;
+};
+
+static int member_remove_steps(void *p)
+{
+	struct member_removal *r = p;
+	r->n = 0;
+	int rc = db_exec(&r->n, "DELETE FROM project_membership WHERE id = ? AND " FHIR_VERSION_IS_SQL("updated_at"), "ss",
+			 r->id, r->version);
+	if (rc == 0 && r->n == 1)
+		rc = login_revoke_membership(r->id);
+	return rc;
+}
+
+/* The owner's membership stays; the membership's sessions end with it (one transaction, run
+ * again after a lost deadlock or certification conflict). */
 int members_remove_resource(const char *id, const char *version, struct refusal *err)
 {
 	int rc = owner_kept(id, err);
 	if (rc != 0)
 		return rc;
-	unsigned long long n = 0;
-	rc = db_begin();
-	if (rc == 0)
-		rc = db_exec(&n, "DELETE FROM project_membership WHERE id = ? AND " FHIR_VERSION_IS_SQL("updated_at"), "ss", id,
-			     version);
-	if (rc == 0 && n == 1)
-		rc = login_revoke_membership(id);
-	if (db_finish(rc) != 0)
+	struct member_removal r = { id, version, 0 };
+	if (audit_transaction(member_remove_steps, &r) != 0)
 		return -1;
-	return n == 1 ? 0 : 2;
+	return r.n == 1 ? 0 : 2;
 }
 
 int members_insert_for_client(const char *membership_id, const char *project_id, const char *client_id)

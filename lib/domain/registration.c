@@ -6,6 +6,7 @@
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
+#include "domain/audit.h"
 #include "http/input.h"
 #include "core/log.h"
 #include "domain/mailing.h"
@@ -100,6 +101,30 @@ static int verification_email(const char *user_id, const char *email, const char
 	return rc;
 }
 
+struct new_user {
+	const struct login_request *lr;
+	const char *first_name, *last_name, *scope_project, *bound;
+	struct login *out;
+	char hash[PASSWORD_HASH_LEN], outbox[37];
+};
+
+/* One attempt, run again after a lost deadlock or certification conflict: its own user id,
+ * outbox row and login. */
+static int new_user_steps(void *p)
+{
+	struct new_user *u = p;
+	char user_id[37], name[260], email[321];
+	u->outbox[0] = '\0';
+	snprintf(name, sizeof name, "%s %s", u->first_name, u->last_name);
+	people_lower_email(u->lr->email, email, sizeof email);
+	int rc = people_create_user(u->lr->email, u->first_name, u->last_name, u->hash, u->scope_project, user_id);
+	if (rc == 0)
+		rc = verification_email(user_id, email, name, u->scope_project, u->outbox);
+	if (rc == 0)
+		rc = flow_start(u->lr, user_id, u->bound, u->out);
+	return rc;
+}
+
 int registration_new_user(const char *first_name, const char *last_name, const struct login_request *lr,
 			  struct login *out, struct refusal *err)
 {
@@ -121,26 +146,15 @@ int registration_new_user(const char *first_name, const char *last_name, const s
 	rc = pwpolicy_check(lr->password);
 	if (rc != 0)
 		return rc < 0 ? -1 : refuse(err, 400, PWPOLICY_BREACHED, "password");
-	char hash[PASSWORD_HASH_LEN], user_id[37];
-	if (password_hash(lr->password, hash) < 0 || db_begin() < 0)
+	struct new_user u = { lr, first_name, last_name, scope_project, bound, out, "", "" };
+	if (password_hash(lr->password, u.hash) < 0)
 		return -1;
-	char outbox[37] = "", name[260], email[321];
-	snprintf(name, sizeof name, "%s %s", first_name, last_name);
-	people_lower_email(lr->email, email, sizeof email);
-	rc = people_create_user(lr->email, first_name, last_name, hash, scope_project, user_id);
-	if (rc == 0)
-		rc = verification_email(user_id, email, name, scope_project, outbox);
-	if (rc == 0)
-		rc = flow_start(lr, user_id, bound, out);
-	if (rc == 0)
-		rc = db_commit();
-	if (rc != 0) {
-		db_rollback();
+	rc = audit_transaction(new_user_steps, &u);
+	if (rc != 0)
 		/* Registered meanwhile by a concurrent request: the unique key decided. */
 		return rc < 0 ? -1 : refuse(err, 400, "Email already registered", "email");
-	}
-	if (outbox[0])
-		app_after_response(deliver, outbox);
+	if (u.outbox[0])
+		app_after_response(deliver, u.outbox);
 	return 0;
 }
 
@@ -166,16 +180,37 @@ static int open_stage(const char *login_id, struct login *l, struct person *p, s
 	return registration_refused(err) ? 1 : load_open_login(login_id, l, p, err);
 }
 
-/* Ends a registration transaction: commit, then deliver the email written with it (if any);
- * or roll back. Returns rc (0 committed, 1 refused, -1). */
-static int finish(int rc, const char *outbox)
+/* A registration stage's transaction, run again after a lost deadlock or certification
+ * conflict, each attempt from the login as it was loaded (an attempt whose COMMIT failed has
+ * already marked it joined); then the email written with it (if any) is delivered. Returns 0
+ * committed, 1 refused, -1. */
+struct stage {
+	int (*steps)(struct stage *s);
+	struct login *l, before;
+	const struct person *p;
+	const char *project, *name, *policy;
+	bool verify_first;
+	struct refusal *err;
+	char outbox[37];
+};
+
+static int stage_steps(void *p)
 {
-	if (rc == 0 && db_commit() == 0) {
-		if (outbox && outbox[0] && mail_deliver(outbox) < 0)
+	struct stage *s = p;
+	*s->l = s->before;
+	s->outbox[0] = '\0';
+	return s->steps(s);
+}
+
+static int run_stage(struct stage *s)
+{
+	s->before = *s->l;
+	int rc = audit_transaction(stage_steps, s);
+	if (rc == 0) {
+		if (s->outbox[0] && mail_deliver(s->outbox) < 0)
 			log_error("registration: the outbox could not be read after the commit");
 		return 0;
 	}
-	db_rollback();
 	return rc == 1 ? 1 : -1;
 }
 
@@ -197,32 +232,52 @@ static int welcome_email(const char *project, const struct person *p, char outbo
 	return rc;
 }
 
+/* The project, its default client with its membership, the owner's Practitioner and admin
+ * membership, and the login placed in it: all or nothing (§6.12). Each attempt its own ids. */
+static int new_project_steps(struct stage *s)
+{
+	const struct person *p = s->p;
+	char project[37], client[37], secret[65], client_name[300], client_desc[300], profile[37], membership[37];
+	snprintf(client_name, sizeof client_name, "%s Default Client", s->name);
+	snprintf(client_desc, sizeof client_desc, "Default client for %s", s->name);
+	if (crypto_uuid_v4(project) < 0)
+		return -1;
+	int rc = projects_insert(project, s->name, p->id);
+	if (rc == 0)
+		rc = clients_insert(project, client_name, client_desc, client, secret);
+	memset(secret, 0, sizeof secret);
+	if (rc == 0)
+		rc = people_create_profile("Practitioner", project, p->first_name, p->last_name, p->email, profile);
+	if (rc == 0)
+		rc = people_create_membership(project, p->id, "Practitioner", profile, true, NULL, membership);
+	if (rc == 0)
+		rc = flow_join_project(s->l, project, membership, s->err);
+	if (rc == 0)
+		rc = welcome_email(project, p, s->outbox);
+	return rc;
+}
+
 int registration_new_project(const char *login_id, const char *name, struct login *l, struct refusal *err)
 {
 	struct person p;
 	int rc = open_stage(login_id, l, &p, err);
 	if (rc != 0)
 		return rc;
-	char project[37], client[37], secret[65], client_name[300], client_desc[300], profile[37], membership[37];
-	snprintf(client_name, sizeof client_name, "%s Default Client", name);
-	snprintf(client_desc, sizeof client_desc, "Default client for %s", name);
-	if (crypto_uuid_v4(project) < 0 || db_begin() < 0)
-		return -1;
-	/* The project, its default client with its membership, the owner's Practitioner and
-	 * admin membership, and the login placed in it: all or nothing (§6.12). */
-	rc = projects_insert(project, name, p.id);
+	return run_stage(&(struct stage){ .steps = new_project_steps, .l = l, .p = &p, .name = name, .err = err });
+}
+
+/* The patient's profile and membership, and the login placed in it unless the address must be
+ * verified first. Each attempt its own ids. */
+static int new_patient_steps(struct stage *s)
+{
+	const struct person *p = s->p;
+	char profile[37], membership[37];
+	int rc = people_create_profile("Patient", s->project, p->first_name, p->last_name, p->email, profile);
 	if (rc == 0)
-		rc = clients_insert(project, client_name, client_desc, client, secret);
-	if (rc == 0)
-		rc = people_create_profile("Practitioner", project, p.first_name, p.last_name, p.email, profile);
-	if (rc == 0)
-		rc = people_create_membership(project, p.id, "Practitioner", profile, true, NULL, membership);
-	if (rc == 0)
-		rc = flow_join_project(l, project, membership, err);
-	char outbox[37] = "";
-	if (rc == 0)
-		rc = welcome_email(project, &p, outbox);
-	return finish(rc, outbox);
+		rc = people_create_membership(s->project, p->id, "Patient", profile, false, s->policy, membership);
+	if (rc == 0 && !s->verify_first)
+		rc = flow_set_membership(s->l, membership, s->err);
+	return rc;
 }
 
 int registration_new_patient(const char *login_id, const char *project, struct login *l, bool *verify_first,
@@ -235,22 +290,18 @@ int registration_new_patient(const char *login_id, const char *project, struct l
 		return rc;
 	if (!p.project_id[0] || strcmp(p.project_id, project))
 		return refuse(err, 400, "User must be scoped to the project", NULL);
-	char name[256], policy[37], profile[37], membership[37];
+	char name[256], policy[37];
 	rc = registration_project(project, name, policy);
 	if (rc != 0)
 		return rc < 0 ? -1 : refuse(err, 404, "Not found", NULL);
 	if (!policy[0])
 		return refuse(err, 400, "Project does not allow open registration", NULL);
 	int required = p.email_verified ? 0 : projects_email_verification_required(project);
-	if (required < 0 || db_begin() < 0)
+	if (required < 0)
 		return -1;
-	rc = people_create_profile("Patient", project, p.first_name, p.last_name, p.email, profile);
-	if (rc == 0)
-		rc = people_create_membership(project, p.id, "Patient", profile, false, policy, membership);
 	/* A project that wants verified addresses gets its patient now, and the sign-in once the
 	 * emailed link is used: the login stays without a membership. */
 	*verify_first = required == 1;
-	if (rc == 0 && !*verify_first)
-		rc = flow_set_membership(l, membership, err);
-	return finish(rc, NULL);
+	return run_stage(&(struct stage){ .steps = new_patient_steps, .l = l, .p = &p, .project = project,
+					  .policy = policy, .verify_first = *verify_first, .err = err });
 }

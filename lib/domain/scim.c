@@ -29,7 +29,6 @@
 #define MAX_ID 255            /* userName, externalId */
 #define MAX_EMAILS 10
 #define MAX_OPERATIONS 100
-#define TRIES 4               /* a transaction that loses a deadlock runs again */
 
 int scim_caller_project(struct auth *a, char project[37], struct refusal *err)
 {
@@ -249,36 +248,35 @@ static int read_body(json_t *body, struct values *v, struct refusal *err)
 	return read_name(body, v, err) || read_emails(body, v, err) ? 1 : 0;
 }
 
-/* The audit event of a change, staged once: a transaction that runs again after a deadlock
- * does not stage it twice, and it commits with the change (or is forgotten with a refusal). */
-static void stage_once(bool *staged, const char *type, const char *id)
+/* The audit event of a change, staged by each attempt: audit_transaction gives an attempt run
+ * again the events as they were before the first (a COMMIT lost to a certification conflict
+ * has taken them), so it is staged neither twice nor never; it commits with the change (or is
+ * forgotten with a refusal). */
+static void stage_event(const char *type, const char *id)
 {
 	char entity[80];
-	if (*staged)
-		return;
 	snprintf(entity, sizeof entity, "ProjectMembership/%s", id);
 	audit_stage(&(struct audit_event){ .type = type, .entity = entity });
-	*staged = true;
+}
+
+struct attempt {
+	int (*step)(void *ctx, struct refusal *err);
+	void *ctx;
+	struct refusal *err;
+};
+
+static int attempt_step(void *p)
+{
+	struct attempt *a = p;
+	return a->step(a->ctx, a->err);
 }
 
 /* Runs a transaction step (0 done, 1 refused with err filled, -1 failure), again when it lost
- * a deadlock; a refusal rolls back like a failure. */
+ * a deadlock or a certification conflict; a refusal rolls back like a failure. */
 static int in_transaction(int (*step)(void *ctx, struct refusal *err), void *ctx, struct refusal *err)
 {
-	int rc = -1;
-	for (int t = 0; t < TRIES; t++) {
-		if (db_begin() < 0)
-			return -1;
-		rc = step(ctx, err);
-		if (rc == 0 && db_commit() == 0)
-			return 0;
-		db_rollback();
-		if (rc == 1)
-			return 1;
-		if (!db_deadlock())
-			return -1;
-	}
-	return rc == 1 ? 1 : -1;
+	int rc = audit_transaction(attempt_step, &(struct attempt){ step, ctx, err });
+	return rc == 0 || rc == 1 ? rc : -1;
 }
 
 /* ---- create ---- */
@@ -288,7 +286,6 @@ struct create_ctx {
 	const struct values *v;
 	const char *policy;
 	char id[37];                       /* chosen before the first try */
-	bool staged;
 };
 
 /* The person's account in this project: the one an earlier, deprovisioned membership left with
@@ -328,7 +325,7 @@ static int create_step(void *ctx, struct refusal *err)
 	text_copy(f.access_policy_id, sizeof f.access_policy_id, c->policy);
 	rc = members_insert_with_id(c->project, "User", user_id, type, profile_id, &f, c->id);
 	if (rc == 0)
-		stage_once(&c->staged, AUDIT_MEMBER_PROVISIONED, c->id);
+		stage_event(AUDIT_MEMBER_PROVISIONED, c->id);
 	return rc == 1 ? refuse_scim(err, 409, "uniqueness", ALREADY_MEMBER) : rc;
 }
 
@@ -363,7 +360,6 @@ struct replace_ctx {
 	int (*prepare)(struct replace_ctx *c, const struct db_result *row, struct refusal *err);
 	json_t *patched;                   /* patch: the User after the operations */
 	struct values v;
-	bool staged;
 };
 
 static bool same(const char *a, const char *b)
@@ -430,7 +426,7 @@ static int replace_step(void *ctx, struct refusal *err)
 	if (rc == 0 && was_active && !active)
 		rc = login_revoke_membership(c->id);
 	if (rc == 0)
-		stage_once(&c->staged, was_active && !active ? AUDIT_MEMBER_DEACTIVATED : AUDIT_MEMBER_UPDATED, c->id);
+		stage_event(was_active && !active ? AUDIT_MEMBER_DEACTIVATED : AUDIT_MEMBER_UPDATED, c->id);
 	db_result_free(&row);
 	return rc;
 }
@@ -633,7 +629,6 @@ int scim_patch(const char *project, const char *id, json_t *body, json_t **out, 
 struct delete_ctx {
 	const char *project;
 	const char *id;
-	bool staged;
 };
 
 static int delete_step(void *ctx, struct refusal *err)
@@ -651,7 +646,7 @@ static int delete_step(void *ctx, struct refusal *err)
 	if (rc == 0)
 		rc = login_revoke_membership(c->id);
 	if (rc == 0)
-		stage_once(&c->staged, AUDIT_MEMBER_DEPROVISIONED, c->id);
+		stage_event(AUDIT_MEMBER_DEPROVISIONED, c->id);
 	return rc;
 }
 

@@ -3,6 +3,7 @@
 #include "domain/users.h"
 #include "core/crypto.h"
 #include "core/db.h"
+#include "domain/audit.h"
 #include "core/fhir.h"
 #include "core/text.h"
 #include "domain/login.h"
@@ -187,20 +188,32 @@ static int user_update(const char *id, const char *version, json_t *u, struct re
 	return n == 1 ? 0 : 2;
 }
 
-/* The user and its sessions (revoked) in one transaction, unless it is still a member. */
+struct user_removal {
+	const char *id, *version;
+	unsigned long long n;
+};
+
+static int user_remove_steps(void *p)
+{
+	struct user_removal *r = p;
+	r->n = 0;
+	int rc = db_exec(&r->n,
+			 "DELETE FROM user WHERE id = ? AND " FHIR_VERSION_IS_SQL("updated_at")
+			 " AND id NOT IN (SELECT user_id FROM project_membership WHERE user_type = 'User')",
+			 "ss", r->id, r->version);
+	if (rc == 0 && r->n == 1)
+		rc = login_revoke_user(r->id, NULL);
+	return rc;
+}
+
+/* The user and its sessions (revoked) in one transaction, unless it is still a member; run
+ * again after a lost deadlock or certification conflict. */
 static int user_remove(const char *id, const char *version, struct refusal *err)
 {
-	unsigned long long n = 0;
-	int rc = db_begin();
-	if (rc == 0)
-		rc = db_exec(&n,
-			     "DELETE FROM user WHERE id = ? AND " FHIR_VERSION_IS_SQL("updated_at")
-			     " AND id NOT IN (SELECT user_id FROM project_membership WHERE user_type = 'User')",
-			     "ss", id, version);
-	if (rc == 0 && n == 1)
-		rc = login_revoke_user(id, NULL);
-	if (db_finish(rc) != 0)
+	struct user_removal r = { id, version, 0 };
+	if (audit_transaction(user_remove_steps, &r) != 0)
 		return -1;
+	unsigned long long n = r.n;
 	if (n == 1)
 		return 0;
 	int linked = 0;

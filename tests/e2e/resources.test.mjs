@@ -84,6 +84,41 @@ describe('AccessPolicy through the SDK', () => {
 });
 
 describe('ClientApplication', () => {
+  it('16 creations into one project at once, then 16 deletions: no 5xx; each whole, with its event and a working secret (a lost deadlock is run again)', async () => {
+    const own = await member('res-burst', { admin: true });
+    const names = Array.from({ length: 16 }, (_, i) => uniqueName(`burst${i}`));
+    const made = await Promise.all(names.map((name) => api(own.token, 'POST', 'ClientApplication', { resourceType: 'ClientApplication', name })));
+    for (const r of made) assert.equal(r.status, 201, r.text);
+    const ids = made.map((r) => r.json.id);
+    assert.equal(new Set(ids).size, 16);
+    for (const r of made) {
+      const [[clients, members, events]] = dbQuery(
+        'SELECT (SELECT COUNT(*) FROM client_application WHERE id = ? AND project_id = ? AND name = ?), ' +
+          '(SELECT COUNT(*) FROM project_membership WHERE user_id = ? AND project_id = ?), ' +
+          "(SELECT COUNT(*) FROM audit_event WHERE type = 'resource-created' AND entity = ?)",
+        [r.json.id, own.fx.projectId, r.json.name, r.json.id, own.fx.projectId, `ClientApplication/${r.json.id}`],
+      );
+      assert.deepEqual([clients, members, events], ['1', '1', '1'], r.json.name);
+      // The secret handed back is the stored one (the committed attempt's).
+      const t = await http('oauth2/token', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: 'Basic ' + Buffer.from(`${r.json.id}:${r.json.secret}`).toString('base64') },
+        body: 'grant_type=client_credentials',
+      });
+      assert.equal(t.status, 200, t.text);
+    }
+    const gone = await Promise.all(ids.map((id) => api(own.token, 'DELETE', `ClientApplication/${id}`)));
+    for (const r of gone) assert.ok(r.status < 300, `${r.status} ${r.text}`);
+    for (const id of ids) {
+      const [[clients, members, events]] = dbQuery(
+        'SELECT (SELECT COUNT(*) FROM client_application WHERE id = ?), (SELECT COUNT(*) FROM project_membership WHERE user_id = ?), ' +
+          "(SELECT COUNT(*) FROM audit_event WHERE type = 'resource-deleted' AND entity = ?)",
+        [id, id, `ClientApplication/${id}`],
+      );
+      assert.deepEqual([clients, members, events], ['0', '0', '1'], id);
+    }
+  });
+
   it('every field through the SDK; the secret only in the create answer; identityProvider.clientSecret never', async () => {
     const m = admin.medplum;
     const c = await m.createResource({
