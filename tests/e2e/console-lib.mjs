@@ -65,7 +65,14 @@ export async function fitsWidth(url, email, width) {
     await page.getByLabel('Password').fill(TEST_PASSWORD);
     await submit(page, 'button', 'Sign in');
     await page.goto(url);
-    return await page.evaluate(() => document.documentElement.scrollWidth);
+    const { scrollWidth, wide } = await page.evaluate((w) => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      // What sticks out, so that a failure names it.
+      wide: [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > w)
+        .slice(0, 5).map((e) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${e.className ? '.' + e.className : ''}: ${Math.round(e.getBoundingClientRect().right)}px ${JSON.stringify((e.textContent || '').slice(0, 60))}`),
+    }), width);
+    if (scrollWidth > width) console.error(`${url} at ${width} px is ${scrollWidth} px wide (${page.url()}): ${wide.join('; ')}`);
+    return scrollWidth;
   } finally {
     await context.close();
   }
