@@ -433,6 +433,32 @@ export function outage(stopCommand, startCommand) {
 
 export { randomUUID };
 
+/**
+ * Times two kinds of request in paired rounds: each round makes one of each, back to back,
+ * alternating which goes first, so a busy machine's load falls on both alike. Two warm-up
+ * rounds go first (a FastCGI process started on demand, cold caches). Returns both medians
+ * and the median of the rounds' differences (a - b), the figure to compare: medians of
+ * separate samples differ by far more than that on a loaded 2-core machine (docs/TESTING.md
+ * "Timing"). `check(response, kind)` asserts each answer.
+ */
+export async function pairedTiming({ a, b }, rounds, check = () => {}) {
+  const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  const times = { a: [], b: [] };
+  const diffs = [];
+  for (let i = -2; i < rounds; i++) {
+    const round = {};
+    for (const [kind, fn] of i % 2 ? [['a', a], ['b', b]] : [['b', b], ['a', a]]) {
+      const t0 = performance.now();
+      const r = await fn(i);
+      round[kind] = performance.now() - t0;
+      check(r, kind);
+      if (i >= 0) times[kind].push(round[kind]);
+    }
+    if (i >= 0) diffs.push(round.a - round.b);
+  }
+  return { a: median(times.a), b: median(times.b), paired: median(diffs) };
+}
+
 // ------------------------------------------------------------------ interactive sign-in
 //
 // Helpers for the password sign-in flow (§5, §6.2, §7.2.2): users and memberships made
