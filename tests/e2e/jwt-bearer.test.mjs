@@ -15,9 +15,11 @@ import { join } from 'node:path';
 import * as jose from 'jose';
 import {
   BASE_URL,
+  addMember,
   assertOAuthError,
   authMe,
   basicAuth,
+  createSigninClient,
   createSigninFixture,
   dbExec,
   dbQuery,
@@ -67,14 +69,16 @@ after(() => {
   for (const s of servers) s.close();
 });
 
-/** An assertion of ISSUER about sub (an email by default), for the token endpoint, 60 s. */
-async function assertion({ sub = fx.email, claims = {}, key = issuerKey.privateKey, kid = 'idp-1', exp = '60s' } = {}) {
-  const jwt = new jose.SignJWT({ jti: randomUUID(), ...claims })
+/** An assertion of ISSUER about sub (an email by default), for the token endpoint, 60 s, naming
+ * `client` (fx's client by default; null: none) in its client_id claim. */
+async function assertion({ sub = fx.email, client = fx.clientId, claims = {}, key = issuerKey.privateKey, kid = 'idp-1', exp = '60s' } = {}) {
+  const named = client === null ? {} : { client_id: client };
+  const jwt = new jose.SignJWT({ jti: randomUUID(), ...named, ...claims })
     .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
     .setIssuer(claims.iss ?? ISSUER)
     .setSubject(sub)
-    .setAudience(claims.aud ?? TOKEN_URL)
-    .setIssuedAt();
+    .setAudience('aud' in claims ? claims.aud : TOKEN_URL);
+  if (!('iat' in claims)) jwt.setIssuedAt();
   if (exp !== null) jwt.setExpirationTime(exp);
   return jwt.sign(key);
 }
@@ -121,11 +125,11 @@ describe('jwt-bearer: tokens for a user of the client\'s project', () => {
     setIdentityProvider(s.clientId, { issuer: ISSUER, jwksUri: 'http://127.0.0.1:8153/jwks', useSubject: true });
     const ext = `ext-${randomUUID()}`;
     dbExec('UPDATE project_membership SET external_id = ? WHERE id = ?', [ext, s.membershipId]);
-    const ok = await grant(await assertion({ sub: ext }), { client_id: s.clientId });
+    const ok = await grant(await assertion({ sub: ext, client: s.clientId }), { client_id: s.clientId });
     assert.equal(ok.status, 200, ok.text);
     assert.equal(decodeJwt(ok.json.access_token).sub, s.userId);
     // With useSubject an email in sub names nobody.
-    assert.equal((await grant(await assertion({ sub: s.email }), { client_id: s.clientId })).status, 400);
+    assert.equal((await grant(await assertion({ sub: s.email, client: s.clientId }), { client_id: s.clientId })).status, 400);
   });
 });
 
@@ -182,7 +186,7 @@ describe('jwt-bearer: refusals', () => {
     const c = createSigninFixture('jwtb-conf');
     setIdentityProvider(c.clientId, { issuer: ISSUER, jwksUri: 'http://127.0.0.1:8153/jwks' });
     tesseraAdmin('client', 'set', '--id', c.clientId, '--token-endpoint-auth-method', 'client_secret_basic');
-    const body = async () => ({ grant_type: GRANT, client_id: c.clientId, assertion: await assertion({ sub: c.email }) });
+    const body = async () => ({ grant_type: GRANT, client_id: c.clientId, assertion: await assertion({ sub: c.email, client: c.clientId }) });
     assertOAuthError(await postForm('oauth2/token', await body()), 401, 'invalid_client', 'Client authentication required');
     assertOAuthError(await postForm('oauth2/token', await body(), { Authorization: basicAuth(c.clientId, 'f'.repeat(64)) }), 401, 'invalid_client', 'Invalid secret');
     const ok = await postForm('oauth2/token', await body(), { Authorization: basicAuth(c.clientId, c.clientSecret) });
@@ -192,7 +196,120 @@ describe('jwt-bearer: refusals', () => {
   it('an issuer whose key server hangs: 504, no tokens', async () => {
     const h = createSigninFixture('jwtb-hang');
     setIdentityProvider(h.clientId, { issuer: ISSUER, jwksUri: 'http://127.0.0.1:8154/jwks' });
-    const r = await grant(await assertion({ sub: h.email }), { client_id: h.clientId });
+    const r = await grant(await assertion({ sub: h.email, client: h.clientId }), { client_id: h.clientId });
     assert.equal(r.status, 504, r.text);
+  });
+});
+
+// The binding (PROTOCOL.md §7.2.6): an assertion names the client it was issued for — in client_id,
+// azp, cid or appid, or in aud beside Tessera — by its Tessera id or its identityProvider.clientId.
+describe('jwt-bearer: the assertion is bound to one client', () => {
+  const TESSERA_ISSUER = BASE_URL; // the issuer defaults to the base URL
+  let b; // project B: a client trusting the same ISSUER; fx's user is also a member of B
+  let up; // a client the issuer knows by an upstream id (identityProvider.clientId)
+  const upstreamId = `upstream-app-${randomUUID()}`;
+  before(() => {
+    b = createSigninFixture('jwtb-b');
+    setIdentityProvider(b.clientId, { issuer: ISSUER, jwksUri: 'http://127.0.0.1:8153/jwks' });
+    addMember({ project: b.projectId, user: fx.userId });
+    up = createSigninFixture('jwtb-up');
+    setIdentityProvider(up.clientId, { issuer: ISSUER, jwksUri: 'http://127.0.0.1:8153/jwks', clientId: upstreamId });
+  });
+  const atB = (jwt) => grant(jwt, { client_id: b.clientId });
+  const atUp = (jwt) => grant(jwt, { client_id: up.clientId });
+  const projectOf = (r) => dbQuery('SELECT project_id FROM login WHERE id = ?', [decodeJwt(r.json.access_token).login_id])[0][0];
+
+  it("A's assertion is refused at B's client (same issuer, user of both) and its jti stays unspent", async () => {
+    const jwt = await assertion();
+    refused(await atB(jwt), 'Invalid assertion: issued for another client');
+    const ok = await grant(jwt);
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(projectOf(ok), fx.projectId);
+    // A's assertion bound by aud alone, or by A's own upstream id, is no better at B.
+    refused(await atB(await assertion({ client: null, claims: { aud: [TOKEN_URL, fx.clientId] } })), 'Invalid assertion: client not named');
+    refused(await atB(await assertion({ client: upstreamId })), 'Invalid assertion: issued for another client');
+    // B's own assertion for the same user works at B, into B.
+    const mine = await atB(await assertion({ client: b.clientId }));
+    assert.equal(mine.status, 200, mine.text);
+    assert.equal(projectOf(mine), b.projectId);
+  });
+
+  it('an assertion naming no client is refused, and its jti stays unspent', async () => {
+    const jwt = await assertion({ client: null });
+    refused(await grant(jwt), 'Invalid assertion: client not named');
+    refused(await grant(jwt), 'Invalid assertion: client not named'); // not "already used"
+  });
+
+  it('each accepted claim names the client: client_id, azp, cid, appid, aud; by Tessera id or upstream id', async () => {
+    for (const claim of ['client_id', 'azp', 'cid', 'appid']) {
+      const r = await grant(await assertion({ client: null, claims: { [claim]: fx.clientId } }));
+      assert.equal(r.status, 200, `${claim}: ${r.text}`);
+      const u = await atUp(await assertion({ sub: up.email, client: null, claims: { [claim]: upstreamId } }));
+      assert.equal(u.status, 200, `${claim} (upstream id): ${u.text}`);
+    }
+    const byAud = await grant(await assertion({ client: null, claims: { aud: [fx.clientId, TOKEN_URL] } }));
+    assert.equal(byAud.status, 200, byAud.text);
+    const byUpAud = await atUp(await assertion({ sub: up.email, client: null, claims: { aud: [TESSERA_ISSUER, upstreamId] } }));
+    assert.equal(byUpAud.status, 200, byUpAud.text);
+    // Both names of one client, in two claims, agree.
+    const both = await atUp(await assertion({ sub: up.email, client: up.clientId, claims: { azp: upstreamId } }));
+    assert.equal(both.status, 200, both.text);
+  });
+
+  it('a client naming another client of the same project is refused; claims that disagree are refused', async () => {
+    const sibling = createSigninClient(fx.projectId, `jwtb-sibling-${randomUUID()}`);
+    setIdentityProvider(sibling.id, { issuer: ISSUER, jwksUri: 'http://127.0.0.1:8153/jwks' });
+    refused(await grant(await assertion({ client: sibling.id })), 'Invalid assertion: issued for another client');
+    refused(await grant(await assertion({ claims: { azp: sibling.id } })), 'Invalid assertion: issued for another client');
+    refused(await grant(await assertion({ client: sibling.id, claims: { azp: fx.clientId } })), 'Invalid assertion: issued for another client');
+    const ok = await grant(await assertion({ client: sibling.id }), { client_id: sibling.id });
+    assert.equal(ok.status, 200, ok.text);
+  });
+
+  it('aud as an array with extra values; an aud naming only the client is not Tessera\'s audience', async () => {
+    const extra = await grant(await assertion({ claims: { aud: ['https://other.example/api', TOKEN_URL, 'urn:x:y', b.clientId] } }));
+    assert.equal(extra.status, 200, extra.text);
+    refused(await grant(await assertion({ client: null, claims: { aud: [fx.clientId] } })), 'Invalid assertion audience');
+    refused(await grant(await assertion({ claims: { aud: [fx.clientId, 'https://other.example/api'] } })), 'Invalid assertion audience');
+  });
+
+  it('claims of the wrong type are refused, never a 5xx', async () => {
+    for (const claim of ['client_id', 'azp', 'cid', 'appid']) {
+      for (const value of [42, [fx.clientId], { id: fx.clientId }, null, true, '']) {
+        const claims = { [claim]: value };
+        const r = await grant(await assertion({ client: claim === 'client_id' ? null : fx.clientId, claims }));
+        assertOAuthError(r, 400, 'invalid_grant', value === '' ? 'Invalid assertion: issued for another client' : `Invalid assertion: ${claim} must be a string`);
+      }
+    }
+    for (const aud of [42, { a: TOKEN_URL }, [42, fx.clientId], [[TOKEN_URL], fx.clientId], null]) {
+      refused(await grant(await assertion({ client: null, claims: { aud } })), 'Invalid assertion audience');
+    }
+    // aud naming Tessera beside values of other types binds nothing by itself.
+    refused(await grant(await assertion({ client: null, claims: { aud: [TOKEN_URL, 42, [fx.clientId], { id: fx.clientId }] } })), 'Invalid assertion: client not named');
+  });
+
+  it("a client's identityProvider.clientId cannot claim another client's id or Tessera's own audience", async () => {
+    const thief = createSigninFixture('jwtb-thief');
+    addMember({ project: thief.projectId, user: fx.userId });
+    // Configured with A's Tessera id as its upstream id: A's assertions still do not bind it.
+    setIdentityProvider(thief.clientId, { issuer: ISSUER, jwksUri: 'http://127.0.0.1:8153/jwks', clientId: fx.clientId });
+    refused(await grant(await assertion(), { client_id: thief.clientId }), 'Invalid assertion: issued for another client');
+    // Configured with Tessera's token endpoint: an aud naming Tessera does not name the client.
+    setIdentityProvider(thief.clientId, { issuer: ISSUER, jwksUri: 'http://127.0.0.1:8153/jwks', clientId: TOKEN_URL });
+    refused(await grant(await assertion({ client: null }), { client_id: thief.clientId }), 'Invalid assertion: client not named');
+    refused(await grant(await assertion({ client: null, claims: { aud: [TOKEN_URL, fx.clientId] } }), { client_id: thief.clientId }), 'Invalid assertion: client not named');
+  });
+});
+
+describe('jwt-bearer: iat and nbf (RFC 7523 §3)', () => {
+  it('an iat far ahead, or times that are not numbers, are refused', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    refused(await grant(await assertion({ claims: { iat: now + 3600 } })), 'Invalid assertion: not yet valid');
+    refused(await grant(await assertion({ claims: { iat: String(now) } })), 'Invalid assertion: not yet valid');
+    refused(await grant(await assertion({ claims: { nbf: [now] } })), 'Invalid assertion: not yet valid');
+    refused(await grant(await assertion({ exp: null, claims: { exp: String(now + 60) } })), 'Invalid assertion: exp required');
+    // Within the 30 s leeway, both pass.
+    const ok = await grant(await assertion({ claims: { iat: now + 10, nbf: now + 10 } }));
+    assert.equal(ok.status, 200, ok.text);
   });
 });
