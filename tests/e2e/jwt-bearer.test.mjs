@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The jwt-bearer grant (RFC 7523 §2.1; PROTOCOL.md §7.2.6, §S.16): an assertion signed by the
 // client's trusted issuer (its identityProvider's issuer and JWKS) about a user of the client's
-// project. The SDK's startJwtBearerLogin; replayed, expired, far-future, wrong-audience and
-// wrong-issuer assertions; keys not in the issuer's set, alg none and HS256; a user of another
-// project; a client without a trusted issuer; a confidential client's own authentication; an
-// issuer whose key server hangs (JWKS servers on 127.0.0.1:8153-8154).
+// project, naming the client it is for. The SDK's startJwtBearerLogin; replayed, expired, far-future,
+// wrong-audience and wrong-issuer assertions; keys not in the issuer's set, alg none and HS256; a
+// user of another project; a client without a trusted issuer; a confidential client's own
+// authentication; an issuer whose key server hangs; the binding to one client (another project's
+// client trusting the same issuer, a sibling client, each naming claim, aud arrays, claims of the
+// wrong type, a client configured with another's id). JWKS servers on 127.0.0.1:8153-8154 (fixed
+// ports, within the 8150-8159 of private-key-jwt.test.mjs, which leaves them free).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -34,6 +37,9 @@ const { MedplumClient } = await loadMedplum();
 const GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const TOKEN_URL = new URL('oauth2/token', BASE_URL).href;
 const ISSUER = 'https://idp.example.test/';
+// A kid of this run's key: the token programs cache the issuer's JWKS, so a run against a stack
+// that served an earlier run must not meet that run's key under the same kid.
+const KID = `idp-${randomUUID()}`;
 
 let issuerKey; // { privateKey, jwk }
 let servers = [];
@@ -57,7 +63,7 @@ async function listen(port, handler) {
 const held = [];
 before(async () => {
   const { publicKey, privateKey } = await jose.generateKeyPair('ES256', { extractable: true });
-  issuerKey = { privateKey, jwk: { ...(await jose.exportJWK(publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' } };
+  issuerKey = { privateKey, jwk: { ...(await jose.exportJWK(publicKey)), kid: KID, alg: 'ES256', use: 'sig' } };
   await listen(8153, (req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: [issuerKey.jwk] })));
   await listen(8154, (req, res) => held.push(res)); // never answers
   fx = createSigninFixture('jwtb');
@@ -71,13 +77,13 @@ after(() => {
 
 /** An assertion of ISSUER about sub (an email by default), for the token endpoint, 60 s, naming
  * `client` (fx's client by default; null: none) in its client_id claim. */
-async function assertion({ sub = fx.email, client = fx.clientId, claims = {}, key = issuerKey.privateKey, kid = 'idp-1', exp = '60s' } = {}) {
+async function assertion({ sub = fx.email, client = fx.clientId, claims = {}, key = issuerKey.privateKey, kid = KID, exp = '60s' } = {}) {
   const named = client === null ? {} : { client_id: client };
-  const jwt = new jose.SignJWT({ jti: randomUUID(), ...named, ...claims })
+  // aud goes in the payload as given (setAudience refuses the wrong types tested here).
+  const jwt = new jose.SignJWT({ jti: randomUUID(), aud: TOKEN_URL, ...named, ...claims })
     .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
     .setIssuer(claims.iss ?? ISSUER)
-    .setSubject(sub)
-    .setAudience('aud' in claims ? claims.aud : TOKEN_URL);
+    .setSubject(sub);
   if (!('iat' in claims)) jwt.setIssuedAt();
   if (exp !== null) jwt.setExpirationTime(exp);
   return jwt.sign(key);
@@ -160,8 +166,8 @@ describe('jwt-bearer: refusals', () => {
     refused(await grant(await assertion({ key: privateKey, kid: 'other' })), 'Invalid assertion signature');
     const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const claims = { iss: ISSUER, sub: fx.email, aud: TOKEN_URL, exp: Math.floor(Date.now() / 1000) + 60, jti: randomUUID() };
-    refused(await grant(`${b64({ alg: 'none', kid: 'idp-1' })}.${b64(claims)}.`), 'Invalid assertion signature');
-    const input = `${b64({ alg: 'HS256', kid: 'idp-1' })}.${b64({ ...claims, jti: randomUUID() })}`;
+    refused(await grant(`${b64({ alg: 'none', kid: KID })}.${b64(claims)}.`), 'Invalid assertion signature');
+    const input = `${b64({ alg: 'HS256', kid: KID })}.${b64({ ...claims, jti: randomUUID() })}`;
     const mac = createHmac('sha256', JSON.stringify(issuerKey.jwk)).update(input).digest('base64url');
     refused(await grant(`${input}.${mac}`), 'Invalid assertion signature');
   });
