@@ -6,8 +6,8 @@
 // user of another project; a client without a trusted issuer; a confidential client's own
 // authentication; an issuer whose key server hangs; the binding to one client (another project's
 // client trusting the same issuer, a sibling client, each naming claim, aud arrays, claims of the
-// wrong type, a client configured with another's id). JWKS servers on 127.0.0.1:8153-8154 (fixed
-// ports, within the 8150-8159 of private-key-jwt.test.mjs, which leaves them free).
+// wrong type, a client configured with another's id). The issuer's JWKS servers listen on loopback
+// ports the system picks, so runs against several stacks at once never collide.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -43,6 +43,7 @@ const KID = `idp-${randomUUID()}`;
 
 let issuerKey; // { privateKey, jwk }
 let servers = [];
+let jwksUrl, hangingUrl; // the issuer's key server, and one that never answers
 let fx; // project A: a client trusting ISSUER, a user
 let other; // project B: another user, its own client
 
@@ -53,21 +54,22 @@ function setIdentityProvider(clientId, idp) {
   tesseraAdmin('client', 'set', '--id', clientId, '--identity-provider', file);
 }
 
-async function listen(port, handler) {
+/** A server on a free loopback port; returns its URL for /jwks. */
+async function listen(handler) {
   const server = createServer(handler);
-  await new Promise((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+  await new Promise((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
   servers.push(server);
-  return server;
+  return `http://127.0.0.1:${server.address().port}/jwks`;
 }
 
 const held = [];
 before(async () => {
   const { publicKey, privateKey } = await jose.generateKeyPair('ES256', { extractable: true });
   issuerKey = { privateKey, jwk: { ...(await jose.exportJWK(publicKey)), kid: KID, alg: 'ES256', use: 'sig' } };
-  await listen(8153, (req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: [issuerKey.jwk] })));
-  await listen(8154, (req, res) => held.push(res)); // never answers
+  jwksUrl = await listen((req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: [issuerKey.jwk] })));
+  hangingUrl = await listen((req, res) => held.push(res)); // never answers
   fx = createSigninFixture('jwtb');
-  setIdentityProvider(fx.clientId, { issuer: ISSUER, jwksUri: 'http://127.0.0.1:8153/jwks' });
+  setIdentityProvider(fx.clientId, { issuer: ISSUER, jwksUri: jwksUrl });
   other = createSigninFixture('jwtb-other');
 });
 after(() => {
@@ -128,7 +130,7 @@ describe('jwt-bearer: tokens for a user of the client\'s project', () => {
     refused(await grant(await assertion({ sub: 'opaque-123', claims: { email: fx.email, email_verified: false } })), 'Assertion does not name a user');
     refused(await grant(await assertion({ sub: 'opaque-123' })), 'Assertion does not name a user');
     const s = createSigninFixture('jwtb-sub');
-    setIdentityProvider(s.clientId, { issuer: ISSUER, jwksUri: 'http://127.0.0.1:8153/jwks', useSubject: true });
+    setIdentityProvider(s.clientId, { issuer: ISSUER, jwksUri: jwksUrl, useSubject: true });
     const ext = `ext-${randomUUID()}`;
     dbExec('UPDATE project_membership SET external_id = ? WHERE id = ?', [ext, s.membershipId]);
     const ok = await grant(await assertion({ sub: ext, client: s.clientId }), { client_id: s.clientId });
@@ -190,7 +192,7 @@ describe('jwt-bearer: refusals', () => {
 
   it('a confidential client authenticates with its method; a wrong secret is refused', async () => {
     const c = createSigninFixture('jwtb-conf');
-    setIdentityProvider(c.clientId, { issuer: ISSUER, jwksUri: 'http://127.0.0.1:8153/jwks' });
+    setIdentityProvider(c.clientId, { issuer: ISSUER, jwksUri: jwksUrl });
     tesseraAdmin('client', 'set', '--id', c.clientId, '--token-endpoint-auth-method', 'client_secret_basic');
     const body = async () => ({ grant_type: GRANT, client_id: c.clientId, assertion: await assertion({ sub: c.email, client: c.clientId }) });
     assertOAuthError(await postForm('oauth2/token', await body()), 401, 'invalid_client', 'Client authentication required');
@@ -201,7 +203,7 @@ describe('jwt-bearer: refusals', () => {
 
   it('an issuer whose key server hangs: 504, no tokens', async () => {
     const h = createSigninFixture('jwtb-hang');
-    setIdentityProvider(h.clientId, { issuer: ISSUER, jwksUri: 'http://127.0.0.1:8154/jwks' });
+    setIdentityProvider(h.clientId, { issuer: ISSUER, jwksUri: hangingUrl });
     const r = await grant(await assertion({ sub: h.email, client: h.clientId }), { client_id: h.clientId });
     assert.equal(r.status, 504, r.text);
   });
@@ -216,10 +218,10 @@ describe('jwt-bearer: the assertion is bound to one client', () => {
   const upstreamId = `upstream-app-${randomUUID()}`;
   before(() => {
     b = createSigninFixture('jwtb-b');
-    setIdentityProvider(b.clientId, { issuer: ISSUER, jwksUri: 'http://127.0.0.1:8153/jwks' });
+    setIdentityProvider(b.clientId, { issuer: ISSUER, jwksUri: jwksUrl });
     addMember({ project: b.projectId, user: fx.userId });
     up = createSigninFixture('jwtb-up');
-    setIdentityProvider(up.clientId, { issuer: ISSUER, jwksUri: 'http://127.0.0.1:8153/jwks', clientId: upstreamId });
+    setIdentityProvider(up.clientId, { issuer: ISSUER, jwksUri: jwksUrl, clientId: upstreamId });
   });
   const atB = (jwt) => grant(jwt, { client_id: b.clientId });
   const atUp = (jwt) => grant(jwt, { client_id: up.clientId });
@@ -264,7 +266,7 @@ describe('jwt-bearer: the assertion is bound to one client', () => {
 
   it('a client naming another client of the same project is refused; claims that disagree are refused', async () => {
     const sibling = createSigninClient(fx.projectId, `jwtb-sibling-${randomUUID()}`);
-    setIdentityProvider(sibling.id, { issuer: ISSUER, jwksUri: 'http://127.0.0.1:8153/jwks' });
+    setIdentityProvider(sibling.id, { issuer: ISSUER, jwksUri: jwksUrl });
     refused(await grant(await assertion({ client: sibling.id })), 'Invalid assertion: issued for another client');
     refused(await grant(await assertion({ claims: { azp: sibling.id } })), 'Invalid assertion: issued for another client');
     refused(await grant(await assertion({ client: sibling.id, claims: { azp: fx.clientId } })), 'Invalid assertion: issued for another client');
@@ -298,10 +300,10 @@ describe('jwt-bearer: the assertion is bound to one client', () => {
     const thief = createSigninFixture('jwtb-thief');
     addMember({ project: thief.projectId, user: fx.userId });
     // Configured with A's Tessera id as its upstream id: A's assertions still do not bind it.
-    setIdentityProvider(thief.clientId, { issuer: ISSUER, jwksUri: 'http://127.0.0.1:8153/jwks', clientId: fx.clientId });
+    setIdentityProvider(thief.clientId, { issuer: ISSUER, jwksUri: jwksUrl, clientId: fx.clientId });
     refused(await grant(await assertion(), { client_id: thief.clientId }), 'Invalid assertion: issued for another client');
     // Configured with Tessera's token endpoint: an aud naming Tessera does not name the client.
-    setIdentityProvider(thief.clientId, { issuer: ISSUER, jwksUri: 'http://127.0.0.1:8153/jwks', clientId: TOKEN_URL });
+    setIdentityProvider(thief.clientId, { issuer: ISSUER, jwksUri: jwksUrl, clientId: TOKEN_URL });
     refused(await grant(await assertion({ client: null }), { client_id: thief.clientId }), 'Invalid assertion: client not named');
     refused(await grant(await assertion({ client: null, claims: { aud: [TOKEN_URL, fx.clientId] } }), { client_id: thief.clientId }), 'Invalid assertion: client not named');
   });
