@@ -72,8 +72,11 @@ int admin_usage(void)
 		"  mail status                           outbox counts: pending, sending, sent, failed\n"
 		"  mail retry                            pending mail due now, failed mail pending again\n"
 		"  status                                database, migrations, keys, outbox backlog\n"
-		"  purge [--days N] [--audit-days A]     delete expired logins, requests, sent mail (N=30),\n"
-		"                                        audit events older than A days (365)\n");
+		"  purge [--days N] [--audit-days A]     delete what has expired: logins idle N days (30) past\n"
+		"                                        their refresh lifetime, spent requests, registration\n"
+		"                                        tokens and signing keys, sent mail, after N days;\n"
+		"                                        revocations, assertion ids, sign-in trips once\n"
+		"                                        useless; audit events older than A days (365)\n");
 	return 2;
 }
 
