@@ -294,6 +294,12 @@ describe('jwt-bearer: the assertion is bound to one client', () => {
     }
     // aud naming Tessera beside values of other types binds nothing by itself.
     refused(await grant(await assertion({ client: null, claims: { aud: [TOKEN_URL, 42, [fx.clientId], { id: fx.clientId }] } })), 'Invalid assertion: client not named');
+    // Near misses are other names: case, whitespace, a NUL, SQL, a prefix.
+    for (const value of [fx.clientId.toUpperCase(), ` ${fx.clientId}`, `${fx.clientId}\u0000`, `${fx.clientId}' OR '1'='1`, fx.clientId.slice(0, 8)]) {
+      const r = await grant(await assertion({ client: value }));
+      assert.equal(r.status, 400, `${JSON.stringify(value)}: ${r.text}`);
+      assert.equal(r.json.error, 'invalid_grant');
+    }
   });
 
   it("a client's identityProvider.clientId cannot claim another client's id or Tessera's own audience", async () => {
@@ -301,6 +307,8 @@ describe('jwt-bearer: the assertion is bound to one client', () => {
     addMember({ project: thief.projectId, user: fx.userId });
     // Configured with A's Tessera id as its upstream id: A's assertions still do not bind it.
     setIdentityProvider(thief.clientId, { issuer: ISSUER, jwksUri: jwksUrl, clientId: fx.clientId });
+    refused(await grant(await assertion(), { client_id: thief.clientId }), 'Invalid assertion: issued for another client');
+    setIdentityProvider(thief.clientId, { issuer: ISSUER, jwksUri: jwksUrl, clientId: fx.clientId.toUpperCase() });
     refused(await grant(await assertion(), { client_id: thief.clientId }), 'Invalid assertion: issued for another client');
     // Configured with Tessera's token endpoint: an aud naming Tessera does not name the client.
     setIdentityProvider(thief.clientId, { issuer: ISSUER, jwksUri: jwksUrl, clientId: TOKEN_URL });
