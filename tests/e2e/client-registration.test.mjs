@@ -391,7 +391,8 @@ describe('tessera-admin client-registration and project set --client-registratio
 
   it('bad arguments exit non-zero with a message that says what to do', () => {
     const projectId = admin.fx.projectId;
-    const before = dbQuery('SELECT COUNT(*) FROM client_registration_token')[0][0];
+    const tokens = () => dbQuery('SELECT COUNT(*) FROM client_registration_token WHERE project_id = ?', [projectId])[0][0];
+    const before = tokens();
     const cases = [
       [['create'], /--project ID is required/],
       [['create', '--project', 'not-a-uuid'], /no project not-a-uuid \(tessera-admin project list shows the ids\)/],
@@ -421,7 +422,7 @@ describe('tessera-admin client-registration and project set --client-registratio
       assert.equal(r.stdout, '', 'nothing printed as if it worked');
     }
     assert.equal(tesseraAdminResult('client-registration', 'tokens', 'list', '--project', projectId).status, 2);
-    assert.equal(dbQuery('SELECT COUNT(*) FROM client_registration_token')[0][0], before, 'no token made');
+    assert.equal(tokens(), before, 'no token made');
     for (const [args, message] of [
       [['--id', projectId, '--client-registration', 'yes'], /--client-registration takes on or off/],
       [['--id', projectId, '--client-registration', ''], /--client-registration takes on or off/],
