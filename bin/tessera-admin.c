@@ -127,10 +127,12 @@ static int jwks_option(int argc, char **argv, json_t **jwks)
 {
 	const char *text = option(argc, argv, "--jwks");
 	*jwks = text ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
-	if (text && !clients_jwks_valid(*jwks)) {
+	const char *unfit = text ? clients_jwks_problem(*jwks) : NULL;
+	if (unfit) {
 		json_decref(*jwks);
 		*jwks = NULL;
-		fprintf(stderr, "tessera-admin: --jwks: a JWK Set of 1..16 public EC or RSA keys\n");
+		fprintf(stderr, "tessera-admin: --jwks: %s (a JWK Set of 1..16 public EC or RSA signing keys: RSA of 2048 bits "
+				"or more, EC on its algorithm's curve)\n", unfit);
 		return 2;
 	}
 	return 0;

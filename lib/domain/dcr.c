@@ -189,8 +189,9 @@ static int check_keys(json_t *body, struct meta *m, struct refusal *err)
 	json_t *jwks = json_object_get(body, "jwks"), *uri = json_object_get(body, "jwks_uri");
 	if (jwks && uri)
 		return bad_metadata(err, "jwks and jwks_uri are exclusive");
-	if (jwks && !clients_jwks_valid(jwks))
-		return bad_metadata(err, "Invalid jwks");
+	const char *unfit = jwks ? clients_jwks_problem(jwks) : NULL;
+	if (unfit)
+		return bad_metadata(err, unfit);
 	m->jwks_uri = json_string_value(uri);
 	if (uri && (!m->jwks_uri || strlen(m->jwks_uri) > 2048 || !valid_uri(m->jwks_uri) || strncmp(m->jwks_uri, "https://", 8)))
 		return bad_metadata(err, "Invalid jwks_uri");

@@ -287,7 +287,7 @@ describe('refusals', () => {
       [{ grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer'] }, 'Unsupported grant_types'],
       [{ response_types: ['token'] }, 'Unsupported response_types'],
       [{ token_endpoint_auth_method: 'private_key_jwt' }, 'private_key_jwt needs jwks or jwks_uri'],
-      [{ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ kty: 'EC', d: 'x' }] } }, 'Invalid jwks'],
+      [{ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ kty: 'EC', d: 'x' }] } }, 'Invalid jwks: private key'],
       [{ jwks_uri: 'http://keys.example.com/jwks' }, 'Invalid jwks_uri'],
       [{ jwks: { keys: [] }, jwks_uri: 'https://keys.example.com/jwks' }, 'jwks and jwks_uri are exclusive'],
       [{ client_name: 'x'.repeat(300) }, 'Invalid client_name'],
