@@ -76,6 +76,8 @@ static int cmd_project(int argc, char **argv)
 		printf("%s\n", id);
 		return 0;
 	}
+	if (argc >= 3 && !strcmp(argv[2], "set"))
+		return admin_project_set(argc, argv);
 	if (argc == 3 && !strcmp(argv[2], "list")) {
 		struct db_result r;
 		if (db_query(&r, "SELECT id, name, super_admin FROM project ORDER BY created_at", "") < 0)
@@ -406,6 +408,8 @@ int main(int argc, char **argv)
 		rc = cmd_domain(argc, argv);
 	else if (!strcmp(argv[1], "client"))
 		rc = cmd_client(argc, argv);
+	else if (!strcmp(argv[1], "client-registration"))
+		rc = cmd_client_registration(argc, argv);
 	else if (!strcmp(argv[1], "user"))
 		rc = cmd_user(argc, argv);
 	else if (!strcmp(argv[1], "member"))
