@@ -234,10 +234,12 @@ int import_run(struct import *im, bool dry)
 int cmd_import(int argc, char **argv)
 {
 	const char *path = NULL;
-	bool dry = false;
+	bool dry = false, into_existing = false;
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--dry-run"))
 			dry = true;
+		else if (!strcmp(argv[i], "--into-existing"))
+			into_existing = true;
 		else if (!path && argv[i][0] != '-')
 			path = argv[i];
 		else
@@ -249,7 +251,7 @@ int cmd_import(int argc, char **argv)
 	char *buf = read_file(path, &len);
 	if (!buf)
 		return 1;
-	struct import im = { .file = path, .progress = isatty(STDERR_FILENO) };
+	struct import im = { .file = path, .progress = isatty(STDERR_FILENO), .into_existing = into_existing };
 	add_file(&im, buf, len);
 	free(buf);
 	int rc = import_run(&im, dry);

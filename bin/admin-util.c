@@ -62,8 +62,11 @@ int admin_usage(void)
 		"  user create --email E --first F --last L [--password P] [--project ID]\n"
 		"  user mfa-reset --user ID              turn MFA off and drop the secret (a lost device)\n"
 		"  member add --project ID --user ID [--profile Practitioner|Patient|RelatedPerson] [--admin true]\n"
-		"  import FILE [--dry-run]               bring a Medplum export (Bundle or NDJSON) in: users keep\n"
-		"                                        their passwords; docs/MIGRATING.md\n"
+		"  import FILE [--dry-run] [--into-existing]\n"
+		"                                        bring a Medplum export (Bundle or NDJSON) in: users keep\n"
+		"                                        their passwords; new rows for projects already here, and\n"
+		"                                        domains with accounts here, only with --into-existing;\n"
+		"                                        docs/MIGRATING.md\n"
 		"  config                                list configuration keys and defaults\n"
 		"  keys list|rotate|wrap                 signing keys: list, new key (old one verifies until\n"
 		"                                        its tokens expire), wrap with key_encryption_key\n"
@@ -72,8 +75,11 @@ int admin_usage(void)
 		"  mail status                           outbox counts: pending, sending, sent, failed\n"
 		"  mail retry                            pending mail due now, failed mail pending again\n"
 		"  status                                database, migrations, keys, outbox backlog\n"
-		"  purge [--days N] [--audit-days A]     delete expired logins, requests, sent mail (N=30),\n"
-		"                                        audit events older than A days (365)\n");
+		"  purge [--days N] [--audit-days A]     delete what has expired: logins idle N days (30) past\n"
+		"                                        their refresh lifetime, spent requests, registration\n"
+		"                                        tokens and signing keys, sent mail, after N days;\n"
+		"                                        revocations, assertion ids, sign-in trips once\n"
+		"                                        useless; audit events older than A days (365)\n");
 	return 2;
 }
 

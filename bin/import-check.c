@@ -7,6 +7,7 @@
 #include "core/crypto.h"
 #include "core/password.h"
 #include "domain/people.h"
+#include "domain/domains.h"
 #include "domain/projects.h"
 #include "domain/shape.h"
 
@@ -253,6 +254,46 @@ static void membership_users(struct import *im, json_t *user_index)
 	}
 }
 
+/* Project ids are no secret: an export that names a project of this server may write into it
+ * only when the operator says so (--into-existing; import-write.c refuses its new rows). Noted
+ * here, before anything is written. */
+static void server_projects(struct import *im)
+{
+	im->server_projects = json_object();
+	for (size_t i = 0; i < im->n; i++) {
+		const struct import_item *it = &im->items[i];
+		if (it->kind == IK_SKIPPED || it->bad || !it->group[0] || json_object_get(im->server_projects, it->group))
+			continue;
+		int rc = projects_exists(it->group);
+		if (rc < 0)
+			import_item_error(im, it, "the database cannot be read");
+		else
+			json_object_set_new(im->server_projects, it->group, json_boolean(rc == 0));
+	}
+}
+
+/* A new DomainConfiguration signs in every account of its domain at its identity provider: one
+ * for a domain whose people already have accounts here takes the operator's word too. */
+static void domain_accounts(struct import *im)
+{
+	for (size_t i = 0; !im->into_existing && i < im->n; i++) {
+		const struct import_item *it = &im->items[i];
+		const char *domain = json_string_value(json_object_get(it->res, "domain"));
+		if (it->kind != IK_DOMAIN || it->bad || !domain)
+			continue;
+		json_t *row = NULL;
+		int here = domains_store.get(it->id, &row);
+		json_decref(row);
+		int rc = here == 1 ? people_domain_has_accounts(domain) : here;
+		if (rc < 0)
+			import_item_error(im, it, "the database cannot be read");
+		else if (rc == 1)
+			import_item_error(im, it, "the email domain already has accounts on this server, which its identity "
+						  "provider would sign in: if they are this export's people, run the import "
+						  "with --into-existing");
+	}
+}
+
 unsigned import_check(struct import *im)
 {
 	json_t *projects = json_object(), *ids = json_object(), *emails = json_object(), *users = json_object();
@@ -275,6 +316,8 @@ unsigned import_check(struct import *im)
 	}
 	duplicates(im, ids, emails);
 	membership_users(im, users);
+	server_projects(im);
+	domain_accounts(im);
 	json_decref(projects);
 	json_decref(ids);
 	json_decref(emails);
@@ -288,4 +331,5 @@ void import_free(struct import *im)
 		json_decref(im->items[i].res);
 	free(im->items);
 	json_decref(im->unmapped);
+	json_decref(im->server_projects);
 }

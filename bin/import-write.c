@@ -254,6 +254,15 @@ static int write_item(struct import *im, struct import_item *it)
 		im->existing[it->kind]++;
 		return 0;
 	}
+	if (json_is_true(json_object_get(im->server_projects, it->group)) && !im->into_existing) {
+		char msg[300];
+		snprintf(msg, sizeof msg,
+			 "project %s is already on this server and this row is new to it: if this export is that project's "
+			 "own (a later export of a project imported before), run the import with --into-existing",
+			 it->group);
+		import_item_error(im, it, msg);
+		return 1;
+	}
 	int rc = insert_item(im, it);
 	if (rc == 0)
 		im->created[it->kind]++;

@@ -42,6 +42,8 @@ struct import {
 	unsigned errors;
 	unsigned created[IK_COUNT], existing[IK_COUNT], skipped;
 	json_t *unmapped;    /* {"Type.field": count} */
+	bool into_existing;  /* --into-existing: new rows may go into projects already on the server */
+	json_t *server_projects; /* {"<id>": true}: the export's projects that were on the server before */
 };
 
 extern const char *const import_type_names[IK_COUNT];

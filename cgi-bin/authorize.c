@@ -270,6 +270,10 @@ static int authorize(struct request *req)
 		send_text(req, 400, "Invalid redirect URI", NULL);
 		return 0;
 	}
+	/* RFC 6749 §4.1.2.1: client and redirect URI verified, so the client hears it; a client
+	 * registered without authorization_code gets no code, whatever else it asks. */
+	if (!clients_codes_allowed(&c))
+		return redirect_error(req, redirect_uri, "unauthorized_client", CLIENTS_GRANT_REFUSED);
 	const char *scope = param(req, "scope"), *error;
 	char default_scope[1025] = "";
 	if ((!scope || !*scope) && clients_default_scope(&c, default_scope, sizeof default_scope) == 0)

@@ -159,6 +159,8 @@ static int read_signin(struct request *req, struct signin *s)
 		return refuse_page(req, 400, "This sign-in cannot start", "Client not found");
 	if (!s->redirect_uri || !valid_uri(s->redirect_uri) || !clients_redirect_ok(&s->client, s->redirect_uri))
 		return refuse_page(req, 400, "This sign-in cannot start", "Invalid redirect URI");
+	if (!clients_codes_allowed(&s->client))
+		return refuse_page(req, 400, "This sign-in cannot start", CLIENTS_GRANT_REFUSED);
 	return 0;
 }
 

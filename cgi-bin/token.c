@@ -192,7 +192,7 @@ static bool grant_registered(struct request *req, const char *registered, const 
 {
 	if (clients_grant_allowed(registered, grant))
 		return true;
-	send_oauth_error(req, 400, "unauthorized_client", "Client not authorized for this grant type");
+	send_oauth_error(req, 400, "unauthorized_client", CLIENTS_GRANT_REFUSED);
 	return false;
 }
 

@@ -441,6 +441,18 @@ int db_exec_id(unsigned long long *insert_id, const char *sql, const char *fmt, 
 	return rc;
 }
 
+long long db_purge(const char *sql, long long seconds)
+{
+	long long total = 0;
+	unsigned long long n;
+	do {
+		if (db_exec(&n, sql, "i", seconds) < 0)
+			return -1;
+		total += (long long)n;
+	} while (n == DB_PURGE_BATCH);
+	return total;
+}
+
 int db_query(struct db_result *res, const char *sql, const char *fmt, ...)
 {
 	va_list ap;

@@ -22,6 +22,12 @@ int db_exec(unsigned long long *affected, const char *sql, const char *fmt, ...)
  * INSERT ... ON DUPLICATE KEY UPDATE x = LAST_INSERT_ID(expr) set (lib/ratelimit.c). */
 int db_exec_id(unsigned long long *insert_id, const char *sql, const char *fmt, ...);
 int db_query(struct db_result *res, const char *sql, const char *fmt, ...);
+/* Purges: a DELETE of one integer parameter (an age in seconds) that ends in
+ * "LIMIT " DB_PURGE_BATCH_TEXT, run until a batch deletes fewer rows, so a large purge never
+ * holds long locks on a busy table. The number deleted, or -1. */
+#define DB_PURGE_BATCH 5000
+#define DB_PURGE_BATCH_TEXT "5000"
+long long db_purge(const char *sql, long long seconds);
 void db_result_free(struct db_result *res);
 static inline const char *db_cell(const struct db_result *r, unsigned row, unsigned col)
 {

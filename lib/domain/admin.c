@@ -6,8 +6,14 @@
 #include "core/db.h"
 #include "core/text.h"
 #include "domain/projects.h"
+#include "oauth/smart.h"
 
 #include <string.h>
+
+bool admin_rights_whole(const struct auth *a)
+{
+	return !smart_scope_narrows(a->login.scope);
+}
 
 int admin_project_for(const struct auth *a, const char *path_project, char project[37])
 {

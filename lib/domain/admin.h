@@ -4,6 +4,7 @@
 #ifndef TESSERA_ADMIN_H
 #define TESSERA_ADMIN_H
 #include <jansson.h>
+#include <stdbool.h>
 
 struct auth;
 
@@ -13,6 +14,12 @@ struct auth;
  * path_project means the caller's own project. Returns 0 (project filled), 403 not allowed,
  * 404 no such project (super admins), -1 database failure. */
 int admin_project_for(const struct auth *a, const char *path_project, char project[37]);
+
+/* Whether the caller's credentials carry administrator rights at all: a token narrowed by a
+ * SMART scope (smart_scope_narrows: what an app the admin signed in to gets) does not, as the
+ * resource API drops the administration types from it; a page session, Basic and an unnarrowed
+ * token do. The admin API's guard and X-Medplum-On-Behalf-Of ask it first. */
+bool admin_rights_whole(const struct auth *a);
 
 /* The projects the caller administers, as [{id, name}] ordered by name: their own project for
  * a project admin, every project (at most 200) for a super admin, [] for anyone else. 0 or -1. */

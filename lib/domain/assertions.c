@@ -106,10 +106,33 @@ static int grant_refused(struct refusal *err, const char *error, const char *tex
 	return refuse_oauth(err, 400, error, text);
 }
 
-/* The signature with the trusted issuer's keys and the claims, the jti spent last. 0 (*claims),
- * 1, -1. */
-static int verify_grant(const char *issuer, const char *jwks_uri, const char *assertion, json_t **claims,
-			struct refusal *err)
+/* The names that bind an assertion to this client (PROTOCOL.md §7.2.6): its Tessera id, and the
+ * id its issuer knows it by (identityProvider.clientId, set by the project's admin) unless that
+ * would name someone else: one of Tessera's own audiences (every assertion names those) or
+ * another client's Tessera id (an admin could otherwise claim another project's assertions).
+ * 0, -1. */
+static int client_names(const char *client_id, json_t *idp, const char *names[3])
+{
+	const char *upstream = json_string_value(json_object_get(idp, "clientId"));
+	names[0] = client_id;
+	names[1] = names[2] = NULL;
+	if (!upstream || !*upstream || assertion_names_tessera(upstream))
+		return 0;
+	if (strcmp(upstream, client_id)) {
+		struct client other;
+		int rc = clients_get(upstream, &other);
+		if (rc <= 0)
+			return rc;
+	}
+	names[1] = upstream;
+	return 0;
+}
+
+/* The signature with the trusted issuer's keys, the claims and the binding to the client, the jti
+ * spent last: an assertion refused here, for another client too, stays usable by its own.
+ * 0 (*claims), 1, -1. */
+static int verify_grant(const char *issuer, const char *jwks_uri, const char *const names[], const char *assertion,
+			json_t **claims, struct refusal *err)
 {
 	struct refusal why = { 0 };
 	int rc = jwks_verify(jwks_uri, NULL, assertion, assertion_algs, claims, &why);
@@ -124,6 +147,8 @@ static int verify_grant(const char *issuer, const char *jwks_uri, const char *as
 	const char *jti = NULL;
 	long long exp = 0;
 	rc = assertion_claims_ok(*claims, ASSERTION_GRANT, issuer, time(NULL), &jti, &exp, err);
+	if (rc == 0)
+		rc = assertion_for_client(*claims, names, err);
 	if (rc == 0 && (rc = assertions_use_jti(issuer, jti, exp)) == 1)
 		assertion_refuse_replay(ASSERTION_GRANT, err);
 	return rc;
@@ -163,8 +188,11 @@ int assertions_grant_login(const struct assertion_grant *g, struct login *out, s
 		rc = assertion_peek(g->assertion, ASSERTION_GRANT, &p, err);
 	if (rc == 0 && strcmp(p.iss, issuer))
 		rc = assertion_refuse_issuer(ASSERTION_GRANT, err);
+	const char *names[3];
 	if (rc == 0)
-		rc = verify_grant(issuer, jwks_uri, g->assertion, &claims, err);
+		rc = client_names(g->client_id, idp, names);
+	if (rc == 0)
+		rc = verify_grant(issuer, jwks_uri, names, g->assertion, &claims, err);
 	char email[321];
 	const char *external_id = NULL;
 	if (rc == 0)

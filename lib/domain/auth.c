@@ -9,6 +9,7 @@
 #include "domain/sessionrow.h"
 #include "core/db.h"
 #include "oauth/jwt.h"
+#include "oauth/smart.h"
 #include "core/log.h"
 #include "domain/ratelimit.h"
 #include "http/request.h"
@@ -307,7 +308,8 @@ int auth_on_behalf(struct auth *a, const char *value, struct refusal *err)
 {
 	if (!value || !*value)
 		return 0;
-	if (!a->admin && !a->super_admin)
+	/* An admin's token narrowed by a SMART scope acts for nobody else (admin_rights_whole). */
+	if ((!a->admin && !a->super_admin) || smart_scope_narrows(a->login.scope))
 		return refuse(err, 403, "Forbidden", NULL);
 	struct db_result r;
 	int rc = a->project_id[0] ? on_behalf_target(a, value, &r) : 1;

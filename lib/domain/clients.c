@@ -243,6 +243,11 @@ bool clients_grant_allowed(const char *registered, const char *grant)
 	return listed(registered, grant) || (!strcmp(grant, "refresh_token") && listed(registered, "authorization_code"));
 }
 
+bool clients_codes_allowed(const struct client *c)
+{
+	return clients_grant_allowed(c->grant_types, "authorization_code");
+}
+
 bool clients_redirect_ok(const struct client *c, const char *uri)
 {
 	return uri && *uri && listed(c->redirect_uris, uri);

@@ -41,6 +41,11 @@ struct client {
  * issues refresh tokens); registered ("" not registered: every grant, as before) is a client's
  * grant_types. */
 bool clients_grant_allowed(const char *registered, const char *grant);
+/* PROTOCOL.md §7.1: the client may be given authorization codes (every route that starts a
+ * sign-in for it asks: authorize, the sign-in page, /auth/login, /auth/newuser, federation). */
+bool clients_codes_allowed(const struct client *c);
+/* The refusal text of an unregistered grant (RFC 6749 unauthorized_client). */
+#define CLIENTS_GRANT_REFUSED "Client not authorized for this grant type"
 
 /* SET clause raising a client's tokens_not_before: every self-contained token issued before
  * is refused from now on (a generation, never lower than the last, from the database clock). */

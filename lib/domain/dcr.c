@@ -62,6 +62,13 @@ static int spend_token(const uint8_t hash[32], char project_id[37])
 	return rc;
 }
 
+long long dcr_purge_tokens(long long keep)
+{
+	return db_purge("DELETE FROM client_registration_token WHERE (uses_left <= 0 OR expires_at < UTC_TIMESTAMP(3)) "
+			"AND created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT " DB_PURGE_BATCH_TEXT,
+			keep);
+}
+
 /* ---- metadata (RFC 7591 §2) ---- */
 
 static int bad_metadata(struct refusal *err, const char *text)

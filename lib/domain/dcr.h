@@ -20,6 +20,11 @@
  * for uses registrations. *out: {token, expiresAt, uses}. 0 or -1. */
 int dcr_issue_token(const char *project_id, long expires_in, int uses, const char *created_by, json_t **out);
 
+/* tessera-admin purge: deletes the initial access tokens that can no longer register a client
+ * (expired or used up) and were made more than keep seconds ago (the rule of security requests).
+ * The number deleted, or -1. */
+long long dcr_purge_tokens(long long keep);
+
 /* POST /oauth2/register: initial_token (the bearer, NULL when none), the metadata. 0 with
  * *out (201's body), 1 refused (err), -1. */
 int dcr_register(const char *initial_token, json_t *metadata, json_t **out, struct refusal *err);

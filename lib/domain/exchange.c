@@ -42,7 +42,7 @@ static int client_idp(const char *client_id, json_t **idp, struct refusal *err)
 	/* PROTOCOL.md §7.6: registration offers no token exchange, so a registered client has none
 	 * (here, not in the handler, so /auth/exchange is held to it too). */
 	if (!clients_grant_allowed(c.grant_types, "urn:ietf:params:oauth:grant-type:token-exchange"))
-		return refuse_oauth(err, 400, "unauthorized_client", "Client not authorized for this grant type");
+		return refuse_oauth(err, 400, "unauthorized_client", CLIENTS_GRANT_REFUSED);
 	if (clients_identity_provider(client_id, idp) < 0)
 		return -1;
 	return *idp ? 0 : invalid(err, "Invalid client");

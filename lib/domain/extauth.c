@@ -51,8 +51,8 @@ int extauth_start(const char *client_id, const char *domain, json_t *request, ch
 	int rc = text && browser_hash(browser_secret, hash) == 0 && derive("ext-state", id, mac) == 0 ? 0 : -1;
 	/* Spent and abandoned trips go as new ones come (a few at a time, oldest first). */
 	if (rc == 0)
-		rc = db_exec(NULL, "DELETE FROM external_auth WHERE created_at < UTC_TIMESTAMP(3) - INTERVAL 1 HOUR "
-				   "ORDER BY created_at LIMIT 20", "");
+		rc = db_exec(NULL, "DELETE FROM external_auth WHERE created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND "
+				   "ORDER BY created_at LIMIT 20", "i", (long long)EXTAUTH_KEEP_SECONDS);
 	if (rc == 0)
 		rc = db_exec(NULL, "INSERT INTO external_auth (id, browser_hash, client_id, domain, request) VALUES (?, ?, ?, ?, ?)",
 			     "sbsss", id, hash, (size_t)sizeof hash, client_id && *client_id ? client_id : NULL,
@@ -61,6 +61,13 @@ int extauth_start(const char *client_id, const char *domain, json_t *request, ch
 	if (rc == 0)
 		snprintf(state, EXTAUTH_TEXT_LEN, "%s.%s", id, mac);
 	return rc;
+}
+
+long long extauth_purge(void)
+{
+	return db_purge("DELETE FROM external_auth WHERE created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND "
+			"LIMIT " DB_PURGE_BATCH_TEXT,
+			EXTAUTH_KEEP_SECONDS);
 }
 
 int extauth_secrets(const char *trip_id, char verifier[EXTAUTH_TEXT_LEN], char challenge[EXTAUTH_TEXT_LEN],

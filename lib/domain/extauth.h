@@ -17,6 +17,10 @@
 
 #define EXTAUTH_COOKIE "tessera-external"
 #define EXTAUTH_SECONDS 600 /* also in extauth.c's SQL */
+/* Spent and abandoned trips are deleted once they are this old: as new trips start (a few at
+ * a time) and by tessera-admin purge (all of them). Well past EXTAUTH_SECONDS, so a trip is
+ * never deleted while its browser may still come back. */
+#define EXTAUTH_KEEP_SECONDS 3600
 /* A state, the browser secret, a verifier, challenge or nonce fit in this (with the NUL). */
 #define EXTAUTH_TEXT_LEN 96
 
@@ -37,5 +41,9 @@ int extauth_secrets(const char *trip_id, char verifier[EXTAUTH_TEXT_LEN], char c
  * refused ("Invalid state", 400), -1. */
 int extauth_finish(const char *state, const char *browser_secret, struct extauth *out, struct refusal *err);
 void extauth_free(struct extauth *t);
+/* tessera-admin purge: deletes every trip older than EXTAUTH_KEEP_SECONDS (the request it
+ * carried names a client, a redirect URI and perhaps a login hint: nothing to keep). The number
+ * deleted, or -1. */
+long long extauth_purge(void);
 
 #endif

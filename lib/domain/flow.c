@@ -52,6 +52,10 @@ static int bind_client(const struct login_request *lr, struct client *c, char pr
 		return -1;
 	if (rc == 1 || strcmp(c->status, "active"))
 		return refuse(err, 404, "Not found", NULL);
+	/* Every sign-in for a client ends in a code: none for a client registered without
+	 * authorization_code (PROTOCOL.md §7.1), refused before any credential is looked at. */
+	if (!clients_codes_allowed(c))
+		return refuse(err, 400, CLIENTS_GRANT_REFUSED, NULL);
 	if (lr->project_id && *lr->project_id && strcmp(lr->project_id, c->project_id))
 		return refuse(err, 400, "Invalid projectId", "projectId");
 	text_copy(project, 37, c->project_id);

@@ -383,15 +383,8 @@ int login_membership_sessions(const char *user_id, const char *membership_id, st
 
 long long login_purge_idle(long long seconds)
 {
-	long long total = 0;
-	unsigned long long n;
-	do {
-		if (db_exec(&n, "DELETE FROM login WHERE updated_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 5000", "i",
-			    seconds) < 0)
-			return -1;
-		total += (long long)n;
-	} while (n == 5000);
-	return total;
+	return db_purge("DELETE FROM login WHERE updated_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT " DB_PURGE_BATCH_TEXT,
+			seconds);
 }
 
 int login_revoke_client(const char *client_id)

@@ -97,6 +97,28 @@ int people_search(const char *prefix, struct db_result *out)
 			"s", pattern);
 }
 
+int people_domain_has_accounts(const char *domain)
+{
+	char lower[256], pattern[600];
+	people_lower_email(domain ? domain : "", lower, sizeof lower);
+	/* LIKE's own characters are literal in a domain. */
+	size_t w = 0;
+	pattern[w++] = '%';
+	pattern[w++] = '@';
+	for (const char *c = lower; *c && w + 3 < sizeof pattern; c++) {
+		if (*c == '%' || *c == '_' || *c == '\\')
+			pattern[w++] = '\\';
+		pattern[w++] = *c;
+	}
+	pattern[w] = '\0';
+	struct db_result r;
+	if (db_query(&r, "SELECT 1 FROM user WHERE email LIKE ? LIMIT 1", "s", pattern) < 0)
+		return -1;
+	int found = r.nrows > 0;
+	db_result_free(&r);
+	return found;
+}
+
 int people_import_user(const struct person_import *u)
 {
 	char lower[321];

@@ -32,6 +32,9 @@ int people_find_user(const char *email, const char *project_id, struct person *p
 int people_search(const char *prefix, struct db_result *out);
 /* By id: 0, 1 none, -1. */
 int people_get_user(const char *id, struct person *p);
+/* Whether any user of any scope has an address at this email domain (tessera-admin import: an
+ * identity provider brought for the domain would sign them in). 1 yes, 0 no, -1. */
+int people_domain_has_accounts(const char *domain);
 
 /* A new user (email lower-cased; NULL or "" for a user known only by a membership's
  * externalId; password_hash and project_id may be NULL). Returns 0, 1 when

@@ -75,6 +75,12 @@ static void release(struct request *req)
 /* The admin rule of the admin API (lib/domain/admin.c), for the routes that declare it. */
 static int admin_guard(struct request *req, unsigned route_flags)
 {
+	/* A token an app got with a narrow SMART scope is not the admin's whole hand (review 4). */
+	bool narrowed = req->auth && !admin_rights_whole(req->auth);
+	if ((route_flags & (ROUTE_ADMIN | ROUTE_SUPER_ADMIN)) && narrowed) {
+		send_forbidden(req);
+		return 1;
+	}
 	if ((route_flags & ROUTE_SUPER_ADMIN) && !(req->auth && req->auth->super_admin)) {
 		send_forbidden(req);
 		return 1;

@@ -67,21 +67,21 @@ int assertion_peek(const char *jwt, enum assertion_kind kind, struct assertion_p
 	return 0;
 }
 
-static bool names_us(const char *aud)
+bool assertion_names_tessera(const char *value)
 {
 	char token_endpoint[2048];
 	snprintf(token_endpoint, sizeof token_endpoint, "%soauth2/token", cfg.base_url);
-	return aud && (!strcmp(aud, token_endpoint) || !strcmp(aud, cfg.issuer));
+	return value && (!strcmp(value, token_endpoint) || !strcmp(value, cfg.issuer));
 }
 
 /* RFC 7523 §3 item 3: aud is a string or an array, and one of its values must identify us. */
 static bool audience_ok(json_t *aud)
 {
 	if (json_is_string(aud))
-		return names_us(json_string_value(aud));
+		return assertion_names_tessera(json_string_value(aud));
 	size_t i;
 	json_t *v;
-	json_array_foreach(aud, i, v) if (names_us(json_string_value(v))) return true;
+	json_array_foreach(aud, i, v) if (assertion_names_tessera(json_string_value(v))) return true;
 	return false;
 }
 
@@ -113,5 +113,53 @@ int assertion_claims_ok(json_t *claims, enum assertion_kind kind, const char *is
 		return refuse_as(kind, ": jti required", err);
 	*jti = j;
 	*exp = (long long)json_integer_value(e);
+	return 0;
+}
+
+/* ---- the client a grant assertion is for (PROTOCOL.md §7.2.6) ---- */
+
+const char *const assertion_client_claims[] = { "client_id", "azp", "cid", "appid", NULL };
+
+static bool one_of(const char *value, const char *const names[])
+{
+	for (size_t i = 0; value && names[i]; i++)
+		if (!strcmp(value, names[i]))
+			return true;
+	return false;
+}
+
+/* aud (a string or an array) holds one of names. */
+static bool audience_names(json_t *aud, const char *const names[])
+{
+	if (json_is_string(aud))
+		return one_of(json_string_value(aud), names);
+	size_t i;
+	json_t *v;
+	json_array_foreach(aud, i, v) if (one_of(json_string_value(v), names)) return true;
+	return false;
+}
+
+int assertion_for_client(json_t *claims, const char *const names[], struct refusal *err)
+{
+	bool named = false;
+	for (size_t i = 0; assertion_client_claims[i]; i++) {
+		const char *claim = assertion_client_claims[i];
+		json_t *v = json_object_get(claims, claim);
+		if (!v)
+			continue;
+		/* A claim of another type is refused, not skipped: skipping it would let an assertion
+		 * that names another client in an unexpected shape fall through to aud. */
+		if (!json_is_string(v)) {
+			char fault[64];
+			snprintf(fault, sizeof fault, ": %s must be a string", claim);
+			return refuse_as(ASSERTION_GRANT, fault, err);
+		}
+		/* Any claim naming someone else refuses it: the issuer said it is for another client. */
+		if (!one_of(json_string_value(v), names))
+			return refuse_as(ASSERTION_GRANT, ": issued for another client", err);
+		named = true;
+	}
+	if (!named && !audience_names(json_object_get(claims, "aud"), names))
+		return refuse_as(ASSERTION_GRANT, ": client not named", err);
 	return 0;
 }

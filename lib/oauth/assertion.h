@@ -43,6 +43,22 @@ int assertion_peek(const char *jwt, enum assertion_kind kind, struct assertion_p
 int assertion_claims_ok(json_t *claims, enum assertion_kind kind, const char *issuer, time_t now, const char **jti,
 			long long *exp, struct refusal *err);
 
+/* Whether a value is one of Tessera's own audiences: the token endpoint or the issuer. */
+bool assertion_names_tessera(const char *value);
+
+/* The claims in which issuers name the client an assertion is for, in the order checked:
+ * client_id (RFC 8693 §4.3, RFC 9068 §2.2), azp (OpenID Connect Core §2; Entra ID v2, Auth0),
+ * cid (Okta), appid (Entra ID v1). */
+extern const char *const assertion_client_claims[];
+
+/* The binding of a grant assertion to one client (PROTOCOL.md §7.2.6). names: the client's
+ * names, NULL-terminated (its Tessera id, and the id its issuer knows it by when that may bind).
+ * Every naming claim present must be a string equal to one of names; when none is present, aud
+ * must hold one of names beside Tessera's audience (which assertion_claims_ok checked). 0, or 1
+ * refused (invalid_grant: "…: <claim> must be a string", "…: issued for another client",
+ * "…: client not named"). */
+int assertion_for_client(json_t *claims, const char *const names[], struct refusal *err);
+
 /* The refusal of a signature that does not verify with the keys at hand, in kind's words. */
 int assertion_refuse_signature(enum assertion_kind kind, struct refusal *err);
 /* The refusal of an iss that is not the expected issuer. */

@@ -256,6 +256,13 @@ int keys_status_count(const char *ids, long long *count)
 	return 0;
 }
 
+long long keys_purge_expired(long long keep)
+{
+	return db_purge("DELETE FROM signing_key WHERE NOT active AND expires_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND "
+			"LIMIT " DB_PURGE_BATCH_TEXT,
+			keep);
+}
+
 json_t *keys_jwks(void)
 {
 	if (keys_load() < 0)

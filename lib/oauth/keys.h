@@ -41,5 +41,9 @@ void keys_reset_cache(void);
 /* How many wrapped keys still in use key_encryption_key cannot unwrap (missing or a different
  * key); -1 when the database cannot be asked. */
 int keys_check_wrapped(void);
+/* tessera-admin purge: deletes the retired keys whose verification ended more than keep
+ * seconds ago (no token they signed is accepted any more; their private halves should not
+ * linger). The signing key is never deleted. The number deleted, or -1. */
+long long keys_purge_expired(long long keep);
 
 #endif

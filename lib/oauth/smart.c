@@ -122,3 +122,21 @@ bool smart_scope_wellformed(const char *scope)
 	}
 	return true;
 }
+
+bool smart_scope_narrows(const char *scope)
+{
+	bool smart = false;
+	for (const char *p = scope ? scope : ""; *p;) {
+		size_t n = strcspn(p, " ");
+		struct smart_scope s;
+		if (n && smart_parse(p, n, &s)) {
+			if (!strcmp(s.resource, "*") && !strcmp(s.perms, "cruds") && !s.criteria)
+				return false;
+			smart = true;
+		}
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	return smart;
+}

@@ -25,4 +25,11 @@ bool smart_scope_covered(const char *granted, const char *requested);
  * malformed one such as "patient/Observation.rw" or "user/Patient.readx" (invalid_scope). */
 bool smart_scope_wellformed(const char *scope);
 
+/* Whether a token of this scope is narrowed (PROTOCOL.md §11.2): it has a SMART word, and none
+ * of its SMART words is a whole one (resource "*", every permission, no criteria). A scope
+ * without SMART words (openid, offline_access) narrows nothing. The admin API and acting on
+ * behalf of others are for unnarrowed tokens only: the resource API drops what a narrowed
+ * scope does not name, administration types included. */
+bool smart_scope_narrows(const char *scope);
+
 #endif

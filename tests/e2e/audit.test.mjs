@@ -25,6 +25,7 @@ import {
   refreshGrant,
   signIn,
   tesseraAdmin,
+  tesseraAdminResult,
   uniqueEmail,
 } from './lib.mjs';
 
@@ -304,5 +305,67 @@ describe('audit events', () => {
     assert.equal(dbQuery('SELECT COUNT(*) FROM audit_event WHERE id = ?', [id])[0][0], '0');
     assert.equal(dbQuery('SELECT COUNT(*) FROM audit_event WHERE project_id = ?', [fx.projectId])[0][0], String(recent - 1));
     assert.throws(() => tesseraAdmin('purge', '--audit-days', 'x'));
+  });
+
+  it('tessera-admin purge: sign-in trips, registration tokens and retired keys that expired go, live ones stay', () => {
+    const trip = (age) => {
+      const id = randomUUID();
+      dbExec(`INSERT INTO external_auth (id, browser_hash, request, created_at)
+              VALUES (?, UNHEX(SHA2(?, 256)), '{}', UTC_TIMESTAMP(3) - INTERVAL ? SECOND)`, [id, id, age]);
+      return id;
+    };
+    const token = (createdDaysAgo, expiresInDays, uses) => {
+      const id = randomUUID();
+      dbExec(`INSERT INTO client_registration_token (id, project_id, token_hash, expires_at, uses_left, created_at)
+              VALUES (?, ?, UNHEX(SHA2(?, 256)), UTC_TIMESTAMP(3) + INTERVAL ? DAY, ?, UTC_TIMESTAMP(3) - INTERVAL ? DAY)`,
+      [id, fx.projectId, id, expiresInDays, uses, createdDaysAgo]);
+      return id;
+    };
+    const key = (expiredDaysAgo) => {
+      const id = randomUUID();
+      dbExec(`INSERT INTO signing_key (id, alg, jwk, active, created_at, retired_at, expires_at)
+              VALUES (?, 'ES256', '{}', FALSE, UTC_TIMESTAMP(3) - INTERVAL 90 DAY, UTC_TIMESTAMP(3) - INTERVAL 60 DAY,
+                      UTC_TIMESTAMP(3) - INTERVAL ? DAY)`, [id, expiredDaysAgo]);
+      return id;
+    };
+    const gone = { trip: trip(2 * 3600), expired: token(41, -40, 1), spent: token(40, 1, 0), key: key(40) };
+    // A trip under way (10 minutes) and one spent a moment ago (no harm in waiting); a token
+    // still usable; tokens that ended, and a key that stopped verifying, less than --days ago.
+    const kept = { trip: trip(0), recent: trip(15 * 60), live: token(40, 1, 3), ended: token(3, -2, 1), usedUp: token(2, 5, 0), key: key(2) };
+    const signing = dbQuery('SELECT id FROM signing_key WHERE active').map((r) => r[0]);
+    const out = tesseraAdmin('purge');
+    for (const kind of ['external sign-in trips', 'registration tokens', 'expired signing keys']) {
+      assert.match(out, new RegExp(`\\] ${kind}: \\d+ \\(\\d+\\.\\d s\\)`), `a progress line for ${kind}`);
+    }
+    const summary = out.trim().split('\n').at(-1);
+    assert.ok(Number(summary.match(/(\d+) external sign-in trips/)[1]) >= 1, summary);
+    assert.ok(Number(summary.match(/(\d+) registration tokens/)[1]) >= 2, summary);
+    assert.ok(Number(summary.match(/(\d+) expired signing keys/)[1]) >= 1, summary);
+    const present = (table, id) => dbQuery(`SELECT COUNT(*) FROM ${table} WHERE id = ?`, [id])[0][0] === '1';
+    assert.ok(!present('external_auth', gone.trip), 'the abandoned trip is purged');
+    assert.ok(!present('client_registration_token', gone.expired), 'the expired token is purged');
+    assert.ok(!present('client_registration_token', gone.spent), 'the used-up token is purged');
+    assert.ok(!present('signing_key', gone.key), 'the key that stopped verifying 40 days ago is purged');
+    for (const id of [kept.trip, kept.recent]) assert.ok(present('external_auth', id), 'a recent trip stays');
+    for (const id of [kept.live, kept.ended, kept.usedUp]) assert.ok(present('client_registration_token', id), 'a token still usable or recently ended stays');
+    assert.ok(present('signing_key', kept.key), 'a key expired two days ago stays (--days 30)');
+    for (const id of signing) assert.ok(present('signing_key', id), 'the signing key stays');
+    // --days 1 (not 0: other test files' fresh rows must stay): what ended days ago goes; a
+    // usable token and the trip under way still stay.
+    tesseraAdmin('purge', '--days', '1', '--audit-days', '36500');
+    assert.ok(!present('client_registration_token', kept.ended) && !present('client_registration_token', kept.usedUp));
+    assert.ok(!present('signing_key', kept.key));
+    assert.ok(present('client_registration_token', kept.live) && present('external_auth', kept.trip));
+    for (const id of signing) assert.ok(present('signing_key', id), 'the signing key stays');
+    dbExec('DELETE FROM external_auth WHERE id IN (?, ?)', [kept.trip, kept.recent]);
+    dbExec('DELETE FROM client_registration_token WHERE id = ?', [kept.live]);
+  });
+
+  it('tessera-admin purge: bad arguments exit 2 and say what is expected', () => {
+    for (const args of [['--days', '-1'], ['--days', '36501'], ['--days', '3x'], ['--days'], ['--weeks', '2'], ['now']]) {
+      const r = tesseraAdminResult('purge', ...args);
+      assert.equal(r.status, 2, `purge ${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /tessera-admin: (--days takes a number of days \(0 to 36500\)|unexpected argument)/);
+    }
   });
 });

@@ -214,16 +214,22 @@ describe('registered grant types are enforced', () => {
     assert.equal((await postForm('oauth2/token', { grant_type: 'client_credentials' }, auth)).status, 200);
   });
 
-  it('client_credentials only: a code it was given is not redeemed', async () => {
+  it('client_credentials only: no code is given, and one given before it dropped authorization_code is not redeemed', async () => {
     const token = await initialToken();
-    const r = await register({ redirect_uris: [REDIRECT], grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_post' }, token);
+    const meta = { redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'client_credentials'], token_endpoint_auth_method: 'client_secret_post' };
+    const r = await register(meta, token);
     assert.equal(r.status, 201, r.text);
     const c = r.json;
     const f = admin.fx;
     const pkce = pkcePair();
     const login = await authLogin({ email: f.email, password: f.password, clientId: c.client_id, pkce, scope: 'openid' });
     assert.equal(login.status, 200, login.text);
+    const put = await manage('PUT', c.client_id, c.registration_access_token, { ...meta, client_id: c.client_id, grant_types: ['client_credentials'] });
+    assert.equal(put.status, 200, put.text);
     refused(await redeemCode(login.json.code, { clientId: c.client_id, verifier: pkce.verifier, extra: { client_secret: c.client_secret } }));
+    const again = await authLogin({ email: f.email, password: f.password, clientId: c.client_id, pkce: pkcePair(), scope: 'openid' });
+    assert.equal(again.status, 400, again.text);
+    assert.equal(again.json.issue[0].details.text, 'Client not authorized for this grant type');
   });
 });
 

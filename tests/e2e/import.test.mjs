@@ -15,6 +15,7 @@ import {
   clientCredentialsToken,
   createClient,
   createProject,
+  createUser,
   dbQuery,
   loadMedplum,
   postJson,
@@ -276,6 +277,46 @@ describe('tessera-admin import refuses malformed and hostile exports', () => {
       ? { ...r, user: ref('ClientApplication', victim.id), profile: ref('ClientApplication', victim.id) } : r));
     assertRefused(ndjson(hijack), /already another project's on this server/, x.project);
     assert.equal(dbQuery('SELECT project_id FROM client_application WHERE id = ?', [victim.id])[0][0], other);
+  });
+
+  // Review 4: project ids are no secret (tokens, URLs, audit events carry them). Before the fix an
+  // export that named a project of this server wrote an administrator with a password of its
+  // choice and a client with a secret of its choice into it; a DomainConfiguration for a domain
+  // whose people already have accounts here put their sign-in in the hands of the export's IdP.
+  it('an export adds no administrator or client to a project of this server unless told to', () => {
+    const victim = createProject(uniqueName('victim'));
+    const x = medplumProject();
+    const mine = randomUUID(), member = randomUUID(), client = randomUUID();
+    const hostile = [
+      { resourceType: 'Practitioner', id: x.practitioner, meta: meta(victim), name: [{ given: ['Eve'], family: 'Evil' }] },
+      { resourceType: 'User', id: mine, firstName: 'Eve', lastName: 'Evil', email: uniqueEmail('imp-evil'),
+        emailVerified: true, passwordHash: bcrypt.hashSync('evil-password-1', 4) },
+      { resourceType: 'ProjectMembership', id: member, meta: meta(victim), project: ref('Project', victim),
+        user: ref('User', mine), profile: ref('Practitioner', x.practitioner), admin: true },
+      { resourceType: 'ClientApplication', id: client, meta: meta(victim), name: 'evil', secret: x.secret },
+    ];
+    const r = assertRefused(ndjson(hostile), /project .* is already on this server .*--into-existing/);
+    assert.match(r.stderr, /ClientApplication\/|ProjectMembership\//);
+    assert.equal(count('project_membership', member), 0);
+    assert.equal(count('client_application', client), 0);
+    assert.equal(count('user', mine), 0);
+    // The Project resource in the export, with the server's id, changes nothing.
+    const named = [{ resourceType: 'Project', id: victim, name: 'victim', meta: meta(victim) }, hostile[3]];
+    assertRefused(ndjson(named), /is already on this server/);
+    assert.equal(count('client_application', client), 0);
+    // The operator who means it (a later export of a project imported before) says so.
+    const ok = importFile(writeExport(ndjson([hostile[3]])), '--into-existing');
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(count('client_application', client), 1);
+  });
+
+  it("a DomainConfiguration of a domain whose accounts are on this server is refused unless told to", () => {
+    const domain = `${randomUUID().slice(0, 8)}.victim.example.org`;
+    createUser({ email: `someone@${domain}`, password: 'correct-horse-battery-9' });
+    const x = medplumProject();
+    const hostile = x.resources.map((r) => (r.id === x.domain ? { ...r, domain: domain.toUpperCase() } : r));
+    assertRefused(ndjson(hostile), /the email domain already has accounts on this server, .*--into-existing/, x.project);
+    assert.equal(Number(dbQuery('SELECT COUNT(*) FROM domain_configuration WHERE domain = ?', [domain])[0][0]), 0);
   });
 
   it('a super admin project comes in as an ordinary project', () => {

@@ -333,6 +333,22 @@ START_TEST(scope_wellformed)
 }
 END_TEST
 
+/* The admin API's rule (admin_rights_whole): the same words that keep the admin types above. */
+START_TEST(scope_narrows)
+{
+	ck_assert(!smart_scope_narrows(NULL));
+	ck_assert(!smart_scope_narrows(""));
+	ck_assert(!smart_scope_narrows("openid profile offline_access launch/patient fhirUser"));
+	ck_assert(!smart_scope_narrows("openid user/*.*"));
+	ck_assert(!smart_scope_narrows("patient/Observation.read system/*.cruds"));
+	ck_assert(smart_scope_narrows("openid patient/Observation.read"));
+	ck_assert(smart_scope_narrows("user/*.read"));
+	ck_assert(smart_scope_narrows("user/*.cud"));
+	ck_assert(smart_scope_narrows("user/*.*?_lastUpdated=gt2020"));
+	ck_assert(smart_scope_narrows("user/ClientApplication.*"));
+}
+END_TEST
+
 START_TEST(ip_rules)
 {
 	ck_assert(accesspolicy_ip_rule_matches("*", "10.1.2.3"));
@@ -431,6 +447,7 @@ Suite *accesspolicy_suite(void)
 	tcase_add_test(tc, smart_v2_letters_and_criteria);
 	tcase_add_test(tc, smart_scopes_narrow_admins);
 	tcase_add_test(tc, scope_wellformed);
+	tcase_add_test(tc, scope_narrows);
 	tcase_add_test(tc, ip_rules);
 	tcase_add_test(tc, search_matching);
 	suite_add_tcase(s, tc);

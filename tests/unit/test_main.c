@@ -58,6 +58,7 @@ int main(void)
 	srunner_add_suite(sr, input_suite());
 	srunner_add_suite(sr, config_suite());
 	srunner_add_suite(sr, jwt_suite());
+	srunner_add_suite(sr, assertion_suite());
 	srunner_add_suite(sr, response_suite());
 	srunner_add_suite(sr, template_suite());
 	srunner_add_suite(sr, csrf_suite());

@@ -23,6 +23,7 @@ Suite *accesspolicy_suite(void);
 Suite *shmcount_suite(void);
 Suite *scimfilter_suite(void);
 Suite *fetch_suite(void);
+Suite *assertion_suite(void);
 
 /* A 32-byte hash key used by every test that loads the configuration. */
 #define TEST_HASH_KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
