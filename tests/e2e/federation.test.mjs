@@ -578,8 +578,9 @@ describe('POST /auth/google: who owns a Google client id, who may be created, wh
     const r = await signInWith(base, a.email);
     assert.equal(r.status, 200, r.text);
     // SQL in an id is only text: it claims that exact string and nothing else.
-    const sql = `x' OR '1'='1`;
-    assert.equal((await putSites(b.token, b.projectId, [{ name: 'q', googleClientId: sql }])).status, 200);
+    const sql = `${uniqueName('q')}' OR '1'='1`;
+    const q = await putSites(b.token, b.projectId, [{ name: 'q', googleClientId: sql }]);
+    assert.equal(q.status, 200, q.text);
     assert.deepEqual(claimsIn(sql), [b.projectId]);
     assert.deepEqual(claimsIn(base), [a.projectId]);
   });
