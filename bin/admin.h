@@ -11,6 +11,9 @@ bool options_ok(int argc, char **argv, int first, const char *const *known);
 int cmd_user(int argc, char **argv);
 int cmd_member(int argc, char **argv);
 int cmd_mail(int argc, char **argv);
+/* admin-dcr.c: dynamic client registration's tokens and switch */
+int cmd_client_registration(int argc, char **argv);
+int admin_project_set(int argc, char **argv);
 /* admin-purge.c */
 int cmd_purge(int argc, char **argv);
 /* admin-import.c: a Medplum export (docs/MIGRATING.md) */

@@ -76,6 +76,8 @@ static int cmd_project(int argc, char **argv)
 		printf("%s\n", id);
 		return 0;
 	}
+	if (argc >= 3 && !strcmp(argv[2], "set"))
+		return admin_project_set(argc, argv);
 	if (argc == 3 && !strcmp(argv[2], "list")) {
 		struct db_result r;
 		if (db_query(&r, "SELECT id, name, super_admin FROM project ORDER BY created_at", "") < 0)
@@ -127,10 +129,12 @@ static int jwks_option(int argc, char **argv, json_t **jwks)
 {
 	const char *text = option(argc, argv, "--jwks");
 	*jwks = text ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
-	if (text && !clients_jwks_valid(*jwks)) {
+	const char *unfit = text ? clients_jwks_problem(*jwks) : NULL;
+	if (unfit) {
 		json_decref(*jwks);
 		*jwks = NULL;
-		fprintf(stderr, "tessera-admin: --jwks: a JWK Set of 1..16 public EC or RSA keys\n");
+		fprintf(stderr, "tessera-admin: --jwks: %s (a JWK Set of 1..16 public EC or RSA signing keys: RSA of 2048 bits "
+				"or more, EC on its algorithm's curve)\n", unfit);
 		return 2;
 	}
 	return 0;
@@ -404,6 +408,8 @@ int main(int argc, char **argv)
 		rc = cmd_domain(argc, argv);
 	else if (!strcmp(argv[1], "client"))
 		rc = cmd_client(argc, argv);
+	else if (!strcmp(argv[1], "client-registration"))
+		rc = cmd_client_registration(argc, argv);
 	else if (!strcmp(argv[1], "user"))
 		rc = cmd_user(argc, argv);
 	else if (!strcmp(argv[1], "member"))

@@ -4,6 +4,7 @@
  * with its own SSO cookie (id_token_hint only names the expected user, §S.17),
  * and otherwise continues to Tessera's own sign-in page at <app_base_url>oauth. */
 #include "http/app.h"
+#include "domain/fields.h"
 #include "domain/pipeline.h"
 #include "domain/clients.h"
 #include "core/config.h"
@@ -311,13 +312,7 @@ static int authorize(struct request *req)
 }
 
 static const struct input authorize_inputs[] = {
-	{ "client_id", IN_TOKEN, false, 127, "Client not found", NULL },
-	{ "redirect_uri", IN_TOKEN, false, 2048, "Invalid redirect URI", NULL },
-	{ "state", IN_STRING, false, 2048, "Invalid state", NULL },
-	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", NULL },
-	{ "nonce", IN_STRING, false, 512, "Invalid nonce", NULL },
-	{ "code_challenge", IN_TOKEN, false, 128, "Invalid code challenge", NULL },
-	{ "code_challenge_method", IN_TOKEN, false, 8, "Invalid code challenge method", NULL },
+	FIELDS_AUTHORIZE_REQUEST,
 	{ "max_age", IN_TOKEN, false, 10, "Invalid max_age", NULL },
 	{ "id_token_hint", IN_TOKEN, false, 8192, "Invalid id_token_hint", NULL },
 	{ 0 },

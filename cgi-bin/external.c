@@ -26,7 +26,7 @@
  * scope, PKCE) are taken from the IdP's configuration and the trip instead: declared so their
  * size is checked, never read. */
 const struct input external_authorize_inputs[] = {
-	{ "state", IN_STRING, false, 8192, "Invalid state", NULL },
+	FIELD_EXTERNAL_AUTH_STATE,
 	{ "domain", IN_STRING, false, 253, "Invalid domain", NULL },
 	{ "response_type", IN_STRING, false, 64, "Invalid response_type", NULL },
 	{ "client_id", IN_STRING, false, 1024, "Invalid client_id", NULL },
@@ -39,7 +39,7 @@ const struct input external_authorize_inputs[] = {
 
 const struct input external_callback_inputs[] = {
 	{ "code", IN_STRING, false, 4096, "Missing code", NULL },
-	{ "state", IN_STRING, false, 2048, "Invalid state", NULL },
+	FIELD_STATE,
 	{ "error", IN_STRING, false, 256, "Invalid error", NULL },
 	{ "error_description", IN_STRING, false, 1024, "Invalid error", NULL },
 	{ "iss", IN_STRING, false, 2048, "Invalid iss", NULL },

@@ -52,11 +52,6 @@ static bool password_long_enough(const char *v)
 	return strlen(v) >= 5;
 }
 
-bool stage_project_id_ok(const char *v)
-{
-	return !strcmp(v, "new") || crypto_is_uuid(v);
-}
-
 static int login(struct request *req)
 {
 	struct login_request lr = {
@@ -207,21 +202,21 @@ static int method(struct request *req)
 static const struct input login_inputs[] = {
 	FIELD_EMAIL_SIGNIN,
 	{ "password", IN_STRING, true, 1024, "Invalid password, must be at least 5 characters", password_long_enough },
-	{ "projectId", IN_TOKEN, false, 36, "Invalid projectId", stage_project_id_ok },
+	FIELD_STAGE_PROJECT_ID,
 	FIELDS_SIGNIN_REQUEST,
 	{ 0 },
 };
 
 static const struct input profile_inputs[] = {
-	{ "login", IN_TOKEN, true, 64, "Missing login", NULL },
+	FIELD_LOGIN,
 	{ "profile", IN_TOKEN, true, 64, "Missing profile", NULL },
 	{ 0 },
 };
 
 static const struct input scope_inputs[] = {
-	{ "login", IN_TOKEN, true, 64, "Missing login", NULL },
-	{ "scope", IN_SCOPE, true, 1024, "Missing scope", NULL },
-	{ "scope", IN_SCOPE, true, 1024, "Invalid scope", smart_scope_wellformed },
+	FIELD_LOGIN,
+	FIELD_SCOPE_REQUIRED,
+	FIELD_SMART_SCOPE,
 	{ 0 },
 };
 

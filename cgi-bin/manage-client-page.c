@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* manage-client-page: /manage/projects/:projectId/clients/:clientId, one client for the project's
  * admins (PROTOCOL.md §9.3): every field the resource API lets an admin set (name, description,
- * status, redirect URIs, PKCE, allowed origins, default scope, JWKS URI, the token endpoint's
- * authentication, token lifetimes, the identity provider) over the stored resource, so members
- * the form does not show (jwks, signInForm, launchUri) stay; checked and written by the owner
+ * status, redirect URIs, PKCE, allowed origins, default scope, JWKS URI, the inline JWK Set, the
+ * token endpoint's authentication, token lifetimes, the identity provider) over the stored
+ * resource, so members the form does not show (signInForm, launchUri) stay; checked and written by the owner
  * (clients_store.check, .update) with the version the form was made from (a client changed
  * meanwhile is not overwritten). An identity provider's client secret is never shown: left
  * empty, the stored one stays. "End the previous secret now" stops the retiring secret of a
@@ -81,6 +81,14 @@ static void set_lines(json_t *ctx, const char *key, json_t *list)
 	free(text);
 }
 
+/* The inline JWK Set as the form shows it: indented JSON, "" when none. */
+static void set_keys(json_t *ctx, json_t *jwks)
+{
+	char *text = jwks ? json_dumps(jwks, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	json_object_set_new(ctx, "jwks", json_string(text ? text : ""));
+	free(text);
+}
+
 /* The form filled from a resource (stored, or as posted). */
 static void fill_form(json_t *ctx, json_t *c)
 {
@@ -106,6 +114,7 @@ static void fill_form(json_t *ctx, json_t *c)
 		json_array_append_new(choices, json_pack("{s:s, s:b}", "name", methods[i], "selected",
 							 method ? !strcmp(method, methods[i]) : i == 0));
 	json_object_set_new(ctx, "methods", choices);
+	set_keys(ctx, json_object_get(c, "jwks"));
 	manage_fill_idp(ctx, json_object_get(c, "identityProvider"));
 }
 
@@ -210,6 +219,29 @@ static json_t *posted_client(const struct request *req, json_t *stored)
 	return c;
 }
 
+/* The posted JWK Set over c: emptied removes it, a form without the field keeps the stored
+ * one; its keys are the owner's to judge (clients_jwks_problem). 0, or 1 with err when the text
+ * is not JSON. */
+static int posted_keys(const struct request *req, json_t *c, struct refusal *err)
+{
+	const char *text = req_body_param(req, "jwks");
+	if (!text)
+		return 0;
+	if (!text[strspn(text, " \t\r\n")]) {
+		json_object_del(c, "jwks");
+		return 0;
+	}
+	json_error_t jerr;
+	json_t *jwks = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (!jwks) {
+		char why[300];
+		snprintf(why, sizeof why, "The JWK Set is not valid JSON (line %d, column %d: %s)", jerr.line, jerr.column, jerr.text);
+		return refuse_copy(err, 400, why, "jwks");
+	}
+	json_object_set_new(c, "jwks", jwks);
+	return 0;
+}
+
 int manage_resource_update(const struct admin_page *p, const struct resource_store *store, const char *id, json_t *body,
 			   json_t *stored, const char *version, const char *event, struct refusal *err)
 {
@@ -242,12 +274,16 @@ int manage_client_post(struct request *req)
 		return rc;
 	json_t *body = posted_client(req, stored);
 	struct refusal err = { 0 };
-	rc = manage_resource_update(&p, &clients_store, req->path_params[1], body, stored, req_body_param(req, "version"),
-				    AUDIT_CLIENT_UPDATED, &err);
+	rc = posted_keys(req, body, &err);
+	if (rc == 0)
+		rc = manage_resource_update(&p, &clients_store, req->path_params[1], body, stored,
+					    req_body_param(req, "version"), AUDIT_CLIENT_UPDATED, &err);
 	if (rc == 1) {
 		json_t *ctx = client_context(req, &p, stored);
 		if (ctx) {
 			fill_form(ctx, body);
+			if (req_body_param(req, "jwks")) /* as typed, even when it is not JSON */
+				json_object_set_new(ctx, "jwks", json_string(req_body_param(req, "jwks")));
 			manage_refusal(ctx, &err);
 		}
 		json_decref(body);

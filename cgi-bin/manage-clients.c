@@ -189,8 +189,8 @@ static bool secret_method_valid(const char *method)
 const struct input client_inputs[] = {
 	{ "name", IN_STRING, true, 0, "Client name is required", NULL },
 	{ "name", IN_STRING, true, 0, "Client name must be between 1 and 255 characters", one_line_name },
-	{ "description", IN_STRING, false, 4096, "Invalid description", NULL },
-	{ "redirectUri", IN_URI, false, 2048, "Invalid redirectUri", NULL },
+	FIELD_DESCRIPTION,
+	FIELD_APP_REDIRECT_URI,
 	{ "accessTokenLifetime", IN_TOKEN, false, 16, "Invalid accessTokenLifetime", lifetime_ok },
 	{ "refreshTokenLifetime", IN_TOKEN, false, 16, "Invalid refreshTokenLifetime", lifetime_ok },
 	/* none (the default: a code with PKCE needs no secret), or the one method every grant must use. */
@@ -201,7 +201,7 @@ const struct input client_inputs[] = {
 const struct input bot_inputs[] = {
 	{ "name", IN_STRING, true, 0, "Bot name is required", NULL },
 	{ "name", IN_STRING, true, 0, "Bot name must be between 1 and 255 characters", one_line_name },
-	{ "description", IN_STRING, false, 4096, "Invalid description", NULL },
+	FIELD_DESCRIPTION,
 	{ "runtimeVersion", IN_TOKEN, false, 16, "Invalid runtimeVersion", runtime_ok },
 	{ 0 },
 };

@@ -201,10 +201,10 @@ const struct input invite_inputs[] = {
 	{ "externalId", IN_STRING, false, 255, "Invalid externalId", one_line_name },
 	{ "scope", IN_TOKEN, false, 8, "Invalid scope", scope_ok },
 	FIELD_NEW_PASSWORD("password", false),
-	{ "sendEmail", IN_BOOL, false, 5, "Invalid sendEmail", NULL },
+	FIELD_SEND_EMAIL,
 	{ "upsert", IN_BOOL, false, 5, "Invalid upsert", NULL },
 	{ "forceNewMembership", IN_BOOL, false, 5, "Invalid forceNewMembership", NULL },
-	{ "mfaRequired", IN_BOOL, false, 5, "Invalid mfaRequired", NULL },
+	FIELD_MFA_REQUIRED,
 	{ "admin", IN_BOOL, false, 5, "Invalid admin", NULL },
 	{ 0 },
 };

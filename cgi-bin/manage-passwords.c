@@ -66,6 +66,6 @@ const struct input setpassword_inputs[] = {
 const struct input super_setpassword_inputs[] = {
 	FIELD_EMAIL_SIGNIN,
 	FIELD_NEW_PASSWORD("password", true),
-	{ "projectId", IN_UUID, false, 36, "Invalid projectId", NULL },
+	FIELD_PROJECT_ID,
 	{ 0 },
 };

@@ -2,7 +2,7 @@
 /* manage-settings-page: /manage/projects/:projectId/settings, the project's settings for its
  * admins (PROTOCOL.md §9.3): brand name, the MFA rule and the methods allowed, whether unverified
  * addresses may sign in, patient self-registration (closed, or open with one of the project's
- * access policies) and, for super admins only, the project's own rate limits (a project admin who
+ * access policies), dynamic client registration (open or closed, PROTOCOL.md §7.6) and, for super admins only, the project's own rate limits (a project admin who
  * could raise them would lift a limit set for their project; they see them read-only).
  * One transaction for every change; the audit event with it. */
 #include "manage-pages.h"
@@ -43,6 +43,7 @@ static const struct input settings_fields[] = {
 	{ "totp", IN_BOOL, false, 5, "Invalid choice", NULL },
 	{ "email", IN_BOOL, false, 5, "Invalid choice", NULL },
 	{ "emailVerificationRequired", IN_BOOL, false, 5, "Invalid choice", NULL },
+	{ "clientRegistration", IN_BOOL, false, 5, "Invalid choice", NULL },
 	{ "registration", IN_STRING, false, 36, "Choose one of this project's access policies", policy_choice_ok },
 	{ "rateLimit", IN_STRING, false, 8, "Enter a whole number from 1 to 10000000, or leave it empty", limit_ok },
 	{ "authRateLimit", IN_STRING, false, 8, "Enter a whole number from 1 to 10000000, or leave it empty", limit_ok },
@@ -78,6 +79,7 @@ static int stored_settings(json_t *ctx, const struct admin_page *p)
 	json_object_set_new(ctx, "totp_checked", json_boolean(strstr(ps.allowed_mfa_methods, "totp") != NULL));
 	json_object_set_new(ctx, "email_checked", json_boolean(strstr(ps.allowed_mfa_methods, "email") != NULL));
 	json_object_set_new(ctx, "verify_checked", json_boolean(ps.email_verification_required));
+	json_object_set_new(ctx, "dcr_checked", json_boolean(ps.client_registration));
 	set_limit(ctx, "rateLimit", rl.rate_limit);
 	set_limit(ctx, "authRateLimit", rl.auth_rate_limit);
 	return manage_policy_choices(ctx, p->project, policy, "closed");
@@ -114,6 +116,7 @@ static int posted_choices(json_t *ctx, const struct request *req, const struct a
 	json_object_set_new(ctx, "totp_checked", json_boolean(ticked(req, "totp")));
 	json_object_set_new(ctx, "email_checked", json_boolean(ticked(req, "email")));
 	json_object_set_new(ctx, "verify_checked", json_boolean(ticked(req, "emailVerificationRequired")));
+	json_object_set_new(ctx, "dcr_checked", json_boolean(ticked(req, "clientRegistration")));
 	return manage_policy_choices(ctx, p->project, req_body_param(req, "registration"), "closed");
 }
 
@@ -146,7 +149,8 @@ static int save(const struct request *req, const struct admin_page *p)
 	int rc = db_begin();
 	if (rc == 0)
 		rc = projects_update_settings(p->project, brand && *brand ? brand : NULL, ticked(req, "mfaRequired") ? "1" : "0",
-					      methods, ticked(req, "emailVerificationRequired") ? "1" : "0", NULL);
+					      methods, ticked(req, "emailVerificationRequired") ? "1" : "0",
+					      ticked(req, "clientRegistration") ? "1" : "0");
 	if (rc == 0)
 		rc = projects_set_registration(p->project, policy && *policy ? policy : NULL);
 	if (rc == 0 && p->super_admin) {

@@ -107,7 +107,7 @@ static bool valid_mfa_methods(const char *v)
 
 const struct input settings_inputs[] = {
 	{ "brandName", IN_STRING, false, 255, "Brand name must be between 1 and 255 characters", one_line_name },
-	{ "mfaRequired", IN_BOOL, false, 5, "Invalid mfaRequired", NULL },
+	FIELD_MFA_REQUIRED,
 	{ "allowedMfaMethods", IN_TOKEN, false, 16, "Invalid allowedMfaMethods", valid_mfa_methods },
 	{ "emailVerificationRequired", IN_BOOL, false, 5, "Invalid emailVerificationRequired", NULL },
 	/* Dynamic client registration at /oauth2/register (PROTOCOL.md §7.6), with initial tokens. */

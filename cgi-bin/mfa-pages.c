@@ -13,6 +13,7 @@
  * session. Every rule is lib/mfaflow.c's, as for the JSON routes. */
 #include "core/config.h"
 #include "http/csrf.h"
+#include "domain/fields.h"
 #include "domain/flow.h"
 #include "domain/login.h"
 #include "mfa-routes.h"
@@ -31,8 +32,8 @@
 
 
 const struct input mfa_page_inputs[] = {
-	{ "flow", IN_TOKEN, true, LOGIN_REF_LEN, "This sign-in link is not valid", NULL },
-	{ "state", IN_STRING, false, 2048, "Invalid state", NULL },
+	FIELD_PAGE_FLOW,
+	FIELD_STATE,
 	{ "sent", IN_BOOL, false, 5, "Invalid sent", NULL },
 	{ 0 },
 };

@@ -4,6 +4,7 @@
  * turns their outcomes into Medplum's answers. */
 #include "mfa-routes.h"
 #include "domain/auth.h"
+#include "domain/fields.h"
 #include "domain/flow.h"
 #include "domain/mfa.h"
 #include "domain/mfaflow.h"
@@ -16,25 +17,25 @@
 #include <string.h>
 
 const struct input mfa_verify_inputs[] = {
-	{ "login", IN_TOKEN, true, 64, "Missing login", NULL },
-	{ "token", IN_TOKEN, true, 64, "Missing token", NULL },
+	FIELD_LOGIN,
+	FIELD_MFA_TOKEN,
 	{ 0 },
 };
 
 const struct input mfa_login_enroll_inputs[] = {
-	{ "login", IN_TOKEN, true, 64, "Missing login", NULL },
-	{ "token", IN_TOKEN, false, 64, "Missing token", NULL },
+	FIELD_LOGIN,
+	FIELD_MFA_TOKEN_OPTIONAL,
 	{ "method", IN_TOKEN, false, 16, "Invalid MFA method", NULL },
 	{ 0 },
 };
 
 const struct input mfa_send_email_inputs[] = {
-	{ "login", IN_TOKEN, true, 64, "Missing login", NULL },
+	FIELD_LOGIN,
 	{ 0 },
 };
 
 const struct input mfa_token_inputs[] = {
-	{ "token", IN_TOKEN, true, 64, "Missing token", NULL },
+	FIELD_MFA_TOKEN,
 	{ 0 },
 };
 

@@ -20,6 +20,7 @@
 #include "core/config.h"
 #include "core/crypto.h"
 #include "http/csrf.h"
+#include "domain/fields.h"
 #include "domain/flow.h"
 #include "domain/grant.h"
 #include "domain/login.h"
@@ -47,21 +48,15 @@ static const char *const carried[] = {
 };
 
 const struct input pages_signin_inputs[] = {
-	{ "client_id", IN_TOKEN, false, 127, "Client not found", NULL },
-	{ "redirect_uri", IN_TOKEN, false, 2048, "Invalid redirect URI", NULL },
-	{ "state", IN_STRING, false, 2048, "Invalid state", NULL },
-	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", NULL },
-	{ "nonce", IN_STRING, false, 512, "Invalid nonce", NULL },
-	{ "code_challenge", IN_TOKEN, false, 128, "Invalid code challenge", NULL },
-	{ "code_challenge_method", IN_TOKEN, false, 8, "Invalid code challenge method", NULL },
-	{ "launch", IN_TOKEN, false, 64, "Invalid launch", NULL },
+	FIELDS_AUTHORIZE_REQUEST,
+	FIELD_LAUNCH,
 	{ "domain", IN_TOKEN, false, 253, "Invalid domain", NULL },
 	{ 0 },
 };
 
 const struct input pages_stage_inputs[] = {
-	{ "flow", IN_TOKEN, true, LOGIN_REF_LEN, "This sign-in link is not valid", NULL },
-	{ "state", IN_STRING, false, 2048, "Invalid state", NULL },
+	FIELD_PAGE_FLOW,
+	FIELD_STATE,
 	{ 0 },
 };
 

@@ -30,14 +30,14 @@ static const char *const nothing_kept[] = { NULL };
 /* A new password and its repetition (the spec's messages for the password, §6.14). */
 static const struct input new_password_fields[] = {
 	FIELD_NEW_PASSWORD("password", true),
-	{ "confirm", IN_STRING, true, 1024, "Type the new password again", NULL },
+	FIELD_CONFIRM_PASSWORD,
 	{ 0 },
 };
 
 static const struct input change_fields[] = {
 	{ "oldPassword", IN_STRING, true, 1024, "Enter your current password", NULL },
 	FIELD_NEW_PASSWORD("password", true),
-	{ "confirm", IN_STRING, true, 1024, "Type the new password again", NULL },
+	FIELD_CONFIRM_PASSWORD,
 	{ 0 },
 };
 

@@ -71,23 +71,21 @@ static int changepassword(struct request *req)
 }
 
 static const struct input setpassword_inputs[] = {
-	{ "id", IN_UUID, true, 36, "Invalid request ID", NULL },
-	{ "secret", IN_TOKEN, true, 256, "Missing secret", NULL },
+	FIELDS_SECURITY_REQUEST,
 	FIELD_NEW_PASSWORD("password", true),
 	{ 0 },
 };
 
 static const struct input verifyemail_inputs[] = {
-	{ "id", IN_UUID, true, 36, "Invalid request ID", NULL },
-	{ "secret", IN_TOKEN, true, 256, "Missing secret", NULL },
+	FIELDS_SECURITY_REQUEST,
 	{ 0 },
 };
 
 static const struct input resetpassword_inputs[] = {
 	FIELD_EMAIL_ACCOUNT,
-	{ "projectId", IN_UUID, false, 36, "Invalid projectId", NULL },
-	{ "redirectUri", IN_URI, false, 2048, "Invalid redirectUri", NULL },
-	{ "sendEmail", IN_BOOL, false, 5, "Invalid sendEmail", NULL },
+	FIELD_PROJECT_ID,
+	FIELD_APP_REDIRECT_URI,
+	FIELD_SEND_EMAIL,
 	{ 0 },
 };
 

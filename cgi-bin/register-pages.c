@@ -37,8 +37,7 @@ static const struct input account_fields[] = {
 static const char *const account_kept[] = { "firstName", "lastName", "email", NULL };
 
 static const struct input project_fields[] = {
-	{ "projectName", IN_STRING, true, 288, "Project name must be between 4 and 72 characters",
-	  registration_project_name_ok },
+	FIELD_PROJECT_NAME,
 	{ 0 },
 };
 static const char *const project_kept[] = { "projectName", NULL };

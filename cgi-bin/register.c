@@ -72,26 +72,24 @@ const struct input register_newuser_inputs[] = {
 	FIELD_PERSON_NAMES,
 	FIELD_EMAIL_ACCOUNT,
 	FIELD_REGISTER_PASSWORD,
-	{ "projectId", IN_TOKEN, false, 36, "Invalid projectId", stage_project_id_ok },
-	{ "clientId", IN_TOKEN, false, 127, "Not found", NULL },
-	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", NULL },
-	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", smart_scope_wellformed },
-	{ "nonce", IN_STRING, false, 512, "Invalid nonce", NULL },
-	{ "codeChallenge", IN_TOKEN, false, 128, "Invalid code challenge", NULL },
-	{ "codeChallengeMethod", IN_TOKEN, false, 8, "Invalid code challenge method", NULL },
-	{ "remember", IN_BOOL, false, 5, "Invalid remember", NULL },
+	FIELD_STAGE_PROJECT_ID,
+	FIELD_CLIENT_ID_STAGE,
+	FIELD_SCOPE,
+	FIELD_SMART_SCOPE,
+	FIELD_NONCE,
+	FIELDS_PKCE_STAGE,
+	FIELD_REMEMBER,
 	{ 0 },
 };
 
 const struct input register_newproject_inputs[] = {
-	{ "login", IN_UUID, true, 36, "Login ID is required.", NULL },
-	{ "projectName", IN_STRING, true, 288, "Project name must be between 4 and 72 characters",
-	  registration_project_name_ok },
+	FIELD_LOGIN_UUID,
+	FIELD_PROJECT_NAME,
 	{ 0 },
 };
 
 const struct input register_newpatient_inputs[] = {
-	{ "login", IN_TOKEN, true, 64, "Missing login", NULL },
+	FIELD_LOGIN,
 	{ "projectId", IN_TOKEN, true, 64, "Project ID is required", NULL },
 	{ 0 },
 };

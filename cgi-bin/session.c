@@ -4,6 +4,7 @@
  * client registration at /oauth2/register (§7.6, client-registration.c). */
 #include "http/app.h"
 #include "client-registration.h"
+#include "domain/fields.h"
 #include "domain/pipeline.h"
 #include "domain/assertions.h"
 #include "domain/audit.h"
@@ -312,21 +313,19 @@ static const struct input revoke_session_inputs[] = {
 
 static const struct input revoke_token_inputs[] = {
 	{ "token", IN_TOKEN, true, 8192, "Missing token", NULL },
-	{ "token_type_hint", IN_TOKEN, false, 64, "Invalid token_type_hint", NULL },
-	{ "client_id", IN_TOKEN, false, 127, "Invalid client", NULL },
-	{ "client_secret", IN_TOKEN, false, 255, "Invalid client", NULL },
-	{ "client_assertion_type", IN_TOKEN, false, 128, "Unsupported client assertion type", NULL },
-	{ "client_assertion", IN_TOKEN, false, 8192, "Invalid client assertion", NULL },
+	FIELD_TOKEN_TYPE_HINT,
+	FIELD_CLIENT_ID_TOKEN,
+	FIELD_CLIENT_SECRET_REVOKE,
+	FIELDS_CLIENT_ASSERTION,
 	{ 0 },
 };
 
 static const struct input introspect_inputs[] = {
 	{ "token", IN_TOKEN, true, 8192, "Token to introspect must be provided", NULL },
-	{ "token_type_hint", IN_TOKEN, false, 64, "Invalid token_type_hint", NULL },
-	{ "client_id", IN_TOKEN, false, 127, "Invalid client", NULL },
-	{ "client_secret", IN_TOKEN, false, 255, "Invalid secret", NULL },
-	{ "client_assertion_type", IN_TOKEN, false, 128, "Unsupported client assertion type", NULL },
-	{ "client_assertion", IN_TOKEN, false, 8192, "Invalid client assertion", NULL },
+	FIELD_TOKEN_TYPE_HINT,
+	FIELD_CLIENT_ID_TOKEN,
+	FIELD_CLIENT_SECRET,
+	FIELDS_CLIENT_ASSERTION,
 	{ 0 },
 };
 

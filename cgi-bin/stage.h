@@ -9,7 +9,5 @@
 /* Answers with sendLoginResult (§5.3), adding the SSO cookie when a code was issued for a
  * client. 0 sent, -1 database failure. */
 int stage_send_result(struct request *req, struct login *l);
-/* projectId of a sign-in: a UUID or "new". */
-bool stage_project_id_ok(const char *v);
 
 #endif

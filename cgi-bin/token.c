@@ -2,6 +2,7 @@
 /* tessera-token: POST /oauth2/token (PROTOCOL.md §7.2). Grants are dispatched through a table whose
  * names must equal lib/discovery.c's grant_types_supported, so discovery cannot drift. */
 #include "http/app.h"
+#include "domain/fields.h"
 #include "domain/pipeline.h"
 #include "domain/assertions.h"
 #include "domain/audit.h"
@@ -732,20 +733,19 @@ static const struct input token_inputs[] = {
 	/* Any text: a present but unknown value (even with spaces) is "Unsupported grant_type"
 	 * from the dispatcher, as in Medplum; this message is only for a missing one. */
 	{ "grant_type", IN_STRING, true, 0, "Missing grant_type", NULL },
-	{ "client_id", IN_TOKEN, false, 127, "Invalid client", NULL },
-	{ "client_secret", IN_TOKEN, false, 255, "Invalid secret", NULL },
-	{ "scope", IN_SCOPE, false, 1024, "Invalid scope", NULL },
+	FIELD_CLIENT_ID_TOKEN,
+	FIELD_CLIENT_SECRET,
+	FIELD_SCOPE,
 	{ "code", IN_TOKEN, false, 64, "Invalid code", NULL },
 	{ "code_verifier", IN_TOKEN, false, 128, "Invalid code verifier", NULL },
-	{ "redirect_uri", IN_TOKEN, false, 2048, "Invalid redirect URI", NULL },
+	FIELD_REDIRECT_URI,
 	{ "refresh_token", IN_TOKEN, false, 8192, "Invalid refresh token", NULL },
-	{ "client_assertion_type", IN_TOKEN, false, 128, "Unsupported client assertion type", NULL },
-	{ "client_assertion", IN_TOKEN, false, 8192, "Invalid client assertion", NULL },
+	FIELDS_CLIENT_ASSERTION,
 	{ "assertion", IN_TOKEN, false, 8192, "Invalid assertion", NULL },
 	{ "subject_token", IN_STRING, false, 16384, "Invalid subject_token", NULL },
 	{ "subject_token_type", IN_STRING, false, 128, "Invalid subject_token_type", NULL },
 	{ "membership_id", IN_TOKEN, false, 64, "Invalid membership_id", NULL },
-	{ "nonce", IN_STRING, false, 512, "Invalid nonce", NULL },
+	FIELD_NONCE,
 	{ 0 },
 };
 

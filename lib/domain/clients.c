@@ -14,6 +14,7 @@
 #include "domain/sessionrow.h"
 #include "domain/shape.h"
 #include "http/input.h"
+#include "oauth/jwks.h"
 #include "oauth/smart.h"
 
 #include <jansson.h>
@@ -377,32 +378,29 @@ int clients_insert_bot(const char *id, const char *project_id, const char *name,
 #define MAX_JWKS_TEXT 16384
 #define MAX_JWKS_KEYS 16
 
-/* A public key: an EC or RSA JWK without any private member. */
-static bool public_jwk_ok(json_t *k)
-{
-	static const char *const private_members[] = { "d", "p", "q", "dp", "dq", "qi", "oth", "k", NULL };
-	const char *kty = json_string_value(json_object_get(k, "kty"));
-	if (!json_is_object(k) || !kty || (strcmp(kty, "EC") && strcmp(kty, "RSA")))
-		return false;
-	for (const char *const *m = private_members; *m; m++)
-		if (json_object_get(k, *m))
-			return false;
-	return true;
-}
-
-bool clients_jwks_valid(json_t *jwks)
+const char *clients_jwks_problem(json_t *jwks)
 {
 	json_t *keys = json_object_get(jwks, "keys");
-	if (!json_is_object(jwks) || !json_is_array(keys) || json_array_size(keys) == 0 ||
-	    json_array_size(keys) > MAX_JWKS_KEYS)
-		return false;
+	if (!json_is_object(jwks) || !json_is_array(keys) || json_array_size(keys) == 0)
+		return CLIENTS_JWKS_INVALID;
+	char *text = json_dumps(jwks, JSON_COMPACT);
+	bool fits = text && strlen(text) <= MAX_JWKS_TEXT && json_array_size(keys) <= MAX_JWKS_KEYS;
+	bool readable = text && valid_text(text);
+	free(text);
+	if (!fits)
+		return CLIENTS_JWKS_TOO_LARGE;
+	if (!readable)
+		return CLIENTS_JWKS_INVALID;
+	/* Each key as jwks_verify would judge it, so nothing is stored that could never verify,
+	 * and no private key is kept (PROTOCOL.md §7.2.5). */
 	size_t i;
 	json_t *k;
-	json_array_foreach(keys, i, k) if (!public_jwk_ok(k)) return false;
-	char *text = json_dumps(jwks, JSON_COMPACT);
-	bool ok = text && strlen(text) <= MAX_JWKS_TEXT && valid_text(text);
-	free(text);
-	return ok;
+	json_array_foreach(keys, i, k) {
+		const char *why = jwks_key_unfit(k);
+		if (why)
+			return why;
+	}
+	return NULL;
 }
 
 int clients_set_keys(const char *id, const char *jwks_uri, json_t *jwks)

@@ -129,9 +129,13 @@ bool clients_method_allowed(const struct client *c, const char *method);
 /* The client's keys for private_key_jwt: its jwksUri (uri, "" when none) and its inline JWK Set
  * (*jwks, NULL when none; the caller releases it). 0, 1 no such client, -1. */
 int clients_keys(const char *id, char *uri, size_t urilen, json_t **jwks);
-/* A public JWK Set a client may register (inline "jwks"): 1..16 EC or RSA keys, no private
- * member, at most 16 KiB. */
-bool clients_jwks_valid(json_t *jwks);
+/* Why a JWK Set may not be a client's inline "jwks", or NULL when it may: a JWK Set of 1..16
+ * public EC or RSA signing keys, each as strong as jwks_verify will want it (oauth/jwks.h
+ * jwks_key_unfit: no private, malformed or weak key), at most 16 KiB. The texts are the
+ * refusals' (400). */
+#define CLIENTS_JWKS_INVALID "Invalid jwks"
+#define CLIENTS_JWKS_TOO_LARGE "Invalid jwks: at most 16 keys and 16 KiB"
+const char *clients_jwks_problem(json_t *jwks);
 /* Sets the client's jwksUri and/or inline jwks (NULL: unchanged). 0, 1 no such client, -1. */
 int clients_set_keys(const char *id, const char *jwks_uri, json_t *jwks);
 /* Sets tokenEndpointAuthMethod (a valid one) of an existing client: 0, 1 no such client, -1. */

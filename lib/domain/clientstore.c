@@ -102,8 +102,9 @@ static int client_check(json_t *body, json_t *stored, const char *project, json_
 	json_t *keyset = json_object_get(body, "jwks");
 	if (json_is_null(keyset))
 		keyset = NULL;
-	if (keyset && !clients_jwks_valid(keyset))
-		return refuse(err, 400, "Invalid jwks", "jwks");
+	const char *unfit = keyset ? clients_jwks_problem(keyset) : NULL;
+	if (unfit)
+		return refuse(err, 400, unfit, "jwks");
 	if (!shape_bool(body, "pkceOptional", &pkce))
 		return refuse(err, 400, "Invalid pkceOptional", "pkceOptional");
 	if (!shape_string(body, "accessTokenLifetime", 16, &access) || (access && !lifetime_valid(access)))

@@ -4,6 +4,7 @@
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
+#include "core/fhir.h"
 #include "core/text.h"
 #include "domain/audit.h"
 #include "domain/clients.h"
@@ -37,9 +38,47 @@ int dcr_issue_token(const char *project_id, long expires_in, int uses, const cha
 	struct tm tm;
 	char when[32];
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&until, &tm));
-	*out = json_pack("{s:s, s:s, s:i}", "token", token, "expiresAt", when, "uses", uses);
+	*out = json_pack("{s:s, s:s, s:s, s:i}", "token", token, "id", id, "expiresAt", when, "uses", uses);
 	memset(token, 0, sizeof token);
 	return *out ? 0 : -1;
+}
+
+int dcr_list_tokens(const char *project_id, json_t **out)
+{
+	struct db_result r;
+	*out = NULL;
+	if (db_query(&r,
+		     "SELECT id, " FHIR_INSTANT_SQL("created_at") ", " FHIR_INSTANT_SQL("expires_at") ", uses_left, "
+		     "expires_at <= UTC_TIMESTAMP(3) FROM client_registration_token WHERE project_id = ? "
+		     "ORDER BY created_at DESC, id",
+		     "s", project_id) < 0)
+		return -1;
+	*out = json_array();
+	for (unsigned i = 0; *out && i < r.nrows; i++) {
+		long long uses = strtoll(db_cell(&r, i, 3), NULL, 10);
+		const char *state = text_true(db_cell(&r, i, 4)) ? "expired" : uses <= 0 ? "used up" : "usable";
+		json_array_append_new(*out, json_pack("{s:s, s:s, s:s, s:I, s:s}", "id", db_cell(&r, i, 0), "createdAt",
+						      db_cell(&r, i, 1), "expiresAt", db_cell(&r, i, 2), "usesLeft", uses,
+						      "state", state));
+	}
+	db_result_free(&r);
+	return *out ? 0 : -1;
+}
+
+int dcr_revoke_token(const char *id, char project_id[37])
+{
+	struct db_result r;
+	if (!crypto_is_uuid(id))
+		return 1;
+	if (db_query(&r, "SELECT project_id FROM client_registration_token WHERE id = ? FOR UPDATE", "s", id) < 0)
+		return -1;
+	int rc = r.nrows == 1 ? 0 : 1;
+	if (rc == 0)
+		text_copy(project_id, 37, db_cell(&r, 0, 0));
+	db_result_free(&r);
+	if (rc == 0 && db_exec(NULL, "DELETE FROM client_registration_token WHERE id = ?", "s", id) < 0)
+		rc = -1;
+	return rc;
 }
 
 /* Spends one use of an initial access token in the caller's transaction: 0 (its project),
@@ -189,8 +228,9 @@ static int check_keys(json_t *body, struct meta *m, struct refusal *err)
 	json_t *jwks = json_object_get(body, "jwks"), *uri = json_object_get(body, "jwks_uri");
 	if (jwks && uri)
 		return bad_metadata(err, "jwks and jwks_uri are exclusive");
-	if (jwks && !clients_jwks_valid(jwks))
-		return bad_metadata(err, "Invalid jwks");
+	const char *unfit = jwks ? clients_jwks_problem(jwks) : NULL;
+	if (unfit)
+		return bad_metadata(err, unfit);
 	m->jwks_uri = json_string_value(uri);
 	if (uri && (!m->jwks_uri || strlen(m->jwks_uri) > 2048 || !valid_uri(m->jwks_uri) || strncmp(m->jwks_uri, "https://", 8)))
 		return bad_metadata(err, "Invalid jwks_uri");

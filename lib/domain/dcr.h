@@ -17,8 +17,15 @@
 #define DCR_TOKEN_MAX_USES 1000
 
 /* A new initial access token of the project (64 hex, to show once): valid expires_in seconds,
- * for uses registrations. *out: {token, expiresAt, uses}. 0 or -1. */
+ * for uses registrations. *out: {token, id, expiresAt, uses} (id names it to list and revoke).
+ * 0 or -1. */
 int dcr_issue_token(const char *project_id, long expires_in, int uses, const char *created_by, json_t **out);
+/* The project's initial access tokens, newest first, never their secrets: *out an array of
+ * {id, createdAt, expiresAt, usesLeft, state ("usable", "expired" or "used up")}. 0 or -1. */
+int dcr_list_tokens(const char *project_id, json_t **out);
+/* Deletes an initial access token (it registers nothing more), in the caller's transaction;
+ * project_id: whose it was. 0, 1 no such token, -1. */
+int dcr_revoke_token(const char *id, char project_id[37]);
 
 /* tessera-admin purge: deletes the initial access tokens that can no longer register a client
  * (expired or used up) and were made more than keep seconds ago (the rule of security requests).

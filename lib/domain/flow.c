@@ -41,6 +41,11 @@ static int check_pkce(const struct login_request *lr, struct refusal *err)
 	return 0;
 }
 
+bool flow_project_id_ok(const char *v)
+{
+	return !strcmp(v, "new") || crypto_is_uuid(v);
+}
+
 /* §6.2 project binding through the client, §5.1 steps 2-3. */
 static int bind_client(const struct login_request *lr, struct client *c, char project[37], struct refusal *err)
 {

@@ -59,6 +59,8 @@ int flow_external_login(const struct login_request *lr, const struct external_id
  * openid, placed in the membership and granted at once. 0 or -1. */
 int flow_external_session(const char *user_id, const char *membership_id, const char *project_id,
 			  struct login *out);
+/* The projectId a credentials stage may name: a UUID, or "new" (§6.2). */
+bool flow_project_id_ok(const char *v);
 /* Registration (§6.11): the client, project, PKCE and launch checks of a sign-in, without a
  * password check; project receives the project the login is bound to. 0, 1 refused, -1. */
 int flow_check_request(const struct login_request *lr, char project[37], struct refusal *err);

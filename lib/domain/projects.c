@@ -52,6 +52,12 @@ int projects_update_settings(const char *project_id, const char *brand_name, con
 		       client_registration, project_id);
 }
 
+int projects_set_client_registration(const char *project_id, bool open)
+{
+	return db_exec(NULL, "UPDATE project SET client_registration = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", "is",
+		       (long long)open, project_id);
+}
+
 int projects_email_verification_required(const char *project_id)
 {
 	struct db_result r;

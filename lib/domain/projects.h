@@ -25,6 +25,9 @@ int projects_settings(const char *project_id, struct project_settings *out);
 int projects_update_settings(const char *project_id, const char *brand_name, const char *mfa_required,
 			     const char *allowed_mfa_methods, const char *email_verification_required,
 			     const char *client_registration);
+/* Opens (true) or closes dynamic client registration for the project (PROTOCOL.md §7.6),
+ * nothing else changed. 0 or -1. */
+int projects_set_client_registration(const char *project_id, bool open);
 /* Whether the project refuses sign-in to unverified addresses: 1 yes, 0 no (or no such
  * project), -1. */
 int projects_email_verification_required(const char *project_id);

@@ -120,33 +120,99 @@ static bool key_fits(json_t *key, const char *alg, const char *kid)
 	return !kid || (kkid && strcmp(kkid, kid) == 0);
 }
 
-/* The modulus length of an RSA JWK in bits, counted from "n" itself (exact, where cjose's
- * keysize rounds to bytes); 0 when it has none. */
-static int rsa_bits(json_t *key)
+/* A JWK's base64url integer member ("n", "e") as a number; NULL when it has none. */
+static BIGNUM *jwk_number(json_t *key, const char *member)
 {
-	const char *n = json_string_value(json_object_get(key, "n"));
+	const char *text = json_string_value(json_object_get(key, member));
 	uint8_t *raw = NULL;
 	size_t len = 0;
 	cjose_err cerr;
-	if (!n || !cjose_base64url_decode(n, strlen(n), &raw, &len, &cerr))
-		return 0;
+	if (!text || !cjose_base64url_decode(text, strlen(text), &raw, &len, &cerr))
+		return NULL;
 	BIGNUM *bn = BN_bin2bn(raw, (int)len, NULL);
 	cjose_get_dealloc()(raw);
-	int bits = bn ? BN_num_bits(bn) : 0;
-	BN_free(bn);
-	return bits;
+	return bn;
+}
+
+/* An RSA key's modulus of at least 2048 bits, counted from "n" itself (exact, where cjose's
+ * keysize rounds to bytes), and a public exponent that is odd and at least 3 (with e = 1 every
+ * value is its own signature). */
+static bool rsa_strong(json_t *key)
+{
+	BIGNUM *n = jwk_number(key, "n"), *e = jwk_number(key, "e");
+	bool ok = n && e && BN_num_bits(n) >= 2048 && BN_is_odd(e) && !BN_is_one(e);
+	BN_free(n);
+	BN_free(e);
+	return ok;
+}
+
+/* The curve an ES algorithm signs on (RFC 7518 §3.4); NULL for any other algorithm. */
+static const char *curve_for(const char *alg)
+{
+	return !strcmp(alg, "ES256") ? "P-256" : !strcmp(alg, "ES384") ? "P-384" : !strcmp(alg, "ES512") ? "P-521" : NULL;
 }
 
 /* PROTOCOL.md §7.2.5: a key strong enough for its algorithm. RSA under 2048 bits is refused
  * (RFC 7518 §3.3, §3.5); an EC key must be on the algorithm's own curve (RFC 7518 §3.4), else a
- * P-384 key would verify ES256 signatures with half its strength, or the hash would not match. */
+ * P-384 key would verify ES256 signatures with half its strength, or the hash would not match.
+ * The one rule for keys verified (jwks_verify) and keys stored (jwks_key_unfit). */
 static bool key_strong(json_t *key, const char *alg)
 {
 	if (kty_for(alg)[0] == 'R')
-		return rsa_bits(key) >= 2048;
+		return rsa_strong(key);
 	const char *crv = json_string_value(json_object_get(key, "crv"));
-	const char *want = !strcmp(alg, "ES256") ? "P-256" : !strcmp(alg, "ES384") ? "P-384" : !strcmp(alg, "ES512") ? "P-521" : NULL;
+	const char *want = curve_for(alg);
 	return crv && want && !strcmp(crv, want);
+}
+
+/* The members of a private or symmetric JWK (RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
+static bool has_private_member(json_t *key)
+{
+	static const char *const members[] = { "d", "p", "q", "dp", "dq", "qi", "oth", "k", NULL };
+	for (const char *const *m = members; *m; m++)
+		if (json_object_get(key, *m))
+			return true;
+	return false;
+}
+
+static bool optional_string(json_t *key, const char *member)
+{
+	json_t *v = json_object_get(key, member);
+	return !v || json_is_string(v);
+}
+
+/* The key as cjose reads it: its members decode and, for EC, the point is on its curve. */
+static bool key_imports(json_t *key)
+{
+	char *text = json_dumps(key, JSON_COMPACT);
+	cjose_err cerr;
+	cjose_jwk_t *jwk = text ? cjose_jwk_import(text, strlen(text), &cerr) : NULL;
+	free(text);
+	cjose_jwk_release(jwk);
+	return jwk != NULL;
+}
+
+const char *jwks_key_unfit(json_t *key)
+{
+	if (!json_is_object(key))
+		return JWKS_UNFIT_MALFORMED;
+	if (has_private_member(key))
+		return JWKS_UNFIT_PRIVATE;
+	const char *kty = json_string_value(json_object_get(key, "kty"));
+	const char *alg = json_string_value(json_object_get(key, "alg"));
+	if (!kty || (strcmp(kty, "EC") && strcmp(kty, "RSA")) || !optional_string(key, "alg") ||
+	    !optional_string(key, "use") || !optional_string(key, "kid"))
+		return JWKS_UNFIT_MALFORMED;
+	/* A label names a signature algorithm of the key's own type, or the key could never be used. */
+	if (alg && (!alg_allowed(alg, jwks_default_algs) || strcmp(kty_for(alg), kty)))
+		return JWKS_UNFIT_MALFORMED;
+	if (!key_imports(key))
+		return JWKS_UNFIT_MALFORMED;
+	/* Unlabelled, an RSA key is judged by its size; an EC key fits its own curve's algorithm
+	 * (cjose reads only P-256, P-384 and P-521). */
+	if (!alg)
+		return kty[0] == 'E' || rsa_strong(key) ? NULL : JWKS_UNFIT_WEAK;
+	return key_strong(key, alg) ? NULL : JWKS_UNFIT_WEAK;
 }
 
 /* 1: some key of the set with this kid (or any, without a kid) fits and verifies; 0: a key

@@ -39,6 +39,17 @@ int jwks_verify(const char *jwks_uri, json_t *inline_jwks, const char *compact_j
 int jwks_check_claims(json_t *claims, const char *issuer, const char *audience, const char *nonce,
 		      time_t now, long leeway_seconds, struct refusal *err);
 
+/* Why a JWK may not be kept as another party's public signing key (a client's "jwks"), or
+ * NULL when it may: a private or symmetric key (any of d, p, q, dp, dq, qi, oth, k), a
+ * malformed one (not an EC or RSA key cjose reads, an EC point off its curve, an "alg" that is
+ * no signature algorithm of its type), or one too weak for its algorithm by the rule
+ * jwks_verify applies (RSA under 2048 bits or with e = 1, an EC key labelled for another
+ * curve's algorithm). PROTOCOL.md §7.2.5. */
+#define JWKS_UNFIT_MALFORMED "Invalid jwks: malformed key"
+#define JWKS_UNFIT_PRIVATE "Invalid jwks: private key"
+#define JWKS_UNFIT_WEAK "Invalid jwks: key too weak"
+const char *jwks_key_unfit(json_t *key);
+
 /* Forgets every cached set (tests). */
 void jwks_reset_cache(void);
 

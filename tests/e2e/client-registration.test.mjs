@@ -5,6 +5,9 @@
 // and deletes its registration. Refusals: no, wrong, expired or spent initial token, the
 // project's setting off, http (not loopback), wildcard and fragment redirect URIs, bad
 // metadata, another client's registration token. Registered public clients use PKCE S256.
+// The operator's commands: tessera-admin client-registration token create|list|revoke and
+// project set --client-registration on|off (made tokens register, list hides them, revoke
+// refuses them, bad arguments exit 2 with what to do).
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -15,6 +18,7 @@ import {
   authLogin,
   basicAuth,
   bearer,
+  createProject,
   createSigninFixture,
   dbExec,
   dbQuery,
@@ -26,6 +30,8 @@ import {
   redeemCode,
   refreshGrant,
   signIn,
+  tesseraAdmin,
+  tesseraAdminResult,
 } from './lib.mjs';
 
 let admin; // a project admin: { fx, token }
@@ -287,7 +293,7 @@ describe('refusals', () => {
       [{ grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer'] }, 'Unsupported grant_types'],
       [{ response_types: ['token'] }, 'Unsupported response_types'],
       [{ token_endpoint_auth_method: 'private_key_jwt' }, 'private_key_jwt needs jwks or jwks_uri'],
-      [{ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ kty: 'EC', d: 'x' }] } }, 'Invalid jwks'],
+      [{ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ kty: 'EC', d: 'x' }] } }, 'Invalid jwks: private key'],
       [{ jwks_uri: 'http://keys.example.com/jwks' }, 'Invalid jwks_uri'],
       [{ jwks: { keys: [] }, jwks_uri: 'https://keys.example.com/jwks' }, 'jwks and jwks_uri are exclusive'],
       [{ client_name: 'x'.repeat(300) }, 'Invalid client_name'],
@@ -317,5 +323,117 @@ describe('refusals', () => {
     // A client made by an admin (not registered) cannot be reached with any registration token.
     assertOAuthError(await manage('GET', admin.fx.clientId, a.registration_access_token), 401, 'invalid_token');
     assert.deepEqual((await manage('GET', a.client_id, a.registration_access_token)).json.redirect_uris, [REDIRECT]);
+  });
+});
+
+describe('tessera-admin client-registration and project set --client-registration', () => {
+  const registrationOpen = (projectId) => dbQuery('SELECT client_registration FROM project WHERE id = ?', [projectId])[0][0] === '1';
+  const settingsEvents = (projectId) => Number(dbQuery("SELECT COUNT(*) FROM audit_event WHERE project_id = ? AND type = 'settings-updated'", [projectId])[0][0]);
+
+  it('a token the command makes registers a client; list hides it; revoke makes it refused', async () => {
+    const projectId = createProject(`dcr-cli-${randomUUID()}`);
+    const events = settingsEvents(projectId);
+    let r = tesseraAdminResult('client-registration', 'token', 'create', '--project', projectId, '--uses', '3', '--expires-in', '3600');
+    assert.equal(r.status, 0, r.stderr);
+    const token = r.stdout.match(/^token: ([0-9a-f]{64})$/m)?.[1];
+    const id = r.stdout.match(/^id: ([0-9a-f-]{36})$/m)?.[1];
+    assert.ok(token && id, r.stdout);
+    assert.match(r.stdout, /^uses: 3$/m);
+    // Registration is still off for the project: the command says how to open it.
+    assert.match(r.stderr, new RegExp(`tessera-admin project set --id ${projectId} --client-registration on`));
+    assert.equal(settingsEvents(projectId), events + 1, 'an audit event like the API');
+    const stored = dbQuery('SELECT HEX(token_hash), uses_left, TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(3), expires_at) FROM client_registration_token WHERE id = ?', [id])[0];
+    assert.equal(stored[0].toLowerCase(), keyedHash(token), 'stored as the keyed hash');
+    assert.equal(stored[1], '3');
+    assert.ok(Number(stored[2]) > 3500 && Number(stored[2]) <= 3600);
+    assertOAuthError(await register({ redirect_uris: [REDIRECT] }, token), 403, 'access_denied', 'Client registration is not enabled for this project');
+
+    r = tesseraAdminResult('project', 'set', '--id', projectId, '--client-registration', 'on');
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(registrationOpen(projectId));
+    assert.equal(settingsEvents(projectId), events + 2);
+    const c = await register({ client_name: 'CLI-made', redirect_uris: [REDIRECT] }, token);
+    assert.equal(c.status, 201, c.text);
+    assert.equal(dbQuery('SELECT project_id FROM client_application WHERE id = ?', [c.json.client_id])[0][0], projectId);
+
+    r = tesseraAdminResult('client-registration', 'token', 'list', '--project', projectId);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(!r.stdout.includes(token), 'list never shows the token');
+    assert.ok(!r.stdout.toLowerCase().includes(keyedHash(token)), 'nor its hash');
+    assert.match(r.stdout, new RegExp(`^${id}\\tcreated \\S+\\texpires \\S+\\t2 uses left\\tusable$`, 'm'));
+
+    r = tesseraAdminResult('client-registration', 'token', 'revoke', '--id', id);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`registration token ${id} revoked \\(project ${projectId}\\)`));
+    assert.equal(settingsEvents(projectId), events + 3);
+    assertOAuthError(await register({ redirect_uris: [REDIRECT] }, token), 401, 'invalid_token', 'Invalid initial access token');
+    r = tesseraAdminResult('client-registration', 'token', 'revoke', '--id', id);
+    assert.equal(r.status, 2, 'revoked twice');
+    assert.match(r.stderr, /no registration token .* token list --project ID shows them/);
+    assert.equal(tesseraAdminResult('client-registration', 'token', 'list', '--project', projectId).stdout, '');
+
+    r = tesseraAdminResult('project', 'set', '--id', projectId, '--client-registration', 'off');
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(!registrationOpen(projectId));
+  });
+
+  it("list shows only the project's tokens; revoke touches only the named one", async () => {
+    const a = createProject(`dcr-cli-a-${randomUUID()}`);
+    const b = createProject(`dcr-cli-b-${randomUUID()}`);
+    const make = (p) => tesseraAdmin('client-registration', 'token', 'create', '--project', p).match(/^id: (\S+)$/m)[1];
+    const [ida, idb] = [make(a), make(b)];
+    const listA = tesseraAdmin('client-registration', 'token', 'list', '--project', a);
+    assert.ok(listA.includes(ida) && !listA.includes(idb));
+    tesseraAdmin('client-registration', 'token', 'revoke', '--id', ida);
+    assert.equal(dbQuery('SELECT COUNT(*) FROM client_registration_token WHERE id IN (?, ?)', [ida, idb])[0][0], '1');
+    assert.ok(tesseraAdmin('client-registration', 'token', 'list', '--project', b).includes(idb));
+  });
+
+  it('bad arguments exit non-zero with a message that says what to do', () => {
+    const projectId = admin.fx.projectId;
+    const tokens = () => dbQuery('SELECT COUNT(*) FROM client_registration_token WHERE project_id = ?', [projectId])[0][0];
+    const before = tokens();
+    const cases = [
+      [['create'], /--project ID is required/],
+      [['create', '--project', 'not-a-uuid'], /no project not-a-uuid \(tessera-admin project list shows the ids\)/],
+      [['create', '--project', randomUUID()], /no project .* project list/],
+      [['create', '--project', "x' OR '1'='1"], /no project/],
+      [['create', '--project', projectId, '--uses', '0'], /--uses takes a whole number from 1 to 1000/],
+      [['create', '--project', projectId, '--uses', '1001'], /--uses takes a whole number from 1 to 1000/],
+      [['create', '--project', projectId, '--uses', '-5'], /--uses takes a whole number/],
+      [['create', '--project', projectId, '--uses', '2x'], /--uses takes a whole number/],
+      [['create', '--project', projectId, '--expires-in', '59'], /--expires-in takes a whole number from 60 to 2592000/],
+      [['create', '--project', projectId, '--expires-in', '2592001'], /--expires-in takes a whole number/],
+      [['create', '--project', projectId, '--expires-in', '99999999999999999999'], /--expires-in takes a whole number/],
+      [['create', '--project', projectId, '--uses'], /unexpected argument '--uses'/],
+      [['create', '--project', projectId, '--token', 'abc'], /unexpected argument '--token'/],
+      [['list'], /--project ID is required/],
+      [['revoke'], /--id ID is required/],
+      [['revoke', '--id', 'nope'], /no registration token nope/],
+      [['revoke', '--id', randomUUID()], /no registration token/],
+      [['list', '--project', projectId, '--uses', '2'], /usage: tessera-admin/],
+      [['delete', '--id', randomUUID()], /usage: tessera-admin/],
+      [[], /usage: tessera-admin/],
+    ];
+    for (const [args, message] of cases) {
+      const r = tesseraAdminResult('client-registration', 'token', ...args);
+      assert.equal(r.status, 2, `token ${args.join(' ')}: exit ${r.status} ${r.stderr}`);
+      assert.match(r.stderr, message, `token ${args.join(' ')}`);
+      assert.equal(r.stdout, '', 'nothing printed as if it worked');
+    }
+    assert.equal(tesseraAdminResult('client-registration', 'tokens', 'list', '--project', projectId).status, 2);
+    assert.equal(tokens(), before, 'no token made');
+    for (const [args, message] of [
+      [['--id', projectId, '--client-registration', 'yes'], /--client-registration takes on or off/],
+      [['--id', projectId, '--client-registration', ''], /--client-registration takes on or off/],
+      [['--id', randomUUID(), '--client-registration', 'on'], /no project .* project list/],
+      [['--id', projectId], /usage: tessera-admin/],
+      [['--id', projectId, '--name', 'x'], /unexpected argument '--name'/],
+    ]) {
+      const r = tesseraAdminResult('project', 'set', ...args);
+      assert.equal(r.status, 2, `project set ${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+    assert.ok(registrationOpen(projectId), 'the refused switches changed nothing');
   });
 });

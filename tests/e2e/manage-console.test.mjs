@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The admin console's pages beyond members and clients (issue 20), in headless Chromium with
 // JavaScript off: project settings (brand, MFA rule and methods, email verification,
-// self-registration; rate limits for super admins only) and the audit events (filters, paging,
+// self-registration, dynamic client registration; rate limits for super admins only) and the audit events (filters, paging,
 // CSV). Every page also refused: a member who is not an admin, another project's id in the URL
 // or in a field, a stale CSRF token, a project admin's forged rate-limit fields. Screenshots in
 // var/test-logs/screenshots/; at 360 px wide no page scrolls sideways (PROTOCOL.md §9.3).
@@ -66,6 +66,56 @@ describe('project settings page (JavaScript off)', { skip }, () => {
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
+    }
+  });
+
+  it('a project admin opens and closes dynamic client registration; a forged value is refused', async () => {
+    const fx = fixture('cdcr');
+    const open = () => dbQuery('SELECT client_registration FROM project WHERE id = ?', [fx.projectId])[0][0];
+    const { context, page, problems } = await signedIn(fx.adminEmail);
+    try {
+      const url = pageUrl(fx.projectId, 'settings');
+      await page.goto(url);
+      const box = page.getByLabel('Apps may register themselves');
+      assert.ok(!(await box.isChecked()), 'closed by default');
+      assert.match(await page.locator('#clientRegistration-help').innerText(), /tessera-admin client-registration token create/);
+      await box.check();
+      await submit(page, 'button', 'Save settings');
+      assert.match(await page.locator('[role=status]').innerText(), /The settings were saved/);
+      assert.equal(open(), '1');
+      assert.ok(await page.getByLabel('Apps may register themselves').isChecked(), 'the page shows it open');
+      await shot(page, 'settings-dcr');
+      const before = settingsRow(fx.projectId);
+      // A refused post (no second factor allowed) keeps the box as it was sent, and changes nothing.
+      await page.getByLabel('Apps may register themselves').uncheck();
+      await page.getByLabel('Authenticator app (TOTP) allowed').uncheck();
+      await page.getByLabel('Code by email allowed').uncheck();
+      await submit(page, 'button', 'Save settings');
+      assert.equal(await page.locator('#methods-error').innerText(), 'Allow at least one second factor');
+      assert.ok(!(await page.getByLabel('Apps may register themselves').isChecked()));
+      assert.equal(open(), '1');
+      await page.getByLabel('Authenticator app (TOTP) allowed').check();
+      await submit(page, 'button', 'Save settings');
+      assert.equal(open(), '0', 'closed again');
+      assert.deepEqual(settingsRow(fx.projectId).slice(0, 1), before.slice(0, 1));
+      for (const forged of ['maybe', '1', "true' OR '1'='1", 'true\u0000']) {
+        const r = await forge(page, url, { totp: 'true', clientRegistration: forged });
+        assert.equal(r.status, 400, `clientRegistration=${JSON.stringify(forged)}`);
+        assert.equal(open(), '0');
+      }
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+    // A plain member cannot open it.
+    const plain = await signedIn(fx.memberEmail);
+    try {
+      const csrf = await plain.page.locator('input[name=csrf]').first().getAttribute('value');
+      const r = await forge(plain.page, pageUrl(fx.projectId, 'settings'), { totp: 'true', clientRegistration: 'true', csrf });
+      assert.equal(r.status, 403);
+      assert.equal(open(), '0');
+    } finally {
+      await plain.context.close();
     }
   });
 

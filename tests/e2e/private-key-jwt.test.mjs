@@ -399,7 +399,7 @@ describe('registering keys (resource API and tessera-admin)', () => {
     assert.equal((await grant(await assertion(c.json.id, k))).status, 200);
     assertOAuthError(await postForm('oauth2/token', { grant_type: 'client_credentials', client_id: c.json.id, client_secret: c.json.secret }),
       401, 'invalid_client', 'Client authentication method not allowed');
-    for (const [jwks, text] of [[{ keys: [{ ...k.jwk, d: 'AAAA' }] }, 'Invalid jwks'], [{ keys: 'x' }, 'Invalid jwks'], [undefined, 'private_key_jwt needs jwks or jwksUri']]) {
+    for (const [jwks, text] of [[{ keys: [{ ...k.jwk, d: 'AAAA' }] }, 'Invalid jwks: private key'], [{ keys: 'x' }, 'Invalid jwks'], [undefined, 'private_key_jwt needs jwks or jwksUri']]) {
       const r = await api('POST', 'ClientApplication', { resourceType: 'ClientApplication', name: 'bad', tokenEndpointAuthMethod: 'private_key_jwt', jwks });
       assertBadRequest(r, text);
     }

@@ -361,6 +361,66 @@ START_TEST(test_jwks_key_strength)
 }
 END_TEST
 
+/* The first key of a one-key set (a new reference). */
+static json_t *only_key(json_t *set)
+{
+	return json_incref(json_array_get(json_object_get(set, "keys"), 0));
+}
+
+/* PROTOCOL.md §7.2.5: the keys a client may store are those jwks_verify would use: public,
+ * well-formed, strong enough for their algorithm. */
+START_TEST(test_jwks_key_unfit)
+{
+	cjose_err e;
+	static const uint8_t exp[] = { 1, 0, 1 };
+	cjose_jwk_t *rsa = make_key("RS256"), *p256 = make_key("ES256");
+	cjose_jwk_t *small = cjose_jwk_create_RSA_random(1024, exp, sizeof exp, &e);
+	json_t *rsa_set = public_set(rsa, "r"), *p256_set = public_set(p256, "e"), *small_set = public_set(small, "s");
+	json_t *good_rsa = only_key(rsa_set), *good_ec = only_key(p256_set), *weak = only_key(small_set);
+	ck_assert_ptr_null(jwks_key_unfit(good_rsa));
+	ck_assert_ptr_null(jwks_key_unfit(good_ec));
+	ck_assert_str_eq(jwks_key_unfit(weak), JWKS_UNFIT_WEAK);
+	/* Labelled: its own algorithm only. */
+	json_object_set_new(good_ec, "alg", json_string("ES256"));
+	ck_assert_ptr_null(jwks_key_unfit(good_ec));
+	json_object_set_new(good_ec, "alg", json_string("ES384"));
+	ck_assert_str_eq(jwks_key_unfit(good_ec), JWKS_UNFIT_WEAK);
+	json_object_set_new(good_ec, "alg", json_string("RS256"));
+	ck_assert_str_eq(jwks_key_unfit(good_ec), JWKS_UNFIT_MALFORMED);
+	json_object_set_new(good_ec, "alg", json_string("HS256"));
+	ck_assert_str_eq(jwks_key_unfit(good_ec), JWKS_UNFIT_MALFORMED);
+	json_object_del(good_ec, "alg");
+	/* e = 1: every value its own signature. */
+	json_t *e1 = json_deep_copy(good_rsa);
+	json_object_set_new(e1, "e", json_string("AQ"));
+	ck_assert_str_eq(jwks_key_unfit(e1), JWKS_UNFIT_WEAK);
+	/* Private halves, and symmetric keys. */
+	char *priv = cjose_jwk_to_json(p256, true, &e);
+	json_t *private_ec = json_loads(priv, 0, NULL);
+	free(priv);
+	ck_assert_str_eq(jwks_key_unfit(private_ec), JWKS_UNFIT_PRIVATE);
+	json_t *oct = json_pack("{s:s, s:s}", "kty", "oct", "k", "c2VjcmV0");
+	ck_assert_str_eq(jwks_key_unfit(oct), JWKS_UNFIT_PRIVATE);
+	/* Malformed: off the curve, members missing or of the wrong type, not an object. */
+	json_t *off = json_deep_copy(good_ec);
+	json_object_set(off, "y", json_object_get(off, "x"));
+	ck_assert_str_eq(jwks_key_unfit(off), JWKS_UNFIT_MALFORMED);
+	json_t *no_n = json_pack("{s:s, s:s}", "kty", "RSA", "e", "AQAB");
+	ck_assert_str_eq(jwks_key_unfit(no_n), JWKS_UNFIT_MALFORMED);
+	json_t *kid_number = json_deep_copy(good_rsa);
+	json_object_set_new(kid_number, "kid", json_integer(1));
+	ck_assert_str_eq(jwks_key_unfit(kid_number), JWKS_UNFIT_MALFORMED);
+	json_t *text = json_string("key");
+	ck_assert_str_eq(jwks_key_unfit(text), JWKS_UNFIT_MALFORMED);
+	json_t *all[] = { rsa_set, p256_set, small_set, good_rsa, good_ec, weak, e1, private_ec, oct, off, no_n, kid_number, text };
+	for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+		json_decref(all[i]);
+	cjose_jwk_release(rsa);
+	cjose_jwk_release(p256);
+	cjose_jwk_release(small);
+}
+END_TEST
+
 /* A set served over HTTP: fetched once, then from the cache (the server takes one connection). */
 START_TEST(test_jwks_uri_cached)
 {
@@ -433,6 +493,7 @@ Suite *fetch_suite(void)
 	tcase_add_test(tc, test_timeout_and_size);
 	tcase_add_test(tc, test_jwks_inline);
 	tcase_add_test(tc, test_jwks_key_strength);
+	tcase_add_test(tc, test_jwks_key_unfit);
 	tcase_add_test(tc, test_jwks_uri_cached);
 	tcase_add_test(tc, test_claims);
 	suite_add_tcase(s, tc);
