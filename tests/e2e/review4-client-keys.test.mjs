@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import {
   BASE_URL, Browser, assertBadRequest, assertOAuthError, bearer, createSigninFixture, dbExec, dbQuery, decodeHtml, formOf, http,
-  postJson, signIn, tesseraAdminResult,
+  initialAccessToken, postJson, registrationAdmin, tesseraAdminResult,
 } from './lib.mjs';
 
 const REDIRECT = 'https://app.example.com/r4keys/callback';
@@ -65,12 +65,7 @@ const goodSet = { keys: [good.rsa, good.ec, good.ec384] };
 
 let admin;
 before(async () => {
-  const fx = createSigninFixture('r4keys');
-  dbExec('UPDATE project_membership SET admin = TRUE WHERE id = ?', [fx.membershipId]);
-  const { tokens } = await signIn(fx);
-  admin = { fx, headers: { Authorization: bearer(tokens.access_token) } };
-  const s = await postJson(`admin/projects/${fx.projectId}/settings`, { clientRegistration: true }, admin.headers);
-  assert.equal(s.status, 200, s.text);
+  admin = await registrationAdmin('r4keys');
 });
 
 function storedKids(clientId) {
@@ -79,15 +74,10 @@ function storedKids(clientId) {
 }
 
 describe('/oauth2/register (RFC 7591 invalid_client_metadata)', () => {
-  async function initialToken() {
-    const t = await postJson(`admin/projects/${admin.fx.projectId}/client-registration-tokens`, { uses: '100' }, admin.headers);
-    assert.equal(t.status, 201, t.text);
-    return t.json.token;
-  }
   const meta = (jwks) => ({ client_name: 'Keys', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'private_key_jwt', jwks });
 
   it('refuses weak, private, malformed and oversized keys; accepts good ones', async () => {
-    const token = await initialToken();
+    const token = await initialAccessToken(admin, { uses: '100' });
     for (const [name, jwks, text] of refused) {
       const r = await postJson('oauth2/register', meta(jwks), { Authorization: bearer(token) });
       assert.equal(r.status, 400, `${name}: ${r.text}`);
