@@ -806,6 +806,12 @@ describe('externalAuthProviders (§4): bearer tokens of another issuer on the AP
     assert.deepEqual([method, count], ['external', '1']);
     // The same token again: the same Login (remembered), no second one.
     assert.equal((await http('auth/me', { headers: { Authorization: `Bearer ${token}` } })).status, 200);
+    // It names one project's profile, never the account: confined to that project (§S.25).
+    const enroll = await http('auth/mfa/enroll', { method: 'POST', body: JSON.stringify({ token: '123456' }),
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } });
+    assert.equal(enroll.status, 403, enroll.text);
+    assert.equal(enroll.json.issue[0].details.text, "Not allowed for a session from this project's identity provider");
+    assert.equal(me.json.security.mfaEnrolled, undefined);
 
     const unauthorized = async (t) => assert.equal((await http('auth/me', { headers: { Authorization: `Bearer ${t}` } })).status, 401);
     await unauthorized(await provider.accessToken({ sub: 'x', fhirUser: `${m.profileType}/${m.profileId}` }, { forgedKey: true }));
