@@ -240,9 +240,10 @@ static const struct route routes[] = {
 	{ "POST", "/auth/newproject", register_newproject, register_newproject_inputs, 0 },
 	{ "POST", "/auth/newpatient", register_newpatient, register_newpatient_inputs, 0 },
 	/* The second factor (mfa-routes.c, §6.9). */
-	{ "GET", "/auth/mfa/status", mfa_status, NULL, ROUTE_AUTH },
-	{ "POST", "/auth/mfa/enroll", mfa_enroll, mfa_token_inputs, ROUTE_AUTH },
-	{ "POST", "/auth/mfa/disable", mfa_disable, mfa_token_inputs, ROUTE_AUTH },
+	/* The account's own second factor: never from a session confined to a project (§S.25). */
+	{ "GET", "/auth/mfa/status", mfa_status, NULL, ROUTE_AUTH | ROUTE_ACCOUNT_WIDE },
+	{ "POST", "/auth/mfa/enroll", mfa_enroll, mfa_token_inputs, ROUTE_AUTH | ROUTE_ACCOUNT_WIDE },
+	{ "POST", "/auth/mfa/disable", mfa_disable, mfa_token_inputs, ROUTE_AUTH | ROUTE_ACCOUNT_WIDE },
 	{ "POST", "/auth/mfa/verify", mfa_verify, mfa_verify_inputs, 0 },
 	{ "POST", "/auth/mfa/login-enroll", mfa_login_enroll, mfa_login_enroll_inputs, 0 },
 	{ "POST", "/auth/mfa/send-email", mfa_send_email_route, mfa_send_email_inputs, 0 },
@@ -263,8 +264,9 @@ static const struct route routes[] = {
 	{ "POST", "/register/project", pages_register_project_post, NULL, ROUTE_PAGE | ROUTE_CSRF },
 	{ "GET", "/account", pages_account_get, NULL, ROUTE_PAGE | ROUTE_PAGE_SESSION },
 	{ "POST", "/account", pages_account_post, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
-	{ "GET", "/account/mfa", pages_account_mfa_get, NULL, ROUTE_PAGE | ROUTE_PAGE_SESSION },
-	{ "POST", "/account/mfa", pages_account_mfa_post, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
+	{ "GET", "/account/mfa", pages_account_mfa_get, NULL, ROUTE_PAGE | ROUTE_PAGE_SESSION | ROUTE_ACCOUNT_WIDE },
+	{ "POST", "/account/mfa", pages_account_mfa_post, NULL,
+	  ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION | ROUTE_ACCOUNT_WIDE },
 	{ 0 },
 };
 

@@ -98,7 +98,7 @@ static const struct input changepassword_inputs[] = {
 static const struct route routes[] = {
 	{ "POST", "/auth/setpassword", setpassword, setpassword_inputs, 0 },
 	{ "POST", "/auth/resetpassword", resetpassword, resetpassword_inputs, 0 },
-	{ "POST", "/auth/changepassword", changepassword, changepassword_inputs, ROUTE_AUTH },
+	{ "POST", "/auth/changepassword", changepassword, changepassword_inputs, ROUTE_AUTH | ROUTE_ACCOUNT_WIDE },
 	{ "POST", "/auth/verifyemail", verifyemail, verifyemail_inputs, 0 },
 	/* The same as HTML pages for browsers (password-pages.c). */
 	{ "GET", "/resetpassword", password_pages_reset_get, password_pages_reset_inputs, ROUTE_PAGE },
@@ -110,8 +110,9 @@ static const struct route routes[] = {
 	{ "GET", "/verifyemail/done", password_pages_verify_done, NULL, ROUTE_PAGE },
 	{ "GET", "/verifyemail/:id/:secret", password_pages_verify_get, NULL, ROUTE_PAGE },
 	{ "POST", "/verifyemail/:id/:secret", password_pages_verify_post, NULL, ROUTE_PAGE | ROUTE_CSRF },
-	{ "GET", "/changepassword", password_pages_change_get, NULL, ROUTE_PAGE | ROUTE_PAGE_SESSION },
-	{ "POST", "/changepassword", password_pages_change_post, NULL, ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION },
+	{ "GET", "/changepassword", password_pages_change_get, NULL, ROUTE_PAGE | ROUTE_PAGE_SESSION | ROUTE_ACCOUNT_WIDE },
+	{ "POST", "/changepassword", password_pages_change_post, NULL,
+	  ROUTE_PAGE | ROUTE_CSRF | ROUTE_PAGE_SESSION | ROUTE_ACCOUNT_WIDE },
 	{ "GET", "/changepassword/done", password_pages_change_done, NULL, ROUTE_PAGE },
 	{ 0 },
 };

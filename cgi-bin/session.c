@@ -216,7 +216,8 @@ static int revoke_session(struct request *req)
 	char entity[48];
 	snprintf(entity, sizeof entity, "Login/%s", id);
 	audit_stage(&(struct audit_event){ .type = AUDIT_SESSION_REVOKED, .entity = entity });
-	int rc = login_revoke_own(id, a->login.user_id);
+	/* A confined session ends only its own project's sessions (PROTOCOL.md §S.25). */
+	int rc = login_revoke_own(id, a->login.user_id, auth_sessions_project(a));
 	if (rc < 0)
 		return -1;
 	if (rc == 1)

@@ -203,7 +203,8 @@ int assertions_grant_login(const struct assertion_grant *g, struct login *out, s
 		struct login_request lr = { .client_id = g->client_id, .scope = g->scope && *g->scope ? g->scope : "openid",
 					    .remote_addr = g->remote_addr, .user_agent = g->user_agent };
 		struct external_identity who = { .method = "jwt-bearer", .email = email[0] ? email : NULL,
-						 .external_id = external_id, .first_membership = true };
+						 .external_id = external_id, .first_membership = true, .confines = true };
+		/* The issuer is the client's IdP, its project admin's choice: confined (§S.25). */
 		rc = flow_external_login(&lr, &who, out, err);
 		/* The flow's 400s (User not found, ...) are this grant's invalid_grant. */
 		if (rc == 1 && err->status == 400)

@@ -54,6 +54,7 @@ static int take_session(struct db_result *r, const char *login_id, struct auth *
 		text_copy(a->profile_id, sizeof a->profile_id, db_cell(r, 0, SR_PROFILE_ID));
 		a->admin = text_true(db_cell(r, 0, SR_ADMIN));
 		a->super_admin = text_true(db_cell(r, 0, SR_SUPER_ADMIN));
+		l->confined = text_true(db_cell(r, 0, SR_CONFINED));
 		ratelimit_parse_settings(db_cell(r, 0, SR_SETTING), &a->rl);
 		a->detail = *r;
 		a->detail_base = SESSIONROW_LEADING;
@@ -215,6 +216,11 @@ int auth_load_detail(struct auth *a)
 const char *auth_detail_cell(const struct auth *a, enum auth_detail col)
 {
 	return db_cell(&a->detail, 0, a->detail_base + col);
+}
+
+const char *auth_sessions_project(const struct auth *a)
+{
+	return a->login.confined ? a->project_id : NULL;
 }
 
 void auth_free(struct auth *a)

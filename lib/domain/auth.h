@@ -55,6 +55,9 @@ int auth_from_login(const char *login_id, struct auth *a);
 int auth_load_detail(struct auth *a);
 const char *auth_detail_cell(const struct auth *a, enum auth_detail col);
 void auth_free(struct auth *a);
+/* Whose sessions the caller may list and end (/auth/me, /auth/revoke): NULL for every project
+ * of its user, else the only project a confined session may touch (PROTOCOL.md §S.25). */
+const char *auth_sessions_project(const struct auth *a);
 
 /* X-Medplum-On-Behalf-Of (PROTOCOL.md §4): an admin of the caller's project (or a super admin)
  * acts as another membership of that project, named "ProjectMembership/<id>" or by its profile

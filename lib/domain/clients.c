@@ -454,7 +454,7 @@ static const char *const select_token_session =
 	"(r.jti IS NOT NULL OR cl.status <> 'active' OR cl.tokens_not_before > ? OR NOT "
 	"(COALESCE(LEFT(SHA2(cl.secret_hash, 256), 16) = ?, FALSE) OR (COALESCE(LEFT(SHA2(cl.retiring_secret_hash, 256), 16) = ?, FALSE) "
 	"AND (cl.retiring_secret_expires_at IS NULL OR cl.retiring_secret_expires_at > UTC_TIMESTAMP(3))))), "
-	"TRUE, m.project_id, m.profile_type, m.profile_id, m.admin, m.active, p.super_admin, p.system_setting, "
+	"TRUE, m.project_id, m.profile_type, m.profile_id, m.admin, m.active, p.super_admin, p.system_setting, FALSE, "
 	SESSIONROW_CLIENT_DETAIL_COLUMNS(cl)
 	"FROM client_application cl JOIN project_membership m ON m.user_id = cl.id AND m.project_id = cl.project_id "
 	"JOIN project p ON p.id = m.project_id "

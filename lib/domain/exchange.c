@@ -149,7 +149,8 @@ int exchange_login(const struct exchange_request *x, struct login *out, struct r
 					    .nonce = x->nonce, .remote_addr = x->remote_addr, .user_agent = x->user_agent };
 		struct external_identity who = { .method = "exchange", .email = email[0] ? email : NULL, .external_id = sub,
 						 .membership_id = x->membership_id && *x->membership_id ? x->membership_id : NULL,
-						 .first_membership = true };
+						 .first_membership = true, .confines = true };
+		/* The client's IdP is its project admin's choice: confined (PROTOCOL.md §S.25). */
 		rc = flow_external_login(&lr, &who, out, err);
 		if (rc == 1 && !err->oauth_error && err->status == 400)
 			err->oauth_error = "invalid_request";

@@ -389,9 +389,11 @@ int federation_complete(const char *code, const char *state, const char *browser
 		if (!lr.scope && !r.page)
 			lr.scope = "openid offline";
 		/* A domain's IdP owns the addresses of its domain (identity_of checked the domain); a
-		 * client's IdP is its project admin's choice and proves no address beyond the project. */
+		 * client's IdP is its project admin's choice and proves no address beyond the project,
+		 * so its session stays in that project (PROTOCOL.md §S.25). */
 		struct external_identity who = { .method = "external", .email = email[0] ? email : NULL, .external_id = sub,
-						 .proves_email = idp_domain[0] && !idp_client[0] };
+						 .proves_email = idp_domain[0] && !idp_client[0],
+						 .confines = idp_client[0] != '\0' };
 		rc = flow_external_login(&lr, &who, l, err);
 	}
 	json_decref(claims);

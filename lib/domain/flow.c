@@ -163,7 +163,7 @@ static int authenticate(const struct login_request *lr, const char *project, str
 }
 
 static int insert_login(const struct login_request *lr, const struct user_row *u, const char *project,
-			const char *method, struct login *l)
+			const char *method, bool confined, struct login *l)
 {
 	memset(l, 0, sizeof *l);
 	char nonce[37];
@@ -177,6 +177,7 @@ static int insert_login(const struct login_request *lr, const struct user_row *u
 	text_copy(l->project_id, sizeof l->project_id, l->project_new ? "" : project);
 	text_copy(l->profile_type, sizeof l->profile_type, lr->resource_type);
 	text_copy(l->auth_method, sizeof l->auth_method, method);
+	l->confined = confined;
 	l->auth_time = time(NULL);
 	text_copy(l->scope, sizeof l->scope, lr->scope && *lr->scope ? lr->scope : "openid");
 	text_copy(l->nonce, sizeof l->nonce, lr->nonce && *lr->nonce ? lr->nonce : nonce);
@@ -310,7 +311,7 @@ static int sign_in(const struct login_request *lr, const struct external_identit
 	if (rc == 0)
 		rc = claim_unverified(who, &u);
 	if (rc == 0)
-		rc = insert_login(lr, &u, project, who ? who->method : "password", l);
+		rc = insert_login(lr, &u, project, who ? who->method : "password", who && who->confines, l);
 	if (rc != 0)
 		return rc;
 	rc = who ? choose_vouched_membership(l, who, err) : choose_single_membership(l, err);
@@ -338,7 +339,7 @@ int flow_external_session(const char *user_id, const char *membership_id, const 
 	struct user_row u = { 0 };
 	text_copy(u.id, sizeof u.id, user_id);
 	struct login_request lr = { .scope = "openid" };
-	int rc = insert_login(&lr, &u, project_id, "external", l);
+	int rc = insert_login(&lr, &u, project_id, "external", true, l);
 	if (rc == 0)
 		rc = login_place(l->id, membership_id, project_id, false) == 0 ? 0 : -1;
 	if (rc == 0)
@@ -358,7 +359,7 @@ int flow_start(const struct login_request *lr, const char *method, const char *u
 {
 	struct user_row u = { 0 };
 	text_copy(u.id, sizeof u.id, user_id);
-	int rc = insert_login(lr, &u, project, method, l);
+	int rc = insert_login(lr, &u, project, method, false, l);
 	return rc == 0 ? flow_mfa_policy(l) : rc;
 }
 

@@ -50,13 +50,16 @@ struct external_identity {
 	bool first_membership;       /* token exchange: several memberships → the first */
 	bool allow_no_membership;    /* Google createUser, projectId "new" */
 	bool proves_email;           /* the upstream owns the address (Google, a domain's IdP) */
+	bool confines;               /* a project chose the upstream (a client's identityProvider):
+				      * the session stays in that project (PROTOCOL.md §S.25) */
 };
 /* A sign-in vouched for by an upstream party: the client, project, PKCE and launch checks of
  * a password sign-in, then the user (400 "User not found"), the Login and its membership. */
 int flow_external_login(const struct login_request *lr, const struct external_identity *who, struct login *out,
 			struct refusal *err);
 /* A Login for a bearer token of an external auth provider (§4): authMethod "external", scope
- * openid, placed in the membership and granted at once. 0 or -1. */
+ * openid, placed in the membership and granted at once, confined to its project (the token
+ * names one project's profile, never the account: §S.25). 0 or -1. */
 int flow_external_session(const char *user_id, const char *membership_id, const char *project_id,
 			  struct login *out);
 /* The projectId a credentials stage may name: a UUID, or "new" (§6.2). */

@@ -35,6 +35,7 @@ void login_take_row(const struct db_result *r, const unsigned char *columns, uns
 		case LM_PROFILE_TYPE: TEXT(profile_type); break;
 		case LM_MEMBERSHIP_ID: TEXT(membership_id); break;
 		case LM_AUTH_METHOD: TEXT(auth_method); break;
+		case LM_CONFINED: l->confined = text_true(v); break;
 		case LM_AUTH_TIME: l->auth_time = (time_t)strtoll(v ? v : "0", NULL, 10); break;
 		case LM_SCOPE: TEXT(scope); break;
 		case LM_NONCE: TEXT(nonce); break;
@@ -228,16 +229,20 @@ int login_reopen(const char *id, const char *nonce, const char *code_challenge, 
 		       "ssssss", nonce, code_challenge, challenge_method, launch_id, redirect_uri, id);
 }
 
-int login_revoke_own(const char *id, const char *user_id)
+int login_revoke_own(const char *id, const char *user_id, const char *project_id)
 {
+	/* project_id NULL: any project of the user's (COALESCE keeps one statement for both). */
 	unsigned long long n = 0;
-	if (db_exec(&n, "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND user_id = ?", "ss",
-		    id, user_id) < 0)
+	if (db_exec(&n,
+		    "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) WHERE id = ? AND user_id = ? "
+		    "AND project_id <=> COALESCE(?, project_id)",
+		    "sss", id, user_id, project_id) < 0)
 		return -1;
 	if (n > 0)
 		return 0;
 	struct db_result r;
-	if (db_query(&r, "SELECT 1 FROM login WHERE id = ? AND user_id = ?", "ss", id, user_id) < 0)
+	if (db_query(&r, "SELECT 1 FROM login WHERE id = ? AND user_id = ? AND project_id <=> COALESCE(?, project_id)", "sss",
+		     id, user_id, project_id) < 0)
 		return -1;
 	int rc = r.nrows ? 0 : 1;
 	db_result_free(&r);
@@ -254,11 +259,13 @@ int login_insert(const struct login *l, const char *launch_id, const char *user_
 	bool has_ref = login_ref(l->id, ref) == 0;
 	return db_exec(NULL,
 		       "INSERT INTO login (id, user_type, user_id, client_id, project_id, project_new, profile_type, auth_method, "
-		       "auth_time, scope, nonce, code_challenge, code_challenge_method, redirect_uri, refresh_allowed, launch_id, "
-		       "remote_address, user_agent, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, FROM_UNIXTIME(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		       "sssssississsssissss", l->id, l->user_type, l->user_id, l->client_id[0] ? l->client_id : NULL,
+		       "confined, auth_time, scope, nonce, code_challenge, code_challenge_method, redirect_uri, refresh_allowed, "
+		       "launch_id, remote_address, user_agent, ref) "
+		       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, FROM_UNIXTIME(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		       "sssssissiisssssissss", l->id, l->user_type, l->user_id, l->client_id[0] ? l->client_id : NULL,
 		       l->project_id[0] ? l->project_id : NULL, (long long)l->project_new,
-		       l->profile_type[0] ? l->profile_type : NULL, l->auth_method, (long long)l->auth_time, l->scope, l->nonce,
+		       l->profile_type[0] ? l->profile_type : NULL, l->auth_method, (long long)l->confined,
+		       (long long)l->auth_time, l->scope, l->nonce,
 		       l->code_challenge[0] ? l->code_challenge : NULL,
 		       l->code_challenge_method[0] ? l->code_challenge_method : NULL,
 		       l->redirect_uri[0] ? l->redirect_uri : NULL, (long long)l->refresh_allowed, launch_id, l->remote_addr,
@@ -274,7 +281,7 @@ static const char *const select_login =
 	"SELECT l.user_type, l.user_id, l.client_id, l.project_id, l.project_new, l.profile_type, l.membership_id, "
 	"l.auth_method, UNIX_TIMESTAMP(l.auth_time), l.scope, l.nonce, l.redirect_uri, l.code_challenge, "
 	"l.code_challenge_method, l.refresh_allowed, l.mfa_verified, l.granted, l.revoked, u.mfa_enrolled, "
-	"l.remote_address, l.granted_at IS NOT NULL, "
+	"l.remote_address, l.granted_at IS NOT NULL, l.confined, "
 	"l.code_hash IS NOT NULL AND NOT l.granted AND l.code_expires_at > UTC_TIMESTAMP(3) "
 	"FROM login l LEFT JOIN user u ON u.id = l.user_id WHERE l.id = ?";
 
@@ -283,7 +290,7 @@ static const unsigned char load_columns[] = {
 	LM_USER_TYPE, LM_USER_ID, LM_CLIENT_ID, LM_PROJECT_ID, LM_PROJECT_NEW, LM_PROFILE_TYPE, LM_MEMBERSHIP_ID,
 	LM_AUTH_METHOD, LM_AUTH_TIME, LM_SCOPE, LM_NONCE, LM_REDIRECT_URI, LM_CODE_CHALLENGE, LM_CODE_CHALLENGE_METHOD,
 	LM_REFRESH_ALLOWED, LM_MFA_VERIFIED, LM_GRANTED, LM_REVOKED, LM_MFA_ENROLLED, LM_REMOTE_ADDR, LM_WAS_GRANTED,
-	LM_CODE_OUTSTANDING
+	LM_CONFINED, LM_CODE_OUTSTANDING
 };
 
 int login_load(const char *id, struct login *l)
@@ -362,14 +369,14 @@ int login_revoke_membership(const char *membership_id)
 		       membership_id);
 }
 
-int login_sessions(const char *user_id, struct db_result *out)
+int login_sessions(const char *user_id, const char *project_id, struct db_result *out)
 {
 	return db_query(out,
 			"SELECT id, DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%s.%fZ'), auth_method, remote_address, user_agent "
 			"FROM login WHERE user_id = ? AND updated_at > UTC_TIMESTAMP(3) - INTERVAL 1 HOUR "
-			"AND membership_id IS NOT NULL AND granted_at IS NOT NULL AND NOT revoked ORDER BY updated_at DESC "
-			"LIMIT 100",
-			"s", user_id);
+			"AND membership_id IS NOT NULL AND granted_at IS NOT NULL AND NOT revoked "
+			"AND project_id <=> COALESCE(?, project_id) ORDER BY updated_at DESC LIMIT 100",
+			"ss", user_id, project_id);
 }
 
 int login_membership_sessions(const char *user_id, const char *membership_id, struct db_result *out)
@@ -398,7 +405,7 @@ int login_revoke_client(const char *client_id)
 static const char *const select_session =
 	"SELECT STRAIGHT_JOIN l.user_type, l.user_id, l.client_id, l.membership_id, l.auth_method, UNIX_TIMESTAMP(l.auth_time), "
 	"l.scope, l.revoked, l.granted, m.project_id, m.profile_type, m.profile_id, m.admin, m.active, p.super_admin, "
-	"p.system_setting, " SESSIONROW_DETAIL_COLUMNS
+	"p.system_setting, l.confined, " SESSIONROW_DETAIL_COLUMNS
 	"FROM login l JOIN project_membership m ON m.id = l.membership_id JOIN project p ON p.id = m.project_id "
 	SESSIONROW_DETAIL_JOINS "WHERE l.id = ?";
 

@@ -25,6 +25,10 @@ struct login {
 	char profile_type[32];
 	char membership_id[37];
 	char auth_method[16];
+	/* Vouched for only by an identity provider a project chose (PROTOCOL.md §S.25): the session
+	 * acts within its project and never on the account (its password, second factor, email,
+	 * sessions elsewhere). Recorded when the Login is made. */
+	bool confined;
 	time_t auth_time;
 	char scope[1025];
 	char nonce[513];
@@ -56,13 +60,16 @@ struct login {
 /* The members of struct login, to name the columns of a read. */
 enum login_member {
 	LM_ID, LM_USER_TYPE, LM_USER_ID, LM_CLIENT_ID, LM_PROJECT_ID, LM_PROJECT_NEW, LM_PROFILE_TYPE, LM_MEMBERSHIP_ID,
-	LM_AUTH_METHOD, LM_AUTH_TIME, LM_SCOPE, LM_NONCE, LM_REDIRECT_URI, LM_CODE_CHALLENGE, LM_CODE_CHALLENGE_METHOD,
+	LM_AUTH_METHOD, LM_CONFINED, LM_AUTH_TIME, LM_SCOPE, LM_NONCE, LM_REDIRECT_URI, LM_CODE_CHALLENGE, LM_CODE_CHALLENGE_METHOD,
 	LM_REFRESH_ALLOWED, LM_MFA_VERIFIED, LM_GRANTED, LM_REVOKED, LM_WAS_GRANTED, LM_CODE_OUTSTANDING, LM_MFA_ENROLLED,
 	LM_REMOTE_ADDR, LM_CODE_EXPIRED, LM_MEMBERSHIP_ACTIVE
 };
 /* The one place a Login row is parsed, whichever read selected it: column k of the first row
  * (k < n) into member columns[k] (enum login_member); other members are left as they are. */
 void login_take_row(const struct db_result *r, const unsigned char *columns, unsigned n, struct login *l);
+
+/* The refusal (403) of an account-wide action to a confined session (PROTOCOL.md §S.25). */
+#define LOGIN_CONFINED_TEXT "Not allowed for a session from this project's identity provider"
 
 /* ---- a sign-in's Login, stage by stage (lib/domain/flow.c drives them) ---- */
 
@@ -115,17 +122,19 @@ int login_revoke_audited(const char *id, const char *audit_type);
 /* Revokes every session of a user but one (except_id; NULL for none): a new password ends
  * the sessions the old one opened. */
 int login_revoke_user(const char *user_id, const char *except_id);
-/* Revokes one of a user's own sessions: 0 revoked (or revoked already), 1 no such login of
- * that user (anyone else's is "not found"), -1. */
-int login_revoke_own(const char *id, const char *user_id);
+/* Revokes one of a user's own sessions, within project_id when it is not NULL (a confined
+ * caller's, §S.25): 0 revoked (or revoked already), 1 no such login of that user there (anyone
+ * else's is "not found"), -1. */
+int login_revoke_own(const char *id, const char *user_id, const char *project_id);
 /* Ends every session of a membership (it is being deleted). 0 or -1. */
 int login_revoke_membership(const char *membership_id);
 /* Ends every session of a client: its own tokens and the sign-ins made through it. 0 or -1. */
 int login_revoke_client(const char *client_id);
 /* A user's sessions of the last hour whose tokens were issued (a sign-in still in progress is
- * not listed: its id is the bearer secret of that flow), newest first, at most 100. Columns:
- * id, lastUpdated (ISO 8601 UTC), auth_method, remote_address, user_agent. 0 or -1. */
-int login_sessions(const char *user_id, struct db_result *out);
+ * not listed: its id is the bearer secret of that flow), newest first, at most 100; only those
+ * of project_id when it is not NULL (a confined caller's, §S.25). Columns: id, lastUpdated
+ * (ISO 8601 UTC), auth_method, remote_address, user_agent. 0 or -1. */
+int login_sessions(const char *user_id, const char *project_id, struct db_result *out);
 /* The sessions of one membership that are not revoked and were used in the last 8 hours (the
  * longest a page session lasts; a token's own lifetime is shorter), newest first, at most 100,
  * for its project's admins (the member's user id picks the index). Never the id (a bearer secret while a sign-in runs). Columns:

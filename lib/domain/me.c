@@ -96,10 +96,11 @@ static json_t *user_of(const struct auth *a)
 
 /* Sessions are logins whose tokens were issued: a sign-in still in progress is not listed, its
  * id being the bearer secret of that flow (issue 14). */
-static json_t *load_sessions(const char *user_id)
+static json_t *load_sessions(const struct auth *a)
 {
 	struct db_result r;
-	if (login_sessions(user_id, &r) < 0)
+	/* A confined session sees its own project's sessions only (PROTOCOL.md §S.25). */
+	if (login_sessions(a->login.user_id, auth_sessions_project(a), &r) < 0)
 		return NULL;
 	json_t *list = json_array();
 	for (unsigned i = 0; i < r.nrows; i++)
@@ -129,7 +130,7 @@ static int add_user_parts(json_t *me, const struct auth *a)
 {
 	if (!D(AD_EMAIL))
 		return 1;
-	json_t *sessions = load_sessions(a->login.user_id);
+	json_t *sessions = load_sessions(a);
 	json_t *memberships = load_user_memberships(a->login.user_id, a->project_id);
 	if (!sessions || !memberships) {
 		json_decref(sessions);
@@ -137,8 +138,13 @@ static int add_user_parts(json_t *me, const struct auth *a)
 		return -1;
 	}
 	json_object_set_new(me, "user", user_of(a));
-	json_object_set_new(me, "security", json_pack("{s:b, s:o, s:o}", "mfaEnrolled", text_true(D(AD_MFA_ENROLLED)),
-						      "sessions", sessions, "memberships", memberships));
+	json_t *security = json_object();
+	/* The account's second factor is none of a confined session's business (§S.25). */
+	if (!a->login.confined)
+		json_object_set_new(security, "mfaEnrolled", json_boolean(text_true(D(AD_MFA_ENROLLED))));
+	json_object_set_new(security, "sessions", sessions);
+	json_object_set_new(security, "memberships", memberships);
+	json_object_set_new(me, "security", security);
 	return 0;
 }
 

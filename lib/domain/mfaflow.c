@@ -11,6 +11,14 @@
 
 #include <string.h>
 
+/* A sign-in vouched for by a project's own IdP never verifies nor enrolls the account's second
+ * factor (PROTOCOL.md §S.25): the project's MFA rule binds password sign-ins (§5.3), and an
+ * enrollment made here would set the factor of every project's sign-in. 0, or 1 (403). */
+static int check_not_confined(const struct login *l, struct refusal *r)
+{
+	return l->confined ? refuse(r, 403, LOGIN_CONFINED_TEXT, NULL) : 0;
+}
+
 /* Revoked, granted (now or before: a reopened session) or already verified logins take no code. */
 static int check_login_open(const struct login *l, struct refusal *r)
 {
@@ -77,7 +85,7 @@ static int verified(struct login *l, unsigned enroll, const struct mfa_pending *
 int mfaflow_verify(struct login *l, const char *token, struct refusal *r)
 {
 	struct mfa_check c;
-	if (check_login_open(l, r))
+	if (check_not_confined(l, r) || check_login_open(l, r))
 		return 1;
 	if (!l->mfa_enrolled)
 		return refuse(r, 400, "User not enrolled in MFA", NULL);
@@ -92,6 +100,8 @@ int mfaflow_login_enroll(struct login *l, const char *method, const char *token,
 {
 	struct mfa_check c;
 	unsigned m = method && *method ? mfa_methods_parse(method) : MFA_TOTP;
+	if (check_not_confined(l, r))
+		return 1;
 	if (l->mfa_enrolled)
 		return refuse(r, 400, "Already enrolled", NULL);
 	if (check_login_open(l, r))
@@ -118,7 +128,7 @@ int mfaflow_login_enroll(struct login *l, const char *method, const char *token,
 int mfaflow_send_email(struct login *l, struct refusal *r)
 {
 	long retry_after = 0;
-	if (check_login_open(l, r))
+	if (check_not_confined(l, r) || check_login_open(l, r))
 		return 1;
 	if (!flow_mfa_pending(l))
 		return refuse(r, 400, "User not enrolled in MFA", NULL);

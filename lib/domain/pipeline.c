@@ -97,6 +97,19 @@ static int admin_guard(struct request *req, unsigned route_flags)
 	return rc <= 0 ? rc : 1;
 }
 
+/* An account-wide action (ROUTE_ACCOUNT_WIDE) from a session confined to its project: a
+ * bearer's Login, or the page session's (PROTOCOL.md §S.25). 0 allowed, 1 refused (sent). */
+static int account_guard(struct request *req, unsigned route_flags)
+{
+	bool confined = (req->auth && req->auth->login.confined) || (req->page_login && req->page_login->confined);
+	if (!(route_flags & ROUTE_ACCOUNT_WIDE) || !confined)
+		return 0;
+	if (route_flags & ROUTE_PAGE)
+		return page_message(req, 403, "Not allowed here", LOGIN_CONFINED_TEXT) < 0 ? -1 : 1;
+	send_refusal(req, &(struct refusal){ .status = 403, .text = LOGIN_CONFINED_TEXT });
+	return 1;
+}
+
 static int guard(struct request *req, unsigned route_flags)
 {
 	int rc = admin_guard(req, route_flags);
@@ -104,12 +117,13 @@ static int guard(struct request *req, unsigned route_flags)
 		return rc;
 	if ((route_flags & ROUTE_CSRF) && !strcmp(req->method, "POST") && !csrf_check(req))
 		return page_forbidden(req) < 0 ? -1 : 1;
-	if (!(route_flags & ROUTE_PAGE_SESSION))
-		return 0;
-	rc = page_require_session(req, &page_login);
-	if (rc == 0)
+	if (route_flags & ROUTE_PAGE_SESSION) {
+		rc = page_require_session(req, &page_login);
+		if (rc != 0)
+			return rc;
 		req->page_login = &page_login;
-	return rc;
+	}
+	return account_guard(req, route_flags);
 }
 
 static int error_page(struct request *req, const char *text)

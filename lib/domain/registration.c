@@ -202,6 +202,10 @@ static int load_open_login(const char *login_id, struct login *l, struct person 
 	int rc = flow_load(login_id, l);
 	if (rc != 0)
 		return rc < 0 ? -1 : refuse(err, 404, "Not found", NULL);
+	/* A new project (owned by the account) or a patient membership is the account's doing, never
+	 * a project's own IdP's (PROTOCOL.md §S.25). */
+	if (l->confined)
+		return refuse(err, 403, LOGIN_CONFINED_TEXT, NULL);
 	if (l->membership_id[0])
 		return refuse(err, 400, "Login already has a membership", NULL);
 	/* Registration logins are always Users. */

@@ -12,10 +12,12 @@
  * SESSIONROW_LEADING columns, then the detail columns:
  * user_type, user_id, client_id, membership_id, auth_method, auth_time (Unix), scope, revoked,
  * granted, project_id, profile_type, profile_id, admin, the membership's active, the project's
- * super_admin, the project's system_setting. */
+ * super_admin, the project's system_setting, the Login's confined (FALSE for a client's own
+ * token: a client is no account, PROTOCOL.md §S.25). */
 enum {
 	SR_USER_TYPE, SR_USER_ID, SR_CLIENT_ID, SR_MEMBERSHIP_ID, SR_AUTH_METHOD, SR_AUTH_TIME, SR_SCOPE, SR_REVOKED,
 	SR_GRANTED, SR_PROJECT_ID, SR_PROFILE_TYPE, SR_PROFILE_ID, SR_ADMIN, SR_ACTIVE, SR_SUPER_ADMIN, SR_SETTING,
+	SR_CONFINED,
 	SESSIONROW_LEADING
 };
 

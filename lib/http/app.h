@@ -26,9 +26,12 @@ enum route_flags {
 	ROUTE_SUPER_ADMIN = 512, /* with ROUTE_AUTH: a super admin only, else 403 */
 	ROUTE_SCIM = 1024,   /* SCIM 2.0 (RFC 7644 §3.12): every error, the dispatcher's too, is a SCIM
 			      * Error body (application/scim+json, status as a string, scimType) */
+	ROUTE_ACCOUNT_WIDE = 2048, /* acts on the account, beyond the caller's project (its password,
+				    * second factor, ...): refused (403) to a session confined to its
+				    * project (a bearer's or the page session's; PROTOCOL.md §S.25) */
 };
 /* The flags the pipeline's guard step checks. */
-#define ROUTE_GUARDS (ROUTE_CSRF | ROUTE_PAGE_SESSION | ROUTE_ADMIN | ROUTE_SUPER_ADMIN)
+#define ROUTE_GUARDS (ROUTE_CSRF | ROUTE_PAGE_SESSION | ROUTE_ADMIN | ROUTE_SUPER_ADMIN | ROUTE_ACCOUNT_WIDE)
 
 /* 0 or 1 when a response was sent (both mean answered, so a helper that answers may be
  * returned as it is); -1 on failure (503 if the database is away or steps->unavailable names a
