@@ -209,6 +209,33 @@ describe('a session from a project\'s own identity provider is confined to that 
     assert.ok(!me.json.security.sessions.some((s) => s.id === decodeJwt(victimSession.access_token).login_id));
   });
 
+  it('a refreshed token and a confined admin acting on behalf of another member stay confined', async () => {
+    const t = await exchangeFor(victim.email);
+    assert.ok(t.refresh_token, 'token exchange defaults to openid offline');
+    const r = await postForm('oauth2/token', { grant_type: 'refresh_token', client_id: client.id, refresh_token: t.refresh_token });
+    assert.equal(r.status, 200, r.text);
+    assertConfined(await postJson('auth/mfa/enroll', { token: '123456' }, { Authorization: bearer(r.json.access_token) }),
+      'mfa/enroll after refresh');
+    // The attacker makes the victim's membership an admin of project A (its own right), then acts on
+    // behalf of its own membership: the caller is still the confined session.
+    dbExec('UPDATE project_membership SET admin = TRUE WHERE user_id = ? AND project_id = ?', [victim.userId, attacker.fx.projectId]);
+    try {
+      const a = await exchangeFor(victim.email);
+      const h = { Authorization: bearer(a.access_token), 'X-Medplum-On-Behalf-Of': `ProjectMembership/${attacker.fx.membershipId}` };
+      assertConfined(await postJson('auth/mfa/enroll', { token: '123456' }, h), 'mfa/enroll on behalf');
+      assertConfined(await postJson('auth/changepassword', { oldPassword: 'whatever-it-is', newPassword: 'Attacker_Owns_It_77' }, h),
+        'changepassword on behalf');
+      const me = await http('auth/me', { headers: h });
+      assert.equal(me.status, 200, me.text);
+      for (const s of me.json.security?.sessions ?? []) {
+        assert.notEqual(s.id, decodeJwt(victimSession.access_token).login_id);
+      }
+    } finally {
+      dbExec('UPDATE project_membership SET admin = FALSE WHERE user_id = ? AND project_id = ?', [victim.userId, attacker.fx.projectId]);
+    }
+    assert.equal(userMfa(victim.userId).enrolled, false);
+  });
+
   it('removing the identityProvider afterwards does not free a session it vouched for', async () => {
     const t = await exchangeFor(victim.email);
     dbExec('UPDATE client_application SET identity_provider = NULL WHERE id = ?', [client.id]);
