@@ -60,13 +60,13 @@ async function exchangeFor(email) {
   return r.json;
 }
 
-/** /auth/external through the attacker's client: the trip, the fake IdP, the callback. Returns
- * { login, code, verifier } of the sign-in (not yet redeemed). */
-async function externalSignIn(email) {
+/** /auth/external for `email` with this login request (clientId, redirectUri, domain?): the trip,
+ * the fake IdP, the callback. Returns { login, code, verifier } of the sign-in (not redeemed). */
+async function externalSignIn(email, request) {
   idp.state.mode = 'good';
   idp.state.claims = { sub: `sub-${randomUUID()}`, email, email_verified: true };
   const pkce = pkcePair();
-  const state = { clientId: client.id, redirectUri: APP_REDIRECT, codeChallenge: pkce.challenge, codeChallengeMethod: 'S256' };
+  const state = { ...request, codeChallenge: pkce.challenge, codeChallengeMethod: 'S256' };
   const start = await http(`auth/external/authorize?state=${encodeURIComponent(JSON.stringify(state))}`);
   assert.equal(start.status, 302, start.text);
   const cookie = setCookies(start.headers).find((c) => c.startsWith('tessera-external=')).split(';')[0];
@@ -75,8 +75,21 @@ async function externalSignIn(email) {
   const r = await http(back.headers.get('location'), { headers: { Cookie: cookie } });
   assert.equal(r.status, 302, r.text);
   const to = new URL(r.headers.get('location'));
-  assert.equal(`${to.origin}${to.pathname}`, APP_REDIRECT);
+  assert.equal(`${to.origin}${to.pathname}`, request.redirectUri);
   return { login: to.searchParams.get('login'), code: to.searchParams.get('code'), verifier: pkce.verifier };
+}
+
+/** Step 2 of the attack: the attacker's client trusts the attacker's IdP, written through the
+ * resource API as any project admin can. */
+async function pointClientAtIdp() {
+  const read = await http(`fhir/R4/ClientApplication/${client.id}`, { headers: attacker.headers });
+  assert.equal(read.status, 200, read.text);
+  const body = { ...read.json, identityProvider: { issuer: idp.issuer, authorizeUrl: `${idp.issuer}/authorize`,
+    tokenUrl: `${idp.issuer}/token`, userInfoUrl: `${idp.issuer}/userinfo`, clientId: 'attacker-app', clientSecret: 's' } };
+  delete body.meta;
+  const put = await http(`fhir/R4/ClientApplication/${client.id}`, { method: 'PUT', body: JSON.stringify(body),
+    headers: { ...attacker.headers, 'Content-Type': 'application/fhir+json' } });
+  assert.equal(put.status, 200, put.text);
 }
 
 /** A jwt-bearer assertion of the attacker's IdP about `email`, naming the attacker's client. */
@@ -106,14 +119,7 @@ before(async () => {
     redirectUris: [APP_REDIRECT] }, attacker.headers);
   assert.equal(made.status, 201, made.text);
   client = { id: made.json.id };
-  const read = await http(`fhir/R4/ClientApplication/${client.id}`, { headers: attacker.headers });
-  assert.equal(read.status, 200, read.text);
-  const body = { ...read.json, identityProvider: { issuer: idp.issuer, authorizeUrl: `${idp.issuer}/authorize`,
-    tokenUrl: `${idp.issuer}/token`, userInfoUrl: `${idp.issuer}/userinfo`, clientId: 'attacker-app', clientSecret: 's' } };
-  delete body.meta;
-  const put = await http(`fhir/R4/ClientApplication/${client.id}`, { method: 'PUT', body: JSON.stringify(body),
-    headers: { ...attacker.headers, 'Content-Type': 'application/fhir+json' } });
-  assert.equal(put.status, 200, put.text);
+  await pointClientAtIdp();
 });
 after(() => idp?.close());
 
@@ -177,7 +183,7 @@ describe('a session from a project\'s own identity provider is confined to that 
   });
 
   it('/auth/external through the client: the Login is confined; no MFA stage, new project or patient from it', async () => {
-    const s = await externalSignIn(victim.email);
+    const s = await externalSignIn(victim.email, { clientId: client.id, redirectUri: APP_REDIRECT });
     assert.ok(loginConfined(s.login));
     // The login id travels in the redirect; none of the account's stages accept it.
     assertConfined(await postJson('auth/mfa/login-enroll', { login: s.login, token: '123456' }), 'login-enroll');
@@ -242,13 +248,7 @@ describe('a session from a project\'s own identity provider is confined to that 
     try {
       assertConfined(await postJson('auth/mfa/enroll', { token: '123456' }, { Authorization: bearer(t.access_token) }), 'mfa/enroll');
     } finally {
-      const read = await http(`fhir/R4/ClientApplication/${client.id}`, { headers: attacker.headers });
-      const body = { ...read.json, identityProvider: { issuer: idp.issuer, authorizeUrl: `${idp.issuer}/authorize`,
-        tokenUrl: `${idp.issuer}/token`, userInfoUrl: `${idp.issuer}/userinfo`, clientId: 'attacker-app', clientSecret: 's' } };
-      delete body.meta;
-      const put = await http(`fhir/R4/ClientApplication/${client.id}`, { method: 'PUT', body: JSON.stringify(body),
-        headers: { ...attacker.headers, 'Content-Type': 'application/fhir+json' } });
-      assert.equal(put.status, 200, put.text);
+      await pointClientAtIdp();
     }
   });
 });
@@ -280,21 +280,10 @@ describe('sessions that are not confined keep the account\'s rights (regression)
     addMember({ project: victim.projectId, user: userId });
     setDomainIdp(domain, { authorizeUrl: `${idp.issuer}/authorize`, tokenUrl: `${idp.issuer}/token`,
       clientId: `fake-${domain}`, clientSecret: 'fake-secret', usePkce: true });
-    idp.state.mode = 'good';
-    idp.state.claims = { sub: 'dom-sub', email, email_verified: true };
-    const pkce = pkcePair();
-    const state = { domain, clientId: victim.clientId, redirectUri: victim.redirectUri, codeChallenge: pkce.challenge,
-      codeChallengeMethod: 'S256' };
-    const start = await http(`auth/external/authorize?state=${encodeURIComponent(JSON.stringify(state))}`);
-    assert.equal(start.status, 302, start.text);
-    const cookie = setCookies(start.headers).find((c) => c.startsWith('tessera-external=')).split(';')[0];
-    const back = await fetch(start.headers.get('location'), { redirect: 'manual' });
-    const cb = await http(back.headers.get('location'), { headers: { Cookie: cookie } });
-    assert.equal(cb.status, 302, cb.text);
-    const to = new URL(cb.headers.get('location'));
-    assert.equal(loginConfined(to.searchParams.get('login')), false);
-    const t = await redeemCode(to.searchParams.get('code'), { clientId: victim.clientId, verifier: pkce.verifier,
-      redirectUri: victim.redirectUri });
+    // The victim's client has no IdP of its own: the domain's is used.
+    const s = await externalSignIn(email, { domain, clientId: victim.clientId, redirectUri: victim.redirectUri });
+    assert.equal(loginConfined(s.login), false);
+    const t = await redeemCode(s.code, { clientId: victim.clientId, verifier: s.verifier, redirectUri: victim.redirectUri });
     assert.equal(t.status, 200, t.text);
     const h = { Authorization: bearer(t.json.access_token) };
     const status = await http('auth/mfa/status', { headers: h });
