@@ -538,6 +538,9 @@ describe('POST /auth/google: who owns a Google client id, who may be created, wh
     const ok = await api(superAdmin.token, 'POST', 'Project', { resourceType: 'Project', name: uniqueName('gsrv-ok'), site: [{ name: 'n', googleClientId: fresh }] });
     assert.equal(ok.status, 201, ok.text);
     assert.deepEqual(claimsIn(fresh), [ok.json.id]);
+    // A project that goes (no route deletes one; an operator might) takes its ids with it.
+    dbExec('DELETE FROM project WHERE id = ?', [ok.json.id]);
+    assert.deepEqual(claimsIn(fresh), []);
   });
 
   it('removing the id frees it; another project may then claim it and the old owner\'s sign-ins stop binding there', async () => {
