@@ -7,10 +7,14 @@
 struct db_result;
 #include "domain/store.h"
 
+/* The longest brand name in bytes: what struct project_settings holds, so what the admin API and
+ * the settings page accept (a longer one would be cut mid-character on every read). */
+#define PROJECT_BRAND_MAX 255
+
 struct project_settings {
 	char id[37];
 	char name[256];
-	char brand_name[256];      /* "" when the project has none */
+	char brand_name[PROJECT_BRAND_MAX + 1]; /* "" when the project has none */
 	bool mfa_required;
 	char allowed_mfa_methods[32];
 	bool email_verification_required; /* members with unverified addresses cannot sign in */
