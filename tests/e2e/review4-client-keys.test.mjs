@@ -171,6 +171,8 @@ describe('the admin console client page', () => {
       assert.equal(r.status, 400, `${name}: ${r.text.slice(0, 300)}`);
       assert.ok(r.text.includes(text), `${name}: the form says why`);
       assert.match(r.text, /<textarea id="jwks" name="jwks"[^>]*aria-invalid="true"/);
+      // A private key typed in is not sent back in the page.
+      for (const k of jwks.keys) if (text === PRIVATE && k.d) assert.ok(!r.text.includes(k.d), `${name}: the private key is not echoed`);
     }
     const notJson = await save('{"keys": [');
     assert.equal(notJson.status, 400);
