@@ -312,12 +312,7 @@ static int authorize(struct request *req)
 }
 
 static const struct input authorize_inputs[] = {
-	FIELD_CLIENT_ID_AUTHORIZE,
-	FIELD_REDIRECT_URI,
-	FIELD_STATE,
-	FIELD_SCOPE,
-	FIELD_NONCE,
-	FIELDS_PKCE_AUTHORIZE,
+	FIELDS_AUTHORIZE_REQUEST,
 	{ "max_age", IN_TOKEN, false, 10, "Invalid max_age", NULL },
 	{ "id_token_hint", IN_TOKEN, false, 8192, "Invalid id_token_hint", NULL },
 	{ 0 },

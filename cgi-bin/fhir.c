@@ -40,7 +40,7 @@ static int caller_of(struct request *req, struct resource_caller *c)
 {
 	const struct auth *a = req->auth;
 	memset(c, 0, sizeof *c);
-	int rc = policies_effective(a->login.membership_id, a->login.scope, &c->policy);
+	int rc = policies_effective(a->login.membership_id, a->login.scope, !a->third_party, &c->policy);
 	if (rc == 1)
 		send_unauthorized(req);
 	if (rc != 0)

@@ -13,6 +13,7 @@
 #include "domain/audit.h"
 #include "domain/clients.h"
 #include "http/page.h"
+#include "oauth/jwks.h"
 #include "http/request.h"
 
 #include <stdio.h>
@@ -282,8 +283,10 @@ int manage_client_post(struct request *req)
 		json_t *ctx = client_context(req, &p, stored);
 		if (ctx) {
 			fill_form(ctx, body);
-			if (req_body_param(req, "jwks")) /* as typed, even when it is not JSON */
-				json_object_set_new(ctx, "jwks", json_string(req_body_param(req, "jwks")));
+			/* As typed, even when it is not JSON; but a private key is not sent back. */
+			bool secret = err.text && !strcmp(err.text, JWKS_UNFIT_PRIVATE);
+			if (req_body_param(req, "jwks"))
+				json_object_set_new(ctx, "jwks", json_string(secret ? "" : req_body_param(req, "jwks")));
 			manage_refusal(ctx, &err);
 		}
 		json_decref(body);

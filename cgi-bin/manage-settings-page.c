@@ -38,7 +38,7 @@ static bool policy_choice_ok(const char *v)
 }
 
 static const struct input settings_fields[] = {
-	{ "brandName", IN_STRING, false, 1020, "The brand name must be one line of at most 255 characters", one_line_name },
+	{ "brandName", IN_STRING, false, PROJECT_BRAND_MAX, "The brand name must be one line of at most 255 characters", one_line_name },
 	{ "mfaRequired", IN_BOOL, false, 5, "Invalid choice", NULL },
 	{ "totp", IN_BOOL, false, 5, "Invalid choice", NULL },
 	{ "email", IN_BOOL, false, 5, "Invalid choice", NULL },

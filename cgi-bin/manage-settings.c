@@ -106,7 +106,7 @@ static bool valid_mfa_methods(const char *v)
 /* ---- input tables ---- */
 
 const struct input settings_inputs[] = {
-	{ "brandName", IN_STRING, false, 255, "Brand name must be between 1 and 255 characters", one_line_name },
+	{ "brandName", IN_STRING, false, PROJECT_BRAND_MAX, "Brand name must be between 1 and 255 characters", one_line_name },
 	FIELD_MFA_REQUIRED,
 	{ "allowedMfaMethods", IN_TOKEN, false, 16, "Invalid allowedMfaMethods", valid_mfa_methods },
 	{ "emailVerificationRequired", IN_BOOL, false, 5, "Invalid emailVerificationRequired", NULL },

@@ -48,12 +48,7 @@ static const char *const carried[] = {
 };
 
 const struct input pages_signin_inputs[] = {
-	FIELD_CLIENT_ID_AUTHORIZE,
-	FIELD_REDIRECT_URI,
-	FIELD_STATE,
-	FIELD_SCOPE,
-	FIELD_NONCE,
-	FIELDS_PKCE_AUTHORIZE,
+	FIELDS_AUTHORIZE_REQUEST,
 	FIELD_LAUNCH,
 	{ "domain", IN_TOKEN, false, 253, "Invalid domain", NULL },
 	{ 0 },

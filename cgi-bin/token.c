@@ -610,7 +610,8 @@ static int grant_vouched(struct request *req, const struct login *l, const char 
 	return send_tokens(req, l->id, l->refresh_allowed ? secret : NULL);
 }
 
-/* The exchange's Login, granted at once, answered with §3.1's tokens. */
+/* The exchange's Login, granted at once, answered with §3.1's tokens (a refresh token bound to
+ * how the client authenticated, §S.20). */
 static int exchange(struct request *req, const struct exchange_request *x)
 {
 	struct login l;
@@ -618,7 +619,7 @@ static int exchange(struct request *req, const struct exchange_request *x)
 	int rc = exchange_login(x, &l, &err);
 	if (rc != 0)
 		return rc < 0 ? -1 : send_vouched_refusal(req, &err);
-	return grant_vouched(req, &l, NULL);
+	return grant_vouched(req, &l, x->client_auth);
 }
 
 /* ---- jwt-bearer (RFC 7523 §2.1, PROTOCOL.md §7.2.6): an assertion of the client's trusted
@@ -672,22 +673,45 @@ static int jwt_bearer(struct request *req)
 	return grant_vouched(req, &l, p.method);
 }
 
+/* The client of a token exchange (PROTOCOL.md §7.2.4): credentials presented are verified, and
+ * a confidential client must authenticate with its own method (RFC 8693 §2.1); one without a
+ * tokenEndpointAuthMethod may name itself with client_id alone, as Medplum's SDK does. An
+ * unknown client is exchange_login's to answer (Medplum's 404). 1 go on, 0 refused (sent), -1. */
+static int exchange_client(struct request *req, const struct presented *p)
+{
+	struct client c = p->client;
+	int rc = p->asserted ? 0 : clients_get(p->id, &c);
+	if (rc != 0)
+		return rc < 0 ? -1 : 1;
+	snprintf(req->log_client, sizeof req->log_client, "%s", c.id);
+	return secret_ok(req, p, &c, "Invalid secret") && demanded_ok(req, p, c.auth_method, false) ? 1 : 0;
+}
+
 static int token_exchange(struct request *req)
 {
-	const char *client = req_param(req, "client_id"), *subject = req_param(req, "subject_token");
-	const char *type = req_param(req, "subject_token_type");
-	const char *refusal = !client || !*client ? "Invalid client"
+	struct presented p;
+	int rc = read_presented(req, &p);
+	if (rc != 1)
+		return rc;
+	const char *subject = req_param(req, "subject_token"), *type = req_param(req, "subject_token_type");
+	const char *refusal = !p.id[0] ? "Invalid client"
 			      : !subject || !*subject ? "Invalid subject_token"
 			      : !type || strcmp(type, ACCESS_TOKEN_TYPE) ? "Invalid subject_token_type"
 								 : NULL;
 	if (refusal) {
+		memset(p.secret, 0, sizeof p.secret);
 		send_oauth_error(req, 400, "invalid_request", refusal);
 		return 0;
 	}
-	return exchange(req, &(struct exchange_request){ .client_id = client, .subject_token = subject,
+	rc = exchange_client(req, &p);
+	memset(p.secret, 0, sizeof p.secret);
+	if (rc != 1)
+		return rc;
+	return exchange(req, &(struct exchange_request){ .client_id = p.id, .subject_token = subject,
 							 .membership_id = req_param(req, "membership_id"),
 							 .scope = req_param(req, "scope"), .nonce = req_param(req, "nonce"),
-							 .remote_addr = req->remote_addr, .user_agent = req->user_agent });
+							 .remote_addr = req->remote_addr, .user_agent = req->user_agent,
+							 .client_auth = p.method });
 }
 
 /* POST /auth/exchange (§6.5): the same with {externalAccessToken, clientId}. */

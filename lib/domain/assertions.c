@@ -121,8 +121,10 @@ static int client_names(const char *client_id, json_t *idp, const char *names[3]
 	if (strcmp(upstream, client_id)) {
 		struct client other;
 		int rc = clients_get(upstream, &other);
-		if (rc <= 0)
-			return rc;
+		if (rc < 0)
+			return -1;
+		if (rc == 0) /* another client's id: not this client's name */
+			return 0;
 	}
 	names[1] = upstream;
 	return 0;

@@ -22,6 +22,25 @@
 static const unsigned char session_login_columns[] = { LM_USER_TYPE, LM_USER_ID, LM_CLIENT_ID, LM_MEMBERSHIP_ID,
 						       LM_AUTH_METHOD, LM_AUTH_TIME, LM_SCOPE, LM_REVOKED, LM_GRANTED };
 
+/* A user signed in through a dynamically registered client (a third party's app, PROTOCOL.md
+ * §7.6) lends its tokens their data rights, never their administrator's: no admin API, no acting
+ * on behalf of others, no administration types on the resource API. Asked of a bearer token
+ * only (the browser's own page session is not the app's), and only of an admin's token with a
+ * client. 0, -1. */
+static int third_party_client(struct auth *a)
+{
+	if ((!a->admin && !a->super_admin) || !a->login.client_id[0] || !strcmp(a->login.user_type, "ClientApplication"))
+		return 0;
+	int first = clients_first_party(a->login.client_id);
+	if (first < 0)
+		return -1;
+	if (!first) {
+		a->third_party = true;
+		a->admin = a->super_admin = false;
+	}
+	return 0;
+}
+
 /* Fills *a from a session row (sessionrow.h: a Login's or a self-contained token's); takes r.
  * 0 usable, 1 missing/revoked/inactive. */
 static int take_session(struct db_result *r, const char *login_id, struct auth *a)
@@ -92,8 +111,10 @@ static int from_token(const char *token, struct auth *a)
 	/* An external auth provider's token (§4) stands for a Login of its own. */
 	char external[37];
 	int ext = extbearer_login(token, external);
-	if (ext != 2)
-		return ext == 0 ? load_session(external, a) : ext;
+	if (ext != 2) {
+		int rc = ext == 0 ? load_session(external, a) : ext;
+		return rc == 0 ? third_party_client(a) : rc;
+	}
 	const char *why = NULL;
 	json_t *claims = jwt_verify(token, &why);
 	if (!claims)
@@ -108,6 +129,8 @@ static int from_token(const char *token, struct auth *a)
 	/* Only Tessera signs: a jti marks a self-contained token, whose id is also its login_id. */
 	json_t *jti = json_object_get(claims, "jti");
 	int rc = jti ? (json_equal(jti, lid) ? load_stateless(claims, a) : 1) : load_session(json_string_value(lid), a);
+	if (rc == 0)
+		rc = third_party_client(a);
 	if (rc != 0) {
 		json_decref(claims);
 		return rc;

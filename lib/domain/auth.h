@@ -33,6 +33,7 @@ struct auth {
 	char profile_id[37];
 	bool admin;
 	bool super_admin;
+	bool third_party;          /* signed in through a registered client: no admin rights (review 4) */
 	json_t *claims;            /* the verified access token claims (Bearer only) */
 	struct rl_override rl;     /* the project's rateLimit / authRateLimit */
 	struct db_result detail;   /* one row; the auth_detail columns start at detail_base */

@@ -416,6 +416,18 @@ int clients_set_keys(const char *id, const char *jwks_uri, json_t *jwks)
 	return rc < 0 ? -1 : n == 1 ? 0 : 1;
 }
 
+int clients_first_party(const char *id)
+{
+	struct db_result r;
+	if (!crypto_is_uuid(id))
+		return 0;
+	if (db_query(&r, "SELECT registration_token_hash IS NULL FROM client_application WHERE id = ?", "s", id) < 0)
+		return -1;
+	int first = r.nrows == 1 && text_true(db_cell(&r, 0, 0));
+	db_result_free(&r);
+	return first;
+}
+
 int clients_bot_project(const char *id, char project[37])
 {
 	struct db_result r;

@@ -228,4 +228,9 @@ int clients_registration_update(const char *id, const struct client_registration
 /* Deletes a client with its membership, its sessions revoked, in one transaction. 0, 2 gone, -1. */
 int clients_delete(const char *id);
 
+/* Whether a user's sign-in through this client may carry the user's administrator rights: 1
+ * when the client is one the project made (an admin, the resource API, tessera-admin), 0 when it
+ * registered itself (RFC 7591: a third party's app, PROTOCOL.md §7.6) or is gone, -1. */
+int clients_first_party(const char *id);
+
 #endif

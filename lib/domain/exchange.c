@@ -27,8 +27,9 @@ static int invalid(struct refusal *err, const char *text)
 	return refuse_oauth(err, 400, "invalid_request", text);
 }
 
-/* The client and its identity provider. 0, 1 (404 unknown, 400 Invalid client), -1. */
-static int client_idp(const char *client_id, json_t **idp, struct refusal *err)
+/* The client and its identity provider. 0, 1 (404 unknown, 400 Invalid client, 401 a
+ * confidential client that did not authenticate), -1. */
+static int client_idp(const char *client_id, const char *client_auth, json_t **idp, struct refusal *err)
 {
 	struct client c;
 	*idp = NULL;
@@ -43,6 +44,10 @@ static int client_idp(const char *client_id, json_t **idp, struct refusal *err)
 	 * (here, not in the handler, so /auth/exchange is held to it too). */
 	if (!clients_grant_allowed(c.grant_types, "urn:ietf:params:oauth:grant-type:token-exchange"))
 		return refuse_oauth(err, 400, "unauthorized_client", CLIENTS_GRANT_REFUSED);
+	/* PROTOCOL.md §7.2.4: a confidential client proves itself before its IdP is asked anything;
+	 * the token endpoint verified how (its own method), /auth/exchange carries no credentials. */
+	if (clients_confidential(&c) && !client_auth)
+		return refuse_oauth(err, 401, "invalid_client", "Client authentication required");
 	if (clients_identity_provider(client_id, idp) < 0)
 		return -1;
 	return *idp ? 0 : invalid(err, "Invalid client");
@@ -119,7 +124,7 @@ static int check_jwt_subject(json_t *idp, const char *token, json_t *info, struc
 int exchange_login(const struct exchange_request *x, struct login *out, struct refusal *err)
 {
 	json_t *idp, *info = NULL;
-	int rc = client_idp(x->client_id, &idp, err);
+	int rc = client_idp(x->client_id, x->client_auth, &idp, err);
 	if (rc == 0 && (!x->subject_token || !*x->subject_token))
 		rc = invalid(err, "Invalid subject_token");
 	if (rc == 0)

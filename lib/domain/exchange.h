@@ -13,6 +13,10 @@
 struct exchange_request {
 	const char *client_id, *subject_token, *membership_id, *scope, *nonce;
 	const char *remote_addr, *user_agent;
+	/* How the client authenticated, verified by the caller (client_secret_basic,
+	 * client_secret_post, private_key_jwt); NULL: it did not. A confidential client (one whose
+	 * tokenEndpointAuthMethod names a method) is refused without (RFC 8693 §2.1). */
+	const char *client_auth;
 };
 
 /* 0 with the Login (membership chosen, not yet granted); 1 refused (OAuth errors; 404 for an

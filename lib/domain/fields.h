@@ -96,6 +96,10 @@
 #define FIELDS_PKCE_AUTHORIZE                                                                     \
 	{ "code_challenge", IN_TOKEN, false, 128, "Invalid code challenge", NULL },                \
 	{ "code_challenge_method", IN_TOKEN, false, 8, "Invalid code challenge method", NULL }
+/* The authorize request (§7.1): /oauth2/authorize's, and the sign-in page's that carries it on. */
+#define FIELDS_AUTHORIZE_REQUEST                                                            \
+	FIELD_CLIENT_ID_AUTHORIZE, FIELD_REDIRECT_URI, FIELD_STATE, FIELD_SCOPE, FIELD_NONCE, \
+	FIELDS_PKCE_AUTHORIZE
 /* The client authentication of the token, introspection and revocation endpoints (§7.2.5). */
 #define FIELD_CLIENT_ID_TOKEN { "client_id", IN_TOKEN, false, 127, "Invalid client", NULL }
 #define FIELD_CLIENT_SECRET { "client_secret", IN_TOKEN, false, 255, "Invalid secret", NULL }

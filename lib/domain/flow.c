@@ -353,11 +353,12 @@ int flow_check_request(const struct login_request *lr, char project[37], struct 
 	return rc == 0 ? check_launch(lr->launch, project, err) : rc;
 }
 
-int flow_start(const struct login_request *lr, const char *user_id, const char *project, struct login *l)
+int flow_start(const struct login_request *lr, const char *method, const char *user_id, const char *project,
+	       struct login *l)
 {
 	struct user_row u = { 0 };
 	text_copy(u.id, sizeof u.id, user_id);
-	int rc = insert_login(lr, &u, project, "password", l);
+	int rc = insert_login(lr, &u, project, method, l);
 	return rc == 0 ? flow_mfa_policy(l) : rc;
 }
 
@@ -458,6 +459,10 @@ int flow_set_membership(struct login *l, const char *membership_id, struct refus
 		rc = refuse(err, 400, "Invalid profile", NULL);
 	else if (!text_true(db_cell(&r, 0, 1)))
 		rc = refuse(err, 400, "Profile not active", NULL);
+	/* The project's feature google-auth-required admits Google sign-ins only (§5.2): a password,
+	 * an external IdP or an exchanged token is refused here, wherever it leads to this project. */
+	else if (text_true(db_cell(&r, 0, 5)) && strcmp(l->auth_method, "google"))
+		rc = refuse(err, 400, "Google authentication is required", NULL);
 	else if (text_true(db_cell(&r, 0, 4)))
 		rc = refuse(err, 400, FLOW_EMAIL_UNVERIFIED, NULL);
 	bool super_admin = rc == 0 && text_true(db_cell(&r, 0, 3));

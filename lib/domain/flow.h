@@ -64,9 +64,11 @@ bool flow_project_id_ok(const char *v);
 /* Registration (§6.11): the client, project, PKCE and launch checks of a sign-in, without a
  * password check; project receives the project the login is bound to. 0, 1 refused, -1. */
 int flow_check_request(const struct login_request *lr, char project[37], struct refusal *err);
-/* A Login for a user whose credentials were just created (checked by flow_check_request);
- * no membership is chosen (the user has none yet). 0 or -1. */
-int flow_start(const struct login_request *lr, const char *user_id, const char *project, struct login *out);
+/* A Login (authMethod method: "password", or the upstream's that vouched for a new user) for a
+ * user who was just created (the request checked by flow_check_request); no membership is
+ * chosen (the user has none yet). 0 or -1. */
+int flow_start(const struct login_request *lr, const char *method, const char *user_id, const char *project,
+	       struct login *out);
 /* A new project's admin membership for a login (§6.12); the login is bound to that project
  * from now on. Refuses a revoked, granted or already placed login. 0, 1, -1. */
 int flow_join_project(struct login *l, const char *project_id, const char *membership_id, struct refusal *err);

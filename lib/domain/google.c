@@ -7,6 +7,7 @@
 #include "domain/domains.h"
 #include "domain/people.h"
 #include "domain/projects.h"
+#include "domain/registration.h"
 #include "http/redirect.h"
 #include "oauth/jwks.h"
 
@@ -21,8 +22,8 @@ static const char *member(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* The project a googleClientId binds: none for the server's own id, else the one project whose
- * site lists it (and which is projectId, when one was named). 0, 1 (400), -1. */
+/* The project a googleClientId binds: none for the server's own id, else the project that holds
+ * it (one at most, PROTOCOL.md §6.3), which must be projectId when one was named. 0, 1 (400), -1. */
 static int google_project(const char *gcid, const char *project_id, char project[37], struct refusal *err)
 {
 	text_copy(project, 37, project_id);
@@ -66,17 +67,17 @@ static int federated_domain(const char *email, json_t **redirect)
 	return *redirect ? 1 : -1;
 }
 
-/* createUser: a user from the token's names, without a password (project-scoped when a concrete
- * project is known). 0, 1 (400), -1. */
-static int create_user(json_t *claims, const char *email, const char *project, struct refusal *err)
+/* createUser: a user from the token's names, without a password, made as /auth/newuser would
+ * make one (registerEnabled, a project open to registration), with its Login. 0, 1, 2 made
+ * meanwhile, -1. */
+static int create_user(json_t *claims, struct login_request *lr, const char *email, struct login *out,
+		       struct refusal *err)
 {
-	bool concrete = project[0] && strcmp(project, "new");
-	if (!cfg.register_enabled && !concrete)
-		return refuse(err, 400, "Registration is disabled", NULL);
-	char first[129], last[129], id[37];
+	char first[129], last[129];
 	text_copy(first, sizeof first, member(claims, "given_name") ? member(claims, "given_name") : "");
 	text_copy(last, sizeof last, member(claims, "family_name") ? member(claims, "family_name") : "");
-	return people_create_user(email, first, last, NULL, concrete ? project : NULL, id) < 0 ? -1 : 0;
+	lr->email = email;
+	return registration_vouched_user("google", first, last, lr, out, err);
 }
 
 int google_login(const struct google_request *g, struct login *out, json_t **redirect, struct refusal *err)
@@ -112,8 +113,8 @@ int google_login(const struct google_request *g, struct login *out, json_t **red
 					 .allow_no_membership = g->create_user || (project[0] && !strcmp(project, "new")) };
 	rc = flow_external_login(&lr, &who, out, err);
 	if (rc == 1 && g->create_user && !strcmp(err->text, "User not found")) {
-		rc = create_user(claims, email, project, err);
-		if (rc == 0)
+		rc = create_user(claims, &lr, email, out, err);
+		if (rc == 2)
 			rc = flow_external_login(&lr, &who, out, err);
 	}
 	json_decref(claims);

@@ -154,7 +154,8 @@ int me_build(struct auth *a, json_t **out)
 	/* From the authentication's row: no second round trip (unless access[] names policies). */
 	struct policies_membership pm = {
 		.project_id = a->project_id, .profile_type = a->profile_type, .profile_id = a->profile_id,
-		.admin = text_true(D(AD_ADMIN)), .super_admin = text_true(D(AD_SUPER_ADMIN)),
+		.admin = !a->third_party && text_true(D(AD_ADMIN)),
+		.super_admin = !a->third_party && text_true(D(AD_SUPER_ADMIN)),
 		.policy_id = D(AD_POLICY_ID), .policy_text = D(AD_POLICY_RESOURCE), .access_text = D(AD_ACCESS),
 	};
 	if ((rc = policies_effective_of(&pm, a->login.scope, &policy)) != 0)

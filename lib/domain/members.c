@@ -503,7 +503,8 @@ int members_chosen(const char *membership_id, struct db_result *out)
 {
 	return db_query(out,
 			"SELECT m.user_id, m.active, m.project_id, p.super_admin, "
-			"p.email_verification_required AND m.user_type = 'User' AND NOT COALESCE(u.email_verified, TRUE) "
+			"p.email_verification_required AND m.user_type = 'User' AND NOT COALESCE(u.email_verified, TRUE), "
+			"COALESCE(JSON_CONTAINS(p.features, '\"google-auth-required\"'), FALSE) "
 			"FROM project_membership m JOIN project p ON p.id = m.project_id "
 			"LEFT JOIN user u ON u.id = m.user_id AND m.user_type = 'User' WHERE m.id = ?",
 			"s", membership_id);

@@ -120,7 +120,8 @@ int members_on_behalf(const char *project_id, const char *membership_id, const c
  * profile this is; one row id, user_id, project_id, or none. 0 or -1. */
 int members_active_by_profile(const char *profile_type, const char *profile_id, struct db_result *out);
 /* The membership a sign-in chose; one row user_id, active, project_id, the project's
- * super_admin, and whether the project refuses this user's unverified address. 0 or -1. */
+ * super_admin, whether the project refuses this user's unverified address, and whether it has
+ * the feature google-auth-required. 0 or -1. */
 int members_chosen(const char *membership_id, struct db_result *out);
 
 /* 1 when a member of the project has this email at this user scope ("" server-wide), 0, -1. */

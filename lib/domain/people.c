@@ -77,19 +77,29 @@ int people_create_user(const char *email, const char *first, const char *last, c
 	return 0;
 }
 
-int people_search(const char *prefix, struct db_result *out)
+/* A LIKE pattern: before, then text lower-cased with LIKE's own characters made literal, then
+ * after. */
+static void like_pattern(char *pattern, size_t cap, const char *before, const char *text, const char *after)
 {
-	char lower[321], pattern[700];
-	people_lower_email(prefix ? prefix : "", lower, sizeof lower);
-	/* LIKE's own characters are literal in an email prefix. */
+	char lower[321];
+	people_lower_email(text ? text : "", lower, sizeof lower);
 	size_t w = 0;
-	for (const char *c = lower; *c && w + 3 < sizeof pattern; c++) {
+	for (const char *c = before; *c && w + 1 < cap; c++)
+		pattern[w++] = *c;
+	for (const char *c = lower; *c && w + 3 + strlen(after) < cap; c++) {
 		if (*c == '%' || *c == '_' || *c == '\\')
 			pattern[w++] = '\\';
 		pattern[w++] = *c;
 	}
-	pattern[w++] = '%';
+	for (const char *c = after; *c && w + 1 < cap; c++)
+		pattern[w++] = *c;
 	pattern[w] = '\0';
+}
+
+int people_search(const char *prefix, struct db_result *out)
+{
+	char pattern[700];
+	like_pattern(pattern, sizeof pattern, "", prefix, "%");
 	return db_query(out,
 			"SELECT u.id, u.email, u.first_name, u.last_name, u.project_id, "
 			"(SELECT COUNT(*) FROM project_membership m WHERE m.user_id = u.id AND m.user_type = 'User') "
@@ -99,18 +109,8 @@ int people_search(const char *prefix, struct db_result *out)
 
 int people_domain_has_accounts(const char *domain)
 {
-	char lower[256], pattern[600];
-	people_lower_email(domain ? domain : "", lower, sizeof lower);
-	/* LIKE's own characters are literal in a domain. */
-	size_t w = 0;
-	pattern[w++] = '%';
-	pattern[w++] = '@';
-	for (const char *c = lower; *c && w + 3 < sizeof pattern; c++) {
-		if (*c == '%' || *c == '_' || *c == '\\')
-			pattern[w++] = '\\';
-		pattern[w++] = *c;
-	}
-	pattern[w] = '\0';
+	char pattern[700];
+	like_pattern(pattern, sizeof pattern, "%@", domain, "");
 	struct db_result r;
 	if (db_query(&r, "SELECT 1 FROM user WHERE email LIKE ? LIMIT 1", "s", pattern) < 0)
 		return -1;

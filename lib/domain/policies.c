@@ -126,13 +126,15 @@ int policies_effective_of(const struct policies_membership *pm, const char *scop
 	return *out ? 0 : -1;
 }
 
-int policies_effective(const char *membership_id, const char *scope, json_t **out)
+int policies_effective(const char *membership_id, const char *scope, bool admin_rights, json_t **out)
 {
 	*out = NULL;
 	struct loaded l;
 	int rc = load(membership_id, false, &l);
 	if (rc != 0)
 		return rc;
+	if (!admin_rights)
+		l.m.admin = l.m.super_admin = false;
 	*out = accesspolicy_build(&l.m, scope);
 	json_decref(l.policies);
 	return *out ? 0 : -1;

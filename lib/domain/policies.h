@@ -11,8 +11,10 @@
 
 /* The effective AccessPolicy of a membership for a login's scope (NULL or ""): 0 (*out set),
  * 1 no such membership, -1 database failure. A policy the membership names that is gone, or
- * belongs to another project, grants nothing (never full access). */
-int policies_effective(const char *membership_id, const char *scope, json_t **out);
+ * belongs to another project, grants nothing (never full access). Without admin_rights (a token
+ * of a registered client, auth.third_party) the membership's admin and super admin rules are
+ * left out. */
+int policies_effective(const char *membership_id, const char *scope, bool admin_rights, json_t **out);
 /* The same from the membership's columns a caller has read already (the authentication's
  * query: /auth/me costs no second round trip unless the membership's access[] names
  * policies). policy_text must be the access_policy row of that id within the membership's

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* projects: the Project rows' settings. */
 #include "domain/projects.h"
+#include "core/config.h"
 #include "core/db.h"
 #include "core/text.h"
 #include "core/crypto.h"
 #include "core/fhir.h"
+#include "domain/audit.h"
 #include "domain/policies.h"
 #include "domain/ratelimit.h"
 #include "domain/shape.h"
@@ -157,6 +159,20 @@ static bool sites_ok(json_t *list, json_t **out)
 	return true;
 }
 
+/* The server's own Google client id (google_client_id) signs in to no project in particular, so
+ * no project may list it (PROTOCOL.md §6.3). */
+static bool lists_server_google_client(json_t *sites)
+{
+	size_t i;
+	json_t *site;
+	json_array_foreach(sites, i, site) {
+		const char *id = json_string_value(json_object_get(site, "googleClientId"));
+		if (id && *cfg.google_client_id && !strcmp(id, cfg.google_client_id))
+			return true;
+	}
+	return false;
+}
+
 static int project_check(json_t *body, json_t *stored, const char *project, json_t **out, struct refusal *err)
 {
 	const char *name, *description;
@@ -180,6 +196,10 @@ static int project_check(json_t *body, json_t *stored, const char *project, json
 	json_t *sites;
 	if (!sites_ok(json_object_get(body, "site"), &sites))
 		return refuse(err, 400, "Invalid site", "site");
+	if (lists_server_google_client(sites)) {
+		json_decref(sites);
+		return refuse(err, 400, PROJECTS_GOOGLE_CLIENT_TAKEN, "site");
+	}
 	/* The policy of patients who register themselves must be this project's own. */
 	if (policy[0] && stored) {
 		int rc = policies_in_project(policy, project);
@@ -262,13 +282,55 @@ static char *member_text(json_t *p, const char *key)
 	return v ? json_dumps(v, JSON_COMPACT) : NULL;
 }
 
-static int project_insert(const char *project, json_t *p, char id[37], json_t **once, struct refusal *err)
+/* The same id twice in one site is one claim: whether sites[0..before) lists it. */
+static bool listed_before(json_t *sites, size_t before, const char *id)
 {
-	(void)project;
-	(void)once;
-	(void)err;
-	if (store_new_id(id) < 0)
+	for (size_t i = 0; i < before; i++) {
+		const char *other = json_string_value(json_object_get(json_array_get(sites, i), "googleClientId"));
+		if (other && !strcmp(other, id))
+			return true;
+	}
+	return false;
+}
+
+/* The project's Google client ids are the ones its site lists now: its rows are replaced, and an
+ * id another project holds fails the primary key (400; the caller's transaction rolls back the
+ * whole write). Inside the caller's transaction. 0, 1, -1. */
+static int claim_google_clients(const char *project, json_t *p, struct refusal *err)
+{
+	if (db_exec(NULL, "DELETE FROM project_google_client WHERE project_id = ?", "s", project) < 0)
 		return -1;
+	json_t *sites = json_object_get(p, "site");
+	size_t i;
+	json_t *site;
+	json_array_foreach(sites, i, site) {
+		const char *id = json_string_value(json_object_get(site, "googleClientId"));
+		if (!id || listed_before(sites, i, id))
+			continue;
+		if (db_exec(NULL, "INSERT INTO project_google_client (google_client_id, project_id) VALUES (?, ?)", "ss", id,
+			    project) < 0)
+			return db_duplicate() ? refuse(err, 400, PROJECTS_GOOGLE_CLIENT_TAKEN, "site") : -1;
+	}
+	return 0;
+}
+
+static bool lists_google_client(json_t *p)
+{
+	size_t i;
+	json_t *site;
+	json_array_foreach(json_object_get(p, "site"), i, site) if (json_object_get(site, "googleClientId")) return true;
+	return false;
+}
+
+/* A Project write: the row and its Google client ids, run again after a lost deadlock. */
+struct project_write {
+	const char *id, *version;
+	json_t *p;
+	struct refusal *err;
+};
+
+static int project_insert_row(const char *id, json_t *p)
+{
 	char *features = member_text(p, "features"), *setting = member_text(p, "setting"),
 	     *system = member_text(p, "systemSetting"), *site = member_text(p, "site");
 	int rc = db_exec(NULL,
@@ -285,9 +347,30 @@ static int project_insert(const char *project, json_t *p, char id[37], json_t **
 	return rc < 0 ? -1 : 0;
 }
 
-static int project_update(const char *id, const char *version, json_t *p, struct refusal *err)
+static int project_insert_steps(void *ctx)
 {
-	(void)err;
+	struct project_write *w = ctx;
+	int rc = project_insert_row(w->id, w->p);
+	return rc == 0 ? claim_google_clients(w->id, w->p, w->err) : rc;
+}
+
+/* A site without Google client ids is one statement: tessera-admin import (which maps no site)
+ * writes projects inside its own transaction, where this opens none. */
+static int project_insert(const char *project, json_t *p, char id[37], json_t **once, struct refusal *err)
+{
+	(void)project;
+	(void)once;
+	if (store_new_id(id) < 0)
+		return -1;
+	if (!lists_google_client(p))
+		return project_insert_row(id, p);
+	return audit_transaction(project_insert_steps, &(struct project_write){ id, NULL, p, err });
+}
+
+static int project_update_steps(void *ctx)
+{
+	struct project_write *w = ctx;
+	json_t *p = w->p;
 	char policy[37] = "";
 	fhir_reference_id(json_object_get(p, "defaultPatientAccessPolicy"), "AccessPolicy", policy);
 	char *features = member_text(p, "features"), *setting = member_text(p, "setting"),
@@ -301,12 +384,19 @@ static int project_update(const char *id, const char *version, json_t *p, struct
 			 json_string_value(json_object_get(p, "description")),
 			 (long long)json_is_true(json_object_get(p, "superAdmin")),
 			 (long long)json_is_true(json_object_get(p, "strictMode")), features, setting, system,
-			 policy[0] ? policy : NULL, site, id, version);
+			 policy[0] ? policy : NULL, site, w->id, w->version);
 	free(site);
 	free(features);
 	free(setting);
 	free(system);
-	return rc < 0 ? -1 : n == 1 ? 0 : 2;
+	if (rc < 0)
+		return -1;
+	return n == 1 ? claim_google_clients(w->id, p, w->err) : 2;
+}
+
+static int project_update(const char *id, const char *version, json_t *p, struct refusal *err)
+{
+	return audit_transaction(project_update_steps, &(struct project_write){ id, version, p, err });
 }
 
 const struct resource_store projects_store = {
@@ -391,9 +481,8 @@ int projects_by_google_client_id(const char *google_client_id, const char *proje
 	struct db_result r;
 	out[0] = '\0';
 	if (db_query(&r,
-		     "SELECT id FROM project WHERE site IS NOT NULL AND (? IS NULL OR id = ?) AND "
-		     "JSON_CONTAINS(JSON_EXTRACT(site, '$[*].googleClientId'), JSON_QUOTE(?)) LIMIT 2",
-		     "sss", project_id, project_id, google_client_id) < 0)
+		     "SELECT project_id FROM project_google_client WHERE google_client_id = ? AND (? IS NULL OR project_id = ?)",
+		     "sss", google_client_id, project_id, project_id) < 0)
 		return -1;
 	int n = (int)r.nrows;
 	if (n == 1)

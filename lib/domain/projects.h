@@ -7,10 +7,14 @@
 struct db_result;
 #include "domain/store.h"
 
+/* The longest brand name in bytes: what struct project_settings holds, so what the admin API and
+ * the settings page accept (a longer one would be cut mid-character on every read). */
+#define PROJECT_BRAND_MAX 255
+
 struct project_settings {
 	char id[37];
 	char name[256];
-	char brand_name[256];      /* "" when the project has none */
+	char brand_name[PROJECT_BRAND_MAX + 1]; /* "" when the project has none */
 	bool mfa_required;
 	char allowed_mfa_methods[32];
 	bool email_verification_required; /* members with unverified addresses cannot sign in */
@@ -35,7 +39,8 @@ int projects_email_verification_required(const char *project_id);
 int projects_name(const char *project_id, char *name, unsigned cap);
 
 /* Project resources for the resource API: name, description, strictMode, superAdmin, features,
- * setting, systemSetting, defaultPatientAccessPolicy (an AccessPolicy of the project itself:
+ * setting, systemSetting, site (each googleClientId held by this project alone, in the table
+ * project_google_client written in the same transaction), defaultPatientAccessPolicy (an AccessPolicy of the project itself:
  * it opens patient self-registration, §6.11); owner is read-only. meta.project is the
  * project's own id. Created by super admins only; never deleted here. */
 extern const struct resource_store projects_store;
@@ -57,10 +62,12 @@ int projects_set_rate_limits(const char *project_id, int rate_limit, int auth_ra
 /* An imported project's owner (a User) and defaultPatientAccessPolicy (its own AccessPolicy);
  * NULL leaves each as it is. 0 or -1. */
 int projects_import_links(const char *project_id, const char *owner_user_id, const char *patient_policy_id);
-/* 0 the project exists, 1 not, -1. */
-/* The projects whose site[].googleClientId is this Google client id (and whose id is project_id,
- * when given): how many (0, 1, or 2 for "more than one"); the one in out when exactly one. -1. */
+/* The project that holds this Google client id (PROTOCOL.md §6.3: one at most; its site lists it),
+ * when it is project_id or project_id is NULL: 1 with out, 0 none, -1. */
 int projects_by_google_client_id(const char *google_client_id, const char *project_id, char out[37]);
+/* The refusal of a site that lists a Google client id another project holds, or the server's own. */
+#define PROJECTS_GOOGLE_CLIENT_TAKEN "googleClientId is already in use"
+/* 0 the project exists, 1 not, -1. */
 int projects_exists(const char *project_id);
 /* Rows id, name: every project by name (at most 200), or the one given. 0 or -1. */
 int projects_list(const char *only_project_id, struct db_result *out);

@@ -121,7 +121,7 @@ static int new_user_steps(void *p)
 	if (rc == 0)
 		rc = verification_email(user_id, email, name, u->scope_project, u->outbox);
 	if (rc == 0)
-		rc = flow_start(u->lr, user_id, u->bound, u->out);
+		rc = flow_start(u->lr, "password", user_id, u->bound, u->out);
 	return rc;
 }
 
@@ -156,6 +156,43 @@ int registration_new_user(const char *first_name, const char *last_name, const s
 	if (u.outbox[0])
 		app_after_response(deliver, u.outbox);
 	return 0;
+}
+
+struct vouched_user {
+	const struct login_request *lr;
+	const char *method, *first_name, *last_name, *scope_project, *bound;
+	struct login *out;
+};
+
+/* The user (no password; the upstream proved the address) and its Login. Each attempt its own
+ * ids; 1 when the address was registered meanwhile (the unique key). */
+static int vouched_user_steps(void *p)
+{
+	struct vouched_user *u = p;
+	char user_id[37];
+	int rc = people_create_user(u->lr->email, u->first_name, u->last_name, NULL, u->scope_project, user_id);
+	if (rc == 0)
+		rc = people_mark_verified(user_id);
+	if (rc == 0)
+		rc = flow_start(u->lr, u->method, user_id, u->bound, u->out);
+	return rc;
+}
+
+int registration_vouched_user(const char *method, const char *first_name, const char *last_name,
+			      const struct login_request *lr, struct login *out, struct refusal *err)
+{
+	if (registration_refused(err))
+		return 1;
+	int rc = check_target(lr->client_id, lr->project_id, err);
+	char bound[37];
+	if (rc == 0)
+		rc = flow_check_request(lr, bound, err);
+	if (rc != 0)
+		return rc;
+	const char *scope_project = concrete_project(lr->project_id) ? lr->project_id : NULL;
+	rc = audit_transaction(vouched_user_steps,
+			       &(struct vouched_user){ lr, method, first_name, last_name, scope_project, bound, out });
+	return rc == 1 ? 2 : rc;
 }
 
 /* The login of a registration stage and its user: 0 loaded and still without a membership;

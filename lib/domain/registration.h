@@ -24,6 +24,14 @@ int registration_project(const char *project_id, char name[256], char policy[37]
  * and its Login. 0 (out filled), 1 refused (err filled), -1 failure. */
 int registration_new_user(const char *first_name, const char *last_name, const struct login_request *lr,
 			  struct login *out, struct refusal *err);
+/* A user made by a sign-in an upstream vouched for (POST /auth/google with createUser, §6.3): the
+ * refusals of /auth/newuser (registerEnabled; a concrete projectId must exist, 404, and accept
+ * open registration), then the user (lr->email, verified, no password; scoped to lr->project_id
+ * when it is concrete) and its Login (authMethod method, no membership) in one transaction, so a
+ * refused or failed attempt leaves no user. 0 (out filled), 1 refused, 2 the address was
+ * registered meanwhile (sign in instead), -1. */
+int registration_vouched_user(const char *method, const char *first_name, const char *last_name,
+			      const struct login_request *lr, struct login *out, struct refusal *err);
 /* /auth/newproject: the project, its default client, the owner's Practitioner profile and admin
  * membership, the Login placed in it and the welcome email (§13.3, sent after the commit).
  * 0 (l filled: the Login with its membership), 1 refused, -1. */

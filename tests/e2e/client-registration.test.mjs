@@ -185,8 +185,11 @@ describe('registered grant types are enforced', () => {
     const auth = { Authorization: basicAuth(c.client_id, c.client_secret) };
     refused(await postForm('oauth2/token', { grant_type: 'client_credentials' }, auth));
     refused(await postForm('oauth2/token', { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: 'a.b.c' }, auth));
-    refused(await postForm('oauth2/token', { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', client_id: c.client_id,
-      subject_token: 'upstream', subject_token_type: 'urn:ietf:params:oauth:token-type:access_token' }));
+    const exchange = { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: 'upstream',
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token' };
+    refused(await postForm('oauth2/token', exchange, auth));
+    // Without its credentials a confidential client is told only to authenticate (§7.2.4).
+    assertOAuthError(await postForm('oauth2/token', { ...exchange, client_id: c.client_id }), 401, 'invalid_client', 'Client authentication required');
     // A stranger without the secret still learns nothing but invalid_client.
     assert.equal((await postForm('oauth2/token', { grant_type: 'client_credentials' }, { Authorization: basicAuth(c.client_id, 'wrong') })).status, 401);
     const f = admin.fx;

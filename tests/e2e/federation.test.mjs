@@ -8,9 +8,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE_URL, addMember, appBase, assertBadRequest, authMe, createProject, createSigninClient, createUser, dbExec, dbQuery,
-  http, loadMedplum, pkcePair, postForm, postJson, quietPkceWarning, readConfig, setCookies, uniqueName,
+  BASE_URL, Browser, addMember, appBase, assertBadRequest, authMe, authorizeRequest, createOpenProject, createProject,
+  createSigninClient, createSigninFixture, createUser, dbExec, dbQuery, formOf, http, loadMedplum, pkcePair, postForm,
+  postJson, quietPkceWarning, randomUUID, readConfig, redeemCode, setCookies, uniqueName,
 } from './lib.mjs';
+import { api, member as fhirMember } from './fhir-lib.mjs';
 
 quietPkceWarning();
 import { launchBrowser, openContext, skip } from './browser-lib.mjs';
@@ -42,7 +44,16 @@ after(async () => {
   await browser?.close();
   await op?.close();
   await fake?.close();
+  await (await googleServer)?.close();
 });
+
+// One fake Google for the whole file: the server caches its key set, so a second key (another
+// kid) would wait for the cache's refresh.
+let googleServer;
+function googleKeys() {
+  googleServer ??= startGoogleKeys();
+  return googleServer;
+}
 
 function uniqueDomain(prefix) {
   return `${uniqueName(prefix)}.example.test`.toLowerCase();
@@ -344,9 +355,8 @@ describe('POST /auth/google (§6.3) with Google ID tokens signed by a local key'
   const SQUATTER_PASSWORD = 'Squatter_Keeps_Gardens_43';
   let google;
   before(async () => {
-    google = await startGoogleKeys();
+    google = await googleKeys();
   });
-  after(() => google?.close());
 
   const claimsOf = (email, extra = {}) => ({ sub: uniqueName('g'), email, email_verified: true, given_name: 'Grace', family_name: 'Hopper', ...extra });
 
@@ -366,9 +376,11 @@ describe('POST /auth/google (§6.3) with Google ID tokens signed by a local key'
   });
 
   it('a project\'s own Google client id binds that project; createUser makes the user', async () => {
-    const projectId = createProject(uniqueName('gproj'));
+    // A project open to patient registration (createUser makes its users, §6.3) that holds the id.
+    const { projectId } = createOpenProject('gproj');
     const gcid = `${uniqueName('proj')}.apps.googleusercontent.com`;
     dbExec('UPDATE project SET site = ? WHERE id = ?', [JSON.stringify([{ name: 'site', googleClientId: gcid }]), projectId]);
+    dbExec('INSERT INTO project_google_client (google_client_id, project_id) VALUES (?, ?)', [gcid, projectId]);
     const email = `${uniqueName('newg')}@example.com`.toLowerCase();
     const credential = await google.sign(claimsOf(email), { aud: gcid });
     assertBadRequest(await postJson('auth/google', { googleClientId: gcid, googleCredential: credential }), 'User not found');
@@ -453,6 +465,223 @@ describe('POST /auth/google (§6.3) with Google ID tokens signed by a local key'
     const pkce = pkcePair();
     const again = await postJson('auth/login', { email, password: SQUATTER_PASSWORD, codeChallenge: pkce.challenge, codeChallengeMethod: 'S256' });
     assert.equal(again.status, 200, again.text);
+  });
+});
+
+// Review 4: Google sign-in's project rules (PROTOCOL.md §6.3, §5.2). A Google client id belongs to
+// one project at most (never the server's own); createUser makes project-scoped users only where
+// the project accepts open registration; a project with google-auth-required refuses passwords.
+describe('POST /auth/google: who owns a Google client id, who may be created, who must use Google', () => {
+  const SERVER_GCID = 'tessera-test.apps.googleusercontent.com';
+  let google, superAdmin;
+  before(async () => {
+    google = await googleKeys();
+    superAdmin = await fhirMember('gsuper', { superAdmin: true });
+  });
+
+  const claimsOf = (email) => ({ sub: uniqueName('g'), email, email_verified: true, given_name: 'Ada', family_name: 'Lovelace' });
+  const gcidOf = (prefix) => `${uniqueName(prefix)}.apps.googleusercontent.com`.toLowerCase();
+  const signInWith = async (gcid, email, extra = {}) =>
+    postJson('auth/google', { googleClientId: gcid, googleCredential: await google.sign(claimsOf(email), { aud: gcid }), ...extra });
+
+  /** PUT the project's resource with these sites (read first, so every other field is kept). */
+  async function putSites(token, projectId, sites) {
+    const got = await api(token, 'GET', `Project/${projectId}`);
+    assert.equal(got.status, 200, got.text);
+    const body = { ...got.json, site: sites };
+    if (!sites) delete body.site;
+    return api(token, 'PUT', `Project/${projectId}`, body);
+  }
+  const claimsIn = (gcid) => dbQuery('SELECT project_id FROM project_google_client WHERE google_client_id = ?', [gcid]).map((r) => r[0]);
+
+  /** A project admin (signed in through the resource API) and a Google user of that project. */
+  async function projectWithAdmin(prefix) {
+    const admin = await fhirMember(prefix, { admin: true });
+    const email = `${uniqueName(`${prefix}-g`)}@example.com`.toLowerCase();
+    const userId = createUser({ email });
+    addMember({ project: admin.fx.projectId, user: userId });
+    return { ...admin, projectId: admin.fx.projectId, email };
+  }
+
+  it('a Google client id is one project\'s: another project\'s admin cannot list it (PUT), and the owner keeps signing in', async () => {
+    const a = await projectWithAdmin('gown-a');
+    const b = await projectWithAdmin('gown-b');
+    const gcid = gcidOf('owned');
+    const claim = await putSites(a.token, a.projectId, [{ name: 'a', googleClientId: gcid }]);
+    assert.equal(claim.status, 200, claim.text);
+    assert.deepEqual(claimsIn(gcid), [a.projectId]);
+    // B squats A's id (alone, or hidden among other sites): refused, nothing stored.
+    assertBadRequest(await putSites(b.token, b.projectId, [{ name: 'b', googleClientId: gcid }]), 'googleClientId is already in use');
+    assertBadRequest(await putSites(b.token, b.projectId, [{ name: 'ok', googleClientId: gcidOf('fine') }, { name: 'b', googleClientId: gcid }]),
+      'googleClientId is already in use');
+    const bNow = await api(b.token, 'GET', `Project/${b.projectId}`);
+    assert.equal(bNow.json.site, undefined, 'the refused write changed nothing');
+    assert.deepEqual(claimsIn(gcid), [a.projectId]);
+    // A's users sign in with it, no projectId needed; B's projectId with A's id is not a way in.
+    const r = await signInWith(gcid, a.email);
+    assert.equal(r.status, 200, r.text);
+    assert.ok(r.json.code, r.text);
+    assertBadRequest(await signInWith(gcid, a.email, { projectId: b.projectId }), 'Invalid googleClientId');
+    // A's admin writing its own project again (the id kept) is fine.
+    assert.equal((await putSites(a.token, a.projectId, [{ name: 'a2', googleClientId: gcid }])).status, 200);
+  });
+
+  it('the server\'s own Google client id is no project\'s; a super admin cannot give A\'s id to a new project either', async () => {
+    const a = await projectWithAdmin('gsrv');
+    assertBadRequest(await putSites(a.token, a.projectId, [{ name: 's', googleClientId: SERVER_GCID }]), 'googleClientId is already in use');
+    const gcid = gcidOf('super');
+    assert.equal((await putSites(a.token, a.projectId, [{ name: 'a', googleClientId: gcid }])).status, 200);
+    const made = await api(superAdmin.token, 'POST', 'Project', { resourceType: 'Project', name: uniqueName('gsrv-new'), site: [{ name: 'n', googleClientId: gcid }] });
+    assertBadRequest(made, 'googleClientId is already in use');
+    assert.deepEqual(claimsIn(gcid), [a.projectId]);
+    const fresh = gcidOf('fresh');
+    const ok = await api(superAdmin.token, 'POST', 'Project', { resourceType: 'Project', name: uniqueName('gsrv-ok'), site: [{ name: 'n', googleClientId: fresh }] });
+    assert.equal(ok.status, 201, ok.text);
+    assert.deepEqual(claimsIn(fresh), [ok.json.id]);
+  });
+
+  it('removing the id frees it; another project may then claim it and the old owner\'s sign-ins stop binding there', async () => {
+    const a = await projectWithAdmin('gfree-a');
+    const b = await projectWithAdmin('gfree-b');
+    const gcid = gcidOf('moved');
+    assert.equal((await putSites(a.token, a.projectId, [{ name: 'a', googleClientId: gcid }])).status, 200);
+    assert.equal((await putSites(a.token, a.projectId, [{ name: 'a', domain: ['a.example'] }])).status, 200);
+    assert.deepEqual(claimsIn(gcid), []);
+    assert.equal((await putSites(b.token, b.projectId, [{ name: 'b', googleClientId: gcid }])).status, 200, 'B claims the freed id');
+    assert.deepEqual(claimsIn(gcid), [b.projectId]);
+    assertBadRequest(await putSites(a.token, a.projectId, [{ name: 'a', googleClientId: gcid }]), 'googleClientId is already in use');
+    assertBadRequest(await signInWith(gcid, a.email), 'User not found');
+    const r = await signInWith(gcid, b.email);
+    assert.equal(r.status, 200, r.text);
+    // A site list that goes away entirely frees every id in it.
+    assert.equal((await putSites(b.token, b.projectId, null)).status, 200);
+    assert.deepEqual(claimsIn(gcid), []);
+  });
+
+  it('odd googleClientId values: the longest multibyte id is held whole, longer or non-string ones are refused, quotes are text', async () => {
+    const a = await projectWithAdmin('godd-a');
+    const b = await projectWithAdmin('godd-b');
+    const long = 'é'.repeat(250) + uniqueName('x').slice(-5);
+    assert.equal([...long].length, 255);
+    const put = await putSites(a.token, a.projectId, [{ name: 'long', googleClientId: long }]);
+    assert.equal(put.status, 200, put.text);
+    assert.deepEqual(claimsIn(long), [a.projectId]);
+    assertBadRequest(await putSites(b.token, b.projectId, [{ name: 'long', googleClientId: long }]), 'googleClientId is already in use');
+    assertBadRequest(await putSites(b.token, b.projectId, [{ name: 'l', googleClientId: `${long}é` }]), 'Invalid site');
+    assertBadRequest(await putSites(b.token, b.projectId, [{ name: 'n', googleClientId: 42 }]), 'Invalid site');
+    assertBadRequest(await putSites(b.token, b.projectId, [{ name: 'z', googleClientId: 'a\u0000b' }]), 'Invalid encoding: text must be valid UTF-8 without NUL bytes');
+    // An id that differs only in case or by a trailing space is another id (aud is compared exactly).
+    const base = gcidOf('case');
+    assert.equal((await putSites(a.token, a.projectId, [{ name: 'c', googleClientId: base }])).status, 200);
+    assert.equal((await putSites(b.token, b.projectId, [{ name: 'c', googleClientId: base.toUpperCase() }, { name: 's', googleClientId: `${base} ` }])).status, 200);
+    assert.deepEqual(claimsIn(base), [a.projectId]);
+    const r = await signInWith(base, a.email);
+    assert.equal(r.status, 200, r.text);
+    // SQL in an id is only text: it claims that exact string and nothing else.
+    const sql = `${uniqueName('q')}' OR '1'='1`;
+    const q = await putSites(b.token, b.projectId, [{ name: 'q', googleClientId: sql }]);
+    assert.equal(q.status, 200, q.text);
+    assert.deepEqual(claimsIn(sql), [b.projectId]);
+    assert.deepEqual(claimsIn(base), [a.projectId]);
+  });
+
+  it('concurrent claims of one fresh id by several projects: exactly one wins', async () => {
+    const projects = await Promise.all([1, 2, 3, 4].map(async (i) => (await projectWithAdmin(`grace${i}`))));
+    const gcid = gcidOf('race');
+    const answers = await Promise.all(projects.map((p) => putSites(p.token, p.projectId, [{ name: 'r', googleClientId: gcid }])));
+    const won = answers.filter((r) => r.status === 200);
+    assert.equal(won.length, 1, answers.map((r) => `${r.status} ${r.text}`).join('\n'));
+    for (const r of answers) if (r.status !== 200) assertBadRequest(r, 'googleClientId is already in use');
+    const owners = claimsIn(gcid);
+    assert.equal(owners.length, 1);
+    const listing = dbQuery('SELECT id FROM project WHERE JSON_CONTAINS(JSON_EXTRACT(site, \'$[*].googleClientId\'), JSON_QUOTE(?))', [gcid]).map((r) => r[0]);
+    assert.deepEqual(listing, owners, 'only the winner lists it');
+  });
+
+  it('createUser in a project that does not accept open registration is refused, and no user is left behind', async () => {
+    const closed = await projectWithAdmin('gclosed');
+    const gcid = gcidOf('closed');
+    assert.equal((await putSites(closed.token, closed.projectId, [{ name: 'c', googleClientId: gcid }])).status, 200);
+    const email = `${uniqueName('gnew')}@example.com`.toLowerCase();
+    // Through the project's own Google client id, and through projectId with the server's.
+    assertBadRequest(await signInWith(gcid, email, { createUser: true }), 'Project does not allow open registration');
+    assertBadRequest(await signInWith(SERVER_GCID, email, { createUser: true, projectId: closed.projectId }), 'Project does not allow open registration');
+    assert.deepEqual(dbQuery('SELECT id FROM user WHERE email = ?', [email]), [], 'no user was made');
+    // An unknown project is not found (and makes nothing either).
+    const nowhere = randomUUID();
+    const r = await signInWith(SERVER_GCID, email, { createUser: true, projectId: nowhere });
+    assert.equal(r.status, 404, r.text);
+    assert.deepEqual(dbQuery('SELECT id FROM user WHERE email = ?', [email]), []);
+  });
+
+  it('createUser in a project open to patients makes a verified project-scoped user; newpatient finishes the sign-up', async () => {
+    const { projectId } = createOpenProject('gopen');
+    const email = `${uniqueName('gpat')}@example.com`.toLowerCase();
+    const pkce = pkcePair();
+    const r = await signInWith(SERVER_GCID, email, { createUser: true, projectId, codeChallenge: pkce.challenge, codeChallengeMethod: 'S256' });
+    assert.equal(r.status, 200, r.text);
+    assert.ok(r.json.login && !r.json.code, r.text);
+    const [[scope, verified, hash]] = dbQuery('SELECT project_id, email_verified, password_hash IS NULL FROM user WHERE email = ?', [email]);
+    assert.deepEqual([scope, verified, hash], [projectId, '1', '1']);
+    const p = await postJson('auth/newpatient', { login: r.json.login, projectId });
+    assert.equal(p.status, 200, p.text);
+    const t = await redeemCode(p.json.code, { clientId: '', verifier: pkce.verifier });
+    assert.equal(t.status, 200, t.text);
+    // A second createUser for the same address signs the same user in (no second user).
+    const again = await signInWith(SERVER_GCID, email, { createUser: true, projectId });
+    assert.equal(again.status, 200, again.text);
+    assert.equal(dbQuery('SELECT COUNT(*) FROM user WHERE email = ?', [email])[0][0], '1');
+  });
+
+  it('google-auth-required: a password is refused for that project (API, profile choice, sign-in page); Google and other projects are not', async () => {
+    const fx = createSigninFixture('greq');
+    dbExec('UPDATE project SET features = ? WHERE id = ?', [JSON.stringify(['google-auth-required']), fx.projectId]);
+    const pkce = pkcePair();
+    const login = (extra = {}) => postJson('auth/login', { email: fx.email, password: fx.password, codeChallenge: pkce.challenge, codeChallengeMethod: 'S256', ...extra });
+    assertBadRequest(await login(), 'Google authentication is required');
+    assertBadRequest(await login({ clientId: fx.clientId }), 'Google authentication is required');
+    // Google with the same account works.
+    const g = await signInWith(SERVER_GCID, fx.email, { codeChallenge: pkce.challenge, codeChallengeMethod: 'S256' });
+    assert.equal(g.status, 200, g.text);
+    assert.ok(g.json.code, g.text);
+    // A second membership in an ordinary project: the password reaches only that one.
+    const other = createProject(uniqueName('greq-other'));
+    addMember({ project: other, user: fx.userId });
+    const two = await login();
+    assert.equal(two.status, 200, two.text);
+    assert.equal(two.json.memberships?.length, 2, two.text);
+    const required = two.json.memberships.find((m) => m.project.reference === `Project/${fx.projectId}`);
+    const plain = two.json.memberships.find((m) => m.project.reference === `Project/${other}`);
+    assertBadRequest(await postJson('auth/profile', { login: two.json.login, profile: required.id }), 'Google authentication is required');
+    const chosen = await postJson('auth/profile', { login: two.json.login, profile: plain.id });
+    assert.equal(chosen.status, 200, chosen.text);
+    assert.ok(chosen.json.code, chosen.text);
+    assertBadRequest(await login({ projectId: fx.projectId }), 'Google authentication is required');
+    // The sign-in page refuses it too, with the same words.
+    const b = new Browser();
+    const a = authorizeRequest(fx);
+    const start = await http(a.url);
+    assert.equal(start.status, 302, start.text);
+    const page = await b.get(start.headers.get('location'));
+    const form = formOf(page.text);
+    const refused = await b.post(form.action, { ...form.fields, email: fx.email, password: fx.password });
+    assert.equal(refused.status, 400, refused.text);
+    assert.match(refused.text, /Google authentication is required/);
+    // A different project's users are unaffected.
+    const plainFx = createSigninFixture('greq-plain');
+    const ok = await postJson('auth/login', { email: plainFx.email, password: plainFx.password, codeChallenge: pkce.challenge, codeChallengeMethod: 'S256' });
+    assert.equal(ok.status, 200, ok.text);
+    assert.ok(ok.json.code, ok.text);
+  });
+
+  it('google-auth-required cannot be taken off by the project\'s own admin (features are read-only to it)', async () => {
+    const a = await projectWithAdmin('greq-admin');
+    dbExec('UPDATE project SET features = ? WHERE id = ?', [JSON.stringify(['google-auth-required']), a.projectId]);
+    const got = await api(a.token, 'GET', `Project/${a.projectId}`);
+    const put = await api(a.token, 'PUT', `Project/${a.projectId}`, { ...got.json, features: [] });
+    assert.equal(put.status, 200, put.text);
+    const [[features]] = dbQuery('SELECT features FROM project WHERE id = ?', [a.projectId]);
+    assert.deepEqual(JSON.parse(features), ['google-auth-required']);
   });
 });
 

@@ -622,6 +622,34 @@ export async function signIn(fx, { login = {}, clientId = fx.clientId, method = 
   return { login: r.json.login, code: r.json.code, tokens: t.json, pkce, loginResponse: r };
 }
 
+/**
+ * A signed-in project admin (a sign-in fixture) whose project has dynamic client registration
+ * open (PROTOCOL.md §7.6); returns { fx, headers } (headers: its bearer token).
+ */
+export async function registrationAdmin(prefix) {
+  const fx = createSigninFixture(prefix);
+  dbExec('UPDATE project_membership SET admin = TRUE WHERE id = ?', [fx.membershipId]);
+  const { tokens } = await signIn(fx);
+  const headers = { Authorization: bearer(tokens.access_token) };
+  const s = await postJson(`admin/projects/${fx.projectId}/settings`, { clientRegistration: true }, headers);
+  assert.equal(s.status, 200, s.text);
+  return { fx, headers };
+}
+
+/** An initial access token of that admin's project (RFC 7591 §3; `body`: expiresIn, uses). */
+export async function initialAccessToken(admin, body = {}) {
+  const t = await postJson(`admin/projects/${admin.fx.projectId}/client-registration-tokens`, body, admin.headers);
+  assert.equal(t.status, 201, t.text);
+  return t.json.token;
+}
+
+/** A client registered at /oauth2/register with a fresh initial access token: the 201 answer. */
+export async function registerClient(admin, metadata) {
+  const r = await postJson('oauth2/register', metadata, { Authorization: bearer(await initialAccessToken(admin)) });
+  assert.equal(r.status, 201, r.text);
+  return r.json;
+}
+
 /** GET /auth/me with a bearer token. */
 export function authMe(accessToken) {
   return http('auth/me', { headers: { Authorization: bearer(accessToken) } });

@@ -144,6 +144,12 @@ describe('project settings page (JavaScript off)', { skip }, () => {
       r = await forge(page, url, { ...base, brandName: 'two\nlines' });
       assert.equal(r.status, 400);
       assert.deepEqual(settingsRow(fx.projectId), before);
+      // The page's limit is the admin API's (PROJECT_BRAND_MAX bytes): 200 two-byte characters
+      // were once stored here and then cut mid-character on every read (GET settings: 500).
+      r = await forge(page, url, { ...base, brandName: '\u00e9'.repeat(200) });
+      assert.equal(r.status, 400);
+      assert.match(r.text, /The brand name must be one line of at most 255 characters/);
+      assert.deepEqual(settingsRow(fx.projectId), before);
 
       // Another project's id in the URL: its settings are neither shown nor changed.
       const otherUrl = pageUrl(other.projectId, 'settings');

@@ -7,28 +7,17 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  assertOAuthError, basicAuth, bearer, createSigninFixture, dbExec, http, postForm, postJson, signIn,
+  assertOAuthError, basicAuth, bearer, http, postForm, registerClient, registrationAdmin,
 } from './lib.mjs';
 
 const REDIRECT = 'https://app.example.com/r3/callback';
 let admin;
 
 before(async () => {
-  const fx = createSigninFixture('r3dcr');
-  dbExec('UPDATE project_membership SET admin = TRUE WHERE id = ?', [fx.membershipId]);
-  const { tokens } = await signIn(fx);
-  admin = { fx, headers: { Authorization: bearer(tokens.access_token) } };
-  const s = await postJson(`admin/projects/${fx.projectId}/settings`, { clientRegistration: true }, admin.headers);
-  assert.equal(s.status, 200, s.text);
+  admin = await registrationAdmin('r3dcr');
 });
 
-async function registered(metadata) {
-  const t = await postJson(`admin/projects/${admin.fx.projectId}/client-registration-tokens`, {}, admin.headers);
-  assert.equal(t.status, 201, t.text);
-  const r = await postJson('oauth2/register', metadata, { Authorization: bearer(t.json.token) });
-  assert.equal(r.status, 201, r.text);
-  return r.json;
-}
+const registered = (metadata) => registerClient(admin, metadata);
 
 describe('a registered client gets only the grants it registered', () => {
   it('an app registered for authorization_code gets no client_credentials token (no user, the whole project)', async () => {

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import {
   BASE_URL, Browser, assertBadRequest, assertOAuthError, bearer, createSigninFixture, dbExec, dbQuery, decodeHtml, formOf, http,
-  postForm, postJson, signIn, tesseraAdminResult,
+  initialAccessToken, postForm, postJson, registrationAdmin, tesseraAdminResult,
 } from './lib.mjs';
 
 const REDIRECT = 'https://app.example.com/r4keys/callback';
@@ -68,12 +68,7 @@ const goodSet = { keys: [good.rsa, good.ec, good.ec384] };
 
 let admin;
 before(async () => {
-  const fx = createSigninFixture('r4keys');
-  dbExec('UPDATE project_membership SET admin = TRUE WHERE id = ?', [fx.membershipId]);
-  const { tokens } = await signIn(fx);
-  admin = { fx, headers: { Authorization: bearer(tokens.access_token) } };
-  const s = await postJson(`admin/projects/${fx.projectId}/settings`, { clientRegistration: true }, admin.headers);
-  assert.equal(s.status, 200, s.text);
+  admin = await registrationAdmin('r4keys');
 });
 
 function storedKids(clientId) {
@@ -82,15 +77,10 @@ function storedKids(clientId) {
 }
 
 describe('/oauth2/register (RFC 7591 invalid_client_metadata)', () => {
-  async function initialToken() {
-    const t = await postJson(`admin/projects/${admin.fx.projectId}/client-registration-tokens`, { uses: '100' }, admin.headers);
-    assert.equal(t.status, 201, t.text);
-    return t.json.token;
-  }
   const meta = (jwks) => ({ client_name: 'Keys', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'private_key_jwt', jwks });
 
   it('refuses weak, private, malformed and oversized keys; accepts good ones', async () => {
-    const token = await initialToken();
+    const token = await initialAccessToken(admin, { uses: '100' });
     for (const [name, jwks, text] of refused) {
       const r = await postJson('oauth2/register', meta(jwks), { Authorization: bearer(token) });
       assert.equal(r.status, 400, `${name}: ${r.text}`);
@@ -184,6 +174,8 @@ describe('the admin console client page', () => {
       assert.equal(r.status, 400, `${name}: ${r.text.slice(0, 300)}`);
       assert.ok(r.text.includes(text), `${name}: the form says why`);
       assert.match(r.text, /<textarea id="jwks" name="jwks"[^>]*aria-invalid="true"/);
+      // A private key typed in is not sent back in the page.
+      for (const k of jwks.keys) if (text === PRIVATE && k.d) assert.ok(!r.text.includes(k.d), `${name}: the private key is not echoed`);
     }
     const notJson = await save('{"keys": [');
     assert.equal(notJson.status, 400);

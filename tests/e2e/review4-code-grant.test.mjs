@@ -9,9 +9,9 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE_URL, Browser, TEST_PASSWORD, assertBadRequest, authLogin, authorizeRequest, basicAuth, bearer,
-  createSigninFixture, dbExec, dbQuery, formOf, http, pkcePair, postJson, redeemCode, readConfig,
-  signIn, uniqueEmail,
+  BASE_URL, Browser, TEST_PASSWORD, assertBadRequest, authLogin, authorizeRequest, basicAuth, createSigninFixture,
+  dbQuery, formOf, http, pkcePair, postJson, readConfig, redeemCode, registerClient, registrationAdmin, signIn,
+  uniqueEmail,
 } from './lib.mjs';
 
 const REDIRECT = 'https://app.example.com/r4code/callback';
@@ -23,21 +23,10 @@ const APP_BASE = (() => {
 let admin;
 
 before(async () => {
-  const fx = createSigninFixture('r4code');
-  dbExec('UPDATE project_membership SET admin = TRUE WHERE id = ?', [fx.membershipId]);
-  const { tokens } = await signIn(fx);
-  admin = { fx, headers: { Authorization: bearer(tokens.access_token) } };
-  const s = await postJson(`admin/projects/${fx.projectId}/settings`, { clientRegistration: true }, admin.headers);
-  assert.equal(s.status, 200, s.text);
+  admin = await registrationAdmin('r4code');
 });
 
-async function registered(metadata) {
-  const t = await postJson(`admin/projects/${admin.fx.projectId}/client-registration-tokens`, {}, admin.headers);
-  assert.equal(t.status, 201, t.text);
-  const r = await postJson('oauth2/register', metadata, { Authorization: bearer(t.json.token) });
-  assert.equal(r.status, 201, r.text);
-  return r.json;
-}
+const registered = (metadata) => registerClient(admin, metadata);
 
 /** A machine client that also listed a redirect URI (registration accepts one). */
 function machineClient() {
