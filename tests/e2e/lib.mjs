@@ -836,6 +836,22 @@ export function formOf(html) {
   return { action: decodeHtml(action), fields: Object.fromEntries(fields) };
 }
 
+/**
+ * /oauth2/authorize for a fixture's client (extra parameters as authorizeRequest takes them), then
+ * its sign-in page submitted with the fixture's email and password, in a fresh Browser. Returns
+ * { b, answer (the submission's response), params, pkce }.
+ */
+export async function submitSigninPage(fx, extra = {}) {
+  const b = new Browser();
+  const a = authorizeRequest(fx, extra);
+  const r = await http(a.url);
+  assert.equal(r.status, 302, r.text);
+  const page = await b.get(r.headers.get('location'));
+  const form = formOf(page.text);
+  const answer = await b.post(form.action, { ...form.fields, email: fx.email, password: fx.password });
+  return { b, answer, params: a.params, pkce: a.pkce };
+}
+
 /** The headers and markup rules of every page: HTML, the page CSP, no inline script or style. */
 export function assertPageHeaders(r) {
   assert.match(r.contentType, /^text\/html; charset=utf-8/);
