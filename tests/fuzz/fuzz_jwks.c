@@ -50,23 +50,6 @@ static cjose_jwk_t *ec_key;
 static json_t *fuzz_set, *payloads[2];
 static char *ec_token, ec_x[64], ec_y[64];
 
-/* A compact JWS of payload signed with the fuzz EC key (kid fuzz-ec); NULL on failure. */
-static char *sign(const uint8_t *payload, size_t len)
-{
-	cjose_err err;
-	cjose_header_t *hdr = cjose_header_new(&err);
-	char *out = NULL;
-	if (hdr && cjose_header_set(hdr, CJOSE_HDR_ALG, "ES256", &err) &&
-	    cjose_header_set(hdr, CJOSE_HDR_KID, "fuzz-ec", &err)) {
-		cjose_jws_t *jws = cjose_jws_sign(ec_key, hdr, payload, len, &err);
-		const char *ser = NULL;
-		if (jws && cjose_jws_export(jws, &ser, &err))
-			out = strdup(ser);
-		cjose_jws_release(jws);
-	}
-	cjose_header_release(hdr);
-	return out;
-}
 
 /* The public coordinates of a JWK as cjose reads and writes it back ("" when it is no EC key). */
 static void coordinates(json_t *key, char x[64], char y[64])
@@ -105,7 +88,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	json_t *ec = json_loads(ec_private, 0, NULL);
 	json_object_del(ec, "d");
 	fuzz_set = json_pack("{s:[o, o]}", "keys", ec, json_loads(rsa_public, 0, NULL));
-	ec_token = sign((const uint8_t *)ec_payload, strlen(ec_payload));
+	ec_token = fuzz_sign(ec_key, "ES256", "fuzz-ec", (const uint8_t *)ec_payload, strlen(ec_payload));
 	payloads[0] = json_loads(ec_payload, 0, NULL);
 	json_t *rsa_claims = NULL;
 	struct refusal why;
@@ -225,7 +208,7 @@ static void claims_mode(const uint8_t *data, size_t size)
 
 static void payload_mode(const uint8_t *data, size_t size)
 {
-	char *token = sign(data, size);
+	char *token = fuzz_sign(ec_key, "ES256", "fuzz-ec", data, size);
 	if (!token)
 		return;
 	json_t *expected = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
