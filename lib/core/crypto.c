@@ -242,11 +242,23 @@ static bool b64_alphabet(const char *s, size_t n, bool url)
 	return true;
 }
 
+bool crypto_b64url_ok(const char *s, size_t n)
+{
+	return b64_alphabet(s, n, true) && n % 4 != 1;
+}
+
+bool crypto_compact_jws_ok(const char *token)
+{
+	const char *dot1 = token ? strchr(token, '.') : NULL, *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+	return dot2 && crypto_b64url_ok(token, (size_t)(dot1 - token)) &&
+	       crypto_b64url_ok(dot1 + 1, (size_t)(dot2 - dot1 - 1)) && crypto_b64url_ok(dot2 + 1, strlen(dot2 + 1));
+}
+
 uint8_t *crypto_b64url_decode(const char *s, size_t slen, size_t *outlen)
 {
 	uint8_t *out = NULL;
 	cjose_err err;
-	if (!b64_alphabet(s, slen, true) || slen % 4 == 1)
+	if (!crypto_b64url_ok(s, slen))
 		return NULL;
 	if (!cjose_base64url_decode(s, slen, &out, outlen, &err))
 		return NULL;

@@ -33,6 +33,12 @@ bool crypto_streq(const char *a, const char *b);
 /* base64url without padding; returns malloc'd NUL-terminated strings (NULL on failure). */
 char *crypto_b64url_encode(const void *data, size_t len);
 uint8_t *crypto_b64url_decode(const char *s, size_t slen, size_t *outlen);
+/* Text cjose may be given to decode as base64url: the URL alphabet only (no padding) and no
+ * length of 4n+1. cjose asserts, aborting the whole process, on some other texts ("a===",
+ * "abcde="): every attacker-supplied JWS or JWK member passes this check first. */
+bool crypto_b64url_ok(const char *s, size_t n);
+/* A compact JWS's shape: three parts separated by dots, each crypto_b64url_ok. */
+bool crypto_compact_jws_ok(const char *token);
 /* Standard base64 (for Basic auth). */
 uint8_t *crypto_b64_decode(const char *s, size_t slen, size_t *outlen);
 void crypto_hex(const uint8_t *in, size_t len, char *out);

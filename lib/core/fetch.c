@@ -69,13 +69,15 @@ static bool parse_net(const char *s, size_t len, struct net *out)
 
 /* Ranges that are not the public Internet (RFC 6890 and friends): loopback, private, CGNAT,
  * link-local (the cloud metadata address 169.254.169.254 among them), multicast, reserved,
- * unique-local IPv6, and the IPv6 forms that embed an IPv4 address (NAT64, 6to4), whose
- * embedded address could be private. */
+ * unique-local IPv6, and the IPv6 forms that embed an IPv4 address (IPv4-compatible ::/96,
+ * NAT64, 6to4), whose embedded address could be private. ::/96 is deprecated (RFC 4291,
+ * section 2.5.5.1) and no public host has such an address, but a stack that still routes it would
+ * reach ::127.0.0.1 as 127.0.0.1 (found by tests/fuzz/fuzz_fetchpolicy). */
 static const char *const special_nets[] = {
 	"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
 	"192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",
 	"198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-	"::/128", "::1/128", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32",
+	"::/128", "::1/128", "::/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32",
 	"2002::/16", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
 };
 
@@ -201,16 +203,24 @@ static void set_policy(CURL *c, const char *url, struct transfer *t)
 	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, NULL);
 }
 
+char *fetch_url_host(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *copy = NULL;
+	if (u && url && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host)
+		copy = strdup(host);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return copy;
+}
+
 /* The log names the host and the failure: never the path, query or user part of the URL. */
 static void log_upstream_failure(const char *url, const char *why)
 {
-	CURLU *u = curl_url();
-	char *host = NULL;
-	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK)
-		curl_url_get(u, CURLUPART_HOST, &host, 0);
+	char *host = fetch_url_host(url);
 	log_info("upstream %s: %s", host ? host : "(unparsable URL)", why);
-	curl_free(host);
-	curl_url_cleanup(u);
+	free(host);
 }
 
 /* Runs the prepared transfer and turns curl's outcome into the verdicts of fetch.h. */

@@ -52,5 +52,10 @@ int fetch_get_json(const char *url, const char *bearer, json_t **out, long *stat
 bool fetch_address_allowed(const struct sockaddr *sa);
 /* The URL policy alone: true when its scheme is allowed (https, or http with upstream_allow_http). */
 bool fetch_url_allowed(const char *url);
+/* The host of a URL as curl will connect to it (curl's URL parser: a numeric IPv4 host in any
+ * form is normalised to a.b.c.d, an IPv6 literal keeps its brackets), malloc'd; NULL when the
+ * URL does not parse. No network. The logs name upstreams by it; tests/fuzz/fuzz_fetchpolicy
+ * holds it to the address policy. */
+char *fetch_url_host(const char *url);
 
 #endif

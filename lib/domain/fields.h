@@ -9,6 +9,7 @@
 #ifndef TESSERA_FIELDS_H
 #define TESSERA_FIELDS_H
 #include "domain/login.h"
+#include "domain/projects.h"
 #include "domain/pwpolicy.h"
 #include "domain/registration.h"
 #include "http/input.h"
@@ -66,9 +67,10 @@
 #define FIELD_PERSON_NAMES                                                                                       \
 	{ "firstName", IN_STRING, true, 512, "First name must be between 1 and 128 characters", valid_person_name }, \
 	{ "lastName", IN_STRING, true, 512, "Last name must be between 1 and 128 characters", valid_person_name }
-/* The project of a registration (/auth/newproject and the /register page): 4..72 characters. */
-#define FIELD_PROJECT_NAME                                                                               \
-	{ "projectName", IN_STRING, true, 288, "Project name must be between 4 and 72 characters", \
+/* The project of a registration (/auth/newproject and the /register page): 4..72 characters,
+ * in at most PROJECT_NAME_MAX bytes (72 four-byte characters would not fit what reads it back). */
+#define FIELD_PROJECT_NAME                                                                                        \
+	{ "projectName", IN_STRING, true, PROJECT_NAME_MAX, "Project name must be between 4 and 72 characters", \
 	  registration_project_name_ok }
 /* A user security request of an email link (/auth/setpassword, /auth/verifyemail). */
 #define FIELDS_SECURITY_REQUEST                                   \

@@ -59,7 +59,8 @@ int flow_external_login(const struct login_request *lr, const struct external_id
 			struct refusal *err);
 /* A Login for a bearer token of an external auth provider (§4): authMethod "external", scope
  * openid, placed in the membership and granted at once, confined to its project (the token
- * names one project's profile, never the account: §S.25). 0 or -1. */
+ * names one project's profile, never the account: §S.25). 0, 1 the project admits Google
+ * sign-ins only (google-auth-required, §5.2), -1. */
 int flow_external_session(const char *user_id, const char *membership_id, const char *project_id,
 			  struct login *out);
 /* The projectId a credentials stage may name: a UUID, or "new" (§6.2). */

@@ -7,13 +7,17 @@
 struct db_result;
 #include "domain/store.h"
 
+/* The longest project name in bytes: what its readers hold (project_settings, mailing, clients,
+ * the admin pages: 256-byte buffers), so what registration accepts; a longer one was cut
+ * mid-character on every read (GET settings: 500). */
+#define PROJECT_NAME_MAX 255
 /* The longest brand name in bytes: what struct project_settings holds, so what the admin API and
  * the settings page accept (a longer one would be cut mid-character on every read). */
 #define PROJECT_BRAND_MAX 255
 
 struct project_settings {
 	char id[37];
-	char name[256];
+	char name[PROJECT_NAME_MAX + 1];
 	char brand_name[PROJECT_BRAND_MAX + 1]; /* "" when the project has none */
 	bool mfa_required;
 	char allowed_mfa_methods[32];

@@ -2,6 +2,7 @@
 /* jwks: another party's signatures, verified against its key set (see jwks.h). */
 #include "oauth/jwks.h"
 #include "core/config.h"
+#include "core/crypto.h"
 #include "core/fetch.h"
 
 #include <cjose/cjose.h>
@@ -124,14 +125,39 @@ static bool key_fits(json_t *key, const char *alg, const char *kid)
 static BIGNUM *jwk_number(json_t *key, const char *member)
 {
 	const char *text = json_string_value(json_object_get(key, member));
-	uint8_t *raw = NULL;
 	size_t len = 0;
-	cjose_err cerr;
-	if (!text || !cjose_base64url_decode(text, strlen(text), &raw, &len, &cerr))
+	uint8_t *raw = text ? crypto_b64url_decode(text, strlen(text), &len) : NULL;
+	if (!raw)
 		return NULL;
 	BIGNUM *bn = BN_bin2bn(raw, (int)len, NULL);
-	cjose_get_dealloc()(raw);
+	free(raw);
 	return bn;
+}
+
+/* cjose decodes these members of a JWK when it reads one; each must be text it can be given
+ * (crypto_b64url_ok: on some others it asserts and the process aborts, found by
+ * tests/fuzz/fuzz_jwks). */
+static bool members_decodable(json_t *key)
+{
+	static const char *const members[] = { "x", "y", "n", "e", "d", "p", "q", "dp", "dq", "qi", "k", NULL };
+	for (const char *const *m = members; *m; m++) {
+		const char *text = json_string_value(json_object_get(key, *m));
+		if (text && !crypto_b64url_ok(text, strlen(text)))
+			return false;
+	}
+	return true;
+}
+
+/* The key as cjose reads it, or NULL (members it could not be given, or a key it refuses). */
+static cjose_jwk_t *jwk_import(json_t *key)
+{
+	if (!members_decodable(key))
+		return NULL;
+	char *text = json_dumps(key, JSON_COMPACT);
+	cjose_err cerr;
+	cjose_jwk_t *jwk = text ? cjose_jwk_import(text, strlen(text), &cerr) : NULL;
+	free(text);
+	return jwk;
 }
 
 /* An RSA key's modulus of at least 2048 bits, counted from "n" itself (exact, where cjose's
@@ -184,10 +210,7 @@ static bool optional_string(json_t *key, const char *member)
 /* The key as cjose reads it: its members decode and, for EC, the point is on its curve. */
 static bool key_imports(json_t *key)
 {
-	char *text = json_dumps(key, JSON_COMPACT);
-	cjose_err cerr;
-	cjose_jwk_t *jwk = text ? cjose_jwk_import(text, strlen(text), &cerr) : NULL;
-	free(text);
+	cjose_jwk_t *jwk = jwk_import(key);
 	cjose_jwk_release(jwk);
 	return jwk != NULL;
 }
@@ -230,13 +253,11 @@ static int verify_with_set(cjose_jws_t *jws, json_t *set, const char *alg, const
 			weak = true;
 			continue;
 		}
-		char *text = json_dumps(key, JSON_COMPACT);
-		cjose_err cerr;
-		cjose_jwk_t *jwk = text ? cjose_jwk_import(text, strlen(text), &cerr) : NULL;
-		free(text);
+		cjose_jwk_t *jwk = jwk_import(key);
 		if (!jwk)
 			continue;
 		fitted = true;
+		cjose_err cerr;
 		bool good = cjose_jws_verify(jws, jwk, &cerr);
 		cjose_jwk_release(jwk);
 		if (good)
@@ -297,7 +318,8 @@ int jwks_verify(const char *jwks_uri, json_t *inline_jwks, const char *compact_j
 		json_t **payload, struct refusal *err)
 {
 	*payload = NULL;
-	if (!compact_jws || strlen(compact_jws) > MAX_JWS)
+	/* The shape first: cjose aborts the process on some texts (crypto_compact_jws_ok). */
+	if (!compact_jws || strlen(compact_jws) > MAX_JWS || !crypto_compact_jws_ok(compact_jws))
 		return refuse(err, 400, JWKS_MALFORMED, NULL);
 	cjose_err cerr;
 	cjose_jws_t *jws = cjose_jws_import(compact_jws, strlen(compact_jws), &cerr);

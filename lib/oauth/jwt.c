@@ -60,21 +60,6 @@ json_t *jwt_peek(const char *token)
 	return j;
 }
 
-/* Three base64url parts and nothing else: refuse anything odd before cjose parses it. */
-static bool compact_shape_ok(const char *t)
-{
-	int dots = 0;
-	for (; *t; t++) {
-		unsigned char c = (unsigned char)*t;
-		if (c == '.')
-			dots++;
-		else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-			   c == '_'))
-			return false;
-	}
-	return dots == 2;
-}
-
 static json_t *fail(const char **why, const char *reason, json_t *claims)
 {
 	if (why)
@@ -154,7 +139,7 @@ static json_t *verify_signature(const char *token, const uint8_t digest[SHA256_L
 
 json_t *jwt_verify(const char *token, const char **why)
 {
-	if (!token || strlen(token) > MAX_TOKEN || !compact_shape_ok(token))
+	if (!token || strlen(token) > MAX_TOKEN || !crypto_compact_jws_ok(token))
 		return fail(why, "malformed", NULL);
 	uint8_t digest[SHA256_LEN];
 	crypto_sha256(token, strlen(token), digest);

@@ -8,9 +8,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE_URL, Browser, addMember, appBase, assertBadRequest, authMe, authorizeRequest, createOpenProject, createProject,
-  createSigninClient, createSigninFixture, createUser, dbExec, dbQuery, formOf, http, loadMedplum, pkcePair, postForm,
-  postJson, quietPkceWarning, randomUUID, readConfig, redeemCode, setCookies, uniqueName,
+  BASE_URL, addMember, appBase, assertBadRequest, authMe, createOpenProject, createProject, createSigninClient,
+  createSigninFixture, createUser, dbExec, dbQuery, http, loadMedplum, pkcePair, postForm, postJson, quietPkceWarning,
+  randomUUID, readConfig, redeemCode, setCookies, submitSigninPage, uniqueName,
 } from './lib.mjs';
 import { api, member as fhirMember } from './fhir-lib.mjs';
 
@@ -538,6 +538,9 @@ describe('POST /auth/google: who owns a Google client id, who may be created, wh
     const ok = await api(superAdmin.token, 'POST', 'Project', { resourceType: 'Project', name: uniqueName('gsrv-ok'), site: [{ name: 'n', googleClientId: fresh }] });
     assert.equal(ok.status, 201, ok.text);
     assert.deepEqual(claimsIn(fresh), [ok.json.id]);
+    // A project that goes (no route deletes one; an operator might) takes its ids with it.
+    dbExec('DELETE FROM project WHERE id = ?', [ok.json.id]);
+    assert.deepEqual(claimsIn(fresh), []);
   });
 
   it('removing the id frees it; another project may then claim it and the old owner\'s sign-ins stop binding there', async () => {
@@ -658,13 +661,7 @@ describe('POST /auth/google: who owns a Google client id, who may be created, wh
     assert.ok(chosen.json.code, chosen.text);
     assertBadRequest(await login({ projectId: fx.projectId }), 'Google authentication is required');
     // The sign-in page refuses it too, with the same words.
-    const b = new Browser();
-    const a = authorizeRequest(fx);
-    const start = await http(a.url);
-    assert.equal(start.status, 302, start.text);
-    const page = await b.get(start.headers.get('location'));
-    const form = formOf(page.text);
-    const refused = await b.post(form.action, { ...form.fields, email: fx.email, password: fx.password });
+    const { answer: refused } = await submitSigninPage(fx);
     assert.equal(refused.status, 400, refused.text);
     assert.match(refused.text, /Google authentication is required/);
     // A different project's users are unaffected.
@@ -756,6 +753,15 @@ describe('token exchange (§7.2.4, §6.5): an access token of the client\'s IdP 
     assert.equal(unknown.status, 404, unknown.text);
     assertBadRequest(await postJson('auth/exchange', { clientId: client.id }), 'Missing externalAccessToken');
     assertBadRequest(await postJson('auth/exchange', { externalAccessToken: token }), 'Missing clientId');
+
+    // The project comes to require Google (§5.2): an exchanged token is no Google sign-in.
+    dbExec('UPDATE project SET features = ? WHERE id = ?', [JSON.stringify(['google-auth-required']), m.projectId]);
+    const required = await postForm('oauth2/token', { grant_type: EXCHANGE, subject_token_type: ACCESS, client_id: client.id, subject_token: token });
+    assert.equal(required.status, 400, required.text);
+    assert.equal(required.json.error_description, 'Google authentication is required');
+    const viaAuth = await postJson('auth/exchange', { externalAccessToken: token, clientId: client.id });
+    assert.equal(viaAuth.status, 400, viaAuth.text);
+    assert.equal(viaAuth.json.error_description, 'Google authentication is required');
   });
 
   it('a JWT access token of the IdP\'s issuer must carry its signature; useSubject matches externalId', async () => {
@@ -821,5 +827,15 @@ describe('externalAuthProviders (§4): bearer tokens of another issuer on the AP
     provider.state.userinfoStatus = 401;
     await unauthorized(await provider.accessToken({ sub: 'y', fhirUser: `${m.profileType}/${m.profileId}` }));
     provider.state.userinfoStatus = 0;
+  });
+
+  it('a member of a project with google-auth-required is not signed in by another issuer\'s token (§5.2)', async () => {
+    const m = member(`${uniqueName('extg')}@example.com`.toLowerCase());
+    dbExec('UPDATE project SET features = ? WHERE id = ?', [JSON.stringify(['google-auth-required']), m.projectId]);
+    provider.state.userinfoStatus = 0;
+    const token = await provider.accessToken({ sub: 'ext-g', fhirUser: `${m.profileType}/${m.profileId}` });
+    const me = await http('auth/me', { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(me.status, 401, me.text);
+    assert.deepEqual(dbQuery('SELECT id FROM login WHERE membership_id = ?', [m.membershipId]), [], 'no Login was made');
   });
 });

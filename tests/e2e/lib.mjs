@@ -459,6 +459,27 @@ export async function pairedTiming({ a, b }, rounds, check = () => {}) {
   return { a: median(times.a), b: median(times.b), paired: median(diffs) };
 }
 
+/**
+ * Asserts that two kinds of request take about the same time: the paired median difference
+ * (pairedTiming) within max(floorMs, share of the larger median). A set of rounds that misses is
+ * measured once more and the test fails only if both miss: a real leak (a skipped scrypt is 35 ms
+ * or more on every request) misses every time, a burst of load on the shared 2-core machine
+ * seldom covers two sets. `makeKinds()` gives each set its own requests (e.g. a fresh account,
+ * so that repeated failures never reach the password delay). Instrumented (ASan) programs
+ * magnify small differences of work (docs/TESTING.md "Timing"): there the answers are checked
+ * but not the times. Returns the medians of the last set.
+ */
+export async function assertSimilarTiming(makeKinds, rounds, check, { floorMs = 15, share = 0.3, what = 'a vs b' } = {}) {
+  const misses = [];
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const m = await pairedTiming(await makeKinds(), rounds, check);
+    const allowed = Math.max(floorMs, share * Math.max(m.a, m.b));
+    if (/build-asan/.test(PROGRAM_DIR) || Math.abs(m.paired) <= allowed) return m;
+    misses.push(`median paired difference ${m.paired.toFixed(1)} ms (${m.a.toFixed(1)} vs ${m.b.toFixed(1)} ms; allowed ${allowed.toFixed(1)})`);
+  }
+  assert.fail(`${what}: ${misses.join('; then ')}`);
+}
+
 // ------------------------------------------------------------------ interactive sign-in
 //
 // Helpers for the password sign-in flow (§5, §6.2, §7.2.2): users and memberships made
@@ -834,6 +855,22 @@ export function formOf(html) {
   const fields = [];
   for (const m of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields.push([decodeHtml(m[1]), decodeHtml(m[2])]);
   return { action: decodeHtml(action), fields: Object.fromEntries(fields) };
+}
+
+/**
+ * /oauth2/authorize for a fixture's client (extra parameters as authorizeRequest takes them), then
+ * its sign-in page submitted with the fixture's email and password, in a fresh Browser. Returns
+ * { b, answer (the submission's response), params, pkce }.
+ */
+export async function submitSigninPage(fx, extra = {}) {
+  const b = new Browser();
+  const a = authorizeRequest(fx, extra);
+  const r = await http(a.url);
+  assert.equal(r.status, 302, r.text);
+  const page = await b.get(r.headers.get('location'));
+  const form = formOf(page.text);
+  const answer = await b.post(form.action, { ...form.fields, email: fx.email, password: fx.password });
+  return { b, answer, params: a.params, pkce: a.pkce };
 }
 
 /** The headers and markup rules of every page: HTML, the page CSP, no inline script or style. */

@@ -265,6 +265,28 @@ describe('validation messages of §6.11 and §6.12', () => {
     assert.equal(dbQuery('SELECT COUNT(*) FROM login WHERE id = ? AND membership_id IS NULL', [u.json.login])[0][0], '1');
   });
 
+  it('a project name fits what reads it back (PROJECT_NAME_MAX bytes): 72 four-byte characters refused, 63 read back whole', async () => {
+    const u = await newUser(newUserBody());
+    assertInvalid(
+      await postJson('auth/newproject', { login: u.json.login, projectName: '\u{1F600}'.repeat(72) }, fhir),
+      'Project name must be between 4 and 72 characters',
+      'projectName',
+    );
+    const pkce = pkcePair();
+    const r = await newUser(newUserBody({ codeChallenge: pkce.challenge }));
+    const projectName = '\u{1F600}'.repeat(63);
+    const p = await postJson('auth/newproject', { login: r.json.login, projectName }, fhir);
+    assert.equal(p.status, 200, p.text);
+    const t = await redeemCode(p.json.code, { clientId: '', verifier: pkce.verifier });
+    assert.equal(t.status, 200, t.text);
+    const headers = { Authorization: `Bearer ${t.json.access_token}` };
+    const me = await http('auth/me', { headers });
+    assert.equal(me.json.project.name, projectName);
+    const settings = await http(`admin/projects/${me.json.project.id}/settings`, { headers });
+    assert.equal(settings.status, 200, settings.text);
+    assert.equal(settings.json.name, projectName);
+  });
+
   it('a revoked login cannot create a project, and nothing is left half-written', async () => {
     const u = await newUser(newUserBody());
     const name = uniqueName('revoked');

@@ -9,7 +9,6 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE_URL,
-  Browser,
   addMember,
   assertBadRequest,
   authLogin,
@@ -28,6 +27,7 @@ import {
   readConfig,
   redeemCode,
   signIn,
+  submitSigninPage,
   TEST_PASSWORD,
   uniqueEmail,
 } from './lib.mjs';
@@ -382,18 +382,12 @@ describe('SMART scopes only narrow (§11.2, §6.8)', () => {
 
     /** authorize → sign-in page → consent page; returns { b, consent, params, pkce }. */
     async function toConsent(scope) {
-      const b = new Browser();
-      const a = authorizeRequest(fx, { scope });
-      const r = await http(a.url);
-      assert.equal(r.status, 302, r.text);
-      const page = await b.get(r.headers.get('location'));
-      const form = formOf(page.text);
-      const signedIn = await b.post(form.action, { ...form.fields, email: fx.email, password: fx.password });
+      const { b, answer: signedIn, params, pkce } = await submitSigninPage(fx, { scope });
       assert.equal(signedIn.status, 303, signedIn.text);
       assert.ok(signedIn.headers.get('location').startsWith(`${appBase}oauth/consent?flow=`));
       const consent = await b.get(signedIn.headers.get('location'));
       assert.equal(consent.status, 200, consent.text);
-      return { b, consent: formOf(consent.text), params: a.params, pkce: a.pkce };
+      return { b, consent: formOf(consent.text), params, pkce };
     }
     function allow(b, form, scopes) {
       const body = new URLSearchParams({ ...form.fields, decision: 'allow' });

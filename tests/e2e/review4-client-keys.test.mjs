@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import {
   BASE_URL, Browser, assertBadRequest, assertOAuthError, bearer, createSigninFixture, dbExec, dbQuery, decodeHtml, formOf, http,
-  initialAccessToken, postJson, registrationAdmin, tesseraAdminResult,
+  initialAccessToken, postForm, postJson, registrationAdmin, tesseraAdminResult,
 } from './lib.mjs';
 
 const REDIRECT = 'https://app.example.com/r4keys/callback';
@@ -58,6 +58,9 @@ const refused = [
   ['an EC key labelled RS256', { keys: [{ ...good.ec, alg: 'RS256' }] }, MALFORMED],
   ['a key labelled HS256', { keys: [{ ...good.rsa, alg: 'HS256' }] }, MALFORMED],
   ['a key of an unknown curve', { keys: [{ ...good.ec, crv: 'P-192', alg: undefined }] }, MALFORMED],
+  // Texts on which cjose asserts and aborts the process (tests/fuzz/fuzz_jwks): a clean 400 instead.
+  ['an EC key whose x is "a==="', { keys: [{ ...good.ec, x: 'a===' }] }, MALFORMED],
+  ['an RSA key whose n ends "abcde="', { keys: [{ ...good.rsa, n: 'abcde=' }] }, MALFORMED],
   ['17 keys', { keys: Array.from({ length: 17 }, (_, i) => ({ ...good.ec, kid: `k${i}` })) }, TOO_LARGE],
   ['more than 16 KiB', { keys: Array.from({ length: 3 }, (_, i) => ({ ...good.rsa, kid: `k${i}`, note: 'x'.repeat(6000) })) }, TOO_LARGE],
 ];
@@ -190,5 +193,25 @@ describe('the admin console client page', () => {
       jwks: decodeHtml(shown.text.match(/<textarea id="jwks" name="jwks"[^>]*>([^<]*)<\/textarea>/)[1]) });
     assert.equal(kept.status, 303, kept.text);
     assert.deepEqual(storedKids(fx.clientId), ['rsa-2048', 'ec-p256', 'ec-p384-no-alg']);
+  });
+});
+
+describe('client assertions cjose would abort on (tests/fuzz/fuzz_jwks)', () => {
+  it("a private_key_jwt client's assertion with padding inside a part: 401 invalid_client, and the server carries on", async () => {
+    const fx = createSigninFixture('r4abort');
+    const set = tesseraAdminResult('client', 'set', '--id', fx.clientId, '--token-endpoint-auth-method', 'private_key_jwt',
+      '--jwks', JSON.stringify({ keys: [good.ec] }));
+    assert.equal(set.status, 0, set.stderr);
+    const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const claims = b64({ iss: fx.clientId, sub: fx.clientId, aud: new URL('oauth2/token', BASE_URL).href,
+      exp: Math.floor(Date.now() / 1000) + 60, jti: `abort-${Date.now()}` });
+    const header = b64({ alg: 'ES256', kid: 'ec-p256' });
+    for (const assertion of [`${header.slice(0, 13)}=${header.slice(14)}.${claims}.AAAA`, `a===.${claims}.AAAA`,
+      `${header}.${claims}.a===`, `${header}.${claims}.abcde=`]) {
+      const r = await postForm('oauth2/token', { grant_type: 'client_credentials', client_id: fx.clientId,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion });
+      assertOAuthError(r, 401, 'invalid_client');
+    }
+    assert.equal((await http('healthz')).status, 200);
   });
 });

@@ -13,9 +13,8 @@ import {
   createUser,
   decodeJwt,
   loginCount,
-  pairedTiming,
+  assertSimilarTiming,
   pkcePair,
-  PROGRAM_DIR,
   postJson,
   randomUUID,
   redeemCode,
@@ -52,18 +51,15 @@ describe('credentials', () => {
 
   it('wrong password and unknown email take similar time (paired rounds; timing.test.mjs measures it finely)', async () => {
     // Its own account: the file's other refusals must not bring it near the password delay.
-    const own = createSigninFixture('err-timing');
-    const attempt = (fields) => authLogin({ email: own.email, password: own.password, clientId: own.clientId, pkce: pkcePair(), ...fields });
-    const m = await pairedTiming({
-      a: (i) => attempt({ password: `wrong-${i}-password` }),
-      b: () => attempt({ email: uniqueEmail('ghost') }),
-    }, 10, (r) => assertBadRequest(r, 'Email or password is invalid'));
-    const allowed = Math.max(15, 0.3 * Math.max(m.a, m.b));
-    // Instrumented (ASan) programs magnify the paths' small differences of work several times
-    // (docs/TESTING.md "Timing"): there only the hashing check below holds.
-    if (!/build-asan/.test(PROGRAM_DIR))
-      assert.ok(Math.abs(m.paired) <= allowed,
-        `median paired difference ${m.paired.toFixed(1)} ms (wrong ${m.a.toFixed(1)} ms, unknown ${m.b.toFixed(1)} ms; allowed ${allowed.toFixed(1)})`);
+    let attempt;
+    const m = await assertSimilarTiming(() => {
+      const own = createSigninFixture('err-timing');
+      attempt = (fields) => authLogin({ email: own.email, password: own.password, clientId: own.clientId, pkce: pkcePair(), ...fields });
+      return {
+        a: (i) => attempt({ password: `wrong-${i}-password` }),
+        b: () => attempt({ email: uniqueEmail('ghost') }),
+      };
+    }, 10, (r) => assertBadRequest(r, 'Email or password is invalid'), { what: 'wrong password vs unknown email' });
     // Both must include a password hash: far slower than a plain validation error.
     const t0 = performance.now();
     await attempt({ email: 'not-an-email' });

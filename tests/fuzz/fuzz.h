@@ -6,6 +6,8 @@
 #define TESSERA_FUZZ_H
 #include "core/config.h"
 
+#include <cjose/jws.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,26 @@ static inline void fuzz_config(void)
 		fprintf(stderr, "fuzz: config_load: %s\n", err);
 		abort();
 	}
+}
+
+/* A compact JWS of exactly these payload bytes, signed with key under alg and kid (malloc'd;
+ * NULL on failure): the targets that verify tokens sign the fuzzer's bytes so that the checks
+ * behind the signature are reached. */
+static inline char *fuzz_sign(const cjose_jwk_t *key, const char *alg, const char *kid, const uint8_t *payload,
+			      size_t len)
+{
+	cjose_err err;
+	cjose_header_t *hdr = cjose_header_new(&err);
+	char *out = NULL;
+	if (hdr && cjose_header_set(hdr, CJOSE_HDR_ALG, alg, &err) && cjose_header_set(hdr, CJOSE_HDR_KID, kid, &err)) {
+		cjose_jws_t *jws = cjose_jws_sign(key, hdr, payload, len, &err);
+		const char *ser = NULL;
+		if (jws && cjose_jws_export(jws, &ser, &err))
+			out = strdup(ser);
+		cjose_jws_release(jws);
+	}
+	cjose_header_release(hdr);
+	return out;
 }
 
 /* LLVMFuzzerInitialize for the targets that need only the configuration's defaults. */

@@ -120,7 +120,9 @@ START_TEST(test_address_policy)
 	const char *inside[] = { "127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
 				 "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255",
 				 "::1", "::", "fe80::1", "fc00::1", "fd12::3", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
-				 "64:ff9b::a00:1", "2002:a00:1::1", "ff02::1" };
+				 "64:ff9b::a00:1", "2002:a00:1::1", "ff02::1",
+				 /* IPv4-compatible (deprecated ::/96): fuzz_fetchpolicy's finding */
+				 "::127.0.0.1", "::10.0.0.1", "::0.0.0.64", "::169.254.169.254", "::8.8.8.8" };
 	for (size_t i = 0; i < sizeof inside / sizeof inside[0]; i++)
 		ck_assert_msg(!allowed(inside[i]), "%s should be refused", inside[i]);
 	const char *outside[] = { "8.8.8.8", "172.32.0.1", "1.1.1.1", "2606:4700::1111", "::ffff:8.8.8.8" };
@@ -481,6 +483,42 @@ START_TEST(test_claims)
 }
 END_TEST
 
+/* Texts on which cjose asserts (the process aborts): tests/fuzz/fuzz_jwks found the first in a
+ * token's header; each is refused before cjose sees it, in a token and in a key's members. */
+START_TEST(test_jwks_cjose_abort_texts)
+{
+	static const char *const tokens[] = { "eyJhbGciOiJSU=I1NiIsImtpJCI6InJzYS0xIn0.fal.fR2kiVeqqbw", "a===.e30.AAAA",
+					      "e30.abcde=.AAAA", "e30.e30.a===", "e30.e30", "e30.e30.AA.AA", "e30 .e30.AA" };
+	json_t *set = json_pack("{s:[]}", "keys"), *payload = NULL;
+	struct refusal err;
+	for (size_t i = 0; i < sizeof tokens / sizeof tokens[0]; i++) {
+		ck_assert_int_eq(jwks_verify(NULL, set, tokens[i], NULL, &payload, &err), 1);
+		ck_assert_int_eq(err.status, 400);
+		ck_assert_str_eq(err.text, JWKS_MALFORMED);
+	}
+	json_decref(set);
+	static const char *const keys[] = {
+		"{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"a===\",\"y\":\"AAAA\"}",
+		"{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AAAA\",\"y\":\"abcde=\"}",
+		"{\"kty\":\"RSA\",\"n\":\"a===\",\"e\":\"AQAB\"}",
+		"{\"kty\":\"RSA\",\"n\":\"AAAA\",\"e\":\"abcde=\",\"alg\":\"RS256\"}",
+	};
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		json_t *key = json_loads(keys[i], 0, NULL);
+		ck_assert_ptr_nonnull(key);
+		ck_assert_str_eq(jwks_key_unfit(key), JWKS_UNFIT_MALFORMED);
+		/* and in a set a token is verified against (an ES256 and an RS256 header) */
+		json_t *with = json_pack("{s:[O]}", "keys", key);
+		ck_assert_int_eq(jwks_verify(NULL, with, "eyJhbGciOiJFUzI1NiJ9.e30.AAAA", NULL, &payload, &err), 1);
+		ck_assert_int_eq(jwks_verify(NULL, with, "eyJhbGciOiJSUzI1NiJ9.e30.AAAA", NULL, &payload, &err), 1);
+		json_decref(with);
+		json_decref(key);
+	}
+	ck_assert(crypto_b64url_ok("AAAA", 4) && crypto_b64url_ok("AAA", 3) && crypto_b64url_ok("", 0));
+	ck_assert(!crypto_b64url_ok("a===", 4) && !crypto_b64url_ok("abcde", 5) && !crypto_b64url_ok("ab+/", 4));
+}
+END_TEST
+
 Suite *fetch_suite(void)
 {
 	Suite *s = suite_create("fetch");
@@ -496,6 +534,7 @@ Suite *fetch_suite(void)
 	tcase_add_test(tc, test_jwks_key_unfit);
 	tcase_add_test(tc, test_jwks_uri_cached);
 	tcase_add_test(tc, test_claims);
+	tcase_add_test(tc, test_jwks_cjose_abort_texts);
 	suite_add_tcase(s, tc);
 	return s;
 }
