@@ -333,12 +333,27 @@ int flow_external_login(const struct login_request *lr, const struct external_id
 	return sign_in(lr, who, l, err);
 }
 
+/* Whether the membership's project has the feature google-auth-required: 1, 0, -1. */
+static int google_required(const char *membership_id)
+{
+	struct db_result r;
+	if (members_chosen(membership_id, &r) < 0)
+		return -1;
+	int required = text_true(db_cell(&r, 0, 5));
+	db_result_free(&r);
+	return required;
+}
+
 int flow_external_session(const char *user_id, const char *membership_id, const char *project_id, struct login *l)
 {
 	struct user_row u = { 0 };
 	text_copy(u.id, sizeof u.id, user_id);
 	struct login_request lr = { .scope = "openid" };
-	int rc = insert_login(&lr, &u, project_id, "external", l);
+	/* Placed without flow_set_membership, so its google-auth-required rule is checked here (§5.2). */
+	int rc = google_required(membership_id);
+	if (rc != 0)
+		return rc;
+	rc = insert_login(&lr, &u, project_id, "external", l);
 	if (rc == 0)
 		rc = login_place(l->id, membership_id, project_id, false) == 0 ? 0 : -1;
 	if (rc == 0)

@@ -56,7 +56,8 @@ struct external_identity {
 int flow_external_login(const struct login_request *lr, const struct external_identity *who, struct login *out,
 			struct refusal *err);
 /* A Login for a bearer token of an external auth provider (§4): authMethod "external", scope
- * openid, placed in the membership and granted at once. 0 or -1. */
+ * openid, placed in the membership and granted at once. 0, 1 the project admits Google
+ * sign-ins only (google-auth-required, §5.2), -1. */
 int flow_external_session(const char *user_id, const char *membership_id, const char *project_id,
 			  struct login *out);
 /* The projectId a credentials stage may name: a UUID, or "new" (§6.2). */

@@ -813,4 +813,14 @@ describe('externalAuthProviders (§4): bearer tokens of another issuer on the AP
     await unauthorized(await provider.accessToken({ sub: 'y', fhirUser: `${m.profileType}/${m.profileId}` }));
     provider.state.userinfoStatus = 0;
   });
+
+  it('a member of a project with google-auth-required is not signed in by another issuer\'s token (§5.2)', async () => {
+    const m = member(`${uniqueName('extg')}@example.com`.toLowerCase());
+    dbExec('UPDATE project SET features = ? WHERE id = ?', [JSON.stringify(['google-auth-required']), m.projectId]);
+    provider.state.userinfoStatus = 0;
+    const token = await provider.accessToken({ sub: 'ext-g', fhirUser: `${m.profileType}/${m.profileId}` });
+    const me = await http('auth/me', { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(me.status, 401, me.text);
+    assert.deepEqual(dbQuery('SELECT id FROM login WHERE membership_id = ?', [m.membershipId]), [], 'no Login was made');
+  });
 });
