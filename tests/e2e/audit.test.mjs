@@ -338,7 +338,9 @@ describe('audit events', () => {
       assert.match(out, new RegExp(`\\] ${kind}: \\d+ \\(\\d+\\.\\d s\\)`), `a progress line for ${kind}`);
     }
     const summary = out.trim().split('\n').at(-1);
-    assert.ok(Number(summary.match(/(\d+) external sign-in trips/)[1]) >= 1, summary);
+    // (A trip starting at the same time elsewhere may prune the abandoned one first: its count
+    // can be 0 here; that it is gone is asserted below.)
+    assert.match(summary, /\d+ external sign-in trips/);
     assert.ok(Number(summary.match(/(\d+) registration tokens/)[1]) >= 2, summary);
     assert.ok(Number(summary.match(/(\d+) expired signing keys/)[1]) >= 1, summary);
     const present = (table, id) => dbQuery(`SELECT COUNT(*) FROM ${table} WHERE id = ?`, [id])[0][0] === '1';
