@@ -753,6 +753,15 @@ describe('token exchange (§7.2.4, §6.5): an access token of the client\'s IdP 
     assert.equal(unknown.status, 404, unknown.text);
     assertBadRequest(await postJson('auth/exchange', { clientId: client.id }), 'Missing externalAccessToken');
     assertBadRequest(await postJson('auth/exchange', { externalAccessToken: token }), 'Missing clientId');
+
+    // The project comes to require Google (§5.2): an exchanged token is no Google sign-in.
+    dbExec('UPDATE project SET features = ? WHERE id = ?', [JSON.stringify(['google-auth-required']), m.projectId]);
+    const required = await postForm('oauth2/token', { grant_type: EXCHANGE, subject_token_type: ACCESS, client_id: client.id, subject_token: token });
+    assert.equal(required.status, 400, required.text);
+    assert.equal(required.json.error_description, 'Google authentication is required');
+    const viaAuth = await postJson('auth/exchange', { externalAccessToken: token, clientId: client.id });
+    assert.equal(viaAuth.status, 400, viaAuth.text);
+    assert.equal(viaAuth.json.error_description, 'Google authentication is required');
   });
 
   it('a JWT access token of the IdP\'s issuer must carry its signature; useSubject matches externalId', async () => {

@@ -181,6 +181,15 @@ describe('jwt-bearer: refusals', () => {
     assert.equal((await grant(await assertion({ sub: `nobody-${randomUUID()}@example.com` }))).status, 400);
   });
 
+  it('a project with google-auth-required takes no assertion for its users (PROTOCOL.md §5.2)', async () => {
+    const g = createSigninFixture('jwtb-google');
+    setIdentityProvider(g.clientId, { issuer: ISSUER, jwksUri: jwksUrl });
+    const ask = async () => grant(await assertion({ sub: g.email, client: g.clientId }), { client_id: g.clientId });
+    assert.equal((await ask()).status, 200, 'the assertion works before the feature is set');
+    dbExec('UPDATE project SET features = ? WHERE id = ?', [JSON.stringify(['google-auth-required']), g.projectId]);
+    refused(await ask(), 'Google authentication is required');
+  });
+
   it('a client without a trusted issuer; an unknown client; no client; no assertion', async () => {
     assertOAuthError(await grant(await assertion(), { client_id: other.clientId }), 400, 'unauthorized_client', 'Client has no trusted assertion issuer');
     assertOAuthError(await grant(await assertion(), { client_id: randomUUID() }), 400, 'invalid_request', 'Invalid client');
