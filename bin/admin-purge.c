@@ -1,26 +1,30 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* admin-purge: tessera-admin purge [--days N] [--audit-days A]: deletes what has outlived its
  * use, one kind of row after the other, each in batches (db_purge) so a large purge never holds
- * long locks on a busy table. A line per kind as it finishes (how many, how long), then one
+ * long locks on a busy table, each by the module that owns its table. A line per kind as it finishes (how many, how long), then one
  * summary line. Every table whose rows expire is here (docs/OPERATIONS.md "Purging"). */
 #include "admin.h"
 #include "core/config.h"
-#include "core/db.h"
+#include "domain/assertions.h"
+#include "domain/audit.h"
 #include "domain/dcr.h"
 #include "domain/extauth.h"
+#include "domain/grantcount.h"
 #include "domain/login.h"
+#include "domain/ratelimit.h"
+#include "domain/secreq.h"
+#include "mail/mail.h"
 #include "oauth/keys.h"
 #include "setup.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-/* A kind of row: its label in the progress line and the summary, and how it goes: an owner
- * module's purge (run), or a statement of its own with its age (sql, seconds). */
+/* A kind of row: its label in the progress line and the summary, its owner module's purge and
+ * the age it is given. */
 struct purge_kind {
 	const char *label;
 	long long (*run)(long long seconds);
-	const char *sql;
 	long long seconds;
 };
 
@@ -54,48 +58,27 @@ int cmd_purge(int argc, char **argv)
 		return 2;
 	long long keep = days * 86400LL, audit_keep = audit_days * 86400LL;
 	const struct purge_kind kinds[] = {
-		{ "logins", login_purge_idle, NULL, keep + cfg.refresh_token_lifetime },
-		{ "security requests", NULL,
-		  "DELETE FROM security_request WHERE (used OR expires_at < UTC_TIMESTAMP(3)) "
-		  "AND created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT " DB_PURGE_BATCH_TEXT,
-		  keep },
-		{ "sent emails", NULL,
-		  "DELETE FROM email_outbox WHERE status = 'sent' "
-		  "AND sent_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT " DB_PURGE_BATCH_TEXT,
-		  keep },
+		{ "logins", login_purge_idle, keep + cfg.refresh_token_lifetime },
+		{ "security requests", secreq_purge, keep },
+		{ "sent emails", mail_purge_sent, keep },
 		/* A revocation is needed only while its token could still be presented. */
-		{ "expired token revocations", NULL,
-		  "DELETE FROM token_revocation WHERE expires_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND "
-		  "LIMIT " DB_PURGE_BATCH_TEXT,
-		  60 },
-		/* A used jti is needed only until its assertion expires (lib/domain/assertions.c). */
-		{ "used assertion ids", NULL,
-		  "DELETE FROM assertion_jti WHERE expires_at < UTC_TIMESTAMP() - INTERVAL ? SECOND "
-		  "LIMIT " DB_PURGE_BATCH_TEXT,
-		  60 },
-		{ "external sign-in trips", trips, NULL, EXTAUTH_KEEP_SECONDS },
-		{ "registration tokens", dcr_purge_tokens, NULL, keep },
-		{ "expired signing keys", keys_purge_expired, NULL, keep },
-		/* A row that marks an address known to an account (signed_in) stays 30 days (lib/ratelimit.c). */
-		{ "password delays", NULL,
-		  "DELETE FROM login_throttle WHERE last_failure < UNIX_TIMESTAMP() - ? "
-		  "AND (signed_in IS NULL OR signed_in < UNIX_TIMESTAMP() - 2592000) LIMIT " DB_PURGE_BATCH_TEXT,
-		  86400 },
-		{ "audit events", NULL,
-		  "DELETE FROM audit_event WHERE recorded < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT " DB_PURGE_BATCH_TEXT,
-		  audit_keep },
-		/* The per-minute client_credentials counts are audit events too (lib/domain/grantcount.c). */
-		{ "client credentials counts", NULL,
-		  "DELETE FROM client_grant_minute WHERE minute < UTC_TIMESTAMP() - INTERVAL ? SECOND "
-		  "LIMIT " DB_PURGE_BATCH_TEXT,
-		  audit_keep },
+		{ "expired token revocations", login_purge_revocations, 60 },
+		/* A used jti is needed only until its assertion expires. */
+		{ "used assertion ids", assertions_purge, 60 },
+		{ "external sign-in trips", trips, EXTAUTH_KEEP_SECONDS },
+		{ "registration tokens", dcr_purge_tokens, keep },
+		{ "expired signing keys", keys_purge_expired, keep },
+		{ "password delays", ratelimit_purge_delays, 86400 },
+		{ "audit events", audit_purge_older, audit_keep },
+		/* The per-minute client_credentials counts are audit records too. */
+		{ "client credentials counts", grantcount_purge, audit_keep },
 	};
 	enum { NKINDS = sizeof kinds / sizeof kinds[0] };
 	long long counts[NKINDS];
 	double start = setup_now();
 	for (int i = 0; i < NKINDS; i++) {
 		double t0 = setup_now();
-		counts[i] = kinds[i].run ? kinds[i].run(kinds[i].seconds) : db_purge(kinds[i].sql, kinds[i].seconds);
+		counts[i] = kinds[i].run(kinds[i].seconds);
 		if (counts[i] < 0) {
 			fprintf(stderr, "tessera-admin: purge stopped at %s; what is listed above is done, run it again\n",
 				kinds[i].label);

@@ -216,3 +216,10 @@ int assertions_grant_login(const struct assertion_grant *g, struct login *out, s
 	free(jwks_uri);
 	return rc;
 }
+
+long long assertions_purge(long long seconds)
+{
+	return db_purge("DELETE FROM assertion_jti WHERE expires_at < UTC_TIMESTAMP() - INTERVAL ? SECOND "
+			"LIMIT " DB_PURGE_BATCH_TEXT,
+			seconds);
+}

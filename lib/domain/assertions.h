@@ -11,6 +11,9 @@ struct refusal;
 /* Records issuer's jti as used until exp (Unix time). 0 first use, 1 used before (a replay),
  * -1 database error. One statement. */
 int assertions_use_jti(const char *issuer, const char *jti, long long exp);
+/* tessera-admin purge: deletes the used ids of assertions that expired more than seconds ago
+ * (an expired assertion is refused for its exp). The number deleted, or -1. */
+long long assertions_purge(long long seconds);
 
 /* Client authentication by assertion: client_assertion_type, client_assertion, and the
  * client_id the request names ("" or NULL: none; else it must be the assertion's issuer).

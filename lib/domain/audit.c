@@ -429,3 +429,9 @@ json_t *audit_event_resource(const struct db_result *r, unsigned row)
 		json_object_set_new(e, "outcomeDesc", json_string(db_cell(r, row, AE_REASON)));
 	return e;
 }
+
+long long audit_purge_older(long long seconds)
+{
+	return db_purge("DELETE FROM audit_event WHERE recorded < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT " DB_PURGE_BATCH_TEXT,
+			seconds);
+}

@@ -113,6 +113,9 @@ int audit_finish(bool success);
 
 /* Deletes the events recorded before a UTC time ("YYYY-MM-DD HH:MM:SS"), in batches. 0 or -1. */
 int audit_purge(const char *before);
+/* tessera-admin purge: deletes the events recorded more than seconds ago. The number deleted,
+ * or -1. */
+long long audit_purge_older(long long seconds);
 
 /* What a search of a project's events (login_audit_search: the audit trail reads the Login
  * rows first, so it stands in their owner) matches: NULL filters match everything; since is

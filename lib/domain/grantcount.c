@@ -104,3 +104,10 @@ int grantcount_flush(bool force)
 	used = 0;
 	return 0;
 }
+
+long long grantcount_purge(long long seconds)
+{
+	return db_purge("DELETE FROM client_grant_minute WHERE minute < UTC_TIMESTAMP() - INTERVAL ? SECOND "
+			"LIMIT " DB_PURGE_BATCH_TEXT,
+			seconds);
+}

@@ -19,4 +19,8 @@ long grantcount_due_ms(void);
  * stay pending and are tried again). */
 int grantcount_flush(bool force);
 
+/* tessera-admin purge: deletes the per-minute counts older than seconds (they are audit
+ * records, kept as long as audit events). The number deleted, or -1. */
+long long grantcount_purge(long long seconds);
+
 #endif

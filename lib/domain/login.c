@@ -565,3 +565,10 @@ const struct resource_store login_store = {
 	.get = login_get_resource,
 	.find = login_find_resources,
 };
+
+long long login_purge_revocations(long long seconds)
+{
+	return db_purge("DELETE FROM token_revocation WHERE expires_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND "
+			"LIMIT " DB_PURGE_BATCH_TEXT,
+			seconds);
+}

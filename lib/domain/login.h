@@ -142,6 +142,10 @@ int login_sessions(const char *user_id, const char *project_id, struct db_result
 int login_membership_sessions(const char *user_id, const char *membership_id, struct db_result *out);
 /* Deletes the Logins untouched for seconds, in batches; the number deleted, or -1. */
 long long login_purge_idle(long long seconds);
+/* tessera-admin purge: deletes the revocations of self-contained tokens (token_revocation)
+ * whose token expired more than seconds ago: one presented later is refused as expired. The
+ * number deleted, or -1. */
+long long login_purge_revocations(long long seconds);
 
 /* A login id is a bearer secret while its sign-in is in progress (issue 14): whatever others
  * can read (audit events, log lines, the sign-in pages' URLs) names a login by its reference

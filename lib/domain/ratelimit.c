@@ -294,3 +294,10 @@ int ratelimit_login_result(const char *account, const char *ip, bool success, co
 		       "last_failure = UNIX_TIMESTAMP(NOW(3))",
 		       "bbi", per_ip, sizeof per_ip, all, sizeof all, (long long)LOGIN_FAILURE_MEMORY);
 }
+
+long long ratelimit_purge_delays(long long seconds)
+{
+	return db_purge("DELETE FROM login_throttle WHERE last_failure < UNIX_TIMESTAMP() - ? "
+			"AND (signed_in IS NULL OR signed_in < UNIX_TIMESTAMP() - 2592000) LIMIT " DB_PURGE_BATCH_TEXT,
+			seconds);
+}

@@ -92,4 +92,9 @@ int ratelimit_login_result(const char *account, const char *ip, bool success, co
  * raised never keeps that owner out (the account's count stays). 0 or -1. */
 int ratelimit_login_known(const char *user_id, const char *ip);
 
+/* tessera-admin purge: deletes the password delays whose last failure is more than seconds
+ * old, unless the row marks an address known to its account (signed_in), which stays 30 days.
+ * The number deleted, or -1. */
+long long ratelimit_purge_delays(long long seconds);
+
 #endif

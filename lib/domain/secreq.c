@@ -177,3 +177,10 @@ const struct resource_store secreq_store = {
 	.get = secreq_get_resource,
 	.find = secreq_find_resources,
 };
+
+long long secreq_purge(long long keep)
+{
+	return db_purge("DELETE FROM security_request WHERE (used OR expires_at < UTC_TIMESTAMP(3)) "
+			"AND created_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT " DB_PURGE_BATCH_TEXT,
+			keep);
+}

@@ -66,4 +66,8 @@ int secreq_consume(const char *id);
  * only (project admins their project's, super admins all), never the secret or its hash. */
 extern const struct resource_store secreq_store;
 
+/* tessera-admin purge: deletes the requests used or expired that were made more than keep
+ * seconds ago. The number deleted, or -1. */
+long long secreq_purge(long long keep);
+
 #endif

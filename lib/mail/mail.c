@@ -487,3 +487,10 @@ int mail_deliver_due_until(int limit, volatile sig_atomic_t *stop)
 	db_result_free(&r);
 	return rc < 0 ? -1 : sent;
 }
+
+long long mail_purge_sent(long long keep)
+{
+	return db_purge("DELETE FROM email_outbox WHERE status = 'sent' AND sent_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND "
+			"LIMIT " DB_PURGE_BATCH_TEXT,
+			keep);
+}

@@ -95,4 +95,8 @@ int mail_deliver_due_until(int limit, volatile sig_atomic_t *stop);
  * one hour. */
 long mail_backoff_seconds(int attempts);
 
+/* tessera-admin purge: deletes the messages sent more than keep seconds ago. The number
+ * deleted, or -1. */
+long long mail_purge_sent(long long keep);
+
 #endif
