@@ -328,7 +328,7 @@ static int client_update_resource(const char *id, const char *version, json_t *c
 	/* An identity provider sent without its clientSecret (never handed out) keeps the stored one
 	 * while tokenUrl keeps its origin (§12.2). */
 	json_t *idp = json_object_get(c, "identityProvider");
-	int kept = clients_keep_idp_secret(id, idp, err);
+	int kept = clients_keep_idp_secret(id, version, idp, err);
 	if (kept != 0)
 		return kept;
 	struct client_cols k;

@@ -236,13 +236,13 @@ describe('the console\'s client and domain pages (§12.2, JavaScript off)', { sk
     try {
       await page.goto(pageUrl(fx.projectId, `clients/${client.id}`));
       await page.getByLabel('Authorize URL').fill(`${good.issuer}/authorize`);
-      await page.getByLabel('Token URL').fill(`${good.issuer}/token`);
+      await page.getByLabel('Token URL', { exact: true }).fill(`${good.issuer}/token`);
       await page.getByLabel('Client id at the provider').fill('tessera-at-idp');
       await page.getByLabel(/^Client secret at the provider/).fill('console-secret');
       await submit(page, 'button', 'Save client');
       assert.match(await page.locator('[role=status]').innerText(), /The client was saved/);
       const before = storedClientIdp(client.id);
-      await page.getByLabel('Token URL').fill(`${evil.issuer}/token`);
+      await page.getByLabel('Token URL', { exact: true }).fill(`${evil.issuer}/token`);
       await submit(page, 'button', 'Save client');
       assert.equal(await page.locator('#form-error').innerText(), REQUIRED);
       assert.deepEqual(storedClientIdp(client.id), before);
