@@ -112,6 +112,10 @@ static int to_client(struct request *req, struct login *l, json_t *request)
 		json_t *result;
 		char cookie[33], header[512] = "";
 		int rc = flow_result(l, &result, cookie);
+		if (rc == 2) {
+			send_bad_request(req, FLOW_CONSENT_PAGES_ONLY, NULL);
+			return 0;
+		}
 		if (rc != 0)
 			return -1;
 		const char *code = json_string_value(json_object_get(result, "code"));
