@@ -13,7 +13,7 @@
  * the login, and they find the login through the binding cookie alone (no URL or form ever
  * carries a login id; issue 14). */
 #include "pages.h"
-#include "external.h"
+#include "external-trip.h"
 #include "domain/domains.h"
 #include "domain/admin.h"
 #include "domain/auth.h"
