@@ -184,7 +184,10 @@ static int code_redirect(struct request *req, struct login *l, const char *redir
 {
 	json_t *result;
 	char cookie[33], header[512] = "";
-	if (flow_result(l, &result, cookie) != 0)
+	int rc = flow_result(l, &result, cookie);
+	if (rc == 2)
+		return redirect_error(req, redirect_uri, "consent_required", "Consent required");
+	if (rc != 0)
 		return -1;
 	const char *code = json_string_value(json_object_get(result, "code"));
 	if (!code) {
@@ -200,7 +203,7 @@ static int code_redirect(struct request *req, struct login *l, const char *redir
 	if (cookie[0])
 		flow_cookie_header(l->client_id, cookie, header, sizeof header);
 	char location[8300];
-	int rc = redirect_header(url_get(&u), location, sizeof location);
+	rc = redirect_header(url_get(&u), location, sizeof location);
 	url_free(&u);
 	if (rc < 0)
 		return -1;
@@ -304,6 +307,10 @@ static int authorize(struct request *req)
 		return -1;
 	if (rc == 1)
 		return redirect_error(req, redirect_uri, "login_required", "Login required");
+	/* OIDC Core §3.1.2.6: a registered client's every code needs the consent page, and consent
+	 * is not remembered (PROTOCOL.md §5.5), so a session never answers it without one. */
+	if (c.registered)
+		return redirect_error(req, redirect_uri, "consent_required", "Consent required");
 	if ((rc = launch_check(req, l.project_id)) != 0)
 		return rc < 0 ? -1 : redirect_error(req, redirect_uri, "invalid_request", "Invalid launch");
 	if (reopen_session(req, &l, redirect_uri) < 0)

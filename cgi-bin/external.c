@@ -12,6 +12,7 @@
 #include "domain/google.h"
 #include "oauth/smart.h"
 #include "stage.h"
+#include "external-trip.h"
 #include "http/cookie.h"
 #include "http/redirect.h"
 #include "http/request.h"
@@ -47,44 +48,6 @@ const struct input external_callback_inputs[] = {
 	{ 0 },
 };
 
-/* The trip's cookie: sent back on the IdP's top-level redirect (Lax), for the trip's lifetime. */
-static void trip_cookie(struct request *req, const char *value)
-{
-	char line[512];
-	if (cookie_header(line, sizeof line,
-			  &(struct cookie){ EXTAUTH_COOKIE, value, value[0] ? EXTAUTH_SECONDS : 0, "/", "Lax" }) == 0)
-		req_add_header(req, line);
-}
-
-static int found(struct request *req, const char *url)
-{
-	char location[8300];
-	if (redirect_header(url, location, sizeof location) < 0) {
-		send_bad_request(req, "Invalid redirect URI", NULL);
-		return 0;
-	}
-	req_add_header(req, location);
-	send_empty(req, 302, NULL);
-	return 0;
-}
-
-int external_begin(struct request *req, const struct federation_request *r)
-{
-	char *location, secret[EXTAUTH_TEXT_LEN];
-	struct refusal err;
-	int rc = federation_begin(r, &location, secret, &err);
-	if (rc < 0)
-		return -1;
-	if (rc == 1) {
-		send_refusal(req, &err);
-		return 0;
-	}
-	trip_cookie(req, secret);
-	rc = found(req, location);
-	free(location);
-	return rc;
-}
-
 int external_authorize(struct request *req)
 {
 	json_t *json = NULL;
@@ -112,6 +75,10 @@ static int to_client(struct request *req, struct login *l, json_t *request)
 		json_t *result;
 		char cookie[33], header[512] = "";
 		int rc = flow_result(l, &result, cookie);
+		if (rc == 2) {
+			send_bad_request(req, FLOW_CONSENT_PAGES_ONLY, NULL);
+			return 0;
+		}
 		if (rc != 0)
 			return -1;
 		const char *code = json_string_value(json_object_get(result, "code"));
@@ -136,7 +103,7 @@ static int to_client(struct request *req, struct login *l, json_t *request)
 			url_param(&u, "code_challenge_method", l->code_challenge_method);
 		}
 	}
-	int rc = url_get(&u) ? found(req, url_get(&u)) : -1;
+	int rc = url_get(&u) ? external_found(req, url_get(&u)) : -1;
 	url_free(&u);
 	return rc;
 }
@@ -195,7 +162,7 @@ int external_callback(struct request *req)
 	char browser[EXTAUTH_TEXT_LEN] = "";
 	req_cookie(req, EXTAUTH_COOKIE, browser, sizeof browser);
 	/* The trip is spent whatever the outcome: the cookie goes. */
-	trip_cookie(req, "");
+	external_trip_cookie(req, "");
 	struct login l;
 	json_t *request;
 	struct refusal err;

@@ -35,8 +35,8 @@ int stage_send_result(struct request *req, struct login *l)
 	int rc = flow_result(l, &body, cookie);
 	if (rc < 0)
 		return -1;
-	if (rc == 1) {
-		struct refusal err = { .status = 400, .text = "Login revoked" };
+	if (rc == 1 || rc == 2) {
+		struct refusal err = { .status = 400, .text = rc == 1 ? "Login revoked" : FLOW_CONSENT_PAGES_ONLY };
 		send_refusal(req, &err);
 		return 0;
 	}

@@ -2,7 +2,8 @@
 /* pages: the sign-in pages of tessera-login. /signin and /oauth (where /oauth2/authorize
  * continues, PROTOCOL.md §7.1 step 5) ask for email and password; /oauth/profile lets a user with
  * several memberships choose one; /oauth/consent asks before a client gets more than
- * `openid`; then the browser goes back to the client with code and state.
+ * `openid`, and before a client that registered itself gets anything (PROTOCOL.md §5.5); then
+ * the browser goes back to the client with code and state.
  *
  * Every stage calls the same lib/flow.c functions as the JSON routes in login.c. The pages
  * add what a browser needs: a CSRF token in every form, the binding of a login to the browser
@@ -12,7 +13,7 @@
  * the login, and they find the login through the binding cookie alone (no URL or form ever
  * carries a login id; issue 14). */
 #include "pages.h"
-#include "external.h"
+#include "external-trip.h"
 #include "domain/domains.h"
 #include "domain/admin.h"
 #include "domain/auth.h"
@@ -165,6 +166,8 @@ static int add_branding(json_t *ctx, const struct client *c)
 {
 	json_t *b;
 	json_object_set_new(ctx, "client", json_string(c->name));
+	/* Its name is the app's own claim: the page says so (§5.5). */
+	json_object_set_new(ctx, "registered", json_boolean(c->registered));
 	int rc = clients_branding(c->id, &b);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
@@ -323,6 +326,7 @@ static void bind_request(const struct request *req, const struct signin *s, stru
 {
 	lr->client_id = s->client.id;
 	lr->redirect_uri = s->redirect_uri;
+	lr->page = true;
 	lr->scope = req_param(req, "scope");
 	lr->nonce = req_param(req, "nonce");
 	lr->launch = req_param(req, "launch");
@@ -393,17 +397,24 @@ static int finish(struct request *req, struct login *l, const char *state)
 	return rc;
 }
 
-static bool consent_needed(const struct login *l)
+/* The person is asked (§5.5) when the client wants more than openid, and always when it
+ * registered itself (a third party's app: whatever it asks for). 1, 0, -1. */
+static int consent_needed(const struct login *l)
 {
-	return l->client_id[0] && strcmp(l->scope, "openid") != 0;
+	if (!l->client_id[0])
+		return 0;
+	return strcmp(l->scope, "openid") ? 1 : flow_third_party(l);
 }
 
 /* Credentials → [MFA] → profile → [consent] → code (§5.4). */
 int pages_next_stage(struct request *req, struct login *l, const char *state)
 {
+	int consent = 0;
+	if (!flow_mfa_pending(l) && l->membership_id[0] && (consent = consent_needed(l)) < 0)
+		return -1;
 	const char *stage = flow_mfa_pending(l)		? "oauth/mfa"
 			    : !l->membership_id[0] ? "oauth/profile"
-			    : consent_needed(l)	   ? "oauth/consent"
+			    : consent		   ? "oauth/consent"
 						   : NULL;
 	if (!stage)
 		return finish(req, l, state);
@@ -535,8 +546,14 @@ static int show_consent(struct request *req, const struct login *l, int status, 
 	json_t *ctx = rc == 0 ? pages_stage_context(req, l, "Allow access") : NULL;
 	if (!ctx)
 		return -1;
+	json_t *scopes = scope_list(l->scope);
 	json_object_set_new(ctx, "client", json_string(c.name));
-	json_object_set_new(ctx, "scopes", scope_list(l->scope));
+	/* A client that registered itself: named as the app's own claim, with what its token will
+	 * reach (openid alone still gives it the person's records, §7.6), and no empty list. */
+	json_object_set_new(ctx, "registered", json_boolean(c.registered));
+	json_object_set_new(ctx, "project", json_string(c.project_name));
+	json_object_set_new(ctx, "choices", json_boolean(!c.registered || json_array_size(scopes) > 0));
+	json_object_set_new(ctx, "scopes", scopes);
 	page_field_error(ctx, "scope", message);
 	return pages_send_form(req, status, "consent", ctx, l->redirect_uri);
 }
@@ -602,6 +619,7 @@ int pages_consent_post(struct request *req)
 	rc = flow_set_scope(&l, scope, &err);
 	if (rc != 0)
 		return rc < 0 ? -1 : show_consent(req, &l, 400, err.text);
+	l.consented = true; /* the person pressed Allow just now: the one place consent is given */
 	return finish(req, &l, req_param(req, "state"));
 }
 

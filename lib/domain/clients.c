@@ -60,6 +60,7 @@ void clients_from_row(const struct db_result *r, struct client *c)
 	c->has_policy = text_true(db_cell(r, 0, 19));
 	c->pkce_s256 = text_true(db_cell(r, 0, 20));
 	text_copy(c->grant_types, sizeof c->grant_types, db_cell(r, 0, 21));
+	c->registered = text_true(db_cell(r, 0, 22));
 }
 
 int clients_get(const char *id, struct client *c)

@@ -34,6 +34,9 @@ struct client {
 	bool has_policy;           /* its membership names access policies (IP rules may apply) */
 	bool pkce_s256;            /* its codes need PKCE with S256 (a registered public client) */
 	char grant_types[128];     /* registered grant_types (JSON array text); "" for a client made by an admin */
+	/* It registered itself (RFC 7591): a third party's app, whose every sign-in passes the
+	 * consent page (PROTOCOL.md §5.5); false for a client an admin made and Medplum's. */
+	bool registered;
 };
 
 /* PROTOCOL.md §7.6: a client made by registration may use only the grant types it registered
@@ -83,8 +86,8 @@ int clients_get(const char *id, struct client *c);
 	"c.access_token_lifetime, c.refresh_token_lifetime, m.id, p.name, p.super_admin, c.redirect_uris, " \
 	"c.allowed_origins, c.default_scope, p.system_setting, c.token_endpoint_auth_method, m.active, c.tokens_not_before, " \
 	"m.access_policy_id IS NOT NULL OR COALESCE(JSON_LENGTH(m.access), 0) > 0, c.pkce_s256, " \
-	"JSON_EXTRACT(c.registration, '$.grant_types')"
-#define CLIENTS_NCOLUMNS 22
+	"JSON_EXTRACT(c.registration, '$.grant_types'), c.registration_token_hash IS NOT NULL"
+#define CLIENTS_NCOLUMNS 23
 /* 1 when a Bot (type "Bot") or else a ClientApplication of this id belongs to the project, 0 not, -1. */
 int clients_agent_in_project(const char *type, const char *id, const char *project_id);
 struct db_result;

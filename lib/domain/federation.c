@@ -124,6 +124,7 @@ static struct login_request login_request_of(const struct federation_request *r)
 		.resource_type = r->resource_type,
 		/* Only the pages' flow binds its redirect URI to the code (§7.1); an SDK's is checked here. */
 		.redirect_uri = r->page ? r->redirect_uri : NULL,
+		.page = r->page,
 	};
 }
 

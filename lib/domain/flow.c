@@ -61,6 +61,10 @@ static int bind_client(const struct login_request *lr, struct client *c, char pr
 	 * authorization_code (PROTOCOL.md §7.1), refused before any credential is looked at. */
 	if (!clients_codes_allowed(c))
 		return refuse(err, 400, CLIENTS_GRANT_REFUSED, NULL);
+	/* A third party's app (it registered itself) gets a code only after a person allowed it on
+	 * the consent page (PROTOCOL.md §5.5): refused here before any credential is looked at. */
+	if (c->registered && !lr->page)
+		return refuse(err, 400, FLOW_CONSENT_PAGES_ONLY, NULL);
 	if (lr->project_id && *lr->project_id && strcmp(lr->project_id, c->project_id))
 		return refuse(err, 400, "Invalid projectId", "projectId");
 	text_copy(project, 37, c->project_id);
@@ -563,7 +567,11 @@ int flow_result(struct login *l, json_t **out, char cookie[33])
 	}
 	if (l->membership_id[0]) {
 		char code[33];
-		int rc = issue_code(l, code, cookie);
+		/* The last guard of §5.5: whatever stage got here, no consent, no code. */
+		int rc = l->consented ? 0 : flow_third_party(l);
+		if (rc != 0)
+			return rc < 0 ? -1 : 2;
+		rc = issue_code(l, code, cookie);
 		if (rc != 0)
 			return rc < 0 ? -1 : 1;
 		*out = json_pack("{s:s, s:s}", "login", l->id, "code", code);
@@ -574,6 +582,14 @@ int flow_result(struct login *l, json_t **out, char cookie[33])
 		return -1;
 	*out = json_pack("{s:s, s:o}", "login", l->id, "memberships", memberships);
 	return 0;
+}
+
+int flow_third_party(const struct login *l)
+{
+	if (!l->client_id[0])
+		return 0;
+	int first = clients_first_party(l->client_id);
+	return first < 0 ? -1 : !first;
 }
 
 void flow_cookie_header(const char *client_id, const char *value, char *out, size_t outlen)

@@ -29,12 +29,19 @@ struct login_request {
 	const char *remote_addr;
 	const char *user_agent;
 	bool remember;
+	/* The sign-in pages' own flow (cgi-bin/pages.c, and a federated trip they began): the only
+	 * one that asks a person's consent, so the only one a registered client may use (§5.5). */
+	bool page;
 };
 
 
 /* The refusal of a membership whose project requires verified addresses
  * (emailVerificationRequired) for a user whose address is not verified (issue 14, finding 3). */
 #define FLOW_EMAIL_UNVERIFIED "Email not verified"
+
+/* A registered client's sign-in anywhere but the sign-in pages (PROTOCOL.md §5.5): a person
+ * consents on the pages before each of its codes, and the JSON API has no such stage. */
+#define FLOW_CONSENT_PAGES_ONLY "This client signs in through /oauth2/authorize only"
 
 /* The outcome of a stage: 0 ok, 1 refused (err filled), -1 database failure. */
 int flow_password_login(const struct login_request *lr, struct login *out, struct refusal *err);
@@ -83,6 +90,11 @@ int flow_set_scope(struct login *l, const char *scope, struct refusal *err);
  * before (was_granted): "Login revoked", "Login granted". */
 int flow_check_open(const struct login *l, struct refusal *err);
 
+/* 1 when the login's client registered itself (RFC 7591, a third party's app, or it is gone):
+ * each of its codes needs the consent page (PROTOCOL.md §5.5); 0 (no client, or one an admin
+ * made), -1. */
+int flow_third_party(const struct login *l);
+
 /* True while the login still owes its second factor: no code until it is given. */
 bool flow_mfa_pending(const struct login *l);
 /* True when the second factor is owed by a user who has not enrolled yet (enrollment during
@@ -96,7 +108,9 @@ unsigned flow_mfa_offered(const struct login *l);
 int flow_mfa_policy(struct login *l);
 
 /* sendLoginResult (§5.3). When the result carries a code, a fresh code (and, with a
- * client, a fresh SSO cookie value written to cookie_out) is issued and stored hashed. */
+ * client, a fresh SSO cookie value written to cookie_out) is issued and stored hashed.
+ * 0, 1 refused, 2 no code: the client registered itself and the person has not consented in
+ * this request (l->consented, set by the consent page only; §5.5), -1. */
 int flow_result(struct login *l, json_t **out, char cookie_out[33]);
 /* The memberships a login may choose from (id, project and profile references). */
 json_t *flow_memberships(const struct login *l);

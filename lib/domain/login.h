@@ -55,6 +55,9 @@ struct login {
 	char email[321];           /* of the user */
 	bool code_expired;         /* the code is past its expiry (login_find_code) */
 	bool membership_active;    /* of the membership (login_find_code) */
+	/* Not stored: the person allowed this client on the consent page in this very request
+	 * (PROTOCOL.md §5.5); without it flow_result gives a registered client no code. */
+	bool consented;
 };
 
 /* The members of struct login, to name the columns of a read. */

@@ -18,6 +18,7 @@ import {
   authLogin,
   basicAuth,
   bearer,
+  consentedCode,
   createProject,
   createSigninFixture,
   dbExec,
@@ -135,23 +136,19 @@ describe('registration round trip', () => {
     const clientId = r.json.client_id;
     assert.deepEqual(dbQuery('SELECT secret_hash IS NULL, pkce_s256 FROM client_application WHERE id = ?', [clientId]), [['1', '1']]);
     const f = admin.fx;
-    const login = (pkce) => authLogin({ email: f.email, password: f.password, clientId, pkce, scope: 'openid' });
-    const plain = await login(pkcePair('plain'));
-    assert.equal(plain.status, 400, plain.text);
-    assert.equal(plain.json.issue[0].details.text, 'Invalid code challenge method');
-    assert.equal((await login(null)).status, 400);
-    const pkce = pkcePair();
-    const ok = await login(pkce);
-    assert.equal(ok.status, 200, ok.text);
-    const t = await redeemCode(ok.json.code, { verifier: pkce.verifier });
+    // Its codes come through the pages, past the consent page (PROTOCOL.md §5.4): S256 works.
+    const { code, pkce } = await consentedCode(f, { clientId, redirectUri: 'http://127.0.0.1:9999/cb' });
+    const t = await redeemCode(code, { clientId, verifier: pkce.verifier, redirectUri: 'http://127.0.0.1:9999/cb' });
     assert.equal(t.status, 200, t.text);
-    // /oauth2/authorize too refuses plain for this client.
-    const a = await http(`oauth2/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: 'http://127.0.0.1:9999/cb',
-      scope: 'openid', state: 's', code_challenge: pkcePair('plain').challenge, code_challenge_method: 'plain' })}`);
-    assert.equal(a.status, 302, a.text);
-    const loc = new URL(a.headers.get('location'));
-    assert.equal(loc.searchParams.get('error'), 'invalid_request');
-    assert.equal(loc.searchParams.get('error_description'), 'PKCE with S256 required');
+    // /oauth2/authorize refuses plain and none for this client.
+    for (const challenge of [{ code_challenge: pkcePair('plain').challenge, code_challenge_method: 'plain' }, {}]) {
+      const a = await http(`oauth2/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: 'http://127.0.0.1:9999/cb',
+        scope: 'openid', state: 's', ...challenge })}`);
+      assert.equal(a.status, 302, a.text);
+      const loc = new URL(a.headers.get('location'));
+      assert.equal(loc.searchParams.get('error'), 'invalid_request');
+      assert.equal(loc.searchParams.get('error_description'), 'PKCE with S256 required');
+    }
     // A public client has no client_credentials.
     assertOAuthError(await register({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', grant_types: ['client_credentials'] }, token),
       400, 'invalid_client_metadata', 'A public client cannot use client_credentials');
@@ -193,10 +190,8 @@ describe('registered grant types are enforced', () => {
     // A stranger without the secret still learns nothing but invalid_client.
     assert.equal((await postForm('oauth2/token', { grant_type: 'client_credentials' }, { Authorization: basicAuth(c.client_id, 'wrong') })).status, 401);
     const f = admin.fx;
-    const pkce = pkcePair();
-    const login = await authLogin({ email: f.email, password: f.password, clientId: c.client_id, pkce, scope: 'openid offline' });
-    assert.equal(login.status, 200, login.text);
-    const t = await redeemCode(login.json.code, { verifier: pkce.verifier, headers: auth });
+    const { code, pkce } = await consentedCode(f, { clientId: c.client_id, redirectUri: REDIRECT, scope: 'openid offline' });
+    const t = await redeemCode(code, { verifier: pkce.verifier, headers: auth, redirectUri: REDIRECT });
     assert.equal(t.status, 200, t.text);
     assert.ok(t.json.refresh_token, t.text);
     const fresh = await refreshGrant(t.json.refresh_token, { headers: auth });
@@ -211,10 +206,8 @@ describe('registered grant types are enforced', () => {
     const c = r.json;
     const auth = { Authorization: basicAuth(c.client_id, c.client_secret) };
     const f = admin.fx;
-    const pkce = pkcePair();
-    const login = await authLogin({ email: f.email, password: f.password, clientId: c.client_id, pkce, scope: 'openid offline' });
-    assert.equal(login.status, 200, login.text);
-    const t = await redeemCode(login.json.code, { verifier: pkce.verifier, headers: auth });
+    const { code, pkce } = await consentedCode(f, { clientId: c.client_id, redirectUri: REDIRECT, scope: 'openid offline' });
+    const t = await redeemCode(code, { verifier: pkce.verifier, headers: auth, redirectUri: REDIRECT });
     assert.equal(t.status, 200, t.text);
     const put = await manage('PUT', c.client_id, c.registration_access_token, { client_id: c.client_id,
       grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic' });
@@ -230,12 +223,10 @@ describe('registered grant types are enforced', () => {
     assert.equal(r.status, 201, r.text);
     const c = r.json;
     const f = admin.fx;
-    const pkce = pkcePair();
-    const login = await authLogin({ email: f.email, password: f.password, clientId: c.client_id, pkce, scope: 'openid' });
-    assert.equal(login.status, 200, login.text);
+    const { code, pkce } = await consentedCode(f, { clientId: c.client_id, redirectUri: REDIRECT });
     const put = await manage('PUT', c.client_id, c.registration_access_token, { ...meta, client_id: c.client_id, grant_types: ['client_credentials'] });
     assert.equal(put.status, 200, put.text);
-    refused(await redeemCode(login.json.code, { clientId: c.client_id, verifier: pkce.verifier, extra: { client_secret: c.client_secret } }));
+    refused(await redeemCode(code, { clientId: c.client_id, verifier: pkce.verifier, redirectUri: REDIRECT, extra: { client_secret: c.client_secret } }));
     const again = await authLogin({ email: f.email, password: f.password, clientId: c.client_id, pkce: pkcePair(), scope: 'openid' });
     assert.equal(again.status, 400, again.text);
     assert.equal(again.json.issue[0].details.text, 'Client not authorized for this grant type');

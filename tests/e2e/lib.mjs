@@ -873,6 +873,40 @@ export async function submitSigninPage(fx, extra = {}) {
   return { b, answer, params: a.params, pkce: a.pkce };
 }
 
+/**
+ * The consent page a submitted sign-in (submitSigninPage's answer) went on to, answered with
+ * `decision` (allow: every scope offered stays ticked). Returns { page, form, done } (done: the
+ * answer to the decision, a 303 back to the client).
+ */
+export async function answerConsent(b, answer, decision = 'allow') {
+  assert.equal(answer.status, 303, answer.text);
+  const loc = answer.headers.get('location');
+  assert.ok(loc.startsWith(`${appBase()}oauth/consent?flow=`), `the consent page: ${loc}`);
+  const page = await b.get(loc);
+  assert.equal(page.status, 200, page.text);
+  const form = formOf(page.text);
+  const body = new URLSearchParams({ ...form.fields, decision });
+  for (const m of page.text.matchAll(/name="scope" value="([^"]*)" checked/g)) body.append('scope', decodeHtml(m[1]));
+  const done = b.take(await http(form.action, { method: 'POST', body: body.toString(),
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: b.header() } }));
+  return { page, form, done };
+}
+
+/**
+ * A code for a dynamically registered client (PROTOCOL.md §7.6, §5.4): its sign-ins pass the
+ * consent page, where `who` (email, password) allows. Returns { code, pkce, b }.
+ */
+export async function consentedCode(who, { clientId, redirectUri, scope = 'openid' }) {
+  const { b, answer, params, pkce } = await submitSigninPage({ ...who, clientId, redirectUri }, { scope });
+  const { done } = await answerConsent(b, answer);
+  assert.equal(done.status, 303, done.text);
+  const loc = new URL(done.headers.get('location'));
+  assert.equal(loc.searchParams.get('state'), params.state);
+  const code = loc.searchParams.get('code');
+  assert.ok(code, `a code: ${loc}`);
+  return { code, pkce, b };
+}
+
 /** The headers and markup rules of every page: HTML, the page CSP, no inline script or style. */
 export function assertPageHeaders(r) {
   assert.match(r.contentType, /^text\/html; charset=utf-8/);

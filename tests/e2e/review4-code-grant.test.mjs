@@ -9,7 +9,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE_URL, Browser, TEST_PASSWORD, assertBadRequest, authLogin, authorizeRequest, basicAuth, createSigninFixture,
+  BASE_URL, Browser, TEST_PASSWORD, assertBadRequest, authLogin, authorizeRequest, basicAuth, consentedCode, createSigninFixture,
   dbQuery, formOf, http, pkcePair, postJson, readConfig, redeemCode, registerClient, registrationAdmin, signIn,
   uniqueEmail,
 } from './lib.mjs';
@@ -123,11 +123,10 @@ describe('clients that may have codes keep them', () => {
     const r = await http(a.url);
     assert.equal(r.status, 302, r.text);
     assert.ok(r.headers.get('location').startsWith(`${APP_BASE}oauth?`), r.headers.get('location'));
-    const pkce = pkcePair();
-    const login = await authLogin({ email: admin.fx.email, password: admin.fx.password, clientId: c.client_id, pkce });
-    assert.equal(login.status, 200, login.text);
-    assert.match(login.json.code, /^[0-9a-f]{32}$/);
-    const t = await redeemCode(login.json.code, { verifier: pkce.verifier, headers: { Authorization: basicAuth(c.client_id, c.client_secret) } });
+    // through the pages, past the consent page (review4-dcr-consent, PROTOCOL.md §5.5)
+    const { code, pkce } = await consentedCode(admin.fx, { clientId: c.client_id, redirectUri: REDIRECT });
+    assert.match(code, /^[0-9a-f]{32}$/);
+    const t = await redeemCode(code, { verifier: pkce.verifier, redirectUri: REDIRECT, headers: { Authorization: basicAuth(c.client_id, c.client_secret) } });
     assert.equal(t.status, 200, t.text);
     assert.ok(t.json.access_token);
   });

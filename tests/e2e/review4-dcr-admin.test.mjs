@@ -11,14 +11,13 @@ import assert from 'node:assert/strict';
 import {
   TEST_PASSWORD,
   addMember,
-  authLogin,
   bearer,
+  consentedCode,
   createSigninFixture,
   createUser,
   dbExec,
   dbQuery,
   http,
-  pkcePair,
   postJson,
   redeemCode,
   signIn,
@@ -46,10 +45,9 @@ describe('review4: a registered client is given no administrator rights', () => 
 
   /** The admin signs in to the registered app with scope openid; its access token. */
   async function appToken(scope = 'openid') {
-    const pkce = pkcePair();
-    const l = await authLogin({ email: adminEmail, password: TEST_PASSWORD, clientId: registered, pkce, scope });
-    assert.equal(l.status, 200, l.text);
-    const t = await redeemCode(l.json.code, { clientId: registered, verifier: pkce.verifier, redirectUri: REDIRECT });
+    // Past the consent page, which a registered client always passes (review4-dcr-consent).
+    const { code, pkce } = await consentedCode({ email: adminEmail, password: TEST_PASSWORD }, { clientId: registered, redirectUri: REDIRECT, scope });
+    const t = await redeemCode(code, { clientId: registered, verifier: pkce.verifier, redirectUri: REDIRECT });
     assert.equal(t.status, 200, t.text);
     return t.json.access_token;
   }
