@@ -138,6 +138,21 @@ describe('no second account of a member\'s email in the project (§10.4)', () =>
     await assertMemberSignsIn();
   });
 
+  it('the resource API: a ProjectMembership bringing in a server account with a member\'s email is 409', async () => {
+    const u = await provisioned();
+    const server = createUser({ email: u.emails[0].value, password: TEST_PASSWORD }); // another scope: allowed
+    const r = await api(admin, 'POST', 'ProjectMembership', { resourceType: 'ProjectMembership',
+      user: { reference: `User/${server}` }, profile: { reference: `Practitioner/${fx.profileId}` } });
+    assert.equal(r.status, 409, r.text);
+    assert.equal(r.json.issue[0].details.text, 'Email already registered');
+    assert.equal(dbQuery('SELECT COUNT(*) FROM project_membership WHERE user_id = ?', [server])[0][0], '0');
+    // An account of its own address joins as before.
+    const other = createUser({ email: uniqueEmail('r5-joins'), password: TEST_PASSWORD });
+    const ok = await api(admin, 'POST', 'ProjectMembership', { resourceType: 'ProjectMembership',
+      user: { reference: `User/${other}` }, profile: { reference: `Practitioner/${fx.profileId}` } });
+    assert.equal(ok.status, 201, ok.text);
+  });
+
   it('invites (regression): a project-scope invite of the member\'s email, and a server invite of a SCIM user\'s, are 409', async () => {
     const h = { Authorization: bearer(admin) };
     let r = await postJson(`admin/projects/${fx.projectId}/invite`, { resourceType: 'Patient', firstName: 'Sha', lastName: 'Dow',
