@@ -591,18 +591,19 @@ int clients_identity_provider(const char *client_id, json_t **idp)
 	return 0;
 }
 
-int clients_keep_idp_secret(const char *client_id, json_t *idp)
+int clients_keep_idp_secret(const char *client_id, const char *version, json_t *idp, struct refusal *err)
 {
-	if (json_object_get(idp, "clientSecret"))
+	if (!idp || json_object_get(idp, "clientSecret"))
 		return 0;
+	/* A stale version finds no row: the update that follows answers it (409), not this rule. */
 	struct db_result r;
-	if (db_query(&r, "SELECT JSON_VALUE(identity_provider, '$." IDP_SEALED "') FROM client_application WHERE id = ?",
-		     "s", client_id) < 0)
+	if ((version ? db_query(&r, "SELECT identity_provider FROM client_application WHERE id = ? AND "
+				FHIR_VERSION_IS_SQL("updated_at"), "ss", client_id, version)
+		     : db_query(&r, "SELECT identity_provider FROM client_application WHERE id = ?", "s", client_id)) < 0)
 		return -1;
-	if (db_cell(&r, 0, 0))
-		json_object_set_new(idp, IDP_SEALED, json_string(db_cell(&r, 0, 0)));
+	int rc = idp_keep_secret(idp, r.nrows ? db_cell(&r, 0, 0) : NULL, err);
 	db_result_free(&r);
-	return 0;
+	return rc;
 }
 
 int clients_set_identity_provider(const char *client_id, json_t *identity_provider, struct refusal *err)
@@ -613,9 +614,10 @@ int clients_set_identity_provider(const char *client_id, json_t *identity_provid
 	json_decref(body);
 	if (!ok)
 		return refuse(err, 400, "Invalid identityProvider", "identityProvider");
-	if (idp && clients_keep_idp_secret(client_id, idp) < 0) {
+	int kept = clients_keep_idp_secret(client_id, NULL, idp, err);
+	if (kept != 0) {
 		json_decref(idp);
-		return -1;
+		return kept;
 	}
 	char *text = NULL;
 	int rc = !idp || (idp_seal(idp) == 0 && (text = json_dumps(idp, JSON_COMPACT))) ? 0 : -1;

@@ -66,8 +66,9 @@ bool clients_origin_ok(const struct client *c, const char *origin);
  * when it has none. 0 or -1. */
 int clients_identity_provider(const char *client_id, json_t **idp);
 /* An identity provider written without its clientSecret (never handed out) keeps the stored
- * one: its sealed form copied into idp. 0 or -1. */
-int clients_keep_idp_secret(const char *client_id, json_t *idp);
+ * one (its sealed form copied into idp) while tokenUrl keeps its origin (idp_keep_secret,
+ * §12.2); with a version, only the row still at that version counts. 0, 1 refused (400), -1. */
+int clients_keep_idp_secret(const char *client_id, const char *version, json_t *idp, struct refusal *err);
 /* tessera-admin client set --identity-provider: replaces (NULL: removes) the client's identity
  * provider, checked as the resource API does; without clientSecret the stored one is kept.
  * 0, 1 refused (400 invalid, 404 no such client), -1. */

@@ -325,11 +325,12 @@ static int client_insert_resource(const char *project, json_t *c, char id[37], j
 
 static int client_update_resource(const char *id, const char *version, json_t *c, struct refusal *err)
 {
-	(void)err;
-	/* An identity provider sent without its clientSecret (never handed out) keeps the stored one. */
+	/* An identity provider sent without its clientSecret (never handed out) keeps the stored one
+	 * while tokenUrl keeps its origin (§12.2). */
 	json_t *idp = json_object_get(c, "identityProvider");
-	if (idp && clients_keep_idp_secret(id, idp) < 0)
-		return -1;
+	int kept = clients_keep_idp_secret(id, version, idp, err);
+	if (kept != 0)
+		return kept;
 	struct client_cols k;
 	if (idp_seal(idp) < 0)
 		return -1;

@@ -37,18 +37,18 @@ static bool domain_name_ok(const char *s)
 	return true;
 }
 
-/* The sealed secret stored for a domain, kept when a new configuration sends none. */
-static int keep_stored_secret(const char *sql, const char *key, json_t *idp)
+/* The sealed secret stored for a domain, kept when a new configuration sends none and its
+ * tokenUrl keeps its origin (§12.2). 0, 1 refused, -1. */
+static int keep_stored_secret(const char *sql, const char *key, const char *version, json_t *idp, struct refusal *err)
 {
-	if (json_object_get(idp, "clientSecret"))
+	if (!idp || json_object_get(idp, "clientSecret"))
 		return 0;
 	struct db_result r;
-	if (db_query(&r, sql, "s", key) < 0)
+	if ((version ? db_query(&r, sql, "ss", key, version) : db_query(&r, sql, "s", key)) < 0)
 		return -1;
-	if (db_cell(&r, 0, 0))
-		json_object_set_new(idp, IDP_SEALED, json_string(db_cell(&r, 0, 0)));
+	int rc = idp_keep_secret(idp, r.nrows ? db_cell(&r, 0, 0) : NULL, err);
 	db_result_free(&r);
-	return 0;
+	return rc;
 }
 
 static int domain_check(json_t *body, json_t *stored, const char *project, json_t **out, struct refusal *err)
@@ -126,9 +126,11 @@ static int domain_insert(const char *project, json_t *d, char id[37], json_t **o
 static int domain_update(const char *id, const char *version, json_t *d, struct refusal *err)
 {
 	json_t *idp = json_object_get(d, "identityProvider");
-	if (keep_stored_secret("SELECT JSON_VALUE(identity_provider, '$." IDP_SEALED "') FROM domain_configuration "
-			       "WHERE id = ?", id, idp) < 0)
-		return -1;
+	/* A stale version finds no row: the update below answers it (409), not §12.2's rule. */
+	int kept = keep_stored_secret("SELECT identity_provider FROM domain_configuration WHERE id = ? AND "
+				      FHIR_VERSION_IS_SQL("updated_at"), id, version, idp, err);
+	if (kept != 0)
+		return kept;
 	if (idp_seal(idp) < 0)
 		return -1;
 	char *text = json_dumps(idp, JSON_COMPACT);
@@ -185,8 +187,7 @@ int domains_set(const char *domain, json_t *identity_provider, struct refusal *e
 	const char *name = json_string_value(json_object_get(d, "domain"));
 	json_t *idp = json_object_get(d, "identityProvider");
 	char id[37], *text = NULL;
-	rc = keep_stored_secret("SELECT JSON_VALUE(identity_provider, '$." IDP_SEALED "') FROM domain_configuration "
-				"WHERE domain = ?", name, idp);
+	rc = keep_stored_secret("SELECT identity_provider FROM domain_configuration WHERE domain = ?", name, NULL, idp, err);
 	if (rc == 0)
 		rc = idp_seal(idp) == 0 && crypto_uuid_v4(id) == 0 && (text = json_dumps(idp, JSON_COMPACT)) ? 0 : -1;
 	if (rc == 0)

@@ -8,6 +8,7 @@
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -54,6 +55,62 @@ void idp_secret_free(char *secret)
 		OPENSSL_cleanse(secret, strlen(secret));
 		free(secret);
 	}
+}
+
+/* ---- the stored secret kept across an update (PROTOCOL.md §12.2) ---- */
+
+/* "scheme://authority" of url lower-cased, without the scheme's default port: malloc'd, or NULL
+ * when url has no "://". The authority runs to the first '/', '?', '#' or '\\' and keeps any
+ * userinfo, so two spellings that might reach different hosts never compare equal (a false
+ * "changed" costs only typing the secret again). */
+static char *url_origin(const char *url)
+{
+	const char *sep = strstr(url, "://");
+	if (!sep || sep == url)
+		return NULL;
+	size_t scheme = (size_t)(sep - url), authority = strcspn(sep + 3, "/?#\\");
+	char *o = strndup(url, scheme + 3 + authority);
+	if (!o)
+		return NULL;
+	for (char *c = o; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	static const char *const defaults[][2] = { { "https://", ":443" }, { "http://", ":80" } };
+	size_t n = strlen(o);
+	for (size_t i = 0; i < 2; i++) {
+		size_t p = strlen(defaults[i][1]);
+		if (!strncmp(o, defaults[i][0], strlen(defaults[i][0])) && n > p && !strcmp(o + n - p, defaults[i][1]))
+			o[n - p] = '\0';
+	}
+	return o;
+}
+
+/* Both absent, or both with one origin. */
+static bool same_origin(const char *a, const char *b)
+{
+	if (!a || !b)
+		return !a && !b;
+	char *x = url_origin(a), *y = url_origin(b);
+	bool same = x && y && !strcmp(x, y);
+	free(x);
+	free(y);
+	return same;
+}
+
+int idp_keep_secret(json_t *idp, const char *stored, struct refusal *err)
+{
+	if (!idp || json_object_get(idp, "clientSecret"))
+		return 0;
+	json_t *old = stored ? json_loads(stored, 0, NULL) : NULL;
+	const char *sealed = json_string_value(json_object_get(old, IDP_SEALED));
+	int rc = 0;
+	if (sealed && same_origin(json_string_value(json_object_get(idp, "tokenUrl")),
+				  json_string_value(json_object_get(old, "tokenUrl"))))
+		json_object_set_new(idp, IDP_SEALED, json_string(sealed));
+	else if (sealed)
+		rc = refuse(err, 400, IDP_SECRET_REQUIRED, "identityProvider");
+	json_decref(old);
+	return rc;
 }
 
 /* ---- discovery documents, cached per process ---- */

@@ -4,7 +4,8 @@
  * adds issuer and jwksUri) as stored on a ClientApplication or a DomainConfiguration.
  * The clientSecret is sealed at rest (core/keywrap, like TOTP secrets): the stored JSON holds
  * clientSecretSealed instead, and neither member is ever handed out. The owners of the rows
- * (clients.c, domains.c) call idp_seal before writing and idp_strip before answering. */
+ * (clients.c, domains.c) call idp_keep_secret and idp_seal before writing and idp_strip before
+ * answering. */
 #ifndef TESSERA_IDP_H
 #define TESSERA_IDP_H
 #include "core/refusal.h"
@@ -23,6 +24,14 @@ void idp_strip(json_t *idp);
  * existed is still read. */
 char *idp_secret(json_t *idp);
 void idp_secret_free(char *secret);
+
+/* PROTOCOL.md §12.2: an update that omits clientSecret keeps the secret sealed in `stored` (the
+ * identity provider as stored: JSON text, or NULL) only while tokenUrl, the one address the
+ * secret is sent to, keeps its origin (scheme, host, port); else the secret must come again,
+ * lest whoever may edit the provider point tokenUrl at a server of theirs and receive it.
+ * 0 (idp holds the sealed secret, or there was none), 1 refused (400 IDP_SECRET_REQUIRED). */
+#define IDP_SECRET_REQUIRED "clientSecret is required when tokenUrl changes"
+int idp_keep_secret(json_t *idp, const char *stored, struct refusal *err);
 
 /* Where the IdP's id_tokens are verified: the expected issuer and its JWKS URL, from the
  * configuration (issuer, jwksUri) or else from its discovery document

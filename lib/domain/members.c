@@ -587,10 +587,20 @@ int members_read_access(const char *key, bool by_login, struct db_result *out)
 			"s", key);
 }
 
-/* The SCIM Users' other reads and writes are in memberscim.c. */
-int members_scim_email_taken(const char *project_id, const char *email)
+int members_email_shared(const char *user_id, const char *email)
 {
-	return any_row(MEMBER_EMAIL_FROM "AND m.deprovisioned_at IS NULL LIMIT 1", "ss", project_id, email, NULL);
+	return any_row("SELECT 1 FROM project_membership mine JOIN project_membership m ON m.project_id = mine.project_id "
+		       "AND m.user_type = 'User' AND m.deprovisioned_at IS NULL JOIN user u ON u.id = m.user_id "
+		       "WHERE mine.user_id = ? AND mine.user_type = 'User' AND u.email = ? AND u.id <> mine.user_id LIMIT 1",
+		       "ss", user_id, email, NULL);
+}
+
+/* The SCIM Users' other reads and writes are in memberscim.c. */
+int members_email_taken(const char *project_id, const char *email, const char *except_user)
+{
+	/* user.email's collation (utf8mb4_unicode_ci) compares without case, as the unique key does. */
+	return any_row(MEMBER_EMAIL_FROM "AND m.deprovisioned_at IS NULL AND u.id <> ? LIMIT 1", "sss", project_id, email,
+		       except_user ? except_user : "");
 }
 
 int members_user_by_external_id(const char *project_id, const char *external_id, char user_id[37])

@@ -146,7 +146,7 @@ int members_read_detail(const char *membership_id, struct db_result *out);
 int members_read_access(const char *key, bool by_login, struct db_result *out);
 
 /* ---- SCIM 2.0 Users (PROTOCOL.md §10; lib/domain/scim.c builds the resources; the reads and
- * writes in lib/domain/memberscim.c, members_scim_email_taken in members.c) ---- */
+ * writes in lib/domain/memberscim.c, members_email_taken in members.c) ---- */
 
 /* The columns of a SCIM User row, in this order: */
 enum members_scim_col {
@@ -166,7 +166,13 @@ int members_scim_get(const char *project_id, const char *id, bool for_update, st
 int members_scim_set(const char *id, bool active, const char *user_name, const char *external_id);
 /* Deprovisions (SCIM DELETE): inactive, userName and externalId released, 404 to SCIM from now. */
 int members_scim_deprovision(const char *id);
-/* 1 when a live membership of this project belongs to a user with this email (either scope), 0, -1. */
-int members_scim_email_taken(const char *project_id, const char *email);
+/* 1 when a live (not deprovisioned) membership of this project belongs to a user with this email
+ * (compared without case, either scope) other than except_user (NULL: any), 0, -1. A project's
+ * user must not take a member's address: a password sign-in to the project would find two
+ * accounts, and the project-scoped one would shadow the member (PROTOCOL.md §10.4). */
+int members_email_taken(const char *project_id, const char *email, const char *except_user);
+/* 1 when a live member of any project user_id belongs to is another user with this email: the
+ * address a change of user_id's email must not take (the same rule). 0, -1. */
+int members_email_shared(const char *user_id, const char *email);
 
 #endif

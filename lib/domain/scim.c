@@ -294,7 +294,7 @@ static int project_user(struct create_ctx *c, char user_id[37], struct refusal *
 {
 	const struct values *v = c->v;
 	if (v->email) {
-		int rc = members_scim_email_taken(c->project, v->email);
+		int rc = members_email_taken(c->project, v->email, NULL);
 		if (rc != 0)
 			return rc < 0 ? -1 : refuse_scim(err, 409, "uniqueness", ALREADY_MEMBER);
 		struct person p;
@@ -384,7 +384,10 @@ static int apply_person(const struct replace_ctx *c, const struct db_result *row
 	if (!same(db_cell(row, 0, MS_USER_PROJECT), c->project))
 		return refuse_scim(err, 400, "mutability",
 				   "The name and email of this user belong to a server account and cannot be changed here");
-	int rc = people_scim_update_user(db_cell(row, 0, MS_USER_ID), first, last, lower[0] ? lower : NULL);
+	/* Another member's address would make a second account of it in the project (§10.4). */
+	int rc = lower[0] && !same(lower, db_cell(row, 0, MS_EMAIL)) ? members_email_shared(db_cell(row, 0, MS_USER_ID), lower) : 0;
+	if (rc == 0)
+		rc = people_scim_update_user(db_cell(row, 0, MS_USER_ID), first, last, lower[0] ? lower : NULL);
 	if (rc == 1)
 		return refuse_scim(err, 409, "uniqueness", "Email already registered");
 	if (rc == 0 && names_changed)

@@ -7,6 +7,7 @@
 #include "core/fhir.h"
 #include "core/text.h"
 #include "domain/login.h"
+#include "domain/members.h"
 #include "domain/people.h"
 #include "domain/shape.h"
 #include "domain/storequery.h"
@@ -156,6 +157,10 @@ static int duplicate(struct refusal *err)
 static int user_insert(const char *project, json_t *u, char id[37], json_t **once, struct refusal *err)
 {
 	(void)once;
+	/* A member's address would make a second account of it in the project (PROTOCOL.md §10.4). */
+	int taken = str_of(u, "email") ? members_email_taken(project, str_of(u, "email"), NULL) : 0;
+	if (taken != 0)
+		return taken < 0 ? -1 : duplicate(err);
 	char *ids = json_object_get(u, "identifier") ? json_dumps(json_object_get(u, "identifier"), JSON_COMPACT) : NULL;
 	int rc = store_new_id(id) < 0 ? -1
 		 : db_exec(NULL,
@@ -173,6 +178,9 @@ static int user_insert(const char *project, json_t *u, char id[37], json_t **onc
 
 static int user_update(const char *id, const char *version, json_t *u, struct refusal *err)
 {
+	int taken = str_of(u, "email") ? members_email_shared(id, str_of(u, "email")) : 0;
+	if (taken != 0)
+		return taken < 0 ? -1 : duplicate(err);
 	char *ids = json_object_get(u, "identifier") ? json_dumps(json_object_get(u, "identifier"), JSON_COMPACT) : NULL;
 	unsigned long long n = 0;
 	int rc = db_exec(&n,
