@@ -6,6 +6,7 @@
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/db.h"
+#include "domain/projects.h"
 #include "domain/login.h"
 #include "oauth/keys.h"
 #include "core/keywrap.h"
@@ -66,8 +67,8 @@ static int cmd_project(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[2], "create")) {
 		char id[37];
-		if (!*argv[3] || strlen(argv[3]) > 255) {
-			fprintf(stderr, "tessera-admin: a project name is 1 to 255 characters\n");
+		if (!*argv[3] || strlen(argv[3]) > PROJECT_NAME_MAX) {
+			fprintf(stderr, "tessera-admin: a project name is 1 to %d bytes\n", PROJECT_NAME_MAX);
 			return 2;
 		}
 		crypto_uuid_v4(id);

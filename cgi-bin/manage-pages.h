@@ -4,6 +4,7 @@
 #define TESSERA_MANAGE_PAGES_H
 #include "http/app.h"
 #include "domain/login.h"
+#include "domain/projects.h"
 #include "domain/store.h"
 #include <jansson.h>
 #include <stdbool.h>
@@ -12,7 +13,7 @@
 struct admin_page {
 	const struct login *login; /* the page session's (ROUTE_PAGE_SESSION) */
 	char project[37];
-	char project_name[256];
+	char project_name[PROJECT_NAME_SIZE];
 	bool super_admin;          /* may act on every project, and on what only the operator sets */
 };
 /* The admin rule for the page session's user (the admin API's, lib/domain/admin.c): 0 (p

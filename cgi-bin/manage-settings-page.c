@@ -70,7 +70,7 @@ static int stored_settings(json_t *ctx, const struct admin_page *p)
 {
 	struct project_settings ps;
 	struct rl_override rl;
-	char name[256], policy[37];
+	char name[PROJECT_NAME_SIZE], policy[37];
 	if (projects_settings(p->project, &ps) != 0 || projects_rate_limits(p->project, &rl) != 0 ||
 	    projects_patient_policy(p->project, name, policy) != 0)
 		return -1;

@@ -13,6 +13,7 @@
 #include "http/csrf.h"
 #include "http/page.h"
 #include "domain/pwpolicy.h"
+#include "domain/projects.h"
 #include "domain/registration.h"
 #include "http/response.h"
 #include "domain/fields.h"
@@ -49,7 +50,7 @@ const struct input pages_register_inputs[] = {
 
 /* The project of a patient registration (?projectId=): 0 open to patients (name filled), 1
  * refused (page sent), -1. Without a projectId: 0, name "". */
-static int patient_project(struct request *req, char name[256])
+static int patient_project(struct request *req, char name[PROJECT_NAME_SIZE])
 {
 	const char *project = req_param(req, "projectId");
 	char policy[37];
@@ -81,7 +82,7 @@ static int show_account(struct request *req, int status, const char *project_nam
 
 int pages_register_get(struct request *req)
 {
-	char project_name[256];
+	char project_name[PROJECT_NAME_SIZE];
 	int rc = disabled(req);
 	if (rc == 0)
 		rc = patient_project(req, project_name);
@@ -116,7 +117,7 @@ static int refused(struct request *req, const struct refusal *err, json_t *ctx, 
 
 int pages_register_post(struct request *req)
 {
-	char project_name[256];
+	char project_name[PROJECT_NAME_SIZE];
 	int rc = disabled(req);
 	if (rc == 0)
 		rc = patient_project(req, project_name);

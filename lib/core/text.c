@@ -7,7 +7,19 @@
 
 void text_copy(char *dst, size_t cap, const char *src)
 {
-	snprintf(dst, cap, "%s", src ? src : "");
+	if (!cap)
+		return;
+	size_t n = src ? strlen(src) : 0;
+	if (n >= cap) {
+		/* Cut before a character, never inside one: back over UTF-8 continuation bytes
+		 * (10xxxxxx) so a truncated value is still valid text (JSON, HTML, a header). */
+		n = cap - 1;
+		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+			n--;
+	}
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 bool text_true(const char *cell)

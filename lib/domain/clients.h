@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "domain/projects.h"
 #include "domain/ratelimit.h"
 #include "domain/store.h"
 
@@ -15,7 +16,7 @@ struct client {
 	char project_id[37];
 	char membership_id[37];    /* empty when the client has no membership */
 	char name[256];
-	char project_name[256];
+	char project_name[PROJECT_NAME_SIZE];
 	char status[16];
 	bool has_secret, has_retiring;
 	uint8_t secret_hash[32];

@@ -4,6 +4,7 @@
 #ifndef TESSERA_GRANT_H
 #define TESSERA_GRANT_H
 #include "domain/login.h"
+#include "domain/projects.h"
 #include "oauth/tokens.h"
 #include <stdbool.h>
 #include <time.h>
@@ -15,7 +16,7 @@ struct grant_subject {
 	char profile_id[37];
 	char profile_display[512];
 	char project_id[37];
-	char project_display[256];
+	char project_display[PROJECT_NAME_SIZE];
 	char patient[37];          /* the launch's patient, else a Patient profile */
 	char encounter[37];        /* the launch's encounter */
 	long access_lifetime;

@@ -5,10 +5,10 @@
 #include "domain/projects.h"
 
 /* The project's brand and name into m (NULL again after the call). 0, 1 no project, -1. */
-static int with_project(struct mail_message *m, char brand[256], char name[256])
+static int with_project(struct mail_message *m, char brand[PROJECT_BRAND_SIZE], char name[PROJECT_NAME_SIZE])
 {
 	if (m->project_id) {
-		int rc = projects_brand(m->project_id, brand, 256, name, 256);
+		int rc = projects_brand(m->project_id, brand, PROJECT_BRAND_SIZE, name, PROJECT_NAME_SIZE);
 		if (rc != 0) {
 			if (rc == 1)
 				log_error("mail refused: no project %s", m->project_id);
@@ -22,7 +22,7 @@ static int with_project(struct mail_message *m, char brand[256], char name[256])
 
 int mailing_enqueue(struct mail_message *m, char id_out[37])
 {
-	char brand[256], name[256];
+	char brand[PROJECT_BRAND_SIZE], name[PROJECT_NAME_SIZE];
 	int rc = with_project(m, brand, name);
 	if (rc == 0)
 		rc = mail_enqueue(m, id_out);
@@ -32,7 +32,7 @@ int mailing_enqueue(struct mail_message *m, char id_out[37])
 
 int mailing_preview(struct mail_message *m, char **subject, char **text, char **html)
 {
-	char brand[256], name[256];
+	char brand[PROJECT_BRAND_SIZE], name[PROJECT_NAME_SIZE];
 	int rc = with_project(m, brand, name);
 	if (rc == 0)
 		rc = mail_preview(m, subject, text, html);

@@ -2,6 +2,7 @@
 /* mfa: secrets, code checks, limits and emailed codes of the second factor (see mfa.h). */
 #include "domain/mfa.h"
 #include "core/config.h"
+#include "domain/projects.h"
 #include "core/crypto.h"
 #include "core/db.h"
 #include "domain/login.h"
@@ -143,7 +144,7 @@ int mfa_enroll_material(const char *user_id, const char *login_id, const char *p
 			char secret_out[33])
 {
 	struct mfa_pending p;
-	char email[321], brand[256];
+	char email[321], brand[PROJECT_BRAND_SIZE];
 	*uri = *qr = NULL;
 	if (pending_secret(login_id, user_id, &p) < 0)
 		return -1;

@@ -182,6 +182,9 @@ static int project_check(json_t *body, json_t *stored, const char *project, json
 	char policy[37];
 	if (!shape_string(body, "name", 255, &name) || !name)
 		return refuse(err, 400, "Project name is required", "name");
+	/* 255 characters may be 1020 bytes: every reader holds PROJECT_NAME_MAX bytes (§11.5). */
+	if (strlen(name) > PROJECT_NAME_MAX)
+		return refuse(err, 400, "Project name must be at most 255 bytes", "name");
 	if (!shape_string(body, "description", 4096, &description))
 		return refuse(err, 400, "Invalid description", "description");
 	if (!shape_bool(body, "strictMode", &strict) || !shape_bool(body, "superAdmin", &super))
@@ -567,7 +570,7 @@ int projects_search(const char *part, struct db_result *out)
 			pattern);
 }
 
-int projects_patient_policy(const char *project_id, char name[256], char policy[37])
+int projects_patient_policy(const char *project_id, char name[PROJECT_NAME_SIZE], char policy[37])
 {
 	struct db_result r;
 	name[0] = policy[0] = '\0';
@@ -575,7 +578,7 @@ int projects_patient_policy(const char *project_id, char name[256], char policy[
 		return -1;
 	int rc = r.nrows ? 0 : 1;
 	if (rc == 0) {
-		text_copy(name, 256, db_cell(&r, 0, 0));
+		text_copy(name, PROJECT_NAME_SIZE, db_cell(&r, 0, 0));
 		text_copy(policy, 37, db_cell(&r, 0, 1));
 	}
 	db_result_free(&r);

@@ -7,13 +7,17 @@
 struct db_result;
 #include "domain/store.h"
 
-/* The longest project name in bytes: what its readers hold (project_settings, mailing, clients,
- * the admin pages: 256-byte buffers), so what registration accepts; a longer one was cut
- * mid-character on every read (GET settings: 500). */
+/* The longest project name in bytes: what its readers hold (PROJECT_NAME_SIZE buffers in
+ * project_settings, mailing, clients, grants, the admin and registration pages), so what
+ * registration, the resource API and tessera-admin accept. A longer stored name (an old row, an
+ * import) is cut before a character by text_copy, never inside one (it was: GET settings 500). */
 #define PROJECT_NAME_MAX 255
 /* The longest brand name in bytes: what struct project_settings holds, so what the admin API and
  * the settings page accept (a longer one would be cut mid-character on every read). */
 #define PROJECT_BRAND_MAX 255
+/* Buffers that hold a project's name or brand: every reader sizes from these. */
+#define PROJECT_NAME_SIZE (PROJECT_NAME_MAX + 1)
+#define PROJECT_BRAND_SIZE (PROJECT_BRAND_MAX + 1)
 
 struct project_settings {
 	char id[37];
@@ -79,7 +83,7 @@ int projects_list(const char *only_project_id, struct db_result *out);
  * admins: rows id, name. 0 or -1. */
 int projects_search(const char *part, struct db_result *out);
 /* The project's name and its defaultPatientAccessPolicy ("" when none): 0, 1 no such project, -1. */
-int projects_patient_policy(const char *project_id, char name[256], char policy[37]);
+int projects_patient_policy(const char *project_id, char name[PROJECT_NAME_SIZE], char policy[37]);
 
 /* The project's brand ("Tessera" when it has none) and name: 0, 1 no such project, -1. */
 int projects_brand(const char *project_id, char *brand, unsigned brand_cap, char *name, unsigned name_cap);

@@ -38,7 +38,7 @@ static bool concrete_project(const char *project_id)
 	return project_id && *project_id && strcmp(project_id, "new");
 }
 
-int registration_project(const char *project_id, char name[256], char policy[37])
+int registration_project(const char *project_id, char name[PROJECT_NAME_SIZE], char policy[37])
 {
 	name[0] = policy[0] = '\0';
 	if (!crypto_is_uuid(project_id))
@@ -62,7 +62,7 @@ static int check_target(const char *client_id, const char *project_id, struct re
 	}
 	if (!concrete_project(project_id))
 		return 0;
-	char name[256], policy[37];
+	char name[PROJECT_NAME_SIZE], policy[37];
 	int rc = registration_project(project_id, name, policy);
 	if (rc != 0)
 		return rc < 0 ? -1 : refuse(err, 404, "Not found", NULL);
@@ -331,7 +331,7 @@ int registration_new_patient(const char *login_id, const char *project, struct l
 		return rc;
 	if (!p.project_id[0] || strcmp(p.project_id, project))
 		return refuse(err, 400, "User must be scoped to the project", NULL);
-	char name[256], policy[37];
+	char name[PROJECT_NAME_SIZE], policy[37];
 	rc = registration_project(project, name, policy);
 	if (rc != 0)
 		return rc < 0 ? -1 : refuse(err, 404, "Not found", NULL);

@@ -8,6 +8,7 @@
 #ifndef TESSERA_REGISTRATION_H
 #define TESSERA_REGISTRATION_H
 #include "domain/flow.h"
+#include "domain/projects.h"
 #include <stdbool.h>
 
 /* Validator for input tables: project names 4..72 characters (code points, as Medplum counts
@@ -16,7 +17,7 @@ bool registration_project_name_ok(const char *v);
 
 /* A project's name and its open-registration policy (empty when it has none), for a page that
  * offers patient registration. 0, 1 no such project, -1 database failure. */
-int registration_project(const char *project_id, char name[256], char policy[37]);
+int registration_project(const char *project_id, char name[PROJECT_NAME_SIZE], char policy[37]);
 
 /* /auth/newuser: lr carries email, password, projectId ("new", a project open to registration,
  * or NULL), client, scope, nonce, PKCE. Creates the user (scoped to the project when one is

@@ -388,7 +388,7 @@ static int create_project(const struct resource_caller *c, json_t *body, char pr
 		snprintf(project, 37, "%s", c->project ? c->project : "");
 		return 0;
 	}
-	char name[256];
+	char name[PROJECT_NAME_SIZE];
 	if (!crypto_is_uuid(p))
 		return refuse(err, 400, "Invalid meta.project", "meta.project");
 	if (projects_name(p, name, sizeof name) < 0)

@@ -335,7 +335,7 @@ int scim_create(const char *project, json_t *body, json_t **out, struct refusal 
 	if (read_body(body, &v, err))
 		return 1;
 	struct create_ctx c = { .project = project, .v = &v };
-	char name[256], policy[37] = "";
+	char name[PROJECT_NAME_SIZE], policy[37] = "";
 	/* A patient sees what the project's patient policy lets them (Medplum's rule for SCIM). */
 	if (v.user_type && !strcmp(v.user_type, "Patient")) {
 		int rc = projects_patient_policy(project, name, policy);

@@ -4,6 +4,7 @@
 
 #include "core/config.h"
 #include "core/fhir.h"
+#include "core/text.h"
 #include "domain/members.h"
 #include "http/input.h"
 #include "http/request.h"
@@ -358,6 +359,30 @@ START_TEST(test_member_fields)
 }
 END_TEST
 
+/* A stored value longer than its buffer is cut before a character, never inside one. */
+START_TEST(test_text_copy_utf8)
+{
+	char small[6];
+	text_copy(small, sizeof small, "ab\xF0\x9F\x98\x80z"); /* "ab" + U+1F600 (4 bytes) + "z" */
+	ck_assert_str_eq(small, "ab");
+	text_copy(small, sizeof small, "a\xF0\x9F\x98\x80");
+	ck_assert_str_eq(small, "a\xF0\x9F\x98\x80");
+	text_copy(small, sizeof small, "\xC3\xA9\xC3\xA9\xC3\xA9");
+	ck_assert_str_eq(small, "\xC3\xA9\xC3\xA9");
+	text_copy(small, sizeof small, NULL);
+	ck_assert_str_eq(small, "");
+	text_copy(small, 1, "abc");
+	ck_assert_str_eq(small, "");
+	char name[256];
+	char stored[64 * 4 + 1] = "";
+	for (int i = 0; i < 64; i++)
+		strcat(stored, "\xF0\x9F\x98\x80");
+	text_copy(name, sizeof name, stored); /* 256 bytes into 255: 63 whole characters */
+	ck_assert_uint_eq(strlen(name), 252);
+	ck_assert(utf8_valid(name, strlen(name)));
+}
+END_TEST
+
 Suite *input_suite(void)
 {
 	Suite *s = suite_create("input");
@@ -371,6 +396,7 @@ Suite *input_suite(void)
 
 	TCase *v = tcase_create("validators");
 	tcase_add_test(v, test_valid_string);
+	tcase_add_test(v, test_text_copy_utf8);
 	tcase_add_test(v, test_valid_token);
 	tcase_add_test(v, test_valid_scope);
 	tcase_add_test(v, test_valid_uuid_bool);
