@@ -400,6 +400,15 @@ int login_revoke_client(const char *client_id)
 		       "ss", client_id, client_id);
 }
 
+int login_revoke_project_except(const char *project_id, const char *method)
+{
+	/* login_project (project_id, created_at) finds the project's rows without a scan. */
+	return db_exec(NULL,
+		       "UPDATE login SET revoked = TRUE, updated_at = UTC_TIMESTAMP(3) "
+		       "WHERE project_id = ? AND auth_method <> ? AND NOT revoked",
+		       "ss", project_id, method);
+}
+
 /* ---- the read models: what a hot path needs about a Login, one round trip each ---- */
 
 static const char *const select_session =

@@ -133,6 +133,9 @@ int login_revoke_own(const char *id, const char *user_id, const char *project_id
 int login_revoke_membership(const char *membership_id);
 /* Ends every session of a client: its own tokens and the sign-ins made through it. 0 or -1. */
 int login_revoke_client(const char *client_id);
+/* Ends a project's sessions made by any method but `method` (its google-auth-required feature was
+ * turned on, PROTOCOL.md §5.2); joins the caller's transaction. 0 or -1. */
+int login_revoke_project_except(const char *project_id, const char *method);
 /* A user's sessions of the last hour whose tokens were issued (a sign-in still in progress is
  * not listed: its id is the bearer secret of that flow), newest first, at most 100; only those
  * of project_id when it is not NULL (a confined caller's, §S.25). Columns: id, lastUpdated

@@ -7,6 +7,7 @@
 #include "core/crypto.h"
 #include "core/fhir.h"
 #include "domain/audit.h"
+#include "domain/login.h"
 #include "domain/policies.h"
 #include "domain/ratelimit.h"
 #include "domain/shape.h"
@@ -370,10 +371,49 @@ static int project_insert(const char *project, json_t *p, char id[37], json_t **
 	return audit_transaction(project_insert_steps, &(struct project_write){ id, NULL, p, err });
 }
 
+static bool lists_feature(json_t *p, const char *feature)
+{
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(p, "features"), i, f) {
+		const char *v = json_string_value(f);
+		if (v && !strcmp(v, feature))
+			return true;
+	}
+	return false;
+}
+
+/* Whether the stored project has google-auth-required, its row locked until the write ends: 1, 0, -1. */
+static int google_required_now(const char *id)
+{
+	struct db_result r;
+	if (db_query(&r,
+		     "SELECT COALESCE(JSON_CONTAINS(features, '\"google-auth-required\"'), FALSE) FROM project "
+		     "WHERE id = ? FOR UPDATE",
+		     "s", id) < 0)
+		return -1;
+	int on = r.nrows == 1 && text_true(db_cell(&r, 0, 0));
+	db_result_free(&r);
+	return on;
+}
+
+/* Turning google-auth-required on ends the project's sessions that the feature would have refused
+ * (any method but google, §5.2) in the write's transaction: a password session made before it must
+ * not outlive it. Already on: nothing new to end. */
+static int end_refused_sessions(const char *id, int was_on, json_t *p)
+{
+	if (was_on || !lists_feature(p, "google-auth-required"))
+		return 0;
+	return login_revoke_project_except(id, "google") < 0 ? -1 : 0;
+}
+
 static int project_update_steps(void *ctx)
 {
 	struct project_write *w = ctx;
 	json_t *p = w->p;
+	int was_on = google_required_now(w->id);
+	if (was_on < 0)
+		return -1;
 	char policy[37] = "";
 	fhir_reference_id(json_object_get(p, "defaultPatientAccessPolicy"), "AccessPolicy", policy);
 	char *features = member_text(p, "features"), *setting = member_text(p, "setting"),
@@ -394,7 +434,10 @@ static int project_update_steps(void *ctx)
 	free(system);
 	if (rc < 0)
 		return -1;
-	return n == 1 ? claim_google_clients(w->id, p, w->err) : 2;
+	if (n != 1)
+		return 2;
+	rc = claim_google_clients(w->id, p, w->err);
+	return rc == 0 ? end_refused_sessions(w->id, was_on, p) : rc;
 }
 
 static int project_update(const char *id, const char *version, json_t *p, struct refusal *err)

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import {
   BASE_URL, addMember, appBase, assertBadRequest, authMe, createOpenProject, createProject, createSigninClient,
   createSigninFixture, createUser, dbExec, dbQuery, http, loadMedplum, pkcePair, postForm, postJson, quietPkceWarning,
-  randomUUID, readConfig, redeemCode, setCookies, submitSigninPage, uniqueName,
+  randomUUID, readConfig, redeemCode, refreshGrant, setCookies, signIn, submitSigninPage, uniqueName,
 } from './lib.mjs';
 import { api, member as fhirMember } from './fhir-lib.mjs';
 
@@ -669,6 +669,45 @@ describe('POST /auth/google: who owns a Google client id, who may be created, wh
     const ok = await postJson('auth/login', { email: plainFx.email, password: plainFx.password, codeChallenge: pkce.challenge, codeChallengeMethod: 'S256' });
     assert.equal(ok.status, 200, ok.text);
     assert.ok(ok.json.code, ok.text);
+  });
+
+  it('google-auth-required turned on ends the project\'s password sessions at once (their tokens and refresh), not Google\'s nor another project\'s', async () => {
+    const fx = createSigninFixture('greq-on');
+    const otherFx = createSigninFixture('greq-on-other');
+    const pw = await signIn(fx, { login: { scope: 'openid offline' } });
+    const other = await signIn(otherFx);
+    const pkce = pkcePair();
+    const g = await signInWith(SERVER_GCID, fx.email, { clientId: fx.clientId, scope: 'openid offline', codeChallenge: pkce.challenge, codeChallengeMethod: 'S256' });
+    assert.equal(g.status, 200, g.text);
+    const gt = await redeemCode(g.json.code, { clientId: fx.clientId, verifier: pkce.verifier });
+    assert.equal(gt.status, 200, gt.text);
+    assert.equal((await authMe(pw.tokens.access_token)).status, 200);
+    const turnOn = async () => {
+      const got = await api(superAdmin.token, 'GET', `Project/${fx.projectId}`);
+      assert.equal(got.status, 200, got.text);
+      const put = await api(superAdmin.token, 'PUT', `Project/${fx.projectId}`, { ...got.json, features: ['google-auth-required'] });
+      assert.equal(put.status, 200, put.text);
+    };
+    await turnOn();
+    // The password session: its access token 401s now, its refresh token is refused.
+    assert.equal((await authMe(pw.tokens.access_token)).status, 401);
+    assert.equal((await api(pw.tokens.access_token, 'GET', `Project/${fx.projectId}`)).status, 401);
+    const refreshed = await refreshGrant(pw.tokens.refresh_token, { clientId: fx.clientId });
+    assert.equal(refreshed.status, 400, refreshed.text);
+    assert.equal(refreshed.json.error, 'invalid_grant', refreshed.text);
+    assert.equal(refreshed.json.error_description, 'Token revoked', refreshed.text);
+    // The Google session and another project's password session keep working.
+    assert.equal((await authMe(gt.json.access_token)).status, 200);
+    const gRefreshed = await refreshGrant(gt.json.refresh_token, { clientId: fx.clientId });
+    assert.equal(gRefreshed.status, 200, gRefreshed.text);
+    assert.equal((await authMe(other.tokens.access_token)).status, 200);
+    // Written again while already on, it ends nothing: a non-Google session that exists then (made
+    // live again here by hand) outlives the write.
+    dbExec('UPDATE login SET revoked = FALSE WHERE id = ?', [pw.login]);
+    assert.equal((await authMe(pw.tokens.access_token)).status, 200);
+    await turnOn();
+    assert.equal((await authMe(pw.tokens.access_token)).status, 200);
+    assert.equal((await authMe(gRefreshed.json.access_token)).status, 200);
   });
 
   it('google-auth-required cannot be taken off by the project\'s own admin (features are read-only to it)', async () => {
