@@ -101,6 +101,8 @@ static int spend_token(const uint8_t hash[32], char project_id[37])
 	return rc;
 }
 
+/* created_at bounds every row this deletes: a range on client_registration_token_created
+ * (migration 043) reads only the rows older than the retention. */
 long long dcr_purge_tokens(long long keep)
 {
 	return db_purge("DELETE FROM client_registration_token WHERE (uses_left <= 0 OR expires_at < UTC_TIMESTAMP(3)) "
