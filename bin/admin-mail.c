@@ -35,7 +35,7 @@ static void print_outcome(const char *id, int delivered)
 		printf("sent\n");
 		return;
 	}
-	if (db_query(&r, "SELECT status, COALESCE(last_error, '') FROM email_outbox WHERE id = ?", "s", id) < 0)
+	if (mail_outbox_status(id, &r) < 0)
 		return;
 	if (r.nrows == 1)
 		printf("not sent (%s): %s\n", db_cell(&r, 0, 0), db_cell(&r, 0, 1));

@@ -36,7 +36,7 @@ static int user_create(int argc, char **argv)
 	if (rc == 1)
 		fprintf(stderr, "tessera-admin: a user with that email already exists in that scope\n");
 	/* The operator vouches for the address (unlike self-registration, lib/registration.c). */
-	if (rc == 0 && db_exec(NULL, "UPDATE user SET email_verified = TRUE WHERE id = ?", "s", id) < 0)
+	if (rc == 0 && people_mark_verified(id) < 0)
 		rc = -1;
 	if (rc != 0)
 		return 1;

@@ -29,13 +29,12 @@ static int run_migrations(const char *then)
  * (`account` says whose password to check when the keys cannot be read). */
 static int ensure_signing_key(long *n, char kid[37], const char *account)
 {
-	struct db_result r;
-	if (db_query(&r, "SELECT COUNT(*) FROM signing_key WHERE active", "") < 0)
+	long long signing = keys_count(true);
+	if (signing < 0)
 		return account ? setup_fail("cannot read the signing keys as %s: is the password in tessera.conf the account's?",
 					    account)
 			       : setup_fail("cannot read the signing keys");
-	*n = r.nrows ? strtol(db_cell(&r, 0, 0), NULL, 10) : 0;
-	db_result_free(&r);
+	*n = (long)signing;
 	if (*n == 0 && keys_create(cfg.signing_alg, kid) < 0)
 		return setup_fail("could not create a signing key");
 	return 0;

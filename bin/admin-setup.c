@@ -23,6 +23,7 @@
 #include "core/crypto.h"
 #include "core/db.h"
 #include "core/password.h"
+#include "domain/people.h"
 #include "oauth/keys.h"
 
 #include <mysql.h>
@@ -403,27 +404,11 @@ static int step_files(struct setup *s, const char *db_socket, const char *db_hos
 	return 0;
 }
 
-static int any_super_admin(char *email, size_t len)
-{
-	struct db_result r;
-	if (db_query(&r,
-		     "SELECT u.email FROM user u JOIN project_membership m ON m.user_id = u.id "
-		     "JOIN project p ON p.id = m.project_id WHERE p.super_admin AND m.admin "
-		     "ORDER BY u.created_at LIMIT 1",
-		     "") < 0)
-		return -1;
-	int found = r.nrows > 0;
-	if (found)
-		snprintf(email, len, "%s", db_cell(&r, 0, 0));
-	db_result_free(&r);
-	return found;
-}
-
 static int step_admin(struct setup *s)
 {
 	setup_step(s, "first super admin");
 	char existing[321] = "";
-	int any = any_super_admin(existing, sizeof existing);
+	int any = people_first_super_admin(existing, sizeof existing);
 	if (any < 0)
 		return setup_fail("cannot read the users");
 	if (s->admin_email)
@@ -465,8 +450,7 @@ static int step_admin(struct setup *s)
 			return setup_fail("could not create the admin %s", s->email);
 		setup_done(s, "created %s", s->email);
 	} else if (set_password) {
-		if (db_exec(NULL, "UPDATE user SET password_hash = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", "ss",
-			    hash, user) < 0)
+		if (people_set_password(user, hash, false) < 0)
 			return setup_fail("could not set the password of %s", s->email);
 		setup_done(s, "%s exists: password set", s->email);
 	} else {

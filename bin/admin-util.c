@@ -3,8 +3,8 @@
 #include "admin.h"
 #include "core/crypto.h"
 #include "core/db.h"
-
-#include <jansson.h>
+#include "domain/people.h"
+#include "domain/projects.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -92,44 +92,22 @@ int admin_usage(void)
 
 int admin_find(const char *email, char user_id[37])
 {
-	struct db_result r;
-	if (db_query(&r, "SELECT id FROM user WHERE scope_key = '' AND email = ?", "s", email) < 0)
-		return -1;
-	int found = r.nrows > 0;
-	if (found)
-		snprintf(user_id, 37, "%s", db_cell(&r, 0, 0));
-	db_result_free(&r);
-	return found;
+	struct person p;
+	int rc = people_find_user(email, NULL, &p);
+	if (rc == 0)
+		snprintf(user_id, 37, "%s", p.id);
+	return rc < 0 ? -1 : rc == 0;
 }
 
 int admin_create(const char *email, const char *hash)
 {
 	char project[37], user[37], profile[37], membership[37];
-	if (crypto_uuid_v4(project) || crypto_uuid_v4(user) || crypto_uuid_v4(profile) || crypto_uuid_v4(membership))
+	if (crypto_uuid_v4(project) || crypto_uuid_v4(user) || db_begin() < 0)
 		return -1;
-	json_t *res = json_pack("{s:s, s:s, s:[{s:[s], s:s}], s:[{s:s, s:s, s:s}], s:{s:s}}", "resourceType",
-				"Practitioner", "id", profile, "name", "given", "Super", "family", "Admin", "telecom",
-				"system", "email", "use", "work", "value", email, "meta", "project", project);
-	char *json = json_dumps(res, JSON_COMPACT);
-	json_decref(res);
-	int rc = -1;
-	if (json && db_begin() == 0) {
-		rc = db_exec(NULL, "INSERT INTO project (id, name, super_admin, owner_user_id) VALUES (?, 'Super Admin', TRUE, ?)",
-			     "ss", project, user) ||
-		     db_exec(NULL,
-			     "INSERT INTO user (id, email, email_verified, first_name, last_name, password_hash, admin) "
-			     "VALUES (?, ?, TRUE, 'Super', 'Admin', ?, TRUE)",
-			     "sss", user, email, hash) ||
-		     db_exec(NULL,
-			     "INSERT INTO profile (id, resource_type, project_id, display, resource) "
-			     "VALUES (?, 'Practitioner', ?, 'Super Admin', ?)",
-			     "sss", profile, project, json) ||
-		     db_exec(NULL,
-			     "INSERT INTO project_membership (id, project_id, user_type, user_id, profile_type, profile_id, admin) "
-			     "VALUES (?, ?, 'User', ?, 'Practitioner', ?, TRUE)",
-			     "ssss", membership, project, user, profile);
-		rc = rc == 0 ? db_commit() : (db_rollback(), -1);
-	}
-	free(json);
-	return rc;
+	/* The project, its owner, the owner's Practitioner and admin membership: all or none. */
+	int rc = projects_insert_super_admin(project, user) ||
+		 people_create_super_admin(user, email, hash) ||
+		 people_create_profile("Practitioner", project, "Super", "Admin", email, profile) ||
+		 people_create_membership(project, user, "Practitioner", profile, true, NULL, membership);
+	return rc == 0 ? db_commit() : (db_rollback(), -1);
 }

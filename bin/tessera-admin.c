@@ -11,6 +11,8 @@
 #include "oauth/keys.h"
 #include "core/keywrap.h"
 #include "core/password.h"
+#include "domain/people.h"
+#include "mail/mail.h"
 
 #include <jansson.h>
 
@@ -49,8 +51,7 @@ static int cmd_seed(int argc, char **argv)
 	if (found < 0 || password_hash(given, hash) < 0)
 		return 1;
 	if (found) {
-		if (db_exec(NULL, "UPDATE user SET password_hash = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?", "ss", hash,
-			    user) < 0)
+		if (people_set_password(user, hash, false) < 0)
 			return 1;
 		printf("admin exists: %s (password set)\n", email);
 	} else if (admin_create(email, hash) < 0) {
@@ -72,7 +73,7 @@ static int cmd_project(int argc, char **argv)
 			return 2;
 		}
 		crypto_uuid_v4(id);
-		if (db_exec(NULL, "INSERT INTO project (id, name) VALUES (?, ?)", "ss", id, argv[3]) < 0)
+		if (projects_create_named(id, argv[3]) < 0)
 			return 1;
 		printf("%s\n", id);
 		return 0;
@@ -81,7 +82,7 @@ static int cmd_project(int argc, char **argv)
 		return admin_project_set(argc, argv);
 	if (argc == 3 && !strcmp(argv[2], "list")) {
 		struct db_result r;
-		if (db_query(&r, "SELECT id, name, super_admin FROM project ORDER BY created_at", "") < 0)
+		if (projects_list_all(&r) < 0)
 			return 1;
 		for (unsigned i = 0; i < r.nrows; i++)
 			printf("%s\t%s%s\n", db_cell(&r, i, 0), db_cell(&r, i, 1),
@@ -92,14 +93,13 @@ static int cmd_project(int argc, char **argv)
 	return admin_usage();
 }
 
+/* 1 the project exists, 0 not (or not a project id), -1. */
 static int project_exists(const char *id)
 {
-	struct db_result r;
-	if (!crypto_is_uuid(id) || db_query(&r, "SELECT 1 FROM project WHERE id = ?", "s", id) < 0)
-		return crypto_is_uuid(id) ? -1 : 0;
-	int found = r.nrows > 0;
-	db_result_free(&r);
-	return found;
+	if (!crypto_is_uuid(id))
+		return 0;
+	int rc = projects_exists(id);
+	return rc < 0 ? -1 : rc == 0;
 }
 
 /* Redirect URIs (repeatable), PKCE-optional, default scope and sign-in welcome text. */
@@ -113,11 +113,8 @@ static int client_settings(int argc, char **argv, const char *id)
 	json_t *form = welcome ? json_pack("{s:s}", "welcomeString", welcome) : NULL;
 	char *uris_text = json_array_size(uris) ? json_dumps(uris, JSON_COMPACT) : NULL;
 	char *form_text = form ? json_dumps(form, JSON_COMPACT) : NULL;
-	int rc = db_exec(NULL,
-			 "UPDATE client_application SET redirect_uris = ?, pkce_optional = ?, default_scope = ?, "
-			 "sign_in_form = ? WHERE id = ?",
-			 "sisss", uris_text, (long long)(pkce && !strcmp(pkce, "true")), option(argc, argv, "--default-scope"),
-			 form_text, id);
+	int rc = clients_set_console(id, uris_text, pkce && !strcmp(pkce, "true"), option(argc, argv, "--default-scope"),
+				     form_text);
 	free(uris_text);
 	free(form_text);
 	json_decref(uris);
@@ -201,10 +198,7 @@ static int cmd_client(int argc, char **argv)
 	}
 	if (!strcmp(argv[2], "list")) {
 		struct db_result r;
-		if (db_query(&r,
-			     "SELECT id, project_id, name, status FROM client_application WHERE ? IS NULL OR project_id = ? "
-			     "ORDER BY created_at",
-			     "ss", project, project) < 0)
+		if (clients_list_rows(project, &r) < 0)
 			return 1;
 		for (unsigned i = 0; i < r.nrows; i++)
 			printf("%s\t%s\t%s\t%s\n", db_cell(&r, i, 0), db_cell(&r, i, 1), db_cell(&r, i, 2), db_cell(&r, i, 3));
@@ -217,10 +211,7 @@ static int cmd_client(int argc, char **argv)
 static int cmd_keys_list(void)
 {
 	struct db_result r;
-	if (db_query(&r,
-		     "SELECT id, alg, active, wrapped, created_at, COALESCE(expires_at, '-'), jwk FROM signing_key "
-		     "WHERE active OR expires_at > UTC_TIMESTAMP(3) ORDER BY created_at DESC",
-		     "") < 0)
+	if (keys_list_in_use(&r) < 0)
 		return 1;
 	int unreadable = 0;
 	for (unsigned i = 0; i < r.nrows; i++) {
@@ -254,17 +245,9 @@ static long longest_token_lifetime(void)
 		longest = cfg.refresh_token_lifetime;
 	if (cfg.id_token_lifetime > longest)
 		longest = cfg.id_token_lifetime;
-	struct db_result r;
-	if (db_query(&r, "SELECT refresh_token_lifetime FROM client_application WHERE refresh_token_lifetime IS NOT NULL "
-			 "UNION SELECT access_token_lifetime FROM client_application WHERE access_token_lifetime IS NOT NULL",
-		     "") == 0) {
-		for (unsigned i = 0; i < r.nrows; i++) {
-			long v = config_parse_duration(db_cell(&r, i, 0));
-			if (v > longest)
-				longest = v;
-		}
-		db_result_free(&r);
-	}
+	long clients_longest = clients_longest_lifetime();
+	if (clients_longest > longest)
+		longest = clients_longest;
 	return longest + 300;
 }
 
@@ -279,10 +262,7 @@ struct rotation {
 static int rotation_steps(void *ctx)
 {
 	struct rotation *rot = ctx;
-	if (db_exec(NULL,
-		    "UPDATE signing_key SET active = FALSE, retired_at = UTC_TIMESTAMP(3), "
-		    "expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND WHERE active",
-		    "i", (long long)rot->keep) < 0)
+	if (keys_retire_active(rot->keep) < 0)
 		return -1;
 	return keys_create(cfg.signing_alg, rot->kid);
 }
@@ -303,20 +283,11 @@ static int cmd_keys_wrap(void)
 		fprintf(stderr, "tessera-admin: key_encryption_key is not set (64 hex characters)\n");
 		return 2;
 	}
-	struct db_result r;
-	if (db_query(&r, "SELECT id, jwk FROM signing_key WHERE NOT wrapped", "") < 0)
+	unsigned wrapped = 0;
+	int rc = keys_wrap_plain(&wrapped);
+	if (rc < 0)
 		return 1;
-	int rc = 0;
-	for (unsigned i = 0; i < r.nrows && rc == 0; i++) {
-		char *wrapped = keywrap_wrap(db_cell(&r, i, 1), db_cell(&r, i, 0));
-		rc = wrapped && db_exec(NULL, "UPDATE signing_key SET jwk = ?, wrapped = TRUE WHERE id = ? AND NOT wrapped",
-					"ss", wrapped, db_cell(&r, i, 0)) == 0
-			     ? 0
-			     : 1;
-		free(wrapped);
-	}
-	printf("%u key(s) wrapped\n", rc == 0 ? r.nrows : 0);
-	db_result_free(&r);
+	printf("%u key(s) wrapped\n", wrapped);
 	return rc;
 }
 
@@ -333,36 +304,46 @@ static int cmd_keys(int argc, char **argv)
 	return admin_usage();
 }
 
-static long long count(const char *sql)
+struct backlog {
+	long long pending, failed, oldest;  /* messages; seconds the oldest pending one has waited */
+};
+
+/* The outbox's pending and failed messages; every count -1 when they cannot be read. */
+static struct backlog outbox_backlog(void)
 {
+	struct backlog b = { 0, 0, 0 };
 	struct db_result r;
-	if (db_query(&r, sql, "") < 0)
-		return -1;
-	long long n = r.nrows ? strtoll(db_cell(&r, 0, 0), NULL, 10) : 0;
+	if (mail_outbox_counts(&r) < 0)
+		return (struct backlog){ -1, -1, -1 };
+	for (unsigned i = 0; i < r.nrows; i++) {
+		if (!strcmp(db_cell(&r, i, 0), "pending")) {
+			b.pending = strtoll(db_cell(&r, i, 1), NULL, 10);
+			b.oldest = strtoll(db_cell(&r, i, 2), NULL, 10);
+		} else if (!strcmp(db_cell(&r, i, 0), "failed")) {
+			b.failed = strtoll(db_cell(&r, i, 1), NULL, 10);
+		}
+	}
 	db_result_free(&r);
-	return n;
+	return b;
 }
 
 static int cmd_status(void)
 {
-	long long keys = count("SELECT COUNT(*) FROM signing_key WHERE active OR expires_at > UTC_TIMESTAMP(3)");
+	long long keys = keys_count(false);
 	if (keys < 0) {
 		printf("database: unreachable\n");
 		return 1;
 	}
 	int pending = admin_pending_migrations();
-	long long backlog = count("SELECT COUNT(*) FROM email_outbox WHERE status = 'pending'");
-	long long failed = count("SELECT COUNT(*) FROM email_outbox WHERE status = 'failed'");
-	long long oldest = count("SELECT COALESCE(TIMESTAMPDIFF(SECOND, MIN(created_at), UTC_TIMESTAMP(3)), 0) "
-				 "FROM email_outbox WHERE status = 'pending'");
+	struct backlog outbox = outbox_backlog();
 	printf("database: reachable\n");
 	printf("migrations: %s\n", pending == 0 ? "current" : pending < 0 ? "unknown (no sql directory)" : "PENDING");
-	printf("signing keys: %lld (signing: %lld)\n", keys, count("SELECT COUNT(*) FROM signing_key WHERE active"));
+	printf("signing keys: %lld (signing: %lld)\n", keys, keys_count(true));
 	int unreadable = keys_check_wrapped();
 	if (unreadable > 0)
 		printf("signing keys: %d wrapped key(s) cannot be unwrapped: key_encryption_key %s\n", unreadable,
 		       keywrap_enabled() ? "is a different key" : "is not set");
-	printf("outbox: %lld pending (oldest %lld s), %lld failed\n", backlog, oldest, failed);
+	printf("outbox: %lld pending (oldest %lld s), %lld failed\n", outbox.pending, outbox.oldest, outbox.failed);
 	return pending == 0 && unreadable == 0 ? 0 : 1;
 }
 

@@ -180,6 +180,40 @@ int clients_set_auth_method(const char *id, const char *method)
 	return rc;
 }
 
+int clients_set_console(const char *id, const char *redirect_uris, bool pkce_optional, const char *default_scope,
+			const char *sign_in_form)
+{
+	return db_exec(NULL,
+		       "UPDATE client_application SET redirect_uris = ?, pkce_optional = ?, default_scope = ?, "
+		       "sign_in_form = ? WHERE id = ?",
+		       "sisss", redirect_uris, (long long)pkce_optional, default_scope, sign_in_form, id);
+}
+
+int clients_list_rows(const char *project_id, struct db_result *out)
+{
+	return db_query(out,
+			"SELECT id, project_id, name, status FROM client_application WHERE ? IS NULL OR project_id = ? "
+			"ORDER BY created_at",
+			"ss", project_id, project_id);
+}
+
+long clients_longest_lifetime(void)
+{
+	long longest = 0;
+	struct db_result r;
+	if (db_query(&r, "SELECT refresh_token_lifetime FROM client_application WHERE refresh_token_lifetime IS NOT NULL "
+			 "UNION SELECT access_token_lifetime FROM client_application WHERE access_token_lifetime IS NOT NULL",
+		     "") < 0)
+		return 0;
+	for (unsigned i = 0; i < r.nrows; i++) {
+		long v = config_parse_duration(db_cell(&r, i, 0));
+		if (v > longest)
+			longest = v;
+	}
+	db_result_free(&r);
+	return longest;
+}
+
 int clients_agent_in_project(const char *type, const char *id, const char *project_id)
 {
 	struct db_result r;

@@ -145,6 +145,16 @@ const char *clients_jwks_problem(json_t *jwks);
 int clients_set_keys(const char *id, const char *jwks_uri, json_t *jwks);
 /* Sets tokenEndpointAuthMethod (a valid one) of an existing client: 0, 1 no such client, -1. */
 int clients_set_auth_method(const char *id, const char *method);
+/* tessera-admin client create: the new client's redirect URIs (a JSON array's text, or NULL),
+ * PKCE made optional, default scope and sign-in form (JSON text, or NULL). 0 or -1. */
+int clients_set_console(const char *id, const char *redirect_uris, bool pkce_optional, const char *default_scope,
+			const char *sign_in_form);
+/* tessera-admin client list: rows id, project_id, name, status of the project's clients (NULL:
+ * every project's), oldest first. 0 or -1. */
+int clients_list_rows(const char *project_id, struct db_result *out);
+/* The longest refresh or access token lifetime any client sets for itself, in seconds (0 when
+ * none does or they cannot be read): how long a retired signing key must keep verifying. */
+long clients_longest_lifetime(void);
 /* Creates a client in a project with its membership; writes a fresh secret (64 hex) to
  * secret_out. One transaction. */
 int clients_create(const char *project_id, const char *name, const char *description, char id_out[37],

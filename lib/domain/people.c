@@ -169,6 +169,30 @@ int people_set_password(const char *user_id, const char *password_hash, bool ver
 		       "sis", password_hash, (long long)verify_email, user_id);
 }
 
+int people_create_super_admin(const char id[37], const char *email, const char *password_hash)
+{
+	return db_exec(NULL,
+		       "INSERT INTO user (id, email, email_verified, first_name, last_name, password_hash, admin) "
+		       "VALUES (?, ?, TRUE, 'Super', 'Admin', ?, TRUE)",
+		       "sss", id, email, password_hash);
+}
+
+int people_first_super_admin(char *email, size_t len)
+{
+	struct db_result r;
+	if (db_query(&r,
+		     "SELECT u.email FROM user u JOIN project_membership m ON m.user_id = u.id "
+		     "JOIN project p ON p.id = m.project_id WHERE p.super_admin AND m.admin "
+		     "ORDER BY u.created_at LIMIT 1",
+		     "") < 0)
+		return -1;
+	int found = r.nrows > 0;
+	if (found)
+		snprintf(email, len, "%s", db_cell(&r, 0, 0));
+	db_result_free(&r);
+	return found;
+}
+
 int people_user_may_join(const char *id, const char *project_id)
 {
 	struct db_result r;

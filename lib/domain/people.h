@@ -58,6 +58,12 @@ int people_create_membership(const char *project_id, const char *user_id, const 
 
 /* A new password hash for a user (and email_verified, when the link proved the address). */
 int people_set_password(const char *user_id, const char *password_hash, bool verify_email);
+/* The first super admin's user (tessera-admin seed, setup): server-wide, verified, named Super
+ * Admin, admin; email lower-cased by the caller. 0 or -1. */
+int people_create_super_admin(const char id[37], const char *email, const char *password_hash);
+/* The email of the oldest admin member of a super admin project into email (len bytes): 1 found,
+ * 0 none, -1 (tessera-admin setup asks whether a first super admin exists). */
+int people_first_super_admin(char *email, size_t len);
 
 /* The profile exists, is of this type and belongs to the project: 1 yes, 0 no, -1. */
 int people_profile_in_project(const char *id, const char *type, const char *project_id);

@@ -462,6 +462,17 @@ int projects_insert(const char *id, const char *name, const char *owner_user_id)
 		       name, owner_user_id);
 }
 
+int projects_create_named(const char *id, const char *name)
+{
+	return db_exec(NULL, "INSERT INTO project (id, name) VALUES (?, ?)", "ss", id, name);
+}
+
+int projects_insert_super_admin(const char *id, const char *owner_user_id)
+{
+	return db_exec(NULL, "INSERT INTO project (id, name, super_admin, owner_user_id) VALUES (?, 'Super Admin', TRUE, ?)",
+		       "ss", id, owner_user_id);
+}
+
 int projects_set_registration(const char *project_id, const char *policy_id)
 {
 	return db_exec(NULL, "UPDATE project SET default_patient_access_policy_id = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?",
@@ -551,6 +562,11 @@ int projects_list(const char *only_project_id, struct db_result *out)
 {
 	return only_project_id ? db_query(out, "SELECT id, name FROM project WHERE id = ?", "s", only_project_id)
 			       : db_query(out, "SELECT id, name FROM project ORDER BY name, id LIMIT 200", "");
+}
+
+int projects_list_all(struct db_result *out)
+{
+	return db_query(out, "SELECT id, name, super_admin FROM project ORDER BY created_at", "");
 }
 
 int projects_search(const char *part, struct db_result *out)

@@ -55,6 +55,10 @@ extern const struct resource_store projects_store;
 
 /* A new project owned by a user, in strict mode (PROTOCOL.md §6.12). 0 or -1. */
 int projects_insert(const char *id, const char *name, const char *owner_user_id);
+/* tessera-admin project create: a project the operator names, without an owner. 0 or -1. */
+int projects_create_named(const char *id, const char *name);
+/* The first super admin's project (tessera-admin seed, setup), owned by that user. 0 or -1. */
+int projects_insert_super_admin(const char *id, const char *owner_user_id);
 
 /* Patient self-registration (§6.11) opened with this AccessPolicy of the project, or closed
  * (NULL). The caller has checked the policy is the project's. 0 or -1. */
@@ -79,6 +83,9 @@ int projects_by_google_client_id(const char *google_client_id, const char *proje
 int projects_exists(const char *project_id);
 /* Rows id, name: every project by name (at most 200), or the one given. 0 or -1. */
 int projects_list(const char *only_project_id, struct db_result *out);
+/* tessera-admin project list: rows id, name, super_admin (SQL boolean) of every project,
+ * oldest first. 0 or -1. */
+int projects_list_all(struct db_result *out);
 /* The newest projects (at most 100) whose name contains `part` ("" every one), for super
  * admins: rows id, name. 0 or -1. */
 int projects_search(const char *part, struct db_result *out);

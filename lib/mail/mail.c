@@ -293,6 +293,11 @@ int mail_outbox_counts(struct db_result *out)
 			"");
 }
 
+int mail_outbox_status(const char *id, struct db_result *out)
+{
+	return db_query(out, "SELECT status, COALESCE(last_error, '') FROM email_outbox WHERE id = ?", "s", id);
+}
+
 int mail_outbox_open(struct db_result *out)
 {
 	return db_query(out,

@@ -62,6 +62,9 @@ int mail_template_files(const char *name, char **subject, char **text);
 struct db_result;
 /* The outbox for super admins: rows status, count, age in seconds of the oldest, by status. 0 or -1. */
 int mail_outbox_counts(struct db_result *out);
+/* One message's row: status, last_error ('' for none); no row when there is no such message.
+ * 0 or -1 (tessera-admin mail send-test says what became of its message). */
+int mail_outbox_status(const char *id, struct db_result *out);
 /* The newest pending and failed messages (at most 100), never a body: rows id, created (UTC),
  * status, template, recipient, attempts, last_error, next attempt (UTC). 0 or -1. */
 int mail_outbox_open(struct db_result *out);

@@ -193,6 +193,56 @@ int keys_check_wrapped(void)
 	return bad;
 }
 
+int keys_list_in_use(struct db_result *out)
+{
+	return db_query(out,
+			"SELECT id, alg, active, wrapped, created_at, COALESCE(expires_at, '-'), jwk FROM signing_key "
+			"WHERE active OR expires_at > UTC_TIMESTAMP(3) ORDER BY created_at DESC",
+			"");
+}
+
+long long keys_count(bool signing_only)
+{
+	struct db_result r;
+	if (db_query(&r,
+		     signing_only ? "SELECT COUNT(*) FROM signing_key WHERE active"
+				  : "SELECT COUNT(*) FROM signing_key WHERE active OR expires_at > UTC_TIMESTAMP(3)",
+		     "") < 0)
+		return -1;
+	long long n = r.nrows ? strtoll(db_cell(&r, 0, 0), NULL, 10) : 0;
+	db_result_free(&r);
+	return n;
+}
+
+int keys_retire_active(long keep)
+{
+	return db_exec(NULL,
+		       "UPDATE signing_key SET active = FALSE, retired_at = UTC_TIMESTAMP(3), "
+		       "expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND WHERE active",
+		       "i", (long long)keep);
+}
+
+int keys_wrap_plain(unsigned *wrapped)
+{
+	struct db_result r;
+	*wrapped = 0;
+	if (db_query(&r, "SELECT id, jwk FROM signing_key WHERE NOT wrapped", "") < 0)
+		return -1;
+	int rc = 0;
+	for (unsigned i = 0; i < r.nrows && rc == 0; i++) {
+		char *sealed = keywrap_wrap(db_cell(&r, i, 1), db_cell(&r, i, 0));
+		rc = sealed && db_exec(NULL, "UPDATE signing_key SET jwk = ?, wrapped = TRUE WHERE id = ? AND NOT wrapped", "ss",
+				       sealed, db_cell(&r, i, 0)) == 0
+			     ? 0
+			     : 1;
+		free(sealed);
+	}
+	if (rc == 0)
+		*wrapped = r.nrows;
+	db_result_free(&r);
+	return rc;
+}
+
 const struct signing_key *keys_signer(void)
 {
 	if (keys_load() < 0 || !nkeys || !keys[0].active)

@@ -41,6 +41,17 @@ void keys_reset_cache(void);
 /* How many wrapped keys still in use key_encryption_key cannot unwrap (missing or a different
  * key); -1 when the database cannot be asked. */
 int keys_check_wrapped(void);
+/* tessera-admin keys list: rows kid, alg, active, wrapped, created_at, expires_at ('-' for
+ * none), jwk (as stored: wrapped or not) of the keys still in use, newest first. 0 or -1. */
+int keys_list_in_use(struct db_result *out);
+/* How many keys are in use (signing_only: how many sign); -1 when they cannot be counted. */
+long long keys_count(bool signing_only);
+/* Rotation's first half, in the caller's transaction: the active key stops signing and keeps
+ * verifying for keep seconds. 0 or -1. */
+int keys_retire_active(long keep);
+/* Wraps every plain key under key_encryption_key (the caller checked it is set): 0 and *wrapped
+ * the number done, 1 a key could not be wrapped or written, -1 the keys cannot be read. */
+int keys_wrap_plain(unsigned *wrapped);
 /* tessera-admin purge: deletes the retired keys whose verification ended more than keep
  * seconds ago (no token they signed is accepted any more; their private halves should not
  * linger). The signing key is never deleted. The number deleted, or -1. */
