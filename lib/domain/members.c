@@ -609,6 +609,14 @@ int members_email_shared(const char *user_id, const char *email)
 		       "ss", user_id, email, NULL);
 }
 
+int members_email_clash(const char *project_id, const char *user_id)
+{
+	return any_row("SELECT 1 FROM project_membership m JOIN user u ON u.id = m.user_id AND m.user_type = 'User' "
+		       "JOIN user joining ON joining.id = ? AND joining.email = u.email AND joining.id <> u.id "
+		       "WHERE m.project_id = ? AND m.deprovisioned_at IS NULL LIMIT 1",
+		       "ss", user_id, project_id, NULL);
+}
+
 /* The SCIM Users' other reads and writes are in memberscim.c. */
 int members_email_taken(const char *project_id, const char *email, const char *except_user)
 {

@@ -177,5 +177,8 @@ int members_email_taken(const char *project_id, const char *email, const char *e
 /* 1 when a live member of any project user_id belongs to is another user with this email: the
  * address a change of user_id's email must not take (the same rule). 0, -1. */
 int members_email_shared(const char *user_id, const char *email);
+/* 1 when user_id, joining project_id, would bring an email another live member already has (the
+ * same rule for a new membership), 0, -1. */
+int members_email_clash(const char *project_id, const char *user_id);
 
 #endif

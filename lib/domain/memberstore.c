@@ -100,6 +100,10 @@ static int insert(const char *project, json_t *m, char id[37], json_t **once, st
 		return -1;
 	if (rc == 0)
 		return refuse(err, 409, "User is already a member of this project", NULL);
+	/* A second account of a member's address in the project (PROTOCOL.md §10.4). */
+	rc = strcmp(utype, "User") ? 0 : members_email_clash(project, uid);
+	if (rc != 0)
+		return rc < 0 ? -1 : refuse(err, 409, "Email already registered", "user");
 	rc = store_new_id(id) < 0 ? -1 : members_insert_with_id(project, utype, uid, ptype, pid, &f, id);
 	if (rc == 1)
 		return refuse(err, 409, "externalId or userName already used in this project", NULL);

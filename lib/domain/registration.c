@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* registration: self-registration for the routes and the pages (see registration.h). */
 #include "domain/registration.h"
+#include "domain/members.h"
 #include "http/app.h"
 #include "domain/clients.h"
 #include "core/config.h"
@@ -142,6 +143,11 @@ int registration_new_user(const char *first_name, const char *last_name, const s
 	struct person existing;
 	rc = people_find_user(lr->email, scope_project, &existing);
 	if (rc <= 0)
+		return rc < 0 ? -1 : refuse(err, 400, "Email already registered", "email");
+	/* Nor a second account of a member's address in the project (a server account's): the
+	 * project-scoped one would be found first at sign-in, and shut the member out (§10.4). */
+	rc = scope_project ? members_email_taken(scope_project, lr->email, NULL) : 0;
+	if (rc != 0)
 		return rc < 0 ? -1 : refuse(err, 400, "Email already registered", "email");
 	rc = pwpolicy_check(lr->password);
 	if (rc != 0)

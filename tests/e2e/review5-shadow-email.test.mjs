@@ -10,7 +10,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  TEST_PASSWORD, addMember, authLogin, bearer, createUser, clientCredentialsToken, createSigninFixture, dbQuery, http, pkcePair, postJson,
+  TEST_PASSWORD, addMember, authLogin, bearer, createOpenProject, createUser, clientCredentialsToken, createSigninFixture, dbQuery, http, pkcePair, postJson,
   signIn, tesseraAdmin, uniqueEmail, uniqueName,
 } from './lib.mjs';
 import { api, member } from './fhir-lib.mjs';
@@ -136,6 +136,43 @@ describe('no second account of a member\'s email in the project (§10.4)', () =>
     assert.equal(put.json.issue[0].details.text, 'Email already registered');
     assert.equal(dbQuery('SELECT email FROM user WHERE id = ?', [userId])[0][0], u.emails[0].value);
     await assertMemberSignsIn();
+  });
+
+  it('the resource API: a ProjectMembership bringing in a server account with a member\'s email is 409', async () => {
+    const u = await provisioned();
+    const server = createUser({ email: u.emails[0].value, password: TEST_PASSWORD }); // another scope: allowed
+    const r = await api(admin, 'POST', 'ProjectMembership', { resourceType: 'ProjectMembership',
+      user: { reference: `User/${server}` }, profile: { reference: `Practitioner/${fx.profileId}` } });
+    assert.equal(r.status, 409, r.text);
+    assert.equal(r.json.issue[0].details.text, 'Email already registered');
+    assert.equal(dbQuery('SELECT COUNT(*) FROM project_membership WHERE user_id = ?', [server])[0][0], '0');
+    // An account of its own address joins as before.
+    const other = createUser({ email: uniqueEmail('r5-joins'), password: TEST_PASSWORD });
+    const ok = await api(admin, 'POST', 'ProjectMembership', { resourceType: 'ProjectMembership',
+      user: { reference: `User/${other}` }, profile: { reference: `Practitioner/${fx.profileId}` } });
+    assert.equal(ok.status, 201, ok.text);
+  });
+
+  it('self-registration into an open project with a member\'s email: 400 Email already registered, nothing made', async () => {
+    const open = createOpenProject('r5-open');
+    const email = uniqueEmail('r5-open-member');
+    const member = createUser({ email, password: TEST_PASSWORD });
+    addMember({ project: open.projectId, user: member, profile: 'Patient' });
+    const pkce = pkcePair();
+    const body = { firstName: 'Sha', lastName: 'Dow', password: 'another-horse-battery-7', projectId: open.projectId,
+      codeChallenge: pkce.challenge, codeChallengeMethod: 'S256' };
+    for (const e of [email, email.toUpperCase()]) {
+      const r = await postJson('auth/newuser', { ...body, email: e }, { 'Content-Type': 'application/fhir+json' });
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.json.issue[0].details.text, 'Email already registered');
+    }
+    assert.equal(dbQuery('SELECT COUNT(*) FROM user WHERE email = ?', [email])[0][0], '1');
+    // The member still signs in to the project with their password.
+    const r = await authLogin({ email, password: TEST_PASSWORD, projectId: open.projectId, pkce: pkcePair() });
+    assert.equal(r.status, 200, r.text);
+    // An address no member has registers as before.
+    const fresh = await postJson('auth/newuser', { ...body, email: uniqueEmail('r5-open-new') }, { 'Content-Type': 'application/fhir+json' });
+    assert.equal(fresh.status, 200, fresh.text);
   });
 
   it('invites (regression): a project-scope invite of the member\'s email, and a server invite of a SCIM user\'s, are 409', async () => {
