@@ -110,9 +110,9 @@ static int domain_page(struct request *req, struct admin_page *p, json_t **d)
 	return rc;
 }
 
-static json_t *domain_context(struct request *req, json_t *stored)
+static json_t *domain_context(struct request *req, const char *title, json_t *stored)
 {
-	json_t *ctx = manage_super_context(req, "Email domain", "domains");
+	json_t *ctx = manage_super_context(req, title, "domains");
 	if (!ctx)
 		return NULL;
 	json_object_set_new(ctx, "domain_id", json_string(json_string_value(json_object_get(stored, "id"))));
@@ -129,7 +129,7 @@ int manage_domain_get(struct request *req)
 	int rc = domain_page(req, &p, &d);
 	if (rc != 0)
 		return rc;
-	json_t *ctx = domain_context(req, d);
+	json_t *ctx = domain_context(req, "Email domain", d);
 	if (ctx) {
 		manage_set_text(ctx, "domain", d, "domain");
 		manage_fill_idp(ctx, json_object_get(d, "identityProvider"));
@@ -151,7 +151,7 @@ int manage_domain_post(struct request *req)
 	snprintf(p.project, sizeof p.project, "%s", p.login->project_id);
 	rc = manage_resource_update(&p, &domains_store, req->path_params[0], body, stored, req_body_param(req, "version"),
 				    AUDIT_RESOURCE_UPDATED, &err);
-	json_t *ctx = rc == 1 ? domain_context(req, stored) : NULL;
+	json_t *ctx = rc == 1 ? domain_context(req, "Email domain", stored) : NULL;
 	if (ctx) {
 		manage_set_text(ctx, "domain", body, "domain");
 		manage_fill_idp(ctx, json_object_get(body, "identityProvider"));
@@ -169,6 +169,22 @@ int manage_domain_post(struct request *req)
 	return 0;
 }
 
+/* The confirmation: deleting is not undone by going back, and a stray click must not do it. It
+ * says what the domain's people lose: the round trip through its identity provider. */
+int manage_domain_delete_get(struct request *req)
+{
+	struct admin_page p;
+	json_t *d = NULL;
+	int rc = domain_page(req, &p, &d);
+	if (rc != 0)
+		return rc;
+	json_t *ctx = domain_context(req, "Delete an email domain", d);
+	if (ctx)
+		manage_set_text(ctx, "authorize_url", json_object_get(d, "identityProvider"), "authorizeUrl");
+	json_decref(d);
+	return ctx ? manage_send(req, 200, "manage-domain-delete", ctx) : -1;
+}
+
 int manage_domain_delete_post(struct request *req)
 {
 	struct admin_page p;
@@ -177,6 +193,8 @@ int manage_domain_delete_post(struct request *req)
 	if (rc != 0)
 		return rc;
 	json_decref(stored);
+	if (!manage_delete_confirmed(req))
+		return page_message(req, 400, "Not deleted", MANAGE_DELETE_UNCONFIRMED);
 	const char *version = req_body_param(req, "version");
 	struct refusal err = { 0 };
 	domain_audit(&p, AUDIT_RESOURCE_DELETED, req->path_params[0]);

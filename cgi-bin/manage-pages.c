@@ -182,6 +182,22 @@ const struct input manage_done_inputs[] = {
 	{ 0 },
 };
 
+static bool confirms_delete(const char *v)
+{
+	return !strcmp(v, "delete");
+}
+
+const struct input manage_delete_inputs[] = {
+	{ "confirm", IN_TOKEN, true, 6, MANAGE_DELETE_UNCONFIRMED, confirms_delete },
+	{ 0 },
+};
+
+bool manage_delete_confirmed(const struct request *req)
+{
+	const char *v = req_body_param(req, "confirm");
+	return v && confirms_delete(v);
+}
+
 int manage_members_get(struct request *req)
 {
 	struct admin_page p;

@@ -90,6 +90,12 @@ int manage_secret_get(struct request *req);
 
 /* ?done= of a page that shows a notice after a change. */
 extern const struct input manage_done_inputs[];
+/* The post that deletes (an access policy, an email domain): its confirmation page's field
+ * confirm=delete, which no other form sends, so a forged or stray post deletes nothing. */
+extern const struct input manage_delete_inputs[];
+#define MANAGE_DELETE_UNCONFIRMED "Not deleted: deleting is confirmed on its own page. Open it and choose Delete there."
+/* Whether the posted form (its body, never the query) is the confirmation page's. */
+bool manage_delete_confirmed(const struct request *req);
 /* …/settings (manage-settings-page.c) */
 int manage_settings_get(struct request *req);
 int manage_settings_post(struct request *req);
@@ -130,6 +136,7 @@ int manage_policies_get(struct request *req);
 int manage_policies_post(struct request *req);
 int manage_policy_get(struct request *req);
 int manage_policy_post(struct request *req);
+int manage_policy_delete_get(struct request *req);
 int manage_policy_delete_post(struct request *req);
 /* /manage/super/domains (list, create), /manage/super/domains/:domainId (the identity provider),
  * …/delete (manage-domain-page.c) */
@@ -137,6 +144,7 @@ int manage_domains_get(struct request *req);
 int manage_domains_post(struct request *req);
 int manage_domain_get(struct request *req);
 int manage_domain_post(struct request *req);
+int manage_domain_delete_get(struct request *req);
 int manage_domain_delete_post(struct request *req);
 
 #endif

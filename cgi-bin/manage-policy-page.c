@@ -9,6 +9,7 @@
  * anything is checked or written. */
 #include "manage-pages.h"
 #include "domain/audit.h"
+#include "domain/members.h"
 #include "domain/policies.h"
 #include "http/page.h"
 #include "http/request.h"
@@ -139,9 +140,9 @@ static json_t *posted_rules(const struct request *req)
 	return rules;
 }
 
-static json_t *policy_context(struct request *req, const struct admin_page *p, json_t *stored)
+static json_t *policy_context(struct request *req, const struct admin_page *p, const char *title, json_t *stored)
 {
-	json_t *ctx = manage_project_context(req, p, "Access policy", "policies");
+	json_t *ctx = manage_project_context(req, p, title, "policies");
 	if (!ctx)
 		return NULL;
 	json_object_set_new(ctx, "policy_id", json_string(json_string_value(json_object_get(stored, "id"))));
@@ -158,7 +159,7 @@ int manage_policy_get(struct request *req)
 	int rc = manage_resource_of(req, &p, &policies_store, POLICY_MISSING, &pol);
 	if (rc != 0)
 		return rc;
-	json_t *ctx = policy_context(req, &p, pol);
+	json_t *ctx = policy_context(req, &p, "Access policy", pol);
 	if (ctx)
 		fill_form(ctx, pol, NULL);
 	json_decref(pol);
@@ -206,7 +207,7 @@ int manage_policy_post(struct request *req)
 	if (rc == 0)
 		rc = manage_resource_update(&p, &policies_store, req->path_params[1], body, stored,
 					    req_body_param(req, "version"), AUDIT_RESOURCE_UPDATED, &err);
-	json_t *ctx = rc == 1 ? policy_context(req, &p, stored) : NULL;
+	json_t *ctx = rc == 1 ? policy_context(req, &p, "Access policy", stored) : NULL;
 	if (ctx) {
 		fill_form(ctx, body, req_body_param(req, "resource") ? req_body_param(req, "resource") : "");
 		manage_refusal(ctx, &err);
@@ -222,6 +223,35 @@ int manage_policy_post(struct request *req)
 	return manage_see_other(req, &p, rest);
 }
 
+/* What deleting takes away: the members who name the policy get no access from it. */
+static void set_consequence(json_t *ctx, long long members)
+{
+	char text[200];
+	if (members == 0)
+		snprintf(text, sizeof text, "No member uses this policy.");
+	else
+		snprintf(text, sizeof text, "%lld %s this policy; they will get no access from it (never full access).",
+			 members, members == 1 ? "member uses" : "members use");
+	json_object_set_new(ctx, "consequence", json_string(text));
+}
+
+/* The confirmation: deleting is not undone by going back, and a stray click must not do it. */
+int manage_policy_delete_get(struct request *req)
+{
+	struct admin_page p;
+	json_t *pol = NULL;
+	int rc = manage_resource_of(req, &p, &policies_store, POLICY_MISSING, &pol);
+	if (rc != 0)
+		return rc;
+	long long members = members_using_policy(p.project, req->path_params[1]);
+	json_t *ctx = members < 0 ? NULL : policy_context(req, &p, "Delete an access policy", pol);
+	json_decref(pol);
+	if (!ctx)
+		return -1;
+	set_consequence(ctx, members);
+	return manage_send(req, 200, "manage-policy-delete", ctx);
+}
+
 int manage_policy_delete_post(struct request *req)
 {
 	struct admin_page p;
@@ -230,6 +260,8 @@ int manage_policy_delete_post(struct request *req)
 	if (rc != 0)
 		return rc;
 	json_decref(stored);
+	if (!manage_delete_confirmed(req))
+		return page_message(req, 400, "Not deleted", MANAGE_DELETE_UNCONFIRMED);
 	const char *version = req_body_param(req, "version");
 	struct refusal err = { 0 };
 	manage_page_audit(&p, AUDIT_RESOURCE_DELETED, "AccessPolicy", req->path_params[1]);

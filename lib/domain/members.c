@@ -454,6 +454,20 @@ int members_insert_for_client(const char *membership_id, const char *project_id,
 		       "ssss", membership_id, project_id, client_id, client_id);
 }
 
+long long members_using_policy(const char *project_id, const char *policy_id)
+{
+	struct db_result r;
+	if (db_query(&r,
+		     "SELECT COUNT(*) FROM project_membership WHERE project_id = ? AND (access_policy_id <=> ? OR "
+		     "COALESCE(JSON_CONTAINS(JSON_EXTRACT(access, '$[*].policy.reference'), "
+		     "JSON_QUOTE(CONCAT('AccessPolicy/', ?))), FALSE))",
+		     "sss", project_id, policy_id, policy_id) < 0)
+		return -1;
+	long long n = r.nrows == 1 ? atoll(db_cell(&r, 0, 0)) : 0;
+	db_result_free(&r);
+	return n;
+}
+
 int members_set_client_policy(const char *client_id, const char *project_id, const char *policy_id)
 {
 	return db_exec(NULL, "UPDATE project_membership SET access_policy_id = ? WHERE user_id = ? AND project_id = ?", "sss",

@@ -90,6 +90,9 @@ int members_remove_resource(const char *id, const char *version, struct refusal 
 
 /* A client's own membership of its project (its profile is itself). 0 or -1. */
 int members_insert_for_client(const char *membership_id, const char *project_id, const char *client_id);
+/* How many of the project's memberships name the access policy (accessPolicy or access[].policy):
+ * what deleting it takes from (the console's confirmation page). The count, or -1. */
+long long members_using_policy(const char *project_id, const char *policy_id);
 /* The access policy of a client's membership of a project. 0 or -1. */
 int members_set_client_policy(const char *client_id, const char *project_id, const char *policy_id);
 /* Makes a client's membership a project admin, or not (a SCIM provisioning client: PROTOCOL.md

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The super admins' email domains (DomainConfiguration, PROTOCOL.md §9.3), in headless Chromium
 // with JavaScript off: the list, a new domain with its identity provider, the provider's fields
-// changed with the client secret never shown and kept sealed when left empty, deleting it.
-// Refused: a project admin (not a super admin), a stale version or CSRF token, a domain the
-// resource API refuses (nothing written); a domain with markup is refused and shown as text.
+// changed with the client secret never shown and kept sealed when left empty, deleting it through
+// its confirmation page (Cancel keeps it). Refused: a project admin (not a super admin), a stale
+// version or CSRF token, a delete posted without the confirmation page's field, an unknown domain
+// id, a domain the resource API refuses (nothing written); a domain with markup is refused and
+// shown as text.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { skip, submit } from './browser-lib.mjs';
 import { fitsWidth, fixture, forge, shot, signedIn } from './console-lib.mjs';
 import { BASE_URL, dbQuery, randomUUID } from './lib.mjs';
+import { setDomainIdp } from './idp-lib.mjs';
 
 const url = (rest = '') => new URL(`manage/super/domains${rest}`, BASE_URL).href;
 const row = (domain) => dbQuery('SELECT id, identity_provider FROM domain_configuration WHERE domain = ?', [domain])[0];
@@ -69,11 +72,34 @@ describe('email domains pages (JavaScript off)', { skip }, () => {
       assert.equal(r.status, 409);
       r = await forge(page, url(`/${id}`), { domain, authorizeUrl: 'https://evil.example/a', tokenUrl: 'https://evil.example/t', version, csrf: 'c'.repeat(64) });
       assert.equal(r.status, 403);
-      r = await forge(page, url(`/${id}/delete`), { version, csrf: 'd'.repeat(64) });
+      r = await forge(page, url(`/${id}/delete`), { version, confirm: 'delete', csrf: 'd'.repeat(64) });
       assert.equal(r.status, 403);
+      // The edit page's old form, or a forged one, without the confirmation page's field: nothing deleted.
+      for (const [target, form] of [[url(`/${id}/delete`), { version }], [url(`/${id}/delete?confirm=delete`), { version }]]) {
+        r = await forge(page, target, form);
+        assert.equal(r.status, 400, target);
+        assert.match(r.text, /Not deleted: deleting is confirmed on its own page/);
+      }
+      r = await forge(page, url(`/${id}/delete`), { version: '1', confirm: 'delete' });
+      assert.equal(r.status, 409);
+      // No such domain: 404, for the page and the post.
+      const unknown = url(`/${randomUUID()}/delete`);
+      assert.equal((await page.request.get(unknown)).status(), 404);
+      assert.equal((await forge(page, unknown, { version, confirm: 'delete' })).status, 404);
       assert.equal(JSON.parse(row(domain)[1]).authorizeUrl, 'https://idp.example.org/authorize');
 
-      await submit(page, 'button', /Delete email domain/);
+      assert.equal(await page.locator('form[action$="/delete"]').count(), 0, 'no form on the domain page deletes');
+      await submit(page, 'link', /Delete email domain/);
+      assert.equal(new URL(page.url()).pathname, `/manage/super/domains/${id}/delete`);
+      assert.equal(await page.locator('h1').innerText(), `Delete email domain ${domain}?`);
+      assert.match(await page.locator('#consequence').innerText(),
+        new RegExp(`^People whose email address ends in @${domain.replaceAll('.', '\\.')} will no longer be sent to its identity provider \\(https://idp\\.example\\.org/authorize\\)`));
+      await shot(page, 'domain-delete');
+      await submit(page, 'link', /^Cancel/);
+      assert.equal(new URL(page.url()).pathname, `/manage/super/domains/${id}`);
+      assert.ok(row(domain), 'Cancel keeps it');
+      await submit(page, 'link', /Delete email domain/);
+      await submit(page, 'button', /^Delete/);
       assert.match(await page.locator('[role=status]').innerText(), /was deleted/);
       assert.equal(row(domain), undefined);
       assert.deepEqual(problems, []);
@@ -93,6 +119,16 @@ describe('email domains pages (JavaScript off)', { skip }, () => {
       const r = await forge(page, url(), { domain, authorizeUrl: 'https://evil.example/a', tokenUrl: 'https://evil.example/t', csrf });
       assert.equal(r.status, 403);
       assert.equal(row(domain), undefined);
+      // A domain that is there: neither its confirmation page nor its delete.
+      const kept = `k${randomUUID().slice(0, 8)}.example.org`;
+      setDomainIdp(kept, { authorizeUrl: 'https://idp.example.org/authorize', tokenUrl: 'https://idp.example.org/token',
+        clientId: 'tessera', clientSecret: 'kept-secret' });
+      const [theirs] = row(kept);
+      const version = dbQuery('SELECT updated_at FROM domain_configuration WHERE id = ?', [theirs])[0][0];
+      assert.equal((await page.goto(url(`/${theirs}/delete`))).status(), 403);
+      const del = await forge(page, url(`/${theirs}/delete`), { version, confirm: 'delete', csrf });
+      assert.equal(del.status, 403);
+      assert.ok(row(kept), 'nothing deleted');
     } finally {
       await context.close();
     }

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The admin console's access policies (PROTOCOL.md §9.3, §11.1, §11.3), in headless Chromium
 // with JavaScript off: the list, a new policy, its name, resource entries (JSON text checked by
-// the resource API's own check) and IP rules, deleting it. Refused: text that is not JSON (a
-// clear message, nothing written), an entry the resource API refuses, a bad IP rule, a plain
-// member, another project's policy in the URL (under either project), a stale version or CSRF
-// token; a name with markup is shown as text.
+// the resource API's own check) and IP rules, deleting it through its confirmation page (which
+// counts the members who use it; Cancel keeps it). Refused: text that is not JSON (a clear
+// message, nothing written), an entry the resource API refuses, a bad IP rule, a plain member,
+// another project's policy in the URL (under either project), a stale version or CSRF token, a
+// delete posted without the confirmation page's field; a name with markup is shown as text.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { skip, submit } from './browser-lib.mjs';
 import { fitsWidth, fixture, forge, pageUrl, shot, signedIn } from './console-lib.mjs';
-import { dbQuery } from './lib.mjs';
+import { dbExec, dbQuery } from './lib.mjs';
 
 const XSS = '<script>alert(1)</script> Nurses';
 
@@ -88,8 +89,24 @@ describe('access policies pages (JavaScript off)', { skip }, () => {
       assert.equal(await page.locator('#form-error').innerText(), 'Invalid AccessPolicy.ipAccessRule');
       assert.deepEqual(policyRow(id), before);
 
+      // Two members use it: one by accessPolicy, one through access[]. Delete leads to a page that
+      // says so; Cancel goes back and keeps it.
+      dbExec('UPDATE project_membership SET access_policy_id = ? WHERE user_id = ? AND project_id = ?', [id, fx.memberId, fx.projectId]);
+      dbExec('UPDATE project_membership SET access = ? WHERE user_id = ? AND project_id = ?',
+        [JSON.stringify([{ policy: { reference: `AccessPolicy/${id}` } }]), fx.adminId, fx.projectId]);
       await page.goto(pageUrl(fx.projectId, `policies/${id}`));
-      await submit(page, 'button', /Delete access policy/);
+      assert.equal(await page.locator('form[action$="/delete"]').count(), 0, 'no form on the policy page deletes');
+      await submit(page, 'link', /Delete access policy/);
+      assert.equal(new URL(page.url()).pathname, `/manage/projects/${fx.projectId}/policies/${id}/delete`);
+      assert.equal(await page.locator('h1').innerText(), 'Delete access policy Nurses?');
+      assert.equal(await page.locator('#consequence').innerText(),
+        '2 members use this policy; they will get no access from it (never full access).');
+      await shot(page, 'policy-delete');
+      await submit(page, 'link', /^Cancel/);
+      assert.equal(new URL(page.url()).pathname, `/manage/projects/${fx.projectId}/policies/${id}`);
+      assert.equal(policyRow(id)[0], 'Nurses');
+      await submit(page, 'link', /Delete access policy/);
+      await submit(page, 'button', /^Delete/);
       assert.equal(new URL(page.url()).pathname, `/manage/projects/${fx.projectId}/policies`);
       assert.match(await page.locator('[role=status]').innerText(), /was deleted/);
       assert.equal(policyRow(id), undefined);
@@ -119,9 +136,13 @@ describe('access policies pages (JavaScript off)', { skip }, () => {
         assert.doesNotMatch(await get.text(), new RegExp(other.projectName));
         let r = await forge(page, url, { name: 'Stolen', resource: '[]', version });
         assert.ok([403, 404].includes(r.status), url);
-        r = await forge(page, `${url}/delete`, { version: theirsBefore[2] });
+        r = await forge(page, `${url}/delete`, { version: theirsBefore[2], confirm: 'delete' });
         assert.ok([403, 404].includes(r.status), url);
       }
+      // Under the admin's own project, another project's policy is not there at all.
+      const mineUrl = pageUrl(fx.projectId, `policies/${theirs}/delete`);
+      assert.equal((await page.request.get(mineUrl)).status(), 404);
+      assert.equal((await forge(page, mineUrl, { version: theirsBefore[2], confirm: 'delete' })).status, 404);
       let r = await forge(page, pageUrl(other.projectId, 'policies'), { name: 'Planted' });
       assert.equal(r.status, 403);
       assert.equal(dbQuery("SELECT COUNT(*) FROM access_policy WHERE name = 'Planted'")[0][0], '0');
@@ -131,11 +152,19 @@ describe('access policies pages (JavaScript off)', { skip }, () => {
       r = await forge(page, pageUrl(fx.projectId, `policies/${fx.policyId}`), { name: 'Renamed', resource: '[]', version: '1' });
       assert.equal(r.status, 409);
       assert.match(r.text, /changed meanwhile/);
-      r = await forge(page, pageUrl(fx.projectId, `policies/${fx.policyId}/delete`), { version: '1' });
+      const del = pageUrl(fx.projectId, `policies/${fx.policyId}/delete`);
+      r = await forge(page, del, { version: '1', confirm: 'delete' });
       assert.equal(r.status, 409);
+      // The edit page's old form, or a forged one, without the confirmation page's field (or with
+      // another value, or only in the query): nothing deleted.
+      for (const [target, form] of [[del, { version }], [del, { version, confirm: 'yes' }], [`${del}?confirm=delete`, { version }]]) {
+        r = await forge(page, target, form);
+        assert.equal(r.status, 400, `${target} ${JSON.stringify(form)}`);
+        assert.match(r.text, /Not deleted: deleting is confirmed on its own page/);
+      }
       r = await forge(page, pageUrl(fx.projectId, `policies/${fx.policyId}`), { name: 'Renamed', resource: '[]', version, csrf: 'c'.repeat(64) });
       assert.equal(r.status, 403);
-      r = await forge(page, pageUrl(fx.projectId, `policies/${fx.policyId}/delete`), { version, csrf: 'd'.repeat(64) });
+      r = await forge(page, del, { version, confirm: 'delete', csrf: 'd'.repeat(64) });
       assert.equal(r.status, 403);
       r = await forge(page, pageUrl(fx.projectId, 'policies'), { name: 'Stale', csrf: 'e'.repeat(64) });
       assert.equal(r.status, 403);
@@ -147,7 +176,7 @@ describe('access policies pages (JavaScript off)', { skip }, () => {
     const plain = await signedIn(fx.memberEmail);
     try {
       const csrf = await plain.page.locator('input[name=csrf]').first().getAttribute('value');
-      for (const rest of ['policies', `policies/${fx.policyId}`]) {
+      for (const rest of ['policies', `policies/${fx.policyId}`, `policies/${fx.policyId}/delete`]) {
         const res = await plain.page.goto(pageUrl(fx.projectId, rest));
         assert.equal(res.status(), 403);
         assert.match(await plain.page.locator('main').innerText(), /Only the administrators of this project/);
@@ -156,7 +185,7 @@ describe('access policies pages (JavaScript off)', { skip }, () => {
       assert.equal(r.status, 403);
       r = await forge(plain.page, pageUrl(fx.projectId, `policies/${fx.policyId}`), { name: 'x', resource: '[{"resourceType":"*"}]', csrf });
       assert.equal(r.status, 403);
-      r = await forge(plain.page, pageUrl(fx.projectId, `policies/${fx.policyId}/delete`), { csrf });
+      r = await forge(plain.page, pageUrl(fx.projectId, `policies/${fx.policyId}/delete`), { version: policyRow(fx.policyId)[2], confirm: 'delete', csrf });
       assert.equal(r.status, 403);
       assert.equal(dbQuery('SELECT COUNT(*) FROM access_policy WHERE project_id = ?', [fx.projectId])[0][0], '1');
     } finally {
@@ -168,5 +197,6 @@ describe('access policies pages (JavaScript off)', { skip }, () => {
     const fx = fixture('cpw');
     assert.ok((await fitsWidth(pageUrl(fx.projectId, 'policies'), fx.adminEmail, 360)) <= 360);
     assert.ok((await fitsWidth(pageUrl(fx.projectId, `policies/${fx.policyId}`), fx.adminEmail, 360)) <= 360);
+    assert.ok((await fitsWidth(pageUrl(fx.projectId, `policies/${fx.policyId}/delete`), fx.adminEmail, 360)) <= 360);
   });
 });
