@@ -35,7 +35,7 @@ import { freshCode, totp, uriSecret } from '../e2e/mfa-lib.mjs';
 
 const SHORT = process.env.TESSERA_CLUSTER_SHORT === '1';
 const LB_PORT = Number(process.env.TESSERA_CLUSTER_PORT || 8180);
-const GALERA_BASE = Number(process.env.TESSERA_GALERA_BASE || 45600);
+const GALERA_BASE = Number(process.env.TESSERA_GALERA_BASE || 24600);
 const WEB = [1, 2].map((n) => `http://127.0.0.1:${LB_PORT + n}/`);
 const LB = `http://127.0.0.1:${LB_PORT}/`;
 const CVAR = join(ROOT, 'var/cluster');
