@@ -60,10 +60,15 @@ describe('credentials', () => {
         b: () => attempt({ email: uniqueEmail('ghost') }),
       };
     }, 10, (r) => assertBadRequest(r, 'Email or password is invalid'), { what: 'wrong password vs unknown email' });
-    // Both must include a password hash: far slower than a plain validation error.
-    const t0 = performance.now();
-    await attempt({ email: 'not-an-email' });
-    const quick = performance.now() - t0;
+    // Both must include a password hash: far slower than a plain validation error. The median of
+    // 5 such errors (a single one once stalled to 150 ms in a full run, past 120 ms medians).
+    const quicks = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      assertBadRequest(await attempt({ email: 'not-an-email' }), 'Valid email address is required');
+      quicks.push(performance.now() - t0);
+    }
+    const quick = quicks.sort((x, y) => x - y)[2];
     assert.ok(Math.min(m.a, m.b) > quick, `hashing happens for unknown emails too (${m.b} vs ${quick})`);
   });
 
