@@ -79,13 +79,11 @@ static const char *node(void)
 	return name;
 }
 
-int grantcount_flush(bool force)
+/* The batch's rows; run again whole by db_transaction when it loses a deadlock (two processes
+ * of one node add to the same rows: ON DUPLICATE KEY takes next-key locks). */
+static int write_batch(void *unused)
 {
-	if (!used || (!force && grantcount_due_ms() > 0))
-		return 0;
-	/* One transaction for the whole batch (one redo-log flush); ON DUPLICATE KEY adds up. */
-	if (db_begin() < 0)
-		return -1;
+	(void)unused;
 	for (int i = 0; i < used; i++)
 		if (db_exec(NULL,
 			    "INSERT INTO client_grant_minute (client_id, minute, node, project_id, grants, remote_address, "
@@ -93,12 +91,19 @@ int grantcount_flush(bool force)
 			    "grants = grants + VALUES(grants), remote_address = VALUES(remote_address), "
 			    "user_agent = VALUES(user_agent), updated_at = UTC_TIMESTAMP(3)",
 			    "sississ", slots[i].client_id, slots[i].minute * 60, node(), slots[i].project_id,
-			    (long long)slots[i].grants, slots[i].remote_addr, slots[i].user_agent) < 0) {
-			db_rollback();
+			    (long long)slots[i].grants, slots[i].remote_addr, slots[i].user_agent) < 0)
 			return -1;
-		}
-	if (db_commit() < 0) {
-		db_rollback();
+	return 0;
+}
+
+int grantcount_flush(bool force)
+{
+	if (!used || (!force && grantcount_due_ms() > 0))
+		return 0;
+	/* One transaction for the whole batch (one redo-log flush); ON DUPLICATE KEY adds up. */
+	if (db_transaction(write_batch, NULL) != 0) {
+		/* Kept, and due again in a second: a process that gets no request still writes it. */
+		since_ms = now_ms() - GRANTCOUNT_BATCH_MS + GRANTCOUNT_RETRY_MS;
 		return -1;
 	}
 	used = 0;

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 
 #define GRANTCOUNT_BATCH_MS 1000
+/* After a failed write (the database away), the batch is tried again this much later. */
+#define GRANTCOUNT_RETRY_MS 1000
 
 /* One grant of a client of a project, from an address and user agent (the batch keeps the
  * latest of each minute). */
